@@ -1,0 +1,288 @@
+"""The case contract: every field netorigin knows, its values, units and synonyms.
+
+This is the one place in the code that knows field names and values. Everything else
+(validation, features, templates, documentation) reads it from here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+SCHEMA_VERSION = "1"
+
+# Tokens that mean "not done / not known", whatever the field (compared lower-cased and
+# stripped). "none" is deliberately absent: it is a value of hormonal_syndrome.
+MISSING_TOKENS = frozenset(
+    {
+        "", "na", "n/a", "n.a.", "nd", "n.d.", "not done", "not_done", "not-done",
+        "not known", "unknown", "nk", "not available", "missing", "nan", "null", "?",
+    }
+)
+
+SITES = ("ileal", "pancreatic", "other")
+
+SITE_DETAILS = (
+    "ileum", "jejunum", "pancreas", "lung", "rectum", "colon", "caecum", "appendix",
+    "stomach", "duodenum", "other",
+)
+
+DETAIL_TO_SITE = {
+    "ileum": "ileal",
+    "jejunum": "ileal",
+    "pancreas": "pancreatic",
+    **{d: "other" for d in ("lung", "rectum", "colon", "caecum", "appendix", "stomach",
+                            "duodenum", "other")},
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of the case contract.
+
+    ``kind`` is ``"text"``, ``"number"``, ``"category"`` or ``"mitoses"`` (a number or a
+    WHO band). For categories, ``values`` are the canonical values (``not_done`` is never a
+    stored value: it is read as missing) and ``synonyms`` maps lower-cased input spellings
+    to them.
+    """
+
+    name: str
+    kind: str
+    description: str
+    group: str
+    values: tuple[str, ...] = ()
+    synonyms: Mapping[str, str] = field(default_factory=dict)
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    unit: str | None = None
+    unit_suffixes: Mapping[str, float] = field(default_factory=dict)
+    not_done_allowed: bool = False
+    test: bool = False  # a test a clinician can order (used by the work-up and advice)
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """Values shown to users, including ``not_done`` where the contract lists it."""
+        return self.values + (("not_done",) if self.not_done_allowed else ())
+
+    def expected(self) -> str:
+        """Plain words for what the field accepts."""
+        if self.kind == "category":
+            return "one of " + ", ".join(self.allowed)
+        if self.kind == "text":
+            return "text"
+        if self.kind == "mitoses":
+            return "a number >= 0, or a WHO band: <2, 2-20, >20"
+        lo, hi = self.minimum, self.maximum
+        op = ">" if self.exclusive_minimum else ">="
+        if hi is None:
+            return f"a number {op} {_num(lo)}"
+        if self.exclusive_minimum:
+            return f"a number > {_num(lo)} and <= {_num(hi)}"
+        return f"a number from {_num(lo)} to {_num(hi)}"
+
+
+def _num(x: float | None) -> str:
+    return "%g" % x if x is not None else ""
+
+
+def _syn(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for canonical, spellings in groups.items():
+        out[canonical.lower()] = canonical
+        for s in spellings:
+            out[s.lower()] = canonical
+    return out
+
+
+_POS = ("pos", "+", "p", "y", "yes", "true", "t", "present", "positive (+)")
+_NEG = ("neg", "-", "\u2212", "n", "no", "false", "f", "absent", "negative (-)")
+_EQUIV = ("equiv", "indeterminate", "borderline", "weak/equivocal")
+MARKER_SYNONYMS = _syn({"positive": _POS, "negative": _NEG, "equivocal": _EQUIV})
+POSNEG_SYNONYMS = _syn({"positive": _POS, "negative": _NEG})
+YESNO_SYNONYMS = _syn(
+    {
+        "yes": ("y", "true", "t", "1", "present", "+", "pos", "positive"),
+        "no": ("n", "false", "f", "0", "absent", "-", "\u2212", "neg", "negative", "none"),
+    }
+)
+SEX_SYNONYMS = _syn({"male": ("m", "man", "men"), "female": ("f", "woman", "w")})
+LEVEL_SYNONYMS = _syn(
+    {
+        "elevated": ("high", "raised", "h", "increased", "elev", "above normal", "\u2191"),
+        "normal": ("n", "wnl", "nl", "norm", "within normal limits", "within normal range"),
+    }
+)
+DIFF_SYNONYMS = _syn(
+    {
+        "well": ("well differentiated", "well-differentiated", "wd", "well diff", "net"),
+        "poor": ("poorly", "poorly differentiated", "poorly-differentiated", "pd", "nec"),
+    }
+)
+GRADE_SYNONYMS = _syn(
+    {
+        f"G{k}": (f"g{k}", f"{k}", f"{k}.0", f"grade {k}", f"grade{k}", f"g {k}", f"grade g{k}",
+                  f"net g{k}", f"gr {k}", f"gr{k}", "i" * k)
+        for k in (1, 2, 3)
+    }
+)
+DAXX_SYNONYMS = _syn(
+    {
+        "lost": ("loss", "deficient", "absent", "negative", "neg", "-"),
+        "retained": ("intact", "preserved", "positive", "pos", "+", "normal", "wild-type"),
+    }
+)
+HORMONAL_SYNONYMS = _syn(
+    {
+        "none": ("no", "n", "non-functioning", "non functioning", "nonfunctioning", "nf",
+                 "nonfunctional", "non-functional"),
+        "insulinoma": ("insulin",),
+        "gastrinoma": ("gastrin", "zollinger-ellison", "zes"),
+        "glucagonoma": ("glucagon",),
+        "vipoma": ("vip",),
+        "other": (),
+    }
+)
+LESION_SYNONYMS = _syn(
+    {
+        "solitary": ("single", "one", "1", "unifocal"),
+        "oligo": ("oligometastatic", "2-5", "2 to 5", "few"),
+        "multiple": ("many", "diffuse", ">5", "> 5", "numerous", "multifocal", "innumerable"),
+    }
+)
+SITE_SYNONYMS = _syn(
+    {
+        "ileal": ("ileum", "jejunum", "jejunal", "jejunoileal", "small intestine",
+                  "small intestinal", "small bowel", "si", "sbnet", "si-net"),
+        "pancreatic": ("pancreas", "panc", "pnet", "pannet", "pan-net"),
+        "other": (),
+    }
+)
+DETAIL_SYNONYMS = _syn(
+    {
+        "ileum": ("ileal", "terminal ileum"),
+        "jejunum": ("jejunal",),
+        "pancreas": ("pancreatic",),
+        "lung": ("bronchus", "bronchial", "pulmonary", "lung/bronchus"),
+        "rectum": ("rectal", "rectosigmoid"),
+        "colon": ("colonic", "colorectal"),
+        "caecum": ("cecum", "cecal", "caecal"),
+        "appendix": ("appendiceal",),
+        "stomach": ("gastric",),
+        "duodenum": ("duodenal",),
+        "other": (),
+    }
+)
+
+_MARKERS = {
+    "ihc_chromogranin": "chromogranin A immunohistochemistry",
+    "ihc_synaptophysin": "synaptophysin immunohistochemistry",
+    "ihc_cdx2": "CDX2 (intestinal transcription factor); points to midgut",
+    "ihc_ttf1": "TTF-1; points to lung",
+    "ihc_isl1": "Islet-1; points to pancreas (also duodenum, rectum)",
+    "ihc_pax8": "PAX8, polyclonal or clone MRQ-50 (cross-reacts with PAX6); points to pancreas",
+    "ihc_pdx1": "PDX1; points to pancreas, stomach, duodenum",
+    "ihc_satb2": "SATB2; points to rectum or appendix",
+    "ihc_otp": "orthopedia homeobox (OTP); points to lung",
+    "ihc_serotonin": "serotonin; enterochromaffin-cell (midgut) phenotype",
+    "ihc_pr": "progesterone receptor; points to pancreas",
+    "ihc_sstr2a": "somatostatin receptor 2A immunohistochemistry",
+}
+
+_CM = {"cm": 1.0, "mm": 0.1}
+_AGE = {"y": 1.0, "yr": 1.0, "yrs": 1.0, "years": 1.0, "year": 1.0}
+_PCT = {"%": 1.0}
+_ULN = {"x": 1.0, "\u00d7": 1.0, "x uln": 1.0, "xuln": 1.0, "uln": 1.0}
+
+
+def _build_fields() -> dict[str, Field]:
+    fs = [
+        Field("case_id", "text", "case identifier; required and unique in a cohort", "id"),
+        Field("age_years", "number", "age at diagnosis of the liver metastases", "clinical",
+              minimum=0, maximum=120, unit="years", unit_suffixes=_AGE),
+        Field("sex", "category", "sex", "clinical", values=("male", "female"),
+              synonyms=SEX_SYNONYMS),
+        Field("carcinoid_syndrome", "category", "carcinoid syndrome (flushing, diarrhoea)",
+              "clinical", values=("yes", "no"), synonyms=YESNO_SYNONYMS),
+        Field("hormonal_syndrome", "category", "other functioning hormonal syndrome",
+              "clinical", values=("none", "insulinoma", "gastrinoma", "glucagonoma",
+                                  "vipoma", "other"), synonyms=HORMONAL_SYNONYMS),
+        Field("serum_cga", "category", "serum chromogranin A", "biochemistry",
+              values=("normal", "elevated"), synonyms=LEVEL_SYNONYMS, test=True),
+        Field("serum_cga_x_uln", "number", "serum chromogranin A as a multiple of the "
+              "lab's upper limit of normal", "biochemistry", minimum=0, unit="x ULN",
+              unit_suffixes=_ULN),
+        Field("urine_5hiaa", "category", "24-hour urine 5-HIAA", "biochemistry",
+              values=("normal", "elevated"), synonyms=LEVEL_SYNONYMS, test=True),
+        Field("urine_5hiaa_x_uln", "number", "urine 5-HIAA as a multiple of the lab's upper "
+              "limit of normal", "biochemistry", minimum=0, unit="x ULN",
+              unit_suffixes=_ULN),
+        Field("differentiation", "category", "histological differentiation", "pathology",
+              values=("well", "poor"), synonyms=DIFF_SYNONYMS),
+        Field("grade", "category", "WHO 2019 grade", "pathology", values=("G1", "G2", "G3"),
+              synonyms=GRADE_SYNONYMS),
+        Field("ki67_percent", "number", "Ki-67 proliferation index", "pathology",
+              minimum=0, maximum=100, unit="%", unit_suffixes=_PCT),
+        Field("mitoses_per_2mm2", "mitoses", "mitotic count per 2 mm2 (10 HPF)",
+              "pathology", minimum=0, unit="per 2 mm2"),
+    ]
+    for name, desc in _MARKERS.items():
+        fs.append(Field(name, "category", desc, "ihc", values=("positive", "negative",
+                                                               "equivocal"),
+                        synonyms=MARKER_SYNONYMS, not_done_allowed=True, test=True))
+    fs += [
+        Field("ihc_daxx_atrx", "category", "DAXX/ATRX nuclear expression; loss points to "
+              "pancreas", "ihc", values=("lost", "retained"), synonyms=DAXX_SYNONYMS,
+              not_done_allowed=True, test=True),
+        Field("mesenteric_mass", "category", "mesenteric mass or fibrosis on imaging",
+              "imaging", values=("yes", "no"), synonyms=YESNO_SYNONYMS),
+        Field("liver_lesions", "category", "number of liver lesions: solitary, oligo (2-5), "
+              "multiple (>5)", "imaging", values=("solitary", "oligo", "multiple"),
+              synonyms=LESION_SYNONYMS),
+        Field("largest_liver_lesion_cm", "number", "largest liver lesion", "imaging",
+              minimum=0, exclusive_minimum=True, unit="cm", unit_suffixes=_CM),
+        Field("bone_metastases", "category", "bone metastases", "imaging",
+              values=("yes", "no"), synonyms=YESNO_SYNONYMS),
+        Field("sstr_imaging", "category", "somatostatin-receptor scintigraphy or PET uptake",
+              "imaging", values=("positive", "negative"), synonyms=POSNEG_SYNONYMS,
+              not_done_allowed=True, test=True),
+        Field("alt_status", "category", "alternative lengthening of telomeres (telomere "
+              "FISH); positive points to pancreas", "molecular",
+              values=("positive", "negative"), synonyms=POSNEG_SYNONYMS,
+              not_done_allowed=True, test=True),
+        Field("expr_cd302", "number", "CD302 expression, log2(TPM + 1)", "expression",
+              minimum=0, maximum=30, unit="log2(TPM+1)", test=True),
+        Field("expr_ppwd1", "number", "PPWD1 expression, log2(TPM + 1)", "expression",
+              minimum=0, maximum=30, unit="log2(TPM+1)", test=True),
+        Field("primary_site", "category", "primary site (the label; training data only)",
+              "label", values=SITES, synonyms=SITE_SYNONYMS),
+        Field("primary_site_detail", "category", "finer primary site (optional)", "label",
+              values=SITE_DETAILS, synonyms=DETAIL_SYNONYMS),
+    ]
+    return {f.name: f for f in fs}
+
+
+FIELDS: dict[str, Field] = _build_fields()
+LABEL_FIELDS = ("primary_site", "primary_site_detail")
+EXPR_PREFIX = "expr_"
+_GENE = re.compile(r"^expr_[a-z0-9][a-z0-9._-]*$")
+
+
+def expression_field(name: str) -> Field | None:
+    """The field for any ``expr_<GENE>`` column (``name`` already lower-cased), or None."""
+    if name in FIELDS:
+        return FIELDS[name] if name.startswith(EXPR_PREFIX) else None
+    if not _GENE.match(name):
+        return None
+    gene = name[len(EXPR_PREFIX):].upper()
+    return Field(name, "number", f"{gene} expression, log2(TPM + 1)", "expression",
+                 minimum=0, maximum=30, unit="log2(TPM+1)", test=True)
+
+
+def field_for(name: str) -> Field | None:
+    """The contract field called ``name`` (canonical, lower-case), or None."""
+    return FIELDS.get(name) or expression_field(name)
+
+
+MITOSES_BANDS = ("<2", "2-20", ">20")

@@ -1,0 +1,88 @@
+"""The ``netorigin`` command line. Thin: parse arguments, call one library function, render.
+
+Bad input exits with code 2 and a message naming the field, the value and what was expected,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from .. import __version__
+from ..exceptions import NetoriginError
+
+NOTICE = "For research use only; not a medical device."
+
+
+def _friendly(fn):
+    """Turn netorigin's own errors into a message on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NetoriginError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="netorigin")
+def main():
+    """netorigin: predict the primary site (ileal, pancreatic, other) of a well-differentiated
+    neuroendocrine tumour found as liver metastases. For research use only; not a medical device."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as", "kind", type=click.Choice(["auto", "case", "cohort"]), default="auto",
+              show_default=True, help="Read FILE as one case or as a cohort (auto: YAML/JSON and "
+              "one-row CSV without case_id are cases).")
+@_friendly
+def validate(file, kind):
+    """Check FILE against the case contract: OK with counts, or every problem (exit 2)."""
+    from ..io import load_cases
+    from ._render import render_validation
+
+    render_validation(file, load_cases(file, kind=kind))
+
+
+@main.command()
+def template():
+    """Print a commented YAML case with every field and its allowed values."""
+    from ..template import make_case_template
+
+    click.echo(make_case_template(), nl=False)
+
+
+@main.group()
+def cohort():
+    """Work with cohort tables."""
+
+
+@cohort.command("describe")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@_friendly
+def describe(file, as_json):
+    """A Table-1 style summary of the cohort in FILE (CSV or Parquet)."""
+    from ..describe import describe_cohort
+    from ..io import load_cohort
+    from ._render import render_description
+
+    validated = load_cohort(file)
+    summary = describe_cohort(validated)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        render_description(file, validated, summary)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,68 @@
+"""The errors netorigin raises. Every message names the field, the value and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class NetoriginError(Exception):
+    """Base class of every error netorigin raises on purpose."""
+
+
+class InputError(NetoriginError):
+    """A file or argument that cannot be read or used (missing file, unknown format...)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input.
+
+    ``rows`` are 1-based data-row numbers in a cohort (empty for a single case) and
+    ``case_ids`` the matching case identifiers where known.
+    """
+
+    field: str
+    value: object
+    expected: str
+    rows: tuple[int, ...] = ()
+    case_ids: tuple[str, ...] = ()
+    suggestion: str | None = None
+    detail: str | None = None
+    location: str | None = None
+
+    def where(self) -> str:
+        if self.location:
+            return self.location
+        if not self.rows:
+            return "case"
+        shown = ", ".join(str(r) for r in self.rows[:5])
+        more = f" and {len(self.rows) - 5:,} more" if len(self.rows) > 5 else ""
+        ids = [c for c in self.case_ids[:5] if c]
+        idtxt = f" (case {', '.join(ids)}{'...' if len(self.case_ids) > 5 else ''})" if ids else ""
+        noun = "row" if len(self.rows) == 1 else "rows"
+        return f"{noun} {shown}{more}{idtxt}"
+
+    def message(self) -> str:
+        if self.detail:
+            text = f"{self.where()}: {self.field}: {self.detail}"
+        else:
+            text = f"{self.where()}: {self.field}: {self.value!r} is not {self.expected}"
+        if self.suggestion:
+            text += f"; did you mean {self.suggestion!r}?"
+        return text
+
+
+class ValidationError(NetoriginError, ValueError):
+    """Input that breaks the case contract. ``problems`` lists every fault found, not just the first."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None):
+        self.problems = list(problems)
+        self.source = source
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        n = len(self.problems)
+        lines = [f"{head}{n} problem{'s' if n != 1 else ''} found:"]
+        lines += [f"  - {p.message()}" for p in self.problems]
+        return "\n".join(lines)

@@ -1,0 +1,221 @@
+"""Feature builders: a validated cohort table -> a float matrix, one column per named feature.
+
+"Not done" is never "negative". With ``missing="nan"`` (tree models: xgboost and
+HistGradientBoosting route NaN natively) a test not done is NaN in every column built from it.
+With ``missing="indicator"`` (linear models) each field gets an explicit ``<field>=missing``
+column, values are filled with the training median (numbers) or 0 (category indicators) and,
+with ``scale=True``, standardised.
+
+Feature names are written in terms of contract fields: ``ihc_cdx2=positive``, ``grade``,
+``carcinoid_syndrome=yes``, ``expr_cd302``. :attr:`CaseFeatures.feature_fields_` maps each
+feature back to its field, so that explanations can group one field's pieces into one reason.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from netorigin.features import CaseFeatures
+>>> X = pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["positive", None], "grade": ["G2", "G1"]})
+>>> ft = CaseFeatures().fit(X)
+>>> m = ft.transform(X)
+>>> [(n, v) for n, v in zip(ft.get_feature_names_out(), m[1]) if n.startswith("ihc_cdx2")]
+[('ihc_cdx2=positive', nan), ('ihc_cdx2=negative', nan), ('ihc_cdx2=equivocal', nan)]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._fields import FIELDS, LABEL_FIELDS, Field
+from .schema import mitoses_band_index, validate_cohort
+
+__all__ = ["CaseFeatures", "CheckCases", "feature_spec", "as_canonical"]
+
+# For two-valued fields: the value that the single indicator column stands for.
+_INDICATOR_VALUE = {
+    "sex": "female",
+    "serum_cga": "elevated",
+    "urine_5hiaa": "elevated",
+    "differentiation": "poor",
+    "ihc_daxx_atrx": "lost",
+}
+_ORDINAL = {"grade": ("G1", "G2", "G3"), "liver_lesions": ("solitary", "oligo", "multiple")}
+_SKIP = {"case_id", *LABEL_FIELDS}
+
+
+def feature_spec(expression_genes: tuple[str, ...] = ()) -> list[tuple[str, str, str, object]]:
+    """The fixed encoding: a list of ``(feature, field, how, arg)`` in output order.
+
+    ``how`` is ``number``, ``ordinal`` (arg: the ordered values), ``mitoses``, or ``is``
+    (arg: the value the 0/1 column stands for).
+    """
+    spec: list[tuple[str, str, str, object]] = []
+    fields = [f for f in FIELDS.values() if f.name not in _SKIP and not f.name.startswith("expr_")]
+    for f in fields:
+        spec += _encode(f)
+    for col in expression_genes:
+        spec.append((col, col, "number", None))
+    return spec
+
+
+def _encode(f: Field) -> list[tuple[str, str, str, object]]:
+    if f.kind == "number":
+        return [(f.name, f.name, "number", None)]
+    if f.kind == "mitoses":
+        return [(f.name, f.name, "mitoses", None)]
+    if f.name in _ORDINAL:
+        return [(f.name, f.name, "ordinal", _ORDINAL[f.name])]
+    if len(f.values) == 2:
+        v = _INDICATOR_VALUE.get(f.name, f.values[0])
+        return [(f"{f.name}={v}", f.name, "is", v)]
+    return [(f"{f.name}={v}", f.name, "is", v) for v in f.values]
+
+
+def as_canonical(X) -> pd.DataFrame:
+    """The canonical table of ``X``: returned as is when already validated, else validated."""
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"expected a cohort table (pandas DataFrame), got {type(X).__name__}")
+    canonical = all(
+        isinstance(X[c].dtype, pd.CategoricalDtype) and list(X[c].cat.categories) == list(FIELDS[c].values)
+        for c in X.columns if c in FIELDS and FIELDS[c].kind == "category"
+    ) and all(c == c.lower() and c.strip() == c for c in X.columns if isinstance(c, str))
+    if canonical and all(
+        pd.api.types.is_float_dtype(X[c]) for c in X.columns if c in FIELDS and FIELDS[c].kind == "number"
+    ):
+        return X
+    return validate_cohort(X, require_case_id=False).table
+
+
+def _column(table: pd.DataFrame, feature: str, field: str, how: str, arg) -> np.ndarray:
+    n = len(table)
+    if field not in table.columns:
+        return np.full(n, np.nan)
+    col = table[field]
+    if how == "number":
+        return col.to_numpy(dtype=float, na_value=np.nan)
+    if how == "mitoses":
+        return mitoses_band_index(col)
+    codes = col.cat.codes.to_numpy() if isinstance(col.dtype, pd.CategoricalDtype) else None
+    cats = list(col.cat.categories) if codes is not None else None
+    if how == "ordinal":
+        rank = np.array([arg.index(c) + 1.0 for c in cats] + [np.nan])
+        return rank[codes]
+    # how == "is": 1 where the value is arg, 0 where another value, NaN where missing
+    hit = np.array([1.0 if c == arg else 0.0 for c in cats] + [np.nan])
+    return hit[codes]
+
+
+class CaseFeatures(TransformerMixin, BaseEstimator):
+    """Turn a validated cohort table into a float matrix with named features.
+
+    Parameters
+    ----------
+    missing : {"nan", "indicator"}
+        ``"nan"`` keeps tests not done as NaN (for tree models). ``"indicator"`` adds a
+        ``<field>=missing`` column per field and fills the value columns (for linear models).
+    scale : bool
+        Standardise every output column with the training mean and standard deviation
+        (only with ``missing="indicator"``; NaN cannot be scaled meaningfully for trees).
+    expression_genes : "auto" or list of str
+        ``expr_<GENE>`` columns to use; ``"auto"`` takes every one present at fit (plus
+        ``expr_cd302`` and ``expr_ppwd1``, which are always features).
+
+    Attributes
+    ----------
+    feature_names_out_ : ndarray of str
+    feature_fields_ : ndarray of str
+        The contract field each feature comes from.
+    expression_genes_ : tuple of str
+    fill_values_, mean_, scale_ : ndarray (indicator mode only)
+    """
+
+    def __init__(self, *, missing="nan", scale=False, expression_genes="auto"):
+        self.missing = missing
+        self.scale = scale
+        self.expression_genes = expression_genes
+
+    def fit(self, X, y=None):
+        if self.missing not in ("nan", "indicator"):
+            raise ValueError(f"missing: {self.missing!r} is not one of 'nan', 'indicator'")
+        if self.scale and self.missing != "indicator":
+            raise ValueError("scale=True needs missing='indicator' (NaN cannot be standardised)")
+        table = as_canonical(X)
+        always = ("expr_cd302", "expr_ppwd1")
+        if self.expression_genes == "auto":
+            extra = sorted(c for c in table.columns if isinstance(c, str) and c.startswith("expr_")
+                           and c not in always)
+        else:
+            extra = [g if g.startswith("expr_") else f"expr_{g.lower()}" for g in self.expression_genes]
+            extra = [g for g in extra if g not in always]
+        self.expression_genes_ = tuple(always) + tuple(extra)
+        self._spec = feature_spec(self.expression_genes_)
+        raw = self._raw(table)
+        names = [s[0] for s in self._spec]
+        fields = [s[1] for s in self._spec]
+        if self.missing == "indicator":
+            self.fill_values_ = np.array([
+                (np.nanmedian(raw[:, j]) if not np.all(np.isnan(raw[:, j])) else 0.0)
+                if how in ("number", "ordinal", "mitoses") else 0.0
+                for j, (_, _, how, _) in enumerate(self._spec)
+            ])
+            self._missing_fields = list(dict.fromkeys(fields))
+            names += [f"{f}=missing" for f in self._missing_fields]
+            fields += self._missing_fields
+            full = self._indicator(raw)
+            if self.scale:
+                self.mean_ = full.mean(axis=0)
+                sd = full.std(axis=0)
+                self.scale_ = np.where(sd > 0, sd, 1.0)
+        self.feature_names_out_ = np.array(names, dtype=object)
+        self.feature_fields_ = np.array(fields, dtype=object)
+        self.n_features_out_ = len(names)
+        return self
+
+    def _raw(self, table: pd.DataFrame) -> np.ndarray:
+        cols = [_column(table, *s) for s in self._spec]
+        return np.column_stack(cols) if cols else np.empty((len(table), 0))
+
+    def _indicator(self, raw: np.ndarray) -> np.ndarray:
+        nan = np.isnan(raw)
+        filled = np.where(nan, self.fill_values_, raw)
+        fields = [s[1] for s in self._spec]
+        miss = np.column_stack([
+            np.all(nan[:, [j for j, f in enumerate(fields) if f == fld]], axis=1)
+            for fld in self._missing_fields
+        ]).astype(float)
+        return np.hstack([filled, miss])
+
+    def transform(self, X):
+        check_is_fitted(self, "feature_names_out_")
+        table = as_canonical(X)
+        raw = self._raw(table)
+        if self.missing == "nan":
+            return raw
+        full = self._indicator(raw)
+        if self.scale:
+            full = (full - self.mean_) / self.scale_
+        return full
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "feature_names_out_")
+        return self.feature_names_out_.copy()
+
+
+class CheckCases(TransformerMixin, BaseEstimator):
+    """Pipeline step: validate cases against the contract and record the columns seen at fit.
+
+    At transform it validates again (raising :class:`~netorigin.exceptions.ValidationError`
+    on bad input) and returns the canonical table. Contract fields absent at transform are
+    simply "not done" downstream.
+    """
+
+    def fit(self, X, y=None):
+        table = as_canonical(X)
+        self.columns_ = tuple(c for c in table.columns if c in FIELDS or str(c).startswith("expr_"))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "columns_")
+        return as_canonical(X)

@@ -1,0 +1,540 @@
+"""Parse, coerce and validate cases against the case contract.
+
+The contract itself (fields, values, synonyms) lives in :mod:`netorigin._fields`; this module
+turns raw tables and mappings into the canonical table, or raises a
+:class:`~netorigin.exceptions.ValidationError` listing every problem at once.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from netorigin.schema import validate_cohort
+>>> raw = pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["+", "ND"], "grade": ["2", "G1"]})
+>>> v = validate_cohort(raw)
+>>> v.table["ihc_cdx2"].tolist()
+['positive', nan]
+>>> v.table["grade"].tolist()
+['G2', 'G1']
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ._fields import (
+    DETAIL_TO_SITE,
+    FIELDS,
+    LABEL_FIELDS,
+    MISSING_TOKENS,
+    MITOSES_BANDS,
+    SCHEMA_VERSION,
+    Field,
+    field_for,
+)
+from .exceptions import Problem, ValidationError
+
+__all__ = [
+    "FIELDS",
+    "SCHEMA_VERSION",
+    "Notice",
+    "ValidatedCohort",
+    "validate_cohort",
+    "validate_case",
+    "check_cohort",
+    "check_case",
+    "parse_value",
+    "grade_from_ki67",
+]
+
+_MISSING = object()  # sentinel for "not done / not known"
+_NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(.*)$", re.IGNORECASE)
+_BAND = {"<2": "<2", "2-20": "2-20", ">20": ">20"}
+_NEAR_MISS_CUTOFF = 0.8
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know that does not stop the work (a warning or a note).
+
+    ``kind`` is one of ``extra_columns``, ``inconsistent``, ``intended_use``, ``derived``.
+    """
+
+    kind: str
+    message: str
+    fields: tuple[str, ...] = ()
+    rows: tuple[int, ...] = ()
+
+
+@dataclass
+class ValidatedCohort:
+    """A validated cohort: the canonical table plus what the user should be told.
+
+    ``table`` holds contract fields with canonical values (categoricals with fixed
+    categories, floats, NaN for not done), then the extra columns untouched.
+    """
+
+    table: pd.DataFrame
+    notices: list[Notice] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+
+    @property
+    def n_cases(self) -> int:
+        return len(self.table)
+
+    @property
+    def contract_columns(self) -> list[str]:
+        return [c for c in self.table.columns if c not in self.extra_columns]
+
+
+# --------------------------------------------------------------------------- values
+def _fmt_number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+
+def _as_text(v: Any) -> str | None:
+    """A cell as text, or None when it cannot be one (lists, mappings...)."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return _fmt_number(float(v)) if math.isfinite(v) else str(v)
+    if isinstance(v, str):
+        return " ".join(v.split())
+    if isinstance(v, bytes):
+        try:
+            return " ".join(v.decode("utf-8").split())
+        except UnicodeDecodeError:
+            return None
+    return None
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, (float, np.floating)) and math.isnan(v):
+        return True
+    if isinstance(v, str) and " ".join(v.split()).lower() in MISSING_TOKENS:
+        return True
+    return False
+
+
+def _suggest(token: str, f: Field) -> str | None:
+    choices = list(f.synonyms)
+    match = difflib.get_close_matches(token.lower(), choices, n=1, cutoff=0.6)
+    return f.synonyms[match[0]] if match else None
+
+
+def _parse_number(f: Field, v: Any) -> float | Problem:
+    if isinstance(v, (bool, np.bool_)):
+        return Problem(f.name, v, f.expected())
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        x = float(v)
+    else:
+        text = _as_text(v)
+        if text is None:
+            return Problem(f.name, _short(v), "a single value: " + f.expected())
+        m = _NUMBER.match(text)
+        if not m:
+            return Problem(f.name, text, f.expected())
+        x = float(m.group(1))
+        unit = m.group(2).strip().lower()
+        if unit:
+            if unit not in f.unit_suffixes:
+                units = ", ".join(sorted(f.unit_suffixes)) or "none"
+                return Problem(f.name, text, f.expected(),
+                               detail=f"{text!r} has unit {unit!r}; expected {f.expected()}"
+                               f" (units accepted: {units})")
+            x *= f.unit_suffixes[unit]
+    if not math.isfinite(x):
+        return Problem(f.name, v, "a finite number: " + f.expected())
+    lo, hi = f.minimum, f.maximum
+    if lo is not None and (x < lo or (f.exclusive_minimum and x <= lo)):
+        return Problem(f.name, v, f.expected())
+    if hi is not None and x > hi:
+        return Problem(f.name, v, f.expected())
+    return x
+
+
+def _parse_mitoses(f: Field, v: Any) -> str | Problem:
+    text = _as_text(v)
+    if text is None:
+        return Problem(f.name, _short(v), "a single value: " + f.expected())
+    t = text.replace("\u2013", "-").replace("\u2014", "-").replace(" ", "").lower()
+    t = t.replace("to", "-")
+    if t in _BAND:
+        return _BAND[t]
+    x = _parse_number(f, v)
+    if isinstance(x, Problem):
+        return Problem(f.name, text, f.expected(),
+                       suggestion="2-20" if t in (">2", ">=2", "2+") else None)
+    return _fmt_number(x)
+
+
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_value(f: Field, v: Any) -> Any:
+    """Parse one raw value of field ``f``.
+
+    Returns the canonical value, ``None`` for not done / not known, or a
+    :class:`~netorigin.exceptions.Problem` describing why the value is not acceptable.
+
+    >>> from netorigin._fields import FIELDS
+    >>> parse_value(FIELDS["ihc_cdx2"], "Pos"), parse_value(FIELDS["ihc_cdx2"], "n/a")
+    ('positive', None)
+    >>> parse_value(FIELDS["ihc_cdx2"], "postive").suggestion
+    'positive'
+    >>> parse_value(FIELDS["largest_liver_lesion_cm"], "35 mm")
+    3.5
+    """
+    if _is_missing(v):
+        return None
+    if f.kind == "number":
+        return _parse_number(f, v)
+    if f.kind == "mitoses":
+        return _parse_mitoses(f, v)
+    text = _as_text(v)
+    if text is None:
+        return Problem(f.name, _short(v), "a single value")
+    if f.kind == "text":
+        return text if text else None
+    token = text.lower()
+    if token in f.synonyms:
+        return f.synonyms[token]
+    if f.name == "liver_lesions":
+        n = _parse_count(token)
+        if n is not None:
+            return "solitary" if n == 1 else ("oligo" if n <= 5 else "multiple")
+    return Problem(f.name, text, f.expected(), suggestion=_suggest(token, f))
+
+
+def _parse_count(token: str) -> int | None:
+    try:
+        x = float(token)
+    except ValueError:
+        return None
+    return int(x) if x.is_integer() and x >= 1 else None
+
+
+# --------------------------------------------------------------------------- columns
+def _canonical_name(col: Any) -> str:
+    return " ".join(str(col).split()).lower()
+
+
+def _near_miss(name: str) -> str | None:
+    candidates = list(FIELDS)
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=_NEAR_MISS_CUTOFF)
+    if match:
+        return match[0]
+    # A marker written without its prefix ("cdx2", "ki67") or with spaces for underscores.
+    squashed = re.sub(r"[\s\-./()%]+", "_", name).strip("_")
+    for cand in (squashed, "ihc_" + squashed):
+        if cand in FIELDS and cand != name:
+            return cand
+    # A field written without its unit ("age" for age_years, "ki67" for ki67_percent).
+    prefixed = [f for f in FIELDS if len(squashed) >= 3 and f.startswith(squashed + "_")]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def _parse_column(f: Field, values: pd.Series) -> tuple[np.ndarray, list[tuple[Any, Problem, np.ndarray]]]:
+    """Parse a column through its unique values. Returns (parsed object array, problems)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    parsed = np.empty(len(uniques) + 1, dtype=object)
+    parsed[-1] = None  # code -1 (NaN / None) -> missing
+    bad: list[tuple[Any, Problem, np.ndarray]] = []
+    for k, raw in enumerate(uniques):
+        res = parse_value(f, raw)
+        if isinstance(res, Problem):
+            parsed[k] = None
+            bad.append((raw, res, np.flatnonzero(codes == k)))
+        else:
+            parsed[k] = res
+    return parsed[codes], bad
+
+
+def _to_series(f: Field, arr: np.ndarray, index: pd.Index) -> pd.Series:
+    if f.kind == "number":
+        out = np.array([np.nan if v is None else v for v in arr], dtype=float) if len(arr) else np.empty(0)
+        return pd.Series(out, index=index, name=f.name)
+    if f.kind == "category":
+        return pd.Series(pd.Categorical(arr, categories=list(f.values)), index=index, name=f.name)
+    obj = np.array([np.nan if v is None else v for v in arr], dtype=object)
+    return pd.Series(obj, index=index, name=f.name, dtype=object)
+
+
+def validate_cohort(
+    raw: pd.DataFrame,
+    *,
+    require_case_id: bool = True,
+    source: str | None = None,
+) -> ValidatedCohort:
+    """Validate a raw cohort table and return its canonical form.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        Any table: column names are matched to contract fields case-insensitively; values
+        may use the documented synonyms. Columns that are not in the contract (and are not
+        near misses of a field) are carried through untouched.
+    require_case_id : bool
+        Cohorts need a unique ``case_id``; a single case does not.
+    source : str, optional
+        A name (usually the file) used in error messages.
+
+    Raises
+    ------
+    ValidationError
+        With every problem found: unknown values, out-of-range numbers, near-miss column
+        names, missing or duplicated case_ids, inconsistent labels.
+    """
+    if not isinstance(raw, pd.DataFrame):
+        raise ValidationError([Problem("table", type(raw).__name__, "a table (DataFrame)")], source)
+    problems: list[Problem] = []
+    notices: list[Notice] = []
+    names = [_canonical_name(c) for c in raw.columns]
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n in seen:
+            problems.append(Problem(n, raw.columns[i], "", location="header", detail=f"column {n!r} appears more "
+                                    f"than once (columns {seen[n] + 1} and {i + 1})"))
+        else:
+            seen[n] = i
+
+    case_ids = _case_id_labels(raw, names)
+    out: dict[str, pd.Series] = {}
+    extras: list[str] = []
+    index = pd.RangeIndex(len(raw))
+    for i, n in enumerate(names):
+        if seen.get(n) != i:
+            continue
+        col = raw.iloc[:, i].reset_index(drop=True)
+        f = field_for(n)
+        if f is None:
+            miss = _near_miss(n)
+            if miss is not None:
+                problems.append(Problem(n, str(raw.columns[i]), "", suggestion=miss,
+                                        location="header" if require_case_id else None,
+                                        detail=f"{str(raw.columns[i])!r} is not a field "
+                                        "of the case contract"))
+                continue
+            extras.append(str(raw.columns[i]))
+            out[str(raw.columns[i])] = col
+            continue
+        parsed, bad = _parse_column(f, col)
+        for rawval, prob, rows in bad:
+            problems.append(_with_rows(prob, rows, case_ids, require_case_id or len(raw) > 1))
+        out[f.name] = _to_series(f, parsed, index)
+
+    _check_case_ids(out, problems, require_case_id, len(raw))
+    _check_labels(out, problems, notices, case_ids)
+    if problems:
+        raise ValidationError(problems, source)
+    notices += _consistency_notices(out, case_ids)
+    if extras:
+        notices.insert(0, Notice("extra_columns", f"{len(extras)} column(s) not in the case "
+                                 f"contract carried through untouched: {', '.join(extras)}",
+                                 tuple(extras)))
+    order = [n for n in FIELDS if n in out] + sorted(
+        n for n in out if n.startswith("expr_") and n not in FIELDS) + extras
+    table = pd.DataFrame({n: out[n] for n in order}, index=index)
+    return ValidatedCohort(table=table, notices=notices, extra_columns=extras)
+
+
+def _case_id_labels(raw: pd.DataFrame, names: list[str]) -> np.ndarray | None:
+    if "case_id" not in names:
+        return None
+    col = raw.iloc[:, names.index("case_id")]
+    return np.array([("" if _is_missing(v) else (_as_text(v) or "")) for v in col], dtype=object)
+
+
+def _with_rows(prob: Problem, rows: np.ndarray, case_ids, cohort: bool) -> Problem:
+    if not cohort:
+        return prob
+    ids = tuple(case_ids[rows[:6]]) if case_ids is not None else ()
+    return Problem(prob.field, prob.value, prob.expected, tuple(int(r) + 1 for r in rows),
+                   ids, prob.suggestion, prob.detail)
+
+
+def _check_case_ids(out, problems, require: bool, n: int) -> None:
+    if not require:
+        return
+    if "case_id" not in out:
+        problems.append(Problem("case_id", None, "", location="header", detail="the cohort has no case_id column "
+                                "(required, one unique identifier per case)"))
+        return
+    ids = out["case_id"]
+    missing = np.flatnonzero(ids.isna().to_numpy())
+    if len(missing):
+        problems.append(Problem("case_id", "", "", tuple(int(r) + 1 for r in missing),
+                                detail="is blank; every case in a cohort needs a case_id"))
+    dup = ids[ids.duplicated(keep=False) & ids.notna()]
+    for cid, grp in dup.groupby(dup, sort=True):
+        rows = tuple(int(r) + 1 for r in grp.index)
+        problems.append(Problem("case_id", cid, "", rows, (cid,),
+                                detail=f"{cid!r} is used by {len(rows)} rows; case_ids must be unique"))
+
+
+def _check_labels(out, problems, notices, case_ids) -> None:
+    if "primary_site_detail" not in out:
+        return
+    detail = out["primary_site_detail"].astype(object)
+    implied = detail.map(DETAIL_TO_SITE)
+    if "primary_site" in out:
+        site = out["primary_site"].astype(object)
+        clash = site.notna() & implied.notna() & (site != implied)
+        for (s, d), grp in site[clash].groupby([site[clash], detail[clash]]):
+            rows = tuple(int(r) + 1 for r in grp.index)
+            ids = tuple(case_ids[np.array(rows[:6]) - 1]) if case_ids is not None else ()
+            problems.append(Problem("primary_site", s, "", rows, ids,
+                                    detail=f"{s!r} contradicts primary_site_detail {d!r} "
+                                    f"(which means {DETAIL_TO_SITE[d]!r})"))
+        fill = site.isna() & implied.notna()
+    else:
+        site = pd.Series([None] * len(detail), dtype=object)
+        fill = implied.notna()
+    if fill.any():
+        site = site.where(~fill, implied)
+        out["primary_site"] = pd.Series(pd.Categorical(site, categories=list(FIELDS["primary_site"].values)))
+        notices.append(Notice("derived", f"primary_site filled from primary_site_detail in "
+                              f"{int(fill.sum())} row(s)", ("primary_site", "primary_site_detail"),
+                              tuple(int(r) + 1 for r in np.flatnonzero(fill.to_numpy())[:20])))
+
+
+def grade_from_ki67(ki67: np.ndarray) -> np.ndarray:
+    """WHO 2019 grade (1, 2, 3; NaN where unknown) from the Ki-67 index in percent.
+
+    >>> grade_from_ki67(np.array([1.0, 3.0, 20.0, 21.0, np.nan])).tolist()
+    [1.0, 2.0, 2.0, 3.0, nan]
+    """
+    k = np.asarray(ki67, dtype=float)
+    g = np.where(k < 3, 1.0, np.where(k <= 20, 2.0, 3.0))
+    return np.where(np.isnan(k), np.nan, g)
+
+
+def mitoses_band_index(values: pd.Series) -> np.ndarray:
+    """WHO band of the mitotic count as 0 (<2), 1 (2-20), 2 (>20); NaN where unknown."""
+    arr = values.astype(object).to_numpy()
+    out = np.full(len(arr), np.nan)
+    for i, v in enumerate(arr):
+        if isinstance(v, str):
+            if v in MITOSES_BANDS:
+                out[i] = MITOSES_BANDS.index(v)
+            else:
+                x = float(v)
+                out[i] = 0.0 if x < 2 else (1.0 if x <= 20 else 2.0)
+    return out
+
+
+def _consistency_notices(out: Mapping[str, pd.Series], case_ids) -> list[Notice]:
+    notices: list[Notice] = []
+    n = len(next(iter(out.values()))) if out else 0
+
+    def num(name):
+        return out[name].to_numpy(dtype=float) if name in out else np.full(n, np.nan)
+
+    def cat(name):
+        return out[name].astype(object).to_numpy() if name in out else np.full(n, None, dtype=object)
+
+    def add(kind, mask, text, fields):
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            notices.append(Notice(kind, text.format(n=len(rows), rows=_rowtxt(rows, case_ids)),
+                                  fields, tuple(int(r) + 1 for r in rows)))
+
+    grade = pd.Series(cat("grade")).map({"G1": 1.0, "G2": 2.0, "G3": 3.0}).to_numpy(dtype=float)
+    g_ki = grade_from_ki67(num("ki67_percent"))
+    g_mi = (mitoses_band_index(out["mitoses_per_2mm2"]) + 1) if "mitoses_per_2mm2" in out else np.full(n, np.nan)
+    evidence = np.fmax(g_ki, g_mi)
+    add("inconsistent", grade < evidence, "{rows}: grade is lower than Ki-67 / mitotic count "
+        "imply by the WHO 2019 cut-offs (grade vs ki67_percent, mitoses_per_2mm2)",
+        ("grade", "ki67_percent", "mitoses_per_2mm2"))
+    both = ~np.isnan(g_ki) & ~np.isnan(g_mi)
+    add("inconsistent", both & (grade > evidence), "{rows}: grade is higher than both Ki-67 "
+        "and mitotic count imply (grade vs ki67_percent, mitoses_per_2mm2)",
+        ("grade", "ki67_percent", "mitoses_per_2mm2"))
+    add("inconsistent", (cat("carcinoid_syndrome") == "yes") & (cat("urine_5hiaa") == "normal"),
+        "{rows}: carcinoid syndrome with normal urine 5-HIAA (carcinoid_syndrome vs urine_5hiaa)",
+        ("carcinoid_syndrome", "urine_5hiaa"))
+    for base in ("serum_cga", "urine_5hiaa"):
+        level, fold = cat(base), num(base + "_x_uln")
+        add("inconsistent", ((level == "normal") & (fold > 1)) | ((level == "elevated") & (fold <= 1)),
+            "{rows}: " + f"{base} disagrees with {base}_x_uln (elevated means above 1 x ULN)",
+            (base, base + "_x_uln"))
+    add("intended_use", cat("differentiation") == "poor", "{rows}: poorly differentiated: "
+        "neuroendocrine carcinoma is outside netorigin's intended use (well-differentiated NET "
+        "only)", ("differentiation",))
+    add("intended_use", (cat("differentiation") != "poor") & ((grade == 3) | (num("ki67_percent") > 20)),
+        "{rows}: NET G3 / Ki-67 above 20% is at the edge of the intended use: few such cases "
+        "inform the model", ("grade", "ki67_percent"))
+    return notices
+
+
+def _rowtxt(rows: np.ndarray, case_ids) -> str:
+    shown = []
+    for r in rows[:5]:
+        cid = case_ids[r] if case_ids is not None else ""
+        shown.append(f"{r + 1}" + (f" ({cid})" if cid else ""))
+    more = f" and {len(rows) - 5:,} more" if len(rows) > 5 else ""
+    if len(rows) == 1 and case_ids is None and rows[0] == 0:
+        return "case"
+    return ("row " if len(rows) == 1 else f"{len(rows):,} rows: ") + ", ".join(shown) + more
+
+
+def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> ValidatedCohort:
+    """Validate one case given as a mapping of field -> value (from JSON, YAML or a form).
+
+    ``case_id`` is optional. Returns a one-row :class:`ValidatedCohort`.
+
+    >>> v = validate_case({"CDX2": "pos"})
+    Traceback (most recent call last):
+    ...
+    netorigin.exceptions.ValidationError: 1 problem found:
+      - case: cdx2: 'CDX2' is not a field of the case contract; did you mean 'ihc_cdx2'?
+    >>> validate_case({"ihc_cdx2": "pos", "sex": "F"}).table.loc[0, "sex"]
+    'female'
+    """
+    if not isinstance(case, Mapping):
+        raise ValidationError([Problem("case", _short(case), "", detail="a case must be a "
+                                       f"mapping of field: value, not {type(case).__name__}")], source)
+    problems = []
+    row: dict[str, list[Any]] = {}
+    for k, v in case.items():
+        if not isinstance(k, (str, int, float)) or isinstance(k, bool):
+            problems.append(Problem("case", _short(k), "", detail=f"key {_short(k)} is not a field name"))
+            continue
+        if isinstance(v, (list, tuple, dict, set)):
+            problems.append(Problem(_canonical_name(k), _short(v), "", detail=f"{_short(v)} is "
+                                    "not a single value"))
+            continue
+        row[str(k)] = [v]
+    if problems:
+        raise ValidationError(problems, source)
+    df = pd.DataFrame(row, dtype=object) if row else pd.DataFrame(index=[0])
+    return validate_cohort(df, require_case_id=False, source=source)
+
+
+def check_cohort(raw: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """Validate a cohort and return only its canonical table (notices are dropped)."""
+    return validate_cohort(raw, **kwargs).table
+
+
+def check_case(case: Mapping[str, Any]) -> pd.DataFrame:
+    """Validate one case and return its one-row canonical table."""
+    return validate_case(case).table
+
+
+def contract_fields() -> list[Field]:
+    """Every field of the contract, in order (``expr_<GENE>`` beyond CD302/PPWD1 are open)."""
+    return list(FIELDS.values())
+
+
+LABELS = LABEL_FIELDS
