@@ -2,51 +2,51 @@
 
 For research use only; not a medical device.
 
-The public surface is listed in ``__all__``; everything else is private.
+The public surface is listed in ``__all__``; everything else is private. Names are imported
+lazily, so that ``import netorigin`` (and parsing one case) does not pay for scikit-learn,
+xgboost, shap or mlflow.
 """
+
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-from .datasets import data_path, example_case_path, load_seed_cohort
-from .describe import describe_cohort
-from .exceptions import InputError, NetoriginError, Problem, ValidationError
-from .features import CaseFeatures, CheckCases
-from .io import load_cases, load_cohort, read_table, write_table
-from .schema import (
-    FIELDS,
-    SCHEMA_VERSION,
-    Notice,
-    ValidatedCohort,
-    check_case,
-    check_cohort,
-    validate_case,
-    validate_cohort,
-)
-from .template import make_case_template
+_EXPORTS = {
+    "FIELDS": "schema",
+    "SCHEMA_VERSION": "schema",
+    "Notice": "schema",
+    "ValidatedCohort": "schema",
+    "check_case": "schema",
+    "check_cohort": "schema",
+    "validate_case": "schema",
+    "validate_cohort": "schema",
+    "InputError": "exceptions",
+    "NetoriginError": "exceptions",
+    "Problem": "exceptions",
+    "ValidationError": "exceptions",
+    "load_cases": "io",
+    "load_cohort": "io",
+    "read_table": "io",
+    "write_table": "io",
+    "data_path": "datasets",
+    "example_case_path": "datasets",
+    "load_seed_cohort": "datasets",
+    "describe_cohort": "describe",
+    "CaseFeatures": "features",
+    "CheckCases": "features",
+    "make_case_template": "template",
+}
 
-__all__ = [
-    "__version__",
-    "FIELDS",
-    "SCHEMA_VERSION",
-    "CaseFeatures",
-    "CheckCases",
-    "InputError",
-    "NetoriginError",
-    "Notice",
-    "Problem",
-    "ValidatedCohort",
-    "ValidationError",
-    "check_case",
-    "check_cohort",
-    "data_path",
-    "describe_cohort",
-    "example_case_path",
-    "load_cases",
-    "load_cohort",
-    "load_seed_cohort",
-    "make_case_template",
-    "read_table",
-    "validate_case",
-    "validate_cohort",
-    "write_table",
-]
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'netorigin' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

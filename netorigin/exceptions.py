@@ -56,7 +56,8 @@ class ValidationError(NetoriginError, ValueError):
     """Input that breaks the case contract. ``problems`` lists every fault found, not just the first."""
 
     def __init__(self, problems: list[Problem], source: str | None = None):
-        self.problems = list(problems)
+        # header problems first, then by first row, keeping the field order within a row
+        self.problems = sorted(problems, key=lambda p: (p.location is None, min(p.rows, default=0)))
         self.source = source
         super().__init__(self._text())
 

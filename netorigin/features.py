@@ -17,7 +17,7 @@ Examples
 >>> X = pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["positive", None], "grade": ["G2", "G1"]})
 >>> ft = CaseFeatures().fit(X)
 >>> m = ft.transform(X)
->>> [(n, v) for n, v in zip(ft.get_feature_names_out(), m[1]) if n.startswith("ihc_cdx2")]
+>>> [(n, float(v)) for n, v in zip(ft.get_feature_names_out(), m[1]) if n.startswith("ihc_cdx2")]
 [('ihc_cdx2=positive', nan), ('ihc_cdx2=negative', nan), ('ihc_cdx2=equivocal', nan)]
 """
 

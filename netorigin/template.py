@@ -23,7 +23,7 @@ def make_case_template() -> str:
     """The template text. Every field is present and left blank (= not done / not known).
 
     >>> text = make_case_template()
-    >>> "ihc_cdx2:" in text and "# one of positive, negative, equivocal, not_done" in text
+    >>> "ihc_cdx2:" in text and "one of positive, negative, equivocal, not_done" in text
     True
     """
     lines = [
@@ -42,3 +42,29 @@ def make_case_template() -> str:
         unit = f" [{f.unit}]" if f.unit else ""
         lines.append(f"{f.name}:{' ' * max(1, 26 - len(f.name))}# {f.description}{unit}; {f.expected()}")
     return "\n".join(lines) + "\n"
+
+
+def contract_markdown() -> str:
+    """The case contract as a Markdown table: field, accepted values, unit, synonyms.
+
+    >>> "| ihc_cdx2 |" in contract_markdown()
+    True
+    """
+    rows = ["| field | accepts | unit | synonyms (case-insensitive) | description |",
+            "|---|---|---|---|---|"]
+    for f in FIELDS.values():
+        syn = {}
+        for spelling, canonical in f.synonyms.items():
+            if spelling != canonical.lower():
+                syn.setdefault(canonical, []).append(spelling)
+        syntext = "; ".join(f"{c}: {', '.join(_md(s) for s in sorted(v))}" for c, v in syn.items())
+        if f.unit_suffixes:
+            syntext = (syntext + "; " if syntext else "") + "unit suffixes: " + ", ".join(sorted(f.unit_suffixes))
+        rows.append(f"| {f.name} | {_md(f.expected())} | {f.unit or ''} | {syntext} | {f.description} |")
+    rows.append("| expr_<GENE> | a number from 0 to 30 | log2(TPM+1) | | any other gene's expression |")
+    missing = ", ".join(f"`{t}`" for t in sorted(MISSING_TOKENS) if t)
+    return "\n".join(rows) + f"\n\nRead as not done / not known in every field: a blank cell, {missing}.\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

@@ -61,6 +61,15 @@ def template():
     click.echo(make_case_template(), nl=False)
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["markdown"]), default="markdown", show_default=True)
+def schema(fmt):
+    """Print the case contract: fields, accepted values, units and synonyms."""
+    from ..template import contract_markdown
+
+    click.echo(contract_markdown(), nl=False)
+
+
 @main.group()
 def cohort():
     """Work with cohort tables."""

@@ -30,7 +30,7 @@ def render_notices(console: Console, notices) -> None:
 def render_validation(path, validated) -> None:
     console = _console()
     n_fields = len(validated.contract_columns)
-    kind = "case" if validated.n_cases == 1 and "case_id" not in validated.table.columns else "cases"
+    kind = "case" if validated.n_cases == 1 else "cases"
     console.print(f"[green]OK[/]: {path}: {validated.n_cases:,} {kind}, {n_fields} contract "
                   f"field(s), {len(validated.extra_columns)} other column(s)")
     render_notices(console, validated.notices)

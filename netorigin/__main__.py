@@ -1,0 +1,3 @@
+from netorigin.cli import main
+
+main(prog_name="netorigin")

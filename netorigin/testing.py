@@ -1,0 +1,27 @@
+"""Reusable assertions for netorigin's invariants (used by its own tests; usable by yours)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["assert_same_alone_and_in_batch", "assert_probabilities"]
+
+
+def assert_same_alone_and_in_batch(transform, table: pd.DataFrame, rows=None) -> None:
+    """``transform(one-row table)`` equals the matching row of ``transform(table)``, bit for bit."""
+    batch = np.asarray(transform(table))
+    for i in range(len(table)) if rows is None else rows:
+        alone = np.asarray(transform(table.iloc[[i]].reset_index(drop=True)))
+        np.testing.assert_array_equal(alone[0], batch[i], err_msg=f"row {i} differs alone vs in batch")
+
+
+def assert_probabilities(p, n_classes: int | None = None, atol: float = 1e-9) -> None:
+    """Rows of ``p`` are finite, within [0, 1] and sum to 1."""
+    p = np.asarray(p, dtype=float)
+    assert p.ndim == 2, f"expected a 2-d array of probabilities, got shape {p.shape}"
+    if n_classes is not None:
+        assert p.shape[1] == n_classes, f"expected {n_classes} columns, got {p.shape[1]}"
+    assert np.all(np.isfinite(p)), "probabilities contain NaN or infinity"
+    assert np.all((p >= -atol) & (p <= 1 + atol)), "probabilities outside [0, 1]"
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-6)

@@ -1,0 +1,86 @@
+"""The command line, run as a user runs it: exit codes, messages, no tracebacks."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netorigin import __version__, validate_case
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0 and __version__ in r.stdout
+
+
+def test_validate_seed_cohort_ok():
+    r = run("validate", "data/seed_cohort.csv")
+    assert r.returncode == 0, r.stderr
+    assert "OK" in r.stdout and "7 cases" in r.stdout and "12 other column(s)" in r.stdout
+
+
+def test_validate_lists_all_five_faults_exit_2_no_traceback():
+    r = run("validate", "tests/data/five_faults.csv")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr + r.stdout
+    err = r.stderr
+    assert "5 problems found" in err
+    for fragment in ("'postive'", "age_years: '-3'", "'b' is used by 2 rows", "'G9'", "did you mean 'ihc_isl1'"):
+        assert fragment in err, fragment
+
+
+def test_validate_example_case():
+    r = run("validate", "data/examples/example_case.yaml")
+    assert r.returncode == 0, r.stderr
+    assert "1 case" in r.stdout
+
+
+@pytest.mark.parametrize("content", ["ihc_cdx2: postive\n", "ihc_cdx: positive\n", "[1, 2\n"])
+def test_bad_case_exits_2_without_traceback(tmp_path, content):
+    p = tmp_path / "case.yaml"
+    p.write_text(content)
+    r = run("validate", str(p))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.startswith("error:")
+
+
+def test_missing_file_exits_2():
+    r = run("validate", "no/such/file.csv")
+    assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def test_template_is_valid_yaml_with_every_field_and_validates_when_filled():
+    r = run("template")
+    assert r.returncode == 0
+    case = yaml.safe_load(r.stdout)
+    from netorigin import FIELDS
+
+    assert set(case) == set(FIELDS)
+    assert all(v is None for v in case.values())  # blank = not done
+    case.update({"ihc_cdx2": "positive", "grade": "G2", "sex": "female"})
+    assert validate_case(case).table.loc[0, "ihc_cdx2"] == "positive"
+
+
+def test_describe_seed_cohort_shows_paper_figures():
+    r = run("cohort", "describe", "data/seed_cohort.csv")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for fragment in ("50 (27-64)", "male 5, female 2", "G1 3, G2 4", "3 of 7", "0 of 7",
+                     "yes 2, no 5", "median 15 (6-48)", "median 17 (8-48)"):
+        assert fragment in out, fragment
+
+
+def test_describe_json():
+    import json
+
+    r = run("cohort", "describe", "data/seed_cohort.csv", "--json")
+    s = json.loads(r.stdout)
+    assert s["markers"]["ihc_cdx2"]["positive"] == 3

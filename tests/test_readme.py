@@ -1,0 +1,20 @@
+"""The README stays true: its contract table is the generated one, its commands match .ci/run."""
+
+from pathlib import Path
+
+from netorigin.template import contract_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_contract_table_is_generated_from_the_schema():
+    assert contract_markdown() in (ROOT / "README.md").read_text()
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b.split("```")[0].strip() for b in readme.split("```bash\n")[1:]]
+    test_cmd = blocks[1]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_cmd in ci
+    assert "pytest" in test_cmd

@@ -1,0 +1,190 @@
+"""The case contract: synonyms, every problem at once, notices, single cases."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netorigin import FIELDS, ValidationError, validate_case, validate_cohort
+from netorigin._fields import MISSING_TOKENS
+from netorigin.schema import grade_from_ki67, parse_value
+
+
+def _cohort(**cols):
+    n = len(next(iter(cols.values())))
+    return pd.DataFrame({"case_id": [f"c{i}" for i in range(n)], **cols})
+
+
+@pytest.mark.parametrize(
+    "field, raw, expected",
+    [
+        ("ihc_cdx2", "+", "positive"), ("ihc_cdx2", "Pos", "positive"), ("ihc_cdx2", "-", "negative"),
+        ("ihc_cdx2", "NEG", "negative"), ("ihc_cdx2", "equivocal", "equivocal"),
+        ("sex", "M", "male"), ("sex", "f", "female"),
+        ("carcinoid_syndrome", "y", "yes"), ("carcinoid_syndrome", "FALSE", "no"),
+        ("carcinoid_syndrome", True, "yes"),
+        ("serum_cga", "High", "elevated"), ("serum_cga", "raised", "elevated"),
+        ("serum_cga", "N", "normal"), ("urine_5hiaa", "WNL", "normal"),
+        ("grade", "2", "G2"), ("grade", "grade 3", "G3"), ("grade", 1, "G1"), ("grade", "g1", "G1"),
+        ("differentiation", "Well-differentiated", "well"),
+        ("ihc_daxx_atrx", "loss", "lost"), ("ihc_daxx_atrx", "intact", "retained"),
+        ("hormonal_syndrome", "none", "none"), ("hormonal_syndrome", "Insulinoma", "insulinoma"),
+        ("liver_lesions", 1, "solitary"), ("liver_lesions", "3", "oligo"), ("liver_lesions", "12", "multiple"),
+        ("mitoses_per_2mm2", "< 2", "<2"), ("mitoses_per_2mm2", "2\u201320", "2-20"),
+        ("mitoses_per_2mm2", 4, "4"), ("ki67_percent", "10%", 10.0), ("age_years", "50 y", 50.0),
+        ("largest_liver_lesion_cm", "35 mm", 3.5), ("primary_site", "Small bowel", "ileal"),
+        ("primary_site_detail", "cecum", "caecum"),
+    ],
+)
+def test_synonyms_are_accepted(field, raw, expected):
+    assert parse_value(FIELDS[field], raw) == expected
+
+
+@pytest.mark.parametrize("token", sorted(MISSING_TOKENS) + ["ND", "Not Done", " n/a ", None, float("nan")])
+def test_missing_tokens_stay_missing(token):
+    v = validate_cohort(_cohort(ihc_cdx2=[token], ki67_percent=[token]))
+    assert v.table["ihc_cdx2"].isna().all()
+    assert math.isnan(v.table["ki67_percent"].iloc[0])
+
+
+def test_none_is_a_value_of_hormonal_syndrome_but_not_missing_for_markers():
+    assert parse_value(FIELDS["hormonal_syndrome"], "none") == "none"
+    assert parse_value(FIELDS["ihc_cdx2"], "none").__class__.__name__ == "Problem"
+
+
+def test_every_problem_reported_at_once_with_suggestions():
+    raw = _cohort(
+        ihc_cdx2=["postive", "negative", "+"],
+        ki67_percent=["5", "150", "abc"],
+        grade=["G1", "G2", "G7"],
+    )
+    raw["ihc_cdx"] = ["x", "y", "z"]
+    with pytest.raises(ValidationError) as err:
+        validate_cohort(raw)
+    problems = err.value.problems
+    assert len(problems) == 5
+    text = str(err.value)
+    assert "ihc_cdx2: 'postive' is not one of positive, negative, equivocal, not_done; did you mean 'positive'?" in text
+    assert "row 2 (case c1): ki67_percent: '150' is not a number from 0 to 100" in text
+    assert "row 3 (case c2): ki67_percent: 'abc'" in text
+    assert "grade: 'G7' is not one of G1, G2, G3" in text
+    assert "did you mean 'ihc_cdx2'" in text
+
+
+def test_same_bad_value_in_many_rows_is_one_problem_naming_the_rows():
+    raw = _cohort(sex=["x"] * 8)
+    with pytest.raises(ValidationError) as err:
+        validate_cohort(raw)
+    (p,) = err.value.problems
+    assert p.rows == tuple(range(1, 9))
+    assert "rows 1, 2, 3, 4, 5 and 3 more" in p.message()
+
+
+def test_case_id_required_and_unique_in_cohorts():
+    raw = pd.DataFrame({"case_id": ["a", "a", ""], "sex": ["m", "f", "m"]})
+    with pytest.raises(ValidationError) as err:
+        validate_cohort(raw)
+    msgs = [p.message() for p in err.value.problems]
+    assert any("'a' is used by 2 rows" in m for m in msgs)
+    assert any("row 3: case_id: is blank" in m for m in msgs)
+    with pytest.raises(ValidationError, match="no case_id column"):
+        validate_cohort(pd.DataFrame({"sex": ["m"]}))
+
+
+def test_duplicated_columns_are_reported():
+    raw = pd.DataFrame([["a", "m", "f"]], columns=["case_id", "sex", "Sex"])
+    with pytest.raises(ValidationError, match="appears more than once"):
+        validate_cohort(raw)
+
+
+def test_extra_columns_pass_through_untouched_and_are_listed_once():
+    raw = _cohort(ihc_cdx2=["+", "-"], treatment=["octreotide", "PRRT"], os_months=["12", "30"])
+    v = validate_cohort(raw)
+    assert v.extra_columns == ["treatment", "os_months"]
+    assert v.table["treatment"].tolist() == ["octreotide", "PRRT"]
+    assert v.table["os_months"].tolist() == ["12", "30"]
+    extra = [n for n in v.notices if n.kind == "extra_columns"]
+    assert len(extra) == 1 and "treatment" in extra[0].message
+
+
+def test_column_names_are_matched_case_insensitively_and_expression_genes_open():
+    raw = pd.DataFrame({"Case_ID": ["a"], "IHC_CDX2": ["+"], "expr_SCTR": ["3.5"], "expr_CD302": [2]})
+    v = validate_cohort(raw)
+    assert v.table.loc[0, "ihc_cdx2"] == "positive"
+    assert v.table.loc[0, "expr_sctr"] == 3.5 and v.table.loc[0, "expr_cd302"] == 2.0
+
+
+@pytest.mark.parametrize(
+    "cols, fields",
+    [
+        ({"grade": ["G1"], "ki67_percent": ["15"]}, ("grade", "ki67_percent")),
+        ({"grade": ["G1"], "mitoses_per_2mm2": ["5"]}, ("grade", "mitoses_per_2mm2")),
+        ({"grade": ["G3"], "ki67_percent": ["1"], "mitoses_per_2mm2": ["<2"]}, ("grade", "ki67_percent")),
+        ({"carcinoid_syndrome": ["yes"], "urine_5hiaa": ["normal"]}, ("carcinoid_syndrome", "urine_5hiaa")),
+        ({"serum_cga": ["normal"], "serum_cga_x_uln": ["3"]}, ("serum_cga", "serum_cga_x_uln")),
+    ],
+)
+def test_inconsistent_values_warn_naming_both_fields(cols, fields):
+    v = validate_cohort(_cohort(**cols))
+    warn = [n for n in v.notices if n.kind == "inconsistent"]
+    assert len(warn) == 1
+    assert set(fields) <= set(warn[0].fields)
+    for f in fields:
+        assert f in warn[0].message
+
+
+def test_consistent_grade_does_not_warn():
+    v = validate_cohort(_cohort(grade=["G2", "G1"], ki67_percent=["1", "2"], mitoses_per_2mm2=["3", "<2"]))
+    assert not [n for n in v.notices if n.kind == "inconsistent"]
+
+
+def test_poorly_differentiated_is_outside_intended_use_and_g3_at_its_edge():
+    v = validate_cohort(_cohort(differentiation=["poor", "well"], ki67_percent=["40", "25"]))
+    outside = [n for n in v.notices if n.kind == "intended_use" and "outside" in n.message]
+    assert outside and outside[0].rows == (1,)
+    edge = [n for n in v.notices if "edge" in n.message]
+    assert edge and edge[0].rows == (2,)
+
+
+def test_label_detail_fills_site_and_contradictions_fail():
+    v = validate_cohort(_cohort(primary_site_detail=["jejunum", "lung"], primary_site=["", "other"]))
+    assert v.table["primary_site"].tolist() == ["ileal", "other"]
+    with pytest.raises(ValidationError, match="contradicts primary_site_detail 'lung'"):
+        validate_cohort(_cohort(primary_site_detail=["lung"], primary_site=["pancreatic"]))
+
+
+def test_numbers_reject_infinity_negative_and_wrong_units():
+    raw = _cohort(age_years=["inf", "-1", "50 kg"], largest_liver_lesion_cm=["0", "2", "3"])
+    with pytest.raises(ValidationError) as err:
+        validate_cohort(raw)
+    assert len(err.value.problems) == 4
+    assert "unit 'kg'" in str(err.value)
+
+
+def test_single_case_from_mapping():
+    v = validate_case({"ihc_cdx2": True, "grade": 2, "ki67_percent": 4.0, "mitoses_per_2mm2": "<2",
+                       "ihc_isl1": None, "expr_CD302": 5})
+    row = v.table.iloc[0]
+    assert row["grade"] == "G2" and row["ihc_cdx2"] == "positive" and pd.isna(row["ihc_isl1"])
+    with pytest.raises(ValidationError, match="not a single value"):
+        validate_case({"ihc_cdx2": ["positive", "negative"]})
+    with pytest.raises(ValidationError, match="must be a mapping"):
+        validate_case(["ihc_cdx2"])
+
+
+def test_mitoses_greater_than_two_suggests_band():
+    with pytest.raises(ValidationError, match="did you mean '2-20'"):
+        validate_case({"mitoses_per_2mm2": ">2"})
+
+
+def test_canonical_dtypes():
+    v = validate_cohort(_cohort(ihc_cdx2=["+"], ki67_percent=["3"]))
+    assert isinstance(v.table["ihc_cdx2"].dtype, pd.CategoricalDtype)
+    assert list(v.table["ihc_cdx2"].cat.categories) == ["positive", "negative", "equivocal"]
+    assert v.table["ki67_percent"].dtype == np.float64
+
+
+def test_grade_from_ki67_uses_who_2019_cutoffs():
+    # WHO 2019: G1 < 3%, G2 3-20%, G3 > 20%
+    assert grade_from_ki67(np.array([2.9, 3.0, 20.0, 20.1])).tolist() == [1.0, 2.0, 2.0, 3.0]
