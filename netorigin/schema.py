@@ -421,17 +421,21 @@ def grade_from_ki67(ki67: np.ndarray) -> np.ndarray:
 
 
 def mitoses_band_index(values: pd.Series) -> np.ndarray:
-    """WHO band of the mitotic count as 0 (<2), 1 (2-20), 2 (>20); NaN where unknown."""
-    arr = values.astype(object).to_numpy()
-    out = np.full(len(arr), np.nan)
-    for i, v in enumerate(arr):
+    """WHO band of the mitotic count as 0 (<2), 1 (2-20), 2 (>20); NaN where unknown.
+
+    >>> mitoses_band_index(pd.Series(["<2", "7", None, ">20", "2"])).tolist()
+    [0.0, 1.0, nan, 2.0, 1.0]
+    """
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    band = np.full(len(uniques) + 1, np.nan)
+    for i, v in enumerate(uniques):
         if isinstance(v, str):
             if v in MITOSES_BANDS:
-                out[i] = MITOSES_BANDS.index(v)
+                band[i] = MITOSES_BANDS.index(v)
             else:
                 x = float(v)
-                out[i] = 0.0 if x < 2 else (1.0 if x <= 20 else 2.0)
-    return out
+                band[i] = 0.0 if x < 2 else (1.0 if x <= 20 else 2.0)
+    return band[codes]
 
 
 def _consistency_notices(out: Mapping[str, pd.Series], case_ids) -> list[Notice]:

@@ -93,5 +93,47 @@ def describe(file, as_json):
         render_description(file, validated, summary)
 
 
+@main.command()
+@click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Number of cases (with --check: "
+              "cases per check cohort, default 1,000,000).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--scenario", default="liver-met-archive", show_default=True,
+              help="Site mix: liver-met-archive, population, unknown-primary (or one in --scenarios).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output file (.csv or .parquet).")
+@click.option("--workup", default="routine", show_default=True,
+              help="Which tests were done: routine, complete, or a work-up CSV file.")
+@click.option("--label-noise", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option("--parameters", type=click.Path(dir_okay=False), help="Alternative parameters CSV.")
+@click.option("--scenarios", type=click.Path(dir_okay=False), help="Alternative scenarios CSV.")
+@click.option("--check", is_flag=True, help="Print every parameter beside its value measured in a "
+              "large generated cohort (exit 1 if any is outside its tolerance).")
+@_friendly
+def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios, check):
+    """Generate a literature-calibrated synthetic cohort (or --check the parameters)."""
+    from ..synth import SyntheticModel, make_synthetic_cohort
+    from ._render import render_check, render_synth
+
+    model = SyntheticModel(parameters, scenarios)
+    if check:
+        from ..synth._check import check_parameters
+
+        table = check_parameters(scenario, n=n or 1_000_000, random_state=seed, model=model)
+        render_check(scenario, table)
+        sys.exit(0 if table["ok"].all() else 1)
+    if not output:
+        raise click.UsageError("give -o FILE (.csv or .parquet), or --check")
+    if n is None:
+        raise click.UsageError("give --n N, the number of cases")
+    from ..exceptions import InputError
+    from ..io import write_table
+
+    if not output.lower().endswith((".csv", ".parquet", ".pq", ".tsv")):
+        raise InputError(f"{output}: unknown output format; expected .csv or .parquet")
+    cohort = make_synthetic_cohort(n, scenario=scenario, random_state=seed, workup=workup,
+                                   label_noise=label_noise, model=model)
+    write_table(cohort, output)
+    render_synth(output, scenario, seed, cohort)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -12,7 +12,10 @@ _NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "ye
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    import sys
+
+    # wide enough for tables when the output goes to a file or a pipe
+    return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 def _g(x: float | None) -> str:
@@ -83,3 +86,27 @@ def render_description(path, validated, summary) -> None:
     absent = [f for f in FIELDS if f not in validated.table.columns and f != "case_id"]
     if absent:
         console.print(f"[dim]not recorded in this cohort: {', '.join(absent)}[/]")
+
+
+def render_synth(path, scenario, seed, cohort) -> None:
+    console = _console()
+    share = cohort["primary_site"].value_counts(normalize=True)
+    mix = ", ".join(f"{k} {share.get(k, 0):.1%}" for k in ("ileal", "pancreatic", "other"))
+    console.print(f"wrote {len(cohort):,} synthetic cases to {path} (scenario {scenario}, seed {seed}): {mix}")
+    console.print("[dim]Synthetic data: every parameter and its source is in data/synthetic/parameters.csv.[/]")
+
+
+def render_check(scenario, table) -> None:
+    console = _console()
+    t = Table(title=f"synthetic parameters vs generated data (scenario {scenario})", title_justify="left")
+    for c in ("parameter", "site", "file", "measured", "n", "diff", "ok"):
+        t.add_column(c, justify="right" if c in ("file", "measured", "n", "diff") else "left")
+    for r in table.itertuples():
+        t.add_row(r.parameter, r.site, f"{r.value:.4f}", f"{r.measured:.4f}", f"{r.n:,}",
+                  f"{r.difference:+.4f}", "[green]yes[/]" if r.ok else "[red]NO[/]")
+    console.print(t)
+    rates = table[table["parameter"].str.startswith("rate:") | table["parameter"].isin(
+        ["phenotype", "site share", "sub-site share"])]
+    console.print(f"{int(table['ok'].sum())} of {len(table)} parameters within tolerance "
+                  f"(rates and shares: 1 percentage point; largest rate difference "
+                  f"{rates['difference'].abs().max() * 100:.2f} points; continuous: 2% or half a rounding step)")

@@ -1,0 +1,82 @@
+"""Read and check the synthetic-cohort parameter files (data/synthetic/*.csv).
+
+Every row carries its value, source and status (published, derived or assumed); a file that
+lacks one is refused with the file, row and column named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..datasets import data_path
+from ..exceptions import InputError
+
+STATUSES = ("published", "derived", "assumed")
+_PARAM_COLUMNS = ("parameter", "site", "value", "status", "source", "figure_as_published", "working")
+_SCENARIO_COLUMNS = ("scenario", "level", "site", "value", "status", "source", "figure_as_published", "working")
+_WORKUP_COLUMNS = ("test", "given", "probability", "status", "note")
+
+
+def _read(path: Path, columns: tuple[str, ...], sourced: bool) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception as e:  # malformed CSV
+        raise InputError(f"{path}: cannot be read as CSV ({e})") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    value_col = "probability" if "probability" in columns else "value"
+    problems = []
+    for i, row in df.iterrows():
+        line = i + 2
+        try:
+            v = float(row[value_col])
+        except ValueError:
+            problems.append(f"line {line}: {value_col}: {row[value_col]!r} is not a number")
+            continue
+        if v != v or v in (float("inf"), float("-inf")):
+            problems.append(f"line {line}: {value_col}: {row[value_col]!r} is not a finite number")
+        if row["status"] not in STATUSES:
+            problems.append(f"line {line}: status: {row['status']!r} is not one of {', '.join(STATUSES)}")
+        if sourced and not row["source"].strip():
+            problems.append(f"line {line}: source: blank; every figure names its source")
+    if problems:
+        raise InputError(f"{path}: " + "; ".join(problems))
+    df[value_col] = df[value_col].astype(float)
+    return df
+
+
+def load_parameters(path: str | Path | None = None) -> pd.DataFrame:
+    """The per-(parameter, site) table: value, status, source, figure as published, working."""
+    p = Path(path) if path else data_path("synthetic", "parameters.csv")
+    df = _read(p, _PARAM_COLUMNS, sourced=True)
+    dup = df[df.duplicated(["parameter", "site"], keep=False)]
+    if len(dup):
+        first = dup.iloc[0]
+        raise InputError(f"{p}: parameter {first['parameter']!r} is given twice for site {first['site']!r}")
+    return df
+
+
+def load_scenarios(path: str | Path | None = None) -> pd.DataFrame:
+    """The site mix of each scenario: class priors and sub-site shares within each class."""
+    p = Path(path) if path else data_path("synthetic", "scenarios.csv")
+    return _read(p, _SCENARIO_COLUMNS, sourced=True)
+
+
+def load_workup(path: str | Path | None = None) -> pd.DataFrame:
+    """The sequential work-up: which test is done, given earlier results, with what probability."""
+    p = Path(path) if path else data_path("synthetic", "workup.csv")
+    df = _read(p, _WORKUP_COLUMNS, sourced=False)
+    bad = df[(df["probability"] < 0) | (df["probability"] > 1)]
+    if len(bad):
+        raise InputError(f"{p}: line {bad.index[0] + 2}: probability must be between 0 and 1")
+    return df
+
+
+def scenario_names(scenarios: pd.DataFrame | None = None) -> list[str]:
+    s = load_scenarios() if scenarios is None else scenarios
+    return list(dict.fromkeys(s["scenario"]))
