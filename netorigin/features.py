@@ -31,7 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._fields import FIELDS, LABEL_FIELDS, Field
 from .schema import mitoses_band_index, validate_cohort
 
-__all__ = ["CaseFeatures", "CheckCases", "feature_spec", "as_canonical"]
+__all__ = ["CaseFeatures", "CheckCases", "feature_spec", "as_canonical", "features_state", "features_from_state"]
 
 # For two-valued fields: the value that the single indicator column stands for.
 _INDICATOR_VALUE = {
@@ -219,3 +219,42 @@ class CheckCases(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "columns_")
         return as_canonical(X)
+
+
+def features_state(ft: CaseFeatures) -> dict:
+    """The fitted state of a :class:`CaseFeatures` as plain JSON-able values."""
+    check_is_fitted(ft, "feature_names_out_")
+    state = {"missing": ft.missing, "scale": bool(ft.scale),
+             "expression_genes": list(ft.expression_genes_),
+             "feature_names": [str(x) for x in ft.feature_names_out_]}
+    if ft.missing == "indicator":
+        state["fill_values"] = [float(x) for x in ft.fill_values_]
+        if ft.scale:
+            state["mean"] = [float(x) for x in ft.mean_]
+            state["scale_values"] = [float(x) for x in ft.scale_]
+    return state
+
+
+def features_from_state(state: dict) -> CaseFeatures:
+    """Rebuild a fitted :class:`CaseFeatures` from :func:`features_state` (no pickle)."""
+    ft = CaseFeatures(missing=state["missing"], scale=state["scale"],
+                      expression_genes=list(state["expression_genes"]))
+    ft.expression_genes_ = tuple(state["expression_genes"])
+    ft._spec = feature_spec(ft.expression_genes_)
+    names = [s[0] for s in ft._spec]
+    fields = [s[1] for s in ft._spec]
+    if ft.missing == "indicator":
+        ft.fill_values_ = np.array(state["fill_values"], dtype=float)
+        ft._missing_fields = list(dict.fromkeys(fields))
+        names += [f"{f}=missing" for f in ft._missing_fields]
+        fields += ft._missing_fields
+        if ft.scale:
+            ft.mean_ = np.array(state["mean"], dtype=float)
+            ft.scale_ = np.array(state["scale_values"], dtype=float)
+    if names != list(state["feature_names"]):
+        raise ValueError("the saved feature names do not match the case contract of this netorigin "
+                         f"version (first difference at {next(i for i, (a, b) in enumerate(zip(names, state['feature_names'])) if a != b) if len(names) == len(state['feature_names']) else 'length'})")
+    ft.feature_names_out_ = np.array(names, dtype=object)
+    ft.feature_fields_ = np.array(fields, dtype=object)
+    ft.n_features_out_ = len(names)
+    return ft

@@ -135,5 +135,75 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
     render_synth(output, scenario, seed, cohort)
 
 
+def _tracking_options(fn):
+    fn = click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: "
+                      "MLFLOW_TRACKING_URI, else sqlite in ./mlruns).")(fn)
+    fn = click.option("--no-track", is_flag=True, help="Do not log to MLflow.")(fn)
+    return fn
+
+
+@main.command()
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False), help="Labelled cohort (CSV/Parquet).")
+@click.option("--model", "kind", default="xgboost", show_default=True,
+              type=click.Choice(["xgboost", "logistic", "mlp", "literature", "rules"]))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Bundle folder to write.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--target-prior", default="training", show_default=True,
+              help="Deployment prior: training, unknown-primary, liver-met-archive, population, or a,b,c.")
+@click.option("--bayes-scenario", default=None, help="For synthetic cohorts: report the Bayes ceiling.")
+@click.option("--register", "register", default=None, help="Register the model under this name.")
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=0), default=200, show_default=True)
+@_tracking_options
+@_friendly
+def train(data, kind, out, seed, target_prior, bayes_scenario, register, n_bootstrap, tracking_uri, no_track):
+    """Train a site model on a labelled cohort, save the bundle, and track the run."""
+    from ..io import load_cohort
+    from ..runs import train_run
+    from ._render import render_metrics
+
+    v = load_cohort(data)
+    summary = train_run(v.table, kind=kind, out_dir=out, random_state=seed, target_prior=target_prior,
+                        bayes_scenario=bayes_scenario, tracking_uri=tracking_uri, track=not no_track,
+                        register_name=register, description=f"file {data}", n_bootstrap=n_bootstrap)
+    render_metrics(summary, v.notices)
+
+
+@main.command()
+@click.option("--model", "model", required=True, help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model.")
+@click.option("--data", "data", required=True, type=click.Path(dir_okay=False), help="Labelled cohort.")
+@click.option("--target-prior", default="training", show_default=True)
+@click.option("--bayes-scenario", default=None)
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=0), default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@_tracking_options
+@_friendly
+def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, tracking_uri, no_track):
+    """Evaluate a saved model on a labelled cohort (external validation), tracked."""
+    from ..io import load_cohort
+    from ..runs import evaluate_run, metrics_json
+    from ._render import render_evaluation
+
+    v = load_cohort(data)
+    summary = evaluate_run(model, v.table, target_prior=target_prior, bayes_scenario=bayes_scenario,
+                           tracking_uri=tracking_uri, track=not no_track, n_bootstrap=n_bootstrap,
+                           description=f"file {data}")
+    if as_json:
+        click.echo(metrics_json(summary["metrics"]))
+    else:
+        render_evaluation(summary)
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@_tracking_options
+@_friendly
+def run(config, tracking_uri, no_track):
+    """Run a pipeline config (pipelines/*.yaml), tracked in MLflow."""
+    from ..pipelines import run_pipeline
+    from ._render import render_pipeline
+
+    render_pipeline(config, run_pipeline(config, tracking_uri=tracking_uri, track=not no_track))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

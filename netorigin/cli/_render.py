@@ -110,3 +110,72 @@ def render_check(scenario, table) -> None:
     console.print(f"{int(table['ok'].sum())} of {len(table)} parameters within tolerance "
                   f"(rates and shares: 1 percentage point; largest rate difference "
                   f"{rates['difference'].abs().max() * 100:.2f} points; continuous: 2% or half a rounding step)")
+
+
+def _fmt_ci(m, ci, k):
+    lo, hi = ci.get(k, [float("nan")] * 2)
+    return f"{m[k]:.3f} ({lo:.3f}-{hi:.3f})"
+
+
+def render_evaluation(summary) -> None:
+    console = _console()
+    m = summary["metrics"]
+    c, ci = m["calibrated"], m["calibrated"].get("intervals_95", {})
+    ident = summary.get("model")
+    if ident:
+        console.print(f"model: {ident['name']} ({ident['kind']}), bundle {str(ident['bundle_hash'])[:12]}; {ident['notice']}")
+    console.print(f"{m['n']:,} labelled cases ({', '.join(f'{s} {n:,}' for s, n in m['site_counts'].items())}); "
+                  f"prior: {m['target_prior']}")
+    t = Table(title="Metrics (95% bootstrap interval)", title_justify="left")
+    t.add_column("metric")
+    t.add_column("value")
+    for k in ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece"):
+        t.add_row(k, _fmt_ci(c, ci, k) if ci else f"{c[k]:.3f}")
+    t.add_row("ece before calibration", f"{m['uncalibrated']['ece']:.3f}")
+    for lvl, s in m["conformal"].items():
+        t.add_row(f"{float(lvl):.0%} set coverage / size",
+                  f"{s['coverage']:.3f} / {s['mean_set_size']:.2f} (" +
+                  ", ".join(f"{k} {v:.2f}" for k, v in s["coverage_by_site"].items()) + ")")
+    if "bayes" in m:
+        t.add_row("Bayes ceiling accuracy / log-loss", f"{m['bayes']['accuracy']:.3f} / {m['bayes']['log_loss']:.3f}")
+        t.add_row("gap to Bayes (accuracy / log-loss)",
+                  f"{m['gap_to_bayes']['accuracy']:+.4f} / {m['gap_to_bayes']['log_loss']:+.4f}")
+    console.print(t)
+    console.print("recall: " + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items()) +
+                  "; precision: " + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items()))
+    console.print("risk-coverage: " + ", ".join(f"{r['coverage']:.0%}: {r['accuracy']:.3f}" for r in m["risk_coverage"]))
+    if "robustness" in m:
+        r = m["robustness"]
+        console.print("masked at random: " + ", ".join(f"{x['fraction_masked']:.0%}: {x['accuracy']:.3f}" for x in r["masked_at_random"]))
+        console.print("shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"]))
+
+
+def render_metrics(summary, notices=()) -> None:
+    console = _console()
+    render_notices(console, list(notices))
+    for n in summary.get("notices", []):
+        console.print(f"[cyan]note[/]: {n}")
+    result = summary["result"]
+    test = result.metrics.get("test")
+    if test:
+        render_evaluation({"metrics": test, "model": result.model.identity()})
+    cvm = result.metrics["cv"]["mean"]
+    console.print(f"cross-validation (mean of {len(result.metrics['cv']['folds'])} folds, uncalibrated): "
+                  f"accuracy {cvm['accuracy']:.3f}, log-loss {cvm['log_loss']:.3f}")
+    if "bundle" in summary:
+        console.print(f"bundle: {summary['bundle']} (sha256 {summary['bundle_hash'][:12]})")
+    tr = summary.get("tracking")
+    if tr:
+        reg = tr.get("registered")
+        console.print(f"MLflow run {tr['run_id']}" + (f"; registered {reg['name']} v{reg['version']} @{reg['alias']}" if reg else ""))
+
+
+def render_pipeline(config, summary) -> None:
+    console = _console()
+    if "result" in summary:
+        render_metrics(summary)
+    if "markdown" in summary:
+        console.print(summary["markdown"])
+    tr = summary.get("tracking")
+    if tr and "result" not in summary:
+        console.print(f"MLflow run {tr['run_id']}")

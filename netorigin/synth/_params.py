@@ -6,6 +6,7 @@ lacks one is refused with the file, row and column named.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +20,11 @@ _SCENARIO_COLUMNS = ("scenario", "level", "site", "value", "status", "source", "
 _WORKUP_COLUMNS = ("test", "given", "probability", "status", "note")
 
 
-def _read(path: Path, columns: tuple[str, ...], sourced: bool) -> pd.DataFrame:
-    if not path.exists():
+def _read(path, columns: tuple[str, ...], sourced: bool, data: bytes | None = None) -> pd.DataFrame:
+    if data is None and not Path(path).exists():
         raise InputError(f"{path}: no such file")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        df = pd.read_csv(io.BytesIO(data) if data is not None else path, dtype=str, keep_default_na=False)
     except Exception as e:  # malformed CSV
         raise InputError(f"{path}: cannot be read as CSV ({e})") from None
     missing = [c for c in columns if c not in df.columns]
@@ -50,10 +51,10 @@ def _read(path: Path, columns: tuple[str, ...], sourced: bool) -> pd.DataFrame:
     return df
 
 
-def load_parameters(path: str | Path | None = None) -> pd.DataFrame:
+def load_parameters(path: str | Path | None = None, *, data: bytes | None = None) -> pd.DataFrame:
     """The per-(parameter, site) table: value, status, source, figure as published, working."""
     p = Path(path) if path else data_path("synthetic", "parameters.csv")
-    df = _read(p, _PARAM_COLUMNS, sourced=True)
+    df = _read(p, _PARAM_COLUMNS, sourced=True, data=data)
     dup = df[df.duplicated(["parameter", "site"], keep=False)]
     if len(dup):
         first = dup.iloc[0]
@@ -61,10 +62,10 @@ def load_parameters(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
-def load_scenarios(path: str | Path | None = None) -> pd.DataFrame:
+def load_scenarios(path: str | Path | None = None, *, data: bytes | None = None) -> pd.DataFrame:
     """The site mix of each scenario: class priors and sub-site shares within each class."""
     p = Path(path) if path else data_path("synthetic", "scenarios.csv")
-    return _read(p, _SCENARIO_COLUMNS, sourced=True)
+    return _read(p, _SCENARIO_COLUMNS, sourced=True, data=data)
 
 
 def load_workup(path: str | Path | None = None) -> pd.DataFrame:

@@ -75,42 +75,63 @@ def _add_categorical(L: np.ndarray, codes: np.ndarray | None, probs: np.ndarray)
 
 def log_likelihood(model: Model, table: pd.DataFrame) -> np.ndarray:
     """(n cases, n cells) log-likelihood of the observed fields of every case under every cell."""
+    L = np.zeros((len(table), model.n_cells))
+    for _, part in iter_field_logliks(model, table):
+        L += part
+    return L
+
+
+def iter_field_logliks(model: Model, table: pd.DataFrame):
+    """Yield ``(field, (n, cells) log-likelihood)`` one field (or block) at a time.
+
+    Blocks: ``ki67_percent`` covers Ki-67, grade and the mitotic band; ``serum_cga`` and
+    ``urine_5hiaa`` cover their fold of ULN. Fields not observed contribute zeros.
+    """
     n, C = len(table), model.n_cells
-    L = np.zeros((n, C))
     cont = {c.field: c for c in CONTINUOUS}
 
     def numbers(name):
         return table[name].to_numpy(dtype=float) if name in table.columns else np.full(n, np.nan)
 
     for name in ("age_years", "largest_liver_lesion_cm", "expr_cd302", "expr_ppwd1"):
+        L = np.zeros((n, C))
         x = numbers(name)
         m = ~np.isnan(x)
         if m.any():
-            L[m] += _log_bin(x[m], cont[name], model[f"loc:{name}"], model[f"scale:{name}"])
+            L[m] = _log_bin(x[m], cont[name], model[f"loc:{name}"], model[f"scale:{name}"])
+        yield name, L
     for f, val, _ in BINARY:
+        L = np.zeros((n, C))
         vals = FIELDS[f].values
         r = model[f"rate:{f}={val}"]
-        probs = np.column_stack([r if v == val else 1 - r for v in vals])
-        _add_categorical(L, _codes(table, f), probs)
+        _add_categorical(L, _codes(table, f), np.column_stack([r if v == val else 1 - r for v in vals]))
+        yield f, L
     for f, rated, rest in MULTI:
+        L = np.zeros((n, C))
         rates = {v: model[f"rate:{f}={v}"] for v in rated}
         rates[rest] = 1 - sum(rates.values())
         _add_categorical(L, _codes(table, f), np.column_stack([rates[v] for v in FIELDS[f].values]))
+        yield f, L
     e = model["rate:ihc=equivocal"]
     for m in MARKERS:
+        L = np.zeros((n, C))
         r = model[f"rate:{m}=positive"]
         _add_categorical(L, _codes(table, m), np.column_stack([r * (1 - e), (1 - r) * (1 - e), e]))
+        yield m, L
     for cat, xname in BIOCHEM:
+        L = np.zeros((n, C))
         x, codes = numbers(xname), _codes(table, cat)
         has_x = ~np.isnan(x)
         if has_x.any():
-            L[has_x] += _log_bin(x[has_x], cont[xname], model[f"loc:{xname}"], model[f"scale:{xname}"])
+            L[has_x] = _log_bin(x[has_x], cont[xname], model[f"loc:{xname}"], model[f"scale:{xname}"])
         if codes is not None:
             rate = model[f"rate:{cat}=elevated"]
             c = np.where(has_x, -1, codes)  # the fold of ULN, when given, already says it all
             _add_categorical(L, c, np.column_stack([1 - rate, rate]))
+        yield cat, L
+    L = np.zeros((n, C))
     _add_grade_block(L, model, table, numbers("ki67_percent"))
-    return L
+    yield "ki67_percent", L
 
 
 def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray) -> None:

@@ -1,0 +1,199 @@
+"""Metrics with bootstrap intervals, calibration error, conformal coverage, risk-coverage, robustness.
+
+Every figure is computed from labels and predicted probabilities; nothing is typed in.
+
+>>> y = np.array([0, 1, 2, 0])
+>>> p = np.array([[.8, .1, .1], [.2, .7, .1], [.1, .2, .7], [.4, .5, .1]])
+>>> m = site_metrics(y, p)
+>>> m["accuracy"], round(m["log_loss"], 4)
+(0.75, 0.4389)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._fields import SITES
+
+__all__ = ["site_metrics", "bootstrap_intervals", "expected_calibration_error", "risk_coverage",
+           "set_metrics", "SCALAR_METRICS"]
+
+SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
+
+
+def expected_calibration_error(y: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
+    """Top-label ECE: mean |confidence - accuracy| over equal-width confidence bins, weighted."""
+    conf, pred = proba.max(axis=1), proba.argmax(axis=1)
+    bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+    ece = 0.0
+    for b in range(n_bins):
+        m = bins == b
+        if m.any():
+            ece += m.mean() * abs(conf[m].mean() - (pred[m] == y[m]).mean())
+    return float(ece)
+
+
+def _auc(y: np.ndarray, proba: np.ndarray) -> float:
+    """Macro one-vs-rest AUC over the sites present (NaN when fewer than two are)."""
+    from sklearn.metrics import roc_auc_score
+
+    aucs = []
+    for k in range(proba.shape[1]):
+        pos = y == k
+        if pos.any() and (~pos).any():
+            aucs.append(roc_auc_score(pos, proba[:, k]))
+    return float(np.mean(aucs)) if len(aucs) >= 2 else float("nan")
+
+
+def site_metrics(y, proba, *, scalars_only: bool = False) -> dict:
+    """Accuracy, balanced accuracy, macro OvR AUC, log-loss, Brier, ECE, per-site recall and
+    precision and the confusion matrix (rows: true site, columns: predicted)."""
+    y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
+    n, K = proba.shape
+    pred = proba.argmax(axis=1)
+    onehot = np.eye(K)[y]
+    recall = [float((pred[y == k] == k).mean()) if (y == k).any() else float("nan") for k in range(K)]
+    out = {
+        "n": int(n),
+        "accuracy": float((pred == y).mean()),
+        "balanced_accuracy": float(np.nanmean(recall)),
+        "macro_auc": _auc(y, proba),
+        "log_loss": float(-np.log(np.clip(proba[np.arange(n), y], 1e-15, 1)).mean()),
+        "brier": float(((proba - onehot) ** 2).sum(axis=1).mean()),
+        "ece": expected_calibration_error(y, proba),
+    }
+    if scalars_only:
+        return out
+    precision = [float((y[pred == k] == k).mean()) if (pred == k).any() else float("nan") for k in range(K)]
+    out["recall"] = dict(zip(SITES, recall))
+    out["precision"] = dict(zip(SITES, precision))
+    cm = np.zeros((K, K), dtype=int)
+    np.add.at(cm, (y, pred), 1)
+    out["confusion_matrix"] = cm.tolist()
+    return out
+
+
+def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, groups=None) -> dict:
+    """95% percentile intervals of the scalar metrics over bootstrap resamples of cases
+    (of groups, e.g. patients, when ``groups`` is given)."""
+    from sklearn.utils import check_random_state
+
+    y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
+    rng = check_random_state(random_state)
+    if groups is None:
+        units = [np.array([i]) for i in range(len(y))]
+        idx_of = None
+    else:
+        _, inv = np.unique(np.asarray(groups), return_inverse=True)
+        idx_of = [np.flatnonzero(inv == g) for g in range(inv.max() + 1)]
+    draws = {m: [] for m in SCALAR_METRICS}
+    for _ in range(n_bootstrap):
+        if idx_of is None:
+            idx = rng.randint(0, len(y), len(y))
+        else:
+            pick = rng.randint(0, len(idx_of), len(idx_of))
+            idx = np.concatenate([idx_of[g] for g in pick])
+        m = site_metrics(y[idx], proba[idx], scalars_only=True)
+        for k in SCALAR_METRICS:
+            draws[k].append(m[k])
+    return {k: [float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))] for k, v in draws.items()}
+
+
+def set_metrics(y, sets: np.ndarray) -> dict:
+    """Coverage (overall and per site) and mean size of prediction sets."""
+    y = np.asarray(y, dtype=int)
+    hit = sets[np.arange(len(y)), y]
+    return {
+        "coverage": float(hit.mean()),
+        "coverage_by_site": {s: (float(hit[y == k].mean()) if (y == k).any() else float("nan"))
+                             for k, s in enumerate(SITES)},
+        "mean_set_size": float(sets.sum(axis=1).mean()),
+        "singleton_rate": float((sets.sum(axis=1) == 1).mean()),
+    }
+
+
+def risk_coverage(y, proba, coverages=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5)) -> list[dict]:
+    """Accuracy when the model may abstain on its least confident cases."""
+    y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
+    order = np.argsort(-proba.max(axis=1), kind="stable")
+    correct = (proba.argmax(axis=1) == y)[order]
+    out = []
+    for c in coverages:
+        k = max(1, int(round(c * len(y))))
+        out.append({"coverage": float(c), "accuracy": float(correct[:k].mean()), "n": k})
+    return out
+
+
+# Work-up tiers for the robustness report: each removes more tests (cumulatively).
+WORKUP_TIERS = (
+    ("full work-up", ()),
+    ("without research tests", ("alt_status", "ihc_daxx_atrx", "ihc_satb2", "ihc_otp", "ihc_pdx1",
+                                "ihc_pr", "expr_*")),
+    ("without second-line IHC", ("ihc_isl1", "ihc_pax8", "ihc_ttf1", "ihc_serotonin", "ihc_sstr2a")),
+    ("without CDX2", ("ihc_cdx2",)),
+)
+
+
+def robustness(predict_proba, table, y, *, random_state=0, fractions=(0.0, 0.25, 0.5, 0.75)) -> dict:
+    """Accuracy as test results are masked at random, and as the work-up gets shallower.
+
+    ``predict_proba`` maps a canonical table to (n, 3) probabilities.
+    """
+    import pandas as pd
+
+    from ._fields import FIELDS
+
+    rng = np.random.default_rng(random_state)
+    y = np.asarray(y, dtype=int)
+    tests = [c for c in table.columns if (c in FIELDS and FIELDS[c].test) or str(c).startswith("expr_")]
+    masked = []
+    for f in fractions:
+        t = table.copy()
+        for c in tests:
+            hide = rng.random(len(t)) < f
+            if hide.any():
+                col = t[c]
+                t[c] = col.where(~hide, other=np.nan) if not isinstance(col.dtype, pd.CategoricalDtype) \
+                    else col.mask(hide)
+        masked.append({"fraction_masked": float(f), "accuracy": float((predict_proba(t).argmax(1) == y).mean())})
+    tiers, removed = [], []
+    for name, fields in WORKUP_TIERS:
+        removed += [c for c in table.columns for f in fields
+                    if c == f or (f.endswith("*") and str(c).startswith(f[:-1]))]
+        t = table.drop(columns=removed)
+        tiers.append({"work_up": name, "accuracy": float((predict_proba(t).argmax(1) == y).mean())})
+    return {"masked_at_random": masked, "shallower_work_up": tiers}
+
+
+def evaluate_site_model(model, table, y, *, groups=None, target_prior="training", coverages=(0.8, 0.9, 0.95),
+                        n_bootstrap: int = 200, random_state=0, bayes_proba=None, with_robustness=True) -> dict:
+    """All the evaluation figures for a fitted model on labelled cases.
+
+    ``model`` needs ``predict_proba(table, target_prior=, calibrated=)`` and
+    ``prediction_sets(proba_training=, coverage=)`` (a :class:`~netorigin.bundle.SiteModel`).
+    ``bayes_proba``: the exact Bayes posterior on the same cases (synthetic cohorts), to report
+    each figure's gap to the best achievable.
+    """
+    y = np.asarray(y, dtype=int)
+    raw = model.predict_proba(table, target_prior=target_prior, calibrated=False)
+    cal = model.predict_proba(table, target_prior=target_prior)
+    cal_train = cal if target_prior == "training" else model.predict_proba(table, target_prior="training")
+    out = {"n": int(len(y)), "target_prior": target_prior,
+           "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
+           "uncalibrated": site_metrics(y, raw, scalars_only=True),
+           "calibrated": site_metrics(y, cal)}
+    out["calibrated"]["intervals_95"] = bootstrap_intervals(y, cal, n_bootstrap=n_bootstrap,
+                                                            random_state=random_state, groups=groups)
+    out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
+    out["conformal"] = {f"{c:.2f}": set_metrics(y, model.prediction_sets(proba_training=cal_train, coverage=c))
+                        for c in coverages}
+    out["risk_coverage"] = risk_coverage(y, cal)
+    if bayes_proba is not None:
+        b = site_metrics(y, bayes_proba, scalars_only=True)
+        out["bayes"] = b
+        out["gap_to_bayes"] = {"accuracy": b["accuracy"] - out["calibrated"]["accuracy"],
+                               "log_loss": out["calibrated"]["log_loss"] - b["log_loss"]}
+    if with_robustness:
+        out["robustness"] = robustness(lambda t: model.predict_proba(t, target_prior=target_prior), table, y,
+                                       random_state=random_state)
+    return out

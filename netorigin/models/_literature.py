@@ -1,0 +1,91 @@
+"""The literature model: published per-site rates and the site prior combined by Bayes' rule.
+
+Needs no training data. Each field's likelihood given a site is the scenario-weighted mixture
+of the synthetic generator's cells within that site (``data/synthetic/parameters.csv``), and
+fields are combined as if independent given the site (naive Bayes). Its explanation is exact:
+the log posterior odds are the log prior odds plus one log-likelihood ratio per field.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._fields import SITES
+from ..features import as_canonical
+from ._xgb import softmax
+
+
+class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
+    """Naive Bayes over contract fields from the literature parameter file.
+
+    Parameters
+    ----------
+    scenario : str
+        Whose site mix is the prior (and the sub-site mix within each site).
+    parameters, scenarios : path or None
+        Alternative parameter files; ``None`` uses the bundled ones.
+
+    ``classes_`` are the site indices 0, 1, 2 (ileal, pancreatic, other).
+    """
+
+    def __init__(self, *, scenario="liver-met-archive", parameters=None, scenarios=None):
+        self.scenario = scenario
+        self.parameters = parameters
+        self.scenarios = scenarios
+
+    def fit(self, X=None, y=None):
+        from ..synth import SyntheticModel
+
+        sm = SyntheticModel(self.parameters, self.scenarios)
+        self._setup(sm.parameters, sm.scenarios)
+        return self
+
+    def _setup(self, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> None:
+        from ..synth._model import build_model, scenario_weights
+
+        self.parameters_ = parameters
+        self.scenarios_ = scenarios
+        self._model = build_model(parameters)
+        w = scenario_weights(self._model, scenarios, self.scenario)
+        site = self._model.cell_site
+        self.log_prior_ = np.log(np.array([w[site == k].sum() for k in range(3)]))
+        self._within = np.array([w[i] / w[site == site[i]].sum() if w[site == site[i]].sum() > 0 else 0.0
+                                 for i in range(len(w))])
+        self.classes_ = np.arange(len(SITES))
+
+    def field_contributions(self, X) -> tuple[list[str], np.ndarray]:
+        """(fields, array (n, n_fields, 3)): log P(field value | site) for every case and field.
+
+        Fields not done contribute exactly 0.
+        """
+        from ..synth._posterior import iter_field_logliks
+
+        check_is_fitted(self, "log_prior_")
+        table = as_canonical(X)
+        site = self._model.cell_site
+        with np.errstate(divide="ignore"):
+            logw = np.log(self._within)
+        names, parts = [], []
+        for name, L in iter_field_logliks(self._model, table):
+            cols = []
+            for k in range(3):
+                m = site == k
+                j = L[:, m] + logw[m][None, :]
+                mx = j.max(axis=1, keepdims=True)
+                cols.append((mx + np.log(np.exp(j - mx).sum(axis=1, keepdims=True)))[:, 0])
+            names.append(name)
+            parts.append(np.column_stack(cols))
+        return names, np.stack(parts, axis=1)
+
+    def decision_function(self, X):
+        _, parts = self.field_contributions(X)
+        return self.log_prior_[None, :] + parts.sum(axis=1)
+
+    def predict_proba(self, X):
+        return softmax(self.decision_function(X))
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]

@@ -1,0 +1,87 @@
+"""Evaluation plots as PNG bytes (matplotlib, and shap for the SHAP summary). Imported only when
+a plot is asked for, so scoring never pays for matplotlib or shap."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from ._fields import SITES
+
+__all__ = ["confusion_png", "reliability_png", "risk_coverage_png", "shap_beeswarm_png"]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+def confusion_png(cm, title="Confusion matrix (test set)") -> bytes:
+    plt = _plt()
+    cm = np.asarray(cm)
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    ax.imshow(cm, cmap="Blues")
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, f"{cm[i, j]:,}", ha="center", va="center",
+                    color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_xticks(range(3), SITES)
+    ax.set_yticks(range(3), SITES)
+    ax.set_xlabel("predicted site")
+    ax.set_ylabel("true site")
+    ax.set_title(title)
+    return _png(fig)
+
+
+def reliability_png(y, proba_before, proba_after, n_bins: int = 10) -> bytes:
+    """Top-label reliability diagram before and after calibration."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.2, 4.0))
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
+    for p, label in ((proba_before, "uncalibrated"), (proba_after, "calibrated")):
+        conf, ok = p.max(axis=1), p.argmax(axis=1) == y
+        bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+        xs = [conf[bins == b].mean() for b in range(n_bins) if (bins == b).sum() >= 20]
+        ys = [ok[bins == b].mean() for b in range(n_bins) if (bins == b).sum() >= 20]
+        ax.plot(xs, ys, marker="o", label=label)
+    ax.set_xlabel("confidence (top site)")
+    ax.set_ylabel("accuracy")
+    ax.set_title("Reliability (test set)")
+    ax.legend()
+    return _png(fig)
+
+
+def risk_coverage_png(curve) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    ax.plot([c["coverage"] for c in curve], [c["accuracy"] for c in curve], marker="o")
+    ax.set_xlabel("share of cases answered (the rest abstained)")
+    ax.set_ylabel("accuracy")
+    ax.invert_xaxis()
+    ax.set_title("Risk-coverage (test set)")
+    return _png(fig)
+
+
+def shap_beeswarm_png(contributions: np.ndarray, X: np.ndarray, feature_names, site: int, max_display=12) -> bytes:
+    """Beeswarm of one site's SHAP values (log-odds scale); ``contributions``: (n, 3, F + 1)."""
+    import shap
+
+    plt = _plt()
+    exp = shap.Explanation(values=contributions[:, site, :-1], base_values=contributions[:, site, -1],
+                           data=X, feature_names=list(feature_names))
+    shap.plots.beeswarm(exp, max_display=max_display, show=False)
+    fig = plt.gcf()
+    fig.suptitle(f"SHAP values toward {SITES[site]} (log-odds)")
+    return _png(fig)

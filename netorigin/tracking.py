@@ -1,0 +1,159 @@
+"""MLflow tracking: the only module that imports mlflow.
+
+What is logged (and what never is):
+- parameters: model kind, hyper-parameters, seeds, scenario, target prior, package versions;
+- the data's fingerprint (sha256 of the canonical table) and per-site counts;
+- metrics (per fold and summary), plots (PNG), metrics.json, the pipeline config;
+- the model: the netorigin bundle as an MLflow pyfunc (models-from-code, no pickle), with a
+  signature and a synthetic input example, registered in the model registry with an alias.
+- **Never** a case table, a case_id or an input example built from real cases.
+
+The default store is ``sqlite:///<cwd>/mlruns/mlflow.db`` with artifacts in ``mlruns/artifacts``;
+``--tracking-uri`` or ``MLFLOW_TRACKING_URI`` point elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["default_tracking_uri", "log_run", "load_registered_bundle"]
+
+EXPERIMENT = "netorigin"
+
+
+def default_tracking_uri() -> str:
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    if env:
+        return env
+    root = Path.cwd() / "mlruns"
+    root.mkdir(exist_ok=True)
+    return f"sqlite:///{root / 'mlflow.db'}"
+
+
+def _setup(tracking_uri: str | None):
+    import logging
+
+    import mlflow
+
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    uri = tracking_uri or default_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    exp = mlflow.get_experiment_by_name(EXPERIMENT)
+    if exp is None:
+        location = None
+        if uri.startswith("sqlite:///"):
+            location = (Path(uri[len("sqlite:///"):]).parent / "artifacts").resolve().as_uri()
+        try:
+            mlflow.create_experiment(EXPERIMENT, artifact_location=location)
+        except Exception:  # created concurrently by another run
+            pass
+    mlflow.set_experiment(EXPERIMENT)
+    return mlflow
+
+
+def _flat(prefix: str, obj, out: dict) -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _flat(f"{prefix}.{k}" if prefix else str(k), v, out)
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        if obj == obj:  # skip NaN
+            out[prefix.replace("/", "_")] = float(obj)
+
+
+def _signature():
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import ColSpec, Schema
+
+    from ._fields import FIELDS, SITES
+
+    cols = []
+    for name, f in FIELDS.items():
+        if name in ("primary_site", "primary_site_detail"):
+            continue
+        cols.append(ColSpec("double" if f.kind == "number" else "string", name, required=False))
+    return ModelSignature(inputs=Schema(cols), outputs=Schema([ColSpec("double", s) for s in SITES]))
+
+
+def _synthetic_example():
+    from .synth import make_synthetic_cohort
+
+    ex = make_synthetic_cohort(3, random_state=0, prefix="example")
+    return ex.drop(columns=["case_id", "primary_site", "primary_site_detail"]).astype(object).where(
+        ex.drop(columns=["case_id", "primary_site", "primary_site_detail"]).notna(), None)
+
+
+def _pip_requirements() -> list[str]:
+    reqs = []
+    for pkg in ("netorigin", "numpy", "pandas", "scikit-learn", "xgboost", "scipy", "pyyaml", "mlflow"):
+        try:
+            reqs.append(f"{pkg}=={metadata.version(pkg)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return reqs
+
+
+def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = None,
+            bundle_dir=None, register_name: str | None = None, alias: str = "champion",
+            artifacts: dict | None = None, tracking_uri: str | None = None) -> dict:
+    """Log one run: params, flattened metrics, JSON/plot artifacts, and optionally the model.
+
+    ``artifacts`` maps an artifact file name to bytes or a local path. Returns the run id and,
+    when a model was logged, its URI and registered version.
+    """
+    mlflow = _setup(tracking_uri)
+    flat: dict[str, float] = {}
+    _flat("", metrics, flat)
+    with mlflow.start_run(run_name=run_name) as run:
+        mlflow.set_tags({"netorigin.notice": "research use only; not a medical device", **(tags or {})})
+        mlflow.log_params({k: (str(v)[:500]) for k, v in params.items()})
+        for k in sorted(flat):
+            mlflow.log_metric(k[:250], flat[k])
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, content in (artifacts or {}).items():
+                p = Path(tmp) / name
+                if isinstance(content, (bytes, bytearray)):
+                    p.write_bytes(content)
+                elif isinstance(content, str) and not Path(content).exists():
+                    p.write_text(content)
+                else:
+                    p.write_bytes(Path(content).read_bytes())
+                mlflow.log_artifact(str(p))
+            p = Path(tmp) / "metrics.json"
+            p.write_text(json.dumps(metrics, indent=1, default=str))
+            mlflow.log_artifact(str(p))
+        out = {"run_id": run.info.run_id}
+        if bundle_dir is not None:
+            import shutil
+
+            with tempfile.TemporaryDirectory() as tmp:
+                staged = Path(tmp) / "bundle"  # stored as artifacts/bundle whatever the folder's name
+                shutil.copytree(bundle_dir, staged)
+                info = mlflow.pyfunc.log_model(
+                    name="model", python_model=str(Path(__file__).with_name("_pyfunc_model.py")),
+                    artifacts={"bundle": str(staged)}, signature=_signature(),
+                    input_example=_synthetic_example(), pip_requirements=_pip_requirements(),
+                )
+            out["model_uri"] = info.model_uri
+            if register_name:
+                mv = mlflow.register_model(info.model_uri, register_name)
+                client = mlflow.MlflowClient()
+                client.set_registered_model_alias(register_name, alias, mv.version)
+                out["registered"] = {"name": register_name, "version": mv.version, "alias": alias}
+    return out
+
+
+def load_registered_bundle(uri: str, tracking_uri: str | None = None):
+    """A netorigin bundle from ``models:/NAME@ALIAS`` or ``runs:/RUN/model``, loaded through the
+    same sha256-checked, pickle-free loader as a bundle folder."""
+    mlflow = _setup(tracking_uri)
+    from .bundle import load_bundle
+
+    local = mlflow.artifacts.download_artifacts(artifact_uri=uri.rstrip("/") + "/artifacts/bundle")
+    return load_bundle(local)
