@@ -68,10 +68,13 @@ class _LinearPredictor:
     kind = "logistic"
 
     def __init__(self, coef, intercept):
-        self.coef, self.intercept = np.asarray(coef, dtype=float), np.asarray(intercept, dtype=float)
+        self.coef = np.ascontiguousarray(coef, dtype=float)
+        self.intercept = np.ascontiguousarray(intercept, dtype=float)
 
     def margins(self, X):
-        return X @ self.coef.T + self.intercept
+        # element-wise products summed per row: the same bits whatever the batch size
+        X = np.ascontiguousarray(X, dtype=float)
+        return (X[:, None, :] * self.coef[None, :, :]).sum(axis=2) + self.intercept
 
     def files(self):
         return {"linear.json": _json({"coef": self.coef.tolist(), "intercept": self.intercept.tolist()})}
@@ -86,17 +89,20 @@ class _MLPPredictor:
     kind = "mlp"
 
     def __init__(self, weights, biases, activation):
-        self.weights = [np.asarray(w, dtype=float) for w in weights]
+        self.weights = [np.ascontiguousarray(w, dtype=float) for w in weights]
         self.biases = [np.asarray(b, dtype=float) for b in biases]
         self.activation = activation
 
     def margins(self, X):
         act = {"relu": lambda a: np.maximum(a, 0), "tanh": np.tanh, "identity": lambda a: a,
                "logistic": lambda a: 1 / (1 + np.exp(-a))}[self.activation]
-        h = X
+        def dense(h, w, b):  # per-row sums: the same bits whatever the batch size
+            return (h[:, :, None] * w[None, :, :]).sum(axis=1) + b
+
+        h = np.ascontiguousarray(X, dtype=float)
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            h = act(h @ w + b)
-        return h @ self.weights[-1] + self.biases[-1]
+            h = act(dense(h, w, b))
+        return dense(h, self.weights[-1], self.biases[-1])
 
     def files(self):
         return {"mlp.json": _json({"activation": self.activation, "weights": [w.tolist() for w in self.weights],

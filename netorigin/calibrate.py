@@ -151,7 +151,7 @@ class ConformalSets:
     def sets(self, proba: np.ndarray, coverage: float = 0.9) -> np.ndarray:
         """Boolean (n, 3): which sites are in each case's prediction set."""
         key = f"{coverage:.2f}"
-        if key not in self.thresholds:
+        if key not in self.thresholds or abs(round(coverage, 2) - coverage) > 1e-9:
             raise InputError(f"coverage: {coverage!r} is not one of the levels the model was "
                              f"calibrated for (0.50 to 0.99 in steps of 0.01)")
         th = np.asarray(self.thresholds[key])

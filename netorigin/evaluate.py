@@ -182,8 +182,9 @@ def evaluate_site_model(model, table, y, *, groups=None, target_prior="training"
            "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
            "uncalibrated": site_metrics(y, raw, scalars_only=True),
            "calibrated": site_metrics(y, cal)}
-    out["calibrated"]["intervals_95"] = bootstrap_intervals(y, cal, n_bootstrap=n_bootstrap,
-                                                            random_state=random_state, groups=groups)
+    if n_bootstrap:
+        out["calibrated"]["intervals_95"] = bootstrap_intervals(y, cal, n_bootstrap=n_bootstrap,
+                                                                random_state=random_state, groups=groups)
     out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
     out["conformal"] = {f"{c:.2f}": set_metrics(y, model.prediction_sets(proba_training=cal_train, coverage=c))
                         for c in coverages}

@@ -36,7 +36,10 @@ def default_tracking_uri() -> str:
 
 def _setup(tracking_uri: str | None):
     import logging
+    import warnings
 
+    # mlflow's own import-time chatter about its response types; not about this project
+    warnings.filterwarnings("ignore", message=".*Any type hint is inferred as AnyType", category=UserWarning)
     import mlflow
 
     for name in ("mlflow", "alembic"):

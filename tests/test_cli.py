@@ -84,3 +84,40 @@ def test_describe_json():
     r = run("cohort", "describe", "data/seed_cohort.csv", "--json")
     s = json.loads(r.stdout)
     assert s["markers"]["ihc_cdx2"]["positive"] == 3
+
+
+def test_synth_writes_a_valid_cohort_and_bad_scenario_exits_2(tmp_path):
+    out = tmp_path / "x.parquet"
+    r = run("synth", "--n", "2000", "--seed", "1", "--scenario", "liver-met-archive", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert run("validate", str(out)).returncode == 0
+    r = run("synth", "--n", "10", "--scenario", "mars", "-o", str(tmp_path / "y.csv"))
+    assert r.returncode == 2 and "'mars' is not one of" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_and_evaluate_without_tracking(tmp_path):
+    data = tmp_path / "c.csv"
+    assert run("synth", "--n", "1500", "--seed", "4", "-o", str(data)).returncode == 0
+    r = run("train", "--data", str(data), "--model", "logistic", "--out", str(tmp_path / "b"), "--no-track",
+            "--bootstrap", "10", "--target-prior", "unknown-primary")
+    assert r.returncode == 0, r.stderr
+    assert "90% set coverage" in r.stdout and (tmp_path / "b" / "manifest.json").is_file()
+    r = run("evaluate", "--model", str(tmp_path / "b"), "--data", str(data), "--no-track", "--json", "--bootstrap", "10")
+    assert r.returncode == 0, r.stderr
+    import json
+
+    m = json.loads(r.stdout)
+    assert 0 < m["calibrated"]["accuracy"] <= 1 and "0.90" in m["conformal"]
+
+
+def test_train_on_a_cohort_without_every_site_exits_2(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("case_id,ihc_cdx2,primary_site\n" + "".join(f"c{i},+,ileal\n" for i in range(30)))
+    r = run("train", "--data", str(p), "--out", str(tmp_path / "b"), "--no-track")
+    assert r.returncode == 2 and "too few labelled cases of pancreatic (0), other (0)" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_evaluate_a_missing_bundle_exits_2(tmp_path):
+    r = run("evaluate", "--model", str(tmp_path / "nope"), "--data", "data/seed_cohort.csv", "--no-track")
+    assert r.returncode == 2 and "no such bundle folder" in r.stderr

@@ -68,14 +68,17 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         site = self._model.cell_site
         with np.errstate(divide="ignore"):
             logw = np.log(self._within)
+        def lse(j):
+            mx = j.max(axis=1, keepdims=True)
+            return (mx + np.log(np.exp(j - mx).sum(axis=1, keepdims=True)))[:, 0]
+
         names, parts = [], []
         for name, L in iter_field_logliks(self._model, table):
+            done = ~np.all(L == 0, axis=1)  # a field not done has likelihood 1 under every cell
             cols = []
             for k in range(3):
                 m = site == k
-                j = L[:, m] + logw[m][None, :]
-                mx = j.max(axis=1, keepdims=True)
-                cols.append((mx + np.log(np.exp(j - mx).sum(axis=1, keepdims=True)))[:, 0])
+                cols.append(np.where(done, lse(L[:, m] + logw[m][None, :]), 0.0))
             names.append(name)
             parts.append(np.column_stack(cols))
         return names, np.stack(parts, axis=1)

@@ -68,23 +68,37 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"Classifier can't train when only one class is present: {self.classes_[0]!r}")
         if not (isinstance(self.n_estimators, (int, np.integer)) and self.n_estimators >= 1):
             raise ValueError(f"n_estimators: {self.n_estimators!r} is not a whole number >= 1")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+            if sample_weight.shape != (len(y),):
+                raise ValueError(f"sample_weight has {sample_weight.shape[0]} values for {len(y)} samples")
+            if not np.all(np.isfinite(sample_weight)) or (sample_weight < 0).any():
+                raise ValueError("sample_weight must be finite and non-negative")
+            if not (sample_weight > 0).any():
+                raise ValueError("sample_weight must contain at least one non-zero number")
         dtrain = xgb.DMatrix(X, label=yk, weight=sample_weight, missing=np.nan)
         self.booster_ = xgb.train(self._params(len(self.classes_)), dtrain, num_boost_round=int(self.n_estimators))
         return self
 
-    def decision_function(self, X):
-        """Per-class margins (log-odds scale before the softmax), shape (n, n_classes)."""
+    def _margin(self, X):
         import xgboost as xgb
 
         check_is_fitted(self, "booster_")
         X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
         return self.booster_.predict(xgb.DMatrix(X, missing=np.nan), output_margin=True).reshape(len(X), -1)
 
+    def decision_function(self, X):
+        """Per-class margins (log-odds scale before the softmax), shape (n, n_classes);
+        for two classes, as scikit-learn expects, the difference of the two, shape (n,)."""
+        m = self._margin(X)
+        return m[:, 1] - m[:, 0] if m.shape[1] == 2 else m
+
     def predict_proba(self, X):
-        return softmax(self.decision_function(X))
+        return softmax(self._margin(X))
 
     def predict(self, X):
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        margin = self._margin(X)
+        return self.classes_[np.argmax(margin, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,64 @@
+"""Calibration, deployment prior and conformal sets."""
+
+import numpy as np
+import pytest
+
+from netorigin.calibrate import ConformalSets, TemperatureScaling, resolve_prior, shift_prior
+from netorigin.evaluate import expected_calibration_error
+from netorigin.exceptions import InputError
+
+
+def test_temperature_scaling_fixes_overconfidence():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 20000)
+    margins = 4.0 * np.eye(3)[y] + rng.normal(scale=3.0, size=(20000, 3))
+    raw = np.exp(margins) / np.exp(margins).sum(1, keepdims=True)
+    cal = TemperatureScaling().fit(margins[:10000], y[:10000])
+    before = expected_calibration_error(y[10000:], raw[10000:])
+    after = expected_calibration_error(y[10000:], cal.proba(margins[10000:]))
+    assert after < before / 3 and after < 0.02
+    assert TemperatureScaling.from_dict(cal.to_dict()).proba(margins[:5]) == pytest.approx(cal.proba(margins[:5]))
+
+
+def test_prior_shift_is_bayes_rule():
+    p = np.array([[0.4, 0.4, 0.2]])
+    out = shift_prior(p, np.array([0.4, 0.4, 0.2]), np.array([0.75, 0.12, 0.13]))
+    expected = np.array([0.4 * 0.75 / 0.4, 0.4 * 0.12 / 0.4, 0.2 * 0.13 / 0.2])
+    np.testing.assert_allclose(out[0], expected / expected.sum())
+
+
+def test_resolve_prior_names_and_numbers():
+    name, v = resolve_prior("unknown-primary")
+    assert name == "unknown-primary" and v.tolist() == pytest.approx([0.75, 0.12, 0.13])
+    assert resolve_prior("2,1,1")[1].tolist() == [0.5, 0.25, 0.25]
+    for bad in ("nowhere", "1,2", "a,b,c", "-1,1,1"):
+        with pytest.raises(InputError, match="target prior"):
+            resolve_prior(bad)
+
+
+def test_class_conditional_sets_cover_every_site_even_under_label_shift():
+    rng = np.random.default_rng(3)
+
+    def draw(n, prior):
+        y = rng.choice(3, size=n, p=prior)
+        m = 2.0 * np.eye(3)[y] + rng.normal(scale=1.5, size=(n, 3))
+        return y, np.exp(m) / np.exp(m).sum(1, keepdims=True)
+
+    y_cal, p_cal = draw(6000, [0.4, 0.4, 0.2])
+    sets = ConformalSets().fit(p_cal, y_cal)
+    y_new, p_new = draw(20000, [0.75, 0.12, 0.13])  # a different site mix
+    s = sets.sets(p_new, 0.9)
+    hit = s[np.arange(len(y_new)), y_new]
+    for k in range(3):
+        assert hit[y_new == k].mean() >= 0.88
+    assert s.any(axis=1).all()
+    with pytest.raises(InputError, match="coverage"):
+        sets.sets(p_new, 0.995)
+
+
+def test_too_few_cases_of_a_site_fall_back_to_the_pooled_threshold():
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(200, int), np.ones(200, int), np.full(5, 2)]
+    p = rng.dirichlet([1, 1, 1], size=len(y))
+    sets = ConformalSets().fit(p, y)
+    assert "other" in sets.marginal_sites["0.90"] and "ileal" not in sets.marginal_sites["0.90"]

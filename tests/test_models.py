@@ -1,0 +1,90 @@
+"""Every model kind behind one scikit-learn API."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from netorigin import load_seed_cohort
+from netorigin.exceptions import InputError
+from netorigin.models import MODEL_KINDS, XGBoostSiteClassifier, make_model
+from netorigin.synth import bayes_posterior
+from netorigin.testing import assert_probabilities, assert_same_alone_and_in_batch
+
+SITES = ["ileal", "pancreatic", "other"]
+
+
+@parametrize_with_checks(
+    [XGBoostSiteClassifier(n_estimators=5, max_depth=2, n_jobs=1, random_state=0)],
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data":
+            "row/column subsampling draws different random subsets for weighted vs duplicated rows",
+    },
+)
+def test_xgboost_classifier_is_a_real_sklearn_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def fitted(small_cohort):
+    return {k: make_model(k, random_state=0).fit(small_cohort, small_cohort["primary_site"]) for k in MODEL_KINDS}
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_every_kind_predicts_probabilities_in_site_order(kind, fitted, small_test_cohort):
+    m = fitted[kind]
+    assert list(m.classes_) == SITES
+    p = m.predict_proba(small_test_cohort)
+    assert_probabilities(p, 3)
+    y = small_test_cohort["primary_site"].cat.codes.to_numpy()
+    acc = (p.argmax(1) == y).mean()
+    assert acc > (0.6 if kind == "rules" else 0.8), acc
+    assert set(m.predict(small_test_cohort.iloc[:50])) <= set(SITES)
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_one_case_scores_the_same_alone_and_in_batch(kind, fitted):
+    # scikit-learn's own linear algebra (logistic, mlp) rounds differently by batch size (1e-16);
+    # netorigin's saved-model predictors are exact (tests/test_bundle.py)
+    atol = 1e-12 if kind in ("logistic", "mlp") else 0.0
+    assert_same_alone_and_in_batch(fitted[kind].predict_proba, load_seed_cohort().table, atol=atol)
+
+
+def test_factory_returns_unfitted_pipelines_and_rejects_unknown_kinds():
+    m = make_model("xgboost", random_state=0)
+    assert [n for n, _ in m.steps] == ["check", "features", "classifier"]
+    assert not hasattr(m.named_steps["classifier"], "estimator_")
+    with pytest.raises(InputError, match="not one of xgboost"):
+        make_model("svm")
+
+
+def test_labels_outside_the_sites_are_refused(small_cohort):
+    with pytest.raises(InputError, match="'lung' is not one of ileal, pancreatic, other"):
+        make_model("logistic").fit(small_cohort.iloc[:10], ["lung"] * 10)
+
+
+def test_literature_model_needs_no_training_and_explains_itself_exactly():
+    m = make_model("literature").fit(load_seed_cohort().table.iloc[:0], [])  # no cases at all
+    clf = m.named_steps["classifier"].estimator_
+    seed = load_seed_cohort().table
+    fields, parts = clf.field_contributions(seed)
+    np.testing.assert_allclose(clf.log_prior_ + parts.sum(axis=1), clf.decision_function(seed))
+    # a field that was not done contributes exactly nothing
+    assert np.all(parts[:, fields.index("ihc_isl1"), :] == 0)
+    # CDX2-positive patients with the syndrome (seed 1 and 7) look ileal
+    p = m.predict_proba(seed)
+    assert (p[[0, 6], 0] > 0.9).all()
+
+
+def test_literature_model_close_to_the_bayes_posterior(small_test_cohort):
+    m = make_model("literature").fit(small_test_cohort.iloc[:0], [])
+    p = m.predict_proba(small_test_cohort)
+    b = bayes_posterior(small_test_cohort).to_numpy()
+    assert (p.argmax(1) == b.argmax(1)).mean() > 0.95
+
+
+def test_rules_follow_the_papers_clues():
+    m = make_model("rules").fit(pd.DataFrame({"ihc_cdx2": [None] * 3}), SITES)
+    cases = pd.DataFrame({"ihc_cdx2": ["positive", None, None], "ihc_ttf1": [None, "positive", None],
+                          "alt_status": [None, None, "positive"]})
+    assert list(m.predict(cases)) == ["ileal", "other", "pancreatic"]

@@ -1,0 +1,79 @@
+"""Training: honest splits, calibration on held-out folds, labels checked, figures computed."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netorigin.exceptions import InputError
+from netorigin.synth import make_synthetic_cohort
+from netorigin.train import labelled_cases, train_site_model
+
+
+@pytest.fixture(scope="module")
+def result(small_cohort):
+    return train_site_model(small_cohort, kind="xgboost", random_state=0, n_bootstrap=50,
+                            params={"n_estimators": 150}, bayes_scenario="liver-met-archive")
+
+
+def test_figures_are_computed_and_complete(result):
+    t = result.metrics["test"]
+    assert 550 < t["n"] < 650 and sum(t["site_counts"].values()) == t["n"]
+    c = t["calibrated"]
+    for k in ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece"):
+        lo, hi = c["intervals_95"][k]
+        assert lo <= c[k] <= hi, k
+    assert np.array(c["confusion_matrix"]).sum() == t["n"]
+    assert set(c["recall"]) == {"ileal", "pancreatic", "other"}
+    assert 0.85 <= t["conformal"]["0.90"]["coverage"] <= 0.95
+    assert [r["coverage"] for r in t["risk_coverage"]][0] == 1.0
+    accs = [r["accuracy"] for r in t["risk_coverage"]]
+    assert accs[-1] >= accs[0]  # abstaining on the least confident cases helps
+    assert t["gap_to_bayes"]["accuracy"] == pytest.approx(t["bayes"]["accuracy"] - c["accuracy"])
+    assert t["bayes"]["log_loss"] <= c["log_loss"] + 0.02
+    masked = [r["accuracy"] for r in t["robustness"]["masked_at_random"]]
+    assert masked[0] > masked[-1]
+    assert len(result.metrics["cv"]["folds"]) == 5
+
+
+def test_calibration_is_fitted_on_held_out_folds(result):
+    before, after = result.metrics["cv"]["oof_ece_before_after"]
+    assert after <= before + 1e-9
+    assert result.model.calibration.temperature > 0
+
+
+def test_unlabelled_cases_are_counted_and_set_aside(small_cohort):
+    c = small_cohort.copy()
+    c.loc[:9, ["primary_site", "primary_site_detail"]] = np.nan
+    table, y, groups, notices = labelled_cases(c)
+    assert len(table) == len(c) - 10
+    assert "10 of 3000 cases have no primary_site" in notices[0].message
+
+
+def test_a_site_too_rare_or_missing_is_refused(small_cohort):
+    c = small_cohort[small_cohort["primary_site"] != "other"]
+    with pytest.raises(InputError, match=r"too few labelled cases of other \(0\)"):
+        train_site_model(c, kind="logistic")
+    c = pd.concat([small_cohort[small_cohort["primary_site"] != "other"],
+                   small_cohort[small_cohort["primary_site"] == "other"].iloc[:3]])
+    with pytest.raises(InputError, match=r"other \(3\)"):
+        train_site_model(c, kind="logistic")
+    with pytest.raises(InputError, match="no label column"):
+        train_site_model(small_cohort.drop(columns=["primary_site", "primary_site_detail"]))
+
+
+def test_patients_with_several_samples_never_straddle_the_split():
+    c = make_synthetic_cohort(1200, random_state=9)
+    c["patient_id"] = [f"p{i // 3}" for i in range(len(c))]
+    c["primary_site"] = c.groupby("patient_id")["primary_site"].transform("first")
+    c["primary_site_detail"] = c.groupby("patient_id")["primary_site_detail"].transform("first")
+    table, y, groups, _ = labelled_cases(c)
+    assert groups[0] == "p0"
+    from netorigin.train import _splitter
+
+    tr, te = next(_splitter(5, 0).split(table, y, groups))
+    assert not set(groups[tr]) & set(groups[te])
+
+
+def test_bad_target_prior_fails_before_training(small_cohort):
+    with pytest.raises(InputError, match="target prior"):
+        train_site_model(small_cohort, kind="rules", target_prior="mars")
