@@ -233,10 +233,22 @@ class SiteModel:
     def predict(self, cohort, **kw) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(cohort, **kw), axis=1)]
 
-    def prediction_sets(self, cohort=None, *, coverage: float = 0.9, proba_training=None) -> np.ndarray:
-        """Boolean (n, 3) conformal sets; they hold their coverage for any site mix."""
-        p = self.predict_proba(cohort, target_prior="training") if proba_training is None else proba_training
-        return self.conformal.sets(p, coverage)
+    def sets_prior(self, target_prior=None) -> str:
+        """The site mix whose conformal thresholds apply: the requested one when the model
+        prepared it, else the training mix (coverage per site still holds; the sets are then
+        computed on the training-mix probabilities)."""
+        name = self.target_prior_name if target_prior is None else target_prior
+        if not isinstance(name, str) or name not in self.conformal.thresholds:
+            return "training"
+        return name
+
+    def prediction_sets(self, cohort=None, *, coverage: float = 0.9, target_prior=None, proba=None) -> np.ndarray:
+        """Boolean (n, 3) conformal sets: each site is covered with probability >= coverage,
+        whatever the site mix of the cases. ``proba``: probabilities already computed for
+        :meth:`sets_prior` (saves predicting twice)."""
+        prior = self.sets_prior(target_prior)
+        p = self.predict_proba(cohort, target_prior=prior) if proba is None else proba
+        return self.conformal.sets(p, coverage, prior)
 
     # -- identity
     @property

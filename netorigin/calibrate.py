@@ -110,17 +110,24 @@ def shift_prior(proba: np.ndarray, train_prior: np.ndarray, target_prior: np.nda
 
 
 class ConformalSets:
-    """Class-conditional split-conformal thresholds on the score 1 - p(site).
+    """Class-conditional (Mondrian) split-conformal sets, one set of thresholds per site mix.
 
-    ``thresholds[level][k]``: site k enters the set when 1 - p_k(x) <= threshold. A site with
-    too few calibration cases for a level uses the pooled (marginal) threshold instead and is
-    listed in ``marginal_sites``. An empty set is replaced by the most probable site.
+    For a site mix ``prior`` the score of site k is 1 - p_k(x), with p the calibrated posterior
+    re-weighted to that mix. Thresholds are quantiles of the scores of calibration cases *of
+    site k*. Because the cases of one site look the same whatever the site mix (label shift),
+    each site is covered with probability >= level under any mix, and the sets agree with the
+    probabilities shown for that mix. Thresholds are stored for the training mix and each named
+    scenario; a site with too few calibration cases uses the pooled threshold (listed in
+    ``marginal_sites``). The most probable site is always added to the set, so a set never
+    contradicts the probabilities shown (adding a site can only raise coverage).
     """
 
-    def __init__(self, thresholds: dict | None = None, marginal_sites: dict | None = None, counts=None):
+    def __init__(self, thresholds: dict | None = None, marginal_sites: dict | None = None, counts=None,
+                 priors: dict | None = None):
         self.thresholds = thresholds or {}
         self.marginal_sites = marginal_sites or {}
         self.counts = counts
+        self.priors = priors or {}
 
     @staticmethod
     def _quantile(scores: np.ndarray, level: float) -> float | None:
@@ -130,40 +137,56 @@ class ConformalSets:
             return None
         return float(np.sort(scores)[k - 1])
 
-    def fit(self, proba: np.ndarray, y: np.ndarray, levels=COVERAGE_LEVELS) -> "ConformalSets":
+    def fit(self, proba: np.ndarray, y: np.ndarray, *, train_prior=None, priors: dict | None = None,
+            levels=COVERAGE_LEVELS) -> "ConformalSets":
+        """``proba``: calibrated, held-out probabilities under the training mix; ``priors``:
+        name -> site mix to prepare thresholds for (``training`` is always prepared)."""
         proba, y = np.asarray(proba, dtype=float), np.asarray(y, dtype=int)
-        scores = 1.0 - proba[np.arange(len(y)), y]
         self.counts = [int((y == k).sum()) for k in range(proba.shape[1])]
-        for level in levels:
-            pooled = self._quantile(scores, level)
-            th, marg = [], []
-            for k in range(proba.shape[1]):
-                q = self._quantile(scores[y == k], level)
-                if q is None:
-                    q = pooled if pooled is not None else 1.0
-                    marg.append(SITES[k])
-                th.append(q)
-            key = f"{level:.2f}"
-            self.thresholds[key] = th
-            self.marginal_sites[key] = marg
+        train_prior = np.bincount(y, minlength=proba.shape[1]) / len(y) if train_prior is None else train_prior
+        mixes = {"training": np.asarray(train_prior, dtype=float), **{k: np.asarray(v, dtype=float)
+                                                                        for k, v in (priors or {}).items()}}
+        for name, mix in mixes.items():
+            p = proba if name == "training" else shift_prior(proba, train_prior, mix)
+            scores = 1.0 - p[np.arange(len(y)), y]
+            th_all, marg_all = {}, {}
+            for level in levels:
+                pooled = self._quantile(scores, level)
+                th, marg = [], []
+                for k in range(proba.shape[1]):
+                    q = self._quantile(scores[y == k], level)
+                    if q is None:
+                        q = pooled if pooled is not None else 1.0
+                        marg.append(SITES[k])
+                    th.append(q)
+                th_all[f"{level:.2f}"] = th
+                marg_all[f"{level:.2f}"] = marg
+            self.thresholds[name] = th_all
+            self.marginal_sites[name] = marg_all
+            self.priors[name] = [float(x) for x in mix]
         return self
 
-    def sets(self, proba: np.ndarray, coverage: float = 0.9) -> np.ndarray:
-        """Boolean (n, 3): which sites are in each case's prediction set."""
+    def sets(self, proba: np.ndarray, coverage: float = 0.9, prior: str = "training") -> np.ndarray:
+        """Boolean (n, 3): which sites are in each case's set. ``proba`` must already be the
+        posterior for the site mix ``prior`` (one of those prepared at fit)."""
+        if prior not in self.thresholds:
+            raise InputError(f"prediction sets: no thresholds for the site mix {prior!r}; prepared: "
+                             f"{', '.join(self.thresholds)}")
         key = f"{coverage:.2f}"
-        if key not in self.thresholds or abs(round(coverage, 2) - coverage) > 1e-9:
+        if key not in self.thresholds[prior] or abs(round(coverage, 2) - coverage) > 1e-9:
             raise InputError(f"coverage: {coverage!r} is not one of the levels the model was "
                              f"calibrated for (0.50 to 0.99 in steps of 0.01)")
-        th = np.asarray(self.thresholds[key])
-        s = (1.0 - np.asarray(proba)) <= th[None, :] + 1e-12
-        empty = ~s.any(axis=1)
-        s[empty, np.argmax(proba[empty], axis=1)] = True
+        th = np.asarray(self.thresholds[prior][key])
+        proba = np.asarray(proba)
+        s = (1.0 - proba) <= th[None, :] + 1e-12
+        s[np.arange(len(proba)), np.argmax(proba, axis=1)] = True
         return s
 
     def to_dict(self) -> dict:
-        return {"score": "1 - p(site), class-conditional", "counts": self.counts,
-                "thresholds": self.thresholds, "marginal_sites": self.marginal_sites}
+        return {"score": "1 - p(site) under the named site mix, class-conditional; top site always in",
+                "counts": self.counts,
+                "priors": self.priors, "thresholds": self.thresholds, "marginal_sites": self.marginal_sites}
 
     @classmethod
     def from_dict(cls, d: dict) -> "ConformalSets":
-        return cls(d["thresholds"], d.get("marginal_sites"), d.get("counts"))
+        return cls(d["thresholds"], d.get("marginal_sites"), d.get("counts"), d.get("priors"))

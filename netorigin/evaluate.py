@@ -169,15 +169,16 @@ def evaluate_site_model(model, table, y, *, groups=None, target_prior="training"
                         n_bootstrap: int = 200, random_state=0, bayes_proba=None, with_robustness=True) -> dict:
     """All the evaluation figures for a fitted model on labelled cases.
 
-    ``model`` needs ``predict_proba(table, target_prior=, calibrated=)`` and
-    ``prediction_sets(proba_training=, coverage=)`` (a :class:`~netorigin.bundle.SiteModel`).
+    ``model`` needs ``predict_proba(table, target_prior=, calibrated=)``, ``sets_prior(prior)``
+    and ``prediction_sets(proba=, coverage=, target_prior=)`` (a :class:`~netorigin.bundle.SiteModel`).
     ``bayes_proba``: the exact Bayes posterior on the same cases (synthetic cohorts), to report
     each figure's gap to the best achievable.
     """
     y = np.asarray(y, dtype=int)
     raw = model.predict_proba(table, target_prior=target_prior, calibrated=False)
     cal = model.predict_proba(table, target_prior=target_prior)
-    cal_train = cal if target_prior == "training" else model.predict_proba(table, target_prior="training")
+    sp = model.sets_prior(target_prior)
+    cal_sets = cal if sp == target_prior else model.predict_proba(table, target_prior=sp)
     out = {"n": int(len(y)), "target_prior": target_prior,
            "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
            "uncalibrated": site_metrics(y, raw, scalars_only=True),
@@ -186,7 +187,7 @@ def evaluate_site_model(model, table, y, *, groups=None, target_prior="training"
         out["calibrated"]["intervals_95"] = bootstrap_intervals(y, cal, n_bootstrap=n_bootstrap,
                                                                 random_state=random_state, groups=groups)
     out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
-    out["conformal"] = {f"{c:.2f}": set_metrics(y, model.prediction_sets(proba_training=cal_train, coverage=c))
+    out["conformal"] = {f"{c:.2f}": set_metrics(y, model.prediction_sets(proba=cal_sets, coverage=c, target_prior=sp))
                         for c in coverages}
     out["risk_coverage"] = risk_coverage(y, cal)
     if bayes_proba is not None:

@@ -158,7 +158,10 @@ class _Fixed:
     def predict_proba(self, table, target_prior="training", calibrated=True):
         return self.proba
 
-    def prediction_sets(self, proba_training=None, coverage=0.9):
+    def sets_prior(self, prior):
+        return prior
+
+    def prediction_sets(self, proba=None, coverage=0.9, target_prior=None):
         s = np.zeros_like(self.proba, dtype=bool)
         s[np.arange(len(s)), self.proba.argmax(axis=1)] = True
         return s
@@ -197,7 +200,7 @@ def _score(cfg):
     prior = cfg.get("target_prior")
     coverage = float(cfg.get("coverage", 0.9))
     p = model.predict_proba(table, target_prior=prior)
-    sets = model.prediction_sets(table, coverage=coverage)
+    sets = model.prediction_sets(table, coverage=coverage, target_prior=prior)
     ident = model.identity()
     lines = [f"# {cfg.get('name', 'score')}: {desc}", "",
              f"Model: {ident['name']} ({ident['kind']}), netorigin {ident['version']}, bundle {ident['bundle_hash'][:12]}; "

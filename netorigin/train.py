@@ -21,6 +21,8 @@ from .schema import Notice
 
 __all__ = ["train_site_model", "TrainResult", "labelled_cases", "fingerprint"]
 
+SCENARIO_PRIORS = ("liver-met-archive", "population", "unknown-primary")
+
 
 @dataclass
 class TrainResult:
@@ -119,11 +121,14 @@ def train_site_model(cohort, *, kind: str = "xgboost", params: dict | None = Non
         cv.append({"fold": fold, **m})
     calibration = TemperatureScaling().fit(oof, y_tr)
     oof_cal = calibration.proba(oof)
-    conformal = ConformalSets().fit(oof_cal, y_tr)
+    train_prior = np.bincount(y_tr, minlength=3) / len(y_tr)
+    mixes = {name: resolve_prior(name)[1] for name in SCENARIO_PRIORS}
+    if target_prior not in mixes and target_prior != "training":
+        mixes[target_prior] = resolve_prior(target_prior)[1]
+    conformal = ConformalSets().fit(oof_cal, y_tr, train_prior=train_prior, priors=mixes)
 
     pipe = make_model(kind, random_state=random_state, **params).fit(t_tr, np.array(SITES)[y_tr])
     features = pipe.named_steps.get("features")
-    train_prior = np.bincount(y_tr, minlength=3) / len(y_tr)
     model = SiteModel(kind=kind, features=features, predictor=predictor_from_pipeline(kind, pipe),
                       calibration=calibration, conformal=conformal, train_prior=train_prior,
                       target_prior=target_prior)

@@ -44,16 +44,20 @@ def test_class_conditional_sets_cover_every_site_even_under_label_shift():
         m = 2.0 * np.eye(3)[y] + rng.normal(scale=1.5, size=(n, 3))
         return y, np.exp(m) / np.exp(m).sum(1, keepdims=True)
 
-    y_cal, p_cal = draw(6000, [0.4, 0.4, 0.2])
-    sets = ConformalSets().fit(p_cal, y_cal)
-    y_new, p_new = draw(20000, [0.75, 0.12, 0.13])  # a different site mix
-    s = sets.sets(p_new, 0.9)
-    hit = s[np.arange(len(y_new)), y_new]
-    for k in range(3):
-        assert hit[y_new == k].mean() >= 0.88
-    assert s.any(axis=1).all()
+    train_mix, new_mix = np.array([0.4, 0.4, 0.2]), np.array([0.75, 0.12, 0.13])
+    y_cal, p_cal = draw(6000, train_mix)
+    sets = ConformalSets().fit(p_cal, y_cal, train_prior=train_mix, priors={"shifted": new_mix})
+    y_new, p_new = draw(20000, new_mix)  # a different site mix
+    for name, p in (("training", p_new), ("shifted", shift_prior(p_new, train_mix, new_mix))):
+        s = sets.sets(p, 0.9, name)
+        hit = s[np.arange(len(y_new)), y_new]
+        for k in range(3):
+            assert hit[y_new == k].mean() >= 0.88, (name, k)
+        assert s.any(axis=1).all()
     with pytest.raises(InputError, match="coverage"):
         sets.sets(p_new, 0.995)
+    with pytest.raises(InputError, match="no thresholds for the site mix 'mars'"):
+        sets.sets(p_new, 0.9, "mars")
 
 
 def test_too_few_cases_of_a_site_fall_back_to_the_pooled_threshold():
@@ -61,4 +65,4 @@ def test_too_few_cases_of_a_site_fall_back_to_the_pooled_threshold():
     y = np.r_[np.zeros(200, int), np.ones(200, int), np.full(5, 2)]
     p = rng.dirichlet([1, 1, 1], size=len(y))
     sets = ConformalSets().fit(p, y)
-    assert "other" in sets.marginal_sites["0.90"] and "ileal" not in sets.marginal_sites["0.90"]
+    assert "other" in sets.marginal_sites["training"]["0.90"] and "ileal" not in sets.marginal_sites["training"]["0.90"]
