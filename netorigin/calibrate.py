@@ -112,14 +112,14 @@ def shift_prior(proba: np.ndarray, train_prior: np.ndarray, target_prior: np.nda
 class ConformalSets:
     """Class-conditional (Mondrian) split-conformal sets, one set of thresholds per site mix.
 
-    For a site mix ``prior`` the score of site k is 1 - p_k(x), with p the calibrated posterior
-    re-weighted to that mix. Thresholds are quantiles of the scores of calibration cases *of
+    For a site mix ``prior`` the score of site k is 0 when k is the most probable site (it is
+    always in the set, so a set never contradicts the probabilities shown) and 1 - p_k(x)
+    otherwise, with p the calibrated posterior re-weighted to that mix. Thresholds are quantiles of the scores of calibration cases *of
     site k*. Because the cases of one site look the same whatever the site mix (label shift),
     each site is covered with probability >= level under any mix, and the sets agree with the
     probabilities shown for that mix. Thresholds are stored for the training mix and each named
     scenario; a site with too few calibration cases uses the pooled threshold (listed in
-    ``marginal_sites``). The most probable site is always added to the set, so a set never
-    contradicts the probabilities shown (adding a site can only raise coverage).
+    ``marginal_sites``).
     """
 
     def __init__(self, thresholds: dict | None = None, marginal_sites: dict | None = None, counts=None,
@@ -148,7 +148,8 @@ class ConformalSets:
                                                                         for k, v in (priors or {}).items()}}
         for name, mix in mixes.items():
             p = proba if name == "training" else shift_prior(proba, train_prior, mix)
-            scores = 1.0 - p[np.arange(len(y)), y]
+            # the top site is always in the set, so its score is 0; others score 1 - p(site)
+            scores = np.where(p.argmax(axis=1) == y, 0.0, 1.0 - p[np.arange(len(y)), y])
             th_all, marg_all = {}, {}
             for level in levels:
                 pooled = self._quantile(scores, level)
@@ -183,7 +184,7 @@ class ConformalSets:
         return s
 
     def to_dict(self) -> dict:
-        return {"score": "1 - p(site) under the named site mix, class-conditional; top site always in",
+        return {"score": "0 for the top site, else 1 - p(site), under the named site mix; class-conditional",
                 "counts": self.counts,
                 "priors": self.priors, "thresholds": self.thresholds, "marginal_sites": self.marginal_sites}
 
