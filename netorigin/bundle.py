@@ -198,7 +198,7 @@ class SiteModel:
     """
 
     def __init__(self, *, kind, features, predictor, calibration, conformal, train_prior,
-                 target_prior="training", metadata=None):
+                 target_prior="training", metadata=None, profile=None):
         self.kind = kind
         self.features = features
         self.predictor = predictor
@@ -207,6 +207,7 @@ class SiteModel:
         self.train_prior = np.asarray(train_prior, dtype=float)
         self.target_prior_name = target_prior
         self.metadata = dict(metadata or {})
+        self.profile = profile  # aggregates of the training data (netorigin.profile)
         self.classes_ = np.array(SITES, dtype=object)
 
     # -- prediction
@@ -225,7 +226,13 @@ class SiteModel:
         return resolve_prior(spec)
 
     def predict_proba(self, cohort, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
-        m = self.margins(cohort)
+        return self._proba_from_margins(self.margins(cohort), target_prior, calibrated)
+
+    def proba_from_features(self, X, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
+        """Probabilities from an already-built feature matrix (models with features only)."""
+        return self._proba_from_margins(self.predictor.margins(X), target_prior, calibrated)
+
+    def _proba_from_margins(self, m, target_prior, calibrated):
         p = self.calibration.proba(m) if calibrated else _softmax(m)
         name, prior = self._prior(target_prior)
         return p if name == "training" else shift_prior(p, self.train_prior, prior)
@@ -272,6 +279,8 @@ class SiteModel:
             files["features.json"] = _json(features_state(self.features))
         files["calibration.json"] = _json(self.calibration.to_dict())
         files["conformal.json"] = _json(self.conformal.to_dict())
+        if self.profile is not None:
+            files["training_profile.json"] = _json(self.profile)
         for name, data in files.items():
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             (out / name).write_bytes(data)
@@ -363,6 +372,8 @@ def load_bundle(path) -> SiteModel:
             raise InputError(f"{root / 'features.json'}: feature names differ from the manifest")
         calibration = TemperatureScaling.from_dict(_load_json(files["calibration.json"], "calibration.json"))
         conformal = ConformalSets.from_dict(_load_json(files["conformal.json"], "conformal.json"))
+        profile = _load_json(files["training_profile.json"], "training_profile.json") \
+            if "training_profile.json" in files else None
     except KeyError as e:
         raise InputError(f"{root}: bundle is incomplete: {e.args[0]} is missing") from None
     except (ValueError, TypeError) as e:
@@ -370,4 +381,4 @@ def load_bundle(path) -> SiteModel:
     meta = {k: v for k, v in manifest.items() if k not in ("files",)}
     return SiteModel(kind=kind, features=features, predictor=predictor, calibration=calibration,
                      conformal=conformal, train_prior=manifest["train_prior"],
-                     target_prior=manifest.get("target_prior", "training"), metadata=meta)
+                     target_prior=manifest.get("target_prior", "training"), metadata=meta, profile=profile)

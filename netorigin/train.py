@@ -17,6 +17,7 @@ from .evaluate import evaluate_site_model, site_metrics
 from .exceptions import InputError
 from .features import as_canonical
 from .models import MODEL_KINDS, make_model, site_codes
+from .profile import make_profile
 from .schema import Notice
 
 __all__ = ["train_site_model", "TrainResult", "labelled_cases", "fingerprint"]
@@ -131,7 +132,7 @@ def train_site_model(cohort, *, kind: str = "xgboost", params: dict | None = Non
     features = pipe.named_steps.get("features")
     model = SiteModel(kind=kind, features=features, predictor=predictor_from_pipeline(kind, pipe),
                       calibration=calibration, conformal=conformal, train_prior=train_prior,
-                      target_prior=target_prior)
+                      target_prior=target_prior, profile=make_profile(t_tr))
     metrics = {
         "cv": {"folds": cv, "mean": {k: float(np.mean([f[k] for f in cv])) for k in cv[0] if k not in ("fold", "n")},
                "oof_ece_before_after": [site_metrics(y_tr, _softmax(oof), scalars_only=True)["ece"],

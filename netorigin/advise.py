@@ -1,0 +1,137 @@
+"""Which test to order next: expected information gain on the site, from the model's own answers.
+
+For every test not done, and every result it could give, the model scores the case as if that
+result were in; each result is weighted by how likely it is for this case,
+P(result | case) = sum_site p(site | case) P(result | site), with P(result | site) from the
+published per-site rates (``data/synthetic/parameters.csv``, the literature model). The gain is
+the expected drop in the entropy of p(site) (in bits); we also report the chance that the result
+changes the top site.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from ._fields import FIELDS, SITES, field_label
+
+__all__ = ["next_tests", "CANDIDATE_TESTS"]
+
+CANDIDATE_TESTS = tuple(
+    [f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category"] + ["expression"]
+)
+_EXPR_GRID = 5
+
+
+def _entropy(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-12, 1)
+    return -(p * np.log2(q)).sum(axis=-1)
+
+
+@lru_cache(maxsize=4)
+def _literature(scenario: str):
+    from .models import LiteratureSiteClassifier
+
+    return LiteratureSiteClassifier(scenario=scenario).fit()
+
+
+def _results(test: str) -> tuple[list[dict], list[str]]:
+    """The possible results of a test as column -> value mappings, and their labels."""
+    if test == "expression":
+        lit = _literature("liver-met-archive")
+        m = lit._model
+        grids = {}
+        for g in ("expr_cd302", "expr_ppwd1"):
+            loc, sd = m[f"loc:{g}"], m[f"scale:{g}"]
+            grids[g] = np.round(np.linspace(loc.min() - sd.max(), loc.max() + sd.max(), _EXPR_GRID), 2)
+        rows, labels = [], []
+        for a in grids["expr_cd302"]:
+            for b in grids["expr_ppwd1"]:
+                rows.append({"expr_cd302": float(a), "expr_ppwd1": float(b)})
+                labels.append(f"CD302 {a:.1f}, PPWD1 {b:.1f}")
+        return rows, labels
+    vals = list(FIELDS[test].values)
+    return [{test: v} for v in vals], vals
+
+
+def _result_likelihood(test: str, scenario: str) -> np.ndarray:
+    """(n_results, 3): P(result | site), normalised over the results of the test."""
+    rows, _ = _results(test)
+    lit = _literature(scenario)
+    table = pd.DataFrame(rows)
+    fields, parts = lit.field_contributions(table)
+    logl = parts.sum(axis=1)  # only the test's own fields are present
+    p = np.exp(logl - logl.max(axis=0, keepdims=True))
+    return p / p.sum(axis=0, keepdims=True)
+
+
+def _not_done(table: pd.DataFrame, test: str) -> np.ndarray:
+    cols = ["expr_cd302", "expr_ppwd1"] if test == "expression" else [test]
+    present = [c for c in cols if c in table.columns]
+    if not present:
+        return np.ones(len(table), dtype=bool)
+    return table[present].isna().all(axis=1).to_numpy()
+
+
+def next_tests(model, table: pd.DataFrame, proba: np.ndarray, *, target_prior=None, top: int = 3,
+               X: np.ndarray | None = None) -> list[list[dict]]:
+    """For each case, the ``top`` most informative tests not yet done (best first).
+
+    ``proba``: the case's current site probabilities under ``target_prior`` (as shown).
+    Each entry: test, label, expected_information_gain_bits, chance_top_site_changes,
+    most_informative_result (the result that would move the answer most) and its probabilities.
+    """
+    n = len(table)
+    prior_name = model.target_prior_name if target_prior is None else target_prior
+    scenario = prior_name if prior_name in ("liver-met-archive", "population", "unknown-primary") else "liver-met-archive"
+    h0 = _entropy(proba)
+    top0 = proba.argmax(axis=1)
+    candidates: list[list[dict]] = [[] for _ in range(n)]
+    if X is None and model.features is not None:
+        X = model.transform(table)
+    for test in CANDIDATE_TESTS:
+        todo = _not_done(table, test)
+        if not todo.any():
+            continue
+        idx = np.flatnonzero(todo)
+        rows, labels = _results(test)
+        lik = _result_likelihood(test, scenario)  # (R, 3)
+        post = np.zeros((len(rows), len(idx), 3))
+        for r, row in enumerate(rows):
+            post[r] = _proba_with(model, table.iloc[idx], X[idx] if X is not None else None, row, prior_name)
+        p_r = proba[idx] @ lik.T  # (m, R): P(result | case)
+        p_r = p_r / p_r.sum(axis=1, keepdims=True)
+        h_r = _entropy(post)  # (R, m)
+        gain = h0[idx] - (p_r * h_r.T).sum(axis=1)
+        change = (p_r * (post.argmax(axis=2).T != top0[idx][:, None])).sum(axis=1)
+        shift = np.abs(post - proba[idx][None, :, :]).sum(axis=2)  # (R, m)
+        best = shift.argmax(axis=0)
+        for j, i in enumerate(idx):
+            b = best[j]
+            candidates[i].append({
+                "test": test, "label": "gene expression (CD302, PPWD1)" if test == "expression" else field_label(test),
+                "expected_information_gain_bits": float(max(gain[j], 0.0)),
+                "chance_top_site_changes": float(change[j]),
+                "most_informative_result": labels[b],
+                "result_probability": float(p_r[j, b]),
+                "probabilities_if_that_result": {s: float(post[b, j, k]) for k, s in enumerate(SITES)},
+            })
+    return [sorted(c, key=lambda d: -d["expected_information_gain_bits"])[:top] for c in candidates]
+
+
+def _proba_with(model, table, X, row: dict, prior) -> np.ndarray:
+    """The model's probabilities for ``table`` with ``row``'s fields set (others unchanged)."""
+    if X is None:  # table-based models (literature, rules)
+        t = table.copy()
+        for k, v in row.items():
+            f = FIELDS.get(k)
+            t[k] = pd.Categorical([v] * len(t), categories=list(f.values)) if f is not None and f.kind == "category" \
+                else np.full(len(t), v, dtype=float)
+        return model.predict_proba(t, target_prior=prior)
+    one = model.transform(pd.DataFrame({k: [v] for k, v in row.items()}))[0]
+    cols = np.isin(model.features.feature_fields_, list(row))
+    Xv = X.copy()
+    Xv[:, cols] = one[cols]
+    return model.proba_from_features(Xv, target_prior=prior)
