@@ -9,7 +9,7 @@ import numpy as np
 
 from ._fields import SITES
 
-__all__ = ["confusion_png", "reliability_png", "risk_coverage_png", "shap_beeswarm_png"]
+__all__ = ["confusion_png", "reliability_png", "risk_coverage_png", "shap_beeswarm_png", "waterfall_png"]
 
 
 def _plt():
@@ -84,4 +84,24 @@ def shap_beeswarm_png(contributions: np.ndarray, X: np.ndarray, feature_names, s
     shap.plots.beeswarm(exp, max_display=max_display, show=False)
     fig = plt.gcf()
     fig.suptitle(f"SHAP values toward {SITES[site]} (log-odds)")
+    return _png(fig)
+
+
+def waterfall_png(report: dict, max_display: int = 10) -> bytes:
+    """A waterfall chart of one scored case's explanation for its top site (shap's plotting)."""
+    import shap
+
+    from ._fields import field_label
+
+    plt = _plt()
+    e = report["explanation"]
+    names = list(e["contributions"])
+    values = np.array([e["contributions"][n] for n in names])
+    exp = shap.Explanation(values=values, base_values=e["base_value"],
+                           feature_names=[field_label(n) for n in names])
+    shap.plots.waterfall(exp, max_display=max_display, show=False)
+    fig = plt.gcf()
+    ident = report["model"]
+    fig.suptitle(f"Why {e['site']}? (log-odds; {ident['name']} {str(ident['bundle_hash'])[:12]}; research use only)",
+                 fontsize=9)
     return _png(fig)

@@ -205,5 +205,66 @@ def run(config, tracking_uri, no_track):
     render_pipeline(config, run_pipeline(config, tracking_uri=tracking_uri, track=not no_track))
 
 
+@main.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--model", "model_spec", default=None,
+              help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).")
+@click.option("--target-prior", default=None, help="Deployment prior (default: the model's, unknown-primary "
+              "for the shipped one): unknown-primary, liver-met-archive, population, training, or a,b,c.")
+@click.option("--coverage", type=click.FloatRange(0.5, 0.99), default=0.9, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable keys).")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Write a waterfall chart (PNG) of the explanation.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="For a cohort: write one row per case (.csv/.parquet).")
+@click.option("--as", "kind", type=click.Choice(["auto", "case", "cohort"]), default="auto", show_default=True)
+@click.option("--tracking-uri", default=None, help="For models:/ and runs:/ models.")
+@_friendly
+def score(case, model_spec, target_prior, coverage, as_json, plot, report, output, kind, tracking_uri):
+    """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests."""
+    from ..io import load_cases
+    from ..runs import load_model
+    from ..score import case_report, score_cases
+    from ._render import render_case, render_cohort_scores
+
+    validated = load_cases(case, kind=kind)
+    model = _load_model(model_spec, tracking_uri)
+    if validated.n_cases > 1 or output:
+        if plot or report:
+            raise click.UsageError("--plot and --report are for one case; score a cohort with -o FILE")
+        render_cohort_scores(model, validated, output=output, target_prior=target_prior, coverage=coverage,
+                             as_json=as_json)
+        return
+    res = score_cases(model, validated.table, notices=validated.notices, target_prior=target_prior,
+                      coverage=coverage)
+    rep = case_report(res, 0)
+    if plot or report:
+        png = None
+        if rep["explanation"] is not None:
+            from ..plots import waterfall_png
+
+            png = waterfall_png(rep)
+        if plot:
+            if png is None:
+                raise click.UsageError(f"no explanation chart for a {model.kind} model")
+            with open(plot, "wb") as f:
+                f.write(png)
+        if report:
+            from ..report import html_report
+
+            with open(report, "w", encoding="utf-8") as f:
+                f.write(html_report(rep, png))
+    if as_json:
+        click.echo(json.dumps(rep, indent=2))
+    else:
+        render_case(rep)
+
+
+def _load_model(spec, tracking_uri):
+    from ..datasets import data_path
+    from ..runs import load_model
+
+    return load_model(spec or str(data_path("models", "default")), tracking_uri)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -179,3 +179,86 @@ def render_pipeline(config, summary) -> None:
     tr = summary.get("tracking")
     if tr and "result" not in summary:
         console.print(f"MLflow run {tr['run_id']}")
+
+
+def render_case(rep) -> None:
+    console = _console()
+    m = rep["model"]
+    head = f"case {rep['case_id']}" if rep["case_id"] else "case"
+    console.print(f"[bold]{head}[/]: primary site of a well-differentiated NET (deployment prior: {rep['target_prior']})")
+    t = Table(show_header=False, box=None, pad_edge=False)
+    for s, p in rep["probabilities"].items():
+        t.add_row(f"  {s}", f"{p:6.1%}", "[blue]" + "\u2588" * max(1, round(p * 40)) + "[/]")
+    console.print(t)
+    console.print(f"[bold]{rep['coverage']:.0%} prediction set[/]: {' or '.join(rep['prediction_set'])}")
+    console.print("[bold]why[/] (log-odds, for the top site):")
+    if rep["reasons"]:
+        for r in rep["reasons"]:
+            console.print(f"  - {r['text']}")
+    else:
+        console.print("  - reasons are not available for this kind of model")
+    console.print("[bold]next test to order[/]:")
+    if rep["next_tests"]:
+        for i, x in enumerate(rep["next_tests"], 1):
+            best = x["probabilities_if_that_result"]
+            top = max(best, key=best.get)
+            console.print(f"  {i}. {x['label']}: expected information gain {x['expected_information_gain_bits']:.2f} bits, "
+                          f"{x['chance_top_site_changes']:.0%} chance it changes the top site "
+                          f"(if {x['most_informative_result']}: {top} {best[top]:.0%})")
+    else:
+        console.print("  - every test in the model is done")
+    for w in rep["warnings"]:
+        console.print(f"[bold red]warning[/]: {w}")
+    console.print(f"[dim]model: {m['name']} ({m['kind']}), netorigin {m['version']}, bundle {str(m['bundle_hash'])[:12]}; "
+                  f"trained on {m['training_data']}[/]")
+    console.print(f"[bold yellow]{rep['notice']}[/]")
+
+
+def render_cohort_scores(model, validated, *, output, target_prior, coverage, as_json) -> None:
+    """Score a cohort in chunks (with a progress bar on large files) and write or print it."""
+    import numpy as np
+    import pandas as pd
+    from rich.progress import Progress
+
+    from ..score import batch_table, score_cases
+
+    table = validated.table
+    chunk = 10_000
+    parts = []
+    notices = validated.notices
+    with Progress(transient=True, disable=len(table) <= chunk, console=Console(stderr=True)) as progress:
+        task = progress.add_task("scoring", total=len(table))
+        for start in range(0, len(table), chunk):
+            part = table.iloc[start:start + chunk].reset_index(drop=True)
+            local = [type(n)(n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk))
+                     for n in notices if n.kind in ("inconsistent", "intended_use")]
+            local = [n for n in local if n.rows]
+            res = score_cases(model, part, notices=local, target_prior=target_prior, coverage=coverage)
+            parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
+            progress.advance(task, len(part))
+    out = pd.concat(parts, ignore_index=True)
+    ident = model.identity()
+    if output:
+        from ..io import write_table
+
+        write_table(out, output)
+        console = Console(stderr=True)
+        console.print(f"scored {len(out):,} cases -> {output} (model {ident['name']}, bundle "
+                      f"{str(ident['bundle_hash'])[:12]}). {ident['notice']}")
+        return
+    if as_json:
+        import json
+
+        import click
+
+        click.echo(json.dumps({"model": ident, "cases": out.replace({np.nan: None}).to_dict(orient="records")}, indent=1, default=str))
+        return
+    console = _console()
+    t = Table(title=f"{len(out)} cases (prior: {out['target_prior'].iloc[0]})", title_justify="left")
+    for c in ("case", "ileal", "pancreatic", "other", f"{coverage:.0%} set", "top reason", "next test"):
+        t.add_column(c)
+    for r in out.itertuples():
+        t.add_row(str(r.case_id), f"{r.p_ileal:.2f}", f"{r.p_pancreatic:.2f}", f"{r.p_other:.2f}", r.prediction_set,
+                  r.reasons.split("; ")[0], r.next_test)
+    console.print(t)
+    console.print(f"[dim]model: {ident['name']}, bundle {str(ident['bundle_hash'])[:12]}[/]  [bold yellow]{ident['notice']}[/]")
