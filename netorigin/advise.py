@@ -5,7 +5,8 @@ result were in; each result is weighted by how likely it is for this case,
 P(result | case) = sum_site p(site | case) P(result | site), with P(result | site) from the
 published per-site rates (``data/synthetic/parameters.csv``, the literature model). The gain is
 the expected drop in the entropy of p(site) (in bits); we also report the chance that the result
-changes the top site.
+changes the top site. Results rarer than 5% under every site (an "equivocal" stain) are taken
+to leave the probabilities unchanged, and expression is tried on a 3 x 3 grid of levels.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ __all__ = ["next_tests", "CANDIDATE_TESTS"]
 CANDIDATE_TESTS = tuple(
     [f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category"] + ["expression"]
 )
-_EXPR_GRID = 5
+_EXPR_GRID = 3
+RARE_RESULT = 0.05  # a result this unlikely under every site is taken to leave p(site) unchanged
 
 
 def _entropy(p: np.ndarray) -> np.ndarray:
@@ -56,6 +58,7 @@ def _results(test: str) -> tuple[list[dict], list[str]]:
     return [{test: v} for v in vals], vals
 
 
+@lru_cache(maxsize=64)
 def _result_likelihood(test: str, scenario: str) -> np.ndarray:
     """(n_results, 3): P(result | site), normalised over the results of the test."""
     rows, _ = _results(test)
@@ -99,9 +102,14 @@ def next_tests(model, table: pd.DataFrame, proba: np.ndarray, *, target_prior=No
         rows, labels = _results(test)
         lik = _result_likelihood(test, scenario)  # (R, 3)
         post = np.zeros((len(rows), len(idx), 3))
+        sub_table, sub_X = table.iloc[idx], (X[idx] if X is not None else None)
         for r, row in enumerate(rows):
-            post[r] = _proba_with(model, table.iloc[idx], X[idx] if X is not None else None, row, prior_name)
-        p_r = proba[idx] @ lik.T  # (m, R): P(result | case)
+            if (lik[r] < RARE_RESULT).all():
+                post[r] = proba[idx]  # e.g. "equivocal": too rare to be worth a prediction
+            else:
+                post[r] = _proba_with(model, sub_table, sub_X, row, prior_name)
+        # (m, R): P(result | case); element-wise so a case gives the same bits alone or in a batch
+        p_r = (proba[idx][:, None, :] * lik[None, :, :]).sum(axis=2)
         p_r = p_r / p_r.sum(axis=1, keepdims=True)
         h_r = _entropy(post)  # (R, m)
         gain = h0[idx] - (p_r * h_r.T).sum(axis=1)

@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from scipy.optimize import minimize
 
 from ._fields import SITES
 from .exceptions import InputError
@@ -43,6 +44,8 @@ class TemperatureScaling:
         self.bias = np.zeros(len(SITES)) if bias is None else np.asarray(bias, dtype=float)
 
     def fit(self, margins: np.ndarray, y: np.ndarray) -> "TemperatureScaling":
+        from scipy.optimize import minimize
+
         margins, y = np.asarray(margins, dtype=float), np.asarray(y, dtype=int)
         K = margins.shape[1]
 
@@ -84,18 +87,28 @@ def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
             raise InputError(f"target prior: {spec!r} is not three numbers a,b,c (ileal, pancreatic, other)") from None
         name = spec
     else:
-        from .synth import load_scenarios
-
-        s = load_scenarios() if scenarios is None else scenarios
-        rows = s[(s["scenario"] == spec) & (s["level"] == "class")]
-        if len(rows) == 0:
-            names = ", ".join(dict.fromkeys(s["scenario"]))
-            raise InputError(f"target prior: {spec!r} is not one of {names}, or three numbers a,b,c")
-        values = rows.set_index("site")["value"].reindex(list(SITES)).to_numpy(dtype=float)
-        name = spec
+        table = _scenario_priors() if scenarios is None else _priors_of(scenarios)
+        if spec not in table:
+            raise InputError(f"target prior: {spec!r} is not one of {', '.join(table)}, or three numbers a,b,c")
+        values, name = np.array(table[spec], dtype=float), spec
     if values.shape != (3,) or not np.all(np.isfinite(values)) or (values < 0).any() or values.sum() <= 0:
         raise InputError(f"target prior: {spec!r} must be three non-negative numbers (ileal, pancreatic, other)")
     return name, values / values.sum()
+
+
+@lru_cache(maxsize=1)
+def _scenario_priors() -> dict:
+    from .synth import load_scenarios
+
+    return _priors_of(load_scenarios())
+
+
+def _priors_of(s) -> dict:
+    out = {}
+    for name in dict.fromkeys(s["scenario"]):
+        rows = s[(s["scenario"] == name) & (s["level"] == "class")]
+        out[name] = tuple(rows.set_index("site")["value"].reindex(list(SITES)).to_numpy(dtype=float))
+    return out
 
 
 def shift_prior(proba: np.ndarray, train_prior: np.ndarray, target_prior: np.ndarray) -> np.ndarray:

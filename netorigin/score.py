@@ -34,12 +34,20 @@ class ScoreResult:
     explanation: tuple | None = None
     advice: list | None = None
     warnings: list = field(default_factory=list)
+    _cols: dict | None = None
+
+    def _columns(self) -> dict:
+        """The table's columns as plain object arrays (fast per-case access)."""
+        if self._cols is None:
+            self._cols = {c: self.table[c].astype(object).to_numpy() for c in self.table.columns}
+        return self._cols
 
 
-def _value_text(table: pd.DataFrame, i: int, fld: str) -> str:
-    if fld not in table.columns:
+def _value_text(res: "ScoreResult", i: int, fld: str) -> str:
+    cols = res._columns()
+    if fld not in cols:
         return "not done"
-    v = table[fld].iloc[i]
+    v = cols[fld][i]
     if v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v)):
         return "not done"
     f = FIELDS.get(fld)
@@ -109,7 +117,7 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
         if abs(v) < 0.005:
             continue
         fld = fields[j]
-        value = _value_text(res.table, i, fld)
+        value = _value_text(res, i, fld)
         direction = f"toward {site}" if v > 0 else f"away from {site}"
         out.append({"field": fld, "value": value, "site": site, "log_odds": round(v, 4),
                     "text": f"{field_label(fld)} {value}: {direction} ({v:+.1f})"})

@@ -1,0 +1,170 @@
+"""Scoring one case and many: probabilities, sets, exact reasons, next tests, warnings, outputs."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netorigin import load_seed_cohort, validate_case
+from netorigin.bundle import load_bundle
+from netorigin.score import REPORT_KEYS, batch_table, case_report, score_cases
+from netorigin.synth import make_synthetic_cohort
+from netorigin.testing import assert_probabilities
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "data" / "models" / "default"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_bundle(DEFAULT)
+
+
+def test_json_output_has_stable_keys_and_consistent_numbers():
+    r = run("score", "data/examples/example_case.yaml", "--json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert tuple(rep) == REPORT_KEYS
+    p = rep["probabilities"]
+    assert list(p) == ["ileal", "pancreatic", "other"] and sum(p.values()) == pytest.approx(1, abs=1e-12)
+    e = rep["explanation"]
+    assert e["base_value"] + sum(e["contributions"].values()) == pytest.approx(e["margin"], abs=1e-6)
+    assert rep["prediction_set"] and max(p, key=p.get) in rep["prediction_set"]
+    assert rep["model"]["bundle_hash"] == load_bundle(DEFAULT).bundle_hash
+    assert rep["target_prior"] == "unknown-primary" and "not a medical device" in rep["notice"]
+    assert len(rep["next_tests"]) == 3 and rep["reasons"]
+
+
+def test_margins_match_the_models_uncalibrated_probabilities(model):
+    c = make_synthetic_cohort(200, random_state=3)
+    res = score_cases(model, c, advice=False)
+    fields, contrib, base, margin = res.explanation
+    np.testing.assert_allclose(base + contrib.sum(axis=1), margin, atol=1e-9)
+    e = np.exp(margin - margin.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(e / e.sum(axis=1, keepdims=True),
+                               model.predict_proba(c, target_prior="training", calibrated=False), atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # matplotlib, imported by shap
+def test_xgboost_contributions_equal_shaps_tree_explainer(model):
+    import shap
+
+    c = make_synthetic_cohort(100, random_state=4)
+    X = model.transform(c)
+    import xgboost as xgb
+
+    ours = model.predictor.booster.predict(xgb.DMatrix(X, missing=np.nan), pred_contribs=True).reshape(len(X), 3, -1)
+    explainer = shap.TreeExplainer(model.predictor.booster)
+    sv = np.asarray(explainer.shap_values(X))  # (n, features, classes)
+    np.testing.assert_allclose(np.transpose(sv, (0, 2, 1)), ours[:, :, :-1], atol=1e-4)
+    np.testing.assert_allclose(np.asarray(explainer.expected_value), ours[0, :, -1], atol=1e-4)
+
+
+def test_reasons_group_a_fields_pieces_and_name_tests_not_done(model):
+    case = validate_case({"ihc_cdx2": "positive", "carcinoid_syndrome": "yes"}).table
+    rep = case_report(score_cases(model, case), 0, n_reasons=50)
+    fields = [r["field"] for r in rep["reasons"]]
+    assert len(fields) == len(set(fields))  # one reason per field, not per one-hot piece
+    cdx2 = next(r for r in rep["reasons"] if r["field"] == "ihc_cdx2")
+    assert cdx2["text"].startswith("CDX2 positive: toward ileal (+")
+    assert any(r["value"] == "not done" for r in rep["reasons"])
+
+
+def test_next_test_prefers_informative_tests(model):
+    # a CDX2-negative case with nothing else: the site is open, so a discriminating test is worth
+    # far more than a second neuroendocrine marker that every NET expresses
+    case = validate_case({"ihc_cdx2": "negative"}).table
+    res = score_cases(model, case)
+    adv = res.advice[0]
+    assert adv[0]["test"] not in ("ihc_chromogranin", "ihc_synaptophysin")
+    from netorigin.advise import next_tests
+
+    everything = {a["test"]: a["expected_information_gain_bits"] for a in next_tests(model, case, res.proba, top=99)[0]}
+    assert everything["ihc_isl1"] > 5 * everything["ihc_synaptophysin"]
+    gains = [a["expected_information_gain_bits"] for a in adv]
+    assert gains == sorted(gains, reverse=True) and gains[0] > 0.05
+    done = validate_case({"ihc_cdx2": "negative", "ihc_isl1": "positive"}).table
+    assert "ihc_isl1" not in [a["test"] for a in score_cases(model, done).advice[0]]
+
+
+def test_warnings_for_intended_use_unlike_training_and_inconsistency(model):
+    v = validate_case({"differentiation": "poor", "ki67_percent": 60, "grade": "G1", "age_years": 4,
+                       "ihc_otp": "positive", "ihc_pax8": "positive", "alt_status": "positive"})
+    rep = case_report(score_cases(model, v.table, notices=v.notices), 0)
+    text = " | ".join(rep["warnings"])
+    assert "outside netorigin's intended use" in text
+    assert "grade is lower than Ki-67" in text
+    assert "age 4 years" not in text and "age 4 is outside the range" in text
+    # OTP (lung) with ALT (pancreas) hardly ever occur together in the training cohort
+    assert "ALT (telomere FISH) and OTP both positive: a combination rarely" in text
+
+
+def test_a_case_scores_the_same_alone_and_in_a_batch(model):
+    seed = load_seed_cohort().table
+    batch = score_cases(model, seed)
+    for i in range(len(seed)):
+        alone = score_cases(model, seed.iloc[[i]].reset_index(drop=True))
+        np.testing.assert_array_equal(alone.proba[0], batch.proba[i])
+        np.testing.assert_array_equal(alone.sets[0], batch.sets[i])
+        np.testing.assert_array_equal(alone.explanation[1][0], batch.explanation[1][i])
+        assert alone.advice[0] == batch.advice[i]
+
+
+def test_seed_cohort_scores_with_its_extra_columns(tmp_path):
+    out = tmp_path / "scored.csv"
+    r = run("score", "data/seed_cohort.csv", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    t = pd.read_csv(out)
+    assert len(t) == 7 and {"p_ileal", "prediction_set", "reasons", "next_test", "pfs_months"} <= set(t.columns)
+    np.testing.assert_allclose(t[["p_ileal", "p_pancreatic", "p_other"]].sum(axis=1), 1.0)
+    r = run("score", "data/seed_cohort.csv")
+    assert r.returncode == 0 and "seed-7" in r.stdout and "not a medical device" in r.stdout
+
+
+def test_human_output_plot_and_report(tmp_path):
+    r = run("score", "data/examples/example_case.yaml", "--plot", str(tmp_path / "w.png"),
+            "--report", str(tmp_path / "r.html"), "--coverage", "0.95", "--target-prior", "liver-met-archive")
+    assert r.returncode == 0, r.stderr
+    for fragment in ("95% prediction set", "why", "next test to order", "bundle", "not a medical device",
+                     "deployment prior: liver-met-archive"):
+        assert fragment in r.stdout, fragment
+    assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
+    page = (tmp_path / "r.html").read_text()
+    assert "data:image/png;base64," in page and "not a medical device" in page
+
+
+@pytest.mark.parametrize("content, field", [("ihc_cdx: positive\n", "ihc_cdx"), ("ihc_cdx2: postive\n", "ihc_cdx2")])
+def test_typos_exit_2_naming_the_field(tmp_path, content, field):
+    p = tmp_path / "case.yaml"
+    p.write_text(content)
+    r = run("score", str(p))
+    assert r.returncode == 2 and field in r.stderr and "Traceback" not in r.stderr
+
+
+def test_scoring_one_case_imports_neither_shap_mlflow_nor_matplotlib():
+    code = ("import sys, runpy; sys.argv = ['netorigin', 'score', 'data/examples/example_case.yaml']\n"
+            "try:\n    runpy.run_module('netorigin', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print([m for m in ('shap', 'mlflow', 'matplotlib') if m in sys.modules])")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_batch_table_and_mlp_without_explainer(small_cohort, tmp_path):
+    from netorigin.train import train_site_model
+
+    m = train_site_model(small_cohort, kind="mlp", n_bootstrap=0, with_robustness=False).model
+    res = score_cases(m, small_cohort.iloc[:20])
+    assert res.explanation is None
+    t = batch_table(res)
+    assert (t["reasons"] == "").all() and len(t) == 20
+    assert_probabilities(t[["p_ileal", "p_pancreatic", "p_other"]].to_numpy(), 3)
