@@ -193,26 +193,27 @@ def _markdown(df: pd.DataFrame) -> str:
 
 def _score(cfg):
     from .runs import load_model
+    from .score import batch_table, score_cases
 
     where = "score"
     table, desc, _, _ = _cohort(cfg.get("data"), where)
     model = load_model(cfg.get("model", "data/models/default"))
     prior = cfg.get("target_prior")
     coverage = float(cfg.get("coverage", 0.9))
-    p = model.predict_proba(table, target_prior=prior)
-    sets = model.prediction_sets(table, coverage=coverage, target_prior=prior)
+    res = score_cases(model, table, target_prior=prior, coverage=coverage)
+    out_table = batch_table(res, n_reasons=3)
     ident = model.identity()
     lines = [f"# {cfg.get('name', 'score')}: {desc}", "",
              f"Model: {ident['name']} ({ident['kind']}), netorigin {ident['version']}, bundle {ident['bundle_hash'][:12]}; "
-             f"deployment prior: {prior or model.target_prior_name}. {ident['notice']}", "",
-             "| case | " + " | ".join(f"p({s})" for s in SITES) + f" | {coverage:.0%} set |", "|---|---|---|---|---|"]
-    for i in range(len(table)):
-        cid = table["case_id"].iloc[i] if "case_id" in table.columns else str(i + 1)
-        members = " or ".join(s for s, inn in zip(SITES, sets[i]) if inn)
-        lines.append(f"| {cid} | " + " | ".join(f"{x:.2f}" for x in p[i]) + f" | {members} |")
+             f"deployment prior: {res.target_prior}. {ident['notice']}", "",
+             "| case | " + " | ".join(f"p({s})" for s in SITES) + f" | {coverage:.0%} set | top reasons | next test |",
+             "|---|---|---|---|---|---|---|"]
+    for r in out_table.itertuples():
+        lines.append(f"| {r.case_id} | {r.p_ileal:.2f} | {r.p_pancreatic:.2f} | {r.p_other:.2f} | "
+                     f"{r.prediction_set} | {r.reasons} | {r.next_test} |")
     text = "\n".join(lines) + "\n"
     out = cfg.get("output")
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text)
-    return {"markdown": text, "proba": p, "sets": sets}
+    return {"markdown": text, "proba": res.proba, "sets": res.sets}
