@@ -202,7 +202,9 @@ def render_case(rep) -> None:
         for i, x in enumerate(rep["next_tests"], 1):
             best = x["probabilities_if_that_result"]
             top = max(best, key=best.get)
-            console.print(f"  {i}. {x['label']}: expected information gain {x['expected_information_gain_bits']:.2f} bits, "
+            g = x["expected_information_gain_bits"]
+            gain = f"{g:.2f} bits" if g >= 0.01 else "< 0.01 bits (the answer is already settled)"
+            console.print(f"  {i}. {x['label']}: expected information gain {gain}, "
                           f"{x['chance_top_site_changes']:.0%} chance it changes the top site "
                           f"(if {x['most_informative_result']}: {top} {best[top]:.0%})")
     else:
