@@ -81,11 +81,28 @@ def as_canonical(X) -> pd.DataFrame:
         isinstance(X[c].dtype, pd.CategoricalDtype) and list(X[c].cat.categories) == list(FIELDS[c].values)
         for c in X.columns if c in FIELDS and FIELDS[c].kind == "category"
     ) and all(c == c.lower() and c.strip() == c for c in X.columns if isinstance(c, str))
-    if canonical and all(
-        pd.api.types.is_float_dtype(X[c]) for c in X.columns if c in FIELDS and FIELDS[c].kind == "number"
-    ):
+    numeric = [c for c in X.columns if c in FIELDS and FIELDS[c].kind == "number"]
+    if canonical and all(pd.api.types.is_float_dtype(X[c]) for c in numeric) and _in_range(X, numeric):
         return X
     return validate_cohort(X, require_case_id=False).table
+
+
+def _in_range(X: pd.DataFrame, numeric) -> bool:
+    """Typed input still gets its numbers checked (a fast min/max per column)."""
+    for c in numeric:
+        v = X[c].to_numpy(dtype=float)
+        f = FIELDS[c]
+        if np.isinf(v).any():
+            return False
+        finite = v[~np.isnan(v)]
+        if not len(finite):
+            continue
+        lo, hi = finite.min(), finite.max()
+        if f.minimum is not None and (lo < f.minimum or (f.exclusive_minimum and lo <= f.minimum)):
+            return False
+        if f.maximum is not None and hi > f.maximum:
+            return False
+    return True
 
 
 def _column(table: pd.DataFrame, feature: str, field: str, how: str, arg) -> np.ndarray:

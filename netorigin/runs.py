@@ -101,6 +101,41 @@ def train_run(cohort, *, kind="xgboost", params=None, out_dir=None, random_state
     return summary
 
 
+def train_dask_run(path, *, out_dir=None, scheduler=None, workers=2, random_state=0, target_prior="training",
+                   tracking_uri=None, track=True, register_name=None, alias="champion", n_bootstrap=200,
+                   params=None) -> dict:
+    """Train on Dask (xgboost.dask), save the same kind of bundle, and log one MLflow run."""
+    from .distributed import train_dask
+
+    result = train_dask(path, scheduler=scheduler, workers=workers, params=params, random_state=random_state,
+                        target_prior=target_prior, n_bootstrap=n_bootstrap)
+    summary = {"metrics": result.model.metadata["metrics"], "notices": []}
+    if out_dir is not None:
+        summary["bundle"] = str(out_dir)
+        summary["bundle_hash"] = result.model.save(out_dir)["bundle_hash"]
+    if track:
+        from .tracking import log_run
+
+        td = result.model.metadata["training_data"]
+        bundle_dir = out_dir
+        if bundle_dir is None:
+            import tempfile
+
+            bundle_dir = Path(tempfile.mkdtemp(prefix="netorigin-bundle-"))
+            result.model.save(bundle_dir)
+        params_log = {"model.kind": "xgboost", "engine": "dask", "workers": workers, "scheduler": scheduler or "local",
+                      "random_state": random_state, "target_prior": target_prior, "data.fingerprint": td["fingerprint"],
+                      "data.n_labelled": td["n_labelled"], **{f"data.n_train_{s}": n for s, n in td["site_counts_train"].items()},
+                      **_versions()}
+        summary["tracking"] = log_run(run_name="train-xgboost-dask", params=params_log, metrics=result.metrics,
+                                      tags={"netorigin.task": "train", "netorigin.engine": "dask",
+                                            "netorigin.bundle_hash": result.model.bundle_hash},
+                                      bundle_dir=bundle_dir, register_name=register_name, alias=alias,
+                                      tracking_uri=tracking_uri)
+    summary["result"] = result
+    return summary
+
+
 def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scenario=None,
                  tracking_uri=None, track=True, n_bootstrap=200, description=None) -> dict:
     """Evaluate a saved model on a labelled cohort (external validation) and log the run."""

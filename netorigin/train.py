@@ -111,33 +111,47 @@ def train_site_model(cohort, *, kind: str = "xgboost", params: dict | None = Non
         tr_idx, te_idx = np.arange(len(y)), np.array([], dtype=int)
     t_tr, y_tr, g_tr = table.iloc[tr_idx].reset_index(drop=True), y[tr_idx], groups[tr_idx]
 
-    oof = np.zeros((len(y_tr), 3))
-    cv = []
-    for fold, (a, b) in enumerate(_splitter(n_splits, random_state).split(t_tr, y_tr, g_tr)):
+    if n_splits == 0:  # large cohorts: calibrate on a 10% hold-out instead of cross-fitting
+        fit_idx, cal_idx = next(_splitter(10, random_state).split(t_tr, y_tr, g_tr))
+        pipe = make_model(kind, random_state=random_state, **params).fit(t_tr.iloc[fit_idx], np.array(SITES)[y_tr[fit_idx]])
+        pred = predictor_from_pipeline(kind, pipe)
+        X = pipe[:-1].transform(t_tr.iloc[cal_idx]) if "features" in pipe.named_steps else t_tr.iloc[cal_idx]
+        margins, y_cal = pred.margins(X), y_tr[cal_idx]
+        calibration = TemperatureScaling().fit(margins, y_cal)
+        folds, oof, oof_y = [], margins, y_cal
+    else:
+        pipe = None
+        oof, oof_y, folds = np.zeros((len(y_tr), 3)), y_tr, []
+    for fold, (a, b) in enumerate(_splitter(n_splits, random_state).split(t_tr, y_tr, g_tr) if n_splits else []):
         pipe = make_model(kind, random_state=random_state, **params).fit(t_tr.iloc[a], np.array(SITES)[y_tr[a]])
         pred = predictor_from_pipeline(kind, pipe)
         X = pipe[:-1].transform(t_tr.iloc[b]) if "features" in pipe.named_steps else t_tr.iloc[b]
         oof[b] = pred.margins(X)
         m = site_metrics(y_tr[b], _softmax(oof[b]), scalars_only=True)
-        cv.append({"fold": fold, **m})
-    calibration = TemperatureScaling().fit(oof, y_tr)
+        folds.append({"fold": fold, **m})
+    if n_splits:
+        calibration = TemperatureScaling().fit(oof, y_tr)
+    cv = folds
     oof_cal = calibration.proba(oof)
     train_prior = np.bincount(y_tr, minlength=3) / len(y_tr)
     mixes = {name: resolve_prior(name)[1] for name in SCENARIO_PRIORS}
     if target_prior not in mixes and target_prior != "training":
         mixes[target_prior] = resolve_prior(target_prior)[1]
-    conformal = ConformalSets().fit(oof_cal, y_tr, train_prior=train_prior, priors=mixes)
+    conformal = ConformalSets().fit(oof_cal, oof_y, train_prior=train_prior, priors=mixes)
 
-    pipe = make_model(kind, random_state=random_state, **params).fit(t_tr, np.array(SITES)[y_tr])
+    if pipe is None:
+        pipe = make_model(kind, random_state=random_state, **params).fit(t_tr, np.array(SITES)[y_tr])
     features = pipe.named_steps.get("features")
     model = SiteModel(kind=kind, features=features, predictor=predictor_from_pipeline(kind, pipe),
                       calibration=calibration, conformal=conformal, train_prior=train_prior,
                       target_prior=target_prior, profile=make_profile(t_tr))
     metrics = {
-        "cv": {"folds": cv, "mean": {k: float(np.mean([f[k] for f in cv])) for k in cv[0] if k not in ("fold", "n")},
-               "oof_ece_before_after": [site_metrics(y_tr, _softmax(oof), scalars_only=True)["ece"],
-                                        site_metrics(y_tr, oof_cal, scalars_only=True)["ece"]],
-               "calibration": calibration.to_dict()},
+        "cv": {"folds": cv, "mean": {k: float(np.mean([f[k] for f in cv])) for k in (cv[0] if cv else {})
+                                     if k not in ("fold", "n")},
+               "oof_ece_before_after": [site_metrics(oof_y, _softmax(oof), scalars_only=True)["ece"],
+                                        site_metrics(oof_y, oof_cal, scalars_only=True)["ece"]],
+               "calibration": calibration.to_dict(),
+               "design": f"{n_splits}-fold cross-fitting" if n_splits else "10% hold-out for calibration"},
     }
     if len(te_idx):
         t_te, y_te = table.iloc[te_idx].reset_index(drop=True), y[te_idx]

@@ -107,8 +107,11 @@ def describe(file, as_json):
 @click.option("--scenarios", type=click.Path(dir_okay=False), help="Alternative scenarios CSV.")
 @click.option("--check", is_flag=True, help="Print every parameter beside its value measured in a "
               "large generated cohort (exit 1 if any is outside its tolerance).")
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Write -o DIR/ as this many Parquet files, generated in parallel.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for --partitions.")
 @_friendly
-def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios, check):
+def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios, check, partitions, workers):
     """Generate a literature-calibrated synthetic cohort (or --check the parameters)."""
     from ..synth import SyntheticModel, make_synthetic_cohort
     from ._render import render_check, render_synth
@@ -127,6 +130,17 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
     from ..exceptions import InputError
     from ..io import write_table
 
+    if partitions:
+        if parameters or scenarios:
+            raise click.UsageError("--partitions uses the bundled parameter files")
+        from ..distributed import synth_partitions
+
+        files = synth_partitions(n, partitions, output, scenario=scenario, seed=seed, workers=workers,
+                                 workup=workup, label_noise=label_noise)
+        click.echo(f"wrote {n:,} synthetic cases to {output} as {len(files)} Parquet files "
+                   f"(scenario {scenario}, seed {seed})")
+        return
+
     if not output.lower().endswith((".csv", ".parquet", ".pq", ".tsv")):
         raise InputError(f"{output}: unknown output format; expected .csv or .parquet")
     cohort = make_synthetic_cohort(n, scenario=scenario, random_state=seed, workup=workup,
@@ -143,7 +157,8 @@ def _tracking_options(fn):
 
 
 @main.command()
-@click.option("--data", "data", required=True, type=click.Path(dir_okay=False), help="Labelled cohort (CSV/Parquet).")
+@click.option("--data", "data", required=True, type=click.Path(), help="Labelled cohort (CSV/Parquet; "
+              "with --engine dask a folder or glob of Parquet files).")
 @click.option("--model", "kind", default="xgboost", show_default=True,
               type=click.Choice(["xgboost", "logistic", "mlp", "literature", "rules"]))
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Bundle folder to write.")
@@ -153,14 +168,26 @@ def _tracking_options(fn):
 @click.option("--bayes-scenario", default=None, help="For synthetic cohorts: report the Bayes ceiling.")
 @click.option("--register", "register", default=None, help="Register the model under this name.")
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=0), default=200, show_default=True)
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="LocalCluster workers.")
 @_tracking_options
 @_friendly
-def train(data, kind, out, seed, target_prior, bayes_scenario, register, n_bootstrap, tracking_uri, no_track):
+def train(data, kind, out, seed, target_prior, bayes_scenario, register, n_bootstrap, engine, scheduler, workers,
+          tracking_uri, no_track):
     """Train a site model on a labelled cohort, save the bundle, and track the run."""
     from ..io import load_cohort
-    from ..runs import train_run
+    from ..runs import train_dask_run, train_run
     from ._render import render_metrics
 
+    if engine == "dask":
+        if kind != "xgboost":
+            raise click.UsageError("--engine dask trains the xgboost model only")
+        summary = train_dask_run(data, out_dir=out, scheduler=scheduler, workers=workers, random_state=seed,
+                                 target_prior=target_prior, tracking_uri=tracking_uri, track=not no_track,
+                                 register_name=register, n_bootstrap=n_bootstrap)
+        render_metrics(summary)
+        return
     v = load_cohort(data)
     summary = train_run(v.table, kind=kind, out_dir=out, random_state=seed, target_prior=target_prior,
                         bayes_scenario=bayes_scenario, tracking_uri=tracking_uri, track=not no_track,
@@ -206,7 +233,7 @@ def run(config, tracking_uri, no_track):
 
 
 @main.command()
-@click.argument("case", type=click.Path(dir_okay=False))
+@click.argument("case", type=click.Path())
 @click.option("--model", "model_spec", default=None,
               help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).")
 @click.option("--target-prior", default=None, help="Deployment prior (default: the model's, unknown-primary "
@@ -218,13 +245,28 @@ def run(config, tracking_uri, no_track):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="For a cohort: write one row per case (.csv/.parquet).")
 @click.option("--as", "kind", type=click.Choice(["auto", "case", "cohort"]), default="auto", show_default=True)
 @click.option("--tracking-uri", default=None, help="For models:/ and runs:/ models.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: score a folder of Parquet partitions into -o DIR/.")
+@click.option("--scheduler", default=None)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
 @_friendly
-def score(case, model_spec, target_prior, coverage, as_json, plot, report, output, kind, tracking_uri):
+def score(case, model_spec, target_prior, coverage, as_json, plot, report, output, kind, tracking_uri, engine,
+          scheduler, workers):
     """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests."""
     from ..io import load_cases
-    from ..runs import load_model
     from ..score import case_report, score_cases
     from ._render import render_case, render_cohort_scores
+
+    if engine == "dask":
+        from ..datasets import data_path
+        from ..distributed import score_partitions
+
+        if not output:
+            raise click.UsageError("--engine dask writes one Parquet file per partition: give -o DIR/")
+        n = score_partitions(model_spec or str(data_path("models", "default")), case, output, scheduler=scheduler,
+                             workers=workers, target_prior=target_prior, coverage=coverage)
+        click.echo(f"scored {n:,} cases -> {output}")
+        return
 
     validated = load_cases(case, kind=kind)
     model = _load_model(model_spec, tracking_uri)

@@ -159,9 +159,13 @@ def render_metrics(summary, notices=()) -> None:
     test = result.metrics.get("test")
     if test:
         render_evaluation({"metrics": test, "model": result.model.identity()})
-    cvm = result.metrics["cv"]["mean"]
-    console.print(f"cross-validation (mean of {len(result.metrics['cv']['folds'])} folds, uncalibrated): "
-                  f"accuracy {cvm['accuracy']:.3f}, log-loss {cvm['log_loss']:.3f}")
+    if result.metrics.get("cv", {}).get("mean"):
+        cvm = result.metrics["cv"]["mean"]
+        console.print(f"cross-validation (mean of {len(result.metrics['cv']['folds'])} folds, uncalibrated): "
+                      f"accuracy {cvm['accuracy']:.3f}, log-loss {cvm['log_loss']:.3f}")
+    if "split" in result.metrics:
+        sp = result.metrics["split"]
+        console.print(f"dask split: {sp['train']:,} training, {sp['calibration']:,} calibration, {sp['test']:,} test cases")
     if "bundle" in summary:
         console.print(f"bundle: {summary['bundle']} (sha256 {summary['bundle_hash'][:12]})")
     tr = summary.get("tracking")
