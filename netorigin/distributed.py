@@ -140,7 +140,7 @@ def train_dask(path, *, scheduler: str | None = None, workers: int = 2, params: 
     head = as_canonical(pd.read_parquet(files[0]))
     if "primary_site" not in head.columns:
         raise InputError("primary_site: the cohort has no label column; training needs primary_site")
-    features = CaseFeatures().fit(head)  # tree features need only the columns, not the values
+    features = CaseFeatures(dtype="float32").fit(head)  # tree features need only the columns
     n_feat = features.n_features_out_
     meta = pd.DataFrame({**{f"f{j}": pd.Series(dtype=float) for j in range(n_feat)},
                          "_y": pd.Series(dtype=int), "_fold": pd.Series(dtype=int)})

@@ -138,6 +138,9 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
     expression_genes : "auto" or list of str
         ``expr_<GENE>`` columns to use; ``"auto"`` takes every one present at fit (plus
         ``expr_cd302`` and ``expr_ppwd1``, which are always features).
+    dtype : "float64" or "float32"
+        Of the output matrix. xgboost computes in float32 anyway, so its pipeline builds float32
+        (half the memory, same predictions).
 
     Attributes
     ----------
@@ -148,12 +151,15 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
     fill_values_, mean_, scale_ : ndarray (indicator mode only)
     """
 
-    def __init__(self, *, missing="nan", scale=False, expression_genes="auto"):
+    def __init__(self, *, missing="nan", scale=False, expression_genes="auto", dtype="float64"):
         self.missing = missing
         self.scale = scale
         self.expression_genes = expression_genes
+        self.dtype = dtype
 
     def fit(self, X, y=None):
+        if self.dtype not in ("float64", "float32"):
+            raise ValueError(f"dtype: {self.dtype!r} is not one of 'float64', 'float32'")
         if self.missing not in ("nan", "indicator"):
             raise ValueError(f"missing: {self.missing!r} is not one of 'nan', 'indicator'")
         if self.scale and self.missing != "indicator":
@@ -168,10 +174,10 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
             extra = [g for g in extra if g not in always]
         self.expression_genes_ = tuple(always) + tuple(extra)
         self._spec = feature_spec(self.expression_genes_)
-        raw = self._raw(table)
         names = [s[0] for s in self._spec]
         fields = [s[1] for s in self._spec]
-        if self.missing == "indicator":
+        if self.missing == "indicator":  # only this variant learns from the values
+            raw = self._raw(table)
             self.fill_values_ = np.array([
                 (np.nanmedian(raw[:, j]) if not np.all(np.isnan(raw[:, j])) else 0.0)
                 if how in ("number", "ordinal", "mitoses") else 0.0
@@ -190,9 +196,11 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
         self.n_features_out_ = len(names)
         return self
 
-    def _raw(self, table: pd.DataFrame) -> np.ndarray:
-        cols = [_column(table, *s) for s in self._spec]
-        return np.column_stack(cols) if cols else np.empty((len(table), 0))
+    def _raw(self, table: pd.DataFrame, dtype="float64") -> np.ndarray:
+        out = np.empty((len(table), len(self._spec)), dtype=dtype)
+        for j, s in enumerate(self._spec):
+            out[:, j] = _column(table, *s)
+        return out
 
     def _indicator(self, raw: np.ndarray) -> np.ndarray:
         nan = np.isnan(raw)
@@ -207,13 +215,13 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "feature_names_out_")
         table = as_canonical(X)
-        raw = self._raw(table)
         if self.missing == "nan":
-            return raw
+            return self._raw(table, self.dtype)
+        raw = self._raw(table)
         full = self._indicator(raw)
         if self.scale:
             full = (full - self.mean_) / self.scale_
-        return full
+        return full.astype(self.dtype, copy=False)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_out_")
@@ -241,7 +249,7 @@ class CheckCases(TransformerMixin, BaseEstimator):
 def features_state(ft: CaseFeatures) -> dict:
     """The fitted state of a :class:`CaseFeatures` as plain JSON-able values."""
     check_is_fitted(ft, "feature_names_out_")
-    state = {"missing": ft.missing, "scale": bool(ft.scale),
+    state = {"missing": ft.missing, "scale": bool(ft.scale), "dtype": ft.dtype,
              "expression_genes": list(ft.expression_genes_),
              "feature_names": [str(x) for x in ft.feature_names_out_]}
     if ft.missing == "indicator":
@@ -255,7 +263,7 @@ def features_state(ft: CaseFeatures) -> dict:
 def features_from_state(state: dict) -> CaseFeatures:
     """Rebuild a fitted :class:`CaseFeatures` from :func:`features_state` (no pickle)."""
     ft = CaseFeatures(missing=state["missing"], scale=state["scale"],
-                      expression_genes=list(state["expression_genes"]))
+                      expression_genes=list(state["expression_genes"]), dtype=state.get("dtype", "float64"))
     ft.expression_genes_ = tuple(state["expression_genes"])
     ft._spec = feature_spec(ft.expression_genes_)
     names = [s[0] for s in ft._spec]

@@ -36,11 +36,18 @@ def make_profile(table: pd.DataFrame) -> dict:
                 numeric[c] = [float(np.quantile(x, 0.005)), float(np.quantile(x, 0.995))]
     pos = {}
     for m in _markers(table):
-        pos[m] = (table[m].astype(object) == _POSITIVE.get(m, "positive")).to_numpy()
+        pos[m] = _is_positive(table[m], _POSITIVE.get(m, "positive"))
     pairs = {f"{a}+{b}": int((pos[a] & pos[b]).sum()) for a, b in itertools.combinations(sorted(pos), 2)}
     return {"n_cases": int(len(table)), "numeric_range_99": numeric,
             "marker_positive": {m: int(v.sum()) for m, v in pos.items()},
             "marker_tested": {m: int(table[m].notna().sum()) for m in pos}, "positive_pairs": pairs}
+
+
+def _is_positive(col: pd.Series, value: str) -> np.ndarray:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = list(col.cat.categories)
+        return col.cat.codes.to_numpy() == (cats.index(value) if value in cats else -2)
+    return (col.astype(object) == value).to_numpy()
 
 
 def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]]:
@@ -56,7 +63,7 @@ def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]
                               f"({lo:g} to {hi:g})")
     pairs = profile.get("positive_pairs", {})
     markers = [m for m in _markers(table) if m in profile.get("marker_positive", {})]
-    pos = {m: (table[m].astype(object) == _POSITIVE.get(m, "positive")).to_numpy() for m in markers}
+    pos = {m: _is_positive(table[m], _POSITIVE.get(m, "positive")) for m in markers}
     for a, b in itertools.combinations(sorted(markers), 2):
         k = pairs.get(f"{a}+{b}")
         if k is None or k >= RARE:

@@ -69,10 +69,9 @@ def train_run(cohort, *, kind="xgboost", params=None, out_dir=None, random_state
                               target_prior=target_prior, bayes_scenario=bayes_scenario,
                               n_bootstrap=n_bootstrap, description=description, name=name)
     summary = {"metrics": result.model.metadata["metrics"], "notices": [n.message for n in result.notices]}
-    if out_dir is not None:
-        manifest = result.model.save(out_dir)
-        summary["bundle"] = str(out_dir)
-        summary["bundle_hash"] = manifest["bundle_hash"]
+    out_dir = _bundle_dir(result.model, out_dir)
+    summary["bundle"] = str(out_dir)
+    summary["bundle_hash"] = result.model.bundle_hash
     if track:
         from .tracking import log_run
 
@@ -88,17 +87,30 @@ def train_run(cohort, *, kind="xgboost", params=None, out_dir=None, random_state
         if config_text:
             artifacts["pipeline_config.yaml"] = config_text.encode("utf-8")
         bundle_dir = out_dir
-        if bundle_dir is None:
-            import tempfile
-
-            bundle_dir = Path(tempfile.mkdtemp(prefix="netorigin-bundle-"))
-            result.model.save(bundle_dir)
         summary["tracking"] = log_run(run_name=f"train-{kind}", params=params_log, metrics=result.metrics,
                                       tags={"netorigin.task": "train", "netorigin.bundle_hash": result.model.bundle_hash},
                                       bundle_dir=bundle_dir, register_name=register_name, alias=alias,
                                       artifacts=artifacts, tracking_uri=tracking_uri)
     summary["result"] = result
     return summary
+
+
+def _bundle_dir(model, out_dir):
+    """Save the bundle to ``out_dir``, or to ``bundles/<hash>/`` when none was given."""
+    import shutil
+    import tempfile
+
+    if out_dir is not None:
+        model.save(out_dir)
+        return Path(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix="netorigin-bundle-"))
+    h = model.save(tmp / "b")["bundle_hash"]
+    dest = Path("bundles") / h[:12]
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(tmp / "b", dest)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return dest
 
 
 def train_dask_run(path, *, out_dir=None, scheduler=None, workers=2, random_state=0, target_prior="training",
@@ -110,19 +122,14 @@ def train_dask_run(path, *, out_dir=None, scheduler=None, workers=2, random_stat
     result = train_dask(path, scheduler=scheduler, workers=workers, params=params, random_state=random_state,
                         target_prior=target_prior, n_bootstrap=n_bootstrap)
     summary = {"metrics": result.model.metadata["metrics"], "notices": []}
-    if out_dir is not None:
-        summary["bundle"] = str(out_dir)
-        summary["bundle_hash"] = result.model.save(out_dir)["bundle_hash"]
+    out_dir = _bundle_dir(result.model, out_dir)
+    summary["bundle"] = str(out_dir)
+    summary["bundle_hash"] = result.model.bundle_hash
     if track:
         from .tracking import log_run
 
         td = result.model.metadata["training_data"]
         bundle_dir = out_dir
-        if bundle_dir is None:
-            import tempfile
-
-            bundle_dir = Path(tempfile.mkdtemp(prefix="netorigin-bundle-"))
-            result.model.save(bundle_dir)
         params_log = {"model.kind": "xgboost", "engine": "dask", "workers": workers, "scheduler": scheduler or "local",
                       "random_state": random_state, "target_prior": target_prior, "data.fingerprint": td["fingerprint"],
                       "data.n_labelled": td["n_labelled"], **{f"data.n_train_{s}": n for s, n in td["site_counts_train"].items()},

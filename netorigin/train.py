@@ -38,10 +38,23 @@ class TrainResult:
 
 
 def fingerprint(table: pd.DataFrame) -> str:
-    """sha256 of the canonical contract columns (a name for the data, not the data)."""
+    """sha256 of the canonical contract columns (a name for the data, not the data).
+
+    >>> fingerprint(pd.DataFrame({"ihc_cdx2": ["positive"]})) == fingerprint(pd.DataFrame({"ihc_cdx2": ["positive"]}))
+    True
+    """
     cols = sorted(c for c in table.columns if c in FIELDS or str(c).startswith("expr_"))
-    csv = table[cols].astype(object).to_csv(index=False, lineterminator="\n")
-    return hashlib.sha256(csv.encode("utf-8")).hexdigest()
+    h = hashlib.sha256(",".join(cols).encode("utf-8"))
+    for c in cols:
+        col = table[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # codes + categories say it all, and fast
+            h.update(",".join(map(str, col.cat.categories)).encode("utf-8"))
+            h.update(col.cat.codes.to_numpy().tobytes())
+        elif pd.api.types.is_float_dtype(col):
+            h.update(col.to_numpy(dtype=float).tobytes())
+        else:
+            h.update(pd.util.hash_pandas_object(col.astype(object), index=False).to_numpy().tobytes())
+    return h.hexdigest()
 
 
 def labelled_cases(cohort, *, group_column=None, min_per_site: int = 10):
@@ -57,7 +70,8 @@ def labelled_cases(cohort, *, group_column=None, min_per_site: int = 10):
         notices.append(Notice("set_aside", f"{int((~lab).sum())} of {len(table)} cases have no "
                               "primary_site and were set aside (not used for training or evaluation)",
                               ("primary_site",)))
-    table = table[lab].reset_index(drop=True)
+    if not lab.all():
+        table = table[lab].reset_index(drop=True)
     y = site_codes(table["primary_site"])
     counts = np.bincount(y, minlength=3)
     few = [f"{s} ({c})" for s, c in zip(SITES, counts) if c < min_per_site]
@@ -71,10 +85,23 @@ def labelled_cases(cohort, *, group_column=None, min_per_site: int = 10):
     return table, y, groups, notices
 
 
-def _splitter(n_splits, random_state):
-    from sklearn.model_selection import StratifiedGroupKFold
+class _Splitter:
+    """Stratified folds by group; plain stratified folds when every case is its own group
+    (StratifiedGroupKFold is slow with a million groups and gives the same kind of split)."""
 
-    return StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    def __init__(self, n_splits, random_state):
+        self.n_splits, self.random_state = n_splits, random_state
+
+    def split(self, X, y, groups):
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+        if len(np.unique(groups)) == len(groups):
+            return StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y)
+        return StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y, groups)
+
+
+def _splitter(n_splits, random_state):
+    return _Splitter(n_splits, random_state)
 
 
 def train_site_model(cohort, *, kind: str = "xgboost", params: dict | None = None, random_state: int = 0,
@@ -109,7 +136,10 @@ def train_site_model(cohort, *, kind: str = "xgboost", params: dict | None = Non
         tr_idx, te_idx = next(_splitter(k, random_state).split(table, y, groups))
     else:
         tr_idx, te_idx = np.arange(len(y)), np.array([], dtype=int)
-    t_tr, y_tr, g_tr = table.iloc[tr_idx].reset_index(drop=True), y[tr_idx], groups[tr_idx]
+    if len(te_idx):
+        t_tr, y_tr, g_tr = table.iloc[tr_idx].reset_index(drop=True), y[tr_idx], groups[tr_idx]
+    else:
+        t_tr, y_tr, g_tr = table, y, groups
 
     if n_splits == 0:  # large cohorts: calibrate on a 10% hold-out instead of cross-fitting
         fit_idx, cal_idx = next(_splitter(10, random_state).split(t_tr, y_tr, g_tr))

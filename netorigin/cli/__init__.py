@@ -161,7 +161,8 @@ def _tracking_options(fn):
               "with --engine dask a folder or glob of Parquet files).")
 @click.option("--model", "kind", default="xgboost", show_default=True,
               type=click.Choice(["xgboost", "logistic", "mlp", "literature", "rules"]))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Bundle folder to write.")
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False),
+              help="Bundle folder to write (default: bundles/<bundle hash>/).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--target-prior", default="training", show_default=True,
               help="Deployment prior: training, unknown-primary, liver-met-archive, population, or a,b,c.")

@@ -88,7 +88,7 @@ def make_model(kind: str = "xgboost", *, random_state=None, **params) -> Pipelin
     from sklearn.neural_network import MLPClassifier
 
     if kind == "xgboost":
-        clf, feats = XGBoostSiteClassifier(random_state=random_state, **params), CaseFeatures()
+        clf, feats = XGBoostSiteClassifier(random_state=random_state, **params), CaseFeatures(dtype="float32")
     elif kind == "logistic":
         clf = LogisticRegression(**{"C": 0.5, "max_iter": 3000, **params})
         feats = CaseFeatures(missing="indicator", scale=True)

@@ -61,7 +61,7 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         import xgboost as xgb
 
-        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=[np.float32, np.float64])
         check_classification_targets(y)
         self.classes_, yk = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -84,7 +84,7 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         import xgboost as xgb
 
         check_is_fitted(self, "booster_")
-        X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64, reset=False)
+        X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=[np.float32, np.float64], reset=False)
         return self.booster_.predict(xgb.DMatrix(X, missing=np.nan), output_margin=True).reshape(len(X), -1)
 
     def decision_function(self, X):
