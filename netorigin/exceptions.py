@@ -64,6 +64,8 @@ class ValidationError(NetoriginError, ValueError):
     def _text(self) -> str:
         head = f"{self.source}: " if self.source else ""
         n = len(self.problems)
+        if n == 1:
+            return head + self.problems[0].message()
         lines = [f"{head}{n} problem{'s' if n != 1 else ''} found:"]
         lines += [f"  - {p.message()}" for p in self.problems]
         return "\n".join(lines)

@@ -21,6 +21,7 @@ __all__ = ["read_table", "read_case_mapping", "load_cases", "load_cohort", "writ
            "CASE_SUFFIXES", "TABLE_SUFFIXES"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_CASE_BYTES = 1_000_000  # a case file is a few hundred bytes; refuse anything huge
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
 
 
@@ -78,9 +79,29 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return body
 
 
+def _no_alias_loader():
+    import yaml
+
+    class CaseLoader(yaml.SafeLoader):
+        """Safe YAML without anchors and aliases (a case needs none; aliases make YAML bombs)."""
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.constructor.ConstructorError(
+                    None, None, "anchors and aliases (&, *) are not allowed in a case file", event.start_mark)
+            return super().compose_node(parent, index)
+
+    return CaseLoader
+
+
 def read_case_mapping(path: str | Path) -> dict[str, Any]:
     """Read one case from a JSON or YAML file as a mapping of field -> raw value."""
     p = _path(path)
+    size = p.stat().st_size
+    if size > MAX_CASE_BYTES:
+        raise InputError(f"{p}: {size:,} bytes is too large for one case (at most {MAX_CASE_BYTES:,}); "
+                         "a cohort belongs in a CSV or Parquet table")
     text = _text(p)
     suffix = p.suffix.lower()
     if suffix == ".json":
@@ -88,11 +109,13 @@ def read_case_mapping(path: str | Path) -> dict[str, Any]:
             obj = json.loads(text)
         except json.JSONDecodeError as e:
             raise InputError(f"{p}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+        except RecursionError:
+            raise InputError(f"{p}: JSON nested too deeply to be a case") from None
     else:
         import yaml
 
         try:
-            obj = yaml.safe_load(text)
+            obj = yaml.load(text, Loader=_no_alias_loader())  # noqa: S506 (a SafeLoader subclass)
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -119,7 +142,7 @@ def load_cases(path: str | Path, *, kind: str = "auto") -> ValidatedCohort:
         return validate_case(read_case_mapping(p), source=str(p))
     raw = read_table(p)
     if len(raw) == 0:
-        raise ValidationError([Problem("table", None, "", detail="the file has a header but "
+        raise ValidationError([Problem("table", None, "", location="file", detail="the file has a header but "
                                        "no rows (no cases)")], str(p))
     as_case = kind == "case" or (
         kind == "auto" and len(raw) == 1 and "case_id" not in [str(c).strip().lower() for c in raw.columns])

@@ -178,7 +178,11 @@ def _parse_mitoses(f: Field, v: Any) -> str | Problem:
 
 
 def _short(v: Any) -> str:
-    text = repr(v)
+    """A short description of a raw value; never walks a large or nested container."""
+    if isinstance(v, (list, tuple, set, dict)):
+        kind = type(v).__name__
+        return f"a {kind} of {len(v)} item{'s' if len(v) != 1 else ''}"
+    text = repr(v) if not isinstance(v, (str, bytes)) or len(v) <= 200 else repr(v[:60])
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -520,10 +524,14 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
                                     "not a single value"))
             continue
         row[str(k)] = [v]
+    df = pd.DataFrame(row, dtype=object) if row else pd.DataFrame(index=[0])
+    try:
+        validated = validate_cohort(df, require_case_id=False, source=source)
+    except ValidationError as e:  # report the container problems and the value problems together
+        raise ValidationError(problems + e.problems, source) from None
     if problems:
         raise ValidationError(problems, source)
-    df = pd.DataFrame(row, dtype=object) if row else pd.DataFrame(index=[0])
-    return validate_cohort(df, require_case_id=False, source=source)
+    return validated
 
 
 def check_cohort(raw: pd.DataFrame, **kwargs) -> pd.DataFrame:
