@@ -14,6 +14,7 @@ The default store is ``sqlite:///<cwd>/mlruns/mlflow.db`` with artifacts in ``ml
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -32,6 +33,29 @@ def default_tracking_uri() -> str:
     root = Path.cwd() / "mlruns"
     root.mkdir(exist_ok=True)
     return f"sqlite:///{root / 'mlflow.db'}"
+
+
+@contextlib.contextmanager
+def _store_lock(tracking_uri: str | None):
+    """Serialise use of a local sqlite store across processes (two trainings at once would
+    otherwise race to create its tables or hit 'database is locked')."""
+    uri = tracking_uri or default_tracking_uri()
+    if not uri.startswith("sqlite:///"):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, sqlite's own locking only
+        yield
+        return
+    lock_path = Path(uri[len("sqlite:///"):]).with_suffix(".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _setup(tracking_uri: str | None):
@@ -110,6 +134,12 @@ def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = N
     ``artifacts`` maps an artifact file name to bytes or a local path. Returns the run id and,
     when a model was logged, its URI and registered version.
     """
+    with _store_lock(tracking_uri):
+        return _log_run(run_name=run_name, params=params, metrics=metrics, tags=tags, bundle_dir=bundle_dir,
+                        register_name=register_name, alias=alias, artifacts=artifacts, tracking_uri=tracking_uri)
+
+
+def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alias, artifacts, tracking_uri) -> dict:
     mlflow = _setup(tracking_uri)
     flat: dict[str, float] = {}
     _flat("", metrics, flat)
@@ -155,8 +185,14 @@ def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = N
 def load_registered_bundle(uri: str, tracking_uri: str | None = None):
     """A netorigin bundle from ``models:/NAME@ALIAS`` or ``runs:/RUN/model``, loaded through the
     same sha256-checked, pickle-free loader as a bundle folder."""
-    mlflow = _setup(tracking_uri)
     from .bundle import load_bundle
 
-    local = mlflow.artifacts.download_artifacts(artifact_uri=uri.rstrip("/") + "/artifacts/bundle")
+    with _store_lock(tracking_uri):
+        mlflow = _setup(tracking_uri)
+        try:
+            local = mlflow.artifacts.download_artifacts(artifact_uri=uri.rstrip("/") + "/artifacts/bundle")
+        except Exception as e:  # mlflow raises its own exception types for unknown models/runs
+            from .exceptions import InputError
+
+            raise InputError(f"{uri}: cannot be loaded from the MLflow store ({str(e).splitlines()[0]})") from None
     return load_bundle(local)

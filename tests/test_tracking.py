@@ -62,3 +62,23 @@ def test_runs_params_metrics_plots_and_registered_model(tracked):
     assert list(p.columns) == ["ileal", "pancreatic", "other"]
     np.testing.assert_allclose(p.to_numpy().sum(axis=1), 1.0)
     assert "registered netorigin-test v1 @champion" in out
+
+
+def test_two_trainings_logging_to_one_store_at_once_both_complete(tmp_path):
+    import mlflow
+
+    c = make_synthetic_cohort(1200, random_state=5)
+    write_table(c, tmp_path / "c.csv")
+    procs = [subprocess.Popen([sys.executable, "-m", "netorigin", "train", "--data", "c.csv", "--model", kind,
+                               "--out", f"b-{kind}", "--register", f"m-{kind}", "--bootstrap", "10"],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for kind in ("logistic", "rules")]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}")
+    runs = mlflow.search_runs(experiment_names=["netorigin"])
+    assert len(runs) == 2 and (runs["status"] == "FINISHED").all()
+    assert sorted(runs["params.model.kind"]) == ["logistic", "rules"]
+    for kind in ("logistic", "rules"):
+        assert mlflow.MlflowClient().get_model_version_by_alias(f"m-{kind}", "champion").version == "1"
