@@ -157,6 +157,7 @@ def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scen
         bayes = bayes_posterior(table, scenario=bayes_scenario).to_numpy()
     metrics = evaluate_site_model(model, table, y, groups=groups, target_prior=target_prior,
                                   n_bootstrap=n_bootstrap, bayes_proba=bayes)
+    metrics["model"] = model.identity()  # every output names the bundle that produced it
     summary = {"metrics": metrics, "notices": [n.message for n in notices], "model": model.identity()}
     if track:
         from .tracking import log_run

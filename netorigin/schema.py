@@ -505,8 +505,7 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
     >>> v = validate_case({"CDX2": "pos"})
     Traceback (most recent call last):
     ...
-    netorigin.exceptions.ValidationError: 1 problem found:
-      - case: cdx2: 'CDX2' is not a field of the case contract; did you mean 'ihc_cdx2'?
+    netorigin.exceptions.ValidationError: case: cdx2: 'CDX2' is not a field of the case contract; did you mean 'ihc_cdx2'?
     >>> validate_case({"ihc_cdx2": "pos", "sex": "F"}).table.loc[0, "sex"]
     'female'
     """

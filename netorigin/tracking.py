@@ -86,7 +86,7 @@ def _setup(tracking_uri: str | None):
 
 
 def _flat(prefix: str, obj, out: dict) -> None:
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) and prefix != "model":
         for k, v in obj.items():
             _flat(f"{prefix}.{k}" if prefix else str(k), v, out)
     elif isinstance(obj, (int, float)) and not isinstance(obj, bool):

@@ -1,5 +1,7 @@
 """Shared, seeded fixtures."""
 
+import os
+
 import pytest
 
 from netorigin.synth import make_synthetic_cohort
@@ -14,3 +16,10 @@ def small_cohort():
 @pytest.fixture(scope="session")
 def small_test_cohort():
     return make_synthetic_cohort(3000, scenario="liver-met-archive", random_state=456)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """mlflow.set_tracking_uri also sets MLFLOW_TRACKING_URI; keep one test's store out of the
+    next test's subprocesses (this runs before any fixture of the test is set up)."""
+    os.environ.pop("MLFLOW_TRACKING_URI", None)

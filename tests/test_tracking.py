@@ -81,4 +81,4 @@ def test_two_trainings_logging_to_one_store_at_once_both_complete(tmp_path):
     assert len(runs) == 2 and (runs["status"] == "FINISHED").all()
     assert sorted(runs["params.model.kind"]) == ["logistic", "rules"]
     for kind in ("logistic", "rules"):
-        assert mlflow.MlflowClient().get_model_version_by_alias(f"m-{kind}", "champion").version == "1"
+        assert str(mlflow.MlflowClient().get_model_version_by_alias(f"m-{kind}", "champion").version) == "1"
