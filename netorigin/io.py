@@ -126,20 +126,30 @@ def read_case_mapping(path: str | Path) -> dict[str, Any]:
     return obj
 
 
-def load_cases(path: str | Path, *, kind: str = "auto") -> ValidatedCohort:
+def load_cases(path: str | Path, *, kind: str = "auto", mapping=None) -> ValidatedCohort:
     """Read and validate a cohort or a single case.
 
     ``kind`` is ``"cohort"``, ``"case"`` or ``"auto"``: YAML and JSON files are one case; a
     CSV with one row and no ``case_id`` column is one case; any other table is a cohort.
+    ``mapping``: a mapping file (or :class:`~netorigin.mapping.Mapping`) from the source's
+    columns and values to the contract, applied before validation.
     """
     p = Path(path)
     suffix = p.suffix.lower()
     if kind not in ("auto", "case", "cohort"):
         raise InputError(f"kind: {kind!r} is not one of auto, case, cohort")
+    if mapping is not None:
+        from .mapping import Mapping, load_mapping
+
+        mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     if suffix in CASE_SUFFIXES:
         if kind == "cohort":
             raise InputError(f"{p}: a {suffix} file holds one case, not a cohort")
-        return validate_case(read_case_mapping(p), source=str(p))
+        case = read_case_mapping(p)
+        if mapping is None:
+            return validate_case(case, source=str(p))
+        validate_case({k: v for k, v in case.items() if isinstance(v, (list, dict))}, source=str(p))
+        return _mapped(pd.DataFrame({str(k): [v] for k, v in case.items()}, dtype=object), mapping, str(p), False)
     raw = read_table(p)
     if len(raw) == 0:
         raise ValidationError([Problem("table", None, "", location="file", detail="the file has a header but "
@@ -148,12 +158,23 @@ def load_cases(path: str | Path, *, kind: str = "auto") -> ValidatedCohort:
         kind == "auto" and len(raw) == 1 and "case_id" not in [str(c).strip().lower() for c in raw.columns])
     if as_case and len(raw) != 1:
         raise InputError(f"{p}: holds {len(raw)} rows; a case file holds exactly one")
+    if mapping is not None:
+        return _mapped(raw, mapping, str(p), not as_case)
     return validate_cohort(raw, require_case_id=not as_case, source=str(p))
 
 
-def load_cohort(path: str | Path) -> ValidatedCohort:
+def _mapped(raw: pd.DataFrame, mapping, source: str, cohort: bool) -> ValidatedCohort:
+    from .mapping import apply_mapping
+
+    mapped, notes = apply_mapping(raw, mapping, source=source)
+    v = validate_cohort(mapped, require_case_id=cohort, source=source)
+    v.notices = notes + v.notices
+    return v
+
+
+def load_cohort(path: str | Path, *, mapping=None) -> ValidatedCohort:
     """Read and validate a cohort table (case_id required)."""
-    return load_cases(path, kind="cohort")
+    return load_cases(path, kind="cohort", mapping=mapping)
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:

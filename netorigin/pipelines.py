@@ -59,10 +59,12 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
     """(table, description, params to log, scenario if synthetic) from a ``data`` setting."""
     from .io import load_cohort
 
-    if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in ("path", "synthetic"):
-        raise InputError(f"{where}: data: give either path: FILE or synthetic: {{n, scenario, seed}}")
+    keys = set(data) if isinstance(data, dict) else set()
+    if not keys or not (keys <= {"path", "mapping"} or keys == {"synthetic"}) or ("mapping" in keys and "path" not in keys):
+        raise InputError(f"{where}: data: give either path: FILE (optionally mapping: FILE) or "
+                         "synthetic: {n, scenario, seed}")
     if "path" in data:
-        v = load_cohort(data["path"])
+        v = load_cohort(data["path"], mapping=data.get("mapping"))
         return v.table, f"file {data['path']}", {"path": data["path"]}, None
     s = dict(data["synthetic"])
     from .synth import make_synthetic_cohort

@@ -68,3 +68,66 @@ def contract_markdown() -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def contract_json_schema() -> dict:
+    """The case contract as a JSON Schema (draft 2020-12) for one case: fields, types, allowed
+    values (canonical, synonyms and "not done" words), units and descriptions.
+
+    >>> schema = contract_json_schema()
+    >>> schema["properties"]["ihc_cdx2"]["description"].startswith("CDX2")
+    True
+    """
+    from ._fields import SCHEMA_VERSION
+
+    missing = sorted(t for t in MISSING_TOKENS if t)
+    missing = sorted(set(missing) | {t.upper() for t in missing} | {t.title() for t in missing})
+    props = {}
+    for f in FIELDS.values():
+        desc = f.description + (f" [{f.unit}]" if f.unit else "")
+        if f.kind == "category":
+            spellings = set(f.values) | set(f.synonyms) | {v.lower() for v in f.values}
+            spellings |= {s.upper() for s in spellings} | {s.title() for s in spellings}
+            allowed = sorted(spellings | {"not_done"} | set(missing))
+            props[f.name] = {"description": desc, "x-canonical-values": list(f.allowed),
+                             "anyOf": [{"type": "string", "enum": allowed}, {"type": "null"},
+                                       {"type": "boolean"}, {"type": "integer"}]}
+        elif f.kind == "number":
+            num = {"type": "number"}
+            if f.minimum is not None:
+                num["exclusiveMinimum" if f.exclusive_minimum else "minimum"] = f.minimum
+            if f.maximum is not None:
+                num["maximum"] = f.maximum
+            props[f.name] = {"description": desc, "anyOf": [num, {"type": "null"},
+                                                             {"type": "string", "enum": missing}]}
+        elif f.kind == "mitoses":
+            props[f.name] = {"description": desc, "anyOf": [{"type": "number", "minimum": 0},
+                                                             {"type": "string", "enum": ["<2", "2-20", ">20"] + missing},
+                                                             {"type": "null"}]}
+        else:
+            props[f.name] = {"description": desc, "type": ["string", "integer", "null"]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"netorigin case (contract schema {SCHEMA_VERSION})",
+        "description": "One case: a mapping of field -> value. Blank or absent = not done / not known. "
+                       "Other keys are carried through untouched. For research use only; not a medical device.",
+        "type": "object",
+        "properties": props,
+        "patternProperties": {"^expr_[A-Za-z0-9][A-Za-z0-9._-]*$": {"anyOf": [
+            {"type": "number", "minimum": 0, "maximum": 30}, {"type": "null"}]}},
+    }
+
+
+def contract_csv() -> str:
+    """The case contract as CSV: field, kind, allowed values, unit, minimum, maximum, synonyms, description."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["field", "kind", "allowed", "unit", "minimum", "maximum", "synonyms", "description"])
+    for f in FIELDS.values():
+        syn = "; ".join(f"{s}={c}" for s, c in sorted(f.synonyms.items()) if s != c.lower())
+        w.writerow([f.name, f.kind, "|".join(f.allowed), f.unit or "", "" if f.minimum is None else f.minimum,
+                    "" if f.maximum is None else f.maximum, syn, f.description])
+    return buf.getvalue()

@@ -18,6 +18,12 @@ from ..exceptions import NetoriginError
 NOTICE = "For research use only; not a medical device."
 
 
+def _mapping_option(fn):
+    return click.option("--mapping", type=click.Path(dir_okay=False), default=None,
+                        help="YAML mapping from your cohort's columns and values to the contract "
+                        "(draft one with `netorigin map suggest`).")(fn)
+
+
 def _friendly(fn):
     """Turn netorigin's own errors into a message on stderr and exit code 2."""
 
@@ -44,13 +50,14 @@ def main():
 @click.option("--as", "kind", type=click.Choice(["auto", "case", "cohort"]), default="auto",
               show_default=True, help="Read FILE as one case or as a cohort (auto: YAML/JSON and "
               "one-row CSV without case_id are cases).")
+@_mapping_option
 @_friendly
-def validate(file, kind):
+def validate(file, kind, mapping):
     """Check FILE against the case contract: OK with counts, or every problem (exit 2)."""
     from ..io import load_cases
     from ._render import render_validation
 
-    render_validation(file, load_cases(file, kind=kind))
+    render_validation(file, load_cases(file, kind=kind, mapping=mapping))
 
 
 @main.command()
@@ -62,12 +69,41 @@ def template():
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["markdown"]), default="markdown", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json-schema", "csv"]), default="markdown",
+              show_default=True)
 def schema(fmt):
     """Print the case contract: fields, accepted values, units and synonyms."""
-    from ..template import contract_markdown
+    from ..template import contract_csv, contract_json_schema, contract_markdown
 
-    click.echo(contract_markdown(), nl=False)
+    if fmt == "json-schema":
+        click.echo(json.dumps(contract_json_schema(), indent=2))
+    elif fmt == "csv":
+        click.echo(contract_csv(), nl=False)
+    else:
+        click.echo(contract_markdown(), nl=False)
+
+
+@main.group(name="map")
+def map_group():
+    """Map your cohort's columns and values to the case contract."""
+
+
+@map_group.command("suggest")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the draft here (default: print).")
+@_friendly
+def map_suggest(file, output):
+    """Draft a mapping for FILE; every guess is marked for a person to confirm."""
+    from ..io import read_table
+    from ..mapping import suggest_mapping
+
+    text = suggest_mapping(read_table(file), source=file)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+        click.echo(f"wrote a draft mapping to {output}: confirm the lines marked GUESS and UNPLACED")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.group()
@@ -78,14 +114,15 @@ def cohort():
 @cohort.command("describe")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@_mapping_option
 @_friendly
-def describe(file, as_json):
+def describe(file, as_json, mapping):
     """A Table-1 style summary of the cohort in FILE (CSV or Parquet)."""
     from ..describe import describe_cohort
     from ..io import load_cohort
     from ._render import render_description
 
-    validated = load_cohort(file)
+    validated = load_cohort(file, mapping=mapping)
     summary = describe_cohort(validated)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
@@ -172,10 +209,11 @@ def _tracking_options(fn):
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="LocalCluster workers.")
+@_mapping_option
 @_tracking_options
 @_friendly
 def train(data, kind, out, seed, target_prior, bayes_scenario, register, n_bootstrap, engine, scheduler, workers,
-          tracking_uri, no_track):
+          mapping, tracking_uri, no_track):
     """Train a site model on a labelled cohort, save the bundle, and track the run."""
     from ..io import load_cohort
     from ..runs import train_dask_run, train_run
@@ -184,12 +222,14 @@ def train(data, kind, out, seed, target_prior, bayes_scenario, register, n_boots
     if engine == "dask":
         if kind != "xgboost":
             raise click.UsageError("--engine dask trains the xgboost model only")
+        if mapping:
+            raise click.UsageError("--engine dask reads contract columns; map the partitions first")
         summary = train_dask_run(data, out_dir=out, scheduler=scheduler, workers=workers, random_state=seed,
                                  target_prior=target_prior, tracking_uri=tracking_uri, track=not no_track,
                                  register_name=register, n_bootstrap=n_bootstrap)
         render_metrics(summary)
         return
-    v = load_cohort(data)
+    v = load_cohort(data, mapping=mapping)
     summary = train_run(v.table, kind=kind, out_dir=out, random_state=seed, target_prior=target_prior,
                         bayes_scenario=bayes_scenario, tracking_uri=tracking_uri, track=not no_track,
                         register_name=register, description=f"file {data}", n_bootstrap=n_bootstrap)
@@ -203,15 +243,16 @@ def train(data, kind, out, seed, target_prior, bayes_scenario, register, n_boots
 @click.option("--bayes-scenario", default=None)
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=0), default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@_mapping_option
 @_tracking_options
 @_friendly
-def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, tracking_uri, no_track):
+def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, mapping, tracking_uri, no_track):
     """Evaluate a saved model on a labelled cohort (external validation), tracked."""
     from ..io import load_cohort
     from ..runs import evaluate_run, metrics_json
     from ._render import render_evaluation
 
-    v = load_cohort(data)
+    v = load_cohort(data, mapping=mapping)
     summary = evaluate_run(model, v.table, target_prior=target_prior, bayes_scenario=bayes_scenario,
                            tracking_uri=tracking_uri, track=not no_track, n_bootstrap=n_bootstrap,
                            description=f"file {data}")
@@ -250,9 +291,10 @@ def run(config, tracking_uri, no_track):
               help="dask: score a folder of Parquet partitions into -o DIR/.")
 @click.option("--scheduler", default=None)
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@_mapping_option
 @_friendly
 def score(case, model_spec, target_prior, coverage, as_json, plot, report, output, kind, tracking_uri, engine,
-          scheduler, workers):
+          scheduler, workers, mapping):
     """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests."""
     from ..io import load_cases
     from ..score import case_report, score_cases
@@ -269,7 +311,7 @@ def score(case, model_spec, target_prior, coverage, as_json, plot, report, outpu
         click.echo(f"scored {n:,} cases -> {output}")
         return
 
-    validated = load_cases(case, kind=kind)
+    validated = load_cases(case, kind=kind, mapping=mapping)
     model = _load_model(model_spec, tracking_uri)
     if validated.n_cases > 1 or output:
         if plot or report:

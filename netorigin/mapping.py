@@ -1,0 +1,329 @@
+"""Bring your own cohort: a checked YAML mapping from a registry's layout to the case contract.
+
+A mapping file::
+
+    version: 1
+    columns:                 # source column -> contract field
+      "CDX2 IHC": ihc_cdx2
+      "Ki67 fraction": ki67_percent
+      "Primary tumour site": primary_site_detail
+    values:                  # per contract field: source value -> contract value (or not_done)
+      ihc_cdx2: {pos: positive, neg: negative, "n.d.": not_done}
+      primary_site_detail: {Ileum: ileum, Pancreas: pancreas, Lung: lung}
+    units:                   # per contract field: multiply, or from: mm | fraction
+      ki67_percent: {from: fraction}
+      largest_liver_lesion_cm: {from: mm}
+    unlisted: error          # or keep (read with the contract's synonyms) or not_done;
+                             # a mapping per field is allowed too: {ihc_cdx2: keep}
+
+A non-blank source value that ``values`` does not cover is an error naming the column, the
+value and the rows, unless ``unlisted`` says what to do. Blank cells are always "not done".
+Detailed sites map to the label through ``primary_site_detail`` (ileum, jejunum -> ileal;
+pancreas -> pancreatic; the rest -> other), which keeps the detail.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._fields import field_for
+from .exceptions import InputError, Problem, ValidationError
+from .schema import Notice, parse_value
+
+__all__ = ["Mapping", "load_mapping", "apply_mapping"]
+
+_UNITS = {"mm": 0.1, "fraction": 100.0, "cm": 1.0, "percent": 1.0}
+
+
+class Mapping:
+    """A parsed, checked mapping (see the module docstring for the format)."""
+
+    def __init__(self, columns=None, values=None, units=None, unlisted="error", source="mapping"):
+        self.columns = dict(columns or {})
+        self.values = {k: dict(v) for k, v in (values or {}).items()}
+        self.units = dict(units or {})
+        self.unlisted = unlisted
+        self.source = source
+
+    def unlisted_for(self, fld: str) -> str:
+        return self.unlisted.get(fld, "error") if isinstance(self.unlisted, dict) else self.unlisted
+
+
+def load_mapping(path) -> Mapping:
+    """Read and check a mapping file; every problem is named with its key."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such mapping file")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise InputError(f"{p}: not valid YAML ({e})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{p}: a mapping file is a YAML mapping with columns, values, units, unlisted")
+    bad = sorted(set(doc) - {"version", "columns", "values", "units", "unlisted", "description"})
+    if bad:
+        raise InputError(f"{p}: unknown key(s) {', '.join(map(str, bad))}; expected columns, values, units, unlisted")
+    problems = []
+    columns = doc.get("columns") or {}
+    for src, dst in columns.items():
+        if field_for(str(dst).strip().lower()) is None:
+            problems.append(f"columns: {src!r} -> {dst!r} is not a field of the case contract")
+    values = doc.get("values") or {}
+    for fld, table in values.items():
+        f = field_for(str(fld))
+        if f is None or f.kind not in ("category", "mitoses"):
+            problems.append(f"values: {fld!r} is not a categorical field of the case contract")
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"values: {fld}: expected source value: contract value pairs")
+            continue
+        for src, dst in list(table.items()):
+            if dst is None:
+                problems.append(f"values: {fld}: {src!r} has no target yet (choose one of "
+                                f"{', '.join(f.allowed)})")
+                continue
+            canon = parse_value(f, dst)  # YAML reads yes/no as booleans; synonyms are fine too
+            if isinstance(canon, Problem):
+                problems.append(f"values: {fld}: {src!r} -> {dst!r} is not one of {', '.join(f.allowed)}")
+            else:
+                table[src] = "not_done" if canon is None else canon
+    units = doc.get("units") or {}
+    for fld, spec in units.items():
+        f = field_for(str(fld))
+        if f is None or f.kind != "number":
+            problems.append(f"units: {fld!r} is not a numeric field of the case contract")
+        elif not isinstance(spec, dict) or not (("multiply" in spec and isinstance(spec["multiply"], (int, float)))
+                                                 or spec.get("from") in _UNITS):
+            problems.append(f"units: {fld}: expected {{multiply: NUMBER}} or {{from: {' | '.join(_UNITS)}}}")
+    unlisted = doc.get("unlisted", "error")
+    choices = ("error", "keep", "not_done")
+    if isinstance(unlisted, dict):
+        for k, v in unlisted.items():
+            if v not in choices:
+                problems.append(f"unlisted: {k}: {v!r} is not one of {', '.join(choices)}")
+    elif unlisted not in choices:
+        problems.append(f"unlisted: {unlisted!r} is not one of {', '.join(choices)}")
+    if problems:
+        raise InputError(f"{p}: " + "; ".join(problems))
+    return Mapping({str(k): str(v).strip().lower() for k, v in columns.items()},
+                   {str(k): {_key(a): str(b) for a, b in t.items()} for k, t in values.items()},
+                   {str(k): v for k, v in units.items()}, unlisted, source=str(p))
+
+
+def _key(v: Any) -> str:
+    """A source value as written (YAML turns Yes/No into booleans and 1 into an integer)."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _is_blank(v: Any) -> bool:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return True
+    return isinstance(v, str) and v.strip() == ""
+
+
+def apply_mapping(raw: pd.DataFrame, mapping: Mapping, *, source: str | None = None) -> tuple[pd.DataFrame, list[Notice]]:
+    """Rename, map values and convert units; the result then goes through normal validation."""
+    problems: list[Problem] = []
+    notices: list[Notice] = []
+    present = [str(c) for c in raw.columns]
+    missing = [c for c in mapping.columns if c not in present]
+    if missing:
+        notices.append(Notice("extra_columns", f"mapping columns not in this cohort (nothing to map): "
+                              f"{', '.join(missing)}"))
+    out = raw.copy()
+    out.columns = [mapping.columns.get(str(c), str(c)) for c in raw.columns]
+    ids = out["case_id"].astype(str).to_numpy() if "case_id" in out.columns else None
+    for fld, table in mapping.values.items():
+        if fld not in out.columns:
+            continue
+        col = out[fld].astype(object)
+        lookup = {k.strip().lower(): v for k, v in table.items()}
+        mapped = np.empty(len(col), dtype=object)
+        unmapped: dict[str, list[int]] = {}
+        for i, v in enumerate(col.to_numpy()):
+            if _is_blank(v):
+                mapped[i] = None
+                continue
+            key = str(v).strip().lower()
+            if key.endswith(".0") and key[:-2].isdigit():
+                key = key[:-2]
+            if key in lookup:
+                mapped[i] = None if lookup[key] == "not_done" else lookup[key]
+            else:
+                how = mapping.unlisted_for(fld)
+                if how == "keep":
+                    mapped[i] = v
+                elif how == "not_done":
+                    mapped[i] = None
+                    unmapped.setdefault(str(v), []).append(i)
+                else:
+                    unmapped.setdefault(str(v), []).append(i)
+        src_name = next((s for s, d in mapping.columns.items() if d == fld), fld)
+        for value, rows in unmapped.items():
+            if mapping.unlisted_for(fld) == "not_done":
+                notices.append(Notice("derived", f"{src_name}: {len(rows)} row(s) with unlisted value {value!r} "
+                                      "read as not done (unlisted: not_done)", (fld,), tuple(r + 1 for r in rows[:20])))
+            else:
+                problems.append(Problem(src_name, value, "", tuple(r + 1 for r in rows),
+                                        tuple(ids[rows[:6]]) if ids is not None else (),
+                                        detail=f"{value!r} is not covered by the mapping's values for {fld} "
+                                        f"(add it, or set unlisted: keep | not_done)"))
+        out[fld] = mapped
+    for fld, spec in mapping.units.items():
+        if fld not in out.columns:
+            continue
+        factor = float(spec["multiply"]) if "multiply" in spec else _UNITS[spec["from"]]
+        nums = pd.to_numeric(out[fld].where(~out[fld].map(_is_blank), np.nan), errors="coerce")
+        bad = out[fld].notna() & ~out[fld].map(_is_blank) & nums.isna()
+        for i in np.flatnonzero(bad.to_numpy())[:1]:
+            problems.append(Problem(fld, out[fld].iloc[i], "a number to convert", tuple(int(r) + 1 for r in np.flatnonzero(bad.to_numpy())),
+                                    detail=f"{out[fld].iloc[i]!r} is not a number, so its unit cannot be converted"))
+        out[fld] = np.where(nums.notna(), nums * factor, np.where(out[fld].map(_is_blank), np.nan, out[fld]))
+    if problems:
+        raise ValidationError(problems, source)
+    return out, notices
+
+
+
+# Extra names people give some fields (matched as whole words, case-insensitively).
+_ALIASES = {
+    "case_id": ["patient id", "case id", "patient", "id", "subject", "record id"],
+    "age_years": ["age"],
+    "sex": ["sex", "gender"],
+    "primary_site_detail": ["primary site", "primary tumour site", "primary tumor site", "site of primary", "primary"],
+    "serum_cga": ["cga", "chromogranin a serum", "serum chromogranin"],
+    "urine_5hiaa": ["5hiaa", "5 hiaa", "hiaa"],
+    "ki67_percent": ["ki67", "ki 67", "mib1", "mib 1"],
+    "mitoses_per_2mm2": ["mitoses", "mitotic count", "mitotic"],
+    "liver_lesions": ["liver lesions", "number of liver lesions", "liver metastases"],
+    "largest_liver_lesion_cm": ["largest liver lesion", "largest lesion", "lesion size"],
+    "sstr_imaging": ["sstr imaging", "octreoscan", "dotatate", "dotatoc", "ga68", "sstr pet"],
+    "alt_status": ["alt", "telomere"],
+    "ihc_daxx_atrx": ["daxx", "atrx"],
+}
+
+
+def _tokens(text: str) -> list[str]:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", " ", str(text).lower()).split()
+
+
+def _field_aliases() -> dict[str, list[list[str]]]:
+    from ._fields import FIELD_LABELS, FIELDS
+
+    out = {}
+    for name in FIELDS:
+        names = [name.replace("_", " "), FIELD_LABELS.get(name, name)]
+        for prefix in ("ihc_", "expr_"):
+            if name.startswith(prefix):
+                names.append(name[len(prefix):])
+        names += _ALIASES.get(name, [])
+        out[name] = [_tokens(n) for n in names if _tokens(n)]
+    return out
+
+
+def _guess_field(column: str, taken: set) -> tuple[str | None, float]:
+    toks = set(_tokens(column))
+    best, score = None, 0.0
+    for name, aliases in _field_aliases().items():
+        if name in taken:
+            continue
+        for a in aliases:
+            if set(a) <= toks:
+                s = len(a) + len("".join(a)) / 100  # the longest matching name wins
+                if s > score:
+                    best, score = name, s
+    return best, score
+
+
+def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
+    """A draft mapping (YAML text) for a cohort's columns and values; every guess is marked
+    ``# GUESS: confirm`` and every value it cannot place ``# UNPLACED``, never dropped."""
+    import json
+
+    from ._fields import FIELDS, MISSING_TOKENS
+
+    q = json.dumps
+    cols, values, units, unmapped = [], [], [], []
+    taken: set = set()
+    plan = []
+    for c in raw.columns:
+        name = str(c)
+        if name.strip().lower() in FIELDS or name.strip().lower().startswith("expr_"):
+            taken.add(name.strip().lower())
+            plan.append((name, name.strip().lower(), False))
+    for c in raw.columns:
+        name = str(c)
+        if name.strip().lower() in FIELDS or name.strip().lower().startswith("expr_"):
+            continue
+        fld, _ = _guess_field(name, taken)
+        if fld is None:
+            unmapped.append(name)
+            continue
+        if fld in ("primary_site_detail", "primary_site"):
+            vals = [v for v in raw[c].dropna().astype(str).unique() if v.strip()]
+            as_site = sum(not isinstance(parse_value(FIELDS["primary_site"], v), Problem) for v in vals)
+            as_detail = sum(not isinstance(parse_value(FIELDS["primary_site_detail"], v), Problem) for v in vals)
+            fld = "primary_site" if as_site > as_detail else "primary_site_detail"
+            if fld in taken:
+                unmapped.append(name)
+                continue
+        taken.add(fld)
+        plan.append((name, fld, True))
+    for name, fld, guessed in plan:
+        if guessed:
+            cols.append(f"  {q(name)}: {fld}  # GUESS: confirm")
+        f = field_for(fld)
+        col = raw[name]
+        if f is None:
+            continue
+        if f.kind in ("category", "mitoses"):
+            entries = []
+            for v in sorted({str(x).strip() for x in col.dropna().tolist() if str(x).strip()}):
+                if v.lower() in MISSING_TOKENS:
+                    entries.append(f"    {q(v)}: not_done")
+                    continue
+                res = parse_value(f, v)
+                if isinstance(res, Problem):
+                    if res.suggestion:
+                        entries.append(f"    {q(v)}: {q(res.suggestion)}  # GUESS: confirm")
+                    else:
+                        entries.append(f"    {q(v)}: null  # UNPLACED: choose one of {', '.join(f.allowed)}")
+                elif res is None:
+                    entries.append(f"    {q(v)}: not_done")
+                else:
+                    mark = "" if v == res else "  # GUESS: confirm"
+                    entries.append(f"    {q(v)}: {q(res)}{mark}")
+            if entries and (guessed or any("GUESS" in e or "UNPLACED" in e for e in entries)):
+                values.append(f"  {fld}:")
+                values += entries
+        elif f.kind == "number":
+            nums = pd.to_numeric(col, errors="coerce").dropna()
+            toks = _tokens(name)
+            if f.unit == "cm" and "mm" in toks:
+                units.append(f"  {fld}: {{from: mm}}  # GUESS: confirm (column name says mm)")
+            elif fld == "ki67_percent" and len(nums) and nums.max() <= 1 and ("fraction" in toks or nums.max() < 1):
+                units.append(f"  {fld}: {{from: fraction}}  # GUESS: confirm (values are all at most 1)")
+    lines = [f"# netorigin mapping drafted by `netorigin map suggest` from {source}.",
+             "# Confirm every line marked GUESS; choose a value for every UNPLACED one.",
+             "version: 1", "columns:"] + (cols or ["  {}"])
+    lines += ["values:"] + (values or ["  {}"])
+    lines += ["units:"] + (units or ["  {}"])
+    lines += ["unlisted: error"]
+    if unmapped:
+        lines += ["# columns left as they are (not in the contract; carried through untouched):"]
+        lines += [f"#   {q(n)}" for n in unmapped]
+    return "\n".join(lines).replace("columns:\n  {}", "columns: {}").replace("values:\n  {}", "values: {}") \
+        .replace("units:\n  {}", "units: {}") + "\n"
+
+
+__all__ += ["suggest_mapping"]
