@@ -33,8 +33,8 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState or None
     """
 
-    def __init__(self, *, n_estimators=800, max_depth=2, learning_rate=0.05, subsample=0.8,
-                 colsample_bytree=0.6, min_child_weight=5.0, reg_lambda=5.0, n_jobs=None,
+    def __init__(self, *, n_estimators=800, max_depth=2, learning_rate=0.06, subsample=0.8,
+                 colsample_bytree=0.5, min_child_weight=2.0, reg_lambda=2.0, n_jobs=None,
                  random_state=None):
         self.n_estimators = n_estimators
         self.max_depth = max_depth
