@@ -4,7 +4,7 @@ A bundle is a folder: ``manifest.json`` (schema version, classes, feature names,
 versions, training-data fingerprint, metrics, sha256 of every file, the bundle hash),
 ``features.json``, the classifier (``booster.ubj`` for xgboost; ``linear.json``, ``mlp.json``,
 ``rules.json``, or ``literature/`` parameter CSVs), ``calibration.json``, ``conformal.json``.
-No pickle, joblib or cloudpickle anywhere: loading reads JSON, CSV and xgboost's UBJ.
+Nothing from the pickle family anywhere: loading reads JSON, CSV and xgboost's UBJ.
 
 :class:`SiteModel` is both what training produces and what loading returns, so a model scores
 the same before and after it is saved.
