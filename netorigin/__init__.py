@@ -35,6 +35,15 @@ _EXPORTS = {
     "CaseFeatures": "features",
     "CheckCases": "features",
     "make_case_template": "template",
+    "make_synthetic_cohort": "synth",
+    "bayes_posterior": "synth",
+    "make_model": "models",
+    "train_site_model": "train",
+    "SiteModel": "bundle",
+    "load_bundle": "bundle",
+    "score_cases": "score",
+    "case_report": "score",
+    "load_mapping": "mapping",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

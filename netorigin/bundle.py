@@ -19,7 +19,6 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from . import __version__
 from ._fields import SCHEMA_VERSION, SITES

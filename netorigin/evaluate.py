@@ -80,12 +80,12 @@ def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, gro
 
     y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
     rng = check_random_state(random_state)
-    if groups is None:
-        units = [np.array([i]) for i in range(len(y))]
-        idx_of = None
-    else:
+    idx_of = None
+    if groups is not None:
         _, inv = np.unique(np.asarray(groups), return_inverse=True)
-        idx_of = [np.flatnonzero(inv == g) for g in range(inv.max() + 1)]
+        if inv.max() + 1 < len(y):  # several cases per group: resample whole groups
+            order = np.argsort(inv, kind="stable")
+            idx_of = np.split(order, np.flatnonzero(np.diff(inv[order])) + 1)
     draws = {m: [] for m in SCALAR_METRICS}
     for _ in range(n_bootstrap):
         if idx_of is None:

@@ -34,7 +34,7 @@ from ._fields import field_for
 from .exceptions import InputError, Problem, ValidationError
 from .schema import Notice, parse_value
 
-__all__ = ["Mapping", "load_mapping", "apply_mapping"]
+__all__ = ["Mapping", "load_mapping", "apply_mapping", "suggest_mapping"]
 
 _UNITS = {"mm": 0.1, "fraction": 100.0, "cm": 1.0, "percent": 1.0}
 
@@ -325,5 +325,3 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     return "\n".join(lines).replace("columns:\n  {}", "columns: {}").replace("values:\n  {}", "values: {}") \
         .replace("units:\n  {}", "units: {}") + "\n"
 
-
-__all__ += ["suggest_mapping"]

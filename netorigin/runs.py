@@ -13,10 +13,9 @@ import numpy as np
 
 from ._fields import SITES
 from .bundle import load_bundle
-from .exceptions import InputError
 from .train import fingerprint, labelled_cases, train_site_model
 
-__all__ = ["train_run", "evaluate_run", "load_model"]
+__all__ = ["train_run", "train_dask_run", "evaluate_run", "load_model", "metrics_json"]
 
 
 def _versions() -> dict:
@@ -179,5 +178,3 @@ def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scen
 def metrics_json(metrics: dict) -> str:
     return json.dumps(metrics, indent=1, default=str)
 
-
-__all__ += ["metrics_json", "InputError"]

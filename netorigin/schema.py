@@ -30,7 +30,6 @@ import pandas as pd
 from ._fields import (
     DETAIL_TO_SITE,
     FIELDS,
-    LABEL_FIELDS,
     MISSING_TOKENS,
     MITOSES_BANDS,
     SCHEMA_VERSION,
@@ -542,10 +541,3 @@ def check_case(case: Mapping[str, Any]) -> pd.DataFrame:
     """Validate one case and return its one-row canonical table."""
     return validate_case(case).table
 
-
-def contract_fields() -> list[Field]:
-    """Every field of the contract, in order (``expr_<GENE>`` beyond CD302/PPWD1 are open)."""
-    return list(FIELDS.values())
-
-
-LABELS = LABEL_FIELDS

@@ -52,7 +52,6 @@ def test_default_model_pipeline_reproduces_the_shipped_bundle(tmp_path):
                        cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
     shipped, rebuilt = load_bundle(ROOT / "data/models/default"), load_bundle(tmp_path / "rebuilt")
-    from netorigin import load_seed_cohort
     from netorigin.synth import make_synthetic_cohort
 
     cases = make_synthetic_cohort(500, random_state=5)

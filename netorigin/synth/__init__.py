@@ -26,7 +26,7 @@ import pandas as pd
 from .._fields import SITES
 from ..exceptions import InputError
 from ..features import as_canonical
-from ._generate import WORKUPS, generate
+from ._generate import generate
 from ._model import SUBSITES, Model, build_model, scenario_weights
 from ._params import load_parameters, load_scenarios, load_workup, scenario_names
 from ._posterior import log_likelihood, posterior_from_loglik
