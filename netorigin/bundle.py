@@ -115,14 +115,18 @@ class _MLPPredictor:
         return cls(d["weights"], d["biases"], d["activation"])
 
 
-class _LiteraturePredictor:
-    kind = "literature"
+class _TablePredictor:
+    """Predictors that read the canonical case table (no feature matrix)."""
 
     def __init__(self, clf):
         self.clf = clf
 
     def margins(self, table):
         return self.clf.decision_function(table)
+
+
+class _LiteraturePredictor(_TablePredictor):
+    kind = "literature"
 
     def files(self):
         out = {}
@@ -145,14 +149,8 @@ class _LiteraturePredictor:
         return cls(clf)
 
 
-class _RulesPredictor:
+class _RulesPredictor(_TablePredictor):
     kind = "rules"
-
-    def __init__(self, clf):
-        self.clf = clf
-
-    def margins(self, table):
-        return self.clf.decision_function(table)
 
     def files(self):
         return {"rules.json": _json({"rules": [list(r) for r in self.clf.rules_],

@@ -63,29 +63,32 @@ def test_every_parameter_names_a_source_and_a_status():
     assert s["source"].str.strip().ne("").all() and s["status"].isin(["published", "derived", "assumed"]).all()
 
 
-def test_parameter_file_without_source_is_refused(tmp_path):
-    p = load_parameters()
-    p.loc[0, "source"] = ""
+def _edited_parameters(tmp_path, edit):
+    """The bundled parameter table changed by ``edit`` (DataFrame -> DataFrame), as a file."""
     path = tmp_path / "params.csv"
-    p.to_csv(path, index=False)
+    edit(load_parameters()).to_csv(path, index=False)
+    return path
+
+
+def test_parameter_file_without_source_is_refused(tmp_path):
+    path = _edited_parameters(tmp_path, lambda p: p.assign(source=[""] + list(p["source"].iloc[1:])))
     with pytest.raises(InputError, match="line 2: source: blank"):
         SyntheticModel(parameters=path)
 
 
 def test_a_gap_in_the_parameters_is_refused(tmp_path):
-    p = load_parameters()
-    p = p[~((p["parameter"] == "rate:ihc_cdx2=positive") & (p["site"] == "ileal"))]
-    path = tmp_path / "params.csv"
-    p.to_csv(path, index=False)
+    path = _edited_parameters(tmp_path, lambda p: p[~((p["parameter"] == "rate:ihc_cdx2=positive")
+                                                      & (p["site"] == "ileal"))])
     with pytest.raises(InputError, match="'rate:ihc_cdx2=positive' has no value for ileum"):
         SyntheticModel(parameters=path)
 
 
 def test_parameters_are_easy_to_change(tmp_path):
-    p = load_parameters()
-    p.loc[(p["parameter"] == "mean:expr_cd302") & (p["site"] == "ileal"), "value"] = 9.0
-    path = tmp_path / "params.csv"
-    p.to_csv(path, index=False)
+    def edit(p):
+        p.loc[(p["parameter"] == "mean:expr_cd302") & (p["site"] == "ileal"), "value"] = 9.0
+        return p
+
+    path = _edited_parameters(tmp_path, edit)
     c = make_synthetic_cohort(4000, random_state=0, workup="complete", model=SyntheticModel(parameters=path))
     assert c.loc[c["primary_site"] == "ileal", "expr_cd302"].mean() == pytest.approx(9.0, abs=0.05)
 
