@@ -9,7 +9,7 @@ xgboost, shap or mlflow.
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _EXPORTS = {
     "FIELDS": "schema",

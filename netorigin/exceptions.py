@@ -9,7 +9,7 @@ class NetoriginError(Exception):
     """Base class of every error netorigin raises on purpose."""
 
 
-class InputError(NetoriginError):
+class InputError(NetoriginError, ValueError):
     """A file or argument that cannot be read or used (missing file, unknown format...)."""
 
 

@@ -1,4 +1,4 @@
-"""The literature model: published per-site rates and the site prior combined by Bayes' rule.
+"""The ``literature`` kind: published per-site rates and the site prior combined by Bayes' rule.
 
 Needs no training data. Each field's likelihood given a site is the scenario-weighted mixture
 of the synthetic generator's cells within that site (``data/synthetic/parameters.csv``), and
@@ -13,9 +13,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._fields import SITES
-from ..features import as_canonical
-from ._xgb import softmax
+from .._math import softmax
+from ..contract import SITES, as_canonical
+from ..literature import Literature, iter_field_logliks, scenario_weights
+from ._registry import ModelKind, register
 
 
 class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
@@ -37,35 +38,29 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         self.scenarios = scenarios
 
     def fit(self, X=None, y=None):
-        from ..synth import SyntheticModel
+        lit = Literature(self.parameters, self.scenarios)
+        return self._setup(lit.parameters, lit.scenarios)
 
-        sm = SyntheticModel(self.parameters, self.scenarios)
-        self._setup(sm.parameters, sm.scenarios)
-        return self
-
-    def _setup(self, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> None:
-        from ..synth._model import build_model, scenario_weights
-
+    def _setup(self, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> "LiteratureSiteClassifier":
         self.parameters_ = parameters
         self.scenarios_ = scenarios
-        self._model = build_model(parameters)
-        w = scenario_weights(self._model, scenarios, self.scenario)
-        site = self._model.cell_site
+        self.cells_ = Literature.from_tables(parameters, scenarios).model
+        w = scenario_weights(self.cells_, scenarios, self.scenario)
+        site = self.cells_.cell_site
         self.log_prior_ = np.log(np.array([w[site == k].sum() for k in range(3)]))
         self._within = np.array([w[i] / w[site == site[i]].sum() if w[site == site[i]].sum() > 0 else 0.0
                                  for i in range(len(w))])
         self.classes_ = np.arange(len(SITES))
+        return self
 
     def field_contributions(self, X) -> tuple[list[str], np.ndarray]:
         """(fields, array (n, n_fields, 3)): log P(field value | site) for every case and field.
 
         Fields not done contribute exactly 0.
         """
-        from ..synth._posterior import iter_field_logliks
-
         check_is_fitted(self, "log_prior_")
         table = as_canonical(X)
-        site = self._model.cell_site
+        site = self.cells_.cell_site
         with np.errstate(divide="ignore"):
             logw = np.log(self._within)
         def lse(j):
@@ -73,7 +68,7 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
             return (mx + np.log(np.exp(j - mx).sum(axis=1, keepdims=True)))[:, 0]
 
         names, parts = [], []
-        for name, L in iter_field_logliks(self._model, table):
+        for name, L in iter_field_logliks(self.cells_, table):
             done = ~np.all(L == 0, axis=1)  # a field not done has likelihood 1 under every cell
             cols = []
             for k in range(3):
@@ -92,3 +87,45 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+
+def _make(random_state=None, **params):
+    return None, LiteratureSiteClassifier(**params)
+
+
+def _explain(clf, table, feature_fields):
+    """Exact: the log posterior odds are the log prior plus one log-likelihood per field."""
+    fields, contrib = clf.field_contributions(table)
+    return fields, contrib, np.tile(clf.log_prior_, (len(contrib), 1))
+
+
+def _to_files(clf):
+    import io as _io
+
+    from ._registry import dump_json
+
+    out = {}
+    for name, df in (("literature/parameters.csv", clf.parameters_), ("literature/scenarios.csv", clf.scenarios_)):
+        buf = _io.StringIO()
+        df.to_csv(buf, index=False, lineterminator="\n")
+        out[name] = buf.getvalue().encode("utf-8")
+    out["literature/model.json"] = dump_json({"scenario": clf.scenario})
+    return out
+
+
+def _from_files(files):
+    from ..literature import load_parameters, load_scenarios
+    from ._registry import read_json
+
+    scenario = read_json(files["literature/model.json"], "literature/model.json")["scenario"]
+    return LiteratureSiteClassifier(scenario=scenario)._setup(
+        load_parameters("literature/parameters.csv", data=files["literature/parameters.csv"]),
+        load_scenarios("literature/scenarios.csv", data=files["literature/scenarios.csv"]))
+
+
+register(ModelKind(
+    name="literature",
+    summary="no training data: naive Bayes from the published per-site rates and a scenario's site prior",
+    make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files,
+    files=("literature/parameters.csv", "literature/scenarios.csv", "literature/model.json"),
+))

@@ -1,4 +1,4 @@
-"""The seed paper's clinical clues as a transparent rule-based baseline, returning probabilities."""
+"""The ``rules`` kind: the seed paper's clinical clues as points, a transparent baseline."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._fields import SITES
-from ..features import as_canonical
-from ._xgb import softmax
+from .._math import softmax
+from ..contract import SITES, as_canonical
+from ._registry import ModelKind, dump_json, group_by_field, read_json, register
 
 # (field, value, site it points to, points on the log-odds scale). The clues are the seed
 # paper's (CDX2, carcinoid syndrome, mesenteric mass -> small intestine; TTF-1 -> lung) and the
@@ -74,3 +74,32 @@ class RulesSiteClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+
+def _make(random_state=None, **params):
+    return None, RulesSiteClassifier(**params)
+
+
+def _explain(clf, table, feature_fields):
+    """Exact: the points each rule gave, summed per field."""
+    pts = clf.rule_points(table)
+    fields, contrib = group_by_field(np.transpose(pts, (0, 2, 1)), [r[0] for r in clf.rules_])
+    return fields, contrib, np.tile(clf.intercept_, (len(pts), 1))
+
+
+def _to_files(clf):
+    return {"rules.json": dump_json({"rules": [list(r) for r in clf.rules_], "intercept": clf.intercept_.tolist()})}
+
+
+def _from_files(files):
+    d = read_json(files["rules.json"], "rules.json")
+    clf = RulesSiteClassifier(rules=[tuple(r) for r in d["rules"]]).fit()
+    clf.intercept_ = np.asarray(d["intercept"], dtype=float)
+    return clf
+
+
+register(ModelKind(
+    name="rules",
+    summary="the seed paper's clues as points (CDX2, syndrome, mesenteric mass -> ileal; TTF-1, OTP -> other; ...)",
+    make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files, files=("rules.json",),
+))

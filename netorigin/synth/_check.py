@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._fields import SITES
-from ._model import CONTINUOUS, MARKERS, SUBSITES
-from . import SyntheticModel, _resolve
+from ..contract import MARKERS, SUBSITES
+from ..literature import CONTINUOUS, Literature, default_literature
 from ._generate import generate
 
 RATE_TOLERANCE = 0.01  # one percentage point
@@ -61,13 +60,13 @@ def _tolerance(param: str, value: float) -> float:
 
 
 def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, random_state=0,
-                     model: SyntheticModel | None = None) -> pd.DataFrame:
+                     literature: Literature | None = None) -> pd.DataFrame:
     """Measure every parameter (and the scenario's site mix) in generated data.
 
     Returns one row per parameter: ``parameter, site, value`` (the file's), ``measured``,
     ``n`` (cases or results it was measured on), ``difference``, ``tolerance``, ``ok``.
     """
-    sm = _resolve(model)
+    sm = literature if literature is not None else default_literature()
     m = sm.model
     rows = []
     natural = generate(m, sm.weights(scenario), n, random_state=random_state, workup=None,
@@ -114,5 +113,3 @@ def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, ra
     out["ok"] = (out["difference"].abs() <= out["tolerance"]) | (out["n"] == 0)
     return out
 
-
-__all__ = ["check_parameters", "SITES"]

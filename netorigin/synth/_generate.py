@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from .._fields import FIELDS, SITES
+from ..contract import FIELDS, MARKERS, MITOSES_BANDS, SITES, SUBSITES, grade_from_ki67
 from ..exceptions import InputError
-from ..schema import grade_from_ki67
-from ._model import BINARY, BIOCHEM, CONTINUOUS, MARKERS, MITOSES, MULTI, SUBSITES, Model
+from ..literature import BINARY, BIOCHEM, CONTINUOUS, MULTI, Model
 
 WORKUPS = ("routine", "complete")
 
@@ -131,7 +130,7 @@ def to_table(model: Model, cell: np.ndarray, values: dict, observed: dict, site:
         if f.kind == "number":
             cols[name] = np.where(obs, v, np.nan)
         elif f.kind == "mitoses":
-            cols[name] = pd.Categorical.from_codes(np.where(obs, v, -1), categories=list(MITOSES)).astype(object)
+            cols[name] = pd.Categorical.from_codes(np.where(obs, v, -1), categories=list(MITOSES_BANDS)).astype(object)
         else:
             cols[name] = pd.Categorical.from_codes(np.where(obs, v, -1).astype(np.int16), categories=list(f.values))
     cols["primary_site"] = pd.Categorical.from_codes(site, categories=list(SITES))

@@ -1,4 +1,5 @@
-"""A scikit-learn classifier around ``xgboost.train`` (numeric arrays, NaN = not done)."""
+"""The ``xgboost`` kind: a scikit-learn classifier around ``xgboost.train`` (numeric arrays,
+NaN = test not done), its exact explainer (TreeSHAP) and its codec (xgboost's UBJ)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-
-def softmax(margin: np.ndarray) -> np.ndarray:
-    z = margin - margin.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+from .._math import softmax
+from ..exceptions import InputError
+from ..features import CaseFeatures
+from ._registry import ModelKind, group_by_field, register
 
 
 class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
@@ -104,3 +104,52 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _make(random_state=None, **params):
+    return CaseFeatures(dtype="float32"), XGBoostSiteClassifier(random_state=random_state, **params)
+
+
+def _explain(clf, X, feature_fields):
+    """Exact TreeSHAP from xgboost itself (``pred_contribs``), grouped per contract field."""
+    import xgboost as xgb
+
+    c = clf.booster_.predict(xgb.DMatrix(X, missing=np.nan), pred_contribs=True)
+    c = c.reshape(len(X), len(clf.classes_), -1)
+    fields, contrib = group_by_field(c[:, :, :-1], feature_fields)
+    return fields, contrib, c[:, :, -1]
+
+
+def _to_files(clf):
+    return {"booster.ubj": bytes(clf.booster_.save_raw("ubj"))}
+
+
+def _from_files(files):
+    import xgboost as xgb
+
+    data = files["booster.ubj"]
+    if len(data) < 2 or data[:1] != b"{":
+        raise InputError("booster.ubj: not an xgboost model in UBJSON (empty or damaged)")
+    booster = xgb.Booster()
+    booster.load_model(bytearray(data))
+    clf = XGBoostSiteClassifier()
+    clf.booster_ = booster
+    n_class = int(booster.attr("num_class") or 0) or _num_class(booster)
+    clf.classes_ = np.arange(n_class)
+    clf.n_features_in_ = booster.num_features()
+    return clf
+
+
+def _num_class(booster) -> int:
+    import json
+
+    cfg = json.loads(booster.save_config())
+    return int(cfg["learner"]["learner_model_param"]["num_class"])
+
+
+register(ModelKind(
+    name="xgboost",
+    summary="gradient-boosted trees (default); NaN for tests not done; exact TreeSHAP reasons",
+    make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files,
+    files=("booster.ubj",),
+))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from ._fields import FIELDS, MISSING_TOKENS
 
-__all__ = ["make_case_template"]
-
 _GROUP_TITLES = {
     "id": "Identification",
     "clinical": "Clinical",

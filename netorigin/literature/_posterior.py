@@ -12,9 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_ndtr
 
-from .._fields import FIELDS, SITES
-from ..schema import grade_from_ki67, mitoses_band_index
-from ._model import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
+from ..contract import FIELDS, SITES, grade_from_ki67, mitoses_band_index
+from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
 
 _TINY = 1e-300
 

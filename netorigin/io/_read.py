@@ -14,11 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import InputError, Problem, ValidationError
-from .schema import ValidatedCohort, validate_case, validate_cohort
-
-__all__ = ["read_table", "read_case_mapping", "load_cases", "load_cohort", "write_table",
-           "CASE_SUFFIXES", "TABLE_SUFFIXES"]
+from ..contract import ValidatedCohort, validate_case, validate_cohort
+from ..exceptions import InputError, Problem, ValidationError
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_CASE_BYTES = 1_000_000  # a case file is a few hundred bytes; refuse anything huge
@@ -131,7 +128,7 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None) -> Validat
 
     ``kind`` is ``"cohort"``, ``"case"`` or ``"auto"``: YAML and JSON files are one case; a
     CSV with one row and no ``case_id`` column is one case; any other table is a cohort.
-    ``mapping``: a mapping file (or :class:`~netorigin.mapping.Mapping`) from the source's
+    ``mapping``: a mapping file (or :class:`~netorigin.io.Mapping`) from the source's
     columns and values to the contract, applied before validation.
     """
     p = Path(path)
@@ -139,7 +136,7 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None) -> Validat
     if kind not in ("auto", "case", "cohort"):
         raise InputError(f"kind: {kind!r} is not one of auto, case, cohort")
     if mapping is not None:
-        from .mapping import Mapping, load_mapping
+        from ._mapping import Mapping, load_mapping
 
         mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     if suffix in CASE_SUFFIXES:
@@ -164,7 +161,7 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None) -> Validat
 
 
 def _mapped(raw: pd.DataFrame, mapping, source: str, cohort: bool) -> ValidatedCohort:
-    from .mapping import apply_mapping
+    from ._mapping import apply_mapping
 
     mapped, notes = apply_mapping(raw, mapping, source=source)
     v = validate_cohort(mapped, require_case_id=cohort, source=source)

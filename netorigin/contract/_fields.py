@@ -23,6 +23,20 @@ MISSING_TOKENS = frozenset(
 
 SITES = ("ileal", "pancreatic", "other")
 
+# The sub-sites of each site that the synthetic world and sub-site models know.
+SUBSITES = {
+    "ileal": ("ileum", "jejunum"),
+    "pancreatic": ("pancreas",),
+    "other": ("lung", "rectum", "colon", "caecum", "appendix", "stomach", "duodenum"),
+}
+
+# One spelling of the research notice, everywhere it is shown.
+RESEARCH_NOTICE = ("For research use only; trained on synthetic data; not validated on patients; "
+                   "not a medical device.")
+
+# Expression genes that every model has as features (the seed paper's pair).
+DEFAULT_EXPRESSION_GENES = ("expr_cd302", "expr_ppwd1")
+
 SITE_DETAILS = (
     "ileum", "jejunum", "pancreas", "lung", "rectum", "colon", "caecum", "appendix",
     "stomach", "duodenum", "other",
@@ -175,7 +189,7 @@ DETAIL_SYNONYMS = _syn(
     }
 )
 
-_MARKERS = {
+MARKER_DESCRIPTIONS = {
     "ihc_chromogranin": "chromogranin A immunohistochemistry",
     "ihc_synaptophysin": "synaptophysin immunohistochemistry",
     "ihc_cdx2": "CDX2 (intestinal transcription factor); points to midgut",
@@ -227,7 +241,7 @@ def _build_fields() -> dict[str, Field]:
         Field("mitoses_per_2mm2", "mitoses", "mitotic count per 2 mm2 (10 HPF)",
               "pathology", minimum=0, unit="per 2 mm2"),
     ]
-    for name, desc in _MARKERS.items():
+    for name, desc in MARKER_DESCRIPTIONS.items():
         fs.append(Field(name, "category", desc, "ihc", values=("positive", "negative",
                                                                "equivocal"),
                         synonyms=MARKER_SYNONYMS, not_done_allowed=True, test=True))
@@ -286,6 +300,22 @@ def field_for(name: str) -> Field | None:
 
 
 MITOSES_BANDS = ("<2", "2-20", ">20")
+
+# Immunohistochemistry markers scored positive / negative / equivocal.
+MARKERS = tuple(MARKER_DESCRIPTIONS)
+
+# Which value of a test counts as its "positive" finding (the one rule, used by profiles,
+# summaries and the generator).
+_POSITIVE_VALUE = {"ihc_daxx_atrx": "lost"}
+
+
+def positive_value(name: str) -> str:
+    """The value of test ``name`` that counts as its positive finding.
+
+    >>> positive_value("ihc_cdx2"), positive_value("ihc_daxx_atrx")
+    ('positive', 'lost')
+    """
+    return _POSITIVE_VALUE.get(name, "positive")
 
 # Plain words for each field, for reasons and advice shown to clinicians.
 FIELD_LABELS = {

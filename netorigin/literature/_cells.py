@@ -1,4 +1,4 @@
-"""The generative model behind synthetic cohorts, as arrays over latent cells.
+"""The literature's cell model: per-cell rates and distributions of every field, as arrays.
 
 A *cell* is (site, sub-site, phenotype): e.g. ``pancreatic / pancreas / alt`` (the ALT-positive,
 DAXX/ATRX-lost pancreatic tumours) or ``ileal / ileum / syndromic``. Given its cell, every field
@@ -18,17 +18,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from .._fields import SITES
+from ..contract import MARKERS, MITOSES_BANDS, SITES, SUBSITES
 from ..exceptions import InputError
-
-SUBSITES = {
-    "ileal": ("ileum", "jejunum"),
-    "pancreatic": ("pancreas",),
-    "other": ("lung", "rectum", "colon", "caecum", "appendix", "stomach", "duodenum"),
-}
-
-MARKERS = ("ihc_chromogranin", "ihc_synaptophysin", "ihc_cdx2", "ihc_ttf1", "ihc_isl1", "ihc_pax8",
-           "ihc_pdx1", "ihc_satb2", "ihc_otp", "ihc_serotonin", "ihc_pr", "ihc_sstr2a")
 # two-valued fields: (field, value the rate is for, the other value)
 BINARY = (("sex", "female", "male"), ("carcinoid_syndrome", "yes", "no"),
           ("mesenteric_mass", "yes", "no"), ("bone_metastases", "yes", "no"),
@@ -63,7 +54,7 @@ CONTINUOUS = (
 BIOCHEM = (("serum_cga", "serum_cga_x_uln"), ("urine_5hiaa", "urine_5hiaa_x_uln"))
 ELEVATED_FROM = 1.005  # rounded to 2 decimals, x > 1.00 means x >= 1.005 unrounded
 KI67_BANDS = (2.95, 20.05)  # rounded to 0.1: < 3 is G1, 3-20 is G2, > 20 is G3
-MITOSES = ("<2", "2-20", ">20")
+MITOSES = MITOSES_BANDS
 
 
 @dataclass

@@ -30,11 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._fields import field_for
-from .exceptions import InputError, Problem, ValidationError
-from .schema import Notice, parse_value
-
-__all__ = ["Mapping", "load_mapping", "apply_mapping", "suggest_mapping"]
+from ..contract import FIELD_LABELS, FIELDS, MISSING_TOKENS, Notice, field_for, parse_value
+from ..exceptions import InputError, Problem, ValidationError
 
 _UNITS = {"mm": 0.1, "fraction": 100.0, "cm": 1.0, "percent": 1.0}
 
@@ -218,8 +215,6 @@ def _tokens(text: str) -> list[str]:
 
 
 def _field_aliases() -> dict[str, list[list[str]]]:
-    from ._fields import FIELD_LABELS, FIELDS
-
     out = {}
     for name in FIELDS:
         names = [name.replace("_", " "), FIELD_LABELS.get(name, name)]
@@ -249,8 +244,6 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     """A draft mapping (YAML text) for a cohort's columns and values; every guess is marked
     ``# GUESS: confirm`` and every value it cannot place ``# UNPLACED``, never dropped."""
     import json
-
-    from ._fields import FIELDS, MISSING_TOKENS
 
     q = json.dumps
     cols, values, units, unmapped = [], [], [], []

@@ -7,7 +7,7 @@ turns raw tables and mappings into the canonical table, or raises a
 Examples
 --------
 >>> import pandas as pd
->>> from netorigin.schema import validate_cohort
+>>> from netorigin.contract import validate_cohort
 >>> raw = pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["+", "ND"], "grade": ["2", "G1"]})
 >>> v = validate_cohort(raw)
 >>> v.table["ihc_cdx2"].tolist()
@@ -36,20 +36,7 @@ from ._fields import (
     Field,
     field_for,
 )
-from .exceptions import Problem, ValidationError
-
-__all__ = [
-    "FIELDS",
-    "SCHEMA_VERSION",
-    "Notice",
-    "ValidatedCohort",
-    "validate_cohort",
-    "validate_case",
-    "check_cohort",
-    "check_case",
-    "parse_value",
-    "grade_from_ki67",
-]
+from ..exceptions import Problem, ValidationError
 
 _MISSING = object()  # sentinel for "not done / not known"
 _NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(.*)$", re.IGNORECASE)
@@ -191,7 +178,7 @@ def parse_value(f: Field, v: Any) -> Any:
     Returns the canonical value, ``None`` for not done / not known, or a
     :class:`~netorigin.exceptions.Problem` describing why the value is not acceptable.
 
-    >>> from netorigin._fields import FIELDS
+    >>> from netorigin.contract import FIELDS
     >>> parse_value(FIELDS["ihc_cdx2"], "Pos"), parse_value(FIELDS["ihc_cdx2"], "n/a")
     ('positive', None)
     >>> parse_value(FIELDS["ihc_cdx2"], "postive").suggestion
@@ -530,6 +517,38 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
     if problems:
         raise ValidationError(problems, source)
     return validated
+
+
+def as_canonical(X) -> pd.DataFrame:
+    """The canonical table of ``X``: returned as is when already validated, else validated."""
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"expected a cohort table (pandas DataFrame), got {type(X).__name__}")
+    canonical = all(
+        isinstance(X[c].dtype, pd.CategoricalDtype) and list(X[c].cat.categories) == list(FIELDS[c].values)
+        for c in X.columns if c in FIELDS and FIELDS[c].kind == "category"
+    ) and all(c == c.lower() and c.strip() == c for c in X.columns if isinstance(c, str))
+    numeric = [c for c in X.columns if c in FIELDS and FIELDS[c].kind == "number"]
+    if canonical and all(pd.api.types.is_float_dtype(X[c]) for c in numeric) and _in_range(X, numeric):
+        return X
+    return validate_cohort(X, require_case_id=False).table
+
+
+def _in_range(X: pd.DataFrame, numeric) -> bool:
+    """Typed input still gets its numbers checked (a fast min/max per column)."""
+    for c in numeric:
+        v = X[c].to_numpy(dtype=float)
+        f = FIELDS[c]
+        if np.isinf(v).any():
+            return False
+        finite = v[~np.isnan(v)]
+        if not len(finite):
+            continue
+        lo, hi = finite.min(), finite.max()
+        if f.minimum is not None and (lo < f.minimum or (f.exclusive_minimum and lo <= f.minimum)):
+            return False
+        if f.maximum is not None and hi > f.maximum:
+            return False
+    return True
 
 
 def check_cohort(raw: pd.DataFrame, **kwargs) -> pd.DataFrame:

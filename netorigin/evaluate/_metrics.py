@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._fields import SITES
-
-__all__ = ["site_metrics", "bootstrap_intervals", "expected_calibration_error", "risk_coverage",
-           "set_metrics", "SCALAR_METRICS"]
+from ..contract import FIELDS, SITES
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
 
@@ -141,8 +138,6 @@ def robustness(predict_proba, table, y, *, random_state=0, fractions=(0.0, 0.25,
     """
     import pandas as pd
 
-    from ._fields import FIELDS
-
     rng = np.random.default_rng(random_state)
     y = np.asarray(y, dtype=int)
     tests = [c for c in table.columns if (c in FIELDS and FIELDS[c].test) or str(c).startswith("expr_")]
@@ -165,37 +160,48 @@ def robustness(predict_proba, table, y, *, random_state=0, fractions=(0.0, 0.25,
     return {"masked_at_random": masked, "shallower_work_up": tiers}
 
 
-def evaluate_site_model(model, table, y, *, groups=None, target_prior="training", coverages=(0.8, 0.9, 0.95),
-                        n_bootstrap: int = 200, random_state=0, bayes_proba=None, with_robustness=True) -> dict:
-    """All the evaluation figures for a fitted model on labelled cases.
+def evaluate_model(model, table, y, *, groups=None, target_prior="training", coverages=(0.8, 0.9, 0.95),
+                   n_bootstrap: int = 200, random_state=0, bayes_proba=None, with_robustness=True) -> dict:
+    """All the evaluation figures for a fitted :class:`~netorigin.calibration.SiteModel` on
+    labelled cases, through its public methods.
 
-    ``model`` needs ``predict_proba(table, target_prior=, calibrated=)``, ``sets_prior(prior)``
-    and ``prediction_sets(proba=, coverage=, target_prior=)`` (a :class:`~netorigin.bundle.SiteModel`).
     ``bayes_proba``: the exact Bayes posterior on the same cases (synthetic cohorts), to report
     each figure's gap to the best achievable.
     """
     y = np.asarray(y, dtype=int)
-    raw = model.predict_proba(table, target_prior=target_prior, calibrated=False)
-    cal = model.predict_proba(table, target_prior=target_prior)
+    margins = model.decision_function(table)
+    raw = model.proba_from_margins(margins, target_prior=target_prior, calibrated=False)
+    cal = model.proba_from_margins(margins, target_prior=target_prior)
     sp = model.sets_prior(target_prior)
-    cal_sets = cal if sp == target_prior else model.predict_proba(table, target_prior=sp)
-    out = {"n": int(len(y)), "target_prior": target_prior,
-           "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
-           "uncalibrated": site_metrics(y, raw, scalars_only=True),
-           "calibrated": site_metrics(y, cal)}
+    cal_sets = cal if sp == model.prior_name(target_prior) else model.proba_from_margins(margins, target_prior=sp)
+    sets = {c: model.predict_sets(proba=cal_sets, coverage=c, target_prior=sp) for c in coverages}
+    out = evaluate_probabilities(y, cal, uncalibrated=raw, sets=sets, groups=groups, n_bootstrap=n_bootstrap,
+                                 random_state=random_state, bayes_proba=bayes_proba)
+    out["target_prior"] = target_prior
+    if with_robustness:
+        out["robustness"] = robustness(lambda t: model.predict_proba(t, target_prior=target_prior), table, y,
+                                       random_state=random_state)
+    return out
+
+
+def evaluate_probabilities(y, proba, *, uncalibrated=None, sets: dict | None = None, groups=None,
+                           n_bootstrap: int = 200, random_state=0, bayes_proba=None) -> dict:
+    """The evaluation figures of any probabilities (a model's, or the exact posterior's)."""
+    y = np.asarray(y, dtype=int)
+    out = {"n": int(len(y)), "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
+           "calibrated": site_metrics(y, proba)}
+    if uncalibrated is not None:
+        out["uncalibrated"] = site_metrics(y, uncalibrated, scalars_only=True)
+        out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
     if n_bootstrap:
-        out["calibrated"]["intervals_95"] = bootstrap_intervals(y, cal, n_bootstrap=n_bootstrap,
+        out["calibrated"]["intervals_95"] = bootstrap_intervals(y, proba, n_bootstrap=n_bootstrap,
                                                                 random_state=random_state, groups=groups)
-    out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
-    out["conformal"] = {f"{c:.2f}": set_metrics(y, model.prediction_sets(proba=cal_sets, coverage=c, target_prior=sp))
-                        for c in coverages}
-    out["risk_coverage"] = risk_coverage(y, cal)
+    if sets:
+        out["conformal"] = {f"{c:.2f}": set_metrics(y, s) for c, s in sets.items()}
+    out["risk_coverage"] = risk_coverage(y, proba)
     if bayes_proba is not None:
         b = site_metrics(y, bayes_proba, scalars_only=True)
         out["bayes"] = b
         out["gap_to_bayes"] = {"accuracy": b["accuracy"] - out["calibrated"]["accuracy"],
                                "log_loss": out["calibrated"]["log_loss"] - b["log_loss"]}
-    if with_robustness:
-        out["robustness"] = robustness(lambda t: model.predict_proba(t, target_prior=target_prior), table, y,
-                                       random_state=random_state)
     return out

@@ -28,10 +28,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._fields import FIELDS, LABEL_FIELDS, Field
-from .schema import mitoses_band_index, validate_cohort
-
-__all__ = ["CaseFeatures", "CheckCases", "feature_spec", "as_canonical", "features_state", "features_from_state"]
+from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, LABEL_FIELDS, Field, as_canonical, mitoses_band_index
 
 # For two-valued fields: the value that the single indicator column stands for.
 _INDICATOR_VALUE = {
@@ -71,38 +68,6 @@ def _encode(f: Field) -> list[tuple[str, str, str, object]]:
         v = _INDICATOR_VALUE.get(f.name, f.values[0])
         return [(f"{f.name}={v}", f.name, "is", v)]
     return [(f"{f.name}={v}", f.name, "is", v) for v in f.values]
-
-
-def as_canonical(X) -> pd.DataFrame:
-    """The canonical table of ``X``: returned as is when already validated, else validated."""
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"expected a cohort table (pandas DataFrame), got {type(X).__name__}")
-    canonical = all(
-        isinstance(X[c].dtype, pd.CategoricalDtype) and list(X[c].cat.categories) == list(FIELDS[c].values)
-        for c in X.columns if c in FIELDS and FIELDS[c].kind == "category"
-    ) and all(c == c.lower() and c.strip() == c for c in X.columns if isinstance(c, str))
-    numeric = [c for c in X.columns if c in FIELDS and FIELDS[c].kind == "number"]
-    if canonical and all(pd.api.types.is_float_dtype(X[c]) for c in numeric) and _in_range(X, numeric):
-        return X
-    return validate_cohort(X, require_case_id=False).table
-
-
-def _in_range(X: pd.DataFrame, numeric) -> bool:
-    """Typed input still gets its numbers checked (a fast min/max per column)."""
-    for c in numeric:
-        v = X[c].to_numpy(dtype=float)
-        f = FIELDS[c]
-        if np.isinf(v).any():
-            return False
-        finite = v[~np.isnan(v)]
-        if not len(finite):
-            continue
-        lo, hi = finite.min(), finite.max()
-        if f.minimum is not None and (lo < f.minimum or (f.exclusive_minimum and lo <= f.minimum)):
-            return False
-        if f.maximum is not None and hi > f.maximum:
-            return False
-    return True
 
 
 def _column(table: pd.DataFrame, feature: str, field: str, how: str, arg) -> np.ndarray:
@@ -165,7 +130,7 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
         if self.scale and self.missing != "indicator":
             raise ValueError("scale=True needs missing='indicator' (NaN cannot be standardised)")
         table = as_canonical(X)
-        always = ("expr_cd302", "expr_ppwd1")
+        always = DEFAULT_EXPRESSION_GENES
         if self.expression_genes == "auto":
             extra = sorted(c for c in table.columns if isinstance(c, str) and c.startswith("expr_")
                            and c not in always)
@@ -229,21 +194,21 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
 
 
 class CheckCases(TransformerMixin, BaseEstimator):
-    """Pipeline step: validate cases against the contract and record the columns seen at fit.
+    """Pipeline step: validate cases against the contract and return the canonical table.
 
-    At transform it validates again (raising :class:`~netorigin.exceptions.ValidationError`
-    on bad input) and returns the canonical table. Contract fields absent at transform are
-    simply "not done" downstream.
+    Stateless: contract fields absent at transform are simply "not done" downstream, and bad
+    input raises :class:`~netorigin.exceptions.ValidationError` naming every problem.
     """
 
     def fit(self, X, y=None):
-        table = as_canonical(X)
-        self.columns_ = tuple(c for c in table.columns if c in FIELDS or str(c).startswith("expr_"))
+        as_canonical(X)
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "columns_")
         return as_canonical(X)
+
+    def __sklearn_is_fitted__(self):
+        return True
 
 
 def features_state(ft: CaseFeatures) -> dict:

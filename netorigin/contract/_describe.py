@@ -17,10 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._fields import field_for
-from .schema import ValidatedCohort, mitoses_band_index
-
-__all__ = ["describe_cohort"]
+from ._fields import field_for, positive_value
+from ._validate import ValidatedCohort, mitoses_band_index
 
 
 def _numeric_summary(x: np.ndarray, n: int) -> dict[str, Any]:
@@ -83,7 +81,7 @@ def describe_cohort(cohort: ValidatedCohort) -> dict[str, Any]:
         elif f.not_done_allowed:
             c = _counts(col, list(f.values))
             counts = c["counts"]
-            pos = counts.get("positive", counts.get("lost", 0))
+            pos = counts.get(positive_value(name), 0)
             out["markers"][name] = {**counts, "positive": pos,
                                     "tested": int(n - c["missing"]), "not_done": c["missing"]}
         else:

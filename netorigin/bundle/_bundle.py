@@ -1,0 +1,203 @@
+"""A fitted :class:`~netorigin.calibration.SiteModel` on disk, in formats that cannot run code
+when read.
+
+A bundle is a folder: ``manifest.json`` (schema and format versions, classes, feature names,
+library versions, training-data fingerprint, metrics, sha256 of every file, the bundle hash),
+``features.json``, the classifier's files (written by its kind's codec: ``booster.ubj``,
+``linear.json``, ``mlp.json``, ``rules.json`` or ``literature/*.csv``), ``calibration.json``,
+``conformal.json`` and ``training_profile.json``. JSON, CSV and xgboost's UBJ only: nothing on a
+loading path unpickles. Every path is resolved and must stay inside the folder; every manifest
+field is checked before it is used; every file is checked against its sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .._version import __version__
+from ..calibration import ConformalSets, PriorShift, SiteModel, TemperatureScaling
+from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES
+from ..exceptions import InputError
+from ..features import features_from_state, features_state
+from ..models import SiteClassifier, dump_json, get_kind, kind_names, pipeline_from_parts, read_json
+
+BUNDLE_FORMAT_VERSION = 1
+_MAX_FILE_BYTES = 256 * 1024 * 1024
+_MAX_JSON_BYTES = 64 * 1024 * 1024
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+REBUILD_HINT = ("rebuild it with this netorigin: `netorigin train ...` (or `netorigin run "
+                "pipelines/default_model.yaml` for the shipped model)")
+
+
+def _versions() -> dict:
+    out = {}
+    for pkg in ("numpy", "pandas", "scikit-learn", "xgboost"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def save_bundle(model: SiteModel, path) -> dict:
+    """Write ``model`` as a bundle folder; returns the manifest. Same model -> same bytes."""
+    kind = get_kind(model.kind)
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; a bundle is a folder")
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: no such folder to write the bundle {out.name!r} into")
+    out.mkdir(exist_ok=True)
+    files = dict(kind.to_files(model.estimator_[-1].estimator_))
+    features = model.estimator_.named_steps.get("features")
+    if features is not None:
+        files["features.json"] = dump_json(features_state(features))
+    files["calibration.json"] = dump_json({"temperature": model.calibrator_.temperature_,
+                                           "bias": [float(b) for b in model.calibrator_.bias_]})
+    files["conformal.json"] = dump_json(model.conformal_.to_dict())
+    if getattr(model, "profile_", None) is not None:
+        files["training_profile.json"] = dump_json(model.profile_)
+    for name, data in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    meta = {k: v for k, v in model.metadata_.items() if k not in ("bundle_hash", "files")}
+    manifest = {
+        "format": "netorigin-bundle", "format_version": BUNDLE_FORMAT_VERSION,
+        "schema_version": SCHEMA_VERSION, "netorigin_version": __version__,
+        "kind": model.kind, "classes": list(SITES),
+        "feature_names": list(features.feature_names_out_) if features is not None else [],
+        "train_prior": [float(x) for x in model.prior_.train_prior_], "target_prior": model.prior_name(),
+        "library_versions": _versions(), "intended_use": RESEARCH_NOTICE,
+        **meta,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
+    manifest["bundle_hash"] = hashlib.sha256(dump_json(manifest)).hexdigest()
+    (out / "manifest.json").write_bytes(dump_json(manifest))
+    model.metadata_.update({"bundle_hash": manifest["bundle_hash"], "netorigin_version": __version__})
+    return manifest
+
+
+def _read_inside(root: Path, name: str, mpath: Path, limit: int = _MAX_FILE_BYTES) -> bytes:
+    """The bytes of bundle file ``name``, refusing paths (or links) that lead outside ``root``."""
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise InputError(f"{mpath}: file name {name!r} points outside the bundle")
+    fp = root / rel
+    real = fp.resolve()
+    if not real.is_relative_to(root):
+        raise InputError(f"{mpath}: {name!r} resolves to {real}, outside the bundle folder (a link?)")
+    if not real.is_file():
+        raise InputError(f"{fp}: missing from the bundle")
+    with open(real, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{fp}: larger than {limit:,} bytes; not a netorigin bundle file")
+    return data
+
+
+def _check_manifest(manifest, mpath: Path) -> None:
+    """Every manifest field the loader uses, checked before it is used."""
+    def bad(field, value, expected):
+        raise InputError(f"{mpath}: {field}: {str(value)[:80]!r} is not {expected}")
+
+    if not isinstance(manifest, dict) or manifest.get("format") != "netorigin-bundle":
+        raise InputError(f"{mpath}: not a netorigin bundle manifest")
+    claimed = manifest.get("files")
+    if not isinstance(claimed, dict) or not all(isinstance(k, str) and isinstance(v, str) and _HEX64.match(v)
+                                                for k, v in claimed.items()):
+        bad("files", claimed, "a mapping of file name -> sha256 (64 hex digits)")
+    if not isinstance(manifest.get("bundle_hash"), str):
+        bad("bundle_hash", manifest.get("bundle_hash"), "a sha256")
+    body = {k: v for k, v in manifest.items() if k != "bundle_hash"}
+    if hashlib.sha256(dump_json(body)).hexdigest() != manifest["bundle_hash"]:
+        raise InputError(f"{mpath}: the manifest does not match its bundle_hash (edited or damaged)")
+    fv = manifest.get("format_version")
+    if not isinstance(fv, int) or isinstance(fv, bool) or fv < 1:
+        bad("format_version", fv, "a whole number >= 1")
+    if fv > BUNDLE_FORMAT_VERSION:
+        raise InputError(f"{mpath}: bundle format {fv} is newer than this netorigin ({__version__}) reads "
+                         f"(format {BUNDLE_FORMAT_VERSION}); upgrade netorigin")
+    if str(manifest.get("schema_version")) != SCHEMA_VERSION:
+        raise InputError(f"{mpath}: made for case-contract schema {manifest.get('schema_version')}, "
+                         f"this netorigin uses schema {SCHEMA_VERSION}; {REBUILD_HINT}")
+    if manifest.get("kind") not in kind_names():
+        bad("kind", manifest.get("kind"), f"one of {', '.join(kind_names())}")
+    if manifest.get("classes") != list(SITES):
+        bad("classes", manifest.get("classes"), "[ileal, pancreatic, other]")
+    tp = manifest.get("train_prior")
+    if not (isinstance(tp, list) and len(tp) == 3 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                          and np.isfinite(x) and x > 0 for x in tp)):
+        bad("train_prior", tp, "three positive numbers (ileal, pancreatic, other)")
+    if not isinstance(manifest.get("target_prior", "training"), str):
+        bad("target_prior", manifest.get("target_prior"), "a prior name or a,b,c")
+    fn = manifest.get("feature_names")
+    if not (isinstance(fn, list) and all(isinstance(x, str) for x in fn)):
+        bad("feature_names", fn, "a list of feature names")
+
+
+def load_bundle(path) -> SiteModel:
+    """Load a bundle folder, checking the manifest and every file against its sha256 first."""
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError(f"{root}: no such bundle folder")
+    root = root.resolve()
+    mpath = root / "manifest.json"
+    if not mpath.is_file():
+        raise InputError(f"{mpath}: missing; not a netorigin bundle")
+    manifest = read_json(_read_inside(root, "manifest.json", mpath, _MAX_JSON_BYTES), str(mpath))
+    _check_manifest(manifest, mpath)
+    files = {}
+    for name, digest in manifest["files"].items():
+        data = _read_inside(root, name, mpath)
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise InputError(f"{root / name}: sha256 does not match the manifest (tampered, truncated or damaged)")
+        files[name] = data
+    kind = get_kind(manifest["kind"])
+    try:
+        missing = [f for f in (*kind.files, "calibration.json", "conformal.json") if f not in files]
+        if missing:
+            raise InputError(f"{root}: bundle is incomplete: {', '.join(missing)} missing; {REBUILD_HINT}")
+        features = None
+        if "features.json" in files:
+            features = features_from_state(read_json(files["features.json"], "features.json"))
+            if list(features.feature_names_out_) != manifest["feature_names"]:
+                raise InputError(f"{root / 'features.json'}: feature names differ from the manifest")
+        clf = kind.from_files(files)
+        n_in = getattr(clf, "n_features_in_", None)
+        if features is not None and n_in is not None and n_in != features.n_features_out_:
+            raise InputError(f"{root}: the classifier expects {n_in} features, the manifest names "
+                             f"{features.n_features_out_}; {REBUILD_HINT}")
+        if len(getattr(clf, "classes_", ())) != len(SITES):
+            raise InputError(f"{root}: the classifier has {len(clf.classes_)} classes, not 3; {REBUILD_HINT}")
+        cal = read_json(files["calibration.json"], "calibration.json")
+        if not isinstance(cal, dict):
+            raise InputError("calibration.json: expected temperature and bias")
+        calibrator = TemperatureScaling.fitted(cal.get("temperature"), cal.get("bias"))
+        if len(calibrator.bias_) != len(SITES):
+            raise InputError("calibration.json: bias must have one number per site")
+        conformal = ConformalSets.from_dict(read_json(files["conformal.json"], "conformal.json"))
+        profile = read_json(files["training_profile.json"], "training_profile.json") \
+            if "training_profile.json" in files else None
+    except InputError as e:
+        raise InputError(f"{root}: {e}" if str(root) not in str(e) else str(e)) from None
+    except (KeyError, ValueError, TypeError, IndexError) as e:
+        raise InputError(f"{root}: bundle content is not usable ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
+    except Exception as e:  # xgboost raises its own error type for a model it cannot read
+        raise InputError(f"{root}: the classifier cannot be read ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''}); {REBUILD_HINT}") from None
+    model = SiteModel(kind=manifest["kind"], params=manifest.get("params") or None,
+                      target_prior=manifest.get("target_prior", "training"),
+                      random_state=manifest.get("random_state"))
+    model.estimator_ = pipeline_from_parts(features, SiteClassifier.fitted(clf))
+    model.calibrator_ = calibrator
+    model.prior_ = PriorShift(manifest.get("target_prior", "training")).fit(None, train_prior=manifest["train_prior"])
+    model.conformal_ = conformal
+    model.profile_ = profile
+    model.classes_ = np.array(SITES, dtype=object)
+    model.metadata_ = {k: v for k, v in manifest.items() if k != "files"}
+    return model

@@ -1,0 +1,49 @@
+"""The case contract: fields, values, synonyms and units; validation into the canonical table;
+the template and schema exports; Table-1 summaries.
+
+This is the lowest layer of netorigin: it imports nothing from the layers above it.
+"""
+
+from ._describe import describe_cohort
+from ._export import contract_csv, contract_json_schema, contract_markdown, make_case_template
+from ._fields import (
+    DEFAULT_EXPRESSION_GENES,
+    DETAIL_TO_SITE,
+    EXPR_PREFIX,
+    FIELD_LABELS,
+    FIELDS,
+    LABEL_FIELDS,
+    MARKERS,
+    MISSING_TOKENS,
+    MITOSES_BANDS,
+    RESEARCH_NOTICE,
+    SCHEMA_VERSION,
+    SITE_DETAILS,
+    SITES,
+    SUBSITES,
+    Field,
+    field_for,
+    field_label,
+    positive_value,
+)
+from ._validate import (
+    Notice,
+    ValidatedCohort,
+    as_canonical,
+    check_case,
+    check_cohort,
+    grade_from_ki67,
+    mitoses_band_index,
+    parse_value,
+    validate_case,
+    validate_cohort,
+)
+
+__all__ = [
+    "DEFAULT_EXPRESSION_GENES", "DETAIL_TO_SITE", "EXPR_PREFIX", "FIELDS", "FIELD_LABELS", "LABEL_FIELDS",
+    "MARKERS", "MISSING_TOKENS", "MITOSES_BANDS", "RESEARCH_NOTICE", "SCHEMA_VERSION", "SITES",
+    "SITE_DETAILS", "SUBSITES", "Field", "Notice", "ValidatedCohort", "as_canonical", "check_case",
+    "check_cohort", "contract_csv", "contract_json_schema", "contract_markdown", "describe_cohort",
+    "field_for", "field_label", "grade_from_ki67", "make_case_template", "mitoses_band_index",
+    "parse_value", "positive_value", "validate_case", "validate_cohort",
+]

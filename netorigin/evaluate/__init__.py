@@ -1,0 +1,18 @@
+"""Metrics with bootstrap intervals, calibration error, conformal coverage, risk-coverage and
+robustness, computed from labels and predicted probabilities (nothing is typed in)."""
+
+from ._metrics import (
+    SCALAR_METRICS,
+    WORKUP_TIERS,
+    bootstrap_intervals,
+    evaluate_model,
+    evaluate_probabilities,
+    expected_calibration_error,
+    risk_coverage,
+    robustness,
+    set_metrics,
+    site_metrics,
+)
+
+__all__ = ["SCALAR_METRICS", "WORKUP_TIERS", "bootstrap_intervals", "evaluate_model", "evaluate_probabilities",
+           "expected_calibration_error", "risk_coverage", "robustness", "set_metrics", "site_metrics"]

@@ -1,0 +1,16 @@
+"""Files in and out: cohort tables (CSV, TSV, Parquet), single cases (YAML, JSON, one-row CSV),
+and mapping files from a registry's layout to the case contract."""
+
+from ._mapping import Mapping, apply_mapping, load_mapping, suggest_mapping
+from ._read import (
+    CASE_SUFFIXES,
+    TABLE_SUFFIXES,
+    load_cases,
+    load_cohort,
+    read_case_mapping,
+    read_table,
+    write_table,
+)
+
+__all__ = ["CASE_SUFFIXES", "TABLE_SUFFIXES", "Mapping", "apply_mapping", "load_cases", "load_cohort",
+           "load_mapping", "read_case_mapping", "read_table", "suggest_mapping", "write_table"]

@@ -1,0 +1,136 @@
+"""The literature knowledge base: per-site (and sub-site, phenotype) rates from
+``data/synthetic/parameters.csv``, the scenarios' site mixes, the work-up, the cell model built
+from them, and the exact Bayes posterior under that model.
+
+Used by the synthetic generator (``netorigin.synth``), the ``literature`` model kind and the
+next-test advice; it knows nothing about either.
+
+Examples
+--------
+>>> from netorigin.literature import Literature, SCENARIOS
+>>> lit = Literature()
+>>> SCENARIOS
+('liver-met-archive', 'population', 'unknown-primary')
+>>> [round(x, 3) for x in lit.site_prior("unknown-primary")]
+[0.75, 0.12, 0.13]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..contract import SITES, SUBSITES, as_canonical
+from ..exceptions import InputError
+from ._cells import (
+    BINARY,
+    BIOCHEM,
+    CONTINUOUS,
+    KI67_BANDS,
+    MULTI,
+    Model,
+    build_model,
+    scenario_weights,
+)
+from ._params import STATUSES, load_parameters, load_scenarios, load_workup, scenario_names
+from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
+
+__all__ = ["BINARY", "BIOCHEM", "CONTINUOUS", "KI67_BANDS", "Literature", "MULTI", "Model", "SCENARIOS",
+           "STATUSES", "bayes_posterior", "build_model", "iter_field_logliks", "load_parameters",
+           "load_scenarios", "load_workup", "log_likelihood", "posterior_from_loglik", "scenario_names",
+           "scenario_weights"]
+
+# The named deployment settings (their site and sub-site mixes are rows of scenarios.csv).
+SCENARIOS = ("liver-met-archive", "population", "unknown-primary")
+
+
+class Literature:
+    """The literature's parameter files, resolved once into the cell model.
+
+    Parameters
+    ----------
+    parameters, scenarios, workup : path, optional
+        Alternative parameter files (defaults: the bundled ``data/synthetic/`` files).
+    """
+
+    def __init__(self, parameters=None, scenarios=None, workup=None):
+        self.parameters = load_parameters(parameters)
+        self.scenarios = load_scenarios(scenarios)
+        self.workup_table = load_workup(workup)
+        self.model: Model = build_model(self.parameters)
+
+    @classmethod
+    def from_tables(cls, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> "Literature":
+        """A knowledge base from already-read parameter and scenario tables (bundled copies)."""
+        lit = cls.__new__(cls)
+        lit.parameters, lit.scenarios, lit.workup_table = parameters, scenarios, None
+        lit.model = build_model(parameters)
+        return lit
+
+    def scenario_names(self) -> list[str]:
+        return scenario_names(self.scenarios)
+
+    def weights(self, scenario: str) -> np.ndarray:
+        """Prior weight of every latent cell under ``scenario``."""
+        return scenario_weights(self.model, self.scenarios, scenario)
+
+    def site_prior(self, scenario: str) -> np.ndarray:
+        """The scenario's site mix (ileal, pancreatic, other), summing to 1."""
+        w = self.weights(scenario)
+        site = self.model.cell_site
+        return np.array([w[site == k].sum() for k in range(len(SITES))]) / w.sum()
+
+    def subsite_weights(self, scenario: str) -> dict[str, np.ndarray]:
+        rows = self.scenarios[(self.scenarios["scenario"] == scenario) & (self.scenarios["level"] == "subsite")]
+        share = dict(zip(rows["site"], rows["value"]))
+        return {s: np.array([share.get(x, 0.0) for x in SUBSITES[s]]) for s in SITES}
+
+    def workup(self, workup: str | Path | pd.DataFrame | None) -> pd.DataFrame | None:
+        """The work-up table: ``routine`` (the bundled file), ``complete`` (every test), a path or a table."""
+        if workup is None or (isinstance(workup, str) and workup == "routine"):
+            if self.workup_table is None:
+                raise InputError("work-up: this knowledge base was built without a work-up file")
+            return self.workup_table
+        if isinstance(workup, str) and workup == "complete":
+            return None
+        if isinstance(workup, pd.DataFrame):
+            return workup
+        return load_workup(workup)
+
+    def bayes_posterior(self, cohort: pd.DataFrame, *, scenario: str = "liver-met-archive",
+                        label_noise: float = 0.0) -> pd.DataFrame:
+        """p(site | observed fields) under the cell model, for any cohort in the contract.
+
+        Missing fields are marginalised. On a cohort drawn from the same scenario and files this
+        is the best any model can do: its accuracy and log-loss are the ceiling.
+        """
+        table = as_canonical(cohort)
+        L = log_likelihood(self.model, table)
+        post = posterior_from_loglik(L, self.model, self.weights(scenario), label_noise)
+        return pd.DataFrame(post, columns=list(SITES), index=cohort.index)
+
+
+_DEFAULT: Literature | None = None
+
+
+def default_literature() -> Literature:
+    """The bundled knowledge base, read once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Literature()
+    return _DEFAULT
+
+
+def bayes_posterior(cohort: pd.DataFrame, *, scenario: str = "liver-met-archive", label_noise: float = 0.0,
+                    literature: Literature | None = None) -> pd.DataFrame:
+    """p(site | observed fields) under the literature's cell model (see :meth:`Literature.bayes_posterior`).
+
+    Returns a DataFrame with columns ``ileal, pancreatic, other`` and the cohort's index.
+    """
+    lit = literature if literature is not None else default_literature()
+    return lit.bayes_posterior(cohort, scenario=scenario, label_noise=label_noise)
+
+
+__all__ += ["default_literature"]

@@ -1,0 +1,52 @@
+"""The ``mlp`` kind: a small neural network on the logistic model's features; its codec (JSON).
+It has no exact explainer, so it gives no reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..exceptions import InputError
+from ..features import CaseFeatures
+from ._registry import ModelKind, dump_json, read_json, register
+
+_ACTIVATIONS = ("relu", "tanh", "identity", "logistic")
+
+
+def _make(random_state=None, **params):
+    from sklearn.neural_network import MLPClassifier
+
+    return (CaseFeatures(missing="indicator", scale=True),
+            MLPClassifier(**{"hidden_layer_sizes": (32,), "alpha": 1e-3, "max_iter": 500,
+                             "early_stopping": True, "random_state": random_state, **params}))
+
+
+def _to_files(clf):
+    return {"mlp.json": dump_json({"activation": clf.activation, "out_activation": clf.out_activation_,
+                                   "weights": [w.tolist() for w in clf.coefs_],
+                                   "biases": [b.tolist() for b in clf.intercepts_],
+                                   "classes": [int(c) for c in clf.classes_]})}
+
+
+def _from_files(files):
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import LabelBinarizer
+
+    d = read_json(files["mlp.json"], "mlp.json")
+    if d["activation"] not in _ACTIVATIONS or d.get("out_activation", "softmax") not in ("softmax", "logistic"):
+        raise InputError(f"mlp.json: activation {d['activation']!r} is not supported")
+    clf = MLPClassifier(activation=d["activation"])
+    clf.coefs_ = [np.asarray(w, dtype=float) for w in d["weights"]]
+    clf.intercepts_ = [np.asarray(b, dtype=float) for b in d["biases"]]
+    clf.n_layers_ = len(clf.coefs_) + 1
+    clf.n_outputs_ = clf.coefs_[-1].shape[1]
+    clf.out_activation_ = d.get("out_activation", "softmax")
+    clf.classes_ = np.asarray(d.get("classes", range(clf.n_outputs_)), dtype=int)
+    clf._label_binarizer = LabelBinarizer().fit(clf.classes_)
+    clf.n_features_in_ = clf.coefs_[0].shape[0]
+    return clf
+
+
+register(ModelKind(
+    name="mlp", summary="a small neural network (32 units) on the logistic model's features; no reasons",
+    make_classifier=_make, explain=None, to_files=_to_files, from_files=_from_files, files=("mlp.json",),
+))

@@ -1,0 +1,95 @@
+"""The registry of model kinds: kind -> factory, explainer, codec, registered once per kind.
+
+Adding a kind is one module that defines its classifier and calls :func:`register`, plus its
+import line in ``netorigin/models/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from ..exceptions import InputError
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """How one kind of model is built, explained and stored.
+
+    Attributes
+    ----------
+    name : str
+        The kind's name (``netorigin train --kind NAME``).
+    summary : str
+        One line for documentation and ``--help``.
+    make_classifier : callable
+        ``(random_state, **params) -> (features or None, classifier)``: an unfitted
+        :class:`~netorigin.features.CaseFeatures` (None for kinds that read the case table) and an
+        unfitted scikit-learn classifier on site codes 0, 1, 2.
+    explain : callable or None
+        ``(fitted classifier, Xt, feature_fields) -> (fields, contributions (n, n_fields, 3), base (n, 3))``
+        on the margin scale of the classifier (``SiteClassifier.decision_function``): for every
+        case and site, ``base + contributions.sum(fields) == margin``. None: no exact explainer.
+    to_files : callable
+        ``(fitted classifier) -> {file name: bytes}``; formats that cannot run code when read.
+    from_files : callable
+        ``({file name: bytes}) -> fitted classifier`` (the inverse of ``to_files``).
+    files : tuple of str
+        The files ``to_files`` writes (checked when a bundle is read).
+    """
+
+    name: str
+    summary: str
+    make_classifier: Callable
+    explain: Callable | None
+    to_files: Callable
+    from_files: Callable
+    files: tuple[str, ...]
+
+
+_KINDS: dict[str, ModelKind] = {}
+
+
+def register(kind: ModelKind) -> ModelKind:
+    """Add a model kind to the registry (once per name)."""
+    if kind.name in _KINDS:
+        raise ValueError(f"model kind {kind.name!r} is registered twice")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> ModelKind:
+    """The registered kind called ``name``; an :class:`~netorigin.exceptions.InputError` otherwise."""
+    if name not in _KINDS:
+        raise InputError(f"kind: {name!r} is not one of {', '.join(_KINDS)}")
+    return _KINDS[name]
+
+
+def kind_names() -> tuple[str, ...]:
+    return tuple(_KINDS)
+
+
+def dump_json(obj) -> bytes:
+    """Canonical JSON bytes (sorted keys): the same object always gives the same bytes."""
+    return (json.dumps(obj, sort_keys=True, indent=1, allow_nan=True) + "\n").encode("utf-8")
+
+
+def read_json(data: bytes, name: str):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise InputError(f"{name}: not valid JSON ({e})") from None
+
+
+def group_by_field(values, feature_fields):
+    """(n, K, F) per-feature values -> (fields, (n, n_fields, K)) summed per contract field."""
+    import numpy as np
+
+    fields = list(dict.fromkeys(feature_fields))
+    index = {f: j for j, f in enumerate(fields)}
+    idx = np.array([index[f] for f in feature_fields])
+    out = np.zeros((values.shape[0], len(fields), values.shape[1]))
+    for j in range(len(fields)):
+        out[:, j, :] = values[:, :, idx == j].sum(axis=2)
+    return fields, out
