@@ -16,9 +16,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ._fields import FIELDS, SITES, field_label
-
-__all__ = ["next_tests", "CANDIDATE_TESTS"]
+from ..contract import FIELDS, SITES, field_label
+from ..literature import SCENARIOS
+from ..models import LiteratureSiteClassifier
 
 CANDIDATE_TESTS = tuple(
     [f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category"] + ["expression"]
@@ -34,8 +34,6 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def _literature(scenario: str):
-    from .models import LiteratureSiteClassifier
-
     return LiteratureSiteClassifier(scenario=scenario).fit()
 
 
@@ -43,7 +41,7 @@ def _results(test: str) -> tuple[list[dict], list[str]]:
     """The possible results of a test as column -> value mappings, and their labels."""
     if test == "expression":
         lit = _literature("liver-met-archive")
-        m = lit._model
+        m = lit.cells_
         grids = {}
         for g in ("expr_cd302", "expr_ppwd1"):
             loc, sd = m[f"loc:{g}"], m[f"scale:{g}"]
@@ -79,7 +77,7 @@ def _not_done(table: pd.DataFrame, test: str) -> np.ndarray:
 
 
 def next_tests(model, table: pd.DataFrame, proba: np.ndarray, *, target_prior=None, top: int = 3,
-               X: np.ndarray | None = None) -> list[list[dict]]:
+               Xt=None) -> list[list[dict]]:
     """For each case, the ``top`` most informative tests not yet done (best first).
 
     ``proba``: the case's current site probabilities under ``target_prior`` (as shown).
@@ -87,13 +85,13 @@ def next_tests(model, table: pd.DataFrame, proba: np.ndarray, *, target_prior=No
     most_informative_result (the result that would move the answer most) and its probabilities.
     """
     n = len(table)
-    prior_name = model.target_prior_name if target_prior is None else target_prior
-    scenario = prior_name if prior_name in ("liver-met-archive", "population", "unknown-primary") else "liver-met-archive"
+    prior_name = model.prior_name(target_prior)
+    scenario = prior_name if prior_name in SCENARIOS else "liver-met-archive"
     h0 = _entropy(proba)
     top0 = proba.argmax(axis=1)
     candidates: list[list[dict]] = [[] for _ in range(n)]
-    if X is None and model.features is not None:
-        X = model.transform(table)
+    Xt = model.transform(table) if Xt is None else Xt
+    fields = model.feature_fields_
     for test in CANDIDATE_TESTS:
         todo = _not_done(table, test)
         if not todo.any():
@@ -102,12 +100,12 @@ def next_tests(model, table: pd.DataFrame, proba: np.ndarray, *, target_prior=No
         rows, labels = _results(test)
         lik = _result_likelihood(test, scenario)  # (R, 3)
         post = np.zeros((len(rows), len(idx), 3))
-        sub_table, sub_X = table.iloc[idx], (X[idx] if X is not None else None)
+        sub = table.iloc[idx] if fields is None else Xt[idx]
         for r, row in enumerate(rows):
             if (lik[r] < RARE_RESULT).all():
                 post[r] = proba[idx]  # e.g. "equivocal": too rare to be worth a prediction
             else:
-                post[r] = _proba_with(model, sub_table, sub_X, row, prior_name)
+                post[r] = _proba_with(model, sub, fields, row, prior_name)
         # (m, R): P(result | case); element-wise so a case gives the same bits alone or in a batch
         p_r = (proba[idx][:, None, :] * lik[None, :, :]).sum(axis=2)
         p_r = p_r / p_r.sum(axis=1, keepdims=True)
@@ -129,17 +127,17 @@ def next_tests(model, table: pd.DataFrame, proba: np.ndarray, *, target_prior=No
     return [sorted(c, key=lambda d: -d["expected_information_gain_bits"])[:top] for c in candidates]
 
 
-def _proba_with(model, table, X, row: dict, prior) -> np.ndarray:
-    """The model's probabilities for ``table`` with ``row``'s fields set (others unchanged)."""
-    if X is None:  # table-based models (literature, rules)
-        t = table.copy()
+def _proba_with(model, sub, feature_fields, row: dict, prior) -> np.ndarray:
+    """The model's probabilities for ``sub`` (its input rows) with ``row``'s fields set."""
+    if feature_fields is None:  # kinds that read the case table (literature, rules)
+        t = sub.copy()
         for k, v in row.items():
             f = FIELDS.get(k)
             t[k] = pd.Categorical([v] * len(t), categories=list(f.values)) if f is not None and f.kind == "category" \
                 else np.full(len(t), v, dtype=float)
         return model.predict_proba(t, target_prior=prior)
     one = model.transform(pd.DataFrame({k: [v] for k, v in row.items()}))[0]
-    cols = np.isin(model.features.feature_fields_, list(row))
-    Xv = X.copy()
+    cols = np.isin(feature_fields, list(row))
+    Xv = sub.copy()
     Xv[:, cols] = one[cols]
-    return model.proba_from_features(Xv, target_prior=prior)
+    return model.proba_from_margins(model.margins(Xv), target_prior=prior)

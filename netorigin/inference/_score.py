@@ -11,13 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._fields import FIELDS, SITES, field_label
-from .advise import next_tests
-from .bundle import RESEARCH_NOTICE
-from .explain import explain_margins
-from .profile import unlike_training
-
-__all__ = ["score_cases", "case_report", "batch_table", "ScoreResult", "REPORT_KEYS"]
+from ..contract import FIELDS, RESEARCH_NOTICE, SITES, as_canonical, field_label
+from ._advise import next_tests
 
 REPORT_KEYS = ("case_id", "model", "target_prior", "probabilities", "prediction_set", "coverage", "reasons",
                "explanation", "next_tests", "warnings", "notice")
@@ -62,7 +57,7 @@ def _value_text(res: "ScoreResult", i: int, fld: str) -> str:
     return str(v)
 
 
-def _warnings(validated_notices, table, profile) -> list[list[str]]:
+def _warnings(validated_notices, table, model) -> list[list[str]]:
     out = [[] for _ in range(len(table))]
     for n in validated_notices or []:
         if n.kind in ("inconsistent", "intended_use"):
@@ -71,43 +66,40 @@ def _warnings(validated_notices, table, profile) -> list[list[str]]:
             for r in rows:
                 if 1 <= r <= len(table):
                     out[r - 1].append(text)
-    for i, extra in enumerate(unlike_training(profile, table)):
+    for i, extra in enumerate(model.unlike_training(table)):
         out[i] += [f"unlike the training data: {e}" for e in extra]
     return out
 
 
 def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: float = 0.9,
                 reasons: bool = True, advice: bool = True) -> ScoreResult:
-    """Score every case of ``cohort`` (a validated canonical table or anything in the contract).
+    """Score every case of ``cohort`` (a validated canonical table or anything in the contract)
+    with a fitted :class:`~netorigin.calibration.SiteModel`.
 
     ``notices``: the validation notices of the cohort (to turn into per-case warnings).
     """
-    from .features import as_canonical
-
     table = as_canonical(cohort)
-    prior = model.target_prior_name if target_prior is None else target_prior
-    X = model.transform(table) if model.features is not None else None
-    if X is not None:
-        proba = model.proba_from_features(X, target_prior=prior)
-    else:
-        proba = model.predict_proba(table, target_prior=prior)
-    sp = model.sets_prior(prior)
-    sets_p = proba if sp == prior else model.predict_proba(table, target_prior=sp)
-    sets = model.prediction_sets(proba=sets_p, coverage=coverage, target_prior=sp)
+    Xt = model.transform(table)
+    margins = model.margins(Xt)
+    proba = model.proba_from_margins(margins, target_prior=target_prior)
+    sp = model.sets_prior(target_prior)
+    sets_p = proba if sp == model.prior_name(target_prior) else model.proba_from_margins(margins, target_prior=sp)
+    sets = model.predict_sets(proba=sets_p, coverage=coverage, target_prior=sp)
     res = ScoreResult(table=table, proba=proba, sets=sets, coverage=coverage,
-                      target_prior=prior if isinstance(prior, str) else str(prior), identity=model.identity())
+                      target_prior=model.prior_name(target_prior), identity=model.identity())
     if reasons:
-        res.explanation = explain_margins(model, table, X=X)
+        res.explanation = model.explain(Xt=Xt)
     if advice:
-        res.advice = next_tests(model, table, proba, target_prior=prior, X=X)
-    res.warnings = _warnings(notices, table, model.profile)
+        res.advice = next_tests(model, table, proba, target_prior=target_prior, Xt=Xt)
+    res.warnings = _warnings(notices, table, model)
     return res
 
 
 def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
     if res.explanation is None:
         return []
-    fields, contrib, base, margin = res.explanation
+    e = res.explanation
+    fields, contrib = e.fields, e.contributions
     k = int(res.proba[i].argmax())
     site = SITES[k]
     order = np.argsort(-np.abs(contrib[i, :, k]), kind="stable")[:n]
@@ -131,12 +123,12 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     cid = res.table["case_id"].iloc[i] if "case_id" in res.table.columns else None
     expl = None
     if res.explanation is not None:
-        fields, contrib, base, margin = res.explanation
+        e = res.explanation
         k = int(p.argmax())
         expl = {"scale": "log-odds: the model's uncalibrated margin, centred across sites",
-                "site": SITES[k], "base_value": float(base[i, k]), "margin": float(margin[i, k]),
-                "margins": {s: float(margin[i, j]) for j, s in enumerate(SITES)},
-                "contributions": {f: float(contrib[i, j, k]) for j, f in enumerate(fields)}}
+                "site": SITES[k], "base_value": float(e.base[i, k]), "margin": float(e.margin[i, k]),
+                "margins": {s: float(e.margin[i, j]) for j, s in enumerate(SITES)},
+                "contributions": {f: float(e.contributions[i, j, k]) for j, f in enumerate(e.fields)}}
     return {
         "case_id": None if cid is None or (isinstance(cid, float) and np.isnan(cid)) else str(cid),
         "model": res.identity,
@@ -170,3 +162,21 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
             if c not in out.columns:
                 out[c] = extra[c].to_numpy()
     return out
+
+
+def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, chunk: int = 10_000,
+                 progress=None) -> pd.DataFrame:
+    """Score a validated cohort in chunks; one row per case (:func:`batch_table`), with the
+    cohort's extra columns carried through. ``progress(n_done)`` is called after each chunk."""
+    table = validated.table
+    parts = []
+    for start in range(0, len(table), chunk):
+        part = table.iloc[start:start + chunk].reset_index(drop=True)
+        local = [type(n)(n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk))
+                 for n in validated.notices if n.kind in ("inconsistent", "intended_use")]
+        res = score_cases(model, part, notices=[n for n in local if n.rows], target_prior=target_prior,
+                          coverage=coverage)
+        parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
+        if progress is not None:
+            progress(len(part))
+    return pd.concat(parts, ignore_index=True)

@@ -1,4 +1,5 @@
-"""Scale out on Dask: partitioned synthetic cohorts, training with ``xgboost.dask``, batch scoring.
+"""The Dask engine: partitioned synthetic cohorts, data access and the booster fit for training
+(``xgboost.dask``), batch scoring over partitions.
 
 Dask and distributed are an optional extra (``pip install netorigin[dask]``) and are imported
 only here, only when the engine is asked for. The result of training is the same kind of bundle
@@ -18,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._fields import SITES
-from .exceptions import InputError
-
-__all__ = ["synth_partitions", "parquet_parts", "train_dask", "score_partitions", "make_client"]
+from ..contract import SITES, as_canonical
+from ..exceptions import InputError
+from ..features import finish_profile, merge_partials, profile_partial
+from ..models import SiteClassifier, make_model, pipeline_from_parts, site_codes
 
 
 def _require_dask():
@@ -47,8 +48,8 @@ def parquet_parts(path) -> list[str]:
 
 
 def _synth_part(args):
-    from .io import write_table
-    from .synth import make_synthetic_cohort
+    from ..io import write_table
+    from ..synth import make_synthetic_cohort
 
     i, n, seed_state, scenario, out, workup, label_noise = args
     cohort = make_synthetic_cohort(n, scenario=scenario, random_state=np.random.RandomState(seed_state),
@@ -98,49 +99,54 @@ def _fold(ids: pd.Series) -> np.ndarray:
     return (pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy() % 10).astype(int)
 
 
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    table = as_canonical(df)
+    return table[table["primary_site"].notna()] if "primary_site" in table.columns else table.iloc[:0]
+
+
+def _groups(table: pd.DataFrame) -> pd.Series:
+    return table["patient_id"] if "patient_id" in table.columns else table["case_id"]
+
+
 def _prepare(df: pd.DataFrame, features) -> pd.DataFrame:
     """Per partition: validate, build features, add label code and fold."""
-    from .features import as_canonical
-    from .models import site_codes
-
-    table = as_canonical(df)
-    table = table[table["primary_site"].notna()] if "primary_site" in table.columns else table.iloc[:0]
+    table = _labelled(df)
     X = features.transform(table)
     out = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])], index=table.index)
     out["_y"] = site_codes(table["primary_site"]) if len(table) else np.array([], dtype=int)
-    gid = table["patient_id"] if "patient_id" in table.columns else table["case_id"]
-    out["_fold"] = _fold(gid) if len(table) else np.array([], dtype=int)
+    out["_fold"] = _fold(_groups(table)) if len(table) else np.array([], dtype=int)
     return out
 
 
-def train_dask(path, *, scheduler: str | None = None, workers: int = 2, params: dict | None = None,
-               random_state: int = 0, target_prior: str = "training", n_bootstrap: int = 200,
-               description: str | None = None, name: str | None = None):
-    """Train the xgboost site model on a partitioned Parquet cohort with ``xgboost.dask``.
+def _profile_part(df: pd.DataFrame) -> list:
+    """Per partition: the training rows' profile aggregates (they add up across partitions)."""
+    table = _labelled(df)
+    return [profile_partial(table[_fold(_groups(table)) >= 2] if len(table) else table)]
 
-    Returns a :class:`~netorigin.train.TrainResult` whose model is an ordinary SiteModel.
+
+def _held_out(df: pd.DataFrame) -> pd.DataFrame:
+    table = _labelled(df)
+    return table[_fold(_groups(table)) == 0] if len(table) else table
+
+
+def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
+    """The Dask engine: data access and the distributed booster fit; the rest is
+    :meth:`SiteModel.fit_calibration`, as in local training.
+
+    Returns ``(model, test table, test labels, test groups, training-data description)``.
     """
     _require_dask()
     import dask.dataframe as dd
     import xgboost as xgb
     import xgboost.dask  # noqa: F401  (registers xgb.dask)
 
-    from .bundle import SiteModel, _BoosterPredictor
-    from .calibrate import ConformalSets, TemperatureScaling, resolve_prior
-    from .evaluate import evaluate_site_model
-    from .features import CaseFeatures, as_canonical
-    from .models import XGBoostSiteClassifier
-    from .profile import make_profile
-    from .train import SCENARIO_PRIORS, TrainResult
-
     files = parquet_parts(path)
-    if target_prior != "training":
-        resolve_prior(target_prior)
     ddf = dd.read_parquet(files)
     head = as_canonical(pd.read_parquet(files[0]))
     if "primary_site" not in head.columns:
         raise InputError("primary_site: the cohort has no label column; training needs primary_site")
-    features = CaseFeatures(dtype="float32").fit(head)  # tree features need only the columns
+    pipe = make_model("xgboost", random_state=model.random_state, **(model.params or {}))
+    features = pipe.named_steps["features"].fit(head)  # tree features need only the columns
     n_feat = features.n_features_out_
     meta = pd.DataFrame({**{f"f{j}": pd.Series(dtype=float) for j in range(n_feat)},
                          "_y": pd.Series(dtype=int), "_fold": pd.Series(dtype=int)})
@@ -148,56 +154,41 @@ def train_dask(path, *, scheduler: str | None = None, workers: int = 2, params: 
     try:
         prepared = ddf.map_partitions(_prepare, features, meta=meta).persist()
         counts = prepared.groupby(["_fold", "_y"]).size().compute()
-        train = prepared[prepared["_fold"] >= 2]
         train_counts = counts[counts.index.get_level_values(0) >= 2].groupby(level=1).sum()
         few = [f"{s} ({int(train_counts.get(k, 0))})" for k, s in enumerate(SITES) if train_counts.get(k, 0) < 10]
         if few:
             raise InputError(f"primary_site: too few labelled cases of {', '.join(few)} for training")
+        train = prepared[prepared["_fold"] >= 2]
         cols = [f"f{j}" for j in range(n_feat)]
         dtrain = xgb.dask.DaskDMatrix(client, train[cols].to_dask_array(lengths=True),
                                       train["_y"].to_dask_array(lengths=True), missing=np.nan)
-        est = XGBoostSiteClassifier(**(params or {}), random_state=random_state)
-        params_x = est._params(3)
+        clf = pipe.named_steps["classifier"].estimator
+        params_x = clf._params(len(SITES))
         params_x.pop("nthread", None)
-        out = xgb.dask.train(client, params_x, dtrain, num_boost_round=int(est.n_estimators))
-        booster = out["booster"]
+        booster = xgb.dask.train(client, params_x, dtrain, num_boost_round=int(clf.n_estimators))["booster"]
         cal = prepared[prepared["_fold"] == 1].compute()
-        test_rows = ddf.map_partitions(_held_out, meta=head.iloc[:0]).compute()
+        partials = ddf.map_partitions(_profile_part, meta=(None, object)).compute()
+        test = as_canonical(ddf.map_partitions(_held_out, meta=head.iloc[:0]).compute()).reset_index(drop=True)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    predictor = _BoosterPredictor(booster)
+    clf.booster_ = booster
+    clf.classes_ = np.arange(len(SITES))
+    clf.n_features_in_ = n_feat
+    estimator = pipeline_from_parts(features, SiteClassifier.fitted(clf))
     y_cal = cal["_y"].to_numpy(dtype=int)
-    margins = predictor.margins(cal[cols].to_numpy(dtype=float))
-    calibration = TemperatureScaling().fit(margins, y_cal)
-    train_prior = np.array([train_counts.get(k, 0) for k in range(3)], dtype=float)
-    train_prior /= train_prior.sum()
-    mixes = {n: resolve_prior(n)[1] for n in SCENARIO_PRIORS}
-    if target_prior not in mixes and target_prior != "training":
-        mixes[target_prior] = resolve_prior(target_prior)[1]
-    conformal = ConformalSets().fit(calibration.proba(margins), y_cal, train_prior=train_prior, priors=mixes)
-    test = as_canonical(test_rows).reset_index(drop=True)
-    model = SiteModel(kind="xgboost", features=features, predictor=predictor, calibration=calibration,
-                      conformal=conformal, train_prior=train_prior, target_prior=target_prior,
-                      profile=make_profile(test))
-    from .models import site_codes
-
+    margins = estimator[-1].decision_function(cal[cols].to_numpy(dtype=np.float32))
+    model.oof_margins_, model.oof_y_, model.oof_fold_ = margins, y_cal, np.zeros(len(y_cal), dtype=int)
+    train_prior = np.array([train_counts.get(k, 0) for k in range(len(SITES))], dtype=float)
+    model.cv = "holdout"
+    model.fit_calibration(estimator, margins, y_cal, train_prior=train_prior / train_prior.sum(),
+                          profile=finish_profile(merge_partials(list(partials))))
     y_test = site_codes(test["primary_site"])
-    metrics = {"split": {"train": int(train_counts.sum()), "calibration": int(len(cal)), "test": int(len(test))},
-               "calibration": calibration.to_dict(),
-               "test": evaluate_site_model(model, test, y_test, n_bootstrap=n_bootstrap, random_state=random_state)}
-    model.metadata.update({
-        "name": name or "netorigin-xgboost-dask", "engine": "dask", "random_state": random_state,
-        "params": {k: v for k, v in (params or {}).items()},
-        "training_data": {"description": description or f"partitioned parquet {path}",
-                          "fingerprint": _files_fingerprint(files), "n_labelled": int(counts.sum()),
-                          "n_train": int(train_counts.sum()), "n_test": int(len(test)),
-                          "site_counts_train": {s: int(train_counts.get(k, 0)) for k, s in enumerate(SITES)}},
-        "metrics": {f"test_{k}": metrics["test"]["calibrated"][k]
-                    for k in ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")},
-    })
-    return TrainResult(model=model, metrics=metrics)
+    data = {"fingerprint": _files_fingerprint(files), "n_labelled": int(counts.sum()),
+            "n_train": int(train_counts.sum()), "n_calibration": int(len(cal)), "n_test": int(len(test)),
+            "site_counts_train": {s: int(train_counts.get(k, 0)) for k, s in enumerate(SITES)}, "engine": "dask"}
+    return model, test, y_test, _groups(test).astype(str).to_numpy(), data
 
 
 def _files_fingerprint(files) -> str:
@@ -209,18 +200,7 @@ def _files_fingerprint(files) -> str:
     return h.hexdigest()
 
 
-def _held_out(df: pd.DataFrame) -> pd.DataFrame:
-    from .features import as_canonical
-
-    table = as_canonical(df)
-    if "primary_site" not in table.columns:
-        return table.iloc[:0]
-    table = table[table["primary_site"].notna()]
-    gid = table["patient_id"] if "patient_id" in table.columns else table["case_id"]
-    return table[_fold(gid) == 0]
-
-
-def score_partitions(model_spec: str, path, out_dir, *, scheduler=None, workers: int = 2,
+def score_partitions(bundle_path, path, out_dir, *, scheduler=None, workers: int = 2,
                      target_prior=None, coverage: float = 0.9) -> int:
     """Score every partition of a Parquet cohort on Dask; one output Parquet file per input."""
     _require_dask()
@@ -231,8 +211,8 @@ def score_partitions(model_spec: str, path, out_dir, *, scheduler=None, workers:
     out.mkdir(parents=True, exist_ok=True)
     client, cluster = make_client(scheduler, workers)
     try:
-        tasks = [dask.delayed(_score_file)(model_spec, f, str(out / Path(f).name), target_prior, coverage)
-                 for f in files]
+        tasks = [dask.delayed(_score_file)(str(bundle_path), f, str(out / name), target_prior, coverage)
+                 for f, name in zip(files, output_names(files))]
         counts = dask.compute(*tasks)
     finally:
         client.close()
@@ -241,14 +221,26 @@ def score_partitions(model_spec: str, path, out_dir, *, scheduler=None, workers:
     return int(sum(counts))
 
 
-def _score_file(model_spec, src, dst, target_prior, coverage) -> int:
-    from .io import load_cohort, write_table
-    from .runs import load_model
-    from .score import batch_table, score_cases
+def output_names(files) -> list[str]:
+    """One output file name per input, from its path relative to the inputs' common folder, so
+    that inputs from two folders that share a file name never write over each other.
 
-    model = load_model(model_spec)
-    v = load_cohort(src)
-    res = score_cases(model, v.table, notices=v.notices, target_prior=target_prior, coverage=coverage)
-    t = batch_table(res, extra=v.table[v.extra_columns] if v.extra_columns else None)
+    >>> output_names(["a/x/part-0.parquet", "a/y/part-0.parquet"])
+    ['x__part-0.parquet', 'y__part-0.parquet']
+    """
+    paths = [Path(f).resolve() for f in files]
+    root = Path(os.path.commonpath([str(p.parent) for p in paths]))
+    names = ["__".join(p.relative_to(root).parts) for p in paths]
+    if len(set(names)) != len(names):
+        raise InputError("score: two input partitions would write the same output file")
+    return names
+
+
+def _score_file(bundle_path, src, dst, target_prior, coverage) -> int:
+    from ..bundle import load_bundle
+    from ..inference import score_cohort
+    from ..io import load_cohort, write_table
+
+    t = score_cohort(load_bundle(bundle_path), load_cohort(src), target_prior=target_prior, coverage=coverage)
     write_table(t, dst)
     return len(t)

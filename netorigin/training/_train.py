@@ -1,5 +1,9 @@
-"""Train a site model the honest way: grouped, stratified CV; calibration and conformal sets on
-out-of-fold predictions; a held-out test set for the figures; the result as a :class:`SiteModel`.
+"""Train a site model the honest way, on one path whatever the engine.
+
+Local: grouped, stratified split (20% held out for the figures); :meth:`SiteModel.fit`
+cross-fits the calibration and fits the classifier on the rest. Dask: the engine supplies data
+access and the distributed booster fit; the calibration, priors, conformal thresholds, profile
+and metadata come from the same code (:meth:`SiteModel.fit_calibration` and :func:`_finish`).
 """
 
 from __future__ import annotations
@@ -10,19 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._fields import FIELDS, SITES
-from .bundle import SiteModel, predictor_from_pipeline
-from .calibrate import ConformalSets, TemperatureScaling, resolve_prior
-from .evaluate import evaluate_site_model, site_metrics
-from .exceptions import InputError
-from .features import as_canonical
-from .models import MODEL_KINDS, make_model, site_codes
-from .profile import make_profile
-from .schema import Notice
-
-__all__ = ["train_site_model", "TrainResult", "labelled_cases", "fingerprint"]
-
-SCENARIO_PRIORS = ("liver-met-archive", "population", "unknown-primary")
+from .._math import softmax
+from ..calibration import CaseSplitter, SiteModel
+from ..contract import FIELDS, SITES, Notice, as_canonical
+from ..evaluate import evaluate_model, site_metrics
+from ..exceptions import InputError
+from ..literature import bayes_posterior
+from ..models import get_kind, site_codes
 
 
 @dataclass
@@ -81,42 +79,37 @@ def labelled_cases(cohort, *, group_column=None, min_per_site: int = 10):
     if group_column is not None and group_column not in table.columns:
         raise InputError(f"group column {group_column!r} is not in the cohort")
     gcol = group_column or ("patient_id" if "patient_id" in table.columns else "case_id")
-    groups = table[gcol].astype(str).to_numpy() if gcol in table.columns else np.arange(len(table)).astype(str)
+    if gcol in table.columns:
+        g = table[gcol]
+        blank = g.isna().to_numpy() | (g.astype(str).str.strip() == "").to_numpy()
+        if blank.any():
+            rows = ", ".join(str(r + 1) for r in np.flatnonzero(blank)[:5])
+            raise InputError(f"{gcol}: blank in {int(blank.sum())} labelled row(s) (rows {rows}); every case "
+                             f"needs a {gcol} to be split by patient")
+        groups = g.astype(str).to_numpy()
+    else:
+        groups = np.arange(len(table)).astype(str)
     return table, y, groups, notices
 
 
-class _Splitter:
-    """Stratified folds by group; plain stratified folds when every case is its own group
-    (StratifiedGroupKFold is slow with a million groups and gives the same kind of split)."""
-
-    def __init__(self, n_splits, random_state):
-        self.n_splits, self.random_state = n_splits, random_state
-
-    def split(self, X, y, groups):
-        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-        if len(np.unique(groups)) == len(groups):
-            return StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y)
-        return StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y, groups)
-
-
-def _splitter(n_splits, random_state):
-    return _Splitter(n_splits, random_state)
-
-
-def train_site_model(cohort, *, kind: str = "xgboost", params: dict | None = None, random_state: int = 0,
-                     n_splits: int = 5, test_size: float = 0.2, group_column=None,
-                     target_prior: str = "training", bayes_scenario: str | None = None,
-                     bayes_model=None, n_bootstrap: int = 200, name: str | None = None,
-                     description: str | None = None, with_robustness: bool = True) -> TrainResult:
+def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict | None = None,
+          random_state: int = 0, n_splits: int | str = 5, test_size: float = 0.2, group_column=None,
+          target_prior: str = "training", bayes_scenario: str | None = None, n_bootstrap: int = 200,
+          name: str | None = None, description: str | None = None, with_robustness: bool = True,
+          scheduler: str | None = None, workers: int = 2) -> TrainResult:
     """Cross-validate, calibrate, fit and evaluate one model kind on a labelled cohort.
 
     Parameters
     ----------
-    cohort : DataFrame
-        Cases in the contract with ``primary_site`` labels (validated or raw).
+    cohort : DataFrame, or (engine="dask") a folder, glob or list of Parquet files
+        Cases in the contract with ``primary_site`` labels.
     kind : str
-        One of :data:`~netorigin.models.MODEL_KINDS`.
+        A registered kind (:data:`~netorigin.models.MODEL_KINDS`).
+    engine : {"local", "dask"}
+        ``dask`` trains the xgboost kind on a Dask cluster (``scheduler`` or a LocalCluster of
+        ``workers`` processes) with the same calibration and bundle as local training.
+    n_splits : int or "holdout"
+        Cross-fitting folds for the calibration (``holdout``: a 10% held-out share).
     test_size : float
         Share of cases (of patients, when grouped) held out for the reported figures; the
         shipped model is fitted on the rest. 0 skips the test set (CV figures only).
@@ -125,94 +118,66 @@ def train_site_model(cohort, *, kind: str = "xgboost", params: dict | None = Non
     bayes_scenario : str, optional
         For synthetic cohorts: report the exact Bayes posterior on the same test cases.
     """
-    if kind not in MODEL_KINDS:
-        raise InputError(f"model: {kind!r} is not one of {', '.join(MODEL_KINDS)}")
-    if target_prior != "training":
-        resolve_prior(target_prior)  # fail early on a bad prior
+    get_kind(kind)
     params = dict(params or {})
+    model = SiteModel(kind, params=params or None, cv=n_splits, target_prior=target_prior, random_state=random_state)
+    if engine == "dask":
+        from ._dask import fit_dask
+
+        if kind != "xgboost":
+            raise InputError("engine: dask trains the xgboost kind only")
+        model, test, y_te, g_te, data = fit_dask(model, cohort, scheduler=scheduler, workers=workers)
+        return _finish(model, test, y_te, g_te, data, notices=[], bayes_scenario=bayes_scenario,
+                       n_bootstrap=n_bootstrap, random_state=random_state, name=name or f"netorigin-{kind}-dask",
+                       description=description, with_robustness=with_robustness)
+    if engine != "local":
+        raise InputError(f"engine: {engine!r} is not one of local, dask")
     table, y, groups, notices = labelled_cases(cohort, group_column=group_column)
     if test_size:
-        k = max(2, int(round(1 / test_size)))
-        tr_idx, te_idx = next(_splitter(k, random_state).split(table, y, groups))
+        tr, te = next(CaseSplitter(max(2, int(round(1 / test_size))), random_state).split(table, y, groups))
     else:
-        tr_idx, te_idx = np.arange(len(y)), np.array([], dtype=int)
-    if len(te_idx):
-        t_tr, y_tr, g_tr = table.iloc[tr_idx].reset_index(drop=True), y[tr_idx], groups[tr_idx]
-    else:
-        t_tr, y_tr, g_tr = table, y, groups
+        tr, te = np.arange(len(y)), np.array([], dtype=int)
+    model.fit(table.iloc[tr].reset_index(drop=True), np.array(SITES)[y[tr]], groups=groups[tr])
+    data = {"fingerprint": fingerprint(table), "n_labelled": int(len(y)), "n_train": int(len(tr)),
+            "n_test": int(len(te)),
+            "site_counts_train": {s: int(c) for s, c in zip(SITES, np.bincount(y[tr], minlength=3))}}
+    return _finish(model, table.iloc[te].reset_index(drop=True), y[te], groups[te], data, notices=notices,
+                   bayes_scenario=bayes_scenario, n_bootstrap=n_bootstrap, random_state=random_state,
+                   name=name or f"netorigin-{kind}", description=description, with_robustness=with_robustness)
 
-    if n_splits == 0:  # large cohorts: calibrate on a 10% hold-out instead of cross-fitting
-        fit_idx, cal_idx = next(_splitter(10, random_state).split(t_tr, y_tr, g_tr))
-        pipe = make_model(kind, random_state=random_state, **params).fit(t_tr.iloc[fit_idx], np.array(SITES)[y_tr[fit_idx]])
-        pred = predictor_from_pipeline(kind, pipe)
-        X = pipe[:-1].transform(t_tr.iloc[cal_idx]) if "features" in pipe.named_steps else t_tr.iloc[cal_idx]
-        margins, y_cal = pred.margins(X), y_tr[cal_idx]
-        calibration = TemperatureScaling().fit(margins, y_cal)
-        folds, oof, oof_y = [], margins, y_cal
-    else:
-        pipe = None
-        oof, oof_y, folds = np.zeros((len(y_tr), 3)), y_tr, []
-    for fold, (a, b) in enumerate(_splitter(n_splits, random_state).split(t_tr, y_tr, g_tr) if n_splits else []):
-        pipe = make_model(kind, random_state=random_state, **params).fit(t_tr.iloc[a], np.array(SITES)[y_tr[a]])
-        pred = predictor_from_pipeline(kind, pipe)
-        X = pipe[:-1].transform(t_tr.iloc[b]) if "features" in pipe.named_steps else t_tr.iloc[b]
-        oof[b] = pred.margins(X)
-        m = site_metrics(y_tr[b], _softmax(oof[b]), scalars_only=True)
-        folds.append({"fold": fold, **m})
-    if n_splits:
-        calibration = TemperatureScaling().fit(oof, y_tr)
-    cv = folds
-    oof_cal = calibration.proba(oof)
-    train_prior = np.bincount(y_tr, minlength=3) / len(y_tr)
-    mixes = {name: resolve_prior(name)[1] for name in SCENARIO_PRIORS}
-    if target_prior not in mixes and target_prior != "training":
-        mixes[target_prior] = resolve_prior(target_prior)[1]
-    conformal = ConformalSets().fit(oof_cal, oof_y, train_prior=train_prior, priors=mixes)
 
-    if pipe is None:
-        pipe = make_model(kind, random_state=random_state, **params).fit(t_tr, np.array(SITES)[y_tr])
-    features = pipe.named_steps.get("features")
-    model = SiteModel(kind=kind, features=features, predictor=predictor_from_pipeline(kind, pipe),
-                      calibration=calibration, conformal=conformal, train_prior=train_prior,
-                      target_prior=target_prior, profile=make_profile(t_tr))
-    metrics = {
-        "cv": {"folds": cv, "mean": {k: float(np.mean([f[k] for f in cv])) for k in (cv[0] if cv else {})
-                                     if k not in ("fold", "n")},
-               "oof_ece_before_after": [site_metrics(oof_y, _softmax(oof), scalars_only=True)["ece"],
-                                        site_metrics(oof_y, oof_cal, scalars_only=True)["ece"]],
-               "calibration": calibration.to_dict(),
-               "design": f"{n_splits}-fold cross-fitting" if n_splits else "10% hold-out for calibration"},
-    }
-    if len(te_idx):
-        t_te, y_te = table.iloc[te_idx].reset_index(drop=True), y[te_idx]
-        bayes = None
-        if bayes_scenario:
-            from .synth import bayes_posterior
-
-            bayes = bayes_posterior(t_te, scenario=bayes_scenario, model=bayes_model).to_numpy()
-        metrics["test"] = evaluate_site_model(model, t_te, y_te, groups=groups[te_idx], n_bootstrap=n_bootstrap,
-                                              random_state=random_state, bayes_proba=bayes,
-                                              with_robustness=with_robustness)
-        test_predictions = (y_te, model.predict_proba(t_te, target_prior="training", calibrated=False),
-                            model.predict_proba(t_te, target_prior="training"), t_te)
-    else:
-        test_predictions = None
-    model.metadata.update({
-        "name": name or f"netorigin-{kind}",
-        "params": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in params.items()},
-        "random_state": random_state,
-        "training_data": {"description": description or "user cohort", "fingerprint": fingerprint(table),
-                          "n_labelled": int(len(y)), "n_train": int(len(tr_idx)), "n_test": int(len(te_idx)),
-                          "site_counts_train": {s: int(c) for s, c in zip(SITES, np.bincount(y_tr, minlength=3))}},
+def _finish(model, test, y_te, g_te, data, *, notices, bayes_scenario, n_bootstrap, random_state, name,
+            description, with_robustness) -> TrainResult:
+    """Figures and metadata: the same for every engine."""
+    oof, oof_y, fold = model.oof_margins_, model.oof_y_, model.oof_fold_
+    folds = [{"fold": int(k), **site_metrics(oof_y[fold == k], softmax(oof[fold == k]), scalars_only=True)}
+             for k in np.unique(fold)]
+    oof_cal = model.calibrator_.predict_proba(oof)
+    metrics = {"cv": {"folds": folds,
+                      "mean": {k: float(np.mean([f[k] for f in folds])) for k in folds[0] if k not in ("fold", "n")},
+                      "oof_ece_before_after": [site_metrics(oof_y, softmax(oof), scalars_only=True)["ece"],
+                                               site_metrics(oof_y, oof_cal, scalars_only=True)["ece"]],
+                      "calibration": {"temperature": model.calibrator_.temperature_,
+                                      "bias": [float(b) for b in model.calibrator_.bias_]},
+                      "design": (f"{model.cv}-fold cross-fitting" if model.cv != "holdout"
+                                 else "10% hold-out for calibration")}}
+    test_predictions = None
+    if len(y_te):
+        bayes = bayes_posterior(test, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
+        metrics["test"] = evaluate_model(model, test, y_te, groups=g_te, n_bootstrap=n_bootstrap,
+                                         random_state=random_state, bayes_proba=bayes, with_robustness=with_robustness)
+        margins = model.decision_function(test)
+        test_predictions = (y_te, model.proba_from_margins(margins, target_prior="training", calibrated=False),
+                            model.proba_from_margins(margins, target_prior="training"), test)
+    model.metadata_.update({
+        "name": name,
+        "params": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v))
+                   for k, v in (model.params or {}).items()},
+        "random_state": model.random_state,
+        "training_data": {"description": description or "user cohort", **data},
         "metrics": _summary(metrics),
     })
     return TrainResult(model=model, metrics=metrics, notices=notices, test_predictions=test_predictions)
-
-
-def _softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def _summary(metrics: dict) -> dict:
