@@ -2,9 +2,13 @@
 
 For research use only; not a medical device.
 
-The public surface is listed in ``__all__``; everything else is private. Names are imported
-lazily, so that ``import netorigin`` (and parsing one case) does not pay for scikit-learn,
-xgboost, shap or mlflow.
+The public surface is listed in ``__all__``; everything else is private (modules with a leading
+underscore, or reached through the layer packages). Names are imported lazily, so that
+``import netorigin`` (and parsing one case) does not pay for scikit-learn, xgboost, shap or mlflow.
+
+Layers, lowest first (each imports only from those below it; ``lint-imports`` checks this):
+contract -> io -> datasets -> features -> literature -> synth -> models -> calibration ->
+evaluate -> bundle -> inference -> training -> integrations -> pipelines -> cli.
 """
 
 from importlib import import_module
@@ -12,38 +16,29 @@ from importlib import import_module
 from ._version import __version__
 
 _EXPORTS = {
-    "FIELDS": "schema",
-    "SCHEMA_VERSION": "schema",
-    "Notice": "schema",
-    "ValidatedCohort": "schema",
-    "check_case": "schema",
-    "check_cohort": "schema",
-    "validate_case": "schema",
-    "validate_cohort": "schema",
-    "InputError": "exceptions",
-    "NetoriginError": "exceptions",
-    "Problem": "exceptions",
+    # contract
+    "FIELDS": "contract", "SITES": "contract", "SUBSITES": "contract", "SCHEMA_VERSION": "contract",
+    "RESEARCH_NOTICE": "contract", "Notice": "contract", "ValidatedCohort": "contract",
+    "check_case": "contract", "check_cohort": "contract", "validate_case": "contract",
+    "validate_cohort": "contract", "describe_cohort": "contract", "make_case_template": "contract",
+    # errors
+    "InputError": "exceptions", "NetoriginError": "exceptions", "Problem": "exceptions",
     "ValidationError": "exceptions",
-    "load_cases": "io",
-    "load_cohort": "io",
-    "read_table": "io",
-    "write_table": "io",
-    "data_path": "datasets",
-    "example_case_path": "datasets",
-    "load_seed_cohort": "datasets",
-    "describe_cohort": "describe",
-    "CaseFeatures": "features",
-    "CheckCases": "features",
-    "make_case_template": "template",
+    # io and data
+    "load_cases": "io", "load_cohort": "io", "read_table": "io", "write_table": "io", "load_mapping": "io",
+    "data_path": "datasets", "example_case_path": "datasets", "load_seed_cohort": "datasets",
+    "default_model_path": "datasets",
+    # features, knowledge, synthetic data
+    "CaseFeatures": "features", "CheckCases": "features",
+    "Literature": "literature", "bayes_posterior": "literature",
     "make_synthetic_cohort": "synth",
-    "bayes_posterior": "synth",
-    "make_model": "models",
-    "train_site_model": "train",
-    "SiteModel": "bundle",
-    "load_bundle": "bundle",
-    "score_cases": "score",
-    "case_report": "score",
-    "load_mapping": "mapping",
+    # models and the fitted model
+    "MODEL_KINDS": "models", "make_model": "models",
+    "SiteModel": "calibration", "resolve_prior": "calibration",
+    "evaluate_model": "evaluate",
+    "load_bundle": "bundle", "save_bundle": "bundle",
+    "score_cases": "inference", "score_cohort": "inference", "case_report": "inference",
+    "train": "training", "TrainResult": "training",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

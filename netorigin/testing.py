@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["assert_same_alone_and_in_batch", "assert_probabilities"]
+__all__ = ["assert_explanation_sums_to_margin", "assert_probabilities", "assert_same_alone_and_in_batch"]
 
 
 def assert_same_alone_and_in_batch(transform, table: pd.DataFrame, rows=None, atol: float = 0.0) -> None:
@@ -29,3 +29,14 @@ def assert_probabilities(p, n_classes: int | None = None, atol: float = 1e-9) ->
     assert np.all(np.isfinite(p)), "probabilities contain NaN or infinity"
     assert np.all((p >= -atol) & (p <= 1 + atol)), "probabilities outside [0, 1]"
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-6)
+
+
+def assert_explanation_sums_to_margin(model, table: pd.DataFrame, atol: float = 1e-6) -> None:
+    """For every case and site, the explanation's base plus its field contributions equals the
+    model's own (centred) margin, and softmax of that margin gives the model's uncalibrated
+    probabilities."""
+    e = model.explain(table)
+    assert e is not None, f"a {model.kind} model has no explainer"
+    np.testing.assert_allclose(e.base + e.contributions.sum(axis=1), e.margin, atol=atol)
+    m = model.decision_function(table)
+    np.testing.assert_allclose(e.margin, m - m.mean(axis=1, keepdims=True), atol=max(atol, 1e-5))

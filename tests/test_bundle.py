@@ -1,5 +1,6 @@
 """Bundles: pickle-free, checked against their manifest, byte-identical when rebuilt."""
 
+import hashlib
 import json
 import pickle
 
@@ -7,16 +8,16 @@ import numpy as np
 import pytest
 
 from netorigin import load_seed_cohort
-from netorigin.bundle import load_bundle
+from netorigin.bundle import load_bundle, save_bundle
 from netorigin.exceptions import InputError
-from netorigin.models import MODEL_KINDS
+from netorigin.models import MODEL_KINDS, dump_json
 from netorigin.testing import assert_probabilities, assert_same_alone_and_in_batch
-from netorigin.train import train_site_model
+from netorigin.training import train
 
 
 @pytest.fixture(scope="module")
 def trained(small_cohort):
-    return {k: train_site_model(small_cohort, kind=k, random_state=0, n_bootstrap=0, with_robustness=False,
+    return {k: train(small_cohort, kind=k, random_state=0, n_bootstrap=0, with_robustness=False,
                                 params={"n_estimators": 100} if k == "xgboost" else None)
             for k in MODEL_KINDS}
 
@@ -24,30 +25,30 @@ def trained(small_cohort):
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_saved_bundle_scores_exactly_like_the_trained_model(kind, trained, tmp_path, small_test_cohort):
     model = trained[kind].model
-    model.save(tmp_path / "b")
+    save_bundle(model, tmp_path / "b")
     loaded = load_bundle(tmp_path / "b")
     for prior in ("training", "unknown-primary"):
         a = model.predict_proba(small_test_cohort, target_prior=prior)
         b = loaded.predict_proba(small_test_cohort, target_prior=prior)
         np.testing.assert_array_equal(a, b)
         assert_probabilities(b, 3)
-    assert np.array_equal(model.prediction_sets(small_test_cohort), loaded.prediction_sets(small_test_cohort))
+    assert np.array_equal(model.predict_sets(small_test_cohort), loaded.predict_sets(small_test_cohort))
     assert loaded.identity()["bundle_hash"] == model.bundle_hash
     assert_same_alone_and_in_batch(loaded.predict_proba, load_seed_cohort().table)
 
 
 def test_same_data_and_seed_give_byte_identical_bundles(small_cohort, tmp_path):
     for name in ("a", "b"):
-        r = train_site_model(small_cohort, kind="xgboost", random_state=3, n_bootstrap=20,
+        r = train(small_cohort, kind="xgboost", random_state=3, n_bootstrap=20,
                              params={"n_estimators": 50}, with_robustness=False)
-        r.model.save(tmp_path / name)
+        save_bundle(r.model, tmp_path / name)
     for f in sorted(p.name for p in (tmp_path / "a").iterdir()):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
 
 
 def test_loading_never_unpickles(trained, tmp_path, monkeypatch, small_test_cohort):
-    trained["xgboost"].model.save(tmp_path / "b")
-    trained["literature"].model.save(tmp_path / "lit")
+    save_bundle(trained["xgboost"].model, tmp_path / "b")
+    save_bundle(trained["literature"].model, tmp_path / "lit")
 
     def refuse(*a, **k):
         raise AssertionError("a pickle-family loader was called")
@@ -69,7 +70,7 @@ def test_loading_never_unpickles(trained, tmp_path, monkeypatch, small_test_coho
 
 
 def test_bundle_holds_no_pickle_files(trained, tmp_path):
-    trained["mlp"].model.save(tmp_path / "b")
+    save_bundle(trained["mlp"].model, tmp_path / "b")
     for p in (tmp_path / "b").rglob("*"):
         if p.is_file():
             assert p.suffix in (".json", ".ubj", ".csv"), p
@@ -77,7 +78,7 @@ def test_bundle_holds_no_pickle_files(trained, tmp_path):
 
 
 def test_a_flipped_byte_is_refused_naming_the_file(trained, tmp_path):
-    trained["xgboost"].model.save(tmp_path / "b")
+    save_bundle(trained["xgboost"].model, tmp_path / "b")
     f = tmp_path / "b" / "booster.ubj"
     data = bytearray(f.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -89,7 +90,7 @@ def test_a_flipped_byte_is_refused_naming_the_file(trained, tmp_path):
 @pytest.mark.parametrize("damage", ["missing_file", "edited_manifest", "newer_format", "other_schema", "no_manifest"])
 def test_damaged_bundles_give_clear_errors(damage, trained, tmp_path):
     b = tmp_path / "b"
-    trained["logistic"].model.save(b)
+    save_bundle(trained["logistic"].model, b)
     manifest = json.loads((b / "manifest.json").read_text())
     if damage == "missing_file":
         (b / "linear.json").unlink()
@@ -101,19 +102,22 @@ def test_damaged_bundles_give_clear_errors(damage, trained, tmp_path):
         if damage == "edited_manifest":
             manifest["metrics"]["test_accuracy"] = 0.99
             match = "does not match its bundle_hash"
-        elif damage == "newer_format":
-            manifest["format_version"] = 99
-            match = "newer than this netorigin"
-        else:
-            manifest["schema_version"] = "0"
-            match = "schema 0"
+        else:  # a consistent manifest from another netorigin: its hash is recomputed
+            if damage == "newer_format":
+                manifest["format_version"] = 99
+                match = "newer than this netorigin"
+            else:
+                manifest["schema_version"] = "0"
+                match = "schema 0.*rebuild it"
+            body = {k: v for k, v in manifest.items() if k != "bundle_hash"}
+            manifest["bundle_hash"] = hashlib.sha256(dump_json(body)).hexdigest()
         (b / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InputError, match=match):
         load_bundle(b)
 
 
 def test_manifest_records_what_a_researcher_needs(trained, tmp_path):
-    m = trained["xgboost"].model.save(tmp_path / "b")
+    m = save_bundle(trained["xgboost"].model, tmp_path / "b")
     assert m["classes"] == ["ileal", "pancreatic", "other"]
     assert m["intended_use"].startswith("For research use only")
     assert set(m["library_versions"]) >= {"xgboost", "scikit-learn", "numpy", "pandas"}

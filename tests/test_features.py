@@ -91,10 +91,13 @@ def test_raw_table_is_validated_on_the_way_in():
     assert f["ihc_cdx2=positive"].tolist()[0] == 1.0 and np.isnan(f["ihc_cdx2=positive"][1])
 
 
-def test_check_cases_records_columns(cohort):
+def test_check_cases_validates_and_passes_canonical_tables_through(cohort):
     step = CheckCases().fit(cohort)
-    assert "ihc_cdx2" in step.columns_ and "case_id" in step.columns_
-    assert step.transform(cohort) is cohort
+    assert step.transform(cohort) is cohort  # already canonical: no copy
+    from netorigin.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="ihc_cdx2: 'postive'"):
+        step.transform(pd.DataFrame({"ihc_cdx2": ["postive"]}))
 
 
 def test_bad_parameters_fail_at_fit(cohort):

@@ -8,7 +8,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from netorigin import load_seed_cohort
 from netorigin.exceptions import InputError
 from netorigin.models import MODEL_KINDS, XGBoostSiteClassifier, make_model
-from netorigin.synth import bayes_posterior
+from netorigin.literature import bayes_posterior
 from netorigin.testing import assert_probabilities, assert_same_alone_and_in_batch
 
 SITES = ["ileal", "pancreatic", "other"]

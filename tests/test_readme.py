@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from netorigin.template import contract_markdown
+from netorigin.contract import contract_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,11 +26,15 @@ def test_every_data_file_is_shipped_in_the_package():
     from pathlib import PurePosixPath
 
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    patterns = cfg["tool"]["setuptools"]["package-data"]["netorigin"]
-    files = [p.relative_to(ROOT).as_posix() for p in (ROOT / "data").rglob("*") if p.is_file()]
+    assert cfg["tool"]["setuptools"]["package-dir"]["netorigin.data"] == "data"
+    patterns = cfg["tool"]["setuptools"]["package-data"]["netorigin.data"]
+    files = [p.relative_to(ROOT / "data").as_posix() for p in (ROOT / "data").rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
     assert files
-    def shipped(f, pat):  # '*' stays within one folder, as in setuptools
+    def shipped(f, pat):  # '*' stays within one folder, '**' crosses folders, as in setuptools
         path, glob = PurePosixPath(f), PurePosixPath(pat)
+        if "**" in pat:
+            return path.match(pat) or path.match(pat.replace("**/", ""))
         return len(path.parts) == len(glob.parts) and path.match(pat)
 
     for f in files:

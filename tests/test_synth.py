@@ -6,8 +6,9 @@ import pytest
 
 from netorigin import InputError, validate_cohort
 from netorigin.io import load_cases, write_table
-from netorigin.schema import grade_from_ki67
-from netorigin.synth import SCENARIOS, SyntheticModel, load_parameters, load_scenarios, make_synthetic_cohort
+from netorigin.contract import grade_from_ki67
+from netorigin.literature import SCENARIOS, Literature, load_parameters, load_scenarios
+from netorigin.synth import make_synthetic_cohort
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +74,14 @@ def _edited_parameters(tmp_path, edit):
 def test_parameter_file_without_source_is_refused(tmp_path):
     path = _edited_parameters(tmp_path, lambda p: p.assign(source=[""] + list(p["source"].iloc[1:])))
     with pytest.raises(InputError, match="line 2: source: blank"):
-        SyntheticModel(parameters=path)
+        Literature(parameters=path)
 
 
 def test_a_gap_in_the_parameters_is_refused(tmp_path):
     path = _edited_parameters(tmp_path, lambda p: p[~((p["parameter"] == "rate:ihc_cdx2=positive")
                                                       & (p["site"] == "ileal"))])
     with pytest.raises(InputError, match="'rate:ihc_cdx2=positive' has no value for ileum"):
-        SyntheticModel(parameters=path)
+        Literature(parameters=path)
 
 
 def test_parameters_are_easy_to_change(tmp_path):
@@ -89,7 +90,7 @@ def test_parameters_are_easy_to_change(tmp_path):
         return p
 
     path = _edited_parameters(tmp_path, edit)
-    c = make_synthetic_cohort(4000, random_state=0, workup="complete", model=SyntheticModel(parameters=path))
+    c = make_synthetic_cohort(4000, random_state=0, workup="complete", literature=Literature(parameters=path))
     assert c.loc[c["primary_site"] == "ileal", "expr_cd302"].mean() == pytest.approx(9.0, abs=0.05)
 
 

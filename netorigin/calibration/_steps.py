@@ -126,9 +126,9 @@ class PriorShift(BaseEstimator):
     ----------
     train_prior_ : ndarray of shape (3,)
 
-    >>> s = PriorShift().fit(np.array([0, 1]))
-    >>> s.transform(np.array([[0.5, 0.5, 0.0]]), target_prior="0.75,0.25,0").round(3).tolist()
-    [[0.75, 0.25, 0.0]]
+    >>> s = PriorShift().fit(np.array([0, 1, 1, 2]))
+    >>> s.transform(np.array([[0.5, 0.5, 0.0]]), target_prior="0.25,0.5,0.25").round(3).tolist()
+    [[0.5, 0.5, 0.0]]
     """
 
     def __init__(self, target_prior="training"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .._fields import FIELDS
+from ..contract import FIELDS
 
 _NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "yellow",
                  "intended_use": "bold red"}
@@ -220,50 +220,27 @@ def render_case(rep) -> None:
     console.print(f"[bold yellow]{rep['notice']}[/]")
 
 
-def render_cohort_scores(model, validated, *, output, target_prior, coverage, as_json) -> None:
-    """Score a cohort in chunks (with a progress bar on large files) and write or print it."""
+def render_cohort_scores(out, *, coverage, as_json) -> None:
+    """A scored cohort: a note when written to a file, JSON, or a table on the terminal."""
+    import json
+
+    import click
     import numpy as np
-    import pandas as pd
-    from rich.progress import Progress
 
-    from ..score import batch_table, score_cases
-
-    table = validated.table
-    chunk = 10_000
-    parts = []
-    notices = validated.notices
-    with Progress(transient=True, disable=len(table) <= chunk, console=Console(stderr=True)) as progress:
-        task = progress.add_task("scoring", total=len(table))
-        for start in range(0, len(table), chunk):
-            part = table.iloc[start:start + chunk].reset_index(drop=True)
-            local = [type(n)(n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk))
-                     for n in notices if n.kind in ("inconsistent", "intended_use")]
-            local = [n for n in local if n.rows]
-            res = score_cases(model, part, notices=local, target_prior=target_prior, coverage=coverage)
-            parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
-            progress.advance(task, len(part))
-    out = pd.concat(parts, ignore_index=True)
-    ident = model.identity()
-    if output:
-        from ..io import write_table
-
-        write_table(out, output)
-        console = Console(stderr=True)
-        console.print(f"scored {len(out):,} cases -> {output} (model {ident['name']}, bundle "
-                      f"{str(ident['bundle_hash'])[:12]}). {ident['notice']}")
+    ident, table = out.identity, out.table
+    if out.written:
+        Console(stderr=True).print(f"scored {len(table):,} cases -> {out.written[0]} (model {ident['name']}, bundle "
+                                   f"{str(ident['bundle_hash'])[:12]}). {ident['notice']}")
         return
     if as_json:
-        import json
-
-        import click
-
-        click.echo(json.dumps({"model": ident, "cases": out.replace({np.nan: None}).to_dict(orient="records")}, indent=1, default=str))
+        click.echo(json.dumps({"model": ident, "cases": table.replace({np.nan: None}).to_dict(orient="records")},
+                              indent=1, default=str))
         return
     console = _console()
-    t = Table(title=f"{len(out)} cases (prior: {out['target_prior'].iloc[0]})", title_justify="left")
+    t = Table(title=f"{len(table)} cases (prior: {table['target_prior'].iloc[0]})", title_justify="left")
     for c in ("case", "ileal", "pancreatic", "other", f"{coverage:.0%} set", "top reason", "next test"):
         t.add_column(c)
-    for r in out.itertuples():
+    for r in table.itertuples():
         t.add_row(str(r.case_id), f"{r.p_ileal:.2f}", f"{r.p_pancreatic:.2f}", f"{r.p_other:.2f}", r.prediction_set,
                   r.reasons.split("; ")[0], r.next_test)
     console.print(t)

@@ -1,4 +1,4 @@
-"""MLflow tracking: the only module that imports mlflow.
+"""MLflow tracking: the only module (with the pyfunc entry point) that imports mlflow.
 
 What is logged (and what never is):
 - parameters: model kind, hyper-parameters, seeds, scenario, target prior, package versions;
@@ -8,8 +8,8 @@ What is logged (and what never is):
   signature and a synthetic input example, registered in the model registry with an alias.
 - **Never** a case table, a case_id or an input example built from real cases.
 
-The default store is ``sqlite:///<cwd>/mlruns/mlflow.db`` with artifacts in ``mlruns/artifacts``;
-``--tracking-uri`` or ``MLFLOW_TRACKING_URI`` point elsewhere.
+Every function takes the tracking URI as an argument; the CLI chooses the default
+(``MLFLOW_TRACKING_URI``, else ``sqlite:///mlruns/mlflow.db`` in the working folder).
 """
 
 from __future__ import annotations
@@ -21,25 +21,13 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["default_tracking_uri", "log_run", "load_registered_bundle"]
-
 EXPERIMENT = "netorigin"
 
 
-def default_tracking_uri() -> str:
-    env = os.environ.get("MLFLOW_TRACKING_URI")
-    if env:
-        return env
-    root = Path.cwd() / "mlruns"
-    root.mkdir(exist_ok=True)
-    return f"sqlite:///{root / 'mlflow.db'}"
-
-
 @contextlib.contextmanager
-def _store_lock(tracking_uri: str | None):
+def _store_lock(uri: str):
     """Serialise use of a local sqlite store across processes (two trainings at once would
     otherwise race to create its tables or hit 'database is locked')."""
-    uri = tracking_uri or default_tracking_uri()
     if not uri.startswith("sqlite:///"):
         yield
         return
@@ -58,18 +46,11 @@ def _store_lock(tracking_uri: str | None):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _setup(tracking_uri: str | None):
-    import logging
-    import warnings
-
-    # mlflow's own import-time chatter about its response types; not about this project
-    warnings.filterwarnings("ignore", message=".*Any type hint is inferred as AnyType", category=UserWarning)
+def _setup(uri: str):
     import mlflow
 
-    for name in ("mlflow", "alembic"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    uri = tracking_uri or default_tracking_uri()
+    if uri.startswith("sqlite:///"):
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     exp = mlflow.get_experiment_by_name(EXPERIMENT)
@@ -98,7 +79,7 @@ def _signature():
     from mlflow.models import ModelSignature
     from mlflow.types.schema import ColSpec, Schema
 
-    from ._fields import FIELDS, SITES
+    from ..contract import FIELDS, SITES
 
     cols = []
     for name, f in FIELDS.items():
@@ -109,7 +90,7 @@ def _signature():
 
 
 def _synthetic_example():
-    from .synth import make_synthetic_cohort
+    from ..synth import make_synthetic_cohort
 
     ex = make_synthetic_cohort(3, random_state=0, prefix="example")
     return ex.drop(columns=["case_id", "primary_site", "primary_site_detail"]).astype(object).where(
@@ -128,7 +109,7 @@ def _pip_requirements() -> list[str]:
 
 def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = None,
             bundle_dir=None, register_name: str | None = None, alias: str = "champion",
-            artifacts: dict | None = None, tracking_uri: str | None = None) -> dict:
+            artifacts: dict | None = None, tracking_uri: str) -> dict:
     """Log one run: params, flattened metrics, JSON/plot artifacts, and optionally the model.
 
     ``artifacts`` maps an artifact file name to bytes or a local path. Returns the run id and,
@@ -182,17 +163,22 @@ def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alia
     return out
 
 
-def load_registered_bundle(uri: str, tracking_uri: str | None = None):
-    """A netorigin bundle from ``models:/NAME@ALIAS`` or ``runs:/RUN/model``, loaded through the
-    same sha256-checked, pickle-free loader as a bundle folder."""
-    from .bundle import load_bundle
-
+def registered_bundle_path(uri: str, tracking_uri: str) -> str:
+    """Download the bundle behind ``models:/NAME@ALIAS`` or ``runs:/RUN/model``; its local folder."""
     with _store_lock(tracking_uri):
         mlflow = _setup(tracking_uri)
         try:
-            local = mlflow.artifacts.download_artifacts(artifact_uri=uri.rstrip("/") + "/artifacts/bundle")
+            return mlflow.artifacts.download_artifacts(artifact_uri=uri.rstrip("/") + "/artifacts/bundle")
         except Exception as e:  # mlflow raises its own exception types for unknown models/runs
-            from .exceptions import InputError
+            from ..exceptions import InputError
 
-            raise InputError(f"{uri}: cannot be loaded from the MLflow store ({str(e).splitlines()[0]})") from None
-    return load_bundle(local)
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise InputError(f"{uri}: cannot be loaded from the MLflow store at {tracking_uri} ({first})") from None
+
+
+def load_registered_bundle(uri: str, tracking_uri: str):
+    """A netorigin bundle from ``models:/NAME@ALIAS`` or ``runs:/RUN/model``, loaded through the
+    same sha256-checked, pickle-free loader as a bundle folder."""
+    from ..bundle import load_bundle
+
+    return load_bundle(registered_bundle_path(uri, tracking_uri))

@@ -7,9 +7,7 @@ import io
 
 import numpy as np
 
-from ._fields import SITES
-
-__all__ = ["confusion_png", "reliability_png", "risk_coverage_png", "shap_beeswarm_png", "waterfall_png"]
+from ..contract import SITES, field_label
 
 
 def _plt():
@@ -74,13 +72,14 @@ def risk_coverage_png(curve) -> bytes:
     return _png(fig)
 
 
-def shap_beeswarm_png(contributions: np.ndarray, X: np.ndarray, feature_names, site: int, max_display=12) -> bytes:
-    """Beeswarm of one site's SHAP values (log-odds scale); ``contributions``: (n, 3, F + 1)."""
+def shap_beeswarm_png(explanation, values: np.ndarray, site: int, max_display=12) -> bytes:
+    """Beeswarm of one site's per-field contributions (log-odds scale), coloured by ``values``
+    (n, n_fields: the field's value where it is one number, else NaN)."""
     import shap
 
     plt = _plt()
-    exp = shap.Explanation(values=contributions[:, site, :-1], base_values=contributions[:, site, -1],
-                           data=X, feature_names=list(feature_names))
+    exp = shap.Explanation(values=explanation.contributions[:, :, site], base_values=explanation.base[:, site],
+                           data=values, feature_names=[field_label(f) for f in explanation.fields])
     shap.plots.beeswarm(exp, max_display=max_display, show=False)
     fig = plt.gcf()
     fig.suptitle(f"SHAP values toward {SITES[site]} (log-odds)")
@@ -90,8 +89,6 @@ def shap_beeswarm_png(contributions: np.ndarray, X: np.ndarray, feature_names, s
 def waterfall_png(report: dict, max_display: int = 10) -> bytes:
     """A waterfall chart of one scored case's explanation for its top site (shap's plotting)."""
     import shap
-
-    from ._fields import field_label
 
     plt = _plt()
     e = report["explanation"]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import html
 
-__all__ = ["html_report"]
-
 
 def html_report(report: dict, chart_png: bytes | None = None) -> str:
     """Everything `netorigin score` shows, as one HTML page with the chart embedded."""
@@ -40,3 +38,21 @@ def html_report(report: dict, chart_png: bytes | None = None) -> str:
 trained on {e(str(m['training_data']))}.</p>
 </body></html>
 """
+
+
+def markdown_report(table, identity: dict, *, title: str, target_prior: str, coverage: float) -> str:
+    """A scored cohort (:func:`~netorigin.inference.score_cohort`) as a Markdown table, headed by
+    the model's identity and the research notice. Cells are HTML-escaped."""
+    from ..contract import SITES
+
+    e = html.escape
+    lines = [f"# {e(title)}", "",
+             f"Model: {e(identity['name'])} ({e(identity['kind'])}), netorigin {e(identity['version'])}, bundle "
+             f"{e(str(identity['bundle_hash'])[:12])}; deployment prior: {e(target_prior)}. {e(identity['notice'])}", "",
+             "| case | " + " | ".join(f"p({s})" for s in SITES) + f" | {coverage:.0%} set | top reasons | next test |",
+             "|---|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        cells = [str(r.case_id), *(f"{getattr(r, f'p_{s}'):.2f}" for s in SITES), r.prediction_set, r.reasons,
+                 r.next_test]
+        lines.append("| " + " | ".join(e(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

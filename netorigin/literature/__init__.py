@@ -11,7 +11,7 @@ Examples
 >>> lit = Literature()
 >>> SCENARIOS
 ('liver-met-archive', 'population', 'unknown-primary')
->>> [round(x, 3) for x in lit.site_prior("unknown-primary")]
+>>> [round(float(x), 3) for x in lit.site_prior("unknown-primary")]
 [0.75, 0.12, 0.13]
 """
 

@@ -9,11 +9,34 @@ from ..features import CaseFeatures
 from ._registry import ModelKind, dump_json, group_by_field, read_json, register
 
 
-def _make(random_state=None, **params):
+def _rowwise_linear(X, coef, intercept):
+    """X @ coef.T + intercept as element-wise products summed per row: the same bits for a case
+    alone or in a batch, and before or after the model is saved (BLAS rounding depends on both)."""
+    X = np.ascontiguousarray(X, dtype=float)
+    return (X[:, None, :] * np.ascontiguousarray(coef, dtype=float)[None, :, :]).sum(axis=2) + intercept
+
+
+def _classifier_class():
     from sklearn.linear_model import LogisticRegression
 
+    class LogisticSiteRegression(LogisticRegression):
+        """scikit-learn's LogisticRegression with a batch-independent decision function."""
+
+        def decision_function(self, X):
+            from sklearn.utils.validation import check_is_fitted, validate_data
+
+            check_is_fitted(self)
+            X = validate_data(self, X, reset=False)
+            return _rowwise_linear(X, self.coef_, self.intercept_)
+
+    LogisticSiteRegression.__module__ = __name__
+    return LogisticSiteRegression
+
+
+def _make(random_state=None, **params):
+    cls = _classifier_class()
     return (CaseFeatures(missing="indicator", scale=True),
-            LogisticRegression(**{"C": 0.5, "max_iter": 3000, "random_state": random_state, **params}))
+            cls(**{"C": 0.5, "max_iter": 3000, "random_state": random_state, **params}))
 
 
 def _explain(clf, X, feature_fields):
@@ -29,10 +52,8 @@ def _to_files(clf):
 
 
 def _from_files(files):
-    from sklearn.linear_model import LogisticRegression
-
     d = read_json(files["linear.json"], "linear.json")
-    clf = LogisticRegression()
+    clf = _classifier_class()()
     clf.coef_ = np.asarray(d["coef"], dtype=float)
     clf.intercept_ = np.asarray(d["intercept"], dtype=float)
     clf.classes_ = np.asarray(d.get("classes", range(len(clf.intercept_))), dtype=int)

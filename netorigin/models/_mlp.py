@@ -12,12 +12,34 @@ from ._registry import ModelKind, dump_json, read_json, register
 _ACTIVATIONS = ("relu", "tanh", "identity", "logistic")
 
 
-def _make(random_state=None, **params):
+def _classifier_class():
     from sklearn.neural_network import MLPClassifier
+    from sklearn.neural_network._base import ACTIVATIONS
 
+    class MLPSiteClassifier(MLPClassifier):
+        """scikit-learn's MLPClassifier whose forward pass sums element-wise products per row:
+        the same bits for a case alone or in a batch, before or after the model is saved."""
+
+        def _forward_pass_fast(self, X, check_input=True):
+            from sklearn.utils.validation import validate_data
+
+            if check_input:
+                X = validate_data(self, X, reset=False)
+            h = np.ascontiguousarray(X, dtype=float)
+            for i, (w, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+                h = (h[:, :, None] * np.ascontiguousarray(w)[None, :, :]).sum(axis=1) + b
+                act = self.activation if i < len(self.coefs_) - 1 else self.out_activation_
+                ACTIVATIONS[act](h)  # in place
+            return h
+
+    MLPSiteClassifier.__module__ = __name__
+    return MLPSiteClassifier
+
+
+def _make(random_state=None, **params):
     return (CaseFeatures(missing="indicator", scale=True),
-            MLPClassifier(**{"hidden_layer_sizes": (32,), "alpha": 1e-3, "max_iter": 500,
-                             "early_stopping": True, "random_state": random_state, **params}))
+            _classifier_class()(**{"hidden_layer_sizes": (32,), "alpha": 1e-3, "max_iter": 500,
+                                   "early_stopping": True, "random_state": random_state, **params}))
 
 
 def _to_files(clf):
@@ -28,13 +50,12 @@ def _to_files(clf):
 
 
 def _from_files(files):
-    from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import LabelBinarizer
 
     d = read_json(files["mlp.json"], "mlp.json")
     if d["activation"] not in _ACTIVATIONS or d.get("out_activation", "softmax") not in ("softmax", "logistic"):
         raise InputError(f"mlp.json: activation {d['activation']!r} is not supported")
-    clf = MLPClassifier(activation=d["activation"])
+    clf = _classifier_class()(activation=d["activation"])
     clf.coefs_ = [np.asarray(w, dtype=float) for w in d["weights"]]
     clf.intercepts_ = [np.asarray(b, dtype=float) for b in d["biases"]]
     clf.n_layers_ = len(clf.coefs_) + 1

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from netorigin import load_seed_cohort
-from netorigin.synth import bayes_posterior, load_scenarios, make_synthetic_cohort
-from netorigin.synth._check import check_parameters
+from netorigin.literature import bayes_posterior, load_scenarios
+from netorigin.synth import make_synthetic_cohort
+from netorigin.synth import check_parameters
 from netorigin.testing import assert_probabilities
 
 SITES = ["ileal", "pancreatic", "other"]

@@ -6,12 +6,12 @@ import pytest
 
 from netorigin.exceptions import InputError
 from netorigin.synth import make_synthetic_cohort
-from netorigin.train import labelled_cases, train_site_model
+from netorigin.training import labelled_cases, train
 
 
 @pytest.fixture(scope="module")
 def result(small_cohort):
-    return train_site_model(small_cohort, kind="xgboost", random_state=0, n_bootstrap=50,
+    return train(small_cohort, kind="xgboost", random_state=0, n_bootstrap=50,
                             params={"n_estimators": 150}, bayes_scenario="liver-met-archive")
 
 
@@ -39,7 +39,7 @@ def test_figures_are_computed_and_complete(result):
 def test_calibration_is_fitted_on_held_out_folds(result):
     before, after = result.metrics["cv"]["oof_ece_before_after"]
     assert after <= before + 1e-9
-    assert result.model.calibration.temperature > 0
+    assert result.model.calibrator_.temperature_ > 0
 
 
 def test_unlabelled_cases_are_counted_and_set_aside(small_cohort):
@@ -53,13 +53,13 @@ def test_unlabelled_cases_are_counted_and_set_aside(small_cohort):
 def test_a_site_too_rare_or_missing_is_refused(small_cohort):
     c = small_cohort[small_cohort["primary_site"] != "other"]
     with pytest.raises(InputError, match=r"too few labelled cases of other \(0\)"):
-        train_site_model(c, kind="logistic")
+        train(c, kind="logistic")
     c = pd.concat([small_cohort[small_cohort["primary_site"] != "other"],
                    small_cohort[small_cohort["primary_site"] == "other"].iloc[:3]])
     with pytest.raises(InputError, match=r"other \(3\)"):
-        train_site_model(c, kind="logistic")
+        train(c, kind="logistic")
     with pytest.raises(InputError, match="no label column"):
-        train_site_model(small_cohort.drop(columns=["primary_site", "primary_site_detail"]))
+        train(small_cohort.drop(columns=["primary_site", "primary_site_detail"]))
 
 
 def test_patients_with_several_samples_never_straddle_the_split():
@@ -69,12 +69,12 @@ def test_patients_with_several_samples_never_straddle_the_split():
     c["primary_site_detail"] = c.groupby("patient_id")["primary_site_detail"].transform("first")
     table, y, groups, _ = labelled_cases(c)
     assert groups[0] == "p0"
-    from netorigin.train import _splitter
+    from netorigin.calibration import CaseSplitter
 
-    tr, te = next(_splitter(5, 0).split(table, y, groups))
+    tr, te = next(CaseSplitter(5, 0).split(table, y, groups))
     assert not set(groups[tr]) & set(groups[te])
 
 
 def test_bad_target_prior_fails_before_training(small_cohort):
     with pytest.raises(InputError, match="target prior"):
-        train_site_model(small_cohort, kind="rules", target_prior="mars")
+        train(small_cohort, kind="rules", target_prior="mars")

@@ -11,7 +11,7 @@ import yaml
 
 from netorigin.exceptions import InputError, ValidationError
 from netorigin.io import load_cases, read_table
-from netorigin.mapping import load_mapping, suggest_mapping
+from netorigin.io import load_mapping, suggest_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 COHORT = ROOT / "tests" / "data" / "registry_cohort.csv"

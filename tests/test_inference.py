@@ -11,7 +11,7 @@ import pytest
 
 from netorigin import load_seed_cohort, validate_case
 from netorigin.bundle import load_bundle
-from netorigin.score import REPORT_KEYS, batch_table, case_report, score_cases
+from netorigin.inference import REPORT_KEYS, batch_table, case_report, score_cases
 from netorigin.synth import make_synthetic_cohort
 from netorigin.testing import assert_probabilities
 
@@ -47,7 +47,8 @@ def test_json_output_has_stable_keys_and_consistent_numbers():
 def test_margins_match_the_models_uncalibrated_probabilities(model):
     c = make_synthetic_cohort(200, random_state=3)
     res = score_cases(model, c, advice=False)
-    fields, contrib, base, margin = res.explanation
+    e = res.explanation
+    base, contrib, margin = e.base, e.contributions, e.margin
     np.testing.assert_allclose(base + contrib.sum(axis=1), margin, atol=1e-9)
     e = np.exp(margin - margin.max(axis=1, keepdims=True))
     np.testing.assert_allclose(e / e.sum(axis=1, keepdims=True),
@@ -87,7 +88,7 @@ def test_next_test_prefers_informative_tests(model):
     res = score_cases(model, case)
     adv = res.advice[0]
     assert adv[0]["test"] not in ("ihc_chromogranin", "ihc_synaptophysin")
-    from netorigin.advise import next_tests
+    from netorigin.inference import next_tests
 
     everything = {a["test"]: a["expected_information_gain_bits"] for a in next_tests(model, case, res.proba, top=99)[0]}
     assert everything["ihc_isl1"] > 5 * everything["ihc_synaptophysin"]
@@ -116,7 +117,7 @@ def test_a_case_scores_the_same_alone_and_in_a_batch(model):
         alone = score_cases(model, seed.iloc[[i]].reset_index(drop=True))
         np.testing.assert_array_equal(alone.proba[0], batch.proba[i])
         np.testing.assert_array_equal(alone.sets[0], batch.sets[i])
-        np.testing.assert_array_equal(alone.explanation[1][0], batch.explanation[1][i])
+        np.testing.assert_array_equal(alone.explanation.contributions[0], batch.explanation.contributions[i])
         assert alone.advice[0] == batch.advice[i]
 
 
@@ -160,9 +161,9 @@ def test_scoring_one_case_imports_neither_shap_mlflow_nor_matplotlib():
 
 
 def test_batch_table_and_mlp_without_explainer(small_cohort, tmp_path):
-    from netorigin.train import train_site_model
+    from netorigin.training import train
 
-    m = train_site_model(small_cohort, kind="mlp", n_bootstrap=0, with_robustness=False).model
+    m = train(small_cohort, kind="mlp", n_bootstrap=0, with_robustness=False).model
     res = score_cases(m, small_cohort.iloc[:20])
     assert res.explanation is None
     t = batch_table(res)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from netorigin import FIELDS, ValidationError, validate_case, validate_cohort
-from netorigin._fields import MISSING_TOKENS
-from netorigin.schema import grade_from_ki67, parse_value
+from netorigin.contract import MISSING_TOKENS
+from netorigin.contract import grade_from_ki67, parse_value
 
 
 def _cohort(**cols):

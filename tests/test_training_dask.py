@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from netorigin.bundle import load_bundle
-from netorigin.distributed import parquet_parts, synth_partitions
+from netorigin.training import parquet_parts, synth_partitions
 from netorigin.exceptions import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,11 +44,11 @@ def dask_run(tmp_path_factory):
 
 
 def test_dask_model_agrees_with_single_process_training(dask_run):
-    from netorigin.train import train_site_model
+    from netorigin.training import train
 
     work = dask_run
     cohort = pd.concat([pd.read_parquet(p) for p in sorted((work / "big").glob("*.parquet"))], ignore_index=True)
-    single = train_site_model(cohort, kind="xgboost", random_state=0, n_bootstrap=0, with_robustness=False).model
+    single = train(cohort, kind="xgboost", random_state=0, n_bootstrap=0, with_robustness=False).model
     dmodel = load_bundle(work / "bundle")
     from netorigin.synth import make_synthetic_cohort
 

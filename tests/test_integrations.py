@@ -21,7 +21,7 @@ def tracked(tmp_path_factory):
     c = make_synthetic_cohort(1500, random_state=77, prefix="SECRET-PATIENT")
     c["treatment_note"] = [f"private-note-{i}" for i in range(len(c))]
     write_table(c, work / "cohort.csv")
-    r = subprocess.run([sys.executable, "-m", "netorigin", "train", "--data", "cohort.csv", "--model", "xgboost",
+    r = subprocess.run([sys.executable, "-m", "netorigin", "train", "--data", "cohort.csv", "--kind", "xgboost",
                         "--out", "bundle", "--register", "netorigin-test", "--bootstrap", "20",
                         "--bayes-scenario", "liver-met-archive"],
                        cwd=work, capture_output=True, text=True, timeout=600)

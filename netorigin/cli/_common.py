@@ -1,0 +1,64 @@
+"""What every command shares: turning netorigin's errors into exit code 2, common options, and
+the process settings (the library never configures the process; the CLI does, here)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..exceptions import NetoriginError
+
+EXIT_INPUT = 2
+
+
+def configure_process() -> None:
+    """Quiet third-party chatter for a command-line run (logging levels, progress bars)."""
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*Any type hint is inferred as AnyType", category=UserWarning)
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+
+def friendly(fn):
+    """Turn netorigin's own errors into a message on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NetoriginError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(EXIT_INPUT)
+
+    return wrapper
+
+
+def mapping_option(fn):
+    return click.option("--mapping", type=click.Path(dir_okay=False), default=None,
+                        help="YAML mapping from your cohort's columns and values to the contract "
+                        "(draft one with `netorigin map suggest`).")(fn)
+
+
+def tracking_options(fn):
+    fn = click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: "
+                      "MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db in the working folder).")(fn)
+    fn = click.option("--no-track", is_flag=True, help="Do not log to MLflow.")(fn)
+    return fn
+
+
+def resolve_tracking_uri(option: str | None) -> str:
+    """The tracking URI: the option, else MLFLOW_TRACKING_URI, else a sqlite store in ./mlruns."""
+    return option or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / 'mlruns' / 'mlflow.db'}"
+
+
+def default_model() -> str:
+    from ..datasets import default_model_path
+
+    return str(default_model_path())

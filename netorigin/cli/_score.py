@@ -1,0 +1,64 @@
+"""``netorigin score``."""
+
+import json
+
+import click
+
+from ._common import default_model, friendly, mapping_option, resolve_tracking_uri
+
+
+@click.command()
+@click.argument("case", type=click.Path())
+@click.option("--model", "model_spec", default=None,
+              help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).")
+@click.option("--target-prior", default=None, help="Deployment prior (default: the model's, unknown-primary "
+              "for the shipped one): unknown-primary, liver-met-archive, population, training, or a,b,c.")
+@click.option("--coverage", type=click.FloatRange(0.5, 0.99), default=0.9, show_default=True,
+              help="Level of the prediction set (0.50-0.99 in steps of 0.01).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable keys).")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Write a waterfall chart (PNG) of the explanation.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (.html).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="For a cohort: write one row per case (.csv/.parquet).")
+@click.option("--as", "kind", type=click.Choice(["auto", "case", "cohort"]), default="auto", show_default=True,
+              help="Read CASE as one case or as a cohort (auto: YAML/JSON and one-row CSV without case_id are cases).")
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI for models:/ and runs:/ models.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: score a folder of Parquet partitions into -o DIR/.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="LocalCluster worker processes (--engine dask).")
+@mapping_option
+@friendly
+def score(case, model_spec, target_prior, coverage, as_json, plot, report, output, kind, tracking_uri, engine,
+          scheduler, workers, mapping):
+    """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests.
+
+    Example: netorigin score data/examples/example_case.yaml
+    """
+    from ._render import render_case, render_cohort_scores
+
+    uri = resolve_tracking_uri(tracking_uri)
+    model = model_spec or default_model()
+    if engine == "dask":
+        from ..integrations._scoring import score_dask
+
+        if not output:
+            raise click.UsageError("--engine dask writes one Parquet file per partition: give -o DIR/")
+        n = score_dask(case, output, model=model, tracking_uri=uri, target_prior=target_prior, coverage=coverage,
+                       scheduler=scheduler, workers=workers)
+        click.echo(f"scored {n:,} cases -> {output}")
+        return
+    from ..integrations._scoring import score_path
+
+    out = score_path(case, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping, target_prior=target_prior,
+                     coverage=coverage, output=output, plot=plot, report=report)
+    if out.report is None:
+        render_cohort_scores(out, coverage=coverage, as_json=as_json)
+    elif as_json:
+        click.echo(json.dumps(out.report, indent=2))
+    else:
+        render_case(out.report)
+
+
+def register(main):
+    main.add_command(score)

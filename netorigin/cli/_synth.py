@@ -1,0 +1,72 @@
+"""``netorigin synth``."""
+
+import sys
+
+import click
+
+from ._common import friendly
+
+
+@click.command()
+@click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Number of cases (with --check: "
+              "cases per check cohort, default 1,000,000).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed: the same seed, scenario and files give the same cohort.")
+@click.option("--scenario", default="liver-met-archive", show_default=True,
+              help="Site mix: liver-met-archive, population, unknown-primary (or one in --scenarios).")
+@click.option("-o", "--output", type=click.Path(), help="Output file (.csv or .parquet); with --partitions a folder.")
+@click.option("--workup", default="routine", show_default=True,
+              help="Which tests were done: routine, complete, or a work-up CSV file.")
+@click.option("--label-noise", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Probability that a case's site label is replaced by another site.")
+@click.option("--parameters", type=click.Path(dir_okay=False), help="Alternative parameters CSV.")
+@click.option("--scenarios", type=click.Path(dir_okay=False), help="Alternative scenarios CSV.")
+@click.option("--check", is_flag=True, help="Print every parameter beside its value measured in a "
+              "large generated cohort (exit 1 if any is outside its tolerance).")
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Write -o DIR/ as this many Parquet files, generated in parallel.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for --partitions.")
+@friendly
+def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios, check, partitions, workers):
+    """Generate a literature-calibrated synthetic cohort (or --check the parameters).
+
+    Example: netorigin synth --n 20000 --scenario unknown-primary --seed 1 -o cohort.csv
+    """
+    from ..literature import Literature
+    from ._render import render_check, render_synth
+
+    lit = Literature(parameters, scenarios)
+    if check:
+        from ..synth import check_parameters
+
+        table = check_parameters(scenario, n=n or 1_000_000, random_state=seed, literature=lit)
+        render_check(scenario, table)
+        sys.exit(0 if table["ok"].all() else 1)
+    if not output:
+        raise click.UsageError("give -o FILE (.csv or .parquet), or --check")
+    if n is None:
+        raise click.UsageError("give --n N, the number of cases")
+    if partitions:
+        if parameters or scenarios:
+            raise click.UsageError("--partitions uses the bundled parameter files")
+        from ..training import synth_partitions
+
+        files = synth_partitions(n, partitions, output, scenario=scenario, seed=seed, workers=workers,
+                                 workup=workup, label_noise=label_noise)
+        click.echo(f"wrote {n:,} synthetic cases to {output} as {len(files)} Parquet files "
+                   f"(scenario {scenario}, seed {seed})")
+        return
+    from ..exceptions import InputError
+    from ..io import write_table
+    from ..synth import make_synthetic_cohort
+
+    if not output.lower().endswith((".csv", ".parquet", ".pq", ".tsv")):
+        raise InputError(f"{output}: unknown output format; expected .csv or .parquet")
+    cohort = make_synthetic_cohort(n, scenario=scenario, random_state=seed, workup=workup,
+                                   label_noise=label_noise, literature=lit)
+    write_table(cohort, output)
+    render_synth(output, scenario, seed, cohort)
+
+
+def register(main):
+    main.add_command(synth)

@@ -1,0 +1,68 @@
+"""``netorigin train``."""
+
+import click
+
+from ._common import friendly, mapping_option, resolve_tracking_uri, tracking_options
+
+
+def _deprecated_model(ctx, param, value):
+    if value is not None:
+        click.echo("note: --model is deprecated for train; use --kind (the same choices)", err=True)
+    return value
+
+
+@click.command()
+@click.option("--data", "data", required=True, type=click.Path(), help="Labelled cohort (CSV/Parquet; "
+              "with --engine dask a folder or glob of Parquet files).")
+@click.option("--kind", "kind", default=None, help="Model kind: xgboost (default), logistic, mlp, literature, rules.")
+@click.option("--model", "old_kind", default=None, callback=_deprecated_model, expose_value=True,
+              help="Deprecated spelling of --kind.")
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False),
+              help="Bundle folder to write (default: bundles/<bundle hash>/).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed (splits, model).")
+@click.option("--target-prior", default="training", show_default=True,
+              help="Deployment prior: training, unknown-primary, liver-met-archive, population, or a,b,c.")
+@click.option("--bayes-scenario", default=None, help="For synthetic cohorts: report the exact Bayes posterior "
+              "of this scenario on the same test cases (the ceiling).")
+@click.option("--register", "register_name", default=None, help="Register the model under this name (alias champion).")
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Bootstrap resamples for the 95% intervals.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: one process; dask: xgboost.dask on a cluster, same bundle.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="LocalCluster worker processes (--engine dask).")
+@mapping_option
+@tracking_options
+@friendly
+def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, register_name, n_bootstrap, engine,
+          scheduler, workers, mapping, no_track, tracking_uri):
+    """Train a site model on a labelled cohort, save the bundle, and track the run.
+
+    Example: netorigin train --data cohort.csv --kind xgboost --out my-bundle --register my-model
+    """
+    from ..exceptions import InputError
+    from ..integrations import train_run
+    from ._render import render_metrics
+
+    if kind and old_kind and kind != old_kind:
+        raise InputError(f"--kind {kind!r} and --model {old_kind!r} disagree; give --kind only")
+    kind = kind or old_kind or "xgboost"
+    uri = resolve_tracking_uri(tracking_uri)
+    common = dict(out_dir=out, bundles_root="bundles", kind=kind, engine=engine, random_state=seed,
+                  target_prior=target_prior, tracking_uri=uri, track=not no_track, register_name=register_name,
+                  n_bootstrap=n_bootstrap)
+    if engine == "dask":
+        if mapping:
+            raise click.UsageError("--engine dask reads contract columns; map the partitions first")
+        render_metrics(train_run(data, scheduler=scheduler, workers=workers, **common))
+        return
+    from ..io import load_cohort
+
+    v = load_cohort(data, mapping=mapping)
+    render_metrics(train_run(v.table, bayes_scenario=bayes_scenario, description=f"file {data}", **common),
+                   v.notices)
+
+
+def register(main):
+    main.add_command(train)

@@ -1,0 +1,94 @@
+"""``netorigin score`` as one library call: read the input, load the model, score, write the
+outputs that were asked for. The CLI only renders what this returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import InputError
+
+
+@dataclass
+class ScoreOutput:
+    """What scoring produced: one case's report, or a cohort's table (already written if asked)."""
+
+    identity: dict
+    report: dict | None = None
+    table: object = None
+    written: tuple = ()
+
+
+def _check_out(path, suffixes, what) -> Path:
+    p = Path(path)
+    if not p.parent.is_dir():
+        raise InputError(f"{p}: the folder {str(p.parent)!r} does not exist (for {what})")
+    if p.suffix.lower() not in suffixes:
+        raise InputError(f"{p}: {what} must be a {' or '.join(suffixes)} file")
+    return p
+
+
+def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: str = "auto", mapping=None,
+               target_prior=None, coverage: float = 0.9, output=None, plot=None, report=None,
+               progress=None) -> ScoreOutput:
+    """Score one case file or a cohort file.
+
+    A cohort (or any input with ``output``) gives a table, written to ``output`` (.csv/.parquet)
+    when named; one case gives a report (``case_report``), with a waterfall PNG (``plot``) and a
+    self-contained HTML page (``report``) when named.
+    """
+    from ..inference import case_report, score_cases, score_cohort
+    from ..io import load_cases, write_table
+    from ._runs import load_model
+
+    validated = load_cases(path, kind=as_kind, mapping=mapping)
+    if validated.n_cases > 1 or output:
+        if plot or report:
+            raise InputError("--plot and --report are for one case; score a cohort with -o FILE")
+        out_path = _check_out(output, (".csv", ".tsv", ".parquet", ".pq"), "-o") if output else None
+        if out_path is not None and out_path.resolve() == Path(path).resolve():
+            raise InputError(f"{out_path}: is the input file; choose another output file")
+        m = load_model(model, tracking_uri)
+        table = score_cohort(m, validated, target_prior=target_prior, coverage=coverage, progress=progress)
+        if out_path is not None:
+            write_table(table, out_path)
+        return ScoreOutput(m.identity(), table=table, written=(str(out_path),) if out_path else ())
+    plot_path = _check_out(plot, (".png",), "--plot") if plot else None
+    report_path = _check_out(report, (".html", ".htm"), "--report") if report else None
+    m = load_model(model, tracking_uri)
+    rep = case_report(score_cases(m, validated.table, notices=validated.notices, target_prior=target_prior,
+                                  coverage=coverage), 0)
+    written = []
+    if plot_path or report_path:
+        png = None
+        if rep["explanation"] is not None:
+            from ._plots import waterfall_png
+
+            png = waterfall_png(rep)
+        if plot_path:
+            if png is None:
+                raise InputError(f"--plot: a {m.kind} model gives no explanation to chart")
+            plot_path.write_bytes(png)
+            written.append(str(plot_path))
+        if report_path:
+            from ._report import html_report
+
+            report_path.write_text(html_report(rep, png), encoding="utf-8")
+            written.append(str(report_path))
+    return ScoreOutput(m.identity(), report=rep, written=tuple(written))
+
+
+def score_dask(path, output, *, model: str, tracking_uri: str | None = None, target_prior=None,
+               coverage: float = 0.9, scheduler=None, workers: int = 2) -> int:
+    """Score a folder of Parquet partitions on Dask, one output file per input; cases scored."""
+    from ..training import score_partitions
+
+    bundle = model
+    if str(model).startswith(("models:/", "runs:/")):
+        from ._mlflow import registered_bundle_path
+
+        if tracking_uri is None:
+            raise InputError(f"{model}: an MLflow model needs a tracking URI")
+        bundle = registered_bundle_path(model, tracking_uri)
+    return score_partitions(bundle, path, output, scheduler=scheduler, workers=workers,
+                            target_prior=target_prior, coverage=coverage)
