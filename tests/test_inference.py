@@ -55,20 +55,63 @@ def test_margins_match_the_models_uncalibrated_probabilities(model):
                                model.predict_proba(c, target_prior="training", calibrated=False), atol=1e-5)
 
 
+def _shap_tree_dicts(booster, n_classes):
+    """The booster's trees in shap's own dictionary format, per class, so that shap's TreeSHAP
+    implementation (not xgboost's pred_contribs) computes the values. xgboost sends x < t left;
+    shap sends x <= t left, so each float32 threshold becomes the float32 just below it."""
+    per_class = [[] for _ in range(n_classes)]
+    for i, text in enumerate(booster.get_dump(dump_format="json", with_stats=True)):
+        nodes = {}
+
+        def walk(n):
+            nodes[n["nodeid"]] = n
+            for child in n.get("children", []):
+                walk(child)
+
+        walk(json.loads(text))
+        m = max(nodes) + 1
+        left, right, default = np.full(m, -1), np.full(m, -1), np.full(m, -1)
+        feat, thr, val, cover = np.full(m, -2), np.zeros(m), np.zeros((m, 1)), np.zeros(m)
+        for k, n in nodes.items():
+            cover[k] = n["cover"]
+            if "leaf" in n:
+                val[k, 0] = n["leaf"]
+            else:
+                left[k], right[k], default[k] = n["yes"], n["no"], n["missing"]
+                feat[k] = int(n["split"][1:])
+                thr[k] = float(np.nextafter(np.float32(n["split_condition"]), np.float32(-np.inf)))
+        per_class[i % n_classes].append({"children_left": left, "children_right": right, "children_default": default,
+                                         "features": feat, "thresholds": thr, "values": val,
+                                         "node_sample_weight": cover})
+    return per_class
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # matplotlib, imported by shap
-def test_xgboost_contributions_equal_shaps_tree_explainer(model):
+@pytest.mark.filterwarnings("ignore::UserWarning")  # shap's notes about dictionary models
+def test_xgboost_reasons_equal_shaps_own_tree_shap_algorithm(model):
+    """Our explanation (xgboost's pred_contribs, grouped per field) against shap's own TreeSHAP
+    implementation run on the same trees: an independent computation of the same quantity."""
     import shap
 
-    c = make_synthetic_cohort(100, random_state=4)
-    X = model.transform(c)
-    import xgboost as xgb
-
-    ours = model.predictor.booster.predict(xgb.DMatrix(X, missing=np.nan), pred_contribs=True).reshape(len(X), 3, -1)
-    explainer = shap.TreeExplainer(model.predictor.booster)
-    sv = np.asarray(explainer.shap_values(X))  # (n, features, classes)
-    np.testing.assert_allclose(np.transpose(sv, (0, 2, 1)), ours[:, :, :-1], atol=1e-4)
-    np.testing.assert_allclose(np.asarray(explainer.expected_value), ours[0, :, -1], atol=1e-4)
+    c = make_synthetic_cohort(60, random_state=4)
+    Xt = model.transform(c)
+    booster = model.estimator_[-1].estimator_.booster_
+    ours = model.explain(c)
+    fields = list(model.feature_fields_)
+    for k, trees in enumerate(_shap_tree_dicts(booster, 3)):
+        explainer = shap.TreeExplainer({"trees": trees, "base_offset": 0.0, "tree_output": "raw_value",
+                                        "objective": "squared_error", "input_dtype": np.float64,
+                                        "internal_dtype": np.float64}, feature_perturbation="tree_path_dependent")
+        sv = explainer.shap_values(Xt.astype(np.float64))  # (n, features): shap's C++ tree_shap
+        per_field = np.stack([sv[:, [j for j, f in enumerate(fields) if f == fld]].sum(axis=1)
+                              for fld in ours.fields], axis=1)
+        if k == 0:
+            first = np.zeros((len(Xt), len(ours.fields), 3))
+        first[:, :, k] = per_field
+    first -= first.mean(axis=2, keepdims=True)  # our explanation is centred across sites
+    np.testing.assert_allclose(first, ours.contributions, atol=2e-4)
+    assert np.abs(ours.contributions).max() > 0.1  # a real comparison, not of zeros
 
 
 def test_reasons_group_a_fields_pieces_and_name_tests_not_done(model):

@@ -82,3 +82,22 @@ def test_dask_batch_scoring_matches_local_scoring(dask_run):
     b = pd.read_csv(work / "local.csv")
     np.testing.assert_allclose(a[["p_ileal", "p_pancreatic", "p_other"]].to_numpy(),
                                b[["p_ileal", "p_pancreatic", "p_other"]].to_numpy(), atol=1e-12)
+
+
+def test_dask_bundle_profile_is_built_from_the_training_rows(dask_run):
+    """The Dask engine once built the training profile from the *test* rows; the profile must
+    describe exactly the rows the booster was trained on (and equal the local computation)."""
+    import json
+
+    from netorigin.contract import as_canonical
+    from netorigin.features import make_profile
+    from netorigin.training._dask import _fold
+
+    work = dask_run
+    cohort = as_canonical(pd.concat([pd.read_parquet(p) for p in sorted((work / "big").glob("*.parquet"))],
+                                    ignore_index=True))
+    fold = _fold(cohort["case_id"])
+    train_rows = cohort[fold >= 2].reset_index(drop=True)
+    profile = json.loads((work / "bundle" / "training_profile.json").read_text())
+    assert profile["n_cases"] == len(train_rows) and profile["n_cases"] != int((fold == 0).sum())
+    assert profile == json.loads(json.dumps(make_profile(train_rows)))

@@ -114,6 +114,7 @@ def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine
                       "target_prior": target_prior, "bayes_scenario": bayes_scenario or "",
                       "data.fingerprint": td["fingerprint"], "data.description": td["description"],
                       "data.n_labelled": td["n_labelled"],
+                      **{f"data.n_{s}": n for s, n in td["site_counts"].items()},
                       **{f"data.n_train_{s}": n for s, n in td["site_counts_train"].items()},
                       **{f"model.{k}": v for k, v in (params or {}).items()},
                       **{f"data.{k}": v for k, v in (data_params or {}).items()}, **_versions()}

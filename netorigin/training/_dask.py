@@ -118,10 +118,10 @@ def _prepare(df: pd.DataFrame, features) -> pd.DataFrame:
     return out
 
 
-def _profile_part(df: pd.DataFrame) -> list:
+def _profile_part(df: pd.DataFrame) -> dict:
     """Per partition: the training rows' profile aggregates (they add up across partitions)."""
     table = _labelled(df)
-    return [profile_partial(table[_fold(_groups(table)) >= 2] if len(table) else table)]
+    return profile_partial(table[_fold(_groups(table)) >= 2] if len(table) else table)
 
 
 def _held_out(df: pd.DataFrame) -> pd.DataFrame:
@@ -167,7 +167,9 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
         params_x.pop("nthread", None)
         booster = xgb.dask.train(client, params_x, dtrain, num_boost_round=int(clf.n_estimators))["booster"]
         cal = prepared[prepared["_fold"] == 1].compute()
-        partials = ddf.map_partitions(_profile_part, meta=(None, object)).compute()
+        import dask
+
+        partials = dask.compute(*[dask.delayed(_profile_part)(part) for part in ddf.to_delayed()])
         test = as_canonical(ddf.map_partitions(_held_out, meta=head.iloc[:0]).compute()).reset_index(drop=True)
     finally:
         client.close()
@@ -185,7 +187,9 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
     model.fit_calibration(estimator, margins, y_cal, train_prior=train_prior / train_prior.sum(),
                           profile=finish_profile(merge_partials(list(partials))))
     y_test = site_codes(test["primary_site"])
+    site_counts = counts.groupby(level=1).sum()
     data = {"fingerprint": _files_fingerprint(files), "n_labelled": int(counts.sum()),
+            "site_counts": {s: int(site_counts.get(k, 0)) for k, s in enumerate(SITES)},
             "n_train": int(train_counts.sum()), "n_calibration": int(len(cal)), "n_test": int(len(test)),
             "site_counts_train": {s: int(train_counts.get(k, 0)) for k, s in enumerate(SITES)}, "engine": "dask"}
     return model, test, y_test, _groups(test).astype(str).to_numpy(), data

@@ -138,7 +138,8 @@ def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict 
     else:
         tr, te = np.arange(len(y)), np.array([], dtype=int)
     model.fit(table.iloc[tr].reset_index(drop=True), np.array(SITES)[y[tr]], groups=groups[tr])
-    data = {"fingerprint": fingerprint(table), "n_labelled": int(len(y)), "n_train": int(len(tr)),
+    data = {"fingerprint": fingerprint(table), "n_labelled": int(len(y)),
+            "site_counts": {s: int(c) for s, c in zip(SITES, np.bincount(y, minlength=3))}, "n_train": int(len(tr)),
             "n_test": int(len(te)),
             "site_counts_train": {s: int(c) for s, c in zip(SITES, np.bincount(y[tr], minlength=3))}}
     return _finish(model, table.iloc[te].reset_index(drop=True), y[te], groups[te], data, notices=notices,
