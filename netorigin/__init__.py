@@ -1,6 +1,6 @@
 """netorigin: predict the primary site of a metastatic well-differentiated neuroendocrine tumour.
 
-For research use only; not a medical device.
+For research use only (see ``RESEARCH_NOTICE``).
 
 The public surface is listed in ``__all__``; everything else is private (modules with a leading
 underscore, or reached through the layer packages). Names are imported lazily, so that

@@ -7,6 +7,16 @@ import pytest
 from netorigin.synth import make_synthetic_cohort
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _installed_package_in_use():
+    """When the suite is run against an installed wheel, make sure that is what was imported."""
+    expected = os.environ.get("NETORIGIN_EXPECT_INSTALLED_AT")
+    if expected:
+        import netorigin
+
+        assert netorigin.__file__.startswith(expected), f"imported {netorigin.__file__}, not the wheel in {expected}"
+
+
 @pytest.fixture(scope="session")
 def small_cohort():
     """3,000 labelled synthetic cases (liver-metastasis archive mix), fixed seed."""

@@ -121,3 +121,19 @@ def test_train_on_a_cohort_without_every_site_exits_2(tmp_path):
 def test_evaluate_a_missing_bundle_exits_2(tmp_path):
     r = run("evaluate", "--model", str(tmp_path / "nope"), "--data", "data/seed_cohort.csv", "--no-track")
     assert r.returncode == 2 and "no such bundle folder" in r.stderr
+
+
+def test_train_takes_kind_and_still_reads_the_old_model_spelling(tmp_path):
+    from netorigin.io import write_table
+    from netorigin.synth import make_synthetic_cohort
+
+    write_table(make_synthetic_cohort(600, random_state=2), tmp_path / "c.csv")
+    r = run("train", "--data", str(tmp_path / "c.csv"), "--kind", "rules", "--out", str(tmp_path / "a"),
+            "--no-track", "--bootstrap", "0")
+    assert r.returncode == 0, r.stderr
+    r = run("train", "--data", str(tmp_path / "c.csv"), "--model", "rules", "--out", str(tmp_path / "b"),
+            "--no-track", "--bootstrap", "0")
+    assert r.returncode == 0 and "--model is deprecated" in r.stderr and "use --kind" in r.stderr
+    assert (tmp_path / "b" / "rules.json").is_file()
+    r = run("train", "--data", str(tmp_path / "c.csv"), "--kind", "nearest", "--no-track")
+    assert r.returncode == 2 and "kind: 'nearest' is not one of xgboost" in r.stderr

@@ -15,13 +15,23 @@ from netorigin.inference import REPORT_KEYS, batch_table, case_report, score_cas
 from netorigin.synth import make_synthetic_cohort
 from netorigin.testing import assert_probabilities
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "data" / "models" / "default"
+from netorigin.datasets import data_path, default_model_path, example_case_path
+
+pytestmark = pytest.mark.installed  # data through the package: these run against a wheel too
+
+DEFAULT = default_model_path()
+EXAMPLE = str(example_case_path())
+SEED = str(data_path("seed_cohort.csv"))
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+def run(*args, cwd=None):
+    """The CLI in a fresh process, from a folder that is not the clone (so the package in use is
+    the installed one, whichever that is)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=cwd or tmp, capture_output=True,
+                              text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +40,7 @@ def model():
 
 
 def test_json_output_has_stable_keys_and_consistent_numbers():
-    r = run("score", "data/examples/example_case.yaml", "--json")
+    r = run("score", EXAMPLE, "--json")
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
     assert tuple(rep) == REPORT_KEYS
@@ -166,17 +176,17 @@ def test_a_case_scores_the_same_alone_and_in_a_batch(model):
 
 def test_seed_cohort_scores_with_its_extra_columns(tmp_path):
     out = tmp_path / "scored.csv"
-    r = run("score", "data/seed_cohort.csv", "-o", str(out))
+    r = run("score", SEED, "-o", str(out))
     assert r.returncode == 0, r.stderr
     t = pd.read_csv(out)
     assert len(t) == 7 and {"p_ileal", "prediction_set", "reasons", "next_test", "pfs_months"} <= set(t.columns)
     np.testing.assert_allclose(t[["p_ileal", "p_pancreatic", "p_other"]].sum(axis=1), 1.0)
-    r = run("score", "data/seed_cohort.csv")
+    r = run("score", SEED)
     assert r.returncode == 0 and "seed-7" in r.stdout and "not a medical device" in r.stdout
 
 
 def test_human_output_plot_and_report(tmp_path):
-    r = run("score", "data/examples/example_case.yaml", "--plot", str(tmp_path / "w.png"),
+    r = run("score", EXAMPLE, "--plot", str(tmp_path / "w.png"),
             "--report", str(tmp_path / "r.html"), "--coverage", "0.95", "--target-prior", "liver-met-archive")
     assert r.returncode == 0, r.stderr
     for fragment in ("95% prediction set", "why", "next test to order", "bundle", "not a medical device",
@@ -196,10 +206,11 @@ def test_typos_exit_2_naming_the_field(tmp_path, content, field):
 
 
 def test_scoring_one_case_imports_neither_shap_mlflow_nor_matplotlib():
-    code = ("import sys, runpy; sys.argv = ['netorigin', 'score', 'data/examples/example_case.yaml']\n"
+    code = (f"import sys, runpy; sys.argv = ['netorigin', 'score', {EXAMPLE!r}]\n"
             "try:\n    runpy.run_module('netorigin', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "print([m for m in ('shap', 'mlflow', 'matplotlib') if m in sys.modules])")
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], cwd=Path(EXAMPLE).parent, capture_output=True, text=True,
+                       timeout=120)
     assert r.stdout.strip().splitlines()[-1] == "[]"
 
 

@@ -17,7 +17,8 @@ from ._common import configure_process
 @click.version_option(__version__, "--version", prog_name="netorigin")
 def main():
     """netorigin: predict the primary site (ileal, pancreatic, other) of a well-differentiated
-    neuroendocrine tumour found as liver metastases. For research use only; not a medical device."""
+    neuroendocrine tumour found as liver metastases. For research use only: trained on synthetic
+    data, not validated on patients."""
     configure_process()
 
 

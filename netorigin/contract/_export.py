@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._fields import FIELDS, MISSING_TOKENS
+from ._fields import FIELDS, MISSING_TOKENS, RESEARCH_NOTICE
 
 _GROUP_TITLES = {
     "id": "Identification",
@@ -30,7 +30,7 @@ def make_case_template() -> str:
         "# Synonyms are accepted case-insensitively (+/-, pos/neg, M/F, y/n, high/raised, N/WNL,",
         "# 1/2/3 for grades); see `netorigin schema` for the full list.",
         f"# Words read as 'not done / not known': {', '.join(sorted(t for t in MISSING_TOKENS if t))}",
-        "# For research use only; not a medical device.",
+        f"# {RESEARCH_NOTICE}",
     ]
     group = None
     for f in FIELDS.values():
@@ -108,7 +108,7 @@ def contract_json_schema() -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"netorigin case (contract schema {SCHEMA_VERSION})",
         "description": "One case: a mapping of field -> value. Blank or absent = not done / not known. "
-                       "Other keys are carried through untouched. For research use only; not a medical device.",
+                       "Other keys are carried through untouched. " + RESEARCH_NOTICE,
         "type": "object",
         "properties": props,
         "patternProperties": {"^expr_[A-Za-z0-9][A-Za-z0-9._-]*$": {"anyOf": [

@@ -2,14 +2,14 @@
 files and the shipped model.
 
 The files live in the repository's top-level ``data/`` folder, which the wheel ships as the
-package ``netorigin.data`` (a package-dir mapping; no symbolic link), and are read with
-:mod:`importlib.resources`. ``NETORIGIN_DATA`` may point to another folder with the same layout.
+package ``netorigin.data`` (a package-dir mapping; no symbolic link), found through
+:mod:`importlib` like any package. ``NETORIGIN_DATA`` may point to another folder with the same layout.
 """
 
 from __future__ import annotations
 
 import os
-from importlib import resources
+from importlib import util
 from pathlib import Path
 
 from ..contract import ValidatedCohort
@@ -22,12 +22,12 @@ def _root() -> Path:
     env = os.environ.get("NETORIGIN_DATA")
     if env:
         return Path(env)
-    try:
-        return Path(str(resources.files("netorigin.data")))
-    except ModuleNotFoundError:
-        # imported from a source checkout that shadows the installed package (python run from the
-        # clone's root): the data folder is the clone's own top-level data/
-        return Path(__file__).resolve().parents[2] / "data"
+    spec = util.find_spec("netorigin.data")  # the package data folder (a namespace package: no code)
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    # imported from a source checkout that shadows the installed package (python run from the
+    # clone's root): the data folder is the clone's own top-level data/
+    return Path(__file__).resolve().parents[2] / "data"
 
 
 def data_path(*parts: str) -> Path:

@@ -21,6 +21,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from ..contract import RESEARCH_NOTICE
+
 EXPERIMENT = "netorigin"
 
 
@@ -125,7 +127,7 @@ def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alia
     flat: dict[str, float] = {}
     _flat("", metrics, flat)
     with mlflow.start_run(run_name=run_name) as run:
-        mlflow.set_tags({"netorigin.notice": "research use only; not a medical device", **(tags or {})})
+        mlflow.set_tags({"netorigin.notice": RESEARCH_NOTICE, **(tags or {})})
         mlflow.log_params({k: (str(v)[:500]) for k, v in params.items()})
         for k in sorted(flat):
             mlflow.log_metric(k[:250], flat[k])
