@@ -123,3 +123,18 @@ def test_manifest_records_what_a_researcher_needs(trained, tmp_path):
     assert set(m["library_versions"]) >= {"xgboost", "scikit-learn", "numpy", "pandas"}
     assert len(m["training_data"]["fingerprint"]) == 64 and m["feature_names"]
     assert all(len(h) == 64 for h in m["files"].values())
+
+
+def test_a_bundle_written_before_the_redesign_loads_and_scores_the_same():
+    """tests/data/bundle-0.1.0-logistic was written by netorigin 0.1.0 (commit 8ebc252); the
+    expected probabilities (prior unknown-primary) were computed by that version on
+    make_synthetic_cohort(20, random_state=5)."""
+    from pathlib import Path
+
+    from netorigin.synth import make_synthetic_cohort
+
+    here = Path(__file__).parent / "data"
+    model = load_bundle(here / "bundle-0.1.0-logistic")
+    expected = np.loadtxt(here / "bundle-0.1.0-logistic-expected.csv", delimiter=",")
+    got = model.predict_proba(make_synthetic_cohort(20, random_state=5), target_prior="unknown-primary")
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
