@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..contract import FIELDS
+from ..contract import FIELDS, positive_value
 
 _NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "yellow",
                  "intended_use": "bold red"}
@@ -65,8 +65,8 @@ def render_description(path, validated, summary) -> None:
         for c in ("marker", "positive", "negative", "equivocal", "not done"):
             t.add_column(c)
         for name, s in summary["markers"].items():
-            neg_key = "retained" if name == "ihc_daxx_atrx" else "negative"
-            pos_word = "lost" if name == "ihc_daxx_atrx" else "positive"
+            pos_word = positive_value(name)
+            neg_key = next(v for v in FIELDS[name].values if v not in (pos_word, "equivocal"))
             tested = s["tested"]
             t.add_row(name, f"{s['positive']} of {tested}" + (f" ({pos_word})" if pos_word != "positive" else ""),
                       f"{s.get(neg_key, 0)} of {tested}", f"{s.get('equivocal', 0)} of {tested}",

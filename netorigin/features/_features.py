@@ -28,7 +28,15 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, LABEL_FIELDS, Field, as_canonical, mitoses_band_index
+from ..contract import (
+    DEFAULT_EXPRESSION_GENES,
+    FIELDS,
+    LABEL_FIELDS,
+    Field,
+    as_canonical,
+    mitoses_band_index,
+    positive_value,
+)
 
 # For two-valued fields: the value that the single indicator column stands for.
 _INDICATOR_VALUE = {
@@ -36,7 +44,7 @@ _INDICATOR_VALUE = {
     "serum_cga": "elevated",
     "urine_5hiaa": "elevated",
     "differentiation": "poor",
-    "ihc_daxx_atrx": "lost",
+    "ihc_daxx_atrx": positive_value("ihc_daxx_atrx"),
 }
 _ORDINAL = {"grade": ("G1", "G2", "G3"), "liver_lesions": ("solitary", "oligo", "multiple")}
 _SKIP = {"case_id", *LABEL_FIELDS}

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..contract import FIELDS, SITES, field_label
+from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, SITES, field_label
 from ..literature import SCENARIOS
 from ..models import LiteratureSiteClassifier
 
@@ -43,7 +43,7 @@ def _results(test: str) -> tuple[list[dict], list[str]]:
         lit = _literature("liver-met-archive")
         m = lit.cells_
         grids = {}
-        for g in ("expr_cd302", "expr_ppwd1"):
+        for g in DEFAULT_EXPRESSION_GENES:
             loc, sd = m[f"loc:{g}"], m[f"scale:{g}"]
             grids[g] = np.round(np.linspace(loc.min() - sd.max(), loc.max() + sd.max(), _EXPR_GRID), 2)
         rows, labels = [], []
@@ -69,7 +69,7 @@ def _result_likelihood(test: str, scenario: str) -> np.ndarray:
 
 
 def _not_done(table: pd.DataFrame, test: str) -> np.ndarray:
-    cols = ["expr_cd302", "expr_ppwd1"] if test == "expression" else [test]
+    cols = list(DEFAULT_EXPRESSION_GENES) if test == "expression" else [test]
     present = [c for c in cols if c in table.columns]
     if not present:
         return np.ones(len(table), dtype=bool)

@@ -18,13 +18,13 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from ..contract import MARKERS, MITOSES_BANDS, SITES, SUBSITES
+from ..contract import DEFAULT_EXPRESSION_GENES, MARKERS, MITOSES_BANDS, SITES, SUBSITES, positive_value
 from ..exceptions import InputError
 # two-valued fields: (field, value the rate is for, the other value)
 BINARY = (("sex", "female", "male"), ("carcinoid_syndrome", "yes", "no"),
           ("mesenteric_mass", "yes", "no"), ("bone_metastases", "yes", "no"),
           ("sstr_imaging", "positive", "negative"), ("alt_status", "positive", "negative"),
-          ("ihc_daxx_atrx", "lost", "retained"))
+          ("ihc_daxx_atrx", positive_value("ihc_daxx_atrx"), "retained"))
 # multi-valued: (field, values with a rate, the remainder value)
 MULTI = (("hormonal_syndrome", ("insulinoma", "gastrinoma", "glucagonoma", "vipoma", "other"), "none"),
          ("liver_lesions", ("solitary", "oligo"), "multiple"))
@@ -157,7 +157,7 @@ def _derive(model: Model) -> None:
     a["loc:age_years"], a["scale:age_years"] = a["mean:age_years"], a["sd:age_years"]
     for f in ("ki67_percent", "largest_liver_lesion_cm"):
         a[f"loc:{f}"], a[f"scale:{f}"] = np.log(a[f"median:{f}"]), a[f"log_sd:{f}"]
-    for f in ("expr_cd302", "expr_ppwd1"):
+    for f in DEFAULT_EXPRESSION_GENES:
         a[f"loc:{f}"], a[f"scale:{f}"] = a[f"mean:{f}"], a[f"sd:{f}"]
     for cat, x in BIOCHEM:
         rate = np.clip(a[f"rate:{cat}=elevated"], 1e-6, 1 - 1e-6)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_ndtr
 
-from ..contract import FIELDS, SITES, grade_from_ki67, mitoses_band_index
+from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, SITES, grade_from_ki67, mitoses_band_index
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
 
 _TINY = 1e-300
@@ -92,7 +92,7 @@ def iter_field_logliks(model: Model, table: pd.DataFrame):
     def numbers(name):
         return table[name].to_numpy(dtype=float) if name in table.columns else np.full(n, np.nan)
 
-    for name in ("age_years", "largest_liver_lesion_cm", "expr_cd302", "expr_ppwd1"):
+    for name in ("age_years", "largest_liver_lesion_cm", *DEFAULT_EXPRESSION_GENES):
         L = np.zeros((n, C))
         x = numbers(name)
         m = ~np.isnan(x)

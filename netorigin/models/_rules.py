@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._math import softmax
-from ..contract import SITES, as_canonical
+from ..contract import SITES, as_canonical, positive_value
 from ._registry import ModelKind, dump_json, group_by_field, read_json, register
 
 # (field, value, site it points to, points on the log-odds scale). The clues are the seed
@@ -23,7 +23,7 @@ DEFAULT_RULES = (
     ("ihc_isl1", "positive", "pancreatic", 2.0),
     ("ihc_pax8", "positive", "pancreatic", 2.0),
     ("alt_status", "positive", "pancreatic", 3.0),
-    ("ihc_daxx_atrx", "lost", "pancreatic", 3.0),
+    ("ihc_daxx_atrx", positive_value("ihc_daxx_atrx"), "pancreatic", 3.0),
 )
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from ..contract import FIELDS, MARKERS, MITOSES_BANDS, SITES, SUBSITES, grade_from_ki67
+from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, MARKERS, MITOSES_BANDS, SITES, SUBSITES, grade_from_ki67
 from ..exceptions import InputError
 from ..literature import BINARY, BIOCHEM, CONTINUOUS, MULTI, Model
 
@@ -65,7 +65,7 @@ def draw_fields(model: Model, cell: np.ndarray, rng: np.random.Generator) -> dic
         # codes: positive 0, negative 1, equivocal 2
         out[m] = np.where(u < eq, 2, np.where(u < eq + (1 - eq) * pos, 0, 1)).astype(np.int8)
     out["largest_liver_lesion_cm"] = _continuous(rng, model, cont["largest_liver_lesion_cm"], cell)
-    for f in ("expr_cd302", "expr_ppwd1"):
+    for f in DEFAULT_EXPRESSION_GENES:
         out[f] = _continuous(rng, model, cont[f], cell)
     return out
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..evaluate import evaluate_model, evaluate_probabilities
-from ..literature import bayes_posterior
+from ..literature import SCENARIOS, bayes_posterior
 from ..models import MODEL_KINDS
 from ..synth import make_synthetic_cohort
 from ._train import train
@@ -17,7 +17,7 @@ BENCHMARK_COLUMNS = ["scenario", "model", "accuracy", "accuracy_gap", "log_loss"
                      "ece_uncalibrated", "macro_auc", "coverage_90", "set_size_90", "train_seconds"]
 
 
-def benchmark(*, scenarios=("liver-met-archive", "unknown-primary"), train_n: int = 20_000, test_n: int = 50_000,
+def benchmark(*, scenarios=SCENARIOS, train_n: int = 20_000, test_n: int = 50_000,
               seed: int = 0, kinds=MODEL_KINDS, n_bootstrap: int = 0, progress=None) -> pd.DataFrame:
     """Train each kind on ``train_n`` fresh cases per scenario and evaluate it on ``test_n``
     others beside the exact posterior on the same cases. One row per (scenario, model)."""
