@@ -22,7 +22,7 @@ from .exceptions import InputError
 
 _KEYS = {
     "train": {"name", "version", "task", "description", "data", "model", "target_prior", "bayes_scenario",
-              "output", "register", "alias", "n_bootstrap"},
+              "output", "register", "alias", "n_bootstrap", "cv"},
     "benchmark": {"name", "version", "task", "description", "scenarios", "train_n", "test_n", "seed",
                   "models", "output", "n_bootstrap"},
     "score": {"name", "version", "task", "description", "data", "model", "target_prior", "coverage", "output"},
@@ -96,7 +96,7 @@ def _train(cfg, text, where, tracking_uri, track):
                      bayes_scenario=cfg.get("bayes_scenario", scenario), tracking_uri=tracking_uri,
                      track=track, register_name=cfg.get("register"), alias=cfg.get("alias", "champion"),
                      config_text=text, description=desc, n_bootstrap=int(cfg.get("n_bootstrap", 200)),
-                     name=cfg.get("name"), data_params=dparams)
+                     name=cfg.get("name"), data_params=dparams, n_splits=cfg.get("cv", 5))
 
 
 def _benchmark(cfg, text, tracking_uri, track, progress):

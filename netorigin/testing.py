@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["assert_explanation_sums_to_margin", "assert_probabilities", "assert_same_alone_and_in_batch"]
+__all__ = ["assert_explanation_adds_up", "assert_explanation_sums_to_margin", "assert_probabilities",
+           "assert_same_alone_and_in_batch"]
 
 
 def assert_same_alone_and_in_batch(transform, table: pd.DataFrame, rows=None, atol: float = 0.0) -> None:
@@ -31,12 +32,23 @@ def assert_probabilities(p, n_classes: int | None = None, atol: float = 1e-9) ->
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-6)
 
 
-def assert_explanation_sums_to_margin(model, table: pd.DataFrame, atol: float = 1e-6) -> None:
-    """For every case and site, the explanation's base plus its field contributions equals the
-    model's own (centred) margin, and softmax of that margin gives the model's uncalibrated
-    probabilities."""
-    e = model.explain(table)
+def assert_explanation_sums_to_margin(model, table: pd.DataFrame, atol: float = 1e-5, rtol: float = 1e-5) -> None:
+    """On the margin scale: for every case and label, the explainer's base plus its field
+    contributions equals the classifier's own margin (within float32 rounding: xgboost computes
+    contributions and predictions in single precision by different routines)."""
+    Xt = model.transform(table)
+    raw = model.explain_margins(Xt)
+    assert raw is not None, f"a {model.kind} model has no explainer"
+    fields, contrib, base = raw
+    np.testing.assert_allclose(base + contrib.sum(axis=1), model.margins(Xt), atol=atol, rtol=rtol)
+
+
+def assert_explanation_adds_up(model, table: pd.DataFrame, target_prior=None, atol: float = 1e-6) -> None:
+    """On the scale shown to clinicians: baseline + calibration + prior + the fields' terms equal
+    the centred log-ratio of the displayed site probabilities, for every case and site."""
+    e = model.explain(table, target_prior=target_prior)
     assert e is not None, f"a {model.kind} model has no explainer"
-    np.testing.assert_allclose(e.base + e.contributions.sum(axis=1), e.margin, atol=atol)
-    m = model.decision_function(table)
-    np.testing.assert_allclose(e.margin, m - m.mean(axis=1, keepdims=True), atol=max(atol, 1e-5))
+    p = model.predict_proba(table, target_prior=target_prior)
+    lp = np.log(np.maximum(p, 1e-300))
+    total = e.baseline + e.calibration + e.prior + e.terms.sum(axis=1)
+    np.testing.assert_allclose(total, lp - lp.mean(axis=1, keepdims=True), rtol=0, atol=atol)

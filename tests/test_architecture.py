@@ -115,8 +115,8 @@ def constant_kind():
         """Predicts the training site mix for every case (a null model)."""
 
         def fit(self, X, y):
-            self.classes_ = np.arange(3)
-            self.log_prior_ = np.log((np.bincount(y, minlength=3) + 1) / (len(y) + 3))
+            self.classes_, counts = np.unique(y, return_counts=True)
+            self.log_prior_ = np.log((counts + 1) / (len(y) + len(counts)))
             return self
 
         def decision_function(self, X):
@@ -124,13 +124,15 @@ def constant_kind():
 
     def from_files(files):
         clf = SitePrior()
-        clf.classes_, clf.log_prior_ = np.arange(3), np.asarray(read_json(files["prior.json"], "prior.json"))
+        clf.log_prior_ = np.asarray(read_json(files["prior.json"], "prior.json"))
+        clf.classes_ = np.arange(len(clf.log_prior_))
         return clf
 
     kind = register(ModelKind(
         name="site-prior", summary="the training site mix for every case",
         make_classifier=lambda random_state=None, **p: (None, SitePrior()),
-        explain=lambda clf, t, ff: (["age_years"], np.zeros((len(t), 1, 3)), np.tile(clf.log_prior_, (len(t), 1))),
+        explain=lambda clf, t, ff: (["age_years"], np.zeros((len(t), 1, len(clf.classes_))),
+                                    np.tile(clf.log_prior_, (len(t), 1))),
         to_files=lambda clf: {"prior.json": dump_json(clf.log_prior_.tolist())}, from_files=from_files,
         files=("prior.json",)))
     yield kind
@@ -140,7 +142,7 @@ def constant_kind():
 def test_a_new_kind_is_one_registration_and_works_end_to_end(constant_kind, small_cohort, tmp_path):
     from netorigin.bundle import load_bundle, save_bundle
     from netorigin.inference import case_report, score_cases
-    from netorigin.testing import assert_explanation_sums_to_margin
+    from netorigin.testing import assert_explanation_adds_up, assert_explanation_sums_to_margin
     from netorigin.training import train
 
     model = train(small_cohort, kind="site-prior", n_bootstrap=0, with_robustness=False).model
@@ -150,3 +152,4 @@ def test_a_new_kind_is_one_registration_and_works_end_to_end(constant_kind, smal
     rep = case_report(score_cases(loaded, small_cohort.iloc[:1]), 0)
     assert rep["model"]["kind"] == "site-prior" and rep["prediction_set"]
     assert_explanation_sums_to_margin(loaded, small_cohort.iloc[:20])
+    assert_explanation_adds_up(loaded, small_cohort.iloc[:20], target_prior="unknown-primary")

@@ -73,8 +73,10 @@ def test_bundle_holds_no_pickle_files(trained, tmp_path):
     save_bundle(trained["mlp"].model, tmp_path / "b")
     for p in (tmp_path / "b").rglob("*"):
         if p.is_file():
-            assert p.suffix in (".json", ".ubj", ".csv"), p
+            assert p.suffix in (".json", ".ubj", ".csv", ".npy"), p
             assert not p.read_bytes().startswith(b"\x80"), f"{p} looks like a pickle"
+            if p.suffix == ".npy":  # numbers only: readable with pickles refused
+                assert np.load(p, allow_pickle=False).dtype == np.float32
 
 
 def test_a_flipped_byte_is_refused_naming_the_file(trained, tmp_path):
@@ -125,16 +127,11 @@ def test_manifest_records_what_a_researcher_needs(trained, tmp_path):
     assert all(len(h) == 64 for h in m["files"].values())
 
 
-def test_a_bundle_written_before_the_redesign_loads_and_scores_the_same():
-    """tests/data/bundle-0.1.0-logistic was written by netorigin 0.1.0 (commit 8ebc252); the
-    expected probabilities (prior unknown-primary) were computed by that version on
-    make_synthetic_cohort(20, random_state=5)."""
+def test_a_bundle_written_before_sub_site_models_is_refused_with_how_to_rebuild_it():
+    """tests/data/bundle-0.1.0-logistic was written by netorigin 0.1.0 (commit 8ebc252): format 1,
+    with thresholds only for the named priors and no sub-sites. It cannot give sets for any prior,
+    so it is refused, saying how to rebuild it."""
     from pathlib import Path
 
-    from netorigin.synth import make_synthetic_cohort
-
-    here = Path(__file__).parent / "data"
-    model = load_bundle(here / "bundle-0.1.0-logistic")
-    expected = np.loadtxt(here / "bundle-0.1.0-logistic-expected.csv", delimiter=",")
-    got = model.predict_proba(make_synthetic_cohort(20, random_state=5), target_prior="unknown-primary")
-    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    with pytest.raises(InputError, match=r"bundle format 1 \(netorigin 0\.1\.0\).*rebuild it with this netorigin"):
+        load_bundle(Path(__file__).parent / "data" / "bundle-0.1.0-logistic")

@@ -1,11 +1,22 @@
-"""Calibration, deployment prior and conformal sets."""
+"""Calibration, deployment prior (over sites and sub-sites), conformal sets, reasons that add up."""
 
 import numpy as np
 import pytest
 
-from netorigin.calibration import ConformalSets, TemperatureScaling, resolve_prior, shift_prior
+from netorigin.calibration import (
+    ConformalSets,
+    PriorShift,
+    TemperatureScaling,
+    explain_clr,
+    label_prior,
+    resolve_prior,
+    reweight,
+    shift_prior,
+    site_sums,
+)
 from netorigin.evaluate import expected_calibration_error
 from netorigin.exceptions import InputError
+from netorigin.models import site_of
 
 
 def test_temperature_scaling_fixes_overconfidence():
@@ -19,10 +30,9 @@ def test_temperature_scaling_fixes_overconfidence():
     assert after < before / 3 and after < 0.02
     again = TemperatureScaling.fitted(cal.temperature_, cal.bias_)
     assert again.predict_proba(margins[:5]) == pytest.approx(cal.predict_proba(margins[:5]))
-    with pytest.raises(InputError, match="temperature"):
-        TemperatureScaling.fitted(0.0, cal.bias_)
-    with pytest.raises(InputError, match="temperature"):
-        TemperatureScaling.fitted(float("nan"), cal.bias_)
+    for bad in (0.0, float("nan"), -1.0):
+        with pytest.raises(InputError, match="temperature"):
+            TemperatureScaling.fitted(bad, cal.bias_)
 
 
 def test_prior_shift_is_bayes_rule():
@@ -42,33 +52,85 @@ def test_resolve_prior_names_and_numbers():
             resolve_prior(bad)
 
 
-def test_class_conditional_sets_cover_every_site_even_under_label_shift():
+def test_named_scenarios_shift_the_sub_site_mix_and_custom_priors_keep_it_within_sites():
+    labels = ["ileum", "jejunum", "pancreas", "lung", "rectum", "caecum", "appendix"]
+    train = np.array([0.4, 0.1, 0.25, 0.12, 0.08, 0.03, 0.02])
+    _, up, unseen = label_prior("unknown-primary", labels, train)
+    # scenarios.csv: unknown-primary is 13% other, of which lung 35%, caecum 15% (colon, stomach,
+    # duodenum are not in this model: their share is reported as unseen)
+    assert unseen == pytest.approx(0.13 * (0.10 + 0.05 + 0.10), abs=1e-9)
+    assert up[labels.index("caecum")] / up[labels.index("lung")] == pytest.approx(0.15 / 0.35)
+    _, custom, _ = label_prior("0.1,0.1,0.8", labels, train)
+    other = [labels.index(x) for x in ("lung", "rectum", "caecum", "appendix")]
+    assert custom[other].sum() == pytest.approx(0.8)
+    np.testing.assert_allclose(custom[other] / custom[other].sum(), train[other] / train[other].sum())
+    shift = PriorShift("population").fit(None, labels=labels, train_prior=train)
+    assert shift.resolve()[0] == "population" and shift.transform(np.full((1, 7), 1 / 7)).sum() == pytest.approx(1)
+
+
+def _draw(rng, n, weights, label_site):
+    """Cases whose label probabilities are informative but noisy; y drawn from ``weights``."""
+    y = rng.choice(len(weights), size=n, p=weights / weights.sum())
+    m = 2.0 * np.eye(len(weights))[y] + rng.normal(scale=1.5, size=(n, len(weights)))
+    p = np.exp(m) / np.exp(m).sum(1, keepdims=True)
+    return y, p
+
+
+def test_sets_cover_every_sub_site_under_a_new_sub_site_mix_and_never_contradict_the_ranking():
     rng = np.random.default_rng(3)
-
-    def draw(n, prior):
-        y = rng.choice(3, size=n, p=prior)
-        m = 2.0 * np.eye(3)[y] + rng.normal(scale=1.5, size=(n, 3))
-        return y, np.exp(m) / np.exp(m).sum(1, keepdims=True)
-
-    train_mix, new_mix = np.array([0.4, 0.4, 0.2]), np.array([0.75, 0.12, 0.13])
-    y_cal, p_cal = draw(6000, train_mix)
-    sets = ConformalSets().fit(p_cal, y_cal, train_prior=train_mix, priors={"shifted": new_mix})
-    y_new, p_new = draw(20000, new_mix)  # a different site mix
-    for name, p in (("training", p_new), ("shifted", shift_prior(p_new, train_mix, new_mix))):
-        s = sets.predict(p, 0.9, name)
-        hit = s[np.arange(len(y_new)), y_new]
-        for k in range(3):
-            assert hit[y_new == k].mean() >= 0.88, (name, k)
-        assert s.any(axis=1).all()
+    labels = ["ileum", "pancreas", "lung", "caecum"]
+    ls = site_of(labels)
+    train_mix, new_mix = np.array([0.45, 0.35, 0.17, 0.03]), np.array([0.7, 0.1, 0.08, 0.12])
+    y_cal, p_cal = _draw(rng, 8000, train_mix, ls)  # p_cal: as if under the training mix
+    sets = ConformalSets().fit(p_cal, y_cal, label_site=ls)
+    y_new, p_new = _draw(rng, 30000, new_mix, ls)  # the same classifier on a shifted mix
+    w = new_mix / train_mix
+    shifted = reweight(p_new, w)
+    s = sets.predict(shifted, 0.9, w)
+    true_site = ls[y_new]
+    hit = s[np.arange(len(y_new)), true_site]
+    for lab in range(len(labels)):
+        assert hit[y_new == lab].mean() >= 0.88, labels[lab]
+    P = site_sums(shifted, ls)
+    assert s[np.arange(len(P)), P.argmax(1)].all()
+    in_set_min = np.where(s, P, np.inf).min(1)
+    assert not (~s & (P > in_set_min[:, None])).any()  # no site outside more probable than one inside
     with pytest.raises(InputError, match="coverage"):
-        sets.predict(p_new, 0.995)
-    with pytest.raises(InputError, match="no thresholds for the site mix 'mars'"):
-        sets.predict(p_new, 0.9, "mars")
+        sets.predict(shifted, 0.995, w)
 
 
-def test_too_few_cases_of_a_site_fall_back_to_the_pooled_threshold():
+def test_a_sub_site_the_prior_rules_out_never_widens_the_sets():
+    rng = np.random.default_rng(4)
+    labels = ["ileum", "pancreas", "lung", "appendix"]
+    ls = site_of(labels)
+    y, p = _draw(rng, 6000, np.array([0.4, 0.4, 0.15, 0.05]), ls)
+    sets = ConformalSets().fit(p, y, label_site=ls)
+    w = np.array([1.0, 1.0, 1.0, 0.0])  # e.g. liver-met-archive: no appendix
+    q, _ = sets.thresholds(w, 0.9)
+    assert q[3] == -np.inf
+    assert sets.predict(reweight(p, w), 0.9, w)[:, 2].mean() < 0.9
+
+
+def test_too_few_cases_of_a_label_fall_back_to_its_sites_pooled_scores():
     rng = np.random.default_rng(0)
     y = np.r_[np.zeros(200, int), np.ones(200, int), np.full(5, 2)]
     p = rng.dirichlet([1, 1, 1], size=len(y))
-    sets = ConformalSets().fit(p, y)
-    assert "other" in sets.marginal_sites_["training"]["0.90"] and "ileal" not in sets.marginal_sites_["training"]["0.90"]
+    sets = ConformalSets().fit(p, y, label_site=np.array([0, 1, 1]))
+    _, pooled = sets.thresholds(np.ones(3), 0.9)
+    assert pooled == [2]
+
+
+@pytest.mark.parametrize("label_site", [[0, 1, 2], [0, 0, 1, 2, 2, 2]])
+def test_explanation_terms_add_up_to_the_displayed_clr_exactly(label_site):
+    rng = np.random.default_rng(5)
+    L, F, n = len(label_site), 8, 300
+    contrib = rng.normal(scale=2.5, size=(n, F, L))  # large margins: a hard integral
+    base = rng.normal(size=(n, L))
+    bias, rho = rng.normal(size=L), np.log(rng.dirichlet(np.ones(L)) * L)
+    f0, cal, prior, terms, total = explain_clr(base, contrib, 1.3, bias, rho, np.array(label_site))
+    u = (base + contrib.sum(1)) / 1.3 + bias + rho
+    p = site_sums(np.exp(u - u.max(1, keepdims=True)) / np.exp(u - u.max(1, keepdims=True)).sum(1, keepdims=True),
+                  np.array(label_site))
+    clr = np.log(p) - np.log(p).mean(1, keepdims=True)
+    np.testing.assert_allclose(total, clr, atol=1e-10)
+    np.testing.assert_allclose(f0 + cal + prior + terms.sum(1), total, atol=1e-9)

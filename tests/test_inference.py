@@ -47,22 +47,29 @@ def test_json_output_has_stable_keys_and_consistent_numbers():
     p = rep["probabilities"]
     assert list(p) == ["ileal", "pancreatic", "other"] and sum(p.values()) == pytest.approx(1, abs=1e-12)
     e = rep["explanation"]
-    assert e["base_value"] + sum(e["contributions"].values()) == pytest.approx(e["margin"], abs=1e-6)
+    assert e["scale"].startswith("clr")
+    lp = {s: np.log(v) for s, v in p.items()}
+    for s in p:  # every term on the stated scale, the prior term included, adds up to what is shown
+        total = e["baseline"][s] + e["calibration"][s] + e["prior"][s] + sum(t[s] for t in e["terms"].values())
+        assert total == pytest.approx(lp[s] - np.mean(list(lp.values())), abs=1e-6)
+        assert e["total"][s] == pytest.approx(total, abs=1e-9)
+    assert abs(e["prior"]["ileal"]) > 0.1  # unknown-primary is not the training mix
     assert rep["prediction_set"] and max(p, key=p.get) in rep["prediction_set"]
+    assert set(rep["probabilities_by_prior"]) == {"training", "liver-met-archive", "population", "unknown-primary"}
+    sub = rep["subsite_probabilities"]
+    assert sum(sub["other"].values()) == pytest.approx(p["other"], abs=1e-9) and "caecum" in sub["other"]
     assert rep["model"]["bundle_hash"] == load_bundle(DEFAULT).bundle_hash
     assert rep["target_prior"] == "unknown-primary" and "not a medical device" in rep["notice"]
     assert len(rep["next_tests"]) == 3 and rep["reasons"]
 
 
-def test_margins_match_the_models_uncalibrated_probabilities(model):
-    c = make_synthetic_cohort(200, random_state=3)
-    res = score_cases(model, c, advice=False)
-    e = res.explanation
-    base, contrib, margin = e.base, e.contributions, e.margin
-    np.testing.assert_allclose(base + contrib.sum(axis=1), margin, atol=1e-9)
-    e = np.exp(margin - margin.max(axis=1, keepdims=True))
-    np.testing.assert_allclose(e / e.sum(axis=1, keepdims=True),
-                               model.predict_proba(c, target_prior="training", calibrated=False), atol=1e-5)
+def test_explanations_add_up_on_the_margin_and_on_the_displayed_scale(model):
+    from netorigin.testing import assert_explanation_adds_up, assert_explanation_sums_to_margin
+
+    c = make_synthetic_cohort(300, random_state=3)
+    assert_explanation_sums_to_margin(model, c)
+    for prior in ("unknown-primary", "population", "liver-met-archive", "0.1,0.1,0.8", "training"):
+        assert_explanation_adds_up(model, c, target_prior=prior)
 
 
 def _shap_tree_dicts(booster, n_classes):
@@ -107,31 +114,57 @@ def test_xgboost_reasons_equal_shaps_own_tree_shap_algorithm(model):
     c = make_synthetic_cohort(60, random_state=4)
     Xt = model.transform(c)
     booster = model.estimator_[-1].estimator_.booster_
-    ours = model.explain(c)
+    ours_fields, ours_contrib, _ = model.explain_margins(Xt)
     fields = list(model.feature_fields_)
-    for k, trees in enumerate(_shap_tree_dicts(booster, 3)):
+    n_labels = len(model.labels_)
+    for k, trees in enumerate(_shap_tree_dicts(booster, n_labels)):
         explainer = shap.TreeExplainer({"trees": trees, "base_offset": 0.0, "tree_output": "raw_value",
                                         "objective": "squared_error", "input_dtype": np.float64,
                                         "internal_dtype": np.float64}, feature_perturbation="tree_path_dependent")
         sv = explainer.shap_values(Xt.astype(np.float64))  # (n, features): shap's C++ tree_shap
         per_field = np.stack([sv[:, [j for j, f in enumerate(fields) if f == fld]].sum(axis=1)
-                              for fld in ours.fields], axis=1)
+                              for fld in ours_fields], axis=1)
         if k == 0:
-            first = np.zeros((len(Xt), len(ours.fields), 3))
-        first[:, :, k] = per_field
-    first -= first.mean(axis=2, keepdims=True)  # our explanation is centred across sites
-    np.testing.assert_allclose(first, ours.contributions, atol=2e-4)
-    assert np.abs(ours.contributions).max() > 0.1  # a real comparison, not of zeros
+            theirs = np.zeros((len(Xt), len(ours_fields), n_labels))
+        theirs[:, :, k] = per_field
+    np.testing.assert_allclose(theirs, ours_contrib, atol=2e-4)
+    assert np.abs(ours_contrib).max() > 0.1  # a real comparison, not of zeros
 
 
-def test_reasons_group_a_fields_pieces_and_name_tests_not_done(model):
+def test_reasons_group_a_fields_pieces_and_never_list_a_test_not_done_as_evidence(model):
     case = validate_case({"ihc_cdx2": "positive", "carcinoid_syndrome": "yes"}).table
     rep = case_report(score_cases(model, case), 0, n_reasons=50)
     fields = [r["field"] for r in rep["reasons"]]
     assert len(fields) == len(set(fields))  # one reason per field, not per one-hot piece
     cdx2 = next(r for r in rep["reasons"] if r["field"] == "ihc_cdx2")
     assert cdx2["text"].startswith("CDX2 positive: toward ileal (+")
-    assert any(r["value"] == "not done" for r in rep["reasons"])
+    recorded = {"ihc_cdx2", "carcinoid_syndrome", "not_recorded", "deployment_prior"}
+    assert set(fields) <= recorded  # no "CDX2 not done: toward ..." lines
+    assert not any("not done:" in r["text"] for r in rep["reasons"])
+    missing = [r for r in rep["reasons"] if r["field"] == "not_recorded"]
+    assert len(missing) <= 1 and all(r["text"].startswith("no result for ") for r in missing)
+
+
+def test_a_case_with_only_age_and_sex_warns_that_the_answer_rests_on_the_prior(model):
+    v = validate_case({"age_years": 60, "sex": "female"})
+    rep = case_report(score_cases(model, v.table, notices=v.notices), 0)
+    assert rep["warnings"][0].startswith("the answer rests on the prior: only 0 site-informative field(s)")
+    assert "deployment prior alone (unknown-primary: ileal 75%, pancreatic 12%, other 13%)" in rep["warnings"][0]
+    assert rep["information"]["informative_fields"] == []
+    informative = validate_case({"ihc_cdx2": "negative", "ihc_isl1": "positive", "alt_status": "positive"})
+    rep = case_report(score_cases(model, informative.table), 0)
+    assert not any(w.startswith("the answer rests on the prior") for w in rep["warnings"])
+
+
+def test_cohort_warnings_name_only_their_own_case(model):
+    from netorigin.contract import validate_cohort
+
+    v = validate_cohort(pd.DataFrame({"case_id": ["a", "b", "c"], "grade": ["G1", "G1", "G2"],
+                                      "ki67_percent": [15, 12, 5]}))
+    t = batch_table(score_cases(model, v.table, notices=v.notices))
+    assert "grade is lower than Ki-67" in t["warnings"][0] and "grade is lower" in t["warnings"][1]
+    assert "(b)" not in t["warnings"][0] and "(a)" not in t["warnings"][1] and "rows" not in t["warnings"][0]
+    assert "grade is lower" not in t["warnings"][2]
 
 
 def test_next_test_prefers_informative_tests(model):
@@ -170,7 +203,7 @@ def test_a_case_scores_the_same_alone_and_in_a_batch(model):
         alone = score_cases(model, seed.iloc[[i]].reset_index(drop=True))
         np.testing.assert_array_equal(alone.proba[0], batch.proba[i])
         np.testing.assert_array_equal(alone.sets[0], batch.sets[i])
-        np.testing.assert_array_equal(alone.explanation.contributions[0], batch.explanation.contributions[i])
+        np.testing.assert_array_equal(alone.explanation.terms[0], batch.explanation.terms[i])
         assert alone.advice[0] == batch.advice[i]
 
 

@@ -58,4 +58,5 @@ def test_default_model_pipeline_reproduces_the_shipped_bundle(tmp_path):
     np.testing.assert_allclose(rebuilt.predict_proba(cases), shipped.predict_proba(cases), atol=1e-6)
     assert rebuilt.bundle_hash == shipped.bundle_hash
     man = json.loads((tmp_path / "rebuilt" / "manifest.json").read_text())
-    assert man["training_data"]["description"].startswith("synthetic, scenario liver-met-archive, n=20000")
+    assert man["training_data"]["description"].startswith("synthetic, scenario training-mix, n=80000")
+    assert man["labels"][:3] == ["ileum", "jejunum", "pancreas"] and "caecum" in man["labels"]

@@ -5,14 +5,17 @@ A bundle is a folder: ``manifest.json`` (schema and format versions, classes, fe
 library versions, training-data fingerprint, metrics, sha256 of every file, the bundle hash),
 ``features.json``, the classifier's files (written by its kind's codec: ``booster.ubj``,
 ``linear.json``, ``mlp.json``, ``rules.json`` or ``literature/*.csv``), ``calibration.json``,
-``conformal.json`` and ``training_profile.json``. JSON, CSV and xgboost's UBJ only: nothing on a
-loading path unpickles. Every path is resolved and must stay inside the folder; every manifest
+``calibration_cases.npy`` (the held-out probabilities and labels the conformal sets are computed
+from: numbers only, no case fields or ids) and ``training_profile.json``. JSON, CSV, NumPy's
+``.npy`` (read with ``allow_pickle=False``) and xgboost's UBJ only: nothing on a loading path
+unpickles. Every path is resolved and must stay inside the folder; every manifest
 field is checked before it is used; every file is checked against its sha256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from importlib import metadata
 from pathlib import Path
@@ -20,13 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
-from ..calibration import ConformalSets, PriorShift, SiteModel, TemperatureScaling
+from ..calibration import ConformalSets, PriorShift, SiteModel, TemperatureScaling, site_sums
 from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES
 from ..exceptions import InputError
 from ..features import features_from_state, features_state
-from ..models import SiteClassifier, dump_json, get_kind, kind_names, pipeline_from_parts, read_json
+from ..models import SiteClassifier, dump_json, get_kind, kind_names, pipeline_from_parts, read_json, site_of
 
-BUNDLE_FORMAT_VERSION = 1
+BUNDLE_FORMAT_VERSION = 2  # 2: sub-site labels, priors over labels, calibration cases
 _MAX_FILE_BYTES = 256 * 1024 * 1024
 _MAX_JSON_BYTES = 64 * 1024 * 1024
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -57,9 +60,10 @@ def save_bundle(model: SiteModel, path) -> dict:
     features = model.estimator_.named_steps.get("features")
     if features is not None:
         files["features.json"] = dump_json(features_state(features))
-    files["calibration.json"] = dump_json({"temperature": model.calibrator_.temperature_,
+    files["calibration.json"] = dump_json({"temperature": [float(t) for t in model.calibrator_.temperature_],
                                            "bias": [float(b) for b in model.calibrator_.bias_]})
-    files["conformal.json"] = dump_json(model.conformal_.to_dict())
+    files["calibration_cases.npy"] = _npy(np.column_stack([model.conformal_.cal_proba_,
+                                                           model.conformal_.cal_y_.astype(np.float32)]))
     if getattr(model, "profile_", None) is not None:
         files["training_profile.json"] = dump_json(model.profile_)
     for name, data in files.items():
@@ -71,7 +75,10 @@ def save_bundle(model: SiteModel, path) -> dict:
         "schema_version": SCHEMA_VERSION, "netorigin_version": __version__,
         "kind": model.kind, "classes": list(SITES),
         "feature_names": list(features.feature_names_out_) if features is not None else [],
-        "train_prior": [float(x) for x in model.prior_.train_prior_], "target_prior": model.prior_name(),
+        "labels": [str(x) for x in model.labels_],
+        "label_prior": [float(x) for x in model.prior_.train_prior_],
+        "train_prior": [float(x) for x in site_sums(model.prior_.train_prior_[None, :], model.label_site_)[0]],
+        "target_prior": model.prior_name(),
         "library_versions": _versions(), "intended_use": RESEARCH_NOTICE,
         **meta,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
@@ -80,6 +87,22 @@ def save_bundle(model: SiteModel, path) -> dict:
     (out / "manifest.json").write_bytes(dump_json(manifest))
     model.metadata_.update({"bundle_hash": manifest["bundle_hash"], "netorigin_version": __version__})
     return manifest
+
+
+def _npy(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _read_npy(data: bytes, name: str) -> np.ndarray:
+    try:
+        arr = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise InputError(f"{name}: not a NumPy array file ({e})") from None
+    if arr.dtype != np.float32 or arr.ndim != 2:
+        raise InputError(f"{name}: expected a 2-d float32 array, got {arr.dtype} with {arr.ndim} dimension(s)")
+    return arr
 
 
 def _read_inside(root: Path, name: str, mpath: Path, limit: int = _MAX_FILE_BYTES) -> bytes:
@@ -122,6 +145,10 @@ def _check_manifest(manifest, mpath: Path) -> None:
     if fv > BUNDLE_FORMAT_VERSION:
         raise InputError(f"{mpath}: bundle format {fv} is newer than this netorigin ({__version__}) reads "
                          f"(format {BUNDLE_FORMAT_VERSION}); upgrade netorigin")
+    if fv < BUNDLE_FORMAT_VERSION:
+        raise InputError(f"{mpath}: bundle format {fv} (netorigin {manifest.get('netorigin_version')}) predates "
+                         "sub-site models and prediction sets for any prior; this netorigin reads format "
+                         f"{BUNDLE_FORMAT_VERSION}: {REBUILD_HINT}")
     if str(manifest.get("schema_version")) != SCHEMA_VERSION:
         raise InputError(f"{mpath}: made for case-contract schema {manifest.get('schema_version')}, "
                          f"this netorigin uses schema {SCHEMA_VERSION}; {REBUILD_HINT}")
@@ -129,15 +156,22 @@ def _check_manifest(manifest, mpath: Path) -> None:
         bad("kind", manifest.get("kind"), f"one of {', '.join(kind_names())}")
     if manifest.get("classes") != list(SITES):
         bad("classes", manifest.get("classes"), "[ileal, pancreatic, other]")
-    tp = manifest.get("train_prior")
-    if not (isinstance(tp, list) and len(tp) == 3 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
-                                                          and np.isfinite(x) and x > 0 for x in tp)):
-        bad("train_prior", tp, "three positive numbers (ileal, pancreatic, other)")
+    labels = manifest.get("labels")
+    if not (isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels)):
+        bad("labels", labels, "a list of the classifier's labels")
+    tp = manifest.get("label_prior")
+    if not (isinstance(tp, list) and len(tp) == len(labels) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in tp)):
+        bad("label_prior", tp, f"{len(labels)} positive numbers, one per label")
     if not isinstance(manifest.get("target_prior", "training"), str):
         bad("target_prior", manifest.get("target_prior"), "a prior name or a,b,c")
     fn = manifest.get("feature_names")
     if not (isinstance(fn, list) and all(isinstance(x, str) for x in fn)):
         bad("feature_names", fn, "a list of feature names")
+
+
+def model_level(labels) -> str:
+    return "site" if set(labels) <= set(SITES) else "subsite"
 
 
 def load_bundle(path) -> SiteModel:
@@ -159,7 +193,7 @@ def load_bundle(path) -> SiteModel:
         files[name] = data
     kind = get_kind(manifest["kind"])
     try:
-        missing = [f for f in (*kind.files, "calibration.json", "conformal.json") if f not in files]
+        missing = [f for f in (*kind.files, "calibration.json", "calibration_cases.npy") if f not in files]
         if missing:
             raise InputError(f"{root}: bundle is incomplete: {', '.join(missing)} missing; {REBUILD_HINT}")
         features = None
@@ -172,15 +206,24 @@ def load_bundle(path) -> SiteModel:
         if features is not None and n_in is not None and n_in != features.n_features_out_:
             raise InputError(f"{root}: the classifier expects {n_in} features, the manifest names "
                              f"{features.n_features_out_}; {REBUILD_HINT}")
-        if len(getattr(clf, "classes_", ())) != len(SITES):
-            raise InputError(f"{root}: the classifier has {len(clf.classes_)} classes, not 3; {REBUILD_HINT}")
+        labels = manifest["labels"]
+        if len(getattr(clf, "classes_", ())) != len(labels):
+            raise InputError(f"{root}: the classifier has {len(clf.classes_)} classes, the manifest names "
+                             f"{len(labels)} labels; {REBUILD_HINT}")
+        wrapped = SiteClassifier.fitted(clf, labels)
         cal = read_json(files["calibration.json"], "calibration.json")
         if not isinstance(cal, dict):
             raise InputError("calibration.json: expected temperature and bias")
         calibrator = TemperatureScaling.fitted(cal.get("temperature"), cal.get("bias"))
-        if len(calibrator.bias_) != len(SITES):
-            raise InputError("calibration.json: bias must have one number per site")
-        conformal = ConformalSets.from_dict(read_json(files["conformal.json"], "conformal.json"))
+        if len(calibrator.bias_) != len(labels):
+            raise InputError("calibration.json: bias must have one number per label")
+        cases = _read_npy(files["calibration_cases.npy"], "calibration_cases.npy")
+        if cases.shape[1] != len(labels) + 1:
+            raise InputError(f"calibration_cases.npy: {cases.shape[1]} columns, expected {len(labels) + 1}")
+        y = cases[:, -1]
+        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+            raise InputError("calibration_cases.npy: the last column must hold label indices")
+        conformal = ConformalSets().fit(cases[:, :-1], y.astype(int), label_site=site_of(labels))
         profile = read_json(files["training_profile.json"], "training_profile.json") \
             if "training_profile.json" in files else None
     except InputError as e:
@@ -190,13 +233,20 @@ def load_bundle(path) -> SiteModel:
     except Exception as e:  # xgboost raises its own error type for a model it cannot read
         raise InputError(f"{root}: the classifier cannot be read ({type(e).__name__}: "
                          f"{str(e).splitlines()[0] if str(e) else ''}); {REBUILD_HINT}") from None
-    model = SiteModel(kind=manifest["kind"], params=manifest.get("params") or None,
+    model = SiteModel(kind=manifest["kind"], params=manifest.get("params") or None, level=model_level(labels),
                       target_prior=manifest.get("target_prior", "training"),
                       random_state=manifest.get("random_state"))
-    model.estimator_ = pipeline_from_parts(features, SiteClassifier.fitted(clf))
+    model.estimator_ = pipeline_from_parts(features, wrapped)
+    model.labels_ = np.asarray(wrapped.classes_, dtype=object)
+    model.label_site_ = site_of(model.labels_)
     model.calibrator_ = calibrator
-    model.prior_ = PriorShift(manifest.get("target_prior", "training")).fit(None, train_prior=manifest["train_prior"])
+    try:
+        model.prior_ = PriorShift(manifest.get("target_prior", "training")).fit(
+            None, labels=model.labels_, train_prior=manifest["label_prior"])
+    except InputError as e:
+        raise InputError(f"{mpath}: {e}") from None
     model.conformal_ = conformal
+    model.notices_ = []
     model.profile_ = profile
     model.classes_ = np.array(SITES, dtype=object)
     model.metadata_ = {k: v for k, v in manifest.items() if k != "files"}

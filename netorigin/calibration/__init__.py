@@ -1,16 +1,23 @@
-"""Probabilities you can trust: temperature scaling, the deployment prior, conformal prediction
-sets, and :class:`SiteModel`, the fitted estimator that chains them after the classifier."""
+"""Probabilities you can trust: temperature scaling, the deployment prior (over sub-sites when the
+model learnt them), conformal prediction sets, reasons that add up, and :class:`SiteModel`, the
+fitted estimator that chains them after the classifier."""
 
-from ._site_model import CaseSplitter, Explanation, SiteModel
+from ._explain import SCALE as EXPLANATION_SCALE
+from ._explain import Explanation, clr, explain_clr
+from ._site_model import CaseSplitter, SiteModel
 from ._steps import (
-    COVERAGE_LEVELS,
     ConformalSets,
     PriorShift,
     TemperatureScaling,
+    label_prior,
     resolve_prior,
+    reweight,
     scenario_priors,
+    scenario_subsite_mixes,
     shift_prior,
+    site_sums,
 )
 
-__all__ = ["COVERAGE_LEVELS", "CaseSplitter", "ConformalSets", "Explanation", "PriorShift", "SiteModel",
-           "TemperatureScaling", "resolve_prior", "scenario_priors", "shift_prior"]
+__all__ = ["EXPLANATION_SCALE", "CaseSplitter", "ConformalSets", "Explanation", "PriorShift", "SiteModel",
+           "TemperatureScaling", "clr", "explain_clr", "label_prior", "resolve_prior", "reweight", "scenario_priors",
+           "scenario_subsite_mixes", "shift_prior", "site_sums"]

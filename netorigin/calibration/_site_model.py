@@ -1,27 +1,30 @@
 """The model: one fitted scikit-learn estimator from a case table to trustworthy outputs.
 
 ``SiteModel`` chains check -> features -> classifier (a :func:`~netorigin.models.make_model`
-pipeline) -> temperature scaling -> deployment prior -> conformal sets. Like scikit-learn's
-``CalibratedClassifierCV`` it fits its calibration on held-out predictions (cross-fitting, or a
-held-out share for large cohorts), never on the rows the classifier was fitted on.
-Scoring, explaining, advising, evaluating, saving and tracking all go through its public methods.
+pipeline, over the three sites or over the sub-sites whose sums are the sites) -> temperature
+scaling -> deployment prior -> conformal sets. Like scikit-learn's ``CalibratedClassifierCV`` it
+fits its calibration on held-out predictions (cross-fitting, or a held-out share for large
+cohorts), never on the rows the classifier was fitted on. Scoring, explaining, advising,
+evaluating, saving and tracking all go through its public methods.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._math import softmax
 from .._version import __version__
-from ..contract import RESEARCH_NOTICE, SITES, as_canonical
+from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
 from ..features import make_profile, unlike_training
-from ..models import get_kind, make_model, site_codes
-from ._steps import ConformalSets, PriorShift, TemperatureScaling, resolve_prior, scenario_priors
+from ..models import get_kind, label_codes, make_model, site_codes, site_of
+from ._explain import Explanation, explain_clr
+from ._steps import ConformalSets, PriorShift, TemperatureScaling, site_sums
+
+MIN_PER_LABEL = 20  # a sub-site with fewer training cases is merged into its site's commonest one
 
 
 class CaseSplitter:
@@ -50,17 +53,6 @@ class CaseSplitter:
         return StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y, groups)
 
 
-@dataclass
-class Explanation:
-    """Per-field contributions for every case and site on the classifier's margin scale,
-    centred across sites: ``base + contributions.sum(axis=1) == margin`` exactly."""
-
-    fields: list
-    contributions: np.ndarray  # (n, n_fields, 3)
-    base: np.ndarray  # (n, 3)
-    margin: np.ndarray  # (n, 3)
-
-
 class SiteModel(ClassifierMixin, BaseEstimator):
     """The fitted model: check -> features -> classifier -> calibration -> prior -> sets.
 
@@ -70,6 +62,9 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         A registered model kind (``netorigin.models.MODEL_KINDS``).
     params : dict or None
         Hyper-parameters of the kind's classifier.
+    level : {"auto", "site", "subsite"}
+        What the classifier learns. ``auto``: the sub-sites when the kind can and every training
+        case has a ``primary_site_detail``, else the three sites (with a notice).
     cv : int or "holdout"
         Folds of cross-fitting for the calibration's held-out margins; ``"holdout"`` calibrates
         on a 10% held-out share instead (large cohorts) and fits the classifier on the rest.
@@ -81,79 +76,133 @@ class SiteModel(ClassifierMixin, BaseEstimator):
     ----------
     estimator_ : Pipeline
         The fitted check -> features -> classifier pipeline.
+    labels_ : ndarray of str
+        The classifier's classes: the sites, or the sub-sites it learnt.
+    label_site_ : ndarray of int
+        The site (0 ileal, 1 pancreatic, 2 other) of each label.
     calibrator_ : TemperatureScaling
     prior_ : PriorShift
     conformal_ : ConformalSets
     profile_ : dict
         Aggregates of the training rows (for "unlike the training data" warnings).
     classes_ : ndarray
-        ``ileal, pancreatic, other``.
+        ``ileal, pancreatic, other``: the columns of :meth:`predict_proba`.
+    notices_ : list of Notice
+        What fitting decided that a user should know (site-level fallback, merged sub-sites).
     oof_margins_, oof_y_, oof_fold_ : ndarray
         The held-out margins the calibration was fitted on (in memory only; never saved).
     metadata_ : dict
         Identity and provenance, filled in by training and by the bundle it was read from.
     """
 
-    def __init__(self, kind="xgboost", *, params=None, cv=5, target_prior="training", random_state=None):
+    def __init__(self, kind="xgboost", *, params=None, level="auto", cv=5, target_prior="training",
+                 random_state=None):
         self.kind = kind
         self.params = params
+        self.level = level
         self.cv = cv
         self.target_prior = target_prior
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
-    def _make(self):
-        return make_model(self.kind, random_state=self.random_state, **(self.params or {}))
+    def _make(self, level):
+        return make_model(self.kind, level=level, random_state=self.random_state, **(self.params or {}))
+
+    def _labels(self, table: pd.DataFrame, y_sites: np.ndarray) -> tuple[str, np.ndarray, list]:
+        """(level, label per case, notices)."""
+        kind = get_kind(self.kind)
+        if self.level not in ("auto", "site", "subsite"):
+            raise InputError(f"level: {self.level!r} is not one of auto, site, subsite")
+        notices = []
+        sites = np.array(SITES, dtype=object)[y_sites]
+        detail = table["primary_site_detail"].astype(object) if "primary_site_detail" in table.columns else None
+        has = detail is not None and detail.notna().all()
+        if self.level == "site" or (self.level == "auto" and not (kind.subsites and has)):
+            if self.level == "auto" and kind.subsites:
+                missing = len(table) if detail is None else int(detail.isna().sum())
+                notices.append(Notice("model", f"modelled at the site level: {missing:,} of {len(table):,} "
+                                      "training cases have no primary_site_detail, so sub-sites are not learnt"))
+            return "site", sites, notices
+        if not kind.subsites:
+            raise InputError(f"level: the {self.kind} kind models the three sites only, not sub-sites")
+        if not has:
+            raise InputError("level: subsite needs a primary_site_detail for every training case")
+        labels = detail.to_numpy(dtype=object).copy()
+        counts = pd.Series(labels).value_counts()
+        for lab, n in counts.items():
+            if n < MIN_PER_LABEL:
+                site = site_of([lab])[0]
+                same = [x for x in counts.index if site_of([x])[0] == site and counts[x] >= MIN_PER_LABEL]
+                into = same[0] if same else None
+                if into is None:
+                    raise InputError(f"primary_site_detail: too few cases of every sub-site of {SITES[site]} "
+                                     f"(at least {MIN_PER_LABEL} of one are needed)")
+                labels[labels == lab] = into
+                notices.append(Notice("model", f"sub-site {lab} has {n} training case(s), fewer than "
+                                      f"{MIN_PER_LABEL}: counted with {into} for the model"))
+        return "subsite", labels, notices
 
     def fit(self, X, y, *, groups=None):
-        """Cross-fit the calibration, then fit the classifier on every row of ``X``."""
+        """Cross-fit the calibration, then fit the classifier on every row of ``X``.
+
+        ``y``: the sites. When ``X`` has ``primary_site_detail`` for every case (and the kind can),
+        the classifier learns the sub-sites and reports the sites as their sums.
+        """
         get_kind(self.kind)
-        PriorShift(self.target_prior).fit(None, train_prior=np.ones(len(SITES)))  # a bad prior fails first
         table = as_canonical(X)
         y = site_codes(y)
+        level, labels, notices = self._labels(table, y)
+        vocab = np.array(sorted(set(labels), key=lambda x: label_codes([x], level)[0]), dtype=object)
+        y_lab = np.searchsorted(label_codes(vocab, level), label_codes(labels, level))
         groups = np.arange(len(y)).astype(str) if groups is None else np.asarray(groups)
-        sites = np.array(SITES, dtype=object)
         if self.cv == "holdout":
-            fit_idx, cal_idx = next(CaseSplitter(10, self.random_state).split(table, y, groups))
-            estimator = self._make().fit(table.iloc[fit_idx], sites[y[fit_idx]])
+            fit_idx, cal_idx = next(CaseSplitter(10, self.random_state).split(table, y_lab, groups))
+            estimator = self._make(level).fit(table.iloc[fit_idx], labels[fit_idx])
             margins = estimator.decision_function(table.iloc[cal_idx])
-            self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, y[cal_idx], np.zeros(len(cal_idx), int)
-            fitted_rows = table.iloc[fit_idx]
-        elif isinstance(self.cv, (int, np.integer)) and self.cv >= 2:
-            oof, fold_of = np.zeros((len(y), len(SITES))), np.zeros(len(y), dtype=int)
-            for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, y, groups)):
-                oof[b] = self._make().fit(table.iloc[a], sites[y[a]]).decision_function(table.iloc[b])
+            self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, y_lab[cal_idx], np.zeros(len(cal_idx), int)
+            fitted_rows, train_labels = table.iloc[fit_idx], y_lab[fit_idx]
+        elif isinstance(self.cv, (int, np.integer)) and not isinstance(self.cv, bool) and self.cv >= 2:
+            oof, fold_of = np.zeros((len(y), len(vocab))), np.zeros(len(y), dtype=int)
+            for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, y_lab, groups)):
+                est = self._make(level).fit(table.iloc[a], labels[a])
+                m = est.decision_function(table.iloc[b])
+                oof[b] = _align(m, est[-1].classes_, vocab)
                 fold_of[b] = fold
-            self.oof_margins_, self.oof_y_, self.oof_fold_ = oof, y, fold_of
-            estimator = self._make().fit(table, sites[y])
-            fitted_rows = table
+            self.oof_margins_, self.oof_y_, self.oof_fold_ = oof, y_lab, fold_of
+            estimator = self._make(level).fit(table, labels)
+            fitted_rows, train_labels = table, y_lab
         else:
             raise InputError(f"cv: {self.cv!r} is not a whole number >= 2 or 'holdout'")
-        return self.fit_calibration(estimator, self.oof_margins_, self.oof_y_,
-                                    train_prior=np.bincount(y, minlength=len(SITES)) / len(y),
-                                    profile=make_profile(fitted_rows))
+        self.fit_calibration(estimator, self.oof_margins_, self.oof_y_,
+                             train_prior=np.bincount(train_labels, minlength=len(vocab)) / len(train_labels),
+                             profile=make_profile(fitted_rows))
+        self.notices_ = notices
+        return self
 
     def fit_calibration(self, estimator, margins, y, *, train_prior, profile):
-        """Complete the model from a fitted classifier pipeline and held-out margins.
+        """Complete the model from a fitted classifier pipeline and held-out margins (label indices ``y``).
 
-        The one place where temperature, priors and conformal thresholds are fitted: local
-        training calls it after cross-fitting, the Dask engine after its distributed fit.
+        The one place where temperature, priors and conformal sets are fitted: local training
+        calls it after cross-fitting, the Dask engine after its distributed fit.
         """
         self.estimator_ = estimator
+        self.labels_ = np.asarray(estimator[-1].classes_, dtype=object)
+        self.label_site_ = site_of(self.labels_)
         y = np.asarray(y, dtype=int)
-        self.calibrator_ = TemperatureScaling().fit(margins, y)
-        self.prior_ = PriorShift(self.target_prior).fit(y, train_prior=train_prior)
-        mixes = {name: np.asarray(p, dtype=float) for name, p in scenario_priors().items()}
-        if self.target_prior != "training" and self.target_prior not in mixes:
-            mixes[self.target_prior] = resolve_prior(self.target_prior)[1]
-        self.conformal_ = ConformalSets().fit(self.calibrator_.predict_proba(margins), y,
-                                              train_prior=self.prior_.train_prior_, priors=mixes)
+        self.calibrator_ = TemperatureScaling(per_label=True).fit(margins, y)
+        self.prior_ = PriorShift(self.target_prior).fit(y, labels=self.labels_, train_prior=train_prior)
+        self.conformal_ = ConformalSets().fit(self.calibrator_.predict_proba(margins), y, label_site=self.label_site_)
         self.profile_ = profile
         self.classes_ = np.array(SITES, dtype=object)
+        self.notices_ = []
         self.metadata_ = {}
         return self
 
     # ------------------------------------------------------------------ prediction
+    @property
+    def level_(self) -> str:
+        return "site" if set(self.labels_) <= set(SITES) else "subsite"
+
     def transform(self, X):
         """The classifier's input for ``X``: the feature matrix (or the canonical table, for
         kinds that read it)."""
@@ -168,51 +217,69 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         return None if features is None else features.feature_fields_
 
     def margins(self, Xt) -> np.ndarray:
-        """Uncalibrated per-site margins (log-odds scale) from :meth:`transform`'s output."""
+        """Uncalibrated margins over ``labels_`` (log-odds scale) from :meth:`transform`'s output."""
         return self.estimator_[-1].decision_function(Xt)
 
     def decision_function(self, X) -> np.ndarray:
         return self.margins(self.transform(X))
 
-    def proba_from_margins(self, margins, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
+    def label_proba_from_margins(self, margins, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
+        """Probabilities over ``labels_`` (sub-sites or sites) under ``target_prior``."""
         p = self.calibrator_.predict_proba(margins) if calibrated else softmax(margins)
         return self.prior_.transform(p, target_prior)
+
+    def proba_from_margins(self, margins, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
+        """Site probabilities (columns follow ``classes_``) under ``target_prior``."""
+        return site_sums(self.label_proba_from_margins(margins, target_prior=target_prior, calibrated=calibrated),
+                         self.label_site_)
 
     def predict_proba(self, X, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
         """Site probabilities (columns follow ``classes_``) under ``target_prior`` (None: the
         model's deployment prior; ``"training"``: the training mix; a scenario; ``a,b,c``)."""
         return self.proba_from_margins(self.decision_function(X), target_prior=target_prior, calibrated=calibrated)
 
+    def predict_label_proba(self, X, *, target_prior=None) -> np.ndarray:
+        """Probabilities over ``labels_`` (the sub-site breakdown, for sub-site models)."""
+        return self.label_proba_from_margins(self.decision_function(X), target_prior=target_prior)
+
     def predict(self, X, **kw) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(X, **kw), axis=1)]
 
     def prior_name(self, target_prior=None) -> str:
-        spec = self.prior_.target_prior if target_prior is None else target_prior
-        return spec if isinstance(spec, str) else ",".join(f"{v:g}" for v in spec)
+        return self.prior_.resolve(target_prior)[0]
 
-    def sets_prior(self, target_prior=None) -> str:
-        """The site mix whose conformal thresholds apply: the requested one when the model
-        prepared it, else the training mix."""
-        name = self.prior_name(target_prior)
-        return name if name in self.conformal_.thresholds_ else "training"
+    def predict_sets(self, X=None, *, coverage: float = 0.9, target_prior=None, label_proba=None) -> np.ndarray:
+        """Boolean (n, 3) conformal sets for ``target_prior``; ``label_proba``: probabilities over
+        ``labels_`` already computed for that prior (saves predicting twice). The most probable
+        site is always in the set."""
+        p = self.predict_label_proba(X, target_prior=target_prior) if label_proba is None else label_proba
+        return self.conformal_.predict(p, coverage, self.prior_.weights(target_prior))
 
-    def predict_sets(self, X=None, *, coverage: float = 0.9, target_prior=None, proba=None) -> np.ndarray:
-        """Boolean (n, 3) conformal sets. ``proba``: probabilities already computed for
-        :meth:`sets_prior` (saves predicting twice)."""
-        prior = self.sets_prior(target_prior)
-        p = self.predict_proba(X, target_prior=prior) if proba is None else proba
-        return self.conformal_.predict(p, coverage, prior)
-
-    def explain(self, X=None, *, Xt=None) -> Explanation | None:
-        """Per-field contributions to the margin (None for kinds without an exact explainer)."""
+    def explain_margins(self, Xt):
+        """(fields, contributions (n, fields, labels), base (n, labels)) on the margin scale, or
+        None for kinds without an exact explainer."""
         explainer = get_kind(self.kind).explain
         if explainer is None:
             return None
+        return explainer(self.estimator_[-1].estimator_, Xt, self.feature_fields_)
+
+    def explain(self, X=None, *, Xt=None, target_prior=None) -> Explanation | None:
+        """Each field's term (and the baseline, calibration and prior terms) on the clr scale of
+        the site probabilities shown under ``target_prior``; they add up to it exactly."""
         Xt = self.transform(X) if Xt is None else Xt
-        fields, contrib, base = explainer(self.estimator_[-1].estimator_, Xt, self.feature_fields_)
-        contrib = contrib - contrib.mean(axis=2, keepdims=True)
-        base = base - base.mean(axis=1, keepdims=True)
-        return Explanation(fields, contrib, base, base + contrib.sum(axis=1))
+        raw = self.explain_margins(Xt)
+        if raw is None:
+            return None
+        fields, contrib, _ = raw
+        # anchored on the margins the probabilities come from: the base absorbs the float32
+        # rounding between an explainer's contributions and the classifier's own prediction
+        base = self.margins(Xt) - contrib.sum(axis=1)
+        w = self.prior_.weights(target_prior)
+        with np.errstate(divide="ignore"):
+            rho = np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -np.inf)
+        baseline, calibration, prior, terms, total = explain_clr(
+            base, contrib, self.calibrator_.temperature_, self.calibrator_.bias_, rho, self.label_site_)
+        return Explanation(fields, terms, baseline, calibration, prior, total)
 
     def unlike_training(self, table) -> list[list[str]]:
         """For each case, how it is unlike the training rows (from the aggregate profile)."""
@@ -227,6 +294,14 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         meta = getattr(self, "metadata_", {})
         return {"name": meta.get("name", f"netorigin-{self.kind}"),
                 "version": meta.get("netorigin_version", __version__),
-                "kind": self.kind, "bundle_hash": self.bundle_hash,
+                "kind": self.kind, "level": self.level_, "bundle_hash": self.bundle_hash,
                 "training_data": meta.get("training_data", {}).get("description"),
                 "notice": RESEARCH_NOTICE}
+
+
+def _align(margins: np.ndarray, classes, vocab) -> np.ndarray:
+    """Margins of a fold model over ``vocab`` (a class the fold never saw gets a margin of -30)."""
+    out = np.full((len(margins), len(vocab)), -30.0)
+    for j, c in enumerate(classes):
+        out[:, list(vocab).index(c)] = margins[:, j]
+    return out

@@ -2,9 +2,11 @@
 
 - :class:`TemperatureScaling` is fitted on held-out (out-of-fold) margins, never on the rows a
   model was trained on.
-- :class:`PriorShift` re-weights a posterior from the training site mix to the mix of the
-  patients being scored (p_target(y|x) ~ p(y|x) pi_target(y) / pi_train(y)).
-- :class:`ConformalSets` gives class-conditional (Mondrian) split-conformal prediction sets.
+- :class:`PriorShift` re-weights a posterior from the training mix to the mix of the patients
+  being scored (p_target(y|x) ~ p(y|x) pi_target(y) / pi_train(y)), over the model's labels:
+  sub-sites when the model learnt them, so that named scenarios shift their sub-site mixes.
+- :class:`ConformalSets` gives class-conditional (Mondrian, by label) split-conformal sets whose
+  thresholds are computed for any prior from the calibration cases it keeps.
 """
 
 from __future__ import annotations
@@ -16,52 +18,65 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .._math import log_softmax
-from ..contract import SITES
+from ..contract import DETAIL_TO_SITE, SITES, SUBSITES
 from ..exceptions import InputError
 
-COVERAGE_LEVELS = tuple(round(x, 2) for x in np.arange(0.50, 0.995, 0.01))
 
 
 class TemperatureScaling(BaseEstimator):
-    """softmax(margin / T + b): one temperature and one bias per site, fitted by log-loss.
+    """softmax(margin / T + b), fitted by log-loss on held-out margins.
+
+    Parameters
+    ----------
+    per_label : bool
+        One temperature per label (vector scaling; better calibrated when the labels are many
+        sub-sites) or one shared temperature.
 
     Attributes
     ----------
-    temperature_ : float
+    temperature_ : ndarray of shape (n_classes,)
     bias_ : ndarray of shape (n_classes,)
 
     >>> rng = np.random.default_rng(0)
     >>> y = rng.integers(0, 3, 2000)
     >>> margins = 3.0 * np.eye(3)[y] + rng.normal(size=(2000, 3)) * 2   # over-confident
     >>> cal = TemperatureScaling().fit(margins, y)
-    >>> bool(cal.temperature_ > 1)
+    >>> bool(cal.temperature_[0] > 1)
     True
     """
+
+    def __init__(self, per_label=False):
+        self.per_label = per_label
 
     def fit(self, margins, y):
         from scipy.optimize import minimize
 
         margins, y = np.asarray(margins, dtype=float), np.asarray(y, dtype=int)
         K = margins.shape[1]
+        n_t = K if self.per_label else 1
 
         def nll(theta):
-            logp = log_softmax(margins / np.exp(theta[0]) + np.r_[0.0, theta[1:]])
+            logp = log_softmax(margins / np.exp(theta[:n_t]) + np.r_[0.0, theta[n_t:]])
             return -logp[np.arange(len(y)), y].mean()
 
-        res = minimize(nll, np.zeros(K), method="L-BFGS-B")
-        self.temperature_ = float(np.exp(res.x[0]))
-        self.bias_ = np.r_[0.0, res.x[1:]]
+        res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B")
+        self.temperature_ = np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy()
+        self.bias_ = np.r_[0.0, res.x[n_t:]]
         return self
 
     @classmethod
     def fitted(cls, temperature: float, bias) -> "TemperatureScaling":
         """A fitted instance from stored values (a bundle being read); both are checked."""
-        t, b = float(temperature), np.asarray(bias, dtype=float)
-        if not (np.isfinite(t) and t > 0) or b.ndim != 1 or not np.all(np.isfinite(b)):
-            raise InputError(f"calibration: temperature {temperature!r} must be a finite number > 0 and "
-                             "bias a list of finite numbers")
-        self = cls()
-        self.temperature_, self.bias_ = t, b
+        try:
+            t, b = np.asarray(temperature, dtype=float), np.asarray(bias, dtype=float)
+        except (TypeError, ValueError):
+            t, b = np.array(np.nan), np.array([np.nan])
+        if b.ndim != 1 or t.ndim > 1 or (t.ndim == 1 and t.shape != b.shape) or not np.all(np.isfinite(t)) \
+                or not np.all(t > 0) or not np.all(np.isfinite(b)):
+            raise InputError(f"calibration: temperature {str(temperature)[:40]!r} must be finite numbers > 0 (one, "
+                             "or one per label) and bias one finite number per label")
+        self = cls(per_label=t.ndim == 1)
+        self.temperature_, self.bias_ = np.broadcast_to(t, b.shape).astype(float), b
         return self
 
     def log_proba(self, margins) -> np.ndarray:
@@ -73,7 +88,7 @@ class TemperatureScaling(BaseEstimator):
 
 
 def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
-    """A target prior from a scenario name or ``"a,b,c"`` (ileal, pancreatic, other).
+    """A site mix from a scenario name or ``"a,b,c"`` (ileal, pancreatic, other).
 
     >>> resolve_prior("0.5,0.25,0.25")[1].tolist()
     [0.5, 0.25, 0.25]
@@ -87,9 +102,10 @@ def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
             raise InputError(f"target prior: {spec!r} is not three numbers a,b,c (ileal, pancreatic, other)") from None
         name = spec
     else:
-        table = scenario_priors() if scenarios is None else _priors_of(scenarios)
+        table = scenario_priors() if scenarios is None else _mixes_of(scenarios)[0]
         if spec not in table:
-            raise InputError(f"target prior: {spec!r} is not one of {', '.join(table)}, or three numbers a,b,c")
+            raise InputError(f"target prior: {spec!r} is not one of training, {', '.join(table)}, "
+                             "or three numbers a,b,c")
         values, name = np.array(table[spec], dtype=float), spec
     if values.shape != (3,) or not np.all(np.isfinite(values)) or (values < 0).any() or values.max() <= 0:
         raise InputError(f"target prior: {spec!r} must be three finite, non-negative numbers, not all zero "
@@ -99,23 +115,79 @@ def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
 
 
 @lru_cache(maxsize=1)
-def scenario_priors() -> dict:
-    """name -> site mix of every scenario in the bundled ``scenarios.csv``."""
+def _bundled_mixes():
     from ..literature import load_scenarios
 
-    return _priors_of(load_scenarios())
+    return _mixes_of(load_scenarios())
 
 
-def _priors_of(s) -> dict:
-    out = {}
+def scenario_priors() -> dict:
+    """name -> site mix of every scenario in the bundled ``scenarios.csv``."""
+    return _bundled_mixes()[0]
+
+
+def scenario_subsite_mixes() -> dict:
+    """name -> {sub-site: share of all cases} of every scenario in the bundled ``scenarios.csv``."""
+    return _bundled_mixes()[1]
+
+
+def _mixes_of(s):
+    sites, subs = {}, {}
     for name in dict.fromkeys(s["scenario"]):
-        rows = s[(s["scenario"] == name) & (s["level"] == "class")]
-        out[name] = tuple(rows.set_index("site")["value"].reindex(list(SITES)).to_numpy(dtype=float))
-    return out
+        rows = s[s["scenario"] == name]
+        cls = rows[rows["level"] == "class"].set_index("site")["value"].reindex(list(SITES)).to_numpy(dtype=float)
+        sites[name] = tuple(cls)
+        share = dict(zip(rows[rows["level"] == "subsite"]["site"], rows[rows["level"] == "subsite"]["value"]))
+        total = np.nansum(cls)
+        out = {}
+        for k, site in enumerate(SITES):
+            within = {x: share.get(x, 0.0) for x in SUBSITES[site]}
+            t = sum(within.values())
+            for x, v in within.items():
+                out[x] = float(cls[k] / total * v / t) if t > 0 else 0.0
+        subs[name] = out
+    return sites, subs
+
+
+def label_prior(spec, labels, train_prior) -> tuple[str, np.ndarray, float]:
+    """The deployment prior over a model's labels (the sites, or the sub-sites it learnt).
+
+    ``"training"`` is the training mix; a scenario name uses its sub-site mix (an exact prior
+    shift when each sub-site looks the same in every setting); ``a,b,c`` scales each site's labels
+    to the site's share, keeping the training mix within the site. Returns (name, prior over
+    ``labels``, share of the target mix on sub-sites the model never saw, which is dropped).
+
+    >>> label_prior("0.5,0.25,0.25", ["ileum", "jejunum", "pancreas", "lung"], [0.3, 0.1, 0.3, 0.3])[1].round(4).tolist()
+    [0.375, 0.125, 0.25, 0.25]
+    """
+    labels = list(labels)
+    train = np.asarray(train_prior, dtype=float)
+    if isinstance(spec, str) and spec == "training":
+        return "training", train / train.sum(), 0.0
+    sites_of = [s if s in SITES else DETAIL_TO_SITE[s] for s in labels]
+    is_site_level = all(s in SITES for s in labels)
+    if isinstance(spec, str) and "," not in spec and not is_site_level:
+        resolve_prior(spec)  # names the scenarios on a typo
+        mix = scenario_subsite_mixes()[spec]
+        target = np.array([mix.get(x, 0.0) for x in labels])
+        unseen = float(sum(v for x, v in mix.items() if x not in labels))
+        if target.sum() <= 0:
+            raise InputError(f"target prior: {spec!r} puts no weight on any sub-site this model knows")
+        return spec, target / target.sum(), unseen
+    name, site_mix = resolve_prior(spec)
+    target = np.zeros(len(labels))
+    for k, site in enumerate(SITES):
+        idx = [i for i, s in enumerate(sites_of) if s == site]
+        if idx:
+            within = train[idx] / train[idx].sum()
+            target[idx] = site_mix[k] * within
+    if target.sum() <= 0:
+        raise InputError(f"target prior: {spec!r} puts no weight on any site this model knows")
+    return name, target / target.sum(), 0.0
 
 
 class PriorShift(BaseEstimator):
-    """Re-weight posteriors from the training site mix to a deployment site mix.
+    """Re-weight posteriors over a model's labels from the training mix to a deployment mix.
 
     Parameters
     ----------
@@ -124,9 +196,10 @@ class PriorShift(BaseEstimator):
 
     Attributes
     ----------
-    train_prior_ : ndarray of shape (3,)
+    labels_ : ndarray of str
+    train_prior_ : ndarray  the training mix over ``labels_``
 
-    >>> s = PriorShift().fit(np.array([0, 1, 1, 2]))
+    >>> s = PriorShift().fit(np.array([0, 1, 1, 2]), labels=["ileal", "pancreatic", "other"])
     >>> s.transform(np.array([[0.5, 0.5, 0.0]]), target_prior="0.25,0.5,0.25").round(3).tolist()
     [[0.5, 0.5, 0.0]]
     """
@@ -134,62 +207,92 @@ class PriorShift(BaseEstimator):
     def __init__(self, target_prior="training"):
         self.target_prior = target_prior
 
-    def fit(self, y, train_prior=None):
-        if self.target_prior != "training":
-            resolve_prior(self.target_prior)  # fail early on a bad prior
+    def fit(self, y, *, labels=SITES, train_prior=None):
+        self.labels_ = np.asarray(labels, dtype=object)
         if train_prior is None:
             y = np.asarray(y, dtype=int)
-            train_prior = np.bincount(y, minlength=len(SITES)) / len(y)
+            train_prior = np.bincount(y, minlength=len(self.labels_)) / len(y)
         p = np.asarray(train_prior, dtype=float)
-        if p.shape != (len(SITES),) or not np.all(np.isfinite(p)) or (p <= 0).any():
-            raise InputError(f"train_prior: {train_prior!r} must be three positive numbers (every site seen in training)")
+        if p.shape != (len(self.labels_),) or not np.all(np.isfinite(p)) or (p <= 0).any():
+            raise InputError(f"train_prior: {train_prior!r} must be one positive number per label "
+                             "(every label seen in training)")
         self.train_prior_ = p / p.sum()
+        self._cache = {}
+        if self.target_prior != "training":
+            self.resolve(self.target_prior)  # fail early on a bad prior
         return self
 
-    def resolve(self, target_prior=None) -> tuple[str, np.ndarray]:
-        """(name, site mix) of ``target_prior`` (None: the default)."""
+    def resolve(self, target_prior=None) -> tuple[str, np.ndarray, float]:
+        """(name, prior over ``labels_``, unseen share) of ``target_prior`` (None: the default)."""
         check_is_fitted(self, "train_prior_")
         spec = self.target_prior if target_prior is None else target_prior
-        if isinstance(spec, str) and spec == "training":
-            return "training", self.train_prior_
-        return resolve_prior(spec)
+        key = spec if isinstance(spec, str) else tuple(np.asarray(spec, dtype=float).tolist())
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            cache[key] = label_prior(spec, self.labels_, self.train_prior_)
+        return cache[key]
+
+    def weights(self, target_prior=None) -> np.ndarray:
+        """Per-label multipliers target / training."""
+        return self.resolve(target_prior)[1] / self.train_prior_
 
     def transform(self, proba, target_prior=None) -> np.ndarray:
-        name, prior = self.resolve(target_prior)
-        return proba if name == "training" else shift_prior(proba, self.train_prior_, prior)
+        name, _, _ = self.resolve(target_prior)
+        return proba if name == "training" else reweight(proba, self.weights(target_prior))
 
 
-def shift_prior(proba: np.ndarray, train_prior: np.ndarray, target_prior: np.ndarray) -> np.ndarray:
-    """Re-weight posterior probabilities from the training site mix to a target site mix."""
-    w = np.asarray(target_prior, dtype=float) / np.asarray(train_prior, dtype=float)
-    p = np.asarray(proba, dtype=float) * w[None, :]
+def reweight(proba: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Multiply each column by its weight and renormalise the rows (Bayes' rule for a new prior)."""
+    p = np.asarray(proba, dtype=float) * np.asarray(weights, dtype=float)[None, :]
     return p / p.sum(axis=1, keepdims=True)
 
 
+def shift_prior(proba: np.ndarray, train_prior: np.ndarray, target_prior: np.ndarray) -> np.ndarray:
+    """Re-weight posterior probabilities from the training mix to a target mix."""
+    return reweight(proba, np.asarray(target_prior, dtype=float) / np.asarray(train_prior, dtype=float))
+
+
+def site_sums(proba: np.ndarray, label_site: np.ndarray) -> np.ndarray:
+    """(n, 3) site probabilities from (n, labels) probabilities."""
+    out = np.zeros((len(proba), len(SITES)))
+    for k in range(len(SITES)):
+        out[:, k] = proba[:, label_site == k].sum(axis=1)
+    return out
+
+
 class ConformalSets(BaseEstimator):
-    """Class-conditional (Mondrian) split-conformal sets, one set of thresholds per site mix.
+    """Split-conformal prediction sets over the three sites, class-conditional by label.
 
-    For a site mix the score of site k is 0 when k is the most probable site (it is always in
-    the set, so a set never contradicts the probabilities shown) and 1 - p_k(x) otherwise, with
-    p the calibrated posterior re-weighted to that mix. Thresholds are quantiles of the scores of
-    calibration cases *of site k*. Thresholds are stored for the training mix and each prepared
-    mix; a site with too few calibration cases uses the pooled threshold (``marginal_sites_``).
-
-    Parameters
-    ----------
-    levels : tuple of float
-        The coverage levels to prepare.
+    The calibration cases' held-out, calibrated probabilities (under the training mix) are kept,
+    so that thresholds can be computed for *any* deployment prior when it is asked for: the
+    probabilities are shifted to that prior exactly as a scored case's are. A case's score is 0
+    when its true site is the most probable one (the top site is always in the set, so a set never
+    contradicts the probabilities shown) and 1 - p(its true label) otherwise. Thresholds are
+    quantiles of the scores *per label* (per sub-site for sub-site models): since each sub-site
+    looks the same whatever the mix, every sub-site, and so every site, is covered at the level
+    under any mix of sub-sites. A site enters a case's set when one of its labels' scores is
+    within that label's threshold; the set is then closed upward (every site more probable than
+    one in the set joins it), so it is always the k most probable sites. A label with too few
+    calibration cases for the level uses the pooled scores of its site (listed by :meth:`thresholds`).
 
     Attributes
     ----------
-    thresholds_ : dict  mix name -> level -> per-site threshold
-    marginal_sites_ : dict  mix name -> level -> sites that used the pooled threshold
-    priors_ : dict  mix name -> site mix
-    counts_ : list of int  calibration cases per site
+    cal_proba_ : ndarray (n, labels), float32
+    cal_y_ : ndarray (n,)  label index of each calibration case
+    label_site_ : ndarray (labels,)  site index of each label
     """
 
-    def __init__(self, levels=COVERAGE_LEVELS):
-        self.levels = levels
+    def fit(self, proba, y, *, label_site):
+        self.cal_proba_ = np.asarray(proba, dtype=np.float32)
+        self.cal_y_ = np.asarray(y, dtype=int)
+        self.label_site_ = np.asarray(label_site, dtype=int)
+        if self.cal_proba_.ndim != 2 or self.cal_proba_.shape[1] != len(self.label_site_) \
+                or len(self.cal_y_) != len(self.cal_proba_) or len(self.cal_y_) == 0:
+            raise InputError("calibration cases: probabilities, labels and label sites do not fit together")
+        if self.cal_y_.min() < 0 or self.cal_y_.max() >= len(self.label_site_) or not np.all(np.isfinite(self.cal_proba_)):
+            raise InputError("calibration cases: a label index or a probability is out of range")
+        self._cache = {}
+        return self
 
     @staticmethod
     def _quantile(scores: np.ndarray, level: float) -> float | None:
@@ -197,67 +300,53 @@ class ConformalSets(BaseEstimator):
         k = int(np.ceil((n + 1) * level))
         if n == 0 or k > n:
             return None
-        return float(np.sort(scores)[k - 1])
+        return float(np.partition(scores, k - 1)[k - 1])
 
-    def fit(self, proba, y, *, train_prior=None, priors: dict | None = None):
-        """``proba``: calibrated, held-out probabilities under the training mix; ``priors``:
-        name -> site mix to prepare thresholds for (``training`` is always prepared)."""
-        proba, y = np.asarray(proba, dtype=float), np.asarray(y, dtype=int)
-        self.counts_ = [int((y == k).sum()) for k in range(proba.shape[1])]
-        train_prior = np.bincount(y, minlength=proba.shape[1]) / len(y) if train_prior is None else train_prior
-        mixes = {"training": np.asarray(train_prior, dtype=float),
-                 **{k: np.asarray(v, dtype=float) for k, v in (priors or {}).items()}}
-        self.thresholds_, self.marginal_sites_, self.priors_ = {}, {}, {}
-        for name, mix in mixes.items():
-            p = proba if name == "training" else shift_prior(proba, train_prior, mix)
-            scores = np.where(p.argmax(axis=1) == y, 0.0, 1.0 - p[np.arange(len(y)), y])
-            th_all, marg_all = {}, {}
-            for level in self.levels:
-                pooled = self._quantile(scores, level)
-                th, marg = [], []
-                for k in range(proba.shape[1]):
-                    q = self._quantile(scores[y == k], level)
-                    if q is None:
-                        q = pooled if pooled is not None else 1.0
-                        marg.append(SITES[k])
-                    th.append(q)
-                th_all[f"{level:.2f}"] = th
-                marg_all[f"{level:.2f}"] = marg
-            self.thresholds_[name] = th_all
-            self.marginal_sites_[name] = marg_all
-            self.priors_[name] = [float(x) for x in mix]
-        return self
+    def thresholds(self, weights, coverage: float) -> tuple[np.ndarray, list]:
+        """(threshold per label, labels that used their site's pooled scores) for the prior whose
+        per-label multipliers are ``weights``."""
+        check_is_fitted(self, "cal_proba_")
+        _check_coverage(coverage)
+        key = (tuple(np.round(np.asarray(weights, dtype=float), 12).tolist()), round(float(coverage), 6))
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            p = reweight(self.cal_proba_.astype(float), weights)
+            P = site_sums(p, self.label_site_)
+            true_site = self.label_site_[self.cal_y_]
+            score = np.where(P.argmax(axis=1) == true_site, 0.0, 1.0 - p[np.arange(len(p)), self.cal_y_])
+            q, pooled = np.ones(len(self.label_site_)), []
+            possible = np.asarray(weights, dtype=float) > 0
+            for lab in range(len(self.label_site_)):
+                if not possible[lab]:  # a label the prior rules out is never a case's true label
+                    q[lab] = -np.inf
+                    continue
+                t = self._quantile(score[self.cal_y_ == lab], coverage)
+                if t is None:
+                    same = (true_site == self.label_site_[lab]) & possible[self.cal_y_]
+                    t = self._quantile(score[same], coverage)
+                    pooled.append(lab)
+                q[lab] = 1.0 if t is None else t
+            cache[key] = (q, pooled)
+        return cache[key]
 
-    def predict(self, proba, coverage: float = 0.9, prior: str = "training") -> np.ndarray:
-        """Boolean (n, 3): which sites are in each case's set. ``proba`` must already be the
-        posterior for the site mix ``prior`` (one of those prepared at fit)."""
-        check_is_fitted(self, "thresholds_")
-        if prior not in self.thresholds_:
-            raise InputError(f"prediction sets: no thresholds for the site mix {prior!r}; prepared: "
-                             f"{', '.join(self.thresholds_)}")
-        key = f"{coverage:.2f}"
-        if key not in self.thresholds_[prior] or abs(round(coverage, 2) - coverage) > 1e-9:
-            raise InputError(f"coverage: {coverage!r} is not one of the levels the model was "
-                             f"calibrated for (0.50 to 0.99 in steps of 0.01)")
-        th = np.asarray(self.thresholds_[prior][key])
-        proba = np.asarray(proba)
-        s = (1.0 - proba) <= th[None, :] + 1e-12
-        s[np.arange(len(proba)), np.argmax(proba, axis=1)] = True
-        return s
+    def predict(self, proba, coverage: float, weights) -> np.ndarray:
+        """Boolean (n, 3) sets from probabilities over the labels, already shifted to the prior
+        whose per-label multipliers are ``weights``."""
+        q, _ = self.thresholds(weights, coverage)
+        proba = np.asarray(proba, dtype=float)
+        hit = (1.0 - proba) <= q[None, :] + 1e-12
+        s = np.zeros((len(proba), len(SITES)), dtype=bool)
+        for k in range(len(SITES)):
+            s[:, k] = hit[:, self.label_site_ == k].any(axis=1)
+        P = site_sums(proba, self.label_site_)
+        s[np.arange(len(proba)), P.argmax(axis=1)] = True
+        # closed upward: a site more probable than one in the set is in it too (adding sites only
+        # raises coverage), so a set is always the most probable sites and never contradicts them
+        floor = np.where(s, P, np.inf).min(axis=1, keepdims=True)
+        return s | (P >= floor)
 
-    def to_dict(self) -> dict:
-        check_is_fitted(self, "thresholds_")
-        return {"score": "0 for the top site, else 1 - p(site), under the named site mix; class-conditional",
-                "counts": self.counts_, "priors": self.priors_, "thresholds": self.thresholds_,
-                "marginal_sites": self.marginal_sites_}
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "ConformalSets":
-        self = cls()
-        if not isinstance(d, dict) or not isinstance(d.get("thresholds"), dict) or "training" not in d["thresholds"]:
-            raise InputError("conformal.json: expected thresholds for the training mix")
-        self.thresholds_ = d["thresholds"]
-        self.marginal_sites_ = d.get("marginal_sites") or {}
-        self.counts_ = d.get("counts")
-        self.priors_ = d.get("priors") or {}
-        return self
+def _check_coverage(coverage) -> None:
+    if not isinstance(coverage, (int, float, np.floating)) or isinstance(coverage, bool) \
+            or not np.isfinite(coverage) or not 0.5 <= coverage <= 0.99:
+        raise InputError(f"coverage: {coverage!r} is not a number from 0.50 to 0.99")

@@ -185,22 +185,47 @@ def render_pipeline(config, summary) -> None:
         console.print(f"MLflow run {tr['run_id']}")
 
 
-def render_case(rep) -> None:
+def _pct(p: float) -> str:
+    return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
+
+
+def _breakdown(parts: dict) -> str:
+    top = sorted(parts.items(), key=lambda kv: -kv[1])
+    shown = [f"{k} {_pct(v)}" for k, v in top[:4] if v >= 0.005]
+    return ", ".join(shown) + (", ..." if len(top) > 4 else "")
+
+
+def render_case(rep, all_priors: bool = False) -> None:
+    """One scored case: warnings first, then probabilities (with the sub-site breakdown), the set,
+    reasons, the next test, the model's identity and the research notice."""
     console = _console()
     m = rep["model"]
     head = f"case {rep['case_id']}" if rep["case_id"] else "case"
-    console.print(f"[bold]{head}[/]: primary site of a well-differentiated NET (deployment prior: {rep['target_prior']})")
+    console.print(f"[bold]{head}[/]: primary site of a liver metastasis of a well-differentiated NET "
+                  f"(deployment prior: {rep['target_prior']})")
+    console.print(f"[bold yellow]{rep['notice']}[/]")
+    for w in rep["warnings"]:
+        console.print(f"[bold red]warning[/]: {w}")
     t = Table(show_header=False, box=None, pad_edge=False)
+    sub = rep.get("subsite_probabilities")
     for s, p in rep["probabilities"].items():
-        t.add_row(f"  {s}", f"{p:6.1%}", "[blue]" + "\u2588" * max(1, round(p * 40)) + "[/]")
+        detail = f"({_breakdown(sub[s])})" if sub and len(sub[s]) > 1 else ""
+        t.add_row(f"  {s}", f"{_pct(p):>6}", "[blue]" + "\u2588" * max(1, round(p * 30)) + "[/]", detail)
     console.print(t)
-    console.print(f"[bold]{rep['coverage']:.0%} prediction set[/]: {' or '.join(rep['prediction_set'])}")
-    console.print("[bold]why[/] (log-odds, for the top site):")
+    console.print(f"[bold]{rep['coverage']:.0%} prediction set[/]: {' or '.join(rep['prediction_set'])}. "
+                  f"[dim]{rep['set_meaning']}[/]")
+    if all_priors:
+        console.print("[bold]under other priors[/]: " + "; ".join(
+            f"{name}: " + ", ".join(f"{s} {_pct(p)}" for s, p in probs.items())
+            for name, probs in rep["probabilities_by_prior"].items()))
+    console.print("[bold]why[/] (terms on the log-ratio scale of the probabilities shown; they add up to them):")
     if rep["reasons"]:
         for r in rep["reasons"]:
             console.print(f"  - {r['text']}")
-    else:
+    elif rep["explanation"] is None:
         console.print("  - reasons are not available for this kind of model")
+    else:
+        console.print("  - no single field moves the answer much")
     console.print("[bold]next test to order[/]:")
     if rep["next_tests"]:
         for i, x in enumerate(rep["next_tests"], 1):
@@ -210,13 +235,11 @@ def render_case(rep) -> None:
             gain = f"{g:.2f} bits" if g >= 0.01 else "< 0.01 bits (the answer is already settled)"
             console.print(f"  {i}. {x['label']}: expected information gain {gain}, "
                           f"{x['chance_top_site_changes']:.0%} chance it changes the top site "
-                          f"(if {x['most_informative_result']}: {top} {best[top]:.0%})")
+                          f"(if {x['most_informative_result']}: {top} {_pct(best[top])})")
     else:
         console.print("  - every test in the model is done")
-    for w in rep["warnings"]:
-        console.print(f"[bold red]warning[/]: {w}")
-    console.print(f"[dim]model: {m['name']} ({m['kind']}), netorigin {m['version']}, bundle {str(m['bundle_hash'])[:12]}; "
-                  f"trained on {m['training_data']}[/]")
+    console.print(f"[dim]model: {m['name']} ({m['kind']}, {m.get('level', 'site')} level), netorigin {m['version']}, "
+                  f"bundle {str(m['bundle_hash'])[:12]}; trained on {m['training_data']}[/]")
     console.print(f"[bold yellow]{rep['notice']}[/]")
 
 

@@ -16,6 +16,8 @@ from ._common import default_model, friendly, mapping_option, resolve_tracking_u
 @click.option("--coverage", type=click.FloatRange(0.5, 0.99), default=0.9, show_default=True,
               help="Level of the prediction set (0.50-0.99 in steps of 0.01).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable keys).")
+@click.option("--all-priors", is_flag=True, help="Also show the probabilities under every named prior "
+              "(--json always includes them).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write a waterfall chart (PNG) of the explanation.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (.html).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="For a cohort: write one row per case (.csv/.parquet).")
@@ -29,7 +31,7 @@ from ._common import default_model, friendly, mapping_option, resolve_tracking_u
               help="LocalCluster worker processes (--engine dask).")
 @mapping_option
 @friendly
-def score(case, model_spec, target_prior, coverage, as_json, plot, report, output, kind, tracking_uri, engine,
+def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, report, output, kind, tracking_uri, engine,
           scheduler, workers, mapping):
     """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests.
 
@@ -57,7 +59,7 @@ def score(case, model_spec, target_prior, coverage, as_json, plot, report, outpu
     elif as_json:
         click.echo(json.dumps(out.report, indent=2))
     else:
-        render_case(out.report)
+        render_case(out.report, all_priors=all_priors)
 
 
 def register(main):

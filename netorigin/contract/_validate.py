@@ -55,6 +55,7 @@ class Notice:
     message: str
     fields: tuple[str, ...] = ()
     rows: tuple[int, ...] = ()
+    case_text: str | None = None  # the message for one case of ``rows`` (no row list)
 
 
 @dataclass
@@ -442,7 +443,8 @@ def _consistency_notices(out: Mapping[str, pd.Series], case_ids) -> list[Notice]
         rows = np.flatnonzero(mask)
         if len(rows):
             notices.append(Notice(kind, text.format(n=len(rows), rows=_rowtxt(rows, case_ids)),
-                                  fields, tuple(int(r) + 1 for r in rows)))
+                                  fields, tuple(int(r) + 1 for r in rows),
+                                  case_text=text.replace("{rows}: ", "", 1)))
 
     grade = pd.Series(cat("grade")).map({"G1": 1.0, "G2": 2.0, "G3": 3.0}).to_numpy(dtype=float)
     g_ki = grade_from_ki67(num("ki67_percent"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..calibration import site_sums
 from ..contract import FIELDS, SITES
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
@@ -96,17 +97,24 @@ def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, gro
     return {k: [float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))] for k, v in draws.items()}
 
 
-def set_metrics(y, sets: np.ndarray) -> dict:
-    """Coverage (overall and per site) and mean size of prediction sets."""
+def set_metrics(y, sets: np.ndarray, detail=None) -> dict:
+    """Coverage (overall, per site and, given ``detail``, per sub-site, with case counts) and
+    the mean size of prediction sets."""
     y = np.asarray(y, dtype=int)
     hit = sets[np.arange(len(y)), y]
-    return {
+    out = {
         "coverage": float(hit.mean()),
         "coverage_by_site": {s: (float(hit[y == k].mean()) if (y == k).any() else float("nan"))
                              for k, s in enumerate(SITES)},
         "mean_set_size": float(sets.sum(axis=1).mean()),
         "singleton_rate": float((sets.sum(axis=1) == 1).mean()),
     }
+    if detail is not None:
+        d = np.asarray(detail, dtype=object)
+        known = [x for x in dict.fromkeys(d) if isinstance(x, str)]
+        out["coverage_by_subsite"] = {x: float(hit[d == x].mean()) for x in known}
+        out["n_by_subsite"] = {x: int((d == x).sum()) for x in known}
+    return out
 
 
 def risk_coverage(y, proba, coverages=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5)) -> list[dict]:
@@ -171,12 +179,12 @@ def evaluate_model(model, table, y, *, groups=None, target_prior="training", cov
     y = np.asarray(y, dtype=int)
     margins = model.decision_function(table)
     raw = model.proba_from_margins(margins, target_prior=target_prior, calibrated=False)
-    cal = model.proba_from_margins(margins, target_prior=target_prior)
-    sp = model.sets_prior(target_prior)
-    cal_sets = cal if sp == model.prior_name(target_prior) else model.proba_from_margins(margins, target_prior=sp)
-    sets = {c: model.predict_sets(proba=cal_sets, coverage=c, target_prior=sp) for c in coverages}
+    labels = model.label_proba_from_margins(margins, target_prior=target_prior)
+    cal = site_sums(labels, model.label_site_)
+    sets = {c: model.predict_sets(label_proba=labels, coverage=c, target_prior=target_prior) for c in coverages}
+    detail = table["primary_site_detail"] if "primary_site_detail" in table.columns else None
     out = evaluate_probabilities(y, cal, uncalibrated=raw, sets=sets, groups=groups, n_bootstrap=n_bootstrap,
-                                 random_state=random_state, bayes_proba=bayes_proba)
+                                 random_state=random_state, bayes_proba=bayes_proba, detail=detail)
     out["target_prior"] = target_prior
     if with_robustness:
         out["robustness"] = robustness(lambda t: model.predict_proba(t, target_prior=target_prior), table, y,
@@ -185,7 +193,7 @@ def evaluate_model(model, table, y, *, groups=None, target_prior="training", cov
 
 
 def evaluate_probabilities(y, proba, *, uncalibrated=None, sets: dict | None = None, groups=None,
-                           n_bootstrap: int = 200, random_state=0, bayes_proba=None) -> dict:
+                           n_bootstrap: int = 200, random_state=0, bayes_proba=None, detail=None) -> dict:
     """The evaluation figures of any probabilities (a model's, or the exact posterior's)."""
     y = np.asarray(y, dtype=int)
     out = {"n": int(len(y)), "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
@@ -197,7 +205,7 @@ def evaluate_probabilities(y, proba, *, uncalibrated=None, sets: dict | None = N
         out["calibrated"]["intervals_95"] = bootstrap_intervals(y, proba, n_bootstrap=n_bootstrap,
                                                                 random_state=random_state, groups=groups)
     if sets:
-        out["conformal"] = {f"{c:.2f}": set_metrics(y, s) for c, s in sets.items()}
+        out["conformal"] = {f"{c:.2f}": set_metrics(y, s, detail=detail) for c, s in sets.items()}
     out["risk_coverage"] = risk_coverage(y, proba)
     if bayes_proba is not None:
         b = site_metrics(y, bayes_proba, scalars_only=True)

@@ -1,7 +1,8 @@
-"""Score cases with a saved model: probabilities, prediction set, reasons, next tests, warnings.
+"""Score cases with a fitted model: warnings, probabilities (and the sub-site breakdown), the
+prediction set, reasons that add up to the probabilities shown, the next test to order.
 
 :func:`score_cases` works on one case or a whole cohort; :func:`case_report` gives one case as a
-JSON-able dict with stable keys, and :func:`batch_table` the cohort as a table.
+JSON-able dict with stable keys (:data:`REPORT_KEYS`), and :func:`batch_table` a cohort as a table.
 """
 
 from __future__ import annotations
@@ -11,22 +12,34 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..contract import FIELDS, RESEARCH_NOTICE, SITES, as_canonical, field_label
+from ..calibration import EXPLANATION_SCALE
+from ..contract import DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, as_canonical, field_label
+from ..literature import SCENARIOS
 from ._advise import next_tests
 
-REPORT_KEYS = ("case_id", "model", "target_prior", "probabilities", "prediction_set", "coverage", "reasons",
-               "explanation", "next_tests", "warnings", "notice")
+REPORT_KEYS = ("case_id", "model", "notice", "warnings", "inputs", "target_prior", "probabilities", "subsite_probabilities",
+               "prediction_set", "coverage", "set_meaning", "reasons", "explanation", "probabilities_by_prior",
+               "information", "next_tests")
+
+# Fields that say little or nothing about the site: they do not count as informative.
+LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogranin", "ihc_synaptophysin")
+FEW_FIELDS = 2  # at most this many informative fields recorded: the answer rests on the prior
+REASON_MIN = 0.05  # a term smaller than this (clr units) is not listed as a reason
 
 
 @dataclass
 class ScoreResult:
     table: pd.DataFrame
-    proba: np.ndarray
+    proba: np.ndarray  # (n, 3) sites, under the target prior
+    label_proba: np.ndarray  # (n, labels)
+    labels: np.ndarray
     sets: np.ndarray
     coverage: float
     target_prior: str
     identity: dict
-    explanation: tuple | None = None
+    prior_alone: np.ndarray  # (3,) the site mix of the target prior
+    by_prior: dict = field(default_factory=dict)  # prior name -> (n, 3)
+    explanation: object = None
     advice: list | None = None
     warnings: list = field(default_factory=list)
     _cols: dict | None = None
@@ -37,37 +50,58 @@ class ScoreResult:
             self._cols = {c: self.table[c].astype(object).to_numpy() for c in self.table.columns}
         return self._cols
 
+    def recorded(self, i: int, fld: str) -> bool:
+        cols = self._columns()
+        if fld not in cols:
+            return False
+        v = cols[fld][i]
+        return not (v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v)))
 
-def _value_text(res: "ScoreResult", i: int, fld: str) -> str:
-    cols = res._columns()
-    if fld not in cols:
-        return "not done"
-    v = cols[fld][i]
-    if v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v)):
-        return "not done"
-    f = FIELDS.get(fld)
+
+def informative_fields(table: pd.DataFrame) -> list[list[str]]:
+    """For each case, the recorded fields that carry information about the site."""
+    cols = [c for c in table.columns if (c in FIELDS and FIELDS[c].group not in ("id", "label")
+                                         and c not in LOW_INFORMATION_FIELDS) or str(c).startswith("expr_")]
+    present = {c: table[c].notna().to_numpy() for c in cols}
+    return [[c for c in cols if present[c][i]] for i in range(len(table))]
+
+
+def _value_text(res: ScoreResult, i: int, fld: str) -> str:
+    v = res._columns()[fld][i]
     if fld == "ki67_percent":
         return f"{v:g}%"
     if fld == "largest_liver_lesion_cm":
         return f"{v:g} cm"
     if fld == "age_years":
         return f"{v:g} years"
-    if f is not None and f.kind == "number" or fld.startswith("expr_"):
+    f = FIELDS.get(fld)
+    if (f is not None and f.kind == "number") or fld.startswith("expr_"):
         return f"{float(v):g}"
     return str(v)
 
 
-def _warnings(validated_notices, table, model) -> list[list[str]]:
+def _pct(p: float) -> str:
+    return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
+
+
+def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[str]]:
     out = [[] for _ in range(len(table))]
     for n in validated_notices or []:
         if n.kind in ("inconsistent", "intended_use"):
-            rows = n.rows or tuple(range(1, len(table) + 1))
-            text = n.message.split(": ", 1)[1] if ": " in n.message else n.message
-            for r in rows:
+            text = n.case_text or n.message
+            for r in n.rows or tuple(range(1, len(table) + 1)):
                 if 1 <= r <= len(table):
                     out[r - 1].append(text)
     for i, extra in enumerate(model.unlike_training(table)):
         out[i] += [f"unlike the training data: {e}" for e in extra]
+    prior_txt = ", ".join(f"{s} {_pct(p)}" for s, p in zip(SITES, res.prior_alone))
+    for i, fields in enumerate(informative_fields(table)):
+        tv = 0.5 * float(np.abs(res.proba[i] - res.prior_alone).sum())
+        if len(fields) <= FEW_FIELDS:
+            named = ", ".join(field_label(f) for f in fields) or "none"
+            out[i].insert(0, f"the answer rests on the prior: only {len(fields)} site-informative field(s) "
+                          f"recorded ({named}); the probabilities are {tv:.2f} (total variation) from the "
+                          f"deployment prior alone ({res.target_prior}: {prior_txt})")
     return out
 
 
@@ -81,39 +115,63 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
     table = as_canonical(cohort)
     Xt = model.transform(table)
     margins = model.margins(Xt)
+    label_proba = model.label_proba_from_margins(margins, target_prior=target_prior)
     proba = model.proba_from_margins(margins, target_prior=target_prior)
-    sp = model.sets_prior(target_prior)
-    sets_p = proba if sp == model.prior_name(target_prior) else model.proba_from_margins(margins, target_prior=sp)
-    sets = model.predict_sets(proba=sets_p, coverage=coverage, target_prior=sp)
-    res = ScoreResult(table=table, proba=proba, sets=sets, coverage=coverage,
-                      target_prior=model.prior_name(target_prior), identity=model.identity())
+    sets = model.predict_sets(label_proba=label_proba, coverage=coverage, target_prior=target_prior)
+    name, lp, _ = model.prior_.resolve(target_prior)
+    prior_alone = np.array([lp[model.label_site_ == k].sum() for k in range(len(SITES))])
+    by_prior = {p: model.proba_from_margins(margins, target_prior=p) for p in ("training", *SCENARIOS)}
+    res = ScoreResult(table=table, proba=proba, label_proba=label_proba, labels=model.labels_, sets=sets,
+                      coverage=coverage, target_prior=name, identity=model.identity(), prior_alone=prior_alone,
+                      by_prior=by_prior)
     if reasons:
-        res.explanation = model.explain(Xt=Xt)
+        res.explanation = model.explain(Xt=Xt, target_prior=target_prior)
     if advice:
         res.advice = next_tests(model, table, proba, target_prior=target_prior, Xt=Xt)
-    res.warnings = _warnings(notices, table, model)
+    res.warnings = _warnings(notices, table, model, res)
     return res
 
 
 def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
-    if res.explanation is None:
-        return []
+    """The top site's reasons: recorded fields by the size of their term, then (once) the tests
+    not done when, together, they move the answer, then the deployment prior when it matters."""
     e = res.explanation
-    fields, contrib = e.fields, e.contributions
+    if e is None:
+        return []
     k = int(res.proba[i].argmax())
     site = SITES[k]
-    order = np.argsort(-np.abs(contrib[i, :, k]), kind="stable")[:n]
+    terms = e.terms[i, :, k]
+    done = np.array([res.recorded(i, f) for f in e.fields])
     out = []
-    for j in order:
-        v = float(contrib[i, j, k])
-        if abs(v) < 0.005:
+    for j in np.argsort(-np.abs(np.where(done, terms, 0.0)), kind="stable")[:n]:
+        v = float(terms[j])
+        if not done[j] or abs(v) < REASON_MIN:
             continue
-        fld = fields[j]
+        fld = e.fields[j]
         value = _value_text(res, i, fld)
-        direction = f"toward {site}" if v > 0 else f"away from {site}"
-        out.append({"field": fld, "value": value, "site": site, "log_odds": round(v, 4),
-                    "text": f"{field_label(fld)} {value}: {direction} ({v:+.1f})"})
+        out.append({"field": fld, "value": value, "site": site, "term": round(v, 4),
+                    "text": f"{field_label(fld)} {value}: {'toward' if v > 0 else 'away from'} {site} ({v:+.1f})"})
+    missing = float(terms[~done].sum())
+    if abs(missing) >= 0.1:
+        order = [e.fields[j] for j in np.argsort(-np.abs(np.where(done, 0.0, terms)), kind="stable") if not done[j]]
+        names = ", ".join(field_label(f) for f in order[:4]) + (f" and {len(order) - 4} more" if len(order) > 4 else "")
+        out.append({"field": "not_recorded", "value": "not done", "site": site, "term": round(missing, 4),
+                    "text": f"no result for {names}: the model's answer without them leans "
+                            f"{'toward' if missing > 0 else 'away from'} {site} ({missing:+.1f})"})
+    prior = float(e.prior[i, k])
+    if abs(prior) >= 0.1:
+        out.append({"field": "deployment_prior", "value": res.target_prior, "site": site, "term": round(prior, 4),
+                    "text": f"deployment prior ({res.target_prior}): {'toward' if prior > 0 else 'away from'} "
+                            f"{site} ({prior:+.1f})"})
     return out
+
+
+def _set_meaning(members: list, coverage: float) -> str:
+    if len(members) == 1:
+        return (f"At the {coverage:.0%} level the site is narrowed to {members[0]}: among cases like this, "
+                f"the true site is in such a set at least {coverage:.0%} of the time.")
+    return (f"At the {coverage:.0%} level the site cannot be narrowed below {' or '.join(members)}: the true site "
+            f"is in such a set at least {coverage:.0%} of the time.")
 
 
 def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
@@ -124,23 +182,37 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     expl = None
     if res.explanation is not None:
         e = res.explanation
-        k = int(p.argmax())
-        expl = {"scale": "log-odds: the model's uncalibrated margin, centred across sites",
-                "site": SITES[k], "base_value": float(e.base[i, k]), "margin": float(e.margin[i, k]),
-                "margins": {s: float(e.margin[i, j]) for j, s in enumerate(SITES)},
-                "contributions": {f: float(e.contributions[i, j, k]) for j, f in enumerate(e.fields)}}
+        expl = {"scale": EXPLANATION_SCALE,
+                "total": {s: float(e.total[i, k]) for k, s in enumerate(SITES)},
+                "baseline": {s: float(e.baseline[i, k]) for k, s in enumerate(SITES)},
+                "calibration": {s: float(e.calibration[i, k]) for k, s in enumerate(SITES)},
+                "prior": {s: float(e.prior[i, k]) for k, s in enumerate(SITES)},
+                "terms": {f: {s: float(e.terms[i, j, k]) for k, s in enumerate(SITES)} for j, f in enumerate(e.fields)},
+                "recorded": [f for f in e.fields if res.recorded(i, f)]}
+    sub = None
+    if not set(res.labels) <= set(SITES):
+        sub = {s: {str(lab): float(res.label_proba[i, j]) for j, lab in enumerate(res.labels)
+                   if DETAIL_TO_SITE.get(lab) == s} for s in SITES}
+    fields = informative_fields(res.table.iloc[[i]])[0]
     return {
         "case_id": None if cid is None or (isinstance(cid, float) and np.isnan(cid)) else str(cid),
         "model": res.identity,
+        "notice": RESEARCH_NOTICE,
+        "warnings": res.warnings[i],
+        "inputs": {f: _value_text(res, i, f) for f in res.table.columns
+                   if f != "case_id" and (f in FIELDS or str(f).startswith("expr_")) and res.recorded(i, f)},
         "target_prior": res.target_prior,
         "probabilities": {s: float(x) for s, x in zip(SITES, p)},
+        "subsite_probabilities": sub,
         "prediction_set": members,
         "coverage": res.coverage,
+        "set_meaning": _set_meaning(members, res.coverage),
         "reasons": _reasons(res, i, n_reasons),
         "explanation": expl,
+        "probabilities_by_prior": {name: {s: float(x) for s, x in zip(SITES, v[i])} for name, v in res.by_prior.items()},
+        "information": {"informative_fields": fields, "prior_alone": {s: float(x) for s, x in zip(SITES, res.prior_alone)},
+                        "distance_from_prior": 0.5 * float(np.abs(p - res.prior_alone).sum())},
         "next_tests": res.advice[i] if res.advice is not None else [],
-        "warnings": res.warnings[i],
-        "notice": RESEARCH_NOTICE,
     }
 
 
@@ -150,6 +222,9 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
                         else np.arange(1, len(res.table) + 1)})
     for k, s in enumerate(SITES):
         out[f"p_{s}"] = res.proba[:, k]
+    if not set(res.labels) <= set(SITES):
+        for j, lab in enumerate(res.labels):
+            out[f"p_{lab}"] = res.label_proba[:, j]
     out["top_site"] = np.array(SITES, dtype=object)[res.proba.argmax(axis=1)]
     out["prediction_set"] = [" or ".join(s for s, inn in zip(SITES, row) if inn) for row in res.sets]
     out["reasons"] = ["; ".join(r["text"] for r in _reasons(res, i, n_reasons)) for i in range(len(out))]
@@ -172,7 +247,8 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
     parts = []
     for start in range(0, len(table), chunk):
         part = table.iloc[start:start + chunk].reset_index(drop=True)
-        local = [type(n)(n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk))
+        local = [type(n)(n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk),
+                         n.case_text)
                  for n in validated.notices if n.kind in ("inconsistent", "intended_use")]
         res = score_cases(model, part, notices=[n for n in local if n.rows], target_prior=target_prior,
                           coverage=coverage)

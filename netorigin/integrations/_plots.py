@@ -78,27 +78,46 @@ def shap_beeswarm_png(explanation, values: np.ndarray, site: int, max_display=12
     import shap
 
     plt = _plt()
-    exp = shap.Explanation(values=explanation.contributions[:, :, site], base_values=explanation.base[:, site],
-                           data=values, feature_names=[field_label(f) for f in explanation.fields])
+    e = explanation
+    exp = shap.Explanation(values=e.terms[:, :, site],
+                           base_values=(e.baseline + e.calibration + e.prior)[:, site],
+                           data=values, feature_names=[field_label(f) for f in e.fields])
     shap.plots.beeswarm(exp, max_display=max_display, show=False)
     fig = plt.gcf()
-    fig.suptitle(f"SHAP values toward {SITES[site]} (log-odds)")
+    fig.suptitle(f"Field terms toward {SITES[site]} (clr scale, training mix)")
     return _png(fig)
 
 
 def waterfall_png(report: dict, max_display: int = 10) -> bytes:
-    """A waterfall chart of one scored case's explanation for its top site (shap's plotting)."""
-    import shap
-
+    """A waterfall chart of one scored case's reasons for its top site, on the scale the text uses
+    (clr: log of the site's probability over the geometric mean of the three), each bar labelled
+    with the field, its value and its term, titled with the case id and the model."""
     plt = _plt()
     e = report["explanation"]
-    names = list(e["contributions"])
-    values = np.array([e["contributions"][n] for n in names])
-    exp = shap.Explanation(values=values, base_values=e["base_value"],
-                           feature_names=[field_label(n) for n in names])
-    shap.plots.waterfall(exp, max_display=max_display, show=False)
-    fig = plt.gcf()
+    site = max(report["probabilities"], key=report["probabilities"].get)
+    start = e["baseline"][site] + e["calibration"][site]
+    bars = [(f"{r['text'].split(':')[0]}", r["term"]) for r in report["reasons"]]
+    shown = {r["field"] for r in report["reasons"]}
+    rest = e["total"][site] - start - sum(v for _, v in bars)
+    if abs(rest) > 1e-9:
+        bars.append(("other recorded fields (each small)" if shown else "all fields", rest))
+    bars = bars[:max_display]
+    fig, ax = plt.subplots(figsize=(7.2, 0.45 * (len(bars) + 2) + 1.2))
+    x = start
+    ys = list(range(len(bars), 0, -1))
+    for y, (label, v) in zip(ys, bars):
+        ax.barh(y, v, left=x, color="#2e7d32" if v > 0 else "#c62828", height=0.6)
+        ax.text(x + v + (0.02 if v >= 0 else -0.02), y, f"{v:+.2f}", va="center", ha="left" if v >= 0 else "right",
+                fontsize=8)
+        x += v
+    ax.set_yticks(ys, [b[0] for b in bars], fontsize=8)
+    ax.axvline(start, color="grey", lw=0.8, ls=":")
+    ax.axvline(x, color="black", lw=0.8)
+    p = report["probabilities"][site]
+    ax.set_xlabel(f"clr of p({site}): start {start:+.2f} (model baseline), end {x:+.2f} (p = {p:.1%})")
     ident = report["model"]
-    fig.suptitle(f"Why {e['site']}? (log-odds; {ident['name']} {str(ident['bundle_hash'])[:12]}; research use only)",
-                 fontsize=9)
+    case = report.get("case_id") or "(no case id)"
+    ax.set_title(f"Case {case}: why {site}? {ident['name']} {str(ident['bundle_hash'])[:12]}; "
+                 "research use only", fontsize=9)
+    fig.tight_layout()
     return _png(fig)

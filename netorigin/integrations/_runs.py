@@ -42,10 +42,10 @@ def load_model(spec: str, tracking_uri: str | None = None):
 
 
 def _field_values(model, table) -> tuple:
-    """(explanation, (n, n_fields) numbers to colour a beeswarm: a field's value when it is one
-    feature column, else NaN)."""
+    """(explanation under the training mix, (n, n_fields) numbers to colour a beeswarm: a
+    field's value when it is one feature column, else NaN)."""
     Xt = model.transform(table)
-    e = model.explain(Xt=Xt)
+    e = model.explain(Xt=Xt, target_prior="training")
     values = np.full((len(table), len(e.fields)), np.nan)
     ff = model.feature_fields_
     if ff is not None:
@@ -67,7 +67,7 @@ def _plots(result) -> dict[str, bytes]:
     out["confusion_matrix.png"] = plots.confusion_png(t["calibrated"]["confusion_matrix"])
     out["reliability.png"] = plots.reliability_png(y, raw, cal)
     out["risk_coverage.png"] = plots.risk_coverage_png(t["risk_coverage"])
-    if result.model.explain(table.iloc[:1]) is not None:
+    if result.model.explain_margins(result.model.transform(table.iloc[:1])) is not None:
         e, values = _field_values(result.model, table.iloc[:2000])
         for k, site in enumerate(SITES):
             out[f"shap_beeswarm_{site}.png"] = plots.shap_beeswarm_png(e, values, k)
@@ -98,9 +98,10 @@ def _save(model, out_dir, bundles_root) -> Path:
 def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine="local", params=None, random_state=0,
               target_prior="training", bayes_scenario=None, tracking_uri=None, track=True,
               register_name=None, alias="champion", config_text=None, description=None,
-              n_bootstrap=200, name=None, data_params: dict | None = None, scheduler=None, workers=2) -> dict:
+              n_bootstrap=200, name=None, data_params: dict | None = None, scheduler=None, workers=2,
+              n_splits=5) -> dict:
     """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary."""
-    result = train(cohort, kind=kind, engine=engine, params=params, random_state=random_state,
+    result = train(cohort, kind=kind, engine=engine, params=params, random_state=random_state, n_splits=n_splits,
                    target_prior=target_prior, bayes_scenario=bayes_scenario, n_bootstrap=n_bootstrap,
                    description=description, name=name, scheduler=scheduler, workers=workers)
     out_dir = _save(result.model, out_dir, bundles_root)

@@ -15,23 +15,24 @@ from __future__ import annotations
 
 from sklearn.pipeline import Pipeline
 
+from ..exceptions import InputError
 from ..features import CheckCases
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
 from . import _xgboost, _logistic, _mlp, _literature, _rules  # noqa: F401,E401
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
 from ._rules import DEFAULT_RULES, RulesSiteClassifier
-from ._site import SiteClassifier, site_codes
+from ._site import LEVELS, SiteClassifier, label_codes, site_codes, site_of
 from ._xgboost import XGBoostSiteClassifier
 
-__all__ = ["DEFAULT_RULES", "LiteratureSiteClassifier", "MODEL_KINDS", "ModelKind", "RulesSiteClassifier",
+__all__ = ["LEVELS", "label_codes", "site_of", "DEFAULT_RULES", "LiteratureSiteClassifier", "MODEL_KINDS", "ModelKind", "RulesSiteClassifier",
            "SiteClassifier", "XGBoostSiteClassifier", "dump_json", "get_kind", "make_model", "pipeline_from_parts",
            "read_json", "register", "site_codes"]
 
 MODEL_KINDS = kind_names()
 
 
-def make_model(kind: str = "xgboost", *, random_state=None, **params) -> Pipeline:
+def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None, **params) -> Pipeline:
     """An unfitted pipeline: schema check -> features -> classifier.
 
     Parameters
@@ -39,12 +40,18 @@ def make_model(kind: str = "xgboost", *, random_state=None, **params) -> Pipelin
     kind : str
         A registered kind (:data:`MODEL_KINDS`): ``xgboost`` (default), ``logistic``, ``mlp``,
         ``literature`` or ``rules``.
+    level : {"site", "subsite"}
+        What the classifier learns: the three sites, or the sub-sites (``primary_site_detail``)
+        whose sums are the sites (kinds with ``subsites=True`` only).
     random_state : int, RandomState or None
     **params
         Hyper-parameters of the classifier.
     """
-    features, clf = get_kind(kind).make_classifier(random_state=random_state, **params)
-    return pipeline_from_parts(features, SiteClassifier(clf))
+    k = get_kind(kind)
+    if level == "subsite" and not k.subsites:
+        raise InputError(f"kind: {kind!r} models the three sites only, not sub-sites")
+    features, clf = k.make_classifier(random_state=random_state, **params)
+    return pipeline_from_parts(features, SiteClassifier(clf, level=level))
 
 
 def pipeline_from_parts(features, classifier) -> Pipeline:

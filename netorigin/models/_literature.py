@@ -127,5 +127,5 @@ register(ModelKind(
     name="literature",
     summary="no training data: naive Bayes from the published per-site rates and a scenario's site prior",
     make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files,
-    files=("literature/parameters.csv", "literature/scenarios.csv", "literature/model.json"),
+    files=("literature/parameters.csv", "literature/scenarios.csv", "literature/model.json"), subsites=False,
 ))

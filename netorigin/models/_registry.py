@@ -37,6 +37,8 @@ class ModelKind:
         ``({file name: bytes}) -> fitted classifier`` (the inverse of ``to_files``).
     files : tuple of str
         The files ``to_files`` writes (checked when a bundle is read).
+    subsites : bool
+        Whether the kind can learn sub-sites (``primary_site_detail``) as its classes.
     """
 
     name: str
@@ -46,6 +48,7 @@ class ModelKind:
     to_files: Callable
     from_files: Callable
     files: tuple[str, ...]
+    subsites: bool = True
 
 
 _KINDS: dict[str, ModelKind] = {}

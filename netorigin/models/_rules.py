@@ -102,4 +102,5 @@ register(ModelKind(
     name="rules",
     summary="the seed paper's clues as points (CDX2, syndrome, mesenteric mass -> ileal; TTF-1, OTP -> other; ...)",
     make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files, files=("rules.json",),
+    subsites=False,
 ))

@@ -1,5 +1,6 @@
-"""The site classifier wrapper: any classifier on site codes, with ``classes_`` always
-ileal, pancreatic, other."""
+"""The origin classifier wrapper: any classifier on label codes, with ``classes_`` in the
+contract's order: the three sites, or the sub-sites (``primary_site_detail`` values) present in
+training."""
 
 from __future__ import annotations
 
@@ -9,37 +10,69 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.utils.validation import check_is_fitted
 
 from .._math import softmax
-from ..contract import SITES
+from ..contract import DETAIL_TO_SITE, SITE_DETAILS, SITES
 from ..exceptions import InputError
+
+LEVELS = {"site": SITES, "subsite": SITE_DETAILS}
+
+
+def label_codes(y, level: str = "site") -> np.ndarray:
+    """Labels (canonical strings or categorical) as their index in the level's vocabulary.
+
+    >>> label_codes(["other", "ileal"]).tolist(), label_codes(["caecum"], "subsite").tolist()
+    ([2, 0], [6])
+    """
+    vocab = LEVELS[level]
+    values = pd.Series(y).astype(object)
+    bad = sorted({str(v) for v in values if v not in vocab})
+    if bad:
+        field = "primary_site" if level == "site" else "primary_site_detail"
+        raise InputError(f"{field}: {', '.join(map(repr, bad))} is not one of {', '.join(vocab)}")
+    return values.map({s: i for i, s in enumerate(vocab)}).to_numpy(dtype=int)
 
 
 def site_codes(y) -> np.ndarray:
-    """Site labels (ileal, pancreatic, other; canonical strings or categorical) as 0, 1, 2."""
-    values = pd.Series(y).astype(object)
-    bad = sorted({str(v) for v in values if v not in SITES})
-    if bad:
-        raise InputError(f"primary_site: {', '.join(map(repr, bad))} is not one of {', '.join(SITES)}")
-    return values.map({s: i for i, s in enumerate(SITES)}).to_numpy(dtype=int)
+    """Site labels (ileal, pancreatic, other) as 0, 1, 2."""
+    return label_codes(y, "site")
+
+
+def site_of(labels) -> np.ndarray:
+    """The site index (0, 1, 2) of each label (a site or a sub-site)."""
+    return np.array([SITES.index(x) if x in SITES else SITES.index(DETAIL_TO_SITE[x]) for x in labels], dtype=int)
 
 
 class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
-    """Fit ``estimator`` on site codes so that ``classes_`` follow ileal, pancreatic, other."""
+    """Fit ``estimator`` on label codes so that ``classes_`` follow the contract's order.
 
-    def __init__(self, estimator):
+    Parameters
+    ----------
+    estimator : classifier
+    level : {"site", "subsite"}
+        ``site``: ileal, pancreatic, other. ``subsite``: the ``primary_site_detail`` values
+        (ileum, jejunum, pancreas, lung, rectum, ...), of which the sites are sums.
+    """
+
+    def __init__(self, estimator, level="site"):
         self.estimator = estimator
+        self.level = level
 
     def fit(self, X, y, **fit_params):
-        codes = site_codes(y)
+        if self.level not in LEVELS:
+            raise InputError(f"level: {self.level!r} is not one of {', '.join(LEVELS)}")
+        codes = label_codes(y, self.level)
         self.estimator_ = clone(self.estimator).fit(X, codes, **fit_params)
-        self.classes_ = np.array(SITES, dtype=object)[np.asarray(self.estimator_.classes_, dtype=int)]
+        self.classes_ = np.array(LEVELS[self.level], dtype=object)[np.asarray(self.estimator_.classes_, dtype=int)]
         return self
 
     @classmethod
-    def fitted(cls, estimator) -> "SiteClassifier":
-        """Wrap an already-fitted classifier on site codes (a bundle being read)."""
-        self = cls(estimator)
+    def fitted(cls, estimator, classes) -> "SiteClassifier":
+        """Wrap an already-fitted classifier (a bundle being read); ``classes``: its labels."""
+        classes = [str(c) for c in classes]
+        level = "site" if list(classes) == [s for s in SITES if s in classes] and set(classes) <= set(SITES) else "subsite"
+        label_codes(classes, level)  # names every label this version does not know
+        self = cls(estimator, level=level)
         self.estimator_ = estimator
-        self.classes_ = np.array(SITES, dtype=object)[np.asarray(estimator.classes_, dtype=int)]
+        self.classes_ = np.array(classes, dtype=object)
         return self
 
     def decision_function(self, X):

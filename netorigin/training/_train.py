@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._math import softmax
-from ..calibration import CaseSplitter, SiteModel
+from ..calibration import CaseSplitter, SiteModel, site_sums
 from ..contract import FIELDS, SITES, Notice, as_canonical
 from ..evaluate import evaluate_model, site_metrics
 from ..exceptions import InputError
@@ -150,16 +150,20 @@ def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict 
 def _finish(model, test, y_te, g_te, data, *, notices, bayes_scenario, n_bootstrap, random_state, name,
             description, with_robustness) -> TrainResult:
     """Figures and metadata: the same for every engine."""
-    oof, oof_y, fold = model.oof_margins_, model.oof_y_, model.oof_fold_
-    folds = [{"fold": int(k), **site_metrics(oof_y[fold == k], softmax(oof[fold == k]), scalars_only=True)}
+    ls = model.label_site_
+    oof, oof_y, fold = model.oof_margins_, ls[model.oof_y_], model.oof_fold_
+    raw = site_sums(softmax(oof), ls)
+    folds = [{"fold": int(k), **site_metrics(oof_y[fold == k], raw[fold == k], scalars_only=True)}
              for k in np.unique(fold)]
-    oof_cal = model.calibrator_.predict_proba(oof)
+    oof_cal = site_sums(model.calibrator_.predict_proba(oof), ls)
     metrics = {"cv": {"folds": folds,
                       "mean": {k: float(np.mean([f[k] for f in folds])) for k in folds[0] if k not in ("fold", "n")},
-                      "oof_ece_before_after": [site_metrics(oof_y, softmax(oof), scalars_only=True)["ece"],
+                      "oof_ece_before_after": [site_metrics(oof_y, raw, scalars_only=True)["ece"],
                                                site_metrics(oof_y, oof_cal, scalars_only=True)["ece"]],
-                      "calibration": {"temperature": model.calibrator_.temperature_,
-                                      "bias": [float(b) for b in model.calibrator_.bias_]},
+                      "calibration": {"temperature": dict(zip(map(str, model.labels_),
+                                                              map(float, model.calibrator_.temperature_))),
+                                      "bias": dict(zip(map(str, model.labels_), map(float, model.calibrator_.bias_)))},
+                      "level": model.level_, "labels": [str(x) for x in model.labels_],
                       "design": (f"{model.cv}-fold cross-fitting" if model.cv != "holdout"
                                  else "10% hold-out for calibration")}}
     test_predictions = None
@@ -178,7 +182,8 @@ def _finish(model, test, y_te, g_te, data, *, notices, bayes_scenario, n_bootstr
         "training_data": {"description": description or "user cohort", **data},
         "metrics": _summary(metrics),
     })
-    return TrainResult(model=model, metrics=metrics, notices=notices, test_predictions=test_predictions)
+    return TrainResult(model=model, metrics=metrics, notices=notices + list(model.notices_),
+                       test_predictions=test_predictions)
 
 
 def _summary(metrics: dict) -> dict:
