@@ -48,7 +48,7 @@ def main() -> None:
     f, o = statistics.median(floor), statistics.median(ours)
 
     from netorigin.bundle import load_bundle
-    from netorigin.score import batch_table, score_cases
+    from netorigin.inference import batch_table, score_cases
     from netorigin.synth import make_synthetic_cohort
 
     cohort = make_synthetic_cohort(args.batch, scenario="unknown-primary", random_state=3)

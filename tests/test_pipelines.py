@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("name", ["default_model", "benchmark", "seed_cohort"])
 def test_shipped_configs_are_valid(name):
     cfg, _ = load_config(ROOT / "pipelines" / f"{name}.yaml")
-    assert cfg["version"] == 1
+    assert isinstance(cfg["version"], int) and cfg["version"] >= 1
 
 
 def test_unknown_settings_are_named(tmp_path):

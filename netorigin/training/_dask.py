@@ -22,7 +22,9 @@ import pandas as pd
 from ..contract import SITES, as_canonical
 from ..exceptions import InputError
 from ..features import finish_profile, merge_partials, profile_partial
-from ..models import SiteClassifier, make_model, pipeline_from_parts, site_codes
+from ..calibration._site_model import MIN_PER_LABEL
+from ..contract import Notice
+from ..models import LEVELS, SiteClassifier, label_codes, make_model, pipeline_from_parts, site_codes
 
 
 def _require_dask():
@@ -109,13 +111,26 @@ def _groups(table: pd.DataFrame) -> pd.Series:
 
 
 def _prepare(df: pd.DataFrame, features) -> pd.DataFrame:
-    """Per partition: validate, build features, add label code and fold."""
+    """Per partition: validate, build features, add the site code, the sub-site code (-1 when a
+    case has no primary_site_detail) and the fold."""
     table = _labelled(df)
     X = features.transform(table)
     out = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])], index=table.index)
-    out["_y"] = site_codes(table["primary_site"]) if len(table) else np.array([], dtype=int)
-    out["_fold"] = _fold(_groups(table)) if len(table) else np.array([], dtype=int)
+    n = len(table)
+    out["_site"] = site_codes(table["primary_site"]) if n else np.array([], dtype=int)
+    detail = table["primary_site_detail"] if "primary_site_detail" in table.columns else pd.Series([None] * n)
+    has = detail.notna().to_numpy()
+    codes = np.full(n, -1)
+    if has.any():
+        codes[has] = label_codes(detail[has].astype(object), "subsite")
+    out["_detail"] = codes
+    out["_fold"] = _fold(_groups(table)) if n else np.array([], dtype=int)
     return out
+
+
+def _target(df: pd.DataFrame, column: str, vocab: np.ndarray) -> pd.Series:
+    """The booster's class index of each row: the position of its label code in ``vocab``."""
+    return pd.Series(np.searchsorted(vocab, df[column].to_numpy()), index=df.index)
 
 
 def _profile_part(df: pd.DataFrame) -> dict:
@@ -149,21 +164,39 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
     features = pipe.named_steps["features"].fit(head)  # tree features need only the columns
     n_feat = features.n_features_out_
     meta = pd.DataFrame({**{f"f{j}": pd.Series(dtype=float) for j in range(n_feat)},
-                         "_y": pd.Series(dtype=int), "_fold": pd.Series(dtype=int)})
+                         "_site": pd.Series(dtype=int), "_detail": pd.Series(dtype=int), "_fold": pd.Series(dtype=int)})
     client, cluster = make_client(scheduler, workers)
     try:
         prepared = ddf.map_partitions(_prepare, features, meta=meta).persist()
-        counts = prepared.groupby(["_fold", "_y"]).size().compute()
-        train_counts = counts[counts.index.get_level_values(0) >= 2].groupby(level=1).sum()
-        few = [f"{s} ({int(train_counts.get(k, 0))})" for k, s in enumerate(SITES) if train_counts.get(k, 0) < 10]
+        counts = prepared.groupby(["_fold", "_site", "_detail"]).size().compute()
+        in_train = counts.index.get_level_values(0) >= 2
+        site_counts_train = counts[in_train].groupby(level=1).sum()
+        few = [f"{s} ({int(site_counts_train.get(k, 0))})" for k, s in enumerate(SITES)
+               if site_counts_train.get(k, 0) < 10]
         if few:
             raise InputError(f"primary_site: too few labelled cases of {', '.join(few)} for training")
+        detail_train = counts[in_train].groupby(level=2).sum()
+        level, notices = "site", []
+        if model.level in ("auto", "subsite"):
+            if -1 in detail_train.index or (detail_train < MIN_PER_LABEL).any():
+                if model.level == "subsite":
+                    raise InputError("level: subsite needs a primary_site_detail for every case and at least "
+                                     f"{MIN_PER_LABEL} training cases of every sub-site")
+                notices.append(Notice("model", "modelled at the site level: some training cases have no "
+                                      "primary_site_detail, or a sub-site has fewer than "
+                                      f"{MIN_PER_LABEL} training cases"))
+            else:
+                level = "subsite"
+        column = "_detail" if level == "subsite" else "_site"
+        label_counts = counts[in_train].groupby(level=2 if level == "subsite" else 1).sum()
+        vocab = np.sort(label_counts.index.to_numpy())
         train = prepared[prepared["_fold"] >= 2]
         cols = [f"f{j}" for j in range(n_feat)]
+        y_train = train.map_partitions(_target, column, vocab, meta=(None, int))
         dtrain = xgb.dask.DaskDMatrix(client, train[cols].to_dask_array(lengths=True),
-                                      train["_y"].to_dask_array(lengths=True), missing=np.nan)
+                                      y_train.to_dask_array(lengths=True), missing=np.nan)
         clf = pipe.named_steps["classifier"].estimator
-        params_x = clf._params(len(SITES))
+        params_x = clf._params(len(vocab))
         params_x.pop("nthread", None)
         booster = xgb.dask.train(client, params_x, dtrain, num_boost_round=int(clf.n_estimators))["booster"]
         cal = prepared[prepared["_fold"] == 1].compute()
@@ -176,16 +209,19 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
         if cluster is not None:
             cluster.close()
     clf.booster_ = booster
-    clf.classes_ = np.arange(len(SITES))
+    clf.classes_ = np.arange(len(vocab))
     clf.n_features_in_ = n_feat
-    estimator = pipeline_from_parts(features, SiteClassifier.fitted(clf))
-    y_cal = cal["_y"].to_numpy(dtype=int)
+    labels = np.array(LEVELS[level], dtype=object)[vocab]
+    estimator = pipeline_from_parts(features, SiteClassifier.fitted(clf, labels))
+    y_cal = np.searchsorted(vocab, cal[column].to_numpy(dtype=int))
     margins = estimator[-1].decision_function(cal[cols].to_numpy(dtype=np.float32))
     model.oof_margins_, model.oof_y_, model.oof_fold_ = margins, y_cal, np.zeros(len(y_cal), dtype=int)
-    train_prior = np.array([train_counts.get(k, 0) for k in range(len(SITES))], dtype=float)
+    train_prior = label_counts.reindex(vocab).to_numpy(dtype=float)
     model.cv = "holdout"
     model.fit_calibration(estimator, margins, y_cal, train_prior=train_prior / train_prior.sum(),
                           profile=finish_profile(merge_partials(list(partials))))
+    model.notices_ = notices
+    train_counts = site_counts_train
     y_test = site_codes(test["primary_site"])
     site_counts = counts.groupby(level=1).sum()
     data = {"fingerprint": _files_fingerprint(files), "n_labelled": int(counts.sum()),
