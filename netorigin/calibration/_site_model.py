@@ -263,7 +263,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             return None
         return explainer(self.estimator_[-1].estimator_, Xt, self.feature_fields_)
 
-    def explain(self, X=None, *, Xt=None, target_prior=None) -> Explanation | None:
+    def explain(self, X=None, *, Xt=None, target_prior=None, margins=None) -> Explanation | None:
         """Each field's term (and the baseline, calibration and prior terms) on the clr scale of
         the site probabilities shown under ``target_prior``; they add up to it exactly."""
         Xt = self.transform(X) if Xt is None else Xt
@@ -273,7 +273,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         fields, contrib, _ = raw
         # anchored on the margins the probabilities come from: the base absorbs the float32
         # rounding between an explainer's contributions and the classifier's own prediction
-        base = self.margins(Xt) - contrib.sum(axis=1)
+        base = (self.margins(Xt) if margins is None else margins) - contrib.sum(axis=1)
         w = self.prior_.weights(target_prior)
         with np.errstate(divide="ignore"):
             rho = np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -np.inf)

@@ -195,6 +195,27 @@ def _breakdown(parts: dict) -> str:
     return ", ".join(shown) + (", ..." if len(top) > 4 else "")
 
 
+def _advice_line(x) -> str:
+    g = x["expected_information_gain_bits"]
+    gain = f"{g:.2f} bits" if g >= 0.01 else "< 0.01 bits (the answer is already settled)"
+    results = [r for r in x["results"] if r["probability"] >= 0.05]
+    moving = next(r for r in x["results"] if r["result"] == x["most_informative_result"])
+    if len(results) > 3:  # the expression panel, or a big panel: the result that moves the answer most
+        results = [moving]
+    elif moving not in results:
+        results.append(moving)
+    said = []
+    for r in results:
+        top = max(r["probabilities"], key=r["probabilities"].get)
+        sub = f" ({r['top_subsite']} {_pct(r['top_subsite_probability'])})" if r["top_subsite"] not in SITES_SET else ""
+        said.append(f"if {r['result']}: {top} {_pct(r['probabilities'][top])}{sub}")
+    return (f"{x['label']} (cost {x['cost']:g}, {x['turnaround_days']:g} days): {gain}, "
+            f"{x['chance_top_site_changes']:.0%} chance the top site changes; " + "; ".join(said))
+
+
+SITES_SET = ("ileal", "pancreatic", "other", "pancreas")
+
+
 def render_case(rep, all_priors: bool = False) -> None:
     """One scored case: warnings first, then probabilities (with the sub-site breakdown), the set,
     reasons, the next test, the model's identity and the research notice."""
@@ -226,18 +247,14 @@ def render_case(rep, all_priors: bool = False) -> None:
         console.print("  - reasons are not available for this kind of model")
     else:
         console.print("  - no single field moves the answer much")
-    console.print("[bold]next test to order[/]:")
+    console.print("[bold]next test to order[/] (expected information about the site; what each result would do):")
     if rep["next_tests"]:
         for i, x in enumerate(rep["next_tests"], 1):
-            best = x["probabilities_if_that_result"]
-            top = max(best, key=best.get)
-            g = x["expected_information_gain_bits"]
-            gain = f"{g:.2f} bits" if g >= 0.01 else "< 0.01 bits (the answer is already settled)"
-            console.print(f"  {i}. {x['label']}: expected information gain {gain}, "
-                          f"{x['chance_top_site_changes']:.0%} chance it changes the top site "
-                          f"(if {x['most_informative_result']}: {top} {_pct(best[top])})")
+            console.print(f"  {i}. {_advice_line(x)}")
     else:
         console.print("  - every test in the model is done")
+    for x in rep.get("next_panels") or []:
+        console.print(f"  panel: {_advice_line(x)}")
     console.print(f"[dim]model: {m['name']} ({m['kind']}, {m.get('level', 'site')} level), netorigin {m['version']}, "
                   f"bundle {str(m['bundle_hash'])[:12]}; trained on {m['training_data']}[/]")
     console.print(f"[bold yellow]{rep['notice']}[/]")

@@ -29,10 +29,16 @@ from ._common import default_model, friendly, mapping_option, resolve_tracking_u
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="LocalCluster worker processes (--engine dask).")
+@click.option("--panel", type=click.IntRange(0, 3), default=2, show_default=True,
+              help="Also recommend the best panel of this many tests ordered together (2 or 3; 0: none).")
+@click.option("--tests", "tests_file", type=click.Path(dir_okay=False), default=None,
+              help="Your lab's test table (columns as data/tests.csv: test, available, cost, turnaround_days, "
+              "status, source); unavailable tests are never suggested.")
+@click.option("--per-cost", is_flag=True, help="Rank tests by expected information per unit of cost.")
 @mapping_option
 @friendly
 def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, report, output, kind, tracking_uri, engine,
-          scheduler, workers, mapping):
+          scheduler, workers, panel, tests_file, per_cost, mapping):
     """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests.
 
     Example: netorigin score data/examples/example_case.yaml
@@ -53,7 +59,8 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
     from ..integrations._scoring import score_path
 
     out = score_path(case, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping, target_prior=target_prior,
-                     coverage=coverage, output=output, plot=plot, report=report)
+                     coverage=coverage, output=output, plot=plot, report=report,
+                     panel=1 if panel == 1 else panel, tests=tests_file, per_cost=per_cost)
     if out.report is None:
         render_cohort_scores(out, coverage=coverage, as_json=as_json)
     elif as_json:

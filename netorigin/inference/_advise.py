@@ -1,143 +1,288 @@
-"""Which test to order next: expected information gain on the site, from the model's own answers.
+"""Which test to order next: the exact value of each test (and panel) for a case, coherent with
+the probabilities shown.
 
-For every test not done, and every result it could give, the model scores the case as if that
-result were in; each result is weighted by how likely it is for this case,
-P(result | case) = sum_site p(site | case) P(result | site), with P(result | site) from the
-published per-site rates (``data/synthetic/parameters.csv``, the literature model). The gain is
-the expected drop in the entropy of p(site) (in bits); we also report the chance that the result
-changes the top site. Results rarer than 5% under every site (an "equivocal" stain) are taken
-to leave the probabilities unchanged, and expression is tried on a 3 x 3 grid of levels.
+One model says what happens next. The case's probability of each latent cell (sub-site and
+phenotype) is the model's probability of the cell's label (sub-site, or site for site-level
+models) times the literature cell model's probability of the cell within that label given the
+fields recorded:  p(cell | case) = p_model(label | case) x p_lit(cell | label, case).
+A test's results have P(result | cell) from the cell model (given the cell, tests are
+independent), so
+
+    P(result | case) = sum_cell p(cell | case) P(result | cell)
+    p(site | case, result) = sum_{cell in site} p(cell | case) P(result | cell) / P(result | case)
+
+and averaging the after-result probabilities over the results gives back today's probabilities
+exactly. The expected information gain (bits) is the mutual information between the result and
+the site, and never negative; the chance the top site changes follows from the same numbers.
+With the exact posterior over cells in place of the model's labels, the same computation is the
+exact-Bayes value of each test (:func:`exact_next_tests`, the benchmark's oracle). No classifier
+call is made for hypothetical results.
 """
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, SITES, field_label
-from ..literature import SCENARIOS
-from ..models import LiteratureSiteClassifier
+from ..calibration import scenario_subsite_mixes
+from ..contract import DEFAULT_EXPRESSION_GENES, SITES, as_canonical, field_label
+from ..datasets import data_path
+from ..exceptions import InputError
+from ..literature import ADVICE_TESTS, EXPRESSION, Literature, cell_posterior, default_literature, log_likelihood
+from ..literature import result_tables as _result_tables
 
-CANDIDATE_TESTS = tuple(
-    [f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category"] + ["expression"]
-)
-_EXPR_GRID = 3
-RARE_RESULT = 0.05  # a result this unlikely under every site is taken to leave p(site) unchanged
+CANDIDATE_TESTS = ADVICE_TESTS
+_GROUPS = 3  # expression results are shown as low / middle / high of each gene
 
 
 def _entropy(p: np.ndarray) -> np.ndarray:
-    q = np.clip(p, 1e-12, 1)
+    q = np.where(p > 0, p, 1.0)
     return -(p * np.log2(q)).sum(axis=-1)
 
 
+# ----------------------------------------------------------------------------- test table
 @lru_cache(maxsize=4)
-def _literature(scenario: str):
-    return LiteratureSiteClassifier(scenario=scenario).fit()
+def _read_costs(path: str) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    need = ("test", "available", "cost", "turnaround_days", "status", "source")
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(need)}")
+    problems = []
+    for i, r in df.iterrows():
+        line = i + 2
+        if r["test"] not in ADVICE_TESTS:
+            problems.append(f"line {line}: test: {r['test']!r} is not one of {', '.join(ADVICE_TESTS)}")
+        if r["available"].strip().lower() not in ("yes", "no"):
+            problems.append(f"line {line}: available: {r['available']!r} is not yes or no")
+        for col in ("cost", "turnaround_days"):
+            try:
+                v = float(r[col])
+                if not np.isfinite(v) or v <= 0:
+                    raise ValueError
+            except ValueError:
+                problems.append(f"line {line}: {col}: {r[col]!r} is not a number > 0")
+    if problems:
+        raise InputError(f"{path}: " + "; ".join(problems))
+    return df
 
 
-def _results(test: str) -> tuple[list[dict], list[str]]:
-    """The possible results of a test as column -> value mappings, and their labels."""
-    if test == "expression":
-        lit = _literature("liver-met-archive")
-        m = lit.cells_
-        grids = {}
-        for g in DEFAULT_EXPRESSION_GENES:
-            loc, sd = m[f"loc:{g}"], m[f"scale:{g}"]
-            grids[g] = np.round(np.linspace(loc.min() - sd.max(), loc.max() + sd.max(), _EXPR_GRID), 2)
-        rows, labels = [], []
-        for a in grids["expr_cd302"]:
-            for b in grids["expr_ppwd1"]:
-                rows.append({"expr_cd302": float(a), "expr_ppwd1": float(b)})
-                labels.append(f"CD302 {a:.1f}, PPWD1 {b:.1f}")
-        return rows, labels
-    vals = list(FIELDS[test].values)
-    return [{test: v} for v in vals], vals
+def load_test_table(path=None) -> dict:
+    """test -> {available, cost, turnaround_days}: ``data/tests.csv`` (assumed defaults) or a lab's own."""
+    df = _read_costs(str(path or data_path("tests.csv")))
+    out = {t: {"available": True, "cost": 1.0, "turnaround_days": 1.0} for t in ADVICE_TESTS}
+    for r in df.itertuples():
+        out[r.test] = {"available": r.available.strip().lower() == "yes", "cost": float(r.cost),
+                       "turnaround_days": float(r.turnaround_days)}
+    return out
 
 
-@lru_cache(maxsize=64)
-def _result_likelihood(test: str, scenario: str) -> np.ndarray:
-    """(n_results, 3): P(result | site), normalised over the results of the test."""
-    rows, _ = _results(test)
-    lit = _literature(scenario)
-    table = pd.DataFrame(rows)
-    fields, parts = lit.field_contributions(table)
-    logl = parts.sum(axis=1)  # only the test's own fields are present
-    p = np.exp(logl - logl.max(axis=0, keepdims=True))
-    return p / p.sum(axis=0, keepdims=True)
+# ----------------------------------------------------------------------------- cells
+def _knowledge(model) -> Literature:
+    return getattr(model, "literature_", None) or default_literature()
 
 
+def _label_of_cells(model, kb, target_prior) -> tuple[np.ndarray, np.ndarray]:
+    """(label index of each cell or -1, the cell's weight within its label)."""
+    labels = list(model.labels_)
+    cells = kb.model.cells
+    pw = kb.model.phenotype_weight
+    name = model.prior_name(target_prior)
+    mixes = scenario_subsite_mixes()
+    mix = mixes.get(name, mixes.get("training-mix", {}))
+    idx, w = np.full(len(cells), -1), np.zeros(len(cells))
+    for c, (site, sub, _) in enumerate(cells):
+        if sub in labels:
+            idx[c], w[c] = labels.index(sub), pw[c]
+        elif site in labels:
+            idx[c], w[c] = labels.index(site), pw[c] * mix.get(sub, 0.0)
+        elif site == "other" and "other" in labels:
+            idx[c], w[c] = labels.index("other"), pw[c] * mix.get(sub, 0.0)
+    return idx, w
+
+
+def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, target_prior=None) -> np.ndarray:
+    """(n, cells): p_model(label | case) x p_lit(cell | label, case)."""
+    kb = _knowledge(model)
+    idx, w = _label_of_cells(model, kb, target_prior)
+    L = log_likelihood(kb.model, table)
+    out = np.zeros_like(L)
+    with np.errstate(divide="ignore"):
+        logw = np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -np.inf)
+    for lab in range(len(model.labels_)):
+        cols = np.flatnonzero((idx == lab) & (w > 0))
+        if not len(cols):
+            continue
+        j = L[:, cols] + logw[cols]
+        e = np.exp(j - j.max(axis=1, keepdims=True))
+        out[:, cols] = label_proba[:, [lab]] * e / e.sum(axis=1, keepdims=True)
+    total = out.sum(axis=1, keepdims=True)
+    return out / np.where(total > 0, total, 1.0)
+
+
+# ----------------------------------------------------------------------------- value of tests
 def _not_done(table: pd.DataFrame, test: str) -> np.ndarray:
-    cols = list(DEFAULT_EXPRESSION_GENES) if test == "expression" else [test]
+    cols = list(DEFAULT_EXPRESSION_GENES) if test == EXPRESSION else [test]
+    if test in ("serum_cga", "urine_5hiaa"):
+        cols.append(test + "_x_uln")  # the fold of ULN says whether it is elevated
     present = [c for c in cols if c in table.columns]
     if not present:
         return np.ones(len(table), dtype=bool)
     return table[present].isna().all(axis=1).to_numpy()
 
 
-def next_tests(model, table: pd.DataFrame, proba: np.ndarray, *, target_prior=None, top: int = 3,
-               Xt=None) -> list[list[dict]]:
-    """For each case, the ``top`` most informative tests not yet done (best first).
+def _site_joint(p_cell: np.ndarray, P: np.ndarray, cell_site: np.ndarray) -> np.ndarray:
+    """(n, results, 3): P(result, site | case). Element-wise sums: the same bits alone or in a batch."""
+    out = np.empty((p_cell.shape[0], P.shape[0], len(SITES)))
+    for k in range(len(SITES)):
+        m = cell_site == k
+        out[:, :, k] = np.einsum("nc,rc->nr", p_cell[:, m], P[:, m])
+    return out
 
-    ``proba``: the case's current site probabilities under ``target_prior`` (as shown).
-    Each entry: test, label, expected_information_gain_bits, chance_top_site_changes,
-    most_informative_result (the result that would move the answer most) and its probabilities.
-    """
-    n = len(table)
-    prior_name = model.prior_name(target_prior)
-    scenario = prior_name if prior_name in SCENARIOS else "liver-met-archive"
-    h0 = _entropy(proba)
-    top0 = proba.argmax(axis=1)
-    candidates: list[list[dict]] = [[] for _ in range(n)]
-    Xt = model.transform(table) if Xt is None else Xt
-    fields = model.feature_fields_
-    for test in CANDIDATE_TESTS:
-        todo = _not_done(table, test)
-        if not todo.any():
+
+def _value(p_cell, P, cell_site):
+    """(gain bits (n,), chance the top site changes (n,), P(result) (n,R), site after result (n,R,3))."""
+    joint = _site_joint(p_cell, P, cell_site)
+    pr = joint.sum(axis=2)
+    post = joint / np.where(pr > 0, pr, 1.0)[:, :, None]
+    now = joint.sum(axis=1)
+    gain = _entropy(now) - (pr * _entropy(post)).sum(axis=1)
+    change = (pr * (post.argmax(axis=2) != now.argmax(axis=1)[:, None])).sum(axis=1)
+    return gain, change, pr, post
+
+
+def _panel_table(tables, tests):
+    def named(t, labels):
+        return labels if len(tests) == 1 or t == EXPRESSION else [f"{field_label(t)} {x}" for x in labels]
+
+    labels, P = tables[tests[0]]
+    labels = named(tests[0], labels)
+    for t in tests[1:]:
+        l2, P2 = tables[t]
+        labels = [f"{a}, {b}" for a in labels for b in named(t, l2)]
+        P = (P[:, None, :] * P2[None, :, :]).reshape(-1, P.shape[1])
+    return labels, P
+
+
+def _label(tests) -> str:
+    return " + ".join("gene expression (CD302, PPWD1)" if t == EXPRESSION else field_label(t) for t in tests)
+
+
+def _grouped(test, labels, pr, post, p_cell_row, P, kb_cells, sub_names):
+    """Results to show: each result, or for the expression panel low/middle/high of each gene
+    (group probabilities are the P(result)-weighted means, so they still average back)."""
+    if EXPRESSION not in test:
+        groups = [[i] for i in range(len(labels))]
+        names = list(labels)
+    else:
+        b = int(round(np.sqrt(len(labels))))
+        cut = np.array_split(np.arange(b), _GROUPS)
+        words = ("low", "middle", "high")
+        groups, names = [], []
+        for i, gi in enumerate(cut):
+            for j, gj in enumerate(cut):
+                groups.append([a * b + c for a in gi for c in gj])
+                names.append(f"CD302 {words[i]}, PPWD1 {words[j]}")
+    out = []
+    for name, g in zip(names, groups):
+        w = pr[g].sum()
+        if w <= 0:
             continue
-        idx = np.flatnonzero(todo)
-        rows, labels = _results(test)
-        lik = _result_likelihood(test, scenario)  # (R, 3)
-        post = np.zeros((len(rows), len(idx), 3))
-        sub = table.iloc[idx] if fields is None else Xt[idx]
-        for r, row in enumerate(rows):
-            if (lik[r] < RARE_RESULT).all():
-                post[r] = proba[idx]  # e.g. "equivocal": too rare to be worth a prediction
-            else:
-                post[r] = _proba_with(model, sub, fields, row, prior_name)
-        # (m, R): P(result | case); element-wise so a case gives the same bits alone or in a batch
-        p_r = (proba[idx][:, None, :] * lik[None, :, :]).sum(axis=2)
-        p_r = p_r / p_r.sum(axis=1, keepdims=True)
-        h_r = _entropy(post)  # (R, m)
-        gain = h0[idx] - (p_r * h_r.T).sum(axis=1)
-        change = (p_r * (post.argmax(axis=2).T != top0[idx][:, None])).sum(axis=1)
-        shift = np.abs(post - proba[idx][None, :, :]).sum(axis=2)  # (R, m)
-        best = shift.argmax(axis=0)
-        for j, i in enumerate(idx):
-            b = best[j]
-            candidates[i].append({
-                "test": test, "label": "gene expression (CD302, PPWD1)" if test == "expression" else field_label(test),
-                "expected_information_gain_bits": float(max(gain[j], 0.0)),
-                "chance_top_site_changes": float(change[j]),
-                "most_informative_result": labels[b],
-                "result_probability": float(p_r[j, b]),
-                "probabilities_if_that_result": {s: float(post[b, j, k]) for k, s in enumerate(SITES)},
-            })
-    return [sorted(c, key=lambda d: -d["expected_information_gain_bits"])[:top] for c in candidates]
+        site_p = (pr[g][:, None] * post[g]).sum(axis=0) / w
+        cell_p = (p_cell_row[None, :] * P[g]).sum(axis=0)
+        cell_p = cell_p / cell_p.sum() if cell_p.sum() > 0 else cell_p
+        sub = {}
+        for c, s in enumerate(sub_names):
+            sub[s] = sub.get(s, 0.0) + float(cell_p[c])
+        top = max(sub, key=sub.get)
+        out.append({"result": name, "probability": float(w),
+                    "probabilities": {s: float(x) for s, x in zip(SITES, site_p)},
+                    "top_subsite": top, "top_subsite_probability": sub[top]})
+    return out
 
 
-def _proba_with(model, sub, feature_fields, row: dict, prior) -> np.ndarray:
-    """The model's probabilities for ``sub`` (its input rows) with ``row``'s fields set."""
-    if feature_fields is None:  # kinds that read the case table (literature, rules)
-        t = sub.copy()
-        for k, v in row.items():
-            f = FIELDS.get(k)
-            t[k] = pd.Categorical([v] * len(t), categories=list(f.values)) if f is not None and f.kind == "category" \
-                else np.full(len(t), v, dtype=float)
-        return model.predict_proba(t, target_prior=prior)
-    one = model.transform(pd.DataFrame({k: [v] for k, v in row.items()}))[0]
-    cols = np.isin(feature_fields, list(row))
-    Xv = sub.copy()
-    Xv[:, cols] = one[cols]
-    return model.proba_from_margins(model.margins(Xv), target_prior=prior)
+def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, panel: int = 1,
+                   tests=ADVICE_TESTS, costs: dict | None = None) -> list[list[dict]]:
+    """For each case, every available test (or panel of ``panel`` tests) not yet done, with its
+    exact value under the cell posterior ``p_cell``; unsorted."""
+    table = as_canonical(table)
+    costs = costs or load_test_table()
+    tables = _result_tables(kb.model)
+    cell_site = kb.model.cell_site
+    sub_names = [c[1] for c in kb.model.cells]
+    usable = [t for t in tests if costs.get(t, {}).get("available", True)]
+    todo = {t: _not_done(table, t) for t in usable}
+    out: list[list[dict]] = [[] for _ in range(len(table))]
+    for combo in itertools.combinations(usable, panel):
+        rows = np.flatnonzero(np.all([todo[t] for t in combo], axis=0))
+        if not len(rows):
+            continue
+        labels, P = _panel_table(tables, combo)
+        gain, change, pr, post = _value(p_cell[rows], P, cell_site)
+        cost = sum(costs.get(t, {}).get("cost", 1.0) for t in combo)
+        days = max(costs.get(t, {}).get("turnaround_days", 1.0) for t in combo)
+        for j, i in enumerate(rows):
+            out[i].append({"test": combo[0] if panel == 1 else list(combo), "tests": list(combo),
+                           "label": _label(combo), "expected_information_gain_bits": float(gain[j]),
+                           "chance_top_site_changes": float(change[j]), "cost": cost, "turnaround_days": days,
+                           "_detail": (labels, pr[j], post[j], P)})
+    return out
+
+
+def _finish(entries, p_cell_row, kb, top, per_cost, details=True):
+    key = (lambda d: -d["expected_information_gain_bits"] / d["cost"]) if per_cost else \
+        (lambda d: -d["expected_information_gain_bits"])
+    best = sorted(entries, key=key)[:top]
+    sub_names = [c[1] for c in kb.model.cells]
+    now = _site_now(p_cell_row, kb)
+    for d in best if details else ():
+        labels, pr, post, P = d.pop("_detail")
+        d["results"] = _grouped(tuple(d["tests"]), labels, pr, post, p_cell_row, P, kb.model.cells, sub_names)
+        shown = max(d["results"], key=lambda r: sum(abs(r["probabilities"][s] - x) for s, x in zip(SITES, now)))
+        d["most_informative_result"] = shown["result"]
+        d["result_probability"] = shown["probability"]
+        d["probabilities_if_that_result"] = shown["probabilities"]
+    for d in entries:
+        d.pop("_detail", None)
+    return best
+
+
+def _site_now(p_cell_row, kb):
+    site = kb.model.cell_site
+    return [float(p_cell_row[site == k].sum()) for k in range(len(SITES))]
+
+
+def next_tests(model, table: pd.DataFrame, proba: np.ndarray = None, *, label_proba: np.ndarray | None = None,
+               target_prior=None, top: int = 3, panel: int = 1, costs: dict | None = None,
+               per_cost: bool = False, Xt=None, details: bool = True) -> list[list[dict]]:
+    """For each case, the ``top`` most informative tests (or panels of ``panel`` tests) not yet
+    done, best first (by expected information per unit cost with ``per_cost``).
+
+    Each entry: test(s), label, expected_information_gain_bits, chance_top_site_changes, cost,
+    turnaround_days, and results: each possible result (grouped for expression) with its
+    probability for this case and the site probabilities after it (they average back to the
+    current ones), plus the most likely sub-site after it (``details=False``: the ranking only,
+    for cohort tables).
+    """
+    table = as_canonical(table)
+    if label_proba is None:
+        Xt = model.transform(table) if Xt is None else Xt
+        label_proba = model.label_proba_from_margins(model.margins(Xt), target_prior=target_prior)
+    kb = _knowledge(model)
+    p_cell = model_cell_posterior(model, table, label_proba, target_prior)
+    values = value_of_tests(p_cell, table, kb, panel=panel, costs=costs)
+    return [_finish(v, p_cell[i], kb, top, per_cost, details) for i, v in enumerate(values)]
+
+
+def exact_next_tests(table: pd.DataFrame, scenario: str, *, literature: Literature | None = None, top: int = 3,
+                     panel: int = 1, costs: dict | None = None) -> list[list[dict]]:
+    """The exact-Bayes value of each test under the cell model (the oracle for :func:`next_tests`)."""
+    kb = literature or default_literature()
+    p_cell = cell_posterior(kb.model, table, kb.weights(scenario))
+    values = value_of_tests(p_cell, table, kb, panel=panel, costs=costs)
+    return [_finish(v, p_cell[i], kb, top, False) for i, v in enumerate(values)]
+
+

@@ -15,11 +15,12 @@ import pandas as pd
 from ..calibration import EXPLANATION_SCALE
 from ..contract import DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, as_canonical, field_label
 from ..literature import SCENARIOS
-from ._advise import next_tests
+from ..exceptions import InputError
+from ._advise import load_test_table, next_tests
 
 REPORT_KEYS = ("case_id", "model", "notice", "warnings", "inputs", "target_prior", "probabilities", "subsite_probabilities",
                "prediction_set", "coverage", "set_meaning", "reasons", "explanation", "probabilities_by_prior",
-               "information", "next_tests")
+               "information", "next_tests", "next_panels")
 
 # Fields that say little or nothing about the site: they do not count as informative.
 LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogranin", "ihc_synaptophysin")
@@ -41,6 +42,7 @@ class ScoreResult:
     by_prior: dict = field(default_factory=dict)  # prior name -> (n, 3)
     explanation: object = None
     advice: list | None = None
+    panels: list | None = None
     warnings: list = field(default_factory=list)
     _cols: dict | None = None
 
@@ -106,11 +108,15 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
 
 
 def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: float = 0.9,
-                reasons: bool = True, advice: bool = True) -> ScoreResult:
+                reasons: bool = True, advice: bool = True, panel: int = 0, tests=None,
+                per_cost: bool = False, details: bool = True) -> ScoreResult:
     """Score every case of ``cohort`` (a validated canonical table or anything in the contract)
     with a fitted :class:`~netorigin.calibration.SiteModel`.
 
     ``notices``: the validation notices of the cohort (to turn into per-case warnings).
+    ``panel``: also recommend the best panel of this many tests (2 or 3; 0: none).
+    ``tests``: a lab's test table (``data/tests.csv`` layout): unavailable tests are never
+    suggested. ``per_cost``: rank by expected information per unit of cost.
     """
     table = as_canonical(cohort)
     Xt = model.transform(table)
@@ -125,9 +131,16 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
                       coverage=coverage, target_prior=name, identity=model.identity(), prior_alone=prior_alone,
                       by_prior=by_prior)
     if reasons:
-        res.explanation = model.explain(Xt=Xt, target_prior=target_prior)
+        res.explanation = model.explain(Xt=Xt, target_prior=target_prior, margins=margins)
     if advice:
-        res.advice = next_tests(model, table, proba, target_prior=target_prior, Xt=Xt)
+        costs = load_test_table(tests)
+        res.advice = next_tests(model, table, proba, label_proba=label_proba, target_prior=target_prior,
+                                costs=costs, per_cost=per_cost, details=details)
+        if panel:
+            if panel not in (2, 3):
+                raise InputError(f"panel: {panel!r} is not 2 or 3 (tests ordered together)")
+            res.panels = next_tests(model, table, proba, label_proba=label_proba, target_prior=target_prior,
+                                    costs=costs, per_cost=per_cost, panel=panel, top=1)
     res.warnings = _warnings(notices, table, model, res)
     return res
 
@@ -213,6 +226,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
         "information": {"informative_fields": fields, "prior_alone": {s: float(x) for s, x in zip(SITES, res.prior_alone)},
                         "distance_from_prior": 0.5 * float(np.abs(p - res.prior_alone).sum())},
         "next_tests": res.advice[i] if res.advice is not None else [],
+        "next_panels": res.panels[i] if res.panels is not None else [],
     }
 
 
@@ -251,7 +265,7 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
                          n.case_text)
                  for n in validated.notices if n.kind in ("inconsistent", "intended_use")]
         res = score_cases(model, part, notices=[n for n in local if n.rows], target_prior=target_prior,
-                          coverage=coverage)
+                          coverage=coverage, details=False)
         parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
         if progress is not None:
             progress(len(part))

@@ -81,7 +81,9 @@ def markdown_report(table, identity: dict, *, title: str, target_prior: str, cov
     the model's identity and the research notice. Cells are HTML-escaped."""
     from ..contract import SITES
 
-    e = html.escape
+    def e(x):  # Markdown cells: no raw HTML, but apostrophes may stay
+        return html.escape(str(x), quote=False)
+
     lines = [f"# {e(title)}", "",
              f"Model: {e(identity['name'])} ({e(identity['kind'])}), netorigin {e(identity['version'])}, bundle "
              f"{e(str(identity['bundle_hash'])[:12])}; deployment prior: {e(target_prior)}. {e(identity['notice'])}", "",

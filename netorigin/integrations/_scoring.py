@@ -30,7 +30,7 @@ def _check_out(path, suffixes, what) -> Path:
 
 def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: str = "auto", mapping=None,
                target_prior=None, coverage: float = 0.9, output=None, plot=None, report=None,
-               progress=None) -> ScoreOutput:
+               progress=None, panel: int = 2, tests=None, per_cost: bool = False) -> ScoreOutput:
     """Score one case file or a cohort file.
 
     A cohort (or any input with ``output``) gives a table, written to ``output`` (.csv/.parquet)
@@ -57,7 +57,7 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
     report_path = _check_out(report, (".html", ".htm"), "--report") if report else None
     m = load_model(model, tracking_uri)
     rep = case_report(score_cases(m, validated.table, notices=validated.notices, target_prior=target_prior,
-                                  coverage=coverage), 0)
+                                  coverage=coverage, panel=panel, tests=tests, per_cost=per_cost), 0)
     written = []
     if plot_path or report_path:
         png = None

@@ -36,8 +36,9 @@ from ._cells import (
 )
 from ._params import STATUSES, load_parameters, load_scenarios, load_workup, scenario_names
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
+from ._results import ADVICE_TESTS, EXPRESSION, result_tables
 
-__all__ = ["BINARY", "BIOCHEM", "CONTINUOUS", "KI67_BANDS", "Literature", "MULTI", "Model", "SCENARIOS",
+__all__ = ["ADVICE_TESTS", "EXPRESSION", "result_tables", "cell_posterior", "BINARY", "BIOCHEM", "CONTINUOUS", "KI67_BANDS", "Literature", "MULTI", "Model", "SCENARIOS",
            "STATUSES", "bayes_posterior", "build_model", "iter_field_logliks", "load_parameters",
            "load_scenarios", "load_workup", "log_likelihood", "posterior_from_loglik", "scenario_names",
            "scenario_weights"]
@@ -110,6 +111,15 @@ class Literature:
         L = log_likelihood(self.model, table)
         post = posterior_from_loglik(L, self.model, self.weights(scenario), label_noise)
         return pd.DataFrame(post, columns=list(SITES), index=cohort.index)
+
+
+def cell_posterior(model: Model, table: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
+    """(n, cells) exact p(cell | observed fields) under the cell model and cell weights."""
+    L = log_likelihood(model, as_canonical(table))
+    with np.errstate(divide="ignore"):
+        joint = L + np.where(weights > 0, np.log(np.where(weights > 0, weights, 1.0)), -np.inf)[None, :]
+    e = np.exp(joint - joint.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 _DEFAULT: Literature | None = None

@@ -72,7 +72,9 @@ class Model:
 
     @property
     def cell_site(self) -> np.ndarray:
-        return np.array([SITES.index(c[0]) for c in self.cells])
+        if "_cell_site" not in self.__dict__:
+            self.__dict__["_cell_site"] = np.array([SITES.index(c[0]) for c in self.cells])
+        return self.__dict__["_cell_site"]
 
     def labels(self) -> list[str]:
         return [f"{s}/{p}" if p else s for _, s, p in self.cells]
