@@ -263,11 +263,12 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             return None
         return explainer(self.estimator_[-1].estimator_, Xt, self.feature_fields_)
 
-    def explain(self, X=None, *, Xt=None, target_prior=None, margins=None) -> Explanation | None:
+    def explain(self, X=None, *, Xt=None, target_prior=None, margins=None, raw=None) -> Explanation | None:
         """Each field's term (and the baseline, calibration and prior terms) on the clr scale of
-        the site probabilities shown under ``target_prior``; they add up to it exactly."""
-        Xt = self.transform(X) if Xt is None else Xt
-        raw = self.explain_margins(Xt)
+        the site probabilities shown under ``target_prior``; they add up to it exactly.
+        ``raw``: :meth:`explain_margins`'s output when already computed."""
+        Xt = self.transform(X) if Xt is None and raw is None else Xt
+        raw = self.explain_margins(Xt) if raw is None else raw
         if raw is None:
             return None
         fields, contrib, _ = raw

@@ -224,9 +224,10 @@ def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, p
         gain, change, pr, post = _value(p_cell[rows], P, cell_site)
         cost = sum(costs.get(t, {}).get("cost", 1.0) for t in combo)
         days = max(costs.get(t, {}).get("turnaround_days", 1.0) for t in combo)
+        label = _label(combo)
         for j, i in enumerate(rows):
             out[i].append({"test": combo[0] if panel == 1 else list(combo), "tests": list(combo),
-                           "label": _label(combo), "expected_information_gain_bits": float(gain[j]),
+                           "label": label, "expected_information_gain_bits": float(gain[j]),
                            "chance_top_site_changes": float(change[j]), "cost": cost, "turnaround_days": days,
                            "_detail": (labels, pr[j], post[j], P)})
     return out

@@ -53,11 +53,14 @@ class ScoreResult:
         return self._cols
 
     def recorded(self, i: int, fld: str) -> bool:
-        cols = self._columns()
-        if fld not in cols:
-            return False
-        v = cols[fld][i]
-        return not (v is None or (isinstance(v, float) and np.isnan(v)) or (not isinstance(v, str) and pd.isna(v)))
+        return bool(self._recorded(fld)[i])
+
+    def _recorded(self, fld: str) -> np.ndarray:
+        cache = self.__dict__.setdefault("_rec", {})
+        if fld not in cache:
+            cache[fld] = self.table[fld].notna().to_numpy() if fld in self.table.columns \
+                else np.zeros(len(self.table), dtype=bool)
+        return cache[fld]
 
 
 def informative_fields(table: pd.DataFrame) -> list[list[str]]:
@@ -120,7 +123,10 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
     """
     table = as_canonical(cohort)
     Xt = model.transform(table)
-    margins = model.margins(Xt)
+    raw = model.explain_margins(Xt) if reasons else None
+    # with an explainer, the margins are its contributions' sums (exact TreeSHAP adds up to the
+    # margin): one pass of the model gives both the probabilities and their reasons
+    margins = raw[2] + raw[1].sum(axis=1) if raw is not None else model.margins(Xt)
     label_proba = model.label_proba_from_margins(margins, target_prior=target_prior)
     proba = model.proba_from_margins(margins, target_prior=target_prior)
     sets = model.predict_sets(label_proba=label_proba, coverage=coverage, target_prior=target_prior)
@@ -131,7 +137,8 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
                       coverage=coverage, target_prior=name, identity=model.identity(), prior_alone=prior_alone,
                       by_prior=by_prior)
     if reasons:
-        res.explanation = model.explain(Xt=Xt, target_prior=target_prior, margins=margins)
+        res.explanation = model.explain(target_prior=target_prior, margins=margins, raw=raw) if raw is not None \
+            else None
     if advice:
         costs = load_test_table(tests)
         res.advice = next_tests(model, table, proba, label_proba=label_proba, target_prior=target_prior,
@@ -154,7 +161,7 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
     k = int(res.proba[i].argmax())
     site = SITES[k]
     terms = e.terms[i, :, k]
-    done = np.array([res.recorded(i, f) for f in e.fields])
+    done = np.array([res._recorded(f)[i] for f in e.fields])
     out = []
     for j in np.argsort(-np.abs(np.where(done, terms, 0.0)), kind="stable")[:n]:
         v = float(terms[j])
