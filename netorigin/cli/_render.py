@@ -99,17 +99,18 @@ def render_synth(path, scenario, seed, cohort) -> None:
 def render_check(scenario, table) -> None:
     console = _console()
     t = Table(title=f"synthetic parameters vs generated data (scenario {scenario})", title_justify="left")
-    for c in ("parameter", "site", "file", "measured", "n", "diff", "ok"):
-        t.add_column(c, justify="right" if c in ("file", "measured", "n", "diff") else "left")
+    for c in ("parameter", "site", "file", "measured", "n", "diff", "z", "ok"):
+        t.add_column(c, justify="right" if c in ("file", "measured", "n", "diff", "z") else "left")
     for r in table.itertuples():
         t.add_row(r.parameter, r.site, f"{r.value:.4f}", f"{r.measured:.4f}", f"{r.n:,}",
-                  f"{r.difference:+.4f}", "[green]yes[/]" if r.ok else "[red]NO[/]")
+                  f"{r.difference:+.4f}", f"{r.z:+.1f}", "[green]yes[/]" if r.ok else "[red]NO[/]")
     console.print(t)
-    rates = table[table["parameter"].str.startswith("rate:") | table["parameter"].isin(
-        ["phenotype", "site share", "sub-site share"])]
-    console.print(f"{int(table['ok'].sum())} of {len(table)} parameters within tolerance "
-                  f"(rates and shares: 1 percentage point; largest rate difference "
-                  f"{rates['difference'].abs().max() * 100:.2f} points; continuous: 2% or half a rounding step)")
+    console.print(f"{int(table['ok'].sum())} of {len(table)} parameters within 4.5 standard errors of their "
+                  f"sampling error (or the rounding floor); largest |z| {table['z'].abs().max():.1f}")
+    bad = table[~table["ok"]]
+    for r in bad.itertuples():
+        console.print(f"[red]outside[/]: {r.parameter} ({r.site}): file {r.value:.4f}, measured {r.measured:.4f} "
+                      f"on {r.n:,} (z = {r.z:+.1f})")
 
 
 def _fmt_ci(m, ci, k):

@@ -15,11 +15,13 @@ from ..contract import MARKERS, SUBSITES
 from ..literature import CONTINUOUS, Literature, default_literature
 from ._generate import generate
 
-RATE_TOLERANCE = 0.01  # one percentage point
-RELATIVE_TOLERANCE = 0.02
 
 
-def _measure(table: pd.DataFrame, param: str) -> tuple[float, int]:
+Z = 4.5  # a parameter is out when it is more than 4.5 standard errors off (about 1 in 150,000 by chance)
+
+
+def _measure(table: pd.DataFrame, param: str) -> tuple[float, int, float]:
+    """(measured value, cases it was measured on, its standard error)."""
     kind, _, rest = param.partition(":")
     if kind == "rate":
         target, _, cond = rest.partition("|")
@@ -30,33 +32,43 @@ def _measure(table: pd.DataFrame, param: str) -> tuple[float, int]:
             t = table[table[cf].astype(object) == cv]
         if fld == "ihc":
             vals = np.concatenate([t[m].astype(object).to_numpy() for m in MARKERS])
-            return float(np.mean(vals == val)), len(vals)
-        col = t[fld].astype(object)
-        if fld in MARKERS:
-            col = col[col.isin(["positive", "negative"])]
-        col = col[col.notna()]
-        return float((col == val).mean()) if len(col) else float("nan"), len(col)
+            v, n = float(np.mean(vals == val)), len(vals)
+        else:
+            col = t[fld].astype(object)
+            if fld in MARKERS:
+                col = col[col.isin(["positive", "negative"])]
+            col = col[col.notna()]
+            v, n = (float((col == val).mean()) if len(col) else float("nan")), len(col)
+        return v, n, float(np.sqrt(max(v * (1 - v), 1e-12) / max(n, 1)))
     x = table[rest].to_numpy(dtype=float)
     x = x[~np.isnan(x)]
+    n = len(x)
     if kind == "mean":
-        return float(x.mean()), len(x)
+        return float(x.mean()), n, float(x.std() / np.sqrt(n))
     if kind == "sd":
-        return float(x.std()), len(x)
+        return float(x.std()), n, float(x.std() / np.sqrt(2 * n))
     if kind == "median":
-        return float(np.median(x)), len(x)
+        q45, m, q55 = np.quantile(x, [0.45, 0.5, 0.55])
+        density = 0.1 / max(q55 - q45, 1e-12)
+        return float(m), n, float(1 / (2 * density * np.sqrt(n)))
     if kind == "log_sd":
         q1, q3 = np.quantile(np.log(x), [0.25, 0.75])
-        return float((q3 - q1) / 1.349), len(x)
+        s = (q3 - q1) / 1.349
+        return float(s), n, float(1.166 * s / np.sqrt(n))
     raise ValueError(param)
 
 
-def _tolerance(param: str, value: float) -> float:
-    if param.startswith("rate:") or param == "phenotype":
-        return RATE_TOLERANCE
+def _floor(param: str, value: float) -> float:
+    """The smallest tolerance: 0.002 for rates; for continuous fields half a rounding step, and
+    for medians and spreads 2% of the value, because values are drawn rounded and clipped (Ki-67
+    to 0.1 from 0.1, biochemistry to 0.01), which moves quartiles by a known, non-random amount."""
+    if param.startswith("rate:") or param in ("phenotype", "site share", "sub-site share"):
+        return 0.002
     fld = param.partition(":")[2]
     spec = next((c for c in CONTINUOUS if c.field == fld), None)
     step = 0.5 * 10.0 ** -spec.decimals if spec else 0.0
-    return max(RELATIVE_TOLERANCE * abs(value), step)
+    relative = 0.02 if param.startswith(("median:", "log_sd:", "sd:")) else 0.002
+    return max(step, relative * abs(value))
 
 
 def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, random_state=0,
@@ -64,7 +76,9 @@ def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, ra
     """Measure every parameter (and the scenario's site mix) in generated data.
 
     Returns one row per parameter: ``parameter, site, value`` (the file's), ``measured``,
-    ``n`` (cases or results it was measured on), ``difference``, ``tolerance``, ``ok``.
+    ``n`` (cases or results it was measured on), ``se`` (its sampling error), ``difference``,
+    ``z`` (difference in standard errors), ``tolerance`` (4.5 standard errors, at least the
+    rounding floor), ``ok``.
     """
     sm = literature if literature is not None else default_literature()
     m = sm.model
@@ -78,18 +92,20 @@ def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, ra
     ctot = sc[sc["level"] == "class"]["value"].sum()
     for r in sc.itertuples():
         if r.level == "class":
-            rows.append(("site share", r.site, r.value / ctot, float(np.mean(site == r.site)), n))
+            v = float(np.mean(site == r.site))
+            rows.append(("site share", r.site, r.value / ctot, v, n, np.sqrt(max(v * (1 - v), 1e-12) / n)))
         else:
             cls = next(s for s, subs in SUBSITES.items() if r.site in subs)
             stot = sc[(sc["level"] == "subsite") & sc["site"].isin(SUBSITES[cls])]["value"].sum()
             within = sub[site == cls]
-            rows.append(("sub-site share", r.site, r.value / stot if stot else 0.0,
-                         float(np.mean(within == r.site)) if len(within) else float("nan"), len(within)))
+            v = float(np.mean(within == r.site)) if len(within) else float("nan")
+            rows.append(("sub-site share", r.site, r.value / stot if stot else 0.0, v, len(within),
+                         np.sqrt(max(v * (1 - v), 1e-12) / max(len(within), 1))))
     phen = sm.parameters[sm.parameters["parameter"] == "phenotype"]
     for r in phen.itertuples():
         within = cells[sub == r.site.split("/")[0]]
-        rows.append(("phenotype", r.site, r.value, float(np.mean(within == r.site)) if len(within) else float("nan"),
-                     len(within)))
+        v = float(np.mean(within == r.site)) if len(within) else float("nan")
+        rows.append(("phenotype", r.site, r.value, v, len(within), np.sqrt(max(v * (1 - v), 1e-12) / max(len(within), 1))))
     balanced = generate(m, np.ones(m.n_cells), n, random_state=random_state, workup=None, return_cells=True)
     labels = np.array(m.labels(), dtype=object)
     bcells = balanced["latent_cell"].to_numpy()
@@ -101,14 +117,15 @@ def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, ra
             # a spread is a within-cell quantity: measure it in each cell, then average
             parts = [_measure(t[bcells[np.isin(bcells, list(governed))] == c], r.parameter) for c in sorted(governed)]
             k = sum(p[1] for p in parts)
-            measured = sum(v * w for v, w in parts) / k
+            measured = sum(v * w for v, w, _ in parts) / k
+            se = float(np.sqrt(sum((w / k) ** 2 * e ** 2 for _, w, e in parts)))
         else:
-            measured, k = _measure(t, r.parameter) if len(t) else (float("nan"), 0)
-        rows.append((r.parameter, r.site, r.value, measured, k))
-    out = pd.DataFrame(rows, columns=["parameter", "site", "value", "measured", "n"])
+            measured, k, se = _measure(t, r.parameter) if len(t) else (float("nan"), 0, float("nan"))
+        rows.append((r.parameter, r.site, r.value, measured, k, se))
+    out = pd.DataFrame(rows, columns=["parameter", "site", "value", "measured", "n", "se"])
     out["difference"] = out["measured"] - out["value"]
-    out["tolerance"] = [_tolerance(p if p not in ("site share", "sub-site share") else "rate:", v)
-                        for p, v in zip(out["parameter"], out["value"])]
+    out["z"] = out["difference"] / out["se"]
+    out["tolerance"] = [max(Z * se, _floor(p, v)) for p, v, se in zip(out["parameter"], out["value"], out["se"])]
     # parameters that govern no cell (overridden everywhere) cannot be measured: say so
     out["ok"] = (out["difference"].abs() <= out["tolerance"]) | (out["n"] == 0)
     return out
