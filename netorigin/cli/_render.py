@@ -142,6 +142,10 @@ def render_evaluation(summary) -> None:
         t.add_row("gap to Bayes (accuracy / log-loss)",
                   f"{m['gap_to_bayes']['accuracy']:+.4f} / {m['gap_to_bayes']['log_loss']:+.4f}")
     console.print(t)
+    sub = m.get("conformal", {}).get("0.90", {}).get("coverage_by_subsite")
+    if sub:
+        n = m["conformal"]["0.90"]["n_by_subsite"]
+        console.print("90% set coverage by sub-site: " + ", ".join(f"{k} {v:.2f} (n={n[k]:,})" for k, v in sub.items()))
     console.print("recall: " + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items()) +
                   "; precision: " + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items()))
     console.print("risk-coverage: " + ", ".join(f"{r['coverage']:.0%}: {r['accuracy']:.3f}" for r in m["risk_coverage"]))
