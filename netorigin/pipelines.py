@@ -30,16 +30,13 @@ _KEYS = {
 
 
 def load_config(path) -> tuple[dict, str]:
-    import yaml
+    from .io._strict import decode_text, load_yaml, read_bounded
 
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such pipeline config")
-    text = p.read_text(encoding="utf-8")
-    try:
-        cfg = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise InputError(f"{p}: not valid YAML ({e})") from None
+    text = decode_text(read_bounded(p, 1_000_000, "pipeline config"), p)
+    cfg = load_yaml(text, p)
     if not isinstance(cfg, dict):
         raise InputError(f"{p}: a pipeline config is a mapping of settings")
     task = cfg.get("task")

@@ -68,7 +68,7 @@ def test_a_100_mb_case_file_and_a_100_mb_garbage_table(tmp_path):
     big = tmp_path / "case.yaml"
     big.write_bytes(b"ihc_cdx2: positive\n" + b"# padding\n" * 10_000_000)
     r = run("score", str(big))
-    assert r.returncode == 2 and "too large for one case" in r.stderr
+    assert r.returncode == 2 and "too large for a case file" in r.stderr
     junk = tmp_path / "junk.csv"
     junk.write_bytes(b"\x00\xff" * 50_000_000)
     r = run("validate", str(junk))

@@ -34,10 +34,15 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except NetoriginError as e:
-            click.echo(f"error: {e}", err=True)
+            click.echo(f"error: {printable(str(e))}", err=True)
             sys.exit(EXIT_INPUT)
 
     return wrapper
+
+
+def printable(text: str) -> str:
+    """Control characters (terminal escape sequences) shown as escapes; line breaks kept."""
+    return "".join(c if c == "\n" or (ord(c) >= 32 and ord(c) != 127) else repr(c)[1:-1] for c in text)
 
 
 def mapping_option(fn):

@@ -11,6 +11,16 @@ _NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "ye
                  "intended_use": "bold red"}
 
 
+def _safe(text) -> str:
+    """Text for the terminal: control characters (escape sequences) shown as escapes, and rich's
+    markup brackets escaped, so that no input can drive the terminal."""
+    from rich.markup import escape
+
+    s = str(text)
+    s = "".join(c if (ord(c) >= 32 and ord(c) != 127) else repr(c)[1:-1] for c in s)
+    return escape(s)
+
+
 def _console() -> Console:
     import sys
 
@@ -27,7 +37,7 @@ def _g(x: float | None) -> str:
 def render_notices(console: Console, notices) -> None:
     for n in notices:
         label = {"extra_columns": "note", "derived": "note"}.get(n.kind, "warning")
-        console.print(f"[{_NOTICE_STYLE.get(n.kind, 'yellow')}]{label}[/]: {n.message}")
+        console.print(f"[{_NOTICE_STYLE.get(n.kind, 'yellow')}]{label}[/]: {_safe(n.message)}")
 
 
 def render_validation(path, validated) -> None:
@@ -226,12 +236,12 @@ def render_case(rep, all_priors: bool = False) -> None:
     reasons, the next test, the model's identity and the research notice."""
     console = _console()
     m = rep["model"]
-    head = f"case {rep['case_id']}" if rep["case_id"] else "case"
+    head = f"case {_safe(rep['case_id'])}" if rep["case_id"] else "case"
     console.print(f"[bold]{head}[/]: primary site of a liver metastasis of a well-differentiated NET "
                   f"(deployment prior: {rep['target_prior']})")
     console.print(f"[bold yellow]{rep['notice']}[/]")
     for w in rep["warnings"]:
-        console.print(f"[bold red]warning[/]: {w}")
+        console.print(f"[bold red]warning[/]: {_safe(w)}")
     t = Table(show_header=False, box=None, pad_edge=False)
     sub = rep.get("subsite_probabilities")
     for s, p in rep["probabilities"].items():
@@ -273,8 +283,10 @@ def render_cohort_scores(out, *, coverage, as_json) -> None:
     import numpy as np
 
     ident, table = out.identity, out.table
+    for note in out.notes:
+        Console(stderr=True, soft_wrap=True, highlight=False).print(f"[cyan]note[/]: {_safe(note)}")
     if out.written:
-        Console(stderr=True).print(f"scored {len(table):,} cases -> {out.written[0]} (model {ident['name']}, bundle "
+        Console(stderr=True, soft_wrap=True, highlight=False).print(f"scored {len(table):,} cases -> {out.written[0]} (model {ident['name']}, bundle "
                                    f"{str(ident['bundle_hash'])[:12]}). {ident['notice']}")
         return
     if as_json:
@@ -286,7 +298,7 @@ def render_cohort_scores(out, *, coverage, as_json) -> None:
     for c in ("case", "ileal", "pancreatic", "other", f"{coverage:.0%} set", "top reason", "next test"):
         t.add_column(c)
     for r in table.itertuples():
-        t.add_row(str(r.case_id), f"{r.p_ileal:.2f}", f"{r.p_pancreatic:.2f}", f"{r.p_other:.2f}", r.prediction_set,
-                  r.reasons.split("; ")[0], r.next_test)
+        t.add_row(_safe(r.case_id), f"{r.p_ileal:.2f}", f"{r.p_pancreatic:.2f}", f"{r.p_other:.2f}", r.prediction_set,
+                  _safe(r.reasons.split("; ")[0]), r.next_test)
     console.print(t)
     console.print(f"[dim]model: {ident['name']}, bundle {str(ident['bundle_hash'])[:12]}[/]  [bold yellow]{ident['notice']}[/]")

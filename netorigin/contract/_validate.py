@@ -193,6 +193,14 @@ def parse_value(f: Field, v: Any) -> Any:
         return _parse_number(f, v)
     if f.kind == "mitoses":
         return _parse_mitoses(f, v)
+    if f.kind == "text" and isinstance(v, str):
+        # identifiers are kept exactly as given (joins must still match); a control character
+        # (a line break, a tab, a terminal escape) is refused, never silently changed
+        bad = next((c for c in v if ord(c) < 32 or ord(c) == 127 or c in "\u2028\u2029\x85"), None)
+        if bad is not None:
+            return Problem(f.name, _short(v), "", detail=f"{_short(v)} contains a control character "
+                           f"({bad!r}); identifiers must be one line of printable text")
+        return v
     text = _as_text(v)
     if text is None:
         return Problem(f.name, _short(v), "a single value")

@@ -254,9 +254,15 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
     out["target_prior"] = res.target_prior
     out["model_bundle"] = res.identity.get("bundle_hash")
     if extra is not None:
+        renamed = {}
         for c in extra.columns:
-            if c not in out.columns:
-                out[c] = extra[c].to_numpy()
+            name = c
+            while name in out.columns:  # never lose an input column to an output of the same name
+                name = f"input_{name}"
+            if name != c:
+                renamed[c] = name
+            out[name] = extra[c].to_numpy()
+        out.attrs["renamed_input_columns"] = renamed
     return out
 
 
@@ -276,4 +282,6 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
         parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
         if progress is not None:
             progress(len(part))
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["renamed_input_columns"] = parts[0].attrs.get("renamed_input_columns", {}) if parts else {}
+    return out

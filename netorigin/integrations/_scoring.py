@@ -17,6 +17,7 @@ class ScoreOutput:
     report: dict | None = None
     table: object = None
     written: tuple = ()
+    notes: tuple = ()
 
 
 def _check_out(path, suffixes, what) -> Path:
@@ -50,9 +51,17 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
             raise InputError(f"{out_path}: is the input file; choose another output file")
         m = load_model(model, tracking_uri)
         table = score_cohort(m, validated, target_prior=target_prior, coverage=coverage, progress=progress)
+        notes = []
+        renamed = getattr(table, "attrs", {}).get("renamed_input_columns", {})
+        if renamed:
+            notes.append("input column(s) sharing a name with an output column kept as " +
+                         ", ".join(f"{a} -> {b}" for a, b in renamed.items()))
         if out_path is not None:
-            write_table(table, out_path)
-        return ScoreOutput(m.identity(), table=table, written=(str(out_path),) if out_path else ())
+            changed = write_table(table, out_path)
+            if changed:
+                notes.append(f"{changed:,} text cell(s) starting with =, +, -, @ (read as formulas by spreadsheets) "
+                             "were prefixed with ' in the CSV")
+        return ScoreOutput(m.identity(), table=table, written=(str(out_path),) if out_path else (), notes=tuple(notes))
     plot_path = _check_out(plot, (".png",), "--plot") if plot else None
     report_path = _check_out(report, (".html", ".htm"), "--report") if report else None
     m = load_model(model, tracking_uri)

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..contract import FIELD_LABELS, FIELDS, MISSING_TOKENS, Notice, field_for, parse_value
 from ..exceptions import InputError, Problem, ValidationError
+from ._strict import decode_text, load_yaml, read_bounded
 
 _UNITS = {"mm": 0.1, "fraction": 100.0, "cm": 1.0, "percent": 1.0}
 
@@ -52,21 +53,19 @@ class Mapping:
 
 def load_mapping(path) -> Mapping:
     """Read and check a mapping file; every problem is named with its key."""
-    import yaml
-
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such mapping file")
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise InputError(f"{p}: not valid YAML ({e})") from None
+    doc = load_yaml(decode_text(read_bounded(p, 1_000_000, "mapping file"), p), p)
     if not isinstance(doc, dict):
         raise InputError(f"{p}: a mapping file is a YAML mapping with columns, values, units, unlisted")
     bad = sorted(set(doc) - {"version", "columns", "values", "units", "unlisted", "description"})
     if bad:
         raise InputError(f"{p}: unknown key(s) {', '.join(map(str, bad))}; expected columns, values, units, unlisted")
     problems = []
+    for key in ("columns", "values", "units"):
+        if doc.get(key) is not None and not isinstance(doc[key], dict):
+            raise InputError(f"{p}: {key}: expected a mapping (source: target pairs), not {type(doc[key]).__name__}")
     columns = doc.get("columns") or {}
     for src, dst in columns.items():
         if field_for(str(dst).strip().lower()) is None:
@@ -95,9 +94,12 @@ def load_mapping(path) -> Mapping:
         f = field_for(str(fld))
         if f is None or f.kind != "number":
             problems.append(f"units: {fld!r} is not a numeric field of the case contract")
-        elif not isinstance(spec, dict) or not (("multiply" in spec and isinstance(spec["multiply"], (int, float)))
+        elif not isinstance(spec, dict) or not (("multiply" in spec and isinstance(spec["multiply"], (int, float))
+                                                  and not isinstance(spec["multiply"], bool)
+                                                  and np.isfinite(spec["multiply"]) and spec["multiply"] > 0)
                                                  or spec.get("from") in _UNITS):
-            problems.append(f"units: {fld}: expected {{multiply: NUMBER}} or {{from: {' | '.join(_UNITS)}}}")
+            problems.append(f"units: {fld}: {spec!r} is not {{multiply: a finite number > 0}} or "
+                            f"{{from: {' | '.join(_UNITS)}}}")
     unlisted = doc.get("unlisted", "error")
     choices = ("error", "keep", "not_done")
     if isinstance(unlisted, dict):

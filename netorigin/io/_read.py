@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..contract import ValidatedCohort, validate_case, validate_cohort
 from ..exceptions import InputError, Problem, ValidationError
+from ._strict import decode_text, load_json, load_yaml, read_bounded
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_CASE_BYTES = 1_000_000  # a case file is a few hundred bytes; refuse anything huge
@@ -61,65 +62,70 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if suffix not in (".csv", ".tsv", ".txt"):
         raise InputError(f"{p}: unknown table format {suffix!r}; expected .csv, .tsv or .parquet")
     text = _text(p)
-    sep = "\t" if suffix == ".tsv" else ","
-    try:
-        grid = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str,
-                           keep_default_na=False, na_filter=False, skip_blank_lines=True)
-    except (pd.errors.ParserError, ValueError) as e:
-        raise InputError(f"{p}: cannot be read as CSV ({str(e).splitlines()[0]})") from None
-    header = [h.strip() for h in grid.iloc[0].tolist()]
+    records = _csv_records(text, "\t" if suffix == ".tsv" else ",", p)
+    header = [h.strip() for h in records[0][0]]
     if any(h == "" for h in header):
         blank = [i + 1 for i, h in enumerate(header) if h == ""]
         raise InputError(f"{p}: column(s) {blank} have no name in the header row")
-    body = grid.iloc[1:].reset_index(drop=True)
+    problems = []
+    ragged = [(r, lines, len(cells)) for r, (cells, lines) in enumerate(records[1:], start=1) if len(cells) != len(header)]
+    if ragged:
+        shown = ", ".join(f"row {r} (line {lines[0]}) has {k}" for r, lines, k in ragged[:5])
+        more = f" and {len(ragged) - 5:,} more rows" if len(ragged) > 5 else ""
+        problems.append(Problem("table", None, "", tuple(r for r, _, _ in ragged), location="file",
+                                detail=f"{len(ragged):,} row(s) do not have the header's {len(header)} fields: "
+                                f"{shown}{more}; a truncated or shifted row would be misread, so nothing is guessed"))
+    spanning = [(r, lines) for r, (cells, lines) in enumerate(records[1:], start=1) if lines[1] > lines[0]]
+    if spanning:
+        shown = ", ".join(f"row {r} spans lines {a}-{b}" for r, (a, b) in spanning[:5])
+        problems.append(Problem("table", None, "", tuple(r for r, _ in spanning), location="file",
+                                detail=f"{len(spanning):,} row(s) hold a line break inside quotes ({shown}); an "
+                                "unbalanced quote swallows the rows after it, so the file is refused: close the "
+                                "quote, or remove the line breaks from the cell"))
+    if problems:
+        raise ValidationError(problems, str(p))
+    body = pd.DataFrame([cells for cells, _ in records[1:]], columns=range(len(header)), dtype=object)
     body.columns = header
     return body
 
 
-def _no_alias_loader():
-    import yaml
+def _csv_records(text: str, sep: str, source) -> list[tuple[list[str], tuple[int, int]]]:
+    """Every non-blank record with the physical lines it spans (first, last)."""
+    import csv
 
-    class CaseLoader(yaml.SafeLoader):
-        """Safe YAML without anchors and aliases (a case needs none; aliases make YAML bombs)."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
+    out, last = [], 0
+    try:
+        for cells in reader:
+            first, last = last + 1, reader.line_num
+            if cells and any(c.strip() for c in cells):
+                out.append((cells, (first, last)))
+    except csv.Error as e:
+        raise InputError(f"{source}: cannot be read as CSV (line {reader.line_num}: {e}); an unbalanced "
+                         "quote is the usual cause") from None
+    if not out:
+        raise InputError(f"{source}: the file has no header row")
+    return out
 
-        def compose_node(self, parent, index):
-            if self.check_event(yaml.AliasEvent):
-                event = self.peek_event()
-                raise yaml.constructor.ConstructorError(
-                    None, None, "anchors and aliases (&, *) are not allowed in a case file", event.start_mark)
-            return super().compose_node(parent, index)
 
-    return CaseLoader
+MAX_CASE_KEYS = 1000  # a case has about 40 fields; refuse a "case" that is really something else
 
 
 def read_case_mapping(path: str | Path) -> dict[str, Any]:
-    """Read one case from a JSON or YAML file as a mapping of field -> raw value."""
-    p = _path(path)
-    size = p.stat().st_size
-    if size > MAX_CASE_BYTES:
-        raise InputError(f"{p}: {size:,} bytes is too large for one case (at most {MAX_CASE_BYTES:,}); "
-                         "a cohort belongs in a CSV or Parquet table")
-    text = _text(p)
-    suffix = p.suffix.lower()
-    if suffix == ".json":
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{p}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
-        except RecursionError:
-            raise InputError(f"{p}: JSON nested too deeply to be a case") from None
-    else:
-        import yaml
+    """Read one case from a JSON or YAML file as a mapping of field -> raw value.
 
-        try:
-            obj = yaml.load(text, Loader=_no_alias_loader())  # noqa: S506 (a SafeLoader subclass)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-            raise InputError(f"{p}: not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
+    Read with the strict reader: bounded size (checked while reading), no YAML aliases, no
+    duplicate keys, every YAML scalar kept as text (``on``, ``000123``) for the contract to parse.
+    """
+    p = _path(path)
+    text = decode_text(read_bounded(p, MAX_CASE_BYTES, "case file (a cohort belongs in a CSV or Parquet table)"), p)
+    obj = load_json(text, p) if p.suffix.lower() == ".json" else load_yaml(text, p, typed=False)
     if not isinstance(obj, dict):
         raise InputError(f"{p}: a case file must hold one mapping of field: value, "
                          f"not {type(obj).__name__}")
+    if len(obj) > MAX_CASE_KEYS:
+        raise InputError(f"{p}: {len(obj):,} keys is not one case (at most {MAX_CASE_KEYS:,}); "
+                         "a cohort belongs in a CSV or Parquet table")
     return obj
 
 
@@ -174,14 +180,41 @@ def load_cohort(path: str | Path, *, mapping=None) -> ValidatedCohort:
     return load_cases(path, kind="cohort", mapping=mapping)
 
 
-def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV or Parquet, chosen by the file's suffix."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
+    carriage return: the OWASP rule) prefixed with a single quote; (table, cells changed).
+    Numbers are never touched."""
+    out, changed = table, 0
+    for c in table.columns:
+        col = table[c]
+        if col.dtype != object and not pd.api.types.is_string_dtype(col):
+            continue
+        values = col.astype(object)
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+        n = int(risky.sum())
+        if n:
+            if out is table:
+                out = table.copy()
+            out[c] = values.where(~risky, "'" + values.astype(str))
+            changed += n
+    return out, changed
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> int:
+    """Write a table as CSV/TSV (formula-like text cells neutralised) or Parquet, chosen by the
+    suffix, into an existing folder. Returns how many cells were neutralised."""
     p = Path(path)
     suffix = p.suffix.lower()
+    if not p.parent.is_dir():
+        raise InputError(f"{p}: the folder {str(p.parent)!r} does not exist")
     if suffix in (".parquet", ".pq"):
         table.to_parquet(p, index=False)
-    elif suffix in (".csv", ".tsv"):
-        table.to_csv(p, index=False, sep="\t" if suffix == ".tsv" else ",")
-    else:
-        raise InputError(f"{p}: unknown output format {suffix!r}; expected .csv or .parquet")
-    return p
+        return 0
+    if suffix in (".csv", ".tsv"):
+        safe, changed = neutralise_formulas(table)
+        safe.to_csv(p, index=False, sep="\t" if suffix == ".tsv" else ",")
+        return changed
+    raise InputError(f"{p}: unknown output format {suffix!r}; expected .csv, .tsv or .parquet")
