@@ -124,3 +124,21 @@ def test_terminal_escapes_in_errors_are_shown_not_run(tmp_path):
     p.write_text('ihc_cdx2: "\\e[31mpositive"\n')
     r = run("validate", str(p))
     assert r.returncode == 2 and "\x1b" not in r.stderr and "\\x1b" in r.stderr
+
+
+def test_parquet_with_list_columns_and_huge_synth_requests_exit_2(tmp_path):
+    pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": [["positive"], ["negative"]]}).to_parquet(tmp_path / "l.parquet")
+    r = run("validate", str(tmp_path / "l.parquet"))
+    assert r.returncode == 2 and "ihc_cdx2 hold lists" in r.stderr and "Traceback" not in r.stderr
+    r = run("synth", "--n", "1000000000000", "-o", str(tmp_path / "x.csv"))
+    assert r.returncode == 2 and "use --partitions" in r.stderr and not (tmp_path / "x.csv").exists()
+
+
+def test_an_unusable_tracking_uri_exits_2_after_saving_the_bundle(tmp_path):
+    from netorigin.synth import make_synthetic_cohort
+
+    write_table(make_synthetic_cohort(600, random_state=1), tmp_path / "c.csv")
+    r = run("train", "--data", str(tmp_path / "c.csv"), "--kind", "rules", "--out", str(tmp_path / "b"),
+            "--bootstrap", "0", "--tracking-uri", "nonsense://x/y")
+    assert r.returncode == 2 and "MLflow store cannot be used" in r.stderr and "Traceback" not in r.stderr
+    assert (tmp_path / "b" / "manifest.json").is_file()

@@ -6,6 +6,8 @@ import click
 
 from ._common import friendly
 
+MAX_ONE_FILE = 5_000_000
+
 
 @click.command()
 @click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Number of cases (with --check: "
@@ -46,6 +48,11 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
         raise click.UsageError("give -o FILE (.csv or .parquet), or --check")
     if n is None:
         raise click.UsageError("give --n N, the number of cases")
+    if n > MAX_ONE_FILE and not partitions:
+        from ..exceptions import InputError
+
+        raise InputError(f"--n: {n:,} cases is more than one file holds here (at most {MAX_ONE_FILE:,}, about "
+                         f"{MAX_ONE_FILE * 800 / 1e9:.0f} GB in memory); use --partitions to write them as Parquet files")
     if partitions:
         if parameters or scenarios:
             raise click.UsageError("--partitions uses the bundled parameter files")

@@ -30,7 +30,7 @@ EXPERIMENT = "netorigin"
 def _store_lock(uri: str):
     """Serialise use of a local sqlite store across processes (two trainings at once would
     otherwise race to create its tables or hit 'database is locked')."""
-    if not uri.startswith("sqlite:///"):
+    if not isinstance(uri, str) or not uri.startswith("sqlite:///"):
         yield
         return
     try:
@@ -117,9 +117,18 @@ def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = N
     ``artifacts`` maps an artifact file name to bytes or a local path. Returns the run id and,
     when a model was logged, its URI and registered version.
     """
-    with _store_lock(tracking_uri):
-        return _log_run(run_name=run_name, params=params, metrics=metrics, tags=tags, bundle_dir=bundle_dir,
-                        register_name=register_name, alias=alias, artifacts=artifacts, tracking_uri=tracking_uri)
+    from ..exceptions import InputError, NetoriginError
+
+    try:
+        with _store_lock(tracking_uri):
+            return _log_run(run_name=run_name, params=params, metrics=metrics, tags=tags, bundle_dir=bundle_dir,
+                            register_name=register_name, alias=alias, artifacts=artifacts, tracking_uri=tracking_uri)
+    except NetoriginError:
+        raise
+    except Exception as e:  # mlflow raises many types for a store it cannot use (bad URI, read-only folder)
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InputError(f"tracking URI {tracking_uri!r}: the MLflow store cannot be used ({type(e).__name__}: "
+                         f"{first[:300]}); the bundle is saved; fix the URI (or --no-track) and retry") from None
 
 
 def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alias, artifacts, tracking_uri) -> dict:

@@ -55,10 +55,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".pq"):
         try:
-            return pd.read_parquet(p)
+            table = pd.read_parquet(p)
         except Exception as e:  # pyarrow raises many types for a bad file
             raise InputError(f"{p}: cannot be read as Parquet ({type(e).__name__}: "
                              f"{str(e).splitlines()[0] if str(e) else ''})") from None
+        nested = [str(c) for c in table.columns if table[c].map(lambda v: isinstance(v, (list, dict, tuple))
+                                                                 or hasattr(v, "__array__") and not isinstance(v, str)
+                                                                 and getattr(v, "ndim", 0) > 0).any()]
+        if nested:
+            raise InputError(f"{p}: column(s) {', '.join(nested)} hold lists or structures, not one value per "
+                             "cell; a cohort has one value per case and field")
+        return table
     if suffix not in (".csv", ".tsv", ".txt"):
         raise InputError(f"{p}: unknown table format {suffix!r}; expected .csv, .tsv or .parquet")
     text = _text(p)
