@@ -96,7 +96,11 @@ def test_mapping_files_refuse_nan_factors_lists_and_duplicates(tmp_path):
 
 def test_csv_outputs_neutralise_formulas_and_keep_colliding_input_columns(tmp_path):
     t = pd.DataFrame({"case_id": ['=HYPERLINK("x")', "b"], "x": ["@SUM(A1)", "plain"], "n": [-3.0, 2.0]})
-    changed = write_table(t, tmp_path / "o.csv")
+    from netorigin.io import neutralise_formulas
+
+    assert neutralise_formulas(t)[1] == 2
+    changed = 2
+    assert write_table(t, tmp_path / "o.csv") == tmp_path / "o.csv"
     back = pd.read_csv(tmp_path / "o.csv")
     assert changed == 2 and back["case_id"][0].startswith("'=") and back["x"][0] == "'@SUM(A1)"
     assert back["n"].tolist() == [-3.0, 2.0] and back["x"][1] == "plain"

@@ -39,7 +39,7 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
     self-contained HTML page (``report``) when named.
     """
     from ..inference import case_report, score_cases, score_cohort
-    from ..io import load_cases, write_table
+    from ..io import load_cases, neutralise_formulas, write_table
     from ._runs import load_model
 
     validated = load_cases(path, kind=as_kind, mapping=mapping)
@@ -57,7 +57,8 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
             notes.append("input column(s) sharing a name with an output column kept as " +
                          ", ".join(f"{a} -> {b}" for a, b in renamed.items()))
         if out_path is not None:
-            changed = write_table(table, out_path)
+            safe, changed = neutralise_formulas(table) if out_path.suffix.lower() in (".csv", ".tsv") else (table, 0)
+            write_table(safe, out_path)
             if changed:
                 notes.append(f"{changed:,} text cell(s) starting with =, +, -, @ (read as formulas by spreadsheets) "
                              "were prefixed with ' in the CSV")

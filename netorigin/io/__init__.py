@@ -7,10 +7,11 @@ from ._read import (
     TABLE_SUFFIXES,
     load_cases,
     load_cohort,
+    neutralise_formulas,
     read_case_mapping,
     read_table,
     write_table,
 )
 
 __all__ = ["CASE_SUFFIXES", "TABLE_SUFFIXES", "Mapping", "apply_mapping", "load_cases", "load_cohort",
-           "load_mapping", "read_case_mapping", "read_table", "suggest_mapping", "write_table"]
+           "load_mapping", "neutralise_formulas", "read_case_mapping", "read_table", "suggest_mapping", "write_table"]

@@ -210,18 +210,17 @@ def neutralise_formulas(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return out, changed
 
 
-def write_table(table: pd.DataFrame, path: str | Path) -> int:
-    """Write a table as CSV/TSV (formula-like text cells neutralised) or Parquet, chosen by the
-    suffix, into an existing folder. Returns how many cells were neutralised."""
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as CSV/TSV (formula-like text cells neutralised: count them first with
+    :func:`neutralise_formulas`) or Parquet, chosen by the suffix, into an existing folder."""
     p = Path(path)
     suffix = p.suffix.lower()
     if not p.parent.is_dir():
         raise InputError(f"{p}: the folder {str(p.parent)!r} does not exist")
     if suffix in (".parquet", ".pq"):
         table.to_parquet(p, index=False)
-        return 0
+        return p
     if suffix in (".csv", ".tsv"):
-        safe, changed = neutralise_formulas(table)
-        safe.to_csv(p, index=False, sep="\t" if suffix == ".tsv" else ",")
-        return changed
+        neutralise_formulas(table)[0].to_csv(p, index=False, sep="\t" if suffix == ".tsv" else ",")
+        return p
     raise InputError(f"{p}: unknown output format {suffix!r}; expected .csv, .tsv or .parquet")
