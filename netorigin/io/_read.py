@@ -33,16 +33,7 @@ def _path(path: str | Path) -> Path:
 
 
 def _text(p: Path) -> str:
-    data = p.read_bytes()
-    if not data.strip():
-        raise InputError(f"{p}: the file is empty")
-    if b"\x00" in data[:65536]:
-        raise InputError(f"{p}: looks like a binary file, not text (it contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{p}: is not UTF-8 text (byte 0x{data[e.start]:02x} at position "
-                         f"{e.start}); save it as UTF-8") from None
+    return decode_text(p.read_bytes(), p)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
