@@ -40,13 +40,51 @@ def load_config(path) -> tuple[dict, str]:
     if not isinstance(cfg, dict):
         raise InputError(f"{p}: a pipeline config is a mapping of settings")
     task = cfg.get("task")
-    if task not in _KEYS:
+    if not isinstance(task, str) or task not in _KEYS:
         raise InputError(f"{p}: task: {task!r} is not one of {', '.join(_KEYS)}")
-    unknown = sorted(set(cfg) - _KEYS[task])
+    unknown = sorted(str(k) for k in set(cfg) - _KEYS[task])
     if unknown:
         raise InputError(f"{p}: unknown setting(s) {', '.join(unknown)} for task {task!r}; "
                          f"expected some of {', '.join(sorted(_KEYS[task]))}")
+    _check_types(cfg, p)
     return cfg, text
+
+
+_TYPES = {"name": str, "description": str, "version": int, "target_prior": str, "bayes_scenario": str,
+          "output": str, "register": str, "alias": str, "n_bootstrap": int, "cv": int, "train_n": int, "test_n": int,
+          "seed": int, "coverage": float, "model": (dict, str), "data": dict, "scenarios": list, "models": list}
+
+
+def _check_types(cfg: dict, where) -> None:
+    """Every setting of the expected type, named when not (``n: lots``, ``model: 3``)."""
+    for key, value in cfg.items():
+        want = _TYPES.get(key)
+        if want is None or value is None:
+            continue
+        ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
+        if want is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok:
+            names = " or ".join(t.__name__ for t in (want if isinstance(want, tuple) else (want,)))
+            raise InputError(f"{where}: {key}: {value!r} is not a {names}")
+    model = cfg.get("model")
+    if isinstance(model, dict):
+        bad = sorted(set(model) - {"kind", "random_state", "params"})
+        if bad:
+            raise InputError(f"{where}: model: unknown setting(s) {', '.join(map(str, bad))}; expected kind, "
+                             "random_state, params")
+        if model.get("params") is not None and not isinstance(model["params"], dict):
+            raise InputError(f"{where}: model.params: {model['params']!r} is not a mapping of hyper-parameters")
+    for key in ("scenarios", "models"):
+        if isinstance(cfg.get(key), list) and not all(isinstance(x, str) for x in cfg[key]):
+            raise InputError(f"{where}: {key}: every entry must be a name")
+    synthetic = (cfg.get("data") or {}).get("synthetic") if isinstance(cfg.get("data"), dict) else None
+    if isinstance(synthetic, dict):
+        for key, kind in (("n", int), ("seed", int), ("label_noise", (int, float))):
+            value = synthetic.get(key)
+            if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+                raise InputError(f"{where}: data.synthetic.{key}: {value!r} is not a number"
+                                 + (" (a whole one)" if kind is int else ""))
 
 
 def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]:
@@ -61,9 +99,15 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
     if "path" in data:
         v = load_cohort(data["path"], mapping=data.get("mapping"))
         return v.table, f"file {data['path']}", {"path": data["path"]}, None
+    if not isinstance(data["synthetic"], dict) or "n" not in data["synthetic"]:
+        raise InputError(f"{where}: data.synthetic: expected a mapping with n (and scenario, seed)")
     s = dict(data["synthetic"])
-    n, scenario, seed = int(s.pop("n")), s.pop("scenario", "liver-met-archive"), int(s.pop("seed", 0))
-    noise = float(s.pop("label_noise", 0.0))
+    n, scenario, seed, noise = s.pop("n"), s.pop("scenario", "liver-met-archive"), s.pop("seed", 0), \
+        s.pop("label_noise", 0.0)
+    for key, value, kind in (("n", n, int), ("seed", seed, int), ("label_noise", noise, (int, float))):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InputError(f"{where}: data.synthetic.{key}: {value!r} is not a number"
+                             + (" (a whole one)" if kind is int else ""))
     if s:
         raise InputError(f"{where}: data.synthetic: unknown setting(s) {', '.join(sorted(s))}")
     table = make_synthetic_cohort(n, scenario=scenario, random_state=seed, label_noise=noise)
@@ -86,7 +130,8 @@ def _train(cfg, text, where, tracking_uri, track):
     from .integrations import train_run
 
     table, desc, dparams, scenario = _cohort(cfg.get("data"), where)
-    model = dict(cfg.get("model") or {})
+    model = cfg.get("model") or {}
+    model = {"kind": model} if isinstance(model, str) else dict(model)
     return train_run(table, kind=model.get("kind", "xgboost"), params=model.get("params") or {},
                      out_dir=cfg.get("output"), bundles_root="bundles", random_state=int(model.get("random_state", 0)),
                      target_prior=cfg.get("target_prior", "training"),

@@ -60,3 +60,30 @@ def test_default_model_pipeline_reproduces_the_shipped_bundle(tmp_path):
     man = json.loads((tmp_path / "rebuilt" / "manifest.json").read_text())
     assert man["training_data"]["description"].startswith("synthetic, scenario training-mix, n=80000")
     assert man["labels"][:3] == ["ileum", "jejunum", "pancreas"] and "caecum" in man["labels"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("task: [train]\n", "task: \\['train'\\] is not one of"),
+    ("task: train\nmodel: 3\n", "model: 3 is not a dict or str"),
+    ("task: train\ndata: {synthetic: {n: lots}}\n", "data.synthetic.n: 'lots' is not a number"),
+    ("task: train\ncv: three\n", "cv: 'three' is not a int"),
+    ("task: train\nmodel: {kind: xgboost, speed: 11}\n", "model: unknown setting\\(s\\) speed"),
+    ("task: benchmark\nmodels: [xgboost, 3]\n", "models: every entry must be a name"),
+])
+def test_config_values_of_the_wrong_type_are_named(tmp_path, text, message):
+    p = tmp_path / "x.yaml"
+    p.write_text(text)
+    with pytest.raises(InputError, match=message):
+        load_config(p)
+
+
+def test_a_model_kind_as_a_string_and_unknown_hyper_parameters(tmp_path):
+    from netorigin.models import make_model
+
+    with pytest.raises(InputError, match="max_dept is not a hyper-parameter of the xgboost kind"):
+        make_model("xgboost", max_dept=3)
+    p = tmp_path / "x.yaml"
+    p.write_text("task: train\nmodel: rules\ndata: {synthetic: {n: 600, seed: 2}}\nn_bootstrap: 0\n"
+                 f"output: {tmp_path / 'b'}\n")
+    out = run_pipeline(p, track=False)
+    assert out["result"].model.kind == "rules"

@@ -50,6 +50,11 @@ def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None,
     k = get_kind(kind)
     if level == "subsite" and not k.subsites:
         raise InputError(f"kind: {kind!r} models the three sites only, not sub-sites")
+    allowed = set(k.make_classifier(random_state=random_state)[1].get_params()) - {"random_state"}
+    bad = sorted(str(p) for p in set(params) - allowed)
+    if bad:
+        raise InputError(f"params: {', '.join(bad)} is not a hyper-parameter of the {kind} kind; "
+                         f"expected some of {', '.join(sorted(allowed))}")
     features, clf = k.make_classifier(random_state=random_state, **params)
     return pipeline_from_parts(features, SiteClassifier(clf, level=level))
 
