@@ -146,3 +146,18 @@ def test_an_unusable_tracking_uri_exits_2_after_saving_the_bundle(tmp_path):
             "--bootstrap", "0", "--tracking-uri", "nonsense://x/y")
     assert r.returncode == 2 and "MLflow store cannot be used" in r.stderr and "Traceback" not in r.stderr
     assert (tmp_path / "b" / "manifest.json").is_file()
+
+
+def test_dask_partitions_must_agree_on_columns_and_never_share_a_case_id(tmp_path):
+    from netorigin.training._dask import check_partitions
+
+    a = pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["positive", "negative"], "primary_site": ["ileal", "other"]})
+    a.to_parquet(tmp_path / "p1.parquet")
+    a.drop(columns=["ihc_cdx2"]).to_parquet(tmp_path / "p2.parquet")
+    with pytest.raises(InputError, match="p2.parquet: its columns differ.*missing ihc_cdx2"):
+        check_partitions([str(tmp_path / "p1.parquet"), str(tmp_path / "p2.parquet")])
+    a.to_parquet(tmp_path / "p2.parquet")
+    with pytest.raises(InputError, match="case_id: used more than once across the partitions \\('a' in"):
+        check_partitions([str(tmp_path / "p1.parquet"), str(tmp_path / "p2.parquet")])
+    r = run("train", "--data", str(tmp_path), "--engine", "dask", "--no-track")
+    assert r.returncode == 2 and "used more than once" in r.stderr and "Traceback" not in r.stderr

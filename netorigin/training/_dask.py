@@ -49,6 +49,45 @@ def parquet_parts(path) -> list[str]:
     return files
 
 
+def check_partitions(files) -> None:
+    """The partitions of one cohort must agree: the same columns in every file (a column absent
+    from one partition would be read as "not done" there) and no case_id in two places (as the
+    local path refuses duplicates). Checked from the files' schemas and id columns only."""
+    import pyarrow.parquet as pq
+
+    try:
+        schemas = [set(pq.read_schema(f).names) - {"__index_level_0__"} for f in files]
+    except Exception as e:  # pyarrow raises many types for a damaged file
+        raise InputError(f"partitions: a file cannot be read as Parquet ({type(e).__name__}: {e})") from None
+    first = schemas[0]
+    for f, cols in zip(files[1:], schemas[1:]):
+        if cols != first:
+            missing, extra = sorted(first - cols), sorted(cols - first)
+            raise InputError(f"{f}: its columns differ from {files[0]}'s"
+                             + (f"; missing {', '.join(missing)}" if missing else "")
+                             + (f"; extra {', '.join(extra)}" if extra else "")
+                             + ": every partition of a cohort needs the same columns")
+    if "case_id" not in first:
+        return
+    seen: dict[str, str] = {}
+    dups = []
+    for f in files:
+        ids = pd.read_parquet(f, columns=["case_id"])["case_id"].astype(str)
+        if ids.duplicated().any():
+            dups.append((ids[ids.duplicated()].iloc[0], f, f))
+        for cid in ids:
+            if cid in seen and seen[cid] != f:
+                dups.append((cid, seen[cid], f))
+                if len(dups) >= 5:
+                    break
+            seen.setdefault(cid, f)
+        if len(dups) >= 5:
+            break
+    if dups:
+        shown = "; ".join(f"{c!r} in {a} and {b}" for c, a, b in dups[:5])
+        raise InputError(f"case_id: used more than once across the partitions ({shown}); case_ids must be unique")
+
+
 def _synth_part(args):
     from ..io import write_table
     from ..synth import make_synthetic_cohort
@@ -156,6 +195,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
     import xgboost.dask  # noqa: F401  (registers xgb.dask)
 
     files = parquet_parts(path)
+    check_partitions(files)
     ddf = dd.read_parquet(files)
     head = as_canonical(pd.read_parquet(files[0]))
     if "primary_site" not in head.columns:
@@ -247,6 +287,7 @@ def score_partitions(bundle_path, path, out_dir, *, scheduler=None, workers: int
     import dask
 
     files = parquet_parts(path)
+    check_partitions(files)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     client, cluster = make_client(scheduler, workers)
