@@ -98,7 +98,7 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
                          "synthetic: {n, scenario, seed}")
     if "path" in data:
         v = load_cohort(data["path"], mapping=data.get("mapping"))
-        return v.table, f"file {data['path']}", {"path": data["path"]}, None
+        return v.table, f"file {Path(data['path']).name}", {"path": Path(data['path']).name}, None
     if not isinstance(data["synthetic"], dict) or "n" not in data["synthetic"]:
         raise InputError(f"{where}: data.synthetic: expected a mapping with n (and scenario, seed)")
     s = dict(data["synthetic"])

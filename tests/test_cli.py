@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: exit codes, messages, no tracebacks."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,18 @@ def test_train_takes_kind_and_still_reads_the_old_model_spelling(tmp_path):
     assert (tmp_path / "b" / "rules.json").is_file()
     r = run("train", "--data", str(tmp_path / "c.csv"), "--kind", "nearest", "--no-track")
     assert r.returncode == 2 and "kind: 'nearest' is not one of xgboost" in r.stderr
+
+
+def test_the_bundle_does_not_depend_on_how_the_data_path_was_typed(tmp_path):
+    from netorigin.io import write_table
+    from netorigin.synth import make_synthetic_cohort
+
+    (tmp_path / "in").mkdir()
+    write_table(make_synthetic_cohort(600, random_state=4), tmp_path / "in" / "x.csv")
+    hashes = []
+    for i, typed in enumerate(("in/x.csv", "./in/x.csv", str(tmp_path / "in" / "x.csv"))):
+        r = run("train", "--data", typed, "--kind", "rules", "--out", f"b{i}", "--no-track", "--bootstrap", "0",
+                cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        hashes.append(json.loads((tmp_path / f"b{i}" / "manifest.json").read_text())["bundle_hash"])
+    assert len(set(hashes)) == 1

@@ -1,5 +1,7 @@
 """``netorigin evaluate``."""
 
+from pathlib import Path
+
 import click
 
 from ._common import friendly, mapping_option, resolve_tracking_uri, tracking_options
@@ -30,7 +32,7 @@ def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, ma
     v = load_cohort(data, mapping=mapping)
     summary = evaluate_run(model, v.table, target_prior=target_prior, bayes_scenario=bayes_scenario,
                            tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
-                           n_bootstrap=n_bootstrap, description=f"file {data}")
+                           n_bootstrap=n_bootstrap, description=f"file {Path(data).name}")
     if as_json:
         click.echo(metrics_json(summary["metrics"]))
     else:

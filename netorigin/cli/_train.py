@@ -1,5 +1,7 @@
 """``netorigin train``."""
 
+from pathlib import Path
+
 import click
 
 from ._common import friendly, mapping_option, resolve_tracking_uri, tracking_options
@@ -60,7 +62,7 @@ def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, registe
     from ..io import load_cohort
 
     v = load_cohort(data, mapping=mapping)
-    render_metrics(train_run(v.table, bayes_scenario=bayes_scenario, description=f"file {data}", **common),
+    render_metrics(train_run(v.table, bayes_scenario=bayes_scenario, description=f"file {Path(data).name}", **common),
                    v.notices)
 
 
