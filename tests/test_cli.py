@@ -153,3 +153,27 @@ def test_the_bundle_does_not_depend_on_how_the_data_path_was_typed(tmp_path):
         assert r.returncode == 0, r.stderr
         hashes.append(json.loads((tmp_path / f"b{i}" / "manifest.json").read_text())["bundle_hash"])
     assert len(set(hashes)) == 1
+
+
+def _commands(cmd, path=("netorigin",)):
+    import click
+
+    if isinstance(cmd, click.Group):
+        for name, sub in cmd.commands.items():
+            yield from _commands(sub, path + (name,))
+    else:
+        yield " ".join(path), cmd
+
+
+def test_every_option_has_help_and_every_command_an_example():
+    import click
+
+    from netorigin.cli import main
+
+    commands = list(_commands(main))
+    assert len(commands) >= 10
+    for path, cmd in commands:
+        for p in cmd.params:
+            if isinstance(p, click.Option) and not p.hidden:
+                assert p.help and len(p.help) > 10, f"{path} {p.opts[0]} has no help text"
+        assert "Example: netorigin " in (cmd.help or ""), f"{path} shows no example"
