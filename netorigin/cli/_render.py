@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..contract import FIELDS, positive_value
+from ..contract import DETAIL_TO_SITE, FIELDS, SUBSITES, positive_value
 
 _NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "yellow",
                  "intended_use": "bold red"}
@@ -222,13 +222,13 @@ def _advice_line(x) -> str:
     said = []
     for r in results:
         top = max(r["probabilities"], key=r["probabilities"].get)
-        sub = f" ({r['top_subsite']} {_pct(r['top_subsite_probability'])})" if r["top_subsite"] not in SITES_SET else ""
+        # the sub-site adds something only when its site has several (pancreatic has one)
+        several = len(SUBSITES.get(DETAIL_TO_SITE.get(r["top_subsite"], ""), ())) > 1
+        sub = f" ({r['top_subsite']} {_pct(r['top_subsite_probability'])})" if several else ""
         said.append(f"if {r['result']}: {top} {_pct(r['probabilities'][top])}{sub}")
     return (f"{x['label']} (cost {x['cost']:g}, {x['turnaround_days']:g} days): {gain}, "
             f"{x['chance_top_site_changes']:.0%} chance the top site changes; " + "; ".join(said))
 
-
-SITES_SET = ("ileal", "pancreatic", "other", "pancreas")
 
 
 def render_case(rep, all_priors: bool = False) -> None:

@@ -32,7 +32,6 @@ from ._fields import (
     FIELDS,
     MISSING_TOKENS,
     MITOSES_BANDS,
-    SCHEMA_VERSION,
     Field,
     field_for,
 )

@@ -171,7 +171,7 @@ def _label(tests) -> str:
     return " + ".join("gene expression (CD302, PPWD1)" if t == EXPRESSION else field_label(t) for t in tests)
 
 
-def _grouped(test, labels, pr, post, p_cell_row, P, kb_cells, sub_names):
+def _grouped(test, labels, pr, post, p_cell_row, P, sub_names):
     """Results to show: each result, or for the expression panel low/middle/high of each gene
     (group probabilities are the P(result)-weighted means, so they still average back)."""
     if EXPRESSION not in test:
@@ -241,7 +241,7 @@ def _finish(entries, p_cell_row, kb, top, per_cost, details=True):
     now = _site_now(p_cell_row, kb)
     for d in best if details else ():
         labels, pr, post, P = d.pop("_detail")
-        d["results"] = _grouped(tuple(d["tests"]), labels, pr, post, p_cell_row, P, kb.model.cells, sub_names)
+        d["results"] = _grouped(tuple(d["tests"]), labels, pr, post, p_cell_row, P, sub_names)
         shown = max(d["results"], key=lambda r: sum(abs(r["probabilities"][s] - x) for s, x in zip(SITES, now)))
         d["most_informative_result"] = shown["result"]
         d["result_probability"] = shown["probability"]

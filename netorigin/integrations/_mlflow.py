@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import tempfile
 from importlib import metadata
 from pathlib import Path

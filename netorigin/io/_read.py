@@ -8,7 +8,6 @@ and the reason, and a file that breaks the contract raises
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 

@@ -38,7 +38,7 @@ from ._params import STATUSES, load_parameters, load_scenarios, load_workup, sce
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
 from ._results import ADVICE_TESTS, EXPRESSION, result_tables
 
-__all__ = ["ADVICE_TESTS", "EXPRESSION", "result_tables", "cell_posterior", "BINARY", "BIOCHEM", "CONTINUOUS", "KI67_BANDS", "Literature", "MULTI", "Model", "SCENARIOS",
+__all__ = ["ADVICE_TESTS", "EXPRESSION", "result_tables", "cell_posterior", "default_literature", "BINARY", "BIOCHEM", "CONTINUOUS", "KI67_BANDS", "Literature", "MULTI", "Model", "SCENARIOS",
            "STATUSES", "bayes_posterior", "build_model", "iter_field_logliks", "load_parameters",
            "load_scenarios", "load_workup", "log_likelihood", "posterior_from_loglik", "scenario_names",
            "scenario_weights"]
@@ -142,5 +142,3 @@ def bayes_posterior(cohort: pd.DataFrame, *, scenario: str = "liver-met-archive"
     lit = literature if literature is not None else default_literature()
     return lit.bayes_posterior(cohort, scenario=scenario, label_noise=label_noise)
 
-
-__all__ += ["default_literature"]

@@ -68,7 +68,7 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def fitted(cls, estimator, classes) -> "SiteClassifier":
         """Wrap an already-fitted classifier (a bundle being read); ``classes``: its labels."""
         classes = [str(c) for c in classes]
-        level = "site" if list(classes) == [s for s in SITES if s in classes] and set(classes) <= set(SITES) else "subsite"
+        level = "site" if set(classes) <= set(SITES) else "subsite"
         label_codes(classes, level)  # names every label this version does not know
         self = cls(estimator, level=level)
         self.estimator_ = estimator
