@@ -13,6 +13,23 @@ class InputError(NetoriginError, ValueError):
     """A file or argument that cannot be read or used (missing file, unknown format...)."""
 
 
+SEED_MAX = 2**32 - 1
+
+
+def check_seed(value, name: str = "seed"):
+    """A random seed as NumPy and xgboost take it: None, a generator, or a whole number in
+    0..2**32-1; anything else is refused naming ``name``."""
+    import numbers
+
+    import numpy as np
+
+    if value is None or isinstance(value, (np.random.RandomState, np.random.Generator)):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) <= SEED_MAX:
+        raise InputError(f"{name}: {value!r} is not a whole number from 0 to {SEED_MAX:,}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input.

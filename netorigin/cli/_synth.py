@@ -12,7 +12,7 @@ MAX_ONE_FILE = 5_000_000
 @click.command()
 @click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Number of cases (with --check: "
               "cases per check cohort, default 1,000,000).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="Random seed: the same seed, scenario and files give the same cohort.")
 @click.option("--scenario", default="liver-met-archive", show_default=True,
               help="Site mix: liver-met-archive, population, unknown-primary (or one in --scenarios).")

@@ -21,7 +21,7 @@ def _deprecated_model(ctx, param, value):
               help="Deprecated spelling of --kind.")
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False),
               help="Bundle folder to write (default: bundles/<bundle hash>/).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed (splits, model).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="Random seed (splits, model).")
 @click.option("--target-prior", default="training", show_default=True,
               help="Deployment prior: training, unknown-primary, liver-met-archive, population, or a,b,c.")
 @click.option("--bayes-scenario", default=None, help="For synthetic cohorts: report the exact Bayes posterior "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sklearn.pipeline import Pipeline
 
-from ..exceptions import InputError
+from ..exceptions import InputError, check_seed
 from ..features import CheckCases
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
 from . import _xgboost, _logistic, _mlp, _literature, _rules  # noqa: F401,E401
@@ -48,6 +48,7 @@ def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None,
         Hyper-parameters of the classifier.
     """
     k = get_kind(kind)
+    random_state = check_seed(random_state, "random_state")
     if level == "subsite" and not k.subsites:
         raise InputError(f"kind: {kind!r} models the three sites only, not sub-sites")
     allowed = set(k.make_classifier(random_state=random_state)[1].get_params()) - {"random_state"}

@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, MARKERS, MITOSES_BANDS, SITES, SUBSITES, grade_from_ki67
-from ..exceptions import InputError
+from ..exceptions import InputError, check_seed
 from ..literature import BINARY, BIOCHEM, CONTINUOUS, MULTI, Model
 
 WORKUPS = ("routine", "complete")
@@ -150,7 +150,7 @@ def generate(model: Model, weights: np.ndarray, n: int, *, random_state=None,
         raise InputError(f"n: {n!r} is not a whole number >= 1")
     if not 0 <= label_noise <= 1:
         raise InputError(f"label_noise: {label_noise!r} is not a probability between 0 and 1")
-    rng = np.random.default_rng(check_random_state(random_state).randint(0, 2**32 - 1, dtype=np.int64))
+    rng = np.random.default_rng(check_random_state(check_seed(random_state)).randint(0, 2**32 - 1, dtype=np.int64))
     w = weights / weights.sum()
     cell = np.searchsorted(np.cumsum(w), rng.random(n) * np.cumsum(w)[-1], side="right")
     cell = np.minimum(cell, len(w) - 1)
