@@ -13,6 +13,13 @@ class InputError(NetoriginError, ValueError):
     """A file or argument that cannot be read or used (missing file, unknown format...)."""
 
 
+class OutOfScopeError(NetoriginError):
+    """A case outside netorigin's intended use (a poorly differentiated carcinoma): not scored
+    unless asked. The command line exits with :attr:`exit_code`."""
+
+    exit_code = 3
+
+
 SEED_MAX = 2**32 - 1
 
 

@@ -33,3 +33,12 @@ def pytest_runtest_setup(item):
     """mlflow.set_tracking_uri also sets MLFLOW_TRACKING_URI; keep one test's store out of the
     next test's subprocesses (this runs before any fixture of the test is set up)."""
     os.environ.pop("MLFLOW_TRACKING_URI", None)
+
+
+@pytest.fixture(scope="session")
+def default_model():
+    """The shipped model, loaded once for the session."""
+    from netorigin.bundle import load_bundle
+    from netorigin.datasets import default_model_path
+
+    return load_bundle(default_model_path())

@@ -141,7 +141,7 @@ def test_consistent_grade_does_not_warn():
 
 def test_poorly_differentiated_is_outside_intended_use_and_g3_at_its_edge():
     v = validate_cohort(_cohort(differentiation=["poor", "well"], ki67_percent=["40", "25"]))
-    outside = [n for n in v.notices if n.kind == "intended_use" and "outside" in n.message]
+    outside = [n for n in v.notices if n.kind == "out_of_scope" and "outside" in n.message]
     assert outside and outside[0].rows == (1,)
     edge = [n for n in v.notices if "edge" in n.message]
     assert edge and edge[0].rows == (2,)

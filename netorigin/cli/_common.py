@@ -12,7 +12,8 @@ import click
 
 from ..exceptions import NetoriginError
 
-EXIT_INPUT = 2
+EXIT_INPUT = 2  # bad input: a message naming the field, the value and what was expected
+EXIT_OUT_OF_SCOPE = 3  # a case outside the intended use, not scored (--score-anyway scores it)
 
 
 def configure_process() -> None:
@@ -27,7 +28,8 @@ def configure_process() -> None:
 
 
 def friendly(fn):
-    """Turn netorigin's own errors into a message on stderr and exit code 2."""
+    """Turn netorigin's own errors into a message on stderr and exit code 2 (3 for a case out of
+    the intended use)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -35,7 +37,7 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except NetoriginError as e:
             click.echo(f"error: {printable(str(e))}", err=True)
-            sys.exit(EXIT_INPUT)
+            sys.exit(getattr(e, "exit_code", EXIT_INPUT))
 
     return wrapper
 

@@ -237,8 +237,7 @@ def render_case(rep, all_priors: bool = False) -> None:
     console = _console()
     m = rep["model"]
     head = f"case {_safe(rep['case_id'])}" if rep["case_id"] else "case"
-    console.print(f"[bold]{head}[/]: primary site of a liver metastasis of a well-differentiated NET "
-                  f"(deployment prior: {rep['target_prior']})")
+    console.print(f"[bold]{head}[/]: {rep['scope']} (deployment prior: {rep['target_prior']})")
     console.print(f"[bold yellow]{rep['notice']}[/]")
     for w in rep["warnings"]:
         console.print(f"[bold red]warning[/]: {_safe(w)}")

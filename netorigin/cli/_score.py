@@ -35,13 +35,18 @@ from ._common import default_model, friendly, mapping_option, resolve_tracking_u
               help="Your lab's test table (columns as data/tests.csv: test, available, cost, turnaround_days, "
               "status, source); unavailable tests are never suggested.")
 @click.option("--per-cost", is_flag=True, help="Rank tests by expected information per unit of cost.")
+@click.option("--score-anyway", is_flag=True, help="Score a case outside the intended use (a poorly differentiated "
+              "carcinoma) anyway, with that warning on top. Without it such a case exits with code 3, unscored.")
 @mapping_option
 @friendly
 def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, report, output, kind, tracking_uri, engine,
-          scheduler, workers, panel, tests_file, per_cost, mapping):
+          scheduler, workers, panel, tests_file, per_cost, score_anyway, mapping):
     """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests.
 
     Example: netorigin score data/examples/example_case.yaml
+
+    Exit codes: 0 scored; 2 bad input (the message names the field, the value and what was
+    expected); 3 one case outside the intended use, not scored (see --score-anyway).
     """
     from ._render import render_case, render_cohort_scores
 
@@ -60,7 +65,7 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
 
     out = score_path(case, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping, target_prior=target_prior,
                      coverage=coverage, output=output, plot=plot, report=report,
-                     panel=1 if panel == 1 else panel, tests=tests_file, per_cost=per_cost)
+                     panel=1 if panel == 1 else panel, tests=tests_file, per_cost=per_cost, score_anyway=score_anyway)
     if out.report is None:
         render_cohort_scores(out, coverage=coverage, as_json=as_json)
     elif as_json:

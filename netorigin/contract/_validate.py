@@ -47,7 +47,8 @@ _NEAR_MISS_CUTOFF = 0.8
 class Notice:
     """Something the user should know that does not stop the work (a warning or a note).
 
-    ``kind`` is one of ``extra_columns``, ``inconsistent``, ``intended_use``, ``derived``.
+    ``kind`` is one of ``extra_columns``, ``inconsistent``, ``intended_use`` (at its edge),
+    ``out_of_scope`` (outside it: not scored unless asked), ``derived``.
     """
 
     kind: str
@@ -472,7 +473,7 @@ def _consistency_notices(out: Mapping[str, pd.Series], case_ids) -> list[Notice]
         add("inconsistent", ((level == "normal") & (fold > 1)) | ((level == "elevated") & (fold <= 1)),
             "{rows}: " + f"{base} disagrees with {base}_x_uln (elevated means above 1 x ULN)",
             (base, base + "_x_uln"))
-    add("intended_use", cat("differentiation") == "poor", "{rows}: poorly differentiated: "
+    add("out_of_scope", cat("differentiation") == "poor", "{rows}: poorly differentiated: "
         "neuroendocrine carcinoma is outside netorigin's intended use (well-differentiated NET "
         "only)", ("differentiation",))
     add("intended_use", (cat("differentiation") != "poor") & ((grade == 3) | (num("ki67_percent") > 20)),

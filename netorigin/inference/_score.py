@@ -7,6 +7,7 @@ JSON-able dict with stable keys (:data:`REPORT_KEYS`), and :func:`batch_table` a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,16 +15,20 @@ import pandas as pd
 
 from ..calibration import EXPLANATION_SCALE
 from ..contract import DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, as_canonical, field_label
-from ..literature import SCENARIOS
+from ..literature import SCENARIOS, contradictions_in, load_contradictions
 from ..exceptions import InputError
 from ._advise import load_test_table, next_tests
 
-REPORT_KEYS = ("case_id", "model", "notice", "warnings", "inputs", "target_prior", "probabilities", "subsite_probabilities",
+REPORT_KEYS = ("case_id", "model", "notice", "scope", "warnings", "inputs", "target_prior", "probabilities", "subsite_probabilities",
                "prediction_set", "coverage", "set_meaning", "reasons", "explanation", "probabilities_by_prior",
                "information", "next_tests", "next_panels")
 
 # Fields that say little or nothing about the site: they do not count as informative.
 LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogranin", "ihc_synaptophysin")
+SCOPE_INSIDE = "primary site of a liver metastasis of a well-differentiated NET"
+SCOPE_OUTSIDE = ("OUTSIDE THE INTENDED USE (poorly differentiated carcinoma), scored on request: the model knows "
+                 "well-differentiated NETs only and these probabilities are not meaningful for this case")
+WARNING_KINDS = ("out_of_scope", "inconsistent", "intended_use")  # validation notices shown as a case's warnings
 FEW_FIELDS = 2  # at most this many informative fields recorded: the answer rests on the prior
 REASON_MIN = 0.05  # a term smaller than this (clr units) is not listed as a reason
 
@@ -44,6 +49,7 @@ class ScoreResult:
     advice: list | None = None
     panels: list | None = None
     warnings: list = field(default_factory=list)
+    outside: np.ndarray | None = None  # cases outside the intended use (scored on request)
     _cols: dict | None = None
 
     def _columns(self) -> dict:
@@ -85,18 +91,28 @@ def _value_text(res: ScoreResult, i: int, fld: str) -> str:
     return str(v)
 
 
+@functools.lru_cache(maxsize=1)
+def _contradictions():
+    return load_contradictions()
+
+
 def _pct(p: float) -> str:
     return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
 
 
 def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[str]]:
+    """Each case's warnings, most serious first: outside the intended use, contradictory
+    results, an answer that rests on the prior, other inconsistencies, unlike the training data."""
+    first = [[] for _ in range(len(table))]
     out = [[] for _ in range(len(table))]
     for n in validated_notices or []:
-        if n.kind in ("inconsistent", "intended_use"):
+        if n.kind in WARNING_KINDS:
             text = n.case_text or n.message
             for r in n.rows or tuple(range(1, len(table) + 1)):
                 if 1 <= r <= len(table):
-                    out[r - 1].append(text)
+                    (first if n.kind == "out_of_scope" else out)[r - 1].append(text)
+    for i, found in enumerate(contradictions_in(table, _contradictions())):
+        first[i] += found
     for i, extra in enumerate(model.unlike_training(table)):
         out[i] += [f"unlike the training data: {e}" for e in extra]
     prior_txt = ", ".join(f"{s} {_pct(p)}" for s, p in zip(SITES, res.prior_alone))
@@ -107,6 +123,7 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
             out[i].insert(0, f"the answer rests on the prior: only {len(fields)} site-informative field(s) "
                           f"recorded ({named}); the probabilities are {tv:.2f} (total variation) from the "
                           f"deployment prior alone ({res.target_prior}: {prior_txt})")
+    out = [a + b for a, b in zip(first, out)]
     return out
 
 
@@ -149,6 +166,10 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
             res.panels = next_tests(model, table, proba, label_proba=label_proba, target_prior=target_prior,
                                     costs=costs, per_cost=per_cost, panel=panel, top=1)
     res.warnings = _warnings(notices, table, model, res)
+    res.outside = np.zeros(len(table), dtype=bool)
+    for n in notices or []:
+        if n.kind == "out_of_scope":
+            res.outside[[r - 1 for r in n.rows or range(1, len(table) + 1) if 1 <= r <= len(table)]] = True
     return res
 
 
@@ -218,6 +239,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
         "case_id": None if cid is None or (isinstance(cid, float) and np.isnan(cid)) else str(cid),
         "model": res.identity,
         "notice": RESEARCH_NOTICE,
+        "scope": SCOPE_OUTSIDE if res.outside is not None and res.outside[i] else SCOPE_INSIDE,
         "warnings": res.warnings[i],
         "inputs": {f: _value_text(res, i, f) for f in res.table.columns
                    if f != "case_id" and (f in FIELDS or str(f).startswith("expr_")) and res.recorded(i, f)},
@@ -267,16 +289,20 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
 
 
 def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, chunk: int = 10_000,
-                 progress=None) -> pd.DataFrame:
+                 progress=None, score_anyway: bool = False) -> pd.DataFrame:
     """Score a validated cohort in chunks; one row per case (:func:`batch_table`), with the
-    cohort's extra columns carried through. ``progress(n_done)`` is called after each chunk."""
+    cohort's extra columns carried through. ``progress(n_done)`` is called after each chunk.
+
+    Cases outside the intended use (poorly differentiated) keep their row, with blank
+    probabilities, set, reasons and next test and a ``status`` that says why, unless
+    ``score_anyway``."""
     table = validated.table
     parts = []
     for start in range(0, len(table), chunk):
         part = table.iloc[start:start + chunk].reset_index(drop=True)
         local = [type(n)(n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk),
                          n.case_text)
-                 for n in validated.notices if n.kind in ("inconsistent", "intended_use")]
+                 for n in validated.notices if n.kind in WARNING_KINDS]
         res = score_cases(model, part, notices=[n for n in local if n.rows], target_prior=target_prior,
                           coverage=coverage, details=False)
         parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
@@ -284,4 +310,19 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
             progress(len(part))
     out = pd.concat(parts, ignore_index=True)
     out.attrs["renamed_input_columns"] = parts[0].attrs.get("renamed_input_columns", {}) if parts else {}
+    outside = np.zeros(len(out), dtype=bool)
+    for n in validated.notices:
+        if n.kind == "out_of_scope":
+            outside[[r - 1 for r in n.rows if 1 <= r <= len(out)]] = True
+    status = np.full(len(out), "scored", dtype=object)
+    if outside.any():
+        if score_anyway:
+            status[outside] = "scored outside the intended use (asked)"
+        else:
+            status[outside] = "not scored: outside the intended use (poorly differentiated)"
+            for c in out.columns:
+                if c.startswith("p_"):
+                    out.loc[outside, c] = np.nan
+            out.loc[outside, ["top_site", "prediction_set", "reasons", "next_test"]] = ""
+    out.insert(1, "status", status)
     return out

@@ -56,7 +56,7 @@ img{{max-width:100%;height:auto}} .small{{font-size:.85em;color:#444}}
 </style>
 </head><body>
 <p class="notice"><b>{e(report['notice'])}</b></p>
-<h1>Primary site of a liver metastasis of a well-differentiated NET: case {e(str(report['case_id'] or '(no id)'))}</h1>
+<h1>Case {e(str(report['case_id'] or '(no id)'))}: {e(report['scope'])}</h1>
 <p class="small">Generated {e(when)} by {e(m['name'])} ({e(m['kind'])}), netorigin {e(m['version'])},
 bundle {e(str(m['bundle_hash']))}. Deployment prior: {e(report['target_prior'])}.</p>
 {warn_block}

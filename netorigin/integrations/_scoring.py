@@ -29,14 +29,28 @@ def _check_out(path, suffixes, what) -> Path:
     return p
 
 
+def refuse_out_of_scope(validated, score_anyway: bool) -> None:
+    """Raise :class:`OutOfScopeError` for one case outside the intended use, unless asked."""
+    from ..exceptions import OutOfScopeError
+
+    outside = [n for n in validated.notices if n.kind == "out_of_scope"]
+    if outside and not score_anyway:
+        raise OutOfScopeError(f"not scored: {outside[0].case_text or outside[0].message}. The site model knows "
+                              "well-differentiated NETs only; --score-anyway scores it with this warning on top")
+
+
 def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: str = "auto", mapping=None,
                target_prior=None, coverage: float = 0.9, output=None, plot=None, report=None,
-               progress=None, panel: int = 2, tests=None, per_cost: bool = False) -> ScoreOutput:
+               progress=None, panel: int = 2, tests=None, per_cost: bool = False,
+               score_anyway: bool = False) -> ScoreOutput:
     """Score one case file or a cohort file.
 
     A cohort (or any input with ``output``) gives a table, written to ``output`` (.csv/.parquet)
     when named; one case gives a report (``case_report``), with a waterfall PNG (``plot``) and a
     self-contained HTML page (``report``) when named.
+
+    A case outside the intended use (poorly differentiated) raises :class:`OutOfScopeError`
+    unless ``score_anyway``; in a cohort such rows are kept, unscored, with their status.
     """
     from ..inference import case_report, score_cases, score_cohort
     from ..io import load_cases, neutralise_formulas, write_table
@@ -50,7 +64,8 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
         if out_path is not None and out_path.resolve() == Path(path).resolve():
             raise InputError(f"{out_path}: is the input file; choose another output file")
         m = load_model(model, tracking_uri)
-        table = score_cohort(m, validated, target_prior=target_prior, coverage=coverage, progress=progress)
+        table = score_cohort(m, validated, target_prior=target_prior, coverage=coverage, progress=progress,
+                             score_anyway=score_anyway)
         notes = []
         renamed = getattr(table, "attrs", {}).get("renamed_input_columns", {})
         if renamed:
@@ -63,6 +78,7 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
                 notes.append(f"{changed:,} text cell(s) starting with =, +, -, @ (read as formulas by spreadsheets) "
                              "were prefixed with ' in the CSV")
         return ScoreOutput(m.identity(), table=table, written=(str(out_path),) if out_path else (), notes=tuple(notes))
+    refuse_out_of_scope(validated, score_anyway)
     plot_path = _check_out(plot, (".png",), "--plot") if plot else None
     report_path = _check_out(report, (".html", ".htm"), "--report") if report else None
     m = load_model(model, tracking_uri)

@@ -34,11 +34,12 @@ from ._cells import (
     build_model,
     scenario_weights,
 )
+from ._contradictions import CONTRADICTION_LIMIT, contradictions_in, derive_contradictions, load_contradictions
 from ._params import STATUSES, load_parameters, load_scenarios, load_workup, scenario_names
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
 from ._results import ADVICE_TESTS, EXPRESSION, result_tables
 
-__all__ = ["ADVICE_TESTS", "EXPRESSION", "result_tables", "cell_posterior", "default_literature", "BINARY", "BIOCHEM", "CONTINUOUS", "KI67_BANDS", "Literature", "MULTI", "Model", "SCENARIOS",
+__all__ = ["CONTRADICTION_LIMIT", "contradictions_in", "derive_contradictions", "load_contradictions", "ADVICE_TESTS", "EXPRESSION", "result_tables", "cell_posterior", "default_literature", "BINARY", "BIOCHEM", "CONTINUOUS", "KI67_BANDS", "Literature", "MULTI", "Model", "SCENARIOS",
            "STATUSES", "bayes_posterior", "build_model", "iter_field_logliks", "load_parameters",
            "load_scenarios", "load_workup", "log_likelihood", "posterior_from_loglik", "scenario_names",
            "scenario_weights"]

@@ -131,7 +131,10 @@ def _from_files(files):
     if len(data) < 2 or data[:1] != b"{":
         raise InputError("booster.ubj: not an xgboost model in UBJSON (empty or damaged)")
     booster = xgb.Booster()
-    booster.load_model(bytearray(data))
+    try:
+        booster.load_model(bytearray(data))
+    except xgb.core.XGBoostError as e:
+        raise InputError(f"booster.ubj: xgboost cannot read it ({str(e).splitlines()[0][-120:]})") from None
     clf = XGBoostSiteClassifier()
     clf.booster_ = booster
     n_class = int(booster.attr("num_class") or 0) or _num_class(booster)

@@ -1,0 +1,83 @@
+"""Contradictory test results: pairs of findings that (almost) never occur together in any
+primary of the synthetic world, so that seeing both points to a stain mix-up, a collision
+tumour or a primary the model does not know.
+
+The table ``data/contradictions.csv`` is *derived*: for every pair of positive findings
+(markers, DAXX/ATRX loss, ALT), the highest joint rate over the cell model's cells (the
+generator draws fields independently given the cell), kept when below
+:data:`CONTRADICTION_LIMIT` (an assumption). :func:`derive_contradictions` rebuilds it and a
+test keeps the file equal to it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..contract import FIELDS, MARKERS, field_label, positive_value
+from ..datasets import data_path
+from ..exceptions import InputError
+from ._cells import Model
+
+CONTRADICTION_LIMIT = 0.05  # assumed: "rarer than 1 in 20 in every primary" counts as contradictory
+COLUMNS = ("field_a", "value_a", "field_b", "value_b", "max_joint_rate", "most_likely_in", "status", "source")
+_FINDINGS = (*MARKERS, "ihc_daxx_atrx", "alt_status")
+
+
+def derive_contradictions(model: Model, limit: float = CONTRADICTION_LIMIT) -> pd.DataFrame:
+    """Pairs of positive findings whose joint rate is below ``limit`` in every cell."""
+    rates = {}
+    for f in _FINDINGS:
+        key = f"rate:{f}={positive_value(f)}"
+        if key in model.arrays:
+            rates[f] = np.asarray(model[key], dtype=float)
+    labels = model.labels()
+    rows = []
+    for a, b in itertools.combinations(rates, 2):
+        joint = rates[a] * rates[b]
+        k = int(np.argmax(joint))
+        if joint[k] < limit:
+            rows.append((a, positive_value(a), b, positive_value(b), round(float(joint[k]), 4), labels[k], "derived",
+                         f"data/synthetic/parameters.csv: highest joint rate over cells < {limit} (limit assumed)"))
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def load_contradictions(path: str | Path | None = None) -> pd.DataFrame:
+    """The documented table of contradictory pairs (``data/contradictions.csv``)."""
+    from ..io import read_table
+
+    p = Path(path) if path else data_path("contradictions.csv")
+    df = read_table(p)
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"{p}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
+    for col in ("field_a", "field_b"):
+        unknown = sorted(set(df[col]) - set(FIELDS))
+        if unknown:
+            raise InputError(f"{p}: {col}: {unknown[0]!r} is not a field of the case contract")
+    rate = pd.to_numeric(df["max_joint_rate"], errors="coerce")
+    if rate.isna().any() or not rate.between(0, 1).all():
+        bad = df["max_joint_rate"][rate.isna() | ~rate.between(0, 1)].iloc[0]
+        raise InputError(f"{p}: max_joint_rate: {bad!r} is not a rate between 0 and 1")
+    return df.assign(max_joint_rate=rate)
+
+
+def contradictions_in(table: pd.DataFrame, pairs: pd.DataFrame) -> list[list[str]]:
+    """For each case of ``table``, a warning per contradictory pair of results it records."""
+    out: list[list[str]] = [[] for _ in range(len(table))]
+    for r in pairs.itertuples():
+        if r.field_a not in table.columns or r.field_b not in table.columns:
+            continue
+        both = ((table[r.field_a].astype(object) == r.value_a) & (table[r.field_b].astype(object) == r.value_b)).to_numpy()
+        if not both.any():
+            continue
+        text = (f"contradictory results: {field_label(r.field_a)} {r.value_a} with {field_label(r.field_b)} "
+                f"{r.value_b} - no primary the model knows shows both in more than {r.max_joint_rate:.0%} of cases "
+                f"(most often {r.most_likely_in}); check the stains (a mix-up, a collision tumour, an unusual "
+                "primary) before acting on the probabilities")
+        for i in np.flatnonzero(both):
+            out[i].append(text)
+    return out
