@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..contract import DETAIL_TO_SITE, FIELDS, SUBSITES, positive_value
+from ..inference import advice_text, percent
 
 _NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "yellow",
                  "intended_use": "bold red"}
@@ -200,34 +201,10 @@ def render_pipeline(config, summary) -> None:
         console.print(f"MLflow run {tr['run_id']}")
 
 
-def _pct(p: float) -> str:
-    return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
-
-
 def _breakdown(parts: dict) -> str:
     top = sorted(parts.items(), key=lambda kv: -kv[1])
-    shown = [f"{k} {_pct(v)}" for k, v in top[:4] if v >= 0.005]
+    shown = [f"{k} {percent(v)}" for k, v in top[:4] if v >= 0.005]
     return ", ".join(shown) + (", ..." if len(top) > 4 else "")
-
-
-def _advice_line(x) -> str:
-    g = x["expected_information_gain_bits"]
-    gain = f"{g:.2f} bits" if g >= 0.01 else "< 0.01 bits (the answer is already settled)"
-    results = [r for r in x["results"] if r["probability"] >= 0.05]
-    moving = next(r for r in x["results"] if r["result"] == x["most_informative_result"])
-    if len(results) > 3:  # the expression panel, or a big panel: the result that moves the answer most
-        results = [moving]
-    elif moving not in results:
-        results.append(moving)
-    said = []
-    for r in results:
-        top = max(r["probabilities"], key=r["probabilities"].get)
-        # the sub-site adds something only when its site has several (pancreatic has one)
-        several = len(SUBSITES.get(DETAIL_TO_SITE.get(r["top_subsite"], ""), ())) > 1
-        sub = f" ({r['top_subsite']} {_pct(r['top_subsite_probability'])})" if several else ""
-        said.append(f"if {r['result']}: {top} {_pct(r['probabilities'][top])}{sub}")
-    return (f"{x['label']} (cost {x['cost']:g}, {x['turnaround_days']:g} days): {gain}, "
-            f"{x['chance_top_site_changes']:.0%} chance the top site changes; " + "; ".join(said))
 
 
 
@@ -245,13 +222,13 @@ def render_case(rep, all_priors: bool = False) -> None:
     sub = rep.get("subsite_probabilities")
     for s, p in rep["probabilities"].items():
         detail = f"({_breakdown(sub[s])})" if sub and len(sub[s]) > 1 else ""
-        t.add_row(f"  {s}", f"{_pct(p):>6}", "[blue]" + "\u2588" * max(1, round(p * 30)) + "[/]", detail)
+        t.add_row(f"  {s}", f"{percent(p):>6}", "[blue]" + "\u2588" * max(1, round(p * 30)) + "[/]", detail)
     console.print(t)
     console.print(f"[bold]{rep['coverage']:.0%} prediction set[/]: {' or '.join(rep['prediction_set'])}. "
                   f"[dim]{rep['set_meaning']}[/]")
     if all_priors:
         console.print("[bold]under other priors[/]: " + "; ".join(
-            f"{name}: " + ", ".join(f"{s} {_pct(p)}" for s, p in probs.items())
+            f"{name}: " + ", ".join(f"{s} {percent(p)}" for s, p in probs.items())
             for name, probs in rep["probabilities_by_prior"].items()))
     console.print("[bold]why[/] (terms on the log-ratio scale of the probabilities shown; they add up to them):")
     if rep["reasons"]:
@@ -264,11 +241,11 @@ def render_case(rep, all_priors: bool = False) -> None:
     console.print("[bold]next test to order[/] (expected information about the site; what each result would do):")
     if rep["next_tests"]:
         for i, x in enumerate(rep["next_tests"], 1):
-            console.print(f"  {i}. {_advice_line(x)}")
+            console.print(f"  {i}. {advice_text(x)}")
     else:
         console.print("  - every test in the model is done")
     for x in rep.get("next_panels") or []:
-        console.print(f"  panel: {_advice_line(x)}")
+        console.print(f"  panel: {advice_text(x)}")
     console.print(f"[dim]model: {m['name']} ({m['kind']}, {m.get('level', 'site')} level), netorigin {m['version']}, "
                   f"bundle {str(m['bundle_hash'])[:12]}; trained on {m['training_data']}[/]")
     console.print(f"[bold yellow]{rep['notice']}[/]")

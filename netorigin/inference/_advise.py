@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import scenario_subsite_mixes
-from ..contract import DEFAULT_EXPRESSION_GENES, SITES, as_canonical, field_label
+from ..contract import DEFAULT_EXPRESSION_GENES, DETAIL_TO_SITE, SITES, SUBSITES, as_canonical, field_label
 from ..datasets import data_path
 from ..exceptions import InputError
 from ..literature import ADVICE_TESTS, EXPRESSION, Literature, cell_posterior, default_literature, log_likelihood
@@ -287,3 +287,28 @@ def exact_next_tests(table: pd.DataFrame, scenario: str, *, literature: Literatu
     return [_finish(v, p_cell[i], kb, top, False) for i, v in enumerate(values)]
 
 
+def percent(p: float) -> str:
+    """A probability as shown to a clinician: "> 99%" and "< 1%" rather than 100% and 0%."""
+    return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
+
+
+def advice_text(x: dict) -> str:
+    """One recommended test or panel in words: its cost, value and what each likely result would do
+    ("if SATB2 positive: other 63% (caecum 63%)"). The one wording every output uses."""
+    g = x["expected_information_gain_bits"]
+    gain = f"{g:.2f} bits" if g >= 0.01 else "< 0.01 bits (the answer is already settled)"
+    results = [r for r in x["results"] if r["probability"] >= 0.05]
+    moving = next(r for r in x["results"] if r["result"] == x["most_informative_result"])
+    if len(results) > 3:  # the expression panel, or a big panel: the result that moves the answer most
+        results = [moving]
+    elif moving not in results:
+        results.append(moving)
+    said = []
+    for r in results:
+        top = max(r["probabilities"], key=r["probabilities"].get)
+        # the sub-site adds something only when its site has several (pancreatic has one)
+        several = len(SUBSITES.get(DETAIL_TO_SITE.get(r["top_subsite"], ""), ())) > 1
+        sub = f" ({r['top_subsite']} {percent(r['top_subsite_probability'])})" if several else ""
+        said.append(f"if {r['result']}: {top} {percent(r['probabilities'][top])}{sub}")
+    return (f"{x['label']} (cost {x['cost']:g}, {x['turnaround_days']:g} days): {gain}, "
+            f"{x['chance_top_site_changes']:.0%} chance the top site changes; " + "; ".join(said))

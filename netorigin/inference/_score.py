@@ -17,7 +17,7 @@ from ..calibration import EXPLANATION_SCALE
 from ..contract import DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, as_canonical, field_label
 from ..literature import SCENARIOS, contradictions_in, load_contradictions
 from ..exceptions import InputError
-from ._advise import load_test_table, next_tests
+from ._advise import load_test_table, next_tests, percent
 
 REPORT_KEYS = ("case_id", "model", "notice", "scope", "warnings", "inputs", "target_prior", "probabilities", "subsite_probabilities",
                "prediction_set", "coverage", "set_meaning", "reasons", "explanation", "probabilities_by_prior",
@@ -96,10 +96,6 @@ def _contradictions():
     return load_contradictions()
 
 
-def _pct(p: float) -> str:
-    return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
-
-
 def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[str]]:
     """Each case's warnings, most serious first: outside the intended use, contradictory
     results, an answer that rests on the prior, other inconsistencies, unlike the training data."""
@@ -115,7 +111,7 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
         first[i] += found
     for i, extra in enumerate(model.unlike_training(table)):
         out[i] += [f"unlike the training data: {e}" for e in extra]
-    prior_txt = ", ".join(f"{s} {_pct(p)}" for s, p in zip(SITES, res.prior_alone))
+    prior_txt = ", ".join(f"{s} {percent(p)}" for s, p in zip(SITES, res.prior_alone))
     for i, fields in enumerate(informative_fields(table)):
         tv = 0.5 * float(np.abs(res.proba[i] - res.prior_alone).sum())
         if len(fields) <= FEW_FIELDS:

@@ -7,7 +7,9 @@ import html
 
 
 def _pct(p: float) -> str:
-    return "&gt; 99%" if p > 0.99 else ("&lt; 1%" if p < 0.01 else f"{p:.0%}")
+    from ..inference import percent
+
+    return html.escape(percent(p))
 
 
 def html_report(report: dict, chart_png: bytes | None = None, *, generated: str | None = None) -> str:
@@ -30,11 +32,11 @@ def html_report(report: dict, chart_png: bytes | None = None, *, generated: str 
     reasons = "".join(f"<li>{e(r['text'])}</li>" for r in report["reasons"]) or \
         ("<li>not available for this kind of model</li>" if report.get("explanation") is None
          else "<li>no single field moves the answer much</li>")
-    tests = "".join(
-        f"<li><b>{e(t['label'])}</b>: expected information gain {t['expected_information_gain_bits']:.2f} bits; "
-        f"{t['chance_top_site_changes']:.0%} chance it changes the top site; if {e(str(t['most_informative_result']))}: "
-        + ", ".join(f"{e(k)} {_pct(v)}" for k, v in t["probabilities_if_that_result"].items()) + "</li>"
-        for t in report["next_tests"]) or "<li>no test left that would change the answer</li>"
+    from ..inference import advice_text
+
+    tests = "".join(f"<li>{e(advice_text(t))}</li>" for t in report["next_tests"]) \
+        or "<li>no test left that would change the answer</li>"
+    tests += "".join(f"<li>panel: {e(advice_text(t))}</li>" for t in report.get("next_panels") or [])
     warns = "".join(f"<li>{e(w)}</li>" for w in report["warnings"])
     warn_block = f"<section class='warnings'><h2>Warnings</h2><ul>{warns}</ul></section>" if warns else \
         "<p class='ok'>No warnings for this case.</p>"

@@ -1,0 +1,42 @@
+"""``netorigin serve``."""
+
+import click
+
+from ._common import default_model, friendly, resolve_tracking_uri
+
+
+@click.command()
+@click.option("--model", "model_spec", default=None,
+              help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default answers this machine only; anything else exposes the "
+              "page to the network (there is no login).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--target-prior", default=None, help="Default deployment prior of the form (the model's own if not given).")
+@click.option("--coverage", type=click.FloatRange(0.5, 0.99), default=0.9, show_default=True,
+              help="Default level of the prediction set.")
+@click.option("--tracking-uri", default=None, help="MLflow tracking URI for models:/ and runs:/ models.")
+@friendly
+def serve(model_spec, host, port, target_prior, coverage, tracking_uri):
+    """A local web page (and JSON API) that scores one case, for clinicians.
+
+    Open http://127.0.0.1:8000 in a browser; POST /api/score takes the same case as JSON and
+    answers with the keys of `netorigin score --json`; /docs describes the API. The model is
+    loaded once; nothing about a case is stored or logged.
+
+    Example: netorigin serve --port 8000
+    """
+    from ..integrations._runs import load_model
+    from ..integrations._serve import serve as run_server
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: the page has no login; anyone who can reach this address can "
+                   "use it", err=True)
+    model = load_model(model_spec or default_model(), resolve_tracking_uri(tracking_uri))
+    click.echo(f"netorigin: {model.identity()['name']} (bundle {model.bundle_hash[:12]}) on http://{host}:{port} "
+               "- Ctrl+C stops it", err=True)
+    run_server(model, host=host, port=port, target_prior=target_prior, coverage=coverage)
+
+
+def register(main):
+    main.add_command(serve)

@@ -1,0 +1,216 @@
+"""``netorigin serve``: a local web page and JSON API that score one case.
+
+Server-rendered HTML (no JavaScript), FastAPI for the JSON API and its OpenAPI description.
+The model is loaded once, when the application is made. Nothing about a case is stored or
+logged: a request is validated, scored and answered in memory.
+
+Routes: ``GET /`` (the case form), ``POST /score`` (the result page), ``POST /api/score``
+(the same keys as ``netorigin score --json``), ``GET /api/health`` (the model's identity),
+``GET /docs`` and ``GET /openapi.json``.
+"""
+
+# no `from __future__ import annotations`: FastAPI reads the handlers' annotations at run time
+import html
+from urllib.parse import parse_qsl
+
+from ..contract import FIELDS, SITES, field_label, validate_case
+from ..exceptions import InputError, NetoriginError, OutOfScopeError
+from ..literature import SCENARIOS
+
+MAX_BODY = 64 * 1024  # a case is a few hundred bytes; anything larger is refused before parsing
+GROUPS = (("clinical", "Clinical"), ("biochemistry", "Biochemistry"), ("pathology", "Differentiation and grade"),
+          ("ihc", "Immunohistochemistry panel"), ("imaging", "Imaging"), ("molecular", "Molecular"),
+          ("expression", "Gene expression"))
+COVERAGES = (0.8, 0.9, 0.95)
+_OPTION_PREFIX = "option_"  # form controls that are options, not contract fields
+
+_STYLE = """
+body{font-family:sans-serif;max-width:60em;margin:1.2em auto;color:#222;line-height:1.35;padding:0 .8em}
+fieldset{border:1px solid #ccc;margin:.6em 0;padding:.4em .8em} legend{font-weight:bold}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(17em,1fr));gap:.3em 1.2em}
+label{display:flex;justify-content:space-between;gap:.5em;font-size:.92em} select,input{max-width:10em}
+.notice{background:#fff3cd;padding:.6em;border:1px solid #e0c36b} .error{background:#fdecea;border:1px solid #e0a0a0;
+padding:.4em .8em;white-space:pre-wrap} button{font-size:1.05em;padding:.3em 1.2em} .small{font-size:.85em;color:#444}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+
+
+def _control(f, value: str) -> str:
+    e = html.escape
+    name = f.name
+    if f.kind == "category":
+        blank = "not done" if f.test else "not recorded"
+        opts = [f"<option value=''>{blank}</option>"] + [
+            f"<option value='{e(v)}'{' selected' if v == value else ''}>{e(v)}</option>" for v in f.values]
+        ctl = f"<select id='{name}' name='{name}'>{''.join(opts)}</select>"
+    else:
+        unit = f" ({e(f.unit)})" if f.unit else ""
+        ctl = (f"<input id='{name}' name='{name}' type='text' inputmode='decimal' value='{e(value)}' "
+               f"placeholder='{'not done' if f.test else 'not recorded'}{unit}'>")
+    return f"<label for='{name}' title='{e(f.description)}'>{e(field_label(name))}{ctl}</label>"
+
+
+def case_form(identity: dict, values: dict | None = None, error: str | None = None, *,
+              default_prior: str = "", out_of_scope: bool = False) -> str:
+    """The case form: every contract field grouped as a pathologist thinks, every test "not
+    done" by default, with the values typed so far and the error that stopped them."""
+    e = html.escape
+    values = values or {}
+    parts = [f"<p class='notice'><b>{e(identity['notice'])}</b></p>",
+             "<h1>netorigin: primary site of a NET liver metastasis</h1>",
+             f"<p class='small'>Model {e(identity['name'])} ({e(identity['kind'])}), bundle "
+             f"{e(str(identity['bundle_hash'])[:12])}, trained on {e(str(identity['training_data']))}. "
+             "Nothing about a case is stored or logged: it is scored in memory and forgotten.</p>"]
+    if error:
+        parts.append(f"<div class='error' role='alert'><b>Not scored.</b>\n{e(error)}</div>")
+    parts.append("<form method='post' action='/score'>")
+    parts.append(f"<fieldset><legend>Case</legend><div class='grid'><label for='case_id'>case id"
+                 f"<input id='case_id' name='case_id' type='text' value='{e(values.get('case_id', ''))}'></label>"
+                 "</div></fieldset>")
+    for group, title in GROUPS:
+        fields = [f for f in FIELDS.values() if f.group == group]
+        if fields:
+            parts.append(f"<fieldset><legend>{e(title)}</legend><div class='grid'>" +
+                         "".join(_control(f, values.get(f.name, "")) for f in fields) + "</div></fieldset>")
+    prior = values.get(_OPTION_PREFIX + "target_prior", default_prior)
+    priors = "".join(f"<option value='{e(p)}'{' selected' if p == prior else ''}>{e(p)}</option>"
+                     for p in (*SCENARIOS, "training"))
+    cov = values.get(_OPTION_PREFIX + "coverage", "0.9")
+    covs = "".join(f"<option value='{c}'{' selected' if str(c) == cov else ''}>{c:.0%}</option>" for c in COVERAGES)
+    anyway = " checked" if values.get(_OPTION_PREFIX + "score_anyway") else ""
+    parts.append(f"<fieldset><legend>Options</legend><div class='grid'>"
+                 f"<label for='option_target_prior'>deployment prior<select id='option_target_prior' "
+                 f"name='option_target_prior'>{priors}</select></label>"
+                 f"<label for='option_coverage'>prediction set level<select id='option_coverage' "
+                 f"name='option_coverage'>{covs}</select></label>"
+                 + (f"<label for='option_score_anyway'>score outside the intended use<input type='checkbox' "
+                    f"id='option_score_anyway' name='option_score_anyway' value='1'{anyway}></label>"
+                    if out_of_scope or anyway else "") +
+                 "</div></fieldset>")
+    parts.append("<p><button type='submit' id='submit'>Score this case</button></p></form>")
+    parts.append(f"<p class='notice'><b>{e(identity['notice'])}</b></p>")
+    return _page("netorigin: score a case", "".join(parts))
+
+
+class Scorer:
+    """A loaded model and the one function the page and the API share: a case in, a report out."""
+
+    def __init__(self, model, *, target_prior: str | None = None, coverage: float = 0.9):
+        self.model = model
+        self.identity = model.identity()
+        self.target_prior = target_prior
+        self.coverage = coverage
+
+    def score(self, case: dict, *, target_prior=None, coverage=None, score_anyway: bool = False) -> dict:
+        from ..inference import case_report, score_cases
+        from ._scoring import refuse_out_of_scope
+
+        validated = validate_case(case)
+        refuse_out_of_scope(validated, score_anyway)
+        res = score_cases(self.model, validated.table, notices=validated.notices,
+                          target_prior=target_prior or self.target_prior,
+                          coverage=self.coverage if coverage is None else coverage)
+        return case_report(res, 0)
+
+
+def _coverage(text) -> float:
+    try:
+        c = float(text)
+    except (TypeError, ValueError):
+        raise InputError(f"coverage: {text!r} is not a number between 0.5 and 0.99") from None
+    if not 0.5 <= c <= 0.99:
+        raise InputError(f"coverage: {text!r} is not a number between 0.5 and 0.99")
+    return c
+
+
+def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9):
+    """The FastAPI application around a loaded model (loaded once, here)."""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import HTMLResponse, JSONResponse
+
+    from ..io._strict import decode_text, load_json
+    from ._report import html_report
+
+    scorer = Scorer(model, target_prior=target_prior, coverage=coverage)
+    ident = scorer.identity
+    default_prior = target_prior or (model.target_prior if isinstance(getattr(model, "target_prior", None), str)
+                                     else "training")
+    app = FastAPI(title="netorigin", version=str(ident["version"]),
+                  description="Primary site (ileal, pancreatic, other) of a NET found as liver metastases. "
+                  + ident["notice"])
+
+    async def body_of(request: Request) -> bytes:
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise InputError(f"request: larger than {MAX_BODY // 1024} KB; a case is a few hundred bytes")
+        return body
+
+    @app.get("/", response_class=HTMLResponse)
+    def form() -> HTMLResponse:
+        return HTMLResponse(case_form(ident, default_prior=default_prior))
+
+    @app.post("/score", response_class=HTMLResponse)
+    async def score_page(request: Request) -> HTMLResponse:
+        values: dict[str, str] = {}
+        try:
+            text = decode_text(await body_of(request), "form")
+            pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=len(FIELDS) + 10)
+            values = {k: v for k, v in pairs}
+            case = {k: v for k, v in values.items() if v.strip() and not k.startswith(_OPTION_PREFIX)}
+            rep = scorer.score(case, target_prior=values.get(_OPTION_PREFIX + "target_prior") or None,
+                               coverage=_coverage(values.get(_OPTION_PREFIX + "coverage", coverage)),
+                               score_anyway=bool(values.get(_OPTION_PREFIX + "score_anyway")))
+        except OutOfScopeError as err:
+            return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior, out_of_scope=True),
+                                status_code=422)
+        except (NetoriginError, ValueError) as err:
+            return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior), status_code=422)
+        page = html_report(rep)
+        return HTMLResponse(page.replace("<body>", "<body><p class='small'><a href='/'>Score another case</a></p>", 1))
+
+    @app.post("/api/score")
+    async def score_api(request: Request) -> JSONResponse:
+        """Score one case. Body: the case as JSON (field: value), or ``{"case": {...},
+        "target_prior": ..., "coverage": ..., "score_anyway": false}``. Answer: the keys of
+        ``netorigin score --json``; 422 with ``error`` naming the field, the value and what was
+        expected."""
+        try:
+            data = load_json(decode_text(await body_of(request), "request"), "request")
+            if not isinstance(data, dict):
+                raise InputError("request: expected a JSON object (the case, or {\"case\": {...}})")
+            options = data if isinstance(data.get("case"), dict) else {}
+            unknown = sorted(set(options) - {"case", "target_prior", "coverage", "score_anyway"})
+            if unknown:
+                raise InputError(f"request: {unknown[0]!r} is not an option; expected case, target_prior, "
+                                 "coverage, score_anyway")
+            case = options.get("case", data)
+            rep = scorer.score(case, target_prior=options.get("target_prior"),
+                               coverage=_coverage(options.get("coverage", coverage)),
+                               score_anyway=options.get("score_anyway") is True)
+        except OutOfScopeError as err:
+            return JSONResponse({"error": str(err), "out_of_scope": True, "model": ident}, status_code=422)
+        except (NetoriginError, ValueError) as err:
+            return JSONResponse({"error": str(err), "model": ident}, status_code=422)
+        return JSONResponse(rep)
+
+    @app.get("/api/health")
+    def health() -> dict:
+        """The model this server scores with."""
+        return {"status": "ok", "model": ident, "sites": list(SITES)}
+
+    return app
+
+
+def serve(model, *, host: str = "127.0.0.1", port: int = 8000, target_prior=None, coverage: float = 0.9,
+          workers: int = 1) -> None:  # pragma: no cover - exercised through the CLI in tests
+    """Run the application with uvicorn (access log off: request lines are not written)."""
+    import uvicorn
+
+    uvicorn.run(create_app(model, target_prior=target_prior, coverage=coverage), host=host, port=port,
+                access_log=False, log_level="warning")

@@ -1,0 +1,200 @@
+"""`netorigin serve`: the clinician's web page and JSON API, on a loopback port, driven over HTTP
+and in a real headless Chromium (Debian's chromium and chromium-driver; `.ci/run` installs them)."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from netorigin.contract import FIELDS
+from netorigin.inference import REPORT_KEYS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`netorigin serve` in a subprocess, in an empty working folder, on a free loopback port."""
+    cwd = tmp_path_factory.mktemp("serve")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port)], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/health", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"netorigin serve did not start: {proc.stderr.read()}")
+            time.sleep(0.3)
+    yield base, cwd
+    proc.terminate()
+    out, err = proc.communicate(timeout=30)
+    # nothing about a case reaches the server's output either
+    assert "secret-case-7" not in out + err
+
+
+def post(url, data: bytes, content_type="application/json"):
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_it_listens_on_loopback_and_names_its_model(server):
+    base, _ = server
+    health = json.loads(urllib.request.urlopen(base + "/api/health").read())
+    assert health["status"] == "ok"
+    assert health["model"]["name"] == "netorigin-default" and len(health["model"]["bundle_hash"]) == 64
+    assert "not a medical device" in health["model"]["notice"]
+    assert base.startswith("http://127.0.0.1:")
+    spec = json.loads(urllib.request.urlopen(base + "/openapi.json").read())
+    assert {"/api/score", "/api/health", "/score", "/"} <= set(spec["paths"])
+
+
+def test_the_api_answers_with_the_keys_of_score_json(server):
+    base, cwd = server
+    before = sorted(p.name for p in cwd.rglob("*"))
+    # whole numbers and strings such as "pos", as a clinician's system sends them
+    status, body = post(base + "/api/score", json.dumps({"case_id": "secret-case-7", "age_years": 61, "ihc_cdx2": "pos",
+                                                         "mesenteric_mass": "yes", "carcinoid_syndrome": "yes"}).encode())
+    assert status == 200, body
+    rep = json.loads(body)
+    assert tuple(rep) == REPORT_KEYS
+    assert rep["case_id"] == "secret-case-7" and max(rep["probabilities"], key=rep["probabilities"].get) == "ileal"
+    assert rep["prediction_set"] and rep["reasons"] and rep["next_tests"]
+    # the same case through the CLI gives the same probabilities
+    case = cwd.parent / "case.json"
+    case.write_text(json.dumps({"case_id": "secret-case-7", "age_years": 61, "ihc_cdx2": "pos", "mesenteric_mass": "yes",
+                                "carcinoid_syndrome": "yes"}))
+    cli = subprocess.run([sys.executable, "-m", "netorigin", "score", str(case), "--json"], capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    assert json.loads(cli.stdout)["probabilities"] == pytest.approx(rep["probabilities"], abs=1e-9)
+    # options travel with the case
+    status, body = post(base + "/api/score", json.dumps({"case": {"ihc_cdx2": "positive"}, "coverage": 0.8,
+                                                         "target_prior": "population"}).encode())
+    assert status == 200 and json.loads(body)["coverage"] == 0.8 and json.loads(body)["target_prior"] == "population"
+    assert sorted(p.name for p in cwd.rglob("*")) == before  # nothing stored on disk
+
+
+@pytest.mark.parametrize("body, expected", [
+    (b'{"ihc_cdx2": "pos itive"}', "ihc_cdx2: 'pos itive' is not one of positive"),
+    (b'{"age_years": 300}', "age_years"),
+    (b'{"ihc_cdx2": "positive", "ihc_cdx2": "negative"}', "appears twice"),
+    (b'[1, 2]', "expected a JSON object"),
+    (b'{"case": {"ihc_cdx2": "positive"}, "covrage": 0.8}', "'covrage' is not an option"),
+    (b'{"case": {}, "coverage": 2}', "coverage: 2 is not a number between 0.5 and 0.99"),
+    (b'{"ihc_cdx2": ', "request"),
+    (b'{"a": "' + b"x" * 70_000 + b'"}', "larger than 64 KB"),
+])
+def test_bad_requests_get_422_naming_the_field_and_what_was_expected(server, body, expected):
+    status, text = post(server[0] + "/api/score", body)
+    assert status == 422, text
+    assert expected in json.loads(text)["error"]
+
+
+def test_a_case_outside_the_intended_use_is_not_scored_unless_asked(server):
+    status, text = post(server[0] + "/api/score", b'{"differentiation": "poor", "ihc_cdx2": "positive"}')
+    assert status == 422 and json.loads(text)["out_of_scope"] is True
+    status, text = post(server[0] + "/api/score",
+                        b'{"case": {"differentiation": "poor", "ihc_cdx2": "positive"}, "score_anyway": true}')
+    assert status == 200 and json.loads(text)["scope"].startswith("OUTSIDE")
+
+
+def test_the_form_has_every_contract_field_with_tests_not_done_by_default(server):
+    page = urllib.request.urlopen(server[0] + "/").read().decode()
+    for name, f in FIELDS.items():
+        if f.group not in ("label", "id"):
+            assert f"name='{name}'" in page, name
+    assert "<option value=''>not done</option>" in page and " selected" not in page.split("option_target_prior")[0]
+    assert "Nothing about a case is stored" in page and "not a medical device" in page
+
+
+def test_a_form_with_a_bad_value_comes_back_with_the_message_and_the_values_typed(server):
+    status, page = post(server[0] + "/score", b"case_id=abc&age_years=61&ki67_percent=300&ihc_cdx2=positive",
+                        "application/x-www-form-urlencoded")
+    assert status == 422
+    assert "ki67_percent" in page and "Not scored" in page
+    assert "value='61'" in page and "<option value='positive' selected>" in page
+
+
+def test_the_result_page_puts_warnings_first_and_says_what_the_model_is(server):
+    status, page = post(server[0] + "/score", b"case_id=p1&ihc_ttf1=positive&ihc_cdx2=positive&option_coverage=0.9",
+                        "application/x-www-form-urlencoded")
+    assert status == 200
+    assert page.index("Warnings") < page.index("Probabilities") < page.index("prediction set") < page.index("Why")
+    assert "contradictory results" in page
+    health = json.loads(urllib.request.urlopen(server[0] + "/api/health").read())
+    assert f"bundle {health['model']['bundle_hash']}" in page
+    assert "@media print" in page and "Inputs as received" in page and "Generated " in page
+    assert "not a medical device" in page
+
+
+def _chromium():
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (browser and driver):
+        if os.environ.get("NETORIGIN_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium and chromium-driver are required (apt-get install chromium chromium-driver)")
+        pytest.skip("no chromium/chromedriver here: apt-get install chromium chromium-driver (.ci/run does)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"):
+        opts.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver), options=opts)
+
+
+def test_a_browser_fills_the_form_submits_and_reads_the_result(server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser = _chromium()
+    try:
+        browser.set_page_load_timeout(60)
+        browser.get(server[0] + "/")
+        assert "score a case" in browser.title
+        browser.find_element(By.ID, "case_id").send_keys("browser-1")
+        browser.find_element(By.ID, "age_years").send_keys("58")
+        Select(browser.find_element(By.ID, "ihc_cdx2")).select_by_value("positive")
+        Select(browser.find_element(By.ID, "mesenteric_mass")).select_by_value("yes")
+        Select(browser.find_element(By.ID, "carcinoid_syndrome")).select_by_value("yes")
+        browser.find_element(By.ID, "submit").click()
+        text = browser.find_element(By.TAG_NAME, "body").text
+        assert "Case browser-1" in text
+        assert "prediction set" in text and "Next test to order" in text and "Why" in text
+        assert "ileal" in text.split("Probabilities")[1].split("\n")[1]  # ileal listed, with its probability
+        assert "not a medical device" in text
+        browser.get_screenshot_as_file(str(tmp_path / "result.png"))
+        assert (tmp_path / "result.png").stat().st_size > 1000
+        # a typing mistake comes back with the message, not a stack trace
+        browser.get(server[0] + "/")
+        browser.find_element(By.ID, "ki67_percent").send_keys("two")
+        browser.find_element(By.ID, "submit").click()
+        text = browser.find_element(By.TAG_NAME, "body").text
+        assert "Not scored" in text and "ki67_percent" in text and "Traceback" not in text
+    finally:
+        browser.quit()
