@@ -56,12 +56,92 @@ def test_runs_params_metrics_plots_and_registered_model(tracked):
     arts = {a.path for a in mlflow.MlflowClient().list_artifacts(train["run_id"])}
     assert {"confusion_matrix.png", "reliability.png", "risk_coverage.png", "metrics.json",
             "shap_beeswarm_pancreatic.png"} <= arts
-    model = mlflow.pyfunc.load_model("models:/netorigin-test@champion")
-    x = pd.DataFrame({"ihc_cdx2": ["positive", None], "age_years": [55.0, None]})
-    p = model.predict(x)
-    assert list(p.columns) == ["ileal", "pancreatic", "other"]
-    np.testing.assert_allclose(p.to_numpy().sum(axis=1), 1.0)
     assert "registered netorigin-test v1 @champion" in out
+
+
+def test_the_pyfunc_takes_what_the_cli_takes_and_answers_what_a_clinician_reads(tracked):
+    import mlflow
+
+    work, _, _ = tracked
+    mlflow.set_tracking_uri(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    model = mlflow.pyfunc.load_model("models:/netorigin-test@champion")
+    # whole-number ages, a blank, an all-blank test column, "pos" spelt as people spell it
+    x = pd.DataFrame({"age_years": [55, 61, 70], "ihc_cdx2": ["pos", None, "negative"], "ihc_ttf1": [np.nan] * 3,
+                      "differentiation": ["well", "poor", None]})
+    p = model.predict(x)
+    assert list(p["case_id"]) == ["row-1", "row-2", "row-3"]
+    assert list(p["status"]) == ["scored", "not scored: outside the intended use (poorly differentiated)", "scored"]
+    np.testing.assert_allclose(p.loc[[0, 2], ["p_ileal", "p_pancreatic", "p_other"]].to_numpy().sum(axis=1), 1.0)
+    assert p.loc[0, "top_site"] == "ileal" and p.loc[0, "prediction_set"] and p.loc[0, "reasons"]
+    assert p.loc[0, "next_test"] and len(p.loc[0, "model_bundle"]) == 64
+    p = model.predict(x, params={"score_anyway": True, "coverage": 0.8, "target_prior": "population"})
+    assert p.loc[1, "status"].startswith("scored outside") and (p["target_prior"] == "population").all()
+    with pytest.raises(mlflow.exceptions.MlflowException, match="ihc_cdx2: 'maybe' is not one of positive"):
+        model.predict(pd.DataFrame({"ihc_cdx2": ["maybe"]}))
+
+
+def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
+    """`mlflow models serve` on a loopback port, as a hospital's IT would run it."""
+    import json
+    import os
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    work, _, _ = tracked
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # as in an activated environment: mlflow starts the uvicorn of the same environment
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlruns' / 'mlflow.db'}",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    mlflow_cli = Path(sys.executable).with_name("mlflow")
+    log = (work / "serve.log").open("w")
+    proc = subprocess.Popen([str(mlflow_cli), "models", "serve", "-m", "models:/netorigin-test@champion",
+                             "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port), "-w", "1"],
+                            cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+
+    def post(body: bytes, ctype: str):
+        req = urllib.request.Request(base + "/invocations", data=body, headers={"Content-Type": ctype}, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(base + "/ping", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (work / "serve.log").read_text()
+                time.sleep(0.5)
+        csv_body = b"case_id,age_years,ihc_cdx2,ihc_ttf1,mesenteric_mass\nA,55,positive,,yes\nB,61,negative,,\n"
+        status, answer = post(csv_body, "text/csv")
+        assert status == 200, answer
+        rows = answer["predictions"]
+        assert [r["case_id"] for r in rows] == ["A", "B"]
+        assert rows[0]["top_site"] == "ileal" and rows[0]["prediction_set"] and rows[0]["reasons"]
+        assert rows[0]["next_test"] and rows[0]["status"] == "scored"
+        split = {"dataframe_split": {"columns": ["age_years", "ihc_cdx2"], "data": [[48, "pos"], [None, None]]},
+                 "params": {"coverage": 0.8}}
+        status, answer = post(json.dumps(split).encode(), "application/json")
+        assert status == 200, answer
+        assert len(answer["predictions"]) == 2 and answer["predictions"][0]["prediction_set"]
+        status, answer = post(b"case_id,ihc_cdx2\nA,maybe\n", "text/csv")
+        assert status == 400 and "ihc_cdx2: 'maybe' is not one of positive" in answer["message"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
 
 
 def test_two_trainings_logging_to_one_store_at_once_both_complete(tmp_path):

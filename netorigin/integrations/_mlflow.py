@@ -77,17 +77,21 @@ def _flat(prefix: str, obj, out: dict) -> None:
 
 
 def _signature():
+    """No input schema: MLflow's type enforcement refuses whole-number ages ("int64 to float64")
+    and all-blank columns ("float64 to <U0"), the normal state of a real CSV. The pyfunc
+    validates every input through the case contract instead, exactly as the CLI does (the input
+    example shows the fields). Params: the scoring options; outputs: the columns of the answer."""
     from mlflow.models import ModelSignature
-    from mlflow.types.schema import ColSpec, Schema
+    from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 
-    from ..contract import FIELDS, SITES
+    from ..contract import SITES
 
-    cols = []
-    for name, f in FIELDS.items():
-        if name in ("primary_site", "primary_site_detail"):
-            continue
-        cols.append(ColSpec("double" if f.kind == "number" else "string", name, required=False))
-    return ModelSignature(inputs=Schema(cols), outputs=Schema([ColSpec("double", s) for s in SITES]))
+    out = [ColSpec("string", "case_id"), ColSpec("string", "status"), *(ColSpec("double", f"p_{s}") for s in SITES),
+           *(ColSpec("string", c) for c in ("top_site", "prediction_set", "reasons", "next_test", "warnings",
+                                             "target_prior", "model_bundle"))]
+    params = ParamSchema([ParamSpec("target_prior", "string", ""), ParamSpec("coverage", "double", 0.9),
+                          ParamSpec("score_anyway", "boolean", False)])
+    return ModelSignature(inputs=None, outputs=Schema(out), params=params)
 
 
 def _synthetic_example():
