@@ -53,6 +53,33 @@ def mapping_option(fn):
                         "(draft one with `netorigin map suggest`).")(fn)
 
 
+def skip_invalid_options(fn):
+    fn = click.option("--set-aside", "set_aside", type=click.Path(dir_okay=False), default=None,
+                      help="With --skip-invalid: where to write the rows set aside, each with its row number and "
+                      "reason (default: <input name>.set-aside.csv in the current folder).")(fn)
+    fn = click.option("--skip-invalid", is_flag=True, help="Set invalid rows of a cohort aside (written to a file with "
+                      "the reason for each, and counted) instead of refusing the whole cohort.")(fn)
+    return fn
+
+
+def report_set_aside(validated, source, set_aside=None) -> str | None:
+    """Write the rows set aside (if any) and say how the rows add up; the line to print."""
+    if validated.set_aside is None:
+        return None
+    line = validated.accounting()
+    if len(validated.set_aside):
+        from ..exceptions import InputError
+        from ..io import neutralise_formulas, write_table
+
+        out = Path(set_aside) if set_aside else Path.cwd() / f"{Path(source).stem}.set-aside.csv"
+        if out.resolve() == Path(source).resolve():
+            raise InputError(f"--set-aside {out}: is the input file; choose another file")
+        safe, _ = neutralise_formulas(validated.set_aside.astype(object))
+        write_table(safe, out)
+        line += f"; set aside -> {out}"
+    return line
+
+
 def tracking_options(fn):
     fn = click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: "
                       "MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db in the working folder).")(fn)

@@ -4,7 +4,14 @@ from pathlib import Path
 
 import click
 
-from ._common import friendly, mapping_option, resolve_tracking_uri, tracking_options
+from ._common import (
+    friendly,
+    mapping_option,
+    report_set_aside,
+    resolve_tracking_uri,
+    skip_invalid_options,
+    tracking_options,
+)
 
 
 @click.command()
@@ -18,9 +25,11 @@ from ._common import friendly, mapping_option, resolve_tracking_uri, tracking_op
               help="Bootstrap resamples for the 95% intervals.")
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
 @mapping_option
+@skip_invalid_options
 @tracking_options
 @friendly
-def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, mapping, no_track, tracking_uri):
+def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, mapping, skip_invalid, set_aside, no_track,
+             tracking_uri):
     """Evaluate a saved model on a labelled cohort (external validation), tracked.
 
     Example: netorigin evaluate --model models:/my-model@champion --data external.csv
@@ -29,10 +38,14 @@ def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, ma
     from ..io import load_cohort
     from ._render import render_evaluation
 
-    v = load_cohort(data, mapping=mapping)
+    v = load_cohort(data, mapping=mapping, skip_invalid=skip_invalid)
+    line = report_set_aside(v, data, set_aside)
+    if line:
+        click.echo(line, err=True)
     summary = evaluate_run(model, v.table, target_prior=target_prior, bayes_scenario=bayes_scenario,
                            tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
-                           n_bootstrap=n_bootstrap, description=f"file {Path(data).name}")
+                           n_bootstrap=n_bootstrap, description=f"file {Path(data).name}",
+                           data_params={"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases})
     if as_json:
         click.echo(metrics_json(summary["metrics"]))
     else:

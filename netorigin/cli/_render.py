@@ -9,7 +9,8 @@ from ..contract import DETAIL_TO_SITE, FIELDS, SUBSITES, positive_value
 from ..inference import advice_text, percent
 
 _NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "yellow",
-                 "intended_use": "bold red"}
+                 "intended_use": "bold red",
+                 "unmapped_field": "bold red", "out_of_scope": "bold red"}
 
 
 def _safe(text) -> str:

@@ -4,7 +4,14 @@ import json
 
 import click
 
-from ._common import default_model, friendly, mapping_option, resolve_tracking_uri
+from ._common import (
+    default_model,
+    friendly,
+    mapping_option,
+    report_set_aside,
+    resolve_tracking_uri,
+    skip_invalid_options,
+)
 
 
 @click.command()
@@ -38,9 +45,11 @@ from ._common import default_model, friendly, mapping_option, resolve_tracking_u
 @click.option("--score-anyway", is_flag=True, help="Score a case outside the intended use (a poorly differentiated "
               "carcinoma) anyway, with that warning on top. Without it such a case exits with code 3, unscored.")
 @mapping_option
+@skip_invalid_options
 @friendly
 def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, report, output, kind, tracking_uri, engine,
-          scheduler, workers, panel, tests_file, per_cost, score_anyway, mapping):
+          scheduler, workers, panel, tests_file, per_cost, score_anyway, mapping,
+          skip_invalid, set_aside):
     """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests.
 
     Example: netorigin score data/examples/example_case.yaml
@@ -65,9 +74,13 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
 
     out = score_path(case, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping, target_prior=target_prior,
                      coverage=coverage, output=output, plot=plot, report=report,
-                     panel=1 if panel == 1 else panel, tests=tests_file, per_cost=per_cost, score_anyway=score_anyway)
+                     panel=1 if panel == 1 else panel, tests=tests_file, per_cost=per_cost, score_anyway=score_anyway,
+                     skip_invalid=skip_invalid)
     if out.report is None:
         render_cohort_scores(out, coverage=coverage, as_json=as_json)
+        line = report_set_aside(out.validated, case, set_aside) if out.validated is not None else None
+        if line:
+            click.echo(line, err=as_json)
     elif as_json:
         click.echo(json.dumps(out.report, indent=2))
     else:

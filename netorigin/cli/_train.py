@@ -4,7 +4,14 @@ from pathlib import Path
 
 import click
 
-from ._common import friendly, mapping_option, resolve_tracking_uri, tracking_options
+from ._common import (
+    friendly,
+    mapping_option,
+    report_set_aside,
+    resolve_tracking_uri,
+    skip_invalid_options,
+    tracking_options,
+)
 
 
 def _deprecated_model(ctx, param, value):
@@ -35,10 +42,11 @@ def _deprecated_model(ctx, param, value):
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="LocalCluster worker processes (--engine dask).")
 @mapping_option
+@skip_invalid_options
 @tracking_options
 @friendly
 def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, register_name, n_bootstrap, engine,
-          scheduler, workers, mapping, no_track, tracking_uri):
+          scheduler, workers, mapping, skip_invalid, set_aside, no_track, tracking_uri):
     """Train a site model on a labelled cohort, save the bundle, and track the run.
 
     Example: netorigin train --data cohort.csv --kind xgboost --out my-bundle --register my-model
@@ -61,8 +69,13 @@ def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, registe
         return
     from ..io import load_cohort
 
-    v = load_cohort(data, mapping=mapping)
-    render_metrics(train_run(v.table, bayes_scenario=bayes_scenario, description=f"file {Path(data).name}", **common),
+    v = load_cohort(data, mapping=mapping, skip_invalid=skip_invalid)
+    line = report_set_aside(v, data, set_aside)
+    if line:
+        click.echo(line, err=True)
+    counts = {"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases}
+    render_metrics(train_run(v.table, bayes_scenario=bayes_scenario, description=f"file {Path(data).name}",
+                             data_params=counts, **common),
                    v.notices)
 
 

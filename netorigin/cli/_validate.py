@@ -2,7 +2,7 @@
 
 import click
 
-from ._common import friendly, mapping_option
+from ._common import friendly, mapping_option, report_set_aside, skip_invalid_options
 
 
 @click.command()
@@ -11,8 +11,9 @@ from ._common import friendly, mapping_option
               show_default=True, help="Read FILE as one case or as a cohort (auto: YAML/JSON and "
               "one-row CSV without case_id are cases).")
 @mapping_option
+@skip_invalid_options
 @friendly
-def validate(file, kind, mapping):
+def validate(file, kind, mapping, skip_invalid, set_aside):
     """Check FILE against the case contract: OK with counts, or every problem (exit 2).
 
     Example: netorigin validate data/seed_cohort.csv
@@ -20,7 +21,11 @@ def validate(file, kind, mapping):
     from ..io import load_cases
     from ._render import render_validation
 
-    render_validation(file, load_cases(file, kind=kind, mapping=mapping))
+    v = load_cases(file, kind=kind, mapping=mapping, skip_invalid=skip_invalid)
+    render_validation(file, v)
+    line = report_set_aside(v, file, set_aside)
+    if line:
+        click.echo(line)
 
 
 def register(main):

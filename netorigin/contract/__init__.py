@@ -26,6 +26,7 @@ from ._fields import (
     field_label,
     positive_value,
 )
+from ._names import FIELD_SYNONYMS, Guess, guess_field
 from ._validate import (
     Notice,
     ValidatedCohort,
@@ -40,7 +41,7 @@ from ._validate import (
 )
 
 __all__ = [
-    "DEFAULT_EXPRESSION_GENES", "DETAIL_TO_SITE", "EXPR_PREFIX", "FIELDS", "FIELD_LABELS", "LABEL_FIELDS",
+    "FIELD_SYNONYMS", "Guess", "guess_field", "DEFAULT_EXPRESSION_GENES", "DETAIL_TO_SITE", "EXPR_PREFIX", "FIELDS", "FIELD_LABELS", "LABEL_FIELDS",
     "MARKERS", "MISSING_TOKENS", "MITOSES_BANDS", "RESEARCH_NOTICE", "SCHEMA_VERSION", "SITES",
     "SITE_DETAILS", "SUBSITES", "Field", "Notice", "ValidatedCohort", "as_canonical", "check_case",
     "check_cohort", "contract_csv", "contract_json_schema", "contract_markdown", "describe_cohort",

@@ -47,7 +47,8 @@ _NEAR_MISS_CUTOFF = 0.8
 class Notice:
     """Something the user should know that does not stop the work (a warning or a note).
 
-    ``kind`` is one of ``extra_columns``, ``inconsistent``, ``intended_use`` (at its edge),
+    ``kind`` is one of ``extra_columns``, ``unmapped_field`` (an extra column that looks like a
+    field), ``inconsistent``, ``intended_use`` (at its edge),
     ``out_of_scope`` (outside it: not scored unless asked), ``derived``.
     """
 
@@ -69,10 +70,22 @@ class ValidatedCohort:
     table: pd.DataFrame
     notices: list[Notice] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
+    set_aside: pd.DataFrame | None = None  # rows set aside as invalid (skip_invalid), with the reason
 
     @property
     def n_cases(self) -> int:
         return len(self.table)
+
+    @property
+    def n_read(self) -> int:
+        """Rows read: the cases used plus those set aside."""
+        return len(self.table) + (0 if self.set_aside is None else len(self.set_aside))
+
+    def accounting(self) -> str:
+        """"read N: U used, S set aside (reasons ...)" - the numbers always add up."""
+        n_aside = 0 if self.set_aside is None else len(self.set_aside)
+        return (f"{self.n_read:,} case(s) read: {self.n_cases:,} used, {n_aside:,} set aside as invalid"
+                + (" (each with its reason)" if n_aside else ""))
 
     @property
     def contract_columns(self) -> list[str]:
@@ -342,6 +355,14 @@ def validate_cohort(
         notices.insert(0, Notice("extra_columns", f"{len(extras)} column(s) not in the case "
                                  f"contract carried through untouched: {', '.join(extras)}",
                                  tuple(extras)))
+        for c in extras:
+            from ._names import guess_field
+
+            g = guess_field(c, taken=set(out))
+            if g is not None and g.field not in ("case_id", "primary_site", "primary_site_detail"):
+                notices.insert(0, Notice("unmapped_field", f"column {c!r} looks like the contract field {g.field} "
+                                         f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
+                                         f"Rename it, or map it (netorigin map suggest FILE)", (c,)))
     order = [n for n in FIELDS if n in out] + sorted(
         n for n in out if n.startswith("expr_") and n not in FIELDS) + extras
     table = pd.DataFrame({n: out[n] for n in order}, index=index)

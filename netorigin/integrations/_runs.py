@@ -135,7 +135,8 @@ def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine
 
 
 def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scenario=None,
-                 tracking_uri=None, track=True, n_bootstrap=200, description=None) -> dict:
+                 tracking_uri=None, track=True, n_bootstrap=200, description=None,
+                 data_params: dict | None = None) -> dict:
     """Evaluate a saved model on a labelled cohort (external validation) and log the run."""
     model = load_model(model_spec, tracking_uri)
     table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
@@ -151,7 +152,7 @@ def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scen
         params = {"model.bundle_hash": model.bundle_hash, "model.kind": model.kind, "target_prior": target_prior,
                   "data.fingerprint": fingerprint(table), "data.description": description or "user cohort",
                   "data.n_labelled": len(y), **{f"data.n_{s}": int((y == k).sum()) for k, s in enumerate(SITES)},
-                  **_versions()}
+                  **{f"data.{k}": v for k, v in (data_params or {}).items()}, **_versions()}
         artifacts = {"confusion_matrix.png": plots.confusion_png(metrics["calibrated"]["confusion_matrix"]),
                      "risk_coverage.png": plots.risk_coverage_png(metrics["risk_coverage"])}
         summary["tracking"] = log_run(run_name=f"evaluate-{model.kind}", params=params, metrics=metrics,

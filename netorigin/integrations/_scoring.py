@@ -18,6 +18,7 @@ class ScoreOutput:
     table: object = None
     written: tuple = ()
     notes: tuple = ()
+    validated: object = None  # the cohort as read (its set_aside rows when invalid rows were skipped)
 
 
 def _check_out(path, suffixes, what) -> Path:
@@ -42,7 +43,7 @@ def refuse_out_of_scope(validated, score_anyway: bool) -> None:
 def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: str = "auto", mapping=None,
                target_prior=None, coverage: float = 0.9, output=None, plot=None, report=None,
                progress=None, panel: int = 2, tests=None, per_cost: bool = False,
-               score_anyway: bool = False) -> ScoreOutput:
+               score_anyway: bool = False, skip_invalid: bool = False) -> ScoreOutput:
     """Score one case file or a cohort file.
 
     A cohort (or any input with ``output``) gives a table, written to ``output`` (.csv/.parquet)
@@ -56,7 +57,7 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
     from ..io import load_cases, neutralise_formulas, write_table
     from ._runs import load_model
 
-    validated = load_cases(path, kind=as_kind, mapping=mapping)
+    validated = load_cases(path, kind=as_kind, mapping=mapping, skip_invalid=skip_invalid)
     if validated.n_cases > 1 or output:
         if plot or report:
             raise InputError("--plot and --report are for one case; score a cohort with -o FILE")
@@ -77,7 +78,8 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
             if changed:
                 notes.append(f"{changed:,} text cell(s) starting with =, +, -, @ (read as formulas by spreadsheets) "
                              "were prefixed with ' in the CSV")
-        return ScoreOutput(m.identity(), table=table, written=(str(out_path),) if out_path else (), notes=tuple(notes))
+        return ScoreOutput(m.identity(), table=table, written=(str(out_path),) if out_path else (), notes=tuple(notes),
+                           validated=validated)
     refuse_out_of_scope(validated, score_anyway)
     plot_path = _check_out(plot, (".png",), "--plot") if plot else None
     report_path = _check_out(report, (".html", ".htm"), "--report") if report else None

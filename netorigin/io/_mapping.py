@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..contract import FIELD_LABELS, FIELDS, MISSING_TOKENS, Notice, field_for, parse_value
+from ..contract import FIELDS, MISSING_TOKENS, Notice, field_for, guess_field, parse_value
+from ..contract._names import tokens
 from ..exceptions import InputError, Problem, ValidationError
 from ._strict import decode_text, load_yaml, read_bounded
 
@@ -192,56 +193,6 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, *, source: str | None = N
 
 
 
-# Extra names people give some fields (matched as whole words, case-insensitively).
-_ALIASES = {
-    "case_id": ["patient id", "case id", "patient", "id", "subject", "record id"],
-    "age_years": ["age"],
-    "sex": ["sex", "gender"],
-    "primary_site_detail": ["primary site", "primary tumour site", "primary tumor site", "site of primary", "primary"],
-    "serum_cga": ["cga", "chromogranin a serum", "serum chromogranin"],
-    "urine_5hiaa": ["5hiaa", "5 hiaa", "hiaa"],
-    "ki67_percent": ["ki67", "ki 67", "mib1", "mib 1"],
-    "mitoses_per_2mm2": ["mitoses", "mitotic count", "mitotic"],
-    "liver_lesions": ["liver lesions", "number of liver lesions", "liver metastases"],
-    "largest_liver_lesion_cm": ["largest liver lesion", "largest lesion", "lesion size"],
-    "sstr_imaging": ["sstr imaging", "octreoscan", "dotatate", "dotatoc", "ga68", "sstr pet"],
-    "alt_status": ["alt", "telomere"],
-    "ihc_daxx_atrx": ["daxx", "atrx"],
-}
-
-
-def _tokens(text: str) -> list[str]:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", " ", str(text).lower()).split()
-
-
-def _field_aliases() -> dict[str, list[list[str]]]:
-    out = {}
-    for name in FIELDS:
-        names = [name.replace("_", " "), FIELD_LABELS.get(name, name)]
-        for prefix in ("ihc_", "expr_"):
-            if name.startswith(prefix):
-                names.append(name[len(prefix):])
-        names += _ALIASES.get(name, [])
-        out[name] = [_tokens(n) for n in names if _tokens(n)]
-    return out
-
-
-def _guess_field(column: str, taken: set) -> tuple[str | None, float]:
-    toks = set(_tokens(column))
-    best, score = None, 0.0
-    for name, aliases in _field_aliases().items():
-        if name in taken:
-            continue
-        for a in aliases:
-            if set(a) <= toks:
-                s = len(a) + len("".join(a)) / 100  # the longest matching name wins
-                if s > score:
-                    best, score = name, s
-    return best, score
-
-
 def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     """A draft mapping (YAML text) for a cohort's columns and values; every guess is marked
     ``# GUESS: confirm`` and every value it cannot place ``# UNPLACED``, never dropped."""
@@ -251,6 +202,7 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     cols, values, units, unmapped = [], [], [], []
     taken: set = set()
     plan = []
+    how: dict = {}
     for c in raw.columns:
         name = str(c)
         if name.strip().lower() in FIELDS or name.strip().lower().startswith("expr_"):
@@ -260,10 +212,12 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
         name = str(c)
         if name.strip().lower() in FIELDS or name.strip().lower().startswith("expr_"):
             continue
-        fld, _ = _guess_field(name, taken)
-        if fld is None:
+        g = guess_field(name, taken)
+        if g is None:
             unmapped.append(name)
             continue
+        fld = g.field
+        how[name] = g
         if fld in ("primary_site_detail", "primary_site"):
             vals = [v for v in raw[c].dropna().astype(str).unique() if v.strip()]
             as_site = sum(not isinstance(parse_value(FIELDS["primary_site"], v), Problem) for v in vals)
@@ -276,7 +230,9 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
         plan.append((name, fld, True))
     for name, fld, guessed in plan:
         if guessed:
-            cols.append(f"  {q(name)}: {fld}  # GUESS: confirm")
+            g = how[name]
+            cols.append(f"  {q(name)}: {fld}  # " + (f"matched {g.how}" if g.exact and not g.unit
+                                                     else f"GUESS: confirm (matched {g.how})"))
         f = field_for(fld)
         col = raw[name]
         if f is None:
@@ -303,9 +259,10 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
                 values += entries
         elif f.kind == "number":
             nums = pd.to_numeric(col, errors="coerce").dropna()
-            toks = _tokens(name)
-            if f.unit == "cm" and "mm" in toks:
-                units.append(f"  {fld}: {{from: mm}}  # GUESS: confirm (column name says mm)")
+            toks = tokens(name)
+            written = how[name].unit if name in how else None
+            if f.unit == "cm" and (written == "mm" or "mm" in toks):
+                units.append(f"  {fld}: {{from: mm}}  # GUESS: confirm (the column name says mm)")
             elif fld == "ki67_percent" and len(nums) and nums.max() <= 1 and ("fraction" in toks or nums.max() < 1):
                 units.append(f"  {fld}: {{from: fraction}}  # GUESS: confirm (values are all at most 1)")
     lines = [f"# netorigin mapping drafted by `netorigin map suggest` from {source}.",

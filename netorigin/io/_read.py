@@ -8,6 +8,8 @@ and the reason, and a file that breaks the contract raises
 from __future__ import annotations
 
 import io
+
+import numpy as np
 from pathlib import Path
 from typing import Any
 
@@ -126,13 +128,16 @@ def read_case_mapping(path: str | Path) -> dict[str, Any]:
     return obj
 
 
-def load_cases(path: str | Path, *, kind: str = "auto", mapping=None) -> ValidatedCohort:
+def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_invalid: bool = False) -> ValidatedCohort:
     """Read and validate a cohort or a single case.
 
     ``kind`` is ``"cohort"``, ``"case"`` or ``"auto"``: YAML and JSON files are one case; a
     CSV with one row and no ``case_id`` column is one case; any other table is a cohort.
     ``mapping``: a mapping file (or :class:`~netorigin.io.Mapping`) from the source's
     columns and values to the contract, applied before validation.
+    ``skip_invalid``: in a cohort, rows with a problem are set aside (``set_aside``: the rows as
+    read, their row number and the reason for each) and the rest validated; problems with the
+    file or its header still stop the work.
     """
     p = Path(path)
     suffix = p.suffix.lower()
@@ -159,8 +164,46 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None) -> Validat
     if as_case and len(raw) != 1:
         raise InputError(f"{p}: holds {len(raw)} rows; a case file holds exactly one")
     if mapping is not None:
-        return _mapped(raw, mapping, str(p), not as_case)
-    return validate_cohort(raw, require_case_id=not as_case, source=str(p))
+        check = lambda r: _mapped(r, mapping, str(p), not as_case)  # noqa: E731
+    else:
+        check = lambda r: validate_cohort(r, require_case_id=not as_case, source=str(p))  # noqa: E731
+    if skip_invalid and not as_case:
+        return _skipping_invalid(raw, check)
+    return check(raw)
+
+
+def _skipping_invalid(raw: pd.DataFrame, check) -> ValidatedCohort:
+    """Validate, setting aside the rows named by row-level problems until the rest is valid."""
+    keep = np.arange(len(raw))
+    reasons: dict[int, list[str]] = {}
+    for _ in range(5):  # setting rows aside can only remove problems (duplicates resolve in one step)
+        try:
+            v = check(raw.iloc[keep].reset_index(drop=True))
+            break
+        except ValidationError as e:
+            if any(not p.rows for p in e.problems):
+                raise  # a problem with the file or the header: nothing to set aside
+            drop = set()
+            for prob in e.problems:
+                for r in prob.rows:
+                    original = int(keep[r - 1])
+                    drop.add(original)
+                    reasons.setdefault(original, []).append(prob.message())
+            keep = np.array([i for i in keep if i not in drop], dtype=int)
+            if len(keep) == 0:
+                raise ValidationError([Problem("table", None, "", location="file", detail=f"all {len(raw):,} rows "
+                                               "are invalid; nothing left to use")], e.source) from None
+    else:  # pragma: no cover - defensive
+        raise InputError("could not set the invalid rows aside")
+    if reasons:
+        rows = sorted(reasons)
+        aside = raw.iloc[rows].copy()
+        aside.insert(0, "reason", ["; ".join(dict.fromkeys(reasons[r])) for r in rows])
+        aside.insert(0, "row", [r + 1 for r in rows])
+        v.set_aside = aside.reset_index(drop=True)
+    else:
+        v.set_aside = raw.iloc[[]].assign(row=[], reason=[])
+    return v
 
 
 def _mapped(raw: pd.DataFrame, mapping, source: str, cohort: bool) -> ValidatedCohort:
@@ -172,9 +215,9 @@ def _mapped(raw: pd.DataFrame, mapping, source: str, cohort: bool) -> ValidatedC
     return v
 
 
-def load_cohort(path: str | Path, *, mapping=None) -> ValidatedCohort:
+def load_cohort(path: str | Path, *, mapping=None, skip_invalid: bool = False) -> ValidatedCohort:
     """Read and validate a cohort table (case_id required)."""
-    return load_cases(path, kind="cohort", mapping=mapping)
+    return load_cases(path, kind="cohort", mapping=mapping, skip_invalid=skip_invalid)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -1,0 +1,97 @@
+"""Real-world cohorts: mappings that find the columns, invalid rows set aside with an account."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from netorigin.contract import guess_field, validate_cohort
+from netorigin.io import load_cohort, suggest_mapping
+
+REGISTRY_COLUMNS = {"CDX-2": "ihc_cdx2", "Islet1": "ihc_isl1", "ISL-1": "ihc_isl1", "Isl1": "ihc_isl1",
+                    "Islet-1": "ihc_isl1", "PAX-8": "ihc_pax8", "Flushing/diarrhoea": "carcinoid_syndrome",
+                    "Histology": "differentiation", "Mesenteric fibrosis": "mesenteric_mass",
+                    "No. liver mets": "liver_lesions", "Largest met (mm)": "largest_liver_lesion_cm",
+                    "TTF 1": "ihc_ttf1", "Ki-67 (%)": "ki67_percent", "SATB-2": "ihc_satb2", "Gender": "sex"}
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd)
+
+
+@pytest.mark.parametrize("column, field", sorted(REGISTRY_COLUMNS.items()))
+def test_ordinary_column_names_find_their_field(column, field):
+    g = guess_field(column)
+    assert g is not None and g.field == field, (column, g)
+
+
+def test_names_that_are_not_fields_are_left_alone():
+    for column in ("treatment", "hospital", "date of surgery", "comment"):
+        assert guess_field(column) is None, column
+
+
+def _registry():
+    return pd.DataFrame({
+        "Patient": ["p1", "p2", "p3"], "Age": ["61", "55", "70"], "CDX-2": ["pos", "neg", "neg"],
+        "Islet1": ["neg", "pos", "neg"], "PAX-8": ["neg", "pos", "n.d."], "Flushing/diarrhoea": ["yes", "no", "no"],
+        "Histology": ["well differentiated", "WD NET", "well differentiated"],
+        "Mesenteric fibrosis": ["yes", "no", "no"], "No. liver mets": ["multiple", "oligo", "solitary"],
+        "Largest met (mm)": ["35", "60", "22"], "Primary": ["Ileum", "Pancreas", "Lung"]})
+
+
+def test_a_registry_cohort_gets_a_draft_that_places_every_column_and_marks_guesses(tmp_path):
+    draft = suggest_mapping(_registry(), source="registry.csv")
+    for column, field in [("CDX-2", "ihc_cdx2"), ("Islet1", "ihc_isl1"), ("PAX-8", "ihc_pax8"),
+                          ("Flushing/diarrhoea", "carcinoid_syndrome"), ("Histology", "differentiation"),
+                          ("Mesenteric fibrosis", "mesenteric_mass"), ("No. liver mets", "liver_lesions"),
+                          ("Largest met (mm)", "largest_liver_lesion_cm")]:
+        line = next(ln for ln in draft.splitlines() if ln.strip().startswith(f'"{column}"'))
+        assert f": {field}" in line and "matched" in line, line
+    assert '"Islet1": ihc_isl1  # GUESS: confirm (matched the synonym' in draft  # a synonym is a guess
+    assert '"CDX-2": ihc_cdx2  # matched its name' in draft  # its own name, punctuation aside, is not
+    assert "largest_liver_lesion_cm: {from: mm}" in draft
+    # the confirmed draft validates and trains
+    data, mapping = tmp_path / "registry.csv", tmp_path / "m.yaml"
+    _registry().to_csv(data, index=False)
+    mapping.write_text(draft)
+    v = load_cohort(data, mapping=mapping)
+    assert v.table.loc[0, "ihc_cdx2"] == "positive" and v.table.loc[1, "ihc_isl1"] == "positive"
+    assert v.table.loc[0, "largest_liver_lesion_cm"] == pytest.approx(3.5)
+    assert v.table.loc[1, "differentiation"] == "well" and pd.isna(v.table.loc[2, "ihc_pax8"])
+
+
+def test_validate_warns_loudly_about_a_column_that_looks_like_a_field_left_unmapped(tmp_path):
+    v = validate_cohort(pd.DataFrame({"case_id": ["a", "b"], "CDX-2": ["pos", "neg"], "hospital": ["x", "y"]}))
+    warn = [n for n in v.notices if n.kind == "unmapped_field"]
+    assert len(warn) == 1 and "'CDX-2' looks like the contract field ihc_cdx2" in warn[0].message
+    assert "NOT used" in warn[0].message
+
+
+def test_skip_invalid_sets_rows_aside_with_reasons_and_the_numbers_add_up(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("case_id,age_years,ihc_cdx2,primary_site\na,61,positive,ileal\nb,500,negative,pancreatic\n"
+                 "c,50,maybe,other\nc,40,negative,other\nd,40,negative,other\ne,33,negative,pancreatic\n")
+    v = load_cohort(p, skip_invalid=True)
+    assert list(v.table["case_id"]) == ["a", "d", "e"]
+    assert v.n_read == 6 and v.n_cases == 3 and len(v.set_aside) == 3
+    assert list(v.set_aside["row"]) == [2, 3, 4]
+    assert "age_years: '500'" in v.set_aside.loc[0, "reason"] and "maybe" in v.set_aside.loc[1, "reason"]
+    assert "used by 2 rows" in v.set_aside.loc[2, "reason"]
+    r = run("validate", str(p), "--skip-invalid", "--set-aside", str(tmp_path / "aside.csv"))
+    assert r.returncode == 0 and "6 case(s) read: 3 used, 3 set aside" in r.stdout
+    assert len(pd.read_csv(tmp_path / "aside.csv")) == 3
+    r = run("score", str(p), "--skip-invalid", "-o", str(tmp_path / "o.csv"), cwd=tmp_path)
+    assert r.returncode == 0 and len(pd.read_csv(tmp_path / "o.csv")) == 3
+    assert (tmp_path / "c.set-aside.csv").is_file()
+    # without the flag, the cohort is refused, naming every problem
+    r = run("validate", str(p))
+    assert r.returncode == 2 and "3 problems found" in r.stderr
+
+
+def test_skip_invalid_never_hides_a_problem_with_the_header(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("case_id,age,ihc_cdx2\na,61,positive\nb,500,negative\n")
+    r = run("validate", str(p), "--skip-invalid")
+    assert r.returncode == 2 and "'age' is not a field of the case contract; did you mean 'age_years'" in r.stderr
