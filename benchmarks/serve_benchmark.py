@@ -64,11 +64,13 @@ def main() -> None:
     ap.add_argument("--soak", type=float, default=60.0)
     args = ap.parse_args()
 
-    import yaml
+    from urllib.parse import urlencode
 
-    case = yaml.safe_load(example_case_path().read_text())
+    from netorigin.io import read_case_mapping
+
+    case = {k: v for k, v in read_case_mapping(example_case_path()).items() if v is not None}  # as the CLI reads it
     api_body = json.dumps(case).encode()
-    form_body = "&".join(f"{k}={v}" for k, v in case.items()).encode()
+    form_body = urlencode({k: str(v) for k, v in case.items()}).encode()
 
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port)], cwd=ROOT,
@@ -110,6 +112,7 @@ def main() -> None:
         errors = sum(s != 200 for s in statuses)
 
         sent = answered = soak_errors = 0
+        first_error: list[str] = []
         stop = time.monotonic() + args.soak
 
         def soaker(i):
@@ -123,6 +126,8 @@ def main() -> None:
                 with lock:
                     answered += s != -1
                     soak_errors += s != 200
+                    if s != 200 and not first_error:
+                        first_error.append(f"{'page' if page else 'API'} answered {s}")
 
         threads = [threading.Thread(target=soaker, args=(i,)) for i in range(args.clients)]
         for t in threads:
@@ -140,7 +145,8 @@ def main() -> None:
           f"p95 {_pct(ms, 0.95):.1f} ms, p99 {_pct(ms, 0.99):.1f} ms, throughput {args.requests / wall:.1f} requests/s, "
           f"errors {errors}  (target: median <= 20 ms, p99 <= 100 ms)")
     print(f"soak, {args.clients} clients for {args.soak:.0f} s (page and API): sent {sent}, answered {answered}, "
-          f"errors {soak_errors}, lost {sent - answered}  (target: 0 errors, 0 lost)")
+          f"errors {soak_errors}, lost {sent - answered}  (target: 0 errors, 0 lost)"
+          + (f"; first error: {first_error[0]}" if first_error else ""))
 
 
 if __name__ == "__main__":

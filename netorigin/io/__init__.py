@@ -1,6 +1,7 @@
 """Files in and out: cohort tables (CSV, TSV, Parquet), single cases (YAML, JSON, one-row CSV),
 and mapping files from a registry's layout to the case contract."""
 
+from ._public import import_cbioportal, import_geo
 from ._mapping import Mapping, apply_mapping, load_mapping, suggest_mapping
 from ._read import (
     CASE_SUFFIXES,
@@ -13,5 +14,5 @@ from ._read import (
     write_table,
 )
 
-__all__ = ["CASE_SUFFIXES", "TABLE_SUFFIXES", "Mapping", "apply_mapping", "load_cases", "load_cohort",
+__all__ = ["import_cbioportal", "import_geo", "CASE_SUFFIXES", "TABLE_SUFFIXES", "Mapping", "apply_mapping", "load_cases", "load_cohort",
            "load_mapping", "neutralise_formulas", "read_case_mapping", "read_table", "suggest_mapping", "write_table"]
