@@ -122,7 +122,7 @@ def run_pipeline(path, *, tracking_uri: str | None = None, track: bool = True, p
         return _train(cfg, text, str(path), tracking_uri, track)
     if task == "benchmark":
         return _benchmark(cfg, text, tracking_uri, track, progress)
-    return _score(cfg)
+    return _score(cfg, text, tracking_uri, track)
 
 
 def _train(cfg, text, where, tracking_uri, track):
@@ -141,9 +141,12 @@ def _train(cfg, text, where, tracking_uri, track):
 
 
 def _benchmark(cfg, text, tracking_uri, track, progress):
+    import time
+
     from .models import MODEL_KINDS
     from .training import benchmark, benchmark_markdown
 
+    started = time.time()
     seed = int(cfg.get("seed", 0))
     kinds = list(cfg.get("models", list(MODEL_KINDS)))
     df = benchmark(scenarios=cfg.get("scenarios", ["liver-met-archive", "unknown-primary"]),
@@ -161,7 +164,10 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
 
         metrics = {f"{r.scenario}.{r.model}".replace(" ", "_").replace("(", "").replace(")", ""):
                    {k: getattr(r, k) for k in ("accuracy", "log_loss", "ece", "coverage_90")} for r in df.itertuples()}
-        summary["tracking"] = log_run(run_name="benchmark", params={"seed": seed, "models": ",".join(kinds),
+        summary["tracking"] = log_run(run_name=f"benchmark {cfg.get('name', '')}: {', '.join(kinds)}",
+                                      started=started, description="Every model kind against the exact posterior "
+                                      f"on synthetic scenarios {', '.join(cfg.get('scenarios', []))}.",
+                                      params={"pipeline": cfg.get("name", ""), "seed": seed, "models": ",".join(kinds),
                                                                     "train_n": cfg.get("train_n"), "test_n": cfg.get("test_n")},
                                       metrics=metrics, tags={"netorigin.task": "benchmark"},
                                       artifacts={"benchmark.md": md.encode(), "pipeline_config.yaml": text.encode()},
@@ -169,12 +175,15 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
     return summary
 
 
-def _score(cfg):
+def _score(cfg, text, tracking_uri, track):
+    import time
+
     from .datasets import default_model_path
     from .inference import score_cohort
     from .integrations import load_model
     from .integrations._report import markdown_report
 
+    started = time.time()
     table, desc, _, _ = _cohort(cfg.get("data"), "score")
     model = load_model(cfg.get("model") or str(default_model_path()))
     coverage = float(cfg.get("coverage", 0.9))
@@ -188,4 +197,25 @@ def _score(cfg):
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text)
-    return {"markdown": text, "table": out_table}
+    summary = {"markdown": text, "table": out_table}
+    if track:
+        from .contract import SITES
+        from .integrations._mlflow import log_run
+        from .training import fingerprint
+
+        # aggregates only: the scored table and the report (which name the cases) are never logged
+        scored = out_table[out_table["status"] == "scored"]
+        metrics = {"n_cases": len(out_table), "n_scored": len(scored),
+                   **{f"n_top_{s}": int((scored["top_site"] == s).sum()) for s in SITES},
+                   **{f"mean_p_{s}": float(scored[f"p_{s}"].mean()) for s in SITES if len(scored)}}
+        prior = model.prior_name(cfg.get("target_prior"))
+        summary["tracking"] = log_run(
+            run_name=f"score {cfg.get('name', '')}: {desc}"[:200], started=started,
+            description=f"Scored {desc} ({len(out_table)} cases) with {model.identity()['name']} "
+            f"(bundle {model.bundle_hash[:12]}), prior {prior}, {coverage:.0%} sets.",
+            params={"pipeline": cfg.get("name", ""), "model.bundle_hash": model.bundle_hash, "model.kind": model.kind,
+                    "target_prior": prior, "coverage": coverage, "data.fingerprint": fingerprint(table),
+                    "data.description": desc, "output": out or ""},
+            metrics=metrics, tags={"netorigin.task": "score", "netorigin.bundle_hash": model.bundle_hash},
+            artifacts={"pipeline_config.yaml": text.encode()}, tracking_uri=tracking_uri)
+    return summary

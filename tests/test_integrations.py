@@ -59,6 +59,60 @@ def test_runs_params_metrics_plots_and_registered_model(tracked):
     assert "registered netorigin-test v1 @champion" in out
 
 
+def test_the_record_is_one_mlflow_users_recognise(tracked):
+    """Hyper-parameters as params, a dataset entry per input, per-fold metrics, a described model
+    version, an evaluate run naming the version it evaluated, true durations, a training view."""
+    import mlflow
+
+    work, _, _ = tracked
+    mlflow.set_tracking_uri(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    client = mlflow.MlflowClient()
+    exp = client.get_experiment_by_name("netorigin")
+    assert exp.tags["mlflow.experimentKind"] == "custom_model_development"
+    runs = mlflow.search_runs(experiment_names=["netorigin"], output_format="list")
+    train = next(r for r in runs if r.data.tags["netorigin.task"] == "train")
+    evaluate = next(r for r in runs if r.data.tags["netorigin.task"] == "evaluate")
+    for p in ("model.max_depth", "model.n_estimators", "model.learning_rate", "model.subsample", "model.cv"):
+        assert p in train.data.params, p
+    assert train.info.run_name.startswith("train xgboost on file cohort.csv")
+    assert "Trained xgboost" in train.data.tags["mlflow.note.content"]
+    assert train.info.end_time - train.info.start_time > 2000  # the training's own duration, in ms
+    history = client.get_metric_history(train.info.run_id, "cv.log_loss")
+    assert len(history) >= 3 and sorted(m.step for m in history) == list(range(len(history)))
+    inputs = train.inputs.dataset_inputs
+    assert len(inputs) == 1 and inputs[0].dataset.digest == train.data.params["data.fingerprint"][:20]
+    assert {t.key for t in inputs[0].tags} >= {"mlflow.data.context", "n_labelled", "ileal"}
+    version = client.get_model_version("netorigin-test", 1)
+    assert "Intended use" in version.description and "not a medical device" in version.description
+    assert "Intended use" in client.get_registered_model("netorigin-test").description
+    assert evaluate.data.params["model.uri"] == "models:/netorigin-test@champion"
+    assert evaluate.data.params["model.registered_version"] == "1"
+    assert evaluate.data.tags["netorigin.model_version"] == "1"
+    assert evaluate.inputs.dataset_inputs[0].dataset.name.startswith("evaluation")
+
+
+def test_a_score_pipeline_creates_a_run_without_case_ids(tmp_path):
+    import mlflow
+
+    config = (ROOT / "pipelines" / "seed_cohort.yaml").read_text()
+    config = config.replace(" data/", f" {ROOT / 'data'}/")
+    config = config.replace("benchmarks/results/seed_cohort.md", "seed_cohort.md")
+    (tmp_path / "seed_cohort.yaml").write_text(config)
+    r = subprocess.run([sys.executable, "-m", "netorigin", "run", "seed_cohort.yaml",
+                        "--tracking-uri", f"sqlite:///{tmp_path / 'store.db'}"], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "MLflow run" in r.stdout
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'store.db'}")
+    runs = mlflow.search_runs(experiment_names=["netorigin"], output_format="list")
+    assert len(runs) == 1 and runs[0].data.tags["netorigin.task"] == "score"
+    assert runs[0].data.metrics["n_cases"] == 7
+    seed = pd.read_csv(ROOT / "data" / "seed_cohort.csv")
+    blobs = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".md")
+    for cid in seed["case_id"].astype(str):
+        assert f"|{cid}|".encode() not in blobs and f'"{cid}"'.encode() not in blobs
+
+
 def test_the_pyfunc_takes_what_the_cli_takes_and_answers_what_a_clinician_reads(tracked):
     import mlflow
 

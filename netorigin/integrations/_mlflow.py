@@ -5,7 +5,11 @@ What is logged (and what never is):
 - the data's fingerprint (sha256 of the canonical table) and per-site counts;
 - metrics (per fold and summary), plots (PNG), metrics.json, the pipeline config;
 - the model: the netorigin bundle as an MLflow pyfunc (models-from-code, no pickle), with a
-  signature and a synthetic input example, registered in the model registry with an alias.
+  signature and a synthetic input example, registered in the model registry with an alias and
+  a model card as the description of the model and of the version;
+- the data as MLflow datasets (name, fingerprint, schema, counts: metadata, not rows);
+- per-fold metrics as stepped metrics; the run's note says what was trained, on what, with
+  which prior; runs start when the work starts (true durations).
 - **Never** a case table, a case_id or an input example built from real cases.
 
 Every function takes the tracking URI as an argument; the CLI chooses the default
@@ -63,7 +67,13 @@ def _setup(uri: str):
             mlflow.create_experiment(EXPERIMENT, artifact_location=location)
         except Exception:  # created concurrently by another run
             pass
-    mlflow.set_experiment(EXPERIMENT)
+    exp = mlflow.set_experiment(EXPERIMENT)
+    if exp.tags.get("mlflow.experimentKind") != "custom_model_development":
+        client = mlflow.MlflowClient()
+        # opens in MLflow's model-training view (not the GenAI overview)
+        client.set_experiment_tag(exp.experiment_id, "mlflow.experimentKind", "custom_model_development")
+        client.set_experiment_tag(exp.experiment_id, "mlflow.note.content",
+                                  "netorigin: primary site of NET liver metastases. " + RESEARCH_NOTICE)
     return mlflow
 
 
@@ -114,18 +124,26 @@ def _pip_requirements() -> list[str]:
 
 def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = None,
             bundle_dir=None, register_name: str | None = None, alias: str = "champion",
-            artifacts: dict | None = None, tracking_uri: str) -> dict:
+            artifacts: dict | None = None, tracking_uri: str, started: float | None = None,
+            description: str | None = None, datasets: list | None = None, steps: dict | None = None,
+            model_card: str | None = None) -> dict:
     """Log one run: params, flattened metrics, JSON/plot artifacts, and optionally the model.
 
-    ``artifacts`` maps an artifact file name to bytes or a local path. Returns the run id and,
-    when a model was logged, its URI and registered version.
+    ``artifacts`` maps an artifact file name to bytes or a local path; ``started`` (epoch
+    seconds) is when the work began, so that the run's duration is the work's; ``description``
+    is the run's note; ``datasets`` are :func:`dataset_entry` dicts (metadata only, never rows);
+    ``steps`` maps a metric name to its values by step (per fold); ``model_card`` describes the
+    registered model and its version. Returns the run id and, when a model was logged, its URI
+    and registered version.
     """
     from ..exceptions import InputError, NetoriginError
 
     try:
         with _store_lock(tracking_uri):
             return _log_run(run_name=run_name, params=params, metrics=metrics, tags=tags, bundle_dir=bundle_dir,
-                            register_name=register_name, alias=alias, artifacts=artifacts, tracking_uri=tracking_uri)
+                            register_name=register_name, alias=alias, artifacts=artifacts, tracking_uri=tracking_uri,
+                            started=started, description=description, datasets=datasets or [], steps=steps or {},
+                            model_card=model_card)
     except NetoriginError:
         raise
     except Exception as e:  # mlflow raises many types for a store it cannot use (bad URI, read-only folder)
@@ -134,15 +152,47 @@ def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = N
                          f"{first[:300]}); the bundle is saved; fix the URI (or --no-track) and retry") from None
 
 
-def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alias, artifacts, tracking_uri) -> dict:
+def dataset_entry(table, *, name: str, fingerprint: str, context: str, counts: dict) -> dict:
+    """An MLflow dataset entry for a table: its name, fingerprint, schema and counts - never its
+    rows (the schema is built from the column types only)."""
+    cols = [(str(c), "double" if str(t).startswith(("float", "int")) else "string")
+            for c, t in table.dtypes.items() if str(c) != "case_id"]
+    return {"name": name, "digest": fingerprint[:20], "columns": cols, "context": context,
+            "counts": {k: str(v) for k, v in counts.items()}}
+
+
+def _log_datasets(mlflow, entries) -> None:
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.data.sources import LocalArtifactDatasetSource
+    from mlflow.types.schema import ColSpec, Schema
+
+    for d in entries:
+        ds = MetaDataset(source=LocalArtifactDatasetSource(f"netorigin:{d['name']}"), name=d["name"],
+                         digest=d["digest"], schema=Schema([ColSpec(t, c) for c, t in d["columns"]]))
+        mlflow.log_input(ds, context=d["context"], tags=d["counts"])
+
+
+def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alias, artifacts, tracking_uri,
+             started=None, description=None, datasets=(), steps=None, model_card=None) -> dict:
     mlflow = _setup(tracking_uri)
     flat: dict[str, float] = {}
     _flat("", metrics, flat)
-    with mlflow.start_run(run_name=run_name) as run:
-        mlflow.set_tags({"netorigin.notice": RESEARCH_NOTICE, **(tags or {})})
+    client = mlflow.MlflowClient()
+    exp = mlflow.get_experiment_by_name(EXPERIMENT)
+    run_tags = {"netorigin.notice": RESEARCH_NOTICE, "mlflow.runName": run_name, **(tags or {})}
+    if description:
+        run_tags["mlflow.note.content"] = description
+    created = client.create_run(exp.experiment_id, start_time=int(started * 1000) if started else None,
+                                tags=run_tags, run_name=run_name)
+    with mlflow.start_run(run_id=created.info.run_id) as run:
         mlflow.log_params({k: (str(v)[:500]) for k, v in params.items()})
         for k in sorted(flat):
             mlflow.log_metric(k[:250], flat[k])
+        for k, values in (steps or {}).items():
+            for step, v in enumerate(values):
+                if v == v:  # skip NaN
+                    mlflow.log_metric(k[:250], float(v), step=step)
+        _log_datasets(mlflow, datasets)
         with tempfile.TemporaryDirectory() as tmp:
             for name, content in (artifacts or {}).items():
                 p = Path(tmp) / name
@@ -171,10 +221,30 @@ def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alia
             out["model_uri"] = info.model_uri
             if register_name:
                 mv = mlflow.register_model(info.model_uri, register_name)
-                client = mlflow.MlflowClient()
                 client.set_registered_model_alias(register_name, alias, mv.version)
+                if model_card:
+                    client.update_registered_model(register_name, description=model_card)
+                    client.update_model_version(register_name, mv.version, description=model_card)
                 out["registered"] = {"name": register_name, "version": mv.version, "alias": alias}
     return out
+
+
+def model_version(uri: str, tracking_uri: str) -> dict:
+    """The registered name and version behind models:/NAME@ALIAS or models:/NAME/VERSION."""
+    rest = uri[len("models:/"):]
+    with _store_lock(tracking_uri):
+        mlflow = _setup(tracking_uri)
+        client = mlflow.MlflowClient()
+        try:
+            if "@" in rest:
+                name, alias = rest.split("@", 1)
+                mv = client.get_model_version_by_alias(name, alias)
+            else:
+                name, version = rest.rsplit("/", 1)
+                mv = client.get_model_version(name, version)
+        except Exception:  # not registered: the URI alone names it
+            return {}
+    return {"name": mv.name, "version": int(mv.version), "run_id": mv.run_id or ""}
 
 
 def registered_bundle_path(uri: str, tracking_uri: str) -> str:

@@ -6,13 +6,14 @@ The CLI and the pipelines call these; every path and the tracking URI come from 
 from __future__ import annotations
 
 import json
+import time
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from ..bundle import load_bundle, save_bundle
-from ..contract import SITES
+from ..contract import RESEARCH_NOTICE, SITES
 from ..evaluate import evaluate_model
 from ..literature import bayes_posterior
 from ..training import fingerprint, labelled_cases, train
@@ -101,6 +102,7 @@ def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine
               n_bootstrap=200, name=None, data_params: dict | None = None, scheduler=None, workers=2,
               n_splits=5) -> dict:
     """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary."""
+    started = time.time()
     result = train(cohort, kind=kind, engine=engine, params=params, random_state=random_state, n_splits=n_splits,
                    target_prior=target_prior, bayes_scenario=bayes_scenario, n_bootstrap=n_bootstrap,
                    description=description, name=name, scheduler=scheduler, workers=workers)
@@ -110,8 +112,14 @@ def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine
     if track:
         from ._mlflow import log_run
 
+        from ._mlflow import dataset_entry
+
         td = result.model.metadata_["training_data"]
-        params_log = {"model.kind": kind, "engine": engine, "random_state": random_state,
+        m = result.model
+        hyper = {f"model.{k.removeprefix('estimator__')}": v for k, v in m.estimator_[-1].get_params().items()
+                 if k.startswith("estimator__") and k != "estimator__n_jobs"}
+        params_log = {"model.kind": kind, "model.level": m.level_, "model.cv": m.cv, **hyper,
+                      "engine": engine, "random_state": random_state,
                       "target_prior": target_prior, "bayes_scenario": bayes_scenario or "",
                       "data.fingerprint": td["fingerprint"], "data.description": td["description"],
                       "data.n_labelled": td["n_labelled"],
@@ -126,18 +134,56 @@ def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine
             artifacts["pipeline_config.yaml"] = config_text.encode("utf-8")
         tags = {"netorigin.task": "train", "netorigin.engine": engine,
                 "netorigin.bundle_hash": result.model.bundle_hash}
-        summary["tracking"] = log_run(run_name=f"train-{kind}" + ("-dask" if engine == "dask" else ""),
+        what = (f"{kind} ({m.level_} level, {m.cv}-fold calibration) on {td['description']}, "
+                f"{td['n_labelled']:,} labelled cases, deployment prior {target_prior}")
+        entries = [dataset_entry(cohort, name=f"training: {td['description']}"[:120], fingerprint=td["fingerprint"],
+                                 context="training", counts={"n_labelled": td["n_labelled"], **td["site_counts"],
+                                                             **(data_params or {})})] \
+            if hasattr(cohort, "dtypes") else []
+        folds = result.metrics.get("cv", {}).get("folds", [])
+        steps = {f"cv.{k}": [f[k] for f in folds] for k in (folds[0] if folds else {}) if k not in ("fold", "n")}
+        summary["tracking"] = log_run(run_name=f"train {kind} on {td['description']}"[:200],
                                       params=params_log, metrics=result.metrics, tags=tags, bundle_dir=out_dir,
                                       register_name=register_name, alias=alias, artifacts=artifacts,
-                                      tracking_uri=tracking_uri)
+                                      tracking_uri=tracking_uri, started=started, description=f"Trained {what}.",
+                                      datasets=entries, steps=steps, model_card=model_card(m, what))
     summary["result"] = result
     return summary
+
+
+def model_card(model, what: str) -> str:
+    """The description of a registered model and its version: intended use, training data,
+    validation figures, limitations (Markdown)."""
+    metrics = model.metadata_.get("metrics", {})
+    test = metrics.get("test", {}).get("calibrated", {}) or metrics.get("cv", {}).get("mean", {})
+    figures = ", ".join(f"{k} {v:.3f}" for k, v in test.items() if isinstance(v, (int, float)) and
+                        k in ("accuracy", "log_loss", "brier", "ece", "macro_auc")) or "see the run's metrics"
+    return (f"# netorigin model card\n\n**{RESEARCH_NOTICE}**\n\n"
+            "**Intended use**: the primary site (ileal, pancreatic, other) of a *well-differentiated* "
+            "neuroendocrine tumour found as liver metastases, for research. Not for poorly differentiated "
+            "carcinoma (refused), not a diagnosis.\n\n"
+            f"**Model**: {what}; bundle {model.bundle_hash}.\n\n"
+            f"**Validation (held out, calibrated)**: {figures}. Measured on the training data's own kind of "
+            "cases; see the trust benchmark for other deployment mixes.\n\n"
+            "**Limitations**: validated on synthetic cases only (generator parameters from the literature, "
+            "many assumed); never measured on patients; sub-sites beyond those of the training data are "
+            "unknown to it.\n")
+
+
+def _model_version(model_spec: str, tracking_uri) -> dict:
+    """For models:/NAME@ALIAS or models:/NAME/VERSION: the name and version (else empty)."""
+    if not str(model_spec).startswith("models:/") or tracking_uri is None:
+        return {}
+    from ._mlflow import model_version
+
+    return model_version(model_spec, tracking_uri)
 
 
 def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scenario=None,
                  tracking_uri=None, track=True, n_bootstrap=200, description=None,
                  data_params: dict | None = None) -> dict:
     """Evaluate a saved model on a labelled cohort (external validation) and log the run."""
+    started = time.time()
     model = load_model(model_spec, tracking_uri)
     table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
     bayes = bayes_posterior(table, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
@@ -149,15 +195,29 @@ def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scen
         from . import _plots as plots
         from ._mlflow import log_run
 
-        params = {"model.bundle_hash": model.bundle_hash, "model.kind": model.kind, "target_prior": target_prior,
+        from ._mlflow import dataset_entry
+
+        version = _model_version(model_spec, tracking_uri)
+        params = {"model.uri": str(model_spec), **{f"model.registered_{k}": v for k, v in version.items()},
+                  "model.bundle_hash": model.bundle_hash, "model.kind": model.kind, "target_prior": target_prior,
                   "data.fingerprint": fingerprint(table), "data.description": description or "user cohort",
                   "data.n_labelled": len(y), **{f"data.n_{s}": int((y == k).sum()) for k, s in enumerate(SITES)},
                   **{f"data.{k}": v for k, v in (data_params or {}).items()}, **_versions()}
         artifacts = {"confusion_matrix.png": plots.confusion_png(metrics["calibrated"]["confusion_matrix"]),
                      "risk_coverage.png": plots.risk_coverage_png(metrics["risk_coverage"])}
-        summary["tracking"] = log_run(run_name=f"evaluate-{model.kind}", params=params, metrics=metrics,
-                                      tags={"netorigin.task": "evaluate"}, artifacts=artifacts,
-                                      tracking_uri=tracking_uri)
+        what = (f"{model_spec}" + (f" (version {version['version']})" if version else "")
+                + f" on {description or 'user cohort'}, {len(y):,} labelled cases, prior {target_prior}")
+        tags = {"netorigin.task": "evaluate", "netorigin.model_uri": str(model_spec),
+                "netorigin.bundle_hash": model.bundle_hash,
+                **({"netorigin.model_name": version["name"], "netorigin.model_version": str(version["version"])}
+                   if version else {})}
+        entry = dataset_entry(table, name=f"evaluation: {description or 'user cohort'}"[:120],
+                              fingerprint=fingerprint(table), context="evaluation",
+                              counts={"n_labelled": len(y), **{s: int((y == k).sum()) for k, s in enumerate(SITES)},
+                                      **(data_params or {})})
+        summary["tracking"] = log_run(run_name=f"evaluate {what}"[:200], params=params, metrics=metrics,
+                                      tags=tags, artifacts=artifacts, tracking_uri=tracking_uri, started=started,
+                                      description=f"Evaluated {what}.", datasets=[entry])
     return summary
 
 
