@@ -103,15 +103,20 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
     s = dict(data["synthetic"])
     n, scenario, seed, noise = s.pop("n"), s.pop("scenario", "liver-met-archive"), s.pop("seed", 0), \
         s.pop("label_noise", 0.0)
+    workup = s.pop("workup", "routine")
+    if not isinstance(workup, str):
+        raise InputError(f"{where}: data.synthetic.workup: {workup!r} is not a work-up name")
     for key, value, kind in (("n", n, int), ("seed", seed, int), ("label_noise", noise, (int, float))):
         if not isinstance(value, kind) or isinstance(value, bool):
             raise InputError(f"{where}: data.synthetic.{key}: {value!r} is not a number"
                              + (" (a whole one)" if kind is int else ""))
     if s:
         raise InputError(f"{where}: data.synthetic: unknown setting(s) {', '.join(sorted(s))}")
-    table = make_synthetic_cohort(n, scenario=scenario, random_state=seed, label_noise=noise)
-    desc = f"synthetic, scenario {scenario}, n={n}, seed={seed}" + (f", label noise {noise}" if noise else "")
-    return table, desc, {"synthetic.n": n, "synthetic.scenario": scenario, "synthetic.seed": seed}, scenario
+    table = make_synthetic_cohort(n, scenario=scenario, random_state=seed, label_noise=noise, workup=workup)
+    desc = (f"synthetic, scenario {scenario}, n={n}, seed={seed}" + (f", work-up {workup}" if workup != "routine" else "")
+            + (f", label noise {noise}" if noise else ""))
+    return table, desc, {"synthetic.n": n, "synthetic.scenario": scenario, "synthetic.seed": seed,
+                         "synthetic.workup": workup}, scenario
 
 
 def run_pipeline(path, *, tracking_uri: str | None = None, track: bool = True, progress=None) -> dict:

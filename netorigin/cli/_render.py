@@ -161,6 +161,16 @@ def render_evaluation(summary) -> None:
     console.print("recall: " + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items()) +
                   "; precision: " + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items()))
     console.print("risk-coverage: " + ", ".join(f"{r['coverage']:.0%}: {r['accuracy']:.3f}" for r in m["risk_coverage"]))
+    if m.get("by_information"):
+        t = Table(title="By informative fields recorded", title_justify="left")
+        bayes = "log_loss_bayes" in m["by_information"][0]
+        for col in ("fields", "n", "accuracy", "log-loss", "ECE") + (("exact log-loss", "gap (95% CI)") if bayes else ()):
+            t.add_column(col)
+        for r in m["by_information"]:
+            t.add_row(r["bin"], f"{r['n']:,}", f"{r['accuracy']:.3f}", f"{r['log_loss']:.3f}", f"{r['ece']:.3f}",
+                      *((f"{r['log_loss_bayes']:.3f}", f"{r['log_loss_gap']:+.3f} ({r['log_loss_gap_ci'][0]:+.3f} to "
+                         f"{r['log_loss_gap_ci'][1]:+.3f})") if bayes else ()))
+        console.print(t)
     if "robustness" in m:
         r = m["robustness"]
         console.print("masked at random: " + ", ".join(f"{x['fraction_masked']:.0%}: {x['accuracy']:.3f}" for x in r["masked_at_random"]))

@@ -18,7 +18,8 @@ MAX_ONE_FILE = 5_000_000
               help="Site mix: liver-met-archive, population, unknown-primary (or one in --scenarios).")
 @click.option("-o", "--output", type=click.Path(), help="Output file (.csv or .parquet); with --partitions a folder.")
 @click.option("--workup", default="routine", show_default=True,
-              help="Which tests were done: routine, complete, or a work-up CSV file.")
+              help="Which tests were done: routine, community, referral, sparse (data/synthetic/workup.csv), "
+              "mixture (those in the shares of workup_mix.csv), complete, or a work-up CSV file.")
 @click.option("--label-noise", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Probability that a case's site label is replaced by another site.")
 @click.option("--parameters", type=click.Path(dir_okay=False), help="Alternative parameters CSV.")

@@ -8,6 +8,7 @@ from ._metrics import (
     evaluate_model,
     evaluate_probabilities,
     expected_calibration_error,
+    metrics_by_information,
     risk_coverage,
     robustness,
     set_metrics,
@@ -15,4 +16,4 @@ from ._metrics import (
 )
 
 __all__ = ["SCALAR_METRICS", "WORKUP_TIERS", "bootstrap_intervals", "evaluate_model", "evaluate_probabilities",
-           "expected_calibration_error", "risk_coverage", "robustness", "set_metrics", "site_metrics"]
+           "expected_calibration_error", "metrics_by_information", "risk_coverage", "robustness", "set_metrics", "site_metrics"]

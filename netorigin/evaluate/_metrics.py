@@ -186,9 +186,41 @@ def evaluate_model(model, table, y, *, groups=None, target_prior="training", cov
     out = evaluate_probabilities(y, cal, uncalibrated=raw, sets=sets, groups=groups, n_bootstrap=n_bootstrap,
                                  random_state=random_state, bayes_proba=bayes_proba, detail=detail)
     out["target_prior"] = target_prior
+    out["by_information"] = metrics_by_information(table, y, cal, bayes_proba, n_bootstrap=min(n_bootstrap, 200),
+                                                   random_state=random_state)
     if with_robustness:
         out["robustness"] = robustness(lambda t: model.predict_proba(t, target_prior=target_prior), table, y,
                                        random_state=random_state)
+    return out
+
+
+def metrics_by_information(table, y, proba, bayes_proba=None, *, n_bootstrap: int = 200, random_state=0) -> list[dict]:
+    """Accuracy, log-loss and ECE by the number of informative fields recorded (bins of
+    :data:`~netorigin.features.INFORMATION_BINS`), with the exact posterior's and a bootstrap 95%
+    interval of the log-loss gap when ``bayes_proba`` is given."""
+    from ..features import INFORMATION_BINS, information_bin
+
+    y = np.asarray(y, dtype=int)
+    bins = information_bin(table)
+    rng = np.random.default_rng(random_state)
+    out = []
+    for _, _, name in INFORMATION_BINS:
+        m = bins == name
+        if not m.any():
+            continue
+        yy, pp = y[m], proba[m]
+        lm = -np.log(np.clip(pp[np.arange(len(yy)), yy], 1e-15, 1))
+        row = {"bin": name, "n": int(m.sum()), "accuracy": float((pp.argmax(axis=1) == yy).mean()),
+               "log_loss": float(lm.mean()), "ece": float(expected_calibration_error(yy, pp))}
+        if bayes_proba is not None:
+            bb = bayes_proba[m]
+            lb = -np.log(np.clip(bb[np.arange(len(yy)), yy], 1e-15, 1))
+            boots = [float((lm[i] - lb[i]).mean()) for i in
+                     (rng.integers(0, len(yy), len(yy)) for _ in range(n_bootstrap))] or [float((lm - lb).mean())]
+            row.update({"accuracy_bayes": float((bb.argmax(axis=1) == yy).mean()), "log_loss_bayes": float(lb.mean()),
+                        "ece_bayes": float(expected_calibration_error(yy, bb)), "log_loss_gap": float((lm - lb).mean()),
+                        "log_loss_gap_ci": [float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))]})
+        out.append(row)
     return out
 
 

@@ -20,6 +20,10 @@ import pandas as pd
 from ..contract import FIELDS, field_label, positive_value
 
 RARE = 5  # a combination seen in fewer training cases than this is "rarely seen"
+# the fields whose recorded / not-recorded pattern is profiled (the work-up's shape)
+PATTERN_FIELDS = tuple(f for f in FIELDS if f not in ("case_id", "primary_site", "primary_site_detail"))
+PATTERN_COMPONENTS = 8  # latent work-ups in the mixture model of recorded-field patterns
+PATTERN_QUANTILE = 0.005  # patterns less likely than 99.5% of the training cases' are "unlike"
 _LOG_EDGES = np.concatenate([[0.0], np.logspace(-3, 4, 1401)])  # for fields with no upper bound
 
 
@@ -56,7 +60,8 @@ def profile_partial(table: pd.DataFrame) -> dict:
         edges = _edges(c)
         hist[c] = np.histogram(np.clip(x, edges[0], edges[-1]), bins=edges)[0].astype(np.int64)
     pos = {m: _is_positive(table[m], positive_value(m)) for m in _markers(table)}
-    return {"n_cases": int(len(table)), "hist": hist,
+    masks, counts = np.unique(_pattern_masks(table), return_counts=True)
+    return {"n_cases": int(len(table)), "hist": hist, "patterns": dict(zip(masks.tolist(), counts.tolist())),
             "marker_positive": {m: int(v.sum()) for m, v in pos.items()},
             "marker_tested": {m: int(table[m].notna().sum()) for m in pos},
             "positive_pairs": {f"{a}+{b}": int((pos[a] & pos[b]).sum())
@@ -65,9 +70,11 @@ def profile_partial(table: pd.DataFrame) -> dict:
 
 def merge_partials(parts) -> dict:
     """The sum of several :func:`profile_partial` results."""
-    out = {"n_cases": 0, "hist": {}, "marker_positive": {}, "marker_tested": {}, "positive_pairs": {}}
+    out = {"n_cases": 0, "hist": {}, "marker_positive": {}, "marker_tested": {}, "positive_pairs": {}, "patterns": {}}
     for p in parts:
         out["n_cases"] += p["n_cases"]
+        for k, v in p.get("patterns", {}).items():
+            out["patterns"][k] = out["patterns"].get(k, 0) + v
         for c, h in p["hist"].items():
             out["hist"][c] = out["hist"][c] + h if c in out["hist"] else np.asarray(h).copy()
         for key in ("marker_positive", "marker_tested", "positive_pairs"):
@@ -88,9 +95,60 @@ def finish_profile(partial: dict) -> dict:
         lo = edges[int(np.searchsorted(cum, 0.005 * n, side="left"))]
         hi = edges[min(int(np.searchsorted(cum, 0.995 * n, side="left")) + 1, len(edges) - 1)]
         numeric[c] = [float(lo), float(hi)]
-    return {"n_cases": partial["n_cases"], "numeric_range_99": numeric,
-            "marker_positive": dict(partial["marker_positive"]), "marker_tested": dict(partial["marker_tested"]),
-            "positive_pairs": dict(partial["positive_pairs"])}
+    out = {"n_cases": partial["n_cases"], "numeric_range_99": numeric,
+           "marker_positive": dict(partial["marker_positive"]), "marker_tested": dict(partial["marker_tested"]),
+           "positive_pairs": dict(partial["positive_pairs"])}
+    if partial.get("patterns"):
+        out["recorded_patterns"] = _fit_patterns(partial["patterns"])
+    return out
+
+
+def _pattern_masks(table: pd.DataFrame) -> np.ndarray:
+    """Each case's recorded fields as a bit mask over :data:`PATTERN_FIELDS`."""
+    mask = np.zeros(len(table), dtype=np.int64)
+    for j, f in enumerate(PATTERN_FIELDS):
+        if f in table.columns:
+            mask |= table[f].notna().to_numpy().astype(np.int64) << j
+    return mask
+
+
+def _bits(masks: np.ndarray, n_fields: int) -> np.ndarray:
+    return ((np.asarray(masks, dtype=np.int64)[:, None] >> np.arange(n_fields)) & 1).astype(float)
+
+
+def _pattern_loglik(model: dict, bits: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(model["probs"]), 1e-4, 1 - 1e-4)
+    comp = bits @ np.log(p).T + (1 - bits) @ np.log1p(-p).T + np.log(np.asarray(model["weights"]))
+    top = comp.max(axis=1, keepdims=True)
+    return (top + np.log(np.exp(comp - top).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def _fit_patterns(patterns: dict) -> dict:
+    """A mixture of independent Bernoullis (latent work-ups) over recorded-field patterns, fitted
+    by EM on the distinct patterns weighted by their counts; and the log-likelihood below which a
+    pattern is rarer than that of 99.5% of training cases. Aggregates only."""
+    masks = np.array(sorted(patterns), dtype=np.int64)
+    w = np.array([patterns[m] for m in masks.tolist()], dtype=float)
+    x = _bits(masks, len(PATTERN_FIELDS))
+    k = min(PATTERN_COMPONENTS, len(masks))
+    rng = np.random.default_rng(0)
+    resp = rng.dirichlet(np.ones(k), size=len(masks))
+    for _ in range(150):
+        rw = resp * w[:, None]
+        weights = rw.sum(axis=0) / rw.sum()
+        probs = (rw.T @ x + 0.5) / (rw.sum(axis=0)[:, None] + 1.0)
+        model = {"weights": weights, "probs": probs}
+        p = np.clip(probs, 1e-4, 1 - 1e-4)
+        comp = x @ np.log(p).T + (1 - x) @ np.log1p(-p).T + np.log(weights)
+        comp -= comp.max(axis=1, keepdims=True)
+        resp = np.exp(comp)
+        resp /= resp.sum(axis=1, keepdims=True)
+    ll = _pattern_loglik(model, x)
+    order = np.argsort(ll)
+    cum = np.cumsum(w[order]) / w.sum()
+    threshold = float(ll[order][min(int(np.searchsorted(cum, PATTERN_QUANTILE)), len(ll) - 1)])
+    return {"fields": list(PATTERN_FIELDS), "weights": [round(float(v), 6) for v in model["weights"]],
+            "probs": [[round(float(v), 5) for v in row] for row in model["probs"]], "threshold": threshold}
 
 
 def make_profile(table: pd.DataFrame) -> dict:
@@ -109,6 +167,12 @@ def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]
             for i in np.flatnonzero((x < lo) | (x > hi)):
                 out[i].append(f"{field_label(c)} {x[i]:g} is outside the range of 99% of training cases "
                               f"({lo:g} to {hi:g})")
+    pattern = profile.get("recorded_patterns")
+    if pattern and list(pattern["fields"]) == list(PATTERN_FIELDS):
+        bits = _bits(_pattern_masks(table), len(PATTERN_FIELDS))
+        for i in np.flatnonzero(_pattern_loglik(pattern, bits) < pattern["threshold"]):
+            out[i].append(f"its combination of recorded fields ({int(bits[i].sum())} of {len(PATTERN_FIELDS)}) is rarer "
+                          "than that of 99.5% of training cases: no work-up the model learnt from looks like it")
     pairs = profile.get("positive_pairs", {})
     markers = [m for m in _markers(table) if m in profile.get("marker_positive", {})]
     pos = {m: _is_positive(table[m], positive_value(m)) for m in markers}

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import EXPLANATION_SCALE
+from ..features import informative_fields
 from ..contract import DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, as_canonical, field_label
 from ..literature import SCENARIOS, contradictions_in, load_contradictions
 from ..exceptions import InputError
@@ -23,8 +24,6 @@ REPORT_KEYS = ("case_id", "model", "notice", "scope", "warnings", "inputs", "tar
                "prediction_set", "coverage", "set_meaning", "reasons", "explanation", "probabilities_by_prior",
                "information", "next_tests", "next_panels")
 
-# Fields that say little or nothing about the site: they do not count as informative.
-LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogranin", "ihc_synaptophysin")
 SCOPE_INSIDE = "primary site of a liver metastasis of a well-differentiated NET"
 SCOPE_OUTSIDE = ("OUTSIDE THE INTENDED USE (poorly differentiated carcinoma), scored on request: the model knows "
                  "well-differentiated NETs only and these probabilities are not meaningful for this case")
@@ -67,14 +66,6 @@ class ScoreResult:
             cache[fld] = self.table[fld].notna().to_numpy() if fld in self.table.columns \
                 else np.zeros(len(self.table), dtype=bool)
         return cache[fld]
-
-
-def informative_fields(table: pd.DataFrame) -> list[list[str]]:
-    """For each case, the recorded fields that carry information about the site."""
-    cols = [c for c in table.columns if (c in FIELDS and FIELDS[c].group not in ("id", "label")
-                                         and c not in LOW_INFORMATION_FIELDS) or str(c).startswith("expr_")]
-    present = {c: table[c].notna().to_numpy() for c in cols}
-    return [[c for c in cols if present[c][i]] for i in range(len(table))]
 
 
 def _value_text(res: ScoreResult, i: int, fld: str) -> str:

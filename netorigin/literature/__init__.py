@@ -35,13 +35,13 @@ from ._cells import (
     scenario_weights,
 )
 from ._contradictions import CONTRADICTION_LIMIT, contradictions_in, derive_contradictions, load_contradictions
-from ._params import STATUSES, load_parameters, load_scenarios, load_workup, scenario_names
+from ._params import STATUSES, load_parameters, load_scenarios, load_workup, load_workup_mix, scenario_names
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
 from ._results import ADVICE_TESTS, EXPRESSION, result_tables
 
 __all__ = ["CONTRADICTION_LIMIT", "contradictions_in", "derive_contradictions", "load_contradictions", "ADVICE_TESTS", "EXPRESSION", "result_tables", "cell_posterior", "default_literature", "BINARY", "BIOCHEM", "CONTINUOUS", "KI67_BANDS", "Literature", "MULTI", "Model", "SCENARIOS",
            "STATUSES", "bayes_posterior", "build_model", "iter_field_logliks", "load_parameters",
-           "load_scenarios", "load_workup", "log_likelihood", "posterior_from_loglik", "scenario_names",
+           "load_scenarios", "load_workup", "load_workup_mix", "log_likelihood", "posterior_from_loglik", "scenario_names",
            "scenario_weights"]
 
 # The named deployment settings (their site and sub-site mixes are rows of scenarios.csv).
@@ -89,17 +89,34 @@ class Literature:
         share = dict(zip(rows["site"], rows["value"]))
         return {s: np.array([share.get(x, 0.0) for x in SUBSITES[s]]) for s in SITES}
 
-    def workup(self, workup: str | Path | pd.DataFrame | None) -> pd.DataFrame | None:
-        """The work-up table: ``routine`` (the bundled file), ``complete`` (every test), a path or a table."""
-        if workup is None or (isinstance(workup, str) and workup == "routine"):
-            if self.workup_table is None:
-                raise InputError("work-up: this knowledge base was built without a work-up file")
-            return self.workup_table
+    def workup_names(self) -> list[str]:
+        """The named work-ups of the work-up file, then ``mixture`` and ``complete``."""
+        names = list(dict.fromkeys(self.workup_table["workup"])) if self.workup_table is not None else []
+        return names + ["mixture", "complete"]
+
+    def workup(self, workup: str | Path | pd.DataFrame | None):
+        """The work-up table: a named work-up of the file (``routine``, the default, ``community``,
+        ``referral``, ``sparse``), ``complete`` (every test), ``mixture`` (the work-ups in the
+        shares of ``workup_mix.csv``: a list of (name, share, table)), a path or a table."""
+        if workup is None:
+            workup = "routine"
         if isinstance(workup, str) and workup == "complete":
             return None
         if isinstance(workup, pd.DataFrame):
             return workup
+        if isinstance(workup, str) and not workup.endswith(".csv"):
+            if self.workup_table is None:
+                raise InputError("work-up: this knowledge base was built without a work-up file")
+            if workup == "mixture":
+                mix = load_workup_mix(workups=set(self.workup_table["workup"]))
+                return [(r.workup, float(r.share), self._named_workup(r.workup)) for r in mix.itertuples()]
+            if workup not in set(self.workup_table["workup"]):
+                raise InputError(f"workup: {workup!r} is not one of {', '.join(self.workup_names())}")
+            return self._named_workup(workup)
         return load_workup(workup)
+
+    def _named_workup(self, name: str) -> pd.DataFrame:
+        return self.workup_table[self.workup_table["workup"] == name].reset_index(drop=True)
 
     def bayes_posterior(self, cohort: pd.DataFrame, *, scenario: str = "liver-met-archive",
                         label_noise: float = 0.0) -> pd.DataFrame:

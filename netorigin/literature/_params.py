@@ -30,7 +30,7 @@ def _read(path, columns: tuple[str, ...], sourced: bool, data: bytes | None = No
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    value_col = "probability" if "probability" in columns else "value"
+    value_col = "probability" if "probability" in columns else ("share" if "share" in columns else "value")
     problems = []
     for i, row in df.iterrows():
         line = i + 2
@@ -69,12 +69,33 @@ def load_scenarios(path: str | Path | None = None, *, data: bytes | None = None)
 
 
 def load_workup(path: str | Path | None = None) -> pd.DataFrame:
-    """The sequential work-up: which test is done, given earlier results, with what probability."""
+    """The sequential work-ups: which test is done, given earlier results, with what probability.
+    A ``workup`` column names each work-up (a file without one holds the ``routine`` one)."""
     p = Path(path) if path else data_path("synthetic", "workup.csv")
     df = _read(p, _WORKUP_COLUMNS, sourced=False)
     bad = df[(df["probability"] < 0) | (df["probability"] > 1)]
     if len(bad):
         raise InputError(f"{p}: line {bad.index[0] + 2}: probability must be between 0 and 1")
+    if "workup" not in df.columns:
+        df.insert(0, "workup", "routine")
+    blank = df[df["workup"].str.strip() == ""]
+    if len(blank):
+        raise InputError(f"{p}: line {blank.index[0] + 2}: workup: blank; name the work-up the row belongs to")
+    return df
+
+
+def load_workup_mix(path: str | Path | None = None, workups=None) -> pd.DataFrame:
+    """The share of cases seen with each work-up (``workup_mix.csv``: workup, share, status,
+    note); shares sum to 1 and name work-ups of the work-up file."""
+    p = Path(path) if path else data_path("synthetic", "workup_mix.csv")
+    df = _read(p, ("workup", "share", "status", "note"), sourced=False)
+    if df["share"].lt(0).any() or abs(df["share"].sum() - 1) > 1e-6:
+        raise InputError(f"{p}: share: the shares must be >= 0 and sum to 1 (they sum to {df['share'].sum():.4f})")
+    if workups is not None:
+        unknown = sorted(set(df["workup"]) - set(workups))
+        if unknown:
+            raise InputError(f"{p}: workup: {unknown[0]!r} is not a work-up of the work-up file "
+                             f"({', '.join(sorted(set(workups)))})")
     return df
 
 

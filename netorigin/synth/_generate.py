@@ -155,7 +155,19 @@ def generate(model: Model, weights: np.ndarray, n: int, *, random_state=None,
     cell = np.searchsorted(np.cumsum(w), rng.random(n) * np.cumsum(w)[-1], side="right")
     cell = np.minimum(cell, len(w) - 1)
     values = draw_fields(model, cell, rng)
-    observed = apply_workup(values, workup, rng)
+    if isinstance(workup, list):  # a mixture of work-ups, drawn per case independently of the site
+        shares = np.array([w[1] for w in workup], dtype=float)
+        which = np.minimum(np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(n), side="right"),
+                           len(workup) - 1)
+        observed = {f: np.ones(n, dtype=bool) for f in values}
+        for k, (_, _, table) in enumerate(workup):
+            idx = np.flatnonzero(which == k)
+            if len(idx):
+                part = apply_workup({f: v[idx] for f, v in values.items()}, table, rng)
+                for f in observed:
+                    observed[f][idx] = part[f]
+    else:
+        observed = apply_workup(values, workup, rng)
     site = model.cell_site[cell]
     details = list(FIELDS["primary_site_detail"].values)
     detail = np.array([details.index(c[1]) for c in model.cells])[cell]

@@ -1,0 +1,30 @@
+"""How much a case says about its site: the recorded fields that carry information."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..contract import FIELDS
+
+# Fields that say little or nothing about the site: they do not count as informative.
+LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogranin", "ihc_synaptophysin")
+# Bins of the number of informative fields recorded, for evaluation by information content.
+INFORMATION_BINS = ((0, 0, "0"), (1, 2, "1-2"), (3, 5, "3-5"), (6, 10, "6-10"), (11, 10**6, "more than 10"))
+
+
+def informative_fields(table: pd.DataFrame) -> list[list[str]]:
+    """For each case, the recorded fields that carry information about the site."""
+    cols = [c for c in table.columns if (c in FIELDS and FIELDS[c].group not in ("id", "label")
+                                         and c not in LOW_INFORMATION_FIELDS) or str(c).startswith("expr_")]
+    present = {c: table[c].notna().to_numpy() for c in cols}
+    return [[c for c in cols if present[c][i]] for i in range(len(table))]
+
+
+def information_bin(table: pd.DataFrame) -> np.ndarray:
+    """Each case's bin of :data:`INFORMATION_BINS` by its number of informative fields."""
+    k = np.array([len(f) for f in informative_fields(table)])
+    out = np.empty(len(k), dtype=object)
+    for lo, hi, name in INFORMATION_BINS:
+        out[(k >= lo) & (k <= hi)] = name
+    return out
