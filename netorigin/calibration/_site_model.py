@@ -142,12 +142,14 @@ class SiteModel(ClassifierMixin, BaseEstimator):
                                       f"{MIN_PER_LABEL}: counted with {into} for the model"))
         return "subsite", labels, notices
 
-    def fit(self, X, y, *, groups=None):
+    def fit(self, X, y, *, groups=None, progress=None):
         """Cross-fit the calibration, then fit the classifier on every row of ``X``.
 
         ``y``: the sites. When ``X`` has ``primary_site_detail`` for every case (and the kind can),
         the classifier learns the sub-sites and reports the sites as their sums.
+        ``progress(step, done, total)`` is called as each fold and the final fit begin.
         """
+        tell = progress or (lambda *a: None)
         get_kind(self.kind)
         table = as_canonical(X)
         y = site_codes(y)
@@ -164,11 +166,13 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         elif isinstance(self.cv, (int, np.integer)) and not isinstance(self.cv, bool) and self.cv >= 2:
             oof, fold_of = np.zeros((len(y), len(vocab))), np.zeros(len(y), dtype=int)
             for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, y_lab, groups)):
+                tell(f"fitting fold {fold + 1} of {self.cv}", fold, int(self.cv) + 1)
                 est = self._make(level).fit(table.iloc[a], labels[a])
                 m = est.decision_function(table.iloc[b])
                 oof[b] = _align(m, est[-1].classes_, vocab)
                 fold_of[b] = fold
             self.oof_margins_, self.oof_y_, self.oof_fold_ = oof, y_lab, fold_of
+            tell("fitting on every training case", int(self.cv), int(self.cv) + 1)
             estimator = self._make(level).fit(table, labels)
             fitted_rows, train_labels = table, y_lab
         else:

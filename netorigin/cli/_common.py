@@ -3,6 +3,7 @@ the process settings (the library never configures the process; the CLI does, he
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -51,6 +52,27 @@ def mapping_option(fn):
     return click.option("--mapping", type=click.Path(dir_okay=False), default=None,
                         help="YAML mapping from your cohort's columns and values to the contract "
                         "(draft one with `netorigin map suggest`).")(fn)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str):
+    """A progress bar on stderr (rich), off when stderr is not a terminal. Yields
+    ``step(label, done, total)``: a bar when ``total`` is known, a spinner otherwise."""
+    if not sys.stderr.isatty():  # a pipe, a file, CI: no bar, and no import of its machinery
+        yield lambda *args: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    with bar:
+        task = bar.add_task(description, total=None)
+
+        def step(label=None, done=None, total=None):
+            bar.update(task, description=label or description, completed=done or 0, total=total)
+
+        yield step
 
 
 def skip_invalid_options(fn):

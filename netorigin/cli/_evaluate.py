@@ -7,6 +7,7 @@ import click
 from ._common import (
     friendly,
     mapping_option,
+    progress_bar,
     report_set_aside,
     resolve_tracking_uri,
     skip_invalid_options,
@@ -38,14 +39,16 @@ def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, ma
     from ..io import load_cohort
     from ._render import render_evaluation
 
-    v = load_cohort(data, mapping=mapping, skip_invalid=skip_invalid)
+    with progress_bar(f"reading {Path(data).name}"):
+        v = load_cohort(data, mapping=mapping, skip_invalid=skip_invalid)
     line = report_set_aside(v, data, set_aside)
     if line:
         click.echo(line, err=True)
-    summary = evaluate_run(model, v.table, target_prior=target_prior, bayes_scenario=bayes_scenario,
-                           tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
-                           n_bootstrap=n_bootstrap, description=f"file {Path(data).name}",
-                           data_params={"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases})
+    with progress_bar("evaluating (bootstrap intervals)"):
+        summary = evaluate_run(model, v.table, target_prior=target_prior, bayes_scenario=bayes_scenario,
+                               tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
+                               n_bootstrap=n_bootstrap, description=f"file {Path(data).name}",
+                               data_params={"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases})
     if as_json:
         click.echo(metrics_json(summary["metrics"]))
     else:

@@ -8,6 +8,7 @@ from ._common import (
     default_model,
     friendly,
     mapping_option,
+    progress_bar,
     report_set_aside,
     resolve_tracking_uri,
     skip_invalid_options,
@@ -72,10 +73,11 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
         return
     from ..integrations._scoring import score_path
 
-    out = score_path(case, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping, target_prior=target_prior,
-                     coverage=coverage, output=output, plot=plot, report=report,
-                     panel=1 if panel == 1 else panel, tests=tests_file, per_cost=per_cost, score_anyway=score_anyway,
-                     skip_invalid=skip_invalid)
+    with progress_bar("scoring") as step:
+        out = score_path(case, progress=step, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping,
+                         target_prior=target_prior, coverage=coverage, output=output, plot=plot, report=report,
+                         panel=1 if panel == 1 else panel, tests=tests_file, per_cost=per_cost,
+                         score_anyway=score_anyway, skip_invalid=skip_invalid)
     if out.report is None:
         render_cohort_scores(out, coverage=coverage, as_json=as_json)
         line = report_set_aside(out.validated, case, set_aside) if out.validated is not None else None

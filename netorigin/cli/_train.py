@@ -7,6 +7,7 @@ import click
 from ._common import (
     friendly,
     mapping_option,
+    progress_bar,
     report_set_aside,
     resolve_tracking_uri,
     skip_invalid_options,
@@ -69,13 +70,16 @@ def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, registe
         return
     from ..io import load_cohort
 
-    v = load_cohort(data, mapping=mapping, skip_invalid=skip_invalid)
+    with progress_bar(f"reading {Path(data).name}"):
+        v = load_cohort(data, mapping=mapping, skip_invalid=skip_invalid)
     line = report_set_aside(v, data, set_aside)
     if line:
         click.echo(line, err=True)
     counts = {"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases}
-    render_metrics(train_run(v.table, bayes_scenario=bayes_scenario, description=f"file {Path(data).name}",
-                             data_params=counts, **common),
+    with progress_bar("training") as step:
+        summary = train_run(v.table, bayes_scenario=bayes_scenario, description=f"file {Path(data).name}",
+                            data_params=counts, progress=step, **common)
+    render_metrics(summary,
                    v.notices)
 
 

@@ -2,7 +2,7 @@
 
 import click
 
-from ._common import friendly, mapping_option, report_set_aside, skip_invalid_options
+from ._common import friendly, mapping_option, progress_bar, report_set_aside, skip_invalid_options
 
 
 @click.command()
@@ -21,7 +21,8 @@ def validate(file, kind, mapping, skip_invalid, set_aside):
     from ..io import load_cases
     from ._render import render_validation
 
-    v = load_cases(file, kind=kind, mapping=mapping, skip_invalid=skip_invalid)
+    with progress_bar(f"reading and validating {file}"):
+        v = load_cases(file, kind=kind, mapping=mapping, skip_invalid=skip_invalid)
     render_validation(file, v)
     line = report_set_aside(v, file, set_aside)
     if line:

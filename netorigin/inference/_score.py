@@ -278,7 +278,8 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
 def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, chunk: int = 10_000,
                  progress=None, score_anyway: bool = False) -> pd.DataFrame:
     """Score a validated cohort in chunks; one row per case (:func:`batch_table`), with the
-    cohort's extra columns carried through. ``progress(n_done)`` is called after each chunk.
+    cohort's extra columns carried through. ``progress("scoring", done, total)`` is called after
+    each chunk.
 
     Cases outside the intended use (poorly differentiated) keep their row, with blank
     probabilities, set, reasons and next test and a ``status`` that says why, unless
@@ -294,7 +295,7 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
                           coverage=coverage, details=False)
         parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
         if progress is not None:
-            progress(len(part))
+            progress("scoring", start + len(part), len(table))
     out = pd.concat(parts, ignore_index=True)
     out.attrs["renamed_input_columns"] = parts[0].attrs.get("renamed_input_columns", {}) if parts else {}
     outside = np.zeros(len(out), dtype=bool)

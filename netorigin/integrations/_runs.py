@@ -100,12 +100,12 @@ def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine
               target_prior="training", bayes_scenario=None, tracking_uri=None, track=True,
               register_name=None, alias="champion", config_text=None, description=None,
               n_bootstrap=200, name=None, data_params: dict | None = None, scheduler=None, workers=2,
-              n_splits=5) -> dict:
+              n_splits=5, progress=None) -> dict:
     """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary."""
     started = time.time()
     result = train(cohort, kind=kind, engine=engine, params=params, random_state=random_state, n_splits=n_splits,
                    target_prior=target_prior, bayes_scenario=bayes_scenario, n_bootstrap=n_bootstrap,
-                   description=description, name=name, scheduler=scheduler, workers=workers)
+                   description=description, name=name, scheduler=scheduler, workers=workers, progress=progress)
     out_dir = _save(result.model, out_dir, bundles_root)
     summary = {"metrics": result.model.metadata_["metrics"], "notices": [n.message for n in result.notices],
                "bundle": str(out_dir), "bundle_hash": result.model.bundle_hash}

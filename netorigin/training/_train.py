@@ -96,7 +96,7 @@ def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict 
           random_state: int = 0, n_splits: int | str = 5, test_size: float = 0.2, group_column=None,
           target_prior: str = "training", bayes_scenario: str | None = None, n_bootstrap: int = 200,
           name: str | None = None, description: str | None = None, with_robustness: bool = True,
-          scheduler: str | None = None, workers: int = 2) -> TrainResult:
+          scheduler: str | None = None, workers: int = 2, progress=None) -> TrainResult:
     """Cross-validate, calibrate, fit and evaluate one model kind on a labelled cohort.
 
     Parameters
@@ -137,7 +137,9 @@ def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict 
         tr, te = next(CaseSplitter(max(2, int(round(1 / test_size))), random_state).split(table, y, groups))
     else:
         tr, te = np.arange(len(y)), np.array([], dtype=int)
-    model.fit(table.iloc[tr].reset_index(drop=True), np.array(SITES)[y[tr]], groups=groups[tr])
+    model.fit(table.iloc[tr].reset_index(drop=True), np.array(SITES)[y[tr]], groups=groups[tr], progress=progress)
+    if progress is not None:
+        progress("evaluating on the held-out cases", None, None)
     data = {"fingerprint": fingerprint(table), "n_labelled": int(len(y)),
             "site_counts": {s: int(c) for s, c in zip(SITES, np.bincount(y, minlength=3))}, "n_train": int(len(tr)),
             "n_test": int(len(te)),
