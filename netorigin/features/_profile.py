@@ -118,7 +118,7 @@ def _bits(masks: np.ndarray, n_fields: int) -> np.ndarray:
 
 def _pattern_loglik(model: dict, bits: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(model["probs"]), 1e-4, 1 - 1e-4)
-    comp = bits @ np.log(p).T + (1 - bits) @ np.log1p(-p).T + np.log(np.asarray(model["weights"]))
+    comp = bits @ np.log(p).T + (1 - bits) @ np.log1p(-p).T + np.log(np.clip(np.asarray(model["weights"]), 1e-12, 1))
     top = comp.max(axis=1, keepdims=True)
     return (top + np.log(np.exp(comp - top).sum(axis=1, keepdims=True)))[:, 0]
 
@@ -139,7 +139,7 @@ def _fit_patterns(patterns: dict) -> dict:
         probs = (rw.T @ x + 0.5) / (rw.sum(axis=0)[:, None] + 1.0)
         model = {"weights": weights, "probs": probs}
         p = np.clip(probs, 1e-4, 1 - 1e-4)
-        comp = x @ np.log(p).T + (1 - x) @ np.log1p(-p).T + np.log(weights)
+        comp = x @ np.log(p).T + (1 - x) @ np.log1p(-p).T + np.log(np.clip(weights, 1e-12, 1))
         comp -= comp.max(axis=1, keepdims=True)
         resp = np.exp(comp)
         resp /= resp.sum(axis=1, keepdims=True)
