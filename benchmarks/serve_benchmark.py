@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--soak", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=1, help="netorigin serve --workers")
     args = ap.parse_args()
 
     from urllib.parse import urlencode
@@ -73,7 +74,8 @@ def main() -> None:
     form_body = urlencode({k: str(v) for k, v in case.items()}).encode()
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port),
+                             "--workers", str(args.workers)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -139,7 +141,8 @@ def main() -> None:
         proc.wait(timeout=30)
 
     ms = [x * 1000 for x in lat]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"netorigin serve --workers {args.workers}")
     print(f"one client, sequential (50 requests): median {statistics.median(serial) * 1000:.1f} ms per case")
     print(f"latency, {args.requests} requests from {args.clients} concurrent clients: median {statistics.median(ms):.1f} ms, "
           f"p95 {_pct(ms, 0.95):.1f} ms, p99 {_pct(ms, 0.99):.1f} ms, throughput {args.requests / wall:.1f} requests/s, "

@@ -95,3 +95,36 @@ def test_skip_invalid_never_hides_a_problem_with_the_header(tmp_path):
     p.write_text("case_id,age,ihc_cdx2\na,61,positive\nb,500,negative\n")
     r = run("validate", str(p), "--skip-invalid")
     assert r.returncode == 2 and "'age' is not a field of the case contract; did you mean 'age_years'" in r.stderr
+
+
+def test_a_registry_export_with_ordinary_names_maps_validates_and_trains(tmp_path):
+    """Issue 16's acceptance: a registry-style cohort with the names people use gets a draft that
+    places each column; the draft, confirmed, validates and trains."""
+    from netorigin.synth import make_synthetic_cohort
+
+    c = make_synthetic_cohort(400, scenario="population", random_state=3, workup="mixture")
+    names = {"case_id": "Patient", "age_years": "Age", "ihc_cdx2": "CDX-2", "ihc_isl1": "Islet1",
+             "ihc_pax8": "PAX-8", "carcinoid_syndrome": "Flushing/diarrhoea", "differentiation": "Histology",
+             "mesenteric_mass": "Mesenteric fibrosis", "liver_lesions": "No. liver mets",
+             "largest_liver_lesion_cm": "Largest met (mm)", "primary_site_detail": "Primary"}
+    reg = c[list(names)].rename(columns=names).astype(object)
+    reg["Largest met (mm)"] = (c["largest_liver_lesion_cm"] * 10).round(0)
+    for col in ("CDX-2", "Islet1", "PAX-8"):
+        reg[col] = reg[col].map({"positive": "pos", "negative": "neg", "equivocal": "equiv"})
+    reg["Histology"] = reg["Histology"].map({"well": "well differentiated", "poor": "poorly differentiated"})
+    reg["Primary"] = reg["Primary"].astype(str).str.capitalize()
+    data = tmp_path / "registry.csv"
+    reg.to_csv(data, index=False)
+    r = run("map", "suggest", str(data), "-o", str(tmp_path / "draft.yaml"))
+    assert r.returncode == 0, r.stderr
+    draft = (tmp_path / "draft.yaml").read_text()
+    for field, column in names.items():
+        assert any(ln.strip().startswith(f'"{column}"') and f": {field}" in ln for ln in draft.splitlines()), column
+    confirmed = draft.replace("  # GUESS: confirm", "  # confirmed")
+    (tmp_path / "mapping.yaml").write_text(confirmed)
+    r = run("validate", str(data), "--mapping", str(tmp_path / "mapping.yaml"))
+    assert r.returncode == 0 and "400 cases" in r.stdout, r.stderr
+    r = run("train", "--data", str(data), "--mapping", str(tmp_path / "mapping.yaml"), "--kind", "logistic",
+            "--out", str(tmp_path / "bundle"), "--no-track", "--bootstrap", "0", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "bundle" / "manifest.json").is_file()

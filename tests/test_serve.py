@@ -198,3 +198,26 @@ def test_a_browser_fills_the_form_submits_and_reads_the_result(server, tmp_path)
         assert "Not scored" in text and "ki67_percent" in text and "Traceback" not in text
     finally:
         browser.quit()
+
+
+def test_several_worker_processes_each_load_the_model_and_answer(tmp_path):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port), "--workers", "2"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/health", timeout=2).read()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "netorigin serve --workers 2 did not start"
+                time.sleep(0.5)
+        answers = [post(base + "/api/score", b'{"ihc_cdx2": "positive", "mesenteric_mass": "yes"}') for _ in range(6)]
+        assert all(status == 200 for status, _ in answers)
+        assert len({json.dumps(json.loads(body)["probabilities"]) for _, body in answers}) == 1  # same model in each
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -42,13 +42,21 @@ def render_notices(console: Console, notices) -> None:
         console.print(f"[{_NOTICE_STYLE.get(n.kind, 'yellow')}]{label}[/]: {_safe(n.message)}")
 
 
-def render_validation(path, validated) -> None:
+def render_validation(path, validated, verbose: bool = False) -> None:
+    """OK with counts, then one line per kind of notice (its count and first rows); with
+    ``verbose``, every row each notice concerns."""
     console = _console()
     n_fields = len(validated.contract_columns)
     kind = "case" if validated.n_cases == 1 else "cases"
     console.print(f"[green]OK[/]: {path}: {validated.n_cases:,} {kind}, {n_fields} contract "
                   f"field(s), {len(validated.extra_columns)} other column(s)")
     render_notices(console, validated.notices)
+    if verbose:
+        ids = validated.table["case_id"].astype(str).tolist() if "case_id" in validated.table.columns else None
+        for n in validated.notices:
+            if len(n.rows) > 5:
+                console.print(f"  all {len(n.rows):,} rows of '{_safe((n.case_text or n.message)[:60])}...': " + ", ".join(
+                    f"{r}" + (f" ({_safe(ids[r - 1])})" if ids else "") for r in n.rows))
 
 
 def render_description(path, validated, summary) -> None:

@@ -15,9 +15,11 @@ from ._common import default_model, friendly, resolve_tracking_uri
 @click.option("--target-prior", default=None, help="Default deployment prior of the form (the model's own if not given).")
 @click.option("--coverage", type=click.FloatRange(0.5, 0.99), default=0.9, show_default=True,
               help="Default level of the prediction set.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes, each with its own copy of the model (2 uses both cores of a 2-core machine).")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI for models:/ and runs:/ models.")
 @friendly
-def serve(model_spec, host, port, target_prior, coverage, tracking_uri):
+def serve(model_spec, host, port, target_prior, coverage, workers, tracking_uri):
     """A local web page (and JSON API) that scores one case, for clinicians.
 
     Open http://127.0.0.1:8000 in a browser; POST /api/score takes the same case as JSON and
@@ -32,10 +34,12 @@ def serve(model_spec, host, port, target_prior, coverage, tracking_uri):
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: the page has no login; anyone who can reach this address can "
                    "use it", err=True)
-    model = load_model(model_spec or default_model(), resolve_tracking_uri(tracking_uri))
+    spec, uri = model_spec or default_model(), resolve_tracking_uri(tracking_uri)
+    model = load_model(spec, uri)  # loaded here first, so that a bad model is a message, not a dead worker
     click.echo(f"netorigin: {model.identity()['name']} (bundle {model.bundle_hash[:12]}) on http://{host}:{port} "
                "- Ctrl+C stops it", err=True)
-    run_server(model, host=host, port=port, target_prior=target_prior, coverage=coverage)
+    run_server(model, host=host, port=port, target_prior=target_prior, coverage=coverage, workers=workers,
+               model_spec=spec, tracking_uri=uri)
 
 
 def register(main):

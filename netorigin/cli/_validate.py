@@ -12,8 +12,10 @@ from ._common import friendly, mapping_option, progress_bar, report_set_aside, s
               "one-row CSV without case_id are cases).")
 @mapping_option
 @skip_invalid_options
+@click.option("--verbose", is_flag=True, help="List every row each warning concerns (by default: the count and "
+              "the first five).")
 @friendly
-def validate(file, kind, mapping, skip_invalid, set_aside):
+def validate(file, kind, mapping, skip_invalid, set_aside, verbose):
     """Check FILE against the case contract: OK with counts, or every problem (exit 2).
 
     Example: netorigin validate data/seed_cohort.csv
@@ -23,7 +25,7 @@ def validate(file, kind, mapping, skip_invalid, set_aside):
 
     with progress_bar(f"reading and validating {file}"):
         v = load_cases(file, kind=kind, mapping=mapping, skip_invalid=skip_invalid)
-    render_validation(file, v)
+    render_validation(file, v, verbose=verbose)
     line = report_set_aside(v, file, set_aside)
     if line:
         click.echo(line)

@@ -207,10 +207,35 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
     return app
 
 
+_ENV = "NETORIGIN_SERVE_SETTINGS"  # how worker processes learn the settings (a JSON object)
+
+
+def app_from_environment():
+    """The application for one uvicorn worker process: each loads the model once, itself."""
+    import json
+    import os
+
+    from ._runs import load_model
+
+    cfg = json.loads(os.environ[_ENV])
+    return create_app(load_model(cfg["model"], cfg.get("tracking_uri")), target_prior=cfg.get("target_prior"),
+                      coverage=cfg["coverage"])
+
+
 def serve(model, *, host: str = "127.0.0.1", port: int = 8000, target_prior=None, coverage: float = 0.9,
-          workers: int = 1) -> None:  # pragma: no cover - exercised through the CLI in tests
-    """Run the application with uvicorn (access log off: request lines are not written)."""
+          workers: int = 1, model_spec: str | None = None, tracking_uri: str | None = None) -> None:
+    """Run the application with uvicorn (access log off: request lines are not written).
+    ``workers`` > 1 starts that many processes (one model each; ``model_spec`` names it)."""
     import uvicorn
 
+    if workers > 1:
+        import json
+        import os
+
+        os.environ[_ENV] = json.dumps({"model": model_spec, "tracking_uri": tracking_uri,
+                                       "target_prior": target_prior, "coverage": coverage})
+        uvicorn.run("netorigin.integrations._serve:app_from_environment", factory=True, workers=workers, host=host,
+                    port=port, access_log=False, log_level="warning")
+        return
     uvicorn.run(create_app(model, target_prior=target_prior, coverage=coverage), host=host, port=port,
                 access_log=False, log_level="warning")
