@@ -26,25 +26,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start(cwd, *extra):
+    """`netorigin serve` on a free loopback port, in ``cwd``; (process, base URL) once it answers."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port), *extra], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/health", timeout=2).read()
+            return proc, base
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                out, err = proc.communicate(timeout=30)
+                pytest.fail(f"netorigin serve {' '.join(extra)} did not start: {err}")
+            time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`netorigin serve` in a subprocess, in an empty working folder, on a free loopback port."""
     cwd = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port)], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/health", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"netorigin serve did not start: {proc.stderr.read()}")
-            time.sleep(0.3)
+    proc, base = _start(cwd)
     yield base, cwd
     proc.terminate()
     out, err = proc.communicate(timeout=30)
@@ -201,23 +207,17 @@ def test_a_browser_fills_the_form_submits_and_reads_the_result(server, tmp_path)
 
 
 def test_several_worker_processes_each_load_the_model_and_answer(tmp_path):
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port), "--workers", "2"],
-                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    base = f"http://127.0.0.1:{port}"
+    proc, base = _start(tmp_path, "--workers", "2")
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/health", timeout=2).read()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "netorigin serve --workers 2 did not start"
-                time.sleep(0.5)
         answers = [post(base + "/api/score", b'{"ihc_cdx2": "positive", "mesenteric_mass": "yes"}') for _ in range(6)]
         assert all(status == 200 for status, _ in answers)
         assert len({json.dumps(json.loads(body)["probabilities"]) for _, body in answers}) == 1  # same model in each
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.communicate(timeout=30)
+
+
+def test_a_form_field_sent_twice_is_refused_not_overwritten(server):
+    status, page = post(server[0] + "/score", b"ihc_cdx2=positive&ihc_cdx2=negative",
+                        "application/x-www-form-urlencoded")
+    assert status == 422 and "&#x27;ihc_cdx2&#x27; is given twice" in page

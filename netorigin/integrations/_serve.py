@@ -161,7 +161,11 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
         try:
             text = decode_text(await body_of(request), "form")
             pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=len(FIELDS) + 10)
-            values = {k: v for k, v in pairs}
+            values = {}
+            for k, v in pairs:
+                if k in values:
+                    raise InputError(f"form: {k!r} is given twice; a field has one value")
+                values[k] = v
             case = {k: v for k, v in values.items() if v.strip() and not k.startswith(_OPTION_PREFIX)}
             rep = scorer.score(case, target_prior=values.get(_OPTION_PREFIX + "target_prior") or None,
                                coverage=_coverage(values.get(_OPTION_PREFIX + "coverage", coverage)),
