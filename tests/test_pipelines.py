@@ -98,7 +98,7 @@ def test_the_shipped_model_is_what_its_pipeline_describes_and_the_pipeline_is_de
     man = json.loads((ROOT / "data" / "models" / "default" / "manifest.json").read_text())
     assert man["training_data"]["description"] == \
         "synthetic, scenario training-mix, n=80000, seed=1, work-up mixture"
-    cfg = (ROOT / "pipelines" / "default_model.yaml").read_text().replace("n: 80000", "n: 2500")
+    cfg = (ROOT / "pipelines" / "default_model.yaml").read_text().replace("n: 80000", "n: 1500")
     hashes = []
     for name in ("a", "b"):
         (tmp_path / f"{name}.yaml").write_text(cfg.replace("output: data/models/default", f"output: {tmp_path / name}"))

@@ -38,7 +38,7 @@ def dask_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("dask")
     synth_partitions(8000, 4, work / "big", seed=11, workers=2)
     r = run("train", "--data", "big/", "--engine", "dask", "--workers", "2", "--out", "bundle",
-            "--register", "netorigin-dask", "--bootstrap", "20", cwd=work)
+            "--bootstrap", "20", cwd=work)
     assert r.returncode == 0, r.stderr
     return work
 
