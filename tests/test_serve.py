@@ -112,6 +112,11 @@ def test_the_api_answers_with_the_keys_of_score_json(server):
     (b'{"case": {}, "coverage": 2}', "coverage: 2 is not a number between 0.5 and 0.99"),
     (b'{"ihc_cdx2": ', "request"),
     (b'{"a": "' + b"x" * 70_000 + b'"}', "larger than 64 KB"),
+    (b'{"case": {}, "target_prior": 5}', "target_prior: 5 is not a setting name"),
+    (b'{"case": {}, "score_anyway": "yes"}', "score_anyway: 'yes' is not true or false"),
+    (b'{"": 1}', "key '' is not a field name"),
+    (b'{"ihc_cdx2": {"a": 1}}', "is not a single value"),
+    (b'{"age_years": 1e400}', "age_years: inf is not a finite number"),
 ])
 def test_bad_requests_get_422_naming_the_field_and_what_was_expected(server, body, expected):
     status, text = post(server[0] + "/api/score", body)

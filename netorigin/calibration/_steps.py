@@ -226,7 +226,12 @@ class PriorShift(BaseEstimator):
         """(name, prior over ``labels_``, unseen share) of ``target_prior`` (None: the default)."""
         check_is_fitted(self, "train_prior_")
         spec = self.target_prior if target_prior is None else target_prior
-        key = spec if isinstance(spec, str) else tuple(np.asarray(spec, dtype=float).tolist())
+        try:
+            key = spec if isinstance(spec, str) else tuple(np.asarray(spec, dtype=float).ravel().tolist())
+        except (TypeError, ValueError):
+            key = None
+        if key is None or (not isinstance(spec, str) and np.ndim(spec) != 1):
+            raise InputError(f"target prior: {spec!r} is not a setting name or three numbers (ileal, pancreatic, other)")
         cache = self.__dict__.setdefault("_cache", {})
         if key not in cache:
             cache[key] = label_prior(spec, self.labels_, self.train_prior_)

@@ -532,7 +532,7 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
     problems = []
     row: dict[str, list[Any]] = {}
     for k, v in case.items():
-        if not isinstance(k, (str, int, float)) or isinstance(k, bool):
+        if not isinstance(k, (str, int, float)) or isinstance(k, bool) or not str(k).strip():
             problems.append(Problem("case", _short(k), "", detail=f"key {_short(k)} is not a field name"))
             continue
         if isinstance(v, (list, tuple, dict, set)):

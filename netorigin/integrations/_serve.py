@@ -194,6 +194,10 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
                 raise InputError(f"request: {unknown[0]!r} is not an option; expected case, target_prior, "
                                  "coverage, score_anyway")
             case = options.get("case", data)
+            if not isinstance(options.get("score_anyway", False), bool):
+                raise InputError(f"score_anyway: {options['score_anyway']!r} is not true or false")
+            if not isinstance(options.get("target_prior", ""), (str, type(None))):
+                raise InputError(f"target_prior: {options['target_prior']!r} is not a setting name or 'a,b,c'")
             rep = scorer.score(case, target_prior=options.get("target_prior"),
                                coverage=_coverage(options.get("coverage", coverage)),
                                score_anyway=options.get("score_anyway") is True)
