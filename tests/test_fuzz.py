@@ -224,3 +224,29 @@ def test_train_and_evaluate_options(work, args, command):
     if command[0] == "evaluate":
         extra += ["--model", str(LOGISTIC)]
     invoke([*command, *extra, *args], work, allowed={"b", "store", "mlruns"})
+
+
+@FUZZ
+@given(clinical=st.one_of(st.binary(max_size=300), st.lists(st.lists(HOSTILE_TEXT, min_size=1, max_size=4),
+                                                            min_size=0, max_size=5)
+                          .map(lambda rows: "\n".join("\t".join(r) for r in rows).encode())),
+       header=st.sampled_from([b"", b"SAMPLE_ID\tPRIMARY_SITE\n", b"#x\nPATIENT_ID\tSAMPLE_ID\tPRIMARY_SITE\n"]),
+       extra=st.sampled_from([[], ["--mutations"], ["--all-genes"], ["--site-column", "ORGAN"]]))
+def test_import_cbioportal(work, clinical, header, extra):
+    study = work / "study"
+    study.mkdir(exist_ok=True)
+    (study / "data_clinical_sample.txt").write_bytes(header + clinical)
+    invoke(["import", "cbioportal", "study", "-o", "c.csv", *extra], work, allowed={"c.csv", "study"})
+
+
+@FUZZ
+@given(lines=st.lists(st.one_of(st.sampled_from(["!Sample_geo_accession\t\"GSM1\"\t\"GSM2\"",
+                                                 "!Sample_characteristics_ch1\t\"primary site: ileum\"\t\"x\"",
+                                                 "!Sample_characteristics_ch1\t\"a\"", "!series_matrix_table_begin",
+                                                 "!series_matrix_table_end", "\"ID_REF\"\t\"GSM1\"\t\"GSM2\"",
+                                                 "\"CD302\"\t1e308\tnan", "\"PPWD1\"\tx"]),
+                                HOSTILE_TEXT), max_size=8),
+       extra=st.sampled_from([[], ["--site-key", "primary site"], ["--expression", "linear"]]))
+def test_import_geo(work, lines, extra):
+    (work / "s.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    invoke(["import", "geo", "s.txt", "-o", "c.csv", *extra], work, allowed={"c.csv"})

@@ -6,7 +6,6 @@ done silently.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +26,29 @@ def _text(path: Path) -> str:
     return decode_text(read_bounded(path, MAX_PUBLIC_FILE, "public data file"), path)
 
 
+def _tsv(lines: list[str], source, first_line: int = 1) -> pd.DataFrame:
+    """Tab-separated lines (the first is the header) as text, refusing ragged rows by line."""
+    if not lines or not lines[0].strip():
+        raise InputError(f"{source}: no header line")
+    rows = [ln.rstrip("\r").split("\t") for ln in lines if ln.strip()]
+    header = [h.strip().strip('"') for h in rows[0]]
+    if len(set(header)) != len(header) or any(not h for h in header):
+        raise InputError(f"{source}: the header has a blank or repeated column name: {header[:8]}")
+    bad = [i for i, r in enumerate(rows[1:], start=1) if len(r) != len(header)]
+    if bad:
+        shown = ", ".join(f"line {first_line + i} has {len(rows[i])}" for i in bad[:5])
+        raise InputError(f"{source}: {len(bad)} row(s) do not have the header's {len(header)} fields: {shown}")
+    return pd.DataFrame([[v.strip().strip('"') for v in r] for r in rows[1:]], columns=header, dtype=object)
+
+
 def _cbio_table(path: Path) -> pd.DataFrame:
     """A cBioPortal data file: tab-separated, metadata lines starting with '#'."""
-    lines = [ln for ln in _text(path).splitlines() if not ln.startswith("#")]
+    all_lines = _text(path).splitlines()
+    skipped = sum(1 for ln in all_lines if ln.startswith("#"))
+    lines = [ln for ln in all_lines if not ln.startswith("#")]
     if not lines:
         raise InputError(f"{path}: no header line (only '#' metadata lines)")
-    return pd.read_csv(io.StringIO("\n".join(lines)), sep="\t", dtype=str, keep_default_na=False)
+    return _tsv(lines, path, first_line=skipped + 1)
 
 
 def _site(value: str) -> str | None:
@@ -213,12 +229,13 @@ def import_geo(series_matrix: str | Path, *, site_key: str | None = None, genes=
         if k in by_key and field not in out.columns:
             out[field] = by_key[k]
     if table_lines and (all_genes or genes):
-        m = pd.read_csv(io.StringIO("\n".join(table_lines)), sep="\t", dtype=str)
+        m = _tsv(table_lines, f"{path}: the matrix table")
         m = m.set_index(m.columns[0])
-        m.columns = [c.strip('"') for c in m.columns]
-        m.index = m.index.astype(str).str.strip('"')
+        m.index = m.index.astype(str)
         if probe_map is not None:
-            pm = pd.read_csv(probe_map, dtype=str)
+            from ._read import read_table
+
+            pm = read_table(probe_map)
             if not {"probe", "gene"} <= set(pm.columns):
                 raise InputError(f"{probe_map}: expected columns probe, gene")
             genes_of = dict(zip(pm["probe"], pm["gene"].str.upper()))
