@@ -128,3 +128,16 @@ def test_a_registry_export_with_ordinary_names_maps_validates_and_trains(tmp_pat
             "--out", str(tmp_path / "bundle"), "--no-track", "--bootstrap", "0", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "bundle" / "manifest.json").is_file()
+
+
+def test_rows_set_aside_in_a_second_pass_are_numbered_as_in_the_file(tmp_path):
+    """A mapping problem sets row 2 aside first; the contract problem found next (row 3 of the file)
+    must be reported as row 3, not as its position in what was re-validated."""
+    data, mapping = tmp_path / "m.csv", tmp_path / "m.yaml"
+    data.write_text("Patient,CDX2 IHC,Age at diagnosis\np1,pos,61\np2,maybe,50\np3,neg,abc\np4,neg,40\n")
+    mapping.write_text('version: 1\ncolumns: {"Patient": case_id, "CDX2 IHC": ihc_cdx2, "Age at diagnosis": age_years}\n'
+                       "values:\n  ihc_cdx2: {pos: positive, neg: negative}\n")
+    v = load_cohort(data, mapping=mapping, skip_invalid=True)
+    assert list(v.table["case_id"]) == ["p1", "p4"]
+    assert list(v.set_aside["row"]) == [2, 3]
+    assert v.set_aside.loc[1, "reason"].startswith("row 3 (case p3): age_years: 'abc'")

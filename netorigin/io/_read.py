@@ -7,6 +7,7 @@ and the reason, and a file that breaks the contract raises
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import numpy as np
@@ -185,14 +186,17 @@ def _skipping_invalid(raw: pd.DataFrame, check) -> ValidatedCohort:
                 raise  # a problem with the file or the header: nothing to set aside
             drop = set()
             for prob in e.problems:
+                # the message with the rows as numbered in the file, not in the part re-validated
+                said = dataclasses.replace(prob, rows=tuple(int(keep[r - 1]) + 1 for r in prob.rows)).message()
                 for r in prob.rows:
                     original = int(keep[r - 1])
                     drop.add(original)
-                    reasons.setdefault(original, []).append(prob.message())
+                    reasons.setdefault(original, []).append(said)
             keep = np.array([i for i in keep if i not in drop], dtype=int)
             if len(keep) == 0:
+                why = "; ".join(dict.fromkeys(m for r in sorted(reasons) for m in reasons[r]))
                 raise ValidationError([Problem("table", None, "", location="file", detail=f"all {len(raw):,} rows "
-                                               "are invalid; nothing left to use")], e.source) from None
+                                               f"are invalid; nothing left to use: {why[:1500]}")], e.source) from None
     else:  # pragma: no cover - defensive
         raise InputError("could not set the invalid rows aside")
     if reasons:
