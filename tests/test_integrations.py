@@ -128,6 +128,8 @@ def test_the_pyfunc_takes_what_the_cli_takes_and_answers_what_a_clinician_reads(
     np.testing.assert_allclose(p.loc[[0, 2], ["p_ileal", "p_pancreatic", "p_other"]].to_numpy().sum(axis=1), 1.0)
     assert p.loc[0, "top_site"] == "ileal" and p.loc[0, "prediction_set"] and p.loc[0, "reasons"]
     assert p.loc[0, "next_test"] and len(p.loc[0, "model_bundle"]) == 64
+    assert (p["notice"] == "For research use only; trained on synthetic data; not validated on patients; "
+                           "not a medical device.").all()
     p = model.predict(x, params={"score_anyway": True, "coverage": 0.8, "target_prior": "population"})
     assert p.loc[1, "status"].startswith("scored outside") and (p["target_prior"] == "population").all()
     with pytest.raises(mlflow.exceptions.MlflowException, match="ihc_cdx2: 'maybe' is not one of positive"):

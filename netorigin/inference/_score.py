@@ -262,6 +262,7 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
     out["warnings"] = ["; ".join(w) for w in res.warnings]
     out["target_prior"] = res.target_prior
     out["model_bundle"] = res.identity.get("bundle_hash")
+    out["notice"] = RESEARCH_NOTICE  # every row a clinician may read says what the model is not
     if extra is not None:
         renamed = {}
         for c in extra.columns:

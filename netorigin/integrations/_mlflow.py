@@ -98,7 +98,7 @@ def _signature():
 
     out = [ColSpec("string", "case_id"), ColSpec("string", "status"), *(ColSpec("double", f"p_{s}") for s in SITES),
            *(ColSpec("string", c) for c in ("top_site", "prediction_set", "reasons", "next_test", "warnings",
-                                             "target_prior", "model_bundle"))]
+                                             "target_prior", "model_bundle", "notice"))]
     params = ParamSchema([ParamSpec("target_prior", "string", ""), ParamSpec("coverage", "double", 0.9),
                           ParamSpec("score_anyway", "boolean", False)])
     return ModelSignature(inputs=None, outputs=Schema(out), params=params)
