@@ -554,20 +554,24 @@ def as_canonical(X) -> pd.DataFrame:
     """The canonical table of ``X``: returned as is when already validated, else validated."""
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"expected a cohort table (pandas DataFrame), got {type(X).__name__}")
+    dtypes = dict(zip(X.columns, X.dtypes))  # one pass over the dtypes, no column access (fast for one case)
     canonical = all(
-        isinstance(X[c].dtype, pd.CategoricalDtype) and list(X[c].cat.categories) == list(FIELDS[c].values)
+        isinstance(dtypes[c], pd.CategoricalDtype) and list(dtypes[c].categories) == list(FIELDS[c].values)
         for c in X.columns if c in FIELDS and FIELDS[c].kind == "category"
     ) and all(c == c.lower() and c.strip() == c for c in X.columns if isinstance(c, str))
     numeric = [c for c in X.columns if c in FIELDS and FIELDS[c].kind == "number"]
-    if canonical and all(pd.api.types.is_float_dtype(X[c]) for c in numeric) and _in_range(X, numeric):
+    if canonical and all(pd.api.types.is_float_dtype(dtypes[c]) for c in numeric) and _in_range(X, numeric):
         return X
     return validate_cohort(X, require_case_id=False).table
 
 
 def _in_range(X: pd.DataFrame, numeric) -> bool:
     """Typed input still gets its numbers checked (a fast min/max per column)."""
-    for c in numeric:
-        v = X[c].to_numpy(dtype=float)
+    if not numeric:
+        return True
+    values = X[numeric].to_numpy(dtype=float)
+    for j, c in enumerate(numeric):
+        v = values[:, j]
         f = FIELDS[c]
         if np.isinf(v).any():
             return False

@@ -17,8 +17,10 @@ def informative_fields(table: pd.DataFrame) -> list[list[str]]:
     """For each case, the recorded fields that carry information about the site."""
     cols = [c for c in table.columns if (c in FIELDS and FIELDS[c].group not in ("id", "label")
                                          and c not in LOW_INFORMATION_FIELDS) or str(c).startswith("expr_")]
-    present = {c: table[c].notna().to_numpy() for c in cols}
-    return [[c for c in cols if present[c][i]] for i in range(len(table))]
+    if not cols:
+        return [[] for _ in range(len(table))]
+    recorded = table[cols].notna().to_numpy()  # one pass over the columns
+    return [[c for c, r in zip(cols, row) if r] for row in recorded]
 
 
 def information_bin(table: pd.DataFrame) -> np.ndarray:

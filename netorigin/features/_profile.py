@@ -105,10 +105,12 @@ def finish_profile(partial: dict) -> dict:
 
 def _pattern_masks(table: pd.DataFrame) -> np.ndarray:
     """Each case's recorded fields as a bit mask over :data:`PATTERN_FIELDS`."""
+    present = [(j, f) for j, f in enumerate(PATTERN_FIELDS) if f in table.columns]
     mask = np.zeros(len(table), dtype=np.int64)
-    for j, f in enumerate(PATTERN_FIELDS):
-        if f in table.columns:
-            mask |= table[f].notna().to_numpy().astype(np.int64) << j
+    if present:
+        recorded = table[[f for _, f in present]].notna().to_numpy().astype(np.int64)
+        for k, (j, _) in enumerate(present):
+            mask |= recorded[:, k] << j
     return mask
 
 

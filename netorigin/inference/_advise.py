@@ -124,14 +124,15 @@ def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, ta
 
 
 # ----------------------------------------------------------------------------- value of tests
-def _not_done(table: pd.DataFrame, test: str) -> np.ndarray:
+def _not_done(recorded: dict, n: int, test: str) -> np.ndarray:
+    """Cases where ``test`` has no result (``recorded``: column -> recorded mask)."""
     cols = list(DEFAULT_EXPRESSION_GENES) if test == EXPRESSION else [test]
     if test in ("serum_cga", "urine_5hiaa"):
         cols.append(test + "_x_uln")  # the fold of ULN says whether it is elevated
-    present = [c for c in cols if c in table.columns]
+    present = [recorded[c] for c in cols if c in recorded]
     if not present:
-        return np.ones(len(table), dtype=bool)
-    return table[present].isna().all(axis=1).to_numpy()
+        return np.ones(n, dtype=bool)
+    return ~np.any(present, axis=0)
 
 
 def _site_joint(p_cell: np.ndarray, P: np.ndarray, cell_site: np.ndarray) -> np.ndarray:
@@ -214,7 +215,9 @@ def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, p
     cell_site = kb.model.cell_site
     sub_names = [c[1] for c in kb.model.cells]
     usable = [t for t in tests if costs.get(t, {}).get("available", True)]
-    todo = {t: _not_done(table, t) for t in usable}
+    mask = table.notna().to_numpy()  # one pass: recorded or not, per column
+    recorded = {c: mask[:, j] for j, c in enumerate(table.columns)}
+    todo = {t: _not_done(recorded, len(table), t) for t in usable}
     out: list[list[dict]] = [[] for _ in range(len(table))]
     for combo in itertools.combinations(usable, panel):
         rows = np.flatnonzero(np.all([todo[t] for t in combo], axis=0))

@@ -68,10 +68,12 @@ def load_contradictions(path: str | Path | None = None) -> pd.DataFrame:
 def contradictions_in(table: pd.DataFrame, pairs: pd.DataFrame) -> list[list[str]]:
     """For each case of ``table``, a warning per contradictory pair of results it records."""
     out: list[list[str]] = [[] for _ in range(len(table))]
+    needed = [c for c in dict.fromkeys([*pairs["field_a"], *pairs["field_b"]]) if c in table.columns]
+    values = dict(zip(needed, table[needed].astype(object).to_numpy().T)) if needed else {}
     for r in pairs.itertuples():
-        if r.field_a not in table.columns or r.field_b not in table.columns:
+        if r.field_a not in values or r.field_b not in values:
             continue
-        both = ((table[r.field_a].astype(object) == r.value_a) & (table[r.field_b].astype(object) == r.value_b)).to_numpy()
+        both = (values[r.field_a] == r.value_a) & (values[r.field_b] == r.value_b)
         if not both.any():
             continue
         text = (f"contradictory results: {field_label(r.field_a)} {r.value_a} with {field_label(r.field_b)} "
