@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from netorigin.bundle import load_bundle
-from netorigin.contract import SITES
 from netorigin.datasets import default_model_path
 from netorigin.evaluate import expected_calibration_error, metrics_by_information
 from netorigin.literature import SCENARIOS, bayes_posterior

@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import pandas as pd
-import pytest
 
 from netorigin.contract import validate_cohort
 from netorigin.literature import default_literature, derive_contradictions, load_contradictions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..contract import DETAIL_TO_SITE, FIELDS, SUBSITES, positive_value
+from ..contract import FIELDS, positive_value
 from ..inference import advice_text, percent
 
 _NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "yellow",

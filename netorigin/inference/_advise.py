@@ -213,7 +213,6 @@ def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, p
     costs = costs or load_test_table()
     tables = _result_tables(kb.model)
     cell_site = kb.model.cell_site
-    sub_names = [c[1] for c in kb.model.cells]
     usable = [t for t in tests if costs.get(t, {}).get("available", True)]
     mask = table.notna().to_numpy()  # one pass: recorded or not, per column
     recorded = {c: mask[:, j] for j, c in enumerate(table.columns)}

@@ -286,7 +286,7 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
     probabilities, set, reasons and next test and a ``status`` that says why, unless
     ``score_anyway``."""
     table = validated.table
-    parts = []
+    parts, outside = [], []
     for start in range(0, len(table), chunk):
         part = table.iloc[start:start + chunk].reset_index(drop=True)
         local = [type(n)(n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk),
@@ -295,14 +295,12 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
         res = score_cases(model, part, notices=[n for n in local if n.rows], target_prior=target_prior,
                           coverage=coverage, details=False)
         parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
+        outside.append(res.outside)
         if progress is not None:
             progress("scoring", start + len(part), len(table))
     out = pd.concat(parts, ignore_index=True)
     out.attrs["renamed_input_columns"] = parts[0].attrs.get("renamed_input_columns", {}) if parts else {}
-    outside = np.zeros(len(out), dtype=bool)
-    for n in validated.notices:
-        if n.kind == "out_of_scope":
-            outside[[r - 1 for r in n.rows if 1 <= r <= len(out)]] = True
+    outside = np.concatenate(outside) if outside else np.zeros(0, dtype=bool)
     status = np.full(len(out), "scored", dtype=object)
     if outside.any():
         if score_anyway:
