@@ -248,7 +248,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
         client.close()
         if cluster is not None:
             cluster.close()
-    clf.booster_ = booster
+    clf.adopt(booster)
     clf.classes_ = np.arange(len(vocab))
     clf.n_features_in_ = n_feat
     labels = np.array(LEVELS[level], dtype=object)[vocab]

@@ -1,0 +1,218 @@
+"""Shallow boosted trees compiled to tables: exact TreeSHAP and margins without xgboost.
+
+A tree of depth two has three splits. Whatever a case's values, its path-dependent TreeSHAP
+values (Lundberg et al. 2020, the algorithm behind xgboost's ``pred_contribs``) depend only on
+the direction it takes at each of the three splits: 8 combinations. So the contributions of every
+tree can be computed once, exactly (the Shapley formula over at most three players), and a case's
+explanation is a lookup per tree and a sum. For this model (8,000 trees) that is about 1 ms for
+one case instead of xgboost's 6-7 ms, and scoring one case needs neither xgboost nor its import.
+
+The tables are a derived form of the booster: :func:`compile_booster` builds them from the
+booster's own JSON, the bundle stores them next to ``booster.ubj`` (``trees.npz``, plain arrays,
+read with ``allow_pickle=False``), and the tests hold them equal to xgboost's ``pred_contribs``
+and margins on random cases.
+
+Splits follow xgboost's rules exactly: the case goes left when ``x < threshold`` in float32, and
+a missing value (a test not done, NaN) takes the split's learned default direction.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+
+from ..exceptions import InputError
+
+MAX_DEPTH = 2  # the closed form below; deeper boosters are explained by xgboost itself
+_ARRAYS = ("feature", "threshold", "default_left", "weights", "player_feature", "tree_class", "base_score",
+           "n_features")
+_CHUNK = 128  # rows per block when explaining many cases (bounds memory: ~32 MB a block here)
+# Shapley weights for three players: |S|! (3 - |S| - 1)! / 3!
+_SHAPLEY_W = {0: 1 / 3, 1: 1 / 6, 2: 1 / 3}
+
+
+class CompiledTrees:
+    """A depth-<=2 multi-class booster as tables (see the module docstring).
+
+    Attributes
+    ----------
+    feature : (T, 3) int32
+        Feature of the root and of its left and right children (``n_features`` = no split).
+    threshold : (T, 3) float32
+    default_left : (T, 3) bool
+    weights : (T, 8, 4) float64
+        For each tree and combination of directions (root, left child, right child; 1 = left,
+        as bits 4, 2, 1): the Shapley value of the tree's up to three players, then its
+        expected value (the tree's share of the bias).
+    player_feature : (T, 3) int32
+        The feature of each player (``n_features`` for a player the tree does not have).
+    tree_class : (T,) int32
+    base_score : (C,) float64
+    """
+
+    def __init__(self, arrays: dict):
+        for name in _ARRAYS:
+            if name not in arrays:
+                raise InputError(f"trees.npz: the array {name!r} is missing")
+        self.feature = np.asarray(arrays["feature"], dtype=np.int32)
+        self.threshold = np.asarray(arrays["threshold"], dtype=np.float32)
+        self.default_left = np.asarray(arrays["default_left"], dtype=bool)
+        self.weights = np.asarray(arrays["weights"], dtype=np.float64)
+        self.player_feature = np.asarray(arrays["player_feature"], dtype=np.int32)
+        self.tree_class = np.asarray(arrays["tree_class"], dtype=np.int32)
+        self.base_score = np.asarray(arrays["base_score"], dtype=np.float64)
+        T = len(self.tree_class)
+        shapes = {"feature": (T, 3), "threshold": (T, 3), "default_left": (T, 3), "weights": (T, 8, 4),
+                  "player_feature": (T, 3)}
+        for name, shape in shapes.items():
+            if getattr(self, name).shape != shape:
+                raise InputError(f"trees.npz: {name} has shape {getattr(self, name).shape}; expected {shape}")
+        self.n_classes = len(self.base_score)
+        self.n_features = int(np.asarray(arrays["n_features"]).reshape(-1)[0])
+        if T and (self.feature.min() < 0 or self.feature.max() > self.n_features
+                  or self.player_feature.min() < 0 or self.player_feature.max() > self.n_features):
+            raise InputError(f"trees.npz: a split names a feature outside 0..{self.n_features - 1}")
+        if T and (self.tree_class.min() < 0 or self.tree_class.max() >= self.n_classes):
+            raise InputError("trees.npz: a tree's class is outside the booster's classes")
+        if not np.all(np.isfinite(self.weights)):
+            raise InputError("trees.npz: the contribution tables hold a value that is not finite")
+        K = self.n_features + 2  # features, "no split", bias
+        slot_col = np.concatenate([self.player_feature, np.full((T, 1), self.n_features + 1, np.int32)], axis=1)
+        self._flat = (self.tree_class[:, None] * K + slot_col).ravel()  # (T*4,) into (C, K)
+        self._K = K
+
+    # ------------------------------------------------------------------ evaluation
+    def _combos(self, X: np.ndarray) -> np.ndarray:
+        """(n, T) index of each tree's combination of directions for each case."""
+        X = np.asarray(X, dtype=np.float32)
+        padded = np.concatenate([X, np.zeros((len(X), 1), np.float32)], axis=1)  # the "no split" column
+        x = padded[:, self.feature]  # (n, T, 3)
+        with np.errstate(invalid="ignore"):
+            left = np.where(np.isnan(x), self.default_left[None], x < self.threshold[None])
+        return (left[..., 0] * 4 + left[..., 1] * 2 + left[..., 2]).astype(np.intp)
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """(n, C, F + 1): per-class TreeSHAP values of every feature, then the bias; like
+        xgboost's ``pred_contribs``. Each row adds up to the case's margins."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"expected {self.n_features} features, got an array of shape {X.shape}")
+        n, T, C, K = len(X), len(self.tree_class), self.n_classes, self._K
+        out = np.empty((n, C, self.n_features + 1))
+        tree = np.arange(T)
+        for start in range(0, n, _CHUNK):
+            combos = self._combos(X[start:start + _CHUNK])
+            m = len(combos)
+            w = self.weights[tree[None, :], combos]  # (m, T, 4)
+            idx = (np.arange(m)[:, None] * (C * K) + self._flat[None, :]).ravel()
+            sums = np.bincount(idx, weights=w.reshape(m, -1).ravel(), minlength=m * C * K).reshape(m, C, K)
+            out[start:start + m, :, :-1] = sums[:, :, :self.n_features]
+            out[start:start + m, :, -1] = sums[:, :, -1] + self.base_score
+        return out
+
+    def margins(self, X: np.ndarray) -> np.ndarray:
+        """(n, C) margins: the sum of the reached leaves plus the base score."""
+        return self.contributions(X).sum(axis=2)
+
+    # ------------------------------------------------------------------ storage
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez(buf, **{name: np.asarray(getattr(self, name)) for name in _ARRAYS})
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "CompiledTrees":
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                arrays = {name: z[name] for name in z.files}
+        except (ValueError, OSError, EOFError) as e:
+            raise InputError(f"trees.npz: not readable as plain arrays ({e})") from None
+        return cls(arrays)
+
+
+def compile_booster(booster) -> CompiledTrees | None:
+    """The tables of an xgboost multi-class booster, or None when a tree is deeper than two
+    levels or uses a split kind other than numeric (then xgboost explains it itself)."""
+    model = json.loads(bytes(booster.save_raw("json")))
+    learner = model["learner"]
+    gb = learner["gradient_booster"]
+    if gb.get("name") != "gbtree":  # dart scales trees at prediction: left to xgboost
+        return None
+    trees, tree_info = gb["model"]["trees"], gb["model"]["tree_info"]
+    n_features = int(learner["learner_model_param"]["num_feature"])
+    n_classes = max(1, int(learner["learner_model_param"].get("num_class", "0") or 0))
+    base = json.loads(learner["learner_model_param"]["base_score"].replace("E", "e")) \
+        if learner["learner_model_param"]["base_score"].startswith("[") \
+        else [float(learner["learner_model_param"]["base_score"])] * n_classes
+    T = len(trees)
+    feature = np.full((T, 3), n_features, np.int32)
+    threshold = np.zeros((T, 3), np.float32)
+    default_left = np.ones((T, 3), bool)
+    ratio = np.full((T, 3), 0.5)  # share of the node's cover that goes left
+    leaf = np.zeros((T, 4))  # LL, LR, RL, RR
+    for t, tr in enumerate(trees):
+        if any(s != 0 for s in tr["split_type"]):
+            return None
+        lc, rc = tr["left_children"], tr["right_children"]
+        cover, cond, idx, dl = tr["sum_hessian"], tr["split_conditions"], tr["split_indices"], tr["default_left"]
+
+        def is_leaf(i):
+            return lc[i] == -1
+
+        def split(slot, i):
+            feature[t, slot], threshold[t, slot], default_left[t, slot] = idx[i], cond[i], bool(dl[i])
+            ratio[t, slot] = cover[lc[i]] / cover[i] if cover[i] > 0 else 0.5
+
+        if is_leaf(0):
+            leaf[t] = cond[0]
+            continue
+        split(0, 0)
+        for slot, child in ((1, lc[0]), (2, rc[0])):
+            pair = slice(0, 2) if slot == 1 else slice(2, 4)
+            if is_leaf(child):
+                leaf[t, pair] = cond[child]
+                continue
+            if not (is_leaf(lc[child]) and is_leaf(rc[child])):
+                return None  # deeper than two levels
+            split(slot, child)
+            leaf[t, pair] = (cond[lc[child]], cond[rc[child]])
+    weights, player_feature = _shapley_tables(feature, ratio, leaf, n_features)
+    tree_class = np.asarray(tree_info, dtype=np.int32) if n_classes > 1 else np.zeros(T, np.int32)
+    return CompiledTrees({"feature": feature, "threshold": threshold, "default_left": default_left,
+                          "weights": weights, "player_feature": player_feature, "tree_class": tree_class,
+                          "base_score": np.asarray(base, dtype=np.float64), "n_features": np.array(n_features)})
+
+
+def _shapley_tables(feature, ratio, leaf, n_features):
+    """(weights (T, 8, 4), player_feature (T, 3)): exact Shapley values of the path-dependent
+    value function v(S) (features in S follow the case, the others split by cover) for every
+    combination of directions. A feature used at two splits of a tree is one player."""
+    T = len(feature)
+    f0, fa, fb = feature[:, 0], feature[:, 1], feature[:, 2]
+    none = n_features
+    pa = np.where(fa == f0, 0, 1)
+    pb = np.where(fb == f0, 0, np.where((fb == fa) & (pa == 1), 1, 2))
+    player = np.stack([np.zeros(T, int), pa, pb], axis=1)  # (T, 3) player of each slot
+    player_feature = np.full((T, 3), none, np.int32)
+    for slot in (2, 1, 0):
+        player_feature[np.arange(T), player[:, slot]] = feature[:, slot]
+    player_feature[player_feature < 0] = none
+    combo = np.arange(8)
+    d = np.stack([(combo >> 2) & 1, (combo >> 1) & 1, combo & 1], axis=1).astype(float)  # (8, 3)
+    mask = np.arange(8)
+    v = np.empty((T, 8, 8))
+    for s in mask:  # v(S) for every tree and combination
+        inS = ((s >> player) & 1).astype(bool)  # (T, 3)
+        p = np.where(inS[:, None, :], d[None, :, :], ratio[:, None, :])  # (T, 8, 3) chance of going left
+        v[:, :, s] = (p[..., 0] * (p[..., 1] * leaf[:, None, 0] + (1 - p[..., 1]) * leaf[:, None, 1])
+                      + (1 - p[..., 0]) * (p[..., 2] * leaf[:, None, 2] + (1 - p[..., 2]) * leaf[:, None, 3]))
+    weights = np.zeros((T, 8, 4))
+    for j in range(3):
+        for s in mask:
+            if (s >> j) & 1:
+                continue
+            weights[:, :, j] += _SHAPLEY_W[bin(s).count("1")] * (v[:, :, s | (1 << j)] - v[:, :, s])
+    weights[:, :, 3] = v[:, :, 0]
+    return weights, player_feature

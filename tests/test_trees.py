@@ -1,0 +1,106 @@
+"""The compiled trees (netorigin/models/_trees.py) against xgboost itself.
+
+The reference is xgboost's own ``pred_contribs`` (path-dependent TreeSHAP) and its margins, on
+boosters trained here on random data with missing values, repeated features within a tree and
+trees cut short (a child that is a leaf)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from netorigin.exceptions import InputError
+from netorigin.models._trees import CompiledTrees, compile_booster
+
+xgb = pytest.importorskip("xgboost")
+
+
+def _booster(depth: int, n_class: int = 4, rounds: int = 30, seed: int = 0, min_child_weight: float = 1.0):
+    rng = np.random.default_rng(seed)
+    n, f = 600, 7
+    X = rng.normal(size=(n, f)).astype(np.float32)
+    X[:, 2] = np.round(X[:, 2])  # ties at thresholds
+    X[rng.random((n, f)) < 0.25] = np.nan  # tests not done
+    y = (np.nan_to_num(X[:, 0]) + 0.5 * np.nan_to_num(X[:, 1]) ** 2 + rng.normal(size=n) > 0).astype(int)
+    y = (y + (np.nan_to_num(X[:, 3]) > 0.7) * 2) % n_class
+    params = {"objective": "multi:softprob", "num_class": n_class, "max_depth": depth, "eta": 0.3,
+              "base_score": 0.5, "min_child_weight": min_child_weight, "seed": seed, "verbosity": 0}
+    return xgb.train(params, xgb.DMatrix(X, label=y, missing=np.nan), rounds), X, rng
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_contributions_and_margins_equal_xgboost(seed):
+    booster, X, rng = _booster(2, seed=seed, min_child_weight=float(seed * 20))  # seed 2: short trees
+    trees = compile_booster(booster)
+    assert trees is not None
+    fresh = rng.normal(size=(300, X.shape[1])).astype(np.float32)
+    fresh[rng.random(fresh.shape) < 0.3] = np.nan
+    fresh[:50] = X[:50]  # values exactly at thresholds come from the training data
+    dm = xgb.DMatrix(fresh, missing=np.nan)
+    theirs = booster.predict(dm, pred_contribs=True).reshape(len(fresh), 4, -1)
+    ours = trees.contributions(fresh)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-5)
+    margins = booster.predict(dm, output_margin=True).reshape(len(fresh), -1)
+    np.testing.assert_allclose(trees.margins(fresh), margins, rtol=0, atol=5e-5)
+    # the contributions add up to the margins exactly (Shapley efficiency, up to float64 rounding)
+    np.testing.assert_allclose(ours.sum(axis=2), trees.margins(fresh), rtol=0, atol=1e-12)
+
+
+def test_some_trees_repeat_a_feature_and_some_stop_early():
+    """The cases the closed form must get right are present in the boosters tested above."""
+    booster, _, _ = _booster(2, seed=0)
+    trees = compile_booster(booster)
+    repeats = (trees.feature[:, 0] == trees.feature[:, 1]) | (trees.feature[:, 0] == trees.feature[:, 2])
+    assert repeats.any()
+    short, _, _ = _booster(2, seed=2, min_child_weight=40.0)
+    t2 = compile_booster(short)
+    assert (t2.feature == t2.n_features).any()  # a child that is a leaf: "no split" slot
+
+
+def test_a_case_is_explained_the_same_alone_and_in_a_batch():
+    booster, X, _ = _booster(2, seed=1)
+    trees = compile_booster(booster)
+    batch = trees.contributions(X[:300])  # more than one block of rows
+    for i in (0, 127, 128, 299):
+        np.testing.assert_array_equal(trees.contributions(X[[i]])[0], batch[i])
+
+
+def test_deeper_boosters_are_left_to_xgboost():
+    booster, _, _ = _booster(3, seed=0)
+    assert compile_booster(booster) is None
+
+
+def test_tables_round_trip_without_pickle_and_refuse_damage():
+    booster, X, _ = _booster(2, seed=0)
+    trees = compile_booster(booster)
+    back = CompiledTrees.from_bytes(trees.to_bytes())
+    np.testing.assert_array_equal(back.contributions(X[:20]), trees.contributions(X[:20]))
+    with pytest.raises(InputError, match="trees.npz"):
+        CompiledTrees.from_bytes(b"not an npz file")
+    arrays = {name: getattr(trees, name) for name in ("feature", "threshold", "default_left", "weights",
+                                                       "player_feature", "tree_class", "base_score")}
+    arrays["n_features"] = np.array(trees.n_features)
+    with pytest.raises(InputError, match="weights has shape"):
+        CompiledTrees({**arrays, "weights": arrays["weights"][:, :4]})
+    with pytest.raises(InputError, match="outside"):
+        CompiledTrees({**arrays, "tree_class": arrays["tree_class"] + 10})
+    with pytest.raises(InputError, match="missing"):
+        CompiledTrees({k: v for k, v in arrays.items() if k != "weights"})
+    with pytest.raises(ValueError, match="expected 7 features"):
+        trees.contributions(X[:, :3])
+
+
+@pytest.mark.installed
+def test_scoring_one_case_with_the_shipped_model_does_not_import_xgboost(tmp_path):
+    code = ("import sys; from netorigin.cli import main\n"
+            "from netorigin import example_case_path\n"
+            "try:\n    main(['score', str(example_case_path()), '--json'])\n"
+            "except SystemExit as e:\n    assert not e.code, e.code\n"
+            "print('xgboost imported' if 'xgboost' in sys.modules else 'xgboost not imported', file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert '"probabilities"' in out.stdout
+    assert "xgboost not imported" in out.stderr
