@@ -256,3 +256,40 @@ def test_batch_table_and_mlp_without_explainer(small_cohort, tmp_path):
     t = batch_table(res)
     assert (t["reasons"] == "").all() and len(t) == 20
     assert_probabilities(t[["p_ileal", "p_pancreatic", "p_other"]].to_numpy(), 3)
+
+
+def _as_cases(table: pd.DataFrame) -> list[dict]:
+    """Rows of a canonical table as the mappings a form or a case file gives (recorded values only)."""
+    out = []
+    for row in table.astype(object).to_dict("records"):
+        out.append({k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in row.items()
+                    if not (v is None or (isinstance(v, float) and np.isnan(v)))})
+    return out
+
+
+def test_a_case_validated_on_its_own_scores_exactly_as_its_table(model):
+    """validate_case keeps one case as NumPy columns (no pandas table): every report key, every
+    number, is the same as scoring the canonical table of the same case, for sparse and full
+    work-ups, mitotic counts, expression, extra columns and out-of-range warnings."""
+    c = make_synthetic_cohort(40, random_state=11, workup="mixture").drop(columns=["primary_site", "primary_site_detail"])
+    cases = _as_cases(c) + _as_cases(load_seed_cohort().table.drop(columns=["primary_site", "primary_site_detail"]))
+    cases += [{"ihc_cdx2": "pos", "mitoses_per_2mm2": "7", "ward": "B4", "expr_cd302": 3.5},
+              {"ihc_ttf1": "positive", "ihc_cdx2": "positive", "largest_liver_lesion_cm": "24 cm"},
+              {}, {"differentiation": "poor", "ki67_percent": 40}]
+    for case in cases:
+        v = validate_case(case)
+        assert not isinstance(v.cases, pd.DataFrame)
+        fast = case_report(score_cases(model, v.cases, notices=v.notices, panel=2), 0)
+        ref = case_report(score_cases(model, v.table, notices=v.notices, panel=2), 0)
+        assert fast == ref, case
+
+
+def test_the_table_of_a_case_is_the_table_of_a_one_row_cohort():
+    from netorigin import validate_cohort
+
+    case = {"case_id": "x", "ihc_cdx2": "Pos", "grade": "2", "mitoses_per_2mm2": "<2", "age_years": 61,
+            "ward": "B4", "expr_cd302": "3.5", "sex": "F"}
+    a = validate_case(case).table
+    b = validate_cohort(pd.DataFrame([case], dtype=object), require_case_id=False).table
+    pd.testing.assert_frame_equal(a[[c for c in a.columns if c != "ward"]], b[[c for c in b.columns if c != "ward"]])
+    assert list(a.columns) == list(b.columns) and a.loc[0, "ward"] == b.loc[0, "ward"] == "B4"

@@ -26,6 +26,7 @@ from ._fields import (
     field_label,
     positive_value,
 )
+from ._columns import CaseColumns, column_codes, column_numbers, column_values, recorded_mask
 from ._names import FIELD_SYNONYMS, Guess, guess_field
 from ._validate import (
     Notice,
@@ -41,6 +42,7 @@ from ._validate import (
 )
 
 __all__ = [
+    "CaseColumns", "column_codes", "column_numbers", "column_values", "recorded_mask",
     "FIELD_SYNONYMS", "Guess", "guess_field", "DEFAULT_EXPRESSION_GENES", "DETAIL_TO_SITE", "EXPR_PREFIX", "FIELDS", "FIELD_LABELS", "LABEL_FIELDS",
     "MARKERS", "MISSING_TOKENS", "MITOSES_BANDS", "RESEARCH_NOTICE", "SCHEMA_VERSION", "SITES",
     "SITE_DETAILS", "SUBSITES", "Field", "Notice", "ValidatedCohort", "as_canonical", "check_case",

@@ -21,12 +21,13 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
+from ._columns import CaseColumns, to_array, to_series
 from ._fields import (
     DETAIL_TO_SITE,
     FIELDS,
@@ -41,6 +42,7 @@ _MISSING = object()  # sentinel for "not done / not known"
 _NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(.*)$", re.IGNORECASE)
 _BAND = {"<2": "<2", "2-20": "2-20", ">20": ">20"}
 _NEAR_MISS_CUTOFF = 0.8
+_GRADE_NUMBER = {"G1": 1.0, "G2": 2.0, "G3": 3.0}
 
 
 @dataclass(frozen=True)
@@ -59,27 +61,48 @@ class Notice:
     case_text: str | None = None  # the message for one case of ``rows`` (no row list)
 
 
-@dataclass
 class ValidatedCohort:
     """A validated cohort: the canonical table plus what the user should be told.
 
     ``table`` holds contract fields with canonical values (categoricals with fixed
-    categories, floats, NaN for not done), then the extra columns untouched.
+    categories, floats, NaN for not done), then the extra columns untouched. ``cases`` is what
+    scoring reads: the table, or for a case validated on its own (:func:`validate_case`) the same
+    canonical values as NumPy arrays (:class:`CaseColumns`), the table being built only if asked.
     """
 
-    table: pd.DataFrame
-    notices: list[Notice] = field(default_factory=list)
-    extra_columns: list[str] = field(default_factory=list)
-    set_aside: pd.DataFrame | None = None  # rows set aside as invalid (skip_invalid), with the reason
+    def __init__(self, table: pd.DataFrame | None = None, notices: list | None = None,
+                 extra_columns: list | None = None, set_aside: pd.DataFrame | None = None, *,
+                 cases: CaseColumns | None = None):
+        if table is None and cases is None:
+            raise TypeError("ValidatedCohort needs a table or cases")
+        self._table = table
+        self._cases = cases
+        self.notices: list[Notice] = list(notices or [])
+        self.extra_columns: list[str] = list(extra_columns or [])
+        self.set_aside = set_aside  # rows set aside as invalid (skip_invalid), with the reason
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if self._table is None:
+            self._table = self._cases.to_frame()
+        return self._table
+
+    @property
+    def cases(self):
+        """The canonical columns scoring reads (a table, or :class:`CaseColumns` for one case)."""
+        return self._cases if self._cases is not None else self._table
+
+    def __repr__(self) -> str:
+        return f"ValidatedCohort({self.n_cases} case(s), {len(self.notices)} notice(s))"
 
     @property
     def n_cases(self) -> int:
-        return len(self.table)
+        return len(self.cases)
 
     @property
     def n_read(self) -> int:
         """Rows read: the cases used plus those set aside."""
-        return len(self.table) + (0 if self.set_aside is None else len(self.set_aside))
+        return self.n_cases + (0 if self.set_aside is None else len(self.set_aside))
 
     def accounting(self) -> str:
         """"read N: U used, S set aside (reasons ...)" - the numbers always add up."""
@@ -257,9 +280,17 @@ def _near_miss(name: str) -> str | None:
     return prefixed[0] if len(prefixed) == 1 else None
 
 
-def _parse_column(f: Field, values: pd.Series) -> tuple[np.ndarray, list[tuple[Any, Problem, np.ndarray]]]:
+def _parse_column(f: Field, values) -> tuple[np.ndarray, list[tuple[Any, Problem, np.ndarray]]]:
     """Parse a column through its unique values. Returns (parsed object array, problems)."""
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    if len(values) == 1:  # one case: no factorising
+        raw = values.iloc[0] if isinstance(values, pd.Series) else values[0]
+        res = parse_value(f, raw)
+        out = np.empty(1, dtype=object)
+        if isinstance(res, Problem):
+            return out, [(raw, res, np.array([0]))]
+        out[0] = res
+        return out, []
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     parsed = np.empty(len(uniques) + 1, dtype=object)
     parsed[-1] = None  # code -1 (NaN / None) -> missing
     bad: list[tuple[Any, Problem, np.ndarray]] = []
@@ -271,16 +302,6 @@ def _parse_column(f: Field, values: pd.Series) -> tuple[np.ndarray, list[tuple[A
         else:
             parsed[k] = res
     return parsed[codes], bad
-
-
-def _to_series(f: Field, arr: np.ndarray, index: pd.Index) -> pd.Series:
-    if f.kind == "number":
-        out = np.array([np.nan if v is None else v for v in arr], dtype=float) if len(arr) else np.empty(0)
-        return pd.Series(out, index=index, name=f.name)
-    if f.kind == "category":
-        return pd.Series(pd.Categorical(arr, categories=list(f.values)), index=index, name=f.name)
-    obj = np.array([np.nan if v is None else v for v in arr], dtype=object)
-    return pd.Series(obj, index=index, name=f.name, dtype=object)
 
 
 def validate_cohort(
@@ -310,47 +331,63 @@ def validate_cohort(
     """
     if not isinstance(raw, pd.DataFrame):
         raise ValidationError([Problem("table", type(raw).__name__, "a table (DataFrame)")], source)
+    columns = [(raw.columns[i], raw.iloc[:, i].reset_index(drop=True)) for i in range(raw.shape[1])]
+    out, extras, notices = _validate_columns(columns, len(raw), require_case_id=require_case_id, source=source)
+    return ValidatedCohort(table=_frame(out, extras, len(raw)), notices=notices, extra_columns=list(extras))
+
+
+def _frame(out: dict, extras: dict, n: int) -> pd.DataFrame:
+    """The canonical table: contract fields (canonical dtypes), then the extra columns untouched."""
+    index = pd.RangeIndex(n)
+    cols = {nm: to_series(nm, v, index) for nm, v in out.items()}
+    cols.update({nm: pd.Series(v, index=index) if isinstance(v, np.ndarray) else v for nm, v in extras.items()})
+    return pd.DataFrame(cols, index=index)
+
+
+def _validate_columns(columns, n: int, *, require_case_id: bool, source) -> tuple[dict, dict, list]:
+    """The one validation of every input: ``columns`` is a list of (raw name, raw values).
+
+    Returns (contract fields in canonical array form, in contract order; extra columns
+    untouched; notices), or raises a ValidationError naming every problem."""
     problems: list[Problem] = []
     notices: list[Notice] = []
-    names = [_canonical_name(c) for c in raw.columns]
+    names = [_canonical_name(c) for c, _ in columns]
     seen: dict[str, int] = {}
-    for i, n in enumerate(names):
-        if n in seen:
-            problems.append(Problem(n, raw.columns[i], "", location="header", detail=f"column {n!r} appears more "
-                                    f"than once (columns {seen[n] + 1} and {i + 1})"))
+    for i, nm in enumerate(names):
+        if nm in seen:
+            problems.append(Problem(nm, columns[i][0], "", location="header", detail=f"column {nm!r} appears more "
+                                    f"than once (columns {seen[nm] + 1} and {i + 1})"))
         else:
-            seen[n] = i
+            seen[nm] = i
 
-    case_ids = _case_id_labels(raw, names)
-    out: dict[str, pd.Series] = {}
-    extras: list[str] = []
-    index = pd.RangeIndex(len(raw))
-    for i, n in enumerate(names):
-        if seen.get(n) != i:
+    case_ids = _case_id_labels(columns, names)
+    out: dict[str, np.ndarray] = {}
+    extras: dict[str, Any] = {}
+    for i, nm in enumerate(names):
+        if seen.get(nm) != i:
             continue
-        col = raw.iloc[:, i].reset_index(drop=True)
-        f = field_for(n)
+        rawname, col = columns[i]
+        f = field_for(nm)
         if f is None:
-            miss = _near_miss(n)
+            miss = _near_miss(nm)
             if miss is not None:
-                problems.append(Problem(n, str(raw.columns[i]), "", suggestion=miss,
+                problems.append(Problem(nm, str(rawname), "", suggestion=miss,
                                         location="header" if require_case_id else None,
-                                        detail=f"{str(raw.columns[i])!r} is not a field "
+                                        detail=f"{str(rawname)!r} is not a field "
                                         "of the case contract"))
                 continue
-            extras.append(str(raw.columns[i]))
-            out[str(raw.columns[i])] = col
+            extras[str(rawname)] = col
             continue
         parsed, bad = _parse_column(f, col)
         for rawval, prob, rows in bad:
-            problems.append(_with_rows(prob, rows, case_ids, require_case_id or len(raw) > 1))
-        out[f.name] = _to_series(f, parsed, index)
+            problems.append(_with_rows(prob, rows, case_ids, require_case_id or n > 1))
+        out[f.name] = to_array(f.name, parsed)
 
-    _check_case_ids(out, problems, require_case_id, len(raw))
+    _check_case_ids(out, problems, require_case_id, n)
     _check_labels(out, problems, notices, case_ids)
     if problems:
         raise ValidationError(problems, source)
-    notices += _consistency_notices(out, case_ids)
+    notices += _consistency_notices(out, case_ids, n)
     if extras:
         notices.insert(0, Notice("extra_columns", f"{len(extras)} column(s) not in the case "
                                  f"contract carried through untouched: {', '.join(extras)}",
@@ -363,16 +400,14 @@ def validate_cohort(
                 notices.insert(0, Notice("unmapped_field", f"column {c!r} looks like the contract field {g.field} "
                                          f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
                                          f"Rename it, or map it (netorigin map suggest FILE)", (c,)))
-    order = [n for n in FIELDS if n in out] + sorted(
-        n for n in out if n.startswith("expr_") and n not in FIELDS) + extras
-    table = pd.DataFrame({n: out[n] for n in order}, index=index)
-    return ValidatedCohort(table=table, notices=notices, extra_columns=extras)
+    order = [nm for nm in FIELDS if nm in out] + sorted(nm for nm in out if nm.startswith("expr_") and nm not in FIELDS)
+    return {nm: out[nm] for nm in order}, extras, notices
 
 
-def _case_id_labels(raw: pd.DataFrame, names: list[str]) -> np.ndarray | None:
+def _case_id_labels(columns, names: list[str]) -> np.ndarray | None:
     if "case_id" not in names:
         return None
-    col = raw.iloc[:, names.index("case_id")]
+    col = columns[names.index("case_id")][1]
     return np.array([("" if _is_missing(v) else (_as_text(v) or "")) for v in col], dtype=object)
 
 
@@ -391,7 +426,7 @@ def _check_case_ids(out, problems, require: bool, n: int) -> None:
         problems.append(Problem("case_id", None, "", location="header", detail="the cohort has no case_id column "
                                 "(required, one unique identifier per case)"))
         return
-    ids = out["case_id"]
+    ids = pd.Series(out["case_id"], dtype=object)
     missing = np.flatnonzero(ids.isna().to_numpy())
     if len(missing):
         problems.append(Problem("case_id", "", "", tuple(int(r) + 1 for r in missing),
@@ -406,10 +441,10 @@ def _check_case_ids(out, problems, require: bool, n: int) -> None:
 def _check_labels(out, problems, notices, case_ids) -> None:
     if "primary_site_detail" not in out:
         return
-    detail = out["primary_site_detail"].astype(object)
+    detail = pd.Series(out["primary_site_detail"], dtype=object)
     implied = detail.map(DETAIL_TO_SITE)
     if "primary_site" in out:
-        site = out["primary_site"].astype(object)
+        site = pd.Series(out["primary_site"], dtype=object)
         clash = site.notna() & implied.notna() & (site != implied)
         for (s, d), grp in site[clash].groupby([site[clash], detail[clash]]):
             rows = tuple(int(r) + 1 for r in grp.index)
@@ -423,7 +458,9 @@ def _check_labels(out, problems, notices, case_ids) -> None:
         fill = implied.notna()
     if fill.any():
         site = site.where(~fill, implied)
-        out["primary_site"] = pd.Series(pd.Categorical(site, categories=list(FIELDS["primary_site"].values)))
+        filled = site.to_numpy(dtype=object, copy=True)
+        filled[pd.isna(filled)] = None
+        out["primary_site"] = filled
         notices.append(Notice("derived", f"primary_site filled from primary_site_detail in "
                               f"{int(fill.sum())} row(s)", ("primary_site", "primary_site_detail"),
                               tuple(int(r) + 1 for r in np.flatnonzero(fill.to_numpy())[:20])))
@@ -440,13 +477,13 @@ def grade_from_ki67(ki67: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(k), np.nan, g)
 
 
-def mitoses_band_index(values: pd.Series) -> np.ndarray:
+def mitoses_band_index(values) -> np.ndarray:
     """WHO band of the mitotic count as 0 (<2), 1 (2-20), 2 (>20); NaN where unknown.
 
     >>> mitoses_band_index(pd.Series(["<2", "7", None, ">20", "2"])).tolist()
     [0.0, 1.0, nan, 2.0, 1.0]
     """
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     band = np.full(len(uniques) + 1, np.nan)
     for i, v in enumerate(uniques):
         if isinstance(v, str):
@@ -458,15 +495,14 @@ def mitoses_band_index(values: pd.Series) -> np.ndarray:
     return band[codes]
 
 
-def _consistency_notices(out: Mapping[str, pd.Series], case_ids) -> list[Notice]:
+def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> list[Notice]:
     notices: list[Notice] = []
-    n = len(next(iter(out.values()))) if out else 0
 
     def num(name):
-        return out[name].to_numpy(dtype=float) if name in out else np.full(n, np.nan)
+        return out[name] if name in out else np.full(n, np.nan)
 
     def cat(name):
-        return out[name].astype(object).to_numpy() if name in out else np.full(n, None, dtype=object)
+        return out[name] if name in out else np.full(n, None, dtype=object)
 
     def add(kind, mask, text, fields):
         rows = np.flatnonzero(mask)
@@ -475,7 +511,7 @@ def _consistency_notices(out: Mapping[str, pd.Series], case_ids) -> list[Notice]
                                   fields, tuple(int(r) + 1 for r in rows),
                                   case_text=text.replace("{rows}: ", "", 1)))
 
-    grade = pd.Series(cat("grade")).map({"G1": 1.0, "G2": 2.0, "G3": 3.0}).to_numpy(dtype=float)
+    grade = np.array([_GRADE_NUMBER.get(v, np.nan) for v in cat("grade")], dtype=float)
     g_ki = grade_from_ki67(num("ki67_percent"))
     g_mi = (mitoses_band_index(out["mitoses_per_2mm2"]) + 1) if "mitoses_per_2mm2" in out else np.full(n, np.nan)
     evidence = np.fmax(g_ki, g_mi)
@@ -540,18 +576,21 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
                                     "not a single value"))
             continue
         row[str(k)] = [v]
-    df = pd.DataFrame(row, dtype=object) if row else pd.DataFrame(index=[0])
-    try:
-        validated = validate_cohort(df, require_case_id=False, source=source)
+    columns = [(k, np.array(v, dtype=object)) for k, v in row.items()]
+    try:  # the same validation as a cohort's, on one-value columns: no pandas table is built
+        out, extras, notices = _validate_columns(columns, 1, require_case_id=False, source=source)
     except ValidationError as e:  # report the container problems and the value problems together
         raise ValidationError(problems + e.problems, source) from None
     if problems:
         raise ValidationError(problems, source)
-    return validated
+    return ValidatedCohort(notices=notices, extra_columns=list(extras), cases=CaseColumns({**out, **extras}, 1))
 
 
-def as_canonical(X) -> pd.DataFrame:
-    """The canonical table of ``X``: returned as is when already validated, else validated."""
+def as_canonical(X) -> pd.DataFrame | CaseColumns:
+    """The canonical table of ``X``: returned as is when already validated (a canonical table,
+    or the :class:`CaseColumns` of a validated case), else validated."""
+    if isinstance(X, CaseColumns):
+        return X
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"expected a cohort table (pandas DataFrame), got {type(X).__name__}")
     dtypes = dict(zip(X.columns, X.dtypes))  # one pass over the dtypes, no column access (fast for one case)

@@ -34,6 +34,8 @@ from ..contract import (
     LABEL_FIELDS,
     Field,
     as_canonical,
+    column_codes,
+    column_numbers,
     mitoses_band_index,
     positive_value,
 )
@@ -78,17 +80,16 @@ def _encode(f: Field) -> list[tuple[str, str, str, object]]:
     return [(f"{f.name}={v}", f.name, "is", v) for v in f.values]
 
 
-def _column(table: pd.DataFrame, feature: str, field: str, how: str, arg) -> np.ndarray:
+def _column(table, feature: str, field: str, how: str, arg) -> np.ndarray:
     n = len(table)
     if field not in table.columns:
         return np.full(n, np.nan)
-    col = table[field]
     if how == "number":
-        return col.to_numpy(dtype=float, na_value=np.nan)
+        return column_numbers(table, field)
     if how == "mitoses":
-        return mitoses_band_index(col)
-    codes = col.cat.codes.to_numpy() if isinstance(col.dtype, pd.CategoricalDtype) else None
-    cats = list(col.cat.categories) if codes is not None else None
+        return mitoses_band_index(table[field])
+    codes = column_codes(table, field)
+    cats = FIELDS[field].values
     if how == "ordinal":
         rank = np.array([arg.index(c) + 1.0 for c in cats] + [np.nan])
         return rank[codes]

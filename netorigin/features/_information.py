@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..contract import FIELDS
+from ..contract import FIELDS, recorded_mask
 
 # Fields that say little or nothing about the site: they do not count as informative.
 LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogranin", "ihc_synaptophysin")
@@ -19,7 +19,7 @@ def informative_fields(table: pd.DataFrame) -> list[list[str]]:
                                          and c not in LOW_INFORMATION_FIELDS) or str(c).startswith("expr_")]
     if not cols:
         return [[] for _ in range(len(table))]
-    recorded = table[cols].notna().to_numpy()  # one pass over the columns
+    recorded = recorded_mask(table, cols)
     return [[c for c, r in zip(cols, row) if r] for row in recorded]
 
 

@@ -17,7 +17,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from ..contract import FIELDS, field_label, positive_value
+from ..contract import FIELDS, column_numbers, column_values, field_label, positive_value, recorded_mask
 
 RARE = 5  # a combination seen in fewer training cases than this is "rarely seen"
 # the fields whose recorded / not-recorded pattern is profiled (the work-up's shape)
@@ -44,11 +44,8 @@ def _markers(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c in FIELDS and FIELDS[c].not_done_allowed]
 
 
-def _is_positive(col: pd.Series, value: str) -> np.ndarray:
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = list(col.cat.categories)
-        return col.cat.codes.to_numpy() == (cats.index(value) if value in cats else -2)
-    return (col.astype(object) == value).to_numpy()
+def _is_positive(table, marker: str, value: str) -> np.ndarray:
+    return column_values(table, marker) == value
 
 
 def profile_partial(table: pd.DataFrame) -> dict:
@@ -59,7 +56,7 @@ def profile_partial(table: pd.DataFrame) -> dict:
         x = x[~np.isnan(x)]
         edges = _edges(c)
         hist[c] = np.histogram(np.clip(x, edges[0], edges[-1]), bins=edges)[0].astype(np.int64)
-    pos = {m: _is_positive(table[m], positive_value(m)) for m in _markers(table)}
+    pos = {m: _is_positive(table, m, positive_value(m)) for m in _markers(table)}
     masks, counts = np.unique(_pattern_masks(table), return_counts=True)
     return {"n_cases": int(len(table)), "hist": hist, "patterns": dict(zip(masks.tolist(), counts.tolist())),
             "marker_positive": {m: int(v.sum()) for m, v in pos.items()},
@@ -103,15 +100,11 @@ def finish_profile(partial: dict) -> dict:
     return out
 
 
-def _pattern_masks(table: pd.DataFrame) -> np.ndarray:
+def _pattern_masks(table) -> np.ndarray:
     """Each case's recorded fields as a bit mask over :data:`PATTERN_FIELDS`."""
-    present = [(j, f) for j, f in enumerate(PATTERN_FIELDS) if f in table.columns]
-    mask = np.zeros(len(table), dtype=np.int64)
-    if present:
-        recorded = table[[f for _, f in present]].notna().to_numpy().astype(np.int64)
-        for k, (j, _) in enumerate(present):
-            mask |= recorded[:, k] << j
-    return mask
+    recorded = recorded_mask(table, PATTERN_FIELDS).astype(np.int64)
+    return (recorded << np.arange(len(PATTERN_FIELDS), dtype=np.int64)).sum(axis=1) if len(table) else \
+        np.zeros(0, dtype=np.int64)
 
 
 def _bits(masks: np.ndarray, n_fields: int) -> np.ndarray:
@@ -165,7 +158,7 @@ def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]
         return out
     for c, (lo, hi) in profile.get("numeric_range_99", {}).items():
         if c in table.columns:
-            x = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)
+            x = column_numbers(table, c)
             for i in np.flatnonzero((x < lo) | (x > hi)):
                 out[i].append(f"{field_label(c)} {x[i]:g} is outside the range of 99% of training cases "
                               f"({lo:g} to {hi:g})")
@@ -177,7 +170,7 @@ def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]
                           "than that of 99.5% of training cases: no work-up the model learnt from looks like it")
     pairs = profile.get("positive_pairs", {})
     markers = [m for m in _markers(table) if m in profile.get("marker_positive", {})]
-    pos = {m: _is_positive(table[m], positive_value(m)) for m in markers}
+    pos = {m: _is_positive(table, m, positive_value(m)) for m in markers}
     for a, b in itertools.combinations(sorted(markers), 2):
         k = pairs.get(f"{a}+{b}")
         if k is None or k >= RARE:

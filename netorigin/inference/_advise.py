@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import scenario_subsite_mixes
-from ..contract import DEFAULT_EXPRESSION_GENES, DETAIL_TO_SITE, SITES, SUBSITES, as_canonical, field_label
+from ..contract import DEFAULT_EXPRESSION_GENES, DETAIL_TO_SITE, SITES, SUBSITES, as_canonical, field_label, recorded_mask
 from ..datasets import data_path
 from ..exceptions import InputError
 from ..literature import ADVICE_TESTS, EXPRESSION, Literature, cell_posterior, default_literature, log_likelihood
@@ -72,7 +72,17 @@ def _read_costs(path: str) -> pd.DataFrame:
 
 def load_test_table(path=None) -> dict:
     """test -> {available, cost, turnaround_days}: ``data/tests.csv`` (assumed defaults) or a lab's own."""
-    df = _read_costs(str(path or data_path("tests.csv")))
+    return {t: dict(v) for t, v in _test_table(str(path or _default_tests())).items()}
+
+
+@lru_cache(maxsize=1)
+def _default_tests():
+    return data_path("tests.csv")
+
+
+@lru_cache(maxsize=4)
+def _test_table(path: str) -> dict:
+    df = _read_costs(path)
     out = {t: {"available": True, "cost": 1.0, "turnaround_days": 1.0} for t in ADVICE_TESTS}
     for r in df.itertuples():
         out[r.test] = {"available": r.available.strip().lower() == "yes", "cost": float(r.cost),
@@ -144,14 +154,19 @@ def _site_joint(p_cell: np.ndarray, P: np.ndarray, cell_site: np.ndarray) -> np.
     return out
 
 
-def _value(p_cell, P, cell_site):
-    """(gain bits (n,), chance the top site changes (n,), P(result) (n,R), site after result (n,R,3))."""
+def _value(p_cell, P, cell_site, edges):
+    """For tests whose result tables are stacked in ``P`` (test c: rows ``edges[c]:edges[c+1]``):
+    (gain bits (n, tests), chance the top site changes (n, tests), P(result) (n, R),
+    site after result (n, R, 3))."""
     joint = _site_joint(p_cell, P, cell_site)
     pr = joint.sum(axis=2)
     post = joint / np.where(pr > 0, pr, 1.0)[:, :, None]
-    now = joint.sum(axis=1)
-    gain = _entropy(now) - (pr * _entropy(post)).sum(axis=1)
-    change = (pr * (post.argmax(axis=2) != now.argmax(axis=1)[:, None])).sum(axis=1)
+    now = _site_joint(p_cell, np.ones((1, P.shape[1])), cell_site)[:, 0, :]  # einsum: the same bits alone or in a batch
+    starts = np.asarray(edges)[:-1]
+    expected_after = np.add.reduceat(pr * _entropy(post), starts, axis=1)
+    gain = _entropy(now)[:, None] - expected_after
+    moved = post.argmax(axis=2) != now.argmax(axis=1)[:, None]
+    change = np.add.reduceat(pr * moved, starts, axis=1)
     return gain, change, pr, post
 
 
@@ -172,21 +187,31 @@ def _label(tests) -> str:
     return " + ".join("gene expression (CD302, PPWD1)" if t == EXPRESSION else field_label(t) for t in tests)
 
 
-def _grouped(test, labels, pr, post, p_cell_row, P, sub_names):
-    """Results to show: each result, or for the expression panel low/middle/high of each gene
-    (group probabilities are the P(result)-weighted means, so they still average back)."""
-    if EXPRESSION not in test:
-        groups = [[i] for i in range(len(labels))]
-        names = list(labels)
-    else:
-        b = int(round(np.sqrt(len(labels))))
-        cut = np.array_split(np.arange(b), _GROUPS)
-        words = ("low", "middle", "high")
-        groups, names = [], []
-        for i, gi in enumerate(cut):
-            for j, gj in enumerate(cut):
-                groups.append([a * b + c for a in gi for c in gj])
-                names.append(f"CD302 {words[i]}, PPWD1 {words[j]}")
+def _result_groups(t, labels, in_panel: bool):
+    """(names, index lists) of one test's results as shown: each result, or for the expression
+    panel low / middle / high of each gene."""
+    if t != EXPRESSION:
+        return ([f"{field_label(t)} {x}" for x in labels] if in_panel else list(labels)), [[i] for i in range(len(labels))]
+    b = int(round(np.sqrt(len(labels))))
+    cut = np.array_split(np.arange(b), _GROUPS)
+    words = ("low", "middle", "high")
+    names, groups = [], []
+    for i, gi in enumerate(cut):
+        for j, gj in enumerate(cut):
+            groups.append([a * b + c for a in gi for c in gj])
+            names.append(f"CD302 {words[i]}, PPWD1 {words[j]}")
+    return names, groups
+
+
+def _grouped(tests, tables, pr, post, p_cell_row, P, sub_names):
+    """Results to show for a test or panel: the product of each test's shown results (group
+    probabilities are the P(result)-weighted means, so they still average back)."""
+    names, groups = [""], [[0]]
+    for t in tests:
+        n_t = len(tables[t][0])
+        t_names, t_groups = _result_groups(t, tables[t][0], len(tests) > 1)
+        names = [f"{a}, {b}" if a else b for a in names for b in t_names]
+        groups = [[i * n_t + j for i in g for j in h] for g in groups for h in t_groups]
     out = []
     for name, g in zip(names, groups):
         w = pr[g].sum()
@@ -208,31 +233,62 @@ def _grouped(test, labels, pr, post, p_cell_row, P, sub_names):
 def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, panel: int = 1,
                    tests=ADVICE_TESTS, costs: dict | None = None) -> list[list[dict]]:
     """For each case, every available test (or panel of ``panel`` tests) not yet done, with its
-    exact value under the cell posterior ``p_cell``; unsorted."""
+    exact value under the cell posterior ``p_cell``; unsorted.
+
+    Tests not done by the same cases are valued together: their result tables are stacked and
+    every case's joint probabilities computed in one pass (one case: one pass for all tests)."""
     table = as_canonical(table)
     costs = costs or load_test_table()
     tables = _result_tables(kb.model)
     cell_site = kb.model.cell_site
     usable = [t for t in tests if costs.get(t, {}).get("available", True)]
-    mask = table.notna().to_numpy()  # one pass: recorded or not, per column
+    mask = recorded_mask(table, table.columns)  # one pass: recorded or not, per column
     recorded = {c: mask[:, j] for j, c in enumerate(table.columns)}
     todo = {t: _not_done(recorded, len(table), t) for t in usable}
-    out: list[list[dict]] = [[] for _ in range(len(table))]
+    groups: dict[bytes, list] = {}
     for combo in itertools.combinations(usable, panel):
         rows = np.flatnonzero(np.all([todo[t] for t in combo], axis=0))
-        if not len(rows):
-            continue
-        labels, P = _panel_table(tables, combo)
-        gain, change, pr, post = _value(p_cell[rows], P, cell_site)
-        cost = sum(costs.get(t, {}).get("cost", 1.0) for t in combo)
-        days = max(costs.get(t, {}).get("turnaround_days", 1.0) for t in combo)
-        label = _label(combo)
-        for j, i in enumerate(rows):
-            out[i].append({"test": combo[0] if panel == 1 else list(combo), "tests": list(combo),
-                           "label": label, "expected_information_gain_bits": float(gain[j]),
-                           "chance_top_site_changes": float(change[j]), "cost": cost, "turnaround_days": days,
-                           "_detail": (labels, pr[j], post[j], P)})
+        if len(rows):
+            groups.setdefault(rows.tobytes(), []).append(combo)
+    out: list[list[dict]] = [[] for _ in range(len(table))]
+    for key, combos in groups.items():
+        rows = np.frombuffer(key, dtype=np.intp)
+        named = [(combo, *_panel_table(tables, combo)) for combo in combos]
+        for part in _blocks(named, len(rows)):
+            P = np.vstack([x[2] for x in part])
+            edges = np.cumsum([0] + [len(x[2]) for x in part])
+            for lo in range(0, len(rows), _ROWS):
+                sel = rows[lo:lo + _ROWS]
+                gain, change, pr, post = _value(p_cell[sel], P, cell_site, edges)
+                for c, (combo, labels, Pc) in enumerate(part):
+                    cost = sum(costs.get(t, {}).get("cost", 1.0) for t in combo)
+                    days = max(costs.get(t, {}).get("turnaround_days", 1.0) for t in combo)
+                    label = _label(combo)
+                    a, b = edges[c], edges[c + 1]
+                    for j, i in enumerate(sel):
+                        out[i].append({"test": combo[0] if panel == 1 else list(combo), "tests": list(combo),
+                                       "label": label, "expected_information_gain_bits": float(gain[j, c]),
+                                       "chance_top_site_changes": float(change[j, c]), "cost": cost,
+                                       "turnaround_days": days, "_detail": (labels, pr[j, a:b], post[j, a:b], Pc)})
     return out
+
+
+_ROWS = 2048  # cases per pass
+_CELLS_PER_PASS = 4_000_000  # cases x stacked results x cells held at once
+
+
+def _blocks(named, n_rows):
+    """Split the stacked result tables so that one pass holds at most about _CELLS_PER_PASS numbers."""
+    block, size = [], 0
+    for x in named:
+        r = len(x[2]) * x[2].shape[1] * min(n_rows, _ROWS)
+        if block and size + r > _CELLS_PER_PASS:
+            yield block
+            block, size = [], 0
+        block.append(x)
+        size += r
+    if block:
+        yield block
 
 
 def _finish(entries, p_cell_row, kb, top, per_cost, details=True):
@@ -241,9 +297,10 @@ def _finish(entries, p_cell_row, kb, top, per_cost, details=True):
     best = sorted(entries, key=key)[:top]
     sub_names = [c[1] for c in kb.model.cells]
     now = _site_now(p_cell_row, kb)
+    tables = _result_tables(kb.model)
     for d in best if details else ():
         labels, pr, post, P = d.pop("_detail")
-        d["results"] = _grouped(tuple(d["tests"]), labels, pr, post, p_cell_row, P, sub_names)
+        d["results"] = _grouped(tuple(d["tests"]), tables, pr, post, p_cell_row, P, sub_names)
         shown = max(d["results"], key=lambda r: sum(abs(r["probabilities"][s] - x) for s, x in zip(SITES, now)))
         d["most_informative_result"] = shown["result"]
         d["result_probability"] = shown["probability"]

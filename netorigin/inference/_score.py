@@ -15,7 +15,8 @@ import pandas as pd
 
 from ..calibration import EXPLANATION_SCALE
 from ..features import informative_fields
-from ..contract import DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, as_canonical, field_label
+from ..contract import (DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, as_canonical, column_values, field_label,
+                        recorded_mask)
 from ..literature import SCENARIOS, contradictions_in, load_contradictions
 from ..exceptions import InputError
 from ._advise import load_test_table, next_tests, percent
@@ -49,23 +50,24 @@ class ScoreResult:
     panels: list | None = None
     warnings: list = field(default_factory=list)
     outside: np.ndarray | None = None  # cases outside the intended use (scored on request)
+    informative: list = field(default_factory=list)  # each case's recorded site-informative fields
     _cols: dict | None = None
 
     def _columns(self) -> dict:
         """The table's columns as plain object arrays (fast per-case access)."""
         if self._cols is None:
-            self._cols = {c: self.table[c].astype(object).to_numpy() for c in self.table.columns}
+            self._cols = {c: column_values(self.table, c) for c in self.table.columns}
         return self._cols
 
     def recorded(self, i: int, fld: str) -> bool:
         return bool(self._recorded(fld)[i])
 
     def _recorded(self, fld: str) -> np.ndarray:
-        cache = self.__dict__.setdefault("_rec", {})
-        if fld not in cache:
-            cache[fld] = self.table[fld].notna().to_numpy() if fld in self.table.columns \
-                else np.zeros(len(self.table), dtype=bool)
-        return cache[fld]
+        cache = self.__dict__.get("_rec")
+        if cache is None:  # one pass over every column
+            mask = recorded_mask(self.table, self.table.columns)
+            cache = self.__dict__["_rec"] = {c: mask[:, j] for j, c in enumerate(self.table.columns)}
+        return cache[fld] if fld in cache else np.zeros(len(self.table), dtype=bool)
 
 
 def _value_text(res: ScoreResult, i: int, fld: str) -> str:
@@ -84,7 +86,9 @@ def _value_text(res: ScoreResult, i: int, fld: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _contradictions():
-    return load_contradictions()
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(**r) for r in load_contradictions().to_dict("records")]
 
 
 def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[str]]:
@@ -103,7 +107,7 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
     for i, extra in enumerate(model.unlike_training(table)):
         out[i] += [f"unlike the training data: {e}" for e in extra]
     prior_txt = ", ".join(f"{s} {percent(p)}" for s, p in zip(SITES, res.prior_alone))
-    for i, fields in enumerate(informative_fields(table)):
+    for i, fields in enumerate(res.informative):
         tv = 0.5 * float(np.abs(res.proba[i] - res.prior_alone).sum())
         if len(fields) <= FEW_FIELDS:
             named = ", ".join(field_label(f) for f in fields) or "none"
@@ -139,7 +143,7 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
     by_prior = {p: model.proba_from_margins(margins, target_prior=p) for p in ("training", *SCENARIOS)}
     res = ScoreResult(table=table, proba=proba, label_proba=label_proba, labels=model.labels_, sets=sets,
                       coverage=coverage, target_prior=name, identity=model.identity(), prior_alone=prior_alone,
-                      by_prior=by_prior)
+                      by_prior=by_prior, informative=informative_fields(table))
     if reasons:
         res.explanation = model.explain(target_prior=target_prior, margins=margins, raw=raw) if raw is not None \
             else None
@@ -206,7 +210,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     """One case as a dict with stable keys (:data:`REPORT_KEYS`)."""
     p = res.proba[i]
     members = [s for s, inn in zip(SITES, res.sets[i]) if inn]
-    cid = res.table["case_id"].iloc[i] if "case_id" in res.table.columns else None
+    cid = res._columns()["case_id"][i] if "case_id" in res.table.columns else None
     expl = None
     if res.explanation is not None:
         e = res.explanation
@@ -221,7 +225,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     if not set(res.labels) <= set(SITES):
         sub = {s: {str(lab): float(res.label_proba[i, j]) for j, lab in enumerate(res.labels)
                    if DETAIL_TO_SITE.get(lab) == s} for s in SITES}
-    fields = informative_fields(res.table.iloc[[i]])[0]
+    fields = res.informative[i]
     return {
         "case_id": None if cid is None or (isinstance(cid, float) and np.isnan(cid)) else str(cid),
         "model": res.identity,

@@ -84,7 +84,7 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
     plot_path = _check_out(plot, (".png",), "--plot") if plot else None
     report_path = _check_out(report, (".html", ".htm"), "--report") if report else None
     m = load_model(model, tracking_uri)
-    rep = case_report(score_cases(m, validated.table, notices=validated.notices, target_prior=target_prior,
+    rep = case_report(score_cases(m, validated.cases, notices=validated.notices, target_prior=target_prior,
                                   coverage=coverage, panel=panel, tests=tests, per_cost=per_cost), 0)
     written = []
     if plot_path or report_path:

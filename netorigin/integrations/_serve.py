@@ -111,7 +111,7 @@ class Scorer:
 
         validated = validate_case(case)
         refuse_out_of_scope(validated, score_anyway)
-        res = score_cases(self.model, validated.table, notices=validated.notices,
+        res = score_cases(self.model, validated.cases, notices=validated.notices,
                           target_prior=target_prior or self.target_prior,
                           coverage=self.coverage if coverage is None else coverage)
         return case_report(res, 0)

@@ -11,13 +11,15 @@ test keeps the file equal to it.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import itertools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..contract import FIELDS, MARKERS, field_label, positive_value
+from ..contract import FIELDS, MARKERS, column_values, field_label, positive_value
 from ..datasets import data_path
 from ..exceptions import InputError
 from ._cells import Model
@@ -65,12 +67,15 @@ def load_contradictions(path: str | Path | None = None) -> pd.DataFrame:
     return df.assign(max_joint_rate=rate)
 
 
-def contradictions_in(table: pd.DataFrame, pairs: pd.DataFrame) -> list[list[str]]:
-    """For each case of ``table``, a warning per contradictory pair of results it records."""
+def contradictions_in(table, pairs) -> list[list[str]]:
+    """For each case of ``table``, a warning per contradictory pair of results it records.
+    ``pairs``: :func:`load_contradictions`'s table, or its rows as records (attributes)."""
     out: list[list[str]] = [[] for _ in range(len(table))]
-    needed = [c for c in dict.fromkeys([*pairs["field_a"], *pairs["field_b"]]) if c in table.columns]
-    values = dict(zip(needed, table[needed].astype(object).to_numpy().T)) if needed else {}
-    for r in pairs.itertuples():
+    if isinstance(pairs, pd.DataFrame):
+        pairs = [SimpleNamespace(**r) for r in pairs.to_dict("records")]
+    needed = [c for c in dict.fromkeys([x for r in pairs for x in (r.field_a, r.field_b)]) if c in table.columns]
+    values = {c: column_values(table, c) for c in needed}
+    for r in pairs:
         if r.field_a not in values or r.field_b not in values:
             continue
         both = (values[r.field_a] == r.value_a) & (values[r.field_b] == r.value_b)

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_ndtr
 
-from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, SITES, grade_from_ki67, mitoses_band_index
+from ..contract import (DEFAULT_EXPRESSION_GENES, FIELDS, SITES, column_codes, column_numbers, grade_from_ki67,
+                        mitoses_band_index)
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
 
 _TINY = 1e-300
@@ -54,13 +55,8 @@ def _log_bin_unique(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> 
     return _log_diff_ndtr(a, b)
 
 
-def _codes(table: pd.DataFrame, name: str) -> np.ndarray | None:
-    if name not in table.columns:
-        return None
-    col = table[name]
-    if not isinstance(col.dtype, pd.CategoricalDtype):
-        return None
-    return col.cat.codes.to_numpy()
+def _codes(table, name: str) -> np.ndarray | None:
+    return column_codes(table, name)
 
 
 def _add_categorical(L: np.ndarray, codes: np.ndarray | None, probs: np.ndarray) -> None:
@@ -90,7 +86,7 @@ def iter_field_logliks(model: Model, table: pd.DataFrame):
     cont = {c.field: c for c in CONTINUOUS}
 
     def numbers(name):
-        return table[name].to_numpy(dtype=float) if name in table.columns else np.full(n, np.nan)
+        return column_numbers(table, name)
 
     for name in ("age_years", "largest_liver_lesion_cm", *DEFAULT_EXPRESSION_GENES):
         L = np.zeros((n, C))
