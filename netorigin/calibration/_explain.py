@@ -20,6 +20,7 @@ its scaled, centred contribution.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -57,14 +58,23 @@ def clr(u: np.ndarray, label_site: np.ndarray) -> np.ndarray:
     return logP - logP.mean(axis=-1, keepdims=True)
 
 
-def _mean_jacobian(u0, delta, label_site, panels: int, nodes: int = 16) -> np.ndarray:
-    """(n, 3, L): the clr's Jacobian with respect to the logits, averaged along u0 + a * delta, a in [0, 1]
-    (Gauss-Legendre, ``nodes`` points on each of ``panels`` equal panels; all points at once)."""
+@lru_cache(maxsize=16)
+def _quadrature(panels: int, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points in [0, 1] and weights: Gauss-Legendre with ``nodes`` points on each of ``panels`` panels."""
     x, w = np.polynomial.legendre.leggauss(nodes)
     edges = np.linspace(0.0, 1.0, panels + 1)
     width = np.diff(edges)[:, None]
-    alpha = (edges[:-1, None] + width * (x[None, :] + 1) / 2).ravel()  # (panels * nodes,)
+    alpha = (edges[:-1, None] + width * (x[None, :] + 1) / 2).ravel()
     weight = (w[None, :] * width / 2).ravel()
+    alpha.setflags(write=False)
+    weight.setflags(write=False)
+    return alpha, weight
+
+
+def _mean_jacobian(u0, delta, label_site, panels: int, nodes: int = 16) -> np.ndarray:
+    """(n, 3, L): the clr's Jacobian with respect to the logits, averaged along u0 + a * delta, a in [0, 1]
+    (Gauss-Legendre, ``nodes`` points on each of ``panels`` equal panels; all points at once)."""
+    alpha, weight = _quadrature(panels, nodes)
     member = (label_site[None, :] == np.arange(len(SITES))[:, None]).astype(float)  # (3, L)
     n, L = u0.shape
     J = np.zeros((n, len(SITES), L))

@@ -211,7 +211,10 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         """The classifier's input for ``X``: the feature matrix (or the canonical table, for
         kinds that read it)."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_[:-1].transform(as_canonical(X))
+        X = as_canonical(X)
+        for _, step in self.estimator_.steps[:-1]:  # the pipeline's own steps, without slicing a new one
+            X = step.transform(X)
+        return X
 
     @property
     def feature_fields_(self):

@@ -483,16 +483,20 @@ def mitoses_band_index(values) -> np.ndarray:
     >>> mitoses_band_index(pd.Series(["<2", "7", None, ">20", "2"])).tolist()
     [0.0, 1.0, nan, 2.0, 1.0]
     """
+    if not isinstance(values, pd.Series) and len(values) <= 16:  # a case or a few: no factorising
+        return np.array([_mitoses_band(v) for v in values], dtype=float)
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    band = np.full(len(uniques) + 1, np.nan)
-    for i, v in enumerate(uniques):
-        if isinstance(v, str):
-            if v in MITOSES_BANDS:
-                band[i] = MITOSES_BANDS.index(v)
-            else:
-                x = float(v)
-                band[i] = 0.0 if x < 2 else (1.0 if x <= 20 else 2.0)
+    band = np.array([_mitoses_band(v) for v in uniques] + [np.nan], dtype=float)
     return band[codes]
+
+
+def _mitoses_band(v) -> float:
+    if not isinstance(v, str):
+        return np.nan
+    if v in MITOSES_BANDS:
+        return float(MITOSES_BANDS.index(v))
+    x = float(v)
+    return 0.0 if x < 2 else (1.0 if x <= 20 else 2.0)
 
 
 def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> list[Notice]:

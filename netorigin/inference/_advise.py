@@ -120,15 +120,15 @@ def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, ta
     idx, w = _label_of_cells(model, kb, target_prior)
     L = log_likelihood(kb.model, table)
     out = np.zeros_like(L)
-    with np.errstate(divide="ignore"):
-        logw = np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -np.inf)
-    for lab in range(len(model.labels_)):
-        cols = np.flatnonzero((idx == lab) & (w > 0))
-        if not len(cols):
-            continue
-        j = L[:, cols] + logw[cols]
-        e = np.exp(j - j.max(axis=1, keepdims=True))
-        out[:, cols] = label_proba[:, [lab]] * e / e.sum(axis=1, keepdims=True)
+    cols = np.flatnonzero((idx >= 0) & (w > 0))
+    if len(cols):  # every label's cells at once: a softmax within each label's block of cells
+        cols = cols[np.argsort(idx[cols], kind="stable")]
+        lab = idx[cols]
+        starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
+        block = np.cumsum(np.r_[False, lab[1:] != lab[:-1]])  # each column's block
+        j = L[:, cols] + np.log(w[cols])
+        e = np.exp(j - np.maximum.reduceat(j, starts, axis=1)[:, block])
+        out[:, cols] = label_proba[:, lab] * e / np.add.reduceat(e, starts, axis=1)[:, block]
     total = out.sum(axis=1, keepdims=True)
     return out / np.where(total > 0, total, 1.0)
 
@@ -212,22 +212,23 @@ def _grouped(tests, tables, pr, post, p_cell_row, P, sub_names):
         t_names, t_groups = _result_groups(t, tables[t][0], len(tests) > 1)
         names = [f"{a}, {b}" if a else b for a in names for b in t_names]
         groups = [[i * n_t + j for i in g for j in h] for g in groups for h in t_groups]
-    out = []
-    for name, g in zip(names, groups):
-        w = pr[g].sum()
-        if w <= 0:
-            continue
-        site_p = (pr[g][:, None] * post[g]).sum(axis=0) / w
-        cell_p = (p_cell_row[None, :] * P[g]).sum(axis=0)
-        cell_p = cell_p / cell_p.sum() if cell_p.sum() > 0 else cell_p
-        sub = {}
-        for c, s in enumerate(sub_names):
-            sub[s] = sub.get(s, 0.0) + float(cell_p[c])
-        top = max(sub, key=sub.get)
-        out.append({"result": name, "probability": float(w),
-                    "probabilities": {s: float(x) for s, x in zip(SITES, site_p)},
-                    "top_subsite": top, "top_subsite_probability": sub[top]})
-    return out
+    G = np.zeros((len(groups), len(pr)))
+    for k, g in enumerate(groups):
+        G[k, g] = 1.0
+    w = G @ pr
+    site_p = (G @ (pr[:, None] * post)) / np.where(w > 0, w, 1.0)[:, None]
+    cell_p = (G @ P) * p_cell_row[None, :]
+    cell_total = cell_p.sum(axis=1, keepdims=True)
+    cell_p = cell_p / np.where(cell_total > 0, cell_total, 1.0)
+    subs = list(dict.fromkeys(sub_names))
+    member = np.zeros((len(sub_names), len(subs)))
+    member[np.arange(len(sub_names)), [subs.index(x) for x in sub_names]] = 1.0
+    sub_p = cell_p @ member
+    top = sub_p.argmax(axis=1)
+    return [{"result": name, "probability": float(w[k]),
+             "probabilities": {s: float(x) for s, x in zip(SITES, site_p[k])},
+             "top_subsite": subs[top[k]], "top_subsite_probability": float(sub_p[k, top[k]])}
+            for k, name in enumerate(names) if w[k] > 0]
 
 
 def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, panel: int = 1,

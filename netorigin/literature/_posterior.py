@@ -59,12 +59,17 @@ def _codes(table, name: str) -> np.ndarray | None:
     return column_codes(table, name)
 
 
-def _add_categorical(L: np.ndarray, codes: np.ndarray | None, probs: np.ndarray) -> None:
-    """probs: (cells, k). Adds log probs of each row's observed category (missing adds 0)."""
+def _add_categorical(L: np.ndarray, codes: np.ndarray | None, model: Model, key: str, probs) -> None:
+    """``probs()``: (cells, k) rates of the field's values. Adds the log rate of each row's observed
+    category (missing adds 0). The log table is made once per model and field."""
     if codes is None:
         return
-    logp = np.vstack([_log(probs).T, np.zeros(len(probs))])  # (k + 1, cells); last row: missing
-    idx = np.where(codes < 0, probs.shape[1], codes)
+    cache = model.__dict__.setdefault("_log_tables", {})
+    if key not in cache:
+        p = probs()
+        cache[key] = np.vstack([_log(p).T, np.zeros(len(p))])  # (k + 1, cells); last row: missing
+    logp = cache[key]
+    idx = np.where(codes < 0, logp.shape[0] - 1, codes)
     L += logp[idx]
 
 
@@ -72,7 +77,8 @@ def log_likelihood(model: Model, table: pd.DataFrame) -> np.ndarray:
     """(n cases, n cells) log-likelihood of the observed fields of every case under every cell."""
     L = np.zeros((len(table), model.n_cells))
     for _, part in iter_field_logliks(model, table):
-        L += part
+        if part.flags.writeable:  # the shared block of an absent field adds nothing
+            L += part
     return L
 
 
@@ -88,7 +94,13 @@ def iter_field_logliks(model: Model, table: pd.DataFrame):
     def numbers(name):
         return column_numbers(table, name)
 
+    absent = np.zeros((n, C))  # the block of a field the table does not have (read-only, shared)
+    absent.setflags(write=False)
+    cols = set(table.columns)
     for name in ("age_years", "largest_liver_lesion_cm", *DEFAULT_EXPRESSION_GENES):
+        if name not in cols:
+            yield name, absent
+            continue
         L = np.zeros((n, C))
         x = numbers(name)
         m = ~np.isnan(x)
@@ -96,24 +108,36 @@ def iter_field_logliks(model: Model, table: pd.DataFrame):
             L[m] = _log_bin(x[m], cont[name], model[f"loc:{name}"], model[f"scale:{name}"])
         yield name, L
     for f, val, _ in BINARY:
+        if f not in cols:
+            yield f, absent
+            continue
         L = np.zeros((n, C))
         vals = FIELDS[f].values
         r = model[f"rate:{f}={val}"]
-        _add_categorical(L, _codes(table, f), np.column_stack([r if v == val else 1 - r for v in vals]))
+        _add_categorical(L, _codes(table, f), model, f, lambda: np.column_stack([r if v == val else 1 - r for v in vals]))
         yield f, L
     for f, rated, rest in MULTI:
+        if f not in cols:
+            yield f, absent
+            continue
         L = np.zeros((n, C))
         rates = {v: model[f"rate:{f}={v}"] for v in rated}
         rates[rest] = 1 - sum(rates.values())
-        _add_categorical(L, _codes(table, f), np.column_stack([rates[v] for v in FIELDS[f].values]))
+        _add_categorical(L, _codes(table, f), model, f, lambda: np.column_stack([rates[v] for v in FIELDS[f].values]))
         yield f, L
     e = model["rate:ihc=equivocal"]
     for m in MARKERS:
+        if m not in cols:
+            yield m, absent
+            continue
         L = np.zeros((n, C))
         r = model[f"rate:{m}=positive"]
-        _add_categorical(L, _codes(table, m), np.column_stack([r * (1 - e), (1 - r) * (1 - e), e]))
+        _add_categorical(L, _codes(table, m), model, m, lambda: np.column_stack([r * (1 - e), (1 - r) * (1 - e), e]))
         yield m, L
     for cat, xname in BIOCHEM:
+        if cat not in cols and xname not in cols:
+            yield cat, absent
+            continue
         L = np.zeros((n, C))
         x, codes = numbers(xname), _codes(table, cat)
         has_x = ~np.isnan(x)
@@ -122,7 +146,7 @@ def iter_field_logliks(model: Model, table: pd.DataFrame):
         if codes is not None:
             rate = model[f"rate:{cat}=elevated"]
             c = np.where(has_x, -1, codes)  # the fold of ULN, when given, already says it all
-            _add_categorical(L, c, np.column_stack([1 - rate, rate]))
+            _add_categorical(L, c, model, cat, lambda: np.column_stack([1 - rate, rate]))
         yield cat, L
     L = np.zeros((n, C))
     _add_grade_block(L, model, table, numbers("ki67_percent"))
