@@ -293,3 +293,23 @@ def test_the_table_of_a_case_is_the_table_of_a_one_row_cohort():
     b = validate_cohort(pd.DataFrame([case], dtype=object), require_case_id=False).table
     pd.testing.assert_frame_equal(a[[c for c in a.columns if c != "ward"]], b[[c for c in b.columns if c != "ward"]])
     assert list(a.columns) == list(b.columns) and a.loc[0, "ward"] == b.loc[0, "ward"] == "B4"
+
+
+def test_cases_scored_together_get_the_reports_they_get_alone(model):
+    """What a server does with requests that arrive together: one pass of the model, and every
+    case's report exactly (bit for bit) what it is alone, whatever its neighbours."""
+    from netorigin.inference import case_reports
+
+    c = make_synthetic_cohort(24, random_state=5, workup="mixture").drop(columns=["primary_site", "primary_site_detail"])
+    cases = _as_cases(c) + [{"ihc_ttf1": "positive", "ihc_cdx2": "positive"}, {},
+                            {"grade": "G1", "ki67_percent": 30, "ward": 3}]
+    validated = [validate_case(x) for x in cases]
+    alone = [case_reports(model, [v], panel=2)[0] for v in validated]
+    assert alone[0] == case_report(score_cases(model, validated[0].cases, notices=validated[0].notices, panel=2), 0)
+    rng = np.random.default_rng(0)
+    for size in (2, 5, len(validated)):
+        pick = rng.choice(len(validated), size=size, replace=False)
+        together = case_reports(model, [validated[i] for i in pick], panel=2)
+        for k, i in enumerate(pick):
+            assert together[k] == alone[i], (size, cases[i])
+    assert any(r["warnings"] for r in alone) and not all(r["warnings"] for r in alone)

@@ -241,3 +241,33 @@ def test_a_form_field_sent_twice_is_refused_not_overwritten(server):
     status, page = post(server[0] + "/score", b"ihc_cdx2=positive&ihc_cdx2=negative",
                         "application/x-www-form-urlencoded")
     assert status == 422 and "&#x27;ihc_cdx2&#x27; is given twice" in page
+
+
+def test_requests_sent_together_get_the_answers_they_get_one_by_one(server):
+    """The server scores requests that arrive together in one pass (micro-batching): each answer
+    must be exactly the one the request gets alone, a bad request must fail alone, and requests
+    with different options must not mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    base, _ = server
+    cases = [{"ihc_cdx2": "positive", "mesenteric_mass": "yes"}, {"ihc_isl1": "positive", "ihc_pax8": "positive"},
+             {"ihc_ttf1": "positive"}, {}, {"ihc_satb2": "positive", "grade": "G1", "age_years": 61},
+             {"case": {"ihc_cdx2": "negative", "ihc_isl1": "positive"}, "target_prior": "population"},
+             {"case": {"ihc_cdx2": "negative"}, "coverage": 0.8},
+             {"ihc_cdx2": "postive"}, {"differentiation": "poor"}]
+    bodies = [json.dumps(c).encode() for c in cases]
+    alone = [post(base + "/api/score", b) for b in bodies]
+    assert [s for s, _ in alone] == [200] * 7 + [422, 422]
+    with ThreadPoolExecutor(12) as pool:
+        for _ in range(3):
+            order = list(range(len(bodies))) * 4
+            together = list(pool.map(lambda i: (i, post(base + "/api/score", bodies[i])), order))
+            for i, (status, text) in together:
+                assert status == alone[i][0]
+                if status == 200:
+                    assert json.loads(text) == json.loads(alone[i][1]), cases[i]
+                else:
+                    assert json.loads(text)["error"] == json.loads(alone[i][1])["error"]
+    with urllib.request.urlopen(base + "/api/health", timeout=10) as r:
+        counts = json.loads(r.read())["scoring"]
+    assert counts["largest_batch"] > 1 and counts["batches"] < counts["requests"]  # it did score some together

@@ -78,15 +78,21 @@ def _mean_jacobian(u0, delta, label_site, panels: int, nodes: int = 16) -> np.nd
     member = (label_site[None, :] == np.arange(len(SITES))[:, None]).astype(float)  # (3, L)
     n, L = u0.shape
     J = np.zeros((n, len(SITES), L))
-    step = max(1, 200_000 // max(1, n * L * len(SITES)))  # points per pass: bounded memory for large cohorts
-    for lo in range(0, len(alpha), step):
-        a, wa = alpha[lo:lo + step], weight[lo:lo + step]
-        _, p, P = _site_log(u0[None] + a[:, None, None] * delta[None], label_site)  # (A, n, L), (A, n, 3)
-        inv_own = (1.0 / P)[:, :, label_site]  # (A, n, L): 1 / P of each label's site
-        # d clr_k / d u_s = p_s * (1[s in k] / P_k - (1/3) / P_site(s))
-        jk = p[:, :, None, :] * (member[None, None] / P[:, :, :, None] - inv_own[:, :, None, :] / len(SITES))
-        J += np.einsum("a,ankl->nkl", wa, jk)
+    # blocks of rows and of points of fixed size: bounded memory, and a case's numbers do not
+    # depend on how many others are explained with it
+    for r in range(0, n, _ROWS):
+        u, d = u0[r:r + _ROWS], delta[r:r + _ROWS]
+        for lo in range(0, len(alpha), _POINTS):
+            a, wa = alpha[lo:lo + _POINTS], weight[lo:lo + _POINTS]
+            _, p, P = _site_log(u[None] + a[:, None, None] * d[None], label_site)  # (A, n, L), (A, n, 3)
+            inv_own = (1.0 / P)[:, :, label_site]  # (A, n, L): 1 / P of each label's site
+            # d clr_k / d u_s = p_s * (1[s in k] / P_k - (1/3) / P_site(s))
+            jk = p[:, :, None, :] * (member[None, None] / P[:, :, :, None] - inv_own[:, :, None, :] / len(SITES))
+            J[r:r + _ROWS] += np.einsum("a,ankl->nkl", wa, jk)
     return J
+
+
+_ROWS, _POINTS = 256, 64  # the quadrature's blocks (about 1.5 MB each for ten labels)
 
 
 def explain_clr(base, contrib, temperature, bias, rho, label_site, *, tol: float = 1e-9) -> tuple:

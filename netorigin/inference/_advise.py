@@ -146,12 +146,13 @@ def _not_done(recorded: dict, n: int, test: str) -> np.ndarray:
 
 
 def _site_joint(p_cell: np.ndarray, P: np.ndarray, cell_site: np.ndarray) -> np.ndarray:
-    """(n, results, 3): P(result, site | case). Element-wise sums: the same bits alone or in a batch."""
-    out = np.empty((p_cell.shape[0], P.shape[0], len(SITES)))
-    for k in range(len(SITES)):
-        m = cell_site == k
-        out[:, :, k] = np.einsum("nc,rc->nr", p_cell[:, m], P[:, m])
-    return out
+    """(n, results, 3): P(result, site | case), the same bits alone or in a batch."""
+    out = np.zeros((len(SITES), p_cell.shape[0], P.shape[0]))
+    # one cell at a time: every number is summed in the same order whatever the array's size or
+    # place in memory (SIMD sums such as einsum's are not)
+    for c, k in enumerate(cell_site):
+        out[k] += p_cell[:, c, None] * P[None, :, c]
+    return out.transpose(1, 2, 0)
 
 
 def _value(p_cell, P, cell_site, edges):
@@ -161,7 +162,7 @@ def _value(p_cell, P, cell_site, edges):
     joint = _site_joint(p_cell, P, cell_site)
     pr = joint.sum(axis=2)
     post = joint / np.where(pr > 0, pr, 1.0)[:, :, None]
-    now = _site_joint(p_cell, np.ones((1, P.shape[1])), cell_site)[:, 0, :]  # einsum: the same bits alone or in a batch
+    now = _site_joint(p_cell, np.ones((1, P.shape[1])), cell_site)[:, 0, :]
     starts = np.asarray(edges)[:-1]
     expected_after = np.add.reduceat(pr * _entropy(post), starts, axis=1)
     gain = _entropy(now)[:, None] - expected_after
@@ -212,23 +213,32 @@ def _grouped(tests, tables, pr, post, p_cell_row, P, sub_names):
         t_names, t_groups = _result_groups(t, tables[t][0], len(tests) > 1)
         names = [f"{a}, {b}" if a else b for a in names for b in t_names]
         groups = [[i * n_t + j for i in g for j in h] for g in groups for h in t_groups]
-    G = np.zeros((len(groups), len(pr)))
-    for k, g in enumerate(groups):
-        G[k, g] = 1.0
-    w = G @ pr
-    site_p = (G @ (pr[:, None] * post)) / np.where(w > 0, w, 1.0)[:, None]
-    cell_p = (G @ P) * p_cell_row[None, :]
-    cell_total = cell_p.sum(axis=1, keepdims=True)
-    cell_p = cell_p / np.where(cell_total > 0, cell_total, 1.0)
-    subs = list(dict.fromkeys(sub_names))
-    member = np.zeros((len(sub_names), len(subs)))
-    member[np.arange(len(sub_names)), [subs.index(x) for x in sub_names]] = 1.0
-    sub_p = cell_p @ member
+    if all(len(g) == 1 for g in groups):  # each result shown on its own
+        idx = [g[0] for g in groups]
+        w, site_p, cell_p = pr[idx], post[idx], p_cell_row[None, :] * P[idx]
+    else:  # grouped results: P(result)-weighted sums over fresh arrays (the same bits alone or in a batch)
+        w = np.array([pr[g].sum() for g in groups])
+        site_p = np.array([(pr[g][:, None] * post[g]).sum(axis=0) for g in groups]) / np.where(w > 0, w, 1.0)[:, None]
+        cell_p = np.array([(p_cell_row[None, :] * P[g]).sum(axis=0) for g in groups])
+    total = cell_p.sum(axis=1, keepdims=True)
+    cell_p = cell_p / np.where(total > 0, total, 1.0)
+    subs, order, starts = _subsite_blocks(tuple(sub_names))
+    sub_p = np.add.reduceat(cell_p[:, order], starts, axis=1)
     top = sub_p.argmax(axis=1)
     return [{"result": name, "probability": float(w[k]),
              "probabilities": {s: float(x) for s, x in zip(SITES, site_p[k])},
              "top_subsite": subs[top[k]], "top_subsite_probability": float(sub_p[k, top[k]])}
             for k, name in enumerate(names) if w[k] > 0]
+
+
+@lru_cache(maxsize=8)
+def _subsite_blocks(sub_names: tuple) -> tuple:
+    """(sub-sites in order of first appearance, cells ordered by sub-site, where each sub-site's cells start)."""
+    subs = list(dict.fromkeys(sub_names))
+    of = np.array([subs.index(x) for x in sub_names])
+    order = np.argsort(of, kind="stable")
+    starts = np.flatnonzero(np.r_[True, of[order][1:] != of[order][:-1]])
+    return subs, order, starts
 
 
 def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, panel: int = 1,

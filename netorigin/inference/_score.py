@@ -317,3 +317,29 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
             out.loc[outside, ["top_site", "prediction_set", "reasons", "next_test"]] = ""
     out.insert(1, "status", status)
     return out
+
+
+def case_reports(model, validated: list, *, target_prior=None, coverage: float = 0.9, panel: int = 0,
+                 tests=None, per_cost: bool = False) -> list[dict]:
+    """The report of each of several cases validated one by one (:func:`~netorigin.contract.validate_case`),
+    scored together: one pass of the model for all of them. Each report is the one the case gets
+    alone (the same keys and the same numbers, tested); a server uses this to answer the requests
+    that arrive together."""
+    from dataclasses import replace
+
+    from ..contract import CaseColumns
+
+    if not validated:
+        return []
+    parts, notices, at = [], [], 0
+    for v in validated:
+        cases = v.cases
+        if not isinstance(cases, CaseColumns):
+            raise TypeError("case_reports takes cases validated one by one (validate_case)")
+        parts.append(cases)
+        notices += [replace(n, rows=tuple(r + at for r in (n.rows or range(1, len(cases) + 1))))
+                    for n in v.notices if n.kind in WARNING_KINDS]
+        at += len(cases)
+    res = score_cases(model, CaseColumns.concat(parts), notices=notices, target_prior=target_prior,
+                      coverage=coverage, panel=panel, tests=tests, per_cost=per_cost)
+    return [case_report(res, i) for i in range(at)]

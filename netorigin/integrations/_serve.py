@@ -97,7 +97,11 @@ def case_form(identity: dict, values: dict | None = None, error: str | None = No
 
 
 class Scorer:
-    """A loaded model and the one function the page and the API share: a case in, a report out."""
+    """A loaded model and what the page and the API share: a case in, a report out.
+
+    :meth:`prepare` validates a request (the errors a user can fix, raised at once);
+    :meth:`score_together` scores requests that arrived together in one pass of the model
+    (:func:`~netorigin.inference.case_reports`: each report is the one the case gets alone)."""
 
     def __init__(self, model, *, target_prior: str | None = None, coverage: float = 0.9):
         self.model = model
@@ -105,16 +109,90 @@ class Scorer:
         self.target_prior = target_prior
         self.coverage = coverage
 
-    def score(self, case: dict, *, target_prior=None, coverage=None, score_anyway: bool = False) -> dict:
-        from ..inference import case_report, score_cases
+    def prepare(self, case: dict, *, target_prior=None, coverage=None, score_anyway: bool = False):
+        """(validated case, options) or an error naming the field, the value and what was expected."""
         from ._scoring import refuse_out_of_scope
 
         validated = validate_case(case)
         refuse_out_of_scope(validated, score_anyway)
-        res = score_cases(self.model, validated.cases, notices=validated.notices,
-                          target_prior=target_prior or self.target_prior,
-                          coverage=self.coverage if coverage is None else coverage)
-        return case_report(res, 0)
+        prior = target_prior or self.target_prior
+        self.model.prior_.resolve(prior)  # a bad setting is this request's error, not its batch's
+        return validated, (prior, self.coverage if coverage is None else coverage)
+
+    def score_together(self, prepared: list) -> list:
+        """A report (or the exception that stopped it) for each prepared request, in order."""
+        from ..inference import case_reports
+
+        out: list = [None] * len(prepared)
+        groups: dict = {}
+        for i, (_, options) in enumerate(prepared):
+            groups.setdefault(options, []).append(i)
+        for (prior, cov), idx in groups.items():
+            try:
+                reports = case_reports(self.model, [prepared[i][0] for i in idx], target_prior=prior, coverage=cov)
+            except Exception as err:  # noqa: BLE001 - handed to each request of the group
+                reports = [err] * len(idx)
+            for i, r in zip(idx, reports):
+                out[i] = r
+        return out
+
+    def score(self, case: dict, *, target_prior=None, coverage=None, score_anyway: bool = False) -> dict:
+        out = self.score_together([self.prepare(case, target_prior=target_prior, coverage=coverage,
+                                                score_anyway=score_anyway)])[0]
+        if isinstance(out, BaseException):
+            raise out
+        return out
+
+
+_TURNS = 6  # event-loop turns a batch waits for requests already arriving (no timed wait)
+
+
+class Batcher:
+    """Requests that arrive while a batch is being scored wait, then are scored together: with
+    several clients at once, one pass of the model answers all of them (a case's report does not
+    depend on its neighbours). One per worker process; the scoring itself runs between awaits."""
+
+    def __init__(self, scorer: Scorer, limit: int = 32):
+        self.scorer, self.limit = scorer, limit
+        self._waiting: list = []
+        self._task = None
+        self.counts = {"requests": 0, "batches": 0, "largest_batch": 0}  # counts only, nothing about a case
+
+    async def score(self, prepared) -> dict:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._waiting.append((prepared, future))
+        if self._task is None:
+            self._task = loop.create_task(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        import asyncio
+
+        try:
+            while self._waiting:
+                # let the requests already on their way (accepted, being read) join this batch:
+                # turn the event loop while that brings new ones, a few turns at most
+                for _ in range(_TURNS):
+                    before = len(self._waiting)
+                    await asyncio.sleep(0)
+                    if len(self._waiting) == before and _ > 1:
+                        break
+                batch, self._waiting = self._waiting[:self.limit], self._waiting[self.limit:]
+                self.counts["requests"] += len(batch)
+                self.counts["batches"] += 1
+                self.counts["largest_batch"] = max(self.counts["largest_batch"], len(batch))
+                for (_, future), result in zip(batch, self.scorer.score_together([p for p, _ in batch])):
+                    if future.cancelled():
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self._task = None
 
 
 def _coverage(text) -> float:
@@ -136,6 +214,7 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
     from ._report import html_report
 
     scorer = Scorer(model, target_prior=target_prior, coverage=coverage)
+    batcher = Batcher(scorer)
     ident = scorer.identity
     default_prior = target_prior or (model.target_prior if isinstance(getattr(model, "target_prior", None), str)
                                      else "training")
@@ -167,9 +246,10 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
                     raise InputError(f"form: {k!r} is given twice; a field has one value")
                 values[k] = v
             case = {k: v for k, v in values.items() if v.strip() and not k.startswith(_OPTION_PREFIX)}
-            rep = scorer.score(case, target_prior=values.get(_OPTION_PREFIX + "target_prior") or None,
-                               coverage=_coverage(values.get(_OPTION_PREFIX + "coverage", coverage)),
-                               score_anyway=bool(values.get(_OPTION_PREFIX + "score_anyway")))
+            rep = await batcher.score(scorer.prepare(
+                case, target_prior=values.get(_OPTION_PREFIX + "target_prior") or None,
+                coverage=_coverage(values.get(_OPTION_PREFIX + "coverage", coverage)),
+                score_anyway=bool(values.get(_OPTION_PREFIX + "score_anyway"))))
         except OutOfScopeError as err:
             return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior, out_of_scope=True),
                                 status_code=422)
@@ -198,9 +278,9 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
                 raise InputError(f"score_anyway: {options['score_anyway']!r} is not true or false")
             if not isinstance(options.get("target_prior", ""), (str, type(None))):
                 raise InputError(f"target_prior: {options['target_prior']!r} is not a setting name or 'a,b,c'")
-            rep = scorer.score(case, target_prior=options.get("target_prior"),
-                               coverage=_coverage(options.get("coverage", coverage)),
-                               score_anyway=options.get("score_anyway") is True)
+            rep = await batcher.score(scorer.prepare(case, target_prior=options.get("target_prior"),
+                                                     coverage=_coverage(options.get("coverage", coverage)),
+                                                     score_anyway=options.get("score_anyway") is True))
         except OutOfScopeError as err:
             return JSONResponse({"error": str(err), "out_of_scope": True, "model": ident}, status_code=422)
         except (NetoriginError, ValueError) as err:
@@ -209,8 +289,9 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
 
     @app.get("/api/health")
     def health() -> dict:
-        """The model this server scores with."""
-        return {"status": "ok", "model": ident, "sites": list(SITES)}
+        """The model this server scores with; how many requests this worker scored, in how many
+        passes of the model (requests arriving together are scored together)."""
+        return {"status": "ok", "model": ident, "sites": list(SITES), "scoring": dict(batcher.counts)}
 
     return app
 

@@ -78,10 +78,19 @@ class CompiledTrees:
             raise InputError("trees.npz: a tree's class is outside the booster's classes")
         if not np.all(np.isfinite(self.weights)):
             raise InputError("trees.npz: the contribution tables hold a value that is not finite")
-        K = self.n_features + 2  # features, "no split", bias
-        slot_col = np.concatenate([self.player_feature, np.full((T, 1), self.n_features + 1, np.int32)], axis=1)
-        self._flat = (self.tree_class[:, None] * K + slot_col).ravel()  # (T*4,) into (C, K)
-        self._K = K
+        # The bias (the trees' expected values) does not depend on the case: one constant per class.
+        self._bias = self.base_score + np.bincount(self.tree_class, weights=self.weights[:, 0, 3],
+                                                   minlength=self.n_classes)
+        # The (tree, player) slots that can contribute, ordered by the output cell they add to, so
+        # that a case's contributions are one gather and one segmented sum (the same bits alone
+        # or in a batch).
+        t, j = np.nonzero((self.player_feature != self.n_features) & np.any(self.weights[:, :, :3] != 0, axis=1))
+        cell = self.tree_class[t].astype(np.int64) * self.n_features + self.player_feature[t, j]
+        order = np.argsort(cell, kind="stable")
+        self._slot_tree, self._slot_offset, cell = t[order], (t[order] * 8 * 3 + j[order]), cell[order]
+        self._starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else np.zeros(0, np.intp)
+        self._cells = cell[self._starts]
+        self._w3 = np.ascontiguousarray(self.weights[:, :, :3]).ravel()  # (T * 8 * 3,)
 
     # ------------------------------------------------------------------ evaluation
     def _combos(self, X: np.ndarray) -> np.ndarray:
@@ -99,17 +108,18 @@ class CompiledTrees:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected {self.n_features} features, got an array of shape {X.shape}")
-        n, T, C, K = len(X), len(self.tree_class), self.n_classes, self._K
-        out = np.empty((n, C, self.n_features + 1))
-        tree = np.arange(T)
+        n, C, F = len(X), self.n_classes, self.n_features
+        out = np.zeros((n, C, F + 1))
+        out[:, :, -1] = self._bias
         for start in range(0, n, _CHUNK):
             combos = self._combos(X[start:start + _CHUNK])
-            m = len(combos)
-            w = self.weights[tree[None, :], combos]  # (m, T, 4)
-            idx = (np.arange(m)[:, None] * (C * K) + self._flat[None, :]).ravel()
-            sums = np.bincount(idx, weights=w.reshape(m, -1).ravel(), minlength=m * C * K).reshape(m, C, K)
-            out[start:start + m, :, :-1] = sums[:, :, :self.n_features]
-            out[start:start + m, :, -1] = sums[:, :, -1] + self.base_score
+            if not len(self._starts):
+                continue
+            vals = self._w3[self._slot_offset[None, :] + combos[:, self._slot_tree] * 3]  # (m, slots)
+            sums = np.add.reduceat(vals, self._starts, axis=1)
+            block = out[start:start + len(combos), :, :F].reshape(len(combos), C * F)
+            block[:, self._cells] = sums
+            out[start:start + len(combos), :, :F] = block.reshape(len(combos), C, F)
         return out
 
     def margins(self, X: np.ndarray) -> np.ndarray:
