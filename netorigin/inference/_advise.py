@@ -207,19 +207,14 @@ def _result_groups(t, labels, in_panel: bool):
 def _grouped(tests, tables, pr, post, p_cell_row, P, sub_names):
     """Results to show for a test or panel: the product of each test's shown results (group
     probabilities are the P(result)-weighted means, so they still average back)."""
-    names, groups = [""], [[0]]
-    for t in tests:
-        n_t = len(tables[t][0])
-        t_names, t_groups = _result_groups(t, tables[t][0], len(tests) > 1)
-        names = [f"{a}, {b}" if a else b for a in names for b in t_names]
-        groups = [[i * n_t + j for i in g for j in h] for g in groups for h in t_groups]
-    if all(len(g) == 1 for g in groups):  # each result shown on its own
-        idx = [g[0] for g in groups]
-        w, site_p, cell_p = pr[idx], post[idx], p_cell_row[None, :] * P[idx]
-    else:  # grouped results: P(result)-weighted sums over fresh arrays (the same bits alone or in a batch)
-        w = np.array([pr[g].sum() for g in groups])
-        site_p = np.array([(pr[g][:, None] * post[g]).sum(axis=0) for g in groups]) / np.where(w > 0, w, 1.0)[:, None]
-        cell_p = np.array([(p_cell_row[None, :] * P[g]).sum(axis=0) for g in groups])
+    names, order, starts = _panel_groups(tuple(tests), tuple(len(tables[t][0]) for t in tests),
+                                         tuple(tuple(tables[t][0]) for t in tests))
+    if len(starts) == len(order):  # each result shown on its own
+        w, site_p, cell_p = pr[order], post[order], p_cell_row[None, :] * P[order]
+    else:  # grouped results: P(result)-weighted sums, one segment per group (sequential: the same bits in a batch)
+        w = np.add.reduceat(pr[order], starts)
+        site_p = np.add.reduceat(pr[order][:, None] * post[order], starts, axis=0) / np.where(w > 0, w, 1.0)[:, None]
+        cell_p = np.add.reduceat(p_cell_row[None, :] * P[order], starts, axis=0)
     total = cell_p.sum(axis=1, keepdims=True)
     cell_p = cell_p / np.where(total > 0, total, 1.0)
     subs, order, starts = _subsite_blocks(tuple(sub_names))
@@ -229,6 +224,19 @@ def _grouped(tests, tables, pr, post, p_cell_row, P, sub_names):
              "probabilities": {s: float(x) for s, x in zip(SITES, site_p[k])},
              "top_subsite": subs[top[k]], "top_subsite_probability": float(sub_p[k, top[k]])}
             for k, name in enumerate(names) if w[k] > 0]
+
+
+@lru_cache(maxsize=256)
+def _panel_groups(tests: tuple, sizes: tuple, labels: tuple) -> tuple:
+    """(names, results ordered by group, where each group starts) of a test or panel's shown results."""
+    names, groups = [""], [[0]]
+    for t, n_t, lab in zip(tests, sizes, labels):
+        t_names, t_groups = _result_groups(t, list(lab), len(tests) > 1)
+        names = [f"{a}, {b}" if a else b for a in names for b in t_names]
+        groups = [[i * n_t + j for i in g for j in h] for g in groups for h in t_groups]
+    order = np.array([i for g in groups for i in g], dtype=np.intp)
+    starts = np.cumsum([0] + [len(g) for g in groups[:-1]]).astype(np.intp)
+    return names, order, starts
 
 
 @lru_cache(maxsize=8)

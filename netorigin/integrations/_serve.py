@@ -208,7 +208,8 @@ def _coverage(text) -> float:
 def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9):
     """The FastAPI application around a loaded model (loaded once, here)."""
     from fastapi import FastAPI, Request
-    from fastapi.responses import HTMLResponse, JSONResponse
+    from fastapi.responses import HTMLResponse, JSONResponse, Response
+    from pydantic_core import to_json
 
     from ..io._strict import decode_text, load_json
     from ._report import html_report
@@ -285,7 +286,8 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
             return JSONResponse({"error": str(err), "out_of_scope": True, "model": ident}, status_code=422)
         except (NetoriginError, ValueError) as err:
             return JSONResponse({"error": str(err), "model": ident}, status_code=422)
-        return JSONResponse(rep)
+        # pydantic's serialiser (installed with FastAPI): the same JSON as json.dumps, several times faster
+        return Response(to_json(rep, inf_nan_mode="null"), media_type="application/json")
 
     @app.get("/api/health")
     def health() -> dict:

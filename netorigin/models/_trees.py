@@ -87,20 +87,32 @@ class CompiledTrees:
         t, j = np.nonzero((self.player_feature != self.n_features) & np.any(self.weights[:, :, :3] != 0, axis=1))
         cell = self.tree_class[t].astype(np.int64) * self.n_features + self.player_feature[t, j]
         order = np.argsort(cell, kind="stable")
-        self._slot_tree, self._slot_offset, cell = t[order], (t[order] * 8 * 3 + j[order]), cell[order]
+        t, j, cell = t[order], j[order], cell[order]
+        self._slot_tree = t.astype(np.int32)
+        self._slot_base = (np.arange(len(t)) * 8).astype(np.int32)
+        self._slot_values = np.ascontiguousarray(self.weights[t, :, j]).ravel()  # (slots * 8,): slot-major
         self._starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else np.zeros(0, np.intp)
         self._cells = cell[self._starts]
-        self._w3 = np.ascontiguousarray(self.weights[:, :, :3]).ravel()  # (T * 8 * 3,)
+        # Trees share splits (a 0/1 feature has one threshold): each distinct (feature, threshold,
+        # default direction) is decided once per case. A "no split" slot reads feature 0 against
+        # NaN: either direction gives the same leaf value, so its bit does not matter.
+        feat = np.where(self.feature == self.n_features, 0, self.feature)
+        thr = np.where(self.feature == self.n_features, np.float32(np.nan), self.threshold)
+        keys = np.rec.fromarrays([feat.ravel(), thr.ravel().view(np.int32), self.default_left.ravel()])
+        uniq, node_split = np.unique(keys, return_inverse=True)
+        self._split_feature = uniq["f0"].astype(np.intp)
+        self._split_threshold = uniq["f1"].astype(np.int32).view(np.float32)
+        self._split_default = uniq["f2"].astype(bool)
+        self._node_split = node_split.reshape(-1, 3)
 
     # ------------------------------------------------------------------ evaluation
     def _combos(self, X: np.ndarray) -> np.ndarray:
         """(n, T) index of each tree's combination of directions for each case."""
-        X = np.asarray(X, dtype=np.float32)
-        padded = np.concatenate([X, np.zeros((len(X), 1), np.float32)], axis=1)  # the "no split" column
-        x = padded[:, self.feature]  # (n, T, 3)
+        x = np.asarray(X, dtype=np.float32)[:, self._split_feature]  # (n, distinct splits)
         with np.errstate(invalid="ignore"):
-            left = np.where(np.isnan(x), self.default_left[None], x < self.threshold[None])
-        return (left[..., 0] * 4 + left[..., 1] * 2 + left[..., 2]).astype(np.intp)
+            left = np.where(np.isnan(x), self._split_default[None], x < self._split_threshold[None]).astype(np.uint8)
+        ns = self._node_split
+        return (left[:, ns[:, 0]] << 2) | (left[:, ns[:, 1]] << 1) | left[:, ns[:, 2]]  # uint8
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """(n, C, F + 1): per-class TreeSHAP values of every feature, then the bias; like
@@ -115,7 +127,7 @@ class CompiledTrees:
             combos = self._combos(X[start:start + _CHUNK])
             if not len(self._starts):
                 continue
-            vals = self._w3[self._slot_offset[None, :] + combos[:, self._slot_tree] * 3]  # (m, slots)
+            vals = self._slot_values.take(self._slot_base + np.take(combos, self._slot_tree, axis=1))  # (m, slots)
             sums = np.add.reduceat(vals, self._starts, axis=1)
             block = out[start:start + len(combos), :, :F].reshape(len(combos), C * F)
             block[:, self._cells] = sums
