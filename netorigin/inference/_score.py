@@ -215,11 +215,11 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     if res.explanation is not None:
         e = res.explanation
         expl = {"scale": EXPLANATION_SCALE,
-                "total": {s: float(e.total[i, k]) for k, s in enumerate(SITES)},
-                "baseline": {s: float(e.baseline[i, k]) for k, s in enumerate(SITES)},
-                "calibration": {s: float(e.calibration[i, k]) for k, s in enumerate(SITES)},
-                "prior": {s: float(e.prior[i, k]) for k, s in enumerate(SITES)},
-                "terms": {f: {s: float(e.terms[i, j, k]) for k, s in enumerate(SITES)} for j, f in enumerate(e.fields)},
+                "total": dict(zip(SITES, e.total[i].tolist())),
+                "baseline": dict(zip(SITES, e.baseline[i].tolist())),
+                "calibration": dict(zip(SITES, e.calibration[i].tolist())),
+                "prior": dict(zip(SITES, e.prior[i].tolist())),
+                "terms": {f: dict(zip(SITES, row)) for f, row in zip(e.fields, e.terms[i].tolist())},
                 "recorded": [f for f in e.fields if res.recorded(i, f)]}
     sub = None
     if not set(res.labels) <= set(SITES):
