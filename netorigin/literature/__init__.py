@@ -60,8 +60,19 @@ class Literature:
     def __init__(self, parameters=None, scenarios=None, workup=None):
         self.parameters = load_parameters(parameters)
         self.scenarios = load_scenarios(scenarios)
-        self.workup_table = load_workup(workup)
+        self._workup = (workup,)  # read when first needed (scoring never needs it)
         self.model: Model = build_model(self.parameters)
+
+    @property
+    def workup_table(self) -> pd.DataFrame | None:
+        """The work-up table (read on first use)."""
+        if isinstance(getattr(self, "_workup", None), tuple):
+            self._workup = load_workup(self._workup[0])
+        return getattr(self, "_workup", None)
+
+    @workup_table.setter
+    def workup_table(self, table) -> None:
+        self._workup = table
 
     @classmethod
     def from_tables(cls, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> "Literature":

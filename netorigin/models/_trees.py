@@ -98,11 +98,12 @@ class CompiledTrees:
         # NaN: either direction gives the same leaf value, so its bit does not matter.
         feat = np.where(self.feature == self.n_features, 0, self.feature)
         thr = np.where(self.feature == self.n_features, np.float32(np.nan), self.threshold)
-        keys = np.rec.fromarrays([feat.ravel(), thr.ravel().view(np.int32), self.default_left.ravel()])
+        keys = (feat.ravel().astype(np.int64) << 33) | (thr.ravel().view(np.uint32).astype(np.int64) << 1) \
+            | self.default_left.ravel().astype(np.int64)
         uniq, node_split = np.unique(keys, return_inverse=True)
-        self._split_feature = uniq["f0"].astype(np.intp)
-        self._split_threshold = uniq["f1"].astype(np.int32).view(np.float32)
-        self._split_default = uniq["f2"].astype(bool)
+        self._split_feature = (uniq >> 33).astype(np.intp)
+        self._split_threshold = ((uniq >> 1) & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
+        self._split_default = (uniq & 1).astype(bool)
         self._node_split = node_split.reshape(-1, 3)
 
     # ------------------------------------------------------------------ evaluation
