@@ -26,6 +26,16 @@ from netorigin.literature import SCENARIOS, cell_posterior, default_literature
 from netorigin.synth import make_synthetic_cohort
 
 
+def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson 95% interval of a proportion."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=str(default_model_path()))
@@ -56,7 +66,9 @@ def main():
             picked.append(exact_gain[pick])
             bests.append(exact_gain[best])
         agree, ratio, loss, settled = map(np.array, (agree, ratio, loss, settled))
+        lo, hi = _wilson(int(agree.sum()), len(agree))
         rows.append({"scenario": scenario, "n": int(len(agree)), "agreement": float(agree.mean()),
+                     "agreement_ci95": [lo, hi],
                      "agreement_open_cases": float(agree[~settled].mean()) if (~settled).any() else float("nan"),
                      "open_cases": int((~settled).sum()),
                      "information_ratio_mean": float(ratio.mean()),
@@ -67,12 +79,14 @@ def main():
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
-    lines = ["| scenario | cases | tool's pick = exact best | within 0.001 bits of it | same, cases not settled "
+    lines = ["| scenario | cases | tool's pick = exact best (95% CI) | within 0.001 bits of it | same, cases not settled "
              "(best >= 0.01 bits) | information achieved: mean of pick / best | total picked / total best | "
              "cases losing >= 0.05 bits | advice time per case |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['scenario']} | {r['n']:,} | {r['agreement']:.1%} | {r['agreement_within_0.001_bits']:.1%} | "
+        lo, hi = r["agreement_ci95"]
+        lines.append(f"| {r['scenario']} | {r['n']:,} | {r['agreement']:.1%} ({lo:.1%}-{hi:.1%}) | "
+                     f"{r['agreement_within_0.001_bits']:.1%} | "
                      f"{r['agreement_open_cases']:.1%} (n={r['open_cases']:,}) | {r['information_ratio_mean']:.1%} | "
                      f"{r['information_ratio_of_means']:.1%} | {r['cases_losing_0.05_bits']:.1%} | "
                      f"{1000 * r['tool_seconds_per_case']:.2f} ms |")
