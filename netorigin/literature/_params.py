@@ -32,18 +32,19 @@ def _read(path, columns: tuple[str, ...], sourced: bool, data: bytes | None = No
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
     value_col = "probability" if "probability" in columns else ("share" if "share" in columns else "value")
     problems = []
-    for i, row in df.iterrows():
+    sources = df["source"] if sourced else [""] * len(df)
+    for i, (raw, status, source) in enumerate(zip(df[value_col], df["status"], sources)):  # plain values: fast
         line = i + 2
         try:
-            v = float(row[value_col])
+            v = float(raw)
         except ValueError:
-            problems.append(f"line {line}: {value_col}: {row[value_col]!r} is not a number")
+            problems.append(f"line {line}: {value_col}: {raw!r} is not a number")
             continue
         if v != v or v in (float("inf"), float("-inf")):
-            problems.append(f"line {line}: {value_col}: {row[value_col]!r} is not a finite number")
-        if row["status"] not in STATUSES:
-            problems.append(f"line {line}: status: {row['status']!r} is not one of {', '.join(STATUSES)}")
-        if sourced and not row["source"].strip():
+            problems.append(f"line {line}: {value_col}: {raw!r} is not a finite number")
+        if status not in STATUSES:
+            problems.append(f"line {line}: status: {status!r} is not one of {', '.join(STATUSES)}")
+        if sourced and not source.strip():
             problems.append(f"line {line}: source: blank; every figure names its source")
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems))
