@@ -14,9 +14,6 @@ import numpy as np
 
 from ..bundle import load_bundle, save_bundle
 from ..contract import RESEARCH_NOTICE, SITES
-from ..evaluate import evaluate_model
-from ..literature import bayes_posterior
-from ..training import fingerprint, labelled_cases, train
 
 
 def _versions() -> dict:
@@ -102,6 +99,8 @@ def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine
               n_bootstrap=200, name=None, data_params: dict | None = None, scheduler=None, workers=2,
               n_splits=5, progress=None) -> dict:
     """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary."""
+    from ..training import train  # here, not at import: scoring a case does not pay for training
+
     started = time.time()
     result = train(cohort, kind=kind, engine=engine, params=params, random_state=random_state, n_splits=n_splits,
                    target_prior=target_prior, bayes_scenario=bayes_scenario, n_bootstrap=n_bootstrap,
@@ -183,6 +182,10 @@ def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scen
                  tracking_uri=None, track=True, n_bootstrap=200, description=None,
                  data_params: dict | None = None) -> dict:
     """Evaluate a saved model on a labelled cohort (external validation) and log the run."""
+    from ..evaluate import evaluate_model
+    from ..literature import bayes_posterior
+    from ..training import fingerprint, labelled_cases
+
     started = time.time()
     model = load_model(model_spec, tracking_uri)
     table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
