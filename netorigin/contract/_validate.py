@@ -340,7 +340,7 @@ def _frame(out: dict, extras: dict, n: int) -> pd.DataFrame:
     """The canonical table: contract fields (canonical dtypes), then the extra columns untouched."""
     index = pd.RangeIndex(n)
     cols = {nm: to_series(nm, v, index) for nm, v in out.items()}
-    cols.update({nm: pd.Series(v, index=index) if isinstance(v, np.ndarray) else v for nm, v in extras.items()})
+    cols.update(extras)  # the raw columns (index already reset)
     return pd.DataFrame(cols, index=index)
 
 

@@ -136,13 +136,6 @@ class Scorer:
                 out[i] = r
         return out
 
-    def score(self, case: dict, *, target_prior=None, coverage=None, score_anyway: bool = False) -> dict:
-        out = self.score_together([self.prepare(case, target_prior=target_prior, coverage=coverage,
-                                                score_anyway=score_anyway)])[0]
-        if isinstance(out, BaseException):
-            raise out
-        return out
-
 
 _TURNS = 6  # event-loop turns a batch waits for requests already arriving (no timed wait)
 
@@ -175,16 +168,20 @@ class Batcher:
             while self._waiting:
                 # let the requests already on their way (accepted, being read) join this batch:
                 # turn the event loop while that brings new ones, a few turns at most
-                for _ in range(_TURNS):
+                for turn in range(_TURNS):
                     before = len(self._waiting)
                     await asyncio.sleep(0)
-                    if len(self._waiting) == before and _ > 1:
+                    if len(self._waiting) == before and turn > 1:
                         break
                 batch, self._waiting = self._waiting[:self.limit], self._waiting[self.limit:]
                 self.counts["requests"] += len(batch)
                 self.counts["batches"] += 1
                 self.counts["largest_batch"] = max(self.counts["largest_batch"], len(batch))
-                for (_, future), result in zip(batch, self.scorer.score_together([p for p, _ in batch])):
+                try:
+                    results = self.scorer.score_together([p for p, _ in batch])
+                except Exception as err:  # noqa: BLE001 - never leave a request waiting
+                    results = [err] * len(batch)
+                for (_, future), result in zip(batch, results):
                     if future.cancelled():
                         continue
                     if isinstance(result, BaseException):
