@@ -28,12 +28,9 @@ from netorigin.datasets import default_model_path
 from netorigin.evaluate import expected_calibration_error, metrics_by_information
 from netorigin.literature import SCENARIOS, bayes_posterior
 from netorigin.synth import make_synthetic_cohort
+from trust_benchmark import gap_interval, log_loss  # the same bootstrap (benchmarks/ is on the path when run)
 
 LABELS = ("case_id", "primary_site", "primary_site_detail")
-
-
-def log_loss(y, p):
-    return -np.log(np.clip(p[np.arange(len(y)), y], 1e-15, 1))
 
 
 def thin(cohort: pd.DataFrame, rng, low=2, high=6) -> pd.DataFrame:
@@ -54,18 +51,6 @@ def thin(cohort: pd.DataFrame, rng, low=2, high=6) -> pd.DataFrame:
     return out
 
 
-def gaps(y, p, b, n_boot=200, seed=0):
-    rng = np.random.default_rng(seed)
-    lm, lb = log_loss(y, p), log_loss(y, b)
-    ll, ece = [], []
-    for _ in range(n_boot):
-        i = rng.integers(0, len(y), len(y))
-        ll.append(lm[i].mean() - lb[i].mean())
-        ece.append(expected_calibration_error(y[i], p[i]))
-    return ([float(np.percentile(ll, 2.5)), float(np.percentile(ll, 97.5))],
-            [float(np.percentile(ece, 2.5)), float(np.percentile(ece, 97.5))])
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=str(default_model_path()))
@@ -80,7 +65,7 @@ def main():
         y = c["primary_site"].cat.codes.to_numpy()
         p = model.predict_proba(c, target_prior=scenario)
         b = bayes_posterior(c, scenario=scenario).to_numpy()
-        ll_ci, ece_ci = gaps(y, p, b)
+        ll_ci, ece_ci = gap_interval(y, p, b, ece_gap=False)
         result["thinned"].append({
             "scenario": scenario, "ece": expected_calibration_error(y, p), "ece_ci": ece_ci,
             "ece_bayes": expected_calibration_error(y, b), "log_loss": float(log_loss(y, p).mean()),

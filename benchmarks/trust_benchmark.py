@@ -34,15 +34,17 @@ def log_loss(y, p):
     return -np.log(np.clip(p[np.arange(len(y)), y], 1e-15, 1))
 
 
-def gap_interval(y, p, b, n_boot=200, seed=0):
-    """Bootstrap 95% intervals of the model-minus-posterior gaps in log-loss and ECE."""
+def gap_interval(y, p, b, n_boot=200, seed=0, ece_gap=True):
+    """Bootstrap 95% intervals of the model-minus-posterior gap in log-loss and of the gap in ECE
+    (``ece_gap=False``: of the model's own ECE)."""
     rng = np.random.default_rng(seed)
     lm, lb = log_loss(y, p), log_loss(y, b)
     ll, ece = [], []
     for _ in range(n_boot):
         i = rng.integers(0, len(y), len(y))
         ll.append(lm[i].mean() - lb[i].mean())
-        ece.append(expected_calibration_error(y[i], p[i]) - expected_calibration_error(y[i], b[i]))
+        ece.append(expected_calibration_error(y[i], p[i])
+                   - (expected_calibration_error(y[i], b[i]) if ece_gap else 0.0))
     return [float(np.percentile(ll, 2.5)), float(np.percentile(ll, 97.5))], \
         [float(np.percentile(ece, 2.5)), float(np.percentile(ece, 97.5))]
 
