@@ -42,3 +42,17 @@ def default_model():
     from netorigin.datasets import default_model_path
 
     return load_bundle(default_model_path())
+
+
+@pytest.fixture(scope="session")
+def tiny_xgboost(tmp_path_factory):
+    """A small sub-site xgboost model (40 rounds on 1,500 cases) and its bundle folder."""
+    from netorigin.bundle import save_bundle
+    from netorigin.training import train
+
+    cohort = make_synthetic_cohort(1500, scenario="liver-met-archive", random_state=7, workup="mixture")
+    model = train(cohort, kind="xgboost", params={"n_estimators": 40}, random_state=0, n_bootstrap=0,
+                  with_robustness=False, n_splits=3).model
+    folder = tmp_path_factory.mktemp("bundles") / "tiny-xgboost"
+    save_bundle(model, folder)
+    return model, folder

@@ -188,3 +188,58 @@ def test_canonical_dtypes():
 def test_grade_from_ki67_uses_who_2019_cutoffs():
     # WHO 2019: G1 < 3%, G2 3-20%, G3 > 20%
     assert grade_from_ki67(np.array([2.9, 3.0, 20.0, 20.1])).tolist() == [1.0, 2.0, 2.0, 3.0]
+
+
+# ---------------------------------------------------------------- words that keep their meaning
+@pytest.mark.parametrize("raw, expected", [("focal", "positive"), ("Focally positive", "positive"),
+                                           ("patchy", "positive"), ("diffuse", "positive"), ("3+", "positive"),
+                                           ("weakly positive", "positive"), ("weak", "equivocal"),
+                                           ("1+", "equivocal")])
+def test_pathology_wordings_are_read_by_the_documented_rule_and_said_back(raw, expected):
+    v = validate_case({"ihc_cdx2": raw})
+    assert v.table.loc[0, "ihc_cdx2"] == expected
+    said = [n for n in v.notices if n.kind == "read_as"]
+    assert len(said) == 1 and f"{raw!r} read as {expected}" in said[0].message and "CDX2" in said[0].message
+
+
+def test_daxx_atrx_loss_wordings():
+    v = validate_cohort(pd.DataFrame({"case_id": ["a", "b", "c"],
+                                      "ihc_daxx_atrx": ["partial loss", "retained expression", "lost"]}))
+    assert v.table["ihc_daxx_atrx"].tolist() == ["lost", "retained", "lost"]
+    said = [n for n in v.notices if n.kind == "read_as"]
+    assert len(said) == 2 and said[0].rows == (1,)
+
+
+@pytest.mark.parametrize("field, raw", [("ihc_cdx2", "focally"), ("ihc_cdx2", "faintly"),
+                                        ("sex", "fem"), ("ihc_daxx_atrx", "los of staining"),
+                                        ("carcinoid_syndrome", "nope")])
+def test_a_suggestion_is_only_ever_a_typing_mistake_of_a_value_with_the_same_meaning(field, raw):
+    """'focal' once drew "did you mean 'negative'?" (difflib matched "false"). Suggestions now
+    need a close spelling of one of the value's own words (four letters or more)."""
+    res = parse_value(FIELDS[field], raw)
+    assert res.suggestion is None or (field, res.suggestion) in {("ihc_cdx2", "positive"), ("ihc_cdx2", "equivocal"),
+                                                                   ("sex", "female"), ("ihc_daxx_atrx", "lost")}
+    # whatever is suggested, it is never the opposite of a positive-sounding word
+    if raw.startswith(("focal", "faint")):
+        assert res.suggestion != "negative"
+
+
+@pytest.mark.parametrize("raw, suggestion", [("postive", "positive"), ("negatve", "negative"), ("equivocl", "equivocal")])
+def test_typing_mistakes_still_get_their_suggestion(raw, suggestion):
+    assert parse_value(FIELDS["ihc_cdx2"], raw).suggestion == suggestion
+
+
+@pytest.mark.parametrize("cid", ["abc\u202edcba", "a\u200bb", "x\u2066y", "\ud800", "a\u2028b", "a\x85b"])
+def test_identifiers_refuse_invisible_bidi_and_surrogate_characters(cid):
+    with pytest.raises(ValidationError, match="invisible or control character"):
+        validate_case({"case_id": cid})
+    with pytest.raises(ValidationError, match="invisible or control character"):
+        validate_cohort(pd.DataFrame({"case_id": [cid, "b"]}, dtype=object))
+
+
+@pytest.mark.parametrize("key, hint", [("cdx2_ihc", "ihc_cdx2"), ("note", "netorigin template"),
+                                       ("p_ileal", "netorigin template")])
+def test_every_key_of_a_case_is_used_or_refused_by_name(key, hint):
+    with pytest.raises(ValidationError, match=f"{key}.*not a field of the case contract.*{hint}"):
+        validate_case({"ihc_cdx2" if key != "cdx2_ihc" else "age_years": "positive" if key != "cdx2_ihc" else 61,
+                       key: "pos"})

@@ -1,5 +1,6 @@
 """Real-world cohorts: mappings that find the columns, invalid rows set aside with an account."""
 
+import re
 import subprocess
 import sys
 
@@ -62,10 +63,18 @@ def test_a_registry_cohort_gets_a_draft_that_places_every_column_and_marks_guess
     assert v.table.loc[1, "differentiation"] == "well" and pd.isna(v.table.loc[2, "ihc_pax8"])
 
 
-def test_validate_warns_loudly_about_a_column_that_looks_like_a_field_left_unmapped(tmp_path):
-    v = validate_cohort(pd.DataFrame({"case_id": ["a", "b"], "CDX-2": ["pos", "neg"], "hospital": ["x", "y"]}))
+def test_a_column_that_is_a_field_under_another_name_is_refused_and_a_look_alike_is_warned_about(tmp_path):
+    """Never silently unused: "CDX-2" or "cdx2_ihc" is the CDX2 field under another name (every word of
+    it belongs to the field): refused, naming the field. "ki67 method" has a word of its own: it may
+    be another thing, so it is carried through with a loud warning."""
+    from netorigin.exceptions import ValidationError
+
+    for name in ("CDX-2", "cdx2_ihc", "CDX2 result"):
+        with pytest.raises(ValidationError, match=f"{re.escape(repr(name))} is not a field.*ihc_cdx2.*rename it, or map it"):
+            validate_cohort(pd.DataFrame({"case_id": ["a", "b"], name: ["pos", "neg"], "hospital": ["x", "y"]}))
+    v = validate_cohort(pd.DataFrame({"case_id": ["a", "b"], "ki67 method": ["MIB-1", "MIB-1"], "hospital": ["x", "y"]}))
     warn = [n for n in v.notices if n.kind == "unmapped_field"]
-    assert len(warn) == 1 and "'CDX-2' looks like the contract field ihc_cdx2" in warn[0].message
+    assert len(warn) == 1 and "'ki67 method' looks like the contract field ki67_percent" in warn[0].message
     assert "NOT used" in warn[0].message
 
 

@@ -104,3 +104,107 @@ def test_scoring_one_case_with_the_shipped_model_does_not_import_xgboost(tmp_pat
     assert out.returncode == 0, out.stderr[-2000:]
     assert '"probabilities"' in out.stdout
     assert "xgboost not imported" in out.stderr
+
+
+# ---------------------------------------------------------------- provenance of the derived file
+def _copy(folder, tmp_path, name="b"):
+    import shutil
+
+    dest = tmp_path / name
+    shutil.copytree(folder, dest)
+    return dest
+
+
+def test_trees_from_another_booster_are_refused(tiny_xgboost, tmp_path):
+    from netorigin.bundle import load_bundle
+    from netorigin.datasets import default_model_path
+
+    from _helpers import rehash
+
+    _, folder = tiny_xgboost
+    b = _copy(default_model_path(), tmp_path)
+    rehash(b, **{"trees.npz": (folder / "trees.npz").read_bytes()})  # another bundle's tables
+    with pytest.raises(InputError, match="compiled from another booster"):
+        load_bundle(b)
+
+
+def test_edited_tables_are_refused_even_with_a_consistent_manifest(tiny_xgboost, tmp_path):
+    from netorigin.bundle import load_bundle
+
+    from _helpers import rehash
+
+    _, folder = tiny_xgboost
+    b = _copy(folder, tmp_path)
+    arrays = dict(np.load(b / "trees.npz", allow_pickle=False))
+    arrays["weights"] = arrays["weights"] * 3
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    rehash(b, **{"trees.npz": buf.getvalue()})
+    with pytest.raises(InputError, match="do not give the margins xgboost gave"):
+        load_bundle(b)
+
+
+def test_a_garbage_booster_is_refused_when_the_bundle_is_read(tiny_xgboost, tmp_path):
+    from netorigin.bundle import load_bundle
+
+    from _helpers import rehash
+
+    _, folder = tiny_xgboost
+    b = _copy(folder, tmp_path)
+    rehash(b, **{"booster.ubj": b"{" + bytes(range(256)) * 100})
+    with pytest.raises(InputError, match="compiled from another booster"):
+        load_bundle(b)
+
+
+def test_a_booster_that_disagrees_with_the_recorded_margins_is_refused_when_read(tiny_xgboost, tmp_path):
+    """Tables and their record forged together for another booster: the booster itself, when
+    something reads it (evaluation, large batches), is held to the recorded margins."""
+    from netorigin.bundle import load_bundle
+    from netorigin.datasets import default_model_path
+
+    _, folder = tiny_xgboost
+    model = load_bundle(folder)
+    clf = model.estimator_[-1].estimator_
+    other = load_bundle(default_model_path()).estimator_[-1].estimator_
+    clf._booster_raw = other._booster_bytes  # a booster that is not the one the tables were made from
+    with pytest.raises(InputError, match="booster.ubj: its margins differ"):
+        clf.booster_
+
+
+def test_an_npz_that_would_expand_to_gigabytes_is_refused_before_it_is_read(tmp_path):
+    """A few MB of compressed zeros that claim a 20000 x 20000 float64 array (3.2 GB)."""
+    import io
+    import resource
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (20000, 20000)})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("weights.npy", "w", force_zip64=True) as fh:
+            fh.write(header.getvalue())
+            chunk = bytes(1 << 20)
+            for _ in range(3200):
+                fh.write(chunk)
+    data = buf.getvalue()
+    assert len(data) < 10_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(InputError, match="more than"):
+        CompiledTrees.from_bytes(data)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KB: nothing large allocated
+
+
+def test_object_arrays_and_short_arrays_are_refused():
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, weights=np.zeros(3))
+    data = bytearray(buf.getvalue())
+    with pytest.raises(InputError, match="missing"):
+        CompiledTrees.from_bytes(bytes(data))
+    buf = io.BytesIO()
+    np.savez(buf, weights=np.array([object()], dtype=object))
+    with pytest.raises(InputError, match="not a plain array|object"):
+        CompiledTrees.from_bytes(buf.getvalue())

@@ -74,6 +74,7 @@ class Field:
     unit_suffixes: Mapping[str, float] = field(default_factory=dict)
     not_done_allowed: bool = False
     test: bool = False  # a test a clinician can order (used by the work-up and advice)
+    readings: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # wording -> (value, the rule)
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -141,6 +142,28 @@ GRADE_SYNONYMS = _syn(
         for k in (1, 2, 3)
     }
 )
+# How pathology reports word a stain, read by a documented rule and shown back to the user
+# (docs/contract.md). Focal, patchy, partial or diffuse staining is reported as positive by
+# pathologists; weak (1+) staining is read as equivocal (weak CDX2 is a known pitfall in pancreatic
+# NETs); neither is ever read as negative.
+_POSITIVE_RULE = "focal, patchy, partial, diffuse, moderate, strong or 2+/3+ staining is positive"
+_WEAK_RULE = "weak (1+) staining is read as equivocal, never as negative"
+STAINING_READINGS = {
+    **{w: ("positive", _POSITIVE_RULE) for w in (
+        "focal", "focally positive", "focal positive", "positive (focal)", "patchy", "patchy positive",
+        "partial", "partially positive", "diffuse", "diffusely positive", "diffuse positive", "strong",
+        "strongly positive", "strong positive", "moderate", "moderately positive", "2+", "3+", "weakly positive",
+        "positive (weak)", "focal strong", "diffuse strong")},
+    **{w: ("equivocal", _WEAK_RULE) for w in ("weak", "1+", "faint", "weak staining", "focal weak", "trace",
+                                               "weakly", "very weak")},
+}
+_LOSS_RULE = "complete, partial, subclonal or heterogeneous loss of nuclear staining is loss"
+LOSS_READINGS = {
+    **{w: ("lost", _LOSS_RULE) for w in ("complete loss", "partial loss", "subclonal loss", "heterogeneous loss",
+                                         "focal loss", "loss of expression", "lost expression")},
+    **{w: ("retained", "retained nuclear staining is retained") for w in (
+        "retained expression", "intact expression", "wild type", "wt", "nuclear staining retained")},
+}
 DAXX_SYNONYMS = _syn(
     {
         "lost": ("loss", "deficient", "absent", "negative", "neg", "-"),
@@ -244,11 +267,12 @@ def _build_fields() -> dict[str, Field]:
     for name, desc in MARKER_DESCRIPTIONS.items():
         fs.append(Field(name, "category", desc, "ihc", values=("positive", "negative",
                                                                "equivocal"),
-                        synonyms=MARKER_SYNONYMS, not_done_allowed=True, test=True))
+                        synonyms=MARKER_SYNONYMS, not_done_allowed=True, test=True,
+                        readings=STAINING_READINGS))
     fs += [
         Field("ihc_daxx_atrx", "category", "DAXX/ATRX nuclear expression; loss points to "
               "pancreas", "ihc", values=("lost", "retained"), synonyms=DAXX_SYNONYMS,
-              not_done_allowed=True, test=True),
+              not_done_allowed=True, test=True, readings=LOSS_READINGS),
         Field("mesenteric_mass", "category", "mesenteric mass or fibrosis on imaging",
               "imaging", values=("yes", "no"), synonyms=YESNO_SYNONYMS),
         Field("liver_lesions", "category", "number of liver lesions: solitary, oligo (2-5), "

@@ -120,3 +120,22 @@ def guess_field(column: str, taken=frozenset()) -> Guess | None:
             if best is None or score > best.score:
                 best = Guess(name, how, exact, unit, score)
     return best
+
+
+# Words that qualify a field's name without naming another thing ("CDX2 IHC", "Ki-67 result").
+_QUALIFIERS = frozenset(
+    "ihc status result results value values level test stain staining score percent pct expression expr serum "
+    "urine plasma imaging scan marker index count number no n of the at dx diagnosis".split())
+
+
+def same_field_under_another_name(column: str, taken=frozenset()) -> Guess | None:
+    """The contract field ``column`` is, when every word of the name belongs to that field's names
+    (or is a qualifier such as "ihc", "result", "status"): "cdx2_ihc", "CDX-2", "Grade (WHO)".
+    A name with a word of its own ("ki67_method", "grade_notes") is not: it may be another thing."""
+    g = guess_field(column, taken)
+    if g is None:
+        return None
+    text = _UNIT.sub(" ", str(column))
+    vocabulary = {t for _, _, ts, comp in _INDEX[g.field] for t in (*ts, comp)}
+    words = tokens(text)
+    return g if words and all(w in vocabulary or w in _QUALIFIERS for w in words) else None

@@ -35,8 +35,10 @@ from ._fields import (
     MITOSES_BANDS,
     Field,
     field_for,
+    field_label,
 )
 from ..exceptions import Problem, ValidationError
+from ._names import guess_field, same_field_under_another_name
 
 _MISSING = object()  # sentinel for "not done / not known"
 _NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(.*)$", re.IGNORECASE)
@@ -148,10 +150,22 @@ def _is_missing(v: Any) -> bool:
     return False
 
 
+_SUGGEST_CUTOFF = 0.8  # a typing mistake ("postive"), not another word ("focal" is not "false")
+
+
 def _suggest(token: str, f: Field) -> str | None:
-    choices = list(f.synonyms)
-    match = difflib.get_close_matches(token.lower(), choices, n=1, cutoff=0.6)
-    return f.synonyms[match[0]] if match else None
+    """The value a mistyped ``token`` most likely meant, only when it is a typing mistake of one of
+    the value's own spellings (at least four letters, so that short synonyms such as "f" or "no"
+    are never offered for a different word): a suggestion never changes what was meant."""
+    token = token.lower()
+    words = {f.synonyms.get(w) for w in re.split(r"[\s/,;]+", token) if w}
+    if len(words) == 1 and None not in words and len(token.split()) > 1:  # "WD NET": every word says "well"
+        return words.pop()
+    choices = [c for c in list(f.synonyms) + list(f.readings) if len(c) >= 4]
+    match = difflib.get_close_matches(token, choices, n=1, cutoff=_SUGGEST_CUTOFF)
+    if not match:
+        return None
+    return f.synonyms[match[0]] if match[0] in f.synonyms else f.readings[match[0]][0]
 
 
 def _parse_number(f: Field, v: Any) -> float | Problem:
@@ -230,12 +244,14 @@ def parse_value(f: Field, v: Any) -> Any:
     if f.kind == "mitoses":
         return _parse_mitoses(f, v)
     if f.kind == "text" and isinstance(v, str):
-        # identifiers are kept exactly as given (joins must still match); a control character
-        # (a line break, a tab, a terminal escape) is refused, never silently changed
-        bad = next((c for c in v if ord(c) < 32 or ord(c) == 127 or c in "\u2028\u2029\x85"), None)
+        # identifiers are kept exactly as given (joins must still match); a control character (a
+        # line break, a tab, a terminal escape), an invisible formatting one (a right-to-left
+        # override, which reverses what is shown; a zero-width space) or a lone surrogate is
+        # refused, never silently changed
+        bad = next((c for c in v if _unprintable(c)), None)
         if bad is not None:
-            return Problem(f.name, _short(v), "", detail=f"{_short(v)} contains a control character "
-                           f"({bad!r}); identifiers must be one line of printable text")
+            return Problem(f.name, _short(v), "", detail=f"{_short(v)} contains an invisible or control character "
+                           f"(U+{ord(bad):04X}); identifiers must be one line of printable text")
         return v
     text = _as_text(v)
     if text is None:
@@ -245,11 +261,20 @@ def parse_value(f: Field, v: Any) -> Any:
     token = text.lower()
     if token in f.synonyms:
         return f.synonyms[token]
+    if token in f.readings:  # a pathology wording, read by its documented rule (shown back: reading_of)
+        return f.readings[token][0]
     if f.name == "liver_lesions":
         n = _parse_count(token)
         if n is not None:
             return "solitary" if n == 1 else ("oligo" if n <= 5 else "multiple")
     return Problem(f.name, text, f.expected(), suggestion=_suggest(token, f))
+
+
+def _unprintable(c: str) -> bool:
+    """Control, format (bidi overrides, zero-width), surrogate and line/paragraph separator characters."""
+    import unicodedata
+
+    return ord(c) < 32 or 127 <= ord(c) < 160 or unicodedata.category(c) in ("Cf", "Cs", "Co", "Zl", "Zp")
 
 
 def _parse_count(token: str) -> int | None:
@@ -280,20 +305,37 @@ def _near_miss(name: str) -> str | None:
     return prefixed[0] if len(prefixed) == 1 else None
 
 
-def _parse_column(f: Field, values) -> tuple[np.ndarray, list[tuple[Any, Problem, np.ndarray]]]:
-    """Parse a column through its unique values. Returns (parsed object array, problems)."""
+def reading_of(f: Field, raw: Any) -> tuple[str, str] | None:
+    """(value, rule) when ``raw`` is a pathology wording of field ``f`` read by a documented rule
+    ("focal" -> positive), else None.
+
+    >>> from netorigin.contract import FIELDS
+    >>> reading_of(FIELDS["ihc_cdx2"], "Focal")
+    ('positive', 'focal, patchy, partial, diffuse, moderate, strong or 2+/3+ staining is positive')
+    """
+    if not f.readings or not isinstance(raw, str):
+        return None
+    token = " ".join(raw.split()).lower()
+    return None if token in f.synonyms else f.readings.get(token)
+
+
+def _parse_column(f: Field, values) -> tuple[np.ndarray, list, list]:
+    """Parse a column through its unique values. Returns (parsed object array, problems as
+    (raw, Problem, rows), readings as (raw, value, rule, rows))."""
     if len(values) == 1:  # one case: no factorising
         raw = values.iloc[0] if isinstance(values, pd.Series) else values[0]
         res = parse_value(f, raw)
         out = np.empty(1, dtype=object)
         if isinstance(res, Problem):
-            return out, [(raw, res, np.array([0]))]
+            return out, [(raw, res, np.array([0]))], []
         out[0] = res
-        return out, []
+        read = reading_of(f, raw)
+        return out, [], ([(raw, *read, np.array([0]))] if read else [])
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     parsed = np.empty(len(uniques) + 1, dtype=object)
     parsed[-1] = None  # code -1 (NaN / None) -> missing
-    bad: list[tuple[Any, Problem, np.ndarray]] = []
+    bad: list = []
+    readings: list = []
     for k, raw in enumerate(uniques):
         res = parse_value(f, raw)
         if isinstance(res, Problem):
@@ -301,7 +343,10 @@ def _parse_column(f: Field, values) -> tuple[np.ndarray, list[tuple[Any, Problem
             bad.append((raw, res, np.flatnonzero(codes == k)))
         else:
             parsed[k] = res
-    return parsed[codes], bad
+            read = reading_of(f, raw)
+            if read:
+                readings.append((raw, *read, np.flatnonzero(codes == k)))
+    return parsed[codes], bad, readings
 
 
 def validate_cohort(
@@ -309,6 +354,7 @@ def validate_cohort(
     *,
     require_case_id: bool = True,
     source: str | None = None,
+    unknown: str = "carry",
 ) -> ValidatedCohort:
     """Validate a raw cohort table and return its canonical form.
 
@@ -322,6 +368,10 @@ def validate_cohort(
         Cohorts need a unique ``case_id``; a single case does not.
     source : str, optional
         A name (usually the file) used in error messages.
+    unknown : {"carry", "refuse"}
+        Columns that are not contract fields: carried through untouched (a cohort's outcomes,
+        say), except one that is plainly a field under another name, which is refused; or all
+        refused (a table that holds one case).
 
     Raises
     ------
@@ -332,7 +382,8 @@ def validate_cohort(
     if not isinstance(raw, pd.DataFrame):
         raise ValidationError([Problem("table", type(raw).__name__, "a table (DataFrame)")], source)
     columns = [(raw.columns[i], raw.iloc[:, i].reset_index(drop=True)) for i in range(raw.shape[1])]
-    out, extras, notices = _validate_columns(columns, len(raw), require_case_id=require_case_id, source=source)
+    out, extras, notices = _validate_columns(columns, len(raw), require_case_id=require_case_id, source=source,
+                                             unknown=unknown)
     return ValidatedCohort(table=_frame(out, extras, len(raw)), notices=notices, extra_columns=list(extras))
 
 
@@ -344,8 +395,14 @@ def _frame(out: dict, extras: dict, n: int) -> pd.DataFrame:
     return pd.DataFrame(cols, index=index)
 
 
-def _validate_columns(columns, n: int, *, require_case_id: bool, source) -> tuple[dict, dict, list]:
+def _validate_columns(columns, n: int, *, require_case_id: bool, source, unknown: str = "carry"
+                      ) -> tuple[dict, dict, list]:
     """The one validation of every input: ``columns`` is a list of (raw name, raw values).
+
+    ``unknown``: what becomes of a column that is not a contract field: ``carry`` (a cohort's
+    other columns, such as outcomes, are carried through untouched, except one that is plainly a
+    field under another name, which is refused) or ``refuse`` (a single case: every key is a
+    field, or it is refused by name).
 
     Returns (contract fields in canonical array form, in contract order; extra columns
     untouched; notices), or raises a ValidationError naming every problem."""
@@ -376,11 +433,23 @@ def _validate_columns(columns, n: int, *, require_case_id: bool, source) -> tupl
                                         detail=f"{str(rawname)!r} is not a field "
                                         "of the case contract"))
                 continue
+            alias = same_field_under_another_name(nm, taken=set(names))
+            if unknown == "refuse" or alias is not None:
+                hint = (f"it is the field {alias.field} ({field_label(alias.field)}) under another name: rename it, "
+                        "or map it (netorigin map suggest FILE)") if alias is not None else \
+                    "every key of a case is a contract field (netorigin template lists them)"
+                problems.append(Problem(nm, str(rawname), "", location="header" if require_case_id else None,
+                                        detail=f"{str(rawname)!r} is not a field of the case contract; {hint}"))
+                continue
             extras[str(rawname)] = col
             continue
-        parsed, bad = _parse_column(f, col)
+        parsed, bad, readings = _parse_column(f, col)
         for rawval, prob, rows in bad:
             problems.append(_with_rows(prob, rows, case_ids, require_case_id or n > 1))
+        for rawval, value, rule, rows in readings:
+            said = f"{field_label(f.name)}: {str(rawval).strip()!r} read as {value} ({rule})"
+            notices.append(Notice("read_as", f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said, (f.name,),
+                                  tuple(int(r) + 1 for r in rows), case_text=said))
         out[f.name] = to_array(f.name, parsed)
 
     _check_case_ids(out, problems, require_case_id, n)
@@ -393,8 +462,6 @@ def _validate_columns(columns, n: int, *, require_case_id: bool, source) -> tupl
                                  f"contract carried through untouched: {', '.join(extras)}",
                                  tuple(extras)))
         for c in extras:
-            from ._names import guess_field
-
             g = guess_field(c, taken=set(out))
             if g is not None and g.field not in ("case_id", "primary_site", "primary_site_detail"):
                 notices.insert(0, Notice("unmapped_field", f"column {c!r} looks like the contract field {g.field} "
@@ -582,7 +649,7 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
         row[str(k)] = [v]
     columns = [(k, np.array(v, dtype=object)) for k, v in row.items()]
     try:  # the same validation as a cohort's, on one-value columns: no pandas table is built
-        out, extras, notices = _validate_columns(columns, 1, require_case_id=False, source=source)
+        out, extras, notices = _validate_columns(columns, 1, require_case_id=False, source=source, unknown="refuse")
     except ValidationError as e:  # report the container problems and the value problems together
         raise ValidationError(problems + e.problems, source) from None
     if problems:

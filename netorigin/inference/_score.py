@@ -31,6 +31,7 @@ SCOPE_OUTSIDE = ("OUTSIDE THE INTENDED USE (poorly differentiated carcinoma), sc
 WARNING_KINDS = ("out_of_scope", "inconsistent", "intended_use")  # validation notices shown as a case's warnings
 FEW_FIELDS = 2  # at most this many informative fields recorded: the answer rests on the prior
 REASON_MIN = 0.05  # a term smaller than this (clr units) is not listed as a reason
+SUBSITE_PREFIX = "p_subsite_"  # sub-site columns of a scored table; site columns are p_<site>
 
 
 @dataclass
@@ -257,8 +258,8 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
     for k, s in enumerate(SITES):
         out[f"p_{s}"] = res.proba[:, k]
     if not set(res.labels) <= set(SITES):
-        for j, lab in enumerate(res.labels):
-            out[f"p_{lab}"] = res.label_proba[:, j]
+        for j, lab in enumerate(res.labels):  # a namespace of their own: a sub-site may be called "other"
+            out[f"{SUBSITE_PREFIX}{lab}"] = res.label_proba[:, j]
     out["top_site"] = np.array(SITES, dtype=object)[res.proba.argmax(axis=1)]
     out["prediction_set"] = [" or ".join(s for s, inn in zip(SITES, row) if inn) for row in res.sets]
     out["reasons"] = ["; ".join(r["text"] for r in _reasons(res, i, n_reasons)) for i in range(len(out))]

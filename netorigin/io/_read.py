@@ -167,7 +167,8 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
     if mapping is not None:
         check = lambda r: _mapped(r, mapping, str(p), not as_case)  # noqa: E731
     else:
-        check = lambda r: validate_cohort(r, require_case_id=not as_case, source=str(p))  # noqa: E731
+        check = lambda r: validate_cohort(r, require_case_id=not as_case, source=str(p),  # noqa: E731
+                                          unknown="refuse" if as_case else "carry")
     if skip_invalid and not as_case:
         return _skipping_invalid(raw, check)
     return check(raw)
@@ -214,7 +215,7 @@ def _mapped(raw: pd.DataFrame, mapping, source: str, cohort: bool) -> ValidatedC
     from ._mapping import apply_mapping
 
     mapped, notes = apply_mapping(raw, mapping, source=source)
-    v = validate_cohort(mapped, require_case_id=cohort, source=source)
+    v = validate_cohort(mapped, require_case_id=cohort, source=source, unknown="carry" if cohort else "refuse")
     v.notices = notes + v.notices
     return v
 

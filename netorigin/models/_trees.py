@@ -10,7 +10,11 @@ one case instead of xgboost's 6-7 ms, and scoring one case needs neither xgboost
 The tables are a derived form of the booster: :func:`compile_booster` builds them from the
 booster's own JSON, the bundle stores them next to ``booster.ubj`` (``trees.npz``, plain arrays,
 read with ``allow_pickle=False``), and the tests hold them equal to xgboost's ``pred_contribs``
-and margins on random cases.
+and margins on random cases. A derived file is a second representation of one model, so it
+carries proof of what it was derived from: the sha256 of the booster's bytes and a set of probe
+rows with the margins xgboost itself gave them. :meth:`CompiledTrees.check_derived_from` holds the
+tables to both when a bundle is read, and the booster is held to the probe margins whenever it is
+read itself (:meth:`CompiledTrees.check_booster`): the two files cannot disagree and still answer.
 
 Splits follow xgboost's rules exactly: the case goes left when ``x < threshold`` in float32, and
 a missing value (a test not done, NaN) takes the split's learned default direction.
@@ -28,6 +32,10 @@ from ..exceptions import InputError
 MAX_DEPTH = 2  # the closed form below; deeper boosters are explained by xgboost itself
 _ARRAYS = ("feature", "threshold", "default_left", "weights", "player_feature", "tree_class", "base_score",
            "n_features")
+_PROVENANCE = ("booster_sha256", "probe_X", "probe_margins")  # what the tables were derived from
+_PROBES = 48  # probe rows: all tests not done, then random values around the booster's own thresholds
+_PROBE_ATOL = 1e-4  # margins of the tables vs xgboost's (float32 leaves summed in float64: ~1e-6 here)
+MAX_NPZ_BYTES = 512 * 1024 * 1024  # uncompressed size of every array of a trees.npz together
 _CHUNK = 128  # rows per block when explaining many cases (bounds memory: ~32 MB a block here)
 # Shapley weights for three players: |S|! (3 - |S| - 1)! / 3!
 _SHAPLEY_W = {0: 1 / 3, 1: 1 / 6, 2: 1 / 3}
@@ -70,6 +78,10 @@ class CompiledTrees:
             if getattr(self, name).shape != shape:
                 raise InputError(f"trees.npz: {name} has shape {getattr(self, name).shape}; expected {shape}")
         self.n_classes = len(self.base_score)
+        self.booster_sha256 = str(np.asarray(arrays.get("booster_sha256", "")).reshape(-1)[0]) \
+            if "booster_sha256" in arrays else None
+        self.probe_X = np.asarray(arrays["probe_X"], dtype=np.float32) if "probe_X" in arrays else None
+        self.probe_margins = np.asarray(arrays["probe_margins"], dtype=np.float64) if "probe_margins" in arrays else None
         self.n_features = int(np.asarray(arrays["n_features"]).reshape(-1)[0])
         if T and (self.feature.min() < 0 or self.feature.max() > self.n_features
                   or self.player_feature.min() < 0 or self.player_feature.max() > self.n_features):
@@ -139,25 +151,91 @@ class CompiledTrees:
         """(n, C) margins: the sum of the reached leaves plus the base score."""
         return self.contributions(X).sum(axis=2)
 
+    # ------------------------------------------------------------------ provenance
+    def check_derived_from(self, booster_bytes: bytes) -> None:
+        """Refuse tables that were not compiled from ``booster_bytes``: the booster's sha256 must be
+        the one they record, and their margins on the probe rows the ones xgboost gave."""
+        import hashlib
+
+        if self.booster_sha256 is None or self.probe_X is None or self.probe_margins is None:
+            raise InputError("trees.npz: records no booster it was compiled from (written by an older "
+                             "netorigin); rebuild the bundle")
+        if hashlib.sha256(booster_bytes).hexdigest() != self.booster_sha256:
+            raise InputError("trees.npz: was compiled from another booster than this bundle's booster.ubj "
+                             "(the sha256 it records differs): the two files are not one model")
+        if self.probe_X.shape != (len(self.probe_X), self.n_features) or \
+                self.probe_margins.shape != (len(self.probe_X), self.n_classes):
+            raise InputError("trees.npz: its probe rows do not fit its trees")
+        if not np.allclose(self.margins(self.probe_X), self.probe_margins, rtol=0, atol=_PROBE_ATOL):
+            raise InputError("trees.npz: its tables do not give the margins xgboost gave on its probe rows "
+                             "(edited or damaged)")
+
+    def check_booster(self, booster) -> None:
+        """Refuse a booster whose margins on the probe rows differ from the recorded ones."""
+        import xgboost as xgb
+
+        got = booster.predict(xgb.DMatrix(self.probe_X, missing=np.nan), output_margin=True)
+        got = np.asarray(got, dtype=np.float64).reshape(len(self.probe_X), -1)
+        if got.shape != self.probe_margins.shape or not np.allclose(got, self.probe_margins, rtol=0, atol=_PROBE_ATOL):
+            raise InputError("booster.ubj: its margins differ from those trees.npz records for it: the two "
+                             "files are not one model (edited or damaged)")
+
     # ------------------------------------------------------------------ storage
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
-        np.savez(buf, **{name: np.asarray(getattr(self, name)) for name in _ARRAYS})
+        arrays = {name: np.asarray(getattr(self, name)) for name in _ARRAYS}
+        if self.booster_sha256 is not None:
+            arrays.update(booster_sha256=np.array([self.booster_sha256]), probe_X=self.probe_X,
+                          probe_margins=self.probe_margins)
+        np.savez(buf, **arrays)
         return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "CompiledTrees":
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as z:
-                arrays = {name: z[name] for name in z.files}
-        except (ValueError, OSError, EOFError) as e:
-            raise InputError(f"trees.npz: not readable as plain arrays ({e})") from None
-        return cls(arrays)
+        return cls(read_npz(data, "trees.npz"))
 
 
-def compile_booster(booster) -> CompiledTrees | None:
+def read_npz(data: bytes, name: str, limit: int = MAX_NPZ_BYTES) -> dict:
+    """The arrays of an ``.npz`` file, reading every array's header (its dtype and shape) before its
+    data: object arrays, arrays whose size disagrees with their header and archives that would
+    expand beyond ``limit`` bytes are refused before anything large is allocated."""
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise InputError(f"{name}: not readable as plain arrays ({e})") from None
+    if sum(i.file_size for i in infos) > limit:
+        raise InputError(f"{name}: its arrays would take more than {limit:,} bytes; not a netorigin file")
+    arrays = {}
+    with zf:
+        for info in infos:
+            key = info.filename.removesuffix(".npy")
+            try:
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    shape, fortran, dtype = (np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
+                                             else np.lib.format.read_array_header_2_0(fh))
+                    if dtype.hasobject:
+                        raise ValueError("an object array")
+                    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                    if size > info.file_size:
+                        raise ValueError(f"header says {shape}, more than the file holds")
+                    raw = fh.read(size + 1)
+                if len(raw) != size:
+                    raise ValueError(f"{len(raw)} bytes of data for a {shape} array")
+                arr = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError) as e:
+                raise InputError(f"{name}: array {key!r} is not a plain array ({e})") from None
+            arrays[key] = arr
+    return arrays
+
+
+def compile_booster(booster, raw: bytes | None = None) -> CompiledTrees | None:
     """The tables of an xgboost multi-class booster, or None when a tree is deeper than two
-    levels or uses a split kind other than numeric (then xgboost explains it itself)."""
+    levels or uses a split kind other than numeric (then xgboost explains it itself). ``raw``:
+    the booster's UBJ bytes as stored (their sha256 is recorded; default: ``save_raw("ubj")``)."""
     model = json.loads(bytes(booster.save_raw("json")))
     learner = model["learner"]
     gb = learner["gradient_booster"]
@@ -205,7 +283,29 @@ def compile_booster(booster) -> CompiledTrees | None:
     tree_class = np.asarray(tree_info, dtype=np.int32) if n_classes > 1 else np.zeros(T, np.int32)
     return CompiledTrees({"feature": feature, "threshold": threshold, "default_left": default_left,
                           "weights": weights, "player_feature": player_feature, "tree_class": tree_class,
-                          "base_score": np.asarray(base, dtype=np.float64), "n_features": np.array(n_features)})
+                          "base_score": np.asarray(base, dtype=np.float64), "n_features": np.array(n_features),
+                          **_provenance(booster, raw, feature, threshold, n_features)})
+
+
+def _provenance(booster, raw, feature, threshold, n_features) -> dict:
+    """The booster's sha256 and its own margins on probe rows that go both ways at its splits."""
+    import hashlib
+
+    import xgboost as xgb
+
+    rng = np.random.default_rng(0)
+    X = np.full((_PROBES, n_features), np.nan, dtype=np.float32)
+    used = feature != n_features
+    for j in range(n_features):
+        cuts = threshold[used & (feature == j)]
+        if len(cuts):
+            pick = rng.choice(cuts, size=_PROBES - 1)
+            X[1:, j] = pick + rng.choice([-0.5, 0.5], size=_PROBES - 1) * np.maximum(np.abs(pick), 1.0) * 0.01
+        X[1:, j][rng.random(_PROBES - 1) < 0.3] = np.nan  # tests not done follow the default directions
+    margins = booster.predict(xgb.DMatrix(X, missing=np.nan), output_margin=True).reshape(_PROBES, -1)
+    raw = bytes(booster.save_raw("ubj")) if raw is None else raw
+    return {"booster_sha256": np.array([hashlib.sha256(raw).hexdigest()]),
+            "probe_X": X, "probe_margins": np.asarray(margins, dtype=np.float64)}
 
 
 def _shapley_tables(feature, ratio, leaf, n_features):

@@ -86,15 +86,21 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         """Take ``booster`` as the fitted trees, with their compiled form (``trees_``: exact TreeSHAP
         and margins without calling xgboost; None for trees deeper than two levels)."""
         self.booster_ = booster
-        self.trees_ = compile_booster(booster) if self.max_depth is None or self.max_depth <= MAX_DEPTH else None
+        self._booster_bytes = bytes(booster.save_raw("ubj"))  # what is saved, and what trees_ records
+        self.trees_ = compile_booster(booster, self._booster_bytes) \
+            if self.max_depth is None or self.max_depth <= MAX_DEPTH else None
         return self
 
     def __getattr__(self, name):
         # a model read from a bundle keeps the booster's bytes and makes the booster (importing
-        # xgboost) only when something needs it: scoring a few cases runs on the compiled trees
+        # xgboost) only when something needs it: scoring a few cases runs on the compiled trees.
+        # The booster read is first held to the margins the compiled trees record for it.
         if name == "booster_" and "_booster_raw" in self.__dict__:
-            self.booster_ = _read_booster(self.__dict__.pop("_booster_raw"))
-            return self.booster_
+            booster = _read_booster(self.__dict__.pop("_booster_raw"))
+            if self.__dict__.get("trees_") is not None:
+                self.trees_.check_booster(booster)
+            self.booster_ = booster
+            return booster
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _fitted(self) -> bool:
@@ -148,7 +154,8 @@ def _explain(clf, X, feature_fields):
 
 
 def _to_files(clf):
-    files = {"booster.ubj": bytes(clf.booster_.save_raw("ubj"))}
+    raw = clf.__dict__.get("_booster_bytes")
+    files = {"booster.ubj": raw if raw is not None else bytes(clf.booster_.save_raw("ubj"))}
     if clf.trees_ is not None:
         files["trees.npz"] = clf.trees_.to_bytes()  # derived from the booster: the fast, xgboost-free form
     return files
@@ -171,13 +178,16 @@ def _from_files(files):
         raise InputError("booster.ubj: not an xgboost model in UBJSON (empty or damaged)")
     clf = XGBoostSiteClassifier()
     if "trees.npz" in files:
-        # the booster itself is read (and xgboost imported) only when something needs it
+        # the booster itself is read (and xgboost imported) only when something needs it; the
+        # tables must prove they were compiled from these very bytes
         clf.trees_ = CompiledTrees.from_bytes(files["trees.npz"])
-        clf._booster_raw = bytes(data)
+        clf.trees_.check_derived_from(data)
+        clf._booster_raw = clf._booster_bytes = bytes(data)
         n_class, n_features = clf.trees_.n_classes, clf.trees_.n_features
     else:  # a bundle written before the compiled form existed
         booster = _read_booster(data)
         clf.adopt(booster)
+        clf._booster_bytes = bytes(data)
         n_class = int(booster.attr("num_class") or 0) or _num_class(booster)
         n_features = booster.num_features()
     clf.classes_ = np.arange(n_class)
