@@ -234,7 +234,7 @@ class PriorShift(BaseEstimator):
             raise InputError(f"target prior: {spec!r} is not a setting name or three numbers (ileal, pancreatic, other)")
         cache = self.__dict__.setdefault("_cache", {})
         if key not in cache:
-            cache[key] = label_prior(spec, self.labels_, self.train_prior_)
+            _remember(cache, key, label_prior(spec, self.labels_, self.train_prior_))
         return cache[key]
 
     def weights(self, target_prior=None) -> np.ndarray:
@@ -331,7 +331,7 @@ class ConformalSets(BaseEstimator):
                     t = self._quantile(score[same], coverage)
                     pooled.append(lab)
                 q[lab] = 1.0 if t is None else t
-            cache[key] = (q, pooled)
+            _remember(cache, key, (q, pooled))
         return cache[key]
 
     def predict(self, proba, coverage: float, weights) -> np.ndarray:
@@ -349,6 +349,16 @@ class ConformalSets(BaseEstimator):
         # raises coverage), so a set is always the most probable sites and never contradicts them
         floor = np.where(s, P, np.inf).min(axis=1, keepdims=True)
         return s | (P >= floor)
+
+
+CACHE_SIZE = 32  # priors (and levels) remembered per model: a server asked for endless custom priors stays bounded
+
+
+def _remember(cache: dict, key, value) -> None:
+    """Keep ``value`` under ``key``, forgetting the oldest entries beyond CACHE_SIZE."""
+    while len(cache) >= CACHE_SIZE:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 def _check_coverage(coverage) -> None:

@@ -2,6 +2,7 @@
 
 import click
 
+from ..exceptions import InputError
 from ._common import default_model, friendly, resolve_tracking_uri
 
 
@@ -36,10 +37,35 @@ def serve(model_spec, host, port, target_prior, coverage, workers, tracking_uri)
                    "use it", err=True)
     spec, uri = model_spec or default_model(), resolve_tracking_uri(tracking_uri)
     model = load_model(spec, uri)  # loaded here first, so that a bad model is a message, not a dead worker
+    model.prior_.resolve(target_prior)  # a bad default prior is refused now, not on every request
+    check_address(host, port)  # and an address that cannot be used, before saying it is in use
     click.echo(f"netorigin: {model.identity()['name']} (bundle {model.bundle_hash[:12]}) on http://{host}:{port} "
                "- Ctrl+C stops it", err=True)
-    run_server(model, host=host, port=port, target_prior=target_prior, coverage=coverage, workers=workers,
-               model_spec=spec, tracking_uri=uri)
+    try:
+        run_server(model, host=host, port=port, target_prior=target_prior, coverage=coverage, workers=workers,
+                   model_spec=spec, tracking_uri=uri)
+    except SystemExit as e:  # uvicorn exits 3 when it cannot start; 3 is netorigin's out-of-scope code
+        if e.code not in (0, None):
+            raise InputError(f"--host {host} --port {port}: the server could not start (see above)") from None
+        raise
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse a host that is not an address of this machine, or a port already in use."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise InputError(f"--host: {host!r} is not an address this machine can listen on") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a port in TIME_WAIT is free
+        try:
+            sock.bind(address)
+        except OSError as e:
+            raise InputError(f"--host {host} --port {port}: cannot listen there ({e.strerror}); "
+                             "choose another port, or stop what uses it") from None
 
 
 def register(main):

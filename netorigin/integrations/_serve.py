@@ -11,7 +11,6 @@ Routes: ``GET /`` (the case form), ``POST /score`` (the result page), ``POST /ap
 
 # no `from __future__ import annotations`: FastAPI reads the handlers' annotations at run time
 import html
-from urllib.parse import parse_qsl
 
 from ..contract import FIELDS, SITES, field_label, validate_case
 from ..exceptions import InputError, NetoriginError, OutOfScopeError
@@ -55,7 +54,7 @@ def _control(f, value: str) -> str:
 
 
 def case_form(identity: dict, values: dict | None = None, error: str | None = None, *,
-              default_prior: str = "", out_of_scope: bool = False) -> str:
+              default_prior: str = "", default_coverage: float = 0.9, out_of_scope: bool = False) -> str:
     """The case form: every contract field grouped as a pathologist thinks, every test "not
     done" by default, with the values typed so far and the error that stopped them."""
     e = html.escape
@@ -77,10 +76,12 @@ def case_form(identity: dict, values: dict | None = None, error: str | None = No
             parts.append(f"<fieldset><legend>{e(title)}</legend><div class='grid'>" +
                          "".join(_control(f, values.get(f.name, "")) for f in fields) + "</div></fieldset>")
     prior = values.get(_OPTION_PREFIX + "target_prior", default_prior)
-    priors = "".join(f"<option value='{e(p)}'{' selected' if p == prior else ''}>{e(p)}</option>"
-                     for p in (*SCENARIOS, "training"))
-    cov = values.get(_OPTION_PREFIX + "coverage", "0.9")
-    covs = "".join(f"<option value='{c}'{' selected' if str(c) == cov else ''}>{c:.0%}</option>" for c in COVERAGES)
+    named = (*SCENARIOS, "training")
+    choices = named if prior in named or not prior else (prior, *named)  # the server's own setting is offered
+    priors = "".join(f"<option value='{e(p)}'{' selected' if p == prior else ''}>{e(p)}</option>" for p in choices)
+    cov = values.get(_OPTION_PREFIX + "coverage", f"{default_coverage:g}")
+    levels = sorted(set(COVERAGES) | {round(float(default_coverage), 2)})
+    covs = "".join(f"<option value='{c:g}'{' selected' if f'{c:g}' == cov else ''}>{c:.0%}</option>" for c in levels)
     anyway = " checked" if values.get(_OPTION_PREFIX + "score_anyway") else ""
     parts.append(f"<fieldset><legend>Options</legend><div class='grid'>"
                  f"<label for='option_target_prior'>deployment prior<select id='option_target_prior' "
@@ -135,6 +136,52 @@ class Scorer:
             for i, r in zip(idx, reports):
                 out[i] = r
         return out
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+class _Gone(Exception):
+    """The client disconnected before its request arrived."""
+
+
+def form_values(body: bytes) -> dict[str, str]:
+    """The page's form as field -> value: every pair ``name=value``, percent-encoded UTF-8, each name
+    once and a known one (a contract field, ``case_id`` or an option); anything else is refused by
+    name, never decoded with replacement characters or dropped."""
+    from urllib.parse import unquote_plus
+
+    text = decode_text(body, "form") if body.strip() else ""
+    values: dict[str, str] = {}
+    for pair in text.split("&") if text else ():
+        if "=" not in pair:
+            raise InputError(f"form: {pair[:40]!r} is not a name=value pair; send the page's form as it is")
+        raw_key, raw_value = pair.split("=", 1)
+        try:
+            key = unquote_plus(raw_key, errors="strict")
+        except UnicodeDecodeError:
+            raise InputError(f"form: a field name ({raw_key[:40]!r}) is not UTF-8 text") from None
+        try:
+            value = unquote_plus(raw_value, errors="strict")
+        except UnicodeDecodeError:
+            raise InputError(f"{key}: the value is not UTF-8 text ({raw_value[:40]!r})") from None
+        if key in values:
+            raise InputError(f"form: {key!r} is given twice; a field has one value")
+        if key.startswith(_OPTION_PREFIX) and key not in _OPTIONS:
+            raise InputError(f"form: {key!r} is not an option of this page ({', '.join(_OPTIONS)})")
+        values[key] = value
+        if len(values) > len(FIELDS) + len(_OPTIONS) + 1:
+            raise InputError("form: more fields than a case has")
+    return values
+
+
+_OPTIONS = tuple(_OPTION_PREFIX + o for o in ("target_prior", "coverage", "score_anyway"))
+
+
+def decode_text(data: bytes, source) -> str:
+    from ..io._strict import decode_text as strict
+
+    return strict(data, source)
 
 
 _TURNS = 6  # event-loop turns a batch waits for requests already arriving (no timed wait)
@@ -208,7 +255,7 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
     from fastapi.responses import HTMLResponse, JSONResponse, Response
     from pydantic_core import to_json
 
-    from ..io._strict import decode_text, load_json
+    from ..io._strict import load_json
     from ._report import html_report
 
     scorer = Scorer(model, target_prior=target_prior, coverage=coverage)
@@ -216,43 +263,53 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
     ident = scorer.identity
     default_prior = target_prior or (model.target_prior if isinstance(getattr(model, "target_prior", None), str)
                                      else "training")
-    app = FastAPI(title="netorigin", version=str(ident["version"]),
+    # no /docs page: FastAPI's loads its scripts from a CDN, blank on a hospital network without the
+    # internet; /openapi.json describes the API for any client
+    app = FastAPI(title="netorigin", version=str(ident["version"]), docs_url=None, redoc_url=None,
                   description="Primary site (ileal, pancreatic, other) of a NET found as liver metastases. "
                   + ident["notice"])
 
-    async def body_of(request: Request) -> bytes:
+    async def body_of(request: Request, kind: str) -> bytes:
+        """The request's body, refusing another content type, more than MAX_BODY bytes, or a client
+        that went away before sending it all (answered quietly: nobody is listening)."""
+        from starlette.requests import ClientDisconnect
+
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != kind:
+            raise InputError(f"request: sent as {ctype or 'no content type'!r}; this address takes {kind} "
+                             + ("(the JSON case)" if kind == "application/json" else "(the page's form)"))
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                raise InputError(f"request: larger than {MAX_BODY // 1024} KB; a case is a few hundred bytes")
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise InputError(f"request: larger than {MAX_BODY // 1024} KB; a case is a few hundred bytes")
+        except ClientDisconnect:
+            raise _Gone() from None
         return body
 
     @app.get("/", response_class=HTMLResponse)
     def form() -> HTMLResponse:
-        return HTMLResponse(case_form(ident, default_prior=default_prior))
+        return HTMLResponse(case_form(ident, default_prior=default_prior, default_coverage=coverage))
 
     @app.post("/score", response_class=HTMLResponse)
-    async def score_page(request: Request) -> HTMLResponse:
+    async def score_page(request: Request) -> Response:
         values: dict[str, str] = {}
         try:
-            text = decode_text(await body_of(request), "form")
-            pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=len(FIELDS) + 10)
-            values = {}
-            for k, v in pairs:
-                if k in values:
-                    raise InputError(f"form: {k!r} is given twice; a field has one value")
-                values[k] = v
+            values = form_values(await body_of(request, FORM_TYPE))
             case = {k: v for k, v in values.items() if v.strip() and not k.startswith(_OPTION_PREFIX)}
             rep = await batcher.score(scorer.prepare(
                 case, target_prior=values.get(_OPTION_PREFIX + "target_prior") or None,
                 coverage=_coverage(values.get(_OPTION_PREFIX + "coverage", coverage)),
                 score_anyway=bool(values.get(_OPTION_PREFIX + "score_anyway"))))
+        except _Gone:
+            return Response(status_code=400)
         except OutOfScopeError as err:
-            return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior, out_of_scope=True),
-                                status_code=422)
+            return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior,
+                                          default_coverage=coverage, out_of_scope=True), status_code=422)
         except (NetoriginError, ValueError) as err:
-            return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior), status_code=422)
+            return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior,
+                                          default_coverage=coverage), status_code=422)
         page = html_report(rep)
         return HTMLResponse(page.replace("<body>", "<body><p class='small'><a href='/'>Score another case</a></p>", 1))
 
@@ -263,7 +320,7 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
         ``netorigin score --json``; 422 with ``error`` naming the field, the value and what was
         expected."""
         try:
-            data = load_json(decode_text(await body_of(request), "request"), "request")
+            data = load_json(decode_text(await body_of(request, "application/json"), "request"), "request")
             if not isinstance(data, dict):
                 raise InputError("request: expected a JSON object (the case, or {\"case\": {...}})")
             options = data if isinstance(data.get("case"), dict) else {}
@@ -279,6 +336,8 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
             rep = await batcher.score(scorer.prepare(case, target_prior=options.get("target_prior"),
                                                      coverage=_coverage(options.get("coverage", coverage)),
                                                      score_anyway=options.get("score_anyway") is True))
+        except _Gone:
+            return Response(status_code=400)
         except OutOfScopeError as err:
             return JSONResponse({"error": str(err), "out_of_scope": True, "model": ident}, status_code=422)
         except (NetoriginError, ValueError) as err:

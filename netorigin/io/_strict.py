@@ -149,8 +149,27 @@ def load_json(text: str, source, *, max_depth: int = MAX_DEPTH):
         return out
 
     try:
-        return json.loads(text, object_pairs_hook=pairs)
+        obj = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as e:
         raise InputError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
     except RecursionError:
         raise InputError(f"{source}: JSON nested too deeply") from None
+    _check_text(obj, source, "")
+    return obj
+
+
+def _check_text(obj, source, where: str) -> None:
+    """Refuse lone surrogates ("\\ud800" escapes): they are not text and cannot be written back."""
+    if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(f"{source}: {where or 'a value'}: holds a lone surrogate escape (\\ud800-\\udfff), "
+                             "which is not a character; send UTF-8 text") from None
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_text(k, source, f"a key near {where!r}" if where else "a key")
+            _check_text(v, source, str(k).encode("utf-8", "replace").decode())
+    elif isinstance(obj, list):
+        for v in obj:
+            _check_text(v, source, where)
