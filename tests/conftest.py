@@ -56,3 +56,26 @@ def tiny_xgboost(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bundles") / "tiny-xgboost"
     save_bundle(model, folder)
     return model, folder
+
+
+@pytest.fixture(scope="session")
+def every_detail_bundle(tmp_path_factory):
+    """A small sub-site xgboost bundle trained on a cohort using every allowed primary_site_detail,
+    "other" (an unnamed other sub-site) included: the names of its output columns could collide."""
+    import numpy as np
+
+    from netorigin.bundle import save_bundle
+    from netorigin.contract import SITE_DETAILS
+    from netorigin.training import train
+
+    cohort = make_synthetic_cohort(2400, scenario="population", random_state=11, workup="mixture")
+    detail = cohort["primary_site_detail"].astype(object).to_numpy().copy()
+    other = np.flatnonzero(cohort["primary_site"].astype(object).to_numpy() == "other")
+    detail[other[:60]] = "other"
+    cohort["primary_site_detail"] = detail
+    assert set(cohort["primary_site_detail"]) == set(SITE_DETAILS)
+    model = train(cohort, kind="xgboost", params={"n_estimators": 30}, random_state=0, n_bootstrap=0,
+                  with_robustness=False, n_splits=3).model
+    folder = tmp_path_factory.mktemp("bundles") / "every-detail"
+    save_bundle(model, folder)
+    return model, folder

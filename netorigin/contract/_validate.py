@@ -331,11 +331,18 @@ def _parse_column(f: Field, values) -> tuple[np.ndarray, list, list]:
         out[0] = res
         read = reading_of(f, raw)
         return out, [], ([(raw, *read, np.array([0]))] if read else [])
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    parsed = np.empty(len(uniques) + 1, dtype=object)
-    parsed[-1] = None  # code -1 (NaN / None) -> missing
+    values = pd.Series(values, dtype=object)
     bad: list = []
     readings: list = []
+    nested = values.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).to_numpy(dtype=bool)
+    if nested.any():  # not one value, and not hashable: refused row by row, never factorised
+        for r in np.flatnonzero(nested):
+            bad.append((values.iloc[r], Problem(f.name, _short(values.iloc[r]), "a single value: " + f.expected()),
+                        np.array([r])))
+        values = values.where(~nested, None)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = np.empty(len(uniques) + 1, dtype=object)
+    parsed[-1] = None  # code -1 (NaN / None) -> missing
     for k, raw in enumerate(uniques):
         res = parse_value(f, raw)
         if isinstance(res, Problem):

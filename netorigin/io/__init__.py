@@ -11,8 +11,9 @@ from ._read import (
     neutralise_formulas,
     read_case_mapping,
     read_table,
+    validate_rows,
     write_table,
 )
 
 __all__ = ["import_cbioportal", "import_geo", "CASE_SUFFIXES", "TABLE_SUFFIXES", "Mapping", "apply_mapping", "load_cases", "load_cohort",
-           "load_mapping", "neutralise_formulas", "read_case_mapping", "read_table", "suggest_mapping", "write_table"]
+           "load_mapping", "neutralise_formulas", "read_case_mapping", "read_table", "suggest_mapping", "validate_rows", "write_table"]

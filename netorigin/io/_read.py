@@ -174,6 +174,12 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
     return check(raw)
 
 
+def validate_rows(raw: pd.DataFrame, *, source: str | None = None) -> ValidatedCohort:
+    """Validate a cohort table, setting aside the rows with a problem (``set_aside``: each with its
+    row number and reason) instead of refusing the table; problems with the header still refuse it."""
+    return _skipping_invalid(raw, lambda r: validate_cohort(r, source=source))
+
+
 def _skipping_invalid(raw: pd.DataFrame, check) -> ValidatedCohort:
     """Validate, setting aside the rows named by row-level problems until the rest is valid."""
     keep = np.arange(len(raw))
