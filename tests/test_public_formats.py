@@ -1,6 +1,7 @@
 """`netorigin import cbioportal` and `netorigin import geo` on small files in those formats,
 written here; the cohorts they give validate, and what was transformed is said."""
 
+import re
 import subprocess
 import sys
 
@@ -37,13 +38,16 @@ def _study(root):
 def test_a_cbioportal_study_becomes_a_contract_cohort(tmp_path):
     table, notes = import_cbioportal(_study(tmp_path / "study"), mutations=True)
     assert list(table["case_id"]) == ["S1", "S2", "S3", "S4"]
-    assert list(table["primary_site_detail"]) == ["ileum", "pancreas", "lung", ""]
+    assert list(table["primary_site"]) == ["ileal", "pancreatic", "other", ""]
+    assert list(table["primary_site_detail"]) == ["", "pancreas", "lung", ""]  # "Small Intestine" names no sub-site
     assert table.loc[0, "expr_cd302"] == pytest.approx(np.log2(16.0))
     assert pd.isna(table.loc[3, "expr_cd302"])  # no expression column for S4: not done
     assert list(table["ihc_daxx_atrx"]) == ["retained", "lost", "retained", ""]  # a silent ATRX change is not loss
     said = " ".join(notes)
     assert "log2(x + 1)" in said and "'Liver (unknown primary)'" in said and "proxy" in said
     assert "1 sample(s) have no expression" in said
+    assert "'Small Intestine' -> ileal" in said and "primary_site_detail left blank" in said
+    assert "read from the column PRIMARY_SITE" in said
 
 
 def test_mutations_are_mapped_only_when_asked(tmp_path):
@@ -79,7 +83,8 @@ def _series(path, probes=False):
 def test_a_geo_series_matrix_becomes_a_contract_cohort(tmp_path):
     table, notes = import_geo(_series(tmp_path / "GSE1_series_matrix.txt"), site_key="primary site")
     assert list(table["case_id"]) == ["GSM1", "GSM2", "GSM3"]
-    assert list(table["primary_site_detail"]) == ["ileum", "pancreas", ""]
+    assert list(table["primary_site"]) == ["ileal", "pancreatic", ""]
+    assert list(table["primary_site_detail"]) == ["", "pancreas", ""]
     assert list(table["age_years"]) == ["60", "52", "71"]
     assert table.loc[0, "expr_cd302"] == pytest.approx(7.5)  # already log2: not transformed
     said = " ".join(notes)
@@ -106,3 +111,89 @@ def test_bad_public_files_get_a_clear_error(tmp_path, make, args, message):
     make(p)
     r = run("import", args[0], str(p), "-o", str(tmp_path / "c.csv"), *args[1:])
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("label, read", [
+    ("Non-small intestine", None), ("not pancreas", None), ("Pancreatic metastasis to lung", None),
+    ("Midgut", None), ("pancreas?", None), ("Pancreas (probable)", None), ("Small Intestine", ("ileal", None)),
+    ("Terminal ileum", ("ileal", "ileum")), ("Lung carcinoid", ("other", "lung")), ("x" * 5_000_000, None),
+])
+def test_site_labels_are_read_by_exact_phrase_never_by_a_word_inside_them(label, read):
+    from netorigin.io._public import site_of_label
+
+    assert site_of_label(label) == read
+
+
+def _minimal_study(root, sample_extra="", patient=None, maf=None):
+    root.mkdir()
+    (root / "data_clinical_sample.txt").write_text(
+        "PATIENT_ID\tSAMPLE_ID\tPRIMARY_SITE\nP1\tS1\tPancreas\nP2\tS2\t" + ("x" * 5_000_000) + "\n" + sample_extra)
+    if patient is not None:
+        (root / "data_clinical_patient.txt").write_text(patient)
+    if maf is not None:
+        (root / "data_mutations.txt").write_text(maf)
+    return root
+
+
+def test_a_long_label_is_shortened_in_the_notes(tmp_path):
+    _, notes = import_cbioportal(_minimal_study(tmp_path / "s"))
+    said = " ".join(notes)
+    assert "xxxxx..." in said and len(said) < 2000
+
+
+@pytest.mark.parametrize("patient, maf, message", [
+    ("AGE\tSEX\n61\tF\n", None, "no PATIENT_ID column"),
+    ("PATIENT_ID\tAGE\nP1\t61\nP1\t62\n", None, "'P1' appear(s) more than once"),
+    (None, "Tumor_Sample_Barcode\tVariant_Classification\nS1\tSilent\n", "no Hugo_Symbol column"),
+])
+def test_cbioportal_files_missing_their_keys_are_refused_by_name(tmp_path, patient, maf, message):
+    from netorigin.exceptions import InputError
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        import_cbioportal(_minimal_study(tmp_path / "s", patient=patient, maf=maf), mutations=maf is not None)
+
+
+def test_daxx_variant_classes_are_compared_without_case_and_unknown_ones_left_not_done(tmp_path):
+    maf = ("Hugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\nDAXX\tS1\tsilent\n"
+           "ATRX\tS2\tFrameshift (odd spelling)\n")
+    table, notes = import_cbioportal(_minimal_study(tmp_path / "s", maf=maf), mutations=True)
+    assert list(table["ihc_daxx_atrx"]) == ["retained", ""]
+    assert "left not done rather than guessed" in " ".join(notes)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "devzero"])
+def test_an_expression_file_that_is_not_a_file_is_refused(tmp_path, kind):
+    import os
+
+    from netorigin.exceptions import InputError
+
+    root = _minimal_study(tmp_path / "s")
+    target = root / "data_mrna_seq_tpm.txt"
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="not a regular file"):
+        import_cbioportal(root)
+
+
+def test_expression_columns_matching_no_sample_are_said(tmp_path):
+    root = _minimal_study(tmp_path / "s")
+    (root / "data_mrna_seq_tpm.txt").write_text("Hugo_Symbol\tS1\tS9\nCD302\t1\t2\nPPWD1\t3\t4\n")
+    _, notes = import_cbioportal(root)
+    said = " ".join(notes)
+    assert "1 expression column(s) of data_mrna_seq_tpm.txt match no sample" in said and "'S9'" in said
+
+
+def test_geo_says_which_key_it_read_and_refuses_a_key_on_two_lines(tmp_path):
+    from netorigin.exceptions import InputError
+
+    table, notes = import_geo(_series(tmp_path / "a.txt"))
+    assert "read from the characteristics key 'tissue'" in " ".join(notes)
+    assert "'primary site'" in " ".join(notes)  # the other candidate is named
+    p = tmp_path / "b.txt"
+    p.write_text(_series(tmp_path / "c.txt").read_text().replace("age: ", "tissue: "))
+    with pytest.raises(InputError, match="'tissue' is on two lines"):
+        import_geo(p)

@@ -6,6 +6,7 @@ done silently.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +17,22 @@ from ..exceptions import InputError
 from ._strict import decode_text, read_bounded
 
 MAX_PUBLIC_FILE = 2 * 1024**3  # expression matrices are large; refuse only the absurd
+# MAF Variant_Classification values (compared in lower case): a damaging change is read as loss of
+# the protein (the proxy said in the notes); any other classification is left not done.
+DAMAGING = {k.lower() for k in ("Frame_Shift_Del", "Frame_Shift_Ins", "Nonsense_Mutation", "Splice_Site",
+                                 "Translation_Start_Site", "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins",
+                                 "Missense_Mutation")}
+NOT_DAMAGING = {k.lower() for k in ("Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA",
+                                     "Splice_Region", "Targeted_Region")}
 SITE_COLUMNS = ("PRIMARY_SITE", "PRIMARY_TUMOR_SITE", "TUMOR_SITE", "PRIMARY_TUMOR_LOCATION", "TISSUE_SOURCE_SITE",
                 "ORGAN", "CANCER_TYPE_DETAILED", "ONCOTREE_CODE")
 
 
 def _text(path: Path) -> str:
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: is not a regular file (a folder, a device or a pipe); expected a data file")
     return decode_text(read_bounded(path, MAX_PUBLIC_FILE, "public data file"), path)
 
 
@@ -51,22 +61,69 @@ def _cbio_table(path: Path) -> pd.DataFrame:
     return _tsv(lines, path, first_line=skipped + 1)
 
 
-def _site(value: str) -> str | None:
-    """A free-text site label read as a contract sub-site (or None). "Small intestine" is read
-    as ileum: the model's site (ileal) is the same for ileum and jejunum."""
-    if value is None or not str(value).strip():
+# Site labels of public data read by exact phrase only (case, spacing, "-", "_" and a trailing
+# "neuroendocrine tumour", "NET" or "carcinoid" aside): never by a word inside a longer label, so that
+# "Non-small intestine", "not pancreas" or "Pancreatic metastasis to lung" are never read as a site.
+# Phrase -> (site, sub-site or None when the label names the site only).
+SITE_PHRASES = {
+    **{w: ("ileal", "ileum") for w in ("ileum", "ileal", "terminal ileum", "distal ileum")},
+    **{w: ("ileal", "jejunum") for w in ("jejunum", "jejunal")},
+    **{w: ("ileal", None) for w in ("small intestine", "small intestinal", "small bowel", "si", "sbnet", "si net",
+                                     "sinet", "jejunoileal", "jejuno ileal", "ileojejunal")},
+    **{w: ("pancreatic", "pancreas") for w in ("pancreas", "pancreatic", "panet", "pnet", "pannet")},
+    **{w: ("other", "lung") for w in ("lung", "bronchus", "bronchial", "pulmonary", "lung bronchus")},
+    **{w: ("other", "rectum") for w in ("rectum", "rectal")},
+    **{w: ("other", "colon") for w in ("colon", "colonic")},
+    **{w: ("other", "caecum") for w in ("caecum", "cecum", "cecal", "caecal")},
+    **{w: ("other", "appendix") for w in ("appendix", "appendiceal")},
+    **{w: ("other", "stomach") for w in ("stomach", "gastric")},
+    **{w: ("other", "duodenum") for w in ("duodenum", "duodenal")},
+}
+_TUMOUR_WORDS = ("neuroendocrine tumour", "neuroendocrine tumor", "neuroendocrine neoplasm", "carcinoid tumour",
+                 "carcinoid tumor", "carcinoid", "net", "nets", "primary")
+SHOWN_LABEL = 60  # characters of a free-text label quoted in a note
+
+
+def site_of_label(value) -> tuple[str, str | None] | None:
+    """(site, sub-site or None) of a free-text primary-site label, or None when it is not one.
+
+    >>> site_of_label("Small Intestine"), site_of_label("Pancreatic NET"), site_of_label("Non-small intestine")
+    (('ileal', None), ('pancreatic', 'pancreas'), None)
+    """
+    if value is None:
         return None
-    res = parse_value(FIELDS["primary_site_detail"], str(value).strip())
-    if isinstance(res, str):
-        return res
-    text = str(value).lower()
-    for word, detail in (("ileum", "ileum"), ("ileal", "ileum"), ("small intestin", "ileum"), ("small bowel", "ileum"), ("midgut", "ileum"), ("jejun", "jejunum"),
-                         ("pancrea", "pancreas"), ("lung", "lung"), ("bronch", "lung"), ("rect", "rectum"),
-                         ("colon", "colon"), ("caec", "caecum"), ("cecum", "caecum"), ("append", "appendix"),
-                         ("stomach", "stomach"), ("gastric", "stomach"), ("duoden", "duodenum")):
-        if word in text:
-            return detail
+    text = " ".join(re.sub(r"[-_/,.;:()]+", " ", str(value).lower()).split())
+    if text in SITE_PHRASES:
+        return SITE_PHRASES[text]
+    for words in _TUMOUR_WORDS:
+        if text.endswith(" " + words) and text[: -len(words) - 1] in SITE_PHRASES:
+            return SITE_PHRASES[text[: -len(words) - 1]]
     return None
+
+
+def _quote(label) -> str:
+    text = str(label)
+    return repr(text if len(text) <= SHOWN_LABEL else text[:SHOWN_LABEL] + "...")
+
+
+def _labels(raw: pd.Series, where: str, notes: list) -> tuple[np.ndarray, np.ndarray]:
+    """(primary_site, primary_site_detail) of free-text labels, with notes on what was left unlabelled
+    and what names a site but not its sub-site."""
+    read = [site_of_label(v) if str(v).strip() else None for v in raw]
+    site = np.array([r[0] if r else "" for r in read], dtype=object)
+    detail = np.array([(r[1] or "") if r else "" for r in read], dtype=object)
+    blank = raw.astype(str).str.strip().eq("").to_numpy()
+    unplaced = raw[(site == "") & ~blank]
+    if len(unplaced):
+        shown = ", ".join(_quote(x) for x in sorted(set(unplaced))[:8])
+        notes.append(f"site labels in {where} that are not a site or sub-site of the contract, left unlabelled "
+                     f"({len(unplaced)} sample(s)): {shown}")
+    site_only = raw[(site != "") & (detail == "")]
+    if len(site_only):
+        shown = ", ".join(f"{_quote(x)} -> {site_of_label(x)[0]}" for x in sorted(set(site_only))[:8])
+        notes.append(f"{len(site_only)} sample(s) name the site but not the sub-site ({shown}): primary_site set, "
+                     "primary_site_detail left blank")
+    return site, detail
 
 
 def _expression(matrix: pd.DataFrame, genes, all_genes: bool, how: str, notes: list) -> pd.DataFrame:
@@ -112,28 +169,44 @@ def import_cbioportal(study: str | Path, *, genes=DEFAULT_EXPRESSION_GENES, all_
         raise InputError(f"{root / 'data_clinical_sample.txt'}: no SAMPLE_ID column")
     out = pd.DataFrame({"case_id": samples["SAMPLE_ID"]})
     patient_file = root / "data_clinical_patient.txt"
-    if patient_file.is_file() and "PATIENT_ID" in samples.columns:
-        patients = _cbio_table(patient_file).set_index("PATIENT_ID")
-        pid = samples["PATIENT_ID"]
-        for src, dst in (("AGE", "age_years"), ("SEX", "sex")):
-            if src in patients.columns:
-                out[dst] = pid.map(patients[src]).fillna("").to_numpy()
+    if patient_file.exists():
+        patients = _cbio_table(patient_file)
+        if "PATIENT_ID" not in patients.columns:
+            raise InputError(f"{patient_file}: no PATIENT_ID column; its columns are {', '.join(patients.columns[:10])}")
+        dup = sorted(set(patients["PATIENT_ID"][patients["PATIENT_ID"].duplicated()]))
+        if dup:
+            raise InputError(f"{patient_file}: PATIENT_ID {', '.join(_quote(d) for d in dup[:5])} appear(s) more than "
+                             "once; one row per patient")
+        if "PATIENT_ID" not in samples.columns:
+            notes.append(f"{patient_file.name} not used (age and sex not read): data_clinical_sample.txt has no "
+                         "PATIENT_ID column to join them by")
+        else:
+            patients = patients.set_index("PATIENT_ID")
+            pid = samples["PATIENT_ID"]
+            unknown = sorted(set(pid) - set(patients.index))
+            if unknown:
+                notes.append(f"{len(unknown)} patient(s) of the samples are not in {patient_file.name} (age and sex "
+                             f"not done for them): {', '.join(_quote(u) for u in unknown[:5])}")
+            for src, dst in (("AGE", "age_years"), ("SEX", "sex")):
+                if src in patients.columns:
+                    out[dst] = pid.map(patients[src]).fillna("").to_numpy()
     column = site_column or next((c for c in SITE_COLUMNS if c in samples.columns), None)
     if site_column and site_column not in samples.columns:
         raise InputError(f"--site-column {site_column!r}: not a column of data_clinical_sample.txt; its columns are "
                          + ", ".join(samples.columns))
     if column:
-        detail = samples[column].map(_site)
-        unplaced = sorted(set(samples[column][detail.isna() & samples[column].str.strip().ne("")]))
-        if unplaced:
-            notes.append(f"site labels in {column} that are not a contract sub-site, left unlabelled "
-                         f"({int((detail.isna() & samples[column].str.strip().ne('')).sum())} sample(s)): "
-                         + ", ".join(map(repr, unplaced[:8])))
-        out["primary_site_detail"] = detail.fillna("").to_numpy()
+        notes.append(f"primary site read from the column {column}"
+                     + ("" if site_column else f" (the first of {', '.join(SITE_COLUMNS)} found; --site-column "
+                        "chooses another)"))
+        out["primary_site"], out["primary_site_detail"] = _labels(samples[column], column, notes)
     else:
         notes.append("no primary-site column found (give --site-column): the cohort is unlabelled")
     expr_files = [root / n for n in ("data_mrna_seq_tpm.txt", "data_mrna_seq_v2_rsem.txt")] + sorted(
         root.glob("data_expression*.txt"))
+    odd = [f for f in expr_files if f.exists() and not f.is_file()]
+    if odd:
+        raise InputError(f"{odd[0]}: is not a regular file (a folder, a device or a pipe); expected an expression "
+                         "matrix, or nothing of that name")
     expr_file = next((f for f in expr_files if f.is_file()), None)
     if expr_file is not None and (all_genes or genes):
         m = _cbio_table(expr_file)
@@ -144,18 +217,21 @@ def import_cbioportal(study: str | Path, *, genes=DEFAULT_EXPRESSION_GENES, all_
         if "rsem" in expr_file.name:
             notes.append(f"{expr_file.name}: RSEM estimates are not TPM; log2(x + 1) of them is used as log2(TPM + 1)")
         e = _expression(m, genes, all_genes, how, notes)
-        without = sorted(set(out["case_id"]) - set(e.index))
-        if without:
-            notes.append(f"{len(without)} sample(s) have no expression column: not done for them")
+        _join_notes(out["case_id"], e.index, expr_file.name, notes)
         out = out.join(e, on="case_id")
     if mutations:
         maf = next(iter(sorted(root.glob("data_mutations*.txt"))), None)
         if maf is None:
             raise InputError(f"{root}: --mutations asked, but there is no data_mutations*.txt")
         mut = _cbio_table(maf)
-        silent = {"Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA"}
-        hit = mut[mut["Hugo_Symbol"].str.upper().isin(["DAXX", "ATRX"])
-                  & ~mut.get("Variant_Classification", pd.Series("", index=mut.index)).isin(silent)]
+        missing = [c for c in ("Hugo_Symbol", "Tumor_Sample_Barcode", "Variant_Classification") if c not in mut.columns]
+        if missing:
+            raise InputError(f"{maf}: no {', '.join(missing)} column; a MAF file names the gene, the sample and the "
+                             "variant's classification")
+        kind = mut["Variant_Classification"].str.strip().str.lower()
+        genes_hit = mut["Hugo_Symbol"].str.upper().isin(["DAXX", "ATRX"])
+        unknown = sorted(set(mut["Variant_Classification"][genes_hit & ~kind.isin(DAMAGING | NOT_DAMAGING)]))
+        hit = mut[genes_hit & kind.isin(DAMAGING)]
         sequenced = set(mut["Tumor_Sample_Barcode"])
         listed = root / "case_lists" / "cases_sequenced.txt"
         if listed.is_file():
@@ -163,11 +239,26 @@ def import_cbioportal(study: str | Path, *, genes=DEFAULT_EXPRESSION_GENES, all_
                 if ln.startswith("case_list_ids:"):
                     sequenced |= {x for x in ln.split(":", 1)[1].replace("\t", " ").split() if x}
         lost = set(hit["Tumor_Sample_Barcode"])
-        out["ihc_daxx_atrx"] = ["lost" if c in lost else ("retained" if c in sequenced else "")
+        unsure = set(mut["Tumor_Sample_Barcode"][genes_hit & kind.isin({k.lower() for k in unknown})]) - lost
+        out["ihc_daxx_atrx"] = ["lost" if c in lost else ("" if c in unsure else ("retained" if c in sequenced else ""))
                                 for c in out["case_id"]]
+        if unknown:
+            notes.append(f"DAXX/ATRX variants of an unknown classification ({', '.join(_quote(u) for u in unknown[:5])}): "
+                         f"{len(unsure)} sample(s) left not done rather than guessed")
         notes.append(f"ihc_daxx_atrx from {maf.name}: a non-silent DAXX/ATRX mutation read as loss ({len(lost)} "
                      "sample(s)), other sequenced samples as retained; a proxy for the IHC result, not the same test")
     return out, notes
+
+
+def _join_notes(case_ids, expression_ids, name: str, notes: list) -> None:
+    """Say which samples have no expression column, and which expression columns match no sample."""
+    without = sorted(set(case_ids) - set(expression_ids))
+    if without:
+        notes.append(f"{len(without)} sample(s) have no expression column in {name}: not done for them")
+    orphans = sorted(set(expression_ids) - set(case_ids))
+    if orphans:
+        notes.append(f"{len(orphans)} expression column(s) of {name} match no sample and were not used: "
+                     + ", ".join(_quote(o) for o in orphans[:5]))
 
 
 def _geo_values(line: str) -> list[str]:
@@ -203,26 +294,32 @@ def import_geo(series_matrix: str | Path, *, site_key: str | None = None, genes=
     notes: list[str] = []
     out = pd.DataFrame({"case_id": accessions})
     by_key: dict[str, list[str]] = {}
-    for values in characteristics:
+    for line_no, values in enumerate(characteristics, start=1):
         if len(values) != len(accessions):
             raise InputError(f"{path}: a !Sample_characteristics_ch1 line has {len(values)} values for "
                              f"{len(accessions)} samples")
-        key = next((v.split(":", 1)[0].strip().lower() for v in values if ":" in v), None)
+        keys = {v.split(":", 1)[0].strip().lower() for v in values if ":" in v}
+        if len(keys) > 1:
+            raise InputError(f"{path}: characteristics line {line_no} mixes the keys {', '.join(sorted(keys)[:4])}; "
+                             "one key per line is needed to know what each value means")
+        key = next(iter(keys), None)
+        if key in by_key:
+            raise InputError(f"{path}: the characteristics key {key!r} is on two lines; which one holds the value "
+                             "cannot be known")
         if key:
             by_key[key] = [v.split(":", 1)[1].strip() if ":" in v else "" for v in values]
-    key = site_key.lower() if site_key else next(
-        (k for k in by_key if any(w in k for w in ("site", "tissue", "origin", "location"))), None)
+    candidates = [k for k in by_key if any(w in k for w in ("site", "tissue", "origin", "location"))]
+    key = site_key.lower() if site_key else (candidates[0] if candidates else None)
     if site_key and key not in by_key:
         raise InputError(f"--site-key {site_key!r}: not a characteristics key of {path.name}; its keys are "
                          + ", ".join(by_key))
     if key:
-        raw = pd.Series(by_key[key])
-        detail = raw.map(_site)
-        unplaced = sorted(set(raw[detail.isna() & raw.ne("")]))
-        if unplaced:
-            notes.append(f"site labels under '{key}' that are not a contract sub-site, left unlabelled: "
-                         + ", ".join(map(repr, unplaced[:8])))
-        out["primary_site_detail"] = detail.fillna("").to_numpy()
+        others = [k for k in candidates if k != key]
+        notes.append(f"primary site read from the characteristics key {key!r}"
+                     + (f" (other keys that may hold it: {', '.join(map(repr, others))}; --site-key chooses)"
+                        if others and not site_key else ""))
+        out["primary_site"], out["primary_site_detail"] = _labels(pd.Series(by_key[key], dtype=object),
+                                                                  f"'{key}'", notes)
     else:
         notes.append("no characteristics key naming the site (give --site-key): the cohort is unlabelled")
     for k, field in (("age", "age_years"), ("sex", "sex"), ("gender", "sex")):
@@ -246,5 +343,6 @@ def import_geo(series_matrix: str | Path, *, site_key: str | None = None, genes=
         e = _expression(m, genes, all_genes, expression, notes)
         notes.append("expression from a GEO series matrix: array or sequencing values as deposited, "
                      "not necessarily TPM; compare with the training data before use")
+        _join_notes(out["case_id"], e.index, path.name, notes)
         out = out.join(e, on="case_id")
     return out, notes
