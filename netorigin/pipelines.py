@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .exceptions import InputError
+from .io._outputs import write_bytes_atomic
 
 _KEYS = {
     "train": {"name", "version", "task", "description", "data", "model", "target_prior", "bayes_scenario",
@@ -120,17 +121,28 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
 
 
 def run_pipeline(path, *, tracking_uri: str | None = None, track: bool = True, progress=None) -> dict:
-    """Run one pipeline config; returns a summary (and writes the outputs it names)."""
+    """Run one pipeline config; returns a summary (and writes the outputs it names, each checked
+    against the config's inputs and the others before any work)."""
+    from .io import Output, plan_outputs
+
     cfg, text = load_config(path)
     task = cfg["task"]
+    data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
+    inputs = [path, data.get("path"), data.get("mapping")]
+    out = cfg.get("output")
     if task == "train":
-        return _train(cfg, text, str(path), tracking_uri, track)
+        plan_outputs([Output("output", out or "bundles", kind="bundle" if out else "folder")], inputs=inputs)
+        return _train(cfg, text, str(path), tracking_uri, track, progress)
     if task == "benchmark":
+        plan_outputs([Output("output", f"{out}.csv" if out else None), Output("output.md", f"{out}.md" if out else None)],
+                     inputs=inputs)
         return _benchmark(cfg, text, tracking_uri, track, progress)
-    return _score(cfg, text, tracking_uri, track)
+    model = cfg.get("model")
+    plan_outputs([Output("output", out)], inputs=[*inputs, model if isinstance(model, str) else None])
+    return _score(cfg, text, tracking_uri, track, progress)
 
 
-def _train(cfg, text, where, tracking_uri, track):
+def _train(cfg, text, where, tracking_uri, track, progress=None):
     from .integrations import train_run
 
     table, desc, dparams, scenario = _cohort(cfg.get("data"), where)
@@ -142,7 +154,7 @@ def _train(cfg, text, where, tracking_uri, track):
                      bayes_scenario=cfg.get("bayes_scenario", scenario), tracking_uri=tracking_uri,
                      track=track, register_name=cfg.get("register"), alias=cfg.get("alias", "champion"),
                      config_text=text, description=desc, n_bootstrap=int(cfg.get("n_bootstrap", 200)),
-                     name=cfg.get("name"), data_params=dparams, n_splits=cfg.get("cv", 5))
+                     name=cfg.get("name"), data_params=dparams, n_splits=cfg.get("cv", 5), progress=progress)
 
 
 def _benchmark(cfg, text, tracking_uri, track, progress):
@@ -160,9 +172,8 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
     md = benchmark_markdown(df)
     out = cfg.get("output")
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        df.to_csv(f"{out}.csv", index=False, float_format="%.4f")
-        Path(f"{out}.md").write_text(md)
+        write_bytes_atomic(f"{out}.csv", df.to_csv(index=False, float_format="%.4f").encode("utf-8"))
+        write_bytes_atomic(f"{out}.md", md.encode("utf-8"))
     summary = {"table": df, "markdown": md}
     if track:
         from .integrations._mlflow import log_run
@@ -180,7 +191,7 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
     return summary
 
 
-def _score(cfg, text, tracking_uri, track):
+def _score(cfg, text, tracking_uri, track, progress=None):
     import time
 
     from .datasets import default_model_path
@@ -195,14 +206,13 @@ def _score(cfg, text, tracking_uri, track):
     from .contract import ValidatedCohort
 
     out_table = score_cohort(model, ValidatedCohort(table=table), target_prior=cfg.get("target_prior"),
-                             coverage=coverage)
-    text = markdown_report(out_table, model.identity(), title=f"{cfg.get('name', 'score')}: {desc}",
-                           target_prior=model.prior_name(cfg.get("target_prior")), coverage=coverage)
+                             coverage=coverage, progress=progress)
+    report = markdown_report(out_table, model.identity(), title=f"{cfg.get('name', 'score')}: {desc}",
+                             target_prior=model.prior_name(cfg.get("target_prior")), coverage=coverage)
     out = cfg.get("output")
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(text)
-    summary = {"markdown": text, "table": out_table}
+        write_bytes_atomic(out, report.encode("utf-8"))
+    summary = {"markdown": report, "table": out_table}
     if track:
         from .contract import SITES
         from .integrations._mlflow import log_run

@@ -270,10 +270,12 @@ def _as_cases(table: pd.DataFrame) -> list[dict]:
 def test_a_case_validated_on_its_own_scores_exactly_as_its_table(model):
     """validate_case keeps one case as NumPy columns (no pandas table): every report key, every
     number, is the same as scoring the canonical table of the same case, for sparse and full
-    work-ups, mitotic counts, expression, extra columns and out-of-range warnings."""
+    work-ups, mitotic counts, expression (an extra gene too) and out-of-range warnings."""
     c = make_synthetic_cohort(40, random_state=11, workup="mixture").drop(columns=["primary_site", "primary_site_detail"])
-    cases = _as_cases(c) + _as_cases(load_seed_cohort().table.drop(columns=["primary_site", "primary_site_detail"]))
-    cases += [{"ihc_cdx2": "pos", "mitoses_per_2mm2": "7", "ward": "B4", "expr_cd302": 3.5},
+    seed = load_seed_cohort()
+    cases = _as_cases(c) + _as_cases(seed.table[seed.contract_columns].drop(columns=["primary_site",
+                                                                                      "primary_site_detail"]))
+    cases += [{"ihc_cdx2": "pos", "mitoses_per_2mm2": "7", "expr_cd302": 3.5, "expr_gapdh": "9.1"},
               {"ihc_ttf1": "positive", "ihc_cdx2": "positive", "largest_liver_lesion_cm": "24 cm"},
               {}, {"differentiation": "poor", "ki67_percent": 40}]
     for case in cases:
@@ -288,11 +290,16 @@ def test_the_table_of_a_case_is_the_table_of_a_one_row_cohort():
     from netorigin import validate_cohort
 
     case = {"case_id": "x", "ihc_cdx2": "Pos", "grade": "2", "mitoses_per_2mm2": "<2", "age_years": 61,
-            "ward": "B4", "expr_cd302": "3.5", "sex": "F"}
+            "expr_cd302": "3.5", "expr_gapdh": "9", "sex": "F"}
     a = validate_case(case).table
-    b = validate_cohort(pd.DataFrame([case], dtype=object), require_case_id=False).table
-    pd.testing.assert_frame_equal(a[[c for c in a.columns if c != "ward"]], b[[c for c in b.columns if c != "ward"]])
-    assert list(a.columns) == list(b.columns) and a.loc[0, "ward"] == b.loc[0, "ward"] == "B4"
+    b = validate_cohort(pd.DataFrame([case], dtype=object), require_case_id=False, unknown="refuse").table
+    pd.testing.assert_frame_equal(a, b)
+    from netorigin.exceptions import ValidationError
+
+    for check in (lambda c: validate_case(c), lambda c: validate_cohort(pd.DataFrame([c], dtype=object),
+                                                                         require_case_id=False, unknown="refuse")):
+        with pytest.raises(ValidationError, match="'ward' is not a field"):
+            check({**case, "ward": "B4"})
 
 
 def test_cases_scored_together_get_the_reports_they_get_alone(model):
@@ -302,7 +309,7 @@ def test_cases_scored_together_get_the_reports_they_get_alone(model):
 
     c = make_synthetic_cohort(24, random_state=5, workup="mixture").drop(columns=["primary_site", "primary_site_detail"])
     cases = _as_cases(c) + [{"ihc_ttf1": "positive", "ihc_cdx2": "positive"}, {},
-                            {"grade": "G1", "ki67_percent": 30, "ward": 3}]
+                            {"grade": "G1", "ki67_percent": 30, "expr_gapdh": 3}]
     validated = [validate_case(x) for x in cases]
     alone = [case_reports(model, [v], panel=2)[0] for v in validated]
     assert alone[0] == case_report(score_cases(model, validated[0].cases, notices=validated[0].notices, panel=2), 0)

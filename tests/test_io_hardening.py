@@ -118,7 +118,7 @@ def test_score_refuses_to_overwrite_its_input_and_missing_output_folders(tmp_pat
     cohort = tmp_path / "c.csv"
     cohort.write_text("case_id,ihc_cdx2\na,positive\nb,negative\n")
     r = run("score", str(cohort), "-o", str(cohort))
-    assert r.returncode == 2 and "is the input file" in r.stderr
+    assert r.returncode == 2 and "is the input" in r.stderr
     r = run("score", str(cohort), "-o", str(tmp_path / "nowhere" / "o.csv"))
     assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr
 

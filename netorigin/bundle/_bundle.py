@@ -48,14 +48,23 @@ def _versions() -> dict:
 
 
 def save_bundle(model: SiteModel, path) -> dict:
-    """Write ``model`` as a bundle folder; returns the manifest. Same model -> same bytes."""
-    kind = get_kind(model.kind)
+    """Write ``model`` as a bundle folder; returns the manifest. Same model -> same bytes.
+
+    The folder is written beside ``path`` and then put in its place, replacing a bundle already
+    there only once the new one is whole (an interrupted save leaves the old bundle); a folder that
+    holds anything else is refused (``io.plan_outputs`` says so before training)."""
+    from ..io import Output, plan_outputs, replace_folder
+
     out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder; a bundle is a folder")
-    if not out.parent.is_dir():
-        raise InputError(f"{out.parent}: no such folder to write the bundle {out.name!r} into")
-    out.mkdir(exist_ok=True)
+    plan_outputs([Output("bundle", out, kind="bundle")])
+    manifest: dict = {}
+    replace_folder(out, lambda folder: manifest.update(_write_bundle(model, folder)))
+    model.metadata_.update({"bundle_hash": manifest["bundle_hash"], "netorigin_version": __version__})
+    return manifest
+
+
+def _write_bundle(model: SiteModel, out: Path) -> dict:
+    kind = get_kind(model.kind)
     files = dict(kind.to_files(model.estimator_[-1].estimator_))
     features = model.estimator_.named_steps.get("features")
     if features is not None:
@@ -85,7 +94,6 @@ def save_bundle(model: SiteModel, path) -> dict:
     }
     manifest["bundle_hash"] = hashlib.sha256(dump_json(manifest)).hexdigest()
     (out / "manifest.json").write_bytes(dump_json(manifest))
-    model.metadata_.update({"bundle_hash": manifest["bundle_hash"], "netorigin_version": __version__})
     return manifest
 
 

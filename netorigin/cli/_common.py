@@ -84,22 +84,37 @@ def skip_invalid_options(fn):
     return fn
 
 
-def report_set_aside(validated, source, set_aside=None) -> str | None:
-    """Write the rows set aside (if any) and say how the rows add up; the line to print."""
+def set_aside_output(source, skip_invalid: bool, set_aside):
+    """The set-aside file an input's invalid rows go to (an Output to plan), or None."""
+    from ..io import Output
+
+    if set_aside and not skip_invalid:
+        raise click.UsageError("--set-aside names where --skip-invalid writes the rows it sets aside; "
+                               "give --skip-invalid too (without it an invalid row stops the command)")
+    if not skip_invalid:
+        return Output("--set-aside", None)
+    path = Path(set_aside) if set_aside else Path.cwd() / f"{Path(source).stem}.set-aside.csv"
+    return Output("--set-aside", path, suffixes=(".csv",))
+
+
+def report_set_aside(validated, path) -> str | None:
+    """Write the rows set aside (if any) to ``path`` (planned before the work) and say how the rows
+    add up; the line to print."""
     if validated.set_aside is None:
         return None
     line = validated.accounting()
     if len(validated.set_aside):
-        from ..exceptions import InputError
         from ..io import neutralise_formulas, write_table
 
-        out = Path(set_aside) if set_aside else Path.cwd() / f"{Path(source).stem}.set-aside.csv"
-        if out.resolve() == Path(source).resolve():
-            raise InputError(f"--set-aside {out}: is the input file; choose another file")
         safe, _ = neutralise_formulas(validated.set_aside.astype(object))
-        write_table(safe, out)
-        line += f"; set aside -> {out}"
+        write_table(safe, path)
+        line += f"; set aside -> {path}"
     return line
+
+
+def model_input(spec: str):
+    """A local bundle folder given as --model is an input (an output may not be written into it)."""
+    return None if str(spec).startswith(("models:/", "runs:/")) else Path(spec)
 
 
 def tracking_options(fn):

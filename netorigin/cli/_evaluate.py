@@ -10,6 +10,7 @@ from ._common import (
     progress_bar,
     report_set_aside,
     resolve_tracking_uri,
+    set_aside_output,
     skip_invalid_options,
     tracking_options,
 )
@@ -36,12 +37,14 @@ def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, ma
     Example: netorigin evaluate --model models:/my-model@champion --data external.csv
     """
     from ..integrations import evaluate_run, metrics_json
-    from ..io import load_cohort
+    from ..io import load_cohort, plan_outputs
     from ._render import render_evaluation
 
+    aside = set_aside_output(data, skip_invalid, set_aside)
+    plan_outputs([aside], inputs=[data, mapping])
     with progress_bar(f"reading {Path(data).name}"):
         v = load_cohort(data, mapping=mapping, skip_invalid=skip_invalid)
-    line = report_set_aside(v, data, set_aside)
+    line = report_set_aside(v, aside.path)
     if line:
         click.echo(line, err=True)
     with progress_bar("evaluating (bootstrap intervals)"):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ._common import friendly
+from ._common import friendly, printable
 
 _GENES = click.option("--genes", default="CD302,PPWD1", show_default=True,
                       help="Genes to keep as expr_<gene> columns (comma-separated).")
@@ -17,21 +17,25 @@ _OUT = click.option("-o", "--output", type=click.Path(dir_okay=False), required=
 
 
 def _write(table, notes, output):
-    from ..io import load_cohort, neutralise_formulas, write_table
+    """Validate the imported cohort in memory, then write it (a refused table never replaces a file)."""
+    from ..contract import validate_cohort
+    from ..io import neutralise_formulas, write_table
 
     out = Path(output)
-    if not out.parent.is_dir():
-        from ..exceptions import InputError
-
-        raise InputError(f"-o {out}: the folder {str(out.parent)!r} does not exist")
+    v = validate_cohort(table, source=f"the imported cohort (not written to {out})")
     safe, _ = neutralise_formulas(table) if out.suffix.lower() in (".csv", ".tsv") else (table, 0)
     write_table(safe, out)
     for n in notes:
-        click.echo(f"note: {n}")
-    v = load_cohort(out)
+        click.echo(f"note: {printable(n)}")
     labelled = int(v.table["primary_site"].notna().sum()) if "primary_site" in v.table.columns else 0
     click.echo(f"wrote {v.n_cases:,} cases ({labelled:,} with a primary site) -> {out}; it validates. "
                f"Next: netorigin validate {out}")
+
+
+def _plan(output, *inputs):
+    from ..io import Output, plan_outputs
+
+    plan_outputs([Output("-o", output, suffixes=(".csv", ".tsv", ".parquet", ".pq"))], inputs=inputs)
 
 
 @click.group("import")
@@ -57,6 +61,7 @@ def cbioportal(study, output, genes, all_genes, expression, mutations, site_colu
     """
     from ..io import import_cbioportal
 
+    _plan(output, study)
     table, notes = import_cbioportal(study, genes=[g for g in genes.split(",") if g.strip()], all_genes=all_genes,
                                      mutations=mutations, site_column=site_column, expression=expression)
     _write(table, notes, output)
@@ -80,6 +85,7 @@ def geo(series_matrix, output, genes, all_genes, expression, site_key, probe_map
     """
     from ..io import import_geo
 
+    _plan(output, series_matrix, probe_map)
     table, notes = import_geo(series_matrix, site_key=site_key, genes=[g for g in genes.split(",") if g.strip()],
                               all_genes=all_genes, probe_map=probe_map, expression=expression)
     _write(table, notes, output)

@@ -2,7 +2,7 @@
 
 import click
 
-from ._common import friendly, resolve_tracking_uri, tracking_options
+from ._common import friendly, progress_bar, resolve_tracking_uri, tracking_options
 
 
 @click.command()
@@ -17,8 +17,10 @@ def run(config, no_track, tracking_uri):
     from ..pipelines import run_pipeline
     from ._render import render_pipeline
 
-    render_pipeline(config, run_pipeline(config, tracking_uri=resolve_tracking_uri(tracking_uri),
-                                         track=not no_track))
+    with progress_bar(f"running {config}") as step:
+        summary = run_pipeline(config, tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
+                               progress=step)
+    render_pipeline(config, summary)
 
 
 def register(main):

@@ -11,6 +11,7 @@ from ._common import (
     progress_bar,
     report_set_aside,
     resolve_tracking_uri,
+    set_aside_output,
     skip_invalid_options,
 )
 
@@ -37,7 +38,8 @@ from ._common import (
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="LocalCluster worker processes (--engine dask).")
-@click.option("--panel", type=click.IntRange(0, 3), default=2, show_default=True,
+@click.option("--panel", type=click.Choice(["0", "2", "3"]), default="2", show_default=True,
+              callback=lambda ctx, param, value: int(value),
               help="Also recommend the best panel of this many tests ordered together (2 or 3; 0: none).")
 @click.option("--tests", "tests_file", type=click.Path(dir_okay=False), default=None,
               help="Your lab's test table (columns as data/tests.csv: test, available, cost, turnaround_days, "
@@ -62,13 +64,15 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
 
     uri = resolve_tracking_uri(tracking_uri)
     model = model_spec or default_model()
+    aside = set_aside_output(case, skip_invalid, set_aside)
     if engine == "dask":
         from ..integrations._scoring import score_dask
 
         if not output:
             raise click.UsageError("--engine dask writes one Parquet file per partition: give -o DIR/")
-        n = score_dask(case, output, model=model, tracking_uri=uri, target_prior=target_prior, coverage=coverage,
-                       scheduler=scheduler, workers=workers)
+        with progress_bar("scoring partitions on Dask") as step:
+            n = score_dask(case, output, model=model, tracking_uri=uri, target_prior=target_prior, coverage=coverage,
+                           scheduler=scheduler, workers=workers, progress=step)
         click.echo(f"scored {n:,} cases -> {output}")
         return
     from ..integrations._scoring import score_path
@@ -76,11 +80,11 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
     with progress_bar("scoring") as step:
         out = score_path(case, progress=step, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping,
                          target_prior=target_prior, coverage=coverage, output=output, plot=plot, report=report,
-                         panel=1 if panel == 1 else panel, tests=tests_file, per_cost=per_cost,
-                         score_anyway=score_anyway, skip_invalid=skip_invalid)
+                         panel=panel, tests=tests_file, per_cost=per_cost, score_anyway=score_anyway,
+                         skip_invalid=skip_invalid, set_aside=aside.path)
     if out.report is None:
         render_cohort_scores(out, coverage=coverage, as_json=as_json)
-        line = report_set_aside(out.validated, case, set_aside) if out.validated is not None else None
+        line = report_set_aside(out.validated, aside.path) if out.validated is not None else None
         if line:
             click.echo(line, err=as_json)
     elif as_json:

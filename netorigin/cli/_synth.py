@@ -47,6 +47,11 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
         sys.exit(0 if table["ok"].all() else 1)
     if not output:
         raise click.UsageError("give -o FILE (.csv or .parquet), or --check")
+    from ..io import Output, plan_outputs
+
+    plan_outputs([Output("-o", output, kind="folder") if partitions else
+                  Output("-o", output, suffixes=(".csv", ".tsv", ".parquet", ".pq"))],
+                 inputs=[parameters, scenarios, workup if str(workup).endswith(".csv") else None])
     if n is None:
         raise click.UsageError("give --n N, the number of cases")
     if n > MAX_ONE_FILE and not partitions:
@@ -64,12 +69,9 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
         click.echo(f"wrote {n:,} synthetic cases to {output} as {len(files)} Parquet files "
                    f"(scenario {scenario}, seed {seed})")
         return
-    from ..exceptions import InputError
     from ..io import write_table
     from ..synth import make_synthetic_cohort
 
-    if not output.lower().endswith((".csv", ".parquet", ".pq", ".tsv")):
-        raise InputError(f"{output}: unknown output format; expected .csv or .parquet")
     cohort = make_synthetic_cohort(n, scenario=scenario, random_state=seed, workup=workup,
                                    label_noise=label_noise, literature=lit)
     write_table(cohort, output)

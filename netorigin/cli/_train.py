@@ -10,6 +10,7 @@ from ._common import (
     progress_bar,
     report_set_aside,
     resolve_tracking_uri,
+    set_aside_output,
     skip_invalid_options,
     tracking_options,
 )
@@ -54,25 +55,31 @@ def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, registe
     """
     from ..exceptions import InputError
     from ..integrations import train_run
+    from ..io import Output, plan_outputs
     from ._render import render_metrics
 
     if kind and old_kind and kind != old_kind:
         raise InputError(f"--kind {kind!r} and --model {old_kind!r} disagree; give --kind only")
     kind = kind or old_kind or "xgboost"
     uri = resolve_tracking_uri(tracking_uri)
+    aside = set_aside_output(data, skip_invalid, set_aside)
+    plan_outputs([Output("--out", out or "bundles", kind="bundle" if out else "folder"), aside],
+                 inputs=[data, mapping])  # before any work: never after an hour of training
     common = dict(out_dir=out, bundles_root="bundles", kind=kind, engine=engine, random_state=seed,
                   target_prior=target_prior, tracking_uri=uri, track=not no_track, register_name=register_name,
                   n_bootstrap=n_bootstrap)
     if engine == "dask":
         if mapping:
             raise click.UsageError("--engine dask reads contract columns; map the partitions first")
-        render_metrics(train_run(data, scheduler=scheduler, workers=workers, **common))
+        with progress_bar("training on Dask") as step:
+            summary = train_run(data, scheduler=scheduler, workers=workers, progress=step, **common)
+        render_metrics(summary)
         return
     from ..io import load_cohort
 
     with progress_bar(f"reading {Path(data).name}"):
         v = load_cohort(data, mapping=mapping, skip_invalid=skip_invalid)
-    line = report_set_aside(v, data, set_aside)
+    line = report_set_aside(v, aside.path)
     if line:
         click.echo(line, err=True)
     counts = {"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases}

@@ -2,7 +2,7 @@
 
 import click
 
-from ._common import friendly, mapping_option, progress_bar, report_set_aside, skip_invalid_options
+from ._common import friendly, mapping_option, progress_bar, report_set_aside, set_aside_output, skip_invalid_options
 
 
 @click.command()
@@ -16,17 +16,19 @@ from ._common import friendly, mapping_option, progress_bar, report_set_aside, s
               "the first five).")
 @friendly
 def validate(file, kind, mapping, skip_invalid, set_aside, verbose):
-    """Check FILE against the case contract: OK with counts, or every problem (exit 2).
+    """Check FILE against the case contract: OK with counts, or its problems (exit 2).
 
     Example: netorigin validate data/seed_cohort.csv
     """
-    from ..io import load_cases
+    from ..io import load_cases, plan_outputs
     from ._render import render_validation
 
+    aside = set_aside_output(file, skip_invalid, set_aside)
+    plan_outputs([aside], inputs=[file, mapping])
     with progress_bar(f"reading and validating {file}"):
         v = load_cases(file, kind=kind, mapping=mapping, skip_invalid=skip_invalid)
     render_validation(file, v, verbose=verbose)
-    line = report_set_aside(v, file, set_aside)
+    line = report_set_aside(v, aside.path)
     if line:
         click.echo(line)
 

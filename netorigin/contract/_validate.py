@@ -82,6 +82,7 @@ class ValidatedCohort:
         self.notices: list[Notice] = list(notices or [])
         self.extra_columns: list[str] = list(extra_columns or [])
         self.set_aside = set_aside  # rows set aside as invalid (skip_invalid), with the reason
+        self.is_case = cases is not None  # read as one case (a case file), not as a cohort
 
     @property
     def table(self) -> pd.DataFrame:

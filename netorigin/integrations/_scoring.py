@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import InputError
+from ..io._outputs import write_bytes_atomic
 
 
 @dataclass
@@ -21,13 +22,7 @@ class ScoreOutput:
     validated: object = None  # the cohort as read (its set_aside rows when invalid rows were skipped)
 
 
-def _check_out(path, suffixes, what) -> Path:
-    p = Path(path)
-    if not p.parent.is_dir():
-        raise InputError(f"{p}: the folder {str(p.parent)!r} does not exist (for {what})")
-    if p.suffix.lower() not in suffixes:
-        raise InputError(f"{p}: {what} must be a {' or '.join(suffixes)} file")
-    return p
+TABLE_OUT = (".csv", ".tsv", ".parquet", ".pq")
 
 
 def refuse_out_of_scope(validated, score_anyway: bool) -> None:
@@ -43,27 +38,30 @@ def refuse_out_of_scope(validated, score_anyway: bool) -> None:
 def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: str = "auto", mapping=None,
                target_prior=None, coverage: float = 0.9, output=None, plot=None, report=None,
                progress=None, panel: int = 2, tests=None, per_cost: bool = False,
-               score_anyway: bool = False, skip_invalid: bool = False) -> ScoreOutput:
+               score_anyway: bool = False, skip_invalid: bool = False, set_aside=None) -> ScoreOutput:
     """Score one case file or a cohort file.
 
     A cohort (or any input with ``output``) gives a table, written to ``output`` (.csv/.parquet)
     when named; one case gives a report (``case_report``), with a waterfall PNG (``plot``) and a
-    self-contained HTML page (``report``) when named.
+    self-contained HTML page (``report``) when named. Every output (``set_aside`` included: the
+    file a cohort's invalid rows go to with ``skip_invalid``) is checked before any work
+    (:func:`~netorigin.io.plan_outputs`): never an input, never two outputs in one file.
 
     A case outside the intended use (poorly differentiated) raises :class:`OutOfScopeError`
     unless ``score_anyway``; in a cohort such rows are kept, unscored, with their status.
     """
     from ..inference import case_report, score_cases, score_cohort
-    from ..io import load_cases, neutralise_formulas, write_table
+    from ..io import Output, load_cases, neutralise_formulas, plan_outputs, write_table
     from ._runs import load_model
 
+    local_model = None if str(model).startswith(("models:/", "runs:/")) else model
+    plan_outputs([Output("-o", output, suffixes=TABLE_OUT), Output("--set-aside", set_aside, suffixes=(".csv",)),
+                  Output("--plot", plot, suffixes=(".png",)), Output("--report", report, suffixes=(".html", ".htm"))],
+                 inputs=[path, mapping, tests, local_model])
     validated = load_cases(path, kind=as_kind, mapping=mapping, skip_invalid=skip_invalid)
-    if validated.n_cases > 1 or output:
+    if not validated.is_case or output:
         if plot or report:
             raise InputError("--plot and --report are for one case; score a cohort with -o FILE")
-        out_path = _check_out(output, (".csv", ".tsv", ".parquet", ".pq"), "-o") if output else None
-        if out_path is not None and out_path.resolve() == Path(path).resolve():
-            raise InputError(f"{out_path}: is the input file; choose another output file")
         m = load_model(model, tracking_uri)
         table = score_cohort(m, validated, target_prior=target_prior, coverage=coverage, progress=progress,
                              score_anyway=score_anyway)
@@ -72,44 +70,46 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
         if renamed:
             notes.append("input column(s) sharing a name with an output column kept as " +
                          ", ".join(f"{a} -> {b}" for a, b in renamed.items()))
-        if out_path is not None:
+        if output:
+            out_path = Path(output)
             safe, changed = neutralise_formulas(table) if out_path.suffix.lower() in (".csv", ".tsv") else (table, 0)
             write_table(safe, out_path)
             if changed:
-                notes.append(f"{changed:,} text cell(s) starting with =, +, -, @ (read as formulas by spreadsheets) "
-                             "were prefixed with ' in the CSV")
-        return ScoreOutput(m.identity(), table=table, written=(str(out_path),) if out_path else (), notes=tuple(notes),
+                notes.append(f"{changed:,} text cell(s) or column name(s) starting with =, +, -, @ (read as formulas "
+                             "by spreadsheets) were prefixed with ' in the CSV")
+        return ScoreOutput(m.identity(), table=table, written=(str(output),) if output else (), notes=tuple(notes),
                            validated=validated)
     refuse_out_of_scope(validated, score_anyway)
-    plot_path = _check_out(plot, (".png",), "--plot") if plot else None
-    report_path = _check_out(report, (".html", ".htm"), "--report") if report else None
     m = load_model(model, tracking_uri)
     rep = case_report(score_cases(m, validated.cases, notices=validated.notices, target_prior=target_prior,
                                   coverage=coverage, panel=panel, tests=tests, per_cost=per_cost), 0)
     written = []
-    if plot_path or report_path:
+    if plot or report:
         png = None
         if rep["explanation"] is not None:
             from ._plots import waterfall_png
 
             png = waterfall_png(rep)
-        if plot_path:
+        if plot:
             if png is None:
                 raise InputError(f"--plot: a {m.kind} model gives no explanation to chart")
-            plot_path.write_bytes(png)
-            written.append(str(plot_path))
-        if report_path:
+            write_bytes_atomic(plot, png)
+            written.append(str(plot))
+        if report:
             from ._report import html_report
 
-            report_path.write_text(html_report(rep, png), encoding="utf-8")
-            written.append(str(report_path))
+            write_bytes_atomic(report, html_report(rep, png).encode("utf-8"))
+            written.append(str(report))
     return ScoreOutput(m.identity(), report=rep, written=tuple(written))
 
 
 def score_dask(path, output, *, model: str, tracking_uri: str | None = None, target_prior=None,
-               coverage: float = 0.9, scheduler=None, workers: int = 2) -> int:
+               coverage: float = 0.9, scheduler=None, workers: int = 2, progress=None) -> int:
     """Score a folder of Parquet partitions on Dask, one output file per input; cases scored."""
+    from ..io import Output, plan_outputs
     from ..training import score_partitions
+
+    plan_outputs([Output("-o", output, kind="folder")], inputs=[path])
 
     bundle = model
     if str(model).startswith(("models:/", "runs:/")):
@@ -119,4 +119,4 @@ def score_dask(path, output, *, model: str, tracking_uri: str | None = None, tar
             raise InputError(f"{model}: an MLflow model needs a tracking URI")
         bundle = registered_bundle_path(model, tracking_uri)
     return score_partitions(bundle, path, output, scheduler=scheduler, workers=workers,
-                            target_prior=target_prior, coverage=coverage)
+                            target_prior=target_prior, coverage=coverage, progress=progress)

@@ -155,7 +155,9 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
         if mapping is None:
             return validate_case(case, source=str(p))
         validate_case({k: v for k, v in case.items() if isinstance(v, (list, dict))}, source=str(p))
-        return _mapped(pd.DataFrame({str(k): [v] for k, v in case.items()}, dtype=object), mapping, str(p), False)
+        v = _mapped(pd.DataFrame({str(k): [v] for k, v in case.items()}, dtype=object), mapping, str(p), False)
+        v.is_case = True
+        return v
     raw = read_table(p)
     if len(raw) == 0:
         raise ValidationError([Problem("table", None, "", location="file", detail="the file has a header but "
@@ -169,9 +171,9 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
     else:
         check = lambda r: validate_cohort(r, require_case_id=not as_case, source=str(p),  # noqa: E731
                                           unknown="refuse" if as_case else "carry")
-    if skip_invalid and not as_case:
-        return _skipping_invalid(raw, check)
-    return check(raw)
+    v = _skipping_invalid(raw, check) if skip_invalid and not as_case else check(raw)
+    v.is_case = as_case  # decided by the input's shape, never by how many rows survived validation
+    return v
 
 
 def validate_rows(raw: pd.DataFrame, *, source: str | None = None) -> ValidatedCohort:
@@ -234,37 +236,50 @@ def load_cohort(path: str | Path, *, mapping=None, skip_invalid: bool = False) -
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _risky(v) -> bool:
+    return isinstance(v, str) and v.startswith(FORMULA_START)
+
+
 def neutralise_formulas(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
-    carriage return: the OWASP rule) prefixed with a single quote; (table, cells changed).
-    Numbers are never touched."""
+    """Text cells, and column names, that a spreadsheet would run as a formula (starting with = + - @,
+    a tab or a carriage return: the OWASP rule) prefixed with a single quote; (table, cells and
+    names changed). Numbers are never touched."""
     out, changed = table, 0
     for c in table.columns:
         col = table[c]
         if col.dtype != object and not pd.api.types.is_string_dtype(col):
             continue
         values = col.astype(object)
-        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+        risky = values.map(_risky)
         n = int(risky.sum())
         if n:
             if out is table:
                 out = table.copy()
             out[c] = values.where(~risky, "'" + values.astype(str))
             changed += n
+    names = [f"'{c}" if _risky(c) else c for c in out.columns]
+    if names != list(out.columns):
+        out = out.copy() if out is table else out
+        changed += sum(a != b for a, b in zip(names, out.columns))
+        out.columns = names
     return out, changed
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV/TSV (formula-like text cells neutralised: count them first with
-    :func:`neutralise_formulas`) or Parquet, chosen by the suffix, into an existing folder."""
+    """Write a table as CSV/TSV (formula-like text cells and names neutralised: count them first
+    with :func:`neutralise_formulas`) or Parquet, chosen by the suffix, into an existing folder;
+    written beside the destination and renamed into place (never half a file)."""
+    from ._outputs import write_bytes_atomic
+
     p = Path(path)
     suffix = p.suffix.lower()
     if not p.parent.is_dir():
         raise InputError(f"{p}: the folder {str(p.parent)!r} does not exist")
     if suffix in (".parquet", ".pq"):
-        table.to_parquet(p, index=False)
-        return p
+        buf = io.BytesIO()
+        table.to_parquet(buf, index=False)
+        return write_bytes_atomic(p, buf.getvalue())
     if suffix in (".csv", ".tsv"):
-        neutralise_formulas(table)[0].to_csv(p, index=False, sep="\t" if suffix == ".tsv" else ",")
-        return p
+        text = neutralise_formulas(table)[0].to_csv(index=False, sep="\t" if suffix == ".tsv" else ",")
+        return write_bytes_atomic(p, text.encode("utf-8"))
     raise InputError(f"{p}: unknown output format {suffix!r}; expected .csv, .tsv or .parquet")

@@ -281,20 +281,26 @@ def _files_fingerprint(files) -> str:
 
 
 def score_partitions(bundle_path, path, out_dir, *, scheduler=None, workers: int = 2,
-                     target_prior=None, coverage: float = 0.9) -> int:
-    """Score every partition of a Parquet cohort on Dask; one output Parquet file per input."""
+                     target_prior=None, coverage: float = 0.9, progress=None) -> int:
+    """Score every partition of a Parquet cohort on Dask; one output Parquet file per input.
+    ``progress("scoring partitions", done, total)`` is called as each partition is written."""
     _require_dask()
-    import dask
+    from distributed import as_completed
 
     files = parquet_parts(path)
     check_partitions(files)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    tell = progress or (lambda *a: None)
     client, cluster = make_client(scheduler, workers)
     try:
-        tasks = [dask.delayed(_score_file)(str(bundle_path), f, str(out / name), target_prior, coverage)
-                 for f, name in zip(files, output_names(files))]
-        counts = dask.compute(*tasks)
+        futures = [client.submit(_score_file, str(bundle_path), f, str(out / name), target_prior, coverage, pure=False)
+                   for f, name in zip(files, output_names(files))]
+        counts = []
+        tell("scoring partitions", 0, len(futures))
+        for done, fut in enumerate(as_completed(futures), start=1):
+            counts.append(fut.result())
+            tell("scoring partitions", done, len(futures))
     finally:
         client.close()
         if cluster is not None:
