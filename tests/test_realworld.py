@@ -150,3 +150,15 @@ def test_rows_set_aside_in_a_second_pass_are_numbered_as_in_the_file(tmp_path):
     assert list(v.table["case_id"]) == ["p1", "p4"]
     assert list(v.set_aside["row"]) == [2, 3]
     assert v.set_aside.loc[1, "reason"].startswith("row 3 (case p3): age_years: 'abc'")
+
+
+def test_warnings_after_rows_were_set_aside_quote_the_rows_as_numbered_in_the_file(tmp_path):
+    p = tmp_path / "c.csv"
+    rows = ["case_id,ihc_cdx2,grade,ki67_percent"] + [f"c{i},{'maybe' if i < 3 else 'positive'},G1,1"
+                                                      for i in range(1, 8)]
+    rows.append("c8,positive,G1,30")  # grade lower than Ki-67 says: a warning on file row 8
+    p.write_text("\n".join(rows) + "\n")
+    v = load_cohort(p, skip_invalid=True)
+    warn = [n for n in v.notices if n.kind == "inconsistent"]
+    assert len(warn) == 1 and warn[0].message.startswith("row 8 (c8): grade is lower")
+    assert warn[0].rows == (6,)  # its place among the rows used

@@ -37,6 +37,8 @@ from ._validate import (
     grade_from_ki67,
     mitoses_band_index,
     parse_value,
+    reading_of,
+    renumber_notices,
     validate_case,
     validate_cohort,
 )
@@ -48,5 +50,5 @@ __all__ = [
     "SITE_DETAILS", "SUBSITES", "Field", "Notice", "ValidatedCohort", "as_canonical", "check_case",
     "check_cohort", "contract_csv", "contract_json_schema", "contract_markdown", "describe_cohort",
     "field_for", "field_label", "grade_from_ki67", "make_case_template", "mitoses_band_index",
-    "parse_value", "positive_value", "validate_case", "validate_cohort",
+    "parse_value", "positive_value", "reading_of", "renumber_notices", "validate_case", "validate_cohort",
 ]

@@ -618,11 +618,29 @@ def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> lis
     return notices
 
 
-def _rowtxt(rows: np.ndarray, case_ids) -> str:
+def renumber_notices(notices: list, row_numbers, case_ids) -> list:
+    """The notices of a table validated after some rows were set aside, their text quoting the rows
+    as numbered in the file (``row_numbers``: the file's row number of each table row) instead of
+    their place in what was left. ``rows`` (places in the table, used to find each row's warnings)
+    are kept."""
+    out = []
+    numbers = np.asarray(row_numbers)
+    for n in notices:
+        if n.rows and n.case_text is not None:
+            at = np.asarray(n.rows, dtype=int) - 1
+            old = _rowtxt(at, case_ids)
+            if n.message.startswith(old + ": "):
+                n = Notice(n.kind, _rowtxt(at, case_ids, numbers) + ": " + n.message[len(old) + 2:], n.fields,
+                           n.rows, n.case_text)
+        out.append(n)
+    return out
+
+
+def _rowtxt(rows: np.ndarray, case_ids, numbers=None) -> str:
     shown = []
     for r in rows[:5]:
         cid = case_ids[r] if case_ids is not None else ""
-        shown.append(f"{r + 1}" + (f" ({cid})" if cid else ""))
+        shown.append(f"{r + 1 if numbers is None else numbers[r]}" + (f" ({cid})" if cid else ""))
     more = f" and {len(rows) - 5:,} more" if len(rows) > 5 else ""
     if len(rows) == 1 and case_ids is None and rows[0] == 0:
         return "case"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..contract import ValidatedCohort, validate_case, validate_cohort
+from ..contract import ValidatedCohort, renumber_notices, validate_case, validate_cohort
 from ..exceptions import InputError, Problem, ValidationError
 from ._strict import decode_text, load_json, load_yaml, read_bounded
 
@@ -214,6 +214,9 @@ def _skipping_invalid(raw: pd.DataFrame, check) -> ValidatedCohort:
         aside.insert(0, "reason", ["; ".join(dict.fromkeys(reasons[r])) for r in rows])
         aside.insert(0, "row", [r + 1 for r in rows])
         v.set_aside = aside.reset_index(drop=True)
+        ids = v.table["case_id"].astype(object).where(v.table["case_id"].notna(), "").astype(str).to_numpy() \
+            if "case_id" in v.table.columns else None
+        v.notices = renumber_notices(v.notices, keep + 1, ids)  # rows as numbered in the file
     else:
         v.set_aside = raw.iloc[[]].assign(row=[], reason=[])
     return v
