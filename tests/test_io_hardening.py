@@ -26,6 +26,14 @@ def test_a_quote_left_open_in_a_free_text_column_is_refused_naming_the_rows(tmp_
     assert r.returncode == 2 and "spans lines" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_quoted_free_text_cell_with_line_breaks_is_read_when_it_cannot_be_rows(tmp_path):
+    """A common export of notes: the quote is balanced and no line inside it reads as a row."""
+    p = tmp_path / "c.csv"
+    p.write_text('case_id,note,ihc_cdx2\na,"seen twice;\nreferred, then\nbiopsied",positive\nb,plain,negative\n')
+    t = read_table(p)
+    assert list(t["case_id"]) == ["a", "b"] and t.loc[0, "note"] == "seen twice;\nreferred, then\nbiopsied"
+
+
 def test_a_truncated_row_is_refused_not_read_as_tests_not_done(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text("case_id,age_years,ihc_cdx2,ihc_ttf1\na,50,positive,negative\nb,61\nc,40,negative,negative,extra\n")

@@ -75,18 +75,29 @@ def read_table(path: str | Path) -> pd.DataFrame:
         problems.append(Problem("table", None, "", tuple(r for r, _, _ in ragged), location="file",
                                 detail=f"{len(ragged):,} row(s) do not have the header's {len(header)} fields: "
                                 f"{shown}{more}; a truncated or shifted row would be misread, so nothing is guessed"))
-    spanning = [(r, lines) for r, (cells, lines) in enumerate(records[1:], start=1) if lines[1] > lines[0]]
+    sep = "\t" if suffix == ".tsv" else ","
+    # a quoted cell may hold line breaks (free-text notes); it is refused only when a line inside it
+    # would read as a row of its own (an unbalanced quote that swallowed the rows after it)
+    spanning = [(r, lines) for r, (cells, lines) in enumerate(records[1:], start=1)
+                if lines[1] > lines[0] and _swallows_rows(cells, sep, len(header))]
     if spanning:
         shown = ", ".join(f"row {r} spans lines {a}-{b}" for r, (a, b) in spanning[:5])
         problems.append(Problem("table", None, "", tuple(r for r, _ in spanning), location="file",
-                                detail=f"{len(spanning):,} row(s) hold a line break inside quotes ({shown}); an "
-                                "unbalanced quote swallows the rows after it, so the file is refused: close the "
-                                "quote, or remove the line breaks from the cell"))
+                                detail=f"{len(spanning):,} row(s) hold, inside quotes, lines that read as rows of "
+                                f"their own ({shown}): an unbalanced quote swallows the rows after it, so the file "
+                                "is refused: close the quote"))
     if problems:
         raise ValidationError(problems, str(p))
     body = pd.DataFrame([cells for cells, _ in records[1:]], columns=range(len(header)), dtype=object)
     body.columns = header
     return body
+
+
+def _swallows_rows(cells: list[str], sep: str, n_fields: int) -> bool:
+    """Whether a cell holds a line with as many separators as a row has (it would read as a row)."""
+    if n_fields < 2:
+        return any("\n" in c or "\r" in c for c in cells)
+    return any(line.count(sep) >= n_fields - 1 for c in cells if "\n" in c or "\r" in c for line in c.splitlines())
 
 
 def _csv_records(text: str, sep: str, source) -> list[tuple[list[str], tuple[int, int]]]:
