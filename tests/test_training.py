@@ -78,3 +78,16 @@ def test_patients_with_several_samples_never_straddle_the_split():
 def test_bad_target_prior_fails_before_training(small_cohort):
     with pytest.raises(InputError, match="target prior"):
         train(small_cohort, kind="rules", target_prior="mars")
+
+
+def test_the_label_rule_merges_rare_sub_sites_into_their_sites_commonest():
+    from netorigin.calibration import choose_labels
+    from netorigin.exceptions import InputError
+
+    level, merge, notices = choose_labels("xgboost", "auto", {"ileum": 30, "jejunum": 5, "pancreas": 40,
+                                                              "lung": 25, "rectum": 25, "caecum": 2}, 0, 127)
+    assert level == "subsite" and merge == {"jejunum": "ileum", "caecum": "lung"} and len(notices) == 2
+    assert choose_labels("xgboost", "auto", {"ileum": 30}, 3, 33)[0] == "site"
+    assert choose_labels("literature", "auto", {"ileum": 30, "pancreas": 30, "lung": 30}, 0, 90)[0] == "site"
+    with pytest.raises(InputError, match="every sub-site of pancreatic"):
+        choose_labels("xgboost", "subsite", {"ileum": 30, "pancreas": 5, "lung": 30}, 0, 65)

@@ -107,3 +107,26 @@ def test_dask_bundle_profile_is_built_from_the_training_rows(dask_run):
     profile = json.loads((work / "bundle" / "training_profile.json").read_text())
     assert profile["n_cases"] == len(train_rows) and profile["n_cases"] != int((fold == 0).sum())
     assert profile == json.loads(json.dumps(make_profile(train_rows)))
+
+
+def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
+    """The rule that merges rare sub-sites is one function both engines call (choose_labels)."""
+    from netorigin.synth import make_synthetic_cohort
+    from netorigin.training import train
+
+    cohort = make_synthetic_cohort(4000, scenario="liver-met-archive", random_state=3)
+    detail = cohort["primary_site_detail"].astype(object).to_numpy().copy()
+    jej = np.flatnonzero(detail == "jejunum")
+    detail[jej[8:]] = "ileum"  # 8 jejunal cases: fewer than 20 whatever the split
+    cohort["primary_site_detail"] = detail
+    (tmp_path / "parts").mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(cohort)), 2)):
+        cohort.iloc[part].to_parquet(tmp_path / "parts" / f"part-{i}.parquet", index=False)
+    local = train(cohort, params={"n_estimators": 10}, n_bootstrap=0, with_robustness=False, n_splits=3)
+    dask = train(tmp_path / "parts", engine="dask", params={"n_estimators": 10}, n_bootstrap=0,
+                 with_robustness=False, workers=1)
+    assert list(local.model.labels_) == list(dask.model.labels_)
+    assert "jejunum" not in local.model.labels_
+    said = [n.message for n in dask.notices if "jejunum" in n.message]
+    assert said and "counted with ileum" in said[0]
+    assert dask.model.calibration_design_.startswith("10% hold-out")

@@ -4,7 +4,7 @@ fitted estimator that chains them after the classifier."""
 
 from ._explain import SCALE as EXPLANATION_SCALE
 from ._explain import Explanation, clr, explain_clr
-from ._site_model import CaseSplitter, SiteModel
+from ._site_model import MIN_PER_LABEL, MIN_PER_SITE, CaseSplitter, SiteModel, choose_labels
 from ._steps import (
     ConformalSets,
     PriorShift,
@@ -18,6 +18,6 @@ from ._steps import (
     site_sums,
 )
 
-__all__ = ["EXPLANATION_SCALE", "CaseSplitter", "ConformalSets", "Explanation", "PriorShift", "SiteModel",
+__all__ = ["EXPLANATION_SCALE", "MIN_PER_LABEL", "MIN_PER_SITE", "choose_labels", "CaseSplitter", "ConformalSets", "Explanation", "PriorShift", "SiteModel",
            "TemperatureScaling", "clr", "explain_clr", "label_prior", "resolve_prior", "reweight", "scenario_priors",
            "scenario_subsite_mixes", "shift_prior", "site_sums"]

@@ -25,6 +25,47 @@ from ._explain import Explanation, explain_clr
 from ._steps import ConformalSets, PriorShift, TemperatureScaling, site_sums
 
 MIN_PER_LABEL = 20  # a sub-site with fewer training cases is merged into its site's commonest one
+MIN_PER_SITE = 10  # training needs at least this many cases of every site (folds and a test split)
+
+
+def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n: int) -> tuple[str, dict, list]:
+    """What a model learns from a cohort: ``(level, merge, notices)``, the one rule of every engine.
+
+    ``detail_counts``: training cases per ``primary_site_detail``; ``n_missing``: cases without one.
+    The sub-sites are learnt (``level`` auto or subsite, a kind that can) when every case has one;
+    a sub-site with fewer than MIN_PER_LABEL cases is then counted with its site's commonest
+    sub-site (``merge``: label -> label it is counted with). Otherwise the three sites.
+
+    >>> choose_labels("xgboost", "auto", {"ileum": 50, "jejunum": 3, "pancreas": 40, "lung": 30}, 0, 123)[:2]
+    ('subsite', {'jejunum': 'ileum'})
+    """
+    k = get_kind(kind)
+    if level not in ("auto", "site", "subsite"):
+        raise InputError(f"level: {level!r} is not one of auto, site, subsite")
+    if level == "site" or (level == "auto" and not (k.subsites and n_missing == 0 and detail_counts)):
+        notices = []
+        if level == "auto" and k.subsites:
+            notices.append(Notice("model", f"modelled at the site level: {n_missing:,} of {n:,} training cases have "
+                                  "no primary_site_detail, so sub-sites are not learnt"))
+        return "site", {}, notices
+    if not k.subsites:
+        raise InputError(f"level: the {kind} kind models the three sites only, not sub-sites")
+    if n_missing:
+        raise InputError("level: subsite needs a primary_site_detail for every training case")
+    merge, notices = {}, []
+    ranked = sorted(detail_counts.items(), key=lambda kv: (-kv[1], kv[0]))  # commonest first, then by name
+    for lab, count in ranked:
+        if count >= MIN_PER_LABEL:
+            continue
+        site = site_of([lab])[0]
+        into = next((x for x, c in ranked if c >= MIN_PER_LABEL and site_of([x])[0] == site), None)
+        if into is None:
+            raise InputError(f"primary_site_detail: too few cases of every sub-site of {SITES[site]} "
+                             f"(at least {MIN_PER_LABEL} of one are needed)")
+        merge[lab] = into
+        notices.append(Notice("model", f"sub-site {lab} has {count} training case(s), fewer than {MIN_PER_LABEL}: "
+                              f"counted with {into} for the model"))
+    return "subsite", merge, notices
 
 
 class CaseSplitter:
@@ -109,38 +150,15 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         return make_model(self.kind, level=level, random_state=self.random_state, **(self.params or {}))
 
     def _labels(self, table: pd.DataFrame, y_sites: np.ndarray) -> tuple[str, np.ndarray, list]:
-        """(level, label per case, notices)."""
-        kind = get_kind(self.kind)
-        if self.level not in ("auto", "site", "subsite"):
-            raise InputError(f"level: {self.level!r} is not one of auto, site, subsite")
-        notices = []
+        """(level, label per case, notices), by :func:`choose_labels` (the rule every engine uses)."""
         sites = np.array(SITES, dtype=object)[y_sites]
         detail = table["primary_site_detail"].astype(object) if "primary_site_detail" in table.columns else None
-        has = detail is not None and detail.notna().all()
-        if self.level == "site" or (self.level == "auto" and not (kind.subsites and has)):
-            if self.level == "auto" and kind.subsites:
-                missing = len(table) if detail is None else int(detail.isna().sum())
-                notices.append(Notice("model", f"modelled at the site level: {missing:,} of {len(table):,} "
-                                      "training cases have no primary_site_detail, so sub-sites are not learnt"))
+        counts = {} if detail is None else {str(k): int(v) for k, v in detail.dropna().value_counts().items()}
+        missing = len(table) if detail is None else int(detail.isna().sum())
+        level, merge, notices = choose_labels(self.kind, self.level, counts, missing, len(table))
+        if level == "site":
             return "site", sites, notices
-        if not kind.subsites:
-            raise InputError(f"level: the {self.kind} kind models the three sites only, not sub-sites")
-        if not has:
-            raise InputError("level: subsite needs a primary_site_detail for every training case")
-        labels = detail.to_numpy(dtype=object).copy()
-        counts = pd.Series(labels).value_counts()
-        for lab, n in counts.items():
-            if n < MIN_PER_LABEL:
-                site = site_of([lab])[0]
-                same = [x for x in counts.index if site_of([x])[0] == site and counts[x] >= MIN_PER_LABEL]
-                into = same[0] if same else None
-                if into is None:
-                    raise InputError(f"primary_site_detail: too few cases of every sub-site of {SITES[site]} "
-                                     f"(at least {MIN_PER_LABEL} of one are needed)")
-                labels[labels == lab] = into
-                notices.append(Notice("model", f"sub-site {lab} has {n} training case(s), fewer than "
-                                      f"{MIN_PER_LABEL}: counted with {into} for the model"))
-        return "subsite", labels, notices
+        return "subsite", np.array([merge.get(x, x) for x in detail.to_numpy(dtype=object)], dtype=object), notices
 
     def fit(self, X, y, *, groups=None, progress=None):
         """Cross-fit the calibration, then fit the classifier on every row of ``X``.
@@ -179,16 +197,20 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             raise InputError(f"cv: {self.cv!r} is not a whole number >= 2 or 'holdout'")
         self.fit_calibration(estimator, self.oof_margins_, self.oof_y_,
                              train_prior=np.bincount(train_labels, minlength=len(vocab)) / len(train_labels),
-                             profile=make_profile(fitted_rows))
+                             profile=make_profile(fitted_rows),
+                             design="10% hold-out for calibration" if self.cv == "holdout"
+                             else f"{int(self.cv)}-fold cross-fitting")
         self.notices_ = notices
         return self
 
-    def fit_calibration(self, estimator, margins, y, *, train_prior, profile):
+    def fit_calibration(self, estimator, margins, y, *, train_prior, profile, design: str):
         """Complete the model from a fitted classifier pipeline and held-out margins (label indices ``y``).
 
         The one place where temperature, priors and conformal sets are fitted: local training
-        calls it after cross-fitting, the Dask engine after its distributed fit.
+        calls it after cross-fitting, the Dask engine after its distributed fit. ``design`` says
+        how the held-out margins were made (recorded as ``calibration_design_``).
         """
+        self.calibration_design_ = design
         self.estimator_ = estimator
         self.labels_ = np.asarray(estimator[-1].classes_, dtype=object)
         self.label_site_ = site_of(self.labels_)

@@ -49,7 +49,9 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def _params(self, n_classes: int) -> dict:
+    def booster_params(self, n_classes: int) -> dict:
+        """The parameters of ``xgboost.train`` for these hyper-parameters and ``n_classes`` classes
+        (what another engine, such as ``xgboost.dask``, trains the booster with)."""
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         params = {
             "objective": "multi:softprob", "num_class": n_classes, "tree_method": "hist",
@@ -80,12 +82,17 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
             if not (sample_weight > 0).any():
                 raise ValueError("sample_weight must contain at least one non-zero number")
         dtrain = xgb.DMatrix(X, label=yk, weight=sample_weight, missing=np.nan)
-        return self.adopt(xgb.train(self._params(len(self.classes_)), dtrain, num_boost_round=int(self.n_estimators)))
+        return self.adopt(xgb.train(self.booster_params(len(self.classes_)), dtrain,
+                                    num_boost_round=int(self.n_estimators)))
 
     def adopt(self, booster):
-        """Take ``booster`` as the fitted trees, with their compiled form (``trees_``: exact TreeSHAP
-        and margins without calling xgboost; None for trees deeper than two levels)."""
+        """Take ``booster`` (trained here or by another engine) as the fitted trees: its classes and
+        features, and its compiled form (``trees_``: exact TreeSHAP and margins without calling
+        xgboost; None for trees deeper than two levels)."""
         self.booster_ = booster
+        if not hasattr(self, "classes_"):
+            self.classes_ = np.arange(_num_class(booster))
+        self.n_features_in_ = booster.num_features()
         self._booster_bytes = bytes(booster.save_raw("ubj"))  # what is saved, and what trees_ records
         self.trees_ = compile_booster(booster, self._booster_bytes) \
             if self.max_depth is None or self.max_depth <= MAX_DEPTH else None
@@ -188,8 +195,7 @@ def _from_files(files):
         booster = _read_booster(data)
         clf.adopt(booster)
         clf._booster_bytes = bytes(data)
-        n_class = int(booster.attr("num_class") or 0) or _num_class(booster)
-        n_features = booster.num_features()
+        n_class, n_features = len(clf.classes_), clf.n_features_in_
     clf.classes_ = np.arange(n_class)
     clf.n_features_in_ = n_features
     return clf

@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..contract import SITES, as_canonical
+from ..calibration import MIN_PER_SITE, choose_labels
+from ..contract import SITE_DETAILS, SITES, as_canonical
 from ..exceptions import InputError
 from ..features import finish_profile, merge_partials, profile_partial
-from ..calibration._site_model import MIN_PER_LABEL
-from ..contract import Notice
 from ..models import LEVELS, SiteClassifier, label_codes, make_model, pipeline_from_parts, site_codes
 
 
@@ -167,9 +166,11 @@ def _prepare(df: pd.DataFrame, features) -> pd.DataFrame:
     return out
 
 
-def _target(df: pd.DataFrame, column: str, vocab: np.ndarray) -> pd.Series:
-    """The booster's class index of each row: the position of its label code in ``vocab``."""
-    return pd.Series(np.searchsorted(vocab, df[column].to_numpy()), index=df.index)
+def _target(df: pd.DataFrame, column: str, vocab: np.ndarray, remap=None) -> pd.Series:
+    """The booster's class index of each row: the position of its label code (after ``remap``, the
+    merge of rare sub-sites) in ``vocab``."""
+    codes = df[column].to_numpy(dtype=int)
+    return pd.Series(np.searchsorted(vocab, codes if remap is None else remap[codes]), index=df.index)
 
 
 def _profile_part(df: pd.DataFrame) -> dict:
@@ -183,7 +184,7 @@ def _held_out(df: pd.DataFrame) -> pd.DataFrame:
     return table[_fold(_groups(table)) == 0] if len(table) else table
 
 
-def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
+def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, progress=None):
     """The Dask engine: data access and the distributed booster fit; the rest is
     :meth:`SiteModel.fit_calibration`, as in local training.
 
@@ -212,32 +213,34 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
         in_train = counts.index.get_level_values(0) >= 2
         site_counts_train = counts[in_train].groupby(level=1).sum()
         few = [f"{s} ({int(site_counts_train.get(k, 0))})" for k, s in enumerate(SITES)
-               if site_counts_train.get(k, 0) < 10]
+               if site_counts_train.get(k, 0) < MIN_PER_SITE]
         if few:
-            raise InputError(f"primary_site: too few labelled cases of {', '.join(few)} for training")
+            raise InputError(f"primary_site: too few labelled cases of {', '.join(few)}; training needs at least "
+                             f"{MIN_PER_SITE} of every site")
         detail_train = counts[in_train].groupby(level=2).sum()
-        level, notices = "site", []
-        if model.level in ("auto", "subsite"):
-            if -1 in detail_train.index or (detail_train < MIN_PER_LABEL).any():
-                if model.level == "subsite":
-                    raise InputError("level: subsite needs a primary_site_detail for every case and at least "
-                                     f"{MIN_PER_LABEL} training cases of every sub-site")
-                notices.append(Notice("model", "modelled at the site level: some training cases have no "
-                                      "primary_site_detail, or a sub-site has fewer than "
-                                      f"{MIN_PER_LABEL} training cases"))
-            else:
-                level = "subsite"
+        detail_counts = {SITE_DETAILS[int(c)]: int(n) for c, n in detail_train.items() if c >= 0}
+        level, merge, notices = choose_labels(model.kind, model.level, detail_counts,
+                                              int(detail_train.get(-1, 0)), int(detail_train.sum()))
+        # the label code of every row: its site, or its sub-site counted as the rule says
+        code_of = np.arange(len(SITE_DETAILS))
+        for lab, into in merge.items():
+            code_of[SITE_DETAILS.index(lab)] = SITE_DETAILS.index(into)
         column = "_detail" if level == "subsite" else "_site"
         label_counts = counts[in_train].groupby(level=2 if level == "subsite" else 1).sum()
+        if level == "subsite":
+            label_counts = label_counts.groupby(code_of[label_counts.index.to_numpy()]).sum()
         vocab = np.sort(label_counts.index.to_numpy())
         train = prepared[prepared["_fold"] >= 2]
         cols = [f"f{j}" for j in range(n_feat)]
-        y_train = train.map_partitions(_target, column, vocab, meta=(None, int))
+        remap = code_of if level == "subsite" else None
+        y_train = train.map_partitions(_target, column, vocab, remap, meta=(None, int))
         dtrain = xgb.dask.DaskDMatrix(client, train[cols].to_dask_array(lengths=True),
                                       y_train.to_dask_array(lengths=True), missing=np.nan)
         clf = pipe.named_steps["classifier"].estimator
-        params_x = clf._params(len(vocab))
+        params_x = clf.booster_params(len(vocab))
         params_x.pop("nthread", None)
+        if progress is not None:
+            progress(f"training {clf.n_estimators} rounds on the cluster", None, None)
         booster = xgb.dask.train(client, params_x, dtrain, num_boost_round=int(clf.n_estimators))["booster"]
         cal = prepared[prepared["_fold"] == 1].compute()
         import dask
@@ -248,18 +251,17 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2):
         client.close()
         if cluster is not None:
             cluster.close()
-    clf.adopt(booster)
-    clf.classes_ = np.arange(len(vocab))
-    clf.n_features_in_ = n_feat
+    clf.adopt(booster)  # classes and features from the booster itself
     labels = np.array(LEVELS[level], dtype=object)[vocab]
     estimator = pipeline_from_parts(features, SiteClassifier.fitted(clf, labels))
-    y_cal = np.searchsorted(vocab, cal[column].to_numpy(dtype=int))
+    cal_codes = cal[column].to_numpy(dtype=int)
+    y_cal = np.searchsorted(vocab, cal_codes if remap is None else remap[cal_codes])
     margins = estimator[-1].decision_function(cal[cols].to_numpy(dtype=np.float32))
     model.oof_margins_, model.oof_y_, model.oof_fold_ = margins, y_cal, np.zeros(len(y_cal), dtype=int)
     train_prior = label_counts.reindex(vocab).to_numpy(dtype=float)
-    model.cv = "holdout"
     model.fit_calibration(estimator, margins, y_cal, train_prior=train_prior / train_prior.sum(),
-                          profile=finish_profile(merge_partials(list(partials))))
+                          profile=finish_profile(merge_partials(list(partials))),
+                          design="10% hold-out for calibration (Dask)")
     model.notices_ = notices
     train_counts = site_counts_train
     y_test = site_codes(test["primary_site"])

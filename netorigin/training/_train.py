@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._math import softmax
-from ..calibration import CaseSplitter, SiteModel, site_sums
+from ..calibration import MIN_PER_SITE, CaseSplitter, SiteModel, site_sums
 from ..contract import FIELDS, SITES, Notice, as_canonical
 from ..evaluate import evaluate_model, site_metrics
 from ..exceptions import InputError
@@ -55,7 +55,7 @@ def fingerprint(table: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def labelled_cases(cohort, *, group_column=None, min_per_site: int = 10):
+def labelled_cases(cohort, *, group_column=None, min_per_site: int = MIN_PER_SITE):
     """(table, y, groups, notices): the labelled rows of a cohort; unlabelled ones are set aside
     and counted, never silently dropped. Refuses a cohort missing a site or too small for CV."""
     table = as_canonical(cohort)
@@ -126,7 +126,8 @@ def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict 
 
         if kind != "xgboost":
             raise InputError("engine: dask trains the xgboost kind only")
-        model, test, y_te, g_te, data = fit_dask(model, cohort, scheduler=scheduler, workers=workers)
+        model, test, y_te, g_te, data = fit_dask(model, cohort, scheduler=scheduler, workers=workers,
+                                                 progress=progress)
         return _finish(model, test, y_te, g_te, data, notices=[], bayes_scenario=bayes_scenario,
                        n_bootstrap=n_bootstrap, random_state=random_state, name=name or f"netorigin-{kind}-dask",
                        description=description, with_robustness=with_robustness)
@@ -166,8 +167,7 @@ def _finish(model, test, y_te, g_te, data, *, notices, bayes_scenario, n_bootstr
                                                               map(float, model.calibrator_.temperature_))),
                                       "bias": dict(zip(map(str, model.labels_), map(float, model.calibrator_.bias_)))},
                       "level": model.level_, "labels": [str(x) for x in model.labels_],
-                      "design": (f"{model.cv}-fold cross-fitting" if model.cv != "holdout"
-                                 else "10% hold-out for calibration")}}
+                      "design": model.calibration_design_}}
     test_predictions = None
     if len(y_te):
         bayes = bayes_posterior(test, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
