@@ -8,8 +8,10 @@ from ._site_model import MIN_PER_LABEL, MIN_PER_SITE, CaseSplitter, SiteModel, c
 from ._steps import (
     ConformalSets,
     PriorShift,
+    PRIOR_WORDS,
     TemperatureScaling,
     label_prior,
+    prior_words,
     resolve_prior,
     reweight,
     scenario_priors,
@@ -19,5 +21,5 @@ from ._steps import (
 )
 
 __all__ = ["EXPLANATION_SCALE", "MIN_PER_LABEL", "MIN_PER_SITE", "choose_labels", "CaseSplitter", "ConformalSets", "Explanation", "PriorShift", "SiteModel",
-           "TemperatureScaling", "clr", "explain_clr", "label_prior", "resolve_prior", "reweight", "scenario_priors",
+           "TemperatureScaling", "PRIOR_WORDS", "prior_words", "clr", "explain_clr", "label_prior", "resolve_prior", "reweight", "scenario_priors",
            "scenario_subsite_mixes", "shift_prior", "site_sums"]

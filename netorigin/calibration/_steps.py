@@ -87,6 +87,27 @@ class TemperatureScaling(BaseEstimator):
         return np.exp(self.log_proba(margins))
 
 
+# What each named deployment prior stands for, in words (shown wherever a prior is chosen or said).
+PRIOR_WORDS = {
+    "training": "the mix of sites among the model's own training cases",
+    "liver-met-archive": "known primaries in series of NET liver metastases",
+    "population": "metastatic NETs in a population registry",
+    "unknown-primary": "what liver metastases of an initially unknown primary turn out to be",
+    "training-mix": "netorigin's training design: the three named settings in equal parts",
+}
+
+
+def prior_words(name: str) -> str:
+    """A deployment prior in words.
+
+    >>> prior_words("unknown-primary")
+    'what liver metastases of an initially unknown primary turn out to be'
+    >>> prior_words("0.5,0.25,0.25")
+    'a site mix given as numbers (ileal, pancreatic, other): 0.5,0.25,0.25'
+    """
+    return PRIOR_WORDS.get(name) or f"a site mix given as numbers (ileal, pancreatic, other): {name}"
+
+
 def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
     """A site mix from a scenario name or ``"a,b,c"`` (ileal, pancreatic, other).
 

@@ -18,14 +18,51 @@ EXIT_OUT_OF_SCOPE = 3  # a case outside the intended use, not scored (--score-an
 
 
 def configure_process() -> None:
-    """Quiet third-party chatter for a command-line run (logging levels, progress bars)."""
+    """Keep third-party chatter off the user's screen: Python warnings (NumPy's, MLflow's) and the
+    logs of MLflow, Alembic and Dask go to netorigin's log file (``NETORIGIN_LOG``, default
+    ``~/.cache/netorigin/netorigin.log``; ``-`` for the terminal), never between a command's lines."""
     import logging
-    import warnings
 
-    warnings.filterwarnings("ignore", message=".*Any type hint is inferred as AnyType", category=UserWarning)
-    for name in ("mlflow", "alembic"):
-        logging.getLogger(name).setLevel(logging.ERROR)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "ERROR")  # MLflow configures its own loggers when imported
+    if getattr(configure_process, "_done", False):
+        return
+    configure_process._done = True
+    logging.captureWarnings(True)
+    handler = _log_handler()
+    for name in ("py.warnings", "mlflow", "alembic", "distributed", "xgboost", "netorigin"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = False
+        if name in ("mlflow", "alembic", "distributed"):
+            logger.setLevel(logging.WARNING)
+
+
+def log_path() -> Path | None:
+    """Where netorigin's log is kept (None: the terminal)."""
+    where = os.environ.get("NETORIGIN_LOG")
+    if where == "-":
+        return None
+    if where:
+        return Path(where)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "netorigin" / "netorigin.log"
+
+
+def _log_handler():
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    path = log_path()
+    try:
+        if path is None:
+            raise OSError
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2, encoding="utf-8", delay=True)
+    except OSError:
+        handler = logging.StreamHandler(sys.stderr) if path is None else logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return handler
 
 
 def friendly(fn):

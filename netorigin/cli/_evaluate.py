@@ -38,7 +38,7 @@ def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, ma
     """
     from ..integrations import evaluate_run, metrics_json
     from ..io import load_cohort, plan_outputs
-    from ._render import render_evaluation
+    from ._render import render_evaluation, render_run
 
     aside = set_aside_output(data, skip_invalid, set_aside)
     plan_outputs([aside], inputs=[data, mapping])
@@ -53,9 +53,10 @@ def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, ma
                                n_bootstrap=n_bootstrap, description=f"file {Path(data).name}",
                                data_params={"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases})
     if as_json:
-        click.echo(metrics_json(summary["metrics"]))
+        click.echo(metrics_json({**summary["metrics"], "run_id": (summary.get("tracking") or {}).get("run_id")}))
     else:
         render_evaluation(summary)
+        render_run(summary)
 
 
 def register(main):

@@ -145,9 +145,13 @@ def render_evaluation(summary) -> None:
     ident = summary.get("model")
     if ident:
         console.print(f"model: {ident['name']} ({ident['kind']}), bundle {str(ident['bundle_hash'])[:12]}; {ident['notice']}")
-    console.print(f"{m['n']:,} labelled cases ({', '.join(f'{s} {n:,}' for s, n in m['site_counts'].items())}); "
-                  f"prior: {m['target_prior']}")
-    t = Table(title="Metrics (95% bootstrap interval)", title_justify="left")
+    console.print(f"{m['n']:,} labelled cases ({', '.join(f'{s} {n:,}' for s, n in m['site_counts'].items())})")
+    mix = m.get("target_prior_mix")
+    console.print(f"deployment prior: {m['target_prior']}, {m.get('target_prior_words', '')}"
+                  + (" (" + ", ".join(f"{s} {percent(p)}" for s, p in mix.items()) + ")" if mix else ""))
+    if c.get("intervals_note"):
+        console.print(f"[bold yellow]warning[/]: {c['intervals_note']}")
+    t = Table(title="Metrics (95% bootstrap interval)" if ci else "Metrics", title_justify="left")
     t.add_column("metric")
     t.add_column("value")
     for k in ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece"):
@@ -185,6 +189,13 @@ def render_evaluation(summary) -> None:
         console.print("shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"]))
 
 
+def render_run(summary) -> None:
+    """The MLflow run an evaluation was recorded in (nothing when it was not tracked)."""
+    tr = summary.get("tracking")
+    if tr:
+        _console().print(f"MLflow run {tr['run_id']}")
+
+
 def render_metrics(summary, notices=()) -> None:
     console = _console()
     render_notices(console, list(notices))
@@ -195,9 +206,11 @@ def render_metrics(summary, notices=()) -> None:
     if test:
         render_evaluation({"metrics": test, "model": result.model.identity()})
     if result.metrics.get("cv", {}).get("mean"):
-        cvm = result.metrics["cv"]["mean"]
-        console.print(f"cross-validation (mean of {len(result.metrics['cv']['folds'])} folds, uncalibrated): "
-                      f"accuracy {cvm['accuracy']:.3f}, log-loss {cvm['log_loss']:.3f}")
+        cv = result.metrics["cv"]
+        cvm = cv["mean"]
+        what = (f"cross-validation (mean of {len(cv['folds'])} folds, uncalibrated)" if len(cv["folds"]) > 1
+                else f"held-out calibration cases ({cv.get('design', 'hold-out')}, uncalibrated)")
+        console.print(f"{what}: accuracy {cvm['accuracy']:.3f}, log-loss {cvm['log_loss']:.3f}")
     if "split" in result.metrics:
         sp = result.metrics["split"]
         console.print(f"dask split: {sp['train']:,} training, {sp['calibration']:,} calibration, {sp['test']:,} test cases")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..calibration import site_sums
+from ..calibration import prior_words, site_sums
 from ..contract import FIELDS, SITES
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
@@ -71,6 +71,9 @@ def site_metrics(y, proba, *, scalars_only: bool = False) -> dict:
     return out
 
 
+MIN_FOR_INTERVALS = 30  # fewer cases: bootstrap intervals would say more about the resampling than the model
+
+
 def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, groups=None) -> dict:
     """95% percentile intervals of the scalar metrics over bootstrap resamples of cases
     (of groups, e.g. patients, when ``groups`` is given)."""
@@ -94,7 +97,12 @@ def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, gro
         m = site_metrics(y[idx], proba[idx], scalars_only=True)
         for k in SCALAR_METRICS:
             draws[k].append(m[k])
-    return {k: [float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))] for k, v in draws.items()}
+    out = {}
+    for k, v in draws.items():
+        v = np.asarray(v, dtype=float)
+        v = v[np.isfinite(v)]  # a resample without two sites has no AUC: it says nothing about the interval
+        out[k] = [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] if len(v) else [float("nan")] * 2
+    return out
 
 
 def set_metrics(y, sets: np.ndarray, detail=None) -> dict:
@@ -185,7 +193,10 @@ def evaluate_model(model, table, y, *, groups=None, target_prior="training", cov
     detail = table["primary_site_detail"] if "primary_site_detail" in table.columns else None
     out = evaluate_probabilities(y, cal, uncalibrated=raw, sets=sets, groups=groups, n_bootstrap=n_bootstrap,
                                  random_state=random_state, bayes_proba=bayes_proba, detail=detail)
-    out["target_prior"] = target_prior
+    name, label_mix, _ = model.prior_.resolve(target_prior)
+    out["target_prior"] = name
+    out["target_prior_words"] = prior_words(name)
+    out["target_prior_mix"] = {s: float(x) for s, x in zip(SITES, site_sums(label_mix[None, :], model.label_site_)[0])}
     out["by_information"] = metrics_by_information(table, y, cal, bayes_proba, n_bootstrap=min(n_bootstrap, 200),
                                                    random_state=random_state)
     if with_robustness:
@@ -233,9 +244,12 @@ def evaluate_probabilities(y, proba, *, uncalibrated=None, sets: dict | None = N
     if uncalibrated is not None:
         out["uncalibrated"] = site_metrics(y, uncalibrated, scalars_only=True)
         out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
-    if n_bootstrap:
+    if n_bootstrap and len(y) >= MIN_FOR_INTERVALS:
         out["calibrated"]["intervals_95"] = bootstrap_intervals(y, proba, n_bootstrap=n_bootstrap,
                                                                 random_state=random_state, groups=groups)
+    elif n_bootstrap:
+        out["calibrated"]["intervals_note"] = (f"no intervals: {len(y)} case(s) are too few for a 95% interval "
+                                               f"(at least {MIN_FOR_INTERVALS}); every figure here is very uncertain")
     if sets:
         out["conformal"] = {f"{c:.2f}": set_metrics(y, s, detail=detail) for c, s in sets.items()}
     out["risk_coverage"] = risk_coverage(y, proba)
