@@ -250,3 +250,134 @@ def test_import_cbioportal(work, clinical, header, extra):
 def test_import_geo(work, lines, extra):
     (work / "s.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     invoke(["import", "geo", "s.txt", "-o", "c.csv", *extra], work, allowed={"c.csv"})
+
+
+# ---------------------------------------------------------------- the web API, the form, MLflow serving
+def _recorded_keys(report) -> set:
+    return set(report["inputs"]) | {"case_id"}
+
+
+@pytest.fixture(scope="module")
+def api(default_model):
+    pytest.importorskip("httpx2")
+    from starlette.testclient import TestClient
+
+    from netorigin.integrations._serve import create_app
+
+    return TestClient(create_app(default_model), raise_server_exceptions=False)
+
+
+@FUZZ
+@given(case=st.dictionaries(FIELD_NAMES, SCALARS, max_size=8),
+       door=st.sampled_from(["json", "wrapped", "form", "multipart", "text"]))
+def test_the_api_and_the_form(api, case, door):
+    """Every request: 200 or 422, never a traceback; a 200 used every value given (each key is in
+    the inputs it answers with, unless it says 'not done'); a 422 names what it refused."""
+    from urllib.parse import quote_plus
+
+    from netorigin.contract import MISSING_TOKENS
+
+    text = {str(k): ("" if v is None else str(v)) for k, v in case.items()}
+    if door in ("json", "wrapped"):
+        try:
+            body = json.dumps({"case": case} if door == "wrapped" else case, allow_nan=True)
+        except (TypeError, ValueError):
+            return
+        r = api.post("/api/score", content=body.encode("utf-8", "surrogatepass"),
+                     headers={"Content-Type": "application/json"})
+    elif door == "form":
+        body = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in text.items())
+        r = api.post("/score", content=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    elif door == "multipart":
+        r = api.post("/api/score", files={k: (None, v) for k, v in text.items()} or {"x": (None, "")})
+    else:
+        r = api.post("/api/score", content=b"ihc_cdx2=positive", headers={"Content-Type": "text/plain"})
+    assert r.status_code in (200, 422), (door, case, r.status_code, r.text[:300])
+    assert "Traceback" not in r.text
+    if door in ("multipart", "text"):
+        assert r.status_code == 422
+        return
+    if r.status_code == 200 and door != "form":
+        rep = r.json()
+        assert abs(sum(rep["probabilities"].values()) - 1) < 1e-9
+        given_keys = {str(k).strip().lower() for k, v in case.items()
+                      if v is not None and not (isinstance(v, str) and " ".join(v.split()).lower() in MISSING_TOKENS)
+                      and not (isinstance(v, float) and v != v)}
+        assert given_keys <= _recorded_keys(rep), (case, rep["inputs"])
+
+
+MLFLOW_ROWS = st.lists(st.fixed_dictionaries({}, optional={k: st.one_of(HOSTILE_TEXT, st.integers(-5, 200))
+                                                           for k in ("case_id", "age_years", "ihc_cdx2", "grade",
+                                                                     "hormonal_syndrome", "note", "p_other")}),
+                       min_size=1, max_size=5)
+
+
+@FUZZ
+@given(rows=MLFLOW_ROWS, as_csv=st.booleans(), ragged=st.booleans())
+def test_mlflow_serving_payloads(default_model, rows, as_csv, ragged):
+    """CSV read as MLflow reads it (pandas), or JSON records: refused whole with a message, or one
+    answer per row in order, each scored (probabilities adding up to 1) or saying why not."""
+    import io
+
+    import pandas as pd
+
+    pytest.importorskip("mlflow")
+    from netorigin.exceptions import NetoriginError
+    from netorigin.integrations._pyfunc_model import answer, request_table
+
+    columns = sorted({k for r in rows for k in r}) or ["ihc_cdx2"]
+    if as_csv:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([r.get(c, "") for c in columns] + (["extra"] if ragged else []))
+        try:
+            frame = pd.read_csv(io.StringIO(buf.getvalue()))
+        except Exception:  # noqa: BLE001 - MLflow answers 400 itself when pandas cannot read it
+            return
+    else:
+        frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], dtype=object)
+    try:
+        out = answer(default_model, request_table(frame), {})
+    except NetoriginError as e:
+        assert str(e) and "Traceback" not in str(e)
+        return
+    assert len(out) == len(rows)
+    records = out.to_dict(orient="records")
+    json.dumps(records, allow_nan=False, default=str)
+    for row in records:
+        if row["status"].startswith("scored"):
+            assert abs(row["p_ileal"] + row["p_pancreatic"] + row["p_other"] - 1) < 1e-9
+        else:
+            assert row["status"].startswith("not scored:") and row["p_ileal"] is None
+
+
+OUTPUT_NAMES = st.sampled_from(["c.csv", "out.csv", "out.parquet", "aside.csv", "link.csv", "c.set-aside.csv",
+                                "nofolder/x.csv", "r.html", "p.png", "map.yaml", "."])
+
+
+@FUZZ
+@given(o=st.one_of(st.none(), OUTPUT_NAMES), aside=st.one_of(st.none(), OUTPUT_NAMES),
+       skip=st.booleans(), report=st.one_of(st.none(), OUTPUT_NAMES))
+def test_output_options_never_overwrite_an_input_or_another_output(work, o, aside, skip, report):
+    """Whatever outputs are named: exit 0 or 2; the input, its hard link and any file that was
+    there before are unchanged unless they were the one output named; rows out + set aside = rows in."""
+    import pandas as pd
+
+    (work / "c.csv").write_text("case_id,ihc_cdx2,age_years\na,positive,61\nb,maybe,55\nc,negative,40\n")
+    if not (work / "link.csv").exists():
+        os.link(work / "c.csv", work / "link.csv")
+    (work / "out.csv").write_text("earlier output\n")
+    before = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
+    args = ["score", "c.csv"] + (["-o", o] if o else []) + (["--set-aside", aside] if aside else []) \
+        + (["--skip-invalid"] if skip else []) + (["--report", report] if report else [])
+    result = invoke(args, work, allowed={x for x in (o, aside, report, "c.set-aside.csv") if x})
+    for name, data in before.items():
+        if result.exit_code != 0 or name not in (o, aside, "c.set-aside.csv"):
+            assert (work / name).read_bytes() == data, (args, name)
+    if result.exit_code == 0 and o in ("out.csv", "out.parquet"):
+        read = pd.read_csv if o.endswith(".csv") else pd.read_parquet
+        aside_file = work / (aside or "c.set-aside.csv")
+        n_aside = len(pd.read_csv(aside_file)) if skip and aside_file.exists() else 0
+        assert len(read(work / o)) + n_aside == 3
