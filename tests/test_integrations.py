@@ -125,7 +125,7 @@ def test_the_pyfunc_takes_what_the_cli_takes_and_answers_what_a_clinician_reads(
     p = model.predict(x)
     assert list(p["case_id"]) == ["row-1", "row-2", "row-3"]
     assert list(p["status"]) == ["scored", "not scored: outside the intended use (poorly differentiated)", "scored"]
-    np.testing.assert_allclose(p.loc[[0, 2], ["p_ileal", "p_pancreatic", "p_other"]].to_numpy().sum(axis=1), 1.0)
+    np.testing.assert_allclose(p.loc[[0, 2], ["p_ileal", "p_pancreatic", "p_other"]].to_numpy(dtype=float).sum(axis=1), 1.0)
     assert p.loc[0, "top_site"] == "ileal" and p.loc[0, "prediction_set"] and p.loc[0, "reasons"]
     assert p.loc[0, "next_test"] and len(p.loc[0, "model_bundle"]) == 64
     assert (p["notice"] == "For research use only; trained on synthetic data; not validated on patients; "

@@ -73,3 +73,10 @@ def test_every_row_is_answered_in_order_when_several_are_bad(default_model):
     assert [s == "scored" for s in out["status"]] == [True, False, True, False, True, True, True, False]
     assert np.allclose(out.loc[out["status"] == "scored", ["p_ileal", "p_pancreatic", "p_other"]]
                        .to_numpy(dtype=float).sum(axis=1), 1)
+
+
+def test_a_request_whose_every_row_is_bad_is_answered_row_by_row(default_model):
+    out = answer(default_model, request_table(pd.DataFrame({"ihc_cdx2": ["maybe", "x"]})), {})
+    assert list(out["case_id"]) == ["row-1", "row-2"]
+    assert all(s.startswith("not scored: invalid input: ") for s in out["status"])
+    assert out.loc[0, "model_bundle"] == default_model.bundle_hash and out.loc[0, "notice"]

@@ -73,18 +73,26 @@ def answer(model, table: pd.DataFrame, params: dict) -> pd.DataFrame:
     from netorigin.io import validate_rows
 
     coverage = params.get("coverage")
+    target_prior, coverage = params.get("target_prior") or None, 0.9 if coverage is None else float(coverage)
     validated = validate_rows(table, source="request")
-    scored = score_cohort(model, validated, target_prior=params.get("target_prior") or None,
-                          coverage=0.9 if coverage is None else float(coverage),
-                          score_anyway=bool(params.get("score_anyway"))).astype(object)
+    if validated.n_cases:
+        scored = score_cohort(model, validated, target_prior=target_prior, coverage=coverage,
+                              score_anyway=bool(params.get("score_anyway"))).astype(object)
+    else:  # every row refused: the columns a scored row would have
+        scored = pd.DataFrame(columns=["case_id", "status", *[f"p_{s}" for s in ("ileal", "pancreatic", "other")],
+                                       "top_site", "prediction_set", "reasons", "next_test", "warnings",
+                                       "target_prior", "model_bundle", "notice"], dtype=object)
     aside = validated.set_aside
     if aside is not None and len(aside):
+        from netorigin.contract import RESEARCH_NOTICE
+
         kept = np.setdiff1d(np.arange(len(table)), aside["row"].to_numpy(dtype=int) - 1)
         refused = pd.DataFrame({c: [None] * len(aside) for c in scored.columns}, dtype=object)
         refused["case_id"] = table["case_id"].iloc[aside["row"].to_numpy(dtype=int) - 1].to_numpy()
         refused["status"] = ["not scored: invalid input: " + r for r in aside["reason"]]
-        for c in ("target_prior", "model_bundle", "notice"):
-            refused[c] = scored[c].iloc[0] if len(scored) else None
+        refused["target_prior"] = model.prior_name(target_prior)
+        refused["model_bundle"] = model.bundle_hash
+        refused["notice"] = RESEARCH_NOTICE
         order = np.argsort(np.r_[kept, aside["row"].to_numpy(dtype=int) - 1], kind="stable")
         scored = pd.concat([scored, refused], ignore_index=True).iloc[order].reset_index(drop=True)
     # blanks are null, never a bare NaN (not valid JSON for strict parsers)

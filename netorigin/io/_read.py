@@ -189,11 +189,12 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
 
 def validate_rows(raw: pd.DataFrame, *, source: str | None = None) -> ValidatedCohort:
     """Validate a cohort table, setting aside the rows with a problem (``set_aside``: each with its
-    row number and reason) instead of refusing the table; problems with the header still refuse it."""
-    return _skipping_invalid(raw, lambda r: validate_cohort(r, source=source))
+    row number and reason) instead of refusing the table; problems with the header still refuse it.
+    When every row has a problem, the cohort used is empty and every row is in ``set_aside``."""
+    return _skipping_invalid(raw, lambda r: validate_cohort(r, source=source), allow_none=True)
 
 
-def _skipping_invalid(raw: pd.DataFrame, check) -> ValidatedCohort:
+def _skipping_invalid(raw: pd.DataFrame, check, allow_none: bool = False) -> ValidatedCohort:
     """Validate, setting aside the rows named by row-level problems until the rest is valid."""
     keep = np.arange(len(raw))
     reasons: dict[int, list[str]] = {}
@@ -213,6 +214,9 @@ def _skipping_invalid(raw: pd.DataFrame, check) -> ValidatedCohort:
                     drop.add(original)
                     reasons.setdefault(original, []).append(said)
             keep = np.array([i for i in keep if i not in drop], dtype=int)
+            if len(keep) == 0 and allow_none:
+                v = ValidatedCohort(table=pd.DataFrame({"case_id": pd.Series([], dtype=object)}))
+                break
             if len(keep) == 0:
                 why = "; ".join(dict.fromkeys(m for r in sorted(reasons) for m in reasons[r]))
                 raise ValidationError([Problem("table", None, "", location="file", detail=f"all {len(raw):,} rows "
