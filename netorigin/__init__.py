@@ -8,7 +8,8 @@ underscore, or reached through the layer packages). Names are imported lazily, s
 
 Layers, lowest first (each imports only from those below it; ``lint-imports`` checks this):
 contract -> io -> datasets -> features -> literature -> synth -> models -> calibration ->
-evaluate -> bundle -> inference -> training -> integrations -> pipelines -> cli.
+estimator -> evaluate -> bundle -> inference -> distributed -> training -> tracking -> app ->
+tasks -> cli.
 """
 
 from importlib import import_module
@@ -22,8 +23,8 @@ _EXPORTS = {
     "check_case": "contract", "check_cohort": "contract", "validate_case": "contract",
     "validate_cohort": "contract", "describe_cohort": "contract", "make_case_template": "contract",
     # errors
-    "InputError": "exceptions", "NetoriginError": "exceptions", "Problem": "exceptions",
-    "ValidationError": "exceptions",
+    "InputError": "exceptions", "NetoriginError": "exceptions", "OutOfScopeError": "exceptions",
+    "Problem": "exceptions", "ValidationError": "exceptions",
     # io and data
     "load_cases": "io", "load_cohort": "io", "read_table": "io", "write_table": "io", "load_mapping": "io",
     "data_path": "datasets", "example_case_path": "datasets", "load_seed_cohort": "datasets",
@@ -34,7 +35,7 @@ _EXPORTS = {
     "make_synthetic_cohort": "synth",
     # models and the fitted model
     "MODEL_KINDS": "models", "make_model": "models",
-    "SiteModel": "calibration", "resolve_prior": "calibration",
+    "SiteModel": "estimator", "resolve_prior": "calibration",
     "evaluate_model": "evaluate",
     "load_bundle": "bundle", "save_bundle": "bundle",
     "score_cases": "inference", "score_cohort": "inference", "case_report": "inference",

@@ -8,12 +8,11 @@ from netorigin.calibration import (
     PriorShift,
     TemperatureScaling,
     explain_clr,
-    label_prior,
     resolve_prior,
     reweight,
-    shift_prior,
     site_sums,
 )
+from netorigin.calibration._prior import label_prior, shift_prior
 from netorigin.evaluate import expected_calibration_error
 from netorigin.exceptions import InputError
 from netorigin.models import site_of

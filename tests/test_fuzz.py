@@ -262,7 +262,7 @@ def api(default_model):
     pytest.importorskip("httpx2")
     from starlette.testclient import TestClient
 
-    from netorigin.integrations._serve import create_app
+    from netorigin.app._serve import create_app
 
     return TestClient(create_app(default_model), raise_server_exceptions=False)
 
@@ -323,7 +323,7 @@ def test_mlflow_serving_payloads(default_model, rows, as_csv, ragged):
 
     pytest.importorskip("mlflow")
     from netorigin.exceptions import NetoriginError
-    from netorigin.integrations._pyfunc_model import answer, request_table
+    from netorigin.tracking._pyfunc_model import answer, request_table
 
     columns = sorted({k for r in rows for k in r}) or ["ihc_cdx2"]
     if as_csv:

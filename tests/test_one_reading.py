@@ -24,7 +24,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def client(default_model):
-    from netorigin.integrations._serve import create_app
+    from netorigin.app._serve import create_app
 
     return TestClient(create_app(default_model))
 
@@ -41,8 +41,8 @@ def _cli(case, tmp_path):
 def test_the_four_doors_read_a_case_alike(case, client, default_model, tmp_path):
     import pandas as pd
 
-    from netorigin.integrations._pyfunc_model import answer, request_table
-    from netorigin.integrations._serve import form_values
+    from netorigin.tracking._pyfunc_model import answer, request_table
+    from netorigin.app._serve import form_values
 
     canonical = validate_case(case).table
     cli = _cli(case, tmp_path)

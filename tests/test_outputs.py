@@ -51,7 +51,7 @@ def test_score_as_json(every_detail_bundle, cohort_file):
 
 
 def test_the_mlflow_pyfunc(every_detail_bundle, cohort_file):
-    from netorigin.integrations._pyfunc_model import answer, request_table
+    from netorigin.tracking._pyfunc_model import answer, request_table
 
     model, _ = every_detail_bundle
     raw = pd.read_csv(cohort_file, dtype=str, keep_default_na=False)

@@ -11,7 +11,7 @@ import pytest
 
 from netorigin.bundle import load_bundle
 from netorigin.exceptions import InputError
-from netorigin.pipelines import load_config, run_pipeline
+from netorigin.tasks import load_config, run_task
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_score_pipeline_reports_the_seed_cohort_with_model_identity(tmp_path, mo
     cfg = tmp_path / "s.yaml"
     cfg.write_text(f"task: score\nname: seed\ndata: {{path: data/seed_cohort.csv}}\nmodel: data/models/default\n"
                    f"target_prior: unknown-primary\noutput: {tmp_path / 'seed.md'}\n")
-    out = run_pipeline(cfg, track=False)
+    out = run_task(cfg, track=False)
     text = (tmp_path / "seed.md").read_text()
     assert "seed-7" in text and "research use only" in text.lower()
     assert len(out["table"]) == 7 and {"p_ileal", "p_pancreatic", "p_other"} <= set(out["table"].columns)
@@ -88,7 +88,7 @@ def test_a_model_kind_as_a_string_and_unknown_hyper_parameters(tmp_path):
     p = tmp_path / "x.yaml"
     p.write_text("task: train\nmodel: rules\ndata: {synthetic: {n: 600, seed: 2}}\nn_bootstrap: 0\n"
                  f"output: {tmp_path / 'b'}\n")
-    out = run_pipeline(p, track=False)
+    out = run_task(p, track=False)
     assert out["result"].model.kind == "rules"
 
 
@@ -102,6 +102,6 @@ def test_the_shipped_model_is_what_its_pipeline_describes_and_the_pipeline_is_de
     hashes = []
     for name in ("a", "b"):
         (tmp_path / f"{name}.yaml").write_text(cfg.replace("output: data/models/default", f"output: {tmp_path / name}"))
-        out = run_pipeline(tmp_path / f"{name}.yaml", track=False)
+        out = run_task(tmp_path / f"{name}.yaml", track=False)
         hashes.append(out["bundle_hash"])
     assert hashes[0] == hashes[1]

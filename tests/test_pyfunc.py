@@ -11,7 +11,7 @@ import pytest
 from netorigin.exceptions import InputError
 
 pytest.importorskip("mlflow")
-from netorigin.integrations._pyfunc_model import answer, request_table  # noqa: E402
+from netorigin.tracking._pyfunc_model import answer, request_table  # noqa: E402
 
 
 def test_a_bad_value_is_answered_in_its_own_row_and_the_others_are_scored(default_model):

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("httpx2")
 from starlette.testclient import TestClient  # noqa: E402
 
-from netorigin.integrations._serve import create_app  # noqa: E402
+from netorigin.app._serve import create_app  # noqa: E402
 
 CASE = {"case_id": "secret-case-7", "ihc_cdx2": "positive", "mesenteric_mass": "yes"}
 
@@ -72,7 +72,7 @@ def test_the_form_preselects_the_servers_own_prior_and_level(default_model):
 
 
 def test_endless_custom_priors_keep_the_per_prior_state_bounded(client, default_model):
-    from netorigin.calibration._steps import CACHE_SIZE
+    from netorigin.calibration._prior import CACHE_SIZE
 
     for k in range(80):
         r = _json(client, json.dumps({"case": CASE, "target_prior": f"{k + 1},1,1", "coverage": 0.5 + k / 200}))

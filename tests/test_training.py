@@ -69,7 +69,7 @@ def test_patients_with_several_samples_never_straddle_the_split():
     c["primary_site_detail"] = c.groupby("patient_id")["primary_site_detail"].transform("first")
     table, y, groups, _ = labelled_cases(c)
     assert groups[0] == "p0"
-    from netorigin.calibration import CaseSplitter
+    from netorigin.estimator import CaseSplitter
 
     tr, te = next(CaseSplitter(5, 0).split(table, y, groups))
     assert not set(groups[tr]) & set(groups[te])
@@ -81,7 +81,7 @@ def test_bad_target_prior_fails_before_training(small_cohort):
 
 
 def test_the_label_rule_merges_rare_sub_sites_into_their_sites_commonest():
-    from netorigin.calibration import choose_labels
+    from netorigin.estimator import choose_labels
     from netorigin.exceptions import InputError
 
     level, merge, notices = choose_labels("xgboost", "auto", {"ileum": 30, "jejunum": 5, "pancreas": 40,

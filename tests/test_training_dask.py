@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from netorigin.bundle import load_bundle
-from netorigin.training import parquet_parts, synth_partitions
+from netorigin.distributed import parquet_parts, synth_partitions
 from netorigin.exceptions import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,7 @@ def test_dask_bundle_profile_is_built_from_the_training_rows(dask_run):
 
     from netorigin.contract import as_canonical
     from netorigin.features import make_profile
-    from netorigin.training._dask import _fold
+    from netorigin.distributed._fit import _fold
 
     work = dask_run
     cohort = as_canonical(pd.concat([pd.read_parquet(p) for p in sorted((work / "big").glob("*.parquet"))],

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
-from ..calibration import ConformalSets, PriorShift, SiteModel, TemperatureScaling, site_sums
+from ..calibration import ConformalSets, PriorShift, TemperatureScaling, site_sums
+from ..estimator import SiteModel
 from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES
 from ..exceptions import InputError
 from ..features import features_from_state, features_state

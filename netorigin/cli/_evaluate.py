@@ -36,7 +36,7 @@ def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, ma
 
     Example: netorigin evaluate --model models:/my-model@champion --data external.csv
     """
-    from ..integrations import evaluate_run, metrics_json
+    from ..tracking import evaluate_run, metrics_json
     from ..io import load_cohort, plan_outputs
     from ._render import render_evaluation, render_run
 

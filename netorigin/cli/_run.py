@@ -14,11 +14,11 @@ def run(config, no_track, tracking_uri):
 
     Example: netorigin run pipelines/seed_cohort.yaml
     """
-    from ..pipelines import run_pipeline
+    from ..tasks import run_task
     from ._render import render_pipeline
 
     with progress_bar(f"running {config}") as step:
-        summary = run_pipeline(config, tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
+        summary = run_task(config, tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
                                progress=step)
     render_pipeline(config, summary)
 

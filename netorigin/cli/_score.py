@@ -66,7 +66,7 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
     model = model_spec or default_model()
     aside = set_aside_output(case, skip_invalid, set_aside)
     if engine == "dask":
-        from ..integrations._scoring import score_dask
+        from ..app import score_dask
 
         if not output:
             raise click.UsageError("--engine dask writes one Parquet file per partition: give -o DIR/")
@@ -75,7 +75,7 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
                            scheduler=scheduler, workers=workers, progress=step)
         click.echo(f"scored {n:,} cases -> {output}")
         return
-    from ..integrations._scoring import score_path
+    from ..app import score_path
 
     with progress_bar("scoring") as step:
         out = score_path(case, progress=step, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping,

@@ -29,8 +29,8 @@ def serve(model_spec, host, port, target_prior, coverage, workers, tracking_uri)
 
     Example: netorigin serve --port 8000
     """
-    from ..integrations._runs import load_model
-    from ..integrations._serve import serve as run_server
+    from ..app import serve as run_server
+    from ..tracking import load_model
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: the page has no login; anyone who can reach this address can "

@@ -62,7 +62,7 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
     if partitions:
         if parameters or scenarios:
             raise click.UsageError("--partitions uses the bundled parameter files")
-        from ..training import synth_partitions
+        from ..distributed import synth_partitions
 
         files = synth_partitions(n, partitions, output, scenario=scenario, seed=seed, workers=workers,
                                  workup=workup, label_noise=label_noise)

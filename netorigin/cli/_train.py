@@ -54,7 +54,7 @@ def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, registe
     Example: netorigin train --data cohort.csv --kind xgboost --out my-bundle --register my-model
     """
     from ..exceptions import InputError
-    from ..integrations import train_run
+    from ..tracking import train_run
     from ..io import Output, plan_outputs
     from ._render import render_metrics
 

@@ -6,49 +6,6 @@ package ``netorigin.data`` (a package-dir mapping; no symbolic link), found thro
 :mod:`importlib` like any package. ``NETORIGIN_DATA`` may point to another folder with the same layout.
 """
 
-from __future__ import annotations
-
-import os
-from importlib import util
-from pathlib import Path
-
-from ..contract import ValidatedCohort
-from ..io import load_cases
+from ._paths import data_path, default_model_path, example_case_path, load_seed_cohort
 
 __all__ = ["data_path", "default_model_path", "example_case_path", "load_seed_cohort"]
-
-
-def _root() -> Path:
-    env = os.environ.get("NETORIGIN_DATA")
-    if env:
-        return Path(env)
-    spec = util.find_spec("netorigin.data")  # the package data folder (a namespace package: no code)
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    # imported from a source checkout that shadows the installed package (python run from the
-    # clone's root): the data folder is the clone's own top-level data/
-    return Path(__file__).resolve().parents[2] / "data"
-
-
-def data_path(*parts: str) -> Path:
-    """Path of a bundled data file (``NETORIGIN_DATA`` overrides the bundled folder)."""
-    return _root().joinpath(*parts)
-
-
-def default_model_path() -> Path:
-    """The shipped model's bundle folder (``data/models/default``)."""
-    return data_path("models", "default")
-
-
-def load_seed_cohort() -> ValidatedCohort:
-    """The seven patients of the seed paper (Tables 1-3), validated; primary site unknown.
-
-    >>> load_seed_cohort().n_cases
-    7
-    """
-    return load_cases(data_path("seed_cohort.csv"), kind="cohort")
-
-
-def example_case_path(name: str = "example_case.yaml") -> Path:
-    """Path of a bundled example case (``data/examples/``)."""
-    return data_path("examples", name)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, parse_value
+from ..contract import DEFAULT_EXPRESSION_GENES
 from ..exceptions import InputError
 from ._strict import decode_text, read_bounded
 

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..contract import ValidatedCohort, renumber_notices, validate_case, validate_cohort
+from .._extras import require
 from ..exceptions import InputError, Problem, ValidationError
 from ._strict import decode_text, load_json, load_yaml, read_bounded
 
@@ -47,6 +48,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     p = _path(path)
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".pq"):
+        require("pyarrow", "parquet")
         try:
             table = pd.read_parquet(p)
         except Exception as e:  # pyarrow raises many types for a bad file
@@ -294,6 +296,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     if not p.parent.is_dir():
         raise InputError(f"{p}: the folder {str(p.parent)!r} does not exist")
     if suffix in (".parquet", ".pq"):
+        require("pyarrow", "parquet")
         buf = io.BytesIO()
         table.to_parquet(buf, index=False)
         return write_bytes_atomic(p, buf.getvalue())

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .._math import softmax
-from ..calibration import MIN_PER_SITE, CaseSplitter, SiteModel, site_sums
+from ..calibration import site_sums
+from ..estimator import MIN_PER_SITE, CaseSplitter, SiteModel
 from ..contract import FIELDS, SITES, Notice, as_canonical
 from ..evaluate import evaluate_model, site_metrics
 from ..exceptions import InputError
@@ -122,7 +123,7 @@ def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict 
     params = dict(params or {})
     model = SiteModel(kind, params=params or None, cv=n_splits, target_prior=target_prior, random_state=random_state)
     if engine == "dask":
-        from ._dask import fit_dask
+        from ..distributed import fit_dask
 
         if kind != "xgboost":
             raise InputError("engine: dask trains the xgboost kind only")

@@ -7,11 +7,12 @@ import io
 
 import numpy as np
 
+from .._extras import require
 from ..contract import SITES, field_label
 
 
 def _plt():
-    import matplotlib
+    matplotlib = require("matplotlib", "tracking")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

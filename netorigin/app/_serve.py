@@ -12,6 +12,7 @@ Routes: ``GET /`` (the case form), ``POST /score`` (the result page), ``POST /ap
 # no `from __future__ import annotations`: FastAPI reads the handlers' annotations at run time
 import html
 
+from .._extras import require
 from ..contract import FIELDS, SITES, field_label, validate_case
 from ..exceptions import InputError, NetoriginError, OutOfScopeError
 from ..literature import SCENARIOS
@@ -251,6 +252,7 @@ def _coverage(text) -> float:
 
 def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9):
     """The FastAPI application around a loaded model (loaded once, here)."""
+    require("fastapi", "serve")
     from fastapi import FastAPI, Request
     from fastapi.responses import HTMLResponse, JSONResponse, Response
     from pydantic_core import to_json
@@ -362,7 +364,7 @@ def app_from_environment():
     import json
     import os
 
-    from ._runs import load_model
+    from ..tracking import load_model
 
     cfg = json.loads(os.environ[_ENV])
     return create_app(load_model(cfg["model"], cfg.get("tracking_uri")), target_prior=cfg.get("target_prior"),
@@ -373,7 +375,7 @@ def serve(model, *, host: str = "127.0.0.1", port: int = 8000, target_prior=None
           workers: int = 1, model_spec: str | None = None, tracking_uri: str | None = None) -> None:
     """Run the application with uvicorn (access log off: request lines are not written).
     ``workers`` > 1 starts that many processes (one model each; ``model_spec`` names it)."""
-    import uvicorn
+    uvicorn = require("uvicorn", "serve")
 
     if workers > 1:
         import json
@@ -381,7 +383,7 @@ def serve(model, *, host: str = "127.0.0.1", port: int = 8000, target_prior=None
 
         os.environ[_ENV] = json.dumps({"model": model_spec, "tracking_uri": tracking_uri,
                                        "target_prior": target_prior, "coverage": coverage})
-        uvicorn.run("netorigin.integrations._serve:app_from_environment", factory=True, workers=workers, host=host,
+        uvicorn.run("netorigin.app._serve:app_from_environment", factory=True, workers=workers, host=host,
                     port=port, access_log=False, log_level="warning")
         return
     uvicorn.run(create_app(model, target_prior=target_prior, coverage=coverage), host=host, port=port,

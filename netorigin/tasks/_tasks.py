@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import InputError
-from .io._outputs import write_bytes_atomic
+from ..exceptions import InputError
+from ..io._outputs import write_bytes_atomic
 
 _KEYS = {
     "train": {"name", "version", "task", "description", "data", "model", "target_prior", "bayes_scenario",
@@ -30,7 +30,7 @@ _KEYS = {
 
 
 def load_config(path) -> tuple[dict, str]:
-    from .io._strict import decode_text, load_yaml, read_bounded
+    from ..io._strict import decode_text, load_yaml, read_bounded
 
     p = Path(path)
     if not p.is_file():
@@ -89,8 +89,8 @@ def _check_types(cfg: dict, where) -> None:
 
 def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]:
     """(table, description, params to log, scenario if synthetic) from a ``data`` setting."""
-    from .io import load_cohort
-    from .synth import make_synthetic_cohort
+    from ..io import load_cohort
+    from ..synth import make_synthetic_cohort
 
     keys = set(data) if isinstance(data, dict) else set()
     if not keys or not (keys <= {"path", "mapping"} or keys == {"synthetic"}) or ("mapping" in keys and "path" not in keys):
@@ -120,10 +120,10 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
                          "synthetic.workup": workup}, scenario
 
 
-def run_pipeline(path, *, tracking_uri: str | None = None, track: bool = True, progress=None) -> dict:
+def run_task(path, *, tracking_uri: str | None = None, track: bool = True, progress=None) -> dict:
     """Run one pipeline config; returns a summary (and writes the outputs it names, each checked
     against the config's inputs and the others before any work)."""
-    from .io import Output, plan_outputs
+    from ..io import Output, plan_outputs
 
     cfg, text = load_config(path)
     task = cfg["task"]
@@ -143,7 +143,7 @@ def run_pipeline(path, *, tracking_uri: str | None = None, track: bool = True, p
 
 
 def _train(cfg, text, where, tracking_uri, track, progress=None):
-    from .integrations import train_run
+    from ..tracking import train_run
 
     table, desc, dparams, scenario = _cohort(cfg.get("data"), where)
     model = cfg.get("model") or {}
@@ -160,8 +160,8 @@ def _train(cfg, text, where, tracking_uri, track, progress=None):
 def _benchmark(cfg, text, tracking_uri, track, progress):
     import time
 
-    from .models import MODEL_KINDS
-    from .training import benchmark, benchmark_markdown
+    from ..models import MODEL_KINDS
+    from ..training import benchmark, benchmark_markdown
 
     started = time.time()
     seed = int(cfg.get("seed", 0))
@@ -176,7 +176,7 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
         write_bytes_atomic(f"{out}.md", md.encode("utf-8"))
     summary = {"table": df, "markdown": md}
     if track:
-        from .integrations._mlflow import log_run
+        from ..tracking import log_run
 
         metrics = {f"{r.scenario}.{r.model}".replace(" ", "_").replace("(", "").replace(")", ""):
                    {k: getattr(r, k) for k in ("accuracy", "log_loss", "ece", "coverage_90")} for r in df.itertuples()}
@@ -194,16 +194,16 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
 def _score(cfg, text, tracking_uri, track, progress=None):
     import time
 
-    from .datasets import default_model_path
-    from .inference import score_cohort
-    from .integrations import load_model
-    from .integrations._report import markdown_report
+    from ..datasets import default_model_path
+    from ..inference import score_cohort
+    from ..tracking import load_model
+    from ..app import markdown_report
 
     started = time.time()
     table, desc, _, _ = _cohort(cfg.get("data"), "score")
     model = load_model(cfg.get("model") or str(default_model_path()))
     coverage = float(cfg.get("coverage", 0.9))
-    from .contract import ValidatedCohort
+    from ..contract import ValidatedCohort
 
     out_table = score_cohort(model, ValidatedCohort(table=table), target_prior=cfg.get("target_prior"),
                              coverage=coverage, progress=progress)
@@ -214,9 +214,9 @@ def _score(cfg, text, tracking_uri, track, progress=None):
         write_bytes_atomic(out, report.encode("utf-8"))
     summary = {"markdown": report, "table": out_table}
     if track:
-        from .contract import SITES
-        from .integrations._mlflow import log_run
-        from .training import fingerprint
+        from ..contract import SITES
+        from ..tracking import log_run
+        from ..training import fingerprint
 
         # aggregates only: the scored table and the report (which name the cases) are never logged
         scored = out_table[out_table["status"] == "scored"]

@@ -21,8 +21,7 @@ from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
 from ..features import make_profile, unlike_training
 from ..models import get_kind, label_codes, make_model, site_codes, site_of
-from ._explain import Explanation, explain_clr
-from ._steps import ConformalSets, PriorShift, TemperatureScaling, site_sums
+from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, explain_clr, site_sums
 
 MIN_PER_LABEL = 20  # a sub-site with fewer training cases is merged into its site's commonest one
 MIN_PER_SITE = 10  # training needs at least this many cases of every site (folds and a test split)

@@ -52,7 +52,7 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
     """
     from ..inference import case_report, score_cases, score_cohort
     from ..io import Output, load_cases, neutralise_formulas, plan_outputs, write_table
-    from ._runs import load_model
+    from ..tracking import load_model
 
     local_model = None if str(model).startswith(("models:/", "runs:/")) else model
     plan_outputs([Output("-o", output, suffixes=TABLE_OUT), Output("--set-aside", set_aside, suffixes=(".csv",)),
@@ -87,7 +87,7 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
     if plot or report:
         png = None
         if rep["explanation"] is not None:
-            from ._plots import waterfall_png
+            from ..tracking._plots import waterfall_png
 
             png = waterfall_png(rep)
         if plot:
@@ -107,13 +107,13 @@ def score_dask(path, output, *, model: str, tracking_uri: str | None = None, tar
                coverage: float = 0.9, scheduler=None, workers: int = 2, progress=None) -> int:
     """Score a folder of Parquet partitions on Dask, one output file per input; cases scored."""
     from ..io import Output, plan_outputs
-    from ..training import score_partitions
+    from ..distributed import score_partitions
 
     plan_outputs([Output("-o", output, kind="folder")], inputs=[path])
 
     bundle = model
     if str(model).startswith(("models:/", "runs:/")):
-        from ._mlflow import registered_bundle_path
+        from ..tracking import registered_bundle_path
 
         if tracking_uri is None:
             raise InputError(f"{model}: an MLflow model needs a tracking URI")

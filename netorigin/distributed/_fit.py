@@ -1,137 +1,22 @@
-"""The Dask engine: partitioned synthetic cohorts, data access and the booster fit for training
-(``xgboost.dask``), batch scoring over partitions.
-
-Dask and distributed are an optional extra (``pip install netorigin[dask]``) and are imported
-only here, only when the engine is asked for. The result of training is the same kind of bundle
-as single-process training, so it is saved, tracked and scored the same way.
-
-Split: cases (patients, when a ``patient_id`` column exists) are assigned by a hash of their id,
-so the assignment does not depend on how the cohort is partitioned: 10% test, 10% calibration
-(temperature scaling and conformal thresholds), 80% training.
-"""
+"""The Dask engine's part of training: data access and the distributed booster fit. Split: cases
+(patients, when a ``patient_id`` column exists) are assigned by a hash of their id, so the
+assignment does not depend on how the cohort is partitioned: 10% test, 10% calibration
+(temperature scaling and conformal thresholds), 80% training. The calibration, priors, sets,
+profile and metadata come from the same code as local training (``SiteModel.fit_calibration``)."""
 
 from __future__ import annotations
 
-import glob
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..calibration import MIN_PER_SITE, choose_labels
 from ..contract import SITE_DETAILS, SITES, as_canonical
+from ..estimator import MIN_PER_SITE, choose_labels
 from ..exceptions import InputError
 from ..features import finish_profile, merge_partials, profile_partial
 from ..models import LEVELS, SiteClassifier, label_codes, make_model, pipeline_from_parts, site_codes
-
-
-def _require_dask():
-    try:
-        import dask  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError:
-        raise InputError("the dask engine needs the optional extra: pip install 'netorigin[dask]'") from None
-
-
-def parquet_parts(path) -> list[str]:
-    """The Parquet files of a partitioned cohort: a folder, a glob, or one file."""
-    p = str(path)
-    if os.path.isdir(p):
-        files = sorted(glob.glob(os.path.join(p, "*.parquet")))
-    elif any(ch in p for ch in "*?["):
-        files = sorted(glob.glob(p))
-    else:
-        files = [p] if os.path.isfile(p) else []
-    if not files:
-        raise InputError(f"{p}: no Parquet files found (expected a folder of *.parquet, a glob, or a file)")
-    return files
-
-
-def check_partitions(files) -> None:
-    """The partitions of one cohort must agree: the same columns in every file (a column absent
-    from one partition would be read as "not done" there) and no case_id in two places (as the
-    local path refuses duplicates). Checked from the files' schemas and id columns only."""
-    import pyarrow.parquet as pq
-
-    try:
-        schemas = [set(pq.read_schema(f).names) - {"__index_level_0__"} for f in files]
-    except Exception as e:  # pyarrow raises many types for a damaged file
-        raise InputError(f"partitions: a file cannot be read as Parquet ({type(e).__name__}: {e})") from None
-    first = schemas[0]
-    for f, cols in zip(files[1:], schemas[1:]):
-        if cols != first:
-            missing, extra = sorted(first - cols), sorted(cols - first)
-            raise InputError(f"{f}: its columns differ from {files[0]}'s"
-                             + (f"; missing {', '.join(missing)}" if missing else "")
-                             + (f"; extra {', '.join(extra)}" if extra else "")
-                             + ": every partition of a cohort needs the same columns")
-    if "case_id" not in first:
-        return
-    seen: dict[str, str] = {}
-    dups = []
-    for f in files:
-        ids = pd.read_parquet(f, columns=["case_id"])["case_id"].astype(str)
-        if ids.duplicated().any():
-            dups.append((ids[ids.duplicated()].iloc[0], f, f))
-        for cid in ids:
-            if cid in seen and seen[cid] != f:
-                dups.append((cid, seen[cid], f))
-                if len(dups) >= 5:
-                    break
-            seen.setdefault(cid, f)
-        if len(dups) >= 5:
-            break
-    if dups:
-        shown = "; ".join(f"{c!r} in {a} and {b}" for c, a, b in dups[:5])
-        raise InputError(f"case_id: used more than once across the partitions ({shown}); case_ids must be unique")
-
-
-def _synth_part(args):
-    from ..io import write_table
-    from ..synth import make_synthetic_cohort
-
-    i, n, seed_state, scenario, out, workup, label_noise = args
-    cohort = make_synthetic_cohort(n, scenario=scenario, random_state=np.random.RandomState(seed_state),
-                                   workup=workup, label_noise=label_noise, prefix=f"syn-p{i:05d}")
-    write_table(cohort, Path(out) / f"part-{i:05d}.parquet")
-    return len(cohort)
-
-
-def synth_partitions(n: int, partitions: int, out_dir, *, scenario="liver-met-archive", seed: int = 0,
-                     workers: int | None = None, workup="routine", label_noise: float = 0.0) -> list[Path]:
-    """Write ``n`` synthetic cases as ``partitions`` Parquet files, in parallel processes.
-
-    Partition i is drawn from its own seed (spawned from ``seed``), so the same seed gives the
-    same files whatever the number of workers.
-    """
-    from concurrent.futures import ProcessPoolExecutor
-
-    if partitions < 1 or n < partitions:
-        raise InputError(f"partitions: {partitions!r} must be between 1 and n ({n})")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stale = sorted(out.glob("part-*.parquet"))
-    if stale:
-        raise InputError(f"{out}: already holds {len(stale)} part-*.parquet files; choose an empty folder")
-    sizes = [n // partitions + (1 if i < n % partitions else 0) for i in range(partitions)]
-    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(partitions)]
-    jobs = [(i, sizes[i], seeds[i], scenario, str(out), workup, label_noise) for i in range(partitions)]
-    with ProcessPoolExecutor(max_workers=workers or min(partitions, os.cpu_count() or 1)) as ex:
-        list(ex.map(_synth_part, jobs))
-    return [out / f"part-{i:05d}.parquet" for i in range(partitions)]
-
-
-def make_client(scheduler: str | None = None, workers: int = 2):
-    """A Dask client: to ``scheduler`` if given, else a LocalCluster of ``workers`` processes."""
-    _require_dask()
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        return Client(scheduler), None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
-    return Client(cluster), cluster
+from ._partitions import _require_dask, check_partitions, make_client, parquet_parts
 
 
 def _fold(ids: pd.Series) -> np.ndarray:
@@ -280,56 +165,3 @@ def _files_fingerprint(files) -> str:
     for f in files:
         h.update(hashlib.sha256(Path(f).read_bytes()).digest())
     return h.hexdigest()
-
-
-def score_partitions(bundle_path, path, out_dir, *, scheduler=None, workers: int = 2,
-                     target_prior=None, coverage: float = 0.9, progress=None) -> int:
-    """Score every partition of a Parquet cohort on Dask; one output Parquet file per input.
-    ``progress("scoring partitions", done, total)`` is called as each partition is written."""
-    _require_dask()
-    from distributed import as_completed
-
-    files = parquet_parts(path)
-    check_partitions(files)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    tell = progress or (lambda *a: None)
-    client, cluster = make_client(scheduler, workers)
-    try:
-        futures = [client.submit(_score_file, str(bundle_path), f, str(out / name), target_prior, coverage, pure=False)
-                   for f, name in zip(files, output_names(files))]
-        counts = []
-        tell("scoring partitions", 0, len(futures))
-        for done, fut in enumerate(as_completed(futures), start=1):
-            counts.append(fut.result())
-            tell("scoring partitions", done, len(futures))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    return int(sum(counts))
-
-
-def output_names(files) -> list[str]:
-    """One output file name per input, from its path relative to the inputs' common folder, so
-    that inputs from two folders that share a file name never write over each other.
-
-    >>> output_names(["a/x/part-0.parquet", "a/y/part-0.parquet"])
-    ['x__part-0.parquet', 'y__part-0.parquet']
-    """
-    paths = [Path(f).resolve() for f in files]
-    root = Path(os.path.commonpath([str(p.parent) for p in paths]))
-    names = ["__".join(p.relative_to(root).parts) for p in paths]
-    if len(set(names)) != len(names):
-        raise InputError("score: two input partitions would write the same output file")
-    return names
-
-
-def _score_file(bundle_path, src, dst, target_prior, coverage) -> int:
-    from ..bundle import load_bundle
-    from ..inference import score_cohort
-    from ..io import load_cohort, write_table
-
-    t = score_cohort(load_bundle(bundle_path), load_cohort(src), target_prior=target_prior, coverage=coverage)
-    write_table(t, dst)
-    return len(t)

@@ -24,6 +24,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from .._extras import require
 from ..contract import RESEARCH_NOTICE
 
 EXPERIMENT = "netorigin"
@@ -52,7 +53,7 @@ def _store_lock(uri: str):
 
 
 def _setup(uri: str):
-    import mlflow
+    mlflow = require("mlflow", "tracking")
 
     if uri.startswith("sqlite:///"):
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

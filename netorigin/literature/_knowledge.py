@@ -1,0 +1,143 @@
+"""The literature knowledge base: the parameter files resolved into the cell model, and the exact
+Bayes posterior under it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..contract import SITES, SUBSITES, as_canonical
+from ..exceptions import InputError
+from ._cells import Model, build_model, scenario_weights
+from ._params import load_parameters, load_scenarios, load_workup, load_workup_mix, scenario_names
+from ._posterior import log_likelihood, posterior_from_loglik
+
+# The named deployment settings (their site and sub-site mixes are rows of scenarios.csv).
+SCENARIOS = ("liver-met-archive", "population", "unknown-primary")
+
+
+class Literature:
+    """The literature's parameter files, resolved once into the cell model.
+
+    Parameters
+    ----------
+    parameters, scenarios, workup : path, optional
+        Alternative parameter files (defaults: the bundled ``data/synthetic/`` files).
+    """
+
+    def __init__(self, parameters=None, scenarios=None, workup=None):
+        self.parameters = load_parameters(parameters)
+        self.scenarios = load_scenarios(scenarios)
+        self._workup = (workup,)  # read when first needed (scoring never needs it)
+        self.model: Model = build_model(self.parameters)
+
+    @property
+    def workup_table(self) -> pd.DataFrame | None:
+        """The work-up table (read on first use)."""
+        if isinstance(getattr(self, "_workup", None), tuple):
+            self._workup = load_workup(self._workup[0])
+        return getattr(self, "_workup", None)
+
+    @workup_table.setter
+    def workup_table(self, table) -> None:
+        self._workup = table
+
+    @classmethod
+    def from_tables(cls, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> "Literature":
+        """A knowledge base from already-read parameter and scenario tables (bundled copies)."""
+        lit = cls.__new__(cls)
+        lit.parameters, lit.scenarios, lit.workup_table = parameters, scenarios, None
+        lit.model = build_model(parameters)
+        return lit
+
+    def scenario_names(self) -> list[str]:
+        return scenario_names(self.scenarios)
+
+    def weights(self, scenario: str) -> np.ndarray:
+        """Prior weight of every latent cell under ``scenario``."""
+        return scenario_weights(self.model, self.scenarios, scenario)
+
+    def site_prior(self, scenario: str) -> np.ndarray:
+        """The scenario's site mix (ileal, pancreatic, other), summing to 1."""
+        w = self.weights(scenario)
+        site = self.model.cell_site
+        return np.array([w[site == k].sum() for k in range(len(SITES))]) / w.sum()
+
+    def subsite_weights(self, scenario: str) -> dict[str, np.ndarray]:
+        rows = self.scenarios[(self.scenarios["scenario"] == scenario) & (self.scenarios["level"] == "subsite")]
+        share = dict(zip(rows["site"], rows["value"]))
+        return {s: np.array([share.get(x, 0.0) for x in SUBSITES[s]]) for s in SITES}
+
+    def workup_names(self) -> list[str]:
+        """The named work-ups of the work-up file, then ``mixture`` and ``complete``."""
+        names = list(dict.fromkeys(self.workup_table["workup"])) if self.workup_table is not None else []
+        return names + ["mixture", "complete"]
+
+    def workup(self, workup: str | Path | pd.DataFrame | None):
+        """The work-up table: a named work-up of the file (``routine``, the default, ``community``,
+        ``referral``, ``sparse``), ``complete`` (every test), ``mixture`` (the work-ups in the
+        shares of ``workup_mix.csv``: a list of (name, share, table)), a path or a table."""
+        if workup is None:
+            workup = "routine"
+        if isinstance(workup, str) and workup == "complete":
+            return None
+        if isinstance(workup, pd.DataFrame):
+            return workup
+        if isinstance(workup, str) and not workup.endswith(".csv"):
+            if self.workup_table is None:
+                raise InputError("work-up: this knowledge base was built without a work-up file")
+            if workup == "mixture":
+                mix = load_workup_mix(workups=set(self.workup_table["workup"]))
+                return [(r.workup, float(r.share), self._named_workup(r.workup)) for r in mix.itertuples()]
+            if workup not in set(self.workup_table["workup"]):
+                raise InputError(f"workup: {workup!r} is not one of {', '.join(self.workup_names())}")
+            return self._named_workup(workup)
+        return load_workup(workup)
+
+    def _named_workup(self, name: str) -> pd.DataFrame:
+        return self.workup_table[self.workup_table["workup"] == name].reset_index(drop=True)
+
+    def bayes_posterior(self, cohort: pd.DataFrame, *, scenario: str = "liver-met-archive",
+                        label_noise: float = 0.0) -> pd.DataFrame:
+        """p(site | observed fields) under the cell model, for any cohort in the contract.
+
+        Missing fields are marginalised. On a cohort drawn from the same scenario and files this
+        is the best any model can do: its accuracy and log-loss are the ceiling.
+        """
+        table = as_canonical(cohort)
+        L = log_likelihood(self.model, table)
+        post = posterior_from_loglik(L, self.model, self.weights(scenario), label_noise)
+        return pd.DataFrame(post, columns=list(SITES), index=cohort.index)
+
+
+def cell_posterior(model: Model, table: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
+    """(n, cells) exact p(cell | observed fields) under the cell model and cell weights."""
+    L = log_likelihood(model, as_canonical(table))
+    with np.errstate(divide="ignore"):
+        joint = L + np.where(weights > 0, np.log(np.where(weights > 0, weights, 1.0)), -np.inf)[None, :]
+    e = np.exp(joint - joint.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+_DEFAULT: Literature | None = None
+
+
+def default_literature() -> Literature:
+    """The bundled knowledge base, read once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Literature()
+    return _DEFAULT
+
+
+def bayes_posterior(cohort: pd.DataFrame, *, scenario: str = "liver-met-archive", label_noise: float = 0.0,
+                    literature: Literature | None = None) -> pd.DataFrame:
+    """p(site | observed fields) under the literature's cell model (see :meth:`Literature.bayes_posterior`).
+
+    Returns a DataFrame with columns ``ileal, pancreatic, other`` and the cohort's index.
+    """
+    lit = literature if literature is not None else default_literature()
+    return lit.bayes_posterior(cohort, scenario=scenario, label_noise=label_noise)
+
