@@ -36,19 +36,19 @@ def assert_explanation_sums_to_margin(model, table: pd.DataFrame, atol: float = 
     """On the margin scale: for every case and label, the explainer's base plus its field
     contributions equals the classifier's own margin (within float32 rounding: xgboost computes
     contributions and predictions in single precision by different routines)."""
-    Xt = model.transform(table)
-    raw = model.explain_margins(Xt)
-    assert raw is not None, f"a {model.kind} model has no explainer"
-    fields, contrib, base = raw
-    np.testing.assert_allclose(base + contrib.sum(axis=1), model.margins(Xt), atol=atol, rtol=rtol)
+    terms = model.forward(table, reasons=True).margin_terms
+    assert terms is not None, f"a {model.kind} model has no explainer"
+    fields, contrib, base = terms
+    np.testing.assert_allclose(base + contrib.sum(axis=1), model.decision_function(table), atol=atol, rtol=rtol)
 
 
 def assert_explanation_adds_up(model, table: pd.DataFrame, target_prior=None, atol: float = 1e-6) -> None:
     """On the scale shown to clinicians: baseline + calibration + prior + the fields' terms equal
     the centred log-ratio of the displayed site probabilities, for every case and site."""
-    e = model.explain(table, target_prior=target_prior)
+    fwd = model.forward(table, target_prior=target_prior, reasons=True)
+    e, p = fwd.explanation, fwd.proba  # the reasons and the probabilities shown beside them
     assert e is not None, f"a {model.kind} model has no explainer"
-    p = model.predict_proba(table, target_prior=target_prior)
+    np.testing.assert_allclose(p, model.predict_proba(table, target_prior=target_prior), rtol=0, atol=1e-5)
     lp = np.log(np.maximum(p, 1e-300))
     total = e.baseline + e.calibration + e.prior + e.terms.sum(axis=1)
     np.testing.assert_allclose(total, lp - lp.mean(axis=1, keepdims=True), rtol=0, atol=atol)

@@ -113,8 +113,8 @@ def test_xgboost_reasons_equal_shaps_own_tree_shap_algorithm(model):
 
     c = make_synthetic_cohort(60, random_state=4)
     Xt = model.transform(c)
-    booster = model.estimator_[-1].estimator_.booster_
-    ours_fields, ours_contrib, _ = model.explain_margins(Xt)
+    booster = model.classifier_.estimator_.booster_
+    ours_fields, ours_contrib, _ = model.forward(c, reasons=True).margin_terms
     fields = list(model.feature_fields_)
     n_labels = len(model.labels_)
     for k, trees in enumerate(_shap_tree_dicts(booster, n_labels)):

@@ -117,9 +117,10 @@ def test_check_names_a_parameter_that_the_data_contradict():
     from netorigin.literature import Literature
 
     lit = Literature()
-    lit.parameters = lit.parameters.copy()  # the file says 0.5; the cell model still draws the real rate
-    row = (lit.parameters["parameter"] == "rate:ihc_cdx2=positive") & (lit.parameters["site"] == "ileal")
-    lit.parameters.loc[row, "value"] = 0.5
+    table = lit.parameters  # the file says 0.5; the cell model still draws the real rate
+    row = (table["parameter"] == "rate:ihc_cdx2=positive") & (table["site"] == "ileal")
+    table.loc[row, "value"] = 0.5
+    lit.parameters = table
     c = check_parameters("liver-met-archive", n=100_000, random_state=2, literature=lit)
     bad = c[~c["ok"]]
     assert list(zip(bad["parameter"], bad["site"])) == [("rate:ihc_cdx2=positive", "ileal")]

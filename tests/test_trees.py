@@ -166,8 +166,8 @@ def test_a_booster_that_disagrees_with_the_recorded_margins_is_refused_when_read
 
     _, folder = tiny_xgboost
     model = load_bundle(folder)
-    clf = model.estimator_[-1].estimator_
-    other = load_bundle(default_model_path()).estimator_[-1].estimator_
+    clf = model.classifier_.estimator_
+    other = load_bundle(default_model_path()).classifier_.estimator_
     clf._booster_raw = other._booster_bytes  # a booster that is not the one the tables were made from
     with pytest.raises(InputError, match="booster.ubj: its margins differ"):
         clf.booster_

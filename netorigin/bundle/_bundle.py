@@ -28,7 +28,7 @@ from ..estimator import SiteModel
 from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES
 from ..exceptions import InputError
 from ..features import features_from_state, features_state
-from ..models import SiteClassifier, dump_json, get_kind, kind_names, pipeline_from_parts, read_json, site_of
+from ..models import SiteClassifier, dump_json, get_kind, kind_names, read_json, site_of
 
 BUNDLE_FORMAT_VERSION = 2  # 2: sub-site labels, priors over labels, calibration cases
 _MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -66,8 +66,8 @@ def save_bundle(model: SiteModel, path) -> dict:
 
 def _write_bundle(model: SiteModel, out: Path) -> dict:
     kind = get_kind(model.kind)
-    files = dict(kind.to_files(model.estimator_[-1].estimator_))
-    features = model.estimator_.named_steps.get("features")
+    files = dict(kind.to_files(model.classifier_.estimator_))
+    features = model.features_
     if features is not None:
         files["features.json"] = dump_json(features_state(features))
     files["calibration.json"] = dump_json({"temperature": [float(t) for t in model.calibrator_.temperature_],
@@ -179,10 +179,6 @@ def _check_manifest(manifest, mpath: Path) -> None:
         bad("feature_names", fn, "a list of feature names")
 
 
-def model_level(labels) -> str:
-    return "site" if set(labels) <= set(SITES) else "subsite"
-
-
 def load_bundle(path) -> SiteModel:
     """Load a bundle folder, checking the manifest and every file against its sha256 first."""
     root = Path(path)
@@ -242,21 +238,12 @@ def load_bundle(path) -> SiteModel:
     except Exception as e:  # xgboost raises its own error type for a model it cannot read
         raise InputError(f"{root}: the classifier cannot be read ({type(e).__name__}: "
                          f"{str(e).splitlines()[0] if str(e) else ''}); {REBUILD_HINT}") from None
-    model = SiteModel(kind=manifest["kind"], params=manifest.get("params") or None, level=model_level(labels),
-                      target_prior=manifest.get("target_prior", "training"),
-                      random_state=manifest.get("random_state"))
-    model.estimator_ = pipeline_from_parts(features, wrapped)
-    model.labels_ = np.asarray(wrapped.classes_, dtype=object)
-    model.label_site_ = site_of(model.labels_)
-    model.calibrator_ = calibrator
     try:
-        model.prior_ = PriorShift(manifest.get("target_prior", "training")).fit(
-            None, labels=model.labels_, train_prior=manifest["label_prior"])
+        prior = PriorShift(manifest.get("target_prior", "training")).fit(
+            None, labels=np.asarray(wrapped.classes_, dtype=object), train_prior=manifest["label_prior"])
     except InputError as e:
         raise InputError(f"{mpath}: {e}") from None
-    model.conformal_ = conformal
-    model.notices_ = []
-    model.profile_ = profile
-    model.classes_ = np.array(SITES, dtype=object)
-    model.metadata_ = {k: v for k, v in manifest.items() if k != "files"}
-    return model
+    return SiteModel.fitted(kind=manifest["kind"], features=features, classifier=wrapped, calibrator=calibrator,
+                            prior=prior, conformal=conformal, profile=profile,
+                            metadata={k: v for k, v in manifest.items() if k != "files"},
+                            params=manifest.get("params") or None, random_state=manifest.get("random_state"))

@@ -4,8 +4,8 @@ are computed for any deployment prior from the calibration cases they keep."""
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from .._base import BaseEstimator
+from .._base import check_is_fitted
 
 from ..contract import SITES
 from ..exceptions import InputError

@@ -7,8 +7,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from .._base import BaseEstimator
+from .._base import check_is_fitted
 
 from ..contract import DETAIL_TO_SITE, SITES, SUBSITES
 from ..exceptions import InputError
@@ -64,9 +64,9 @@ def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
 
 @lru_cache(maxsize=1)
 def _bundled_mixes():
-    from ..literature import load_scenarios
+    from ..literature import scenario_records
 
-    return _mixes_of(load_scenarios())
+    return _mixes_of(scenario_records())
 
 
 def scenario_priors() -> dict:
@@ -79,13 +79,17 @@ def scenario_subsite_mixes() -> dict:
     return _bundled_mixes()[1]
 
 
-def _mixes_of(s):
+def _mixes_of(scenarios):
+    """(name -> site mix, name -> {sub-site: share of all cases}) of scenario rows (records or a
+    pandas table)."""
+    rows_all = scenarios.to_dict("records") if hasattr(scenarios, "to_dict") else list(scenarios)
     sites, subs = {}, {}
-    for name in dict.fromkeys(s["scenario"]):
-        rows = s[s["scenario"] == name]
-        cls = rows[rows["level"] == "class"].set_index("site")["value"].reindex(list(SITES)).to_numpy(dtype=float)
+    for name in dict.fromkeys(r["scenario"] for r in rows_all):
+        rows = [r for r in rows_all if r["scenario"] == name]
+        by_site = {r["site"]: float(r["value"]) for r in rows if r["level"] == "class"}
+        cls = np.array([by_site.get(s, np.nan) for s in SITES], dtype=float)
         sites[name] = tuple(cls)
-        share = dict(zip(rows[rows["level"] == "subsite"]["site"], rows[rows["level"] == "subsite"]["value"]))
+        share = {r["site"]: r["value"] for r in rows if r["level"] == "subsite"}
         total = np.nansum(cls)
         out = {}
         for k, site in enumerate(SITES):

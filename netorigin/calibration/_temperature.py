@@ -4,8 +4,8 @@ log-loss on held-out (out-of-fold) margins, never on the rows a model was traine
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from .._base import BaseEstimator
+from .._base import check_is_fitted
 
 from .._math import log_softmax
 from ..exceptions import InputError

@@ -28,20 +28,10 @@ from ._fields import (
 )
 from ._columns import CaseColumns, column_codes, column_numbers, column_values, recorded_mask
 from ._names import FIELD_SYNONYMS, Guess, guess_field
-from ._validate import (
-    Notice,
-    ValidatedCohort,
-    as_canonical,
-    check_case,
-    check_cohort,
-    grade_from_ki67,
-    mitoses_band_index,
-    parse_value,
-    reading_of,
-    renumber_notices,
-    validate_case,
-    validate_cohort,
-)
+from ._canonical import as_canonical
+from ._consistency import renumber_notices
+from ._validation import Notice, ValidatedCohort, check_case, check_cohort, validate_case, validate_cohort
+from ._values import grade_from_ki67, mitoses_band_index, parse_value, reading_of
 
 __all__ = [
     "CaseColumns", "column_codes", "column_numbers", "column_values", "recorded_mask",

@@ -11,7 +11,6 @@ features to the report runs the same code on one case and on a cohort.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ._fields import FIELDS
 
@@ -62,7 +61,10 @@ class CaseColumns:
             data[c] = out
         return cls(data, n)
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self):
+        """The pandas table of these columns (pandas imported here, only when asked)."""
+        import pandas as pd
+
         index = pd.RangeIndex(self._n)
         return pd.DataFrame({n: to_series(n, v, index) for n, v in self._data.items()}, index=index)
 
@@ -77,8 +79,10 @@ def to_array(name: str, parsed: np.ndarray) -> np.ndarray:
     return out
 
 
-def to_series(name: str, arr: np.ndarray, index: pd.Index) -> pd.Series:
+def to_series(name: str, arr: np.ndarray, index):
     """A canonical array as the canonical table's column (categoricals with fixed categories)."""
+    import pandas as pd
+
     f = FIELDS.get(name)
     if arr.dtype.kind == "f":
         return pd.Series(arr, index=index, name=name)
@@ -106,7 +110,7 @@ def column_codes(table, name: str) -> np.ndarray | None:
     if isinstance(col, np.ndarray):
         code = _CODE_OF[name]
         return np.array([code.get(v, -1) for v in col], dtype=np.int64)
-    if not isinstance(col.dtype, pd.CategoricalDtype):
+    if getattr(col.dtype, "name", "") != "category":
         return None
     return col.cat.codes.to_numpy()
 
@@ -122,6 +126,8 @@ def column_values(table, name: str) -> np.ndarray:
             out[np.isnan(col)] = None
             return out
         return col
+    import pandas as pd  # a pandas column: pandas is already imported
+
     out = col.to_numpy(dtype=object, copy=True)
     out[pd.isna(out)] = None
     return out

@@ -12,13 +12,16 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ._fields import field_for, positive_value
-from ._validate import ValidatedCohort, mitoses_band_index
+from ._validation import ValidatedCohort
+from ._values import mitoses_band_index
 
 
 def _numeric_summary(x: np.ndarray, n: int) -> dict[str, Any]:
@@ -47,6 +50,8 @@ def _as_numbers(col: pd.Series) -> np.ndarray | None:
     """The column as floats when every non-blank value is a number, else None."""
     s = col.astype(object)
     blank = s.isna() | (s.astype(str).str.strip() == "")
+    import pandas as pd
+
     nums = pd.to_numeric(s.where(~blank), errors="coerce")
     if nums[~blank].isna().any() or (~blank).sum() == 0:
         return None
@@ -99,5 +104,7 @@ def describe_cohort(cohort: ValidatedCohort) -> dict[str, Any]:
 def _mitoses_bands(col: pd.Series) -> pd.Series:
     idx = mitoses_band_index(col)
     labels = np.array(["<2", "2-20", ">20"], dtype=object)
+    import pandas as pd
+
     return pd.Series([labels[int(i)] if not np.isnan(i) else None for i in idx], dtype=object)
 

@@ -1,6 +1,8 @@
 """The model: :class:`SiteModel`, one fitted scikit-learn estimator from a case table to
-probabilities, sets and reasons, and the rule that chooses what it learns from a cohort."""
+probabilities, sets and reasons (:class:`Forward`: what one pass of it gives), and the rule that
+chooses what it learns from a cohort."""
 
+from ._forward import Forward
 from ._site_model import MIN_PER_LABEL, MIN_PER_SITE, CaseSplitter, SiteModel, choose_labels
 
-__all__ = ["MIN_PER_LABEL", "MIN_PER_SITE", "CaseSplitter", "SiteModel", "choose_labels"]
+__all__ = ["MIN_PER_LABEL", "MIN_PER_SITE", "CaseSplitter", "Forward", "SiteModel", "choose_labels"]

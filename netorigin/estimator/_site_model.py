@@ -10,18 +10,23 @@ evaluating, saving and tracking all go through its public methods.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from .._base import BaseEstimator, ClassifierMixin
+from .._base import check_is_fitted
 
 from .._math import softmax
 from .._version import __version__
 from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
 from ..features import make_profile, unlike_training
-from ..models import get_kind, label_codes, make_model, site_codes, site_of
+from ..models import get_kind, label_codes, make_model, pipeline_from_parts, site_codes, site_of
+from ._forward import Forward
 from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, explain_clr, site_sums
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MIN_PER_LABEL = 20  # a sub-site with fewer training cases is merged into its site's commonest one
 MIN_PER_SITE = 10  # training needs at least this many cases of every site (folds and a test split)
@@ -223,92 +228,143 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         self.metadata_ = {}
         return self
 
-    # ------------------------------------------------------------------ prediction
+    # ------------------------------------------------------------------ the fitted parts
+    @property
+    def estimator_(self):
+        """The fitted check -> features -> classifier as one scikit-learn Pipeline, made when asked:
+        scoring runs the fitted parts themselves, without importing scikit-learn."""
+        parts = self.__dict__.get("_parts")
+        if parts is None:
+            raise AttributeError(f"{type(self).__name__} is not fitted: no estimator_")
+        if self.__dict__.get("_pipeline") is None:
+            self._pipeline = pipeline_from_parts(*parts)
+        return self._pipeline
+
+    @estimator_.setter
+    def estimator_(self, pipeline) -> None:
+        steps = dict(pipeline.named_steps)
+        self._parts, self._pipeline = (steps.get("features"), steps["classifier"]), pipeline
+
+    @classmethod
+    def fitted(cls, *, kind: str, features, classifier, calibrator, prior, conformal, profile=None,
+               metadata=None, params=None, random_state=None) -> "SiteModel":
+        """A fitted model from its fitted parts (a bundle being read): the feature builder (or None),
+        the classifier (:class:`~netorigin.models.SiteClassifier`), temperature scaling, the prior
+        shift and the conformal sets; ``metadata``: identity and provenance."""
+        labels = np.asarray(classifier.classes_, dtype=object)
+        self = cls(kind=kind, params=params, level="site" if set(labels) <= set(SITES) else "subsite",
+                   target_prior=prior.target_prior, random_state=random_state)
+        self._parts, self._pipeline = (features, classifier), None
+        self.labels_, self.label_site_ = labels, site_of(labels)
+        self.calibrator_, self.prior_, self.conformal_ = calibrator, prior, conformal
+        self.profile_, self.notices_ = profile, []
+        self.classes_ = np.array(SITES, dtype=object)
+        self.metadata_ = dict(metadata or {})
+        return self
+
+    @property
+    def features_(self):
+        """The fitted feature builder (:class:`~netorigin.features.CaseFeatures`; None for kinds
+        that read the case table)."""
+        check_is_fitted(self, "_parts")
+        return self._parts[0]
+
+    @property
+    def classifier_(self):
+        """The fitted classifier (:class:`~netorigin.models.SiteClassifier`)."""
+        check_is_fitted(self, "_parts")
+        return self._parts[1]
+
     @property
     def level_(self) -> str:
         return "site" if set(self.labels_) <= set(SITES) else "subsite"
 
-    def transform(self, X):
-        """The classifier's input for ``X``: the feature matrix (or the canonical table, for
-        kinds that read it)."""
-        check_is_fitted(self, "estimator_")
-        X = as_canonical(X)
-        for _, step in self.estimator_.steps[:-1]:  # the pipeline's own steps, without slicing a new one
-            X = step.transform(X)
-        return X
-
     @property
     def feature_fields_(self):
         """The contract field of every feature column (None for kinds that read the table)."""
-        check_is_fitted(self, "estimator_")
-        features = self.estimator_.named_steps.get("features")
+        check_is_fitted(self, "_parts")
+        features = self._parts[0]
         return None if features is None else features.feature_fields_
 
-    def margins(self, Xt) -> np.ndarray:
-        """Uncalibrated margins over ``labels_`` (log-odds scale) from :meth:`transform`'s output."""
-        return self.estimator_[-1].decision_function(Xt)
+    # ------------------------------------------------------------------ prediction
+    def transform(self, X):
+        """The classifier's input for ``X``: the feature matrix (or the canonical table, for
+        kinds that read it)."""
+        check_is_fitted(self, "_parts")
+        table = as_canonical(X)
+        return table if self._parts[0] is None else self._parts[0].transform(table)
 
     def decision_function(self, X) -> np.ndarray:
-        return self.margins(self.transform(X))
+        """Uncalibrated margins over ``labels_`` (log-odds scale)."""
+        return self._parts[1].decision_function(self.transform(X))
 
-    def label_proba_from_margins(self, margins, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
-        """Probabilities over ``labels_`` (sub-sites or sites) under ``target_prior``."""
-        p = self.calibrator_.predict_proba(margins) if calibrated else softmax(margins)
-        return self.prior_.transform(p, target_prior)
+    def forward(self, X, *, target_prior=None, reasons: bool = False) -> Forward:
+        """Everything one pass of the model gives for the cases of ``X`` under ``target_prior``:
+        margins, probabilities over the labels and the sites, and with ``reasons`` each field's
+        term (:class:`~netorigin.calibration.Explanation`); sets and other priors from the same pass
+        (:meth:`Forward.sets`, :meth:`Forward.proba_under`)."""
+        check_is_fitted(self, "_parts")
+        table = as_canonical(X)
+        Xt = self.transform(table)
+        terms = self._margin_terms(Xt) if reasons else None
+        # with an explainer, the margins are its terms' sums (exact TreeSHAP adds up to the margin):
+        # one pass gives the probabilities and their reasons
+        margins = terms[2] + terms[1].sum(axis=1) if terms is not None else self._parts[1].decision_function(Xt)
+        label_proba = self._label_proba(margins, target_prior)
+        return Forward(model=self, table=table, margins=margins, label_proba=label_proba,
+                       proba=site_sums(label_proba, self.label_site_), target_prior=self.prior_name(target_prior),
+                       prior_spec=target_prior, margin_terms=terms,
+                       explanation=self._explanation(margins, terms, target_prior) if terms is not None else None)
 
-    def proba_from_margins(self, margins, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
-        """Site probabilities (columns follow ``classes_``) under ``target_prior``."""
-        return site_sums(self.label_proba_from_margins(margins, target_prior=target_prior, calibrated=calibrated),
-                         self.label_site_)
-
-    def predict_proba(self, X, *, target_prior=None, calibrated: bool = True) -> np.ndarray:
+    def predict_proba(self, X, *, target_prior=None) -> np.ndarray:
         """Site probabilities (columns follow ``classes_``) under ``target_prior`` (None: the
         model's deployment prior; ``"training"``: the training mix; a scenario; ``a,b,c``)."""
-        return self.proba_from_margins(self.decision_function(X), target_prior=target_prior, calibrated=calibrated)
+        return self.forward(X, target_prior=target_prior).proba
 
     def predict_label_proba(self, X, *, target_prior=None) -> np.ndarray:
         """Probabilities over ``labels_`` (the sub-site breakdown, for sub-site models)."""
-        return self.label_proba_from_margins(self.decision_function(X), target_prior=target_prior)
+        return self.forward(X, target_prior=target_prior).label_proba
 
-    def predict(self, X, **kw) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X, **kw), axis=1)]
+    def predict(self, X, *, target_prior=None) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X, target_prior=target_prior), axis=1)]
+
+    def predict_sets(self, X, *, coverage: float = 0.9, target_prior=None) -> np.ndarray:
+        """Boolean (n, 3) prediction sets at ``coverage`` under ``target_prior``; the most probable
+        site is always in the set."""
+        return self.forward(X, target_prior=target_prior).sets(coverage)
+
+    def explain(self, X, *, target_prior=None) -> Explanation | None:
+        """Each field's term (and the baseline, calibration and prior terms) on the clr scale of
+        the site probabilities shown under ``target_prior``; they add up to it exactly. None for
+        kinds without an exact explainer."""
+        return self.forward(X, target_prior=target_prior, reasons=True).explanation
 
     def prior_name(self, target_prior=None) -> str:
         return self.prior_.resolve(target_prior)[0]
 
-    def predict_sets(self, X=None, *, coverage: float = 0.9, target_prior=None, label_proba=None) -> np.ndarray:
-        """Boolean (n, 3) conformal sets for ``target_prior``; ``label_proba``: probabilities over
-        ``labels_`` already computed for that prior (saves predicting twice). The most probable
-        site is always in the set."""
-        p = self.predict_label_proba(X, target_prior=target_prior) if label_proba is None else label_proba
-        return self.conformal_.predict(p, coverage, self.prior_.weights(target_prior))
+    def _label_proba(self, margins, target_prior=None, calibrated: bool = True) -> np.ndarray:
+        p = self.calibrator_.predict_proba(margins) if calibrated else softmax(margins)
+        return self.prior_.transform(p, target_prior)
 
-    def explain_margins(self, Xt):
+    def _margin_terms(self, Xt):
         """(fields, contributions (n, fields, labels), base (n, labels)) on the margin scale, or
         None for kinds without an exact explainer."""
         explainer = get_kind(self.kind).explain
         if explainer is None:
             return None
-        return explainer(self.estimator_[-1].estimator_, Xt, self.feature_fields_)
+        return explainer(self._parts[1].estimator_, Xt, self.feature_fields_)
 
-    def explain(self, X=None, *, Xt=None, target_prior=None, margins=None, raw=None) -> Explanation | None:
-        """Each field's term (and the baseline, calibration and prior terms) on the clr scale of
-        the site probabilities shown under ``target_prior``; they add up to it exactly.
-        ``raw``: :meth:`explain_margins`'s output when already computed."""
-        Xt = self.transform(X) if Xt is None and raw is None else Xt
-        raw = self.explain_margins(Xt) if raw is None else raw
-        if raw is None:
-            return None
-        fields, contrib, _ = raw
+    def _explanation(self, margins, terms, target_prior) -> Explanation:
+        fields, contrib, _ = terms
         # anchored on the margins the probabilities come from: the base absorbs the float32
         # rounding between an explainer's contributions and the classifier's own prediction
-        base = (self.margins(Xt) if margins is None else margins) - contrib.sum(axis=1)
+        base = margins - contrib.sum(axis=1)
         w = self.prior_.weights(target_prior)
         with np.errstate(divide="ignore"):
             rho = np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -np.inf)
-        baseline, calibration, prior, terms, total = explain_clr(
+        baseline, calibration, prior, field_terms, total = explain_clr(
             base, contrib, self.calibrator_.temperature_, self.calibrator_.bias_, rho, self.label_site_)
-        return Explanation(fields, terms, baseline, calibration, prior, total)
+        return Explanation(fields, field_terms, baseline, calibration, prior, total)
 
     def unlike_training(self, table) -> list[list[str]]:
         """For each case, how it is unlike the training rows (from the aggregate profile)."""

@@ -185,11 +185,10 @@ def evaluate_model(model, table, y, *, groups=None, target_prior="training", cov
     each figure's gap to the best achievable.
     """
     y = np.asarray(y, dtype=int)
-    margins = model.decision_function(table)
-    raw = model.proba_from_margins(margins, target_prior=target_prior, calibrated=False)
-    labels = model.label_proba_from_margins(margins, target_prior=target_prior)
-    cal = site_sums(labels, model.label_site_)
-    sets = {c: model.predict_sets(label_proba=labels, coverage=c, target_prior=target_prior) for c in coverages}
+    fwd = model.forward(table, target_prior=target_prior)
+    raw = fwd.proba_under(target_prior, calibrated=False)
+    cal = fwd.proba
+    sets = {c: fwd.sets(c) for c in coverages}
     detail = table["primary_site_detail"] if "primary_site_detail" in table.columns else None
     out = evaluate_probabilities(y, cal, uncalibrated=raw, sets=sets, groups=groups, n_bootstrap=n_bootstrap,
                                  random_state=random_state, bayes_proba=bayes_proba, detail=detail)

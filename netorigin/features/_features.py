@@ -23,10 +23,11 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from .._base import BaseEstimator, TransformerMixin
+from .._base import check_is_fitted
 
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
@@ -39,6 +40,9 @@ from ..contract import (
     mitoses_band_index,
     positive_value,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # For two-valued fields: the value that the single indicator column stands for.
 _INDICATOR_VALUE = {

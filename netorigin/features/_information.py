@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ..contract import FIELDS, recorded_mask
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Fields that say little or nothing about the site: they do not count as informative.
 LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogranin", "ihc_synaptophysin")

@@ -12,12 +12,16 @@ table at once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import itertools
 
 import numpy as np
-import pandas as pd
 
 from ..contract import FIELDS, column_numbers, column_values, field_label, positive_value, recorded_mask
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RARE = 5  # a combination seen in fewer training cases than this is "rarely seen"
 # the fields whose recorded / not-recorded pattern is profiled (the work-up's shape)
@@ -50,6 +54,8 @@ def _is_positive(table, marker: str, value: str) -> np.ndarray:
 
 def profile_partial(table: pd.DataFrame) -> dict:
     """Aggregates of one piece of a canonical cohort (they add up across pieces)."""
+    import pandas as pd
+
     hist = {}
     for c in _numeric_columns(table):
         x = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)

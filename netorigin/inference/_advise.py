@@ -21,11 +21,12 @@ call is made for hypothetical results.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import itertools
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from ..calibration import scenario_subsite_mixes
 from ..contract import DEFAULT_EXPRESSION_GENES, DETAIL_TO_SITE, SITES, SUBSITES, as_canonical, field_label, recorded_mask
@@ -33,6 +34,9 @@ from ..datasets import data_path
 from ..exceptions import InputError
 from ..literature import ADVICE_TESTS, EXPRESSION, Literature, cell_posterior, default_literature, log_likelihood
 from ..literature import result_tables as _result_tables
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CANDIDATE_TESTS = ADVICE_TESTS
 _GROUPS = 3  # expression results are shown as low / middle / high of each gene
@@ -45,15 +49,27 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- test table
 @lru_cache(maxsize=4)
-def _read_costs(path: str) -> pd.DataFrame:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+def _read_costs(path: str) -> tuple[dict, ...]:
+    """The rows of a lab's test table, every row checked (test known, available yes/no, cost and
+    turnaround positive numbers)."""
+    import csv
+
+    from ..io import read_bounded
+
+    try:
+        rows = list(csv.DictReader(read_bounded(path, 1_000_000, "test table").decode("utf-8-sig").splitlines()))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise InputError(f"{path}: cannot be read as CSV ({e})") from None
     need = ("test", "available", "cost", "turnaround_days", "status", "source")
-    missing = [c for c in need if c not in df.columns]
+    missing = [c for c in need if not rows or c not in rows[0]]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(need)}")
     problems = []
-    for i, r in df.iterrows():
+    for i, r in enumerate(rows):
         line = i + 2
+        if any(v is None for v in r.values()) or None in r:
+            problems.append(f"line {line}: does not have the header's {len(rows[0])} fields")
+            continue
         if r["test"] not in ADVICE_TESTS:
             problems.append(f"line {line}: test: {r['test']!r} is not one of {', '.join(ADVICE_TESTS)}")
         if r["available"].strip().lower() not in ("yes", "no"):
@@ -67,7 +83,7 @@ def _read_costs(path: str) -> pd.DataFrame:
                 problems.append(f"line {line}: {col}: {r[col]!r} is not a number > 0")
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems))
-    return df
+    return tuple(rows)
 
 
 def load_test_table(path=None) -> dict:
@@ -82,11 +98,10 @@ def _default_tests():
 
 @lru_cache(maxsize=4)
 def _test_table(path: str) -> dict:
-    df = _read_costs(path)
     out = {t: {"available": True, "cost": 1.0, "turnaround_days": 1.0} for t in ADVICE_TESTS}
-    for r in df.itertuples():
-        out[r.test] = {"available": r.available.strip().lower() == "yes", "cost": float(r.cost),
-                       "turnaround_days": float(r.turnaround_days)}
+    for r in _read_costs(path):
+        out[r["test"]] = {"available": r["available"].strip().lower() == "yes", "cost": float(r["cost"]),
+                          "turnaround_days": float(r["turnaround_days"])}
     return out
 
 
@@ -336,7 +351,7 @@ def _site_now(p_cell_row, kb):
 
 def next_tests(model, table: pd.DataFrame, proba: np.ndarray = None, *, label_proba: np.ndarray | None = None,
                target_prior=None, top: int = 3, panel: int = 1, costs: dict | None = None,
-               per_cost: bool = False, Xt=None, details: bool = True) -> list[list[dict]]:
+               per_cost: bool = False, details: bool = True) -> list[list[dict]]:
     """For each case, the ``top`` most informative tests (or panels of ``panel`` tests) not yet
     done, best first (by expected information per unit cost with ``per_cost``).
 
@@ -348,8 +363,7 @@ def next_tests(model, table: pd.DataFrame, proba: np.ndarray = None, *, label_pr
     """
     table = as_canonical(table)
     if label_proba is None:
-        Xt = model.transform(table) if Xt is None else Xt
-        label_proba = model.label_proba_from_margins(model.margins(Xt), target_prior=target_prior)
+        label_proba = model.forward(table, target_prior=target_prior).label_proba
     kb = _knowledge(model)
     p_cell = model_cell_posterior(model, table, label_proba, target_prior)
     values = value_of_tests(p_cell, table, kb, panel=panel, costs=costs)

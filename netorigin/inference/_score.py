@@ -7,19 +7,22 @@ JSON-able dict with stable keys (:data:`REPORT_KEYS`), and :func:`batch_table` a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import functools
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from ..calibration import EXPLANATION_SCALE
 from ..features import informative_fields
-from ..contract import (DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, as_canonical, column_values, field_label,
-                        recorded_mask)
-from ..literature import SCENARIOS, contradictions_in, load_contradictions
+from ..contract import DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, column_values, field_label, recorded_mask
+from ..literature import SCENARIOS, contradiction_records, contradictions_in
 from ..exceptions import InputError
 from ._advise import load_test_table, next_tests, percent
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPORT_KEYS = ("case_id", "model", "notice", "scope", "warnings", "inputs", "target_prior", "probabilities", "subsite_probabilities",
                "prediction_set", "coverage", "set_meaning", "reasons", "explanation", "probabilities_by_prior",
@@ -89,7 +92,7 @@ def _value_text(res: ScoreResult, i: int, fld: str) -> str:
 def _contradictions():
     from types import SimpleNamespace
 
-    return [SimpleNamespace(**r) for r in load_contradictions().to_dict("records")]
+    return [SimpleNamespace(**r) for r in contradiction_records()]
 
 
 def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[str]]:
@@ -130,24 +133,15 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
     ``tests``: a lab's test table (``data/tests.csv`` layout): unavailable tests are never
     suggested. ``per_cost``: rank by expected information per unit of cost.
     """
-    table = as_canonical(cohort)
-    Xt = model.transform(table)
-    raw = model.explain_margins(Xt) if reasons else None
-    # with an explainer, the margins are its contributions' sums (exact TreeSHAP adds up to the
-    # margin): one pass of the model gives both the probabilities and their reasons
-    margins = raw[2] + raw[1].sum(axis=1) if raw is not None else model.margins(Xt)
-    label_proba = model.label_proba_from_margins(margins, target_prior=target_prior)
-    proba = model.proba_from_margins(margins, target_prior=target_prior)
-    sets = model.predict_sets(label_proba=label_proba, coverage=coverage, target_prior=target_prior)
+    fwd = model.forward(cohort, target_prior=target_prior, reasons=reasons)
+    table, proba, label_proba = fwd.table, fwd.proba, fwd.label_proba
     name, lp, _ = model.prior_.resolve(target_prior)
     prior_alone = np.array([lp[model.label_site_ == k].sum() for k in range(len(SITES))])
-    by_prior = {p: model.proba_from_margins(margins, target_prior=p) for p in ("training", *SCENARIOS)}
-    res = ScoreResult(table=table, proba=proba, label_proba=label_proba, labels=model.labels_, sets=sets,
-                      coverage=coverage, target_prior=name, identity=model.identity(), prior_alone=prior_alone,
-                      by_prior=by_prior, informative=informative_fields(table))
-    if reasons:
-        res.explanation = model.explain(target_prior=target_prior, margins=margins, raw=raw) if raw is not None \
-            else None
+    by_prior = {p: fwd.proba_under(p) for p in ("training", *SCENARIOS)}
+    res = ScoreResult(table=table, proba=proba, label_proba=label_proba, labels=model.labels_,
+                      sets=fwd.sets(coverage), coverage=coverage, target_prior=name, identity=model.identity(),
+                      prior_alone=prior_alone, by_prior=by_prior, informative=informative_fields(table),
+                      explanation=fwd.explanation)
     if advice:
         costs = load_test_table(tests)
         res.advice = next_tests(model, table, proba, label_proba=label_proba, target_prior=target_prior,
@@ -253,6 +247,8 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
 
 def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: int = 3) -> pd.DataFrame:
     """One row per case: probabilities, set, top reasons and the top next test (+ extra columns)."""
+    import pandas as pd
+
     out = pd.DataFrame({"case_id": res.table["case_id"].astype(object) if "case_id" in res.table.columns
                         else np.arange(1, len(res.table) + 1)})
     for k, s in enumerate(SITES):
@@ -290,6 +286,8 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
     Cases outside the intended use (poorly differentiated) keep their row, with blank
     probabilities, set, reasons and next test and a ``status`` that says why, unless
     ``score_anyway``."""
+    import pandas as pd
+
     table = validated.table
     parts, outside = [], []
     for start in range(0, len(table), chunk):

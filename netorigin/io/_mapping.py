@@ -25,15 +25,17 @@ pancreas -> pancreatic; the rest -> other), which keeps the detail.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..contract import FIELDS, MISSING_TOKENS, Notice, field_for, guess_field, parse_value
 from ..contract._names import tokens
 from ..exceptions import InputError, Problem, ValidationError
 from ._strict import decode_text, load_yaml, read_bounded
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _UNITS = {"mm": 0.1, "fraction": 100.0, "cm": 1.0, "percent": 1.0}
 
@@ -131,6 +133,8 @@ def _is_blank(v: Any) -> bool:
 
 def apply_mapping(raw: pd.DataFrame, mapping: Mapping, *, source: str | None = None) -> tuple[pd.DataFrame, list[Notice]]:
     """Rename, map values and convert units; the result then goes through normal validation."""
+    import pandas as pd
+
     problems: list[Problem] = []
     notices: list[Notice] = []
     present = [str(c) for c in raw.columns]
@@ -196,6 +200,8 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, *, source: str | None = N
 def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     """A draft mapping (YAML text) for a cohort's columns and values; every guess is marked
     ``# GUESS: confirm`` and every value it cannot place ``# UNPLACED``, never dropped."""
+    import pandas as pd
+
     import json
 
     q = json.dumps

@@ -6,15 +6,19 @@ done silently.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..contract import DEFAULT_EXPRESSION_GENES
 from ..exceptions import InputError
 from ._strict import decode_text, read_bounded
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_PUBLIC_FILE = 2 * 1024**3  # expression matrices are large; refuse only the absurd
 # MAF Variant_Classification values (compared in lower case): a damaging change is read as loss of
@@ -38,6 +42,8 @@ def _text(path: Path) -> str:
 
 def _tsv(lines: list[str], source, first_line: int = 1) -> pd.DataFrame:
     """Tab-separated lines (the first is the header) as text, refusing ragged rows by line."""
+    import pandas as pd
+
     if not lines or not lines[0].strip():
         raise InputError(f"{source}: no header line")
     rows = [ln.rstrip("\r").split("\t") for ln in lines if ln.strip()]
@@ -128,6 +134,8 @@ def _labels(raw: pd.Series, where: str, notes: list) -> tuple[np.ndarray, np.nda
 
 def _expression(matrix: pd.DataFrame, genes, all_genes: bool, how: str, notes: list) -> pd.DataFrame:
     """(samples x expr_<gene>) in log2(TPM + 1), from a (genes x samples) matrix."""
+    import pandas as pd
+
     genes = [str(g).upper().removeprefix("EXPR_") for g in genes]
     values = matrix.apply(pd.to_numeric, errors="coerce")
     values = values[~values.index.duplicated(keep="first")]
@@ -160,6 +168,8 @@ def import_cbioportal(study: str | Path, *, genes=DEFAULT_EXPRESSION_GENES, all_
     counterpart of the IHC loss, a proxy stated in the notes); sequenced samples without one as
     ``retained``.
     """
+    import pandas as pd
+
     root = Path(study)
     if not root.is_dir():
         raise InputError(f"{root}: not a folder (a cBioPortal study folder holds data_clinical_sample.txt)")
@@ -275,6 +285,8 @@ def import_geo(series_matrix: str | Path, *, site_key: str | None = None, genes=
     origin). Rows of the table are genes, or probes translated with ``probe_map`` (a CSV with
     columns probe, gene).
     """
+    import pandas as pd
+
     path = Path(series_matrix)
     text = _text(path)
     accessions, characteristics, table_lines, in_table = [], [], [], False

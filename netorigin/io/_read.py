@@ -12,14 +12,16 @@ import io
 
 import numpy as np
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 
 from ..contract import ValidatedCohort, renumber_notices, validate_case, validate_cohort
 from .._extras import require
 from ..exceptions import InputError, Problem, ValidationError
 from ._strict import decode_text, load_json, load_yaml, read_bounded
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_CASE_BYTES = 1_000_000  # a case file is a few hundred bytes; refuse anything huge
@@ -45,6 +47,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     CSV/TSV cells stay text (blank cells are empty strings); duplicated column names are kept
     so that validation can report them.
     """
+    import pandas as pd
+
     p = _path(path)
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".pq"):
@@ -168,6 +172,8 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
         if mapping is None:
             return validate_case(case, source=str(p))
         validate_case({k: v for k, v in case.items() if isinstance(v, (list, dict))}, source=str(p))
+        import pandas as pd
+
         v = _mapped(pd.DataFrame({str(k): [v] for k, v in case.items()}, dtype=object), mapping, str(p), False)
         v.is_case = True
         return v
@@ -198,6 +204,8 @@ def validate_rows(raw: pd.DataFrame, *, source: str | None = None) -> ValidatedC
 
 def _skipping_invalid(raw: pd.DataFrame, check, allow_none: bool = False) -> ValidatedCohort:
     """Validate, setting aside the rows named by row-level problems until the rest is valid."""
+    import pandas as pd
+
     keep = np.arange(len(raw))
     reasons: dict[int, list[str]] = {}
     for _ in range(5):  # setting rows aside can only remove problems (duplicates resolve in one step)
@@ -264,6 +272,8 @@ def neutralise_formulas(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Text cells, and column names, that a spreadsheet would run as a formula (starting with = + - @,
     a tab or a carriage return: the OWASP rule) prefixed with a single quote; (table, cells and
     names changed). Numbers are never touched."""
+    import pandas as pd
+
     out, changed = table, 0
     for c in table.columns:
         col = table[c]

@@ -12,14 +12,19 @@ A parameter row applies to the most specific site key that matches a cell:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
-import pandas as pd
 
 from ..contract import DEFAULT_EXPRESSION_GENES, MARKERS, MITOSES_BANDS, SITES, SUBSITES, positive_value
 from ..exceptions import InputError
+from ._params import records_of
+
+if TYPE_CHECKING:
+    pass
 # two-valued fields: (field, value the rate is for, the other value)
 BINARY = (("sex", "female", "male"), ("carcinoid_syndrome", "yes", "no"),
           ("mesenteric_mass", "yes", "no"), ("bone_metastases", "yes", "no"),
@@ -88,25 +93,27 @@ def _keys(cell: tuple[str, str, str]) -> list[str]:
     return ([f"{sub}/{ph}"] if ph else []) + [sub, site, "*"]
 
 
-def build_model(params: pd.DataFrame) -> Model:
-    """Resolve the parameter table into per-cell arrays; refuse gaps with a clear error."""
-    table = {(r.parameter, r.site): float(r.value) for r in params.itertuples()}
-    phen = params[params["parameter"] == "phenotype"]
+def build_model(params) -> Model:
+    """Resolve the parameter table (records, or a pandas table) into per-cell arrays; refuse gaps
+    with a clear error."""
+    rows = records_of(params)
+    table = {(r["parameter"], r["site"]): float(r["value"]) for r in rows}
+    phen = [r for r in rows if r["parameter"] == "phenotype"]
     cells: list[tuple[str, str, str]] = []
     weights: list[float] = []
     for site in SITES:
         for sub in SUBSITES[site]:
-            rows = phen[phen["site"].str.startswith(sub + "/")]
-            if len(rows) == 0:
+            mine = [r for r in phen if str(r["site"]).startswith(sub + "/")]
+            if not mine:
                 cells.append((site, sub, ""))
                 weights.append(1.0)
                 continue
-            total = rows["value"].sum()
+            total = sum(float(r["value"]) for r in mine)
             if abs(total - 1) > 0.01:
                 raise InputError(f"phenotype weights of {sub} sum to {total:.4f}, not 1")
-            for r in rows.itertuples():
-                cells.append((site, sub, r.site.split("/", 1)[1]))
-                weights.append(r.value / total)
+            for r in mine:
+                cells.append((site, sub, r["site"].split("/", 1)[1]))
+                weights.append(float(r["value"]) / total)
     model = Model(cells=cells, phenotype_weight=np.array(weights))
     names = sorted({p for p, _ in table if p != "phenotype"})
     for name in names:
@@ -179,14 +186,15 @@ def _derive(model: Model) -> None:
     ])
 
 
-def scenario_weights(model: Model, scenarios: pd.DataFrame, scenario: str) -> np.ndarray:
-    """Prior weight of every cell under ``scenario`` (class prior x sub-site share x phenotype)."""
-    rows = scenarios[scenarios["scenario"] == scenario]
-    if len(rows) == 0:
-        names = ", ".join(dict.fromkeys(scenarios["scenario"]))
+def scenario_weights(model: Model, scenarios, scenario: str) -> np.ndarray:
+    """Prior weight of every cell under ``scenario`` (class prior x sub-site share x phenotype);
+    ``scenarios``: the scenario rows (records, or a pandas table)."""
+    rows = [r for r in records_of(scenarios) if r["scenario"] == scenario]
+    if not rows:
+        names = ", ".join(dict.fromkeys(r["scenario"] for r in records_of(scenarios)))
         raise InputError(f"scenario: {scenario!r} is not one of {names}")
-    cls = {r.site: r.value for r in rows[rows["level"] == "class"].itertuples()}
-    sub = {r.site: r.value for r in rows[rows["level"] == "subsite"].itertuples()}
+    cls = {r["site"]: float(r["value"]) for r in rows if r["level"] == "class"}
+    sub = {r["site"]: float(r["value"]) for r in rows if r["level"] == "subsite"}
     missing = [s for s in SITES if s not in cls] + [s for ss in SUBSITES.values() for s in ss if s not in sub]
     if missing:
         raise InputError(f"scenario {scenario!r}: no weight for {', '.join(missing)}")

@@ -11,18 +11,22 @@ test keeps the file equal to it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from types import SimpleNamespace
 
 import itertools
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..contract import FIELDS, MARKERS, column_values, field_label, positive_value
 from ..datasets import data_path
 from ..exceptions import InputError
 from ._cells import Model
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONTRADICTION_LIMIT = 0.05  # assumed: "rarer than 1 in 20 in every primary" counts as contradictory
 COLUMNS = ("field_a", "value_a", "field_b", "value_b", "max_joint_rate", "most_likely_in", "status", "source")
@@ -31,6 +35,8 @@ _FINDINGS = (*MARKERS, "ihc_daxx_atrx", "alt_status")
 
 def derive_contradictions(model: Model, limit: float = CONTRADICTION_LIMIT) -> pd.DataFrame:
     """Pairs of positive findings whose joint rate is below ``limit`` in every cell."""
+    import pandas as pd
+
     rates = {}
     for f in _FINDINGS:
         key = f"rate:{f}={positive_value(f)}"
@@ -47,31 +53,47 @@ def derive_contradictions(model: Model, limit: float = CONTRADICTION_LIMIT) -> p
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def load_contradictions(path: str | Path | None = None) -> pd.DataFrame:
-    """The documented table of contradictory pairs (``data/contradictions.csv``)."""
-    from ..io import read_table
+def contradiction_records(path: str | Path | None = None) -> list[dict]:
+    """The documented pairs (``data/contradictions.csv``) as records, each row checked: both fields
+    in the contract, the joint rate a number in [0, 1]."""
+    import csv
+
+    from ..io import read_bounded
 
     p = Path(path) if path else data_path("contradictions.csv")
-    df = read_table(p)
-    missing = [c for c in COLUMNS if c not in df.columns]
+    try:
+        rows = list(csv.DictReader(read_bounded(p, 1_000_000, "contradictions table").decode("utf-8-sig").splitlines()))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise InputError(f"{p}: cannot be read as CSV ({e})") from None
+    missing = [c for c in COLUMNS if not rows or c not in rows[0]]
     if missing:
         raise InputError(f"{p}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
-    for col in ("field_a", "field_b"):
-        unknown = sorted(set(df[col]) - set(FIELDS))
-        if unknown:
-            raise InputError(f"{p}: {col}: {unknown[0]!r} is not a field of the case contract")
-    rate = pd.to_numeric(df["max_joint_rate"], errors="coerce")
-    if rate.isna().any() or not rate.between(0, 1).all():
-        bad = df["max_joint_rate"][rate.isna() | ~rate.between(0, 1)].iloc[0]
-        raise InputError(f"{p}: max_joint_rate: {bad!r} is not a rate between 0 and 1")
-    return df.assign(max_joint_rate=rate)
+    for r in rows:
+        for col in ("field_a", "field_b"):
+            if r[col] not in FIELDS:
+                raise InputError(f"{p}: {col}: {r[col]!r} is not a field of the case contract")
+        try:
+            rate = float(r["max_joint_rate"])
+        except (TypeError, ValueError):
+            rate = float("nan")
+        if not 0 <= rate <= 1:
+            raise InputError(f"{p}: max_joint_rate: {r['max_joint_rate']!r} is not a rate between 0 and 1")
+        r["max_joint_rate"] = rate
+    return rows
+
+
+def load_contradictions(path: str | Path | None = None) -> pd.DataFrame:
+    """The documented table of contradictory pairs (:func:`contradiction_records` as a pandas table)."""
+    import pandas as pd
+
+    return pd.DataFrame(contradiction_records(path), columns=list(COLUMNS))
 
 
 def contradictions_in(table, pairs) -> list[list[str]]:
     """For each case of ``table``, a warning per contradictory pair of results it records.
     ``pairs``: :func:`load_contradictions`'s table, or its rows as records (attributes)."""
     out: list[list[str]] = [[] for _ in range(len(table))]
-    if isinstance(pairs, pd.DataFrame):
+    if hasattr(pairs, "to_dict"):  # a pandas table
         pairs = [SimpleNamespace(**r) for r in pairs.to_dict("records")]
     needed = [c for c in dict.fromkeys([x for r in pairs for x in (r.field_a, r.field_b)]) if c in table.columns]
     values = {c: column_values(table, c) for c in needed}

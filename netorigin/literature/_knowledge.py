@@ -3,16 +3,21 @@ Bayes posterior under it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..contract import SITES, SUBSITES, as_canonical
 from ..exceptions import InputError
 from ._cells import Model, build_model, scenario_weights
-from ._params import load_parameters, load_scenarios, load_workup, load_workup_mix, scenario_names
+from ._params import (frame, load_workup, load_workup_mix, parameter_records, records_of, scenario_names,
+                      scenario_records)
 from ._posterior import log_likelihood, posterior_from_loglik
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The named deployment settings (their site and sub-site mixes are rows of scenarios.csv).
 SCENARIOS = ("liver-met-archive", "population", "unknown-primary")
@@ -28,10 +33,25 @@ class Literature:
     """
 
     def __init__(self, parameters=None, scenarios=None, workup=None):
-        self.parameters = load_parameters(parameters)
-        self.scenarios = load_scenarios(scenarios)
+        self.parameter_rows = parameter_records(parameters)
+        self.scenario_rows = scenario_records(scenarios)
         self._workup = (workup,)  # read when first needed (scoring never needs it)
-        self.model: Model = build_model(self.parameters)
+        self.model: Model = build_model(self.parameter_rows)
+
+    @property
+    def parameters(self) -> pd.DataFrame:
+        """The parameter rows as a pandas table."""
+        return frame(self.parameter_rows)
+
+    @parameters.setter
+    def parameters(self, table) -> None:
+        """New parameter rows (records or a pandas table); the cell model is not rebuilt."""
+        self.parameter_rows = records_of(table)
+
+    @property
+    def scenarios(self) -> pd.DataFrame:
+        """The scenario rows as a pandas table."""
+        return frame(self.scenario_rows)
 
     @property
     def workup_table(self) -> pd.DataFrame | None:
@@ -45,19 +65,21 @@ class Literature:
         self._workup = table
 
     @classmethod
-    def from_tables(cls, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> "Literature":
-        """A knowledge base from already-read parameter and scenario tables (bundled copies)."""
+    def from_tables(cls, parameters, scenarios) -> "Literature":
+        """A knowledge base from already-read parameter and scenario rows (records or pandas tables;
+        a bundle's copies, a drawn world)."""
         lit = cls.__new__(cls)
-        lit.parameters, lit.scenarios, lit.workup_table = parameters, scenarios, None
-        lit.model = build_model(parameters)
+        lit.parameter_rows, lit.scenario_rows = records_of(parameters), records_of(scenarios)
+        lit.workup_table = None
+        lit.model = build_model(lit.parameter_rows)
         return lit
 
     def scenario_names(self) -> list[str]:
-        return scenario_names(self.scenarios)
+        return scenario_names(self.scenario_rows)
 
     def weights(self, scenario: str) -> np.ndarray:
         """Prior weight of every latent cell under ``scenario``."""
-        return scenario_weights(self.model, self.scenarios, scenario)
+        return scenario_weights(self.model, self.scenario_rows, scenario)
 
     def site_prior(self, scenario: str) -> np.ndarray:
         """The scenario's site mix (ileal, pancreatic, other), summing to 1."""
@@ -66,8 +88,8 @@ class Literature:
         return np.array([w[site == k].sum() for k in range(len(SITES))]) / w.sum()
 
     def subsite_weights(self, scenario: str) -> dict[str, np.ndarray]:
-        rows = self.scenarios[(self.scenarios["scenario"] == scenario) & (self.scenarios["level"] == "subsite")]
-        share = dict(zip(rows["site"], rows["value"]))
+        share = {r["site"]: r["value"] for r in self.scenario_rows if r["scenario"] == scenario
+                 and r["level"] == "subsite"}
         return {s: np.array([share.get(x, 0.0) for x in SUBSITES[s]]) for s in SITES}
 
     def workup_names(self) -> list[str]:
@@ -79,6 +101,8 @@ class Literature:
         """The work-up table: a named work-up of the file (``routine``, the default, ``community``,
         ``referral``, ``sparse``), ``complete`` (every test), ``mixture`` (the work-ups in the
         shares of ``workup_mix.csv``: a list of (name, share, table)), a path or a table."""
+        import pandas as pd
+
         if workup is None:
             workup = "routine"
         if isinstance(workup, str) and workup == "complete":
@@ -106,6 +130,8 @@ class Literature:
         Missing fields are marginalised. On a cohort drawn from the same scenario and files this
         is the best any model can do: its accuracy and log-loss are the ceiling.
         """
+        import pandas as pd
+
         table = as_canonical(cohort)
         L = log_likelihood(self.model, table)
         post = posterior_from_loglik(L, self.model, self.weights(scenario), label_noise)

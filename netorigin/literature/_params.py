@@ -1,18 +1,24 @@
 """Read and check the synthetic-cohort parameter files (data/synthetic/*.csv).
 
 Every row carries its value, source and status (published, derived or assumed); a file that
-lacks one is refused with the file, row and column named.
+lacks one is refused with the file, row and column named. The files are read as plain records
+(one dict per row, the value a float): the cell model is built from them without pandas (scoring
+one case never imports it); ``load_*`` give the same rows as a pandas table.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..datasets import data_path
 from ..exceptions import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STATUSES = ("published", "derived", "assumed")
 _PARAM_COLUMNS = ("parameter", "site", "value", "status", "source", "figure_as_published", "working")
@@ -20,21 +26,31 @@ _SCENARIO_COLUMNS = ("scenario", "level", "site", "value", "status", "source", "
 _WORKUP_COLUMNS = ("test", "given", "probability", "status", "note")
 
 
-def _read(path, columns: tuple[str, ...], sourced: bool, data: bytes | None = None) -> pd.DataFrame:
-    if data is None and not Path(path).exists():
-        raise InputError(f"{path}: no such file")
+def read_records(path, columns: tuple[str, ...], sourced: bool, data: bytes | None = None) -> list[dict]:
+    """The rows of a parameter file as dicts (its value column a float), every row checked: a
+    number, finite, a known status and (``sourced``) a named source."""
+    if data is None:
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"{path}: no such file")
+        data = p.read_bytes()
     try:
-        df = pd.read_csv(io.BytesIO(data) if data is not None else path, dtype=str, keep_default_na=False)
-    except Exception as e:  # malformed CSV
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), strict=True))
+    except (UnicodeDecodeError, csv.Error) as e:
         raise InputError(f"{path}: cannot be read as CSV ({e})") from None
-    missing = [c for c in columns if c not in df.columns]
+    header = list(rows[0]) if rows else _header(data)
+    missing = [c for c in columns if c not in header]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
     value_col = "probability" if "probability" in columns else ("share" if "share" in columns else "value")
     problems = []
-    sources = df["source"] if sourced else [""] * len(df)
-    for i, (raw, status, source) in enumerate(zip(df[value_col], df["status"], sources)):  # plain values: fast
+    for i, row in enumerate(rows):
         line = i + 2
+        if None in row or any(v is None for v in row.values()):
+            problems.append(f"line {line}: has {len(row) - (None in row) + len(row.get(None) or [])} fields; "
+                            f"the header has {len(header)}")
+            continue
+        raw, status = row[value_col], row["status"]
         try:
             v = float(raw)
         except ValueError:
@@ -44,62 +60,103 @@ def _read(path, columns: tuple[str, ...], sourced: bool, data: bytes | None = No
             problems.append(f"line {line}: {value_col}: {raw!r} is not a finite number")
         if status not in STATUSES:
             problems.append(f"line {line}: status: {status!r} is not one of {', '.join(STATUSES)}")
-        if sourced and not source.strip():
+        if sourced and not row["source"].strip():
             problems.append(f"line {line}: source: blank; every figure names its source")
+        row[value_col] = v
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems))
-    df[value_col] = df[value_col].astype(float)
-    return df
+    return rows
+
+
+def _header(data: bytes) -> list[str]:
+    first = data.decode("utf-8-sig", errors="replace").splitlines()[:1]
+    return next(csv.reader(first), []) if first else []
+
+
+def frame(records: list[dict], columns=()) -> pd.DataFrame:
+    """Records as a pandas table (pandas imported here)."""
+    import pandas as pd
+
+    return pd.DataFrame(records, columns=list(records[0]) if records else list(columns))
+
+
+def records_of(table) -> list[dict]:
+    """A parameter table given as records or as a pandas table, as records."""
+    return table.to_dict("records") if hasattr(table, "to_dict") else list(table)
+
+
+def parameter_records(path: str | Path | None = None, *, data: bytes | None = None) -> list[dict]:
+    """The per-(parameter, site) rows: value, status, source, figure as published, working."""
+    if path is None and data is None:
+        return [dict(r) for r in _bundled("parameters.csv")]
+    return _check_parameters(read_records(path, _PARAM_COLUMNS, sourced=True, data=data), path)
+
+
+def _check_parameters(rows: list[dict], where) -> list[dict]:
+    seen = set()
+    for r in rows:
+        key = (r["parameter"], r["site"])
+        if key in seen:
+            raise InputError(f"{where}: parameter {r['parameter']!r} is given twice for site {r['site']!r}")
+        seen.add(key)
+    return rows
+
+
+def scenario_records(path: str | Path | None = None, *, data: bytes | None = None) -> list[dict]:
+    """The site mix of each scenario: class priors and sub-site shares within each class."""
+    if path is None and data is None:
+        return [dict(r) for r in _bundled("scenarios.csv")]
+    return read_records(path, _SCENARIO_COLUMNS, sourced=True, data=data)
+
+
+@lru_cache(maxsize=2)
+def _bundled(name: str) -> tuple:
+    p = data_path("synthetic", name)
+    rows = read_records(p, _PARAM_COLUMNS if name == "parameters.csv" else _SCENARIO_COLUMNS, sourced=True)
+    return tuple(_check_parameters(rows, p) if name == "parameters.csv" else rows)
 
 
 def load_parameters(path: str | Path | None = None, *, data: bytes | None = None) -> pd.DataFrame:
-    """The per-(parameter, site) table: value, status, source, figure as published, working."""
-    p = Path(path) if path else data_path("synthetic", "parameters.csv")
-    df = _read(p, _PARAM_COLUMNS, sourced=True, data=data)
-    dup = df[df.duplicated(["parameter", "site"], keep=False)]
-    if len(dup):
-        first = dup.iloc[0]
-        raise InputError(f"{p}: parameter {first['parameter']!r} is given twice for site {first['site']!r}")
-    return df
+    """The per-(parameter, site) table (:func:`parameter_records` as a pandas table)."""
+    return frame(parameter_records(path, data=data), _PARAM_COLUMNS)
 
 
 def load_scenarios(path: str | Path | None = None, *, data: bytes | None = None) -> pd.DataFrame:
-    """The site mix of each scenario: class priors and sub-site shares within each class."""
-    p = Path(path) if path else data_path("synthetic", "scenarios.csv")
-    return _read(p, _SCENARIO_COLUMNS, sourced=True, data=data)
+    """The site mix of each scenario (:func:`scenario_records` as a pandas table)."""
+    return frame(scenario_records(path, data=data), _SCENARIO_COLUMNS)
 
 
 def load_workup(path: str | Path | None = None) -> pd.DataFrame:
     """The sequential work-ups: which test is done, given earlier results, with what probability.
     A ``workup`` column names each work-up (a file without one holds the ``routine`` one)."""
     p = Path(path) if path else data_path("synthetic", "workup.csv")
-    df = _read(p, _WORKUP_COLUMNS, sourced=False)
-    bad = df[(df["probability"] < 0) | (df["probability"] > 1)]
-    if len(bad):
-        raise InputError(f"{p}: line {bad.index[0] + 2}: probability must be between 0 and 1")
-    if "workup" not in df.columns:
-        df.insert(0, "workup", "routine")
-    blank = df[df["workup"].str.strip() == ""]
-    if len(blank):
-        raise InputError(f"{p}: line {blank.index[0] + 2}: workup: blank; name the work-up the row belongs to")
-    return df
+    rows = read_records(p, _WORKUP_COLUMNS, sourced=False)
+    for i, r in enumerate(rows):
+        if not 0 <= r["probability"] <= 1:
+            raise InputError(f"{p}: line {i + 2}: probability must be between 0 and 1")
+        r.setdefault("workup", "routine")
+        if not str(r["workup"]).strip():
+            raise InputError(f"{p}: line {i + 2}: workup: blank; name the work-up the row belongs to")
+    df = frame(rows, ("workup", *_WORKUP_COLUMNS))
+    return df[["workup", *[c for c in df.columns if c != "workup"]]]
 
 
 def load_workup_mix(path: str | Path | None = None, workups=None) -> pd.DataFrame:
     """The share of cases seen with each work-up (``workup_mix.csv``: workup, share, status,
     note); shares sum to 1 and name work-ups of the work-up file."""
     p = Path(path) if path else data_path("synthetic", "workup_mix.csv")
-    df = _read(p, ("workup", "share", "status", "note"), sourced=False)
-    if df["share"].lt(0).any() or abs(df["share"].sum() - 1) > 1e-6:
-        raise InputError(f"{p}: share: the shares must be >= 0 and sum to 1 (they sum to {df['share'].sum():.4f})")
+    rows = read_records(p, ("workup", "share", "status", "note"), sourced=False)
+    total = sum(r["share"] for r in rows)
+    if any(r["share"] < 0 for r in rows) or abs(total - 1) > 1e-6:
+        raise InputError(f"{p}: share: the shares must be >= 0 and sum to 1 (they sum to {total:.4f})")
     if workups is not None:
-        unknown = sorted(set(df["workup"]) - set(workups))
+        unknown = sorted({r["workup"] for r in rows} - set(workups))
         if unknown:
             raise InputError(f"{p}: workup: {unknown[0]!r} is not a work-up of the work-up file "
                              f"({', '.join(sorted(set(workups)))})")
-    return df
+    return frame(rows, ("workup", "share", "status", "note"))
 
 
-def scenario_names(scenarios: pd.DataFrame | None = None) -> list[str]:
-    s = load_scenarios() if scenarios is None else scenarios
-    return list(dict.fromkeys(s["scenario"]))
+def scenario_names(scenarios=None) -> list[str]:
+    rows = scenario_records() if scenarios is None else records_of(scenarios)
+    return list(dict.fromkeys(r["scenario"] for r in rows))

@@ -8,15 +8,25 @@ approximation for any other cohort in the contract.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from scipy.special import log_ndtr
 
 from ..contract import (DEFAULT_EXPRESSION_GENES, FIELDS, SITES, column_codes, column_numbers, grade_from_ki67,
                         mitoses_band_index)
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _TINY = 1e-300
+
+
+def log_ndtr(x):
+    """log of the standard normal CDF (SciPy's, imported when first needed)."""
+    from scipy.special import log_ndtr as f
+
+    return f(x)
 
 
 def _log(p: np.ndarray) -> np.ndarray:

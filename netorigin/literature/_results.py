@@ -10,7 +10,6 @@ joint result table is the product of its tests' tables.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr
 
 from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, MARKERS
 from ._cells import BINARY, BIOCHEM, Model
@@ -43,6 +42,8 @@ def _gene_bins(model: Model, gene: str, bins: int):
     loc, sd = model[f"loc:{gene}"], model[f"scale:{gene}"]
     inner = np.linspace((loc - 3 * sd).min(), (loc + 3 * sd).max(), bins - 1)
     edges = np.r_[-np.inf, inner, np.inf]
+    from scipy.special import ndtr  # the expression grid: computed once per cell model
+
     P = ndtr((edges[1:, None] - loc[None, :]) / sd[None, :]) - ndtr((edges[:-1, None] - loc[None, :]) / sd[None, :])
     mids = np.r_[inner[0], (inner[1:] + inner[:-1]) / 2, inner[-1]]
     return mids, np.maximum(P, 0.0)

@@ -13,8 +13,6 @@ wrapped so that ``classes_`` is always ``ileal, pancreatic, other`` (in that ord
 
 from __future__ import annotations
 
-from sklearn.pipeline import Pipeline
-
 from ..exceptions import InputError, check_seed
 from ..features import CheckCases
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
@@ -32,7 +30,7 @@ __all__ = ["LEVELS", "label_codes", "site_of", "DEFAULT_RULES", "LiteratureSiteC
 MODEL_KINDS = kind_names()
 
 
-def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None, **params) -> Pipeline:
+def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None, **params):
     """An unfitted pipeline: schema check -> features -> classifier.
 
     Parameters
@@ -60,8 +58,10 @@ def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None,
     return pipeline_from_parts(features, SiteClassifier(clf, level=level))
 
 
-def pipeline_from_parts(features, classifier) -> Pipeline:
+def pipeline_from_parts(features, classifier):
     """check -> (features) -> classifier, as a scikit-learn Pipeline."""
+    from sklearn.pipeline import Pipeline
+
     steps = [("check", CheckCases())]
     if features is not None:
         steps.append(("features", features))

@@ -8,15 +8,19 @@ the log posterior odds are the log prior odds plus one log-likelihood ratio per 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from .._base import BaseEstimator, ClassifierMixin
+from .._base import check_is_fitted
 
 from .._math import softmax
 from ..contract import SITES, as_canonical
 from ..literature import Literature, iter_field_logliks, scenario_weights
 from ._registry import ModelKind, register
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):

@@ -9,27 +9,10 @@ from ..features import CaseFeatures
 from ._registry import ModelKind, dump_json, group_by_field, read_json, register
 
 
-def _rowwise_linear(X, coef, intercept):
-    """X @ coef.T + intercept as element-wise products summed per row: the same bits for a case
-    alone or in a batch, and before or after the model is saved (BLAS rounding depends on both)."""
-    X = np.ascontiguousarray(X, dtype=float)
-    return (X[:, None, :] * np.ascontiguousarray(coef, dtype=float)[None, :, :]).sum(axis=2) + intercept
-
-
 def _classifier_class():
-    from sklearn.linear_model import LogisticRegression
+    """LogisticSiteRegression (its module imports scikit-learn: imported when a logistic model is made)."""
+    from ._logistic_sklearn import LogisticSiteRegression
 
-    class LogisticSiteRegression(LogisticRegression):
-        """scikit-learn's LogisticRegression with a batch-independent decision function."""
-
-        def decision_function(self, X):
-            from sklearn.utils.validation import check_is_fitted, validate_data
-
-            check_is_fitted(self)
-            X = validate_data(self, X, reset=False)
-            return _rowwise_linear(X, self.coef_, self.intercept_)
-
-    LogisticSiteRegression.__module__ = __name__
     return LogisticSiteRegression
 
 

@@ -13,26 +13,9 @@ _ACTIVATIONS = ("relu", "tanh", "identity", "logistic")
 
 
 def _classifier_class():
-    from sklearn.neural_network import MLPClassifier
-    from sklearn.neural_network._base import ACTIVATIONS
+    """MLPSiteClassifier (its module imports scikit-learn: imported when an mlp model is made)."""
+    from ._mlp_sklearn import MLPSiteClassifier
 
-    class MLPSiteClassifier(MLPClassifier):
-        """scikit-learn's MLPClassifier whose forward pass sums element-wise products per row:
-        the same bits for a case alone or in a batch, before or after the model is saved."""
-
-        def _forward_pass_fast(self, X, check_input=True):
-            from sklearn.utils.validation import validate_data
-
-            if check_input:
-                X = validate_data(self, X, reset=False)
-            h = np.ascontiguousarray(X, dtype=float)
-            for i, (w, b) in enumerate(zip(self.coefs_, self.intercepts_)):
-                h = (h[:, :, None] * np.ascontiguousarray(w)[None, :, :]).sum(axis=1) + b
-                act = self.activation if i < len(self.coefs_) - 1 else self.out_activation_
-                ACTIVATIONS[act](h)  # in place
-            return h
-
-    MLPSiteClassifier.__module__ = __name__
     return MLPSiteClassifier
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from .._base import BaseEstimator, ClassifierMixin
+from .._base import check_is_fitted
 
 from .._math import softmax
 from ..contract import SITES, as_canonical, positive_value

@@ -4,14 +4,18 @@ training."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils.validation import check_is_fitted
+from .._base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from .._base import check_is_fitted
 
 from .._math import softmax
 from ..contract import DETAIL_TO_SITE, SITE_DETAILS, SITES
 from ..exceptions import InputError
+
+if TYPE_CHECKING:
+    pass
 
 LEVELS = {"site": SITES, "subsite": SITE_DETAILS}
 
@@ -23,12 +27,13 @@ def label_codes(y, level: str = "site") -> np.ndarray:
     ([2, 0], [6])
     """
     vocab = LEVELS[level]
-    values = pd.Series(y).astype(object)
-    bad = sorted({str(v) for v in values if v not in vocab})
+    index = {s: i for i, s in enumerate(vocab)}
+    values = np.asarray(y.astype(object) if hasattr(y, "astype") and hasattr(y, "cat") else y, dtype=object).ravel()
+    bad = sorted({str(v) for v in values if v not in index})
     if bad:
         field = "primary_site" if level == "site" else "primary_site_detail"
         raise InputError(f"{field}: {', '.join(map(repr, bad))} is not one of {', '.join(vocab)}")
-    return values.map({s: i for i, s in enumerate(vocab)}).to_numpy(dtype=int)
+    return np.array([index[v] for v in values], dtype=int)
 
 
 def site_codes(y) -> np.ndarray:
@@ -60,6 +65,8 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if self.level not in LEVELS:
             raise InputError(f"level: {self.level!r} is not one of {', '.join(LEVELS)}")
         codes = label_codes(y, self.level)
+        from sklearn.base import clone
+
         self.estimator_ = clone(self.estimator).fit(X, codes, **fit_params)
         self.classes_ = np.array(LEVELS[self.level], dtype=object)[np.asarray(self.estimator_.classes_, dtype=int)]
         return self

@@ -4,10 +4,8 @@ NaN = test not done), its exact explainer (TreeSHAP) and its codec (xgboost's UB
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from .._base import BaseEstimator, ClassifierMixin
+from .._base import check_is_fitted, sklearn_in_use
 
 from .._math import softmax
 from ..exceptions import InputError
@@ -52,6 +50,8 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
     def booster_params(self, n_classes: int) -> dict:
         """The parameters of ``xgboost.train`` for these hyper-parameters and ``n_classes`` classes
         (what another engine, such as ``xgboost.dask``, trains the booster with)."""
+        from sklearn.utils import check_random_state
+
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         params = {
             "objective": "multi:softprob", "num_class": n_classes, "tree_method": "hist",
@@ -65,6 +65,9 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y, sample_weight=None):
         import xgboost as xgb
+
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import validate_data
 
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=[np.float32, np.float64])
         check_classification_targets(y)
@@ -116,12 +119,32 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
     def _margin(self, X):
         if not self._fitted():
             check_is_fitted(self, "booster_")
-        X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=[np.float32, np.float64], reset=False)
+        X = self._checked(X)
         if len(X) <= SMALL and self.trees_ is not None:
             return self.trees_.margins(X)
         import xgboost as xgb
 
         return self.booster_.predict(xgb.DMatrix(X, missing=np.nan), output_margin=True).reshape(len(X), -1)
+
+    def _checked(self, X) -> np.ndarray:
+        """``X`` checked as scikit-learn checks it when this process uses scikit-learn (training,
+        evaluation, the estimator checks); else the same checks of a feature matrix, by hand (one
+        case scored from a bundle: scikit-learn is never imported)."""
+        if sklearn_in_use() or not isinstance(X, np.ndarray):
+            from sklearn.utils.validation import validate_data
+
+            return validate_data(self, X, ensure_all_finite="allow-nan", dtype=[np.float32, np.float64], reset=False)
+        if X.ndim != 2:
+            raise ValueError(f"Expected 2D array, got {X.ndim}D array instead")
+        if X.dtype.kind not in "fiub":
+            raise ValueError(f"X has dtype {X.dtype}; expected numbers")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.n_features_in_} features as input.")
+        X = X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
+        if np.isinf(X).any():
+            raise ValueError("Input X contains infinity or a value too large for dtype('float64').")
+        return X
 
     def decision_function(self, X):
         """Per-class margins (log-odds scale before the softmax), shape (n, n_classes);

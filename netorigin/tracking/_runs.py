@@ -14,6 +14,7 @@ import numpy as np
 
 from ..bundle import load_bundle, save_bundle
 from ..contract import RESEARCH_NOTICE, SITES
+from ..models import get_kind
 
 
 def _versions() -> dict:
@@ -43,7 +44,7 @@ def _field_values(model, table) -> tuple:
     """(explanation under the training mix, (n, n_fields) numbers to colour a beeswarm: a
     field's value when it is one feature column, else NaN)."""
     Xt = model.transform(table)
-    e = model.explain(Xt=Xt, target_prior="training")
+    e = model.explain(table, target_prior="training")
     values = np.full((len(table), len(e.fields)), np.nan)
     ff = model.feature_fields_
     if ff is not None:
@@ -65,7 +66,7 @@ def _plots(result) -> dict[str, bytes]:
     out["confusion_matrix.png"] = plots.confusion_png(t["calibrated"]["confusion_matrix"])
     out["reliability.png"] = plots.reliability_png(y, raw, cal)
     out["risk_coverage.png"] = plots.risk_coverage_png(t["risk_coverage"])
-    if result.model.explain_margins(result.model.transform(table.iloc[:1])) is not None:
+    if get_kind(result.model.kind).explain is not None:
         e, values = _field_values(result.model, table.iloc[:2000])
         for k, site in enumerate(SITES):
             out[f"shap_beeswarm_{site}.png"] = plots.shap_beeswarm_png(e, values, k)
@@ -115,7 +116,7 @@ def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine
 
         td = result.model.metadata_["training_data"]
         m = result.model
-        hyper = {f"model.{k.removeprefix('estimator__')}": v for k, v in m.estimator_[-1].get_params().items()
+        hyper = {f"model.{k.removeprefix('estimator__')}": v for k, v in m.classifier_.get_params().items()
                  if k.startswith("estimator__") and k != "estimator__n_jobs"}
         params_log = {"model.kind": kind, "model.level": m.level_, "model.cv": m.cv, **hyper,
                       "engine": engine, "random_state": random_state,

@@ -174,9 +174,8 @@ def _finish(model, test, y_te, g_te, data, *, notices, bayes_scenario, n_bootstr
         bayes = bayes_posterior(test, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
         metrics["test"] = evaluate_model(model, test, y_te, groups=g_te, n_bootstrap=n_bootstrap,
                                          random_state=random_state, bayes_proba=bayes, with_robustness=with_robustness)
-        margins = model.decision_function(test)
-        test_predictions = (y_te, model.proba_from_margins(margins, target_prior="training", calibrated=False),
-                            model.proba_from_margins(margins, target_prior="training"), test)
+        fwd = model.forward(test, target_prior="training")
+        test_predictions = (y_te, fwd.proba_under("training", calibrated=False), fwd.proba, test)
     model.metadata_.update({
         "name": name,
         "params": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v))

@@ -1,0 +1,351 @@
+"""Parse, coerce and validate cases against the case contract.
+
+The contract itself (fields, values, synonyms) lives in :mod:`netorigin._fields`; this module
+turns raw tables and mappings into the canonical table, or raises a
+:class:`~netorigin.exceptions.ValidationError` listing every problem at once.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from netorigin.contract import validate_cohort
+>>> raw = pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["+", "ND"], "grade": ["2", "G1"]})
+>>> v = validate_cohort(raw)
+>>> v.table["ihc_cdx2"].tolist()
+['positive', nan]
+>>> v.table["grade"].tolist()
+['G2', 'G1']"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+from ..exceptions import Problem, ValidationError
+from ._columns import CaseColumns, to_array, to_series
+from ._fields import DETAIL_TO_SITE, FIELDS, field_for, field_label
+from ._names import guess_field, same_field_under_another_name
+from ._consistency import _consistency_notices, _rowtxt
+from ._notice import Notice
+from ._values import _as_text, _is_missing, _parse_column, _short
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+_NEAR_MISS_CUTOFF = 0.8
+
+
+class ValidatedCohort:
+    """A validated cohort: the canonical table plus what the user should be told.
+
+    ``table`` holds contract fields with canonical values (categoricals with fixed
+    categories, floats, NaN for not done), then the extra columns untouched. ``cases`` is what
+    scoring reads: the table, or for a case validated on its own (:func:`validate_case`) the same
+    canonical values as NumPy arrays (:class:`CaseColumns`), the table being built only if asked.
+    """
+
+    def __init__(self, table: pd.DataFrame | None = None, notices: list | None = None,
+                 extra_columns: list | None = None, set_aside: pd.DataFrame | None = None, *,
+                 cases: CaseColumns | None = None):
+        if table is None and cases is None:
+            raise TypeError("ValidatedCohort needs a table or cases")
+        self._table = table
+        self._cases = cases
+        self.notices: list[Notice] = list(notices or [])
+        self.extra_columns: list[str] = list(extra_columns or [])
+        self.set_aside = set_aside  # rows set aside as invalid (skip_invalid), with the reason
+        self.is_case = cases is not None  # read as one case (a case file), not as a cohort
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if self._table is None:
+            self._table = self._cases.to_frame()
+        return self._table
+
+    @property
+    def cases(self):
+        """The canonical columns scoring reads (a table, or :class:`CaseColumns` for one case)."""
+        return self._cases if self._cases is not None else self._table
+
+    def __repr__(self) -> str:
+        return f"ValidatedCohort({self.n_cases} case(s), {len(self.notices)} notice(s))"
+
+    @property
+    def n_cases(self) -> int:
+        return len(self.cases)
+
+    @property
+    def n_read(self) -> int:
+        """Rows read: the cases used plus those set aside."""
+        return self.n_cases + (0 if self.set_aside is None else len(self.set_aside))
+
+    def accounting(self) -> str:
+        """"read N: U used, S set aside (reasons ...)" - the numbers always add up."""
+        n_aside = 0 if self.set_aside is None else len(self.set_aside)
+        return (f"{self.n_read:,} case(s) read: {self.n_cases:,} used, {n_aside:,} set aside as invalid"
+                + (" (each with its reason)" if n_aside else ""))
+
+    @property
+    def contract_columns(self) -> list[str]:
+        return [c for c in self.table.columns if c not in self.extra_columns]
+
+
+# --------------------------------------------------------------------------- columns
+def _canonical_name(col: Any) -> str:
+    return " ".join(str(col).split()).lower()
+
+
+def _near_miss(name: str) -> str | None:
+    candidates = list(FIELDS)
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=_NEAR_MISS_CUTOFF)
+    if match:
+        return match[0]
+    # A marker written without its prefix ("cdx2", "ki67") or with spaces for underscores.
+    squashed = re.sub(r"[\s\-./()%]+", "_", name).strip("_")
+    for cand in (squashed, "ihc_" + squashed):
+        if cand in FIELDS and cand != name:
+            return cand
+    # A field written without its unit ("age" for age_years, "ki67" for ki67_percent).
+    prefixed = [f for f in FIELDS if len(squashed) >= 3 and f.startswith(squashed + "_")]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def validate_cohort(
+    raw: pd.DataFrame,
+    *,
+    require_case_id: bool = True,
+    source: str | None = None,
+    unknown: str = "carry",
+) -> ValidatedCohort:
+    """Validate a raw cohort table and return its canonical form.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        Any table: column names are matched to contract fields case-insensitively; values
+        may use the documented synonyms. Columns that are not in the contract (and are not
+        near misses of a field) are carried through untouched.
+    require_case_id : bool
+        Cohorts need a unique ``case_id``; a single case does not.
+    source : str, optional
+        A name (usually the file) used in error messages.
+    unknown : {"carry", "refuse"}
+        Columns that are not contract fields: carried through untouched (a cohort's outcomes,
+        say), except one that is plainly a field under another name, which is refused; or all
+        refused (a table that holds one case).
+
+    Raises
+    ------
+    ValidationError
+        With every problem found: unknown values, out-of-range numbers, near-miss column
+        names, missing or duplicated case_ids, inconsistent labels.
+    """
+    import pandas as pd
+
+    if not isinstance(raw, pd.DataFrame):
+        raise ValidationError([Problem("table", type(raw).__name__, "a table (DataFrame)")], source)
+    columns = [(raw.columns[i], raw.iloc[:, i].reset_index(drop=True)) for i in range(raw.shape[1])]
+    out, extras, notices = _validate_columns(columns, len(raw), require_case_id=require_case_id, source=source,
+                                             unknown=unknown)
+    return ValidatedCohort(table=_frame(out, extras, len(raw)), notices=notices, extra_columns=list(extras))
+
+
+def _frame(out: dict, extras: dict, n: int) -> pd.DataFrame:
+    """The canonical table: contract fields (canonical dtypes), then the extra columns untouched."""
+    import pandas as pd
+
+    index = pd.RangeIndex(n)
+    cols = {nm: to_series(nm, v, index) for nm, v in out.items()}
+    cols.update(extras)  # the raw columns (index already reset)
+    return pd.DataFrame(cols, index=index)
+
+
+def _validate_columns(columns, n: int, *, require_case_id: bool, source, unknown: str = "carry"
+                      ) -> tuple[dict, dict, list]:
+    """The one validation of every input: ``columns`` is a list of (raw name, raw values).
+
+    ``unknown``: what becomes of a column that is not a contract field: ``carry`` (a cohort's
+    other columns, such as outcomes, are carried through untouched, except one that is plainly a
+    field under another name, which is refused) or ``refuse`` (a single case: every key is a
+    field, or it is refused by name).
+
+    Returns (contract fields in canonical array form, in contract order; extra columns
+    untouched; notices), or raises a ValidationError naming every problem."""
+    problems: list[Problem] = []
+    notices: list[Notice] = []
+    names = [_canonical_name(c) for c, _ in columns]
+    seen: dict[str, int] = {}
+    for i, nm in enumerate(names):
+        if nm in seen:
+            problems.append(Problem(nm, columns[i][0], "", location="header", detail=f"column {nm!r} appears more "
+                                    f"than once (columns {seen[nm] + 1} and {i + 1})"))
+        else:
+            seen[nm] = i
+
+    case_ids = _case_id_labels(columns, names)
+    out: dict[str, np.ndarray] = {}
+    extras: dict[str, Any] = {}
+    for i, nm in enumerate(names):
+        if seen.get(nm) != i:
+            continue
+        rawname, col = columns[i]
+        f = field_for(nm)
+        if f is None:
+            miss = _near_miss(nm)
+            if miss is not None:
+                problems.append(Problem(nm, str(rawname), "", suggestion=miss,
+                                        location="header" if require_case_id else None,
+                                        detail=f"{str(rawname)!r} is not a field "
+                                        "of the case contract"))
+                continue
+            alias = same_field_under_another_name(nm, taken=set(names))
+            if unknown == "refuse" or alias is not None:
+                hint = (f"it is the field {alias.field} ({field_label(alias.field)}) under another name: rename it, "
+                        "or map it (netorigin map suggest FILE)") if alias is not None else \
+                    "every key of a case is a contract field (netorigin template lists them)"
+                problems.append(Problem(nm, str(rawname), "", location="header" if require_case_id else None,
+                                        detail=f"{str(rawname)!r} is not a field of the case contract; {hint}"))
+                continue
+            extras[str(rawname)] = col
+            continue
+        parsed, bad, readings = _parse_column(f, col)
+        for rawval, prob, rows in bad:
+            problems.append(_with_rows(prob, rows, case_ids, require_case_id or n > 1))
+        for rawval, value, rule, rows in readings:
+            said = f"{field_label(f.name)}: {str(rawval).strip()!r} read as {value} ({rule})"
+            notices.append(Notice("read_as", f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said, (f.name,),
+                                  tuple(int(r) + 1 for r in rows), case_text=said))
+        out[f.name] = to_array(f.name, parsed)
+
+    _check_case_ids(out, problems, require_case_id, n)
+    _check_labels(out, problems, notices, case_ids)
+    if problems:
+        raise ValidationError(problems, source)
+    notices += _consistency_notices(out, case_ids, n)
+    if extras:
+        notices.insert(0, Notice("extra_columns", f"{len(extras)} column(s) not in the case "
+                                 f"contract carried through untouched: {', '.join(extras)}",
+                                 tuple(extras)))
+        for c in extras:
+            g = guess_field(c, taken=set(out))
+            if g is not None and g.field not in ("case_id", "primary_site", "primary_site_detail"):
+                notices.insert(0, Notice("unmapped_field", f"column {c!r} looks like the contract field {g.field} "
+                                         f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
+                                         f"Rename it, or map it (netorigin map suggest FILE)", (c,)))
+    order = [nm for nm in FIELDS if nm in out] + sorted(nm for nm in out if nm.startswith("expr_") and nm not in FIELDS)
+    return {nm: out[nm] for nm in order}, extras, notices
+
+
+def _case_id_labels(columns, names: list[str]) -> np.ndarray | None:
+    if "case_id" not in names:
+        return None
+    col = columns[names.index("case_id")][1]
+    return np.array([("" if _is_missing(v) else (_as_text(v) or "")) for v in col], dtype=object)
+
+
+def _with_rows(prob: Problem, rows: np.ndarray, case_ids, cohort: bool) -> Problem:
+    if not cohort:
+        return prob
+    ids = tuple(case_ids[rows[:6]]) if case_ids is not None else ()
+    return Problem(prob.field, prob.value, prob.expected, tuple(int(r) + 1 for r in rows),
+                   ids, prob.suggestion, prob.detail)
+
+
+def _check_case_ids(out, problems, require: bool, n: int) -> None:
+    if not require:
+        return
+    if "case_id" not in out:
+        problems.append(Problem("case_id", None, "", location="header", detail="the cohort has no case_id column "
+                                "(required, one unique identifier per case)"))
+        return
+    import pandas as pd
+
+    ids = pd.Series(out["case_id"], dtype=object)
+    missing = np.flatnonzero(ids.isna().to_numpy())
+    if len(missing):
+        problems.append(Problem("case_id", "", "", tuple(int(r) + 1 for r in missing),
+                                detail="is blank; every case in a cohort needs a case_id"))
+    dup = ids[ids.duplicated(keep=False) & ids.notna()]
+    for cid, grp in dup.groupby(dup, sort=True):
+        rows = tuple(int(r) + 1 for r in grp.index)
+        problems.append(Problem("case_id", cid, "", rows, (cid,),
+                                detail=f"{cid!r} is used by {len(rows)} rows; case_ids must be unique"))
+
+
+def _check_labels(out, problems, notices, case_ids) -> None:
+    if "primary_site_detail" not in out:
+        return
+    import pandas as pd
+
+    detail = pd.Series(out["primary_site_detail"], dtype=object)
+    implied = detail.map(DETAIL_TO_SITE)
+    if "primary_site" in out:
+        site = pd.Series(out["primary_site"], dtype=object)
+        clash = site.notna() & implied.notna() & (site != implied)
+        for (s, d), grp in site[clash].groupby([site[clash], detail[clash]]):
+            rows = tuple(int(r) + 1 for r in grp.index)
+            ids = tuple(case_ids[np.array(rows[:6]) - 1]) if case_ids is not None else ()
+            problems.append(Problem("primary_site", s, "", rows, ids,
+                                    detail=f"{s!r} contradicts primary_site_detail {d!r} "
+                                    f"(which means {DETAIL_TO_SITE[d]!r})"))
+        fill = site.isna() & implied.notna()
+    else:
+        site = pd.Series([None] * len(detail), dtype=object)
+        fill = implied.notna()
+    if fill.any():
+        site = site.where(~fill, implied)
+        filled = site.to_numpy(dtype=object, copy=True)
+        filled[pd.isna(filled)] = None
+        out["primary_site"] = filled
+        notices.append(Notice("derived", f"primary_site filled from primary_site_detail in "
+                              f"{int(fill.sum())} row(s)", ("primary_site", "primary_site_detail"),
+                              tuple(int(r) + 1 for r in np.flatnonzero(fill.to_numpy())[:20])))
+
+
+def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> ValidatedCohort:
+    """Validate one case given as a mapping of field -> value (from JSON, YAML or a form).
+
+    ``case_id`` is optional. Returns a one-row :class:`ValidatedCohort`.
+
+    >>> v = validate_case({"CDX2": "pos"})
+    Traceback (most recent call last):
+    ...
+    netorigin.exceptions.ValidationError: case: cdx2: 'CDX2' is not a field of the case contract; did you mean 'ihc_cdx2'?
+    >>> validate_case({"ihc_cdx2": "pos", "sex": "F"}).table.loc[0, "sex"]
+    'female'
+    """
+    if not isinstance(case, Mapping):
+        raise ValidationError([Problem("case", _short(case), "", detail="a case must be a "
+                                       f"mapping of field: value, not {type(case).__name__}")], source)
+    problems = []
+    row: dict[str, list[Any]] = {}
+    for k, v in case.items():
+        if not isinstance(k, (str, int, float)) or isinstance(k, bool) or not str(k).strip():
+            problems.append(Problem("case", _short(k), "", detail=f"key {_short(k)} is not a field name"))
+            continue
+        if isinstance(v, (list, tuple, dict, set)):
+            problems.append(Problem(_canonical_name(k), _short(v), "", detail=f"{_short(v)} is "
+                                    "not a single value"))
+            continue
+        row[str(k)] = [v]
+    columns = [(k, np.array(v, dtype=object)) for k, v in row.items()]
+    try:  # the same validation as a cohort's, on one-value columns: no pandas table is built
+        out, extras, notices = _validate_columns(columns, 1, require_case_id=False, source=source, unknown="refuse")
+    except ValidationError as e:  # report the container problems and the value problems together
+        raise ValidationError(problems + e.problems, source) from None
+    if problems:
+        raise ValidationError(problems, source)
+    return ValidatedCohort(notices=notices, extra_columns=list(extras), cases=CaseColumns({**out, **extras}, 1))
+
+
+def check_cohort(raw: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    """Validate a cohort and return only its canonical table (notices are dropped)."""
+    return validate_cohort(raw, **kwargs).table
+
+
+def check_case(case: Mapping[str, Any]) -> pd.DataFrame:
+    """Validate one case and return its one-row canonical table."""
+    return validate_case(case).table

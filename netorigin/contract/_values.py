@@ -1,0 +1,283 @@
+"""One raw value read into the contract: synonyms, units, pathology wordings by their documented
+rule, suggestions that are only ever typing mistakes, "not done" kept apart; a column read through
+its unique values. Every refusal is a :class:`~netorigin.exceptions.Problem` naming the field, the
+value and what was expected."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import sys
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import Problem
+from ._fields import MISSING_TOKENS, MITOSES_BANDS, Field
+
+
+_MISSING = object()  # sentinel for "not done / not known"
+_NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(.*)$", re.IGNORECASE)
+_BAND = {"<2": "<2", "2-20": "2-20", ">20": ">20"}
+_GRADE_NUMBER = {"G1": 1.0, "G2": 2.0, "G3": 3.0}
+
+
+# --------------------------------------------------------------------------- values
+def _fmt_number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+
+def _as_text(v: Any) -> str | None:
+    """A cell as text, or None when it cannot be one (lists, mappings...)."""
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return _fmt_number(float(v)) if math.isfinite(v) else str(v)
+    if isinstance(v, str):
+        return " ".join(v.split())
+    if isinstance(v, bytes):
+        try:
+            return " ".join(v.decode("utf-8").split())
+        except UnicodeDecodeError:
+            return None
+    return None
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    pd = sys.modules.get("pandas")  # pd.NA and pd.NaT exist only where pandas was imported
+    if pd is not None and (v is pd.NA or v is pd.NaT):
+        return True
+    if isinstance(v, (float, np.floating)) and math.isnan(v):
+        return True
+    if isinstance(v, str) and " ".join(v.split()).lower() in MISSING_TOKENS:
+        return True
+    return False
+
+
+_SUGGEST_CUTOFF = 0.8  # a typing mistake ("postive"), not another word ("focal" is not "false")
+
+
+def _suggest(token: str, f: Field) -> str | None:
+    """The value a mistyped ``token`` most likely meant, only when it is a typing mistake of one of
+    the value's own spellings (at least four letters, so that short synonyms such as "f" or "no"
+    are never offered for a different word): a suggestion never changes what was meant."""
+    token = token.lower()
+    words = {f.synonyms.get(w) for w in re.split(r"[\s/,;]+", token) if w}
+    if len(words) == 1 and None not in words and len(token.split()) > 1:  # "WD NET": every word says "well"
+        return words.pop()
+    choices = [c for c in list(f.synonyms) + list(f.readings) if len(c) >= 4]
+    match = difflib.get_close_matches(token, choices, n=1, cutoff=_SUGGEST_CUTOFF)
+    if not match:
+        return None
+    return f.synonyms[match[0]] if match[0] in f.synonyms else f.readings[match[0]][0]
+
+
+def _parse_number(f: Field, v: Any) -> float | Problem:
+    if isinstance(v, (bool, np.bool_)):
+        return Problem(f.name, v, f.expected())
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        x = float(v)
+    else:
+        text = _as_text(v)
+        if text is None:
+            return Problem(f.name, _short(v), "a single value: " + f.expected())
+        m = _NUMBER.match(text)
+        if not m:
+            return Problem(f.name, text, f.expected())
+        x = float(m.group(1))
+        unit = m.group(2).strip().lower()
+        if unit:
+            if unit not in f.unit_suffixes:
+                units = ", ".join(sorted(f.unit_suffixes)) or "none"
+                return Problem(f.name, text, f.expected(),
+                               detail=f"{text!r} has unit {unit!r}; expected {f.expected()}"
+                               f" (units accepted: {units})")
+            x *= f.unit_suffixes[unit]
+    if not math.isfinite(x):
+        return Problem(f.name, v, "a finite number: " + f.expected())
+    lo, hi = f.minimum, f.maximum
+    if lo is not None and (x < lo or (f.exclusive_minimum and x <= lo)):
+        return Problem(f.name, v, f.expected())
+    if hi is not None and x > hi:
+        return Problem(f.name, v, f.expected())
+    return x
+
+
+def _parse_mitoses(f: Field, v: Any) -> str | Problem:
+    text = _as_text(v)
+    if text is None:
+        return Problem(f.name, _short(v), "a single value: " + f.expected())
+    t = text.replace("\u2013", "-").replace("\u2014", "-").replace(" ", "").lower()
+    t = t.replace("to", "-")
+    if t in _BAND:
+        return _BAND[t]
+    x = _parse_number(f, v)
+    if isinstance(x, Problem):
+        return Problem(f.name, text, f.expected(),
+                       suggestion="2-20" if t in (">2", ">=2", "2+") else None)
+    return _fmt_number(x)
+
+
+def _short(v: Any) -> str:
+    """A short description of a raw value; never walks a large or nested container."""
+    if isinstance(v, (list, tuple, set, dict)):
+        kind = type(v).__name__
+        return f"a {kind} of {len(v)} item{'s' if len(v) != 1 else ''}"
+    text = repr(v) if not isinstance(v, (str, bytes)) or len(v) <= 200 else repr(v[:60])
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_value(f: Field, v: Any) -> Any:
+    """Parse one raw value of field ``f``.
+
+    Returns the canonical value, ``None`` for not done / not known, or a
+    :class:`~netorigin.exceptions.Problem` describing why the value is not acceptable.
+
+    >>> from netorigin.contract import FIELDS
+    >>> parse_value(FIELDS["ihc_cdx2"], "Pos"), parse_value(FIELDS["ihc_cdx2"], "n/a")
+    ('positive', None)
+    >>> parse_value(FIELDS["ihc_cdx2"], "postive").suggestion
+    'positive'
+    >>> parse_value(FIELDS["largest_liver_lesion_cm"], "35 mm")
+    3.5
+    """
+    if _is_missing(v):
+        return None
+    if f.kind == "number":
+        return _parse_number(f, v)
+    if f.kind == "mitoses":
+        return _parse_mitoses(f, v)
+    if f.kind == "text" and isinstance(v, str):
+        # identifiers are kept exactly as given (joins must still match); a control character (a
+        # line break, a tab, a terminal escape), an invisible formatting one (a right-to-left
+        # override, which reverses what is shown; a zero-width space) or a lone surrogate is
+        # refused, never silently changed
+        bad = next((c for c in v if _unprintable(c)), None)
+        if bad is not None:
+            return Problem(f.name, _short(v), "", detail=f"{_short(v)} contains an invisible or control character "
+                           f"(U+{ord(bad):04X}); identifiers must be one line of printable text")
+        return v
+    text = _as_text(v)
+    if text is None:
+        return Problem(f.name, _short(v), "a single value")
+    if f.kind == "text":
+        return text if text else None
+    token = text.lower()
+    if token in f.synonyms:
+        return f.synonyms[token]
+    if token in f.readings:  # a pathology wording, read by its documented rule (shown back: reading_of)
+        return f.readings[token][0]
+    if f.name == "liver_lesions":
+        n = _parse_count(token)
+        if n is not None:
+            return "solitary" if n == 1 else ("oligo" if n <= 5 else "multiple")
+    return Problem(f.name, text, f.expected(), suggestion=_suggest(token, f))
+
+
+def _unprintable(c: str) -> bool:
+    """Control, format (bidi overrides, zero-width), surrogate and line/paragraph separator characters."""
+    import unicodedata
+
+    return ord(c) < 32 or 127 <= ord(c) < 160 or unicodedata.category(c) in ("Cf", "Cs", "Co", "Zl", "Zp")
+
+
+def _parse_count(token: str) -> int | None:
+    try:
+        x = float(token)
+    except ValueError:
+        return None
+    return int(x) if x.is_integer() and x >= 1 else None
+
+
+def reading_of(f: Field, raw: Any) -> tuple[str, str] | None:
+    """(value, rule) when ``raw`` is a pathology wording of field ``f`` read by a documented rule
+    ("focal" -> positive), else None.
+
+    >>> from netorigin.contract import FIELDS
+    >>> reading_of(FIELDS["ihc_cdx2"], "Focal")
+    ('positive', 'focal, patchy, partial, diffuse, moderate, strong or 2+/3+ staining is positive')
+    """
+    if not f.readings or not isinstance(raw, str):
+        return None
+    token = " ".join(raw.split()).lower()
+    return None if token in f.synonyms else f.readings.get(token)
+
+
+def _parse_column(f: Field, values) -> tuple[np.ndarray, list, list]:
+    """Parse a column through its unique values. Returns (parsed object array, problems as
+    (raw, Problem, rows), readings as (raw, value, rule, rows))."""
+    if len(values) == 1:  # one case: no factorising
+        raw = values.iloc[0] if hasattr(values, "iloc") else values[0]
+        res = parse_value(f, raw)
+        out = np.empty(1, dtype=object)
+        if isinstance(res, Problem):
+            return out, [(raw, res, np.array([0]))], []
+        out[0] = res
+        read = reading_of(f, raw)
+        return out, [], ([(raw, *read, np.array([0]))] if read else [])
+    import pandas as pd  # a cohort's column: read through its unique values
+
+    values = pd.Series(values, dtype=object)
+    bad: list = []
+    readings: list = []
+    nested = values.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).to_numpy(dtype=bool)
+    if nested.any():  # not one value, and not hashable: refused row by row, never factorised
+        for r in np.flatnonzero(nested):
+            bad.append((values.iloc[r], Problem(f.name, _short(values.iloc[r]), "a single value: " + f.expected()),
+                        np.array([r])))
+        values = values.where(~nested, None)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = np.empty(len(uniques) + 1, dtype=object)
+    parsed[-1] = None  # code -1 (NaN / None) -> missing
+    for k, raw in enumerate(uniques):
+        res = parse_value(f, raw)
+        if isinstance(res, Problem):
+            parsed[k] = None
+            bad.append((raw, res, np.flatnonzero(codes == k)))
+        else:
+            parsed[k] = res
+            read = reading_of(f, raw)
+            if read:
+                readings.append((raw, *read, np.flatnonzero(codes == k)))
+    return parsed[codes], bad, readings
+
+
+def grade_from_ki67(ki67: np.ndarray) -> np.ndarray:
+    """WHO 2019 grade (1, 2, 3; NaN where unknown) from the Ki-67 index in percent.
+
+    >>> grade_from_ki67(np.array([1.0, 3.0, 20.0, 21.0, np.nan])).tolist()
+    [1.0, 2.0, 2.0, 3.0, nan]
+    """
+    k = np.asarray(ki67, dtype=float)
+    g = np.where(k < 3, 1.0, np.where(k <= 20, 2.0, 3.0))
+    return np.where(np.isnan(k), np.nan, g)
+
+
+def mitoses_band_index(values) -> np.ndarray:
+    """WHO band of the mitotic count as 0 (<2), 1 (2-20), 2 (>20); NaN where unknown.
+
+    >>> import pandas as pd
+    >>> mitoses_band_index(pd.Series(["<2", "7", None, ">20", "2"])).tolist()
+    [0.0, 1.0, nan, 2.0, 1.0]
+    """
+    if not hasattr(values, "iloc") and len(values) <= 16:  # a case or a few: no factorising
+        return np.array([_mitoses_band(v) for v in values], dtype=float)
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    band = np.array([_mitoses_band(v) for v in uniques] + [np.nan], dtype=float)
+    return band[codes]
+
+
+def _mitoses_band(v) -> float:
+    if not isinstance(v, str):
+        return np.nan
+    if v in MITOSES_BANDS:
+        return float(MITOSES_BANDS.index(v))
+    x = float(v)
+    return 0.0 if x < 2 else (1.0 if x <= 20 else 2.0)

@@ -1,0 +1,53 @@
+"""What one pass of the model gives (:meth:`SiteModel.forward`): the record that scoring,
+explaining, advising and evaluating share, so that each computes nothing twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..calibration import Explanation, site_sums
+
+
+@dataclass(frozen=True)
+class Forward:
+    """The cases of one pass under one deployment prior.
+
+    Attributes
+    ----------
+    table : canonical cases (a table, or the NumPy columns of cases validated one by one)
+    margins : ndarray (n, labels)
+        The classifier's margins (the explainer's terms summed, when reasons were asked).
+    label_proba : ndarray (n, labels)
+        Calibrated probabilities over the model's labels under the prior.
+    proba : ndarray (n, 3)
+        The site probabilities shown (sums of ``label_proba``).
+    target_prior : str
+        The prior's name (``prior_spec`` as given: None for the model's own).
+    margin_terms : tuple or None
+        (fields, contributions (n, fields, labels), base (n, labels)) on the margin scale.
+    explanation : Explanation or None
+        Each field's term on the clr scale of ``proba``.
+    """
+
+    model: object = field(repr=False)
+    table: object = field(repr=False)
+    margins: np.ndarray
+    label_proba: np.ndarray
+    proba: np.ndarray
+    target_prior: str
+    prior_spec: object = None
+    margin_terms: tuple | None = field(default=None, repr=False)
+    explanation: Explanation | None = None
+
+    def proba_under(self, target_prior, *, calibrated: bool = True) -> np.ndarray:
+        """Site probabilities of the same cases under another prior (or uncalibrated), from the
+        same margins: no new pass of the model."""
+        m = self.model
+        return site_sums(m._label_proba(self.margins, target_prior, calibrated), m.label_site_)
+
+    def sets(self, coverage: float = 0.9) -> np.ndarray:
+        """Boolean (n, 3) prediction sets at ``coverage`` under this pass's prior."""
+        m = self.model
+        return m.conformal_.predict(self.label_proba, coverage, m.prior_.weights(self.prior_spec))
