@@ -16,6 +16,16 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
+def safe_log(w) -> np.ndarray:
+    """log of non-negative weights, -inf where a weight is 0, without a warning.
+
+    >>> safe_log(np.array([1.0, 0.0])).tolist()
+    [0.0, -inf]
+    """
+    w = np.asarray(w, dtype=float)
+    return np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -np.inf)
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax."""
     return np.exp(log_softmax(z))

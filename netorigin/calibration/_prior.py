@@ -10,8 +10,9 @@ import numpy as np
 from .._base import BaseEstimator
 from .._base import check_is_fitted
 
-from ..contract import DETAIL_TO_SITE, SITES, SUBSITES
+from ..contract import SITES, SUBSITES
 from ..exceptions import InputError
+from ..models import site_of
 
 
 # What each named deployment prior stands for, in words (shown wherever a prior is chosen or said).
@@ -82,14 +83,13 @@ def scenario_subsite_mixes() -> dict:
 def _mixes_of(scenarios):
     """(name -> site mix, name -> {sub-site: share of all cases}) of scenario rows (records or a
     pandas table)."""
-    rows_all = scenarios.to_dict("records") if hasattr(scenarios, "to_dict") else list(scenarios)
+    from ..literature import scenario_mix, scenario_names
+
     sites, subs = {}, {}
-    for name in dict.fromkeys(r["scenario"] for r in rows_all):
-        rows = [r for r in rows_all if r["scenario"] == name]
-        by_site = {r["site"]: float(r["value"]) for r in rows if r["level"] == "class"}
+    for name in scenario_names(scenarios):
+        by_site, share = scenario_mix(scenarios, name)
         cls = np.array([by_site.get(s, np.nan) for s in SITES], dtype=float)
         sites[name] = tuple(cls)
-        share = {r["site"]: r["value"] for r in rows if r["level"] == "subsite"}
         total = np.nansum(cls)
         out = {}
         for k, site in enumerate(SITES):
@@ -116,7 +116,7 @@ def label_prior(spec, labels, train_prior) -> tuple[str, np.ndarray, float]:
     train = np.asarray(train_prior, dtype=float)
     if isinstance(spec, str) and spec == "training":
         return "training", train / train.sum(), 0.0
-    sites_of = [s if s in SITES else DETAIL_TO_SITE[s] for s in labels]
+    sites_of = site_of(labels)
     is_site_level = all(s in SITES for s in labels)
     if isinstance(spec, str) and "," not in spec and not is_site_level:
         resolve_prior(spec)  # names the scenarios on a typo
@@ -128,8 +128,8 @@ def label_prior(spec, labels, train_prior) -> tuple[str, np.ndarray, float]:
         return spec, target / target.sum(), unseen
     name, site_mix = resolve_prior(spec)
     target = np.zeros(len(labels))
-    for k, site in enumerate(SITES):
-        idx = [i for i, s in enumerate(sites_of) if s == site]
+    for k in range(len(SITES)):
+        idx = [i for i, s in enumerate(sites_of) if s == k]
         if idx:
             within = train[idx] / train[idx].sum()
             target[idx] = site_mix[k] * within

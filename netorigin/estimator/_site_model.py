@@ -16,7 +16,7 @@ import numpy as np
 from .._base import BaseEstimator, ClassifierMixin
 from .._base import check_is_fitted
 
-from .._math import softmax
+from .._math import safe_log, softmax
 from .._version import __version__
 from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
@@ -359,9 +359,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         # anchored on the margins the probabilities come from: the base absorbs the float32
         # rounding between an explainer's contributions and the classifier's own prediction
         base = margins - contrib.sum(axis=1)
-        w = self.prior_.weights(target_prior)
-        with np.errstate(divide="ignore"):
-            rho = np.where(w > 0, np.log(np.where(w > 0, w, 1.0)), -np.inf)
+        rho = safe_log(self.prior_.weights(target_prior))
         baseline, calibration, prior, field_terms, total = explain_clr(
             base, contrib, self.calibrator_.temperature_, self.calibrator_.bias_, rho, self.label_site_)
         return Explanation(fields, field_terms, baseline, calibration, prior, total)

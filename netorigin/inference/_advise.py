@@ -38,7 +38,6 @@ from ..literature import result_tables as _result_tables
 if TYPE_CHECKING:
     import pandas as pd
 
-CANDIDATE_TESTS = ADVICE_TESTS
 _GROUPS = 3  # expression results are shown as low / middle / high of each gene
 
 
@@ -107,7 +106,7 @@ def _test_table(path: str) -> dict:
 
 # ----------------------------------------------------------------------------- cells
 def _knowledge(model) -> Literature:
-    return getattr(model, "literature_", None) or default_literature()
+    return default_literature()
 
 
 def _label_of_cells(model, kb, target_prior) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..calibration import EXPLANATION_SCALE
 from ..features import informative_fields
-from ..contract import DETAIL_TO_SITE, FIELDS, RESEARCH_NOTICE, SITES, column_values, field_label, recorded_mask
+from ..contract import FIELDS, RESEARCH_NOTICE, SITES, column_values, field_label, recorded_mask
 from ..literature import SCENARIOS, contradiction_records, contradictions_in
 from ..exceptions import InputError
 from ._advise import load_test_table, next_tests, percent
@@ -43,6 +43,7 @@ class ScoreResult:
     proba: np.ndarray  # (n, 3) sites, under the target prior
     label_proba: np.ndarray  # (n, labels)
     labels: np.ndarray
+    label_site: np.ndarray  # (labels,) the site index of each label
     sets: np.ndarray
     coverage: float
     target_prior: str
@@ -139,6 +140,7 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
     prior_alone = np.array([lp[model.label_site_ == k].sum() for k in range(len(SITES))])
     by_prior = {p: fwd.proba_under(p) for p in ("training", *SCENARIOS)}
     res = ScoreResult(table=table, proba=proba, label_proba=label_proba, labels=model.labels_,
+                      label_site=model.label_site_,
                       sets=fwd.sets(coverage), coverage=coverage, target_prior=name, identity=model.identity(),
                       prior_alone=prior_alone, by_prior=by_prior, informative=informative_fields(table),
                       explanation=fwd.explanation)
@@ -219,7 +221,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     sub = None
     if not set(res.labels) <= set(SITES):
         sub = {s: {str(lab): float(res.label_proba[i, j]) for j, lab in enumerate(res.labels)
-                   if DETAIL_TO_SITE.get(lab) == s} for s in SITES}
+                   if res.label_site[j] == k} for k, s in enumerate(SITES)}
     fields = res.informative[i]
     return {
         "case_id": None if cid is None or (isinstance(cid, float) and np.isnan(cid)) else str(cid),

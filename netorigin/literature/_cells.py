@@ -21,7 +21,7 @@ import numpy as np
 
 from ..contract import DEFAULT_EXPRESSION_GENES, MARKERS, MITOSES_BANDS, SITES, SUBSITES, positive_value
 from ..exceptions import InputError
-from ._params import records_of
+from ._params import records_of, scenario_mix, scenario_names
 
 if TYPE_CHECKING:
     pass
@@ -189,12 +189,10 @@ def _derive(model: Model) -> None:
 def scenario_weights(model: Model, scenarios, scenario: str) -> np.ndarray:
     """Prior weight of every cell under ``scenario`` (class prior x sub-site share x phenotype);
     ``scenarios``: the scenario rows (records, or a pandas table)."""
-    rows = [r for r in records_of(scenarios) if r["scenario"] == scenario]
-    if not rows:
-        names = ", ".join(dict.fromkeys(r["scenario"] for r in records_of(scenarios)))
-        raise InputError(f"scenario: {scenario!r} is not one of {names}")
-    cls = {r["site"]: float(r["value"]) for r in rows if r["level"] == "class"}
-    sub = {r["site"]: float(r["value"]) for r in rows if r["level"] == "subsite"}
+    names = scenario_names(scenarios)
+    if scenario not in names:
+        raise InputError(f"scenario: {scenario!r} is not one of {', '.join(names)}")
+    cls, sub = scenario_mix(scenarios, scenario)
     missing = [s for s in SITES if s not in cls] + [s for ss in SUBSITES.values() for s in ss if s not in sub]
     if missing:
         raise InputError(f"scenario {scenario!r}: no weight for {', '.join(missing)}")

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .._math import safe_log
+
 from ..contract import SITES, SUBSITES, as_canonical
 from ..exceptions import InputError
 from ._cells import Model, build_model, scenario_weights
-from ._params import (frame, load_workup, load_workup_mix, parameter_records, records_of, scenario_names,
-                      scenario_records)
+from ._params import (frame, load_workup, load_workup_mix, parameter_records, records_of, scenario_mix,
+                      scenario_names, scenario_records)
 from ._posterior import log_likelihood, posterior_from_loglik
 
 if TYPE_CHECKING:
@@ -88,8 +90,7 @@ class Literature:
         return np.array([w[site == k].sum() for k in range(len(SITES))]) / w.sum()
 
     def subsite_weights(self, scenario: str) -> dict[str, np.ndarray]:
-        share = {r["site"]: r["value"] for r in self.scenario_rows if r["scenario"] == scenario
-                 and r["level"] == "subsite"}
+        share = scenario_mix(self.scenario_rows, scenario)[1]
         return {s: np.array([share.get(x, 0.0) for x in SUBSITES[s]]) for s in SITES}
 
     def workup_names(self) -> list[str]:
@@ -141,8 +142,7 @@ class Literature:
 def cell_posterior(model: Model, table: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
     """(n, cells) exact p(cell | observed fields) under the cell model and cell weights."""
     L = log_likelihood(model, as_canonical(table))
-    with np.errstate(divide="ignore"):
-        joint = L + np.where(weights > 0, np.log(np.where(weights > 0, weights, 1.0)), -np.inf)[None, :]
+    joint = L + safe_log(weights)[None, :]
     e = np.exp(joint - joint.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 

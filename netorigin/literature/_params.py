@@ -157,6 +157,14 @@ def load_workup_mix(path: str | Path | None = None, workups=None) -> pd.DataFram
     return frame(rows, ("workup", "share", "status", "note"))
 
 
+def scenario_mix(scenarios, name: str) -> tuple[dict, dict]:
+    """(site -> class value, sub-site -> share within its site) of scenario ``name``, as the rows
+    give them (not normalised); the one reading of a scenario's rows."""
+    rows = [r for r in records_of(scenarios) if r["scenario"] == name]
+    return ({r["site"]: float(r["value"]) for r in rows if r["level"] == "class"},
+            {r["site"]: float(r["value"]) for r in rows if r["level"] == "subsite"})
+
+
 def scenario_names(scenarios=None) -> list[str]:
     rows = scenario_records() if scenarios is None else records_of(scenarios)
     return list(dict.fromkeys(r["scenario"] for r in rows))

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._math import safe_log
+
 from ..contract import (DEFAULT_EXPRESSION_GENES, FIELDS, SITES, column_codes, column_numbers, grade_from_ki67,
                         mitoses_band_index)
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
@@ -57,9 +59,7 @@ def _log_bin_unique(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> 
     lo = np.where(x <= spec.low + 1e-9, -np.inf, x - h)
     hi = np.where(x >= spec.high - 1e-9, np.inf, x + h)
     if spec.log:
-        with np.errstate(divide="ignore"):
-            lo = np.where(lo > 0, np.log(np.where(lo > 0, lo, 1.0)), -np.inf)
-            hi = np.log(hi)
+        lo, hi = safe_log(lo), np.log(hi)
     a = (lo[:, None] - loc[None, :]) / scale[None, :]
     b = (hi[:, None] - loc[None, :]) / scale[None, :]
     return _log_diff_ndtr(a, b)
@@ -194,9 +194,7 @@ def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray) -> No
 
 def posterior_from_loglik(L: np.ndarray, model: Model, weights: np.ndarray, label_noise: float = 0.0) -> np.ndarray:
     """(n, 3) site probabilities from per-cell log-likelihoods and cell prior weights."""
-    with np.errstate(divide="ignore"):
-        logw = np.where(weights > 0, np.log(np.where(weights > 0, weights, 1.0)), -np.inf)
-    joint = L + logw[None, :]
+    joint = L + safe_log(weights)[None, :]
     E = np.exp(joint - joint.max(axis=1, keepdims=True))  # the best cell of each case is 1
     post = E @ (model.cell_site[:, None] == np.arange(len(SITES))[None, :]).astype(float)
     post = np.nan_to_num(post)
