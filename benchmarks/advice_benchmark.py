@@ -67,29 +67,41 @@ def main():
             bests.append(exact_gain[best])
         agree, ratio, loss, settled = map(np.array, (agree, ratio, loss, settled))
         lo, hi = _wilson(int(agree.sum()), len(agree))
-        rows.append({"scenario": scenario, "n": int(len(agree)), "agreement": float(agree.mean()),
-                     "agreement_ci95": [lo, hi],
-                     "agreement_open_cases": float(agree[~settled].mean()) if (~settled).any() else float("nan"),
-                     "open_cases": int((~settled).sum()),
-                     "information_ratio_mean": float(ratio.mean()),
-                     "information_ratio_of_means": float(np.sum(picked) / np.sum(bests)),
-                     "agreement_within_0.001_bits": float((loss <= 0.001).mean()), "cases_losing_0.05_bits": float((loss >= 0.05).mean()),
-                     "mean_loss_bits": float(loss.mean()), "tool_seconds_per_case": t_tool / args.n})
+        rows.append(
+            {
+                "scenario": scenario,
+                "n": int(len(agree)),
+                "agreement": float(agree.mean()),
+                "agreement_ci95": [lo, hi],
+                "agreement_open_cases": float(agree[~settled].mean()) if (~settled).any() else float("nan"),
+                "open_cases": int((~settled).sum()),
+                "information_ratio_mean": float(ratio.mean()),
+                "information_ratio_of_means": float(np.sum(picked) / np.sum(bests)),
+                "agreement_within_0.001_bits": float((loss <= 0.001).mean()),
+                "cases_losing_0.05_bits": float((loss >= 0.05).mean()),
+                "mean_loss_bits": float(loss.mean()),
+                "tool_seconds_per_case": t_tool / args.n,
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
-    lines = ["| scenario | cases | tool's pick = exact best (95% CI) | within 0.001 bits of it | same, cases not settled "
-             "(best >= 0.01 bits) | information achieved: mean of pick / best | total picked / total best | "
-             "cases losing >= 0.05 bits | advice time per case |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scenario | cases | tool's pick = exact best (95% CI) | within 0.001 bits of it | same, cases not settled "
+        "(best >= 0.01 bits) | information achieved: mean of pick / best | total picked / total best | "
+        "cases losing >= 0.05 bits | advice time per case |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         lo, hi = r["agreement_ci95"]
-        lines.append(f"| {r['scenario']} | {r['n']:,} | {r['agreement']:.1%} ({lo:.1%}-{hi:.1%}) | "
-                     f"{r['agreement_within_0.001_bits']:.1%} | "
-                     f"{r['agreement_open_cases']:.1%} (n={r['open_cases']:,}) | {r['information_ratio_mean']:.1%} | "
-                     f"{r['information_ratio_of_means']:.1%} | {r['cases_losing_0.05_bits']:.1%} | "
-                     f"{1000 * r['tool_seconds_per_case']:.2f} ms |")
+        lines.append(
+            f"| {r['scenario']} | {r['n']:,} | {r['agreement']:.1%} ({lo:.1%}-{hi:.1%}) | "
+            f"{r['agreement_within_0.001_bits']:.1%} | "
+            f"{r['agreement_open_cases']:.1%} (n={r['open_cases']:,}) | {r['information_ratio_mean']:.1%} | "
+            f"{r['information_ratio_of_means']:.1%} | {r['cases_losing_0.05_bits']:.1%} | "
+            f"{1000 * r['tool_seconds_per_case']:.2f} ms |"
+        )
     md = "\n".join(lines) + "\n"
     out.with_suffix(".md").write_text(md)
     print(md)

@@ -20,8 +20,8 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 import textwrap
+import time
 from pathlib import Path
 
 PRELUDE = textwrap.dedent("""
@@ -78,8 +78,12 @@ SCORE = PRELUDE + textwrap.dedent("""
 
 
 def child(code, *args) -> dict:
-    r = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
-                       cwd=Path(__file__).resolve().parents[1])
+    r = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     if r.returncode:
         raise RuntimeError(r.stderr[-3000:])
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -100,8 +104,9 @@ def main() -> None:
     import pandas as pd
 
     one = tmp / "one.parquet"
-    pd.concat([pd.read_parquet(p) for p in sorted((tmp / "big").glob("*.parquet"))],
-              ignore_index=True).to_parquet(one, index=False)
+    pd.concat([pd.read_parquet(p) for p in sorted((tmp / "big").glob("*.parquet"))], ignore_index=True).to_parquet(
+        one, index=False
+    )
     raw = child(RAW, one, args.rounds)
     pipe = child(PIPE, one, args.rounds)
     dsk = child(DASK, tmp / "big", args.rounds)
@@ -110,12 +115,16 @@ def main() -> None:
     print(f"machine: {machine}; {args.n:,} cases, {args.rounds} rounds")
     print("| run | wall time (s) | peak memory (MB) | above shared data (MB) |")
     print("|---|---|---|---|")
-    for name, r in (("raw xgboost.train on the feature matrix", raw),
-                    ("netorigin pipeline (validation, features, training, calibration)", pipe),
-                    ("netorigin on Dask, 2-worker LocalCluster (client process)", dsk)):
+    for name, r in (
+        ("raw xgboost.train on the feature matrix", raw),
+        ("netorigin pipeline (validation, features, training, calibration)", pipe),
+        ("netorigin on Dask, 2-worker LocalCluster (client process)", dsk),
+    ):
         print(f"| {name} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {r['peak_mb'] - r['base_mb']:.0f} |")
-    print(f"| ratio pipeline / raw | {pipe['seconds'] / raw['seconds']:.2f} x (target <= 1.25) | "
-          f"{pipe['peak_mb'] / raw['peak_mb']:.2f} x (target <= 1.5) | |")
+    print(
+        f"| ratio pipeline / raw | {pipe['seconds'] / raw['seconds']:.2f} x (target <= 1.25) | "
+        f"{pipe['peak_mb'] / raw['peak_mb']:.2f} x (target <= 1.5) | |"
+    )
     print(f"| ratio Dask / single-process pipeline | {dsk['seconds'] / pipe['seconds']:.2f} x | | |")
     print()
     print("| throughput | cases per second |")
@@ -125,9 +134,21 @@ def main() -> None:
     print(f"| batch scoring with contributions (reasons) | {score['with']:,.0f} |")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps({"machine": machine, "n": args.n, "rounds": args.rounds, "raw": raw,
-                                               "pipeline": pipe, "dask": dsk, "synth_per_s": synth_rate,
-                                               "score_per_s": score}, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "machine": machine,
+                    "n": args.n,
+                    "rounds": args.rounds,
+                    "raw": raw,
+                    "pipeline": pipe,
+                    "dask": dsk,
+                    "synth_per_s": synth_rate,
+                    "score_per_s": score,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -104,16 +104,24 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print("| what | median wall time | median CPU time | runs | target |")
     print("|---|---|---|---|---|")
-    print(f"| floor: import xgboost, load the booster, predict 1 row with contributions | {fw:.3f} s | {fc:.3f} s | "
-          f"{args.runs} | |")
-    print(f"| `netorigin score` on the example case (reasons, next tests, best pair), byte-compiled | {ow:.3f} s | "
-          f"{oc:.3f} s | {args.runs} | |")
+    print(
+        f"| floor: import xgboost, load the booster, predict 1 row with contributions | {fw:.3f} s | {fc:.3f} s | "
+        f"{args.runs} | |"
+    )
+    print(
+        f"| `netorigin score` on the example case (reasons, next tests, best pair), byte-compiled | {ow:.3f} s | "
+        f"{oc:.3f} s | {args.runs} | |"
+    )
     print(f"| ratio to the floor | {ow / fw:.2f} x | {oc / fc:.2f} x | | wall <= 1.15 x |")
-    print(f"| the same, netorigin compiled from source at every start | {sw:.3f} s ({sw / fw:.2f} x) | "
-          f"{sc:.3f} s ({sc / fc:.2f} x) | {args.runs} | |")
+    print(
+        f"| the same, netorigin compiled from source at every start | {sw:.3f} s ({sw / fw:.2f} x) | "
+        f"{sc:.3f} s ({sc / fc:.2f} x) | {args.runs} | |"
+    )
     print(f"| raw `pred_contribs` on {args.batch:,} rows | {raw_s:.2f} s ({args.batch / raw_s:,.0f} rows/s) | | 1 | |")
-    print(f"| `score_cohort` with reasons and next tests, {args.batch:,} rows | {batch_s:.2f} s "
-          f"({args.batch / batch_s:,.0f} rows/s, {raw_s / batch_s:.2f} x raw) | | 1 | >= 0.8 x raw |")
+    print(
+        f"| `score_cohort` with reasons and next tests, {args.batch:,} rows | {batch_s:.2f} s "
+        f"({args.batch / batch_s:,.0f} rows/s, {raw_s / batch_s:.2f} x raw) | | 1 | >= 0.8 x raw |"
+    )
 
 
 if __name__ == "__main__":

@@ -75,9 +75,12 @@ def main() -> None:
     form_body = urlencode({k: str(v) for k, v in case.items()}).encode()
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port),
-                             "--workers", str(args.workers)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netorigin", "serve", "--port", str(port), "--workers", str(args.workers)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -140,8 +143,11 @@ def main() -> None:
                 page = i % 2 == 0
                 with lock:
                     sent += 1
-                s, _ = (_post(base + "/score", form_body, "application/x-www-form-urlencoded") if page
-                        else _post(base + "/api/score", api_body, "application/json"))
+                s, _ = (
+                    _post(base + "/score", form_body, "application/x-www-form-urlencoded")
+                    if page
+                    else _post(base + "/api/score", api_body, "application/json")
+                )
                 with lock:
                     answered += s != -1
                     soak_errors += s != 200
@@ -157,16 +163,22 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=30)
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"netorigin serve --workers {args.workers}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"netorigin serve --workers {args.workers}"
+    )
     print(f"one client, sequential (50 requests): median {statistics.median(serial) * 1000:.1f} ms per case")
     for how, (ms, wall, errors) in runs.items():
-        print(f"latency, {args.requests} requests from {args.clients} concurrent clients, {how}: median "
-              f"{statistics.median(ms):.1f} ms, p95 {_pct(ms, 0.95):.1f} ms, p99 {_pct(ms, 0.99):.1f} ms, "
-              f"throughput {args.requests / wall:.1f} requests/s, errors {errors}  (target: median <= 20 ms, p99 <= 100 ms)")
-    print(f"soak, {args.clients} clients for {args.soak:.0f} s (page and API): sent {sent}, answered {answered}, "
-          f"errors {soak_errors}, lost {sent - answered}  (target: 0 errors, 0 lost)"
-          + (f"; first error: {first_error[0]}" if first_error else ""))
+        print(
+            f"latency, {args.requests} requests from {args.clients} concurrent clients, {how}: median "
+            f"{statistics.median(ms):.1f} ms, p95 {_pct(ms, 0.95):.1f} ms, p99 {_pct(ms, 0.99):.1f} ms, "
+            f"throughput {args.requests / wall:.1f} requests/s, errors {errors}  (target: median <= 20 ms, p99 <= 100 ms)"
+        )
+    print(
+        f"soak, {args.clients} clients for {args.soak:.0f} s (page and API): sent {sent}, answered {answered}, "
+        f"errors {soak_errors}, lost {sent - answered}  (target: 0 errors, 0 lost)"
+        + (f"; first error: {first_error[0]}" if first_error else "")
+    )
 
 
 if __name__ == "__main__":

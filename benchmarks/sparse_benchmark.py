@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from trust_benchmark import gap_interval, log_loss  # the same bootstrap (benchmarks/ is on the path when run)
 
 from netorigin.bundle import load_bundle
 from netorigin.datasets import default_model_path
 from netorigin.evaluate import expected_calibration_error, metrics_by_information
 from netorigin.literature import SCENARIOS, bayes_posterior
 from netorigin.synth import make_synthetic_cohort
-from trust_benchmark import gap_interval, log_loss  # the same bootstrap (benchmarks/ is on the path when run)
 
 LABELS = ("case_id", "primary_site", "primary_site_detail")
 
@@ -46,8 +46,13 @@ def thin(cohort: pd.DataFrame, rng, low=2, high=6) -> pd.DataFrame:
     for j, f in enumerate(fields):
         col = out[f].astype(object)
         col[~keep[:, j]] = np.nan
-        out[f] = col if cohort[f].dtype == object else col.astype(cohort[f].dtype) \
-            if not isinstance(cohort[f].dtype, pd.CategoricalDtype) else pd.Categorical(col, categories=cohort[f].cat.categories)
+        out[f] = (
+            col
+            if cohort[f].dtype == object
+            else col.astype(cohort[f].dtype)
+            if not isinstance(cohort[f].dtype, pd.CategoricalDtype)
+            else pd.Categorical(col, categories=cohort[f].cat.categories)
+        )
     return out
 
 
@@ -66,10 +71,17 @@ def main():
         p = model.predict_proba(c, target_prior=scenario)
         b = bayes_posterior(c, scenario=scenario).to_numpy()
         ll_ci, ece_ci = gap_interval(y, p, b, ece_gap=False)
-        result["thinned"].append({
-            "scenario": scenario, "ece": expected_calibration_error(y, p), "ece_ci": ece_ci,
-            "ece_bayes": expected_calibration_error(y, b), "log_loss": float(log_loss(y, p).mean()),
-            "log_loss_bayes": float(log_loss(y, b).mean()), "log_loss_gap_ci": ll_ci})
+        result["thinned"].append(
+            {
+                "scenario": scenario,
+                "ece": expected_calibration_error(y, p),
+                "ece_ci": ece_ci,
+                "ece_bayes": expected_calibration_error(y, b),
+                "log_loss": float(log_loss(y, p).mean()),
+                "log_loss_bayes": float(log_loss(y, b).mean()),
+                "log_loss_gap_ci": ll_ci,
+            }
+        )
 
         c = make_synthetic_cohort(args.n, scenario=scenario, random_state=1700 + k)
         fields = [f for f in c.columns if f not in LABELS]
@@ -81,14 +93,23 @@ def main():
             if m.any():
                 col = less[f].astype(object)
                 col[m] = np.nan
-                less[f] = pd.Categorical(col, categories=c[f].cat.categories) \
-                    if isinstance(c[f].dtype, pd.CategoricalDtype) else col.astype(c[f].dtype) \
-                    if c[f].dtype != object else col
+                less[f] = (
+                    pd.Categorical(col, categories=c[f].cat.categories)
+                    if isinstance(c[f].dtype, pd.CategoricalDtype)
+                    else col.astype(c[f].dtype)
+                    if c[f].dtype != object
+                    else col
+                )
         pm0, pm1 = model.predict_proba(c, target_prior=scenario), model.predict_proba(less, target_prior=scenario)
         b0, b1 = bayes_posterior(c, scenario=scenario).to_numpy(), bayes_posterior(less, scenario=scenario).to_numpy()
         excess = np.abs(pm1 - pm0).max(axis=1) - np.abs(b1 - b0).max(axis=1)
-        result["remove_one"].append({"scenario": scenario, "share_within_0.05": float((excess <= 0.05).mean()),
-                                     "p95_excess": float(np.percentile(excess, 95))})
+        result["remove_one"].append(
+            {
+                "scenario": scenario,
+                "share_within_0.05": float((excess <= 0.05).mean()),
+                "p95_excess": float(np.percentile(excess, 95)),
+            }
+        )
 
         c = make_synthetic_cohort(args.n, scenario=scenario, random_state=1800 + k, workup="mixture")
         y = c["primary_site"].cat.codes.to_numpy()
@@ -104,28 +125,47 @@ def main():
 
 def markdown(r) -> str:
     m = r["model"]
-    lines = [f"# Sparse cases (issue 16): {m['name']}, bundle {m['bundle_hash'][:12]}", "",
-             f"`python benchmarks/sparse_benchmark.py --n {r['n']}`; synthetic cases only.", "",
-             "## Thinned to 2-6 recorded fields per case (targets: ECE <= 0.02; log-loss within 0.03 of the exact "
-             "posterior)", "",
-             "| scenario | ECE (95% CI) | ECE exact | log-loss | exact | gap (95% CI) |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"# Sparse cases (issue 16): {m['name']}, bundle {m['bundle_hash'][:12]}",
+        "",
+        f"`python benchmarks/sparse_benchmark.py --n {r['n']}`; synthetic cases only.",
+        "",
+        "## Thinned to 2-6 recorded fields per case (targets: ECE <= 0.02; log-loss within 0.03 of the exact "
+        "posterior)",
+        "",
+        "| scenario | ECE (95% CI) | ECE exact | log-loss | exact | gap (95% CI) |",
+        "|---|---|---|---|---|---|",
+    ]
     for t in r["thinned"]:
-        lines.append(f"| {t['scenario']} | {t['ece']:.4f} ({t['ece_ci'][0]:.4f}-{t['ece_ci'][1]:.4f}) | "
-                     f"{t['ece_bayes']:.4f} | {t['log_loss']:.4f} | {t['log_loss_bayes']:.4f} | "
-                     f"{t['log_loss'] - t['log_loss_bayes']:+.4f} ({t['log_loss_gap_ci'][0]:+.4f} to "
-                     f"{t['log_loss_gap_ci'][1]:+.4f}) |")
-    lines += ["", "## One recorded field removed (target: the model moves at most 0.05 more than the exact "
-              "posterior on 95% of cases)", "", "| scenario | share within 0.05 | 95th percentile of the excess |",
-              "|---|---|---|"]
+        lines.append(
+            f"| {t['scenario']} | {t['ece']:.4f} ({t['ece_ci'][0]:.4f}-{t['ece_ci'][1]:.4f}) | "
+            f"{t['ece_bayes']:.4f} | {t['log_loss']:.4f} | {t['log_loss_bayes']:.4f} | "
+            f"{t['log_loss'] - t['log_loss_bayes']:+.4f} ({t['log_loss_gap_ci'][0]:+.4f} to "
+            f"{t['log_loss_gap_ci'][1]:+.4f}) |"
+        )
+    lines += [
+        "",
+        "## One recorded field removed (target: the model moves at most 0.05 more than the exact "
+        "posterior on 95% of cases)",
+        "",
+        "| scenario | share within 0.05 | 95th percentile of the excess |",
+        "|---|---|---|",
+    ]
     for t in r["remove_one"]:
         lines.append(f"| {t['scenario']} | {t['share_within_0.05']:.3f} | {t['p95_excess']:+.3f} |")
-    lines += ["", "## By informative fields recorded (mixture of work-ups; gap = model - exact posterior)", "",
-              "| scenario | fields | n | accuracy | exact | log-loss | exact | ECE | gap in log-loss (95% CI) |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## By informative fields recorded (mixture of work-ups; gap = model - exact posterior)",
+        "",
+        "| scenario | fields | n | accuracy | exact | log-loss | exact | ECE | gap in log-loss (95% CI) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for t in r["by_information"]:
-        lines.append(f"| {t['scenario']} | {t['bin']} | {t['n']} | {t['accuracy']:.3f} | {t['accuracy_bayes']:.3f} | "
-                     f"{t['log_loss']:.4f} | {t['log_loss_bayes']:.4f} | {t['ece']:.4f} | "
-                     f"{t['log_loss_gap']:+.4f} ({t['log_loss_gap_ci'][0]:+.4f} to {t['log_loss_gap_ci'][1]:+.4f}) |")
+        lines.append(
+            f"| {t['scenario']} | {t['bin']} | {t['n']} | {t['accuracy']:.3f} | {t['accuracy_bayes']:.3f} | "
+            f"{t['log_loss']:.4f} | {t['log_loss_bayes']:.4f} | {t['ece']:.4f} | "
+            f"{t['log_loss_gap']:+.4f} ({t['log_loss_gap_ci'][0]:+.4f} to {t['log_loss_gap_ci'][1]:+.4f}) |"
+        )
     return "\n".join(lines) + "\n"
 
 

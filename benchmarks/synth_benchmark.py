@@ -53,10 +53,18 @@ def ceiling(scenario: str, n: int = 50_000, seed: int = 2) -> dict:
     y = c["primary_site"].cat.codes.to_numpy()
     conf, pred = p.max(axis=1), p.argmax(axis=1)
     bins = np.minimum((conf * 10).astype(int), 9)
-    ece = sum(abs(conf[bins == b].mean() - (pred[bins == b] == y[bins == b]).mean()) * (bins == b).mean()
-              for b in range(10) if (bins == b).any())
-    return {"scenario": scenario, "n": n, "accuracy": float((pred == y).mean()),
-            "log_loss": float(-np.log(p[np.arange(n), y]).mean()), "ece": float(ece)}
+    ece = sum(
+        abs(conf[bins == b].mean() - (pred[bins == b] == y[bins == b]).mean()) * (bins == b).mean()
+        for b in range(10)
+        if (bins == b).any()
+    )
+    return {
+        "scenario": scenario,
+        "n": n,
+        "accuracy": float((pred == y).mean()),
+        "log_loss": float(-np.log(p[np.arange(n), y]).mean()),
+        "ece": float(ece),
+    }
 
 
 def main() -> None:
@@ -69,10 +77,14 @@ def main() -> None:
     post = child(args.n, "posterior")
     rows = [ceiling(s) for s in ("liver-met-archive", "population", "unknown-primary")]
     print(f"machine: {machine}")
-    print(f"| step | cases | wall time (s) | peak memory (MB, whole process) | target |")
-    print(f"|---|---|---|---|---|")
-    print(f"| make_synthetic_cohort | {args.n:,} | {gen['generate_s']:.2f} | {gen['generate_peak_mb']:.0f} | <= 10 s, <= 2048 MB |")
-    print(f"| bayes_posterior | {args.n:,} | {post['posterior_s']:.2f} | {post['posterior_peak_mb']:.0f} (with the cohort) | <= 10 s |")
+    print("| step | cases | wall time (s) | peak memory (MB, whole process) | target |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| make_synthetic_cohort | {args.n:,} | {gen['generate_s']:.2f} | {gen['generate_peak_mb']:.0f} | <= 10 s, <= 2048 MB |"
+    )
+    print(
+        f"| bayes_posterior | {args.n:,} | {post['posterior_s']:.2f} | {post['posterior_peak_mb']:.0f} (with the cohort) | <= 10 s |"
+    )
     print()
     print("| scenario | cases | Bayes accuracy | Bayes log-loss | ECE |")
     print("|---|---|---|---|---|")

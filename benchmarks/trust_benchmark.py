@@ -43,10 +43,13 @@ def gap_interval(y, p, b, n_boot=200, seed=0, ece_gap=True):
     for _ in range(n_boot):
         i = rng.integers(0, len(y), len(y))
         ll.append(lm[i].mean() - lb[i].mean())
-        ece.append(expected_calibration_error(y[i], p[i])
-                   - (expected_calibration_error(y[i], b[i]) if ece_gap else 0.0))
-    return [float(np.percentile(ll, 2.5)), float(np.percentile(ll, 97.5))], \
-        [float(np.percentile(ece, 2.5)), float(np.percentile(ece, 97.5))]
+        ece.append(
+            expected_calibration_error(y[i], p[i]) - (expected_calibration_error(y[i], b[i]) if ece_gap else 0.0)
+        )
+    return [float(np.percentile(ll, 2.5)), float(np.percentile(ll, 97.5))], [
+        float(np.percentile(ece, 2.5)),
+        float(np.percentile(ece, 97.5)),
+    ]
 
 
 def main():
@@ -69,11 +72,18 @@ def main():
         p = model.proba_from_margins(margins, target_prior=scenario)
         b = bayes_posterior(c, scenario=scenario).to_numpy()
         ll_ci, ece_ci = gap_interval(y, p, b)
-        row = {"scenario": scenario, "n": len(y), "ece": expected_calibration_error(y, p),
-               "ece_bayes": expected_calibration_error(y, b), "ece_gap_ci": ece_ci,
-               "log_loss": float(log_loss(y, p).mean()), "log_loss_bayes": float(log_loss(y, b).mean()),
-               "log_loss_gap_ci": ll_ci, "accuracy": float((p.argmax(1) == y).mean()),
-               "accuracy_bayes": float((b.argmax(1) == y).mean())}
+        row = {
+            "scenario": scenario,
+            "n": len(y),
+            "ece": expected_calibration_error(y, p),
+            "ece_bayes": expected_calibration_error(y, b),
+            "ece_gap_ci": ece_ci,
+            "log_loss": float(log_loss(y, p).mean()),
+            "log_loss_bayes": float(log_loss(y, b).mean()),
+            "log_loss_gap_ci": ll_ci,
+            "accuracy": float((p.argmax(1) == y).mean()),
+            "accuracy_bayes": float((b.argmax(1) == y).mean()),
+        }
         for level in LEVELS:
             s = model.predict_sets(label_proba=lp, coverage=level, target_prior=scenario)
             hit = s[np.arange(len(y)), y]
@@ -81,15 +91,20 @@ def main():
             for k, site in enumerate(SITES):
                 row[f"cov_{level:.2f}_{site}"] = float(hit[y == k].mean())
             if level == 0.90:
-                for d in sorted(set(detail), key=list(model.labels_).index if set(detail) <= set(model.labels_) else str):
+                for d in sorted(
+                    set(detail), key=list(model.labels_).index if set(detail) <= set(model.labels_) else str
+                ):
                     m = detail == d
-                    sub_rows.append({"scenario": scenario, "subsite": d, "n": int(m.sum()),
-                                     "coverage_0.90": float(hit[m].mean())})
+                    sub_rows.append(
+                        {"scenario": scenario, "subsite": d, "n": int(m.sum()), "coverage_0.90": float(hit[m].mean())}
+                    )
         rows.append(row)
         # additivity and sets vs probabilities on 1,000 cases
         e = model.explain(Xt=Xt[:1000], target_prior=scenario)
         lpp = np.log(p[:1000])
-        add = float(np.abs(e.baseline + e.calibration + e.prior + e.terms.sum(1) - (lpp - lpp.mean(1, keepdims=True))).max())
+        add = float(
+            np.abs(e.baseline + e.calibration + e.prior + e.terms.sum(1) - (lpp - lpp.mean(1, keepdims=True))).max()
+        )
         checks[scenario] = {"additivity_max_error": add, "seconds": time.perf_counter() - t0}
         print(f"{scenario}: done in {time.perf_counter() - t0:.1f} s", flush=True)
     c = make_synthetic_cohort(2000, scenario="unknown-primary", random_state=args.seed + 1)
@@ -97,14 +112,17 @@ def main():
     margins = model.margins(Xt)
     for prior in CUSTOM + tuple(SCENARIOS) + ("training",):
         p = model.proba_from_margins(margins, target_prior=prior)
-        s = model.predict_sets(label_proba=model.label_proba_from_margins(margins, target_prior=prior), coverage=0.9,
-                               target_prior=prior)
+        s = model.predict_sets(
+            label_proba=model.label_proba_from_margins(margins, target_prior=prior), coverage=0.9, target_prior=prior
+        )
         e = model.explain(Xt=Xt[:1000], target_prior=prior)
         lpp = np.log(np.maximum(p[:1000], 1e-300))
         checks[f"prior {prior}"] = {
             "top_site_outside_set": int((~s[np.arange(len(p)), p.argmax(1)]).sum()),
-            "additivity_max_error": float(np.abs(e.baseline + e.calibration + e.prior + e.terms.sum(1)
-                                                 - (lpp - lpp.mean(1, keepdims=True))).max())}
+            "additivity_max_error": float(
+                np.abs(e.baseline + e.calibration + e.prior + e.terms.sum(1) - (lpp - lpp.mean(1, keepdims=True))).max()
+            ),
+        }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     result = {"model": model.identity(), "scenarios": rows, "subsites": sub_rows, "checks": checks}
@@ -115,19 +133,32 @@ def main():
 
 
 def markdown(r) -> str:
-    lines = ["| scenario | ECE (exact) | ECE gap 95% CI | log-loss (exact) | log-loss gap 95% CI | "
-             + " | ".join(f"{lv:.0%} coverage ileal / pancreatic / other (mean set size)" for lv in LEVELS) + " |",
-             "|---|---|---|---|---|" + "---|" * len(LEVELS)]
+    lines = [
+        "| scenario | ECE (exact) | ECE gap 95% CI | log-loss (exact) | log-loss gap 95% CI | "
+        + " | ".join(f"{lv:.0%} coverage ileal / pancreatic / other (mean set size)" for lv in LEVELS)
+        + " |",
+        "|---|---|---|---|---|" + "---|" * len(LEVELS),
+    ]
     for row in r["scenarios"]:
-        cov = [f"{row[f'cov_{lv:.2f}_ileal']:.3f} / {row[f'cov_{lv:.2f}_pancreatic']:.3f} / "
-               f"{row[f'cov_{lv:.2f}_other']:.3f} ({row[f'size_{lv:.2f}']:.2f})" for lv in LEVELS]
-        lines.append(f"| {row['scenario']} | {row['ece']:.4f} ({row['ece_bayes']:.4f}) | "
-                     f"{row['ece_gap_ci'][0]:+.4f} to {row['ece_gap_ci'][1]:+.4f} | {row['log_loss']:.4f} "
-                     f"({row['log_loss_bayes']:.4f}) | {row['log_loss_gap_ci'][0]:+.4f} to {row['log_loss_gap_ci'][1]:+.4f} | "
-                     + " | ".join(cov) + " |")
-    lines += ["", "Per-sub-site coverage of the 90% sets (cases in the 50,000):", "",
-              "| sub-site | " + " | ".join(s["scenario"] for s in r["scenarios"]) + " |",
-              "|---|" + "---|" * len(r["scenarios"])]
+        cov = [
+            f"{row[f'cov_{lv:.2f}_ileal']:.3f} / {row[f'cov_{lv:.2f}_pancreatic']:.3f} / "
+            f"{row[f'cov_{lv:.2f}_other']:.3f} ({row[f'size_{lv:.2f}']:.2f})"
+            for lv in LEVELS
+        ]
+        lines.append(
+            f"| {row['scenario']} | {row['ece']:.4f} ({row['ece_bayes']:.4f}) | "
+            f"{row['ece_gap_ci'][0]:+.4f} to {row['ece_gap_ci'][1]:+.4f} | {row['log_loss']:.4f} "
+            f"({row['log_loss_bayes']:.4f}) | {row['log_loss_gap_ci'][0]:+.4f} to {row['log_loss_gap_ci'][1]:+.4f} | "
+            + " | ".join(cov)
+            + " |"
+        )
+    lines += [
+        "",
+        "Per-sub-site coverage of the 90% sets (cases in the 50,000):",
+        "",
+        "| sub-site | " + " | ".join(s["scenario"] for s in r["scenarios"]) + " |",
+        "|---|" + "---|" * len(r["scenarios"]),
+    ]
     subs = list(dict.fromkeys(s["subsite"] for s in r["subsites"]))
     for d in subs:
         cells = []

@@ -46,8 +46,10 @@ class BaseEstimator:
         for key, value in params.items():
             key, delim, sub = key.partition("__")
             if key not in valid:
-                raise ValueError(f"Invalid parameter {key!r} for estimator {self}. Valid parameters are: "
-                                 f"{sorted(self._get_param_names())!r}.")
+                raise ValueError(
+                    f"Invalid parameter {key!r} for estimator {self}. Valid parameters are: "
+                    f"{sorted(self._get_param_names())!r}."
+                )
             if delim:
                 nested.setdefault(key, {})[sub] = value
             else:
@@ -74,8 +76,13 @@ class BaseEstimator:
     def __sklearn_tags__(self):
         from sklearn.utils import Tags, TargetTags
 
-        return Tags(estimator_type=None, target_tags=TargetTags(required=False), transformer_tags=None,
-                    regressor_tags=None, classifier_tags=None)
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            transformer_tags=None,
+            regressor_tags=None,
+            classifier_tags=None,
+        )
 
 
 class ClassifierMixin:
@@ -118,15 +125,18 @@ def check_is_fitted(estimator, attributes: str | list[str] | None = None) -> Non
     """Raise scikit-learn's ``NotFittedError`` when ``estimator`` lacks its learned attributes."""
     names = [attributes] if isinstance(attributes, str) else attributes
     if names is not None:
-        fitted = all(name in vars(estimator) or hasattr(type(estimator), name) and hasattr(estimator, name)
-                     for name in names)
+        fitted = all(
+            name in vars(estimator) or hasattr(type(estimator), name) and hasattr(estimator, name) for name in names
+        )
     else:
         fitted = any(k.endswith("_") and not k.startswith("__") for k in vars(estimator))
     if not fitted:
         from sklearn.exceptions import NotFittedError
 
-        raise NotFittedError(f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
-                             "appropriate arguments before using this estimator.")
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
+            "appropriate arguments before using this estimator."
+        )
 
 
 def sklearn_in_use() -> bool:

@@ -25,5 +25,7 @@ def require(module: str, extra: str):
     try:
         return import_module(module)
     except ImportError:
-        raise InputError(f"{EXTRAS.get(extra, extra)} needs the optional part {extra!r} of netorigin, which is not "
-                         f"installed here ({module} is missing): pip install 'netorigin[{extra}]'") from None
+        raise InputError(
+            f"{EXTRAS.get(extra, extra)} needs the optional part {extra!r} of netorigin, which is not "
+            f"installed here ({module} is missing): pip install 'netorigin[{extra}]'"
+        ) from None

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["assert_explanation_adds_up", "assert_explanation_sums_to_margin", "assert_probabilities",
-           "assert_same_alone_and_in_batch"]
+__all__ = [
+    "assert_explanation_adds_up",
+    "assert_explanation_sums_to_margin",
+    "assert_probabilities",
+    "assert_same_alone_and_in_batch",
+]
 
 
 def assert_same_alone_and_in_batch(transform, table: pd.DataFrame, rows=None, atol: float = 0.0) -> None:
@@ -16,7 +20,9 @@ def assert_same_alone_and_in_batch(transform, table: pd.DataFrame, rows=None, at
     for i in range(len(table)) if rows is None else rows:
         alone = np.asarray(transform(table.iloc[[i]].reset_index(drop=True)))
         if atol:
-            np.testing.assert_allclose(alone[0], batch[i], rtol=0, atol=atol, err_msg=f"row {i} differs alone vs in batch")
+            np.testing.assert_allclose(
+                alone[0], batch[i], rtol=0, atol=atol, err_msg=f"row {i} differs alone vs in batch"
+            )
         else:
             np.testing.assert_array_equal(alone[0], batch[i], err_msg=f"row {i} differs alone vs in batch")
 

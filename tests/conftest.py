@@ -51,8 +51,15 @@ def tiny_xgboost(tmp_path_factory):
     from netorigin.training import train
 
     cohort = make_synthetic_cohort(1500, scenario="liver-met-archive", random_state=7, workup="mixture")
-    model = train(cohort, kind="xgboost", params={"n_estimators": 40}, random_state=0, n_bootstrap=0,
-                  with_robustness=False, n_splits=3).model
+    model = train(
+        cohort,
+        kind="xgboost",
+        params={"n_estimators": 40},
+        random_state=0,
+        n_bootstrap=0,
+        with_robustness=False,
+        n_splits=3,
+    ).model
     folder = tmp_path_factory.mktemp("bundles") / "tiny-xgboost"
     save_bundle(model, folder)
     return model, folder
@@ -74,8 +81,15 @@ def every_detail_bundle(tmp_path_factory):
     detail[other[:60]] = "other"
     cohort["primary_site_detail"] = detail
     assert set(cohort["primary_site_detail"]) == set(SITE_DETAILS)
-    model = train(cohort, kind="xgboost", params={"n_estimators": 30}, random_state=0, n_bootstrap=0,
-                  with_robustness=False, n_splits=3).model
+    model = train(
+        cohort,
+        kind="xgboost",
+        params={"n_estimators": 30},
+        random_state=0,
+        n_bootstrap=0,
+        with_robustness=False,
+        n_splits=3,
+    ).model
     folder = tmp_path_factory.mktemp("bundles") / "every-detail"
     save_bundle(model, folder)
     return model, folder

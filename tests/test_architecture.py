@@ -19,8 +19,13 @@ def test_layers_contract_holds_with_no_ignored_imports():
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     assert not any(c.get("ignore_imports") for c in cfg["contracts"])
     assert any(c["type"] == "layers" for c in cfg["contracts"])
-    r = subprocess.run([sys.executable, "-c", "import sys; from importlinter.cli import lint_imports; "
-                        "sys.exit(lint_imports())"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports())"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert "0 broken" in r.stdout
 
@@ -36,7 +41,7 @@ def _find_cycle(deps_of: dict) -> list:
         state[m] = "open"
         for d in sorted(deps(m)):
             if state.get(d) == "open":
-                cycle.extend(path[path.index(d):] + [d] if d in path else [m, d])
+                cycle.extend(path[path.index(d) :] + [d] if d in path else [m, d])
                 return True
             if d not in state and visit(d, path + [d]):
                 return True
@@ -59,8 +64,9 @@ def test_no_import_cycle_between_any_two_modules():
 
     graph = grimp.build_graph("netorigin")
     # a package importing its own submodules (its re-exports) is not a cycle
-    deps_of = {m: {d for d in graph.find_modules_directly_imported_by(m) if not d.startswith(m + ".")}
-               for m in graph.modules}
+    deps_of = {
+        m: {d for d in graph.find_modules_directly_imported_by(m) if not d.startswith(m + ".")} for m in graph.modules
+    }
     assert len(deps_of) > 50
     cycle = _find_cycle(deps_of)
     assert not cycle, " -> ".join(cycle)
@@ -73,7 +79,11 @@ def test_the_public_surface_resolves_and_private_modules_are_underscored():
         assert getattr(netorigin, name) is not None, name
     for path in PACKAGE.rglob("*.py"):
         rel = path.relative_to(PACKAGE)
-        if path.name in ("__init__.py", "__main__.py") or rel.parts[0] in ("testing.py", "exceptions.py", "pipelines.py"):
+        if path.name in ("__init__.py", "__main__.py") or rel.parts[0] in (
+            "testing.py",
+            "exceptions.py",
+            "pipelines.py",
+        ):
             continue
         assert path.name.startswith("_"), f"{rel}: a module inside a layer package is private (leading underscore)"
 
@@ -94,10 +104,19 @@ def test_the_library_never_prints_exits_or_configures_the_process():
                 f = node.func
                 name = f.id if isinstance(f, ast.Name) else (f.attr if isinstance(f, ast.Attribute) else "")
                 owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else ""
-                if name == "print" or (owner == "sys" and name == "exit") or name in ("basicConfig", "filterwarnings") \
-                        or (owner == "os" and name == "putenv") or (name == "setdefault" and owner == "environ"):
+                if (
+                    name == "print"
+                    or (owner == "sys" and name == "exit")
+                    or name in ("basicConfig", "filterwarnings")
+                    or (owner == "os" and name == "putenv")
+                    or (name == "setdefault" and owner == "environ")
+                ):
                     bad.append(f"{rel}:{node.lineno} {owner + '.' if owner else ''}{name}")
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in ("data/models/default", "bundles/"):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value in ("data/models/default", "bundles/")
+            ):
                 bad.append(f"{rel}:{node.lineno} path in source: {node.value}")
     assert not bad, bad
 
@@ -128,13 +147,21 @@ def constant_kind():
         clf.classes_ = np.arange(len(clf.log_prior_))
         return clf
 
-    kind = register(ModelKind(
-        name="site-prior", summary="the training site mix for every case",
-        make_classifier=lambda random_state=None, **p: (None, SitePrior()),
-        explain=lambda clf, t, ff: (["age_years"], np.zeros((len(t), 1, len(clf.classes_))),
-                                    np.tile(clf.log_prior_, (len(t), 1))),
-        to_files=lambda clf: {"prior.json": dump_json(clf.log_prior_.tolist())}, from_files=from_files,
-        files=("prior.json",)))
+    kind = register(
+        ModelKind(
+            name="site-prior",
+            summary="the training site mix for every case",
+            make_classifier=lambda random_state=None, **p: (None, SitePrior()),
+            explain=lambda clf, t, ff: (
+                ["age_years"],
+                np.zeros((len(t), 1, len(clf.classes_))),
+                np.tile(clf.log_prior_, (len(t), 1)),
+            ),
+            to_files=lambda clf: {"prior.json": dump_json(clf.log_prior_.tolist())},
+            from_files=from_files,
+            files=("prior.json",),
+        )
+    )
     yield kind
     del _KINDS["site-prior"]
 
@@ -148,7 +175,9 @@ def test_a_new_kind_is_one_registration_and_works_end_to_end(constant_kind, smal
     model = train(small_cohort, kind="site-prior", n_bootstrap=0, with_robustness=False).model
     save_bundle(model, tmp_path / "b")
     loaded = load_bundle(tmp_path / "b")
-    np.testing.assert_array_equal(model.predict_proba(small_cohort.iloc[:50]), loaded.predict_proba(small_cohort.iloc[:50]))
+    np.testing.assert_array_equal(
+        model.predict_proba(small_cohort.iloc[:50]), loaded.predict_proba(small_cohort.iloc[:50])
+    )
     rep = case_report(score_cases(loaded, small_cohort.iloc[:1]), 0)
     assert rep["model"]["kind"] == "site-prior" and rep["prediction_set"]
     assert_explanation_sums_to_margin(loaded, small_cohort.iloc[:20])

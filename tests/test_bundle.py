@@ -17,9 +17,17 @@ from netorigin.training import train
 
 @pytest.fixture(scope="module")
 def trained(small_cohort):
-    return {k: train(small_cohort, kind=k, random_state=0, n_bootstrap=0, with_robustness=False,
-                                params={"n_estimators": 100} if k == "xgboost" else None)
-            for k in MODEL_KINDS}
+    return {
+        k: train(
+            small_cohort,
+            kind=k,
+            random_state=0,
+            n_bootstrap=0,
+            with_robustness=False,
+            params={"n_estimators": 100} if k == "xgboost" else None,
+        )
+        for k in MODEL_KINDS
+    }
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
@@ -39,8 +47,14 @@ def test_saved_bundle_scores_exactly_like_the_trained_model(kind, trained, tmp_p
 
 def test_same_data_and_seed_give_byte_identical_bundles(small_cohort, tmp_path):
     for name in ("a", "b"):
-        r = train(small_cohort, kind="xgboost", random_state=3, n_bootstrap=20,
-                             params={"n_estimators": 50}, with_robustness=False)
+        r = train(
+            small_cohort,
+            kind="xgboost",
+            random_state=3,
+            n_bootstrap=20,
+            params={"n_estimators": 50},
+            with_robustness=False,
+        )
         save_bundle(r.model, tmp_path / name)
     for f in sorted(p.name for p in (tmp_path / "a").iterdir()):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f

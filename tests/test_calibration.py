@@ -128,8 +128,10 @@ def test_explanation_terms_add_up_to_the_displayed_clr_exactly(label_site):
     bias, rho = rng.normal(size=L), np.log(rng.dirichlet(np.ones(L)) * L)
     f0, cal, prior, terms, total = explain_clr(base, contrib, 1.3, bias, rho, np.array(label_site))
     u = (base + contrib.sum(1)) / 1.3 + bias + rho
-    p = site_sums(np.exp(u - u.max(1, keepdims=True)) / np.exp(u - u.max(1, keepdims=True)).sum(1, keepdims=True),
-                  np.array(label_site))
+    p = site_sums(
+        np.exp(u - u.max(1, keepdims=True)) / np.exp(u - u.max(1, keepdims=True)).sum(1, keepdims=True),
+        np.array(label_site),
+    )
     clr = np.log(p) - np.log(p).mean(1, keepdims=True)
     np.testing.assert_allclose(total, clr, atol=1e-10)
     np.testing.assert_allclose(f0 + cal + prior + terms.sum(1), total, atol=1e-9)

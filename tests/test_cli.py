@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "netorigin", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_version():
@@ -74,8 +75,16 @@ def test_describe_seed_cohort_shows_paper_figures():
     r = run("cohort", "describe", "data/seed_cohort.csv")
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    for fragment in ("50 (27-64)", "male 5, female 2", "G1 3, G2 4", "3 of 7", "0 of 7",
-                     "yes 2, no 5", "median 15 (6-48)", "median 17 (8-48)"):
+    for fragment in (
+        "50 (27-64)",
+        "male 5, female 2",
+        "G1 3, G2 4",
+        "3 of 7",
+        "0 of 7",
+        "yes 2, no 5",
+        "median 15 (6-48)",
+        "median 17 (8-48)",
+    ):
         assert fragment in out, fragment
 
 
@@ -99,11 +108,25 @@ def test_synth_writes_a_valid_cohort_and_bad_scenario_exits_2(tmp_path):
 def test_train_and_evaluate_without_tracking(tmp_path):
     data = tmp_path / "c.csv"
     assert run("synth", "--n", "1500", "--seed", "4", "-o", str(data)).returncode == 0
-    r = run("train", "--data", str(data), "--model", "logistic", "--out", str(tmp_path / "b"), "--no-track",
-            "--bootstrap", "10", "--target-prior", "unknown-primary")
+    r = run(
+        "train",
+        "--data",
+        str(data),
+        "--model",
+        "logistic",
+        "--out",
+        str(tmp_path / "b"),
+        "--no-track",
+        "--bootstrap",
+        "10",
+        "--target-prior",
+        "unknown-primary",
+    )
     assert r.returncode == 0, r.stderr
     assert "90% set coverage" in r.stdout and (tmp_path / "b" / "manifest.json").is_file()
-    r = run("evaluate", "--model", str(tmp_path / "b"), "--data", str(data), "--no-track", "--json", "--bootstrap", "10")
+    r = run(
+        "evaluate", "--model", str(tmp_path / "b"), "--data", str(data), "--no-track", "--json", "--bootstrap", "10"
+    )
     assert r.returncode == 0, r.stderr
     import json
 
@@ -129,11 +152,31 @@ def test_train_takes_kind_and_still_reads_the_old_model_spelling(tmp_path):
     from netorigin.synth import make_synthetic_cohort
 
     write_table(make_synthetic_cohort(600, random_state=2), tmp_path / "c.csv")
-    r = run("train", "--data", str(tmp_path / "c.csv"), "--kind", "rules", "--out", str(tmp_path / "a"),
-            "--no-track", "--bootstrap", "0")
+    r = run(
+        "train",
+        "--data",
+        str(tmp_path / "c.csv"),
+        "--kind",
+        "rules",
+        "--out",
+        str(tmp_path / "a"),
+        "--no-track",
+        "--bootstrap",
+        "0",
+    )
     assert r.returncode == 0, r.stderr
-    r = run("train", "--data", str(tmp_path / "c.csv"), "--model", "rules", "--out", str(tmp_path / "b"),
-            "--no-track", "--bootstrap", "0")
+    r = run(
+        "train",
+        "--data",
+        str(tmp_path / "c.csv"),
+        "--model",
+        "rules",
+        "--out",
+        str(tmp_path / "b"),
+        "--no-track",
+        "--bootstrap",
+        "0",
+    )
     assert r.returncode == 0 and "--model is deprecated" in r.stderr and "use --kind" in r.stderr
     assert (tmp_path / "b" / "rules.json").is_file()
     r = run("train", "--data", str(tmp_path / "c.csv"), "--kind", "nearest", "--no-track")
@@ -148,8 +191,19 @@ def test_the_bundle_does_not_depend_on_how_the_data_path_was_typed(tmp_path):
     write_table(make_synthetic_cohort(600, random_state=4), tmp_path / "in" / "x.csv")
     hashes = []
     for i, typed in enumerate(("in/x.csv", "./in/x.csv", str(tmp_path / "in" / "x.csv"))):
-        r = run("train", "--data", typed, "--kind", "rules", "--out", f"b{i}", "--no-track", "--bootstrap", "0",
-                cwd=tmp_path)
+        r = run(
+            "train",
+            "--data",
+            typed,
+            "--kind",
+            "rules",
+            "--out",
+            f"b{i}",
+            "--no-track",
+            "--bootstrap",
+            "0",
+            cwd=tmp_path,
+        )
         assert r.returncode == 0, r.stderr
         hashes.append(json.loads((tmp_path / f"b{i}" / "manifest.json").read_text())["bundle_hash"])
     assert len(set(hashes)) == 1

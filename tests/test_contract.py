@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from netorigin import FIELDS, ValidationError, validate_case, validate_cohort
-from netorigin.contract import MISSING_TOKENS
-from netorigin.contract import grade_from_ki67, parse_value
+from netorigin.contract import MISSING_TOKENS, grade_from_ki67, parse_value
 
 
 def _cohort(**cols):
@@ -19,21 +18,39 @@ def _cohort(**cols):
 @pytest.mark.parametrize(
     "field, raw, expected",
     [
-        ("ihc_cdx2", "+", "positive"), ("ihc_cdx2", "Pos", "positive"), ("ihc_cdx2", "-", "negative"),
-        ("ihc_cdx2", "NEG", "negative"), ("ihc_cdx2", "equivocal", "equivocal"),
-        ("sex", "M", "male"), ("sex", "f", "female"),
-        ("carcinoid_syndrome", "y", "yes"), ("carcinoid_syndrome", "FALSE", "no"),
+        ("ihc_cdx2", "+", "positive"),
+        ("ihc_cdx2", "Pos", "positive"),
+        ("ihc_cdx2", "-", "negative"),
+        ("ihc_cdx2", "NEG", "negative"),
+        ("ihc_cdx2", "equivocal", "equivocal"),
+        ("sex", "M", "male"),
+        ("sex", "f", "female"),
+        ("carcinoid_syndrome", "y", "yes"),
+        ("carcinoid_syndrome", "FALSE", "no"),
         ("carcinoid_syndrome", True, "yes"),
-        ("serum_cga", "High", "elevated"), ("serum_cga", "raised", "elevated"),
-        ("serum_cga", "N", "normal"), ("urine_5hiaa", "WNL", "normal"),
-        ("grade", "2", "G2"), ("grade", "grade 3", "G3"), ("grade", 1, "G1"), ("grade", "g1", "G1"),
+        ("serum_cga", "High", "elevated"),
+        ("serum_cga", "raised", "elevated"),
+        ("serum_cga", "N", "normal"),
+        ("urine_5hiaa", "WNL", "normal"),
+        ("grade", "2", "G2"),
+        ("grade", "grade 3", "G3"),
+        ("grade", 1, "G1"),
+        ("grade", "g1", "G1"),
         ("differentiation", "Well-differentiated", "well"),
-        ("ihc_daxx_atrx", "loss", "lost"), ("ihc_daxx_atrx", "intact", "retained"),
-        ("hormonal_syndrome", "none", "none"), ("hormonal_syndrome", "Insulinoma", "insulinoma"),
-        ("liver_lesions", 1, "solitary"), ("liver_lesions", "3", "oligo"), ("liver_lesions", "12", "multiple"),
-        ("mitoses_per_2mm2", "< 2", "<2"), ("mitoses_per_2mm2", "2\u201320", "2-20"),
-        ("mitoses_per_2mm2", 4, "4"), ("ki67_percent", "10%", 10.0), ("age_years", "50 y", 50.0),
-        ("largest_liver_lesion_cm", "35 mm", 3.5), ("primary_site", "Small bowel", "ileal"),
+        ("ihc_daxx_atrx", "loss", "lost"),
+        ("ihc_daxx_atrx", "intact", "retained"),
+        ("hormonal_syndrome", "none", "none"),
+        ("hormonal_syndrome", "Insulinoma", "insulinoma"),
+        ("liver_lesions", 1, "solitary"),
+        ("liver_lesions", "3", "oligo"),
+        ("liver_lesions", "12", "multiple"),
+        ("mitoses_per_2mm2", "< 2", "<2"),
+        ("mitoses_per_2mm2", "2\u201320", "2-20"),
+        ("mitoses_per_2mm2", 4, "4"),
+        ("ki67_percent", "10%", 10.0),
+        ("age_years", "50 y", 50.0),
+        ("largest_liver_lesion_cm", "35 mm", 3.5),
+        ("primary_site", "Small bowel", "ileal"),
         ("primary_site_detail", "cecum", "caecum"),
     ],
 )
@@ -163,8 +180,9 @@ def test_numbers_reject_infinity_negative_and_wrong_units():
 
 
 def test_single_case_from_mapping():
-    v = validate_case({"ihc_cdx2": True, "grade": 2, "ki67_percent": 4.0, "mitoses_per_2mm2": "<2",
-                       "ihc_isl1": None, "expr_CD302": 5})
+    v = validate_case(
+        {"ihc_cdx2": True, "grade": 2, "ki67_percent": 4.0, "mitoses_per_2mm2": "<2", "ihc_isl1": None, "expr_CD302": 5}
+    )
     row = v.table.iloc[0]
     assert row["grade"] == "G2" and row["ihc_cdx2"] == "positive" and pd.isna(row["ihc_isl1"])
     with pytest.raises(ValidationError, match="not a single value"):
@@ -191,10 +209,19 @@ def test_grade_from_ki67_uses_who_2019_cutoffs():
 
 
 # ---------------------------------------------------------------- words that keep their meaning
-@pytest.mark.parametrize("raw, expected", [("focal", "positive"), ("Focally positive", "positive"),
-                                           ("patchy", "positive"), ("diffuse", "positive"), ("3+", "positive"),
-                                           ("weakly positive", "positive"), ("weak", "equivocal"),
-                                           ("1+", "equivocal")])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("focal", "positive"),
+        ("Focally positive", "positive"),
+        ("patchy", "positive"),
+        ("diffuse", "positive"),
+        ("3+", "positive"),
+        ("weakly positive", "positive"),
+        ("weak", "equivocal"),
+        ("1+", "equivocal"),
+    ],
+)
 def test_pathology_wordings_are_read_by_the_documented_rule_and_said_back(raw, expected):
     v = validate_case({"ihc_cdx2": raw})
     assert v.table.loc[0, "ihc_cdx2"] == expected
@@ -203,28 +230,42 @@ def test_pathology_wordings_are_read_by_the_documented_rule_and_said_back(raw, e
 
 
 def test_daxx_atrx_loss_wordings():
-    v = validate_cohort(pd.DataFrame({"case_id": ["a", "b", "c"],
-                                      "ihc_daxx_atrx": ["partial loss", "retained expression", "lost"]}))
+    v = validate_cohort(
+        pd.DataFrame({"case_id": ["a", "b", "c"], "ihc_daxx_atrx": ["partial loss", "retained expression", "lost"]})
+    )
     assert v.table["ihc_daxx_atrx"].tolist() == ["lost", "retained", "lost"]
     said = [n for n in v.notices if n.kind == "read_as"]
     assert len(said) == 2 and said[0].rows == (1,)
 
 
-@pytest.mark.parametrize("field, raw", [("ihc_cdx2", "focally"), ("ihc_cdx2", "faintly"),
-                                        ("sex", "fem"), ("ihc_daxx_atrx", "los of staining"),
-                                        ("carcinoid_syndrome", "nope")])
+@pytest.mark.parametrize(
+    "field, raw",
+    [
+        ("ihc_cdx2", "focally"),
+        ("ihc_cdx2", "faintly"),
+        ("sex", "fem"),
+        ("ihc_daxx_atrx", "los of staining"),
+        ("carcinoid_syndrome", "nope"),
+    ],
+)
 def test_a_suggestion_is_only_ever_a_typing_mistake_of_a_value_with_the_same_meaning(field, raw):
     """'focal' once drew "did you mean 'negative'?" (difflib matched "false"). Suggestions now
     need a close spelling of one of the value's own words (four letters or more)."""
     res = parse_value(FIELDS[field], raw)
-    assert res.suggestion is None or (field, res.suggestion) in {("ihc_cdx2", "positive"), ("ihc_cdx2", "equivocal"),
-                                                                   ("sex", "female"), ("ihc_daxx_atrx", "lost")}
+    assert res.suggestion is None or (field, res.suggestion) in {
+        ("ihc_cdx2", "positive"),
+        ("ihc_cdx2", "equivocal"),
+        ("sex", "female"),
+        ("ihc_daxx_atrx", "lost"),
+    }
     # whatever is suggested, it is never the opposite of a positive-sounding word
     if raw.startswith(("focal", "faint")):
         assert res.suggestion != "negative"
 
 
-@pytest.mark.parametrize("raw, suggestion", [("postive", "positive"), ("negatve", "negative"), ("equivocl", "equivocal")])
+@pytest.mark.parametrize(
+    "raw, suggestion", [("postive", "positive"), ("negatve", "negative"), ("equivocl", "equivocal")]
+)
 def test_typing_mistakes_still_get_their_suggestion(raw, suggestion):
     assert parse_value(FIELDS["ihc_cdx2"], raw).suggestion == suggestion
 
@@ -237,9 +278,11 @@ def test_identifiers_refuse_invisible_bidi_and_surrogate_characters(cid):
         validate_cohort(pd.DataFrame({"case_id": [cid, "b"]}, dtype=object))
 
 
-@pytest.mark.parametrize("key, hint", [("cdx2_ihc", "ihc_cdx2"), ("note", "netorigin template"),
-                                       ("p_ileal", "netorigin template")])
+@pytest.mark.parametrize(
+    "key, hint", [("cdx2_ihc", "ihc_cdx2"), ("note", "netorigin template"), ("p_ileal", "netorigin template")]
+)
 def test_every_key_of_a_case_is_used_or_refused_by_name(key, hint):
     with pytest.raises(ValidationError, match=f"{key}.*not a field of the case contract.*{hint}"):
-        validate_case({"ihc_cdx2" if key != "cdx2_ihc" else "age_years": "positive" if key != "cdx2_ihc" else 61,
-                       key: "pos"})
+        validate_case(
+            {"ihc_cdx2" if key != "cdx2_ihc" else "age_years": "positive" if key != "cdx2_ihc" else 61, key: "pos"}
+        )

@@ -9,11 +9,16 @@ from netorigin.io import load_cases
 
 _names = st.one_of(st.sampled_from(sorted(FIELDS)), st.text(max_size=12))
 _scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-10**20, max_value=10**20),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
     st.sampled_from(["+", "-", "pos", "ND", "G2", "<2", "2-20", "postive", "10%", "35 mm", "nan", "inf"]),
 )
-_values = st.one_of(_scalars, st.lists(_scalars, max_size=2), st.dictionaries(st.text(max_size=3), _scalars, max_size=2))
+_values = st.one_of(
+    _scalars, st.lists(_scalars, max_size=2), st.dictionaries(st.text(max_size=3), _scalars, max_size=2)
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -10,15 +10,17 @@ from netorigin.testing import assert_same_alone_and_in_batch
 
 @pytest.fixture
 def cohort():
-    raw = pd.DataFrame({
-        "case_id": ["a", "b", "c", "d"],
-        "ihc_cdx2": ["positive", "negative", "equivocal", None],
-        "grade": ["G1", "G2", None, "G3"],
-        "age_years": [50, None, 70, 40],
-        "mitoses_per_2mm2": ["<2", "7", None, ">20"],
-        "alt_status": ["positive", None, "negative", None],
-        "expr_sctr": [1.0, None, 3.0, 2.0],
-    })
+    raw = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c", "d"],
+            "ihc_cdx2": ["positive", "negative", "equivocal", None],
+            "grade": ["G1", "G2", None, "G3"],
+            "age_years": [50, None, 70, 40],
+            "mitoses_per_2mm2": ["<2", "7", None, ">20"],
+            "alt_status": ["positive", None, "negative", None],
+            "expr_sctr": [1.0, None, 3.0, 2.0],
+        }
+    )
     return validate_cohort(raw).table
 
 

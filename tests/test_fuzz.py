@@ -25,19 +25,71 @@ from netorigin.contract import FIELDS
 ROOT = Path(__file__).resolve().parents[1]
 LOGISTIC = ROOT / "tests" / "data" / "bundle-0.1.0-logistic"
 # NETORIGIN_FUZZ_EXAMPLES=500 NETORIGIN_FUZZ_SEEDED=0 for a deeper, random search than CI's
-FUZZ = settings(max_examples=int(os.environ.get("NETORIGIN_FUZZ_EXAMPLES", "25")), deadline=None,
-                derandomize=os.environ.get("NETORIGIN_FUZZ_SEEDED", "1") == "1",
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("NETORIGIN_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    derandomize=os.environ.get("NETORIGIN_FUZZ_SEEDED", "1") == "1",
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # values a careless or hostile user types: near-misses, injections, escapes, extremes, types
-HOSTILE_TEXT = st.sampled_from([
-    "", " ", "positive", "POS", "pos ", "on", "yes", "000123", "1e308", "-1e308", "nan", "NaN", "inf", "-0",
-    "=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "\x1b[31mred", "<script>x</script>",
-    "a\nb", "a\rb", "\"", "'", ",", ";", "\t", "\u202e", "é", "🙂", "0x10", "1,5", "1.5", "12 mm", "G2", "G4",
-    "not_done", "n.d.", "unknown", "ileum", "pancreas", "lung", "x" * 300, "../../etc/passwd", "{a: 1}", "[1]",
-])
-SCALARS = st.one_of(HOSTILE_TEXT, st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
-                    st.booleans(), st.none())
+HOSTILE_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "positive",
+        "POS",
+        "pos ",
+        "on",
+        "yes",
+        "000123",
+        "1e308",
+        "-1e308",
+        "nan",
+        "NaN",
+        "inf",
+        "-0",
+        '=HYPERLINK("http://x")',
+        "+cmd|' /C calc'!A0",
+        "@SUM(1)",
+        "-2+3",
+        "\x1b[31mred",
+        "<script>x</script>",
+        "a\nb",
+        "a\rb",
+        '"',
+        "'",
+        ",",
+        ";",
+        "\t",
+        "\u202e",
+        "é",
+        "🙂",
+        "0x10",
+        "1,5",
+        "1.5",
+        "12 mm",
+        "G2",
+        "G4",
+        "not_done",
+        "n.d.",
+        "unknown",
+        "ileum",
+        "pancreas",
+        "lung",
+        "x" * 300,
+        "../../etc/passwd",
+        "{a: 1}",
+        "[1]",
+    ]
+)
+SCALARS = st.one_of(
+    HOSTILE_TEXT,
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+)
 FIELD_NAMES = st.sampled_from(sorted(FIELDS) + ["case_id", "note", "top_site", "p_ileal", "", "ihc_CDX2"])
 
 
@@ -76,8 +128,11 @@ def _write_yaml_like(path: Path, mapping: dict, as_json: bool):
 
 
 @FUZZ
-@given(case=st.dictionaries(FIELD_NAMES, SCALARS, max_size=8), as_json=st.booleans(),
-       command=st.sampled_from([["score"], ["score", "--json"], ["validate"], ["score", "--model", str(LOGISTIC)]]))
+@given(
+    case=st.dictionaries(FIELD_NAMES, SCALARS, max_size=8),
+    as_json=st.booleans(),
+    command=st.sampled_from([["score"], ["score", "--json"], ["validate"], ["score", "--model", str(LOGISTIC)]]),
+)
 def test_case_files(work, case, as_json, command):
     p = work / ("case.json" if as_json else "case.yaml")
     try:
@@ -88,14 +143,41 @@ def test_case_files(work, case, as_json, command):
 
 
 @FUZZ
-@given(rows=st.lists(st.fixed_dictionaries({}, optional={k: HOSTILE_TEXT for k in
-                                                         ("age_years", "sex", "ihc_cdx2", "ki67_percent", "grade",
-                                                          "note", "top_site", "largest_liver_lesion_cm")}),
-                     min_size=2, max_size=6),
-       ids=st.sampled_from(["plain", "duplicate", "hostile"]))
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                k: HOSTILE_TEXT
+                for k in (
+                    "age_years",
+                    "sex",
+                    "ihc_cdx2",
+                    "ki67_percent",
+                    "grade",
+                    "note",
+                    "top_site",
+                    "largest_liver_lesion_cm",
+                )
+            },
+        ),
+        min_size=2,
+        max_size=6,
+    ),
+    ids=st.sampled_from(["plain", "duplicate", "hostile"]),
+)
 def test_cohorts_scored_to_a_file_keep_every_row(work, rows, ids):
-    columns = ["case_id", "age_years", "sex", "ihc_cdx2", "ki67_percent", "grade", "note", "top_site",
-               "largest_liver_lesion_cm"]
+    columns = [
+        "case_id",
+        "age_years",
+        "sex",
+        "ihc_cdx2",
+        "ki67_percent",
+        "grade",
+        "note",
+        "top_site",
+        "largest_liver_lesion_cm",
+    ]
     p = work / "cohort.csv"
     with p.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -112,14 +194,17 @@ def test_cohorts_scored_to_a_file_keep_every_row(work, rows, ids):
         assert len(out) == len(rows)  # rows out = rows in
 
 
-MAPPING_VALUE = st.one_of(SCALARS, st.lists(SCALARS, max_size=3),
-                          st.dictionaries(HOSTILE_TEXT, SCALARS, max_size=3))
+MAPPING_VALUE = st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(HOSTILE_TEXT, SCALARS, max_size=3))
 
 
 @FUZZ
-@given(mapping=st.dictionaries(st.sampled_from(["version", "columns", "values", "units", "constants", "other", ""]),
-                               st.one_of(MAPPING_VALUE, st.dictionaries(FIELD_NAMES, MAPPING_VALUE, max_size=3)),
-                               max_size=4))
+@given(
+    mapping=st.dictionaries(
+        st.sampled_from(["version", "columns", "values", "units", "constants", "other", ""]),
+        st.one_of(MAPPING_VALUE, st.dictionaries(FIELD_NAMES, MAPPING_VALUE, max_size=3)),
+        max_size=4,
+    )
+)
 def test_mapping_files(work, mapping):
     m = work / "map.yaml"
     try:
@@ -135,24 +220,50 @@ def test_mapping_files(work, mapping):
         assert len(pd.read_csv(work / "out.csv")) == len(pd.read_csv(data))  # rows out = rows in
 
 
-PIPELINE_VALUE = st.one_of(SCALARS, st.lists(HOSTILE_TEXT, max_size=3),
-                           st.dictionaries(st.sampled_from(["n", "scenario", "seed", "path", "kind", "params",
-                                                            "random_state", "x"]),
-                                           st.one_of(SCALARS, st.dictionaries(HOSTILE_TEXT, SCALARS, max_size=2)),
-                                           max_size=3))
+PIPELINE_VALUE = st.one_of(
+    SCALARS,
+    st.lists(HOSTILE_TEXT, max_size=3),
+    st.dictionaries(
+        st.sampled_from(["n", "scenario", "seed", "path", "kind", "params", "random_state", "x"]),
+        st.one_of(SCALARS, st.dictionaries(HOSTILE_TEXT, SCALARS, max_size=2)),
+        max_size=3,
+    ),
+)
 
 
 @FUZZ
-@given(pipeline=st.dictionaries(st.sampled_from(["name", "version", "task", "data", "model", "cv", "target_prior",
-                                                 "output", "n_bootstrap", "scenarios", "train_n", "models",
-                                                 "coverage", "register", "unknown"]),
-                                PIPELINE_VALUE, max_size=6))
+@given(
+    pipeline=st.dictionaries(
+        st.sampled_from(
+            [
+                "name",
+                "version",
+                "task",
+                "data",
+                "model",
+                "cv",
+                "target_prior",
+                "output",
+                "n_bootstrap",
+                "scenarios",
+                "train_n",
+                "models",
+                "coverage",
+                "register",
+                "unknown",
+            ]
+        ),
+        PIPELINE_VALUE,
+        max_size=6,
+    )
+)
 def test_pipeline_files(work, pipeline):
     p = work / "pipe.yaml"
     # keep any run that gets through small, and its outputs inside the work folder
     if isinstance(pipeline.get("data"), dict):
-        pipeline["data"]["n"] = min(int(pipeline["data"]["n"]) if isinstance(pipeline["data"].get("n"), int) else 300,
-                                    300)
+        pipeline["data"]["n"] = min(
+            int(pipeline["data"]["n"]) if isinstance(pipeline["data"].get("n"), int) else 300, 300
+        )
     pipeline["output"] = "out"
     for key in ("train_n", "test_n"):
         if key in pipeline:
@@ -165,10 +276,27 @@ def test_pipeline_files(work, pipeline):
 
 
 @FUZZ
-@given(field=st.sampled_from(["format_version", "kind", "files", "labels", "label_prior", "n_features",
-                              "feature_names", "hash", "classes", "level", "params", "coverage", "nonexistent"]),
-       value=st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(HOSTILE_TEXT, SCALARS, max_size=2)),
-       drop=st.booleans())
+@given(
+    field=st.sampled_from(
+        [
+            "format_version",
+            "kind",
+            "files",
+            "labels",
+            "label_prior",
+            "n_features",
+            "feature_names",
+            "hash",
+            "classes",
+            "level",
+            "params",
+            "coverage",
+            "nonexistent",
+        ]
+    ),
+    value=st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(HOSTILE_TEXT, SCALARS, max_size=2)),
+    drop=st.booleans(),
+)
 def test_bundle_manifests(work, field, value, drop):
     b = work / "bundle"
     if b.exists():
@@ -184,24 +312,46 @@ def test_bundle_manifests(work, field, value, drop):
 
 
 @FUZZ
-@given(prior=st.one_of(HOSTILE_TEXT, st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                                                        st.integers(-5, 5)), min_size=1, max_size=4)
-                       .map(lambda xs: ",".join(str(x) for x in xs))),
-       coverage=st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(str), HOSTILE_TEXT),
-       panel=st.sampled_from(["0", "1", "2", "3", "4", "-1", "x"]),
-       as_kind=st.sampled_from(["auto", "case", "cohort", "table", ""]))
+@given(
+    prior=st.one_of(
+        HOSTILE_TEXT,
+        st.lists(
+            st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5)), min_size=1, max_size=4
+        ).map(lambda xs: ",".join(str(x) for x in xs)),
+    ),
+    coverage=st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(str), HOSTILE_TEXT),
+    panel=st.sampled_from(["0", "1", "2", "3", "4", "-1", "x"]),
+    as_kind=st.sampled_from(["auto", "case", "cohort", "table", ""]),
+)
 def test_score_options(work, prior, coverage, panel, as_kind):
     case = ROOT / "data" / "examples" / "example_case.yaml"
-    invoke(["score", str(case), "--model", str(LOGISTIC), "--target-prior", prior, "--coverage", coverage,
-            "--panel", panel, "--as", as_kind], work)
+    invoke(
+        [
+            "score",
+            str(case),
+            "--model",
+            str(LOGISTIC),
+            "--target-prior",
+            prior,
+            "--coverage",
+            coverage,
+            "--panel",
+            panel,
+            "--as",
+            as_kind,
+        ],
+        work,
+    )
     invoke(["score", str(case), "--model", str(LOGISTIC), "--target-prior", prior], work)
 
 
 @FUZZ
-@given(n=st.one_of(st.integers(-10, 10**13).map(str), HOSTILE_TEXT),
-       scenario=st.one_of(st.sampled_from(["unknown-primary", "population", "training-mix"]), HOSTILE_TEXT),
-       seed=st.one_of(st.integers(-5, 2**70).map(str), HOSTILE_TEXT),
-       out=st.sampled_from(["s.csv", "s.parquet", "s.txt", "missing/s.csv", "s"]))
+@given(
+    n=st.one_of(st.integers(-10, 10**13).map(str), HOSTILE_TEXT),
+    scenario=st.one_of(st.sampled_from(["unknown-primary", "population", "training-mix"]), HOSTILE_TEXT),
+    seed=st.one_of(st.integers(-5, 2**70).map(str), HOSTILE_TEXT),
+    out=st.sampled_from(["s.csv", "s.parquet", "s.txt", "missing/s.csv", "s"]),
+)
 def test_synth_options(work, n, scenario, seed, out):
     try:
         if 200 < int(n) <= 10**9:
@@ -212,11 +362,37 @@ def test_synth_options(work, n, scenario, seed, out):
 
 
 @FUZZ
-@given(args=st.lists(st.sampled_from(["--target-prior", "--model", "--kind", "--seed", "--bootstrap",
-                                      "--bayes-scenario", "--engine", "-1", "0", "1", "2", "x", "nan", "4294967296",
-                                      "unknown-primary", "xgboost", "rules", "literature", "1e308", "0,0,1",
-                                      "--json"]), max_size=5),
-       command=st.sampled_from([["train", "--no-track", "--out", "b"], ["evaluate", "--no-track"]]))
+@given(
+    args=st.lists(
+        st.sampled_from(
+            [
+                "--target-prior",
+                "--model",
+                "--kind",
+                "--seed",
+                "--bootstrap",
+                "--bayes-scenario",
+                "--engine",
+                "-1",
+                "0",
+                "1",
+                "2",
+                "x",
+                "nan",
+                "4294967296",
+                "unknown-primary",
+                "xgboost",
+                "rules",
+                "literature",
+                "1e308",
+                "0,0,1",
+                "--json",
+            ]
+        ),
+        max_size=5,
+    ),
+    command=st.sampled_from([["train", "--no-track", "--out", "b"], ["evaluate", "--no-track"]]),
+)
 def test_train_and_evaluate_options(work, args, command):
     data = ROOT / "tests" / "data" / "registry_cohort.csv"
     mapping = ROOT / "tests" / "data" / "registry_mapping.yaml"
@@ -227,11 +403,16 @@ def test_train_and_evaluate_options(work, args, command):
 
 
 @FUZZ
-@given(clinical=st.one_of(st.binary(max_size=300), st.lists(st.lists(HOSTILE_TEXT, min_size=1, max_size=4),
-                                                            min_size=0, max_size=5)
-                          .map(lambda rows: "\n".join("\t".join(r) for r in rows).encode())),
-       header=st.sampled_from([b"", b"SAMPLE_ID\tPRIMARY_SITE\n", b"#x\nPATIENT_ID\tSAMPLE_ID\tPRIMARY_SITE\n"]),
-       extra=st.sampled_from([[], ["--mutations"], ["--all-genes"], ["--site-column", "ORGAN"]]))
+@given(
+    clinical=st.one_of(
+        st.binary(max_size=300),
+        st.lists(st.lists(HOSTILE_TEXT, min_size=1, max_size=4), min_size=0, max_size=5).map(
+            lambda rows: "\n".join("\t".join(r) for r in rows).encode()
+        ),
+    ),
+    header=st.sampled_from([b"", b"SAMPLE_ID\tPRIMARY_SITE\n", b"#x\nPATIENT_ID\tSAMPLE_ID\tPRIMARY_SITE\n"]),
+    extra=st.sampled_from([[], ["--mutations"], ["--all-genes"], ["--site-column", "ORGAN"]]),
+)
 def test_import_cbioportal(work, clinical, header, extra):
     study = work / "study"
     study.mkdir(exist_ok=True)
@@ -240,13 +421,27 @@ def test_import_cbioportal(work, clinical, header, extra):
 
 
 @FUZZ
-@given(lines=st.lists(st.one_of(st.sampled_from(["!Sample_geo_accession\t\"GSM1\"\t\"GSM2\"",
-                                                 "!Sample_characteristics_ch1\t\"primary site: ileum\"\t\"x\"",
-                                                 "!Sample_characteristics_ch1\t\"a\"", "!series_matrix_table_begin",
-                                                 "!series_matrix_table_end", "\"ID_REF\"\t\"GSM1\"\t\"GSM2\"",
-                                                 "\"CD302\"\t1e308\tnan", "\"PPWD1\"\tx"]),
-                                HOSTILE_TEXT), max_size=8),
-       extra=st.sampled_from([[], ["--site-key", "primary site"], ["--expression", "linear"]]))
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    '!Sample_geo_accession\t"GSM1"\t"GSM2"',
+                    '!Sample_characteristics_ch1\t"primary site: ileum"\t"x"',
+                    '!Sample_characteristics_ch1\t"a"',
+                    "!series_matrix_table_begin",
+                    "!series_matrix_table_end",
+                    '"ID_REF"\t"GSM1"\t"GSM2"',
+                    '"CD302"\t1e308\tnan',
+                    '"PPWD1"\tx',
+                ]
+            ),
+            HOSTILE_TEXT,
+        ),
+        max_size=8,
+    ),
+    extra=st.sampled_from([[], ["--site-key", "primary site"], ["--expression", "linear"]]),
+)
 def test_import_geo(work, lines, extra):
     (work / "s.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     invoke(["import", "geo", "s.txt", "-o", "c.csv", *extra], work, allowed={"c.csv"})
@@ -268,8 +463,10 @@ def api(default_model):
 
 
 @FUZZ
-@given(case=st.dictionaries(FIELD_NAMES, SCALARS, max_size=8),
-       door=st.sampled_from(["json", "wrapped", "form", "multipart", "text"]))
+@given(
+    case=st.dictionaries(FIELD_NAMES, SCALARS, max_size=8),
+    door=st.sampled_from(["json", "wrapped", "form", "multipart", "text"]),
+)
 def test_the_api_and_the_form(api, case, door):
     """Every request: 200 or 422, never a traceback; a 200 used every value given (each key is in
     the inputs it answers with, unless it says 'not done'); a 422 names what it refused."""
@@ -283,8 +480,9 @@ def test_the_api_and_the_form(api, case, door):
             body = json.dumps({"case": case} if door == "wrapped" else case, allow_nan=True)
         except (TypeError, ValueError):
             return
-        r = api.post("/api/score", content=body.encode("utf-8", "surrogatepass"),
-                     headers={"Content-Type": "application/json"})
+        r = api.post(
+            "/api/score", content=body.encode("utf-8", "surrogatepass"), headers={"Content-Type": "application/json"}
+        )
     elif door == "form":
         body = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in text.items())
         r = api.post("/score", content=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -300,16 +498,27 @@ def test_the_api_and_the_form(api, case, door):
     if r.status_code == 200 and door != "form":
         rep = r.json()
         assert abs(sum(rep["probabilities"].values()) - 1) < 1e-9
-        given_keys = {str(k).strip().lower() for k, v in case.items()
-                      if v is not None and not (isinstance(v, str) and " ".join(v.split()).lower() in MISSING_TOKENS)
-                      and not (isinstance(v, float) and v != v)}
+        given_keys = {
+            str(k).strip().lower()
+            for k, v in case.items()
+            if v is not None
+            and not (isinstance(v, str) and " ".join(v.split()).lower() in MISSING_TOKENS)
+            and not (isinstance(v, float) and v != v)
+        }
         assert given_keys <= _recorded_keys(rep), (case, rep["inputs"])
 
 
-MLFLOW_ROWS = st.lists(st.fixed_dictionaries({}, optional={k: st.one_of(HOSTILE_TEXT, st.integers(-5, 200))
-                                                           for k in ("case_id", "age_years", "ihc_cdx2", "grade",
-                                                                     "hormonal_syndrome", "note", "p_other")}),
-                       min_size=1, max_size=5)
+MLFLOW_ROWS = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            k: st.one_of(HOSTILE_TEXT, st.integers(-5, 200))
+            for k in ("case_id", "age_years", "ihc_cdx2", "grade", "hormonal_syndrome", "note", "p_other")
+        },
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 @FUZZ
@@ -353,13 +562,30 @@ def test_mlflow_serving_payloads(default_model, rows, as_csv, ragged):
             assert row["status"].startswith("not scored:") and row["p_ileal"] is None
 
 
-OUTPUT_NAMES = st.sampled_from(["c.csv", "out.csv", "out.parquet", "aside.csv", "link.csv", "c.set-aside.csv",
-                                "nofolder/x.csv", "r.html", "p.png", "map.yaml", "."])
+OUTPUT_NAMES = st.sampled_from(
+    [
+        "c.csv",
+        "out.csv",
+        "out.parquet",
+        "aside.csv",
+        "link.csv",
+        "c.set-aside.csv",
+        "nofolder/x.csv",
+        "r.html",
+        "p.png",
+        "map.yaml",
+        ".",
+    ]
+)
 
 
 @FUZZ
-@given(o=st.one_of(st.none(), OUTPUT_NAMES), aside=st.one_of(st.none(), OUTPUT_NAMES),
-       skip=st.booleans(), report=st.one_of(st.none(), OUTPUT_NAMES))
+@given(
+    o=st.one_of(st.none(), OUTPUT_NAMES),
+    aside=st.one_of(st.none(), OUTPUT_NAMES),
+    skip=st.booleans(),
+    report=st.one_of(st.none(), OUTPUT_NAMES),
+)
 def test_output_options_never_overwrite_an_input_or_another_output(work, o, aside, skip, report):
     """Whatever outputs are named: exit 0 or 2; the input, its hard link and any file that was
     there before are unchanged unless they were the one output named; rows out + set aside = rows in."""
@@ -370,8 +596,13 @@ def test_output_options_never_overwrite_an_input_or_another_output(work, o, asid
         os.link(work / "c.csv", work / "link.csv")
     (work / "out.csv").write_text("earlier output\n")
     before = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
-    args = ["score", "c.csv"] + (["-o", o] if o else []) + (["--set-aside", aside] if aside else []) \
-        + (["--skip-invalid"] if skip else []) + (["--report", report] if report else [])
+    args = (
+        ["score", "c.csv"]
+        + (["-o", o] if o else [])
+        + (["--set-aside", aside] if aside else [])
+        + (["--skip-invalid"] if skip else [])
+        + (["--report", report] if report else [])
+    )
     result = invoke(args, work, allowed={x for x in (o, aside, report, "c.set-aside.csv") if x})
     for name, data in before.items():
         if result.exit_code != 0 or name not in (o, aside, "c.set-aside.csv"):

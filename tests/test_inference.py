@@ -11,11 +11,10 @@ import pytest
 
 from netorigin import load_seed_cohort, validate_case
 from netorigin.bundle import load_bundle
+from netorigin.datasets import data_path, default_model_path, example_case_path
 from netorigin.inference import REPORT_KEYS, batch_table, case_report, score_cases
 from netorigin.synth import make_synthetic_cohort
 from netorigin.testing import assert_probabilities
-
-from netorigin.datasets import data_path, default_model_path, example_case_path
 
 pytestmark = pytest.mark.installed  # data through the package: these run against a wheel too
 
@@ -30,8 +29,9 @@ def run(*args, cwd=None):
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=cwd or tmp, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "netorigin", *args], cwd=cwd or tmp, capture_output=True, text=True, timeout=300
+        )
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +97,17 @@ def _shap_tree_dicts(booster, n_classes):
                 left[k], right[k], default[k] = n["yes"], n["no"], n["missing"]
                 feat[k] = int(n["split"][1:])
                 thr[k] = float(np.nextafter(np.float32(n["split_condition"]), np.float32(-np.inf)))
-        per_class[i % n_classes].append({"children_left": left, "children_right": right, "children_default": default,
-                                         "features": feat, "thresholds": thr, "values": val,
-                                         "node_sample_weight": cover})
+        per_class[i % n_classes].append(
+            {
+                "children_left": left,
+                "children_right": right,
+                "children_default": default,
+                "features": feat,
+                "thresholds": thr,
+                "values": val,
+                "node_sample_weight": cover,
+            }
+        )
     return per_class
 
 
@@ -118,12 +126,21 @@ def test_xgboost_reasons_equal_shaps_own_tree_shap_algorithm(model):
     fields = list(model.feature_fields_)
     n_labels = len(model.labels_)
     for k, trees in enumerate(_shap_tree_dicts(booster, n_labels)):
-        explainer = shap.TreeExplainer({"trees": trees, "base_offset": 0.0, "tree_output": "raw_value",
-                                        "objective": "squared_error", "input_dtype": np.float64,
-                                        "internal_dtype": np.float64}, feature_perturbation="tree_path_dependent")
+        explainer = shap.TreeExplainer(
+            {
+                "trees": trees,
+                "base_offset": 0.0,
+                "tree_output": "raw_value",
+                "objective": "squared_error",
+                "input_dtype": np.float64,
+                "internal_dtype": np.float64,
+            },
+            feature_perturbation="tree_path_dependent",
+        )
         sv = explainer.shap_values(Xt.astype(np.float64))  # (n, features): shap's C++ tree_shap
-        per_field = np.stack([sv[:, [j for j, f in enumerate(fields) if f == fld]].sum(axis=1)
-                              for fld in ours_fields], axis=1)
+        per_field = np.stack(
+            [sv[:, [j for j, f in enumerate(fields) if f == fld]].sum(axis=1) for fld in ours_fields], axis=1
+        )
         if k == 0:
             theirs = np.zeros((len(Xt), len(ours_fields), n_labels))
         theirs[:, :, k] = per_field
@@ -159,8 +176,9 @@ def test_a_case_with_only_age_and_sex_warns_that_the_answer_rests_on_the_prior(m
 def test_cohort_warnings_name_only_their_own_case(model):
     from netorigin.contract import validate_cohort
 
-    v = validate_cohort(pd.DataFrame({"case_id": ["a", "b", "c"], "grade": ["G1", "G1", "G2"],
-                                      "ki67_percent": [15, 12, 5]}))
+    v = validate_cohort(
+        pd.DataFrame({"case_id": ["a", "b", "c"], "grade": ["G1", "G1", "G2"], "ki67_percent": [15, 12, 5]})
+    )
     t = batch_table(score_cases(model, v.table, notices=v.notices))
     assert "grade is lower than Ki-67" in t["warnings"][0] and "grade is lower" in t["warnings"][1]
     assert "(b)" not in t["warnings"][0] and "(a)" not in t["warnings"][1] and "rows" not in t["warnings"][0]
@@ -185,8 +203,17 @@ def test_next_test_prefers_informative_tests(model):
 
 
 def test_warnings_for_intended_use_unlike_training_and_inconsistency(model):
-    v = validate_case({"differentiation": "poor", "ki67_percent": 60, "grade": "G1", "age_years": 4,
-                       "ihc_otp": "positive", "ihc_pax8": "positive", "alt_status": "positive"})
+    v = validate_case(
+        {
+            "differentiation": "poor",
+            "ki67_percent": 60,
+            "grade": "G1",
+            "age_years": 4,
+            "ihc_otp": "positive",
+            "ihc_pax8": "positive",
+            "alt_status": "positive",
+        }
+    )
     rep = case_report(score_cases(model, v.table, notices=v.notices), 0)
     text = " | ".join(rep["warnings"])
     assert "outside netorigin's intended use" in text
@@ -219,11 +246,27 @@ def test_seed_cohort_scores_with_its_extra_columns(tmp_path):
 
 
 def test_human_output_plot_and_report(tmp_path):
-    r = run("score", EXAMPLE, "--plot", str(tmp_path / "w.png"),
-            "--report", str(tmp_path / "r.html"), "--coverage", "0.95", "--target-prior", "liver-met-archive")
+    r = run(
+        "score",
+        EXAMPLE,
+        "--plot",
+        str(tmp_path / "w.png"),
+        "--report",
+        str(tmp_path / "r.html"),
+        "--coverage",
+        "0.95",
+        "--target-prior",
+        "liver-met-archive",
+    )
     assert r.returncode == 0, r.stderr
-    for fragment in ("95% prediction set", "why", "next test to order", "bundle", "not a medical device",
-                     "deployment prior: liver-met-archive"):
+    for fragment in (
+        "95% prediction set",
+        "why",
+        "next test to order",
+        "bundle",
+        "not a medical device",
+        "deployment prior: liver-met-archive",
+    ):
         assert fragment in r.stdout, fragment
     assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
     page = (tmp_path / "r.html").read_text()
@@ -239,11 +282,14 @@ def test_typos_exit_2_naming_the_field(tmp_path, content, field):
 
 
 def test_scoring_one_case_imports_neither_shap_mlflow_nor_matplotlib():
-    code = (f"import sys, runpy; sys.argv = ['netorigin', 'score', {EXAMPLE!r}]\n"
-            "try:\n    runpy.run_module('netorigin', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "print([m for m in ('shap', 'mlflow', 'matplotlib') if m in sys.modules])")
-    r = subprocess.run([sys.executable, "-c", code], cwd=Path(EXAMPLE).parent, capture_output=True, text=True,
-                       timeout=120)
+    code = (
+        f"import sys, runpy; sys.argv = ['netorigin', 'score', {EXAMPLE!r}]\n"
+        "try:\n    runpy.run_module('netorigin', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print([m for m in ('shap', 'mlflow', 'matplotlib') if m in sys.modules])"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(EXAMPLE).parent, capture_output=True, text=True, timeout=120
+    )
     assert r.stdout.strip().splitlines()[-1] == "[]"
 
 
@@ -262,8 +308,13 @@ def _as_cases(table: pd.DataFrame) -> list[dict]:
     """Rows of a canonical table as the mappings a form or a case file gives (recorded values only)."""
     out = []
     for row in table.astype(object).to_dict("records"):
-        out.append({k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in row.items()
-                    if not (v is None or (isinstance(v, float) and np.isnan(v)))})
+        out.append(
+            {
+                k: (float(v) if isinstance(v, (np.floating, float)) else v)
+                for k, v in row.items()
+                if not (v is None or (isinstance(v, float) and np.isnan(v)))
+            }
+        )
     return out
 
 
@@ -271,13 +322,19 @@ def test_a_case_validated_on_its_own_scores_exactly_as_its_table(model):
     """validate_case keeps one case as NumPy columns (no pandas table): every report key, every
     number, is the same as scoring the canonical table of the same case, for sparse and full
     work-ups, mitotic counts, expression (an extra gene too) and out-of-range warnings."""
-    c = make_synthetic_cohort(40, random_state=11, workup="mixture").drop(columns=["primary_site", "primary_site_detail"])
+    c = make_synthetic_cohort(40, random_state=11, workup="mixture").drop(
+        columns=["primary_site", "primary_site_detail"]
+    )
     seed = load_seed_cohort()
-    cases = _as_cases(c) + _as_cases(seed.table[seed.contract_columns].drop(columns=["primary_site",
-                                                                                      "primary_site_detail"]))
-    cases += [{"ihc_cdx2": "pos", "mitoses_per_2mm2": "7", "expr_cd302": 3.5, "expr_gapdh": "9.1"},
-              {"ihc_ttf1": "positive", "ihc_cdx2": "positive", "largest_liver_lesion_cm": "24 cm"},
-              {}, {"differentiation": "poor", "ki67_percent": 40}]
+    cases = _as_cases(c) + _as_cases(
+        seed.table[seed.contract_columns].drop(columns=["primary_site", "primary_site_detail"])
+    )
+    cases += [
+        {"ihc_cdx2": "pos", "mitoses_per_2mm2": "7", "expr_cd302": 3.5, "expr_gapdh": "9.1"},
+        {"ihc_ttf1": "positive", "ihc_cdx2": "positive", "largest_liver_lesion_cm": "24 cm"},
+        {},
+        {"differentiation": "poor", "ki67_percent": 40},
+    ]
     for case in cases:
         v = validate_case(case)
         assert not isinstance(v.cases, pd.DataFrame)
@@ -289,15 +346,25 @@ def test_a_case_validated_on_its_own_scores_exactly_as_its_table(model):
 def test_the_table_of_a_case_is_the_table_of_a_one_row_cohort():
     from netorigin import validate_cohort
 
-    case = {"case_id": "x", "ihc_cdx2": "Pos", "grade": "2", "mitoses_per_2mm2": "<2", "age_years": 61,
-            "expr_cd302": "3.5", "expr_gapdh": "9", "sex": "F"}
+    case = {
+        "case_id": "x",
+        "ihc_cdx2": "Pos",
+        "grade": "2",
+        "mitoses_per_2mm2": "<2",
+        "age_years": 61,
+        "expr_cd302": "3.5",
+        "expr_gapdh": "9",
+        "sex": "F",
+    }
     a = validate_case(case).table
     b = validate_cohort(pd.DataFrame([case], dtype=object), require_case_id=False, unknown="refuse").table
     pd.testing.assert_frame_equal(a, b)
     from netorigin.exceptions import ValidationError
 
-    for check in (lambda c: validate_case(c), lambda c: validate_cohort(pd.DataFrame([c], dtype=object),
-                                                                         require_case_id=False, unknown="refuse")):
+    for check in (
+        lambda c: validate_case(c),
+        lambda c: validate_cohort(pd.DataFrame([c], dtype=object), require_case_id=False, unknown="refuse"),
+    ):
         with pytest.raises(ValidationError, match="'ward' is not a field"):
             check({**case, "ward": "B4"})
 
@@ -307,9 +374,14 @@ def test_cases_scored_together_get_the_reports_they_get_alone(model):
     case's report exactly (bit for bit) what it is alone, whatever its neighbours."""
     from netorigin.inference import case_reports
 
-    c = make_synthetic_cohort(24, random_state=5, workup="mixture").drop(columns=["primary_site", "primary_site_detail"])
-    cases = _as_cases(c) + [{"ihc_ttf1": "positive", "ihc_cdx2": "positive"}, {},
-                            {"grade": "G1", "ki67_percent": 30, "expr_gapdh": 3}]
+    c = make_synthetic_cohort(24, random_state=5, workup="mixture").drop(
+        columns=["primary_site", "primary_site_detail"]
+    )
+    cases = _as_cases(c) + [
+        {"ihc_ttf1": "positive", "ihc_cdx2": "positive"},
+        {},
+        {"grade": "G1", "ki67_percent": 30, "expr_gapdh": 3},
+    ]
     validated = [validate_case(x) for x in cases]
     alone = [case_reports(model, [v], panel=2)[0] for v in validated]
     assert alone[0] == case_report(score_cases(model, validated[0].cases, notices=validated[0].notices, panel=2), 0)

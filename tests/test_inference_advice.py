@@ -29,8 +29,12 @@ def _entropy(p):
 
 
 def test_json_lists_each_result_and_they_average_back_to_the_current_probabilities():
-    r = subprocess.run([sys.executable, "-m", "netorigin", "score", str(example_case_path()), "--json", "--panel", "2"],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "netorigin", "score", str(example_case_path()), "--json", "--panel", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
     now = np.array([rep["probabilities"][s] for s in SITES])
@@ -48,8 +52,11 @@ def test_the_value_of_a_test_is_exact_under_the_generators_own_posterior():
     """Independent check: the oracle's expected information equals H(now) - sum_r P(r) H(posterior
     with the result written into the case), with the posterior from literature.bayes_posterior."""
     kb = default_literature()
-    cases = validate_cohort(pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["negative", "positive"],
-                                          "age_years": [55, 62], "grade": ["G2", "G1"]})).table
+    cases = validate_cohort(
+        pd.DataFrame(
+            {"case_id": ["a", "b"], "ihc_cdx2": ["negative", "positive"], "age_years": [55, 62], "grade": ["G2", "G1"]}
+        )
+    ).table
     scenario = "population"
     adv = exact_next_tests(cases, scenario, top=99)
     p_cell = cell_posterior(kb.model, cases, kb.weights(scenario))
@@ -61,8 +68,9 @@ def test_the_value_of_a_test_is_exact_under_the_generators_own_posterior():
             expected = _entropy(now)
             recorded = {k: v for k, v in cases.iloc[i].items() if k != "case_id" and pd.notna(v)}
             for x in d["results"]:
-                after = bayes_posterior(validate_case({**recorded, d["test"]: x["result"]}).table,
-                                        scenario=scenario).to_numpy()[0]
+                after = bayes_posterior(
+                    validate_case({**recorded, d["test"]: x["result"]}).table, scenario=scenario
+                ).to_numpy()[0]
                 np.testing.assert_allclose([x["probabilities"][s] for s in SITES], after, atol=1e-9)
                 expected -= x["probability"] * _entropy(after)
             assert d["expected_information_gain_bits"] == pytest.approx(expected, abs=1e-9)

@@ -21,13 +21,49 @@ def tracked(tmp_path_factory):
     c = make_synthetic_cohort(1500, random_state=77, prefix="SECRET-PATIENT")
     c["treatment_note"] = [f"private-note-{i}" for i in range(len(c))]
     write_table(c, work / "cohort.csv")
-    r = subprocess.run([sys.executable, "-m", "netorigin", "train", "--data", "cohort.csv", "--kind", "xgboost",
-                        "--out", "bundle", "--register", "netorigin-test", "--bootstrap", "20",
-                        "--bayes-scenario", "liver-met-archive"],
-                       cwd=work, capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "netorigin",
+            "train",
+            "--data",
+            "cohort.csv",
+            "--kind",
+            "xgboost",
+            "--out",
+            "bundle",
+            "--register",
+            "netorigin-test",
+            "--bootstrap",
+            "20",
+            "--bayes-scenario",
+            "liver-met-archive",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr
-    r2 = subprocess.run([sys.executable, "-m", "netorigin", "evaluate", "--model", "models:/netorigin-test@champion",
-                         "--data", "cohort.csv", "--bootstrap", "20"], cwd=work, capture_output=True, text=True, timeout=600)
+    r2 = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "netorigin",
+            "evaluate",
+            "--model",
+            "models:/netorigin-test@champion",
+            "--data",
+            "cohort.csv",
+            "--bootstrap",
+            "20",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r2.returncode == 0, r2.stderr
     return work, c, r.stdout + r2.stdout
 
@@ -54,8 +90,13 @@ def test_runs_params_metrics_plots_and_registered_model(tracked):
     assert float(train["metrics.test.calibrated.accuracy"]) > 0.7
     assert int(train["params.data.n_ileal"]) > 0
     arts = {a.path for a in mlflow.MlflowClient().list_artifacts(train["run_id"])}
-    assert {"confusion_matrix.png", "reliability.png", "risk_coverage.png", "metrics.json",
-            "shap_beeswarm_pancreatic.png"} <= arts
+    assert {
+        "confusion_matrix.png",
+        "reliability.png",
+        "risk_coverage.png",
+        "metrics.json",
+        "shap_beeswarm_pancreatic.png",
+    } <= arts
     assert "registered netorigin-test v1 @champion" in out
 
 
@@ -98,9 +139,21 @@ def test_a_score_pipeline_creates_a_run_without_case_ids(tmp_path):
     config = config.replace(" data/", f" {ROOT / 'data'}/")
     config = config.replace("benchmarks/results/seed_cohort.md", "seed_cohort.md")
     (tmp_path / "seed_cohort.yaml").write_text(config)
-    r = subprocess.run([sys.executable, "-m", "netorigin", "run", "seed_cohort.yaml",
-                        "--tracking-uri", f"sqlite:///{tmp_path / 'store.db'}"], cwd=tmp_path, capture_output=True,
-                       text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "netorigin",
+            "run",
+            "seed_cohort.yaml",
+            "--tracking-uri",
+            f"sqlite:///{tmp_path / 'store.db'}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "MLflow run" in r.stdout
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'store.db'}")
@@ -120,16 +173,26 @@ def test_the_pyfunc_takes_what_the_cli_takes_and_answers_what_a_clinician_reads(
     mlflow.set_tracking_uri(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
     model = mlflow.pyfunc.load_model("models:/netorigin-test@champion")
     # whole-number ages, a blank, an all-blank test column, "pos" spelt as people spell it
-    x = pd.DataFrame({"age_years": [55, 61, 70], "ihc_cdx2": ["pos", None, "negative"], "ihc_ttf1": [np.nan] * 3,
-                      "differentiation": ["well", "poor", None]})
+    x = pd.DataFrame(
+        {
+            "age_years": [55, 61, 70],
+            "ihc_cdx2": ["pos", None, "negative"],
+            "ihc_ttf1": [np.nan] * 3,
+            "differentiation": ["well", "poor", None],
+        }
+    )
     p = model.predict(x)
     assert list(p["case_id"]) == ["row-1", "row-2", "row-3"]
     assert list(p["status"]) == ["scored", "not scored: outside the intended use (poorly differentiated)", "scored"]
-    np.testing.assert_allclose(p.loc[[0, 2], ["p_ileal", "p_pancreatic", "p_other"]].to_numpy(dtype=float).sum(axis=1), 1.0)
+    np.testing.assert_allclose(
+        p.loc[[0, 2], ["p_ileal", "p_pancreatic", "p_other"]].to_numpy(dtype=float).sum(axis=1), 1.0
+    )
     assert p.loc[0, "top_site"] == "ileal" and p.loc[0, "prediction_set"] and p.loc[0, "reasons"]
     assert p.loc[0, "next_test"] and len(p.loc[0, "model_bundle"]) == 64
-    assert (p["notice"] == "For research use only; trained on synthetic data; not validated on patients; "
-                           "not a medical device.").all()
+    assert (
+        p["notice"] == "For research use only; trained on synthetic data; not validated on patients; "
+        "not a medical device."
+    ).all()
     p = model.predict(x, params={"score_anyway": True, "coverage": 0.8, "target_prior": "population"})
     assert p.loc[1, "status"].startswith("scored outside") and (p["target_prior"] == "population").all()
     p = model.predict(pd.DataFrame({"ihc_cdx2": ["maybe"]}))  # a bad value is answered in its row
@@ -152,13 +215,34 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # as in an activated environment: mlflow starts the uvicorn of the same environment
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlruns' / 'mlflow.db'}",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlruns' / 'mlflow.db'}",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     mlflow_cli = Path(sys.executable).with_name("mlflow")
     log = (work / "serve.log").open("w")
-    proc = subprocess.Popen([str(mlflow_cli), "models", "serve", "-m", "models:/netorigin-test@champion",
-                             "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port), "-w", "1"],
-                            cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(
+        [
+            str(mlflow_cli),
+            "models",
+            "serve",
+            "-m",
+            "models:/netorigin-test@champion",
+            "--env-manager",
+            "local",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-w",
+            "1",
+        ],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     base = f"http://127.0.0.1:{port}"
 
     def post(body: bytes, ctype: str):
@@ -185,8 +269,10 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
         assert [r["case_id"] for r in rows] == ["A", "B"]
         assert rows[0]["top_site"] == "ileal" and rows[0]["prediction_set"] and rows[0]["reasons"]
         assert rows[0]["next_test"] and rows[0]["status"] == "scored"
-        split = {"dataframe_split": {"columns": ["age_years", "ihc_cdx2"], "data": [[48, "pos"], [None, None]]},
-                 "params": {"coverage": 0.8}}
+        split = {
+            "dataframe_split": {"columns": ["age_years", "ihc_cdx2"], "data": [[48, "pos"], [None, None]]},
+            "params": {"coverage": 0.8},
+        }
         status, answer = post(json.dumps(split).encode(), "application/json")
         assert status == 200, answer
         assert len(answer["predictions"]) == 2 and answer["predictions"][0]["prediction_set"]
@@ -213,10 +299,31 @@ def test_two_trainings_logging_to_one_store_at_once_both_complete(tmp_path):
 
     c = make_synthetic_cohort(1200, random_state=5)
     write_table(c, tmp_path / "c.csv")
-    procs = [subprocess.Popen([sys.executable, "-m", "netorigin", "train", "--data", "c.csv", "--model", kind,
-                               "--out", f"b-{kind}", "--register", f"m-{kind}", "--bootstrap", "10"],
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for kind in ("logistic", "rules")]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "netorigin",
+                "train",
+                "--data",
+                "c.csv",
+                "--model",
+                kind,
+                "--out",
+                f"b-{kind}",
+                "--register",
+                f"m-{kind}",
+                "--bootstrap",
+                "10",
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for kind in ("logistic", "rules")
+    ]
     outs = [p.communicate(timeout=600) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err

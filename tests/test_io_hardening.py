@@ -11,15 +11,17 @@ from netorigin.io import load_cases, load_mapping, read_case_mapping, read_table
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300,
-                          cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
 
 
 def test_a_quote_left_open_in_a_free_text_column_is_refused_naming_the_rows(tmp_path):
     p = tmp_path / "c.csv"
     # the quote opened on line 3 closes on line 5: three cases would vanish into one note
-    p.write_text('case_id,note,ihc_cdx2\na,fine,positive\nb,"oops,negative\nc,x,positive\nd,y",negative\n'
-                 'e,z,positive\n')
+    p.write_text(
+        'case_id,note,ihc_cdx2\na,fine,positive\nb,"oops,negative\nc,x,positive\nd,y",negative\ne,z,positive\n'
+    )
     with pytest.raises(ValidationError, match=r"row 2 spans lines 3-5.*unbalanced quote"):
         read_table(p)
     r = run("validate", str(p))
@@ -37,16 +39,22 @@ def test_a_quoted_free_text_cell_with_line_breaks_is_read_when_it_cannot_be_rows
 def test_a_truncated_row_is_refused_not_read_as_tests_not_done(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text("case_id,age_years,ihc_cdx2,ihc_ttf1\na,50,positive,negative\nb,61\nc,40,negative,negative,extra\n")
-    with pytest.raises(ValidationError, match=r"2 row\(s\) do not have the header's 4 fields: row 2 \(line 3\) has 2, "
-                                              r"row 3 \(line 4\) has 5"):
+    with pytest.raises(
+        ValidationError,
+        match=r"2 row\(s\) do not have the header's 4 fields: row 2 \(line 3\) has 2, "
+        r"row 3 \(line 4\) has 5",
+    ):
         read_table(p)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("ihc_cdx2: positive\nihc_cdx2: negative\n", "key 'ihc_cdx2' appears twice"),
-    ("a: &x [1, 2]\nb: *x\n", "anchors and aliases"),
-    ("a: " + "[" * 200 + "]" * 200 + "\n", "nested more than"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("ihc_cdx2: positive\nihc_cdx2: negative\n", "key 'ihc_cdx2' appears twice"),
+        ("a: &x [1, 2]\nb: *x\n", "anchors and aliases"),
+        ("a: " + "[" * 200 + "]" * 200 + "\n", "nested more than"),
+    ],
+)
 def test_case_files_are_read_strictly(tmp_path, text, message):
     p = tmp_path / "c.yaml"
     p.write_text(text)
@@ -93,10 +101,12 @@ def test_case_ids_are_kept_exactly_and_control_characters_refused(tmp_path):
 
 def test_mapping_files_refuse_nan_factors_lists_and_duplicates(tmp_path):
     p = tmp_path / "m.yaml"
-    for text, msg in (("units: {age_years: {multiply: .nan}}\n", "multiply: a finite number > 0"),
-                      ("columns: [a, b]\n", "columns: expected a mapping"),
-                      ("columns: {A: age_years}\ncolumns: {B: sex}\n", "appears twice"),
-                      ("a: &x 1\nb: *x\n", "anchors and aliases")):
+    for text, msg in (
+        ("units: {age_years: {multiply: .nan}}\n", "multiply: a finite number > 0"),
+        ("columns: [a, b]\n", "columns: expected a mapping"),
+        ("columns: {A: age_years}\ncolumns: {B: sex}\n", "appears twice"),
+        ("a: &x 1\nb: *x\n", "anchors and aliases"),
+    ):
         p.write_text(text)
         with pytest.raises(InputError, match=msg):
             load_mapping(p)
@@ -150,8 +160,19 @@ def test_an_unusable_tracking_uri_exits_2_after_saving_the_bundle(tmp_path):
     from netorigin.synth import make_synthetic_cohort
 
     write_table(make_synthetic_cohort(600, random_state=1), tmp_path / "c.csv")
-    r = run("train", "--data", str(tmp_path / "c.csv"), "--kind", "rules", "--out", str(tmp_path / "b"),
-            "--bootstrap", "0", "--tracking-uri", "nonsense://x/y")
+    r = run(
+        "train",
+        "--data",
+        str(tmp_path / "c.csv"),
+        "--kind",
+        "rules",
+        "--out",
+        str(tmp_path / "b"),
+        "--bootstrap",
+        "0",
+        "--tracking-uri",
+        "nonsense://x/y",
+    )
     assert r.returncode == 2 and "MLflow store cannot be used" in r.stderr and "Traceback" not in r.stderr
     assert (tmp_path / "b" / "manifest.json").is_file()
 

@@ -19,8 +19,9 @@ FILES = sorted(p.name for p in CORPUS.iterdir())
 
 
 def run(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "netorigin", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _clear(r):
@@ -54,8 +55,17 @@ def test_describe(name):
     _clear(r)
 
 
-@pytest.mark.parametrize("name", ["one_site_only.csv", "rare_site.csv", "unknown_site_label.csv", "empty.csv",
-                                  "header_only.csv", "duplicate_case_ids.csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "one_site_only.csv",
+        "rare_site.csv",
+        "unknown_site_label.csv",
+        "empty.csv",
+        "header_only.csv",
+        "duplicate_case_ids.csv",
+    ],
+)
 def test_train_refuses_unusable_training_data(name, tmp_path):
     r = run("train", "--data", f"tests/malformed/{name}", "--out", str(tmp_path / "b"), "--no-track")
     assert r.returncode == 2
@@ -76,8 +86,11 @@ def test_a_100_mb_case_file_and_a_100_mb_garbage_table(tmp_path):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".yaml", ".json", ".tsv"]),
-       command=st.sampled_from([["validate"], ["score"], ["cohort", "describe"]]))
+@given(
+    data=st.binary(max_size=400),
+    suffix=st.sampled_from([".csv", ".yaml", ".json", ".tsv"]),
+    command=st.sampled_from([["validate"], ["score"], ["cohort", "describe"]]),
+)
 def test_random_files_never_crash_a_command(tmp_path, data, suffix, command):
     p = tmp_path / f"in{suffix}"
     p.write_bytes(data)
@@ -87,8 +100,17 @@ def test_random_files_never_crash_a_command(tmp_path, data, suffix, command):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"),
-                                      max_size=8), min_size=3, max_size=3), min_size=1, max_size=4))
+@given(
+    rows=st.lists(
+        st.lists(
+            st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_random_cohort_text_never_crashes_scoring(tmp_path, rows):
     import csv
 

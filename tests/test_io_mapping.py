@@ -10,8 +10,7 @@ import pytest
 import yaml
 
 from netorigin.exceptions import InputError, ValidationError
-from netorigin.io import load_cases, read_table
-from netorigin.io import load_mapping, suggest_mapping
+from netorigin.io import load_cases, load_mapping, read_table, suggest_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 COHORT = ROOT / "tests" / "data" / "registry_cohort.csv"
@@ -19,8 +18,9 @@ MAPPING = ROOT / "tests" / "data" / "registry_mapping.yaml"
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "netorigin", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_registry_cohort_validates_with_its_mapping():
@@ -51,13 +51,16 @@ def test_an_unmapped_value_fails_naming_it(tmp_path):
         load_cases(bad, mapping=tmp_path / "m.yaml")
 
 
-@pytest.mark.parametrize("edit, message", [
-    ({"columns": {"X": "ihc_cdx9"}}, "not a field of the case contract"),
-    ({"values": {"ihc_cdx2": {"pos": "maybe"}}}, "'maybe' is not one of positive"),
-    ({"units": {"ki67_percent": {"from": "furlongs"}}}, "units: ki67_percent"),
-    ({"unlisted": "ignore"}, "unlisted: 'ignore'"),
-    ({"colums": {}}, "unknown key"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        ({"columns": {"X": "ihc_cdx9"}}, "not a field of the case contract"),
+        ({"values": {"ihc_cdx2": {"pos": "maybe"}}}, "'maybe' is not one of positive"),
+        ({"units": {"ki67_percent": {"from": "furlongs"}}}, "units: ki67_percent"),
+        ({"unlisted": "ignore"}, "unlisted: 'ignore'"),
+        ({"colums": {}}, "unknown key"),
+    ],
+)
 def test_bad_mapping_files_are_named(tmp_path, edit, message):
     m = yaml.safe_load(MAPPING.read_text())
     m.update(edit)
@@ -87,14 +90,37 @@ def test_mapping_flag_on_commands_trains_and_scores(tmp_path):
     m = str(MAPPING)
     assert run("validate", str(COHORT), "--mapping", m).returncode == 0
     assert run("cohort", "describe", str(COHORT), "--mapping", m).returncode == 0
-    r = run("train", "--data", str(COHORT), "--mapping", m, "--model", "logistic", "--out", str(tmp_path / "b"),
-            "--no-track", "--bootstrap", "10")
+    r = run(
+        "train",
+        "--data",
+        str(COHORT),
+        "--mapping",
+        m,
+        "--model",
+        "logistic",
+        "--out",
+        str(tmp_path / "b"),
+        "--no-track",
+        "--bootstrap",
+        "10",
+    )
     assert r.returncode == 0, r.stderr
     r = run("score", str(COHORT), "--mapping", m, "--model", str(tmp_path / "b"), "-o", str(tmp_path / "s.csv"))
     assert r.returncode == 0, r.stderr
     assert len(pd.read_csv(tmp_path / "s.csv")) == 900
-    r = run("evaluate", "--model", str(tmp_path / "b"), "--data", str(COHORT), "--mapping", m, "--no-track",
-            "--bootstrap", "10", "--json")
+    r = run(
+        "evaluate",
+        "--model",
+        str(tmp_path / "b"),
+        "--data",
+        str(COHORT),
+        "--mapping",
+        m,
+        "--no-track",
+        "--bootstrap",
+        "10",
+        "--json",
+    )
     assert r.returncode == 0 and json.loads(r.stdout)["n"] == 900
     r = run("validate", str(COHORT))
     assert r.returncode == 2 and "no case_id column" in r.stderr

@@ -32,13 +32,16 @@ def _unchanged(path, before):
     assert path.read_bytes() == before, f"{path} was changed"
 
 
-@pytest.mark.parametrize("args", [
-    ["-o", "same.csv", "--set-aside", "same.csv"],
-    ["-o", "c.set-aside.csv"],  # -o is the default set-aside file
-    ["-o", "link.csv"],  # a hard link of the input
-    ["-o", "sym.csv"],  # a symbolic link to the input
-    ["-o", "x.csv", "--set-aside", "link.csv"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-o", "same.csv", "--set-aside", "same.csv"],
+        ["-o", "c.set-aside.csv"],  # -o is the default set-aside file
+        ["-o", "link.csv"],  # a hard link of the input
+        ["-o", "sym.csv"],  # a symbolic link to the input
+        ["-o", "x.csv", "--set-aside", "link.csv"],
+    ],
+)
 def test_score_refuses_outputs_that_are_the_input_or_each_other(work, args):
     os.link(work / "c.csv", work / "link.csv")
     (work / "sym.csv").symlink_to(work / "c.csv")
@@ -72,7 +75,9 @@ def test_a_two_row_cohort_with_one_invalid_row_stays_a_cohort(work):
 
 def test_import_never_writes_over_its_input_nor_leaves_a_refused_table(work):
     matrix = work / "GSE1_series_matrix.txt"
-    matrix.write_text('!Sample_geo_accession\t"GSM1"\t"GSM1"\n!Sample_characteristics_ch1\t"tissue: lung"\t"tissue: lung"\n')
+    matrix.write_text(
+        '!Sample_geo_accession\t"GSM1"\t"GSM1"\n!Sample_characteristics_ch1\t"tissue: lung"\t"tissue: lung"\n'
+    )
     before = matrix.read_bytes()
     r = cli("import", "geo", str(matrix), "-o", str(matrix.with_suffix(".csv")))
     assert r.exit_code == 2  # GSM1 twice: the table is refused by validation...

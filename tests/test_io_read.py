@@ -21,9 +21,14 @@ def test_latin1_file_is_refused_with_position(tmp_path):
         load_cases(p)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"), (b"\x00\x01\x02binary", "binary"), (b"case_id,sex\n", "header but no rows"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"case_id,sex\n", "header but no rows"),
+    ],
+)
 def test_unusable_files(tmp_path, content, message):
     p = tmp_path / "c.csv"
     p.write_bytes(content)
@@ -58,9 +63,14 @@ def test_yaml_and_json_cases(tmp_path):
     assert load_cases(j).table.loc[0, "ki67_percent"] == 3.0
 
 
-@pytest.mark.parametrize("text, message", [
-    ("ihc_cdx2: [unclosed", "not valid YAML"), ("- a\n- b\n", "one mapping"), ("just text", "one mapping"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("ihc_cdx2: [unclosed", "not valid YAML"),
+        ("- a\n- b\n", "one mapping"),
+        ("just text", "one mapping"),
+    ],
+)
 def test_bad_yaml(tmp_path, text, message):
     p = tmp_path / "case.yaml"
     p.write_text(text)

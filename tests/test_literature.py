@@ -6,8 +6,7 @@ import pytest
 
 from netorigin import load_seed_cohort
 from netorigin.literature import bayes_posterior, load_scenarios
-from netorigin.synth import make_synthetic_cohort
-from netorigin.synth import check_parameters
+from netorigin.synth import check_parameters, make_synthetic_cohort
 from netorigin.testing import assert_probabilities
 
 SITES = ["ileal", "pancreatic", "other"]

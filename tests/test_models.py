@@ -1,16 +1,16 @@
 """Every model kind behind one scikit-learn API."""
 
-import numpy as np
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from netorigin import load_seed_cohort
 from netorigin.exceptions import InputError
-from netorigin.models import MODEL_KINDS, XGBoostSiteClassifier, make_model
 from netorigin.literature import bayes_posterior
+from netorigin.models import MODEL_KINDS, make_model
 from netorigin.testing import assert_probabilities, assert_same_alone_and_in_batch
 
 SITES = ["ileal", "pancreatic", "other"]
@@ -36,8 +36,8 @@ def _checked_kinds():
 _CHECKED, CANNOT_APPLY = _checked_kinds()
 EXPECTED_FAILURES = {
     "XGBoostSiteClassifier": {
-        "check_sample_weight_equivalence_on_dense_data":
-            "row/column subsampling draws different random subsets for weighted vs duplicated rows"},
+        "check_sample_weight_equivalence_on_dense_data": "row/column subsampling draws different random subsets for weighted vs duplicated rows"
+    },
 }
 with warnings.catch_warnings():
     # netorigin's estimators implement scikit-learn's protocol without inheriting from
@@ -45,7 +45,8 @@ with warnings.catch_warnings():
     # the checks below are what holds them to the protocol
     warnings.filterwarnings("ignore", message="Estimator .* does not inherit from", category=UserWarning)
     _PARAMETRIZE = parametrize_with_checks(
-        _CHECKED, expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {}))
+        _CHECKED, expected_failed_checks=lambda est: EXPECTED_FAILURES.get(type(est).__name__, {})
+    )
 
 
 @pytest.mark.filterwarnings("ignore:Estimator .* does not inherit from:UserWarning")
@@ -122,6 +123,11 @@ def test_literature_model_close_to_the_bayes_posterior(small_test_cohort):
 
 def test_rules_follow_the_papers_clues():
     m = make_model("rules").fit(pd.DataFrame({"ihc_cdx2": [None] * 3}), SITES)
-    cases = pd.DataFrame({"ihc_cdx2": ["positive", None, None], "ihc_ttf1": [None, "positive", None],
-                          "alt_status": [None, None, "positive"]})
+    cases = pd.DataFrame(
+        {
+            "ihc_cdx2": ["positive", None, None],
+            "ihc_ttf1": [None, "positive", None],
+            "alt_status": [None, None, "positive"],
+        }
+    )
     assert list(m.predict(cases)) == ["ileal", "other", "pancreatic"]

@@ -14,10 +14,26 @@ pytest.importorskip("httpx2")
 from starlette.testclient import TestClient  # noqa: E402
 
 CASES = [
-    {"case_id": "007", "age_years": "61", "sex": "F", "ihc_cdx2": "Focal", "hormonal_syndrome": "None",
-     "largest_liver_lesion_cm": "35 mm", "mesenteric_mass": "yes", "ki67_percent": "4%", "ihc_daxx_atrx": "partial loss"},
-    {"case_id": "1e3", "ihc_ttf1": "neg", "ihc_isl1": "POS", "grade": "2", "mitoses_per_2mm2": "<2",
-     "serum_cga_x_uln": "3.5x", "alt_status": "positive"},
+    {
+        "case_id": "007",
+        "age_years": "61",
+        "sex": "F",
+        "ihc_cdx2": "Focal",
+        "hormonal_syndrome": "None",
+        "largest_liver_lesion_cm": "35 mm",
+        "mesenteric_mass": "yes",
+        "ki67_percent": "4%",
+        "ihc_daxx_atrx": "partial loss",
+    },
+    {
+        "case_id": "1e3",
+        "ihc_ttf1": "neg",
+        "ihc_isl1": "POS",
+        "grade": "2",
+        "mitoses_per_2mm2": "<2",
+        "serum_cga_x_uln": "3.5x",
+        "alt_status": "positive",
+    },
     {"case_id": "x", "carcinoid_syndrome": "y", "urine_5hiaa": "high", "ihc_satb2": "1+"},
 ]
 
@@ -41,8 +57,8 @@ def _cli(case, tmp_path):
 def test_the_four_doors_read_a_case_alike(case, client, default_model, tmp_path):
     import pandas as pd
 
-    from netorigin.tracking._pyfunc_model import answer, request_table
     from netorigin.app._serve import form_values
+    from netorigin.tracking._pyfunc_model import answer, request_table
 
     canonical = validate_case(case).table
     cli = _cli(case, tmp_path)

@@ -35,8 +35,10 @@ def test_unknown_settings_are_named(tmp_path):
 def test_score_pipeline_reports_the_seed_cohort_with_model_identity(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     cfg = tmp_path / "s.yaml"
-    cfg.write_text(f"task: score\nname: seed\ndata: {{path: data/seed_cohort.csv}}\nmodel: data/models/default\n"
-                   f"target_prior: unknown-primary\noutput: {tmp_path / 'seed.md'}\n")
+    cfg.write_text(
+        f"task: score\nname: seed\ndata: {{path: data/seed_cohort.csv}}\nmodel: data/models/default\n"
+        f"target_prior: unknown-primary\noutput: {tmp_path / 'seed.md'}\n"
+    )
     out = run_task(cfg, track=False)
     text = (tmp_path / "seed.md").read_text()
     assert "seed-7" in text and "research use only" in text.lower()
@@ -45,14 +47,21 @@ def test_score_pipeline_reports_the_seed_cohort_with_model_identity(tmp_path, mo
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("NETORIGIN_REBUILD") != "1",
-                    reason="rebuilds the shipped model (about 2 minutes): NETORIGIN_REBUILD=1 runs it")
+@pytest.mark.skipif(
+    os.environ.get("NETORIGIN_REBUILD") != "1",
+    reason="rebuilds the shipped model (about 2 minutes): NETORIGIN_REBUILD=1 runs it",
+)
 def test_default_model_pipeline_reproduces_the_shipped_bundle(tmp_path):
     cfg = (ROOT / "pipelines" / "default_model.yaml").read_text()
     cfg = cfg.replace("output: data/models/default", f"output: {tmp_path / 'rebuilt'}")
     (tmp_path / "p.yaml").write_text(cfg)
-    r = subprocess.run([sys.executable, "-m", "netorigin", "run", str(tmp_path / "p.yaml"), "--no-track"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-m", "netorigin", "run", str(tmp_path / "p.yaml"), "--no-track"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr
     shipped, rebuilt = load_bundle(ROOT / "data/models/default"), load_bundle(tmp_path / "rebuilt")
     from netorigin.synth import make_synthetic_cohort
@@ -65,14 +74,17 @@ def test_default_model_pipeline_reproduces_the_shipped_bundle(tmp_path):
     assert man["labels"][:3] == ["ileum", "jejunum", "pancreas"] and "caecum" in man["labels"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("task: [train]\n", "task: \\['train'\\] is not one of"),
-    ("task: train\nmodel: 3\n", "model: 3 is not a dict or str"),
-    ("task: train\ndata: {synthetic: {n: lots}}\n", "data.synthetic.n: 'lots' is not a number"),
-    ("task: train\ncv: three\n", "cv: 'three' is not a int"),
-    ("task: train\nmodel: {kind: xgboost, speed: 11}\n", "model: unknown setting\\(s\\) speed"),
-    ("task: benchmark\nmodels: [xgboost, 3]\n", "models: every entry must be a name"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("task: [train]\n", "task: \\['train'\\] is not one of"),
+        ("task: train\nmodel: 3\n", "model: 3 is not a dict or str"),
+        ("task: train\ndata: {synthetic: {n: lots}}\n", "data.synthetic.n: 'lots' is not a number"),
+        ("task: train\ncv: three\n", "cv: 'three' is not a int"),
+        ("task: train\nmodel: {kind: xgboost, speed: 11}\n", "model: unknown setting\\(s\\) speed"),
+        ("task: benchmark\nmodels: [xgboost, 3]\n", "models: every entry must be a name"),
+    ],
+)
 def test_config_values_of_the_wrong_type_are_named(tmp_path, text, message):
     p = tmp_path / "x.yaml"
     p.write_text(text)
@@ -86,8 +98,10 @@ def test_a_model_kind_as_a_string_and_unknown_hyper_parameters(tmp_path):
     with pytest.raises(InputError, match="max_dept is not a hyper-parameter of the xgboost kind"):
         make_model("xgboost", max_dept=3)
     p = tmp_path / "x.yaml"
-    p.write_text("task: train\nmodel: rules\ndata: {synthetic: {n: 600, seed: 2}}\nn_bootstrap: 0\n"
-                 f"output: {tmp_path / 'b'}\n")
+    p.write_text(
+        "task: train\nmodel: rules\ndata: {synthetic: {n: 600, seed: 2}}\nn_bootstrap: 0\n"
+        f"output: {tmp_path / 'b'}\n"
+    )
     out = run_task(p, track=False)
     assert out["result"].model.kind == "rules"
 
@@ -96,8 +110,7 @@ def test_the_shipped_model_is_what_its_pipeline_describes_and_the_pipeline_is_de
     """The fast stand-in for the full rebuild (NETORIGIN_REBUILD=1): the shipped manifest names the
     pipeline's data, and the same pipeline on fewer cases gives the same bundle twice."""
     man = json.loads((ROOT / "data" / "models" / "default" / "manifest.json").read_text())
-    assert man["training_data"]["description"] == \
-        "synthetic, scenario training-mix, n=80000, seed=1, work-up mixture"
+    assert man["training_data"]["description"] == "synthetic, scenario training-mix, n=80000, seed=1, work-up mixture"
     cfg = (ROOT / "pipelines" / "default_model.yaml").read_text().replace("n: 80000", "n: 1500")
     hashes = []
     for name in ("a", "b"):

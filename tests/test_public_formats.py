@@ -13,8 +13,9 @@ from netorigin.io import import_cbioportal, import_geo, load_cohort
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300,
-                          cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
 
 
 def _study(root):
@@ -22,16 +23,20 @@ def _study(root):
     (root / "data_clinical_sample.txt").write_text(
         "#Patient Identifier\tSample Identifier\tPrimary Site\n#x\tx\tx\n#STRING\tSTRING\tSTRING\n#1\t1\t1\n"
         "PATIENT_ID\tSAMPLE_ID\tPRIMARY_SITE\n"
-        "P1\tS1\tSmall Intestine\nP2\tS2\tPancreas\nP3\tS3\tLung\nP4\tS4\tLiver (unknown primary)\n")
+        "P1\tS1\tSmall Intestine\nP2\tS2\tPancreas\nP3\tS3\tLung\nP4\tS4\tLiver (unknown primary)\n"
+    )
     (root / "data_clinical_patient.txt").write_text(
         "#Patient\tAge\tSex\n#x\tx\tx\n#STRING\tNUMBER\tSTRING\n#1\t1\t1\nPATIENT_ID\tAGE\tSEX\n"
-        "P1\t61\tFemale\nP2\t55\tMale\nP3\t70\tMale\nP4\t48\tFemale\n")
+        "P1\t61\tFemale\nP2\t55\tMale\nP3\t70\tMale\nP4\t48\tFemale\n"
+    )
     (root / "data_mrna_seq_tpm.txt").write_text(
         "Hugo_Symbol\tEntrez_Gene_Id\tS1\tS2\tS3\n"
-        "CD302\t9936\t15.0\t120.0\t40.0\nPPWD1\t23398\t80.0\t10.0\t33.0\nGAPDH\t2597\t900\t800\t1000\n")
+        "CD302\t9936\t15.0\t120.0\t40.0\nPPWD1\t23398\t80.0\t10.0\t33.0\nGAPDH\t2597\t900\t800\t1000\n"
+    )
     (root / "data_mutations.txt").write_text(
         "#version 2.4\nHugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\n"
-        "DAXX\tS2\tFrame_Shift_Del\nATRX\tS3\tSilent\nMEN1\tS1\tNonsense_Mutation\n")
+        "DAXX\tS2\tFrame_Shift_Del\nATRX\tS3\tSilent\nMEN1\tS1\tNonsense_Mutation\n"
+    )
     return root
 
 
@@ -76,7 +81,8 @@ def _series(path, probes=False):
         "!series_matrix_table_begin\n"
         '"ID_REF"\t"GSM1"\t"GSM2"\t"GSM3"\n'
         f'"{ids[0]}"\t7.5\t9.1\t8.0\n"{ids[1]}"\t10.2\t6.3\t8.8\n'
-        "!series_matrix_table_end\n")
+        "!series_matrix_table_end\n"
+    )
     return path
 
 
@@ -94,18 +100,30 @@ def test_a_geo_series_matrix_becomes_a_contract_cohort(tmp_path):
 def test_geo_probes_are_translated_with_a_probe_map(tmp_path):
     pm = tmp_path / "probes.csv"
     pm.write_text("probe,gene\n1552311_a_at,CD302\n204439_at,PPWD1\n")
-    r = run("import", "geo", str(_series(tmp_path / "s.txt", probes=True)), "-o", str(tmp_path / "c.csv"),
-            "--site-key", "primary site", "--probe-map", str(pm))
+    r = run(
+        "import",
+        "geo",
+        str(_series(tmp_path / "s.txt", probes=True)),
+        "-o",
+        str(tmp_path / "c.csv"),
+        "--site-key",
+        "primary site",
+        "--probe-map",
+        str(pm),
+    )
     assert r.returncode == 0, r.stderr
     c = pd.read_csv(tmp_path / "c.csv")
     assert c.loc[1, "expr_ppwd1"] == pytest.approx(6.3)
 
 
-@pytest.mark.parametrize("make, args, message", [
-    (lambda p: p.write_text("not a matrix\n"), ["geo"], "not a GEO series matrix"),
-    (lambda p: _series(p), ["geo", "--site-key", "organ"], "'organ': not a characteristics key"),
-    (lambda p: p.mkdir(), ["cbioportal"], "data_clinical_sample.txt: no such file"),
-])
+@pytest.mark.parametrize(
+    "make, args, message",
+    [
+        (lambda p: p.write_text("not a matrix\n"), ["geo"], "not a GEO series matrix"),
+        (lambda p: _series(p), ["geo", "--site-key", "organ"], "'organ': not a characteristics key"),
+        (lambda p: p.mkdir(), ["cbioportal"], "data_clinical_sample.txt: no such file"),
+    ],
+)
 def test_bad_public_files_get_a_clear_error(tmp_path, make, args, message):
     p = tmp_path / "input"
     make(p)
@@ -113,11 +131,21 @@ def test_bad_public_files_get_a_clear_error(tmp_path, make, args, message):
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("label, read", [
-    ("Non-small intestine", None), ("not pancreas", None), ("Pancreatic metastasis to lung", None),
-    ("Midgut", None), ("pancreas?", None), ("Pancreas (probable)", None), ("Small Intestine", ("ileal", None)),
-    ("Terminal ileum", ("ileal", "ileum")), ("Lung carcinoid", ("other", "lung")), ("x" * 5_000_000, None),
-])
+@pytest.mark.parametrize(
+    "label, read",
+    [
+        ("Non-small intestine", None),
+        ("not pancreas", None),
+        ("Pancreatic metastasis to lung", None),
+        ("Midgut", None),
+        ("pancreas?", None),
+        ("Pancreas (probable)", None),
+        ("Small Intestine", ("ileal", None)),
+        ("Terminal ileum", ("ileal", "ileum")),
+        ("Lung carcinoid", ("other", "lung")),
+        ("x" * 5_000_000, None),
+    ],
+)
 def test_site_labels_are_read_by_exact_phrase_never_by_a_word_inside_them(label, read):
     from netorigin.io._public import site_of_label
 
@@ -127,7 +155,8 @@ def test_site_labels_are_read_by_exact_phrase_never_by_a_word_inside_them(label,
 def _minimal_study(root, sample_extra="", patient=None, maf=None):
     root.mkdir()
     (root / "data_clinical_sample.txt").write_text(
-        "PATIENT_ID\tSAMPLE_ID\tPRIMARY_SITE\nP1\tS1\tPancreas\nP2\tS2\t" + ("x" * 5_000_000) + "\n" + sample_extra)
+        "PATIENT_ID\tSAMPLE_ID\tPRIMARY_SITE\nP1\tS1\tPancreas\nP2\tS2\t" + ("x" * 5_000_000) + "\n" + sample_extra
+    )
     if patient is not None:
         (root / "data_clinical_patient.txt").write_text(patient)
     if maf is not None:
@@ -141,11 +170,14 @@ def test_a_long_label_is_shortened_in_the_notes(tmp_path):
     assert "xxxxx..." in said and len(said) < 2000
 
 
-@pytest.mark.parametrize("patient, maf, message", [
-    ("AGE\tSEX\n61\tF\n", None, "no PATIENT_ID column"),
-    ("PATIENT_ID\tAGE\nP1\t61\nP1\t62\n", None, "'P1' appear(s) more than once"),
-    (None, "Tumor_Sample_Barcode\tVariant_Classification\nS1\tSilent\n", "no Hugo_Symbol column"),
-])
+@pytest.mark.parametrize(
+    "patient, maf, message",
+    [
+        ("AGE\tSEX\n61\tF\n", None, "no PATIENT_ID column"),
+        ("PATIENT_ID\tAGE\nP1\t61\nP1\t62\n", None, "'P1' appear(s) more than once"),
+        (None, "Tumor_Sample_Barcode\tVariant_Classification\nS1\tSilent\n", "no Hugo_Symbol column"),
+    ],
+)
 def test_cbioportal_files_missing_their_keys_are_refused_by_name(tmp_path, patient, maf, message):
     from netorigin.exceptions import InputError
 
@@ -154,8 +186,10 @@ def test_cbioportal_files_missing_their_keys_are_refused_by_name(tmp_path, patie
 
 
 def test_daxx_variant_classes_are_compared_without_case_and_unknown_ones_left_not_done(tmp_path):
-    maf = ("Hugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\nDAXX\tS1\tsilent\n"
-           "ATRX\tS2\tFrameshift (odd spelling)\n")
+    maf = (
+        "Hugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\nDAXX\tS1\tsilent\n"
+        "ATRX\tS2\tFrameshift (odd spelling)\n"
+    )
     table, notes = import_cbioportal(_minimal_study(tmp_path / "s", maf=maf), mutations=True)
     assert list(table["ihc_daxx_atrx"]) == ["retained", ""]
     assert "left not done rather than guessed" in " ".join(notes)

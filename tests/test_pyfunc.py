@@ -15,8 +15,13 @@ from netorigin.tracking._pyfunc_model import answer, request_table  # noqa: E402
 
 
 def test_a_bad_value_is_answered_in_its_own_row_and_the_others_are_scored(default_model):
-    raw = pd.DataFrame({"case_id": ["a", "b", "c"], "ihc_cdx2": ["pos", "maybe", "negative"],
-                        "differentiation": ["well", "well", "poor"]})
+    raw = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c"],
+            "ihc_cdx2": ["pos", "maybe", "negative"],
+            "differentiation": ["well", "well", "poor"],
+        }
+    )
     out = answer(default_model, request_table(raw), {})
     assert list(out["case_id"]) == ["a", "b", "c"]
     assert out.loc[0, "status"] == "scored"
@@ -43,10 +48,13 @@ def test_json_identifiers_are_kept_as_written(default_model):
     assert list(out["case_id"]) == ["007", "1e3"]
 
 
-@pytest.mark.parametrize("frame, named", [
-    (pd.DataFrame({"case_id": pd.Series([], dtype=object)}), "no cases"),
-    (pd.DataFrame([["a", "pos", "neg"]], columns=["case_id", "ihc_cdx2", "ihc_cdx2"]), "appear more than once"),
-])
+@pytest.mark.parametrize(
+    "frame, named",
+    [
+        (pd.DataFrame({"case_id": pd.Series([], dtype=object)}), "no cases"),
+        (pd.DataFrame([["a", "pos", "neg"]], columns=["case_id", "ihc_cdx2", "ihc_cdx2"]), "appear more than once"),
+    ],
+)
 def test_requests_that_are_not_cases_are_refused_whole(frame, named):
     with pytest.raises(InputError, match=named):
         request_table(frame)
@@ -66,13 +74,15 @@ def test_a_nested_value_and_a_field_under_another_name_are_refused_by_name(defau
 
 
 def test_every_row_is_answered_in_order_when_several_are_bad(default_model):
-    raw = pd.DataFrame({"case_id": [f"c{i}" for i in range(8)],
-                        "age_years": ["61", "x", "40", "500", "55", "", "70", "-1"]})
+    raw = pd.DataFrame(
+        {"case_id": [f"c{i}" for i in range(8)], "age_years": ["61", "x", "40", "500", "55", "", "70", "-1"]}
+    )
     out = answer(default_model, request_table(raw), {})
     assert list(out["case_id"]) == list(raw["case_id"])
     assert [s == "scored" for s in out["status"]] == [True, False, True, False, True, True, True, False]
-    assert np.allclose(out.loc[out["status"] == "scored", ["p_ileal", "p_pancreatic", "p_other"]]
-                       .to_numpy(dtype=float).sum(axis=1), 1)
+    assert np.allclose(
+        out.loc[out["status"] == "scored", ["p_ileal", "p_pancreatic", "p_other"]].to_numpy(dtype=float).sum(axis=1), 1
+    )
 
 
 def test_a_request_whose_every_row_is_bad_is_answered_row_by_row(default_model):

@@ -15,8 +15,9 @@ def test_the_contract_page_table_is_generated_from_the_schema():
 def test_the_cli_reference_is_generated_from_the_commands():
     from netorigin.cli._docs import cli_reference
 
-    assert (ROOT / "docs" / "cli.md").read_text() == cli_reference(), \
+    assert (ROOT / "docs" / "cli.md").read_text() == cli_reference(), (
         "regenerate: python -m netorigin.cli._docs > docs/cli.md"
+    )
 
 
 def test_every_readme_promise_names_a_test_or_benchmark_that_exists():
@@ -69,9 +70,13 @@ def test_every_data_file_is_shipped_in_the_package():
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert cfg["tool"]["setuptools"]["package-dir"]["netorigin.data"] == "data"
     patterns = cfg["tool"]["setuptools"]["package-data"]["netorigin.data"]
-    files = [p.relative_to(ROOT / "data").as_posix() for p in (ROOT / "data").rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts]
+    files = [
+        p.relative_to(ROOT / "data").as_posix()
+        for p in (ROOT / "data").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     assert files
+
     def shipped(f, pat):  # '*' stays within one folder, '**' crosses folders, as in setuptools
         path, glob = PurePosixPath(f), PurePosixPath(pat)
         if "**" in pat:

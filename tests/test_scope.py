@@ -31,8 +31,16 @@ def test_a_pair_common_in_some_primary_is_not_a_contradiction():
 def test_contradictory_stains_are_named_first_among_the_warnings(tmp_path, default_model):
     from netorigin.inference import case_report, score_cases
 
-    v = validate_cohort(pd.DataFrame({"case_id": ["a", "b"], "ihc_ttf1": ["positive", "positive"],
-                                      "ihc_cdx2": ["positive", "negative"], "age_years": ["60", "60"]}))
+    v = validate_cohort(
+        pd.DataFrame(
+            {
+                "case_id": ["a", "b"],
+                "ihc_ttf1": ["positive", "positive"],
+                "ihc_cdx2": ["positive", "negative"],
+                "age_years": ["60", "60"],
+            }
+        )
+    )
     res = score_cases(default_model, v.table, notices=v.notices)
     first = case_report(res, 0)["warnings"]
     assert first and first[0].startswith("contradictory results: CDX2 positive with TTF-1 positive")

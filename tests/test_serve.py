@@ -29,9 +29,14 @@ def _free_port() -> int:
 def _start(cwd, *extra):
     """`netorigin serve` on a free loopback port, in ``cwd``; (process, base URL) once it answers."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "netorigin", "serve", "--port", str(port), *extra], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netorigin", "serve", "--port", str(port), *extra],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -82,8 +87,18 @@ def test_the_api_answers_with_the_keys_of_score_json(server):
     base, cwd = server
     before = sorted(p.name for p in cwd.rglob("*"))
     # whole numbers and strings such as "pos", as a clinician's system sends them
-    status, body = post(base + "/api/score", json.dumps({"case_id": "secret-case-7", "age_years": 61, "ihc_cdx2": "pos",
-                                                         "mesenteric_mass": "yes", "carcinoid_syndrome": "yes"}).encode())
+    status, body = post(
+        base + "/api/score",
+        json.dumps(
+            {
+                "case_id": "secret-case-7",
+                "age_years": 61,
+                "ihc_cdx2": "pos",
+                "mesenteric_mass": "yes",
+                "carcinoid_syndrome": "yes",
+            }
+        ).encode(),
+    )
     assert status == 200, body
     rep = json.loads(body)
     assert tuple(rep) == REPORT_KEYS
@@ -91,33 +106,52 @@ def test_the_api_answers_with_the_keys_of_score_json(server):
     assert rep["prediction_set"] and rep["reasons"] and rep["next_tests"]
     # the same case through the CLI gives the same probabilities
     case = cwd.parent / "case.json"
-    case.write_text(json.dumps({"case_id": "secret-case-7", "age_years": 61, "ihc_cdx2": "pos", "mesenteric_mass": "yes",
-                                "carcinoid_syndrome": "yes"}))
-    cli = subprocess.run([sys.executable, "-m", "netorigin", "score", str(case), "--json"], capture_output=True,
-                         text=True, timeout=120, cwd=ROOT)
+    case.write_text(
+        json.dumps(
+            {
+                "case_id": "secret-case-7",
+                "age_years": 61,
+                "ihc_cdx2": "pos",
+                "mesenteric_mass": "yes",
+                "carcinoid_syndrome": "yes",
+            }
+        )
+    )
+    cli = subprocess.run(
+        [sys.executable, "-m", "netorigin", "score", str(case), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert json.loads(cli.stdout)["probabilities"] == pytest.approx(rep["probabilities"], abs=1e-9)
     # options travel with the case
-    status, body = post(base + "/api/score", json.dumps({"case": {"ihc_cdx2": "positive"}, "coverage": 0.8,
-                                                         "target_prior": "population"}).encode())
+    status, body = post(
+        base + "/api/score",
+        json.dumps({"case": {"ihc_cdx2": "positive"}, "coverage": 0.8, "target_prior": "population"}).encode(),
+    )
     assert status == 200 and json.loads(body)["coverage"] == 0.8 and json.loads(body)["target_prior"] == "population"
     assert sorted(p.name for p in cwd.rglob("*")) == before  # nothing stored on disk
 
 
-@pytest.mark.parametrize("body, expected", [
-    (b'{"ihc_cdx2": "pos itive"}', "ihc_cdx2: 'pos itive' is not one of positive"),
-    (b'{"age_years": 300}', "age_years"),
-    (b'{"ihc_cdx2": "positive", "ihc_cdx2": "negative"}', "appears twice"),
-    (b'[1, 2]', "expected a JSON object"),
-    (b'{"case": {"ihc_cdx2": "positive"}, "covrage": 0.8}', "'covrage' is not an option"),
-    (b'{"case": {}, "coverage": 2}', "coverage: 2 is not a number between 0.5 and 0.99"),
-    (b'{"ihc_cdx2": ', "request"),
-    (b'{"a": "' + b"x" * 70_000 + b'"}', "larger than 64 KB"),
-    (b'{"case": {}, "target_prior": 5}', "target_prior: 5 is not a setting name"),
-    (b'{"case": {}, "score_anyway": "yes"}', "score_anyway: 'yes' is not true or false"),
-    (b'{"": 1}', "key '' is not a field name"),
-    (b'{"ihc_cdx2": {"a": 1}}', "is not a single value"),
-    (b'{"age_years": 1e400}', "age_years: inf is not a finite number"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (b'{"ihc_cdx2": "pos itive"}', "ihc_cdx2: 'pos itive' is not one of positive"),
+        (b'{"age_years": 300}', "age_years"),
+        (b'{"ihc_cdx2": "positive", "ihc_cdx2": "negative"}', "appears twice"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"case": {"ihc_cdx2": "positive"}, "covrage": 0.8}', "'covrage' is not an option"),
+        (b'{"case": {}, "coverage": 2}', "coverage: 2 is not a number between 0.5 and 0.99"),
+        (b'{"ihc_cdx2": ', "request"),
+        (b'{"a": "' + b"x" * 70_000 + b'"}', "larger than 64 KB"),
+        (b'{"case": {}, "target_prior": 5}', "target_prior: 5 is not a setting name"),
+        (b'{"case": {}, "score_anyway": "yes"}', "score_anyway: 'yes' is not true or false"),
+        (b'{"": 1}', "key '' is not a field name"),
+        (b'{"ihc_cdx2": {"a": 1}}', "is not a single value"),
+        (b'{"age_years": 1e400}', "age_years: inf is not a finite number"),
+    ],
+)
 def test_bad_requests_get_422_naming_the_field_and_what_was_expected(server, body, expected):
     status, text = post(server[0] + "/api/score", body)
     assert status == 422, text
@@ -127,8 +161,9 @@ def test_bad_requests_get_422_naming_the_field_and_what_was_expected(server, bod
 def test_a_case_outside_the_intended_use_is_not_scored_unless_asked(server):
     status, text = post(server[0] + "/api/score", b'{"differentiation": "poor", "ihc_cdx2": "positive"}')
     assert status == 422 and json.loads(text)["out_of_scope"] is True
-    status, text = post(server[0] + "/api/score",
-                        b'{"case": {"differentiation": "poor", "ihc_cdx2": "positive"}, "score_anyway": true}')
+    status, text = post(
+        server[0] + "/api/score", b'{"case": {"differentiation": "poor", "ihc_cdx2": "positive"}, "score_anyway": true}'
+    )
     assert status == 200 and json.loads(text)["scope"].startswith("OUTSIDE")
 
 
@@ -142,16 +177,22 @@ def test_the_form_has_every_contract_field_with_tests_not_done_by_default(server
 
 
 def test_a_form_with_a_bad_value_comes_back_with_the_message_and_the_values_typed(server):
-    status, page = post(server[0] + "/score", b"case_id=abc&age_years=61&ki67_percent=300&ihc_cdx2=positive",
-                        "application/x-www-form-urlencoded")
+    status, page = post(
+        server[0] + "/score",
+        b"case_id=abc&age_years=61&ki67_percent=300&ihc_cdx2=positive",
+        "application/x-www-form-urlencoded",
+    )
     assert status == 422
     assert "ki67_percent" in page and "Not scored" in page
     assert "value='61'" in page and "<option value='positive' selected>" in page
 
 
 def test_the_result_page_puts_warnings_first_and_says_what_the_model_is(server):
-    status, page = post(server[0] + "/score", b"case_id=p1&ihc_ttf1=positive&ihc_cdx2=positive&option_coverage=0.9",
-                        "application/x-www-form-urlencoded")
+    status, page = post(
+        server[0] + "/score",
+        b"case_id=p1&ihc_ttf1=positive&ihc_cdx2=positive&option_coverage=0.9",
+        "application/x-www-form-urlencoded",
+    )
     assert status == 200
     assert page.index("Warnings") < page.index("Probabilities") < page.index("prediction set") < page.index("Why")
     assert "contradictory results" in page
@@ -172,9 +213,17 @@ def _chromium():
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = browser
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ):
         opts.add_argument(flag)
     return webdriver.Chrome(service=Service(driver), options=opts)
 
@@ -238,8 +287,9 @@ def test_several_worker_processes_each_load_the_model_and_answer(tmp_path):
 
 
 def test_a_form_field_sent_twice_is_refused_not_overwritten(server):
-    status, page = post(server[0] + "/score", b"ihc_cdx2=positive&ihc_cdx2=negative",
-                        "application/x-www-form-urlencoded")
+    status, page = post(
+        server[0] + "/score", b"ihc_cdx2=positive&ihc_cdx2=negative", "application/x-www-form-urlencoded"
+    )
     assert status == 422 and "&#x27;ihc_cdx2&#x27; is given twice" in page
 
 
@@ -250,11 +300,17 @@ def test_requests_sent_together_get_the_answers_they_get_one_by_one(server):
     from concurrent.futures import ThreadPoolExecutor
 
     base, _ = server
-    cases = [{"ihc_cdx2": "positive", "mesenteric_mass": "yes"}, {"ihc_isl1": "positive", "ihc_pax8": "positive"},
-             {"ihc_ttf1": "positive"}, {}, {"ihc_satb2": "positive", "grade": "G1", "age_years": 61},
-             {"case": {"ihc_cdx2": "negative", "ihc_isl1": "positive"}, "target_prior": "population"},
-             {"case": {"ihc_cdx2": "negative"}, "coverage": 0.8},
-             {"ihc_cdx2": "postive"}, {"differentiation": "poor"}]
+    cases = [
+        {"ihc_cdx2": "positive", "mesenteric_mass": "yes"},
+        {"ihc_isl1": "positive", "ihc_pax8": "positive"},
+        {"ihc_ttf1": "positive"},
+        {},
+        {"ihc_satb2": "positive", "grade": "G1", "age_years": 61},
+        {"case": {"ihc_cdx2": "negative", "ihc_isl1": "positive"}, "target_prior": "population"},
+        {"case": {"ihc_cdx2": "negative"}, "coverage": 0.8},
+        {"ihc_cdx2": "postive"},
+        {"differentiation": "poor"},
+    ]
     bodies = [json.dumps(c).encode() for c in cases]
     alone = [post(base + "/api/score", b) for b in bodies]
     assert [s for s, _ in alone] == [200] * 7 + [422, 422]

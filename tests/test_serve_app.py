@@ -29,13 +29,16 @@ def test_a_case_posted_as_multipart_is_refused_not_scored_as_an_empty_case(clien
     assert r.status_code == 422 and "multipart/form-data" in r.text and "Not scored" in r.text
 
 
-@pytest.mark.parametrize("body, named", [
-    (json.dumps({"cdx2_ihc": "pos"}), "cdx2_ihc.*ihc_cdx2"),  # a field under another name
-    (json.dumps({"ihc_cdx2": "pos", "notes": "x"}), "notes.*not a field"),
-    ('{"case_id": "\\ud800"}', "surrogate"),
-    ('{"\\udfff": "x"}', "surrogate"),
-    (json.dumps({"case_id": "abc\u202edcba"}), "invisible"),
-])
+@pytest.mark.parametrize(
+    "body, named",
+    [
+        (json.dumps({"cdx2_ihc": "pos"}), "cdx2_ihc.*ihc_cdx2"),  # a field under another name
+        (json.dumps({"ihc_cdx2": "pos", "notes": "x"}), "notes.*not a field"),
+        ('{"case_id": "\\ud800"}', "surrogate"),
+        ('{"\\udfff": "x"}', "surrogate"),
+        (json.dumps({"case_id": "abc\u202edcba"}), "invisible"),
+    ],
+)
 def test_the_api_refuses_by_name_what_it_cannot_use(client, body, named):
     import re
 

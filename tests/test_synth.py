@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from netorigin import InputError, validate_cohort
-from netorigin.io import load_cases, write_table
 from netorigin.contract import grade_from_ki67
+from netorigin.io import load_cases, write_table
 from netorigin.literature import SCENARIOS, Literature, load_parameters, load_scenarios
 from netorigin.synth import make_synthetic_cohort
 
@@ -14,8 +14,9 @@ from netorigin.synth import make_synthetic_cohort
 @pytest.fixture(scope="module")
 def complete():
     """Every test done, so rates can be read off directly."""
-    return make_synthetic_cohort(60_000, scenario="liver-met-archive", random_state=11,
-                                 workup="complete", return_latent=True)
+    return make_synthetic_cohort(
+        60_000, scenario="liver-met-archive", random_state=11, workup="complete", return_latent=True
+    )
 
 
 def _rate(series, value):
@@ -78,8 +79,9 @@ def test_parameter_file_without_source_is_refused(tmp_path):
 
 
 def test_a_gap_in_the_parameters_is_refused(tmp_path):
-    path = _edited_parameters(tmp_path, lambda p: p[~((p["parameter"] == "rate:ihc_cdx2=positive")
-                                                      & (p["site"] == "ileal"))])
+    path = _edited_parameters(
+        tmp_path, lambda p: p[~((p["parameter"] == "rate:ihc_cdx2=positive") & (p["site"] == "ileal"))]
+    )
     with pytest.raises(InputError, match="'rate:ihc_cdx2=positive' has no value for ileum"):
         Literature(parameters=path)
 
@@ -152,8 +154,13 @@ def test_complete_workup_does_every_test(complete):
 
 def test_label_noise_flips_labels_and_keeps_them_consistent():
     c = make_synthetic_cohort(40_000, random_state=2, label_noise=0.2, return_latent=True)
-    true_site = c["latent_cell"].str.split("/").str[0].map(
-        {"ileum": "ileal", "jejunum": "ileal", "pancreas": "pancreatic"}).fillna("other")
+    true_site = (
+        c["latent_cell"]
+        .str.split("/")
+        .str[0]
+        .map({"ileum": "ileal", "jejunum": "ileal", "pancreas": "pancreatic"})
+        .fillna("other")
+    )
     assert (true_site != c["primary_site"].astype(object)).mean() == pytest.approx(0.2, abs=0.01)
     validate_cohort(c.drop(columns=["latent_cell"]))  # detail and site still agree
 
@@ -165,7 +172,14 @@ def test_bad_arguments_are_clear_errors(bad):
 
 
 def test_workup_file_must_refer_to_earlier_tests(tmp_path):
-    w = pd.DataFrame({"test": ["ihc_cdx2", "ihc_isl1"], "given": ["ihc_otp=positive", "*"],
-                      "probability": [0.5, 0.5], "status": ["assumed"] * 2, "note": ["", ""]})
+    w = pd.DataFrame(
+        {
+            "test": ["ihc_cdx2", "ihc_isl1"],
+            "given": ["ihc_otp=positive", "*"],
+            "probability": [0.5, 0.5],
+            "status": ["assumed"] * 2,
+            "note": ["", ""],
+        }
+    )
     with pytest.raises(InputError, match="earlier test"):
         make_synthetic_cohort(10, workup=w)

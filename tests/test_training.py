@@ -11,8 +11,14 @@ from netorigin.training import labelled_cases, train
 
 @pytest.fixture(scope="module")
 def result(small_cohort):
-    return train(small_cohort, kind="xgboost", random_state=0, n_bootstrap=50,
-                            params={"n_estimators": 150}, bayes_scenario="liver-met-archive")
+    return train(
+        small_cohort,
+        kind="xgboost",
+        random_state=0,
+        n_bootstrap=50,
+        params={"n_estimators": 150},
+        bayes_scenario="liver-met-archive",
+    )
 
 
 def test_figures_are_computed_and_complete(result):
@@ -54,8 +60,12 @@ def test_a_site_too_rare_or_missing_is_refused(small_cohort):
     c = small_cohort[small_cohort["primary_site"] != "other"]
     with pytest.raises(InputError, match=r"too few labelled cases of other \(0\)"):
         train(c, kind="logistic")
-    c = pd.concat([small_cohort[small_cohort["primary_site"] != "other"],
-                   small_cohort[small_cohort["primary_site"] == "other"].iloc[:3]])
+    c = pd.concat(
+        [
+            small_cohort[small_cohort["primary_site"] != "other"],
+            small_cohort[small_cohort["primary_site"] == "other"].iloc[:3],
+        ]
+    )
     with pytest.raises(InputError, match=r"other \(3\)"):
         train(c, kind="logistic")
     with pytest.raises(InputError, match="no label column"):
@@ -84,8 +94,9 @@ def test_the_label_rule_merges_rare_sub_sites_into_their_sites_commonest():
     from netorigin.estimator import choose_labels
     from netorigin.exceptions import InputError
 
-    level, merge, notices = choose_labels("xgboost", "auto", {"ileum": 30, "jejunum": 5, "pancreas": 40,
-                                                              "lung": 25, "rectum": 25, "caecum": 2}, 0, 127)
+    level, merge, notices = choose_labels(
+        "xgboost", "auto", {"ileum": 30, "jejunum": 5, "pancreas": 40, "lung": 25, "rectum": 25, "caecum": 2}, 0, 127
+    )
     assert level == "subsite" and merge == {"jejunum": "ileum", "caecum": "lung"} and len(notices) == 2
     assert choose_labels("xgboost", "auto", {"ileum": 30}, 3, 33)[0] == "site"
     assert choose_labels("literature", "auto", {"ileum": 30, "pancreas": 30, "lung": 30}, 0, 90)[0] == "site"

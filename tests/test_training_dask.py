@@ -17,8 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "netorigin", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "netorigin", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
 
 
 def test_partitioned_synth_is_deterministic_whatever_the_workers(tmp_path):
@@ -37,8 +38,20 @@ def test_partitioned_synth_is_deterministic_whatever_the_workers(tmp_path):
 def dask_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("dask")
     synth_partitions(8000, 4, work / "big", seed=11, workers=2)
-    r = run("train", "--data", "big/", "--engine", "dask", "--workers", "2", "--out", "bundle",
-            "--bootstrap", "20", cwd=work)
+    r = run(
+        "train",
+        "--data",
+        "big/",
+        "--engine",
+        "dask",
+        "--workers",
+        "2",
+        "--out",
+        "bundle",
+        "--bootstrap",
+        "20",
+        cwd=work,
+    )
     assert r.returncode == 0, r.stderr
     return work
 
@@ -86,8 +99,11 @@ def test_dask_batch_scoring_matches_local_scoring(dask_run):
     assert r.returncode == 0, r.stderr
     a = pd.read_parquet(work / "scored" / first.name)
     b = pd.read_csv(work / "local.csv")
-    np.testing.assert_allclose(a[["p_ileal", "p_pancreatic", "p_other"]].to_numpy(),
-                               b[["p_ileal", "p_pancreatic", "p_other"]].to_numpy(), atol=1e-12)
+    np.testing.assert_allclose(
+        a[["p_ileal", "p_pancreatic", "p_other"]].to_numpy(),
+        b[["p_ileal", "p_pancreatic", "p_other"]].to_numpy(),
+        atol=1e-12,
+    )
 
 
 def test_dask_bundle_profile_is_built_from_the_training_rows(dask_run):
@@ -96,12 +112,13 @@ def test_dask_bundle_profile_is_built_from_the_training_rows(dask_run):
     import json
 
     from netorigin.contract import as_canonical
-    from netorigin.features import make_profile
     from netorigin.distributed._fit import _fold
+    from netorigin.features import make_profile
 
     work = dask_run
-    cohort = as_canonical(pd.concat([pd.read_parquet(p) for p in sorted((work / "big").glob("*.parquet"))],
-                                    ignore_index=True))
+    cohort = as_canonical(
+        pd.concat([pd.read_parquet(p) for p in sorted((work / "big").glob("*.parquet"))], ignore_index=True)
+    )
     fold = _fold(cohort["case_id"])
     train_rows = cohort[fold >= 2].reset_index(drop=True)
     profile = json.loads((work / "bundle" / "training_profile.json").read_text())
@@ -123,8 +140,9 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
     for i, part in enumerate(np.array_split(np.arange(len(cohort)), 2)):
         cohort.iloc[part].to_parquet(tmp_path / "parts" / f"part-{i}.parquet", index=False)
     local = train(cohort, params={"n_estimators": 10}, n_bootstrap=0, with_robustness=False, n_splits=3)
-    dask = train(tmp_path / "parts", engine="dask", params={"n_estimators": 10}, n_bootstrap=0,
-                 with_robustness=False, workers=1)
+    dask = train(
+        tmp_path / "parts", engine="dask", params={"n_estimators": 10}, n_bootstrap=0, with_robustness=False, workers=1
+    )
     assert list(local.model.labels_) == list(dask.model.labels_)
     assert "jejunum" not in local.model.labels_
     said = [n.message for n in dask.notices if "jejunum" in n.message]

@@ -26,8 +26,16 @@ def _booster(depth: int, n_class: int = 4, rounds: int = 30, seed: int = 0, min_
     X[rng.random((n, f)) < 0.25] = np.nan  # tests not done
     y = (np.nan_to_num(X[:, 0]) + 0.5 * np.nan_to_num(X[:, 1]) ** 2 + rng.normal(size=n) > 0).astype(int)
     y = (y + (np.nan_to_num(X[:, 3]) > 0.7) * 2) % n_class
-    params = {"objective": "multi:softprob", "num_class": n_class, "max_depth": depth, "eta": 0.3,
-              "base_score": 0.5, "min_child_weight": min_child_weight, "seed": seed, "verbosity": 0}
+    params = {
+        "objective": "multi:softprob",
+        "num_class": n_class,
+        "max_depth": depth,
+        "eta": 0.3,
+        "base_score": 0.5,
+        "min_child_weight": min_child_weight,
+        "seed": seed,
+        "verbosity": 0,
+    }
     return xgb.train(params, xgb.DMatrix(X, label=y, missing=np.nan), rounds), X, rng
 
 
@@ -80,8 +88,10 @@ def test_tables_round_trip_without_pickle_and_refuse_damage():
     np.testing.assert_array_equal(back.contributions(X[:20]), trees.contributions(X[:20]))
     with pytest.raises(InputError, match="trees.npz"):
         CompiledTrees.from_bytes(b"not an npz file")
-    arrays = {name: getattr(trees, name) for name in ("feature", "threshold", "default_left", "weights",
-                                                       "player_feature", "tree_class", "base_score")}
+    arrays = {
+        name: getattr(trees, name)
+        for name in ("feature", "threshold", "default_left", "weights", "player_feature", "tree_class", "base_score")
+    }
     arrays["n_features"] = np.array(trees.n_features)
     with pytest.raises(InputError, match="weights has shape"):
         CompiledTrees({**arrays, "weights": arrays["weights"][:, :4]})
@@ -95,11 +105,13 @@ def test_tables_round_trip_without_pickle_and_refuse_damage():
 
 @pytest.mark.installed
 def test_scoring_one_case_with_the_shipped_model_does_not_import_xgboost(tmp_path):
-    code = ("import sys; from netorigin.cli import main\n"
-            "from netorigin import example_case_path\n"
-            "try:\n    main(['score', str(example_case_path()), '--json'])\n"
-            "except SystemExit as e:\n    assert not e.code, e.code\n"
-            "print('xgboost imported' if 'xgboost' in sys.modules else 'xgboost not imported', file=sys.stderr)\n")
+    code = (
+        "import sys; from netorigin.cli import main\n"
+        "from netorigin import example_case_path\n"
+        "try:\n    main(['score', str(example_case_path()), '--json'])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('xgboost imported' if 'xgboost' in sys.modules else 'xgboost not imported', file=sys.stderr)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert '"probabilities"' in out.stdout
@@ -116,10 +128,10 @@ def _copy(folder, tmp_path, name="b"):
 
 
 def test_trees_from_another_booster_are_refused(tiny_xgboost, tmp_path):
+    from _helpers import rehash
+
     from netorigin.bundle import load_bundle
     from netorigin.datasets import default_model_path
-
-    from _helpers import rehash
 
     _, folder = tiny_xgboost
     b = _copy(default_model_path(), tmp_path)
@@ -129,9 +141,9 @@ def test_trees_from_another_booster_are_refused(tiny_xgboost, tmp_path):
 
 
 def test_edited_tables_are_refused_even_with_a_consistent_manifest(tiny_xgboost, tmp_path):
-    from netorigin.bundle import load_bundle
-
     from _helpers import rehash
+
+    from netorigin.bundle import load_bundle
 
     _, folder = tiny_xgboost
     b = _copy(folder, tmp_path)
@@ -147,9 +159,9 @@ def test_edited_tables_are_refused_even_with_a_consistent_manifest(tiny_xgboost,
 
 
 def test_a_garbage_booster_is_refused_when_the_bundle_is_read(tiny_xgboost, tmp_path):
-    from netorigin.bundle import load_bundle
-
     from _helpers import rehash
+
+    from netorigin.bundle import load_bundle
 
     _, folder = tiny_xgboost
     b = _copy(folder, tmp_path)

@@ -5,5 +5,13 @@ from ._report import html_report, markdown_report
 from ._scoring import ScoreOutput, refuse_out_of_scope, score_dask, score_path
 from ._serve import create_app, serve
 
-__all__ = ["ScoreOutput", "create_app", "html_report", "markdown_report", "refuse_out_of_scope", "score_dask",
-           "score_path", "serve"]
+__all__ = [
+    "ScoreOutput",
+    "create_app",
+    "html_report",
+    "markdown_report",
+    "refuse_out_of_scope",
+    "score_dask",
+    "score_path",
+    "serve",
+]

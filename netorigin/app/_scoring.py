@@ -31,14 +31,32 @@ def refuse_out_of_scope(validated, score_anyway: bool) -> None:
 
     outside = [n for n in validated.notices if n.kind == "out_of_scope"]
     if outside and not score_anyway:
-        raise OutOfScopeError(f"not scored: {outside[0].case_text or outside[0].message}. The site model knows "
-                              "well-differentiated NETs only; --score-anyway scores it with this warning on top")
+        raise OutOfScopeError(
+            f"not scored: {outside[0].case_text or outside[0].message}. The site model knows "
+            "well-differentiated NETs only; --score-anyway scores it with this warning on top"
+        )
 
 
-def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: str = "auto", mapping=None,
-               target_prior=None, coverage: float = 0.9, output=None, plot=None, report=None,
-               progress=None, panel: int = 2, tests=None, per_cost: bool = False,
-               score_anyway: bool = False, skip_invalid: bool = False, set_aside=None) -> ScoreOutput:
+def score_path(
+    path,
+    *,
+    model: str,
+    tracking_uri: str | None = None,
+    as_kind: str = "auto",
+    mapping=None,
+    target_prior=None,
+    coverage: float = 0.9,
+    output=None,
+    plot=None,
+    report=None,
+    progress=None,
+    panel: int = 2,
+    tests=None,
+    per_cost: bool = False,
+    score_anyway: bool = False,
+    skip_invalid: bool = False,
+    set_aside=None,
+) -> ScoreOutput:
     """Score one case file or a cohort file.
 
     A cohort (or any input with ``output``) gives a table, written to ``output`` (.csv/.parquet)
@@ -55,34 +73,57 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
     from ..tracking import load_model
 
     local_model = None if str(model).startswith(("models:/", "runs:/")) else model
-    plan_outputs([Output("-o", output, suffixes=TABLE_OUT), Output("--set-aside", set_aside, suffixes=(".csv",)),
-                  Output("--plot", plot, suffixes=(".png",)), Output("--report", report, suffixes=(".html", ".htm"))],
-                 inputs=[path, mapping, tests, local_model])
+    plan_outputs(
+        [
+            Output("-o", output, suffixes=TABLE_OUT),
+            Output("--set-aside", set_aside, suffixes=(".csv",)),
+            Output("--plot", plot, suffixes=(".png",)),
+            Output("--report", report, suffixes=(".html", ".htm")),
+        ],
+        inputs=[path, mapping, tests, local_model],
+    )
     validated = load_cases(path, kind=as_kind, mapping=mapping, skip_invalid=skip_invalid)
     if not validated.is_case or output:
         if plot or report:
             raise InputError("--plot and --report are for one case; score a cohort with -o FILE")
         m = load_model(model, tracking_uri)
-        table = score_cohort(m, validated, target_prior=target_prior, coverage=coverage, progress=progress,
-                             score_anyway=score_anyway)
+        table = score_cohort(
+            m, validated, target_prior=target_prior, coverage=coverage, progress=progress, score_anyway=score_anyway
+        )
         notes = []
         renamed = getattr(table, "attrs", {}).get("renamed_input_columns", {})
         if renamed:
-            notes.append("input column(s) sharing a name with an output column kept as " +
-                         ", ".join(f"{a} -> {b}" for a, b in renamed.items()))
+            notes.append(
+                "input column(s) sharing a name with an output column kept as "
+                + ", ".join(f"{a} -> {b}" for a, b in renamed.items())
+            )
         if output:
             out_path = Path(output)
             safe, changed = neutralise_formulas(table) if out_path.suffix.lower() in (".csv", ".tsv") else (table, 0)
             write_table(safe, out_path)
             if changed:
-                notes.append(f"{changed:,} text cell(s) or column name(s) starting with =, +, -, @ (read as formulas "
-                             "by spreadsheets) were prefixed with ' in the CSV")
-        return ScoreOutput(m.identity(), table=table, written=(str(output),) if output else (), notes=tuple(notes),
-                           validated=validated)
+                notes.append(
+                    f"{changed:,} text cell(s) or column name(s) starting with =, +, -, @ (read as formulas "
+                    "by spreadsheets) were prefixed with ' in the CSV"
+                )
+        return ScoreOutput(
+            m.identity(), table=table, written=(str(output),) if output else (), notes=tuple(notes), validated=validated
+        )
     refuse_out_of_scope(validated, score_anyway)
     m = load_model(model, tracking_uri)
-    rep = case_report(score_cases(m, validated.cases, notices=validated.notices, target_prior=target_prior,
-                                  coverage=coverage, panel=panel, tests=tests, per_cost=per_cost), 0)
+    rep = case_report(
+        score_cases(
+            m,
+            validated.cases,
+            notices=validated.notices,
+            target_prior=target_prior,
+            coverage=coverage,
+            panel=panel,
+            tests=tests,
+            per_cost=per_cost,
+        ),
+        0,
+    )
     written = []
     if plot or report:
         png = None
@@ -103,11 +144,21 @@ def score_path(path, *, model: str, tracking_uri: str | None = None, as_kind: st
     return ScoreOutput(m.identity(), report=rep, written=tuple(written))
 
 
-def score_dask(path, output, *, model: str, tracking_uri: str | None = None, target_prior=None,
-               coverage: float = 0.9, scheduler=None, workers: int = 2, progress=None) -> int:
+def score_dask(
+    path,
+    output,
+    *,
+    model: str,
+    tracking_uri: str | None = None,
+    target_prior=None,
+    coverage: float = 0.9,
+    scheduler=None,
+    workers: int = 2,
+    progress=None,
+) -> int:
     """Score a folder of Parquet partitions on Dask, one output file per input; cases scored."""
-    from ..io import Output, plan_outputs
     from ..distributed import score_partitions
+    from ..io import Output, plan_outputs
 
     plan_outputs([Output("-o", output, kind="folder")], inputs=[path])
 
@@ -118,5 +169,13 @@ def score_dask(path, output, *, model: str, tracking_uri: str | None = None, tar
         if tracking_uri is None:
             raise InputError(f"{model}: an MLflow model needs a tracking URI")
         bundle = registered_bundle_path(model, tracking_uri)
-    return score_partitions(bundle, path, output, scheduler=scheduler, workers=workers,
-                            target_prior=target_prior, coverage=coverage, progress=progress)
+    return score_partitions(
+        bundle,
+        path,
+        output,
+        scheduler=scheduler,
+        workers=workers,
+        target_prior=target_prior,
+        coverage=coverage,
+        progress=progress,
+    )

@@ -18,9 +18,15 @@ from ..exceptions import InputError, NetoriginError, OutOfScopeError
 from ..literature import SCENARIOS
 
 MAX_BODY = 64 * 1024  # a case is a few hundred bytes; anything larger is refused before parsing
-GROUPS = (("clinical", "Clinical"), ("biochemistry", "Biochemistry"), ("pathology", "Differentiation and grade"),
-          ("ihc", "Immunohistochemistry panel"), ("imaging", "Imaging"), ("molecular", "Molecular"),
-          ("expression", "Gene expression"))
+GROUPS = (
+    ("clinical", "Clinical"),
+    ("biochemistry", "Biochemistry"),
+    ("pathology", "Differentiation and grade"),
+    ("ihc", "Immunohistochemistry panel"),
+    ("imaging", "Imaging"),
+    ("molecular", "Molecular"),
+    ("expression", "Gene expression"),
+)
 COVERAGES = (0.8, 0.9, 0.95)
 _OPTION_PREFIX = "option_"  # form controls that are options, not contract fields
 
@@ -35,8 +41,10 @@ padding:.4em .8em;white-space:pre-wrap} button{font-size:1.05em;padding:.3em 1.2
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+    )
 
 
 def _control(f, value: str) -> str:
@@ -45,37 +53,54 @@ def _control(f, value: str) -> str:
     if f.kind == "category":
         blank = "not done" if f.test else "not recorded"
         opts = [f"<option value=''>{blank}</option>"] + [
-            f"<option value='{e(v)}'{' selected' if v == value else ''}>{e(v)}</option>" for v in f.values]
+            f"<option value='{e(v)}'{' selected' if v == value else ''}>{e(v)}</option>" for v in f.values
+        ]
         ctl = f"<select id='{name}' name='{name}'>{''.join(opts)}</select>"
     else:
         unit = f" ({e(f.unit)})" if f.unit else ""
-        ctl = (f"<input id='{name}' name='{name}' type='text' inputmode='decimal' value='{e(value)}' "
-               f"placeholder='{'not done' if f.test else 'not recorded'}{unit}'>")
+        ctl = (
+            f"<input id='{name}' name='{name}' type='text' inputmode='decimal' value='{e(value)}' "
+            f"placeholder='{'not done' if f.test else 'not recorded'}{unit}'>"
+        )
     return f"<label for='{name}' title='{e(f.description)}'>{e(field_label(name))}{ctl}</label>"
 
 
-def case_form(identity: dict, values: dict | None = None, error: str | None = None, *,
-              default_prior: str = "", default_coverage: float = 0.9, out_of_scope: bool = False) -> str:
+def case_form(
+    identity: dict,
+    values: dict | None = None,
+    error: str | None = None,
+    *,
+    default_prior: str = "",
+    default_coverage: float = 0.9,
+    out_of_scope: bool = False,
+) -> str:
     """The case form: every contract field grouped as a pathologist thinks, every test "not
     done" by default, with the values typed so far and the error that stopped them."""
     e = html.escape
     values = values or {}
-    parts = [f"<p class='notice'><b>{e(identity['notice'])}</b></p>",
-             "<h1>netorigin: primary site of a NET liver metastasis</h1>",
-             f"<p class='small'>Model {e(identity['name'])} ({e(identity['kind'])}), bundle "
-             f"{e(str(identity['bundle_hash'])[:12])}, trained on {e(str(identity['training_data']))}. "
-             "Nothing about a case is stored or logged: it is scored in memory and forgotten.</p>"]
+    parts = [
+        f"<p class='notice'><b>{e(identity['notice'])}</b></p>",
+        "<h1>netorigin: primary site of a NET liver metastasis</h1>",
+        f"<p class='small'>Model {e(identity['name'])} ({e(identity['kind'])}), bundle "
+        f"{e(str(identity['bundle_hash'])[:12])}, trained on {e(str(identity['training_data']))}. "
+        "Nothing about a case is stored or logged: it is scored in memory and forgotten.</p>",
+    ]
     if error:
         parts.append(f"<div class='error' role='alert'><b>Not scored.</b>\n{e(error)}</div>")
     parts.append("<form method='post' action='/score'>")
-    parts.append(f"<fieldset><legend>Case</legend><div class='grid'><label for='case_id'>case id"
-                 f"<input id='case_id' name='case_id' type='text' value='{e(values.get('case_id', ''))}'></label>"
-                 "</div></fieldset>")
+    parts.append(
+        f"<fieldset><legend>Case</legend><div class='grid'><label for='case_id'>case id"
+        f"<input id='case_id' name='case_id' type='text' value='{e(values.get('case_id', ''))}'></label>"
+        "</div></fieldset>"
+    )
     for group, title in GROUPS:
         fields = [f for f in FIELDS.values() if f.group == group]
         if fields:
-            parts.append(f"<fieldset><legend>{e(title)}</legend><div class='grid'>" +
-                         "".join(_control(f, values.get(f.name, "")) for f in fields) + "</div></fieldset>")
+            parts.append(
+                f"<fieldset><legend>{e(title)}</legend><div class='grid'>"
+                + "".join(_control(f, values.get(f.name, "")) for f in fields)
+                + "</div></fieldset>"
+            )
     prior = values.get(_OPTION_PREFIX + "target_prior", default_prior)
     named = (*SCENARIOS, "training")
     choices = named if prior in named or not prior else (prior, *named)  # the server's own setting is offered
@@ -84,15 +109,20 @@ def case_form(identity: dict, values: dict | None = None, error: str | None = No
     levels = sorted(set(COVERAGES) | {round(float(default_coverage), 2)})
     covs = "".join(f"<option value='{c:g}'{' selected' if f'{c:g}' == cov else ''}>{c:.0%}</option>" for c in levels)
     anyway = " checked" if values.get(_OPTION_PREFIX + "score_anyway") else ""
-    parts.append(f"<fieldset><legend>Options</legend><div class='grid'>"
-                 f"<label for='option_target_prior'>deployment prior<select id='option_target_prior' "
-                 f"name='option_target_prior'>{priors}</select></label>"
-                 f"<label for='option_coverage'>prediction set level<select id='option_coverage' "
-                 f"name='option_coverage'>{covs}</select></label>"
-                 + (f"<label for='option_score_anyway'>score outside the intended use<input type='checkbox' "
-                    f"id='option_score_anyway' name='option_score_anyway' value='1'{anyway}></label>"
-                    if out_of_scope or anyway else "") +
-                 "</div></fieldset>")
+    parts.append(
+        f"<fieldset><legend>Options</legend><div class='grid'>"
+        f"<label for='option_target_prior'>deployment prior<select id='option_target_prior' "
+        f"name='option_target_prior'>{priors}</select></label>"
+        f"<label for='option_coverage'>prediction set level<select id='option_coverage' "
+        f"name='option_coverage'>{covs}</select></label>"
+        + (
+            f"<label for='option_score_anyway'>score outside the intended use<input type='checkbox' "
+            f"id='option_score_anyway' name='option_score_anyway' value='1'{anyway}></label>"
+            if out_of_scope or anyway
+            else ""
+        )
+        + "</div></fieldset>"
+    )
     parts.append("<p><button type='submit' id='submit'>Score this case</button></p></form>")
     parts.append(f"<p class='notice'><b>{e(identity['notice'])}</b></p>")
     return _page("netorigin: score a case", "".join(parts))
@@ -221,7 +251,7 @@ class Batcher:
                     await asyncio.sleep(0)
                     if len(self._waiting) == before and turn > 1:
                         break
-                batch, self._waiting = self._waiting[:self.limit], self._waiting[self.limit:]
+                batch, self._waiting = self._waiting[: self.limit], self._waiting[self.limit :]
                 self.counts["requests"] += len(batch)
                 self.counts["batches"] += 1
                 self.counts["largest_batch"] = max(self.counts["largest_batch"], len(batch))
@@ -263,13 +293,18 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
     scorer = Scorer(model, target_prior=target_prior, coverage=coverage)
     batcher = Batcher(scorer)
     ident = scorer.identity
-    default_prior = target_prior or (model.target_prior if isinstance(getattr(model, "target_prior", None), str)
-                                     else "training")
+    default_prior = target_prior or (
+        model.target_prior if isinstance(getattr(model, "target_prior", None), str) else "training"
+    )
     # no /docs page: FastAPI's loads its scripts from a CDN, blank on a hospital network without the
     # internet; /openapi.json describes the API for any client
-    app = FastAPI(title="netorigin", version=str(ident["version"]), docs_url=None, redoc_url=None,
-                  description="Primary site (ileal, pancreatic, other) of a NET found as liver metastases. "
-                  + ident["notice"])
+    app = FastAPI(
+        title="netorigin",
+        version=str(ident["version"]),
+        docs_url=None,
+        redoc_url=None,
+        description="Primary site (ileal, pancreatic, other) of a NET found as liver metastases. " + ident["notice"],
+    )
 
     async def body_of(request: Request, kind: str) -> bytes:
         """The request's body, refusing another content type, more than MAX_BODY bytes, or a client
@@ -278,8 +313,10 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
 
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != kind:
-            raise InputError(f"request: sent as {ctype or 'no content type'!r}; this address takes {kind} "
-                             + ("(the JSON case)" if kind == "application/json" else "(the page's form)"))
+            raise InputError(
+                f"request: sent as {ctype or 'no content type'!r}; this address takes {kind} "
+                + ("(the JSON case)" if kind == "application/json" else "(the page's form)")
+            )
         body = b""
         try:
             async for chunk in request.stream():
@@ -300,18 +337,28 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
         try:
             values = form_values(await body_of(request, FORM_TYPE))
             case = {k: v for k, v in values.items() if v.strip() and not k.startswith(_OPTION_PREFIX)}
-            rep = await batcher.score(scorer.prepare(
-                case, target_prior=values.get(_OPTION_PREFIX + "target_prior") or None,
-                coverage=_coverage(values.get(_OPTION_PREFIX + "coverage", coverage)),
-                score_anyway=bool(values.get(_OPTION_PREFIX + "score_anyway"))))
+            rep = await batcher.score(
+                scorer.prepare(
+                    case,
+                    target_prior=values.get(_OPTION_PREFIX + "target_prior") or None,
+                    coverage=_coverage(values.get(_OPTION_PREFIX + "coverage", coverage)),
+                    score_anyway=bool(values.get(_OPTION_PREFIX + "score_anyway")),
+                )
+            )
         except _Gone:
             return Response(status_code=400)
         except OutOfScopeError as err:
-            return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior,
-                                          default_coverage=coverage, out_of_scope=True), status_code=422)
+            return HTMLResponse(
+                case_form(
+                    ident, values, str(err), default_prior=default_prior, default_coverage=coverage, out_of_scope=True
+                ),
+                status_code=422,
+            )
         except (NetoriginError, ValueError) as err:
-            return HTMLResponse(case_form(ident, values, str(err), default_prior=default_prior,
-                                          default_coverage=coverage), status_code=422)
+            return HTMLResponse(
+                case_form(ident, values, str(err), default_prior=default_prior, default_coverage=coverage),
+                status_code=422,
+            )
         page = html_report(rep)
         return HTMLResponse(page.replace("<body>", "<body><p class='small'><a href='/'>Score another case</a></p>", 1))
 
@@ -324,20 +371,26 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
         try:
             data = load_json(decode_text(await body_of(request, "application/json"), "request"), "request")
             if not isinstance(data, dict):
-                raise InputError("request: expected a JSON object (the case, or {\"case\": {...}})")
+                raise InputError('request: expected a JSON object (the case, or {"case": {...}})')
             options = data if isinstance(data.get("case"), dict) else {}
             unknown = sorted(set(options) - {"case", "target_prior", "coverage", "score_anyway"})
             if unknown:
-                raise InputError(f"request: {unknown[0]!r} is not an option; expected case, target_prior, "
-                                 "coverage, score_anyway")
+                raise InputError(
+                    f"request: {unknown[0]!r} is not an option; expected case, target_prior, coverage, score_anyway"
+                )
             case = options.get("case", data)
             if not isinstance(options.get("score_anyway", False), bool):
                 raise InputError(f"score_anyway: {options['score_anyway']!r} is not true or false")
             if not isinstance(options.get("target_prior", ""), (str, type(None))):
                 raise InputError(f"target_prior: {options['target_prior']!r} is not a setting name or 'a,b,c'")
-            rep = await batcher.score(scorer.prepare(case, target_prior=options.get("target_prior"),
-                                                     coverage=_coverage(options.get("coverage", coverage)),
-                                                     score_anyway=options.get("score_anyway") is True))
+            rep = await batcher.score(
+                scorer.prepare(
+                    case,
+                    target_prior=options.get("target_prior"),
+                    coverage=_coverage(options.get("coverage", coverage)),
+                    score_anyway=options.get("score_anyway") is True,
+                )
+            )
         except _Gone:
             return Response(status_code=400)
         except OutOfScopeError as err:
@@ -367,12 +420,24 @@ def app_from_environment():
     from ..tracking import load_model
 
     cfg = json.loads(os.environ[_ENV])
-    return create_app(load_model(cfg["model"], cfg.get("tracking_uri")), target_prior=cfg.get("target_prior"),
-                      coverage=cfg["coverage"])
+    return create_app(
+        load_model(cfg["model"], cfg.get("tracking_uri")),
+        target_prior=cfg.get("target_prior"),
+        coverage=cfg["coverage"],
+    )
 
 
-def serve(model, *, host: str = "127.0.0.1", port: int = 8000, target_prior=None, coverage: float = 0.9,
-          workers: int = 1, model_spec: str | None = None, tracking_uri: str | None = None) -> None:
+def serve(
+    model,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    target_prior=None,
+    coverage: float = 0.9,
+    workers: int = 1,
+    model_spec: str | None = None,
+    tracking_uri: str | None = None,
+) -> None:
     """Run the application with uvicorn (access log off: request lines are not written).
     ``workers`` > 1 starts that many processes (one model each; ``model_spec`` names it)."""
     uvicorn = require("uvicorn", "serve")
@@ -381,10 +446,23 @@ def serve(model, *, host: str = "127.0.0.1", port: int = 8000, target_prior=None
         import json
         import os
 
-        os.environ[_ENV] = json.dumps({"model": model_spec, "tracking_uri": tracking_uri,
-                                       "target_prior": target_prior, "coverage": coverage})
-        uvicorn.run("netorigin.app._serve:app_from_environment", factory=True, workers=workers, host=host,
-                    port=port, access_log=False, log_level="warning")
+        os.environ[_ENV] = json.dumps(
+            {"model": model_spec, "tracking_uri": tracking_uri, "target_prior": target_prior, "coverage": coverage}
+        )
+        uvicorn.run(
+            "netorigin.app._serve:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            access_log=False,
+            log_level="warning",
+        )
         return
-    uvicorn.run(create_app(model, target_prior=target_prior, coverage=coverage), host=host, port=port,
-                access_log=False, log_level="warning")
+    uvicorn.run(
+        create_app(model, target_prior=target_prior, coverage=coverage),
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="warning",
+    )

@@ -24,8 +24,8 @@ import numpy as np
 
 from .._version import __version__
 from ..calibration import ConformalSets, PriorShift, TemperatureScaling, site_sums
-from ..estimator import SiteModel
 from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES
+from ..estimator import SiteModel
 from ..exceptions import InputError
 from ..features import features_from_state, features_state
 from ..models import SiteClassifier, dump_json, get_kind, kind_names, read_json, site_of
@@ -34,8 +34,10 @@ BUNDLE_FORMAT_VERSION = 2  # 2: sub-site labels, priors over labels, calibration
 _MAX_FILE_BYTES = 256 * 1024 * 1024
 _MAX_JSON_BYTES = 64 * 1024 * 1024
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-REBUILD_HINT = ("rebuild it with this netorigin: `netorigin train ...` (or `netorigin run "
-                "pipelines/default_model.yaml` for the shipped model)")
+REBUILD_HINT = (
+    "rebuild it with this netorigin: `netorigin train ...` (or `netorigin run "
+    "pipelines/default_model.yaml` for the shipped model)"
+)
 
 
 def _versions() -> dict:
@@ -70,10 +72,15 @@ def _write_bundle(model: SiteModel, out: Path) -> dict:
     features = model.features_
     if features is not None:
         files["features.json"] = dump_json(features_state(features))
-    files["calibration.json"] = dump_json({"temperature": [float(t) for t in model.calibrator_.temperature_],
-                                           "bias": [float(b) for b in model.calibrator_.bias_]})
-    files["calibration_cases.npy"] = _npy(np.column_stack([model.conformal_.cal_proba_,
-                                                           model.conformal_.cal_y_.astype(np.float32)]))
+    files["calibration.json"] = dump_json(
+        {
+            "temperature": [float(t) for t in model.calibrator_.temperature_],
+            "bias": [float(b) for b in model.calibrator_.bias_],
+        }
+    )
+    files["calibration_cases.npy"] = _npy(
+        np.column_stack([model.conformal_.cal_proba_, model.conformal_.cal_y_.astype(np.float32)])
+    )
     if getattr(model, "profile_", None) is not None:
         files["training_profile.json"] = dump_json(model.profile_)
     for name, data in files.items():
@@ -81,15 +88,19 @@ def _write_bundle(model: SiteModel, out: Path) -> dict:
         (out / name).write_bytes(data)
     meta = {k: v for k, v in model.metadata_.items() if k not in ("bundle_hash", "files")}
     manifest = {
-        "format": "netorigin-bundle", "format_version": BUNDLE_FORMAT_VERSION,
-        "schema_version": SCHEMA_VERSION, "netorigin_version": __version__,
-        "kind": model.kind, "classes": list(SITES),
+        "format": "netorigin-bundle",
+        "format_version": BUNDLE_FORMAT_VERSION,
+        "schema_version": SCHEMA_VERSION,
+        "netorigin_version": __version__,
+        "kind": model.kind,
+        "classes": list(SITES),
         "feature_names": list(features.feature_names_out_) if features is not None else [],
         "labels": [str(x) for x in model.labels_],
         "label_prior": [float(x) for x in model.prior_.train_prior_],
         "train_prior": [float(x) for x in site_sums(model.prior_.train_prior_[None, :], model.label_site_)[0]],
         "target_prior": model.prior_name(),
-        "library_versions": _versions(), "intended_use": RESEARCH_NOTICE,
+        "library_versions": _versions(),
+        "intended_use": RESEARCH_NOTICE,
         **meta,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
@@ -134,14 +145,16 @@ def _read_inside(root: Path, name: str, mpath: Path, limit: int = _MAX_FILE_BYTE
 
 def _check_manifest(manifest, mpath: Path) -> None:
     """Every manifest field the loader uses, checked before it is used."""
+
     def bad(field, value, expected):
         raise InputError(f"{mpath}: {field}: {str(value)[:80]!r} is not {expected}")
 
     if not isinstance(manifest, dict) or manifest.get("format") != "netorigin-bundle":
         raise InputError(f"{mpath}: not a netorigin bundle manifest")
     claimed = manifest.get("files")
-    if not isinstance(claimed, dict) or not all(isinstance(k, str) and isinstance(v, str) and _HEX64.match(v)
-                                                for k, v in claimed.items()):
+    if not isinstance(claimed, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and _HEX64.match(v) for k, v in claimed.items()
+    ):
         bad("files", claimed, "a mapping of file name -> sha256 (64 hex digits)")
     if not isinstance(manifest.get("bundle_hash"), str):
         bad("bundle_hash", manifest.get("bundle_hash"), "a sha256")
@@ -152,15 +165,21 @@ def _check_manifest(manifest, mpath: Path) -> None:
     if not isinstance(fv, int) or isinstance(fv, bool) or fv < 1:
         bad("format_version", fv, "a whole number >= 1")
     if fv > BUNDLE_FORMAT_VERSION:
-        raise InputError(f"{mpath}: bundle format {fv} is newer than this netorigin ({__version__}) reads "
-                         f"(format {BUNDLE_FORMAT_VERSION}); upgrade netorigin")
+        raise InputError(
+            f"{mpath}: bundle format {fv} is newer than this netorigin ({__version__}) reads "
+            f"(format {BUNDLE_FORMAT_VERSION}); upgrade netorigin"
+        )
     if fv < BUNDLE_FORMAT_VERSION:
-        raise InputError(f"{mpath}: bundle format {fv} (netorigin {manifest.get('netorigin_version')}) predates "
-                         "sub-site models and prediction sets for any prior; this netorigin reads format "
-                         f"{BUNDLE_FORMAT_VERSION}: {REBUILD_HINT}")
+        raise InputError(
+            f"{mpath}: bundle format {fv} (netorigin {manifest.get('netorigin_version')}) predates "
+            "sub-site models and prediction sets for any prior; this netorigin reads format "
+            f"{BUNDLE_FORMAT_VERSION}: {REBUILD_HINT}"
+        )
     if str(manifest.get("schema_version")) != SCHEMA_VERSION:
-        raise InputError(f"{mpath}: made for case-contract schema {manifest.get('schema_version')}, "
-                         f"this netorigin uses schema {SCHEMA_VERSION}; {REBUILD_HINT}")
+        raise InputError(
+            f"{mpath}: made for case-contract schema {manifest.get('schema_version')}, "
+            f"this netorigin uses schema {SCHEMA_VERSION}; {REBUILD_HINT}"
+        )
     if manifest.get("kind") not in kind_names():
         bad("kind", manifest.get("kind"), f"one of {', '.join(kind_names())}")
     if manifest.get("classes") != list(SITES):
@@ -169,8 +188,11 @@ def _check_manifest(manifest, mpath: Path) -> None:
     if not (isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels)):
         bad("labels", labels, "a list of the classifier's labels")
     tp = manifest.get("label_prior")
-    if not (isinstance(tp, list) and len(tp) == len(labels) and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in tp)):
+    if not (
+        isinstance(tp, list)
+        and len(tp) == len(labels)
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in tp)
+    ):
         bad("label_prior", tp, f"{len(labels)} positive numbers, one per label")
     if not isinstance(manifest.get("target_prior", "training"), str):
         bad("target_prior", manifest.get("target_prior"), "a prior name or a,b,c")
@@ -209,12 +231,16 @@ def load_bundle(path) -> SiteModel:
         clf = kind.from_files(files)
         n_in = getattr(clf, "n_features_in_", None)
         if features is not None and n_in is not None and n_in != features.n_features_out_:
-            raise InputError(f"{root}: the classifier expects {n_in} features, the manifest names "
-                             f"{features.n_features_out_}; {REBUILD_HINT}")
+            raise InputError(
+                f"{root}: the classifier expects {n_in} features, the manifest names "
+                f"{features.n_features_out_}; {REBUILD_HINT}"
+            )
         labels = manifest["labels"]
         if len(getattr(clf, "classes_", ())) != len(labels):
-            raise InputError(f"{root}: the classifier has {len(clf.classes_)} classes, the manifest names "
-                             f"{len(labels)} labels; {REBUILD_HINT}")
+            raise InputError(
+                f"{root}: the classifier has {len(clf.classes_)} classes, the manifest names "
+                f"{len(labels)} labels; {REBUILD_HINT}"
+            )
         wrapped = SiteClassifier.fitted(clf, labels)
         cal = read_json(files["calibration.json"], "calibration.json")
         if not isinstance(cal, dict):
@@ -229,21 +255,35 @@ def load_bundle(path) -> SiteModel:
         if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
             raise InputError("calibration_cases.npy: the last column must hold label indices")
         conformal = ConformalSets().fit(cases[:, :-1], y.astype(int), label_site=site_of(labels))
-        profile = read_json(files["training_profile.json"], "training_profile.json") \
-            if "training_profile.json" in files else None
+        profile = (
+            read_json(files["training_profile.json"], "training_profile.json")
+            if "training_profile.json" in files
+            else None
+        )
     except InputError as e:
         raise InputError(f"{root}: {e}" if str(root) not in str(e) else str(e)) from None
     except (KeyError, ValueError, TypeError, IndexError) as e:
         raise InputError(f"{root}: bundle content is not usable ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
     except Exception as e:  # xgboost raises its own error type for a model it cannot read
-        raise InputError(f"{root}: the classifier cannot be read ({type(e).__name__}: "
-                         f"{str(e).splitlines()[0] if str(e) else ''}); {REBUILD_HINT}") from None
+        raise InputError(
+            f"{root}: the classifier cannot be read ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}); {REBUILD_HINT}"
+        ) from None
     try:
         prior = PriorShift(manifest.get("target_prior", "training")).fit(
-            None, labels=np.asarray(wrapped.classes_, dtype=object), train_prior=manifest["label_prior"])
+            None, labels=np.asarray(wrapped.classes_, dtype=object), train_prior=manifest["label_prior"]
+        )
     except InputError as e:
         raise InputError(f"{mpath}: {e}") from None
-    return SiteModel.fitted(kind=manifest["kind"], features=features, classifier=wrapped, calibrator=calibrator,
-                            prior=prior, conformal=conformal, profile=profile,
-                            metadata={k: v for k, v in manifest.items() if k != "files"},
-                            params=manifest.get("params") or None, random_state=manifest.get("random_state"))
+    return SiteModel.fitted(
+        kind=manifest["kind"],
+        features=features,
+        classifier=wrapped,
+        calibrator=calibrator,
+        prior=prior,
+        conformal=conformal,
+        profile=profile,
+        metadata={k: v for k, v in manifest.items() if k != "files"},
+        params=manifest.get("params") or None,
+        random_state=manifest.get("random_state"),
+    )

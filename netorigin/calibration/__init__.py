@@ -5,10 +5,30 @@ that :class:`~netorigin.estimator.SiteModel` chains after the classifier."""
 from ._conformal import ConformalSets
 from ._explain import SCALE as EXPLANATION_SCALE
 from ._explain import Explanation, explain_clr
-from ._prior import PRIOR_WORDS, PriorShift, prior_words, resolve_prior, reweight, scenario_priors, \
-    scenario_subsite_mixes, site_sums
+from ._prior import (
+    PRIOR_WORDS,
+    PriorShift,
+    prior_words,
+    resolve_prior,
+    reweight,
+    scenario_priors,
+    scenario_subsite_mixes,
+    site_sums,
+)
 from ._temperature import TemperatureScaling
 
-__all__ = ["EXPLANATION_SCALE", "PRIOR_WORDS", "ConformalSets", "Explanation", "PriorShift", "TemperatureScaling",
-           "explain_clr", "prior_words", "resolve_prior", "reweight", "scenario_priors", "scenario_subsite_mixes",
-           "site_sums"]
+__all__ = [
+    "EXPLANATION_SCALE",
+    "PRIOR_WORDS",
+    "ConformalSets",
+    "Explanation",
+    "PriorShift",
+    "TemperatureScaling",
+    "explain_clr",
+    "prior_words",
+    "resolve_prior",
+    "reweight",
+    "scenario_priors",
+    "scenario_subsite_mixes",
+    "site_sums",
+]

@@ -4,9 +4,8 @@ are computed for any deployment prior from the calibration cases they keep."""
 from __future__ import annotations
 
 import numpy as np
-from .._base import BaseEstimator
-from .._base import check_is_fitted
 
+from .._base import BaseEstimator, check_is_fitted
 from ..contract import SITES
 from ..exceptions import InputError
 from ._prior import _remember, reweight, site_sums
@@ -38,10 +37,18 @@ class ConformalSets(BaseEstimator):
         self.cal_proba_ = np.asarray(proba, dtype=np.float32)
         self.cal_y_ = np.asarray(y, dtype=int)
         self.label_site_ = np.asarray(label_site, dtype=int)
-        if self.cal_proba_.ndim != 2 or self.cal_proba_.shape[1] != len(self.label_site_) \
-                or len(self.cal_y_) != len(self.cal_proba_) or len(self.cal_y_) == 0:
+        if (
+            self.cal_proba_.ndim != 2
+            or self.cal_proba_.shape[1] != len(self.label_site_)
+            or len(self.cal_y_) != len(self.cal_proba_)
+            or len(self.cal_y_) == 0
+        ):
             raise InputError("calibration cases: probabilities, labels and label sites do not fit together")
-        if self.cal_y_.min() < 0 or self.cal_y_.max() >= len(self.label_site_) or not np.all(np.isfinite(self.cal_proba_)):
+        if (
+            self.cal_y_.min() < 0
+            or self.cal_y_.max() >= len(self.label_site_)
+            or not np.all(np.isfinite(self.cal_proba_))
+        ):
             raise InputError("calibration cases: a label index or a probability is out of range")
         self._cache = {}
         return self
@@ -99,6 +106,10 @@ class ConformalSets(BaseEstimator):
 
 
 def _check_coverage(coverage) -> None:
-    if not isinstance(coverage, (int, float, np.floating)) or isinstance(coverage, bool) \
-            or not np.isfinite(coverage) or not 0.5 <= coverage <= 0.99:
+    if (
+        not isinstance(coverage, (int, float, np.floating))
+        or isinstance(coverage, bool)
+        or not np.isfinite(coverage)
+        or not 0.5 <= coverage <= 0.99
+    ):
         raise InputError(f"coverage: {coverage!r} is not a number from 0.50 to 0.99")

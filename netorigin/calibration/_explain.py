@@ -26,8 +26,10 @@ import numpy as np
 
 from ..contract import SITES
 
-SCALE = ("clr: log of each site's probability over the geometric mean of the three sites' "
-         "probabilities; baseline + calibration + prior + the fields' terms = the displayed value exactly")
+SCALE = (
+    "clr: log of each site's probability over the geometric mean of the three sites' "
+    "probabilities; baseline + calibration + prior + the fields' terms = the displayed value exactly"
+)
 
 
 @dataclass
@@ -81,14 +83,14 @@ def _mean_jacobian(u0, delta, label_site, panels: int, nodes: int = 16) -> np.nd
     # blocks of rows and of points of fixed size: bounded memory, and a case's numbers do not
     # depend on how many others are explained with it
     for r in range(0, n, _ROWS):
-        u, d = u0[r:r + _ROWS], delta[r:r + _ROWS]
+        u, d = u0[r : r + _ROWS], delta[r : r + _ROWS]
         for lo in range(0, len(alpha), _POINTS):
-            a, wa = alpha[lo:lo + _POINTS], weight[lo:lo + _POINTS]
+            a, wa = alpha[lo : lo + _POINTS], weight[lo : lo + _POINTS]
             _, p, P = _site_log(u[None] + a[:, None, None] * d[None], label_site)  # (A, n, L), (A, n, 3)
             inv_own = (1.0 / P)[:, :, label_site]  # (A, n, L): 1 / P of each label's site
             # d clr_k / d u_s = p_s * (1[s in k] / P_k - (1/3) / P_site(s))
             jk = p[:, :, None, :] * (member[None, None] / P[:, :, :, None] - inv_own[:, :, None, :] / len(SITES))
-            J[r:r + _ROWS] += np.einsum("a,ankl->nkl", wa, jk)
+            J[r : r + _ROWS] += np.einsum("a,ankl->nkl", wa, jk)
     return J
 
 

@@ -7,13 +7,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from .._base import BaseEstimator
-from .._base import check_is_fitted
 
+from .._base import BaseEstimator, check_is_fitted
 from ..contract import SITES, SUBSITES
 from ..exceptions import InputError
 from ..models import site_of
-
 
 # What each named deployment prior stands for, in words (shown wherever a prior is chosen or said).
 PRIOR_WORDS = {
@@ -53,12 +51,15 @@ def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
     else:
         table = scenario_priors() if scenarios is None else _mixes_of(scenarios)[0]
         if spec not in table:
-            raise InputError(f"target prior: {spec!r} is not one of training, {', '.join(table)}, "
-                             "or three numbers a,b,c")
+            raise InputError(
+                f"target prior: {spec!r} is not one of training, {', '.join(table)}, or three numbers a,b,c"
+            )
         values, name = np.array(table[spec], dtype=float), spec
     if values.shape != (3,) or not np.all(np.isfinite(values)) or (values < 0).any() or values.max() <= 0:
-        raise InputError(f"target prior: {spec!r} must be three finite, non-negative numbers, not all zero "
-                         "(ileal, pancreatic, other)")
+        raise InputError(
+            f"target prior: {spec!r} must be three finite, non-negative numbers, not all zero "
+            "(ileal, pancreatic, other)"
+        )
     values = values / values.max()  # 1e308,1e308,1e308 must not overflow when summed
     return name, values / values.sum()
 
@@ -166,8 +167,9 @@ class PriorShift(BaseEstimator):
             train_prior = np.bincount(y, minlength=len(self.labels_)) / len(y)
         p = np.asarray(train_prior, dtype=float)
         if p.shape != (len(self.labels_),) or not np.all(np.isfinite(p)) or (p <= 0).any():
-            raise InputError(f"train_prior: {train_prior!r} must be one positive number per label "
-                             "(every label seen in training)")
+            raise InputError(
+                f"train_prior: {train_prior!r} must be one positive number per label (every label seen in training)"
+            )
         self.train_prior_ = p / p.sum()
         self._cache = {}
         if self.target_prior != "training":
@@ -183,7 +185,9 @@ class PriorShift(BaseEstimator):
         except (TypeError, ValueError):
             key = None
         if key is None or (not isinstance(spec, str) and np.ndim(spec) != 1):
-            raise InputError(f"target prior: {spec!r} is not a setting name or three numbers (ileal, pancreatic, other)")
+            raise InputError(
+                f"target prior: {spec!r} is not a setting name or three numbers (ileal, pancreatic, other)"
+            )
         cache = self.__dict__.setdefault("_cache", {})
         if key not in cache:
             _remember(cache, key, label_prior(spec, self.labels_, self.train_prior_))

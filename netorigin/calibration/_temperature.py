@@ -4,9 +4,8 @@ log-loss on held-out (out-of-fold) margins, never on the rows a model was traine
 from __future__ import annotations
 
 import numpy as np
-from .._base import BaseEstimator
-from .._base import check_is_fitted
 
+from .._base import BaseEstimator, check_is_fitted
 from .._math import log_softmax
 from ..exceptions import InputError
 
@@ -53,16 +52,24 @@ class TemperatureScaling(BaseEstimator):
         return self
 
     @classmethod
-    def fitted(cls, temperature: float, bias) -> "TemperatureScaling":
+    def fitted(cls, temperature: float, bias) -> TemperatureScaling:
         """A fitted instance from stored values (a bundle being read); both are checked."""
         try:
             t, b = np.asarray(temperature, dtype=float), np.asarray(bias, dtype=float)
         except (TypeError, ValueError):
             t, b = np.array(np.nan), np.array([np.nan])
-        if b.ndim != 1 or t.ndim > 1 or (t.ndim == 1 and t.shape != b.shape) or not np.all(np.isfinite(t)) \
-                or not np.all(t > 0) or not np.all(np.isfinite(b)):
-            raise InputError(f"calibration: temperature {str(temperature)[:40]!r} must be finite numbers > 0 (one, "
-                             "or one per label) and bias one finite number per label")
+        if (
+            b.ndim != 1
+            or t.ndim > 1
+            or (t.ndim == 1 and t.shape != b.shape)
+            or not np.all(np.isfinite(t))
+            or not np.all(t > 0)
+            or not np.all(np.isfinite(b))
+        ):
+            raise InputError(
+                f"calibration: temperature {str(temperature)[:40]!r} must be finite numbers > 0 (one, "
+                "or one per label) and bias one finite number per label"
+            )
         self = cls(per_label=t.ndim == 1)
         self.temperature_, self.bias_ = np.broadcast_to(t, b.shape).astype(float), b
         return self

@@ -86,9 +86,13 @@ def printable(text: str) -> str:
 
 
 def mapping_option(fn):
-    return click.option("--mapping", type=click.Path(dir_okay=False), default=None,
-                        help="YAML mapping from your cohort's columns and values to the contract "
-                        "(draft one with `netorigin map suggest`).")(fn)
+    return click.option(
+        "--mapping",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="YAML mapping from your cohort's columns and values to the contract "
+        "(draft one with `netorigin map suggest`).",
+    )(fn)
 
 
 @contextlib.contextmanager
@@ -101,8 +105,15 @@ def progress_bar(description: str):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     with bar:
         task = bar.add_task(description, total=None)
 
@@ -113,11 +124,20 @@ def progress_bar(description: str):
 
 
 def skip_invalid_options(fn):
-    fn = click.option("--set-aside", "set_aside", type=click.Path(dir_okay=False), default=None,
-                      help="With --skip-invalid: where to write the rows set aside, each with its row number and "
-                      "reason (default: <input name>.set-aside.csv in the current folder).")(fn)
-    fn = click.option("--skip-invalid", is_flag=True, help="Set invalid rows of a cohort aside (written to a file with "
-                      "the reason for each, and counted) instead of refusing the whole cohort.")(fn)
+    fn = click.option(
+        "--set-aside",
+        "set_aside",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="With --skip-invalid: where to write the rows set aside, each with its row number and "
+        "reason (default: <input name>.set-aside.csv in the current folder).",
+    )(fn)
+    fn = click.option(
+        "--skip-invalid",
+        is_flag=True,
+        help="Set invalid rows of a cohort aside (written to a file with "
+        "the reason for each, and counted) instead of refusing the whole cohort.",
+    )(fn)
     return fn
 
 
@@ -126,8 +146,10 @@ def set_aside_output(source, skip_invalid: bool, set_aside):
     from ..io import Output
 
     if set_aside and not skip_invalid:
-        raise click.UsageError("--set-aside names where --skip-invalid writes the rows it sets aside; "
-                               "give --skip-invalid too (without it an invalid row stops the command)")
+        raise click.UsageError(
+            "--set-aside names where --skip-invalid writes the rows it sets aside; "
+            "give --skip-invalid too (without it an invalid row stops the command)"
+        )
     if not skip_invalid:
         return Output("--set-aside", None)
     path = Path(set_aside) if set_aside else Path.cwd() / f"{Path(source).stem}.set-aside.csv"
@@ -155,8 +177,12 @@ def model_input(spec: str):
 
 
 def tracking_options(fn):
-    fn = click.option("--tracking-uri", default=None, help="MLflow tracking URI (default: "
-                      "MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db in the working folder).")(fn)
+    fn = click.option(
+        "--tracking-uri",
+        default=None,
+        help="MLflow tracking URI (default: "
+        "MLFLOW_TRACKING_URI, else sqlite:///mlruns/mlflow.db in the working folder).",
+    )(fn)
     fn = click.option("--no-track", is_flag=True, help="Do not log to MLflow.")(fn)
     return fn
 

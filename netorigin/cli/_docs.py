@@ -37,10 +37,14 @@ def _walk(cmd: click.Command, path: str) -> list[str]:
 def cli_reference() -> str:
     from . import main
 
-    head = ["# Command-line reference", "",
-            "Generated from the command definitions (`python -m netorigin.cli._docs > docs/cli.md`). "
-            "Every command exits 0 on success, 2 on bad input (a message naming the field, the value and "
-            "what was expected, never a traceback); `score` exits 3 for one case outside the intended use.", ""]
+    head = [
+        "# Command-line reference",
+        "",
+        "Generated from the command definitions (`python -m netorigin.cli._docs > docs/cli.md`). "
+        "Every command exits 0 on success, 2 on bad input (a message naming the field, the value and "
+        "what was expected, never a traceback); `score` exits 3 for one case outside the intended use.",
+        "",
+    ]
     return "\n".join(head + _walk(main, "netorigin")).rstrip() + "\n"
 
 

@@ -19,25 +19,50 @@ from ._common import (
 @click.command()
 @click.option("--model", "model", required=True, help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model.")
 @click.option("--data", "data", required=True, type=click.Path(dir_okay=False), help="Labelled cohort (CSV/Parquet).")
-@click.option("--target-prior", default="training", show_default=True,
-              help="Deployment prior the figures are computed under: training, a scenario name, or a,b,c.")
-@click.option("--bayes-scenario", default=None, help="For synthetic cohorts: also report the exact Bayes "
-              "posterior of this scenario on the same cases and each figure's gap to it.")
-@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
-              help="Bootstrap resamples for the 95% intervals.")
+@click.option(
+    "--target-prior",
+    default="training",
+    show_default=True,
+    help="Deployment prior the figures are computed under: training, a scenario name, or a,b,c.",
+)
+@click.option(
+    "--bayes-scenario",
+    default=None,
+    help="For synthetic cohorts: also report the exact Bayes "
+    "posterior of this scenario on the same cases and each figure's gap to it.",
+)
+@click.option(
+    "--bootstrap",
+    "n_bootstrap",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Bootstrap resamples for the 95% intervals.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
 @mapping_option
 @skip_invalid_options
 @tracking_options
 @friendly
-def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, mapping, skip_invalid, set_aside, no_track,
-             tracking_uri):
+def evaluate(
+    model,
+    data,
+    target_prior,
+    bayes_scenario,
+    n_bootstrap,
+    as_json,
+    mapping,
+    skip_invalid,
+    set_aside,
+    no_track,
+    tracking_uri,
+):
     """Evaluate a saved model on a labelled cohort (external validation), tracked.
 
     Example: netorigin evaluate --model models:/my-model@champion --data external.csv
     """
-    from ..tracking import evaluate_run, metrics_json
     from ..io import load_cohort, plan_outputs
+    from ..tracking import evaluate_run, metrics_json
     from ._render import render_evaluation, render_run
 
     aside = set_aside_output(data, skip_invalid, set_aside)
@@ -48,10 +73,17 @@ def evaluate(model, data, target_prior, bayes_scenario, n_bootstrap, as_json, ma
     if line:
         click.echo(line, err=True)
     with progress_bar("evaluating (bootstrap intervals)"):
-        summary = evaluate_run(model, v.table, target_prior=target_prior, bayes_scenario=bayes_scenario,
-                               tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
-                               n_bootstrap=n_bootstrap, description=f"file {Path(data).name}",
-                               data_params={"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases})
+        summary = evaluate_run(
+            model,
+            v.table,
+            target_prior=target_prior,
+            bayes_scenario=bayes_scenario,
+            tracking_uri=resolve_tracking_uri(tracking_uri),
+            track=not no_track,
+            n_bootstrap=n_bootstrap,
+            description=f"file {Path(data).name}",
+            data_params={"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases},
+        )
     if as_json:
         click.echo(metrics_json({**summary["metrics"], "run_id": (summary.get("tracking") or {}).get("run_id")}))
     else:

@@ -8,9 +8,14 @@ from rich.table import Table
 from ..contract import FIELDS, positive_value
 from ..inference import advice_text, percent
 
-_NOTICE_STYLE = {"extra_columns": "cyan", "derived": "cyan", "inconsistent": "yellow",
-                 "intended_use": "bold red",
-                 "unmapped_field": "bold red", "out_of_scope": "bold red"}
+_NOTICE_STYLE = {
+    "extra_columns": "cyan",
+    "derived": "cyan",
+    "inconsistent": "yellow",
+    "intended_use": "bold red",
+    "unmapped_field": "bold red",
+    "out_of_scope": "bold red",
+}
 
 
 def _safe(text) -> str:
@@ -48,15 +53,19 @@ def render_validation(path, validated, verbose: bool = False) -> None:
     console = _console()
     n_fields = len(validated.contract_columns)
     kind = "case" if validated.n_cases == 1 else "cases"
-    console.print(f"[green]OK[/]: {path}: {validated.n_cases:,} {kind}, {n_fields} contract "
-                  f"field(s), {len(validated.extra_columns)} other column(s)")
+    console.print(
+        f"[green]OK[/]: {path}: {validated.n_cases:,} {kind}, {n_fields} contract "
+        f"field(s), {len(validated.extra_columns)} other column(s)"
+    )
     render_notices(console, validated.notices)
     if verbose:
         ids = validated.table["case_id"].astype(str).tolist() if "case_id" in validated.table.columns else None
         for n in validated.notices:
             if len(n.rows) > 5:
-                console.print(f"  all {len(n.rows):,} rows of '{_safe((n.case_text or n.message)[:60])}...': " + ", ".join(
-                    f"{r}" + (f" ({_safe(ids[r - 1])})" if ids else "") for r in n.rows))
+                console.print(
+                    f"  all {len(n.rows):,} rows of '{_safe((n.case_text or n.message)[:60])}...': "
+                    + ", ".join(f"{r}" + (f" ({_safe(ids[r - 1])})" if ids else "") for r in n.rows)
+                )
 
 
 def render_description(path, validated, summary) -> None:
@@ -88,9 +97,13 @@ def render_description(path, validated, summary) -> None:
             pos_word = positive_value(name)
             neg_key = next(v for v in FIELDS[name].values if v not in (pos_word, "equivocal"))
             tested = s["tested"]
-            t.add_row(name, f"{s['positive']} of {tested}" + (f" ({pos_word})" if pos_word != "positive" else ""),
-                      f"{s.get(neg_key, 0)} of {tested}", f"{s.get('equivocal', 0)} of {tested}",
-                      str(s["not_done"]))
+            t.add_row(
+                name,
+                f"{s['positive']} of {tested}" + (f" ({pos_word})" if pos_word != "positive" else ""),
+                f"{s.get(neg_key, 0)} of {tested}",
+                f"{s.get('equivocal', 0)} of {tested}",
+                str(s["not_done"]),
+            )
         console.print(t)
 
     if summary["other_numeric"] or summary["other_categorical"]:
@@ -98,8 +111,11 @@ def render_description(path, validated, summary) -> None:
         for c in ("column", "summary", "missing"):
             t.add_column(c)
         for name, s in summary["other_numeric"].items():
-            t.add_row(name, f"median {_g(s['median'])} ({_g(s['min'])}-{_g(s['max'])}), "
-                      f"mean {_g(s['mean'])}", str(s["missing"]))
+            t.add_row(
+                name,
+                f"median {_g(s['median'])} ({_g(s['min'])}-{_g(s['max'])}), mean {_g(s['mean'])}",
+                str(s["missing"]),
+            )
         for name, s in summary["other_categorical"].items():
             t.add_row(name, ", ".join(f"{v}: {k}" for v, k in s["counts"].items()), str(s["missing"]))
         console.print(t)
@@ -122,15 +138,27 @@ def render_check(scenario, table) -> None:
     for c in ("parameter", "site", "file", "measured", "n", "diff", "z", "ok"):
         t.add_column(c, justify="right" if c in ("file", "measured", "n", "diff", "z") else "left")
     for r in table.itertuples():
-        t.add_row(r.parameter, r.site, f"{r.value:.4f}", f"{r.measured:.4f}", f"{r.n:,}",
-                  f"{r.difference:+.4f}", f"{r.z:+.1f}", "[green]yes[/]" if r.ok else "[red]NO[/]")
+        t.add_row(
+            r.parameter,
+            r.site,
+            f"{r.value:.4f}",
+            f"{r.measured:.4f}",
+            f"{r.n:,}",
+            f"{r.difference:+.4f}",
+            f"{r.z:+.1f}",
+            "[green]yes[/]" if r.ok else "[red]NO[/]",
+        )
     console.print(t)
-    console.print(f"{int(table['ok'].sum())} of {len(table)} parameters within 4.5 standard errors of their "
-                  f"sampling error (or the rounding floor); largest |z| {table['z'].abs().max():.1f}")
+    console.print(
+        f"{int(table['ok'].sum())} of {len(table)} parameters within 4.5 standard errors of their "
+        f"sampling error (or the rounding floor); largest |z| {table['z'].abs().max():.1f}"
+    )
     bad = table[~table["ok"]]
     for r in bad.itertuples():
-        console.print(f"[red]outside[/]: {r.parameter} ({r.site}): file {r.value:.4f}, measured {r.measured:.4f} "
-                      f"on {r.n:,} (z = {r.z:+.1f})")
+        console.print(
+            f"[red]outside[/]: {r.parameter} ({r.site}): file {r.value:.4f}, measured {r.measured:.4f} "
+            f"on {r.n:,} (z = {r.z:+.1f})"
+        )
 
 
 def _fmt_ci(m, ci, k):
@@ -144,11 +172,15 @@ def render_evaluation(summary) -> None:
     c, ci = m["calibrated"], m["calibrated"].get("intervals_95", {})
     ident = summary.get("model")
     if ident:
-        console.print(f"model: {ident['name']} ({ident['kind']}), bundle {str(ident['bundle_hash'])[:12]}; {ident['notice']}")
+        console.print(
+            f"model: {ident['name']} ({ident['kind']}), bundle {str(ident['bundle_hash'])[:12]}; {ident['notice']}"
+        )
     console.print(f"{m['n']:,} labelled cases ({', '.join(f'{s} {n:,}' for s, n in m['site_counts'].items())})")
     mix = m.get("target_prior_mix")
-    console.print(f"deployment prior: {m['target_prior']}, {m.get('target_prior_words', '')}"
-                  + (" (" + ", ".join(f"{s} {percent(p)}" for s, p in mix.items()) + ")" if mix else ""))
+    console.print(
+        f"deployment prior: {m['target_prior']}, {m.get('target_prior_words', '')}"
+        + (" (" + ", ".join(f"{s} {percent(p)}" for s, p in mix.items()) + ")" if mix else "")
+    )
     if c.get("intervals_note"):
         console.print(f"[bold yellow]warning[/]: {c['intervals_note']}")
     t = Table(title="Metrics (95% bootstrap interval)" if ci else "Metrics", title_justify="left")
@@ -158,35 +190,65 @@ def render_evaluation(summary) -> None:
         t.add_row(k, _fmt_ci(c, ci, k) if ci else f"{c[k]:.3f}")
     t.add_row("ece before calibration", f"{m['uncalibrated']['ece']:.3f}")
     for lvl, s in m["conformal"].items():
-        t.add_row(f"{float(lvl):.0%} set coverage / size",
-                  f"{s['coverage']:.3f} / {s['mean_set_size']:.2f} (" +
-                  ", ".join(f"{k} {v:.2f}" for k, v in s["coverage_by_site"].items()) + ")")
+        t.add_row(
+            f"{float(lvl):.0%} set coverage / size",
+            f"{s['coverage']:.3f} / {s['mean_set_size']:.2f} ("
+            + ", ".join(f"{k} {v:.2f}" for k, v in s["coverage_by_site"].items())
+            + ")",
+        )
     if "bayes" in m:
         t.add_row("Bayes ceiling accuracy / log-loss", f"{m['bayes']['accuracy']:.3f} / {m['bayes']['log_loss']:.3f}")
-        t.add_row("gap to Bayes (accuracy / log-loss)",
-                  f"{m['gap_to_bayes']['accuracy']:+.4f} / {m['gap_to_bayes']['log_loss']:+.4f}")
+        t.add_row(
+            "gap to Bayes (accuracy / log-loss)",
+            f"{m['gap_to_bayes']['accuracy']:+.4f} / {m['gap_to_bayes']['log_loss']:+.4f}",
+        )
     console.print(t)
     sub = m.get("conformal", {}).get("0.90", {}).get("coverage_by_subsite")
     if sub:
         n = m["conformal"]["0.90"]["n_by_subsite"]
         console.print("90% set coverage by sub-site: " + ", ".join(f"{k} {v:.2f} (n={n[k]:,})" for k, v in sub.items()))
-    console.print("recall: " + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items()) +
-                  "; precision: " + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items()))
-    console.print("risk-coverage: " + ", ".join(f"{r['coverage']:.0%}: {r['accuracy']:.3f}" for r in m["risk_coverage"]))
+    console.print(
+        "recall: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items())
+        + "; precision: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items())
+    )
+    console.print(
+        "risk-coverage: " + ", ".join(f"{r['coverage']:.0%}: {r['accuracy']:.3f}" for r in m["risk_coverage"])
+    )
     if m.get("by_information"):
         t = Table(title="By informative fields recorded", title_justify="left")
         bayes = "log_loss_bayes" in m["by_information"][0]
-        for col in ("fields", "n", "accuracy", "log-loss", "ECE") + (("exact log-loss", "gap (95% CI)") if bayes else ()):
+        for col in ("fields", "n", "accuracy", "log-loss", "ECE") + (
+            ("exact log-loss", "gap (95% CI)") if bayes else ()
+        ):
             t.add_column(col)
         for r in m["by_information"]:
-            t.add_row(r["bin"], f"{r['n']:,}", f"{r['accuracy']:.3f}", f"{r['log_loss']:.3f}", f"{r['ece']:.3f}",
-                      *((f"{r['log_loss_bayes']:.3f}", f"{r['log_loss_gap']:+.3f} ({r['log_loss_gap_ci'][0]:+.3f} to "
-                         f"{r['log_loss_gap_ci'][1]:+.3f})") if bayes else ()))
+            t.add_row(
+                r["bin"],
+                f"{r['n']:,}",
+                f"{r['accuracy']:.3f}",
+                f"{r['log_loss']:.3f}",
+                f"{r['ece']:.3f}",
+                *(
+                    (
+                        f"{r['log_loss_bayes']:.3f}",
+                        f"{r['log_loss_gap']:+.3f} ({r['log_loss_gap_ci'][0]:+.3f} to {r['log_loss_gap_ci'][1]:+.3f})",
+                    )
+                    if bayes
+                    else ()
+                ),
+            )
         console.print(t)
     if "robustness" in m:
         r = m["robustness"]
-        console.print("masked at random: " + ", ".join(f"{x['fraction_masked']:.0%}: {x['accuracy']:.3f}" for x in r["masked_at_random"]))
-        console.print("shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"]))
+        console.print(
+            "masked at random: "
+            + ", ".join(f"{x['fraction_masked']:.0%}: {x['accuracy']:.3f}" for x in r["masked_at_random"])
+        )
+        console.print(
+            "shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"])
+        )
 
 
 def render_run(summary) -> None:
@@ -208,18 +270,26 @@ def render_metrics(summary, notices=()) -> None:
     if result.metrics.get("cv", {}).get("mean"):
         cv = result.metrics["cv"]
         cvm = cv["mean"]
-        what = (f"cross-validation (mean of {len(cv['folds'])} folds, uncalibrated)" if len(cv["folds"]) > 1
-                else f"held-out calibration cases ({cv.get('design', 'hold-out')}, uncalibrated)")
+        what = (
+            f"cross-validation (mean of {len(cv['folds'])} folds, uncalibrated)"
+            if len(cv["folds"]) > 1
+            else f"held-out calibration cases ({cv.get('design', 'hold-out')}, uncalibrated)"
+        )
         console.print(f"{what}: accuracy {cvm['accuracy']:.3f}, log-loss {cvm['log_loss']:.3f}")
     if "split" in result.metrics:
         sp = result.metrics["split"]
-        console.print(f"dask split: {sp['train']:,} training, {sp['calibration']:,} calibration, {sp['test']:,} test cases")
+        console.print(
+            f"dask split: {sp['train']:,} training, {sp['calibration']:,} calibration, {sp['test']:,} test cases"
+        )
     if "bundle" in summary:
         console.print(f"bundle: {summary['bundle']} (sha256 {summary['bundle_hash'][:12]})")
     tr = summary.get("tracking")
     if tr:
         reg = tr.get("registered")
-        console.print(f"MLflow run {tr['run_id']}" + (f"; registered {reg['name']} v{reg['version']} @{reg['alias']}" if reg else ""))
+        console.print(
+            f"MLflow run {tr['run_id']}"
+            + (f"; registered {reg['name']} v{reg['version']} @{reg['alias']}" if reg else "")
+        )
 
 
 def render_pipeline(config, summary) -> None:
@@ -239,7 +309,6 @@ def _breakdown(parts: dict) -> str:
     return ", ".join(shown) + (", ..." if len(top) > 4 else "")
 
 
-
 def render_case(rep, all_priors: bool = False) -> None:
     """One scored case: warnings first, then probabilities (with the sub-site breakdown), the set,
     reasons, the next test, the model's identity and the research notice."""
@@ -256,12 +325,18 @@ def render_case(rep, all_priors: bool = False) -> None:
         detail = f"({_breakdown(sub[s])})" if sub and len(sub[s]) > 1 else ""
         t.add_row(f"  {s}", f"{percent(p):>6}", "[blue]" + "\u2588" * max(1, round(p * 30)) + "[/]", detail)
     console.print(t)
-    console.print(f"[bold]{rep['coverage']:.0%} prediction set[/]: {' or '.join(rep['prediction_set'])}. "
-                  f"[dim]{rep['set_meaning']}[/]")
+    console.print(
+        f"[bold]{rep['coverage']:.0%} prediction set[/]: {' or '.join(rep['prediction_set'])}. "
+        f"[dim]{rep['set_meaning']}[/]"
+    )
     if all_priors:
-        console.print("[bold]under other priors[/]: " + "; ".join(
-            f"{name}: " + ", ".join(f"{s} {percent(p)}" for s, p in probs.items())
-            for name, probs in rep["probabilities_by_prior"].items()))
+        console.print(
+            "[bold]under other priors[/]: "
+            + "; ".join(
+                f"{name}: " + ", ".join(f"{s} {percent(p)}" for s, p in probs.items())
+                for name, probs in rep["probabilities_by_prior"].items()
+            )
+        )
     console.print("[bold]why[/] (terms on the log-ratio scale of the probabilities shown; they add up to them):")
     if rep["reasons"]:
         for r in rep["reasons"]:
@@ -278,8 +353,10 @@ def render_case(rep, all_priors: bool = False) -> None:
         console.print("  - every test in the model is done")
     for x in rep.get("next_panels") or []:
         console.print(f"  panel: {advice_text(x)}")
-    console.print(f"[dim]model: {m['name']} ({m['kind']}, {m.get('level', 'site')} level), netorigin {m['version']}, "
-                  f"bundle {str(m['bundle_hash'])[:12]}; trained on {m['training_data']}[/]")
+    console.print(
+        f"[dim]model: {m['name']} ({m['kind']}, {m.get('level', 'site')} level), netorigin {m['version']}, "
+        f"bundle {str(m['bundle_hash'])[:12]}; trained on {m['training_data']}[/]"
+    )
     console.print(f"[bold yellow]{rep['notice']}[/]")
 
 
@@ -294,19 +371,35 @@ def render_cohort_scores(out, *, coverage, as_json) -> None:
     for note in out.notes:
         Console(stderr=True, soft_wrap=True, highlight=False).print(f"[cyan]note[/]: {_safe(note)}")
     if out.written:
-        Console(stderr=True, soft_wrap=True, highlight=False).print(f"scored {len(table):,} cases -> {out.written[0]} (model {ident['name']}, bundle "
-                                   f"{str(ident['bundle_hash'])[:12]}). {ident['notice']}")
+        Console(stderr=True, soft_wrap=True, highlight=False).print(
+            f"scored {len(table):,} cases -> {out.written[0]} (model {ident['name']}, bundle "
+            f"{str(ident['bundle_hash'])[:12]}). {ident['notice']}"
+        )
         return
     if as_json:
-        click.echo(json.dumps({"model": ident, "cases": table.replace({np.nan: None}).to_dict(orient="records")},
-                              indent=1, default=str))
+        click.echo(
+            json.dumps(
+                {"model": ident, "cases": table.replace({np.nan: None}).to_dict(orient="records")},
+                indent=1,
+                default=str,
+            )
+        )
         return
     console = _console()
     t = Table(title=f"{len(table)} cases (prior: {table['target_prior'].iloc[0]})", title_justify="left")
     for c in ("case", "ileal", "pancreatic", "other", f"{coverage:.0%} set", "top reason", "next test"):
         t.add_column(c)
     for r in table.itertuples():
-        t.add_row(_safe(r.case_id), f"{r.p_ileal:.2f}", f"{r.p_pancreatic:.2f}", f"{r.p_other:.2f}", r.prediction_set,
-                  _safe(r.reasons.split("; ")[0]), r.next_test)
+        t.add_row(
+            _safe(r.case_id),
+            f"{r.p_ileal:.2f}",
+            f"{r.p_pancreatic:.2f}",
+            f"{r.p_other:.2f}",
+            r.prediction_set,
+            _safe(r.reasons.split("; ")[0]),
+            r.next_test,
+        )
     console.print(t)
-    console.print(f"[dim]model: {ident['name']}, bundle {str(ident['bundle_hash'])[:12]}[/]  [bold yellow]{ident['notice']}[/]")
+    console.print(
+        f"[dim]model: {ident['name']}, bundle {str(ident['bundle_hash'])[:12]}[/]  [bold yellow]{ident['notice']}[/]"
+    )

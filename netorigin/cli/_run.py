@@ -18,8 +18,7 @@ def run(config, no_track, tracking_uri):
     from ._render import render_pipeline
 
     with progress_bar(f"running {config}") as step:
-        summary = run_task(config, tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track,
-                               progress=step)
+        summary = run_task(config, tracking_uri=resolve_tracking_uri(tracking_uri), track=not no_track, progress=step)
     render_pipeline(config, summary)
 
 

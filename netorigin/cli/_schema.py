@@ -17,8 +17,14 @@ def template():
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json-schema", "csv"]), default="markdown",
-              show_default=True, help="Markdown table, JSON Schema (2020-12) for one case, or CSV.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json-schema", "csv"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown table, JSON Schema (2020-12) for one case, or CSV.",
+)
 def schema(fmt):
     """Print the case contract: fields, accepted values, units and synonyms.
 

@@ -18,41 +18,109 @@ from ._common import (
 
 @click.command()
 @click.argument("case", type=click.Path())
-@click.option("--model", "model_spec", default=None,
-              help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).")
-@click.option("--target-prior", default=None, help="Deployment prior (default: the model's, unknown-primary "
-              "for the shipped one): unknown-primary, liver-met-archive, population, training, or a,b,c.")
-@click.option("--coverage", type=click.FloatRange(0.5, 0.99), default=0.9, show_default=True,
-              help="Level of the prediction set (0.50-0.99 in steps of 0.01).")
+@click.option(
+    "--model",
+    "model_spec",
+    default=None,
+    help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).",
+)
+@click.option(
+    "--target-prior",
+    default=None,
+    help="Deployment prior (default: the model's, unknown-primary "
+    "for the shipped one): unknown-primary, liver-met-archive, population, training, or a,b,c.",
+)
+@click.option(
+    "--coverage",
+    type=click.FloatRange(0.5, 0.99),
+    default=0.9,
+    show_default=True,
+    help="Level of the prediction set (0.50-0.99 in steps of 0.01).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (stable keys).")
-@click.option("--all-priors", is_flag=True, help="Also show the probabilities under every named prior "
-              "(--json always includes them).")
+@click.option(
+    "--all-priors",
+    is_flag=True,
+    help="Also show the probabilities under every named prior (--json always includes them).",
+)
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write a waterfall chart (PNG) of the explanation.")
 @click.option("--report", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (.html).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="For a cohort: write one row per case (.csv/.parquet).")
-@click.option("--as", "kind", type=click.Choice(["auto", "case", "cohort"]), default="auto", show_default=True,
-              help="Read CASE as one case or as a cohort (auto: YAML/JSON and one-row CSV without case_id are cases).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="For a cohort: write one row per case (.csv/.parquet)."
+)
+@click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["auto", "case", "cohort"]),
+    default="auto",
+    show_default=True,
+    help="Read CASE as one case or as a cohort (auto: YAML/JSON and one-row CSV without case_id are cases).",
+)
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI for models:/ and runs:/ models.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="dask: score a folder of Parquet partitions into -o DIR/.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="dask: score a folder of Parquet partitions into -o DIR/.",
+)
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="LocalCluster worker processes (--engine dask).")
-@click.option("--panel", type=click.Choice(["0", "2", "3"]), default="2", show_default=True,
-              callback=lambda ctx, param, value: int(value),
-              help="Also recommend the best panel of this many tests ordered together (2 or 3; 0: none).")
-@click.option("--tests", "tests_file", type=click.Path(dir_okay=False), default=None,
-              help="Your lab's test table (columns as data/tests.csv: test, available, cost, turnaround_days, "
-              "status, source); unavailable tests are never suggested.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="LocalCluster worker processes (--engine dask).",
+)
+@click.option(
+    "--panel",
+    type=click.Choice(["0", "2", "3"]),
+    default="2",
+    show_default=True,
+    callback=lambda ctx, param, value: int(value),
+    help="Also recommend the best panel of this many tests ordered together (2 or 3; 0: none).",
+)
+@click.option(
+    "--tests",
+    "tests_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Your lab's test table (columns as data/tests.csv: test, available, cost, turnaround_days, "
+    "status, source); unavailable tests are never suggested.",
+)
 @click.option("--per-cost", is_flag=True, help="Rank tests by expected information per unit of cost.")
-@click.option("--score-anyway", is_flag=True, help="Score a case outside the intended use (a poorly differentiated "
-              "carcinoma) anyway, with that warning on top. Without it such a case exits with code 3, unscored.")
+@click.option(
+    "--score-anyway",
+    is_flag=True,
+    help="Score a case outside the intended use (a poorly differentiated "
+    "carcinoma) anyway, with that warning on top. Without it such a case exits with code 3, unscored.",
+)
 @mapping_option
 @skip_invalid_options
 @friendly
-def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, report, output, kind, tracking_uri, engine,
-          scheduler, workers, panel, tests_file, per_cost, score_anyway, mapping,
-          skip_invalid, set_aside):
+def score(
+    case,
+    model_spec,
+    target_prior,
+    coverage,
+    as_json,
+    all_priors,
+    plot,
+    report,
+    output,
+    kind,
+    tracking_uri,
+    engine,
+    scheduler,
+    workers,
+    panel,
+    tests_file,
+    per_cost,
+    score_anyway,
+    mapping,
+    skip_invalid,
+    set_aside,
+):
     """Score one case (YAML, JSON, one-row CSV) or a cohort: probabilities, set, reasons, next tests.
 
     Example: netorigin score data/examples/example_case.yaml
@@ -71,17 +139,41 @@ def score(case, model_spec, target_prior, coverage, as_json, all_priors, plot, r
         if not output:
             raise click.UsageError("--engine dask writes one Parquet file per partition: give -o DIR/")
         with progress_bar("scoring partitions on Dask") as step:
-            n = score_dask(case, output, model=model, tracking_uri=uri, target_prior=target_prior, coverage=coverage,
-                           scheduler=scheduler, workers=workers, progress=step)
+            n = score_dask(
+                case,
+                output,
+                model=model,
+                tracking_uri=uri,
+                target_prior=target_prior,
+                coverage=coverage,
+                scheduler=scheduler,
+                workers=workers,
+                progress=step,
+            )
         click.echo(f"scored {n:,} cases -> {output}")
         return
     from ..app import score_path
 
     with progress_bar("scoring") as step:
-        out = score_path(case, progress=step, model=model, tracking_uri=uri, as_kind=kind, mapping=mapping,
-                         target_prior=target_prior, coverage=coverage, output=output, plot=plot, report=report,
-                         panel=panel, tests=tests_file, per_cost=per_cost, score_anyway=score_anyway,
-                         skip_invalid=skip_invalid, set_aside=aside.path)
+        out = score_path(
+            case,
+            progress=step,
+            model=model,
+            tracking_uri=uri,
+            as_kind=kind,
+            mapping=mapping,
+            target_prior=target_prior,
+            coverage=coverage,
+            output=output,
+            plot=plot,
+            report=report,
+            panel=panel,
+            tests=tests_file,
+            per_cost=per_cost,
+            score_anyway=score_anyway,
+            skip_invalid=skip_invalid,
+            set_aside=aside.path,
+        )
     if out.report is None:
         render_cohort_scores(out, coverage=coverage, as_json=as_json)
         line = report_set_aside(out.validated, aside.path) if out.validated is not None else None

@@ -10,24 +10,55 @@ MAX_ONE_FILE = 5_000_000
 
 
 @click.command()
-@click.option("--n", "n", type=click.IntRange(min=1), default=None, help="Number of cases (with --check: "
-              "cases per check cohort, default 1,000,000).")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
-              help="Random seed: the same seed, scenario and files give the same cohort.")
-@click.option("--scenario", default="liver-met-archive", show_default=True,
-              help="Site mix: liver-met-archive, population, unknown-primary (or one in --scenarios).")
+@click.option(
+    "--n",
+    "n",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of cases (with --check: cases per check cohort, default 1,000,000).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Random seed: the same seed, scenario and files give the same cohort.",
+)
+@click.option(
+    "--scenario",
+    default="liver-met-archive",
+    show_default=True,
+    help="Site mix: liver-met-archive, population, unknown-primary (or one in --scenarios).",
+)
 @click.option("-o", "--output", type=click.Path(), help="Output file (.csv or .parquet); with --partitions a folder.")
-@click.option("--workup", default="routine", show_default=True,
-              help="Which tests were done: routine, community, referral, sparse (data/synthetic/workup.csv), "
-              "mixture (those in the shares of workup_mix.csv), complete, or a work-up CSV file.")
-@click.option("--label-noise", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Probability that a case's site label is replaced by another site.")
+@click.option(
+    "--workup",
+    default="routine",
+    show_default=True,
+    help="Which tests were done: routine, community, referral, sparse (data/synthetic/workup.csv), "
+    "mixture (those in the shares of workup_mix.csv), complete, or a work-up CSV file.",
+)
+@click.option(
+    "--label-noise",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Probability that a case's site label is replaced by another site.",
+)
 @click.option("--parameters", type=click.Path(dir_okay=False), help="Alternative parameters CSV.")
 @click.option("--scenarios", type=click.Path(dir_okay=False), help="Alternative scenarios CSV.")
-@click.option("--check", is_flag=True, help="Print every parameter beside its value measured in a "
-              "large generated cohort (exit 1 if any is outside its tolerance).")
-@click.option("--partitions", type=click.IntRange(min=1), default=None,
-              help="Write -o DIR/ as this many Parquet files, generated in parallel.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Print every parameter beside its value measured in a "
+    "large generated cohort (exit 1 if any is outside its tolerance).",
+)
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Write -o DIR/ as this many Parquet files, generated in parallel.",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for --partitions.")
 @friendly
 def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios, check, partitions, workers):
@@ -49,31 +80,41 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
         raise click.UsageError("give -o FILE (.csv or .parquet), or --check")
     from ..io import Output, plan_outputs
 
-    plan_outputs([Output("-o", output, kind="folder") if partitions else
-                  Output("-o", output, suffixes=(".csv", ".tsv", ".parquet", ".pq"))],
-                 inputs=[parameters, scenarios, workup if str(workup).endswith(".csv") else None])
+    plan_outputs(
+        [
+            Output("-o", output, kind="folder")
+            if partitions
+            else Output("-o", output, suffixes=(".csv", ".tsv", ".parquet", ".pq"))
+        ],
+        inputs=[parameters, scenarios, workup if str(workup).endswith(".csv") else None],
+    )
     if n is None:
         raise click.UsageError("give --n N, the number of cases")
     if n > MAX_ONE_FILE and not partitions:
         from ..exceptions import InputError
 
-        raise InputError(f"--n: {n:,} cases is more than one file holds here (at most {MAX_ONE_FILE:,}, about "
-                         f"{MAX_ONE_FILE * 800 / 1e9:.0f} GB in memory); use --partitions to write them as Parquet files")
+        raise InputError(
+            f"--n: {n:,} cases is more than one file holds here (at most {MAX_ONE_FILE:,}, about "
+            f"{MAX_ONE_FILE * 800 / 1e9:.0f} GB in memory); use --partitions to write them as Parquet files"
+        )
     if partitions:
         if parameters or scenarios:
             raise click.UsageError("--partitions uses the bundled parameter files")
         from ..distributed import synth_partitions
 
-        files = synth_partitions(n, partitions, output, scenario=scenario, seed=seed, workers=workers,
-                                 workup=workup, label_noise=label_noise)
-        click.echo(f"wrote {n:,} synthetic cases to {output} as {len(files)} Parquet files "
-                   f"(scenario {scenario}, seed {seed})")
+        files = synth_partitions(
+            n, partitions, output, scenario=scenario, seed=seed, workers=workers, workup=workup, label_noise=label_noise
+        )
+        click.echo(
+            f"wrote {n:,} synthetic cases to {output} as {len(files)} Parquet files (scenario {scenario}, seed {seed})"
+        )
         return
     from ..io import write_table
     from ..synth import make_synthetic_cohort
 
-    cohort = make_synthetic_cohort(n, scenario=scenario, random_state=seed, workup=workup,
-                                   label_noise=label_noise, literature=lit)
+    cohort = make_synthetic_cohort(
+        n, scenario=scenario, random_state=seed, workup=workup, label_noise=label_noise, literature=lit
+    )
     write_table(cohort, output)
     render_synth(output, scenario, seed, cohort)
 

@@ -23,39 +23,98 @@ def _deprecated_model(ctx, param, value):
 
 
 @click.command()
-@click.option("--data", "data", required=True, type=click.Path(), help="Labelled cohort (CSV/Parquet; "
-              "with --engine dask a folder or glob of Parquet files).")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(),
+    help="Labelled cohort (CSV/Parquet; with --engine dask a folder or glob of Parquet files).",
+)
 @click.option("--kind", "kind", default=None, help="Model kind: xgboost (default), logistic, mlp, literature, rules.")
-@click.option("--model", "old_kind", default=None, callback=_deprecated_model, expose_value=True,
-              help="Deprecated spelling of --kind.")
-@click.option("--out", "out", default=None, type=click.Path(file_okay=False),
-              help="Bundle folder to write (default: bundles/<bundle hash>/).")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="Random seed (splits, model).")
-@click.option("--target-prior", default="training", show_default=True,
-              help="Deployment prior: training, unknown-primary, liver-met-archive, population, or a,b,c.")
-@click.option("--bayes-scenario", default=None, help="For synthetic cohorts: report the exact Bayes posterior "
-              "of this scenario on the same test cases (the ceiling).")
+@click.option(
+    "--model",
+    "old_kind",
+    default=None,
+    callback=_deprecated_model,
+    expose_value=True,
+    help="Deprecated spelling of --kind.",
+)
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Bundle folder to write (default: bundles/<bundle hash>/).",
+)
+@click.option(
+    "--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True, help="Random seed (splits, model)."
+)
+@click.option(
+    "--target-prior",
+    default="training",
+    show_default=True,
+    help="Deployment prior: training, unknown-primary, liver-met-archive, population, or a,b,c.",
+)
+@click.option(
+    "--bayes-scenario",
+    default=None,
+    help="For synthetic cohorts: report the exact Bayes posterior "
+    "of this scenario on the same test cases (the ceiling).",
+)
 @click.option("--register", "register_name", default=None, help="Register the model under this name (alias champion).")
-@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=0), default=200, show_default=True,
-              help="Bootstrap resamples for the 95% intervals.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local: one process; dask: xgboost.dask on a cluster, same bundle.")
+@click.option(
+    "--bootstrap",
+    "n_bootstrap",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Bootstrap resamples for the 95% intervals.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: one process; dask: xgboost.dask on a cluster, same bundle.",
+)
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="LocalCluster worker processes (--engine dask).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="LocalCluster worker processes (--engine dask).",
+)
 @mapping_option
 @skip_invalid_options
 @tracking_options
 @friendly
-def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, register_name, n_bootstrap, engine,
-          scheduler, workers, mapping, skip_invalid, set_aside, no_track, tracking_uri):
+def train(
+    data,
+    kind,
+    old_kind,
+    out,
+    seed,
+    target_prior,
+    bayes_scenario,
+    register_name,
+    n_bootstrap,
+    engine,
+    scheduler,
+    workers,
+    mapping,
+    skip_invalid,
+    set_aside,
+    no_track,
+    tracking_uri,
+):
     """Train a site model on a labelled cohort, save the bundle, and track the run.
 
     Example: netorigin train --data cohort.csv --kind xgboost --out my-bundle --register my-model
     """
     from ..exceptions import InputError
-    from ..tracking import train_run
     from ..io import Output, plan_outputs
+    from ..tracking import train_run
     from ._render import render_metrics
 
     if kind and old_kind and kind != old_kind:
@@ -63,11 +122,21 @@ def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, registe
     kind = kind or old_kind or "xgboost"
     uri = resolve_tracking_uri(tracking_uri)
     aside = set_aside_output(data, skip_invalid, set_aside)
-    plan_outputs([Output("--out", out or "bundles", kind="bundle" if out else "folder"), aside],
-                 inputs=[data, mapping])  # before any work: never after an hour of training
-    common = dict(out_dir=out, bundles_root="bundles", kind=kind, engine=engine, random_state=seed,
-                  target_prior=target_prior, tracking_uri=uri, track=not no_track, register_name=register_name,
-                  n_bootstrap=n_bootstrap)
+    plan_outputs(
+        [Output("--out", out or "bundles", kind="bundle" if out else "folder"), aside], inputs=[data, mapping]
+    )  # before any work: never after an hour of training
+    common = dict(
+        out_dir=out,
+        bundles_root="bundles",
+        kind=kind,
+        engine=engine,
+        random_state=seed,
+        target_prior=target_prior,
+        tracking_uri=uri,
+        track=not no_track,
+        register_name=register_name,
+        n_bootstrap=n_bootstrap,
+    )
     if engine == "dask":
         if mapping:
             raise click.UsageError("--engine dask reads contract columns; map the partitions first")
@@ -84,10 +153,15 @@ def train(data, kind, old_kind, out, seed, target_prior, bayes_scenario, registe
         click.echo(line, err=True)
     counts = {"n_read": v.n_read, "n_set_aside": v.n_read - v.n_cases}
     with progress_bar("training") as step:
-        summary = train_run(v.table, bayes_scenario=bayes_scenario, description=f"file {Path(data).name}",
-                            data_params=counts, progress=step, **common)
-    render_metrics(summary,
-                   v.notices)
+        summary = train_run(
+            v.table,
+            bayes_scenario=bayes_scenario,
+            description=f"file {Path(data).name}",
+            data_params=counts,
+            progress=step,
+            **common,
+        )
+    render_metrics(summary, v.notices)
 
 
 def register(main):

@@ -7,13 +7,19 @@ from ._common import friendly, mapping_option, progress_bar, report_set_aside, s
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--as", "kind", type=click.Choice(["auto", "case", "cohort"]), default="auto",
-              show_default=True, help="Read FILE as one case or as a cohort (auto: YAML/JSON and "
-              "one-row CSV without case_id are cases).")
+@click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["auto", "case", "cohort"]),
+    default="auto",
+    show_default=True,
+    help="Read FILE as one case or as a cohort (auto: YAML/JSON and one-row CSV without case_id are cases).",
+)
 @mapping_option
 @skip_invalid_options
-@click.option("--verbose", is_flag=True, help="List every row each warning concerns (by default: the count and "
-              "the first five).")
+@click.option(
+    "--verbose", is_flag=True, help="List every row each warning concerns (by default: the count and the first five)."
+)
 @friendly
 def validate(file, kind, mapping, skip_invalid, set_aside, verbose):
     """Check FILE against the case contract: OK with counts, or its problems (exit 2).

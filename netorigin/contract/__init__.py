@@ -4,6 +4,9 @@ the template and schema exports; Table-1 summaries.
 This is the lowest layer of netorigin: it imports nothing from the layers above it.
 """
 
+from ._canonical import as_canonical
+from ._columns import CaseColumns, column_codes, column_numbers, column_values, recorded_mask
+from ._consistency import renumber_notices
 from ._describe import describe_cohort
 from ._export import contract_csv, contract_json_schema, contract_markdown, make_case_template
 from ._fields import (
@@ -26,19 +29,52 @@ from ._fields import (
     field_label,
     positive_value,
 )
-from ._columns import CaseColumns, column_codes, column_numbers, column_values, recorded_mask
 from ._names import FIELD_SYNONYMS, Guess, guess_field
-from ._canonical import as_canonical
-from ._consistency import renumber_notices
 from ._validation import Notice, ValidatedCohort, check_case, check_cohort, validate_case, validate_cohort
 from ._values import grade_from_ki67, mitoses_band_index, parse_value, reading_of
 
 __all__ = [
-    "CaseColumns", "column_codes", "column_numbers", "column_values", "recorded_mask",
-    "FIELD_SYNONYMS", "Guess", "guess_field", "DEFAULT_EXPRESSION_GENES", "DETAIL_TO_SITE", "EXPR_PREFIX", "FIELDS", "FIELD_LABELS", "LABEL_FIELDS",
-    "MARKERS", "MISSING_TOKENS", "MITOSES_BANDS", "RESEARCH_NOTICE", "SCHEMA_VERSION", "SITES",
-    "SITE_DETAILS", "SUBSITES", "Field", "Notice", "ValidatedCohort", "as_canonical", "check_case",
-    "check_cohort", "contract_csv", "contract_json_schema", "contract_markdown", "describe_cohort",
-    "field_for", "field_label", "grade_from_ki67", "make_case_template", "mitoses_band_index",
-    "parse_value", "positive_value", "reading_of", "renumber_notices", "validate_case", "validate_cohort",
+    "CaseColumns",
+    "column_codes",
+    "column_numbers",
+    "column_values",
+    "recorded_mask",
+    "FIELD_SYNONYMS",
+    "Guess",
+    "guess_field",
+    "DEFAULT_EXPRESSION_GENES",
+    "DETAIL_TO_SITE",
+    "EXPR_PREFIX",
+    "FIELDS",
+    "FIELD_LABELS",
+    "LABEL_FIELDS",
+    "MARKERS",
+    "MISSING_TOKENS",
+    "MITOSES_BANDS",
+    "RESEARCH_NOTICE",
+    "SCHEMA_VERSION",
+    "SITES",
+    "SITE_DETAILS",
+    "SUBSITES",
+    "Field",
+    "Notice",
+    "ValidatedCohort",
+    "as_canonical",
+    "check_case",
+    "check_cohort",
+    "contract_csv",
+    "contract_json_schema",
+    "contract_markdown",
+    "describe_cohort",
+    "field_for",
+    "field_label",
+    "grade_from_ki67",
+    "make_case_template",
+    "mitoses_band_index",
+    "parse_value",
+    "positive_value",
+    "reading_of",
+    "renumber_notices",
+    "validate_case",
+    "validate_cohort",
 ]

@@ -26,7 +26,8 @@ def as_canonical(X) -> pd.DataFrame | CaseColumns:
     dtypes = dict(zip(X.columns, X.dtypes))  # one pass over the dtypes, no column access (fast for one case)
     canonical = all(
         isinstance(dtypes[c], pd.CategoricalDtype) and list(dtypes[c].categories) == list(FIELDS[c].values)
-        for c in X.columns if c in FIELDS and FIELDS[c].kind == "category"
+        for c in X.columns
+        if c in FIELDS and FIELDS[c].kind == "category"
     ) and all(c == c.lower() and c.strip() == c for c in X.columns if isinstance(c, str))
     numeric = [c for c in X.columns if c in FIELDS and FIELDS[c].kind == "number"]
     if canonical and all(pd.api.types.is_float_dtype(dtypes[c]) for c in numeric) and _in_range(X, numeric):

@@ -42,12 +42,15 @@ class CaseColumns:
         return f"CaseColumns({self._n} case(s), {len(self.columns)} column(s))"
 
     @classmethod
-    def concat(cls, parts: list["CaseColumns"]) -> "CaseColumns":
+    def concat(cls, parts: list[CaseColumns]) -> CaseColumns:
         """Cases one after another (a column a case does not have is "not done" for it)."""
         n = sum(len(p) for p in parts)
         names = list(dict.fromkeys(c for p in parts for c in p.columns))
-        order = [c for c in FIELDS if c in names] + sorted(c for c in names if c not in FIELDS and c.startswith("expr_")) \
+        order = (
+            [c for c in FIELDS if c in names]
+            + sorted(c for c in names if c not in FIELDS and c.startswith("expr_"))
             + [c for c in names if c not in FIELDS and not c.startswith("expr_")]
+        )
         data = {}
         for c in order:
             arrays = [p[c] if c in p.columns else None for p in parts]
@@ -56,7 +59,7 @@ class CaseColumns:
             at = 0
             for p, a in zip(parts, arrays):
                 if a is not None:
-                    out[at:at + len(p)] = a
+                    out[at : at + len(p)] = a
                 at += len(p)
             data[c] = out
         return cls(data, n)

@@ -4,7 +4,7 @@ concern as numbered in the file."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -24,35 +24,62 @@ def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> lis
     def add(kind, mask, text, fields):
         rows = np.flatnonzero(mask)
         if len(rows):
-            notices.append(Notice(kind, text.format(n=len(rows), rows=_rowtxt(rows, case_ids)),
-                                  fields, tuple(int(r) + 1 for r in rows),
-                                  case_text=text.replace("{rows}: ", "", 1)))
+            notices.append(
+                Notice(
+                    kind,
+                    text.format(n=len(rows), rows=_rowtxt(rows, case_ids)),
+                    fields,
+                    tuple(int(r) + 1 for r in rows),
+                    case_text=text.replace("{rows}: ", "", 1),
+                )
+            )
 
     grade = np.array([_GRADE_NUMBER.get(v, np.nan) for v in cat("grade")], dtype=float)
     g_ki = grade_from_ki67(num("ki67_percent"))
     g_mi = (mitoses_band_index(out["mitoses_per_2mm2"]) + 1) if "mitoses_per_2mm2" in out else np.full(n, np.nan)
     evidence = np.fmax(g_ki, g_mi)
-    add("inconsistent", grade < evidence, "{rows}: grade is lower than Ki-67 / mitotic count "
+    add(
+        "inconsistent",
+        grade < evidence,
+        "{rows}: grade is lower than Ki-67 / mitotic count "
         "imply by the WHO 2019 cut-offs (grade vs ki67_percent, mitoses_per_2mm2)",
-        ("grade", "ki67_percent", "mitoses_per_2mm2"))
+        ("grade", "ki67_percent", "mitoses_per_2mm2"),
+    )
     both = ~np.isnan(g_ki) & ~np.isnan(g_mi)
-    add("inconsistent", both & (grade > evidence), "{rows}: grade is higher than both Ki-67 "
-        "and mitotic count imply (grade vs ki67_percent, mitoses_per_2mm2)",
-        ("grade", "ki67_percent", "mitoses_per_2mm2"))
-    add("inconsistent", (cat("carcinoid_syndrome") == "yes") & (cat("urine_5hiaa") == "normal"),
+    add(
+        "inconsistent",
+        both & (grade > evidence),
+        "{rows}: grade is higher than both Ki-67 and mitotic count imply (grade vs ki67_percent, mitoses_per_2mm2)",
+        ("grade", "ki67_percent", "mitoses_per_2mm2"),
+    )
+    add(
+        "inconsistent",
+        (cat("carcinoid_syndrome") == "yes") & (cat("urine_5hiaa") == "normal"),
         "{rows}: carcinoid syndrome with normal urine 5-HIAA (carcinoid_syndrome vs urine_5hiaa)",
-        ("carcinoid_syndrome", "urine_5hiaa"))
+        ("carcinoid_syndrome", "urine_5hiaa"),
+    )
     for base in ("serum_cga", "urine_5hiaa"):
         level, fold = cat(base), num(base + "_x_uln")
-        add("inconsistent", ((level == "normal") & (fold > 1)) | ((level == "elevated") & (fold <= 1)),
+        add(
+            "inconsistent",
+            ((level == "normal") & (fold > 1)) | ((level == "elevated") & (fold <= 1)),
             "{rows}: " + f"{base} disagrees with {base}_x_uln (elevated means above 1 x ULN)",
-            (base, base + "_x_uln"))
-    add("out_of_scope", cat("differentiation") == "poor", "{rows}: poorly differentiated: "
+            (base, base + "_x_uln"),
+        )
+    add(
+        "out_of_scope",
+        cat("differentiation") == "poor",
+        "{rows}: poorly differentiated: "
         "neuroendocrine carcinoma is outside netorigin's intended use (well-differentiated NET "
-        "only)", ("differentiation",))
-    add("intended_use", (cat("differentiation") != "poor") & ((grade == 3) | (num("ki67_percent") > 20)),
-        "{rows}: NET G3 / Ki-67 above 20% is at the edge of the intended use: few such cases "
-        "inform the model", ("grade", "ki67_percent"))
+        "only)",
+        ("differentiation",),
+    )
+    add(
+        "intended_use",
+        (cat("differentiation") != "poor") & ((grade == 3) | (num("ki67_percent") > 20)),
+        "{rows}: NET G3 / Ki-67 above 20% is at the edge of the intended use: few such cases inform the model",
+        ("grade", "ki67_percent"),
+    )
     return notices
 
 
@@ -68,8 +95,13 @@ def renumber_notices(notices: list, row_numbers, case_ids) -> list:
             at = np.asarray(n.rows, dtype=int) - 1
             old = _rowtxt(at, case_ids)
             if n.message.startswith(old + ": "):
-                n = Notice(n.kind, _rowtxt(at, case_ids, numbers) + ": " + n.message[len(old) + 2:], n.fields,
-                           n.rows, n.case_text)
+                n = Notice(
+                    n.kind,
+                    _rowtxt(at, case_ids, numbers) + ": " + n.message[len(old) + 2 :],
+                    n.fields,
+                    n.rows,
+                    n.case_text,
+                )
         out.append(n)
     return out
 

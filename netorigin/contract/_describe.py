@@ -72,8 +72,14 @@ def describe_cohort(cohort: ValidatedCohort) -> dict[str, Any]:
     """
     t = cohort.table
     n = len(t)
-    out: dict[str, Any] = {"n": n, "numeric": {}, "categorical": {}, "markers": {},
-                           "other_numeric": {}, "other_categorical": {}}
+    out: dict[str, Any] = {
+        "n": n,
+        "numeric": {},
+        "categorical": {},
+        "markers": {},
+        "other_numeric": {},
+        "other_categorical": {},
+    }
     for name in cohort.contract_columns:
         f = field_for(name)
         if f is None or name == "case_id":
@@ -87,8 +93,12 @@ def describe_cohort(cohort: ValidatedCohort) -> dict[str, Any]:
             c = _counts(col, list(f.values))
             counts = c["counts"]
             pos = counts.get(positive_value(name), 0)
-            out["markers"][name] = {**counts, "positive": pos,
-                                    "tested": int(n - c["missing"]), "not_done": c["missing"]}
+            out["markers"][name] = {
+                **counts,
+                "positive": pos,
+                "tested": int(n - c["missing"]),
+                "not_done": c["missing"],
+            }
         else:
             out["categorical"][name] = _counts(col, list(f.values))
     for name in cohort.extra_columns:
@@ -107,4 +117,3 @@ def _mitoses_bands(col: pd.Series) -> pd.Series:
     import pandas as pd
 
     return pd.Series([labels[int(i)] if not np.isnan(i) else None for i in idx], dtype=object)
-

@@ -48,8 +48,7 @@ def contract_markdown() -> str:
     >>> "| ihc_cdx2 |" in contract_markdown()
     True
     """
-    rows = ["| field | accepts | unit | synonyms (case-insensitive) | description |",
-            "|---|---|---|---|---|"]
+    rows = ["| field | accepts | unit | synonyms (case-insensitive) | description |", "|---|---|---|---|---|"]
     for f in FIELDS.values():
         syn = {}
         for spelling, canonical in f.synonyms.items():
@@ -87,32 +86,46 @@ def contract_json_schema() -> dict:
             spellings = set(f.values) | set(f.synonyms) | {v.lower() for v in f.values}
             spellings |= {s.upper() for s in spellings} | {s.title() for s in spellings}
             allowed = sorted(spellings | {"not_done"} | set(missing))
-            props[f.name] = {"description": desc, "x-canonical-values": list(f.allowed),
-                             "anyOf": [{"type": "string", "enum": allowed}, {"type": "null"},
-                                       {"type": "boolean"}, {"type": "integer"}]}
+            props[f.name] = {
+                "description": desc,
+                "x-canonical-values": list(f.allowed),
+                "anyOf": [
+                    {"type": "string", "enum": allowed},
+                    {"type": "null"},
+                    {"type": "boolean"},
+                    {"type": "integer"},
+                ],
+            }
         elif f.kind == "number":
             num = {"type": "number"}
             if f.minimum is not None:
                 num["exclusiveMinimum" if f.exclusive_minimum else "minimum"] = f.minimum
             if f.maximum is not None:
                 num["maximum"] = f.maximum
-            props[f.name] = {"description": desc, "anyOf": [num, {"type": "null"},
-                                                             {"type": "string", "enum": missing}]}
+            props[f.name] = {"description": desc, "anyOf": [num, {"type": "null"}, {"type": "string", "enum": missing}]}
         elif f.kind == "mitoses":
-            props[f.name] = {"description": desc, "anyOf": [{"type": "number", "minimum": 0},
-                                                             {"type": "string", "enum": ["<2", "2-20", ">20"] + missing},
-                                                             {"type": "null"}]}
+            props[f.name] = {
+                "description": desc,
+                "anyOf": [
+                    {"type": "number", "minimum": 0},
+                    {"type": "string", "enum": ["<2", "2-20", ">20"] + missing},
+                    {"type": "null"},
+                ],
+            }
         else:
             props[f.name] = {"description": desc, "type": ["string", "integer", "null"]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"netorigin case (contract schema {SCHEMA_VERSION})",
         "description": "One case: a mapping of field -> value. Blank or absent = not done / not known. "
-                       "Other keys are carried through untouched. " + RESEARCH_NOTICE,
+        "Other keys are carried through untouched. " + RESEARCH_NOTICE,
         "type": "object",
         "properties": props,
-        "patternProperties": {"^expr_[A-Za-z0-9][A-Za-z0-9._-]*$": {"anyOf": [
-            {"type": "number", "minimum": 0, "maximum": 30}, {"type": "null"}]}},
+        "patternProperties": {
+            "^expr_[A-Za-z0-9][A-Za-z0-9._-]*$": {
+                "anyOf": [{"type": "number", "minimum": 0, "maximum": 30}, {"type": "null"}]
+            }
+        },
     }
 
 
@@ -126,6 +139,16 @@ def contract_csv() -> str:
     w.writerow(["field", "kind", "allowed", "unit", "minimum", "maximum", "synonyms", "description"])
     for f in FIELDS.values():
         syn = "; ".join(f"{s}={c}" for s, c in sorted(f.synonyms.items()) if s != c.lower())
-        w.writerow([f.name, f.kind, "|".join(f.allowed), f.unit or "", "" if f.minimum is None else f.minimum,
-                    "" if f.maximum is None else f.maximum, syn, f.description])
+        w.writerow(
+            [
+                f.name,
+                f.kind,
+                "|".join(f.allowed),
+                f.unit or "",
+                "" if f.minimum is None else f.minimum,
+                "" if f.maximum is None else f.maximum,
+                syn,
+                f.description,
+            ]
+        )
     return buf.getvalue()

@@ -7,8 +7,8 @@ This is the one place in the code that knows field names and values. Everything 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 SCHEMA_VERSION = "1"
 
@@ -16,8 +16,23 @@ SCHEMA_VERSION = "1"
 # stripped). "none" is deliberately absent: it is a value of hormonal_syndrome.
 MISSING_TOKENS = frozenset(
     {
-        "", "na", "n/a", "n.a.", "nd", "n.d.", "not done", "not_done", "not-done",
-        "not known", "unknown", "nk", "not available", "missing", "nan", "null", "?",
+        "",
+        "na",
+        "n/a",
+        "n.a.",
+        "nd",
+        "n.d.",
+        "not done",
+        "not_done",
+        "not-done",
+        "not known",
+        "unknown",
+        "nk",
+        "not available",
+        "missing",
+        "nan",
+        "null",
+        "?",
     }
 )
 
@@ -31,23 +46,30 @@ SUBSITES = {
 }
 
 # One spelling of the research notice, everywhere it is shown.
-RESEARCH_NOTICE = ("For research use only; trained on synthetic data; not validated on patients; "
-                   "not a medical device.")
+RESEARCH_NOTICE = "For research use only; trained on synthetic data; not validated on patients; not a medical device."
 
 # Expression genes that every model has as features (the seed paper's pair).
 DEFAULT_EXPRESSION_GENES = ("expr_cd302", "expr_ppwd1")
 
 SITE_DETAILS = (
-    "ileum", "jejunum", "pancreas", "lung", "rectum", "colon", "caecum", "appendix",
-    "stomach", "duodenum", "other",
+    "ileum",
+    "jejunum",
+    "pancreas",
+    "lung",
+    "rectum",
+    "colon",
+    "caecum",
+    "appendix",
+    "stomach",
+    "duodenum",
+    "other",
 )
 
 DETAIL_TO_SITE = {
     "ileum": "ileal",
     "jejunum": "ileal",
     "pancreas": "pancreatic",
-    **{d: "other" for d in ("lung", "rectum", "colon", "caecum", "appendix", "stomach",
-                            "duodenum", "other")},
+    **{d: "other" for d in ("lung", "rectum", "colon", "caecum", "appendix", "stomach", "duodenum", "other")},
 }
 
 
@@ -137,8 +159,19 @@ DIFF_SYNONYMS = _syn(
 )
 GRADE_SYNONYMS = _syn(
     {
-        f"G{k}": (f"g{k}", f"{k}", f"{k}.0", f"grade {k}", f"grade{k}", f"g {k}", f"grade g{k}",
-                  f"net g{k}", f"gr {k}", f"gr{k}", "i" * k)
+        f"G{k}": (
+            f"g{k}",
+            f"{k}",
+            f"{k}.0",
+            f"grade {k}",
+            f"grade{k}",
+            f"g {k}",
+            f"grade g{k}",
+            f"net g{k}",
+            f"gr {k}",
+            f"gr{k}",
+            "i" * k,
+        )
         for k in (1, 2, 3)
     }
 )
@@ -149,20 +182,56 @@ GRADE_SYNONYMS = _syn(
 _POSITIVE_RULE = "focal, patchy, partial, diffuse, moderate, strong or 2+/3+ staining is positive"
 _WEAK_RULE = "weak (1+) staining is read as equivocal, never as negative"
 STAINING_READINGS = {
-    **{w: ("positive", _POSITIVE_RULE) for w in (
-        "focal", "focally positive", "focal positive", "positive (focal)", "patchy", "patchy positive",
-        "partial", "partially positive", "diffuse", "diffusely positive", "diffuse positive", "strong",
-        "strongly positive", "strong positive", "moderate", "moderately positive", "2+", "3+", "weakly positive",
-        "positive (weak)", "focal strong", "diffuse strong")},
-    **{w: ("equivocal", _WEAK_RULE) for w in ("weak", "1+", "faint", "weak staining", "focal weak", "trace",
-                                               "weakly", "very weak")},
+    **{
+        w: ("positive", _POSITIVE_RULE)
+        for w in (
+            "focal",
+            "focally positive",
+            "focal positive",
+            "positive (focal)",
+            "patchy",
+            "patchy positive",
+            "partial",
+            "partially positive",
+            "diffuse",
+            "diffusely positive",
+            "diffuse positive",
+            "strong",
+            "strongly positive",
+            "strong positive",
+            "moderate",
+            "moderately positive",
+            "2+",
+            "3+",
+            "weakly positive",
+            "positive (weak)",
+            "focal strong",
+            "diffuse strong",
+        )
+    },
+    **{
+        w: ("equivocal", _WEAK_RULE)
+        for w in ("weak", "1+", "faint", "weak staining", "focal weak", "trace", "weakly", "very weak")
+    },
 }
 _LOSS_RULE = "complete, partial, subclonal or heterogeneous loss of nuclear staining is loss"
 LOSS_READINGS = {
-    **{w: ("lost", _LOSS_RULE) for w in ("complete loss", "partial loss", "subclonal loss", "heterogeneous loss",
-                                         "focal loss", "loss of expression", "lost expression")},
-    **{w: ("retained", "retained nuclear staining is retained") for w in (
-        "retained expression", "intact expression", "wild type", "wt", "nuclear staining retained")},
+    **{
+        w: ("lost", _LOSS_RULE)
+        for w in (
+            "complete loss",
+            "partial loss",
+            "subclonal loss",
+            "heterogeneous loss",
+            "focal loss",
+            "loss of expression",
+            "lost expression",
+        )
+    },
+    **{
+        w: ("retained", "retained nuclear staining is retained")
+        for w in ("retained expression", "intact expression", "wild type", "wt", "nuclear staining retained")
+    },
 }
 DAXX_SYNONYMS = _syn(
     {
@@ -172,8 +241,16 @@ DAXX_SYNONYMS = _syn(
 )
 HORMONAL_SYNONYMS = _syn(
     {
-        "none": ("no", "n", "non-functioning", "non functioning", "nonfunctioning", "nf",
-                 "nonfunctional", "non-functional"),
+        "none": (
+            "no",
+            "n",
+            "non-functioning",
+            "non functioning",
+            "nonfunctioning",
+            "nf",
+            "nonfunctional",
+            "non-functional",
+        ),
         "insulinoma": ("insulin",),
         "gastrinoma": ("gastrin", "zollinger-ellison", "zes"),
         "glucagonoma": ("glucagon",),
@@ -190,8 +267,18 @@ LESION_SYNONYMS = _syn(
 )
 SITE_SYNONYMS = _syn(
     {
-        "ileal": ("ileum", "jejunum", "jejunal", "jejunoileal", "small intestine",
-                  "small intestinal", "small bowel", "si", "sbnet", "si-net"),
+        "ileal": (
+            "ileum",
+            "jejunum",
+            "jejunal",
+            "jejunoileal",
+            "small intestine",
+            "small intestinal",
+            "small bowel",
+            "si",
+            "sbnet",
+            "si-net",
+        ),
         "pancreatic": ("pancreas", "panc", "pnet", "pannet", "pan-net"),
         "other": (),
     }
@@ -236,67 +323,203 @@ _ULN = {"x": 1.0, "\u00d7": 1.0, "x uln": 1.0, "xuln": 1.0, "uln": 1.0}
 def _build_fields() -> dict[str, Field]:
     fs = [
         Field("case_id", "text", "case identifier; required and unique in a cohort", "id"),
-        Field("age_years", "number", "age at diagnosis of the liver metastases", "clinical",
-              minimum=0, maximum=120, unit="years", unit_suffixes=_AGE),
-        Field("sex", "category", "sex", "clinical", values=("male", "female"),
-              synonyms=SEX_SYNONYMS),
-        Field("carcinoid_syndrome", "category", "carcinoid syndrome (flushing, diarrhoea)",
-              "clinical", values=("yes", "no"), synonyms=YESNO_SYNONYMS),
-        Field("hormonal_syndrome", "category", "other functioning hormonal syndrome",
-              "clinical", values=("none", "insulinoma", "gastrinoma", "glucagonoma",
-                                  "vipoma", "other"), synonyms=HORMONAL_SYNONYMS),
-        Field("serum_cga", "category", "serum chromogranin A", "biochemistry",
-              values=("normal", "elevated"), synonyms=LEVEL_SYNONYMS, test=True),
-        Field("serum_cga_x_uln", "number", "serum chromogranin A as a multiple of the "
-              "lab's upper limit of normal", "biochemistry", minimum=0, unit="x ULN",
-              unit_suffixes=_ULN),
-        Field("urine_5hiaa", "category", "24-hour urine 5-HIAA", "biochemistry",
-              values=("normal", "elevated"), synonyms=LEVEL_SYNONYMS, test=True),
-        Field("urine_5hiaa_x_uln", "number", "urine 5-HIAA as a multiple of the lab's upper "
-              "limit of normal", "biochemistry", minimum=0, unit="x ULN",
-              unit_suffixes=_ULN),
-        Field("differentiation", "category", "histological differentiation", "pathology",
-              values=("well", "poor"), synonyms=DIFF_SYNONYMS),
-        Field("grade", "category", "WHO 2019 grade", "pathology", values=("G1", "G2", "G3"),
-              synonyms=GRADE_SYNONYMS),
-        Field("ki67_percent", "number", "Ki-67 proliferation index", "pathology",
-              minimum=0, maximum=100, unit="%", unit_suffixes=_PCT),
-        Field("mitoses_per_2mm2", "mitoses", "mitotic count per 2 mm2 (10 HPF)",
-              "pathology", minimum=0, unit="per 2 mm2"),
+        Field(
+            "age_years",
+            "number",
+            "age at diagnosis of the liver metastases",
+            "clinical",
+            minimum=0,
+            maximum=120,
+            unit="years",
+            unit_suffixes=_AGE,
+        ),
+        Field("sex", "category", "sex", "clinical", values=("male", "female"), synonyms=SEX_SYNONYMS),
+        Field(
+            "carcinoid_syndrome",
+            "category",
+            "carcinoid syndrome (flushing, diarrhoea)",
+            "clinical",
+            values=("yes", "no"),
+            synonyms=YESNO_SYNONYMS,
+        ),
+        Field(
+            "hormonal_syndrome",
+            "category",
+            "other functioning hormonal syndrome",
+            "clinical",
+            values=("none", "insulinoma", "gastrinoma", "glucagonoma", "vipoma", "other"),
+            synonyms=HORMONAL_SYNONYMS,
+        ),
+        Field(
+            "serum_cga",
+            "category",
+            "serum chromogranin A",
+            "biochemistry",
+            values=("normal", "elevated"),
+            synonyms=LEVEL_SYNONYMS,
+            test=True,
+        ),
+        Field(
+            "serum_cga_x_uln",
+            "number",
+            "serum chromogranin A as a multiple of the lab's upper limit of normal",
+            "biochemistry",
+            minimum=0,
+            unit="x ULN",
+            unit_suffixes=_ULN,
+        ),
+        Field(
+            "urine_5hiaa",
+            "category",
+            "24-hour urine 5-HIAA",
+            "biochemistry",
+            values=("normal", "elevated"),
+            synonyms=LEVEL_SYNONYMS,
+            test=True,
+        ),
+        Field(
+            "urine_5hiaa_x_uln",
+            "number",
+            "urine 5-HIAA as a multiple of the lab's upper limit of normal",
+            "biochemistry",
+            minimum=0,
+            unit="x ULN",
+            unit_suffixes=_ULN,
+        ),
+        Field(
+            "differentiation",
+            "category",
+            "histological differentiation",
+            "pathology",
+            values=("well", "poor"),
+            synonyms=DIFF_SYNONYMS,
+        ),
+        Field("grade", "category", "WHO 2019 grade", "pathology", values=("G1", "G2", "G3"), synonyms=GRADE_SYNONYMS),
+        Field(
+            "ki67_percent",
+            "number",
+            "Ki-67 proliferation index",
+            "pathology",
+            minimum=0,
+            maximum=100,
+            unit="%",
+            unit_suffixes=_PCT,
+        ),
+        Field(
+            "mitoses_per_2mm2", "mitoses", "mitotic count per 2 mm2 (10 HPF)", "pathology", minimum=0, unit="per 2 mm2"
+        ),
     ]
     for name, desc in MARKER_DESCRIPTIONS.items():
-        fs.append(Field(name, "category", desc, "ihc", values=("positive", "negative",
-                                                               "equivocal"),
-                        synonyms=MARKER_SYNONYMS, not_done_allowed=True, test=True,
-                        readings=STAINING_READINGS))
+        fs.append(
+            Field(
+                name,
+                "category",
+                desc,
+                "ihc",
+                values=("positive", "negative", "equivocal"),
+                synonyms=MARKER_SYNONYMS,
+                not_done_allowed=True,
+                test=True,
+                readings=STAINING_READINGS,
+            )
+        )
     fs += [
-        Field("ihc_daxx_atrx", "category", "DAXX/ATRX nuclear expression; loss points to "
-              "pancreas", "ihc", values=("lost", "retained"), synonyms=DAXX_SYNONYMS,
-              not_done_allowed=True, test=True, readings=LOSS_READINGS),
-        Field("mesenteric_mass", "category", "mesenteric mass or fibrosis on imaging",
-              "imaging", values=("yes", "no"), synonyms=YESNO_SYNONYMS),
-        Field("liver_lesions", "category", "number of liver lesions: solitary, oligo (2-5), "
-              "multiple (>5)", "imaging", values=("solitary", "oligo", "multiple"),
-              synonyms=LESION_SYNONYMS),
-        Field("largest_liver_lesion_cm", "number", "largest liver lesion", "imaging",
-              minimum=0, exclusive_minimum=True, unit="cm", unit_suffixes=_CM),
-        Field("bone_metastases", "category", "bone metastases", "imaging",
-              values=("yes", "no"), synonyms=YESNO_SYNONYMS),
-        Field("sstr_imaging", "category", "somatostatin-receptor scintigraphy or PET uptake",
-              "imaging", values=("positive", "negative"), synonyms=POSNEG_SYNONYMS,
-              not_done_allowed=True, test=True),
-        Field("alt_status", "category", "alternative lengthening of telomeres (telomere "
-              "FISH); positive points to pancreas", "molecular",
-              values=("positive", "negative"), synonyms=POSNEG_SYNONYMS,
-              not_done_allowed=True, test=True),
-        Field("expr_cd302", "number", "CD302 expression, log2(TPM + 1)", "expression",
-              minimum=0, maximum=30, unit="log2(TPM+1)", test=True),
-        Field("expr_ppwd1", "number", "PPWD1 expression, log2(TPM + 1)", "expression",
-              minimum=0, maximum=30, unit="log2(TPM+1)", test=True),
-        Field("primary_site", "category", "primary site (the label; training data only)",
-              "label", values=SITES, synonyms=SITE_SYNONYMS),
-        Field("primary_site_detail", "category", "finer primary site (optional)", "label",
-              values=SITE_DETAILS, synonyms=DETAIL_SYNONYMS),
+        Field(
+            "ihc_daxx_atrx",
+            "category",
+            "DAXX/ATRX nuclear expression; loss points to pancreas",
+            "ihc",
+            values=("lost", "retained"),
+            synonyms=DAXX_SYNONYMS,
+            not_done_allowed=True,
+            test=True,
+            readings=LOSS_READINGS,
+        ),
+        Field(
+            "mesenteric_mass",
+            "category",
+            "mesenteric mass or fibrosis on imaging",
+            "imaging",
+            values=("yes", "no"),
+            synonyms=YESNO_SYNONYMS,
+        ),
+        Field(
+            "liver_lesions",
+            "category",
+            "number of liver lesions: solitary, oligo (2-5), multiple (>5)",
+            "imaging",
+            values=("solitary", "oligo", "multiple"),
+            synonyms=LESION_SYNONYMS,
+        ),
+        Field(
+            "largest_liver_lesion_cm",
+            "number",
+            "largest liver lesion",
+            "imaging",
+            minimum=0,
+            exclusive_minimum=True,
+            unit="cm",
+            unit_suffixes=_CM,
+        ),
+        Field(
+            "bone_metastases", "category", "bone metastases", "imaging", values=("yes", "no"), synonyms=YESNO_SYNONYMS
+        ),
+        Field(
+            "sstr_imaging",
+            "category",
+            "somatostatin-receptor scintigraphy or PET uptake",
+            "imaging",
+            values=("positive", "negative"),
+            synonyms=POSNEG_SYNONYMS,
+            not_done_allowed=True,
+            test=True,
+        ),
+        Field(
+            "alt_status",
+            "category",
+            "alternative lengthening of telomeres (telomere FISH); positive points to pancreas",
+            "molecular",
+            values=("positive", "negative"),
+            synonyms=POSNEG_SYNONYMS,
+            not_done_allowed=True,
+            test=True,
+        ),
+        Field(
+            "expr_cd302",
+            "number",
+            "CD302 expression, log2(TPM + 1)",
+            "expression",
+            minimum=0,
+            maximum=30,
+            unit="log2(TPM+1)",
+            test=True,
+        ),
+        Field(
+            "expr_ppwd1",
+            "number",
+            "PPWD1 expression, log2(TPM + 1)",
+            "expression",
+            minimum=0,
+            maximum=30,
+            unit="log2(TPM+1)",
+            test=True,
+        ),
+        Field(
+            "primary_site",
+            "category",
+            "primary site (the label; training data only)",
+            "label",
+            values=SITES,
+            synonyms=SITE_SYNONYMS,
+        ),
+        Field(
+            "primary_site_detail",
+            "category",
+            "finer primary site (optional)",
+            "label",
+            values=SITE_DETAILS,
+            synonyms=DETAIL_SYNONYMS,
+        ),
     ]
     return {f.name: f for f in fs}
 
@@ -313,9 +536,17 @@ def expression_field(name: str) -> Field | None:
         return FIELDS[name] if name.startswith(EXPR_PREFIX) else None
     if not _GENE.match(name):
         return None
-    gene = name[len(EXPR_PREFIX):].upper()
-    return Field(name, "number", f"{gene} expression, log2(TPM + 1)", "expression",
-                 minimum=0, maximum=30, unit="log2(TPM+1)", test=True)
+    gene = name[len(EXPR_PREFIX) :].upper()
+    return Field(
+        name,
+        "number",
+        f"{gene} expression, log2(TPM + 1)",
+        "expression",
+        minimum=0,
+        maximum=30,
+        unit="log2(TPM+1)",
+        test=True,
+    )
 
 
 def field_for(name: str) -> Field | None:
@@ -341,19 +572,41 @@ def positive_value(name: str) -> str:
     """
     return _POSITIVE_VALUE.get(name, "positive")
 
+
 # Plain words for each field, for reasons and advice shown to clinicians.
 FIELD_LABELS = {
-    "age_years": "age", "sex": "sex", "carcinoid_syndrome": "carcinoid syndrome",
-    "hormonal_syndrome": "hormonal syndrome", "serum_cga": "serum chromogranin A",
-    "serum_cga_x_uln": "serum chromogranin A (x ULN)", "urine_5hiaa": "urine 5-HIAA",
-    "urine_5hiaa_x_uln": "urine 5-HIAA (x ULN)", "differentiation": "differentiation", "grade": "grade",
-    "ki67_percent": "Ki-67", "mitoses_per_2mm2": "mitotic count", "ihc_chromogranin": "chromogranin IHC",
-    "ihc_synaptophysin": "synaptophysin IHC", "ihc_cdx2": "CDX2", "ihc_ttf1": "TTF-1", "ihc_isl1": "ISL1",
-    "ihc_pax8": "PAX8", "ihc_pdx1": "PDX1", "ihc_satb2": "SATB2", "ihc_otp": "OTP",
-    "ihc_serotonin": "serotonin IHC", "ihc_pr": "progesterone receptor", "ihc_sstr2a": "SSTR2A IHC",
-    "ihc_daxx_atrx": "DAXX/ATRX", "mesenteric_mass": "mesenteric mass", "liver_lesions": "number of liver lesions",
-    "largest_liver_lesion_cm": "largest liver lesion", "bone_metastases": "bone metastases",
-    "sstr_imaging": "SSTR imaging", "alt_status": "ALT (telomere FISH)", "expr_cd302": "CD302 expression",
+    "age_years": "age",
+    "sex": "sex",
+    "carcinoid_syndrome": "carcinoid syndrome",
+    "hormonal_syndrome": "hormonal syndrome",
+    "serum_cga": "serum chromogranin A",
+    "serum_cga_x_uln": "serum chromogranin A (x ULN)",
+    "urine_5hiaa": "urine 5-HIAA",
+    "urine_5hiaa_x_uln": "urine 5-HIAA (x ULN)",
+    "differentiation": "differentiation",
+    "grade": "grade",
+    "ki67_percent": "Ki-67",
+    "mitoses_per_2mm2": "mitotic count",
+    "ihc_chromogranin": "chromogranin IHC",
+    "ihc_synaptophysin": "synaptophysin IHC",
+    "ihc_cdx2": "CDX2",
+    "ihc_ttf1": "TTF-1",
+    "ihc_isl1": "ISL1",
+    "ihc_pax8": "PAX8",
+    "ihc_pdx1": "PDX1",
+    "ihc_satb2": "SATB2",
+    "ihc_otp": "OTP",
+    "ihc_serotonin": "serotonin IHC",
+    "ihc_pr": "progesterone receptor",
+    "ihc_sstr2a": "SSTR2A IHC",
+    "ihc_daxx_atrx": "DAXX/ATRX",
+    "mesenteric_mass": "mesenteric mass",
+    "liver_lesions": "number of liver lesions",
+    "largest_liver_lesion_cm": "largest liver lesion",
+    "bone_metastases": "bone metastases",
+    "sstr_imaging": "SSTR imaging",
+    "alt_status": "ALT (telomere FISH)",
+    "expr_cd302": "CD302 expression",
     "expr_ppwd1": "PPWD1 expression",
 }
 

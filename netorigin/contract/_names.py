@@ -21,13 +21,27 @@ FIELD_SYNONYMS = {
     "case_id": ["patient id", "case id", "patient", "id", "subject", "record id", "sample id", "study id"],
     "age_years": ["age", "age at diagnosis", "age at dx", "age years"],
     "sex": ["sex", "gender"],
-    "carcinoid_syndrome": ["carcinoid", "flushing", "diarrhoea", "diarrhea", "flushing diarrhoea", "flushing diarrhea",
-                           "flush"],
+    "carcinoid_syndrome": [
+        "carcinoid",
+        "flushing",
+        "diarrhoea",
+        "diarrhea",
+        "flushing diarrhoea",
+        "flushing diarrhea",
+        "flush",
+    ],
     "hormonal_syndrome": ["functional syndrome", "hormonal syndrome", "functioning", "hormone syndrome"],
     "serum_cga": ["cga", "chromogranin a serum", "serum chromogranin", "plasma cga", "serum cga", "s cga"],
     "urine_5hiaa": ["5hiaa", "5 hiaa", "hiaa", "u5hiaa", "urinary 5hiaa"],
-    "differentiation": ["histology", "differentiation", "histological type", "morphology", "tumour type",
-                        "tumor type", "histotype"],
+    "differentiation": [
+        "histology",
+        "differentiation",
+        "histological type",
+        "morphology",
+        "tumour type",
+        "tumor type",
+        "histotype",
+    ],
     "grade": ["who grade", "tumour grade", "tumor grade", "grade who"],
     "ki67_percent": ["ki67", "ki 67", "mib1", "mib 1", "ki67 index", "proliferation index"],
     "mitoses_per_2mm2": ["mitoses", "mitotic count", "mitotic", "mitotic index", "mitoses hpf"],
@@ -43,18 +57,54 @@ FIELD_SYNONYMS = {
     "ihc_sstr2a": ["sstr2a", "sstr2", "sstr 2a", "sst2a"],
     "ihc_serotonin": ["serotonin", "5ht", "5 ht"],
     "ihc_daxx_atrx": ["daxx", "atrx", "daxx atrx"],
-    "mesenteric_mass": ["mesenteric fibrosis", "mesenteric mass", "mesentery", "mesenteric lymph node mass",
-                        "mesenteric"],
-    "liver_lesions": ["liver lesions", "number of liver lesions", "liver metastases", "liver mets",
-                      "hepatic lesions", "hepatic metastases", "n liver mets", "no liver mets"],
-    "largest_liver_lesion_cm": ["largest liver lesion", "largest lesion", "lesion size", "largest met",
-                                "largest metastasis", "largest liver met", "max lesion", "size of largest lesion"],
+    "mesenteric_mass": [
+        "mesenteric fibrosis",
+        "mesenteric mass",
+        "mesentery",
+        "mesenteric lymph node mass",
+        "mesenteric",
+    ],
+    "liver_lesions": [
+        "liver lesions",
+        "number of liver lesions",
+        "liver metastases",
+        "liver mets",
+        "hepatic lesions",
+        "hepatic metastases",
+        "n liver mets",
+        "no liver mets",
+    ],
+    "largest_liver_lesion_cm": [
+        "largest liver lesion",
+        "largest lesion",
+        "lesion size",
+        "largest met",
+        "largest metastasis",
+        "largest liver met",
+        "max lesion",
+        "size of largest lesion",
+    ],
     "bone_metastases": ["bone mets", "bone metastases", "skeletal metastases", "bone"],
-    "sstr_imaging": ["sstr imaging", "octreoscan", "dotatate", "dotatoc", "ga68", "sstr pet", "somatostatin receptor "
-                     "imaging", "dota pet"],
+    "sstr_imaging": [
+        "sstr imaging",
+        "octreoscan",
+        "dotatate",
+        "dotatoc",
+        "ga68",
+        "sstr pet",
+        "somatostatin receptor imaging",
+        "dota pet",
+    ],
     "alt_status": ["alt", "telomere", "alt fish", "telomere fish"],
-    "primary_site_detail": ["primary site", "primary tumour site", "primary tumor site", "site of primary", "primary",
-                            "origin", "primary origin"],
+    "primary_site_detail": [
+        "primary site",
+        "primary tumour site",
+        "primary tumor site",
+        "site of primary",
+        "primary",
+        "origin",
+        "primary origin",
+    ],
 }
 
 _UNIT = re.compile(r"[\(\[]\s*(mm|cm|%|years?|yrs?|x\s*uln|uln)\s*[\)\]]|\b(mm|cm)\b\s*$", re.IGNORECASE)
@@ -87,7 +137,7 @@ def _names(name: str) -> list[tuple[str, bool]]:
     own = [name.replace("_", " "), FIELD_LABELS.get(name, name)]
     for prefix in ("ihc_", "expr_"):
         if name.startswith(prefix):
-            own.append(name[len(prefix):])
+            own.append(name[len(prefix) :])
     return [(n, True) for n in own] + [(n, False) for n in FIELD_SYNONYMS.get(name, [])]
 
 
@@ -101,7 +151,7 @@ def guess_field(column: str, taken=frozenset()) -> Guess | None:
     unit = None
     if unit_match:
         unit = (unit_match.group(1) or unit_match.group(2)).lower().replace(" ", "")
-        text = text[:unit_match.start()] + text[unit_match.end():]
+        text = text[: unit_match.start()] + text[unit_match.end() :]
     toks, whole = set(tokens(text)), compact(text)
     if not whole:
         return None
@@ -112,7 +162,11 @@ def guess_field(column: str, taken=frozenset()) -> Guess | None:
         for said, own, ts, comp in names:
             if comp == whole:
                 kind = "its name" if own else "the synonym"
-                score, how, exact = 100 + len(comp) + own, f"{kind} {said!r}, ignoring case, punctuation and spaces", own
+                score, how, exact = (
+                    100 + len(comp) + own,
+                    f"{kind} {said!r}, ignoring case, punctuation and spaces",
+                    own,
+                )
             elif set(ts) <= toks:
                 score, how, exact = len(ts) + len(comp) / 100, f"the word(s) {said!r} in the name", False
             else:
@@ -125,7 +179,8 @@ def guess_field(column: str, taken=frozenset()) -> Guess | None:
 # Words that qualify a field's name without naming another thing ("CDX2 IHC", "Ki-67 result").
 _QUALIFIERS = frozenset(
     "ihc status result results value values level test stain staining score percent pct expression expr serum "
-    "urine plasma imaging scan marker index count number no n of the at dx diagnosis".split())
+    "urine plasma imaging scan marker index count number no n of the at dx diagnosis".split()
+)
 
 
 def same_field_under_another_name(column: str, taken=frozenset()) -> Guess | None:

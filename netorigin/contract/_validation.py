@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..exceptions import Problem, ValidationError
 from ._columns import CaseColumns, to_array, to_series
+from ._consistency import _consistency_notices, _rowtxt
 from ._fields import DETAIL_TO_SITE, FIELDS, field_for, field_label
 from ._names import guess_field, same_field_under_another_name
-from ._consistency import _consistency_notices, _rowtxt
 from ._notice import Notice
 from ._values import _as_text, _is_missing, _parse_column, _short
 
@@ -47,9 +48,15 @@ class ValidatedCohort:
     canonical values as NumPy arrays (:class:`CaseColumns`), the table being built only if asked.
     """
 
-    def __init__(self, table: pd.DataFrame | None = None, notices: list | None = None,
-                 extra_columns: list | None = None, set_aside: pd.DataFrame | None = None, *,
-                 cases: CaseColumns | None = None):
+    def __init__(
+        self,
+        table: pd.DataFrame | None = None,
+        notices: list | None = None,
+        extra_columns: list | None = None,
+        set_aside: pd.DataFrame | None = None,
+        *,
+        cases: CaseColumns | None = None,
+    ):
         if table is None and cases is None:
             raise TypeError("ValidatedCohort needs a table or cases")
         self._table = table
@@ -83,10 +90,11 @@ class ValidatedCohort:
         return self.n_cases + (0 if self.set_aside is None else len(self.set_aside))
 
     def accounting(self) -> str:
-        """"read N: U used, S set aside (reasons ...)" - the numbers always add up."""
+        """ "read N: U used, S set aside (reasons ...)" - the numbers always add up."""
         n_aside = 0 if self.set_aside is None else len(self.set_aside)
-        return (f"{self.n_read:,} case(s) read: {self.n_cases:,} used, {n_aside:,} set aside as invalid"
-                + (" (each with its reason)" if n_aside else ""))
+        return f"{self.n_read:,} case(s) read: {self.n_cases:,} used, {n_aside:,} set aside as invalid" + (
+            " (each with its reason)" if n_aside else ""
+        )
 
     @property
     def contract_columns(self) -> list[str]:
@@ -148,8 +156,9 @@ def validate_cohort(
     if not isinstance(raw, pd.DataFrame):
         raise ValidationError([Problem("table", type(raw).__name__, "a table (DataFrame)")], source)
     columns = [(raw.columns[i], raw.iloc[:, i].reset_index(drop=True)) for i in range(raw.shape[1])]
-    out, extras, notices = _validate_columns(columns, len(raw), require_case_id=require_case_id, source=source,
-                                             unknown=unknown)
+    out, extras, notices = _validate_columns(
+        columns, len(raw), require_case_id=require_case_id, source=source, unknown=unknown
+    )
     return ValidatedCohort(table=_frame(out, extras, len(raw)), notices=notices, extra_columns=list(extras))
 
 
@@ -163,8 +172,9 @@ def _frame(out: dict, extras: dict, n: int) -> pd.DataFrame:
     return pd.DataFrame(cols, index=index)
 
 
-def _validate_columns(columns, n: int, *, require_case_id: bool, source, unknown: str = "carry"
-                      ) -> tuple[dict, dict, list]:
+def _validate_columns(
+    columns, n: int, *, require_case_id: bool, source, unknown: str = "carry"
+) -> tuple[dict, dict, list]:
     """The one validation of every input: ``columns`` is a list of (raw name, raw values).
 
     ``unknown``: what becomes of a column that is not a contract field: ``carry`` (a cohort's
@@ -180,8 +190,15 @@ def _validate_columns(columns, n: int, *, require_case_id: bool, source, unknown
     seen: dict[str, int] = {}
     for i, nm in enumerate(names):
         if nm in seen:
-            problems.append(Problem(nm, columns[i][0], "", location="header", detail=f"column {nm!r} appears more "
-                                    f"than once (columns {seen[nm] + 1} and {i + 1})"))
+            problems.append(
+                Problem(
+                    nm,
+                    columns[i][0],
+                    "",
+                    location="header",
+                    detail=f"column {nm!r} appears more than once (columns {seen[nm] + 1} and {i + 1})",
+                )
+            )
         else:
             seen[nm] = i
 
@@ -196,18 +213,36 @@ def _validate_columns(columns, n: int, *, require_case_id: bool, source, unknown
         if f is None:
             miss = _near_miss(nm)
             if miss is not None:
-                problems.append(Problem(nm, str(rawname), "", suggestion=miss,
-                                        location="header" if require_case_id else None,
-                                        detail=f"{str(rawname)!r} is not a field "
-                                        "of the case contract"))
+                problems.append(
+                    Problem(
+                        nm,
+                        str(rawname),
+                        "",
+                        suggestion=miss,
+                        location="header" if require_case_id else None,
+                        detail=f"{str(rawname)!r} is not a field of the case contract",
+                    )
+                )
                 continue
             alias = same_field_under_another_name(nm, taken=set(names))
             if unknown == "refuse" or alias is not None:
-                hint = (f"it is the field {alias.field} ({field_label(alias.field)}) under another name: rename it, "
-                        "or map it (netorigin map suggest FILE)") if alias is not None else \
-                    "every key of a case is a contract field (netorigin template lists them)"
-                problems.append(Problem(nm, str(rawname), "", location="header" if require_case_id else None,
-                                        detail=f"{str(rawname)!r} is not a field of the case contract; {hint}"))
+                hint = (
+                    (
+                        f"it is the field {alias.field} ({field_label(alias.field)}) under another name: rename it, "
+                        "or map it (netorigin map suggest FILE)"
+                    )
+                    if alias is not None
+                    else "every key of a case is a contract field (netorigin template lists them)"
+                )
+                problems.append(
+                    Problem(
+                        nm,
+                        str(rawname),
+                        "",
+                        location="header" if require_case_id else None,
+                        detail=f"{str(rawname)!r} is not a field of the case contract; {hint}",
+                    )
+                )
                 continue
             extras[str(rawname)] = col
             continue
@@ -216,8 +251,15 @@ def _validate_columns(columns, n: int, *, require_case_id: bool, source, unknown
             problems.append(_with_rows(prob, rows, case_ids, require_case_id or n > 1))
         for rawval, value, rule, rows in readings:
             said = f"{field_label(f.name)}: {str(rawval).strip()!r} read as {value} ({rule})"
-            notices.append(Notice("read_as", f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said, (f.name,),
-                                  tuple(int(r) + 1 for r in rows), case_text=said))
+            notices.append(
+                Notice(
+                    "read_as",
+                    f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said,
+                    (f.name,),
+                    tuple(int(r) + 1 for r in rows),
+                    case_text=said,
+                )
+            )
         out[f.name] = to_array(f.name, parsed)
 
     _check_case_ids(out, problems, require_case_id, n)
@@ -226,15 +268,27 @@ def _validate_columns(columns, n: int, *, require_case_id: bool, source, unknown
         raise ValidationError(problems, source)
     notices += _consistency_notices(out, case_ids, n)
     if extras:
-        notices.insert(0, Notice("extra_columns", f"{len(extras)} column(s) not in the case "
-                                 f"contract carried through untouched: {', '.join(extras)}",
-                                 tuple(extras)))
+        notices.insert(
+            0,
+            Notice(
+                "extra_columns",
+                f"{len(extras)} column(s) not in the case contract carried through untouched: {', '.join(extras)}",
+                tuple(extras),
+            ),
+        )
         for c in extras:
             g = guess_field(c, taken=set(out))
             if g is not None and g.field not in ("case_id", "primary_site", "primary_site_detail"):
-                notices.insert(0, Notice("unmapped_field", f"column {c!r} looks like the contract field {g.field} "
-                                         f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
-                                         f"Rename it, or map it (netorigin map suggest FILE)", (c,)))
+                notices.insert(
+                    0,
+                    Notice(
+                        "unmapped_field",
+                        f"column {c!r} looks like the contract field {g.field} "
+                        f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
+                        f"Rename it, or map it (netorigin map suggest FILE)",
+                        (c,),
+                    ),
+                )
     order = [nm for nm in FIELDS if nm in out] + sorted(nm for nm in out if nm.startswith("expr_") and nm not in FIELDS)
     return {nm: out[nm] for nm in order}, extras, notices
 
@@ -250,29 +304,47 @@ def _with_rows(prob: Problem, rows: np.ndarray, case_ids, cohort: bool) -> Probl
     if not cohort:
         return prob
     ids = tuple(case_ids[rows[:6]]) if case_ids is not None else ()
-    return Problem(prob.field, prob.value, prob.expected, tuple(int(r) + 1 for r in rows),
-                   ids, prob.suggestion, prob.detail)
+    return Problem(
+        prob.field, prob.value, prob.expected, tuple(int(r) + 1 for r in rows), ids, prob.suggestion, prob.detail
+    )
 
 
 def _check_case_ids(out, problems, require: bool, n: int) -> None:
     if not require:
         return
     if "case_id" not in out:
-        problems.append(Problem("case_id", None, "", location="header", detail="the cohort has no case_id column "
-                                "(required, one unique identifier per case)"))
+        problems.append(
+            Problem(
+                "case_id",
+                None,
+                "",
+                location="header",
+                detail="the cohort has no case_id column (required, one unique identifier per case)",
+            )
+        )
         return
     import pandas as pd
 
     ids = pd.Series(out["case_id"], dtype=object)
     missing = np.flatnonzero(ids.isna().to_numpy())
     if len(missing):
-        problems.append(Problem("case_id", "", "", tuple(int(r) + 1 for r in missing),
-                                detail="is blank; every case in a cohort needs a case_id"))
+        problems.append(
+            Problem(
+                "case_id",
+                "",
+                "",
+                tuple(int(r) + 1 for r in missing),
+                detail="is blank; every case in a cohort needs a case_id",
+            )
+        )
     dup = ids[ids.duplicated(keep=False) & ids.notna()]
     for cid, grp in dup.groupby(dup, sort=True):
         rows = tuple(int(r) + 1 for r in grp.index)
-        problems.append(Problem("case_id", cid, "", rows, (cid,),
-                                detail=f"{cid!r} is used by {len(rows)} rows; case_ids must be unique"))
+        problems.append(
+            Problem(
+                "case_id", cid, "", rows, (cid,), detail=f"{cid!r} is used by {len(rows)} rows; case_ids must be unique"
+            )
+        )
 
 
 def _check_labels(out, problems, notices, case_ids) -> None:
@@ -288,9 +360,16 @@ def _check_labels(out, problems, notices, case_ids) -> None:
         for (s, d), grp in site[clash].groupby([site[clash], detail[clash]]):
             rows = tuple(int(r) + 1 for r in grp.index)
             ids = tuple(case_ids[np.array(rows[:6]) - 1]) if case_ids is not None else ()
-            problems.append(Problem("primary_site", s, "", rows, ids,
-                                    detail=f"{s!r} contradicts primary_site_detail {d!r} "
-                                    f"(which means {DETAIL_TO_SITE[d]!r})"))
+            problems.append(
+                Problem(
+                    "primary_site",
+                    s,
+                    "",
+                    rows,
+                    ids,
+                    detail=f"{s!r} contradicts primary_site_detail {d!r} (which means {DETAIL_TO_SITE[d]!r})",
+                )
+            )
         fill = site.isna() & implied.notna()
     else:
         site = pd.Series([None] * len(detail), dtype=object)
@@ -300,9 +379,14 @@ def _check_labels(out, problems, notices, case_ids) -> None:
         filled = site.to_numpy(dtype=object, copy=True)
         filled[pd.isna(filled)] = None
         out["primary_site"] = filled
-        notices.append(Notice("derived", f"primary_site filled from primary_site_detail in "
-                              f"{int(fill.sum())} row(s)", ("primary_site", "primary_site_detail"),
-                              tuple(int(r) + 1 for r in np.flatnonzero(fill.to_numpy())[:20])))
+        notices.append(
+            Notice(
+                "derived",
+                f"primary_site filled from primary_site_detail in {int(fill.sum())} row(s)",
+                ("primary_site", "primary_site_detail"),
+                tuple(int(r) + 1 for r in np.flatnonzero(fill.to_numpy())[:20]),
+            )
+        )
 
 
 def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> ValidatedCohort:
@@ -318,8 +402,17 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
     'female'
     """
     if not isinstance(case, Mapping):
-        raise ValidationError([Problem("case", _short(case), "", detail="a case must be a "
-                                       f"mapping of field: value, not {type(case).__name__}")], source)
+        raise ValidationError(
+            [
+                Problem(
+                    "case",
+                    _short(case),
+                    "",
+                    detail=f"a case must be a mapping of field: value, not {type(case).__name__}",
+                )
+            ],
+            source,
+        )
     problems = []
     row: dict[str, list[Any]] = {}
     for k, v in case.items():
@@ -327,8 +420,7 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
             problems.append(Problem("case", _short(k), "", detail=f"key {_short(k)} is not a field name"))
             continue
         if isinstance(v, (list, tuple, dict, set)):
-            problems.append(Problem(_canonical_name(k), _short(v), "", detail=f"{_short(v)} is "
-                                    "not a single value"))
+            problems.append(Problem(_canonical_name(k), _short(v), "", detail=f"{_short(v)} is not a single value"))
             continue
         row[str(k)] = [v]
     columns = [(k, np.array(v, dtype=object)) for k, v in row.items()]

@@ -16,7 +16,6 @@ import numpy as np
 from ..exceptions import Problem
 from ._fields import MISSING_TOKENS, MITOSES_BANDS, Field
 
-
 _MISSING = object()  # sentinel for "not done / not known"
 _NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(.*)$", re.IGNORECASE)
 _BAND = {"<2": "<2", "2-20": "2-20", ">20": ">20"}
@@ -94,9 +93,12 @@ def _parse_number(f: Field, v: Any) -> float | Problem:
         if unit:
             if unit not in f.unit_suffixes:
                 units = ", ".join(sorted(f.unit_suffixes)) or "none"
-                return Problem(f.name, text, f.expected(),
-                               detail=f"{text!r} has unit {unit!r}; expected {f.expected()}"
-                               f" (units accepted: {units})")
+                return Problem(
+                    f.name,
+                    text,
+                    f.expected(),
+                    detail=f"{text!r} has unit {unit!r}; expected {f.expected()} (units accepted: {units})",
+                )
             x *= f.unit_suffixes[unit]
     if not math.isfinite(x):
         return Problem(f.name, v, "a finite number: " + f.expected())
@@ -118,8 +120,7 @@ def _parse_mitoses(f: Field, v: Any) -> str | Problem:
         return _BAND[t]
     x = _parse_number(f, v)
     if isinstance(x, Problem):
-        return Problem(f.name, text, f.expected(),
-                       suggestion="2-20" if t in (">2", ">=2", "2+") else None)
+        return Problem(f.name, text, f.expected(), suggestion="2-20" if t in (">2", ">=2", "2+") else None)
     return _fmt_number(x)
 
 
@@ -159,8 +160,13 @@ def parse_value(f: Field, v: Any) -> Any:
         # refused, never silently changed
         bad = next((c for c in v if _unprintable(c)), None)
         if bad is not None:
-            return Problem(f.name, _short(v), "", detail=f"{_short(v)} contains an invisible or control character "
-                           f"(U+{ord(bad):04X}); identifiers must be one line of printable text")
+            return Problem(
+                f.name,
+                _short(v),
+                "",
+                detail=f"{_short(v)} contains an invisible or control character "
+                f"(U+{ord(bad):04X}); identifiers must be one line of printable text",
+            )
         return v
     text = _as_text(v)
     if text is None:
@@ -228,8 +234,13 @@ def _parse_column(f: Field, values) -> tuple[np.ndarray, list, list]:
     nested = values.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).to_numpy(dtype=bool)
     if nested.any():  # not one value, and not hashable: refused row by row, never factorised
         for r in np.flatnonzero(nested):
-            bad.append((values.iloc[r], Problem(f.name, _short(values.iloc[r]), "a single value: " + f.expected()),
-                        np.array([r])))
+            bad.append(
+                (
+                    values.iloc[r],
+                    Problem(f.name, _short(values.iloc[r]), "a single value: " + f.expected()),
+                    np.array([r]),
+                )
+            )
         values = values.where(~nested, None)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = np.empty(len(uniques) + 1, dtype=object)

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..contract import ValidatedCohort
 from ..io import load_cases
 
+
 def _root() -> Path:
     env = os.environ.get("NETORIGIN_DATA")
     if env:

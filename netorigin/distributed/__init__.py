@@ -7,5 +7,12 @@ from ._fit import fit_dask
 from ._partitions import check_partitions, make_client, parquet_parts, synth_partitions
 from ._score import output_names, score_partitions
 
-__all__ = ["check_partitions", "fit_dask", "make_client", "output_names", "parquet_parts", "score_partitions",
-           "synth_partitions"]
+__all__ = [
+    "check_partitions",
+    "fit_dask",
+    "make_client",
+    "output_names",
+    "parquet_parts",
+    "score_partitions",
+    "synth_partitions",
+]

@@ -89,23 +89,35 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
     pipe = make_model("xgboost", random_state=model.random_state, **(model.params or {}))
     features = pipe.named_steps["features"].fit(head)  # tree features need only the columns
     n_feat = features.n_features_out_
-    meta = pd.DataFrame({**{f"f{j}": pd.Series(dtype=float) for j in range(n_feat)},
-                         "_site": pd.Series(dtype=int), "_detail": pd.Series(dtype=int), "_fold": pd.Series(dtype=int)})
+    meta = pd.DataFrame(
+        {
+            **{f"f{j}": pd.Series(dtype=float) for j in range(n_feat)},
+            "_site": pd.Series(dtype=int),
+            "_detail": pd.Series(dtype=int),
+            "_fold": pd.Series(dtype=int),
+        }
+    )
     client, cluster = make_client(scheduler, workers)
     try:
         prepared = ddf.map_partitions(_prepare, features, meta=meta).persist()
         counts = prepared.groupby(["_fold", "_site", "_detail"]).size().compute()
         in_train = counts.index.get_level_values(0) >= 2
         site_counts_train = counts[in_train].groupby(level=1).sum()
-        few = [f"{s} ({int(site_counts_train.get(k, 0))})" for k, s in enumerate(SITES)
-               if site_counts_train.get(k, 0) < MIN_PER_SITE]
+        few = [
+            f"{s} ({int(site_counts_train.get(k, 0))})"
+            for k, s in enumerate(SITES)
+            if site_counts_train.get(k, 0) < MIN_PER_SITE
+        ]
         if few:
-            raise InputError(f"primary_site: too few labelled cases of {', '.join(few)}; training needs at least "
-                             f"{MIN_PER_SITE} of every site")
+            raise InputError(
+                f"primary_site: too few labelled cases of {', '.join(few)}; training needs at least "
+                f"{MIN_PER_SITE} of every site"
+            )
         detail_train = counts[in_train].groupby(level=2).sum()
         detail_counts = {SITE_DETAILS[int(c)]: int(n) for c, n in detail_train.items() if c >= 0}
-        level, merge, notices = choose_labels(model.kind, model.level, detail_counts,
-                                              int(detail_train.get(-1, 0)), int(detail_train.sum()))
+        level, merge, notices = choose_labels(
+            model.kind, model.level, detail_counts, int(detail_train.get(-1, 0)), int(detail_train.sum())
+        )
         # the label code of every row: its site, or its sub-site counted as the rule says
         code_of = np.arange(len(SITE_DETAILS))
         for lab, into in merge.items():
@@ -119,8 +131,9 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
         cols = [f"f{j}" for j in range(n_feat)]
         remap = code_of if level == "subsite" else None
         y_train = train.map_partitions(_target, column, vocab, remap, meta=(None, int))
-        dtrain = xgb.dask.DaskDMatrix(client, train[cols].to_dask_array(lengths=True),
-                                      y_train.to_dask_array(lengths=True), missing=np.nan)
+        dtrain = xgb.dask.DaskDMatrix(
+            client, train[cols].to_dask_array(lengths=True), y_train.to_dask_array(lengths=True), missing=np.nan
+        )
         clf = pipe.named_steps["classifier"].estimator
         params_x = clf.booster_params(len(vocab))
         params_x.pop("nthread", None)
@@ -144,17 +157,28 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
     margins = estimator[-1].decision_function(cal[cols].to_numpy(dtype=np.float32))
     model.oof_margins_, model.oof_y_, model.oof_fold_ = margins, y_cal, np.zeros(len(y_cal), dtype=int)
     train_prior = label_counts.reindex(vocab).to_numpy(dtype=float)
-    model.fit_calibration(estimator, margins, y_cal, train_prior=train_prior / train_prior.sum(),
-                          profile=finish_profile(merge_partials(list(partials))),
-                          design="10% hold-out for calibration (Dask)")
+    model.fit_calibration(
+        estimator,
+        margins,
+        y_cal,
+        train_prior=train_prior / train_prior.sum(),
+        profile=finish_profile(merge_partials(list(partials))),
+        design="10% hold-out for calibration (Dask)",
+    )
     model.notices_ = notices
     train_counts = site_counts_train
     y_test = site_codes(test["primary_site"])
     site_counts = counts.groupby(level=1).sum()
-    data = {"fingerprint": _files_fingerprint(files), "n_labelled": int(counts.sum()),
-            "site_counts": {s: int(site_counts.get(k, 0)) for k, s in enumerate(SITES)},
-            "n_train": int(train_counts.sum()), "n_calibration": int(len(cal)), "n_test": int(len(test)),
-            "site_counts_train": {s: int(train_counts.get(k, 0)) for k, s in enumerate(SITES)}, "engine": "dask"}
+    data = {
+        "fingerprint": _files_fingerprint(files),
+        "n_labelled": int(counts.sum()),
+        "site_counts": {s: int(site_counts.get(k, 0)) for k, s in enumerate(SITES)},
+        "n_train": int(train_counts.sum()),
+        "n_calibration": int(len(cal)),
+        "n_test": int(len(test)),
+        "site_counts_train": {s: int(train_counts.get(k, 0)) for k, s in enumerate(SITES)},
+        "engine": "dask",
+    }
     return model, test, y_test, _groups(test).astype(str).to_numpy(), data
 
 

@@ -46,10 +46,12 @@ def check_partitions(files) -> None:
     for f, cols in zip(files[1:], schemas[1:]):
         if cols != first:
             missing, extra = sorted(first - cols), sorted(cols - first)
-            raise InputError(f"{f}: its columns differ from {files[0]}'s"
-                             + (f"; missing {', '.join(missing)}" if missing else "")
-                             + (f"; extra {', '.join(extra)}" if extra else "")
-                             + ": every partition of a cohort needs the same columns")
+            raise InputError(
+                f"{f}: its columns differ from {files[0]}'s"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; extra {', '.join(extra)}" if extra else "")
+                + ": every partition of a cohort needs the same columns"
+            )
     if "case_id" not in first:
         return
     seen: dict[str, str] = {}
@@ -76,14 +78,29 @@ def _synth_part(args):
     from ..synth import make_synthetic_cohort
 
     i, n, seed_state, scenario, out, workup, label_noise = args
-    cohort = make_synthetic_cohort(n, scenario=scenario, random_state=np.random.RandomState(seed_state),
-                                   workup=workup, label_noise=label_noise, prefix=f"syn-p{i:05d}")
+    cohort = make_synthetic_cohort(
+        n,
+        scenario=scenario,
+        random_state=np.random.RandomState(seed_state),
+        workup=workup,
+        label_noise=label_noise,
+        prefix=f"syn-p{i:05d}",
+    )
     write_table(cohort, Path(out) / f"part-{i:05d}.parquet")
     return len(cohort)
 
 
-def synth_partitions(n: int, partitions: int, out_dir, *, scenario="liver-met-archive", seed: int = 0,
-                     workers: int | None = None, workup="routine", label_noise: float = 0.0) -> list[Path]:
+def synth_partitions(
+    n: int,
+    partitions: int,
+    out_dir,
+    *,
+    scenario="liver-met-archive",
+    seed: int = 0,
+    workers: int | None = None,
+    workup="routine",
+    label_noise: float = 0.0,
+) -> list[Path]:
     """Write ``n`` synthetic cases as ``partitions`` Parquet files, in parallel processes.
 
     Partition i is drawn from its own seed (spawned from ``seed``), so the same seed gives the
@@ -113,6 +130,7 @@ def make_client(scheduler: str | None = None, workers: int = 2):
 
     if scheduler:
         return Client(scheduler), None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
     return Client(cluster), cluster

@@ -9,8 +9,17 @@ from ..exceptions import InputError
 from ._partitions import _require_dask, check_partitions, make_client, parquet_parts
 
 
-def score_partitions(bundle_path, path, out_dir, *, scheduler=None, workers: int = 2,
-                     target_prior=None, coverage: float = 0.9, progress=None) -> int:
+def score_partitions(
+    bundle_path,
+    path,
+    out_dir,
+    *,
+    scheduler=None,
+    workers: int = 2,
+    target_prior=None,
+    coverage: float = 0.9,
+    progress=None,
+) -> int:
     """Score every partition of a Parquet cohort on Dask; one output Parquet file per input.
     ``progress("scoring partitions", done, total)`` is called as each partition is written."""
     _require_dask()
@@ -23,8 +32,10 @@ def score_partitions(bundle_path, path, out_dir, *, scheduler=None, workers: int
     tell = progress or (lambda *a: None)
     client, cluster = make_client(scheduler, workers)
     try:
-        futures = [client.submit(_score_file, str(bundle_path), f, str(out / name), target_prior, coverage, pure=False)
-                   for f, name in zip(files, output_names(files))]
+        futures = [
+            client.submit(_score_file, str(bundle_path), f, str(out / name), target_prior, coverage, pure=False)
+            for f, name in zip(files, output_names(files))
+        ]
         counts = []
         tell("scoring partitions", 0, len(futures))
         for done, fut in enumerate(as_completed(futures), start=1):

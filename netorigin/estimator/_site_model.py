@@ -13,17 +13,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from .._base import BaseEstimator, ClassifierMixin
-from .._base import check_is_fitted
 
+from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import safe_log, softmax
 from .._version import __version__
+from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, explain_clr, site_sums
 from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
 from ..features import make_profile, unlike_training
 from ..models import get_kind, label_codes, make_model, pipeline_from_parts, site_codes, site_of
 from ._forward import Forward
-from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, explain_clr, site_sums
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,8 +48,13 @@ def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n:
     if level == "site" or (level == "auto" and not (k.subsites and n_missing == 0 and detail_counts)):
         notices = []
         if level == "auto" and k.subsites:
-            notices.append(Notice("model", f"modelled at the site level: {n_missing:,} of {n:,} training cases have "
-                                  "no primary_site_detail, so sub-sites are not learnt"))
+            notices.append(
+                Notice(
+                    "model",
+                    f"modelled at the site level: {n_missing:,} of {n:,} training cases have "
+                    "no primary_site_detail, so sub-sites are not learnt",
+                )
+            )
         return "site", {}, notices
     if not k.subsites:
         raise InputError(f"level: the {kind} kind models the three sites only, not sub-sites")
@@ -64,11 +68,18 @@ def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n:
         site = site_of([lab])[0]
         into = next((x for x, c in ranked if c >= MIN_PER_LABEL and site_of([x])[0] == site), None)
         if into is None:
-            raise InputError(f"primary_site_detail: too few cases of every sub-site of {SITES[site]} "
-                             f"(at least {MIN_PER_LABEL} of one are needed)")
+            raise InputError(
+                f"primary_site_detail: too few cases of every sub-site of {SITES[site]} "
+                f"(at least {MIN_PER_LABEL} of one are needed)"
+            )
         merge[lab] = into
-        notices.append(Notice("model", f"sub-site {lab} has {count} training case(s), fewer than {MIN_PER_LABEL}: "
-                              f"counted with {into} for the model"))
+        notices.append(
+            Notice(
+                "model",
+                f"sub-site {lab} has {count} training case(s), fewer than {MIN_PER_LABEL}: "
+                f"counted with {into} for the model",
+            )
+        )
     return "subsite", merge, notices
 
 
@@ -91,8 +102,10 @@ class CaseSplitter:
 
         n_groups = len(np.unique(groups))
         if n_groups < self.n_splits:
-            raise InputError(f"patient_id: {n_groups} distinct patients cannot be split into {self.n_splits} "
-                             "folds; give more patients or fewer folds")
+            raise InputError(
+                f"patient_id: {n_groups} distinct patients cannot be split into {self.n_splits} "
+                "folds; give more patients or fewer folds"
+            )
         if n_groups == len(groups):
             return StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y)
         return StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y, groups)
@@ -140,8 +153,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         Identity and provenance, filled in by training and by the bundle it was read from.
     """
 
-    def __init__(self, kind="xgboost", *, params=None, level="auto", cv=5, target_prior="training",
-                 random_state=None):
+    def __init__(self, kind="xgboost", *, params=None, level="auto", cv=5, target_prior="training", random_state=None):
         self.kind = kind
         self.params = params
         self.level = level
@@ -199,11 +211,14 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             fitted_rows, train_labels = table, y_lab
         else:
             raise InputError(f"cv: {self.cv!r} is not a whole number >= 2 or 'holdout'")
-        self.fit_calibration(estimator, self.oof_margins_, self.oof_y_,
-                             train_prior=np.bincount(train_labels, minlength=len(vocab)) / len(train_labels),
-                             profile=make_profile(fitted_rows),
-                             design="10% hold-out for calibration" if self.cv == "holdout"
-                             else f"{int(self.cv)}-fold cross-fitting")
+        self.fit_calibration(
+            estimator,
+            self.oof_margins_,
+            self.oof_y_,
+            train_prior=np.bincount(train_labels, minlength=len(vocab)) / len(train_labels),
+            profile=make_profile(fitted_rows),
+            design="10% hold-out for calibration" if self.cv == "holdout" else f"{int(self.cv)}-fold cross-fitting",
+        )
         self.notices_ = notices
         return self
 
@@ -246,14 +261,31 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         self._parts, self._pipeline = (steps.get("features"), steps["classifier"]), pipeline
 
     @classmethod
-    def fitted(cls, *, kind: str, features, classifier, calibrator, prior, conformal, profile=None,
-               metadata=None, params=None, random_state=None) -> "SiteModel":
+    def fitted(
+        cls,
+        *,
+        kind: str,
+        features,
+        classifier,
+        calibrator,
+        prior,
+        conformal,
+        profile=None,
+        metadata=None,
+        params=None,
+        random_state=None,
+    ) -> SiteModel:
         """A fitted model from its fitted parts (a bundle being read): the feature builder (or None),
         the classifier (:class:`~netorigin.models.SiteClassifier`), temperature scaling, the prior
         shift and the conformal sets; ``metadata``: identity and provenance."""
         labels = np.asarray(classifier.classes_, dtype=object)
-        self = cls(kind=kind, params=params, level="site" if set(labels) <= set(SITES) else "subsite",
-                   target_prior=prior.target_prior, random_state=random_state)
+        self = cls(
+            kind=kind,
+            params=params,
+            level="site" if set(labels) <= set(SITES) else "subsite",
+            target_prior=prior.target_prior,
+            random_state=random_state,
+        )
         self._parts, self._pipeline = (features, classifier), None
         self.labels_, self.label_site_ = labels, site_of(labels)
         self.calibrator_, self.prior_, self.conformal_ = calibrator, prior, conformal
@@ -311,10 +343,17 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         # one pass gives the probabilities and their reasons
         margins = terms[2] + terms[1].sum(axis=1) if terms is not None else self._parts[1].decision_function(Xt)
         label_proba = self._label_proba(margins, target_prior)
-        return Forward(model=self, table=table, margins=margins, label_proba=label_proba,
-                       proba=site_sums(label_proba, self.label_site_), target_prior=self.prior_name(target_prior),
-                       prior_spec=target_prior, margin_terms=terms,
-                       explanation=self._explanation(margins, terms, target_prior) if terms is not None else None)
+        return Forward(
+            model=self,
+            table=table,
+            margins=margins,
+            label_proba=label_proba,
+            proba=site_sums(label_proba, self.label_site_),
+            target_prior=self.prior_name(target_prior),
+            prior_spec=target_prior,
+            margin_terms=terms,
+            explanation=self._explanation(margins, terms, target_prior) if terms is not None else None,
+        )
 
     def predict_proba(self, X, *, target_prior=None) -> np.ndarray:
         """Site probabilities (columns follow ``classes_``) under ``target_prior`` (None: the
@@ -361,7 +400,8 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         base = margins - contrib.sum(axis=1)
         rho = safe_log(self.prior_.weights(target_prior))
         baseline, calibration, prior, field_terms, total = explain_clr(
-            base, contrib, self.calibrator_.temperature_, self.calibrator_.bias_, rho, self.label_site_)
+            base, contrib, self.calibrator_.temperature_, self.calibrator_.bias_, rho, self.label_site_
+        )
         return Explanation(fields, field_terms, baseline, calibration, prior, total)
 
     def unlike_training(self, table) -> list[list[str]]:
@@ -375,11 +415,15 @@ class SiteModel(ClassifierMixin, BaseEstimator):
 
     def identity(self) -> dict:
         meta = getattr(self, "metadata_", {})
-        return {"name": meta.get("name", f"netorigin-{self.kind}"),
-                "version": meta.get("netorigin_version", __version__),
-                "kind": self.kind, "level": self.level_, "bundle_hash": self.bundle_hash,
-                "training_data": meta.get("training_data", {}).get("description"),
-                "notice": RESEARCH_NOTICE}
+        return {
+            "name": meta.get("name", f"netorigin-{self.kind}"),
+            "version": meta.get("netorigin_version", __version__),
+            "kind": self.kind,
+            "level": self.level_,
+            "bundle_hash": self.bundle_hash,
+            "training_data": meta.get("training_data", {}).get("description"),
+            "notice": RESEARCH_NOTICE,
+        }
 
 
 def _align(margins: np.ndarray, classes, vocab) -> np.ndarray:

@@ -15,5 +15,16 @@ from ._metrics import (
     site_metrics,
 )
 
-__all__ = ["SCALAR_METRICS", "WORKUP_TIERS", "bootstrap_intervals", "evaluate_model", "evaluate_probabilities",
-           "expected_calibration_error", "metrics_by_information", "risk_coverage", "robustness", "set_metrics", "site_metrics"]
+__all__ = [
+    "SCALAR_METRICS",
+    "WORKUP_TIERS",
+    "bootstrap_intervals",
+    "evaluate_model",
+    "evaluate_probabilities",
+    "expected_calibration_error",
+    "metrics_by_information",
+    "risk_coverage",
+    "robustness",
+    "set_metrics",
+    "site_metrics",
+]

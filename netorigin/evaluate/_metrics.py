@@ -112,8 +112,9 @@ def set_metrics(y, sets: np.ndarray, detail=None) -> dict:
     hit = sets[np.arange(len(y)), y]
     out = {
         "coverage": float(hit.mean()),
-        "coverage_by_site": {s: (float(hit[y == k].mean()) if (y == k).any() else float("nan"))
-                             for k, s in enumerate(SITES)},
+        "coverage_by_site": {
+            s: (float(hit[y == k].mean()) if (y == k).any() else float("nan")) for k, s in enumerate(SITES)
+        },
         "mean_set_size": float(sets.sum(axis=1).mean()),
         "singleton_rate": float((sets.sum(axis=1) == 1).mean()),
     }
@@ -140,8 +141,7 @@ def risk_coverage(y, proba, coverages=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5)) -> list[di
 # Work-up tiers for the robustness report: each removes more tests (cumulatively).
 WORKUP_TIERS = (
     ("full work-up", ()),
-    ("without research tests", ("alt_status", "ihc_daxx_atrx", "ihc_satb2", "ihc_otp", "ihc_pdx1",
-                                "ihc_pr", "expr_*")),
+    ("without research tests", ("alt_status", "ihc_daxx_atrx", "ihc_satb2", "ihc_otp", "ihc_pdx1", "ihc_pr", "expr_*")),
     ("without second-line IHC", ("ihc_isl1", "ihc_pax8", "ihc_ttf1", "ihc_serotonin", "ihc_sstr2a")),
     ("without CDX2", ("ihc_cdx2",)),
 )
@@ -164,20 +164,33 @@ def robustness(predict_proba, table, y, *, random_state=0, fractions=(0.0, 0.25,
             hide = rng.random(len(t)) < f
             if hide.any():
                 col = t[c]
-                t[c] = col.where(~hide, other=np.nan) if not isinstance(col.dtype, pd.CategoricalDtype) \
-                    else col.mask(hide)
+                t[c] = (
+                    col.where(~hide, other=np.nan) if not isinstance(col.dtype, pd.CategoricalDtype) else col.mask(hide)
+                )
         masked.append({"fraction_masked": float(f), "accuracy": float((predict_proba(t).argmax(1) == y).mean())})
     tiers, removed = [], []
     for name, fields in WORKUP_TIERS:
-        removed += [c for c in table.columns for f in fields
-                    if c == f or (f.endswith("*") and str(c).startswith(f[:-1]))]
+        removed += [
+            c for c in table.columns for f in fields if c == f or (f.endswith("*") and str(c).startswith(f[:-1]))
+        ]
         t = table.drop(columns=removed)
         tiers.append({"work_up": name, "accuracy": float((predict_proba(t).argmax(1) == y).mean())})
     return {"masked_at_random": masked, "shallower_work_up": tiers}
 
 
-def evaluate_model(model, table, y, *, groups=None, target_prior="training", coverages=(0.8, 0.9, 0.95),
-                   n_bootstrap: int = 200, random_state=0, bayes_proba=None, with_robustness=True) -> dict:
+def evaluate_model(
+    model,
+    table,
+    y,
+    *,
+    groups=None,
+    target_prior="training",
+    coverages=(0.8, 0.9, 0.95),
+    n_bootstrap: int = 200,
+    random_state=0,
+    bayes_proba=None,
+    with_robustness=True,
+) -> dict:
     """All the evaluation figures for a fitted :class:`~netorigin.calibration.SiteModel` on
     labelled cases, through its public methods.
 
@@ -190,17 +203,28 @@ def evaluate_model(model, table, y, *, groups=None, target_prior="training", cov
     cal = fwd.proba
     sets = {c: fwd.sets(c) for c in coverages}
     detail = table["primary_site_detail"] if "primary_site_detail" in table.columns else None
-    out = evaluate_probabilities(y, cal, uncalibrated=raw, sets=sets, groups=groups, n_bootstrap=n_bootstrap,
-                                 random_state=random_state, bayes_proba=bayes_proba, detail=detail)
+    out = evaluate_probabilities(
+        y,
+        cal,
+        uncalibrated=raw,
+        sets=sets,
+        groups=groups,
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
+        bayes_proba=bayes_proba,
+        detail=detail,
+    )
     name, label_mix, _ = model.prior_.resolve(target_prior)
     out["target_prior"] = name
     out["target_prior_words"] = prior_words(name)
     out["target_prior_mix"] = {s: float(x) for s, x in zip(SITES, site_sums(label_mix[None, :], model.label_site_)[0])}
-    out["by_information"] = metrics_by_information(table, y, cal, bayes_proba, n_bootstrap=min(n_bootstrap, 200),
-                                                   random_state=random_state)
+    out["by_information"] = metrics_by_information(
+        table, y, cal, bayes_proba, n_bootstrap=min(n_bootstrap, 200), random_state=random_state
+    )
     if with_robustness:
-        out["robustness"] = robustness(lambda t: model.predict_proba(t, target_prior=target_prior), table, y,
-                                       random_state=random_state)
+        out["robustness"] = robustness(
+            lambda t: model.predict_proba(t, target_prior=target_prior), table, y, random_state=random_state
+        )
     return out
 
 
@@ -220,41 +244,71 @@ def metrics_by_information(table, y, proba, bayes_proba=None, *, n_bootstrap: in
             continue
         yy, pp = y[m], proba[m]
         lm = -np.log(np.clip(pp[np.arange(len(yy)), yy], 1e-15, 1))
-        row = {"bin": name, "n": int(m.sum()), "accuracy": float((pp.argmax(axis=1) == yy).mean()),
-               "log_loss": float(lm.mean()), "ece": float(expected_calibration_error(yy, pp))}
+        row = {
+            "bin": name,
+            "n": int(m.sum()),
+            "accuracy": float((pp.argmax(axis=1) == yy).mean()),
+            "log_loss": float(lm.mean()),
+            "ece": float(expected_calibration_error(yy, pp)),
+        }
         if bayes_proba is not None:
             bb = bayes_proba[m]
             lb = -np.log(np.clip(bb[np.arange(len(yy)), yy], 1e-15, 1))
-            boots = [float((lm[i] - lb[i]).mean()) for i in
-                     (rng.integers(0, len(yy), len(yy)) for _ in range(n_bootstrap))] or [float((lm - lb).mean())]
-            row.update({"accuracy_bayes": float((bb.argmax(axis=1) == yy).mean()), "log_loss_bayes": float(lb.mean()),
-                        "ece_bayes": float(expected_calibration_error(yy, bb)), "log_loss_gap": float((lm - lb).mean()),
-                        "log_loss_gap_ci": [float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))]})
+            boots = [
+                float((lm[i] - lb[i]).mean()) for i in (rng.integers(0, len(yy), len(yy)) for _ in range(n_bootstrap))
+            ] or [float((lm - lb).mean())]
+            row.update(
+                {
+                    "accuracy_bayes": float((bb.argmax(axis=1) == yy).mean()),
+                    "log_loss_bayes": float(lb.mean()),
+                    "ece_bayes": float(expected_calibration_error(yy, bb)),
+                    "log_loss_gap": float((lm - lb).mean()),
+                    "log_loss_gap_ci": [float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))],
+                }
+            )
         out.append(row)
     return out
 
 
-def evaluate_probabilities(y, proba, *, uncalibrated=None, sets: dict | None = None, groups=None,
-                           n_bootstrap: int = 200, random_state=0, bayes_proba=None, detail=None) -> dict:
+def evaluate_probabilities(
+    y,
+    proba,
+    *,
+    uncalibrated=None,
+    sets: dict | None = None,
+    groups=None,
+    n_bootstrap: int = 200,
+    random_state=0,
+    bayes_proba=None,
+    detail=None,
+) -> dict:
     """The evaluation figures of any probabilities (a model's, or the exact posterior's)."""
     y = np.asarray(y, dtype=int)
-    out = {"n": int(len(y)), "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
-           "calibrated": site_metrics(y, proba)}
+    out = {
+        "n": int(len(y)),
+        "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
+        "calibrated": site_metrics(y, proba),
+    }
     if uncalibrated is not None:
         out["uncalibrated"] = site_metrics(y, uncalibrated, scalars_only=True)
         out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
     if n_bootstrap and len(y) >= MIN_FOR_INTERVALS:
-        out["calibrated"]["intervals_95"] = bootstrap_intervals(y, proba, n_bootstrap=n_bootstrap,
-                                                                random_state=random_state, groups=groups)
+        out["calibrated"]["intervals_95"] = bootstrap_intervals(
+            y, proba, n_bootstrap=n_bootstrap, random_state=random_state, groups=groups
+        )
     elif n_bootstrap:
-        out["calibrated"]["intervals_note"] = (f"no intervals: {len(y)} case(s) are too few for a 95% interval "
-                                               f"(at least {MIN_FOR_INTERVALS}); every figure here is very uncertain")
+        out["calibrated"]["intervals_note"] = (
+            f"no intervals: {len(y)} case(s) are too few for a 95% interval "
+            f"(at least {MIN_FOR_INTERVALS}); every figure here is very uncertain"
+        )
     if sets:
         out["conformal"] = {f"{c:.2f}": set_metrics(y, s, detail=detail) for c, s in sets.items()}
     out["risk_coverage"] = risk_coverage(y, proba)
     if bayes_proba is not None:
         b = site_metrics(y, bayes_proba, scalars_only=True)
         out["bayes"] = b
-        out["gap_to_bayes"] = {"accuracy": b["accuracy"] - out["calibrated"]["accuracy"],
-                               "log_loss": out["calibrated"]["log_loss"] - b["log_loss"]}
+        out["gap_to_bayes"] = {
+            "accuracy": b["accuracy"] - out["calibrated"]["accuracy"],
+            "log_loss": out["calibrated"]["log_loss"] - b["log_loss"],
+        }
     return out

@@ -6,5 +6,19 @@ from ._features import CaseFeatures, CheckCases, feature_spec, features_from_sta
 from ._information import INFORMATION_BINS, LOW_INFORMATION_FIELDS, information_bin, informative_fields
 from ._profile import finish_profile, make_profile, merge_partials, profile_partial, unlike_training
 
-__all__ = ["INFORMATION_BINS", "LOW_INFORMATION_FIELDS", "information_bin", "informative_fields", "CaseFeatures", "CheckCases", "feature_spec", "features_from_state", "features_state",
-           "finish_profile", "make_profile", "merge_partials", "profile_partial", "unlike_training"]
+__all__ = [
+    "INFORMATION_BINS",
+    "LOW_INFORMATION_FIELDS",
+    "information_bin",
+    "informative_fields",
+    "CaseFeatures",
+    "CheckCases",
+    "feature_spec",
+    "features_from_state",
+    "features_state",
+    "finish_profile",
+    "make_profile",
+    "merge_partials",
+    "profile_partial",
+    "unlike_training",
+]

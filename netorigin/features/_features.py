@@ -26,9 +26,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from .._base import BaseEstimator, TransformerMixin
-from .._base import check_is_fitted
 
+from .._base import BaseEstimator, TransformerMixin, check_is_fitted
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,
@@ -145,8 +144,7 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
         table = as_canonical(X)
         always = DEFAULT_EXPRESSION_GENES
         if self.expression_genes == "auto":
-            extra = sorted(c for c in table.columns if isinstance(c, str) and c.startswith("expr_")
-                           and c not in always)
+            extra = sorted(c for c in table.columns if isinstance(c, str) and c.startswith("expr_") and c not in always)
         else:
             extra = [g if g.startswith("expr_") else f"expr_{g.lower()}" for g in self.expression_genes]
             extra = [g for g in extra if g not in always]
@@ -156,11 +154,14 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
         fields = [s[1] for s in self._spec]
         if self.missing == "indicator":  # only this variant learns from the values
             raw = self._raw(table)
-            self.fill_values_ = np.array([
-                (np.nanmedian(raw[:, j]) if not np.all(np.isnan(raw[:, j])) else 0.0)
-                if how in ("number", "ordinal", "mitoses") else 0.0
-                for j, (_, _, how, _) in enumerate(self._spec)
-            ])
+            self.fill_values_ = np.array(
+                [
+                    (np.nanmedian(raw[:, j]) if not np.all(np.isnan(raw[:, j])) else 0.0)
+                    if how in ("number", "ordinal", "mitoses")
+                    else 0.0
+                    for j, (_, _, how, _) in enumerate(self._spec)
+                ]
+            )
             self._missing_fields = list(dict.fromkeys(fields))
             names += [f"{f}=missing" for f in self._missing_fields]
             fields += self._missing_fields
@@ -184,10 +185,9 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
         nan = np.isnan(raw)
         filled = np.where(nan, self.fill_values_, raw)
         fields = [s[1] for s in self._spec]
-        miss = np.column_stack([
-            np.all(nan[:, [j for j, f in enumerate(fields) if f == fld]], axis=1)
-            for fld in self._missing_fields
-        ]).astype(float)
+        miss = np.column_stack(
+            [np.all(nan[:, [j for j, f in enumerate(fields) if f == fld]], axis=1) for fld in self._missing_fields]
+        ).astype(float)
         return np.hstack([filled, miss])
 
     def transform(self, X):
@@ -227,9 +227,13 @@ class CheckCases(TransformerMixin, BaseEstimator):
 def features_state(ft: CaseFeatures) -> dict:
     """The fitted state of a :class:`CaseFeatures` as plain JSON-able values."""
     check_is_fitted(ft, "feature_names_out_")
-    state = {"missing": ft.missing, "scale": bool(ft.scale), "dtype": ft.dtype,
-             "expression_genes": list(ft.expression_genes_),
-             "feature_names": [str(x) for x in ft.feature_names_out_]}
+    state = {
+        "missing": ft.missing,
+        "scale": bool(ft.scale),
+        "dtype": ft.dtype,
+        "expression_genes": list(ft.expression_genes_),
+        "feature_names": [str(x) for x in ft.feature_names_out_],
+    }
     if ft.missing == "indicator":
         state["fill_values"] = [float(x) for x in ft.fill_values_]
         if ft.scale:
@@ -240,8 +244,12 @@ def features_state(ft: CaseFeatures) -> dict:
 
 def features_from_state(state: dict) -> CaseFeatures:
     """Rebuild a fitted :class:`CaseFeatures` from :func:`features_state` (no pickle)."""
-    ft = CaseFeatures(missing=state["missing"], scale=state["scale"],
-                      expression_genes=list(state["expression_genes"]), dtype=state.get("dtype", "float64"))
+    ft = CaseFeatures(
+        missing=state["missing"],
+        scale=state["scale"],
+        expression_genes=list(state["expression_genes"]),
+        dtype=state.get("dtype", "float64"),
+    )
     ft.expression_genes_ = tuple(state["expression_genes"])
     ft._spec = feature_spec(ft.expression_genes_)
     names = [s[0] for s in ft._spec]
@@ -255,8 +263,10 @@ def features_from_state(state: dict) -> CaseFeatures:
             ft.mean_ = np.array(state["mean"], dtype=float)
             ft.scale_ = np.array(state["scale_values"], dtype=float)
     if names != list(state["feature_names"]):
-        raise ValueError("the saved feature names do not match the case contract of this netorigin "
-                         f"version (first difference at {next(i for i, (a, b) in enumerate(zip(names, state['feature_names'])) if a != b) if len(names) == len(state['feature_names']) else 'length'})")
+        raise ValueError(
+            "the saved feature names do not match the case contract of this netorigin "
+            f"version (first difference at {next(i for i, (a, b) in enumerate(zip(names, state['feature_names'])) if a != b) if len(names) == len(state['feature_names']) else 'length'})"
+        )
     ft.feature_names_out_ = np.array(names, dtype=object)
     ft.feature_fields_ = np.array(fields, dtype=object)
     ft.n_features_out_ = len(names)

@@ -19,8 +19,12 @@ INFORMATION_BINS = ((0, 0, "0"), (1, 2, "1-2"), (3, 5, "3-5"), (6, 10, "6-10"), 
 
 def informative_fields(table: pd.DataFrame) -> list[list[str]]:
     """For each case, the recorded fields that carry information about the site."""
-    cols = [c for c in table.columns if (c in FIELDS and FIELDS[c].group not in ("id", "label")
-                                         and c not in LOW_INFORMATION_FIELDS) or str(c).startswith("expr_")]
+    cols = [
+        c
+        for c in table.columns
+        if (c in FIELDS and FIELDS[c].group not in ("id", "label") and c not in LOW_INFORMATION_FIELDS)
+        or str(c).startswith("expr_")
+    ]
     if not cols:
         return [[] for _ in range(len(table))]
     recorded = recorded_mask(table, cols)

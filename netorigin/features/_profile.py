@@ -12,9 +12,8 @@ table at once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,11 +63,14 @@ def profile_partial(table: pd.DataFrame) -> dict:
         hist[c] = np.histogram(np.clip(x, edges[0], edges[-1]), bins=edges)[0].astype(np.int64)
     pos = {m: _is_positive(table, m, positive_value(m)) for m in _markers(table)}
     masks, counts = np.unique(_pattern_masks(table), return_counts=True)
-    return {"n_cases": int(len(table)), "hist": hist, "patterns": dict(zip(masks.tolist(), counts.tolist())),
-            "marker_positive": {m: int(v.sum()) for m, v in pos.items()},
-            "marker_tested": {m: int(table[m].notna().sum()) for m in pos},
-            "positive_pairs": {f"{a}+{b}": int((pos[a] & pos[b]).sum())
-                               for a, b in itertools.combinations(sorted(pos), 2)}}
+    return {
+        "n_cases": int(len(table)),
+        "hist": hist,
+        "patterns": dict(zip(masks.tolist(), counts.tolist())),
+        "marker_positive": {m: int(v.sum()) for m, v in pos.items()},
+        "marker_tested": {m: int(table[m].notna().sum()) for m in pos},
+        "positive_pairs": {f"{a}+{b}": int((pos[a] & pos[b]).sum()) for a, b in itertools.combinations(sorted(pos), 2)},
+    }
 
 
 def merge_partials(parts) -> dict:
@@ -98,9 +100,13 @@ def finish_profile(partial: dict) -> dict:
         lo = edges[int(np.searchsorted(cum, 0.005 * n, side="left"))]
         hi = edges[min(int(np.searchsorted(cum, 0.995 * n, side="left")) + 1, len(edges) - 1)]
         numeric[c] = [float(lo), float(hi)]
-    out = {"n_cases": partial["n_cases"], "numeric_range_99": numeric,
-           "marker_positive": dict(partial["marker_positive"]), "marker_tested": dict(partial["marker_tested"]),
-           "positive_pairs": dict(partial["positive_pairs"])}
+    out = {
+        "n_cases": partial["n_cases"],
+        "numeric_range_99": numeric,
+        "marker_positive": dict(partial["marker_positive"]),
+        "marker_tested": dict(partial["marker_tested"]),
+        "positive_pairs": dict(partial["positive_pairs"]),
+    }
     if partial.get("patterns"):
         out["recorded_patterns"] = _fit_patterns(partial["patterns"])
     return out
@@ -109,8 +115,11 @@ def finish_profile(partial: dict) -> dict:
 def _pattern_masks(table) -> np.ndarray:
     """Each case's recorded fields as a bit mask over :data:`PATTERN_FIELDS`."""
     recorded = recorded_mask(table, PATTERN_FIELDS).astype(np.int64)
-    return (recorded << np.arange(len(PATTERN_FIELDS), dtype=np.int64)).sum(axis=1) if len(table) else \
-        np.zeros(0, dtype=np.int64)
+    return (
+        (recorded << np.arange(len(PATTERN_FIELDS), dtype=np.int64)).sum(axis=1)
+        if len(table)
+        else np.zeros(0, dtype=np.int64)
+    )
 
 
 def _bits(masks: np.ndarray, n_fields: int) -> np.ndarray:
@@ -148,8 +157,12 @@ def _fit_patterns(patterns: dict) -> dict:
     order = np.argsort(ll)
     cum = np.cumsum(w[order]) / w.sum()
     threshold = float(ll[order][min(int(np.searchsorted(cum, PATTERN_QUANTILE)), len(ll) - 1)])
-    return {"fields": list(PATTERN_FIELDS), "weights": [round(float(v), 6) for v in model["weights"]],
-            "probs": [[round(float(v), 5) for v in row] for row in model["probs"]], "threshold": threshold}
+    return {
+        "fields": list(PATTERN_FIELDS),
+        "weights": [round(float(v), 6) for v in model["weights"]],
+        "probs": [[round(float(v), 5) for v in row] for row in model["probs"]],
+        "threshold": threshold,
+    }
 
 
 def make_profile(table: pd.DataFrame) -> dict:
@@ -166,14 +179,17 @@ def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]
         if c in table.columns:
             x = column_numbers(table, c)
             for i in np.flatnonzero((x < lo) | (x > hi)):
-                out[i].append(f"{field_label(c)} {x[i]:g} is outside the range of 99% of training cases "
-                              f"({lo:g} to {hi:g})")
+                out[i].append(
+                    f"{field_label(c)} {x[i]:g} is outside the range of 99% of training cases ({lo:g} to {hi:g})"
+                )
     pattern = profile.get("recorded_patterns")
     if pattern and list(pattern["fields"]) == list(PATTERN_FIELDS):
         bits = _bits(_pattern_masks(table), len(PATTERN_FIELDS))
         for i in np.flatnonzero(_pattern_loglik(pattern, bits) < pattern["threshold"]):
-            out[i].append(f"its combination of recorded fields ({int(bits[i].sum())} of {len(PATTERN_FIELDS)}) is rarer "
-                          "than that of 99.5% of training cases: no work-up the model learnt from looks like it")
+            out[i].append(
+                f"its combination of recorded fields ({int(bits[i].sum())} of {len(PATTERN_FIELDS)}) is rarer "
+                "than that of 99.5% of training cases: no work-up the model learnt from looks like it"
+            )
     pairs = profile.get("positive_pairs", {})
     markers = [m for m in _markers(table) if m in profile.get("marker_positive", {})]
     pos = {m: _is_positive(table, m, positive_value(m)) for m in markers}
@@ -183,6 +199,8 @@ def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]
             continue
         word = "never" if k == 0 else f"rarely ({k} times)"
         for i in np.flatnonzero(pos[a] & pos[b]):
-            out[i].append(f"{field_label(a)} and {field_label(b)} both positive: a combination {word} seen "
-                          f"in the {profile['n_cases']:,} training cases")
+            out[i].append(
+                f"{field_label(a)} and {field_label(b)} both positive: a combination {word} seen "
+                f"in the {profile['n_cases']:,} training cases"
+            )
     return out

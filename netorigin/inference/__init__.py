@@ -1,8 +1,30 @@
 """Scoring with a fitted model: probabilities, prediction sets, reasons, the next test to order,
 and warnings; one case or a whole cohort."""
 
-from ._advise import advice_text, exact_next_tests, percent, load_test_table, model_cell_posterior, next_tests, value_of_tests
+from ._advise import (
+    advice_text,
+    exact_next_tests,
+    load_test_table,
+    model_cell_posterior,
+    next_tests,
+    percent,
+    value_of_tests,
+)
 from ._score import REPORT_KEYS, ScoreResult, batch_table, case_report, case_reports, score_cases, score_cohort
 
-__all__ = ["advice_text", "percent", "exact_next_tests", "load_test_table", "model_cell_posterior", "value_of_tests", "REPORT_KEYS", "ScoreResult", "batch_table", "case_report", "case_reports", "next_tests",
-           "score_cases", "score_cohort"]
+__all__ = [
+    "advice_text",
+    "percent",
+    "exact_next_tests",
+    "load_test_table",
+    "model_cell_posterior",
+    "value_of_tests",
+    "REPORT_KEYS",
+    "ScoreResult",
+    "batch_table",
+    "case_report",
+    "case_reports",
+    "next_tests",
+    "score_cases",
+    "score_cohort",
+]

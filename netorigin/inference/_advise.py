@@ -21,15 +21,22 @@ call is made for hypothetical results.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import itertools
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..calibration import scenario_subsite_mixes
-from ..contract import DEFAULT_EXPRESSION_GENES, DETAIL_TO_SITE, SITES, SUBSITES, as_canonical, field_label, recorded_mask
+from ..contract import (
+    DEFAULT_EXPRESSION_GENES,
+    DETAIL_TO_SITE,
+    SITES,
+    SUBSITES,
+    as_canonical,
+    field_label,
+    recorded_mask,
+)
 from ..datasets import data_path
 from ..exceptions import InputError
 from ..literature import ADVICE_TESTS, EXPRESSION, Literature, cell_posterior, default_literature, log_likelihood
@@ -99,8 +106,11 @@ def _default_tests():
 def _test_table(path: str) -> dict:
     out = {t: {"available": True, "cost": 1.0, "turnaround_days": 1.0} for t in ADVICE_TESTS}
     for r in _read_costs(path):
-        out[r["test"]] = {"available": r["available"].strip().lower() == "yes", "cost": float(r["cost"]),
-                          "turnaround_days": float(r["turnaround_days"])}
+        out[r["test"]] = {
+            "available": r["available"].strip().lower() == "yes",
+            "cost": float(r["cost"]),
+            "turnaround_days": float(r["turnaround_days"]),
+        }
     return out
 
 
@@ -206,7 +216,9 @@ def _result_groups(t, labels, in_panel: bool):
     """(names, index lists) of one test's results as shown: each result, or for the expression
     panel low / middle / high of each gene."""
     if t != EXPRESSION:
-        return ([f"{field_label(t)} {x}" for x in labels] if in_panel else list(labels)), [[i] for i in range(len(labels))]
+        return ([f"{field_label(t)} {x}" for x in labels] if in_panel else list(labels)), [
+            [i] for i in range(len(labels))
+        ]
     b = int(round(np.sqrt(len(labels))))
     cut = np.array_split(np.arange(b), _GROUPS)
     words = ("low", "middle", "high")
@@ -221,8 +233,9 @@ def _result_groups(t, labels, in_panel: bool):
 def _grouped(tests, tables, pr, post, p_cell_row, P, sub_names):
     """Results to show for a test or panel: the product of each test's shown results (group
     probabilities are the P(result)-weighted means, so they still average back)."""
-    names, order, starts = _panel_groups(tuple(tests), tuple(len(tables[t][0]) for t in tests),
-                                         tuple(tuple(tables[t][0]) for t in tests))
+    names, order, starts = _panel_groups(
+        tuple(tests), tuple(len(tables[t][0]) for t in tests), tuple(tuple(tables[t][0]) for t in tests)
+    )
     if len(starts) == len(order):  # each result shown on its own
         w, site_p, cell_p = pr[order], post[order], p_cell_row[None, :] * P[order]
     else:  # grouped results: P(result)-weighted sums, one segment per group (sequential: the same bits in a batch)
@@ -234,10 +247,17 @@ def _grouped(tests, tables, pr, post, p_cell_row, P, sub_names):
     subs, order, starts = _subsite_blocks(tuple(sub_names))
     sub_p = np.add.reduceat(cell_p[:, order], starts, axis=1)
     top = sub_p.argmax(axis=1)
-    return [{"result": name, "probability": float(w[k]),
-             "probabilities": {s: float(x) for s, x in zip(SITES, site_p[k])},
-             "top_subsite": subs[top[k]], "top_subsite_probability": float(sub_p[k, top[k]])}
-            for k, name in enumerate(names) if w[k] > 0]
+    return [
+        {
+            "result": name,
+            "probability": float(w[k]),
+            "probabilities": {s: float(x) for s, x in zip(SITES, site_p[k])},
+            "top_subsite": subs[top[k]],
+            "top_subsite_probability": float(sub_p[k, top[k]]),
+        }
+        for k, name in enumerate(names)
+        if w[k] > 0
+    ]
 
 
 @lru_cache(maxsize=256)
@@ -263,8 +283,15 @@ def _subsite_blocks(sub_names: tuple) -> tuple:
     return subs, order, starts
 
 
-def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, panel: int = 1,
-                   tests=ADVICE_TESTS, costs: dict | None = None) -> list[list[dict]]:
+def value_of_tests(
+    p_cell: np.ndarray,
+    table: pd.DataFrame,
+    kb: Literature,
+    *,
+    panel: int = 1,
+    tests=ADVICE_TESTS,
+    costs: dict | None = None,
+) -> list[list[dict]]:
     """For each case, every available test (or panel of ``panel`` tests) not yet done, with its
     exact value under the cell posterior ``p_cell``; unsorted.
 
@@ -291,7 +318,7 @@ def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, p
             P = np.vstack([x[2] for x in part])
             edges = np.cumsum([0] + [len(x[2]) for x in part])
             for lo in range(0, len(rows), _ROWS):
-                sel = rows[lo:lo + _ROWS]
+                sel = rows[lo : lo + _ROWS]
                 gain, change, pr, post = _value(p_cell[sel], P, cell_site, edges)
                 for c, (combo, labels, Pc) in enumerate(part):
                     cost = sum(costs.get(t, {}).get("cost", 1.0) for t in combo)
@@ -299,10 +326,18 @@ def value_of_tests(p_cell: np.ndarray, table: pd.DataFrame, kb: Literature, *, p
                     label = _label(combo)
                     a, b = edges[c], edges[c + 1]
                     for j, i in enumerate(sel):
-                        out[i].append({"test": combo[0] if panel == 1 else list(combo), "tests": list(combo),
-                                       "label": label, "expected_information_gain_bits": float(gain[j, c]),
-                                       "chance_top_site_changes": float(change[j, c]), "cost": cost,
-                                       "turnaround_days": days, "_detail": (labels, pr[j, a:b], post[j, a:b], Pc)})
+                        out[i].append(
+                            {
+                                "test": combo[0] if panel == 1 else list(combo),
+                                "tests": list(combo),
+                                "label": label,
+                                "expected_information_gain_bits": float(gain[j, c]),
+                                "chance_top_site_changes": float(change[j, c]),
+                                "cost": cost,
+                                "turnaround_days": days,
+                                "_detail": (labels, pr[j, a:b], post[j, a:b], Pc),
+                            }
+                        )
     return out
 
 
@@ -325,8 +360,11 @@ def _blocks(named, n_rows):
 
 
 def _finish(entries, p_cell_row, kb, top, per_cost, details=True):
-    key = (lambda d: -d["expected_information_gain_bits"] / d["cost"]) if per_cost else \
-        (lambda d: -d["expected_information_gain_bits"])
+    key = (
+        (lambda d: -d["expected_information_gain_bits"] / d["cost"])
+        if per_cost
+        else (lambda d: -d["expected_information_gain_bits"])
+    )
     best = sorted(entries, key=key)[:top]
     sub_names = [c[1] for c in kb.model.cells]
     now = _site_now(p_cell_row, kb)
@@ -348,9 +386,19 @@ def _site_now(p_cell_row, kb):
     return [float(p_cell_row[site == k].sum()) for k in range(len(SITES))]
 
 
-def next_tests(model, table: pd.DataFrame, proba: np.ndarray = None, *, label_proba: np.ndarray | None = None,
-               target_prior=None, top: int = 3, panel: int = 1, costs: dict | None = None,
-               per_cost: bool = False, details: bool = True) -> list[list[dict]]:
+def next_tests(
+    model,
+    table: pd.DataFrame,
+    proba: np.ndarray = None,
+    *,
+    label_proba: np.ndarray | None = None,
+    target_prior=None,
+    top: int = 3,
+    panel: int = 1,
+    costs: dict | None = None,
+    per_cost: bool = False,
+    details: bool = True,
+) -> list[list[dict]]:
     """For each case, the ``top`` most informative tests (or panels of ``panel`` tests) not yet
     done, best first (by expected information per unit cost with ``per_cost``).
 
@@ -369,8 +417,15 @@ def next_tests(model, table: pd.DataFrame, proba: np.ndarray = None, *, label_pr
     return [_finish(v, p_cell[i], kb, top, per_cost, details) for i, v in enumerate(values)]
 
 
-def exact_next_tests(table: pd.DataFrame, scenario: str, *, literature: Literature | None = None, top: int = 3,
-                     panel: int = 1, costs: dict | None = None) -> list[list[dict]]:
+def exact_next_tests(
+    table: pd.DataFrame,
+    scenario: str,
+    *,
+    literature: Literature | None = None,
+    top: int = 3,
+    panel: int = 1,
+    costs: dict | None = None,
+) -> list[list[dict]]:
     """The exact-Bayes value of each test under the cell model (the oracle for :func:`next_tests`)."""
     kb = literature or default_literature()
     p_cell = cell_posterior(kb.model, table, kb.weights(scenario))
@@ -401,5 +456,7 @@ def advice_text(x: dict) -> str:
         several = len(SUBSITES.get(DETAIL_TO_SITE.get(r["top_subsite"], ""), ())) > 1
         sub = f" ({r['top_subsite']} {percent(r['top_subsite_probability'])})" if several else ""
         said.append(f"if {r['result']}: {top} {percent(r['probabilities'][top])}{sub}")
-    return (f"{x['label']} (cost {x['cost']:g}, {x['turnaround_days']:g} days): {gain}, "
-            f"{x['chance_top_site_changes']:.0%} chance the top site changes; " + "; ".join(said))
+    return (
+        f"{x['label']} (cost {x['cost']:g}, {x['turnaround_days']:g} days): {gain}, "
+        f"{x['chance_top_site_changes']:.0%} chance the top site changes; " + "; ".join(said)
+    )

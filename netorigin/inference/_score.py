@@ -7,30 +7,48 @@ JSON-able dict with stable keys (:data:`REPORT_KEYS`), and :func:`batch_table` a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..calibration import EXPLANATION_SCALE
-from ..features import informative_fields
 from ..contract import FIELDS, RESEARCH_NOTICE, SITES, column_values, field_label, recorded_mask
-from ..literature import SCENARIOS, contradiction_records, contradictions_in
 from ..exceptions import InputError
+from ..features import informative_fields
+from ..literature import SCENARIOS, contradiction_records, contradictions_in
 from ._advise import load_test_table, next_tests, percent
 
 if TYPE_CHECKING:
     import pandas as pd
 
-REPORT_KEYS = ("case_id", "model", "notice", "scope", "warnings", "inputs", "target_prior", "probabilities", "subsite_probabilities",
-               "prediction_set", "coverage", "set_meaning", "reasons", "explanation", "probabilities_by_prior",
-               "information", "next_tests", "next_panels")
+REPORT_KEYS = (
+    "case_id",
+    "model",
+    "notice",
+    "scope",
+    "warnings",
+    "inputs",
+    "target_prior",
+    "probabilities",
+    "subsite_probabilities",
+    "prediction_set",
+    "coverage",
+    "set_meaning",
+    "reasons",
+    "explanation",
+    "probabilities_by_prior",
+    "information",
+    "next_tests",
+    "next_panels",
+)
 
 SCOPE_INSIDE = "primary site of a liver metastasis of a well-differentiated NET"
-SCOPE_OUTSIDE = ("OUTSIDE THE INTENDED USE (poorly differentiated carcinoma), scored on request: the model knows "
-                 "well-differentiated NETs only and these probabilities are not meaningful for this case")
+SCOPE_OUTSIDE = (
+    "OUTSIDE THE INTENDED USE (poorly differentiated carcinoma), scored on request: the model knows "
+    "well-differentiated NETs only and these probabilities are not meaningful for this case"
+)
 WARNING_KINDS = ("out_of_scope", "inconsistent", "intended_use")  # validation notices shown as a case's warnings
 FEW_FIELDS = 2  # at most this many informative fields recorded: the answer rests on the prior
 REASON_MIN = 0.05  # a term smaller than this (clr units) is not listed as a reason
@@ -116,16 +134,30 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
         tv = 0.5 * float(np.abs(res.proba[i] - res.prior_alone).sum())
         if len(fields) <= FEW_FIELDS:
             named = ", ".join(field_label(f) for f in fields) or "none"
-            out[i].insert(0, f"the answer rests on the prior: only {len(fields)} site-informative field(s) "
-                          f"recorded ({named}); the probabilities are {tv:.2f} (total variation) from the "
-                          f"deployment prior alone ({res.target_prior}: {prior_txt})")
+            out[i].insert(
+                0,
+                f"the answer rests on the prior: only {len(fields)} site-informative field(s) "
+                f"recorded ({named}); the probabilities are {tv:.2f} (total variation) from the "
+                f"deployment prior alone ({res.target_prior}: {prior_txt})",
+            )
     out = [a + b for a, b in zip(first, out)]
     return out
 
 
-def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: float = 0.9,
-                reasons: bool = True, advice: bool = True, panel: int = 0, tests=None,
-                per_cost: bool = False, details: bool = True) -> ScoreResult:
+def score_cases(
+    model,
+    cohort,
+    *,
+    notices=None,
+    target_prior=None,
+    coverage: float = 0.9,
+    reasons: bool = True,
+    advice: bool = True,
+    panel: int = 0,
+    tests=None,
+    per_cost: bool = False,
+    details: bool = True,
+) -> ScoreResult:
     """Score every case of ``cohort`` (a validated canonical table or anything in the contract)
     with a fitted :class:`~netorigin.calibration.SiteModel`.
 
@@ -139,20 +171,47 @@ def score_cases(model, cohort, *, notices=None, target_prior=None, coverage: flo
     name, lp, _ = model.prior_.resolve(target_prior)
     prior_alone = np.array([lp[model.label_site_ == k].sum() for k in range(len(SITES))])
     by_prior = {p: fwd.proba_under(p) for p in ("training", *SCENARIOS)}
-    res = ScoreResult(table=table, proba=proba, label_proba=label_proba, labels=model.labels_,
-                      label_site=model.label_site_,
-                      sets=fwd.sets(coverage), coverage=coverage, target_prior=name, identity=model.identity(),
-                      prior_alone=prior_alone, by_prior=by_prior, informative=informative_fields(table),
-                      explanation=fwd.explanation)
+    res = ScoreResult(
+        table=table,
+        proba=proba,
+        label_proba=label_proba,
+        labels=model.labels_,
+        label_site=model.label_site_,
+        sets=fwd.sets(coverage),
+        coverage=coverage,
+        target_prior=name,
+        identity=model.identity(),
+        prior_alone=prior_alone,
+        by_prior=by_prior,
+        informative=informative_fields(table),
+        explanation=fwd.explanation,
+    )
     if advice:
         costs = load_test_table(tests)
-        res.advice = next_tests(model, table, proba, label_proba=label_proba, target_prior=target_prior,
-                                costs=costs, per_cost=per_cost, details=details)
+        res.advice = next_tests(
+            model,
+            table,
+            proba,
+            label_proba=label_proba,
+            target_prior=target_prior,
+            costs=costs,
+            per_cost=per_cost,
+            details=details,
+        )
         if panel:
             if panel not in (2, 3):
                 raise InputError(f"panel: {panel!r} is not 2 or 3 (tests ordered together)")
-            res.panels = next_tests(model, table, proba, label_proba=label_proba, target_prior=target_prior,
-                                    costs=costs, per_cost=per_cost, panel=panel, top=1)
+            res.panels = next_tests(
+                model,
+                table,
+                proba,
+                label_proba=label_proba,
+                target_prior=target_prior,
+                costs=costs,
+                per_cost=per_cost,
+                panel=panel,
+                top=1,
+            )
     res.warnings = _warnings(notices, table, model, res)
     res.outside = np.zeros(len(table), dtype=bool)
     for n in notices or []:
@@ -178,29 +237,54 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
             continue
         fld = e.fields[j]
         value = _value_text(res, i, fld)
-        out.append({"field": fld, "value": value, "site": site, "term": round(v, 4),
-                    "text": f"{field_label(fld)} {value}: {'toward' if v > 0 else 'away from'} {site} ({v:+.1f})"})
+        out.append(
+            {
+                "field": fld,
+                "value": value,
+                "site": site,
+                "term": round(v, 4),
+                "text": f"{field_label(fld)} {value}: {'toward' if v > 0 else 'away from'} {site} ({v:+.1f})",
+            }
+        )
     missing = float(terms[~done].sum())
     if abs(missing) >= 0.1:
         order = [e.fields[j] for j in np.argsort(-np.abs(np.where(done, 0.0, terms)), kind="stable") if not done[j]]
         names = ", ".join(field_label(f) for f in order[:4]) + (f" and {len(order) - 4} more" if len(order) > 4 else "")
-        out.append({"field": "not_recorded", "value": "not done", "site": site, "term": round(missing, 4),
-                    "text": f"no result for {names}: the model's answer without them leans "
-                            f"{'toward' if missing > 0 else 'away from'} {site} ({missing:+.1f})"})
+        out.append(
+            {
+                "field": "not_recorded",
+                "value": "not done",
+                "site": site,
+                "term": round(missing, 4),
+                "text": f"no result for {names}: the model's answer without them leans "
+                f"{'toward' if missing > 0 else 'away from'} {site} ({missing:+.1f})",
+            }
+        )
     prior = float(e.prior[i, k])
     if abs(prior) >= 0.1:
-        out.append({"field": "deployment_prior", "value": res.target_prior, "site": site, "term": round(prior, 4),
-                    "text": f"deployment prior ({res.target_prior}): {'toward' if prior > 0 else 'away from'} "
-                            f"{site} ({prior:+.1f})"})
+        out.append(
+            {
+                "field": "deployment_prior",
+                "value": res.target_prior,
+                "site": site,
+                "term": round(prior, 4),
+                "text": f"deployment prior ({res.target_prior}): {'toward' if prior > 0 else 'away from'} "
+                f"{site} ({prior:+.1f})",
+            }
+        )
     return out
 
 
 def _set_meaning(members: list, coverage: float) -> str:
     if len(members) == 1:
-        return (f"At the {coverage:.0%} level the site is narrowed to {members[0]}: among cases like this, "
-                f"the true site is in such a set at least {coverage:.0%} of the time.")
-    return (f"At the {coverage:.0%} level the site cannot be narrowed below {' or '.join(members)}: the true site "
-            f"is in such a set at least {coverage:.0%} of the time.")
+        return (
+            f"At the {coverage:.0%} level the site is narrowed to {members[0]}: among cases like this, "
+            f"the true site is in such a set at least {coverage:.0%} of the time."
+        )
+    return (
+        f"At the {coverage:.0%} level the site cannot be narrowed below {' or '.join(members)}: the true site "
+        f"is in such a set at least {coverage:.0%} of the time."
+    )
 
 
 def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
@@ -211,17 +295,21 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     expl = None
     if res.explanation is not None:
         e = res.explanation
-        expl = {"scale": EXPLANATION_SCALE,
-                "total": dict(zip(SITES, e.total[i].tolist())),
-                "baseline": dict(zip(SITES, e.baseline[i].tolist())),
-                "calibration": dict(zip(SITES, e.calibration[i].tolist())),
-                "prior": dict(zip(SITES, e.prior[i].tolist())),
-                "terms": {f: dict(zip(SITES, row)) for f, row in zip(e.fields, e.terms[i].tolist())},
-                "recorded": [f for f in e.fields if res.recorded(i, f)]}
+        expl = {
+            "scale": EXPLANATION_SCALE,
+            "total": dict(zip(SITES, e.total[i].tolist())),
+            "baseline": dict(zip(SITES, e.baseline[i].tolist())),
+            "calibration": dict(zip(SITES, e.calibration[i].tolist())),
+            "prior": dict(zip(SITES, e.prior[i].tolist())),
+            "terms": {f: dict(zip(SITES, row)) for f, row in zip(e.fields, e.terms[i].tolist())},
+            "recorded": [f for f in e.fields if res.recorded(i, f)],
+        }
     sub = None
     if not set(res.labels) <= set(SITES):
-        sub = {s: {str(lab): float(res.label_proba[i, j]) for j, lab in enumerate(res.labels)
-                   if res.label_site[j] == k} for k, s in enumerate(SITES)}
+        sub = {
+            s: {str(lab): float(res.label_proba[i, j]) for j, lab in enumerate(res.labels) if res.label_site[j] == k}
+            for k, s in enumerate(SITES)
+        }
     fields = res.informative[i]
     return {
         "case_id": None if cid is None or (isinstance(cid, float) and np.isnan(cid)) else str(cid),
@@ -229,8 +317,11 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
         "notice": RESEARCH_NOTICE,
         "scope": SCOPE_OUTSIDE if res.outside is not None and res.outside[i] else SCOPE_INSIDE,
         "warnings": res.warnings[i],
-        "inputs": {f: _value_text(res, i, f) for f in res.table.columns
-                   if f != "case_id" and (f in FIELDS or str(f).startswith("expr_")) and res.recorded(i, f)},
+        "inputs": {
+            f: _value_text(res, i, f)
+            for f in res.table.columns
+            if f != "case_id" and (f in FIELDS or str(f).startswith("expr_")) and res.recorded(i, f)
+        },
         "target_prior": res.target_prior,
         "probabilities": {s: float(x) for s, x in zip(SITES, p)},
         "subsite_probabilities": sub,
@@ -239,9 +330,14 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
         "set_meaning": _set_meaning(members, res.coverage),
         "reasons": _reasons(res, i, n_reasons),
         "explanation": expl,
-        "probabilities_by_prior": {name: {s: float(x) for s, x in zip(SITES, v[i])} for name, v in res.by_prior.items()},
-        "information": {"informative_fields": fields, "prior_alone": {s: float(x) for s, x in zip(SITES, res.prior_alone)},
-                        "distance_from_prior": 0.5 * float(np.abs(p - res.prior_alone).sum())},
+        "probabilities_by_prior": {
+            name: {s: float(x) for s, x in zip(SITES, v[i])} for name, v in res.by_prior.items()
+        },
+        "information": {
+            "informative_fields": fields,
+            "prior_alone": {s: float(x) for s, x in zip(SITES, res.prior_alone)},
+            "distance_from_prior": 0.5 * float(np.abs(p - res.prior_alone).sum()),
+        },
         "next_tests": res.advice[i] if res.advice is not None else [],
         "next_panels": res.panels[i] if res.panels is not None else [],
     }
@@ -251,8 +347,13 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
     """One row per case: probabilities, set, top reasons and the top next test (+ extra columns)."""
     import pandas as pd
 
-    out = pd.DataFrame({"case_id": res.table["case_id"].astype(object) if "case_id" in res.table.columns
-                        else np.arange(1, len(res.table) + 1)})
+    out = pd.DataFrame(
+        {
+            "case_id": res.table["case_id"].astype(object)
+            if "case_id" in res.table.columns
+            else np.arange(1, len(res.table) + 1)
+        }
+    )
     for k, s in enumerate(SITES):
         out[f"p_{s}"] = res.proba[:, k]
     if not set(res.labels) <= set(SITES):
@@ -279,8 +380,16 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
     return out
 
 
-def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, chunk: int = 10_000,
-                 progress=None, score_anyway: bool = False) -> pd.DataFrame:
+def score_cohort(
+    model,
+    validated,
+    *,
+    target_prior=None,
+    coverage: float = 0.9,
+    chunk: int = 10_000,
+    progress=None,
+    score_anyway: bool = False,
+) -> pd.DataFrame:
     """Score a validated cohort in chunks; one row per case (:func:`batch_table`), with the
     cohort's extra columns carried through. ``progress("scoring", done, total)`` is called after
     each chunk.
@@ -293,12 +402,22 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
     table = validated.table
     parts, outside = [], []
     for start in range(0, len(table), chunk):
-        part = table.iloc[start:start + chunk].reset_index(drop=True)
-        local = [type(n)(n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk),
-                         n.case_text)
-                 for n in validated.notices if n.kind in WARNING_KINDS]
-        res = score_cases(model, part, notices=[n for n in local if n.rows], target_prior=target_prior,
-                          coverage=coverage, details=False)
+        part = table.iloc[start : start + chunk].reset_index(drop=True)
+        local = [
+            type(n)(
+                n.kind, n.message, n.fields, tuple(r - start for r in n.rows if start < r <= start + chunk), n.case_text
+            )
+            for n in validated.notices
+            if n.kind in WARNING_KINDS
+        ]
+        res = score_cases(
+            model,
+            part,
+            notices=[n for n in local if n.rows],
+            target_prior=target_prior,
+            coverage=coverage,
+            details=False,
+        )
         parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
         outside.append(res.outside)
         if progress is not None:
@@ -320,8 +439,16 @@ def score_cohort(model, validated, *, target_prior=None, coverage: float = 0.9, 
     return out
 
 
-def case_reports(model, validated: list, *, target_prior=None, coverage: float = 0.9, panel: int = 0,
-                 tests=None, per_cost: bool = False) -> list[dict]:
+def case_reports(
+    model,
+    validated: list,
+    *,
+    target_prior=None,
+    coverage: float = 0.9,
+    panel: int = 0,
+    tests=None,
+    per_cost: bool = False,
+) -> list[dict]:
     """The report of each of several cases validated one by one (:func:`~netorigin.contract.validate_case`),
     scored together: one pass of the model for all of them. Each report is the one the case gets
     alone (the same keys and the same numbers, tested); a server uses this to answer the requests
@@ -338,9 +465,20 @@ def case_reports(model, validated: list, *, target_prior=None, coverage: float =
         if not isinstance(cases, CaseColumns):
             raise TypeError("case_reports takes cases validated one by one (validate_case)")
         parts.append(cases)
-        notices += [replace(n, rows=tuple(r + at for r in (n.rows or range(1, len(cases) + 1))))
-                    for n in v.notices if n.kind in WARNING_KINDS]
+        notices += [
+            replace(n, rows=tuple(r + at for r in (n.rows or range(1, len(cases) + 1))))
+            for n in v.notices
+            if n.kind in WARNING_KINDS
+        ]
         at += len(cases)
-    res = score_cases(model, CaseColumns.concat(parts), notices=notices, target_prior=target_prior,
-                      coverage=coverage, panel=panel, tests=tests, per_cost=per_cost)
+    res = score_cases(
+        model,
+        CaseColumns.concat(parts),
+        notices=notices,
+        target_prior=target_prior,
+        coverage=coverage,
+        panel=panel,
+        tests=tests,
+        per_cost=per_cost,
+    )
     return [case_report(res, i) for i in range(at)]

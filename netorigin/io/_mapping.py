@@ -84,8 +84,7 @@ def load_mapping(path) -> Mapping:
             continue
         for src, dst in list(table.items()):
             if dst is None:
-                problems.append(f"values: {fld}: {src!r} has no target yet (choose one of "
-                                f"{', '.join(f.allowed)})")
+                problems.append(f"values: {fld}: {src!r} has no target yet (choose one of {', '.join(f.allowed)})")
                 continue
             canon = parse_value(f, dst)  # YAML reads yes/no as booleans; synonyms are fine too
             if isinstance(canon, Problem):
@@ -97,12 +96,19 @@ def load_mapping(path) -> Mapping:
         f = field_for(str(fld))
         if f is None or f.kind != "number":
             problems.append(f"units: {fld!r} is not a numeric field of the case contract")
-        elif not isinstance(spec, dict) or not (("multiply" in spec and isinstance(spec["multiply"], (int, float))
-                                                  and not isinstance(spec["multiply"], bool)
-                                                  and np.isfinite(spec["multiply"]) and spec["multiply"] > 0)
-                                                 or spec.get("from") in _UNITS):
-            problems.append(f"units: {fld}: {spec!r} is not {{multiply: a finite number > 0}} or "
-                            f"{{from: {' | '.join(_UNITS)}}}")
+        elif not isinstance(spec, dict) or not (
+            (
+                "multiply" in spec
+                and isinstance(spec["multiply"], (int, float))
+                and not isinstance(spec["multiply"], bool)
+                and np.isfinite(spec["multiply"])
+                and spec["multiply"] > 0
+            )
+            or spec.get("from") in _UNITS
+        ):
+            problems.append(
+                f"units: {fld}: {spec!r} is not {{multiply: a finite number > 0}} or {{from: {' | '.join(_UNITS)}}}"
+            )
     unlisted = doc.get("unlisted", "error")
     choices = ("error", "keep", "not_done")
     if isinstance(unlisted, dict):
@@ -113,9 +119,13 @@ def load_mapping(path) -> Mapping:
         problems.append(f"unlisted: {unlisted!r} is not one of {', '.join(choices)}")
     if problems:
         raise InputError(f"{p}: " + "; ".join(problems))
-    return Mapping({str(k): str(v).strip().lower() for k, v in columns.items()},
-                   {str(k): {_key(a): str(b) for a, b in t.items()} for k, t in values.items()},
-                   {str(k): v for k, v in units.items()}, unlisted, source=str(p))
+    return Mapping(
+        {str(k): str(v).strip().lower() for k, v in columns.items()},
+        {str(k): {_key(a): str(b) for a, b in t.items()} for k, t in values.items()},
+        {str(k): v for k, v in units.items()},
+        unlisted,
+        source=str(p),
+    )
 
 
 def _key(v: Any) -> str:
@@ -131,7 +141,9 @@ def _is_blank(v: Any) -> bool:
     return isinstance(v, str) and v.strip() == ""
 
 
-def apply_mapping(raw: pd.DataFrame, mapping: Mapping, *, source: str | None = None) -> tuple[pd.DataFrame, list[Notice]]:
+def apply_mapping(
+    raw: pd.DataFrame, mapping: Mapping, *, source: str | None = None
+) -> tuple[pd.DataFrame, list[Notice]]:
     """Rename, map values and convert units; the result then goes through normal validation."""
     import pandas as pd
 
@@ -140,8 +152,9 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, *, source: str | None = N
     present = [str(c) for c in raw.columns]
     missing = [c for c in mapping.columns if c not in present]
     if missing:
-        notices.append(Notice("extra_columns", f"mapping columns not in this cohort (nothing to map): "
-                              f"{', '.join(missing)}"))
+        notices.append(
+            Notice("extra_columns", f"mapping columns not in this cohort (nothing to map): {', '.join(missing)}")
+        )
     out = raw.copy()
     out.columns = [mapping.columns.get(str(c), str(c)) for c in raw.columns]
     ids = out["case_id"].astype(str).to_numpy() if "case_id" in out.columns else None
@@ -173,13 +186,27 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, *, source: str | None = N
         src_name = next((s for s, d in mapping.columns.items() if d == fld), fld)
         for value, rows in unmapped.items():
             if mapping.unlisted_for(fld) == "not_done":
-                notices.append(Notice("derived", f"{src_name}: {len(rows)} row(s) with unlisted value {value!r} "
-                                      "read as not done (unlisted: not_done)", (fld,), tuple(r + 1 for r in rows[:20])))
+                notices.append(
+                    Notice(
+                        "derived",
+                        f"{src_name}: {len(rows)} row(s) with unlisted value {value!r} "
+                        "read as not done (unlisted: not_done)",
+                        (fld,),
+                        tuple(r + 1 for r in rows[:20]),
+                    )
+                )
             else:
-                problems.append(Problem(src_name, value, "", tuple(r + 1 for r in rows),
-                                        tuple(ids[rows[:6]]) if ids is not None else (),
-                                        detail=f"{value!r} is not covered by the mapping's values for {fld} "
-                                        f"(add it, or set unlisted: keep | not_done)"))
+                problems.append(
+                    Problem(
+                        src_name,
+                        value,
+                        "",
+                        tuple(r + 1 for r in rows),
+                        tuple(ids[rows[:6]]) if ids is not None else (),
+                        detail=f"{value!r} is not covered by the mapping's values for {fld} "
+                        f"(add it, or set unlisted: keep | not_done)",
+                    )
+                )
         out[fld] = mapped
     for fld, spec in mapping.units.items():
         if fld not in out.columns:
@@ -188,21 +215,27 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, *, source: str | None = N
         nums = pd.to_numeric(out[fld].where(~out[fld].map(_is_blank), np.nan), errors="coerce")
         bad = out[fld].notna() & ~out[fld].map(_is_blank) & nums.isna()
         for i in np.flatnonzero(bad.to_numpy())[:1]:
-            problems.append(Problem(fld, out[fld].iloc[i], "a number to convert", tuple(int(r) + 1 for r in np.flatnonzero(bad.to_numpy())),
-                                    detail=f"{out[fld].iloc[i]!r} is not a number, so its unit cannot be converted"))
+            problems.append(
+                Problem(
+                    fld,
+                    out[fld].iloc[i],
+                    "a number to convert",
+                    tuple(int(r) + 1 for r in np.flatnonzero(bad.to_numpy())),
+                    detail=f"{out[fld].iloc[i]!r} is not a number, so its unit cannot be converted",
+                )
+            )
         out[fld] = np.where(nums.notna(), nums * factor, np.where(out[fld].map(_is_blank), np.nan, out[fld]))
     if problems:
         raise ValidationError(problems, source)
     return out, notices
 
 
-
 def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     """A draft mapping (YAML text) for a cohort's columns and values; every guess is marked
     ``# GUESS: confirm`` and every value it cannot place ``# UNPLACED``, never dropped."""
-    import pandas as pd
-
     import json
+
+    import pandas as pd
 
     q = json.dumps
     cols, values, units, unmapped = [], [], [], []
@@ -237,8 +270,10 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     for name, fld, guessed in plan:
         if guessed:
             g = how[name]
-            cols.append(f"  {q(name)}: {fld}  # " + (f"matched {g.how}" if g.exact and not g.unit
-                                                     else f"GUESS: confirm (matched {g.how})"))
+            cols.append(
+                f"  {q(name)}: {fld}  # "
+                + (f"matched {g.how}" if g.exact and not g.unit else f"GUESS: confirm (matched {g.how})")
+            )
         f = field_for(fld)
         col = raw[name]
         if f is None:
@@ -271,15 +306,22 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
                 units.append(f"  {fld}: {{from: mm}}  # GUESS: confirm (the column name says mm)")
             elif fld == "ki67_percent" and len(nums) and nums.max() <= 1 and ("fraction" in toks or nums.max() < 1):
                 units.append(f"  {fld}: {{from: fraction}}  # GUESS: confirm (values are all at most 1)")
-    lines = [f"# netorigin mapping drafted by `netorigin map suggest` from {source}.",
-             "# Confirm every line marked GUESS; choose a value for every UNPLACED one.",
-             "version: 1", "columns:"] + (cols or ["  {}"])
+    lines = [
+        f"# netorigin mapping drafted by `netorigin map suggest` from {source}.",
+        "# Confirm every line marked GUESS; choose a value for every UNPLACED one.",
+        "version: 1",
+        "columns:",
+    ] + (cols or ["  {}"])
     lines += ["values:"] + (values or ["  {}"])
     lines += ["units:"] + (units or ["  {}"])
     lines += ["unlisted: error"]
     if unmapped:
         lines += ["# columns left as they are (not in the contract; carried through untouched):"]
         lines += [f"#   {q(n)}" for n in unmapped]
-    return "\n".join(lines).replace("columns:\n  {}", "columns: {}").replace("values:\n  {}", "values: {}") \
-        .replace("units:\n  {}", "units: {}") + "\n"
-
+    return (
+        "\n".join(lines)
+        .replace("columns:\n  {}", "columns: {}")
+        .replace("values:\n  {}", "values: {}")
+        .replace("units:\n  {}", "units: {}")
+        + "\n"
+    )

@@ -67,13 +67,17 @@ def plan_outputs(outputs: list[Output], inputs=()) -> dict[str, Path]:
             continue
         p = Path(out.path)
         if out.suffixes and p.suffix.lower() not in out.suffixes:
-            raise InputError(f"{out.option} {p}: must be a {' or '.join(out.suffixes)} "
-                             f"{'file' if out.kind == 'file' else 'folder'}")
+            raise InputError(
+                f"{out.option} {p}: must be a {' or '.join(out.suffixes)} {'file' if out.kind == 'file' else 'folder'}"
+            )
         for f in files:
-            if (out.kind == "file" and p.exists() and _same(p, f)) or \
-                    (out.kind != "file" and f.resolve().is_relative_to(p.resolve())):
-                raise InputError(f"{out.option} {p}: {'is' if out.kind == 'file' else 'holds'} the input {f}; "
-                                 "writing it would destroy the input: choose another output")
+            if (out.kind == "file" and p.exists() and _same(p, f)) or (
+                out.kind != "file" and f.resolve().is_relative_to(p.resolve())
+            ):
+                raise InputError(
+                    f"{out.option} {p}: {'is' if out.kind == 'file' else 'holds'} the input {f}; "
+                    "writing it would destroy the input: choose another output"
+                )
         if out.kind == "file":
             _check_file(out.option, p)
         else:
@@ -106,8 +110,10 @@ def _check_folder(out: Output, p: Path) -> None:
     if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
         raise InputError(f"{out.option} {p}: {ancestor} cannot be written to")
     if out.kind == "bundle" and p.is_dir() and any(p.iterdir()) and not is_bundle(p):
-        raise InputError(f"{out.option} {p}: holds files that are not a netorigin bundle; a bundle is written into an "
-                         "empty or new folder, or over another bundle")
+        raise InputError(
+            f"{out.option} {p}: holds files that are not a netorigin bundle; a bundle is written into an "
+            "empty or new folder, or over another bundle"
+        )
 
 
 def is_bundle(folder: Path) -> bool:

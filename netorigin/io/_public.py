@@ -6,10 +6,9 @@ done silently.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,13 +22,45 @@ if TYPE_CHECKING:
 MAX_PUBLIC_FILE = 2 * 1024**3  # expression matrices are large; refuse only the absurd
 # MAF Variant_Classification values (compared in lower case): a damaging change is read as loss of
 # the protein (the proxy said in the notes); any other classification is left not done.
-DAMAGING = {k.lower() for k in ("Frame_Shift_Del", "Frame_Shift_Ins", "Nonsense_Mutation", "Splice_Site",
-                                 "Translation_Start_Site", "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins",
-                                 "Missense_Mutation")}
-NOT_DAMAGING = {k.lower() for k in ("Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA",
-                                     "Splice_Region", "Targeted_Region")}
-SITE_COLUMNS = ("PRIMARY_SITE", "PRIMARY_TUMOR_SITE", "TUMOR_SITE", "PRIMARY_TUMOR_LOCATION", "TISSUE_SOURCE_SITE",
-                "ORGAN", "CANCER_TYPE_DETAILED", "ONCOTREE_CODE")
+DAMAGING = {
+    k.lower()
+    for k in (
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "Nonsense_Mutation",
+        "Splice_Site",
+        "Translation_Start_Site",
+        "Nonstop_Mutation",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+        "Missense_Mutation",
+    )
+}
+NOT_DAMAGING = {
+    k.lower()
+    for k in (
+        "Silent",
+        "Intron",
+        "3'UTR",
+        "5'UTR",
+        "3'Flank",
+        "5'Flank",
+        "IGR",
+        "RNA",
+        "Splice_Region",
+        "Targeted_Region",
+    )
+}
+SITE_COLUMNS = (
+    "PRIMARY_SITE",
+    "PRIMARY_TUMOR_SITE",
+    "TUMOR_SITE",
+    "PRIMARY_TUMOR_LOCATION",
+    "TISSUE_SOURCE_SITE",
+    "ORGAN",
+    "CANCER_TYPE_DETAILED",
+    "ONCOTREE_CODE",
+)
 
 
 def _text(path: Path) -> str:
@@ -74,8 +105,21 @@ def _cbio_table(path: Path) -> pd.DataFrame:
 SITE_PHRASES = {
     **{w: ("ileal", "ileum") for w in ("ileum", "ileal", "terminal ileum", "distal ileum")},
     **{w: ("ileal", "jejunum") for w in ("jejunum", "jejunal")},
-    **{w: ("ileal", None) for w in ("small intestine", "small intestinal", "small bowel", "si", "sbnet", "si net",
-                                     "sinet", "jejunoileal", "jejuno ileal", "ileojejunal")},
+    **{
+        w: ("ileal", None)
+        for w in (
+            "small intestine",
+            "small intestinal",
+            "small bowel",
+            "si",
+            "sbnet",
+            "si net",
+            "sinet",
+            "jejunoileal",
+            "jejuno ileal",
+            "ileojejunal",
+        )
+    },
     **{w: ("pancreatic", "pancreas") for w in ("pancreas", "pancreatic", "panet", "pnet", "pannet")},
     **{w: ("other", "lung") for w in ("lung", "bronchus", "bronchial", "pulmonary", "lung bronchus")},
     **{w: ("other", "rectum") for w in ("rectum", "rectal")},
@@ -85,8 +129,17 @@ SITE_PHRASES = {
     **{w: ("other", "stomach") for w in ("stomach", "gastric")},
     **{w: ("other", "duodenum") for w in ("duodenum", "duodenal")},
 }
-_TUMOUR_WORDS = ("neuroendocrine tumour", "neuroendocrine tumor", "neuroendocrine neoplasm", "carcinoid tumour",
-                 "carcinoid tumor", "carcinoid", "net", "nets", "primary")
+_TUMOUR_WORDS = (
+    "neuroendocrine tumour",
+    "neuroendocrine tumor",
+    "neuroendocrine neoplasm",
+    "carcinoid tumour",
+    "carcinoid tumor",
+    "carcinoid",
+    "net",
+    "nets",
+    "primary",
+)
 SHOWN_LABEL = 60  # characters of a free-text label quoted in a note
 
 
@@ -122,13 +175,17 @@ def _labels(raw: pd.Series, where: str, notes: list) -> tuple[np.ndarray, np.nda
     unplaced = raw[(site == "") & ~blank]
     if len(unplaced):
         shown = ", ".join(_quote(x) for x in sorted(set(unplaced))[:8])
-        notes.append(f"site labels in {where} that are not a site or sub-site of the contract, left unlabelled "
-                     f"({len(unplaced)} sample(s)): {shown}")
+        notes.append(
+            f"site labels in {where} that are not a site or sub-site of the contract, left unlabelled "
+            f"({len(unplaced)} sample(s)): {shown}"
+        )
     site_only = raw[(site != "") & (detail == "")]
     if len(site_only):
         shown = ", ".join(f"{_quote(x)} -> {site_of_label(x)[0]}" for x in sorted(set(site_only))[:8])
-        notes.append(f"{len(site_only)} sample(s) name the site but not the sub-site ({shown}): primary_site set, "
-                     "primary_site_detail left blank")
+        notes.append(
+            f"{len(site_only)} sample(s) name the site but not the sub-site ({shown}): primary_site set, "
+            "primary_site_detail left blank"
+        )
     return site, detail
 
 
@@ -149,16 +206,24 @@ def _expression(matrix: pd.DataFrame, genes, all_genes: bool, how: str, notes: l
         values = np.log2(values.clip(lower=0) + 1)
         notes.append("expression: linear values transformed to log2(x + 1)")
     else:
-        notes.append("expression: values taken as already on a log2 scale (largest value "
-                     f"{finite.max() if finite.size else float('nan'):.1f}); no transformation")
+        notes.append(
+            "expression: values taken as already on a log2 scale (largest value "
+            f"{finite.max() if finite.size else float('nan'):.1f}); no transformation"
+        )
     out = values.T
     out.columns = [f"expr_{str(g).lower()}" for g in out.columns]
     return out.round(4)
 
 
-def import_cbioportal(study: str | Path, *, genes=DEFAULT_EXPRESSION_GENES, all_genes: bool = False,
-                      mutations: bool = False, site_column: str | None = None,
-                      expression: str = "auto") -> tuple[pd.DataFrame, list[str]]:
+def import_cbioportal(
+    study: str | Path,
+    *,
+    genes=DEFAULT_EXPRESSION_GENES,
+    all_genes: bool = False,
+    mutations: bool = False,
+    site_column: str | None = None,
+    expression: str = "auto",
+) -> tuple[pd.DataFrame, list[str]]:
     """A cBioPortal study folder as a contract cohort (one row per sample) and the notes.
 
     Reads ``data_clinical_sample.txt`` (and ``data_clinical_patient.txt`` for age and sex), the
@@ -182,47 +247,62 @@ def import_cbioportal(study: str | Path, *, genes=DEFAULT_EXPRESSION_GENES, all_
     if patient_file.exists():
         patients = _cbio_table(patient_file)
         if "PATIENT_ID" not in patients.columns:
-            raise InputError(f"{patient_file}: no PATIENT_ID column; its columns are {', '.join(patients.columns[:10])}")
+            raise InputError(
+                f"{patient_file}: no PATIENT_ID column; its columns are {', '.join(patients.columns[:10])}"
+            )
         dup = sorted(set(patients["PATIENT_ID"][patients["PATIENT_ID"].duplicated()]))
         if dup:
-            raise InputError(f"{patient_file}: PATIENT_ID {', '.join(_quote(d) for d in dup[:5])} appear(s) more than "
-                             "once; one row per patient")
+            raise InputError(
+                f"{patient_file}: PATIENT_ID {', '.join(_quote(d) for d in dup[:5])} appear(s) more than "
+                "once; one row per patient"
+            )
         if "PATIENT_ID" not in samples.columns:
-            notes.append(f"{patient_file.name} not used (age and sex not read): data_clinical_sample.txt has no "
-                         "PATIENT_ID column to join them by")
+            notes.append(
+                f"{patient_file.name} not used (age and sex not read): data_clinical_sample.txt has no "
+                "PATIENT_ID column to join them by"
+            )
         else:
             patients = patients.set_index("PATIENT_ID")
             pid = samples["PATIENT_ID"]
             unknown = sorted(set(pid) - set(patients.index))
             if unknown:
-                notes.append(f"{len(unknown)} patient(s) of the samples are not in {patient_file.name} (age and sex "
-                             f"not done for them): {', '.join(_quote(u) for u in unknown[:5])}")
+                notes.append(
+                    f"{len(unknown)} patient(s) of the samples are not in {patient_file.name} (age and sex "
+                    f"not done for them): {', '.join(_quote(u) for u in unknown[:5])}"
+                )
             for src, dst in (("AGE", "age_years"), ("SEX", "sex")):
                 if src in patients.columns:
                     out[dst] = pid.map(patients[src]).fillna("").to_numpy()
     column = site_column or next((c for c in SITE_COLUMNS if c in samples.columns), None)
     if site_column and site_column not in samples.columns:
-        raise InputError(f"--site-column {site_column!r}: not a column of data_clinical_sample.txt; its columns are "
-                         + ", ".join(samples.columns))
+        raise InputError(
+            f"--site-column {site_column!r}: not a column of data_clinical_sample.txt; its columns are "
+            + ", ".join(samples.columns)
+        )
     if column:
-        notes.append(f"primary site read from the column {column}"
-                     + ("" if site_column else f" (the first of {', '.join(SITE_COLUMNS)} found; --site-column "
-                        "chooses another)"))
+        notes.append(
+            f"primary site read from the column {column}"
+            + ("" if site_column else f" (the first of {', '.join(SITE_COLUMNS)} found; --site-column chooses another)")
+        )
         out["primary_site"], out["primary_site_detail"] = _labels(samples[column], column, notes)
     else:
         notes.append("no primary-site column found (give --site-column): the cohort is unlabelled")
     expr_files = [root / n for n in ("data_mrna_seq_tpm.txt", "data_mrna_seq_v2_rsem.txt")] + sorted(
-        root.glob("data_expression*.txt"))
+        root.glob("data_expression*.txt")
+    )
     odd = [f for f in expr_files if f.exists() and not f.is_file()]
     if odd:
-        raise InputError(f"{odd[0]}: is not a regular file (a folder, a device or a pipe); expected an expression "
-                         "matrix, or nothing of that name")
+        raise InputError(
+            f"{odd[0]}: is not a regular file (a folder, a device or a pipe); expected an expression "
+            "matrix, or nothing of that name"
+        )
     expr_file = next((f for f in expr_files if f.is_file()), None)
     if expr_file is not None and (all_genes or genes):
         m = _cbio_table(expr_file)
         gene_col = "Hugo_Symbol" if "Hugo_Symbol" in m.columns else m.columns[0]
-        m = m.set_index(m[gene_col].str.upper()).drop(columns=[c for c in ("Hugo_Symbol", "Entrez_Gene_Id")
-                                                               if c in m.columns])
+        m = m.set_index(m[gene_col].str.upper()).drop(
+            columns=[c for c in ("Hugo_Symbol", "Entrez_Gene_Id") if c in m.columns]
+        )
         how = "linear" if expression == "auto" and ("tpm" in expr_file.name or "rsem" in expr_file.name) else expression
         if "rsem" in expr_file.name:
             notes.append(f"{expr_file.name}: RSEM estimates are not TPM; log2(x + 1) of them is used as log2(TPM + 1)")
@@ -236,8 +316,10 @@ def import_cbioportal(study: str | Path, *, genes=DEFAULT_EXPRESSION_GENES, all_
         mut = _cbio_table(maf)
         missing = [c for c in ("Hugo_Symbol", "Tumor_Sample_Barcode", "Variant_Classification") if c not in mut.columns]
         if missing:
-            raise InputError(f"{maf}: no {', '.join(missing)} column; a MAF file names the gene, the sample and the "
-                             "variant's classification")
+            raise InputError(
+                f"{maf}: no {', '.join(missing)} column; a MAF file names the gene, the sample and the "
+                "variant's classification"
+            )
         kind = mut["Variant_Classification"].str.strip().str.lower()
         genes_hit = mut["Hugo_Symbol"].str.upper().isin(["DAXX", "ATRX"])
         unknown = sorted(set(mut["Variant_Classification"][genes_hit & ~kind.isin(DAMAGING | NOT_DAMAGING)]))
@@ -250,13 +332,19 @@ def import_cbioportal(study: str | Path, *, genes=DEFAULT_EXPRESSION_GENES, all_
                     sequenced |= {x for x in ln.split(":", 1)[1].replace("\t", " ").split() if x}
         lost = set(hit["Tumor_Sample_Barcode"])
         unsure = set(mut["Tumor_Sample_Barcode"][genes_hit & kind.isin({k.lower() for k in unknown})]) - lost
-        out["ihc_daxx_atrx"] = ["lost" if c in lost else ("" if c in unsure else ("retained" if c in sequenced else ""))
-                                for c in out["case_id"]]
+        out["ihc_daxx_atrx"] = [
+            "lost" if c in lost else ("" if c in unsure else ("retained" if c in sequenced else ""))
+            for c in out["case_id"]
+        ]
         if unknown:
-            notes.append(f"DAXX/ATRX variants of an unknown classification ({', '.join(_quote(u) for u in unknown[:5])}): "
-                         f"{len(unsure)} sample(s) left not done rather than guessed")
-        notes.append(f"ihc_daxx_atrx from {maf.name}: a non-silent DAXX/ATRX mutation read as loss ({len(lost)} "
-                     "sample(s)), other sequenced samples as retained; a proxy for the IHC result, not the same test")
+            notes.append(
+                f"DAXX/ATRX variants of an unknown classification ({', '.join(_quote(u) for u in unknown[:5])}): "
+                f"{len(unsure)} sample(s) left not done rather than guessed"
+            )
+        notes.append(
+            f"ihc_daxx_atrx from {maf.name}: a non-silent DAXX/ATRX mutation read as loss ({len(lost)} "
+            "sample(s)), other sequenced samples as retained; a proxy for the IHC result, not the same test"
+        )
     return out, notes
 
 
@@ -267,17 +355,25 @@ def _join_notes(case_ids, expression_ids, name: str, notes: list) -> None:
         notes.append(f"{len(without)} sample(s) have no expression column in {name}: not done for them")
     orphans = sorted(set(expression_ids) - set(case_ids))
     if orphans:
-        notes.append(f"{len(orphans)} expression column(s) of {name} match no sample and were not used: "
-                     + ", ".join(_quote(o) for o in orphans[:5]))
+        notes.append(
+            f"{len(orphans)} expression column(s) of {name} match no sample and were not used: "
+            + ", ".join(_quote(o) for o in orphans[:5])
+        )
 
 
 def _geo_values(line: str) -> list[str]:
     return [x.strip().strip('"') for x in line.rstrip("\n").split("\t")[1:]]
 
 
-def import_geo(series_matrix: str | Path, *, site_key: str | None = None, genes=DEFAULT_EXPRESSION_GENES,
-               all_genes: bool = False, probe_map: str | Path | None = None,
-               expression: str = "auto") -> tuple[pd.DataFrame, list[str]]:
+def import_geo(
+    series_matrix: str | Path,
+    *,
+    site_key: str | None = None,
+    genes=DEFAULT_EXPRESSION_GENES,
+    all_genes: bool = False,
+    probe_map: str | Path | None = None,
+    expression: str = "auto",
+) -> tuple[pd.DataFrame, list[str]]:
     """A GEO series matrix (``GSE..._series_matrix.txt``) as a contract cohort and the notes.
 
     Samples are ``!Sample_geo_accession``; the primary site comes from the characteristics line
@@ -308,30 +404,41 @@ def import_geo(series_matrix: str | Path, *, site_key: str | None = None, genes=
     by_key: dict[str, list[str]] = {}
     for line_no, values in enumerate(characteristics, start=1):
         if len(values) != len(accessions):
-            raise InputError(f"{path}: a !Sample_characteristics_ch1 line has {len(values)} values for "
-                             f"{len(accessions)} samples")
+            raise InputError(
+                f"{path}: a !Sample_characteristics_ch1 line has {len(values)} values for {len(accessions)} samples"
+            )
         keys = {v.split(":", 1)[0].strip().lower() for v in values if ":" in v}
         if len(keys) > 1:
-            raise InputError(f"{path}: characteristics line {line_no} mixes the keys {', '.join(sorted(keys)[:4])}; "
-                             "one key per line is needed to know what each value means")
+            raise InputError(
+                f"{path}: characteristics line {line_no} mixes the keys {', '.join(sorted(keys)[:4])}; "
+                "one key per line is needed to know what each value means"
+            )
         key = next(iter(keys), None)
         if key in by_key:
-            raise InputError(f"{path}: the characteristics key {key!r} is on two lines; which one holds the value "
-                             "cannot be known")
+            raise InputError(
+                f"{path}: the characteristics key {key!r} is on two lines; which one holds the value cannot be known"
+            )
         if key:
             by_key[key] = [v.split(":", 1)[1].strip() if ":" in v else "" for v in values]
     candidates = [k for k in by_key if any(w in k for w in ("site", "tissue", "origin", "location"))]
     key = site_key.lower() if site_key else (candidates[0] if candidates else None)
     if site_key and key not in by_key:
-        raise InputError(f"--site-key {site_key!r}: not a characteristics key of {path.name}; its keys are "
-                         + ", ".join(by_key))
+        raise InputError(
+            f"--site-key {site_key!r}: not a characteristics key of {path.name}; its keys are " + ", ".join(by_key)
+        )
     if key:
         others = [k for k in candidates if k != key]
-        notes.append(f"primary site read from the characteristics key {key!r}"
-                     + (f" (other keys that may hold it: {', '.join(map(repr, others))}; --site-key chooses)"
-                        if others and not site_key else ""))
-        out["primary_site"], out["primary_site_detail"] = _labels(pd.Series(by_key[key], dtype=object),
-                                                                  f"'{key}'", notes)
+        notes.append(
+            f"primary site read from the characteristics key {key!r}"
+            + (
+                f" (other keys that may hold it: {', '.join(map(repr, others))}; --site-key chooses)"
+                if others and not site_key
+                else ""
+            )
+        )
+        out["primary_site"], out["primary_site_detail"] = _labels(
+            pd.Series(by_key[key], dtype=object), f"'{key}'", notes
+        )
     else:
         notes.append("no characteristics key naming the site (give --site-key): the cohort is unlabelled")
     for k, field in (("age", "age_years"), ("sex", "sex"), ("gender", "sex")):
@@ -353,8 +460,10 @@ def import_geo(series_matrix: str | Path, *, site_key: str | None = None, genes=
             notes.append(f"probes translated to genes with {Path(probe_map).name} (first probe per gene kept)")
         m.index = m.index.str.upper()
         e = _expression(m, genes, all_genes, expression, notes)
-        notes.append("expression from a GEO series matrix: array or sequencing values as deposited, "
-                     "not necessarily TPM; compare with the training data before use")
+        notes.append(
+            "expression from a GEO series matrix: array or sequencing values as deposited, "
+            "not necessarily TPM; compare with the training data before use"
+        )
         _join_notes(out["case_id"], e.index, path.name, notes)
         out = out.join(e, on="case_id")
     return out, notes

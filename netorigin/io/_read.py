@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
-
-import numpy as np
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 
-from ..contract import ValidatedCohort, renumber_notices, validate_case, validate_cohort
 from .._extras import require
+from ..contract import ValidatedCohort, renumber_notices, validate_case, validate_cohort
 from ..exceptions import InputError, Problem, ValidationError
 from ._strict import decode_text, load_json, load_yaml, read_bounded
 
@@ -56,14 +55,28 @@ def read_table(path: str | Path) -> pd.DataFrame:
         try:
             table = pd.read_parquet(p)
         except Exception as e:  # pyarrow raises many types for a bad file
-            raise InputError(f"{p}: cannot be read as Parquet ({type(e).__name__}: "
-                             f"{str(e).splitlines()[0] if str(e) else ''})") from None
-        nested = [str(c) for c in table.columns if table[c].map(lambda v: isinstance(v, (list, dict, tuple))
-                                                                 or hasattr(v, "__array__") and not isinstance(v, str)
-                                                                 and getattr(v, "ndim", 0) > 0).any()]
+            raise InputError(
+                f"{p}: cannot be read as Parquet ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+            ) from None
+        nested = [
+            str(c)
+            for c in table.columns
+            if table[c]
+            .map(
+                lambda v: (
+                    isinstance(v, (list, dict, tuple))
+                    or hasattr(v, "__array__")
+                    and not isinstance(v, str)
+                    and getattr(v, "ndim", 0) > 0
+                )
+            )
+            .any()
+        ]
         if nested:
-            raise InputError(f"{p}: column(s) {', '.join(nested)} hold lists or structures, not one value per "
-                             "cell; a cohort has one value per case and field")
+            raise InputError(
+                f"{p}: column(s) {', '.join(nested)} hold lists or structures, not one value per "
+                "cell; a cohort has one value per case and field"
+            )
         return table
     if suffix not in (".csv", ".tsv", ".txt"):
         raise InputError(f"{p}: unknown table format {suffix!r}; expected .csv, .tsv or .parquet")
@@ -74,24 +87,45 @@ def read_table(path: str | Path) -> pd.DataFrame:
         blank = [i + 1 for i, h in enumerate(header) if h == ""]
         raise InputError(f"{p}: column(s) {blank} have no name in the header row")
     problems = []
-    ragged = [(r, lines, len(cells)) for r, (cells, lines) in enumerate(records[1:], start=1) if len(cells) != len(header)]
+    ragged = [
+        (r, lines, len(cells)) for r, (cells, lines) in enumerate(records[1:], start=1) if len(cells) != len(header)
+    ]
     if ragged:
         shown = ", ".join(f"row {r} (line {lines[0]}) has {k}" for r, lines, k in ragged[:5])
         more = f" and {len(ragged) - 5:,} more rows" if len(ragged) > 5 else ""
-        problems.append(Problem("table", None, "", tuple(r for r, _, _ in ragged), location="file",
-                                detail=f"{len(ragged):,} row(s) do not have the header's {len(header)} fields: "
-                                f"{shown}{more}; a truncated or shifted row would be misread, so nothing is guessed"))
+        problems.append(
+            Problem(
+                "table",
+                None,
+                "",
+                tuple(r for r, _, _ in ragged),
+                location="file",
+                detail=f"{len(ragged):,} row(s) do not have the header's {len(header)} fields: "
+                f"{shown}{more}; a truncated or shifted row would be misread, so nothing is guessed",
+            )
+        )
     sep = "\t" if suffix == ".tsv" else ","
     # a quoted cell may hold line breaks (free-text notes); it is refused only when a line inside it
     # would read as a row of its own (an unbalanced quote that swallowed the rows after it)
-    spanning = [(r, lines) for r, (cells, lines) in enumerate(records[1:], start=1)
-                if lines[1] > lines[0] and _swallows_rows(cells, sep, len(header))]
+    spanning = [
+        (r, lines)
+        for r, (cells, lines) in enumerate(records[1:], start=1)
+        if lines[1] > lines[0] and _swallows_rows(cells, sep, len(header))
+    ]
     if spanning:
         shown = ", ".join(f"row {r} spans lines {a}-{b}" for r, (a, b) in spanning[:5])
-        problems.append(Problem("table", None, "", tuple(r for r, _ in spanning), location="file",
-                                detail=f"{len(spanning):,} row(s) hold, inside quotes, lines that read as rows of "
-                                f"their own ({shown}): an unbalanced quote swallows the rows after it, so the file "
-                                "is refused: close the quote"))
+        problems.append(
+            Problem(
+                "table",
+                None,
+                "",
+                tuple(r for r, _ in spanning),
+                location="file",
+                detail=f"{len(spanning):,} row(s) hold, inside quotes, lines that read as rows of "
+                f"their own ({shown}): an unbalanced quote swallows the rows after it, so the file "
+                "is refused: close the quote",
+            )
+        )
     if problems:
         raise ValidationError(problems, str(p))
     body = pd.DataFrame([cells for cells, _ in records[1:]], columns=range(len(header)), dtype=object)
@@ -118,8 +152,9 @@ def _csv_records(text: str, sep: str, source) -> list[tuple[list[str], tuple[int
             if cells and any(c.strip() for c in cells):
                 out.append((cells, (first, last)))
     except csv.Error as e:
-        raise InputError(f"{source}: cannot be read as CSV (line {reader.line_num}: {e}); an unbalanced "
-                         "quote is the usual cause") from None
+        raise InputError(
+            f"{source}: cannot be read as CSV (line {reader.line_num}: {e}); an unbalanced quote is the usual cause"
+        ) from None
     if not out:
         raise InputError(f"{source}: the file has no header row")
     return out
@@ -138,11 +173,12 @@ def read_case_mapping(path: str | Path) -> dict[str, Any]:
     text = decode_text(read_bounded(p, MAX_CASE_BYTES, "case file (a cohort belongs in a CSV or Parquet table)"), p)
     obj = load_json(text, p) if p.suffix.lower() == ".json" else load_yaml(text, p, typed=False)
     if not isinstance(obj, dict):
-        raise InputError(f"{p}: a case file must hold one mapping of field: value, "
-                         f"not {type(obj).__name__}")
+        raise InputError(f"{p}: a case file must hold one mapping of field: value, not {type(obj).__name__}")
     if len(obj) > MAX_CASE_KEYS:
-        raise InputError(f"{p}: {len(obj):,} keys is not one case (at most {MAX_CASE_KEYS:,}); "
-                         "a cohort belongs in a CSV or Parquet table")
+        raise InputError(
+            f"{p}: {len(obj):,} keys is not one case (at most {MAX_CASE_KEYS:,}); "
+            "a cohort belongs in a CSV or Parquet table"
+        )
     return obj
 
 
@@ -179,17 +215,23 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
         return v
     raw = read_table(p)
     if len(raw) == 0:
-        raise ValidationError([Problem("table", None, "", location="file", detail="the file has a header but "
-                                       "no rows (no cases)")], str(p))
+        raise ValidationError(
+            [Problem("table", None, "", location="file", detail="the file has a header but no rows (no cases)")], str(p)
+        )
     as_case = kind == "case" or (
-        kind == "auto" and len(raw) == 1 and "case_id" not in [str(c).strip().lower() for c in raw.columns])
+        kind == "auto" and len(raw) == 1 and "case_id" not in [str(c).strip().lower() for c in raw.columns]
+    )
     if as_case and len(raw) != 1:
         raise InputError(f"{p}: holds {len(raw)} rows; a case file holds exactly one")
     if mapping is not None:
         check = lambda r: _mapped(r, mapping, str(p), not as_case)  # noqa: E731
     else:
-        check = lambda r: validate_cohort(r, require_case_id=not as_case, source=str(p),  # noqa: E731
-                                          unknown="refuse" if as_case else "carry")
+        check = lambda r: validate_cohort(
+            r,
+            require_case_id=not as_case,
+            source=str(p),  # noqa: E731
+            unknown="refuse" if as_case else "carry",
+        )
     v = _skipping_invalid(raw, check) if skip_invalid and not as_case else check(raw)
     v.is_case = as_case  # decided by the input's shape, never by how many rows survived validation
     return v
@@ -229,8 +271,18 @@ def _skipping_invalid(raw: pd.DataFrame, check, allow_none: bool = False) -> Val
                 break
             if len(keep) == 0:
                 why = "; ".join(dict.fromkeys(m for r in sorted(reasons) for m in reasons[r]))
-                raise ValidationError([Problem("table", None, "", location="file", detail=f"all {len(raw):,} rows "
-                                               f"are invalid; nothing left to use: {why[:1500]}")], e.source) from None
+                raise ValidationError(
+                    [
+                        Problem(
+                            "table",
+                            None,
+                            "",
+                            location="file",
+                            detail=f"all {len(raw):,} rows are invalid; nothing left to use: {why[:1500]}",
+                        )
+                    ],
+                    e.source,
+                ) from None
     else:  # pragma: no cover - defensive
         raise InputError("could not set the invalid rows aside")
     if reasons:
@@ -239,8 +291,11 @@ def _skipping_invalid(raw: pd.DataFrame, check, allow_none: bool = False) -> Val
         aside.insert(0, "reason", ["; ".join(dict.fromkeys(reasons[r])) for r in rows])
         aside.insert(0, "row", [r + 1 for r in rows])
         v.set_aside = aside.reset_index(drop=True)
-        ids = v.table["case_id"].astype(object).where(v.table["case_id"].notna(), "").astype(str).to_numpy() \
-            if "case_id" in v.table.columns else None
+        ids = (
+            v.table["case_id"].astype(object).where(v.table["case_id"].notna(), "").astype(str).to_numpy()
+            if "case_id" in v.table.columns
+            else None
+        )
         v.notices = renumber_notices(v.notices, keep + 1, ids)  # rows as numbered in the file
     else:
         v.set_aside = raw.iloc[[]].assign(row=[], reason=[])

@@ -45,8 +45,9 @@ def decode_text(data: bytes, source) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{source}: is not UTF-8 text (byte 0x{data[e.start]:02x} at position {e.start}); "
-                         "save it as UTF-8") from None
+        raise InputError(
+            f"{source}: is not UTF-8 text (byte 0x{data[e.start]:02x} at position {e.start}); save it as UTF-8"
+        ) from None
 
 
 def _loader(typed: bool, max_depth: int):
@@ -59,11 +60,13 @@ def _loader(typed: bool, max_depth: int):
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
                 raise yaml.constructor.ConstructorError(
-                    None, None, "anchors and aliases (&, *) are not allowed", event.start_mark)
+                    None, None, "anchors and aliases (&, *) are not allowed", event.start_mark
+                )
             depth = getattr(self, "_depth", 0)
             if depth >= max_depth:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"nested more than {max_depth} levels deep", self.peek_event().start_mark)
+                    None, None, f"nested more than {max_depth} levels deep", self.peek_event().start_mark
+                )
             self._depth = depth + 1
             try:
                 return super().compose_node(parent, index)
@@ -78,11 +81,16 @@ def _loader(typed: bool, max_depth: int):
                     hash(key)
                 except TypeError:
                     raise yaml.constructor.ConstructorError(
-                        None, None, "a mapping key must be a single value", key_node.start_mark) from None
+                        None, None, "a mapping key must be a single value", key_node.start_mark
+                    ) from None
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"key {key!r} appears twice (lines {seen[key]} and "
-                        f"{key_node.start_mark.line + 1}); each key once", key_node.start_mark)
+                        None,
+                        None,
+                        f"key {key!r} appears twice (lines {seen[key]} and "
+                        f"{key_node.start_mark.line + 1}); each key once",
+                        key_node.start_mark,
+                    )
                 seen[key] = key_node.start_mark.line + 1
             return super().construct_mapping(node, deep=deep)
 
@@ -94,12 +102,18 @@ def _loader(typed: bool, max_depth: int):
     if typed:  # YAML 1.2 core schema: true/false, decimal ints (no leading zeros), floats
         for first in "tTfF":
             resolvers.setdefault(first, []).append(
-                ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")))
+                ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"))
+            )
         for first in "-+0123456789.":
-            resolvers.setdefault(first, []).append(
-                ("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")))
-            resolvers[first].append(("tag:yaml.org,2002:float", re.compile(
-                r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?[eE][-+]?[0-9]+)$")))
+            resolvers.setdefault(first, []).append(("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")))
+            resolvers[first].append(
+                (
+                    "tag:yaml.org,2002:float",
+                    re.compile(
+                        r"^[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?[eE][-+]?[0-9]+)$"
+                    ),
+                )
+            )
     StrictLoader.yaml_implicit_resolvers = resolvers
     return StrictLoader
 
@@ -164,8 +178,10 @@ def _check_text(obj, source, where: str) -> None:
         try:
             obj.encode("utf-8")
         except UnicodeEncodeError:
-            raise InputError(f"{source}: {where or 'a value'}: holds a lone surrogate escape (\\ud800-\\udfff), "
-                             "which is not a character; send UTF-8 text") from None
+            raise InputError(
+                f"{source}: {where or 'a value'}: holds a lone surrogate escape (\\ud800-\\udfff), "
+                "which is not a character; send UTF-8 text"
+            ) from None
     elif isinstance(obj, dict):
         for k, v in obj.items():
             _check_text(k, source, f"a key near {where!r}" if where else "a key")

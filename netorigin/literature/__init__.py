@@ -16,16 +16,60 @@ Examples
 """
 
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MULTI, Model, build_model, scenario_weights
-from ._contradictions import (CONTRADICTION_LIMIT, contradiction_records, contradictions_in, derive_contradictions,
-                              load_contradictions)
+from ._contradictions import (
+    CONTRADICTION_LIMIT,
+    contradiction_records,
+    contradictions_in,
+    derive_contradictions,
+    load_contradictions,
+)
 from ._knowledge import SCENARIOS, Literature, bayes_posterior, cell_posterior, default_literature
-from ._params import (STATUSES, load_parameters, load_scenarios, load_workup, load_workup_mix, parameter_records,
-                      scenario_mix, scenario_names, scenario_records)
+from ._params import (
+    STATUSES,
+    load_parameters,
+    load_scenarios,
+    load_workup,
+    load_workup_mix,
+    parameter_records,
+    scenario_mix,
+    scenario_names,
+    scenario_records,
+)
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
 from ._results import ADVICE_TESTS, EXPRESSION, result_tables
 
-__all__ = ["ADVICE_TESTS", "BINARY", "BIOCHEM", "CONTINUOUS", "CONTRADICTION_LIMIT", "EXPRESSION", "KI67_BANDS",
-           "MULTI", "SCENARIOS", "STATUSES", "Literature", "Model", "bayes_posterior", "build_model", "cell_posterior", "contradiction_records",
-           "contradictions_in", "default_literature", "derive_contradictions", "iter_field_logliks",
-           "load_contradictions", "load_parameters", "load_scenarios", "load_workup", "load_workup_mix",
-           "log_likelihood", "parameter_records", "posterior_from_loglik", "scenario_records", "result_tables", "scenario_mix", "scenario_names", "scenario_weights"]
+__all__ = [
+    "ADVICE_TESTS",
+    "BINARY",
+    "BIOCHEM",
+    "CONTINUOUS",
+    "CONTRADICTION_LIMIT",
+    "EXPRESSION",
+    "KI67_BANDS",
+    "MULTI",
+    "SCENARIOS",
+    "STATUSES",
+    "Literature",
+    "Model",
+    "bayes_posterior",
+    "build_model",
+    "cell_posterior",
+    "contradiction_records",
+    "contradictions_in",
+    "default_literature",
+    "derive_contradictions",
+    "iter_field_logliks",
+    "load_contradictions",
+    "load_parameters",
+    "load_scenarios",
+    "load_workup",
+    "load_workup_mix",
+    "log_likelihood",
+    "parameter_records",
+    "posterior_from_loglik",
+    "scenario_records",
+    "result_tables",
+    "scenario_mix",
+    "scenario_names",
+    "scenario_weights",
+]

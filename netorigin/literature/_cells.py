@@ -12,10 +12,9 @@ A parameter row applies to the most specific site key that matches a cell:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,13 +25,20 @@ from ._params import records_of, scenario_mix, scenario_names
 if TYPE_CHECKING:
     pass
 # two-valued fields: (field, value the rate is for, the other value)
-BINARY = (("sex", "female", "male"), ("carcinoid_syndrome", "yes", "no"),
-          ("mesenteric_mass", "yes", "no"), ("bone_metastases", "yes", "no"),
-          ("sstr_imaging", "positive", "negative"), ("alt_status", "positive", "negative"),
-          ("ihc_daxx_atrx", positive_value("ihc_daxx_atrx"), "retained"))
+BINARY = (
+    ("sex", "female", "male"),
+    ("carcinoid_syndrome", "yes", "no"),
+    ("mesenteric_mass", "yes", "no"),
+    ("bone_metastases", "yes", "no"),
+    ("sstr_imaging", "positive", "negative"),
+    ("alt_status", "positive", "negative"),
+    ("ihc_daxx_atrx", positive_value("ihc_daxx_atrx"), "retained"),
+)
 # multi-valued: (field, values with a rate, the remainder value)
-MULTI = (("hormonal_syndrome", ("insulinoma", "gastrinoma", "glucagonoma", "vipoma", "other"), "none"),
-         ("liver_lesions", ("solitary", "oligo"), "multiple"))
+MULTI = (
+    ("hormonal_syndrome", ("insulinoma", "gastrinoma", "glucagonoma", "vipoma", "other"), "none"),
+    ("liver_lesions", ("solitary", "oligo"), "multiple"),
+)
 
 
 @dataclass(frozen=True)
@@ -130,11 +136,23 @@ def build_model(params) -> Model:
 
 
 def required_parameters() -> list[str]:
-    req = ["mean:age_years", "sd:age_years", "median:ki67_percent", "log_sd:ki67_percent",
-           "median:largest_liver_lesion_cm", "log_sd:largest_liver_lesion_cm",
-           "mean:expr_cd302", "sd:expr_cd302", "mean:expr_ppwd1", "sd:expr_ppwd1", "rate:ihc=equivocal",
-           "rate:mitoses_per_2mm2=<2|grade=G1", "rate:mitoses_per_2mm2=2-20|grade=G2",
-           "rate:mitoses_per_2mm2=2-20|grade=G3", "rate:mitoses_per_2mm2=>20|grade=G3"]
+    req = [
+        "mean:age_years",
+        "sd:age_years",
+        "median:ki67_percent",
+        "log_sd:ki67_percent",
+        "median:largest_liver_lesion_cm",
+        "log_sd:largest_liver_lesion_cm",
+        "mean:expr_cd302",
+        "sd:expr_cd302",
+        "mean:expr_ppwd1",
+        "sd:expr_ppwd1",
+        "rate:ihc=equivocal",
+        "rate:mitoses_per_2mm2=<2|grade=G1",
+        "rate:mitoses_per_2mm2=2-20|grade=G2",
+        "rate:mitoses_per_2mm2=2-20|grade=G3",
+        "rate:mitoses_per_2mm2=>20|grade=G3",
+    ]
     req += [f"rate:{m}=positive" for m in MARKERS]
     req += [f"rate:{f}={v}" for f, v, _ in BINARY]
     req += [f"rate:{f}={v}" for f, vals, _ in MULTI for v in vals]
@@ -146,12 +164,17 @@ def _require(model: Model) -> None:
     for name in required_parameters():
         arr = model.arrays.get(name)
         if arr is None or np.isnan(arr).any():
-            missing = [lab for lab, v in zip(model.labels(), arr if arr is not None else [np.nan] * model.n_cells)
-                       if np.isnan(v)]
+            missing = [
+                lab
+                for lab, v in zip(model.labels(), arr if arr is not None else [np.nan] * model.n_cells)
+                if np.isnan(v)
+            ]
             raise InputError(f"synthetic parameters: {name!r} has no value for {', '.join(missing)}")
         if name.startswith("rate:") and ((arr < 0) | (arr > 1)).any():
             raise InputError(f"synthetic parameters: {name!r} must be a rate between 0 and 1")
-        if (name.startswith(("sd:", "log_sd:")) and (arr <= 0).any()) or (name.startswith("median:") and (arr <= 0).any()):
+        if (name.startswith(("sd:", "log_sd:")) and (arr <= 0).any()) or (
+            name.startswith("median:") and (arr <= 0).any()
+        ):
             raise InputError(f"synthetic parameters: {name!r} must be positive")
     for f, vals, _ in MULTI:
         tot = sum(model[f"rate:{f}={v}"] for v in vals)
@@ -179,11 +202,13 @@ def _derive(model: Model) -> None:
         raise InputError("synthetic parameters: mitoses rates for G3 add up to more than 1")
     g1 = a["rate:mitoses_per_2mm2=<2|grade=G1"]
     # P(mitotic band | grade): rows grade G1..G3, columns <2, 2-20, >20 (same for every cell)
-    model.arrays["mitoses_given_grade"] = np.array([
-        [g1[0], 1 - g1[0], 0.0],
-        [1 - g2[0], g2[0], 0.0],
-        [1 - g3[0] - g3b[0], g3b[0], g3[0]],
-    ])
+    model.arrays["mitoses_given_grade"] = np.array(
+        [
+            [g1[0], 1 - g1[0], 0.0],
+            [1 - g2[0], g2[0], 0.0],
+            [1 - g3[0] - g3b[0], g3b[0], g3[0]],
+        ]
+    )
 
 
 def scenario_weights(model: Model, scenarios, scenario: str) -> np.ndarray:

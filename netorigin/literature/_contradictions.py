@@ -11,12 +11,10 @@ test keeps the file equal to it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from types import SimpleNamespace
-
 import itertools
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -48,8 +46,18 @@ def derive_contradictions(model: Model, limit: float = CONTRADICTION_LIMIT) -> p
         joint = rates[a] * rates[b]
         k = int(np.argmax(joint))
         if joint[k] < limit:
-            rows.append((a, positive_value(a), b, positive_value(b), round(float(joint[k]), 4), labels[k], "derived",
-                         f"data/synthetic/parameters.csv: highest joint rate over cells < {limit} (limit assumed)"))
+            rows.append(
+                (
+                    a,
+                    positive_value(a),
+                    b,
+                    positive_value(b),
+                    round(float(joint[k]), 4),
+                    labels[k],
+                    "derived",
+                    f"data/synthetic/parameters.csv: highest joint rate over cells < {limit} (limit assumed)",
+                )
+            )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -103,10 +111,12 @@ def contradictions_in(table, pairs) -> list[list[str]]:
         both = (values[r.field_a] == r.value_a) & (values[r.field_b] == r.value_b)
         if not both.any():
             continue
-        text = (f"contradictory results: {field_label(r.field_a)} {r.value_a} with {field_label(r.field_b)} "
-                f"{r.value_b} - no primary the model knows shows both in more than {r.max_joint_rate:.0%} of cases "
-                f"(most often {r.most_likely_in}); check the stains (a mix-up, a collision tumour, an unusual "
-                "primary) before acting on the probabilities")
+        text = (
+            f"contradictory results: {field_label(r.field_a)} {r.value_a} with {field_label(r.field_b)} "
+            f"{r.value_b} - no primary the model knows shows both in more than {r.max_joint_rate:.0%} of cases "
+            f"(most often {r.most_likely_in}); check the stains (a mix-up, a collision tumour, an unusual "
+            "primary) before acting on the probabilities"
+        )
         for i in np.flatnonzero(both):
             out[i].append(text)
     return out

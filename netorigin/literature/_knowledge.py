@@ -3,19 +3,25 @@ Bayes posterior under it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._math import safe_log
-
 from ..contract import SITES, SUBSITES, as_canonical
 from ..exceptions import InputError
 from ._cells import Model, build_model, scenario_weights
-from ._params import (frame, load_workup, load_workup_mix, parameter_records, records_of, scenario_mix,
-                      scenario_names, scenario_records)
+from ._params import (
+    frame,
+    load_workup,
+    load_workup_mix,
+    parameter_records,
+    records_of,
+    scenario_mix,
+    scenario_names,
+    scenario_records,
+)
 from ._posterior import log_likelihood, posterior_from_loglik
 
 if TYPE_CHECKING:
@@ -67,7 +73,7 @@ class Literature:
         self._workup = table
 
     @classmethod
-    def from_tables(cls, parameters, scenarios) -> "Literature":
+    def from_tables(cls, parameters, scenarios) -> Literature:
         """A knowledge base from already-read parameter and scenario rows (records or pandas tables;
         a bundle's copies, a drawn world)."""
         lit = cls.__new__(cls)
@@ -124,8 +130,9 @@ class Literature:
     def _named_workup(self, name: str) -> pd.DataFrame:
         return self.workup_table[self.workup_table["workup"] == name].reset_index(drop=True)
 
-    def bayes_posterior(self, cohort: pd.DataFrame, *, scenario: str = "liver-met-archive",
-                        label_noise: float = 0.0) -> pd.DataFrame:
+    def bayes_posterior(
+        self, cohort: pd.DataFrame, *, scenario: str = "liver-met-archive", label_noise: float = 0.0
+    ) -> pd.DataFrame:
         """p(site | observed fields) under the cell model, for any cohort in the contract.
 
         Missing fields are marginalised. On a cohort drawn from the same scenario and files this
@@ -158,12 +165,16 @@ def default_literature() -> Literature:
     return _DEFAULT
 
 
-def bayes_posterior(cohort: pd.DataFrame, *, scenario: str = "liver-met-archive", label_noise: float = 0.0,
-                    literature: Literature | None = None) -> pd.DataFrame:
+def bayes_posterior(
+    cohort: pd.DataFrame,
+    *,
+    scenario: str = "liver-met-archive",
+    label_noise: float = 0.0,
+    literature: Literature | None = None,
+) -> pd.DataFrame:
     """p(site | observed fields) under the literature's cell model (see :meth:`Literature.bayes_posterior`).
 
     Returns a DataFrame with columns ``ileal, pancreatic, other`` and the cohort's index.
     """
     lit = literature if literature is not None else default_literature()
     return lit.bayes_posterior(cohort, scenario=scenario, label_noise=label_noise)
-

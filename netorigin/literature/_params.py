@@ -47,8 +47,10 @@ def read_records(path, columns: tuple[str, ...], sourced: bool, data: bytes | No
     for i, row in enumerate(rows):
         line = i + 2
         if None in row or any(v is None for v in row.values()):
-            problems.append(f"line {line}: has {len(row) - (None in row) + len(row.get(None) or [])} fields; "
-                            f"the header has {len(header)}")
+            problems.append(
+                f"line {line}: has {len(row) - (None in row) + len(row.get(None) or [])} fields; "
+                f"the header has {len(header)}"
+            )
             continue
         raw, status = row[value_col], row["status"]
         try:
@@ -152,8 +154,9 @@ def load_workup_mix(path: str | Path | None = None, workups=None) -> pd.DataFram
     if workups is not None:
         unknown = sorted({r["workup"] for r in rows} - set(workups))
         if unknown:
-            raise InputError(f"{p}: workup: {unknown[0]!r} is not a work-up of the work-up file "
-                             f"({', '.join(sorted(set(workups)))})")
+            raise InputError(
+                f"{p}: workup: {unknown[0]!r} is not a work-up of the work-up file ({', '.join(sorted(set(workups)))})"
+            )
     return frame(rows, ("workup", "share", "status", "note"))
 
 
@@ -161,8 +164,10 @@ def scenario_mix(scenarios, name: str) -> tuple[dict, dict]:
     """(site -> class value, sub-site -> share within its site) of scenario ``name``, as the rows
     give them (not normalised); the one reading of a scenario's rows."""
     rows = [r for r in records_of(scenarios) if r["scenario"] == name]
-    return ({r["site"]: float(r["value"]) for r in rows if r["level"] == "class"},
-            {r["site"]: float(r["value"]) for r in rows if r["level"] == "subsite"})
+    return (
+        {r["site"]: float(r["value"]) for r in rows if r["level"] == "class"},
+        {r["site"]: float(r["value"]) for r in rows if r["level"] == "subsite"},
+    )
 
 
 def scenario_names(scenarios=None) -> list[str]:

@@ -13,9 +13,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._math import safe_log
-
-from ..contract import (DEFAULT_EXPRESSION_GENES, FIELDS, SITES, column_codes, column_numbers, grade_from_ki67,
-                        mitoses_band_index)
+from ..contract import (
+    DEFAULT_EXPRESSION_GENES,
+    FIELDS,
+    SITES,
+    column_codes,
+    column_numbers,
+    grade_from_ki67,
+    mitoses_band_index,
+)
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
 
 if TYPE_CHECKING:
@@ -55,7 +61,7 @@ def _log_bin(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> np.ndar
 
 
 def _log_bin_unique(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    h = 0.5 * 10.0 ** -spec.decimals
+    h = 0.5 * 10.0**-spec.decimals
     lo = np.where(x <= spec.low + 1e-9, -np.inf, x - h)
     hi = np.where(x >= spec.high - 1e-9, np.inf, x + h)
     if spec.log:
@@ -124,7 +130,9 @@ def iter_field_logliks(model: Model, table: pd.DataFrame):
         L = np.zeros((n, C))
         vals = FIELDS[f].values
         r = model[f"rate:{f}={val}"]
-        _add_categorical(L, _codes(table, f), model, f, lambda: np.column_stack([r if v == val else 1 - r for v in vals]))
+        _add_categorical(
+            L, _codes(table, f), model, f, lambda: np.column_stack([r if v == val else 1 - r for v in vals])
+        )
         yield f, L
     for f, rated, rest in MULTI:
         if f not in cols:
@@ -181,9 +189,9 @@ def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray) -> No
     if rest.any():
         edges = np.log(np.array(KI67_BANDS))
         z = (edges[None, :] - loc[:, None]) / scale[:, None]  # (cells, 2)
-        pg = np.column_stack([np.exp(log_ndtr(z[:, 0])),
-                              np.exp(_log_diff_ndtr(z[:, 0], z[:, 1])),
-                              np.exp(log_ndtr(-z[:, 1]))])  # (cells, 3)
+        pg = np.column_stack(
+            [np.exp(log_ndtr(z[:, 0])), np.exp(_log_diff_ndtr(z[:, 0], z[:, 1])), np.exp(log_ndtr(-z[:, 1]))]
+        )  # (cells, 3)
         codes = _codes(table, "grade")
         G = np.ones((int(rest.sum()), 3))
         if codes is not None:

@@ -15,17 +15,34 @@ from __future__ import annotations
 
 from ..exceptions import InputError, check_seed
 from ..features import CheckCases
+
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
-from . import _xgboost, _logistic, _mlp, _literature, _rules  # noqa: F401,E401
+from . import _literature, _logistic, _mlp, _rules, _xgboost  # noqa: F401,E401
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
 from ._rules import DEFAULT_RULES, RulesSiteClassifier
 from ._site import LEVELS, SiteClassifier, label_codes, site_codes, site_of
 from ._xgboost import XGBoostSiteClassifier
 
-__all__ = ["LEVELS", "label_codes", "site_of", "DEFAULT_RULES", "LiteratureSiteClassifier", "MODEL_KINDS", "ModelKind", "RulesSiteClassifier",
-           "SiteClassifier", "XGBoostSiteClassifier", "dump_json", "get_kind", "make_model", "pipeline_from_parts",
-           "read_json", "register", "site_codes"]
+__all__ = [
+    "LEVELS",
+    "label_codes",
+    "site_of",
+    "DEFAULT_RULES",
+    "LiteratureSiteClassifier",
+    "MODEL_KINDS",
+    "ModelKind",
+    "RulesSiteClassifier",
+    "SiteClassifier",
+    "XGBoostSiteClassifier",
+    "dump_json",
+    "get_kind",
+    "make_model",
+    "pipeline_from_parts",
+    "read_json",
+    "register",
+    "site_codes",
+]
 
 MODEL_KINDS = kind_names()
 
@@ -52,8 +69,10 @@ def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None,
     allowed = set(k.make_classifier(random_state=random_state)[1].get_params()) - {"random_state"}
     bad = sorted(str(p) for p in set(params) - allowed)
     if bad:
-        raise InputError(f"params: {', '.join(bad)} is not a hyper-parameter of the {kind} kind; "
-                         f"expected some of {', '.join(sorted(allowed))}")
+        raise InputError(
+            f"params: {', '.join(bad)} is not a hyper-parameter of the {kind} kind; "
+            f"expected some of {', '.join(sorted(allowed))}"
+        )
     features, clf = k.make_classifier(random_state=random_state, **params)
     return pipeline_from_parts(features, SiteClassifier(clf, level=level))
 

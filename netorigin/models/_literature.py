@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from .._base import BaseEstimator, ClassifierMixin
-from .._base import check_is_fitted
 
+from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
 from ..contract import SITES, as_canonical
 from ..literature import Literature, iter_field_logliks, scenario_weights
@@ -45,15 +44,16 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         lit = Literature(self.parameters, self.scenarios)
         return self._setup(lit.parameters, lit.scenarios)
 
-    def _setup(self, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> "LiteratureSiteClassifier":
+    def _setup(self, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> LiteratureSiteClassifier:
         self.parameters_ = parameters
         self.scenarios_ = scenarios
         self.cells_ = Literature.from_tables(parameters, scenarios).model
         w = scenario_weights(self.cells_, scenarios, self.scenario)
         site = self.cells_.cell_site
         self.log_prior_ = np.log(np.array([w[site == k].sum() for k in range(3)]))
-        self._within = np.array([w[i] / w[site == site[i]].sum() if w[site == site[i]].sum() > 0 else 0.0
-                                 for i in range(len(w))])
+        self._within = np.array(
+            [w[i] / w[site == site[i]].sum() if w[site == site[i]].sum() > 0 else 0.0 for i in range(len(w))]
+        )
         self.classes_ = np.arange(len(SITES))
         return self
 
@@ -67,6 +67,7 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         site = self.cells_.cell_site
         with np.errstate(divide="ignore"):
             logw = np.log(self._within)
+
         def lse(j):
             mx = j.max(axis=1, keepdims=True)
             return (mx + np.log(np.exp(j - mx).sum(axis=1, keepdims=True)))[:, 0]
@@ -124,12 +125,19 @@ def _from_files(files):
     scenario = read_json(files["literature/model.json"], "literature/model.json")["scenario"]
     return LiteratureSiteClassifier(scenario=scenario)._setup(
         load_parameters("literature/parameters.csv", data=files["literature/parameters.csv"]),
-        load_scenarios("literature/scenarios.csv", data=files["literature/scenarios.csv"]))
+        load_scenarios("literature/scenarios.csv", data=files["literature/scenarios.csv"]),
+    )
 
 
-register(ModelKind(
-    name="literature",
-    summary="no training data: naive Bayes from the published per-site rates and a scenario's site prior",
-    make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files,
-    files=("literature/parameters.csv", "literature/scenarios.csv", "literature/model.json"), subsites=False,
-))
+register(
+    ModelKind(
+        name="literature",
+        summary="no training data: naive Bayes from the published per-site rates and a scenario's site prior",
+        make_classifier=_make,
+        explain=_explain,
+        to_files=_to_files,
+        from_files=_from_files,
+        files=("literature/parameters.csv", "literature/scenarios.csv", "literature/model.json"),
+        subsites=False,
+    )
+)

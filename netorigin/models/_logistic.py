@@ -18,8 +18,10 @@ def _classifier_class():
 
 def _make(random_state=None, **params):
     cls = _classifier_class()
-    return (CaseFeatures(missing="indicator", scale=True),
-            cls(**{"C": 0.5, "max_iter": 3000, "random_state": random_state, **params}))
+    return (
+        CaseFeatures(missing="indicator", scale=True),
+        cls(**{"C": 0.5, "max_iter": 3000, "random_state": random_state, **params}),
+    )
 
 
 def _explain(clf, X, feature_fields):
@@ -30,8 +32,15 @@ def _explain(clf, X, feature_fields):
 
 
 def _to_files(clf):
-    return {"linear.json": dump_json({"coef": clf.coef_.tolist(), "intercept": clf.intercept_.tolist(),
-                                      "classes": [int(c) for c in clf.classes_]})}
+    return {
+        "linear.json": dump_json(
+            {
+                "coef": clf.coef_.tolist(),
+                "intercept": clf.intercept_.tolist(),
+                "classes": [int(c) for c in clf.classes_],
+            }
+        )
+    }
 
 
 def _from_files(files):
@@ -44,9 +53,14 @@ def _from_files(files):
     return clf
 
 
-register(ModelKind(
-    name="logistic",
-    summary="multinomial logistic regression on standardised features with missing indicators",
-    make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files,
-    files=("linear.json",),
-))
+register(
+    ModelKind(
+        name="logistic",
+        summary="multinomial logistic regression on standardised features with missing indicators",
+        make_classifier=_make,
+        explain=_explain,
+        to_files=_to_files,
+        from_files=_from_files,
+        files=("linear.json",),
+    )
+)

@@ -8,7 +8,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
-
 class LogisticSiteRegression(LogisticRegression):
     """scikit-learn's LogisticRegression whose decision function sums element-wise products per
     row: the same bits for a case alone or in a batch, before or after the model is saved."""

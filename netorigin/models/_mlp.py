@@ -20,16 +20,33 @@ def _classifier_class():
 
 
 def _make(random_state=None, **params):
-    return (CaseFeatures(missing="indicator", scale=True),
-            _classifier_class()(**{"hidden_layer_sizes": (32,), "alpha": 1e-3, "max_iter": 500,
-                                   "early_stopping": True, "random_state": random_state, **params}))
+    return (
+        CaseFeatures(missing="indicator", scale=True),
+        _classifier_class()(
+            **{
+                "hidden_layer_sizes": (32,),
+                "alpha": 1e-3,
+                "max_iter": 500,
+                "early_stopping": True,
+                "random_state": random_state,
+                **params,
+            }
+        ),
+    )
 
 
 def _to_files(clf):
-    return {"mlp.json": dump_json({"activation": clf.activation, "out_activation": clf.out_activation_,
-                                   "weights": [w.tolist() for w in clf.coefs_],
-                                   "biases": [b.tolist() for b in clf.intercepts_],
-                                   "classes": [int(c) for c in clf.classes_]})}
+    return {
+        "mlp.json": dump_json(
+            {
+                "activation": clf.activation,
+                "out_activation": clf.out_activation_,
+                "weights": [w.tolist() for w in clf.coefs_],
+                "biases": [b.tolist() for b in clf.intercepts_],
+                "classes": [int(c) for c in clf.classes_],
+            }
+        )
+    }
 
 
 def _from_files(files):
@@ -50,7 +67,14 @@ def _from_files(files):
     return clf
 
 
-register(ModelKind(
-    name="mlp", summary="a small neural network (32 units) on the logistic model's features; no reasons",
-    make_classifier=_make, explain=None, to_files=_to_files, from_files=_from_files, files=("mlp.json",),
-))
+register(
+    ModelKind(
+        name="mlp",
+        summary="a small neural network (32 units) on the logistic model's features; no reasons",
+        make_classifier=_make,
+        explain=None,
+        to_files=_to_files,
+        from_files=_from_files,
+        files=("mlp.json",),
+    )
+)

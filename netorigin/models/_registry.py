@@ -7,8 +7,8 @@ import line in ``netorigin/models/__init__.py``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..exceptions import InputError
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from .._base import BaseEstimator, ClassifierMixin
-from .._base import check_is_fitted
 
+from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
 from ..contract import SITES, as_canonical, positive_value
 from ._registry import ModelKind, dump_json, group_by_field, read_json, register
@@ -98,9 +97,15 @@ def _from_files(files):
     return clf
 
 
-register(ModelKind(
-    name="rules",
-    summary="the seed paper's clues as points (CDX2, syndrome, mesenteric mass -> ileal; TTF-1, OTP -> other; ...)",
-    make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files, files=("rules.json",),
-    subsites=False,
-))
+register(
+    ModelKind(
+        name="rules",
+        summary="the seed paper's clues as points (CDX2, syndrome, mesenteric mass -> ileal; TTF-1, OTP -> other; ...)",
+        make_classifier=_make,
+        explain=_explain,
+        to_files=_to_files,
+        from_files=_from_files,
+        files=("rules.json",),
+        subsites=False,
+    )
+)

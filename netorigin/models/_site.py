@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from .._base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
-from .._base import check_is_fitted
 
+from .._base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, check_is_fitted
 from .._math import softmax
 from ..contract import DETAIL_TO_SITE, SITE_DETAILS, SITES
 from ..exceptions import InputError
@@ -72,7 +71,7 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return self
 
     @classmethod
-    def fitted(cls, estimator, classes) -> "SiteClassifier":
+    def fitted(cls, estimator, classes) -> SiteClassifier:
         """Wrap an already-fitted classifier (a bundle being read); ``classes``: its labels."""
         classes = [str(c) for c in classes]
         level = "site" if set(classes) <= set(SITES) else "subsite"

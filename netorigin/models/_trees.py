@@ -30,8 +30,16 @@ import numpy as np
 from ..exceptions import InputError
 
 MAX_DEPTH = 2  # the closed form below; deeper boosters are explained by xgboost itself
-_ARRAYS = ("feature", "threshold", "default_left", "weights", "player_feature", "tree_class", "base_score",
-           "n_features")
+_ARRAYS = (
+    "feature",
+    "threshold",
+    "default_left",
+    "weights",
+    "player_feature",
+    "tree_class",
+    "base_score",
+    "n_features",
+)
 _PROVENANCE = ("booster_sha256", "probe_X", "probe_margins")  # what the tables were derived from
 _PROBES = 48  # probe rows: all tests not done, then random values around the booster's own thresholds
 _PROBE_ATOL = 1e-4  # margins of the tables vs xgboost's (float32 leaves summed in float64: ~1e-6 here)
@@ -72,27 +80,40 @@ class CompiledTrees:
         self.tree_class = np.asarray(arrays["tree_class"], dtype=np.int32)
         self.base_score = np.asarray(arrays["base_score"], dtype=np.float64)
         T = len(self.tree_class)
-        shapes = {"feature": (T, 3), "threshold": (T, 3), "default_left": (T, 3), "weights": (T, 8, 4),
-                  "player_feature": (T, 3)}
+        shapes = {
+            "feature": (T, 3),
+            "threshold": (T, 3),
+            "default_left": (T, 3),
+            "weights": (T, 8, 4),
+            "player_feature": (T, 3),
+        }
         for name, shape in shapes.items():
             if getattr(self, name).shape != shape:
                 raise InputError(f"trees.npz: {name} has shape {getattr(self, name).shape}; expected {shape}")
         self.n_classes = len(self.base_score)
-        self.booster_sha256 = str(np.asarray(arrays.get("booster_sha256", "")).reshape(-1)[0]) \
-            if "booster_sha256" in arrays else None
+        self.booster_sha256 = (
+            str(np.asarray(arrays.get("booster_sha256", "")).reshape(-1)[0]) if "booster_sha256" in arrays else None
+        )
         self.probe_X = np.asarray(arrays["probe_X"], dtype=np.float32) if "probe_X" in arrays else None
-        self.probe_margins = np.asarray(arrays["probe_margins"], dtype=np.float64) if "probe_margins" in arrays else None
+        self.probe_margins = (
+            np.asarray(arrays["probe_margins"], dtype=np.float64) if "probe_margins" in arrays else None
+        )
         self.n_features = int(np.asarray(arrays["n_features"]).reshape(-1)[0])
-        if T and (self.feature.min() < 0 or self.feature.max() > self.n_features
-                  or self.player_feature.min() < 0 or self.player_feature.max() > self.n_features):
+        if T and (
+            self.feature.min() < 0
+            or self.feature.max() > self.n_features
+            or self.player_feature.min() < 0
+            or self.player_feature.max() > self.n_features
+        ):
             raise InputError(f"trees.npz: a split names a feature outside 0..{self.n_features - 1}")
         if T and (self.tree_class.min() < 0 or self.tree_class.max() >= self.n_classes):
             raise InputError("trees.npz: a tree's class is outside the booster's classes")
         if not np.all(np.isfinite(self.weights)):
             raise InputError("trees.npz: the contribution tables hold a value that is not finite")
         # The bias (the trees' expected values) does not depend on the case: one constant per class.
-        self._bias = self.base_score + np.bincount(self.tree_class, weights=self.weights[:, 0, 3],
-                                                   minlength=self.n_classes)
+        self._bias = self.base_score + np.bincount(
+            self.tree_class, weights=self.weights[:, 0, 3], minlength=self.n_classes
+        )
         # The (tree, player) slots that can contribute, ordered by the output cell they add to, so
         # that a case's contributions are one gather and one segmented sum (the same bits alone
         # or in a batch).
@@ -110,8 +131,11 @@ class CompiledTrees:
         # NaN: either direction gives the same leaf value, so its bit does not matter.
         feat = np.where(self.feature == self.n_features, 0, self.feature)
         thr = np.where(self.feature == self.n_features, np.float32(np.nan), self.threshold)
-        keys = (feat.ravel().astype(np.int64) << 33) | (thr.ravel().view(np.uint32).astype(np.int64) << 1) \
+        keys = (
+            (feat.ravel().astype(np.int64) << 33)
+            | (thr.ravel().view(np.uint32).astype(np.int64) << 1)
             | self.default_left.ravel().astype(np.int64)
+        )
         uniq, node_split = np.unique(keys, return_inverse=True)
         self._split_feature = (uniq >> 33).astype(np.intp)
         self._split_threshold = ((uniq >> 1) & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
@@ -137,14 +161,14 @@ class CompiledTrees:
         out = np.zeros((n, C, F + 1))
         out[:, :, -1] = self._bias
         for start in range(0, n, _CHUNK):
-            combos = self._combos(X[start:start + _CHUNK])
+            combos = self._combos(X[start : start + _CHUNK])
             if not len(self._starts):
                 continue
             vals = self._slot_values.take(self._slot_base + np.take(combos, self._slot_tree, axis=1))  # (m, slots)
             sums = np.add.reduceat(vals, self._starts, axis=1)
-            block = out[start:start + len(combos), :, :F].reshape(len(combos), C * F)
+            block = out[start : start + len(combos), :, :F].reshape(len(combos), C * F)
             block[:, self._cells] = sums
-            out[start:start + len(combos), :, :F] = block.reshape(len(combos), C, F)
+            out[start : start + len(combos), :, :F] = block.reshape(len(combos), C, F)
         return out
 
     def margins(self, X: np.ndarray) -> np.ndarray:
@@ -158,17 +182,23 @@ class CompiledTrees:
         import hashlib
 
         if self.booster_sha256 is None or self.probe_X is None or self.probe_margins is None:
-            raise InputError("trees.npz: records no booster it was compiled from (written by an older "
-                             "netorigin); rebuild the bundle")
+            raise InputError(
+                "trees.npz: records no booster it was compiled from (written by an older netorigin); rebuild the bundle"
+            )
         if hashlib.sha256(booster_bytes).hexdigest() != self.booster_sha256:
-            raise InputError("trees.npz: was compiled from another booster than this bundle's booster.ubj "
-                             "(the sha256 it records differs): the two files are not one model")
-        if self.probe_X.shape != (len(self.probe_X), self.n_features) or \
-                self.probe_margins.shape != (len(self.probe_X), self.n_classes):
+            raise InputError(
+                "trees.npz: was compiled from another booster than this bundle's booster.ubj "
+                "(the sha256 it records differs): the two files are not one model"
+            )
+        if self.probe_X.shape != (len(self.probe_X), self.n_features) or self.probe_margins.shape != (
+            len(self.probe_X),
+            self.n_classes,
+        ):
             raise InputError("trees.npz: its probe rows do not fit its trees")
         if not np.allclose(self.margins(self.probe_X), self.probe_margins, rtol=0, atol=_PROBE_ATOL):
-            raise InputError("trees.npz: its tables do not give the margins xgboost gave on its probe rows "
-                             "(edited or damaged)")
+            raise InputError(
+                "trees.npz: its tables do not give the margins xgboost gave on its probe rows (edited or damaged)"
+            )
 
     def check_booster(self, booster) -> None:
         """Refuse a booster whose margins on the probe rows differ from the recorded ones."""
@@ -177,21 +207,24 @@ class CompiledTrees:
         got = booster.predict(xgb.DMatrix(self.probe_X, missing=np.nan), output_margin=True)
         got = np.asarray(got, dtype=np.float64).reshape(len(self.probe_X), -1)
         if got.shape != self.probe_margins.shape or not np.allclose(got, self.probe_margins, rtol=0, atol=_PROBE_ATOL):
-            raise InputError("booster.ubj: its margins differ from those trees.npz records for it: the two "
-                             "files are not one model (edited or damaged)")
+            raise InputError(
+                "booster.ubj: its margins differ from those trees.npz records for it: the two "
+                "files are not one model (edited or damaged)"
+            )
 
     # ------------------------------------------------------------------ storage
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
         arrays = {name: np.asarray(getattr(self, name)) for name in _ARRAYS}
         if self.booster_sha256 is not None:
-            arrays.update(booster_sha256=np.array([self.booster_sha256]), probe_X=self.probe_X,
-                          probe_margins=self.probe_margins)
+            arrays.update(
+                booster_sha256=np.array([self.booster_sha256]), probe_X=self.probe_X, probe_margins=self.probe_margins
+            )
         np.savez(buf, **arrays)
         return buf.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "CompiledTrees":
+    def from_bytes(cls, data: bytes) -> CompiledTrees:
         return cls(read_npz(data, "trees.npz"))
 
 
@@ -215,8 +248,11 @@ def read_npz(data: bytes, name: str, limit: int = MAX_NPZ_BYTES) -> dict:
             try:
                 with zf.open(info) as fh:
                     version = np.lib.format.read_magic(fh)
-                    shape, fortran, dtype = (np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
-                                             else np.lib.format.read_array_header_2_0(fh))
+                    shape, fortran, dtype = (
+                        np.lib.format.read_array_header_1_0(fh)
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0(fh)
+                    )
                     if dtype.hasobject:
                         raise ValueError("an object array")
                     size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
@@ -244,9 +280,11 @@ def compile_booster(booster, raw: bytes | None = None) -> CompiledTrees | None:
     trees, tree_info = gb["model"]["trees"], gb["model"]["tree_info"]
     n_features = int(learner["learner_model_param"]["num_feature"])
     n_classes = max(1, int(learner["learner_model_param"].get("num_class", "0") or 0))
-    base = json.loads(learner["learner_model_param"]["base_score"].replace("E", "e")) \
-        if learner["learner_model_param"]["base_score"].startswith("[") \
+    base = (
+        json.loads(learner["learner_model_param"]["base_score"].replace("E", "e"))
+        if learner["learner_model_param"]["base_score"].startswith("[")
         else [float(learner["learner_model_param"]["base_score"])] * n_classes
+    )
     T = len(trees)
     feature = np.full((T, 3), n_features, np.int32)
     threshold = np.zeros((T, 3), np.float32)
@@ -281,10 +319,19 @@ def compile_booster(booster, raw: bytes | None = None) -> CompiledTrees | None:
             leaf[t, pair] = (cond[lc[child]], cond[rc[child]])
     weights, player_feature = _shapley_tables(feature, ratio, leaf, n_features)
     tree_class = np.asarray(tree_info, dtype=np.int32) if n_classes > 1 else np.zeros(T, np.int32)
-    return CompiledTrees({"feature": feature, "threshold": threshold, "default_left": default_left,
-                          "weights": weights, "player_feature": player_feature, "tree_class": tree_class,
-                          "base_score": np.asarray(base, dtype=np.float64), "n_features": np.array(n_features),
-                          **_provenance(booster, raw, feature, threshold, n_features)})
+    return CompiledTrees(
+        {
+            "feature": feature,
+            "threshold": threshold,
+            "default_left": default_left,
+            "weights": weights,
+            "player_feature": player_feature,
+            "tree_class": tree_class,
+            "base_score": np.asarray(base, dtype=np.float64),
+            "n_features": np.array(n_features),
+            **_provenance(booster, raw, feature, threshold, n_features),
+        }
+    )
 
 
 def _provenance(booster, raw, feature, threshold, n_features) -> dict:
@@ -304,8 +351,11 @@ def _provenance(booster, raw, feature, threshold, n_features) -> dict:
         X[1:, j][rng.random(_PROBES - 1) < 0.3] = np.nan  # tests not done follow the default directions
     margins = booster.predict(xgb.DMatrix(X, missing=np.nan), output_margin=True).reshape(_PROBES, -1)
     raw = bytes(booster.save_raw("ubj")) if raw is None else raw
-    return {"booster_sha256": np.array([hashlib.sha256(raw).hexdigest()]),
-            "probe_X": X, "probe_margins": np.asarray(margins, dtype=np.float64)}
+    return {
+        "booster_sha256": np.array([hashlib.sha256(raw).hexdigest()]),
+        "probe_X": X,
+        "probe_margins": np.asarray(margins, dtype=np.float64),
+    }
 
 
 def _shapley_tables(feature, ratio, leaf, n_features):
@@ -329,8 +379,9 @@ def _shapley_tables(feature, ratio, leaf, n_features):
     for s in mask:  # v(S) for every tree and combination
         inS = ((s >> player) & 1).astype(bool)  # (T, 3)
         p = np.where(inS[:, None, :], d[None, :, :], ratio[:, None, :])  # (T, 8, 3) chance of going left
-        v[:, :, s] = (p[..., 0] * (p[..., 1] * leaf[:, None, 0] + (1 - p[..., 1]) * leaf[:, None, 1])
-                      + (1 - p[..., 0]) * (p[..., 2] * leaf[:, None, 2] + (1 - p[..., 2]) * leaf[:, None, 3]))
+        v[:, :, s] = p[..., 0] * (p[..., 1] * leaf[:, None, 0] + (1 - p[..., 1]) * leaf[:, None, 1]) + (
+            1 - p[..., 0]
+        ) * (p[..., 2] * leaf[:, None, 2] + (1 - p[..., 2]) * leaf[:, None, 3])
     weights = np.zeros((T, 8, 4))
     for j in range(3):
         for s in mask:

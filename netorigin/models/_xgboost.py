@@ -4,9 +4,8 @@ NaN = test not done), its exact explainer (TreeSHAP) and its codec (xgboost's UB
 from __future__ import annotations
 
 import numpy as np
-from .._base import BaseEstimator, ClassifierMixin
-from .._base import check_is_fitted, sklearn_in_use
 
+from .._base import BaseEstimator, ClassifierMixin, check_is_fitted, sklearn_in_use
 from .._math import softmax
 from ..exceptions import InputError
 from ..features import CaseFeatures
@@ -34,9 +33,19 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState or None
     """
 
-    def __init__(self, *, n_estimators=800, max_depth=2, learning_rate=0.06, subsample=0.8,
-                 colsample_bytree=0.5, min_child_weight=2.0, reg_lambda=2.0, n_jobs=None,
-                 random_state=None):
+    def __init__(
+        self,
+        *,
+        n_estimators=800,
+        max_depth=2,
+        learning_rate=0.06,
+        subsample=0.8,
+        colsample_bytree=0.5,
+        min_child_weight=2.0,
+        reg_lambda=2.0,
+        n_jobs=None,
+        random_state=None,
+    ):
         self.n_estimators = n_estimators
         self.max_depth = max_depth
         self.learning_rate = learning_rate
@@ -54,10 +63,18 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
 
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         params = {
-            "objective": "multi:softprob", "num_class": n_classes, "tree_method": "hist",
-            "max_depth": self.max_depth, "eta": self.learning_rate, "subsample": self.subsample,
-            "colsample_bytree": self.colsample_bytree, "min_child_weight": self.min_child_weight,
-            "lambda": self.reg_lambda, "seed": seed, "base_score": 0.5, "verbosity": 0,
+            "objective": "multi:softprob",
+            "num_class": n_classes,
+            "tree_method": "hist",
+            "max_depth": self.max_depth,
+            "eta": self.learning_rate,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "min_child_weight": self.min_child_weight,
+            "lambda": self.reg_lambda,
+            "seed": seed,
+            "base_score": 0.5,
+            "verbosity": 0,
         }
         if self.n_jobs is not None:
             params["nthread"] = self.n_jobs
@@ -65,7 +82,6 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y, sample_weight=None):
         import xgboost as xgb
-
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import validate_data
 
@@ -85,8 +101,9 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
             if not (sample_weight > 0).any():
                 raise ValueError("sample_weight must contain at least one non-zero number")
         dtrain = xgb.DMatrix(X, label=yk, weight=sample_weight, missing=np.nan)
-        return self.adopt(xgb.train(self.booster_params(len(self.classes_)), dtrain,
-                                    num_boost_round=int(self.n_estimators)))
+        return self.adopt(
+            xgb.train(self.booster_params(len(self.classes_)), dtrain, num_boost_round=int(self.n_estimators))
+        )
 
     def adopt(self, booster):
         """Take ``booster`` (trained here or by another engine) as the fitted trees: its classes and
@@ -97,8 +114,11 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = np.arange(_num_class(booster))
         self.n_features_in_ = booster.num_features()
         self._booster_bytes = bytes(booster.save_raw("ubj"))  # what is saved, and what trees_ records
-        self.trees_ = compile_booster(booster, self._booster_bytes) \
-            if self.max_depth is None or self.max_depth <= MAX_DEPTH else None
+        self.trees_ = (
+            compile_booster(booster, self._booster_bytes)
+            if self.max_depth is None or self.max_depth <= MAX_DEPTH
+            else None
+        )
         return self
 
     def __getattr__(self, name):
@@ -139,8 +159,10 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         if X.dtype.kind not in "fiub":
             raise ValueError(f"X has dtype {X.dtype}; expected numbers")
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                             f"{self.n_features_in_} features as input.")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
         X = X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
         if np.isinf(X).any():
             raise ValueError("Input X contains infinity or a value too large for dtype('float64').")
@@ -231,9 +253,14 @@ def _num_class(booster) -> int:
     return int(cfg["learner"]["learner_model_param"]["num_class"])
 
 
-register(ModelKind(
-    name="xgboost",
-    summary="gradient-boosted trees (default); NaN for tests not done; exact TreeSHAP reasons",
-    make_classifier=_make, explain=_explain, to_files=_to_files, from_files=_from_files,
-    files=("booster.ubj",),
-))
+register(
+    ModelKind(
+        name="xgboost",
+        summary="gradient-boosted trees (default); NaN for tests not done; exact TreeSHAP reasons",
+        make_classifier=_make,
+        explain=_explain,
+        to_files=_to_files,
+        from_files=_from_files,
+        files=("booster.ubj",),
+    )
+)

@@ -15,8 +15,6 @@ from ..contract import MARKERS, SUBSITES
 from ..literature import CONTINUOUS, Literature, default_literature
 from ._generate import generate
 
-
-
 Z = 4.5  # a parameter is out when it is more than 4.5 standard errors off (about 1 in 150,000 by chance)
 
 
@@ -66,13 +64,14 @@ def _floor(param: str, value: float) -> float:
         return 0.002
     fld = param.partition(":")[2]
     spec = next((c for c in CONTINUOUS if c.field == fld), None)
-    step = 0.5 * 10.0 ** -spec.decimals if spec else 0.0
+    step = 0.5 * 10.0**-spec.decimals if spec else 0.0
     relative = 0.02 if param.startswith(("median:", "log_sd:", "sd:")) else 0.002
     return max(step, relative * abs(value))
 
 
-def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, random_state=0,
-                     literature: Literature | None = None) -> pd.DataFrame:
+def check_parameters(
+    scenario: str = "liver-met-archive", n: int = 1_000_000, random_state=0, literature: Literature | None = None
+) -> pd.DataFrame:
     """Measure every parameter (and the scenario's site mix) in generated data.
 
     Returns one row per parameter: ``parameter, site, value`` (the file's), ``measured``,
@@ -83,8 +82,7 @@ def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, ra
     sm = literature if literature is not None else default_literature()
     m = sm.model
     rows = []
-    natural = generate(m, sm.weights(scenario), n, random_state=random_state, workup=None,
-                       return_cells=True)
+    natural = generate(m, sm.weights(scenario), n, random_state=random_state, workup=None, return_cells=True)
     cells = natural["latent_cell"].to_numpy()
     sub = natural["primary_site_detail"].astype(object).to_numpy()
     site = natural["primary_site"].astype(object).to_numpy()
@@ -99,13 +97,23 @@ def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, ra
             stot = sc[(sc["level"] == "subsite") & sc["site"].isin(SUBSITES[cls])]["value"].sum()
             within = sub[site == cls]
             v = float(np.mean(within == r.site)) if len(within) else float("nan")
-            rows.append(("sub-site share", r.site, r.value / stot if stot else 0.0, v, len(within),
-                         np.sqrt(max(v * (1 - v), 1e-12) / max(len(within), 1))))
+            rows.append(
+                (
+                    "sub-site share",
+                    r.site,
+                    r.value / stot if stot else 0.0,
+                    v,
+                    len(within),
+                    np.sqrt(max(v * (1 - v), 1e-12) / max(len(within), 1)),
+                )
+            )
     phen = sm.parameters[sm.parameters["parameter"] == "phenotype"]
     for r in phen.itertuples():
         within = cells[sub == r.site.split("/")[0]]
         v = float(np.mean(within == r.site)) if len(within) else float("nan")
-        rows.append(("phenotype", r.site, r.value, v, len(within), np.sqrt(max(v * (1 - v), 1e-12) / max(len(within), 1))))
+        rows.append(
+            ("phenotype", r.site, r.value, v, len(within), np.sqrt(max(v * (1 - v), 1e-12) / max(len(within), 1)))
+        )
     balanced = generate(m, np.ones(m.n_cells), n, random_state=random_state, workup=None, return_cells=True)
     labels = np.array(m.labels(), dtype=object)
     bcells = balanced["latent_cell"].to_numpy()
@@ -118,7 +126,7 @@ def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, ra
             parts = [_measure(t[bcells[np.isin(bcells, list(governed))] == c], r.parameter) for c in sorted(governed)]
             k = sum(p[1] for p in parts)
             measured = sum(v * w for v, w, _ in parts) / k
-            se = float(np.sqrt(sum((w / k) ** 2 * e ** 2 for _, w, e in parts)))
+            se = float(np.sqrt(sum((w / k) ** 2 * e**2 for _, w, e in parts)))
         else:
             measured, k, se = _measure(t, r.parameter) if len(t) else (float("nan"), 0, float("nan"))
         rows.append((r.parameter, r.site, r.value, measured, k, se))
@@ -129,4 +137,3 @@ def check_parameters(scenario: str = "liver-met-archive", n: int = 1_000_000, ra
     # parameters that govern no cell (overridden everywhere) cannot be measured: say so
     out["ok"] = (out["difference"].abs() <= out["tolerance"]) | (out["n"] == 0)
     return out
-

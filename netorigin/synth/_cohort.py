@@ -10,10 +10,18 @@ from ..exceptions import InputError
 from ..literature import Literature, default_literature
 from ._generate import generate
 
-def make_synthetic_cohort(n: int, *, scenario: str = "liver-met-archive", random_state=None,
-                          workup: str | Path | pd.DataFrame | None = "routine",
-                          label_noise: float = 0.0, literature: Literature | None = None,
-                          prefix: str = "syn", return_latent: bool = False) -> pd.DataFrame:
+
+def make_synthetic_cohort(
+    n: int,
+    *,
+    scenario: str = "liver-met-archive",
+    random_state=None,
+    workup: str | Path | pd.DataFrame | None = "routine",
+    label_noise: float = 0.0,
+    literature: Literature | None = None,
+    prefix: str = "syn",
+    return_latent: bool = False,
+) -> pd.DataFrame:
     """Draw a synthetic cohort in the case contract, with ``primary_site`` labels.
 
     Parameters
@@ -38,7 +46,14 @@ def make_synthetic_cohort(n: int, *, scenario: str = "liver-met-archive", random
     lit = literature if literature is not None else default_literature()
     if scenario not in lit.scenario_names():
         raise InputError(f"scenario: {scenario!r} is not one of {', '.join(lit.scenario_names())}")
-    return generate(lit.model, lit.weights(scenario), n, random_state=random_state,
-                    workup=lit.workup(workup), label_noise=label_noise,
-                    subsite_weights=lit.subsite_weights(scenario), prefix=prefix,
-                    return_cells=return_latent)
+    return generate(
+        lit.model,
+        lit.weights(scenario),
+        n,
+        random_state=random_state,
+        workup=lit.workup(workup),
+        label_noise=label_noise,
+        subsite_weights=lit.subsite_weights(scenario),
+        prefix=prefix,
+        return_cells=return_latent,
+    )

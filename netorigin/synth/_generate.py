@@ -86,8 +86,9 @@ def _condition_mask(cond: str, values: dict, observed: dict, n: int) -> np.ndarr
     return observed[fld] & (values[fld] == f.values.index(want))
 
 
-def apply_workup(values: dict[str, np.ndarray], workup: pd.DataFrame | None,
-                 rng: np.random.Generator) -> dict[str, np.ndarray]:
+def apply_workup(
+    values: dict[str, np.ndarray], workup: pd.DataFrame | None, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Which tests were done: a sequential work-up, missing at random given earlier results.
 
     For each test in file order, the first row whose condition holds gives the probability
@@ -117,12 +118,15 @@ def apply_workup(values: dict[str, np.ndarray], workup: pd.DataFrame | None,
     return observed
 
 
-def to_table(model: Model, cell: np.ndarray, values: dict, observed: dict, site: np.ndarray,
-             detail: np.ndarray, prefix: str) -> pd.DataFrame:
+def to_table(
+    model: Model, cell: np.ndarray, values: dict, observed: dict, site: np.ndarray, detail: np.ndarray, prefix: str
+) -> pd.DataFrame:
     """Assemble the canonical cohort table (contract order, NaN = not done)."""
     n = len(cell)
     width = max(7, len(str(n)))
-    cols: dict[str, object] = {"case_id": np.char.add(f"{prefix}-", np.char.zfill(np.arange(1, n + 1).astype(str), width))}
+    cols: dict[str, object] = {
+        "case_id": np.char.add(f"{prefix}-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
+    }
     for name, f in FIELDS.items():
         if name in ("case_id", "primary_site", "primary_site_detail") or name not in values:
             continue
@@ -134,17 +138,27 @@ def to_table(model: Model, cell: np.ndarray, values: dict, observed: dict, site:
         else:
             cols[name] = pd.Categorical.from_codes(np.where(obs, v, -1).astype(np.int16), categories=list(f.values))
     cols["primary_site"] = pd.Categorical.from_codes(site, categories=list(SITES))
-    cols["primary_site_detail"] = pd.Categorical.from_codes(detail, categories=list(FIELDS["primary_site_detail"].values))
+    cols["primary_site_detail"] = pd.Categorical.from_codes(
+        detail, categories=list(FIELDS["primary_site_detail"].values)
+    )
     table = pd.DataFrame(cols)
     table["case_id"] = table["case_id"].astype(object)
     table["mitoses_per_2mm2"] = table["mitoses_per_2mm2"].astype(object)
     return table
 
 
-def generate(model: Model, weights: np.ndarray, n: int, *, random_state=None,
-             workup: pd.DataFrame | None = None, label_noise: float = 0.0,
-             subsite_weights: dict[str, np.ndarray] | None = None, prefix: str = "syn",
-             return_cells: bool = False) -> pd.DataFrame:
+def generate(
+    model: Model,
+    weights: np.ndarray,
+    n: int,
+    *,
+    random_state=None,
+    workup: pd.DataFrame | None = None,
+    label_noise: float = 0.0,
+    subsite_weights: dict[str, np.ndarray] | None = None,
+    prefix: str = "syn",
+    return_cells: bool = False,
+) -> pd.DataFrame:
     """Draw ``n`` cases: cells, fields, work-up, then optional label noise."""
     if not (isinstance(n, (int, np.integer)) and n >= 1):
         raise InputError(f"n: {n!r} is not a whole number >= 1")
@@ -157,8 +171,9 @@ def generate(model: Model, weights: np.ndarray, n: int, *, random_state=None,
     values = draw_fields(model, cell, rng)
     if isinstance(workup, list):  # a mixture of work-ups, drawn per case independently of the site
         shares = np.array([w[1] for w in workup], dtype=float)
-        which = np.minimum(np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(n), side="right"),
-                           len(workup) - 1)
+        which = np.minimum(
+            np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(n), side="right"), len(workup) - 1
+        )
         observed = {f: np.ones(n, dtype=bool) for f in values}
         for k, (_, _, table) in enumerate(workup):
             idx = np.flatnonzero(which == k)

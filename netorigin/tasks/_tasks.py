@@ -21,10 +21,34 @@ from ..exceptions import InputError
 from ..io._outputs import write_bytes_atomic
 
 _KEYS = {
-    "train": {"name", "version", "task", "description", "data", "model", "target_prior", "bayes_scenario",
-              "output", "register", "alias", "n_bootstrap", "cv"},
-    "benchmark": {"name", "version", "task", "description", "scenarios", "train_n", "test_n", "seed",
-                  "models", "output", "n_bootstrap"},
+    "train": {
+        "name",
+        "version",
+        "task",
+        "description",
+        "data",
+        "model",
+        "target_prior",
+        "bayes_scenario",
+        "output",
+        "register",
+        "alias",
+        "n_bootstrap",
+        "cv",
+    },
+    "benchmark": {
+        "name",
+        "version",
+        "task",
+        "description",
+        "scenarios",
+        "train_n",
+        "test_n",
+        "seed",
+        "models",
+        "output",
+        "n_bootstrap",
+    },
     "score": {"name", "version", "task", "description", "data", "model", "target_prior", "coverage", "output"},
 }
 
@@ -44,15 +68,34 @@ def load_config(path) -> tuple[dict, str]:
         raise InputError(f"{p}: task: {task!r} is not one of {', '.join(_KEYS)}")
     unknown = sorted(str(k) for k in set(cfg) - _KEYS[task])
     if unknown:
-        raise InputError(f"{p}: unknown setting(s) {', '.join(unknown)} for task {task!r}; "
-                         f"expected some of {', '.join(sorted(_KEYS[task]))}")
+        raise InputError(
+            f"{p}: unknown setting(s) {', '.join(unknown)} for task {task!r}; "
+            f"expected some of {', '.join(sorted(_KEYS[task]))}"
+        )
     _check_types(cfg, p)
     return cfg, text
 
 
-_TYPES = {"name": str, "description": str, "version": int, "target_prior": str, "bayes_scenario": str,
-          "output": str, "register": str, "alias": str, "n_bootstrap": int, "cv": int, "train_n": int, "test_n": int,
-          "seed": int, "coverage": float, "model": (dict, str), "data": dict, "scenarios": list, "models": list}
+_TYPES = {
+    "name": str,
+    "description": str,
+    "version": int,
+    "target_prior": str,
+    "bayes_scenario": str,
+    "output": str,
+    "register": str,
+    "alias": str,
+    "n_bootstrap": int,
+    "cv": int,
+    "train_n": int,
+    "test_n": int,
+    "seed": int,
+    "coverage": float,
+    "model": (dict, str),
+    "data": dict,
+    "scenarios": list,
+    "models": list,
+}
 
 
 def _check_types(cfg: dict, where) -> None:
@@ -71,8 +114,9 @@ def _check_types(cfg: dict, where) -> None:
     if isinstance(model, dict):
         bad = sorted(set(model) - {"kind", "random_state", "params"})
         if bad:
-            raise InputError(f"{where}: model: unknown setting(s) {', '.join(map(str, bad))}; expected kind, "
-                             "random_state, params")
+            raise InputError(
+                f"{where}: model: unknown setting(s) {', '.join(map(str, bad))}; expected kind, random_state, params"
+            )
         if model.get("params") is not None and not isinstance(model["params"], dict):
             raise InputError(f"{where}: model.params: {model['params']!r} is not a mapping of hyper-parameters")
     for key in ("scenarios", "models"):
@@ -83,8 +127,10 @@ def _check_types(cfg: dict, where) -> None:
         for key, kind in (("n", int), ("seed", int), ("label_noise", (int, float))):
             value = synthetic.get(key)
             if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-                raise InputError(f"{where}: data.synthetic.{key}: {value!r} is not a number"
-                                 + (" (a whole one)" if kind is int else ""))
+                raise InputError(
+                    f"{where}: data.synthetic.{key}: {value!r} is not a number"
+                    + (" (a whole one)" if kind is int else "")
+                )
 
 
 def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]:
@@ -93,31 +139,48 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
     from ..synth import make_synthetic_cohort
 
     keys = set(data) if isinstance(data, dict) else set()
-    if not keys or not (keys <= {"path", "mapping"} or keys == {"synthetic"}) or ("mapping" in keys and "path" not in keys):
-        raise InputError(f"{where}: data: give either path: FILE (optionally mapping: FILE) or "
-                         "synthetic: {n, scenario, seed}")
+    if (
+        not keys
+        or not (keys <= {"path", "mapping"} or keys == {"synthetic"})
+        or ("mapping" in keys and "path" not in keys)
+    ):
+        raise InputError(
+            f"{where}: data: give either path: FILE (optionally mapping: FILE) or synthetic: {{n, scenario, seed}}"
+        )
     if "path" in data:
         v = load_cohort(data["path"], mapping=data.get("mapping"))
-        return v.table, f"file {Path(data['path']).name}", {"path": Path(data['path']).name}, None
+        return v.table, f"file {Path(data['path']).name}", {"path": Path(data["path"]).name}, None
     if not isinstance(data["synthetic"], dict) or "n" not in data["synthetic"]:
         raise InputError(f"{where}: data.synthetic: expected a mapping with n (and scenario, seed)")
     s = dict(data["synthetic"])
-    n, scenario, seed, noise = s.pop("n"), s.pop("scenario", "liver-met-archive"), s.pop("seed", 0), \
-        s.pop("label_noise", 0.0)
+    n, scenario, seed, noise = (
+        s.pop("n"),
+        s.pop("scenario", "liver-met-archive"),
+        s.pop("seed", 0),
+        s.pop("label_noise", 0.0),
+    )
     workup = s.pop("workup", "routine")
     if not isinstance(workup, str):
         raise InputError(f"{where}: data.synthetic.workup: {workup!r} is not a work-up name")
     for key, value, kind in (("n", n, int), ("seed", seed, int), ("label_noise", noise, (int, float))):
         if not isinstance(value, kind) or isinstance(value, bool):
-            raise InputError(f"{where}: data.synthetic.{key}: {value!r} is not a number"
-                             + (" (a whole one)" if kind is int else ""))
+            raise InputError(
+                f"{where}: data.synthetic.{key}: {value!r} is not a number" + (" (a whole one)" if kind is int else "")
+            )
     if s:
         raise InputError(f"{where}: data.synthetic: unknown setting(s) {', '.join(sorted(s))}")
     table = make_synthetic_cohort(n, scenario=scenario, random_state=seed, label_noise=noise, workup=workup)
-    desc = (f"synthetic, scenario {scenario}, n={n}, seed={seed}" + (f", work-up {workup}" if workup != "routine" else "")
-            + (f", label noise {noise}" if noise else ""))
-    return table, desc, {"synthetic.n": n, "synthetic.scenario": scenario, "synthetic.seed": seed,
-                         "synthetic.workup": workup}, scenario
+    desc = (
+        f"synthetic, scenario {scenario}, n={n}, seed={seed}"
+        + (f", work-up {workup}" if workup != "routine" else "")
+        + (f", label noise {noise}" if noise else "")
+    )
+    return (
+        table,
+        desc,
+        {"synthetic.n": n, "synthetic.scenario": scenario, "synthetic.seed": seed, "synthetic.workup": workup},
+        scenario,
+    )
 
 
 def run_task(path, *, tracking_uri: str | None = None, track: bool = True, progress=None) -> dict:
@@ -134,8 +197,10 @@ def run_task(path, *, tracking_uri: str | None = None, track: bool = True, progr
         plan_outputs([Output("output", out or "bundles", kind="bundle" if out else "folder")], inputs=inputs)
         return _train(cfg, text, str(path), tracking_uri, track, progress)
     if task == "benchmark":
-        plan_outputs([Output("output", f"{out}.csv" if out else None), Output("output.md", f"{out}.md" if out else None)],
-                     inputs=inputs)
+        plan_outputs(
+            [Output("output", f"{out}.csv" if out else None), Output("output.md", f"{out}.md" if out else None)],
+            inputs=inputs,
+        )
         return _benchmark(cfg, text, tracking_uri, track, progress)
     model = cfg.get("model")
     plan_outputs([Output("output", out)], inputs=[*inputs, model if isinstance(model, str) else None])
@@ -148,13 +213,27 @@ def _train(cfg, text, where, tracking_uri, track, progress=None):
     table, desc, dparams, scenario = _cohort(cfg.get("data"), where)
     model = cfg.get("model") or {}
     model = {"kind": model} if isinstance(model, str) else dict(model)
-    return train_run(table, kind=model.get("kind", "xgboost"), params=model.get("params") or {},
-                     out_dir=cfg.get("output"), bundles_root="bundles", random_state=int(model.get("random_state", 0)),
-                     target_prior=cfg.get("target_prior", "training"),
-                     bayes_scenario=cfg.get("bayes_scenario", scenario), tracking_uri=tracking_uri,
-                     track=track, register_name=cfg.get("register"), alias=cfg.get("alias", "champion"),
-                     config_text=text, description=desc, n_bootstrap=int(cfg.get("n_bootstrap", 200)),
-                     name=cfg.get("name"), data_params=dparams, n_splits=cfg.get("cv", 5), progress=progress)
+    return train_run(
+        table,
+        kind=model.get("kind", "xgboost"),
+        params=model.get("params") or {},
+        out_dir=cfg.get("output"),
+        bundles_root="bundles",
+        random_state=int(model.get("random_state", 0)),
+        target_prior=cfg.get("target_prior", "training"),
+        bayes_scenario=cfg.get("bayes_scenario", scenario),
+        tracking_uri=tracking_uri,
+        track=track,
+        register_name=cfg.get("register"),
+        alias=cfg.get("alias", "champion"),
+        config_text=text,
+        description=desc,
+        n_bootstrap=int(cfg.get("n_bootstrap", 200)),
+        name=cfg.get("name"),
+        data_params=dparams,
+        n_splits=cfg.get("cv", 5),
+        progress=progress,
+    )
 
 
 def _benchmark(cfg, text, tracking_uri, track, progress):
@@ -166,9 +245,15 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
     started = time.time()
     seed = int(cfg.get("seed", 0))
     kinds = list(cfg.get("models", list(MODEL_KINDS)))
-    df = benchmark(scenarios=cfg.get("scenarios", ["liver-met-archive", "unknown-primary"]),
-                   train_n=int(cfg.get("train_n", 20_000)), test_n=int(cfg.get("test_n", 50_000)), seed=seed,
-                   kinds=kinds, n_bootstrap=int(cfg.get("n_bootstrap", 0)), progress=progress)
+    df = benchmark(
+        scenarios=cfg.get("scenarios", ["liver-met-archive", "unknown-primary"]),
+        train_n=int(cfg.get("train_n", 20_000)),
+        test_n=int(cfg.get("test_n", 50_000)),
+        seed=seed,
+        kinds=kinds,
+        n_bootstrap=int(cfg.get("n_bootstrap", 0)),
+        progress=progress,
+    )
     md = benchmark_markdown(df)
     out = cfg.get("output")
     if out:
@@ -178,26 +263,39 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
     if track:
         from ..tracking import log_run
 
-        metrics = {f"{r.scenario}.{r.model}".replace(" ", "_").replace("(", "").replace(")", ""):
-                   {k: getattr(r, k) for k in ("accuracy", "log_loss", "ece", "coverage_90")} for r in df.itertuples()}
-        summary["tracking"] = log_run(run_name=f"benchmark {cfg.get('name', '')}: {', '.join(kinds)}",
-                                      started=started, description="Every model kind against the exact posterior "
-                                      f"on synthetic scenarios {', '.join(cfg.get('scenarios', []))}.",
-                                      params={"pipeline": cfg.get("name", ""), "seed": seed, "models": ",".join(kinds),
-                                                                    "train_n": cfg.get("train_n"), "test_n": cfg.get("test_n")},
-                                      metrics=metrics, tags={"netorigin.task": "benchmark"},
-                                      artifacts={"benchmark.md": md.encode(), "pipeline_config.yaml": text.encode()},
-                                      tracking_uri=tracking_uri)
+        metrics = {
+            f"{r.scenario}.{r.model}".replace(" ", "_").replace("(", "").replace(")", ""): {
+                k: getattr(r, k) for k in ("accuracy", "log_loss", "ece", "coverage_90")
+            }
+            for r in df.itertuples()
+        }
+        summary["tracking"] = log_run(
+            run_name=f"benchmark {cfg.get('name', '')}: {', '.join(kinds)}",
+            started=started,
+            description="Every model kind against the exact posterior "
+            f"on synthetic scenarios {', '.join(cfg.get('scenarios', []))}.",
+            params={
+                "pipeline": cfg.get("name", ""),
+                "seed": seed,
+                "models": ",".join(kinds),
+                "train_n": cfg.get("train_n"),
+                "test_n": cfg.get("test_n"),
+            },
+            metrics=metrics,
+            tags={"netorigin.task": "benchmark"},
+            artifacts={"benchmark.md": md.encode(), "pipeline_config.yaml": text.encode()},
+            tracking_uri=tracking_uri,
+        )
     return summary
 
 
 def _score(cfg, text, tracking_uri, track, progress=None):
     import time
 
+    from ..app import markdown_report
     from ..datasets import default_model_path
     from ..inference import score_cohort
     from ..tracking import load_model
-    from ..app import markdown_report
 
     started = time.time()
     table, desc, _, _ = _cohort(cfg.get("data"), "score")
@@ -205,10 +303,16 @@ def _score(cfg, text, tracking_uri, track, progress=None):
     coverage = float(cfg.get("coverage", 0.9))
     from ..contract import ValidatedCohort
 
-    out_table = score_cohort(model, ValidatedCohort(table=table), target_prior=cfg.get("target_prior"),
-                             coverage=coverage, progress=progress)
-    report = markdown_report(out_table, model.identity(), title=f"{cfg.get('name', 'score')}: {desc}",
-                             target_prior=model.prior_name(cfg.get("target_prior")), coverage=coverage)
+    out_table = score_cohort(
+        model, ValidatedCohort(table=table), target_prior=cfg.get("target_prior"), coverage=coverage, progress=progress
+    )
+    report = markdown_report(
+        out_table,
+        model.identity(),
+        title=f"{cfg.get('name', 'score')}: {desc}",
+        target_prior=model.prior_name(cfg.get("target_prior")),
+        coverage=coverage,
+    )
     out = cfg.get("output")
     if out:
         write_bytes_atomic(out, report.encode("utf-8"))
@@ -220,17 +324,31 @@ def _score(cfg, text, tracking_uri, track, progress=None):
 
         # aggregates only: the scored table and the report (which name the cases) are never logged
         scored = out_table[out_table["status"] == "scored"]
-        metrics = {"n_cases": len(out_table), "n_scored": len(scored),
-                   **{f"n_top_{s}": int((scored["top_site"] == s).sum()) for s in SITES},
-                   **{f"mean_p_{s}": float(scored[f"p_{s}"].mean()) for s in SITES if len(scored)}}
+        metrics = {
+            "n_cases": len(out_table),
+            "n_scored": len(scored),
+            **{f"n_top_{s}": int((scored["top_site"] == s).sum()) for s in SITES},
+            **{f"mean_p_{s}": float(scored[f"p_{s}"].mean()) for s in SITES if len(scored)},
+        }
         prior = model.prior_name(cfg.get("target_prior"))
         summary["tracking"] = log_run(
-            run_name=f"score {cfg.get('name', '')}: {desc}"[:200], started=started,
+            run_name=f"score {cfg.get('name', '')}: {desc}"[:200],
+            started=started,
             description=f"Scored {desc} ({len(out_table)} cases) with {model.identity()['name']} "
             f"(bundle {model.bundle_hash[:12]}), prior {prior}, {coverage:.0%} sets.",
-            params={"pipeline": cfg.get("name", ""), "model.bundle_hash": model.bundle_hash, "model.kind": model.kind,
-                    "target_prior": prior, "coverage": coverage, "data.fingerprint": fingerprint(table),
-                    "data.description": desc, "output": out or ""},
-            metrics=metrics, tags={"netorigin.task": "score", "netorigin.bundle_hash": model.bundle_hash},
-            artifacts={"pipeline_config.yaml": text.encode()}, tracking_uri=tracking_uri)
+            params={
+                "pipeline": cfg.get("name", ""),
+                "model.bundle_hash": model.bundle_hash,
+                "model.kind": model.kind,
+                "target_prior": prior,
+                "coverage": coverage,
+                "data.fingerprint": fingerprint(table),
+                "data.description": desc,
+                "output": out or "",
+            },
+            metrics=metrics,
+            tags={"netorigin.task": "score", "netorigin.bundle_hash": model.bundle_hash},
+            artifacts={"pipeline_config.yaml": text.encode()},
+            tracking_uri=tracking_uri,
+        )
     return summary

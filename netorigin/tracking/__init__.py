@@ -5,5 +5,13 @@ a run, and models named by a bundle folder or an MLflow URI."""
 from ._mlflow import log_run, registered_bundle_path
 from ._runs import bundle_dir_for, evaluate_run, load_model, metrics_json, model_card, train_run
 
-__all__ = ["bundle_dir_for", "evaluate_run", "load_model", "log_run", "metrics_json", "model_card",
-           "registered_bundle_path", "train_run"]
+__all__ = [
+    "bundle_dir_for",
+    "evaluate_run",
+    "load_model",
+    "log_run",
+    "metrics_json",
+    "model_card",
+    "registered_bundle_path",
+    "train_run",
+]

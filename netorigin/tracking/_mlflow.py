@@ -42,7 +42,7 @@ def _store_lock(uri: str):
     except ImportError:  # not POSIX: no lock, sqlite's own locking only
         yield
         return
-    lock_path = Path(uri[len("sqlite:///"):]).with_suffix(".lock")
+    lock_path = Path(uri[len("sqlite:///") :]).with_suffix(".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -56,14 +56,14 @@ def _setup(uri: str):
     mlflow = require("mlflow", "tracking")
 
     if uri.startswith("sqlite:///"):
-        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     exp = mlflow.get_experiment_by_name(EXPERIMENT)
     if exp is None:
         location = None
         if uri.startswith("sqlite:///"):
-            location = (Path(uri[len("sqlite:///"):]).parent / "artifacts").resolve().as_uri()
+            location = (Path(uri[len("sqlite:///") :]).parent / "artifacts").resolve().as_uri()
         try:
             mlflow.create_experiment(EXPERIMENT, artifact_location=location)
         except Exception:  # created concurrently by another run
@@ -73,8 +73,11 @@ def _setup(uri: str):
         client = mlflow.MlflowClient()
         # opens in MLflow's model-training view (not the GenAI overview)
         client.set_experiment_tag(exp.experiment_id, "mlflow.experimentKind", "custom_model_development")
-        client.set_experiment_tag(exp.experiment_id, "mlflow.note.content",
-                                  "netorigin: primary site of NET liver metastases. " + RESEARCH_NOTICE)
+        client.set_experiment_tag(
+            exp.experiment_id,
+            "mlflow.note.content",
+            "netorigin: primary site of NET liver metastases. " + RESEARCH_NOTICE,
+        )
     return mlflow
 
 
@@ -97,11 +100,31 @@ def _signature():
 
     from ..contract import SITES
 
-    out = [ColSpec("string", "case_id"), ColSpec("string", "status"), *(ColSpec("double", f"p_{s}") for s in SITES),
-           *(ColSpec("string", c) for c in ("top_site", "prediction_set", "reasons", "next_test", "warnings",
-                                             "target_prior", "model_bundle", "notice"))]
-    params = ParamSchema([ParamSpec("target_prior", "string", ""), ParamSpec("coverage", "double", 0.9),
-                          ParamSpec("score_anyway", "boolean", False)])
+    out = [
+        ColSpec("string", "case_id"),
+        ColSpec("string", "status"),
+        *(ColSpec("double", f"p_{s}") for s in SITES),
+        *(
+            ColSpec("string", c)
+            for c in (
+                "top_site",
+                "prediction_set",
+                "reasons",
+                "next_test",
+                "warnings",
+                "target_prior",
+                "model_bundle",
+                "notice",
+            )
+        ),
+    ]
+    params = ParamSchema(
+        [
+            ParamSpec("target_prior", "string", ""),
+            ParamSpec("coverage", "double", 0.9),
+            ParamSpec("score_anyway", "boolean", False),
+        ]
+    )
     return ModelSignature(inputs=None, outputs=Schema(out), params=params)
 
 
@@ -109,8 +132,11 @@ def _synthetic_example():
     from ..synth import make_synthetic_cohort
 
     ex = make_synthetic_cohort(3, random_state=0, prefix="example")
-    return ex.drop(columns=["case_id", "primary_site", "primary_site_detail"]).astype(object).where(
-        ex.drop(columns=["case_id", "primary_site", "primary_site_detail"]).notna(), None)
+    return (
+        ex.drop(columns=["case_id", "primary_site", "primary_site_detail"])
+        .astype(object)
+        .where(ex.drop(columns=["case_id", "primary_site", "primary_site_detail"]).notna(), None)
+    )
 
 
 def _pip_requirements() -> list[str]:
@@ -123,11 +149,23 @@ def _pip_requirements() -> list[str]:
     return reqs
 
 
-def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = None,
-            bundle_dir=None, register_name: str | None = None, alias: str = "champion",
-            artifacts: dict | None = None, tracking_uri: str, started: float | None = None,
-            description: str | None = None, datasets: list | None = None, steps: dict | None = None,
-            model_card: str | None = None) -> dict:
+def log_run(
+    *,
+    run_name: str,
+    params: dict,
+    metrics: dict,
+    tags: dict | None = None,
+    bundle_dir=None,
+    register_name: str | None = None,
+    alias: str = "champion",
+    artifacts: dict | None = None,
+    tracking_uri: str,
+    started: float | None = None,
+    description: str | None = None,
+    datasets: list | None = None,
+    steps: dict | None = None,
+    model_card: str | None = None,
+) -> dict:
     """Log one run: params, flattened metrics, JSON/plot artifacts, and optionally the model.
 
     ``artifacts`` maps an artifact file name to bytes or a local path; ``started`` (epoch
@@ -141,25 +179,47 @@ def log_run(*, run_name: str, params: dict, metrics: dict, tags: dict | None = N
 
     try:
         with _store_lock(tracking_uri):
-            return _log_run(run_name=run_name, params=params, metrics=metrics, tags=tags, bundle_dir=bundle_dir,
-                            register_name=register_name, alias=alias, artifacts=artifacts, tracking_uri=tracking_uri,
-                            started=started, description=description, datasets=datasets or [], steps=steps or {},
-                            model_card=model_card)
+            return _log_run(
+                run_name=run_name,
+                params=params,
+                metrics=metrics,
+                tags=tags,
+                bundle_dir=bundle_dir,
+                register_name=register_name,
+                alias=alias,
+                artifacts=artifacts,
+                tracking_uri=tracking_uri,
+                started=started,
+                description=description,
+                datasets=datasets or [],
+                steps=steps or {},
+                model_card=model_card,
+            )
     except NetoriginError:
         raise
     except Exception as e:  # mlflow raises many types for a store it cannot use (bad URI, read-only folder)
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise InputError(f"tracking URI {tracking_uri!r}: the MLflow store cannot be used ({type(e).__name__}: "
-                         f"{first[:300]}); the bundle is saved; fix the URI (or --no-track) and retry") from None
+        raise InputError(
+            f"tracking URI {tracking_uri!r}: the MLflow store cannot be used ({type(e).__name__}: "
+            f"{first[:300]}); the bundle is saved; fix the URI (or --no-track) and retry"
+        ) from None
 
 
 def dataset_entry(table, *, name: str, fingerprint: str, context: str, counts: dict) -> dict:
     """An MLflow dataset entry for a table: its name, fingerprint, schema and counts - never its
     rows (the schema is built from the column types only)."""
-    cols = [(str(c), "double" if str(t).startswith(("float", "int")) else "string")
-            for c, t in table.dtypes.items() if str(c) != "case_id"]
-    return {"name": name, "digest": fingerprint[:20], "columns": cols, "context": context,
-            "counts": {k: str(v) for k, v in counts.items()}}
+    cols = [
+        (str(c), "double" if str(t).startswith(("float", "int")) else "string")
+        for c, t in table.dtypes.items()
+        if str(c) != "case_id"
+    ]
+    return {
+        "name": name,
+        "digest": fingerprint[:20],
+        "columns": cols,
+        "context": context,
+        "counts": {k: str(v) for k, v in counts.items()},
+    }
 
 
 def _log_datasets(mlflow, entries) -> None:
@@ -168,13 +228,32 @@ def _log_datasets(mlflow, entries) -> None:
     from mlflow.types.schema import ColSpec, Schema
 
     for d in entries:
-        ds = MetaDataset(source=LocalArtifactDatasetSource(f"netorigin:{d['name']}"), name=d["name"],
-                         digest=d["digest"], schema=Schema([ColSpec(t, c) for c, t in d["columns"]]))
+        ds = MetaDataset(
+            source=LocalArtifactDatasetSource(f"netorigin:{d['name']}"),
+            name=d["name"],
+            digest=d["digest"],
+            schema=Schema([ColSpec(t, c) for c, t in d["columns"]]),
+        )
         mlflow.log_input(ds, context=d["context"], tags=d["counts"])
 
 
-def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alias, artifacts, tracking_uri,
-             started=None, description=None, datasets=(), steps=None, model_card=None) -> dict:
+def _log_run(
+    *,
+    run_name,
+    params,
+    metrics,
+    tags,
+    bundle_dir,
+    register_name,
+    alias,
+    artifacts,
+    tracking_uri,
+    started=None,
+    description=None,
+    datasets=(),
+    steps=None,
+    model_card=None,
+) -> dict:
     mlflow = _setup(tracking_uri)
     flat: dict[str, float] = {}
     _flat("", metrics, flat)
@@ -183,8 +262,9 @@ def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alia
     run_tags = {"netorigin.notice": RESEARCH_NOTICE, "mlflow.runName": run_name, **(tags or {})}
     if description:
         run_tags["mlflow.note.content"] = description
-    created = client.create_run(exp.experiment_id, start_time=int(started * 1000) if started else None,
-                                tags=run_tags, run_name=run_name)
+    created = client.create_run(
+        exp.experiment_id, start_time=int(started * 1000) if started else None, tags=run_tags, run_name=run_name
+    )
     with mlflow.start_run(run_id=created.info.run_id) as run:
         mlflow.log_params({k: (str(v)[:500]) for k, v in params.items()})
         for k in sorted(flat):
@@ -215,9 +295,12 @@ def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alia
                 staged = Path(tmp) / "bundle"  # stored as artifacts/bundle whatever the folder's name
                 shutil.copytree(bundle_dir, staged)
                 info = mlflow.pyfunc.log_model(
-                    name="model", python_model=str(Path(__file__).with_name("_pyfunc_model.py")),
-                    artifacts={"bundle": str(staged)}, signature=_signature(),
-                    input_example=_synthetic_example(), pip_requirements=_pip_requirements(),
+                    name="model",
+                    python_model=str(Path(__file__).with_name("_pyfunc_model.py")),
+                    artifacts={"bundle": str(staged)},
+                    signature=_signature(),
+                    input_example=_synthetic_example(),
+                    pip_requirements=_pip_requirements(),
                 )
             out["model_uri"] = info.model_uri
             if register_name:
@@ -232,7 +315,7 @@ def _log_run(*, run_name, params, metrics, tags, bundle_dir, register_name, alia
 
 def model_version(uri: str, tracking_uri: str) -> dict:
     """The registered name and version behind models:/NAME@ALIAS or models:/NAME/VERSION."""
-    rest = uri[len("models:/"):]
+    rest = uri[len("models:/") :]
     with _store_lock(tracking_uri):
         mlflow = _setup(tracking_uri)
         client = mlflow.MlflowClient()

@@ -34,8 +34,9 @@ def confusion_png(cm, title="Confusion matrix (test set)") -> bytes:
     ax.imshow(cm, cmap="Blues")
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
-            ax.text(j, i, f"{cm[i, j]:,}", ha="center", va="center",
-                    color="white" if cm[i, j] > cm.max() / 2 else "black")
+            ax.text(
+                j, i, f"{cm[i, j]:,}", ha="center", va="center", color="white" if cm[i, j] > cm.max() / 2 else "black"
+            )
     ax.set_xticks(range(3), SITES)
     ax.set_yticks(range(3), SITES)
     ax.set_xlabel("predicted site")
@@ -80,9 +81,12 @@ def shap_beeswarm_png(explanation, values: np.ndarray, site: int, max_display=12
 
     plt = _plt()
     e = explanation
-    exp = shap.Explanation(values=e.terms[:, :, site],
-                           base_values=(e.baseline + e.calibration + e.prior)[:, site],
-                           data=values, feature_names=[field_label(f) for f in e.fields])
+    exp = shap.Explanation(
+        values=e.terms[:, :, site],
+        base_values=(e.baseline + e.calibration + e.prior)[:, site],
+        data=values,
+        feature_names=[field_label(f) for f in e.fields],
+    )
     shap.plots.beeswarm(exp, max_display=max_display, show=False)
     fig = plt.gcf()
     fig.suptitle(f"Field terms toward {SITES[site]} (clr scale, training mix)")
@@ -108,8 +112,14 @@ def waterfall_png(report: dict, max_display: int = 10) -> bytes:
     ys = list(range(len(bars), 0, -1))
     for y, (label, v) in zip(ys, bars):
         ax.barh(y, v, left=x, color="#2e7d32" if v > 0 else "#c62828", height=0.6)
-        ax.text(x + v + (0.02 if v >= 0 else -0.02), y, f"{v:+.2f}", va="center", ha="left" if v >= 0 else "right",
-                fontsize=8)
+        ax.text(
+            x + v + (0.02 if v >= 0 else -0.02),
+            y,
+            f"{v:+.2f}",
+            va="center",
+            ha="left" if v >= 0 else "right",
+            fontsize=8,
+        )
         x += v
     ax.set_yticks(ys, [b[0] for b in bars], fontsize=8)
     ax.axvline(start, color="grey", lw=0.8, ls=":")
@@ -118,7 +128,8 @@ def waterfall_png(report: dict, max_display: int = 10) -> bytes:
     ax.set_xlabel(f"clr of p({site}): start {start:+.2f} (model baseline), end {x:+.2f} (p = {p:.1%})")
     ident = report["model"]
     case = report.get("case_id") or "(no case id)"
-    ax.set_title(f"Case {case}: why {site}? {ident['name']} {str(ident['bundle_hash'])[:12]}; "
-                 "research use only", fontsize=9)
+    ax.set_title(
+        f"Case {case}: why {site}? {ident['name']} {str(ident['bundle_hash'])[:12]}; research use only", fontsize=9
+    )
     fig.tight_layout()
     return _png(fig)

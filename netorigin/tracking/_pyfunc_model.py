@@ -50,18 +50,23 @@ def request_table(frame: pd.DataFrame) -> pd.DataFrame:
     if len(frame) == 0:
         raise InputError("request: no cases (a header and no rows)")
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1:
-        raise InputError("request: a row has more values than the header (MLflow's CSV reader then reads the first "
-                         "value as a row label, and every value after it under the wrong column); nothing is guessed")
+        raise InputError(
+            "request: a row has more values than the header (MLflow's CSV reader then reads the first "
+            "value as a row label, and every value after it under the wrong column); nothing is guessed"
+        )
     names = [str(c) for c in frame.columns]
     repeated = sorted({c for c in names if names.count(c) > 1})
     if repeated:
         raise InputError(f"request: column(s) {', '.join(map(repr, repeated))} appear more than once")
     if "case_id" in frame.columns and pd.api.types.is_numeric_dtype(frame["case_id"]):
-        raise InputError("case_id: arrived as numbers, so it cannot be kept as written (MLflow's CSV reader turns "
-                         "'007' into 7 and '1e3' into 1000); send case_id as JSON strings (dataframe_records or "
-                         "dataframe_split), or leave it out")
-    table = pd.DataFrame({c: [as_text(v) for v in frame.iloc[:, j].astype(object)] for j, c in enumerate(names)},
-                         dtype=object)
+        raise InputError(
+            "case_id: arrived as numbers, so it cannot be kept as written (MLflow's CSV reader turns "
+            "'007' into 7 and '1e3' into 1000); send case_id as JSON strings (dataframe_records or "
+            "dataframe_split), or leave it out"
+        )
+    table = pd.DataFrame(
+        {c: [as_text(v) for v in frame.iloc[:, j].astype(object)] for j, c in enumerate(names)}, dtype=object
+    )
     if "case_id" not in table.columns:
         table.insert(0, "case_id", [f"row-{i + 1}" for i in range(len(table))])
     return table
@@ -76,12 +81,30 @@ def answer(model, table: pd.DataFrame, params: dict) -> pd.DataFrame:
     target_prior, coverage = params.get("target_prior") or None, 0.9 if coverage is None else float(coverage)
     validated = validate_rows(table, source="request")
     if validated.n_cases:
-        scored = score_cohort(model, validated, target_prior=target_prior, coverage=coverage,
-                              score_anyway=bool(params.get("score_anyway"))).astype(object)
+        scored = score_cohort(
+            model,
+            validated,
+            target_prior=target_prior,
+            coverage=coverage,
+            score_anyway=bool(params.get("score_anyway")),
+        ).astype(object)
     else:  # every row refused: the columns a scored row would have
-        scored = pd.DataFrame(columns=["case_id", "status", *[f"p_{s}" for s in ("ileal", "pancreatic", "other")],
-                                       "top_site", "prediction_set", "reasons", "next_test", "warnings",
-                                       "target_prior", "model_bundle", "notice"], dtype=object)
+        scored = pd.DataFrame(
+            columns=[
+                "case_id",
+                "status",
+                *[f"p_{s}" for s in ("ileal", "pancreatic", "other")],
+                "top_site",
+                "prediction_set",
+                "reasons",
+                "next_test",
+                "warnings",
+                "target_prior",
+                "model_bundle",
+                "notice",
+            ],
+            dtype=object,
+        )
     aside = validated.set_aside
     if aside is not None and len(aside):
         from netorigin.contract import RESEARCH_NOTICE
@@ -139,8 +162,9 @@ class NetoriginPyfunc(PythonModel):
         except NetoriginError as e:
             raise MlflowException(str(e), error_code=INVALID_PARAMETER_VALUE) from None
         except RecursionError:
-            raise MlflowException("request: nested too deeply to be a case", error_code=INVALID_PARAMETER_VALUE) \
-                from None
+            raise MlflowException(
+                "request: nested too deeply to be a case", error_code=INVALID_PARAMETER_VALUE
+            ) from None
 
 
 mlflow.models.set_model(NetoriginPyfunc())

@@ -94,59 +94,131 @@ def _save(model, out_dir, bundles_root) -> Path:
     return dest
 
 
-def train_run(cohort, *, out_dir=None, bundles_root=None, kind="xgboost", engine="local", params=None, random_state=0,
-              target_prior="training", bayes_scenario=None, tracking_uri=None, track=True,
-              register_name=None, alias="champion", config_text=None, description=None,
-              n_bootstrap=200, name=None, data_params: dict | None = None, scheduler=None, workers=2,
-              n_splits=5, progress=None) -> dict:
+def train_run(
+    cohort,
+    *,
+    out_dir=None,
+    bundles_root=None,
+    kind="xgboost",
+    engine="local",
+    params=None,
+    random_state=0,
+    target_prior="training",
+    bayes_scenario=None,
+    tracking_uri=None,
+    track=True,
+    register_name=None,
+    alias="champion",
+    config_text=None,
+    description=None,
+    n_bootstrap=200,
+    name=None,
+    data_params: dict | None = None,
+    scheduler=None,
+    workers=2,
+    n_splits=5,
+    progress=None,
+) -> dict:
     """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary."""
     from ..training import train  # here, not at import: scoring a case does not pay for training
 
     started = time.time()
-    result = train(cohort, kind=kind, engine=engine, params=params, random_state=random_state, n_splits=n_splits,
-                   target_prior=target_prior, bayes_scenario=bayes_scenario, n_bootstrap=n_bootstrap,
-                   description=description, name=name, scheduler=scheduler, workers=workers, progress=progress)
+    result = train(
+        cohort,
+        kind=kind,
+        engine=engine,
+        params=params,
+        random_state=random_state,
+        n_splits=n_splits,
+        target_prior=target_prior,
+        bayes_scenario=bayes_scenario,
+        n_bootstrap=n_bootstrap,
+        description=description,
+        name=name,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+    )
     out_dir = _save(result.model, out_dir, bundles_root)
-    summary = {"metrics": result.model.metadata_["metrics"], "notices": [n.message for n in result.notices],
-               "bundle": str(out_dir), "bundle_hash": result.model.bundle_hash}
+    summary = {
+        "metrics": result.model.metadata_["metrics"],
+        "notices": [n.message for n in result.notices],
+        "bundle": str(out_dir),
+        "bundle_hash": result.model.bundle_hash,
+    }
     if track:
-        from ._mlflow import log_run
-
-        from ._mlflow import dataset_entry
+        from ._mlflow import dataset_entry, log_run
 
         td = result.model.metadata_["training_data"]
         m = result.model
-        hyper = {f"model.{k.removeprefix('estimator__')}": v for k, v in m.classifier_.get_params().items()
-                 if k.startswith("estimator__") and k != "estimator__n_jobs"}
-        params_log = {"model.kind": kind, "model.level": m.level_, "model.cv": m.cv, **hyper,
-                      "engine": engine, "random_state": random_state,
-                      "target_prior": target_prior, "bayes_scenario": bayes_scenario or "",
-                      "data.fingerprint": td["fingerprint"], "data.description": td["description"],
-                      "data.n_labelled": td["n_labelled"],
-                      **{f"data.n_{s}": n for s, n in td["site_counts"].items()},
-                      **{f"data.n_train_{s}": n for s, n in td["site_counts_train"].items()},
-                      **{f"model.{k}": v for k, v in (params or {}).items()},
-                      **{f"data.{k}": v for k, v in (data_params or {}).items()}, **_versions()}
+        hyper = {
+            f"model.{k.removeprefix('estimator__')}": v
+            for k, v in m.classifier_.get_params().items()
+            if k.startswith("estimator__") and k != "estimator__n_jobs"
+        }
+        params_log = {
+            "model.kind": kind,
+            "model.level": m.level_,
+            "model.cv": m.cv,
+            **hyper,
+            "engine": engine,
+            "random_state": random_state,
+            "target_prior": target_prior,
+            "bayes_scenario": bayes_scenario or "",
+            "data.fingerprint": td["fingerprint"],
+            "data.description": td["description"],
+            "data.n_labelled": td["n_labelled"],
+            **{f"data.n_{s}": n for s, n in td["site_counts"].items()},
+            **{f"data.n_train_{s}": n for s, n in td["site_counts_train"].items()},
+            **{f"model.{k}": v for k, v in (params or {}).items()},
+            **{f"data.{k}": v for k, v in (data_params or {}).items()},
+            **_versions(),
+        }
         if engine == "dask":
             params_log.update({"workers": workers, "scheduler": scheduler or "local"})
         artifacts = _plots(result)
         if config_text:
             artifacts["pipeline_config.yaml"] = config_text.encode("utf-8")
-        tags = {"netorigin.task": "train", "netorigin.engine": engine,
-                "netorigin.bundle_hash": result.model.bundle_hash}
-        what = (f"{kind} ({m.level_} level, {m.cv}-fold calibration) on {td['description']}, "
-                f"{td['n_labelled']:,} labelled cases, deployment prior {target_prior}")
-        entries = [dataset_entry(cohort, name=f"training: {td['description']}"[:120], fingerprint=td["fingerprint"],
-                                 context="training", counts={"n_labelled": td["n_labelled"], **td["site_counts"],
-                                                             **(data_params or {})})] \
-            if hasattr(cohort, "dtypes") else []
+        tags = {
+            "netorigin.task": "train",
+            "netorigin.engine": engine,
+            "netorigin.bundle_hash": result.model.bundle_hash,
+        }
+        what = (
+            f"{kind} ({m.level_} level, {m.cv}-fold calibration) on {td['description']}, "
+            f"{td['n_labelled']:,} labelled cases, deployment prior {target_prior}"
+        )
+        entries = (
+            [
+                dataset_entry(
+                    cohort,
+                    name=f"training: {td['description']}"[:120],
+                    fingerprint=td["fingerprint"],
+                    context="training",
+                    counts={"n_labelled": td["n_labelled"], **td["site_counts"], **(data_params or {})},
+                )
+            ]
+            if hasattr(cohort, "dtypes")
+            else []
+        )
         folds = result.metrics.get("cv", {}).get("folds", [])
         steps = {f"cv.{k}": [f[k] for f in folds] for k in (folds[0] if folds else {}) if k not in ("fold", "n")}
-        summary["tracking"] = log_run(run_name=f"train {kind} on {td['description']}"[:200],
-                                      params=params_log, metrics=result.metrics, tags=tags, bundle_dir=out_dir,
-                                      register_name=register_name, alias=alias, artifacts=artifacts,
-                                      tracking_uri=tracking_uri, started=started, description=f"Trained {what}.",
-                                      datasets=entries, steps=steps, model_card=model_card(m, what))
+        summary["tracking"] = log_run(
+            run_name=f"train {kind} on {td['description']}"[:200],
+            params=params_log,
+            metrics=result.metrics,
+            tags=tags,
+            bundle_dir=out_dir,
+            register_name=register_name,
+            alias=alias,
+            artifacts=artifacts,
+            tracking_uri=tracking_uri,
+            started=started,
+            description=f"Trained {what}.",
+            datasets=entries,
+            steps=steps,
+            model_card=model_card(m, what),
+        )
     summary["result"] = result
     return summary
 
@@ -156,18 +228,26 @@ def model_card(model, what: str) -> str:
     validation figures, limitations (Markdown)."""
     metrics = model.metadata_.get("metrics", {})
     test = metrics.get("test", {}).get("calibrated", {}) or metrics.get("cv", {}).get("mean", {})
-    figures = ", ".join(f"{k} {v:.3f}" for k, v in test.items() if isinstance(v, (int, float)) and
-                        k in ("accuracy", "log_loss", "brier", "ece", "macro_auc")) or "see the run's metrics"
-    return (f"# netorigin model card\n\n**{RESEARCH_NOTICE}**\n\n"
-            "**Intended use**: the primary site (ileal, pancreatic, other) of a *well-differentiated* "
-            "neuroendocrine tumour found as liver metastases, for research. Not for poorly differentiated "
-            "carcinoma (refused), not a diagnosis.\n\n"
-            f"**Model**: {what}; bundle {model.bundle_hash}.\n\n"
-            f"**Validation (held out, calibrated)**: {figures}. Measured on the training data's own kind of "
-            "cases; see the trust benchmark for other deployment mixes.\n\n"
-            "**Limitations**: validated on synthetic cases only (generator parameters from the literature, "
-            "many assumed); never measured on patients; sub-sites beyond those of the training data are "
-            "unknown to it.\n")
+    figures = (
+        ", ".join(
+            f"{k} {v:.3f}"
+            for k, v in test.items()
+            if isinstance(v, (int, float)) and k in ("accuracy", "log_loss", "brier", "ece", "macro_auc")
+        )
+        or "see the run's metrics"
+    )
+    return (
+        f"# netorigin model card\n\n**{RESEARCH_NOTICE}**\n\n"
+        "**Intended use**: the primary site (ileal, pancreatic, other) of a *well-differentiated* "
+        "neuroendocrine tumour found as liver metastases, for research. Not for poorly differentiated "
+        "carcinoma (refused), not a diagnosis.\n\n"
+        f"**Model**: {what}; bundle {model.bundle_hash}.\n\n"
+        f"**Validation (held out, calibrated)**: {figures}. Measured on the training data's own kind of "
+        "cases; see the trust benchmark for other deployment mixes.\n\n"
+        "**Limitations**: validated on synthetic cases only (generator parameters from the literature, "
+        "many assumed); never measured on patients; sub-sites beyond those of the training data are "
+        "unknown to it.\n"
+    )
 
 
 def _model_version(model_spec: str, tracking_uri) -> dict:
@@ -179,9 +259,18 @@ def _model_version(model_spec: str, tracking_uri) -> dict:
     return model_version(model_spec, tracking_uri)
 
 
-def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scenario=None,
-                 tracking_uri=None, track=True, n_bootstrap=200, description=None,
-                 data_params: dict | None = None) -> dict:
+def evaluate_run(
+    model_spec: str,
+    cohort,
+    *,
+    target_prior="training",
+    bayes_scenario=None,
+    tracking_uri=None,
+    track=True,
+    n_bootstrap=200,
+    description=None,
+    data_params: dict | None = None,
+) -> dict:
     """Evaluate a saved model on a labelled cohort (external validation) and log the run."""
     from ..evaluate import evaluate_model
     from ..literature import bayes_posterior
@@ -191,37 +280,70 @@ def evaluate_run(model_spec: str, cohort, *, target_prior="training", bayes_scen
     model = load_model(model_spec, tracking_uri)
     table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
     bayes = bayes_posterior(table, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
-    metrics = evaluate_model(model, table, y, groups=groups, target_prior=target_prior,
-                             n_bootstrap=n_bootstrap, bayes_proba=bayes)
+    metrics = evaluate_model(
+        model, table, y, groups=groups, target_prior=target_prior, n_bootstrap=n_bootstrap, bayes_proba=bayes
+    )
     metrics["model"] = model.identity()  # every output names the bundle that produced it
     summary = {"metrics": metrics, "notices": [n.message for n in notices], "model": model.identity()}
     if track:
         from . import _plots as plots
-        from ._mlflow import log_run
-
-        from ._mlflow import dataset_entry
+        from ._mlflow import dataset_entry, log_run
 
         version = _model_version(model_spec, tracking_uri)
-        params = {"model.uri": str(model_spec), **{f"model.registered_{k}": v for k, v in version.items()},
-                  "model.bundle_hash": model.bundle_hash, "model.kind": model.kind, "target_prior": target_prior,
-                  "data.fingerprint": fingerprint(table), "data.description": description or "user cohort",
-                  "data.n_labelled": len(y), **{f"data.n_{s}": int((y == k).sum()) for k, s in enumerate(SITES)},
-                  **{f"data.{k}": v for k, v in (data_params or {}).items()}, **_versions()}
-        artifacts = {"confusion_matrix.png": plots.confusion_png(metrics["calibrated"]["confusion_matrix"]),
-                     "risk_coverage.png": plots.risk_coverage_png(metrics["risk_coverage"])}
-        what = (f"{model_spec}" + (f" (version {version['version']})" if version else "")
-                + f" on {description or 'user cohort'}, {len(y):,} labelled cases, prior {target_prior}")
-        tags = {"netorigin.task": "evaluate", "netorigin.model_uri": str(model_spec),
-                "netorigin.bundle_hash": model.bundle_hash,
-                **({"netorigin.model_name": version["name"], "netorigin.model_version": str(version["version"])}
-                   if version else {})}
-        entry = dataset_entry(table, name=f"evaluation: {description or 'user cohort'}"[:120],
-                              fingerprint=fingerprint(table), context="evaluation",
-                              counts={"n_labelled": len(y), **{s: int((y == k).sum()) for k, s in enumerate(SITES)},
-                                      **(data_params or {})})
-        summary["tracking"] = log_run(run_name=f"evaluate {what}"[:200], params=params, metrics=metrics,
-                                      tags=tags, artifacts=artifacts, tracking_uri=tracking_uri, started=started,
-                                      description=f"Evaluated {what}.", datasets=[entry])
+        params = {
+            "model.uri": str(model_spec),
+            **{f"model.registered_{k}": v for k, v in version.items()},
+            "model.bundle_hash": model.bundle_hash,
+            "model.kind": model.kind,
+            "target_prior": target_prior,
+            "data.fingerprint": fingerprint(table),
+            "data.description": description or "user cohort",
+            "data.n_labelled": len(y),
+            **{f"data.n_{s}": int((y == k).sum()) for k, s in enumerate(SITES)},
+            **{f"data.{k}": v for k, v in (data_params or {}).items()},
+            **_versions(),
+        }
+        artifacts = {
+            "confusion_matrix.png": plots.confusion_png(metrics["calibrated"]["confusion_matrix"]),
+            "risk_coverage.png": plots.risk_coverage_png(metrics["risk_coverage"]),
+        }
+        what = (
+            f"{model_spec}"
+            + (f" (version {version['version']})" if version else "")
+            + f" on {description or 'user cohort'}, {len(y):,} labelled cases, prior {target_prior}"
+        )
+        tags = {
+            "netorigin.task": "evaluate",
+            "netorigin.model_uri": str(model_spec),
+            "netorigin.bundle_hash": model.bundle_hash,
+            **(
+                {"netorigin.model_name": version["name"], "netorigin.model_version": str(version["version"])}
+                if version
+                else {}
+            ),
+        }
+        entry = dataset_entry(
+            table,
+            name=f"evaluation: {description or 'user cohort'}"[:120],
+            fingerprint=fingerprint(table),
+            context="evaluation",
+            counts={
+                "n_labelled": len(y),
+                **{s: int((y == k).sum()) for k, s in enumerate(SITES)},
+                **(data_params or {}),
+            },
+        )
+        summary["tracking"] = log_run(
+            run_name=f"evaluate {what}"[:200],
+            params=params,
+            metrics=metrics,
+            tags=tags,
+            artifacts=artifacts,
+            tracking_uri=tracking_uri,
+            started=started,
+            description=f"Evaluated {what}.",
+            datasets=[entry],
+        )
     return summary
 
 

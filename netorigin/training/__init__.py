@@ -4,5 +4,12 @@ the exact posterior."""
 from ._benchmark import BENCHMARK_COLUMNS, benchmark, benchmark_markdown
 from ._train import TrainResult, fingerprint, labelled_cases, train
 
-__all__ = ["BENCHMARK_COLUMNS", "TrainResult", "benchmark", "benchmark_markdown", "fingerprint", "labelled_cases",
-           "train"]
+__all__ = [
+    "BENCHMARK_COLUMNS",
+    "TrainResult",
+    "benchmark",
+    "benchmark_markdown",
+    "fingerprint",
+    "labelled_cases",
+    "train",
+]

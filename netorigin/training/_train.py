@@ -16,8 +16,8 @@ import pandas as pd
 
 from .._math import softmax
 from ..calibration import site_sums
-from ..estimator import MIN_PER_SITE, CaseSplitter, SiteModel
 from ..contract import FIELDS, SITES, Notice, as_canonical
+from ..estimator import MIN_PER_SITE, CaseSplitter, SiteModel
 from ..evaluate import evaluate_model, site_metrics
 from ..exceptions import InputError
 from ..literature import bayes_posterior
@@ -62,21 +62,29 @@ def labelled_cases(cohort, *, group_column=None, min_per_site: int = MIN_PER_SIT
     table = as_canonical(cohort)
     notices = []
     if "primary_site" not in table.columns:
-        raise InputError("primary_site: the cohort has no label column; training needs primary_site "
-                         "(ileal, pancreatic, other)")
+        raise InputError(
+            "primary_site: the cohort has no label column; training needs primary_site (ileal, pancreatic, other)"
+        )
     lab = table["primary_site"].notna().to_numpy()
     if (~lab).any():
-        notices.append(Notice("set_aside", f"{int((~lab).sum())} of {len(table)} cases have no "
-                              "primary_site and were set aside (not used for training or evaluation)",
-                              ("primary_site",)))
+        notices.append(
+            Notice(
+                "set_aside",
+                f"{int((~lab).sum())} of {len(table)} cases have no "
+                "primary_site and were set aside (not used for training or evaluation)",
+                ("primary_site",),
+            )
+        )
     if not lab.all():
         table = table[lab].reset_index(drop=True)
     y = site_codes(table["primary_site"])
     counts = np.bincount(y, minlength=3)
     few = [f"{s} ({c})" for s, c in zip(SITES, counts) if c < min_per_site]
     if few:
-        raise InputError(f"primary_site: too few labelled cases of {', '.join(few)}; training needs at "
-                         f"least {min_per_site} of every site for cross-validation and a test split")
+        raise InputError(
+            f"primary_site: too few labelled cases of {', '.join(few)}; training needs at "
+            f"least {min_per_site} of every site for cross-validation and a test split"
+        )
     if group_column is not None and group_column not in table.columns:
         raise InputError(f"group column {group_column!r} is not in the cohort")
     gcol = group_column or ("patient_id" if "patient_id" in table.columns else "case_id")
@@ -85,19 +93,36 @@ def labelled_cases(cohort, *, group_column=None, min_per_site: int = MIN_PER_SIT
         blank = g.isna().to_numpy() | (g.astype(str).str.strip() == "").to_numpy()
         if blank.any():
             rows = ", ".join(str(r + 1) for r in np.flatnonzero(blank)[:5])
-            raise InputError(f"{gcol}: blank in {int(blank.sum())} labelled row(s) (rows {rows}); every case "
-                             f"needs a {gcol} to be split by patient")
+            raise InputError(
+                f"{gcol}: blank in {int(blank.sum())} labelled row(s) (rows {rows}); every case "
+                f"needs a {gcol} to be split by patient"
+            )
         groups = g.astype(str).to_numpy()
     else:
         groups = np.arange(len(table)).astype(str)
     return table, y, groups, notices
 
 
-def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict | None = None,
-          random_state: int = 0, n_splits: int | str = 5, test_size: float = 0.2, group_column=None,
-          target_prior: str = "training", bayes_scenario: str | None = None, n_bootstrap: int = 200,
-          name: str | None = None, description: str | None = None, with_robustness: bool = True,
-          scheduler: str | None = None, workers: int = 2, progress=None) -> TrainResult:
+def train(
+    cohort,
+    *,
+    kind: str = "xgboost",
+    engine: str = "local",
+    params: dict | None = None,
+    random_state: int = 0,
+    n_splits: int | str = 5,
+    test_size: float = 0.2,
+    group_column=None,
+    target_prior: str = "training",
+    bayes_scenario: str | None = None,
+    n_bootstrap: int = 200,
+    name: str | None = None,
+    description: str | None = None,
+    with_robustness: bool = True,
+    scheduler: str | None = None,
+    workers: int = 2,
+    progress=None,
+) -> TrainResult:
     """Cross-validate, calibrate, fit and evaluate one model kind on a labelled cohort.
 
     Parameters
@@ -127,11 +152,21 @@ def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict 
 
         if kind != "xgboost":
             raise InputError("engine: dask trains the xgboost kind only")
-        model, test, y_te, g_te, data = fit_dask(model, cohort, scheduler=scheduler, workers=workers,
-                                                 progress=progress)
-        return _finish(model, test, y_te, g_te, data, notices=[], bayes_scenario=bayes_scenario,
-                       n_bootstrap=n_bootstrap, random_state=random_state, name=name or f"netorigin-{kind}-dask",
-                       description=description, with_robustness=with_robustness)
+        model, test, y_te, g_te, data = fit_dask(model, cohort, scheduler=scheduler, workers=workers, progress=progress)
+        return _finish(
+            model,
+            test,
+            y_te,
+            g_te,
+            data,
+            notices=[],
+            bayes_scenario=bayes_scenario,
+            n_bootstrap=n_bootstrap,
+            random_state=random_state,
+            name=name or f"netorigin-{kind}-dask",
+            description=description,
+            with_robustness=with_robustness,
+        )
     if engine != "local":
         raise InputError(f"engine: {engine!r} is not one of local, dask")
     table, y, groups, notices = labelled_cases(cohort, group_column=group_column)
@@ -142,58 +177,112 @@ def train(cohort, *, kind: str = "xgboost", engine: str = "local", params: dict 
     model.fit(table.iloc[tr].reset_index(drop=True), np.array(SITES)[y[tr]], groups=groups[tr], progress=progress)
     if progress is not None:
         progress("evaluating on the held-out cases", None, None)
-    data = {"fingerprint": fingerprint(table), "n_labelled": int(len(y)),
-            "site_counts": {s: int(c) for s, c in zip(SITES, np.bincount(y, minlength=3))}, "n_train": int(len(tr)),
-            "n_test": int(len(te)),
-            "site_counts_train": {s: int(c) for s, c in zip(SITES, np.bincount(y[tr], minlength=3))}}
-    return _finish(model, table.iloc[te].reset_index(drop=True), y[te], groups[te], data, notices=notices,
-                   bayes_scenario=bayes_scenario, n_bootstrap=n_bootstrap, random_state=random_state,
-                   name=name or f"netorigin-{kind}", description=description, with_robustness=with_robustness)
+    data = {
+        "fingerprint": fingerprint(table),
+        "n_labelled": int(len(y)),
+        "site_counts": {s: int(c) for s, c in zip(SITES, np.bincount(y, minlength=3))},
+        "n_train": int(len(tr)),
+        "n_test": int(len(te)),
+        "site_counts_train": {s: int(c) for s, c in zip(SITES, np.bincount(y[tr], minlength=3))},
+    }
+    return _finish(
+        model,
+        table.iloc[te].reset_index(drop=True),
+        y[te],
+        groups[te],
+        data,
+        notices=notices,
+        bayes_scenario=bayes_scenario,
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
+        name=name or f"netorigin-{kind}",
+        description=description,
+        with_robustness=with_robustness,
+    )
 
 
-def _finish(model, test, y_te, g_te, data, *, notices, bayes_scenario, n_bootstrap, random_state, name,
-            description, with_robustness) -> TrainResult:
+def _finish(
+    model,
+    test,
+    y_te,
+    g_te,
+    data,
+    *,
+    notices,
+    bayes_scenario,
+    n_bootstrap,
+    random_state,
+    name,
+    description,
+    with_robustness,
+) -> TrainResult:
     """Figures and metadata: the same for every engine."""
     ls = model.label_site_
     oof, oof_y, fold = model.oof_margins_, ls[model.oof_y_], model.oof_fold_
     raw = site_sums(softmax(oof), ls)
-    folds = [{"fold": int(k), **site_metrics(oof_y[fold == k], raw[fold == k], scalars_only=True)}
-             for k in np.unique(fold)]
+    folds = [
+        {"fold": int(k), **site_metrics(oof_y[fold == k], raw[fold == k], scalars_only=True)} for k in np.unique(fold)
+    ]
     oof_cal = site_sums(model.calibrator_.predict_proba(oof), ls)
-    metrics = {"cv": {"folds": folds,
-                      "mean": {k: float(np.mean([f[k] for f in folds])) for k in folds[0] if k not in ("fold", "n")},
-                      "oof_ece_before_after": [site_metrics(oof_y, raw, scalars_only=True)["ece"],
-                                               site_metrics(oof_y, oof_cal, scalars_only=True)["ece"]],
-                      "calibration": {"temperature": dict(zip(map(str, model.labels_),
-                                                              map(float, model.calibrator_.temperature_))),
-                                      "bias": dict(zip(map(str, model.labels_), map(float, model.calibrator_.bias_)))},
-                      "level": model.level_, "labels": [str(x) for x in model.labels_],
-                      "design": model.calibration_design_}}
+    metrics = {
+        "cv": {
+            "folds": folds,
+            "mean": {k: float(np.mean([f[k] for f in folds])) for k in folds[0] if k not in ("fold", "n")},
+            "oof_ece_before_after": [
+                site_metrics(oof_y, raw, scalars_only=True)["ece"],
+                site_metrics(oof_y, oof_cal, scalars_only=True)["ece"],
+            ],
+            "calibration": {
+                "temperature": dict(zip(map(str, model.labels_), map(float, model.calibrator_.temperature_))),
+                "bias": dict(zip(map(str, model.labels_), map(float, model.calibrator_.bias_))),
+            },
+            "level": model.level_,
+            "labels": [str(x) for x in model.labels_],
+            "design": model.calibration_design_,
+        }
+    }
     test_predictions = None
     if len(y_te):
         bayes = bayes_posterior(test, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
-        metrics["test"] = evaluate_model(model, test, y_te, groups=g_te, n_bootstrap=n_bootstrap,
-                                         random_state=random_state, bayes_proba=bayes, with_robustness=with_robustness)
+        metrics["test"] = evaluate_model(
+            model,
+            test,
+            y_te,
+            groups=g_te,
+            n_bootstrap=n_bootstrap,
+            random_state=random_state,
+            bayes_proba=bayes,
+            with_robustness=with_robustness,
+        )
         fwd = model.forward(test, target_prior="training")
         test_predictions = (y_te, fwd.proba_under("training", calibrated=False), fwd.proba, test)
-    model.metadata_.update({
-        "name": name,
-        "params": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v))
-                   for k, v in (model.params or {}).items()},
-        "random_state": model.random_state,
-        "training_data": {"description": description or "user cohort", **data},
-        "metrics": _summary(metrics),
-    })
-    return TrainResult(model=model, metrics=metrics, notices=notices + list(model.notices_),
-                       test_predictions=test_predictions)
+    model.metadata_.update(
+        {
+            "name": name,
+            "params": {
+                k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v))
+                for k, v in (model.params or {}).items()
+            },
+            "random_state": model.random_state,
+            "training_data": {"description": description or "user cohort", **data},
+            "metrics": _summary(metrics),
+        }
+    )
+    return TrainResult(
+        model=model, metrics=metrics, notices=notices + list(model.notices_), test_predictions=test_predictions
+    )
 
 
 def _summary(metrics: dict) -> dict:
     out = {f"cv_{k}": v for k, v in metrics["cv"]["mean"].items()}
     t = metrics.get("test")
     if t:
-        out.update({f"test_{k}": t["calibrated"][k] for k in ("accuracy", "balanced_accuracy", "macro_auc",
-                                                               "log_loss", "brier", "ece")})
+        out.update(
+            {
+                f"test_{k}": t["calibrated"][k]
+                for k in ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
+            }
+        )
         out["test_coverage_0.90"] = t["conformal"]["0.90"]["coverage"]
         out["test_mean_set_size_0.90"] = t["conformal"]["0.90"]["mean_set_size"]
         if "gap_to_bayes" in t:
