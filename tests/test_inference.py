@@ -72,20 +72,23 @@ def test_explanations_add_up_on_the_margin_and_on_the_displayed_scale(model):
         assert_explanation_adds_up(model, c, target_prior=prior)
 
 
+def _nodes(tree: dict) -> dict:
+    """Every node of a tree in xgboost's JSON dump, by node id."""
+    out, todo = {}, [tree]
+    while todo:
+        n = todo.pop()
+        out[n["nodeid"]] = n
+        todo += n.get("children", [])
+    return out
+
+
 def _shap_tree_dicts(booster, n_classes):
     """The booster's trees in shap's own dictionary format, per class, so that shap's TreeSHAP
     implementation (not xgboost's pred_contribs) computes the values. xgboost sends x < t left;
     shap sends x <= t left, so each float32 threshold becomes the float32 just below it."""
     per_class = [[] for _ in range(n_classes)]
     for i, text in enumerate(booster.get_dump(dump_format="json", with_stats=True)):
-        nodes = {}
-
-        def walk(n):
-            nodes[n["nodeid"]] = n
-            for child in n.get("children", []):
-                walk(child)
-
-        walk(json.loads(text))
+        nodes = _nodes(json.loads(text))
         m = max(nodes) + 1
         left, right, default = np.full(m, -1), np.full(m, -1), np.full(m, -1)
         feat, thr, val, cover = np.full(m, -2), np.zeros(m), np.zeros((m, 1)), np.zeros(m)

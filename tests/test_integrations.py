@@ -325,7 +325,7 @@ def test_two_trainings_logging_to_one_store_at_once_both_complete(tmp_path):
         for kind in ("logistic", "rules")
     ]
     outs = [p.communicate(timeout=600) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs):
         assert p.returncode == 0, err
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}")
     runs = mlflow.search_runs(experiment_names=["netorigin"])

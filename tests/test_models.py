@@ -36,7 +36,8 @@ def _checked_kinds():
 _CHECKED, CANNOT_APPLY = _checked_kinds()
 EXPECTED_FAILURES = {
     "XGBoostSiteClassifier": {
-        "check_sample_weight_equivalence_on_dense_data": "row/column subsampling draws different random subsets for weighted vs duplicated rows"
+        "check_sample_weight_equivalence_on_dense_data": "row/column subsampling draws different random subsets "
+        "for weighted vs duplicated rows"
     },
 }
 with warnings.catch_warnings():

@@ -182,7 +182,7 @@ def test_a_booster_that_disagrees_with_the_recorded_margins_is_refused_when_read
     other = load_bundle(default_model_path()).classifier_.estimator_
     clf._booster_raw = other._booster_bytes  # a booster that is not the one the tables were made from
     with pytest.raises(InputError, match="booster.ubj: its margins differ"):
-        clf.booster_
+        _ = clf.booster_
 
 
 def test_an_npz_that_would_expand_to_gigabytes_is_refused_before_it_is_read(tmp_path):

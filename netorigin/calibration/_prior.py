@@ -110,7 +110,8 @@ def label_prior(spec, labels, train_prior) -> tuple[str, np.ndarray, float]:
     to the site's share, keeping the training mix within the site. Returns (name, prior over
     ``labels``, share of the target mix on sub-sites the model never saw, which is dropped).
 
-    >>> label_prior("0.5,0.25,0.25", ["ileum", "jejunum", "pancreas", "lung"], [0.3, 0.1, 0.3, 0.3])[1].round(4).tolist()
+    >>> p = label_prior("0.5,0.25,0.25", ["ileum", "jejunum", "pancreas", "lung"], [0.3, 0.1, 0.3, 0.3])[1]
+    >>> p.round(4).tolist()
     [0.375, 0.125, 0.25, 0.25]
     """
     labels = list(labels)

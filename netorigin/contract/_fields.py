@@ -121,7 +121,7 @@ class Field:
 
 
 def _num(x: float | None) -> str:
-    return "%g" % x if x is not None else ""
+    return f"{x:g}" if x is not None else ""
 
 
 def _syn(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

@@ -263,10 +263,10 @@ def features_from_state(state: dict) -> CaseFeatures:
             ft.mean_ = np.array(state["mean"], dtype=float)
             ft.scale_ = np.array(state["scale_values"], dtype=float)
     if names != list(state["feature_names"]):
-        raise ValueError(
-            "the saved feature names do not match the case contract of this netorigin "
-            f"version (first difference at {next(i for i, (a, b) in enumerate(zip(names, state['feature_names'])) if a != b) if len(names) == len(state['feature_names']) else 'length'})"
-        )
+        saved = state["feature_names"]
+        at = next((i for i, (a, b) in enumerate(zip(names, saved)) if a != b), "length")
+        raise ValueError(f"the saved feature names do not match the case contract of this netorigin version "
+                         f"(first difference at {at})")
     ft.feature_names_out_ = np.array(names, dtype=object)
     ft.feature_fields_ = np.array(fields, dtype=object)
     ft.n_features_out_ = len(names)

@@ -71,20 +71,37 @@ def _log_bin_unique(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> 
     return _log_diff_ndtr(a, b)
 
 
-def _codes(table, name: str) -> np.ndarray | None:
-    return column_codes(table, name)
+def category_table(model: Model, f: str) -> np.ndarray:
+    """(cells, values of ``FIELDS[f]``): P(value | cell) of a category field (a two-valued field, a
+    many-valued one, a marker with its equivocal share, or an elevated/normal biochemistry test)."""
+    values = FIELDS[f].values
+    binary = {b[0]: b for b in BINARY}
+    multi = {m[0]: m for m in MULTI}
+    if f in binary:
+        val, r = binary[f][1], model[f"rate:{f}={binary[f][1]}"]
+        return np.column_stack([r if v == val else 1 - r for v in values])
+    if f in multi:
+        rated, rest = multi[f][1], multi[f][2]
+        rates = {v: model[f"rate:{f}={v}"] for v in rated}
+        rates[rest] = 1 - sum(rates.values())
+        return np.column_stack([rates[v] for v in values])
+    if f in MARKERS:
+        r, e = model[f"rate:{f}=positive"], model["rate:ihc=equivocal"]
+        return np.column_stack([r * (1 - e), (1 - r) * (1 - e), e])
+    rate = model[f"rate:{f}=elevated"]  # serum_cga, urine_5hiaa: normal, elevated
+    return np.column_stack([1 - rate, rate])
 
 
-def _add_categorical(L: np.ndarray, codes: np.ndarray | None, model: Model, key: str, probs) -> None:
-    """``probs()``: (cells, k) rates of the field's values. Adds the log rate of each row's observed
-    category (missing adds 0). The log table is made once per model and field."""
+def _add_categorical(L: np.ndarray, codes: np.ndarray | None, model: Model, f: str) -> None:
+    """Add the log rate of each row's observed category of ``f`` (missing adds 0). The log table is
+    made once per model and field."""
     if codes is None:
         return
     cache = model.__dict__.setdefault("_log_tables", {})
-    if key not in cache:
-        p = probs()
-        cache[key] = np.vstack([_log(p).T, np.zeros(len(p))])  # (k + 1, cells); last row: missing
-    logp = cache[key]
+    if f not in cache:
+        p = category_table(model, f)
+        cache[f] = np.vstack([_log(p).T, np.zeros(len(p))])  # (k + 1, cells); last row: missing
+    logp = cache[f]
     idx = np.where(codes < 0, logp.shape[0] - 1, codes)
     L += logp[idx]
 
@@ -98,77 +115,59 @@ def log_likelihood(model: Model, table: pd.DataFrame) -> np.ndarray:
     return L
 
 
+_CONTINUOUS_FIELDS = ("age_years", "largest_liver_lesion_cm", *DEFAULT_EXPRESSION_GENES)
+_CATEGORY_FIELDS = (*(b[0] for b in BINARY), *(m[0] for m in MULTI), *MARKERS)
+
+
 def iter_field_logliks(model: Model, table: pd.DataFrame):
     """Yield ``(field, (n, cells) log-likelihood)`` one field (or block) at a time.
 
     Blocks: ``ki67_percent`` covers Ki-67, grade and the mitotic band; ``serum_cga`` and
-    ``urine_5hiaa`` cover their fold of ULN. Fields not observed contribute zeros.
+    ``urine_5hiaa`` cover their fold of ULN. Fields not observed contribute zeros (an absent
+    column: a shared read-only block).
     """
     n, C = len(table), model.n_cells
-    cont = {c.field: c for c in CONTINUOUS}
-
-    def numbers(name):
-        return column_numbers(table, name)
-
-    absent = np.zeros((n, C))  # the block of a field the table does not have (read-only, shared)
+    absent = np.zeros((n, C))
     absent.setflags(write=False)
     cols = set(table.columns)
-    for name in ("age_years", "largest_liver_lesion_cm", *DEFAULT_EXPRESSION_GENES):
-        if name not in cols:
-            yield name, absent
-            continue
-        L = np.zeros((n, C))
-        x = numbers(name)
-        m = ~np.isnan(x)
-        if m.any():
-            L[m] = _log_bin(x[m], cont[name], model[f"loc:{name}"], model[f"scale:{name}"])
-        yield name, L
-    for f, val, _ in BINARY:
+    for name in _CONTINUOUS_FIELDS:
+        yield name, _continuous_block(model, table, name) if name in cols else absent
+    for f in _CATEGORY_FIELDS:
         if f not in cols:
             yield f, absent
             continue
         L = np.zeros((n, C))
-        vals = FIELDS[f].values
-        r = model[f"rate:{f}={val}"]
-        _add_categorical(
-            L, _codes(table, f), model, f, lambda: np.column_stack([r if v == val else 1 - r for v in vals])
-        )
+        _add_categorical(L, column_codes(table, f), model, f)
         yield f, L
-    for f, rated, rest in MULTI:
-        if f not in cols:
-            yield f, absent
-            continue
-        L = np.zeros((n, C))
-        rates = {v: model[f"rate:{f}={v}"] for v in rated}
-        rates[rest] = 1 - sum(rates.values())
-        _add_categorical(L, _codes(table, f), model, f, lambda: np.column_stack([rates[v] for v in FIELDS[f].values]))
-        yield f, L
-    e = model["rate:ihc=equivocal"]
-    for m in MARKERS:
-        if m not in cols:
-            yield m, absent
-            continue
-        L = np.zeros((n, C))
-        r = model[f"rate:{m}=positive"]
-        _add_categorical(L, _codes(table, m), model, m, lambda: np.column_stack([r * (1 - e), (1 - r) * (1 - e), e]))
-        yield m, L
     for cat, xname in BIOCHEM:
-        if cat not in cols and xname not in cols:
-            yield cat, absent
-            continue
-        L = np.zeros((n, C))
-        x, codes = numbers(xname), _codes(table, cat)
-        has_x = ~np.isnan(x)
-        if has_x.any():
-            L[has_x] = _log_bin(x[has_x], cont[xname], model[f"loc:{xname}"], model[f"scale:{xname}"])
-        if codes is not None:
-            rate = model[f"rate:{cat}=elevated"]
-            c = np.where(has_x, -1, codes)  # the fold of ULN, when given, already says it all
-            _add_categorical(L, c, model, cat, lambda: np.column_stack([1 - rate, rate]))
-        yield cat, L
+        yield cat, _biochem_block(model, table, cat, xname) if cat in cols or xname in cols else absent
     L = np.zeros((n, C))
-    _add_grade_block(L, model, table, numbers("ki67_percent"))
+    _add_grade_block(L, model, table, column_numbers(table, "ki67_percent"))
     yield "ki67_percent", L
+
+
+def _continuous_block(model: Model, table, name: str) -> np.ndarray:
+    L = np.zeros((len(table), model.n_cells))
+    x = column_numbers(table, name)
+    m = ~np.isnan(x)
+    if m.any():
+        L[m] = _log_bin(x[m], _SPEC[name], model[f"loc:{name}"], model[f"scale:{name}"])
+    return L
+
+
+def _biochem_block(model: Model, table, cat: str, xname: str) -> np.ndarray:
+    """A biochemistry test: its fold of ULN when given (it says everything), else elevated/normal."""
+    L = np.zeros((len(table), model.n_cells))
+    x, codes = column_numbers(table, xname), column_codes(table, cat)
+    has_x = ~np.isnan(x)
+    if has_x.any():
+        L[has_x] = _log_bin(x[has_x], _SPEC[xname], model[f"loc:{xname}"], model[f"scale:{xname}"])
+    if codes is not None:
+        _add_categorical(L, np.where(has_x, -1, codes), model, cat)
+    return L
+
+
+_SPEC = {c.field: c for c in CONTINUOUS}
 
 
 def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray) -> None:
@@ -192,7 +191,7 @@ def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray) -> No
         pg = np.column_stack(
             [np.exp(log_ndtr(z[:, 0])), np.exp(_log_diff_ndtr(z[:, 0], z[:, 1])), np.exp(log_ndtr(-z[:, 1]))]
         )  # (cells, 3)
-        codes = _codes(table, "grade")
+        codes = column_codes(table, "grade")
         G = np.ones((int(rest.sum()), 3))
         if codes is not None:
             gc = codes[rest]

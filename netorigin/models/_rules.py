@@ -42,7 +42,7 @@ class RulesSiteClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X=None, y=None):
         rules = DEFAULT_RULES if self.rules is None else tuple(tuple(r) for r in self.rules)
-        for f, v, s, pts in rules:
+        for _field, _value, s, _points in rules:
             if s not in SITES:
                 raise ValueError(f"rules: site {s!r} is not one of {', '.join(SITES)}")
         self.rules_ = rules

@@ -292,31 +292,8 @@ def compile_booster(booster, raw: bytes | None = None) -> CompiledTrees | None:
     ratio = np.full((T, 3), 0.5)  # share of the node's cover that goes left
     leaf = np.zeros((T, 4))  # LL, LR, RL, RR
     for t, tr in enumerate(trees):
-        if any(s != 0 for s in tr["split_type"]):
+        if not _read_tree(tr, t, feature, threshold, default_left, ratio, leaf):
             return None
-        lc, rc = tr["left_children"], tr["right_children"]
-        cover, cond, idx, dl = tr["sum_hessian"], tr["split_conditions"], tr["split_indices"], tr["default_left"]
-
-        def is_leaf(i):
-            return lc[i] == -1
-
-        def split(slot, i):
-            feature[t, slot], threshold[t, slot], default_left[t, slot] = idx[i], cond[i], bool(dl[i])
-            ratio[t, slot] = cover[lc[i]] / cover[i] if cover[i] > 0 else 0.5
-
-        if is_leaf(0):
-            leaf[t] = cond[0]
-            continue
-        split(0, 0)
-        for slot, child in ((1, lc[0]), (2, rc[0])):
-            pair = slice(0, 2) if slot == 1 else slice(2, 4)
-            if is_leaf(child):
-                leaf[t, pair] = cond[child]
-                continue
-            if not (is_leaf(lc[child]) and is_leaf(rc[child])):
-                return None  # deeper than two levels
-            split(slot, child)
-            leaf[t, pair] = (cond[lc[child]], cond[rc[child]])
     weights, player_feature = _shapley_tables(feature, ratio, leaf, n_features)
     tree_class = np.asarray(tree_info, dtype=np.int32) if n_classes > 1 else np.zeros(T, np.int32)
     return CompiledTrees(
@@ -356,6 +333,32 @@ def _provenance(booster, raw, feature, threshold, n_features) -> dict:
         "probe_X": X,
         "probe_margins": np.asarray(margins, dtype=np.float64),
     }
+
+
+def _read_tree(tr: dict, t: int, feature, threshold, default_left, ratio, leaf) -> bool:
+    """Fill row ``t`` of the tables from one tree of the booster's JSON; False when the tree is
+    deeper than two levels or has a split other than numeric."""
+    if any(s != 0 for s in tr["split_type"]):
+        return False
+    lc, rc = tr["left_children"], tr["right_children"]
+    cover, cond, idx, dl = tr["sum_hessian"], tr["split_conditions"], tr["split_indices"], tr["default_left"]
+    if lc[0] == -1:  # a single leaf
+        leaf[t] = cond[0]
+        return True
+    nodes = [(0, 0)]
+    for slot, child in ((1, lc[0]), (2, rc[0])):
+        pair = slice(0, 2) if slot == 1 else slice(2, 4)
+        if lc[child] == -1:
+            leaf[t, pair] = cond[child]
+            continue
+        if not (lc[lc[child]] == -1 and lc[rc[child]] == -1):
+            return False  # deeper than two levels
+        nodes.append((slot, child))
+        leaf[t, pair] = (cond[lc[child]], cond[rc[child]])
+    for slot, i in nodes:
+        feature[t, slot], threshold[t, slot], default_left[t, slot] = idx[i], cond[i], bool(dl[i])
+        ratio[t, slot] = cover[lc[i]] / cover[i] if cover[i] > 0 else 0.5
+    return True
 
 
 def _shapley_tables(feature, ratio, leaf, n_features):

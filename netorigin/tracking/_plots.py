@@ -110,7 +110,7 @@ def waterfall_png(report: dict, max_display: int = 10) -> bytes:
     fig, ax = plt.subplots(figsize=(7.2, 0.45 * (len(bars) + 2) + 1.2))
     x = start
     ys = list(range(len(bars), 0, -1))
-    for y, (label, v) in zip(ys, bars):
+    for y, (_label, v) in zip(ys, bars):
         ax.barh(y, v, left=x, color="#2e7d32" if v > 0 else "#c62828", height=0.6)
         ax.text(
             x + v + (0.02 if v >= 0 else -0.02),
