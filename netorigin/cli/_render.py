@@ -90,38 +90,37 @@ def render_description(path, validated, summary) -> None:
     console.print(t)
 
     if summary["markers"]:
-        t = Table(title="Markers (of cases tested)", title_justify="left")
-        for c in ("marker", "positive", "negative", "equivocal", "not done"):
-            t.add_column(c)
-        for name, s in summary["markers"].items():
-            pos_word = positive_value(name)
-            neg_key = next(v for v in FIELDS[name].values if v not in (pos_word, "equivocal"))
-            tested = s["tested"]
-            t.add_row(
-                name,
-                f"{s['positive']} of {tested}" + (f" ({pos_word})" if pos_word != "positive" else ""),
-                f"{s.get(neg_key, 0)} of {tested}",
-                f"{s.get('equivocal', 0)} of {tested}",
-                str(s["not_done"]),
-            )
-        console.print(t)
-
+        console.print(_markers_table(summary["markers"]))
     if summary["other_numeric"] or summary["other_categorical"]:
-        t = Table(title="Other columns (not in the contract, e.g. outcomes)", title_justify="left")
-        for c in ("column", "summary", "missing"):
-            t.add_column(c)
-        for name, s in summary["other_numeric"].items():
-            t.add_row(
-                name,
-                f"median {_g(s['median'])} ({_g(s['min'])}-{_g(s['max'])}), mean {_g(s['mean'])}",
-                str(s["missing"]),
-            )
-        for name, s in summary["other_categorical"].items():
-            t.add_row(name, ", ".join(f"{v}: {k}" for v, k in s["counts"].items()), str(s["missing"]))
-        console.print(t)
+        console.print(_other_columns_table(summary))
     absent = [f for f in FIELDS if f not in validated.table.columns and f != "case_id"]
     if absent:
         console.print(f"[dim]not recorded in this cohort: {', '.join(absent)}[/]")
+
+
+def _markers_table(markers: dict) -> Table:
+    t = Table(title="Markers (of cases tested)", title_justify="left")
+    for c in ("marker", "positive", "negative", "equivocal", "not done"):
+        t.add_column(c)
+    for name, s in markers.items():
+        pos_word = positive_value(name)
+        neg_key = next(v for v in FIELDS[name].values if v not in (pos_word, "equivocal"))
+        tested = s["tested"]
+        t.add_row(name, f"{s['positive']} of {tested}" + (f" ({pos_word})" if pos_word != "positive" else ""),
+                  f"{s.get(neg_key, 0)} of {tested}", f"{s.get('equivocal', 0)} of {tested}", str(s["not_done"]))
+    return t
+
+
+def _other_columns_table(summary: dict) -> Table:
+    t = Table(title="Other columns (not in the contract, e.g. outcomes)", title_justify="left")
+    for c in ("column", "summary", "missing"):
+        t.add_column(c)
+    for name, s in summary["other_numeric"].items():
+        t.add_row(name, f"median {_g(s['median'])} ({_g(s['min'])}-{_g(s['max'])}), mean {_g(s['mean'])}",
+                  str(s["missing"]))
+    for name, s in summary["other_categorical"].items():
+        t.add_row(name, ", ".join(f"{v}: {k}" for v, k in s["counts"].items()), str(s["missing"]))
+    return t
 
 
 def render_synth(path, scenario, seed, cohort) -> None:

@@ -187,110 +187,85 @@ def _validate_columns(
     problems: list[Problem] = []
     notices: list[Notice] = []
     names = [_canonical_name(c) for c, _ in columns]
-    seen: dict[str, int] = {}
-    for i, nm in enumerate(names):
-        if nm in seen:
-            problems.append(
-                Problem(
-                    nm,
-                    columns[i][0],
-                    "",
-                    location="header",
-                    detail=f"column {nm!r} appears more than once (columns {seen[nm] + 1} and {i + 1})",
-                )
-            )
-        else:
-            seen[nm] = i
-
+    first = _repeated_columns(columns, names, problems)
     case_ids = _case_id_labels(columns, names)
     out: dict[str, np.ndarray] = {}
     extras: dict[str, Any] = {}
+    where = "header" if require_case_id else None
     for i, nm in enumerate(names):
-        if seen.get(nm) != i:
+        if first.get(nm) != i:
             continue
         rawname, col = columns[i]
         f = field_for(nm)
         if f is None:
-            miss = _near_miss(nm)
-            if miss is not None:
-                problems.append(
-                    Problem(
-                        nm,
-                        str(rawname),
-                        "",
-                        suggestion=miss,
-                        location="header" if require_case_id else None,
-                        detail=f"{str(rawname)!r} is not a field of the case contract",
-                    )
-                )
-                continue
-            alias = same_field_under_another_name(nm, taken=set(names))
-            if unknown == "refuse" or alias is not None:
-                hint = (
-                    (
-                        f"it is the field {alias.field} ({field_label(alias.field)}) under another name: rename it, "
-                        "or map it (netorigin map suggest FILE)"
-                    )
-                    if alias is not None
-                    else "every key of a case is a contract field (netorigin template lists them)"
-                )
-                problems.append(
-                    Problem(
-                        nm,
-                        str(rawname),
-                        "",
-                        location="header" if require_case_id else None,
-                        detail=f"{str(rawname)!r} is not a field of the case contract; {hint}",
-                    )
-                )
-                continue
-            extras[str(rawname)] = col
+            refused = _unknown_column(nm, rawname, set(names), unknown, where)
+            if refused is None:
+                extras[str(rawname)] = col
+            else:
+                problems.append(refused)
             continue
         parsed, bad, readings = _parse_column(f, col)
-        for _raw, prob, rows in bad:
-            problems.append(_with_rows(prob, rows, case_ids, require_case_id or n > 1))
-        for rawval, value, rule, rows in readings:
-            said = f"{field_label(f.name)}: {str(rawval).strip()!r} read as {value} ({rule})"
-            notices.append(
-                Notice(
-                    "read_as",
-                    f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said,
-                    (f.name,),
-                    tuple(int(r) + 1 for r in rows),
-                    case_text=said,
-                )
-            )
+        problems += [_with_rows(prob, rows, case_ids, require_case_id or n > 1) for _raw, prob, rows in bad]
+        notices += [_read_as(f, raw, value, rule, rows, case_ids, n) for raw, value, rule, rows in readings]
         out[f.name] = to_array(f.name, parsed)
-
     _check_case_ids(out, problems, require_case_id, n)
     _check_labels(out, problems, notices, case_ids)
     if problems:
         raise ValidationError(problems, source)
     notices += _consistency_notices(out, case_ids, n)
-    if extras:
-        notices.insert(
-            0,
-            Notice(
-                "extra_columns",
-                f"{len(extras)} column(s) not in the case contract carried through untouched: {', '.join(extras)}",
-                tuple(extras),
-            ),
-        )
-        for c in extras:
-            g = guess_field(c, taken=set(out))
-            if g is not None and g.field not in ("case_id", "primary_site", "primary_site_detail"):
-                notices.insert(
-                    0,
-                    Notice(
-                        "unmapped_field",
-                        f"column {c!r} looks like the contract field {g.field} "
-                        f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
-                        f"Rename it, or map it (netorigin map suggest FILE)",
-                        (c,),
-                    ),
-                )
+    notices = _extra_notices(extras, out) + notices
     order = [nm for nm in FIELDS if nm in out] + sorted(nm for nm in out if nm.startswith("expr_") and nm not in FIELDS)
     return {nm: out[nm] for nm in order}, extras, notices
+
+
+def _repeated_columns(columns, names: list[str], problems: list) -> dict[str, int]:
+    """name -> the place of its first column; a name given twice is a problem of the header."""
+    first: dict[str, int] = {}
+    for i, nm in enumerate(names):
+        if nm in first:
+            problems.append(Problem(nm, columns[i][0], "", location="header", detail=f"column {nm!r} appears more "
+                                    f"than once (columns {first[nm] + 1} and {i + 1})"))
+        else:
+            first[nm] = i
+    return first
+
+
+def _unknown_column(nm: str, rawname, names: set, unknown: str, where) -> Problem | None:
+    """The problem with a column that is not a contract field (a near miss, a field under another
+    name, or any unknown key of a case), or None when it is carried through."""
+    miss = _near_miss(nm)
+    if miss is not None:
+        return Problem(nm, str(rawname), "", suggestion=miss, location=where,
+                       detail=f"{str(rawname)!r} is not a field of the case contract")
+    alias = same_field_under_another_name(nm, taken=names)
+    if unknown != "refuse" and alias is None:
+        return None
+    hint = (f"it is the field {alias.field} ({field_label(alias.field)}) under another name: rename it, or map it "
+            "(netorigin map suggest FILE)") if alias is not None else \
+        "every key of a case is a contract field (netorigin template lists them)"
+    return Problem(nm, str(rawname), "", location=where,
+                   detail=f"{str(rawname)!r} is not a field of the case contract; {hint}")
+
+
+def _read_as(f, raw, value, rule, rows, case_ids, n: int) -> Notice:
+    said = f"{field_label(f.name)}: {str(raw).strip()!r} read as {value} ({rule})"
+    return Notice("read_as", f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said, (f.name,),
+                  tuple(int(r) + 1 for r in rows), case_text=said)
+
+
+def _extra_notices(extras: dict, out: dict) -> list[Notice]:
+    """Said about the columns carried through: which they are, and the ones that look like a field."""
+    if not extras:
+        return []
+    said = []
+    for c in extras:
+        g = guess_field(c, taken=set(out))
+        if g is not None and g.field not in ("case_id", "primary_site", "primary_site_detail"):
+            said.insert(0, Notice("unmapped_field", f"column {c!r} looks like the contract field {g.field} "
+                                  f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
+                                  "Rename it, or map it (netorigin map suggest FILE)", (c,)))
+    return said + [Notice("extra_columns", f"{len(extras)} column(s) not in the case contract carried through "
+                          f"untouched: {', '.join(extras)}", tuple(extras))]
 
 
 def _case_id_labels(columns, names: list[str]) -> np.ndarray | None:

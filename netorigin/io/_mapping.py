@@ -65,15 +65,33 @@ def load_mapping(path) -> Mapping:
     bad = sorted(set(doc) - {"version", "columns", "values", "units", "unlisted", "description"})
     if bad:
         raise InputError(f"{p}: unknown key(s) {', '.join(map(str, bad))}; expected columns, values, units, unlisted")
-    problems = []
     for key in ("columns", "values", "units"):
         if doc.get(key) is not None and not isinstance(doc[key], dict):
             raise InputError(f"{p}: {key}: expected a mapping (source: target pairs), not {type(doc[key]).__name__}")
-    columns = doc.get("columns") or {}
-    for src, dst in columns.items():
-        if field_for(str(dst).strip().lower()) is None:
-            problems.append(f"columns: {src!r} -> {dst!r} is not a field of the case contract")
-    values = doc.get("values") or {}
+    columns, values, units = doc.get("columns") or {}, doc.get("values") or {}, doc.get("units") or {}
+    unlisted = doc.get("unlisted", "error")
+    problems = _column_problems(columns) + _value_problems(values) + _unit_problems(units)
+    problems += _unlisted_problems(unlisted)
+    if problems:
+        raise InputError(f"{p}: " + "; ".join(problems))
+    return Mapping(
+        {str(k): str(v).strip().lower() for k, v in columns.items()},
+        {str(k): {_key(a): str(b) for a, b in t.items()} for k, t in values.items()},
+        {str(k): v for k, v in units.items()},
+        unlisted,
+        source=str(p),
+    )
+
+
+def _column_problems(columns: dict) -> list[str]:
+    return [f"columns: {src!r} -> {dst!r} is not a field of the case contract"
+            for src, dst in columns.items() if field_for(str(dst).strip().lower()) is None]
+
+
+def _value_problems(values: dict) -> list[str]:
+    """Problems with the value tables; each target is read as the contract reads values (YAML reads
+    yes/no as booleans; synonyms are fine too) and written back in canonical form."""
+    problems = []
     for fld, table in values.items():
         f = field_for(str(fld))
         if f is None or f.kind not in ("category", "mitoses"):
@@ -86,46 +104,97 @@ def load_mapping(path) -> Mapping:
             if dst is None:
                 problems.append(f"values: {fld}: {src!r} has no target yet (choose one of {', '.join(f.allowed)})")
                 continue
-            canon = parse_value(f, dst)  # YAML reads yes/no as booleans; synonyms are fine too
+            canon = parse_value(f, dst)
             if isinstance(canon, Problem):
                 problems.append(f"values: {fld}: {src!r} -> {dst!r} is not one of {', '.join(f.allowed)}")
             else:
                 table[src] = "not_done" if canon is None else canon
-    units = doc.get("units") or {}
+    return problems
+
+
+def _unit_problems(units: dict) -> list[str]:
+    problems = []
     for fld, spec in units.items():
         f = field_for(str(fld))
         if f is None or f.kind != "number":
             problems.append(f"units: {fld!r} is not a numeric field of the case contract")
-        elif not isinstance(spec, dict) or not (
-            (
-                "multiply" in spec
-                and isinstance(spec["multiply"], (int, float))
-                and not isinstance(spec["multiply"], bool)
-                and np.isfinite(spec["multiply"])
-                and spec["multiply"] > 0
-            )
-            or spec.get("from") in _UNITS
-        ):
+        elif not (isinstance(spec, dict) and (_positive_number(spec.get("multiply")) or spec.get("from") in _UNITS)):
             problems.append(
                 f"units: {fld}: {spec!r} is not {{multiply: a finite number > 0}} or {{from: {' | '.join(_UNITS)}}}"
             )
-    unlisted = doc.get("unlisted", "error")
+    return problems
+
+
+def _positive_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and bool(np.isfinite(x)) and x > 0
+
+
+def _unlisted_problems(unlisted) -> list[str]:
     choices = ("error", "keep", "not_done")
     if isinstance(unlisted, dict):
-        for k, v in unlisted.items():
-            if v not in choices:
-                problems.append(f"unlisted: {k}: {v!r} is not one of {', '.join(choices)}")
-    elif unlisted not in choices:
-        problems.append(f"unlisted: {unlisted!r} is not one of {', '.join(choices)}")
-    if problems:
-        raise InputError(f"{p}: " + "; ".join(problems))
-    return Mapping(
-        {str(k): str(v).strip().lower() for k, v in columns.items()},
-        {str(k): {_key(a): str(b) for a, b in t.items()} for k, t in values.items()},
-        {str(k): v for k, v in units.items()},
-        unlisted,
-        source=str(p),
-    )
+        return [f"unlisted: {k}: {v!r} is not one of {', '.join(choices)}" for k, v in unlisted.items()
+                if v not in choices]
+    return [] if unlisted in choices else [f"unlisted: {unlisted!r} is not one of {', '.join(choices)}"]
+
+
+def _plan_columns(raw) -> tuple[list, dict, list]:
+    """(plan: (column, field, guessed), column -> its Guess, columns left as they are): contract
+    names first, then the best guess for each other column (a label column read as sites or
+    sub-sites by its values), each field taken once."""
+    def own(c):
+        return str(c).strip().lower() in FIELDS or str(c).strip().lower().startswith("expr_")
+
+    plan = [(str(c), str(c).strip().lower(), False) for c in raw.columns if own(c)]
+    taken = {fld for _, fld, _ in plan}
+    how: dict = {}
+    unmapped = []
+    for c in (c for c in raw.columns if not own(c)):
+        name = str(c)
+        g = guess_field(name, taken)
+        fld = None if g is None else g.field
+        if fld in ("primary_site_detail", "primary_site"):
+            vals = [v for v in raw[c].dropna().astype(str).unique() if v.strip()]
+            as_site = sum(not isinstance(parse_value(FIELDS["primary_site"], v), Problem) for v in vals)
+            as_detail = sum(not isinstance(parse_value(FIELDS["primary_site_detail"], v), Problem) for v in vals)
+            fld = "primary_site" if as_site > as_detail else "primary_site_detail"
+        if fld is None or fld in taken:
+            unmapped.append(name)
+            continue
+        how[name] = g
+        taken.add(fld)
+        plan.append((name, fld, True))
+    return plan, how, unmapped
+
+
+def _value_entries(f, col) -> list[str]:
+    """A draft's lines for one categorical column: each value placed, guessed or left UNPLACED."""
+    import json
+
+    entries = []
+    for v in sorted({str(x).strip() for x in col.dropna().tolist() if str(x).strip()}):
+        res = None if v.lower() in MISSING_TOKENS else parse_value(f, v)
+        if res is None:
+            entries.append(f"    {json.dumps(v)}: not_done")
+        elif isinstance(res, Problem):
+            entries.append(f"    {json.dumps(v)}: {json.dumps(res.suggestion)}  # GUESS: confirm" if res.suggestion
+                           else f"    {json.dumps(v)}: null  # UNPLACED: choose one of {', '.join(f.allowed)}")
+        else:
+            entries.append(f"    {json.dumps(v)}: {json.dumps(res)}" + ("" if v == res else "  # GUESS: confirm"))
+    return entries
+
+
+def _unit_entries(f, fld: str, name: str, col, how: dict) -> list[str]:
+    """A draft's unit line for a numeric column whose name or values say its unit."""
+    import pandas as pd
+
+    nums = pd.to_numeric(col, errors="coerce").dropna()
+    toks = tokens(name)
+    written = how[name].unit if name in how else None
+    if f.unit == "cm" and (written == "mm" or "mm" in toks):
+        return [f"  {fld}: {{from: mm}}  # GUESS: confirm (the column name says mm)"]
+    if fld == "ki67_percent" and len(nums) and nums.max() <= 1 and ("fraction" in toks or nums.max() < 1):
+        return [f"  {fld}: {{from: fraction}}  # GUESS: confirm (values are all at most 1)"]
+    return []
 
 
 def _key(v: Any) -> str:
@@ -159,55 +228,9 @@ def apply_mapping(
     out.columns = [mapping.columns.get(str(c), str(c)) for c in raw.columns]
     ids = out["case_id"].astype(str).to_numpy() if "case_id" in out.columns else None
     for fld, table in mapping.values.items():
-        if fld not in out.columns:
-            continue
-        col = out[fld].astype(object)
-        lookup = {k.strip().lower(): v for k, v in table.items()}
-        mapped = np.empty(len(col), dtype=object)
-        unmapped: dict[str, list[int]] = {}
-        for i, v in enumerate(col.to_numpy()):
-            if _is_blank(v):
-                mapped[i] = None
-                continue
-            key = str(v).strip().lower()
-            if key.endswith(".0") and key[:-2].isdigit():
-                key = key[:-2]
-            if key in lookup:
-                mapped[i] = None if lookup[key] == "not_done" else lookup[key]
-            else:
-                how = mapping.unlisted_for(fld)
-                if how == "keep":
-                    mapped[i] = v
-                elif how == "not_done":
-                    mapped[i] = None
-                    unmapped.setdefault(str(v), []).append(i)
-                else:
-                    unmapped.setdefault(str(v), []).append(i)
-        src_name = next((s for s, d in mapping.columns.items() if d == fld), fld)
-        for value, rows in unmapped.items():
-            if mapping.unlisted_for(fld) == "not_done":
-                notices.append(
-                    Notice(
-                        "derived",
-                        f"{src_name}: {len(rows)} row(s) with unlisted value {value!r} "
-                        "read as not done (unlisted: not_done)",
-                        (fld,),
-                        tuple(r + 1 for r in rows[:20]),
-                    )
-                )
-            else:
-                problems.append(
-                    Problem(
-                        src_name,
-                        value,
-                        "",
-                        tuple(r + 1 for r in rows),
-                        tuple(ids[rows[:6]]) if ids is not None else (),
-                        detail=f"{value!r} is not covered by the mapping's values for {fld} "
-                        f"(add it, or set unlisted: keep | not_done)",
-                    )
-                )
-        out[fld] = mapped
+        if fld in out.columns:
+            src_name = next((s for s, d in mapping.columns.items() if d == fld), fld)
+            out[fld] = _map_values(out[fld], fld, table, mapping.unlisted_for(fld), src_name, ids, problems, notices)
     for fld, spec in mapping.units.items():
         if fld not in out.columns:
             continue
@@ -230,43 +253,47 @@ def apply_mapping(
     return out, notices
 
 
+def _map_values(col, fld: str, table: dict, unlisted: str, src_name: str, ids, problems: list, notices: list):
+    """One column's values through the mapping's table; an unlisted value is refused, kept, or
+    read as not done (``unlisted``), and said either way."""
+    lookup = {k.strip().lower(): v for k, v in table.items()}
+    values = col.astype(object).to_numpy()
+    mapped = np.empty(len(values), dtype=object)
+    unmapped: dict[str, list[int]] = {}
+    for i, v in enumerate(values):
+        if _is_blank(v):
+            mapped[i] = None
+            continue
+        key = str(v).strip().lower()
+        if key.endswith(".0") and key[:-2].isdigit():
+            key = key[:-2]
+        if key in lookup:
+            mapped[i] = None if lookup[key] == "not_done" else lookup[key]
+            continue
+        mapped[i] = v if unlisted == "keep" else None
+        if unlisted != "keep":
+            unmapped.setdefault(str(v), []).append(i)
+    for value, rows in unmapped.items():
+        if unlisted == "not_done":
+            notices.append(Notice("derived", f"{src_name}: {len(rows)} row(s) with unlisted value {value!r} read as "
+                                  "not done (unlisted: not_done)", (fld,), tuple(r + 1 for r in rows[:20])))
+        else:
+            problems.append(Problem(src_name, value, "", tuple(r + 1 for r in rows),
+                                    tuple(ids[rows[:6]]) if ids is not None else (),
+                                    detail=f"{value!r} is not covered by the mapping's values for {fld} "
+                                    "(add it, or set unlisted: keep | not_done)"))
+    return mapped
+
+
 def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     """A draft mapping (YAML text) for a cohort's columns and values; every guess is marked
     ``# GUESS: confirm`` and every value it cannot place ``# UNPLACED``, never dropped."""
     import json
 
-    import pandas as pd
 
     q = json.dumps
-    cols, values, units, unmapped = [], [], [], []
-    taken: set = set()
-    plan = []
-    how: dict = {}
-    for c in raw.columns:
-        name = str(c)
-        if name.strip().lower() in FIELDS or name.strip().lower().startswith("expr_"):
-            taken.add(name.strip().lower())
-            plan.append((name, name.strip().lower(), False))
-    for c in raw.columns:
-        name = str(c)
-        if name.strip().lower() in FIELDS or name.strip().lower().startswith("expr_"):
-            continue
-        g = guess_field(name, taken)
-        if g is None:
-            unmapped.append(name)
-            continue
-        fld = g.field
-        how[name] = g
-        if fld in ("primary_site_detail", "primary_site"):
-            vals = [v for v in raw[c].dropna().astype(str).unique() if v.strip()]
-            as_site = sum(not isinstance(parse_value(FIELDS["primary_site"], v), Problem) for v in vals)
-            as_detail = sum(not isinstance(parse_value(FIELDS["primary_site_detail"], v), Problem) for v in vals)
-            fld = "primary_site" if as_site > as_detail else "primary_site_detail"
-            if fld in taken:
-                unmapped.append(name)
-                continue
-        taken.add(fld)
-        plan.append((name, fld, True))
+    cols, values, units = [], [], []
+    plan, how, unmapped = _plan_columns(raw)
     for name, fld, guessed in plan:
         if guessed:
             g = how[name]
@@ -279,33 +306,12 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
         if f is None:
             continue
         if f.kind in ("category", "mitoses"):
-            entries = []
-            for v in sorted({str(x).strip() for x in col.dropna().tolist() if str(x).strip()}):
-                if v.lower() in MISSING_TOKENS:
-                    entries.append(f"    {q(v)}: not_done")
-                    continue
-                res = parse_value(f, v)
-                if isinstance(res, Problem):
-                    if res.suggestion:
-                        entries.append(f"    {q(v)}: {q(res.suggestion)}  # GUESS: confirm")
-                    else:
-                        entries.append(f"    {q(v)}: null  # UNPLACED: choose one of {', '.join(f.allowed)}")
-                elif res is None:
-                    entries.append(f"    {q(v)}: not_done")
-                else:
-                    mark = "" if v == res else "  # GUESS: confirm"
-                    entries.append(f"    {q(v)}: {q(res)}{mark}")
+            entries = _value_entries(f, col)
             if entries and (guessed or any("GUESS" in e or "UNPLACED" in e for e in entries)):
                 values.append(f"  {fld}:")
                 values += entries
         elif f.kind == "number":
-            nums = pd.to_numeric(col, errors="coerce").dropna()
-            toks = tokens(name)
-            written = how[name].unit if name in how else None
-            if f.unit == "cm" and (written == "mm" or "mm" in toks):
-                units.append(f"  {fld}: {{from: mm}}  # GUESS: confirm (the column name says mm)")
-            elif fld == "ki67_percent" and len(nums) and nums.max() <= 1 and ("fraction" in toks or nums.max() < 1):
-                units.append(f"  {fld}: {{from: fraction}}  # GUESS: confirm (values are all at most 1)")
+            units += _unit_entries(f, fld, name, col, how)
     lines = [
         f"# netorigin mapping drafted by `netorigin map suggest` from {source}.",
         "# Confirm every line marked GUESS; choose a value for every UNPLACED one.",

@@ -94,6 +94,15 @@ def _loader(typed: bool, max_depth: int):
                 seen[key] = key_node.start_mark.line + 1
             return super().construct_mapping(node, deep=deep)
 
+    StrictLoader.yaml_implicit_resolvers = _resolvers(typed)
+    return StrictLoader
+
+
+def _resolvers(typed: bool) -> dict:
+    """YAML's implicit scalar types: null only (every scalar stays text, for cases), or the YAML
+    1.2 core schema (true/false, decimal ints without leading zeros, floats)."""
+    import yaml
+
     resolvers = {}
     for first, items in yaml.SafeLoader.yaml_implicit_resolvers.items():
         keep = [(tag, rx) for tag, rx in items if tag == "tag:yaml.org,2002:null"]
@@ -114,8 +123,7 @@ def _loader(typed: bool, max_depth: int):
                     ),
                 )
             )
-    StrictLoader.yaml_implicit_resolvers = resolvers
-    return StrictLoader
+    return resolvers
 
 
 def load_yaml(text: str, source, *, typed: bool = True, max_depth: int = MAX_DEPTH):
@@ -134,6 +142,28 @@ def load_yaml(text: str, source, *, typed: bool = True, max_depth: int = MAX_DEP
 
 def load_json(text: str, source, *, max_depth: int = MAX_DEPTH):
     """Parse JSON refusing duplicate keys and nesting deeper than ``max_depth``."""
+    _check_depth(text, source, max_depth)
+
+    def pairs(items):
+        out = {}
+        for k, v in items:
+            if k in out:
+                raise InputError(f"{source}: key {k!r} appears twice; each key once")
+            out[k] = v
+        return out
+
+    try:
+        obj = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    except RecursionError:
+        raise InputError(f"{source}: JSON nested too deeply") from None
+    _check_text(obj, source, "")
+    return obj
+
+
+def _check_depth(text: str, source, max_depth: int) -> None:
+    """Refuse JSON nested deeper than ``max_depth`` before parsing it (no recursion on a bomb)."""
     depth = deepest = 0
     in_str = esc = False
     for ch in text:
@@ -153,23 +183,6 @@ def load_json(text: str, source, *, max_depth: int = MAX_DEPTH):
                 raise InputError(f"{source}: JSON nested more than {max_depth} levels deep")
         elif ch in "]}":
             depth -= 1
-
-    def pairs(items):
-        out = {}
-        for k, v in items:
-            if k in out:
-                raise InputError(f"{source}: key {k!r} appears twice; each key once")
-            out[k] = v
-        return out
-
-    try:
-        obj = json.loads(text, object_pairs_hook=pairs)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
-    except RecursionError:
-        raise InputError(f"{source}: JSON nested too deeply") from None
-    _check_text(obj, source, "")
-    return obj
 
 
 def _check_text(obj, source, where: str) -> None:

@@ -17,7 +17,9 @@ from ..exceptions import InputError, check_seed
 from ..features import CheckCases
 
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
-from . import _literature, _logistic, _mlp, _rules, _xgboost  # noqa: F401,E401
+# isort: off
+from . import _xgboost, _logistic, _mlp, _literature, _rules  # noqa: F401 (registration; this order is MODEL_KINDS')
+# isort: on
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
 from ._rules import DEFAULT_RULES, RulesSiteClassifier

@@ -102,35 +102,37 @@ def _check_types(cfg: dict, where) -> None:
     """Every setting of the expected type, named when not (``n: lots``, ``model: 3``)."""
     for key, value in cfg.items():
         want = _TYPES.get(key)
-        if want is None or value is None:
-            continue
-        ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
-        if want is float:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok:
+        if want is not None and value is not None and not _is_a(value, want):
             names = " or ".join(t.__name__ for t in (want if isinstance(want, tuple) else (want,)))
             raise InputError(f"{where}: {key}: {value!r} is not a {names}")
-    model = cfg.get("model")
-    if isinstance(model, dict):
-        bad = sorted(set(model) - {"kind", "random_state", "params"})
-        if bad:
-            raise InputError(
-                f"{where}: model: unknown setting(s) {', '.join(map(str, bad))}; expected kind, random_state, params"
-            )
-        if model.get("params") is not None and not isinstance(model["params"], dict):
-            raise InputError(f"{where}: model.params: {model['params']!r} is not a mapping of hyper-parameters")
+    _check_model(cfg.get("model"), where)
     for key in ("scenarios", "models"):
         if isinstance(cfg.get(key), list) and not all(isinstance(x, str) for x in cfg[key]):
             raise InputError(f"{where}: {key}: every entry must be a name")
     synthetic = (cfg.get("data") or {}).get("synthetic") if isinstance(cfg.get("data"), dict) else None
-    if isinstance(synthetic, dict):
-        for key, kind in (("n", int), ("seed", int), ("label_noise", (int, float))):
-            value = synthetic.get(key)
-            if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-                raise InputError(
-                    f"{where}: data.synthetic.{key}: {value!r} is not a number"
-                    + (" (a whole one)" if kind is int else "")
-                )
+    for key, kind in (("n", int), ("seed", int), ("label_noise", (int, float))) if isinstance(synthetic, dict) else ():
+        value = synthetic.get(key)
+        if value is not None and not _is_a(value, kind):
+            raise InputError(f"{where}: data.synthetic.{key}: {value!r} is not a number"
+                             + (" (a whole one)" if kind is int else ""))
+
+
+def _is_a(value, want) -> bool:
+    """isinstance, with booleans never counting as numbers and whole numbers counting as floats."""
+    if isinstance(value, bool) and want is not bool:
+        return False
+    return isinstance(value, (int, float)) if want is float else isinstance(value, want)
+
+
+def _check_model(model, where) -> None:
+    if not isinstance(model, dict):
+        return
+    bad = sorted(set(model) - {"kind", "random_state", "params"})
+    if bad:
+        raise InputError(f"{where}: model: unknown setting(s) {', '.join(map(str, bad))}; expected kind, "
+                         "random_state, params")
+    if model.get("params") is not None and not isinstance(model["params"], dict):
+        raise InputError(f"{where}: model.params: {model['params']!r} is not a mapping of hyper-parameters")
 
 
 def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]:
