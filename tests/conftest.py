@@ -93,3 +93,17 @@ def every_detail_bundle(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bundles") / "every-detail"
     save_bundle(model, folder)
     return model, folder
+
+
+TINY = {"xgboost": {"n_estimators": 30}, "mlp": {"max_iter": 200}}  # capped, as imbalanced-learn caps its ensembles
+
+
+@pytest.fixture(scope="session")
+def trained_kinds(small_cohort):
+    """Every registered kind trained once for the session on the 3,000-case cohort (small
+    ensembles, 3 folds, no bootstrap): what tests of saving, loading and scoring share."""
+    from netorigin.models import MODEL_KINDS
+    from netorigin.training import train
+
+    return {k: train(small_cohort, kind=k, random_state=0, n_bootstrap=0, with_robustness=False, n_splits=3,
+                     params=TINY.get(k)) for k in MODEL_KINDS}

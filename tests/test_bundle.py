@@ -16,19 +16,8 @@ from netorigin.training import train
 
 
 @pytest.fixture(scope="module")
-def trained(small_cohort):
-    return {
-        k: train(
-            small_cohort,
-            kind=k,
-            random_state=0,
-            n_bootstrap=0,
-            with_robustness=False,
-            params={"n_estimators": 100} if k == "xgboost" else None,
-        )
-        for k in MODEL_KINDS
-    }
-
+def trained(trained_kinds):
+    return trained_kinds
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_saved_bundle_scores_exactly_like_the_trained_model(kind, trained, tmp_path, small_test_cohort):

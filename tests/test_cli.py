@@ -1,22 +1,21 @@
 """The command line, run as a user runs it: exit codes, messages, no tracebacks."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from _helpers import run as _run
 
 from netorigin import __version__, validate_case
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "netorigin", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
+def run(*args, cwd=ROOT, **kwargs):
+    """The command line in process, from the clone's root (the tests name its files relatively)."""
+    return _run(*args, cwd=cwd, **kwargs)
+
 
 
 def test_version():

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import run
 
 from netorigin import load_seed_cohort, validate_case
 from netorigin.bundle import load_bundle
@@ -22,16 +23,6 @@ DEFAULT = default_model_path()
 EXAMPLE = str(example_case_path())
 SEED = str(data_path("seed_cohort.csv"))
 
-
-def run(*args, cwd=None):
-    """The CLI in a fresh process, from a folder that is not the clone (so the package in use is
-    the installed one, whichever that is)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        return subprocess.run(
-            [sys.executable, "-m", "netorigin", *args], cwd=cwd or tmp, capture_output=True, text=True, timeout=300
-        )
 
 
 @pytest.fixture(scope="module")
@@ -296,10 +287,10 @@ def test_scoring_one_case_imports_neither_shap_mlflow_nor_matplotlib():
     assert r.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_batch_table_and_mlp_without_explainer(small_cohort, tmp_path):
+def test_batch_table_and_mlp_without_explainer(trained_kinds, small_cohort, tmp_path):
     from netorigin.training import train
 
-    m = train(small_cohort, kind="mlp", n_bootstrap=0, with_robustness=False).model
+    m = trained_kinds["mlp"].model
     res = score_cases(m, small_cohort.iloc[:20])
     assert res.explanation is None
     t = batch_table(res)

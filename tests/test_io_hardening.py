@@ -1,19 +1,12 @@
 """Careless and hostile input: nothing lost or changed silently, parsers that cannot be abused."""
 
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from _helpers import run
 
 from netorigin.exceptions import InputError, ValidationError
 from netorigin.io import load_cases, load_mapping, read_case_mapping, read_table, write_table
-
-
-def run(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300, cwd=cwd
-    )
 
 
 def test_a_quote_left_open_in_a_free_text_column_is_refused_naming_the_rows(tmp_path):

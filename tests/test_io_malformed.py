@@ -1,11 +1,10 @@
 """The malformed-input corpus (tests/malformed/) through every command: a clear error, exit 2,
 no traceback, and quickly. Plus property tests that random files never crash a command."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _helpers import run as _run
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,15 +12,15 @@ from hypothesis import strategies as st
 from netorigin.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, cwd=ROOT, **kwargs):
+    """The command line in process, from the clone's root (the tests name its files relatively)."""
+    return _run(*args, cwd=cwd, **kwargs)
 CORPUS = ROOT / "tests" / "malformed"
 USABLE = {"bom.csv", "one_site_only.csv", "rare_site.csv"}  # valid input; training refuses the last two
 FILES = sorted(p.name for p in CORPUS.iterdir())
 
-
-def run(*args, timeout=120):
-    return subprocess.run(
-        [sys.executable, "-m", "netorigin", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def _clear(r):

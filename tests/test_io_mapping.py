@@ -1,26 +1,25 @@
 """Bring your own cohort: mapping files, `map suggest`, and the contract as JSON Schema / CSV."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from _helpers import run as _run
 
 from netorigin.exceptions import InputError, ValidationError
 from netorigin.io import load_cases, load_mapping, read_table, suggest_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, cwd=ROOT, **kwargs):
+    """The command line in process, from the clone's root (the tests name its files relatively)."""
+    return _run(*args, cwd=cwd, **kwargs)
 COHORT = ROOT / "tests" / "data" / "registry_cohort.csv"
 MAPPING = ROOT / "tests" / "data" / "registry_mapping.yaml"
 
-
-def run(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "netorigin", *args], cwd=cwd, capture_output=True, text=True, timeout=600
-    )
 
 
 def test_registry_cohort_validates_with_its_mapping():

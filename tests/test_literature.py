@@ -112,6 +112,8 @@ def test_check_finds_every_parameter_within_its_sampling_error():
     assert rates["z"].abs().max() < 4.5  # rates and means: sampling error alone
 
 
+@pytest.mark.statistical
+@pytest.mark.slow
 def test_check_names_a_parameter_that_the_data_contradict():
     from netorigin.literature import Literature
 

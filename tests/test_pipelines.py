@@ -106,6 +106,7 @@ def test_a_model_kind_as_a_string_and_unknown_hyper_parameters(tmp_path):
     assert out["result"].model.kind == "rules"
 
 
+@pytest.mark.slow
 def test_the_shipped_model_is_what_its_pipeline_describes_and_the_pipeline_is_deterministic(tmp_path):
     """The fast stand-in for the full rebuild (NETORIGIN_REBUILD=1): the shipped manifest names the
     pipeline's data, and the same pipeline on fewer cases gives the same bundle twice."""

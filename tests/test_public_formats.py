@@ -2,20 +2,13 @@
 written here; the cohorts they give validate, and what was transformed is said."""
 
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import run
 
 from netorigin.io import import_cbioportal, import_geo, load_cohort
-
-
-def run(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300, cwd=cwd
-    )
 
 
 def _study(root):

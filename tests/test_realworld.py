@@ -1,11 +1,10 @@
 """Real-world cohorts: mappings that find the columns, invalid rows set aside with an account."""
 
 import re
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from _helpers import run
 
 from netorigin.contract import guess_field, validate_cohort
 from netorigin.io import load_cohort, suggest_mapping
@@ -28,11 +27,6 @@ REGISTRY_COLUMNS = {
     "Gender": "sex",
 }
 
-
-def run(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300, cwd=cwd
-    )
 
 
 @pytest.mark.parametrize("column, field", sorted(REGISTRY_COLUMNS.items()))

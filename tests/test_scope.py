@@ -1,16 +1,11 @@
 """Out of the intended use handled as such, and contradictory results named from a documented table."""
 
-import subprocess
-import sys
 
 import pandas as pd
+from _helpers import run
 
 from netorigin.contract import validate_cohort
 from netorigin.literature import default_literature, derive_contradictions, load_contradictions
-
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "netorigin", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_the_contradiction_table_is_the_one_derived_from_the_synthetic_world():

@@ -77,7 +77,12 @@ def risk_coverage_png(curve) -> bytes:
 def shap_beeswarm_png(explanation, values: np.ndarray, site: int, max_display=12) -> bytes:
     """Beeswarm of one site's per-field contributions (log-odds scale), coloured by ``values``
     (n, n_fields: the field's value where it is one number, else NaN)."""
-    import shap
+    import warnings
+
+    with warnings.catch_warnings():  # shap's own import uses a matplotlib call matplotlib warns about
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        shap = require("shap", "tracking")
 
     plt = _plt()
     e = explanation
@@ -87,7 +92,9 @@ def shap_beeswarm_png(explanation, values: np.ndarray, site: int, max_display=12
         data=values,
         feature_names=[field_label(f) for f in e.fields],
     )
-    shap.plots.beeswarm(exp, max_display=max_display, show=False)
+    with warnings.catch_warnings():  # fields of several columns have no one value to colour by (NaN)
+        warnings.filterwarnings("ignore", message="All-NaN slice encountered", category=RuntimeWarning)
+        shap.plots.beeswarm(exp, max_display=max_display, show=False)
     fig = plt.gcf()
     fig.suptitle(f"Field terms toward {SITES[site]} (clr scale, training mix)")
     return _png(fig)
