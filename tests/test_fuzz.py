@@ -361,7 +361,7 @@ def test_synth_options(work, n, scenario, seed, out):
     invoke(["synth", "--n", n, "--scenario", scenario, "--seed", seed, "-o", out], work, allowed={out})
 
 
-@FUZZ
+@settings(FUZZ, max_examples=min(FUZZ.max_examples, 8))  # each example trains a model: fewer of them
 @given(
     args=st.lists(
         st.sampled_from(

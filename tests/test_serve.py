@@ -18,6 +18,7 @@ from netorigin.contract import FIELDS
 from netorigin.inference import REPORT_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # real server processes and a browser; tests/test_serve_app.py is the fast tier
 
 
 def _free_port() -> int:
