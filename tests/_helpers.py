@@ -65,8 +65,14 @@ def run_process(*args, cwd=None, timeout=300, env=None):
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        return subprocess.run([sys.executable, "-m", "netorigin", *map(str, args)], cwd=cwd or tmp,
-                              capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+        return subprocess.run(
+            [sys.executable, "-m", "netorigin", *map(str, args)],
+            cwd=cwd or tmp,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
 
 
 def free_port() -> int:

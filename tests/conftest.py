@@ -105,5 +105,9 @@ def trained_kinds(small_cohort):
     from netorigin.models import MODEL_KINDS
     from netorigin.training import train
 
-    return {k: train(small_cohort, kind=k, random_state=0, n_bootstrap=0, with_robustness=False, n_splits=3,
-                     params=TINY.get(k)) for k in MODEL_KINDS}
+    return {
+        k: train(
+            small_cohort, kind=k, random_state=0, n_bootstrap=0, with_robustness=False, n_splits=3, params=TINY.get(k)
+        )
+        for k in MODEL_KINDS
+    }

@@ -19,6 +19,7 @@ from netorigin.training import train
 def trained(trained_kinds):
     return trained_kinds
 
+
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_saved_bundle_scores_exactly_like_the_trained_model(kind, trained, tmp_path, small_test_cohort):
     model = trained[kind].model
@@ -138,3 +139,32 @@ def test_a_bundle_written_before_sub_site_models_is_refused_with_how_to_rebuild_
 
     with pytest.raises(InputError, match=r"bundle format 1 \(netorigin 0\.1\.0\).*rebuild it with this netorigin"):
         load_bundle(Path(__file__).parent / "data" / "bundle-0.1.0-logistic")
+
+
+def _calibration_cases(bundle, edit) -> None:
+    import io
+
+    from _helpers import rehash
+
+    cases = np.load(bundle / "calibration_cases.npy", allow_pickle=False)
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(edit(cases), dtype=np.float32), allow_pickle=False)
+    rehash(bundle, **{"calibration_cases.npy": buf.getvalue()})
+
+
+def test_the_sets_strata_travel_with_the_bundle_and_older_bundles_keep_unstratified_sets(
+    trained, tmp_path, small_test_cohort
+):
+    model = trained["xgboost"].model
+    b = tmp_path / "b"
+    save_bundle(model, b)
+    loaded = load_bundle(b)
+    assert loaded.conformal_.stratified
+    np.testing.assert_array_equal(loaded.conformal_.cal_fields_, model.conformal_.cal_fields_)
+    np.testing.assert_array_equal(loaded.predict_sets(small_test_cohort), model.predict_sets(small_test_cohort))
+    _calibration_cases(b, lambda c: c[:, :-1])  # as written before the sets were stratified
+    older = load_bundle(b)
+    assert not older.conformal_.stratified and older.predict_sets(small_test_cohort).any(axis=1).all()
+    _calibration_cases(b, lambda c: np.column_stack([c, np.full(len(c), 2.5)]))  # a field count of 2.5
+    with pytest.raises(InputError, match="calibration_cases.npy: .*whole numbers"):
+        load_bundle(b)

@@ -12,7 +12,9 @@ from netorigin.calibration import (
     reweight,
     site_sums,
 )
+from netorigin.calibration._conformal import SET_ABOVE, SET_HOLDS, SET_KEPT, stratum_of
 from netorigin.calibration._prior import label_prior, shift_prior
+from netorigin.contract import SITES
 from netorigin.evaluate import expected_calibration_error
 from netorigin.exceptions import InputError
 from netorigin.models import site_of
@@ -75,48 +77,89 @@ def _draw(rng, n, weights, label_site):
     return y, p
 
 
-def test_sets_cover_every_sub_site_under_a_new_sub_site_mix_and_never_contradict_the_ranking():
+def _draw_sparse(rng, n, weights):
+    """Cases with 0-12 informative fields: the fewer fields, the noisier the probabilities, and
+    sparse cases' probabilities are overconfident (as a model's are where it saw few such cases)."""
+    y = rng.choice(len(weights), size=n, p=weights / weights.sum())
+    k = rng.integers(0, 13, size=n)
+    signal = 0.35 * k
+    m = 2.5 * (signal[:, None] + 0.5) * np.eye(len(weights))[y] + rng.normal(scale=2.0, size=(n, len(weights)))
+    m *= np.where(k <= 2, 2.0, 1.0)[:, None]  # overconfident where little is recorded
+    p = np.exp(m - m.max(1, keepdims=True))
+    return y, p / p.sum(1, keepdims=True), k
+
+
+def test_sets_cover_every_site_within_every_stratum_of_recorded_fields_under_a_new_mix():
     rng = np.random.default_rng(3)
     labels = ["ileum", "pancreas", "lung", "caecum"]
     ls = site_of(labels)
-    train_mix, new_mix = np.array([0.45, 0.35, 0.17, 0.03]), np.array([0.7, 0.1, 0.08, 0.12])
-    y_cal, p_cal = _draw(rng, 8000, train_mix, ls)  # p_cal: as if under the training mix
-    sets = ConformalSets().fit(p_cal, y_cal, label_site=ls)
-    y_new, p_new = _draw(rng, 30000, new_mix, ls)  # the same classifier on a shifted mix
+    train_mix, new_mix = np.array([0.45, 0.35, 0.17, 0.03]), np.array([0.6, 0.1, 0.18, 0.12])
+    y_cal, p_cal, k_cal = _draw_sparse(rng, 20000, train_mix)
+    sets = ConformalSets().fit(p_cal, y_cal, label_site=ls, n_fields=k_cal)
+    plain = ConformalSets().fit(p_cal, y_cal, label_site=ls)  # one stratum: what it would miss
+    y, p, k = _draw_sparse(rng, 60000, new_mix)
     w = new_mix / train_mix
-    shifted = reweight(p_new, w)
-    s = sets.predict(shifted, 0.9, w)
-    true_site = ls[y_new]
-    hit = s[np.arange(len(y_new)), true_site]
-    for lab in range(len(labels)):
-        assert hit[y_new == lab].mean() >= 0.88, labels[lab]
+    shifted = reweight(p, w)
+    true_site = ls[y]
+    s = sets.predict(shifted, 0.9, w, n_fields=k)
+    hit = s[np.arange(len(y)), true_site]
+    plain_hit = plain.predict(shifted, 0.9, w)[np.arange(len(y)), true_site]
+    sparse = k <= 2
+    for site in range(3):
+        for stratum in (sparse, ~sparse):
+            m = (true_site == site) & stratum
+            assert hit[m].mean() >= 0.88, (SITES[site], stratum.mean())
+    assert min(plain_hit[(true_site == j) & sparse].mean() for j in range(3)) < 0.88  # the problem solved
     P = site_sums(shifted, ls)
     assert s[np.arange(len(P)), P.argmax(1)].all()
     in_set_min = np.where(s, P, np.inf).min(1)
     assert not (~s & (P > in_set_min[:, None])).any()  # no site outside more probable than one inside
+    assert ((s * P).sum(1) >= 0.9 - 1e-9).all()  # a set holds at least the level of the probability
+    assert (s[P.max(1) >= 0.99].sum(1) == 1).mean() > 0.5  # confident cases: mostly one site
     with pytest.raises(InputError, match="coverage"):
-        sets.predict(shifted, 0.995, w)
+        sets.predict(shifted, 0.995, w, n_fields=k)
+    with pytest.raises(InputError, match="informative fields"):
+        sets.predict(shifted, 0.9, w)
 
 
-def test_a_sub_site_the_prior_rules_out_never_widens_the_sets():
+def test_why_a_site_is_in_the_set():
+    rng = np.random.default_rng(1)
+    labels = ["ileum", "pancreas", "lung"]
+    ls = site_of(labels)
+    y, p, k = _draw_sparse(rng, 5000, np.array([0.4, 0.4, 0.2]))
+    sets = ConformalSets().fit(p, y, label_site=ls, n_fields=k)
+    why = sets.reasons(p, 0.9, np.ones(3), n_fields=k)
+    P = site_sums(p, ls)
+    assert set(np.unique(why)) <= {"", SET_HOLDS, SET_KEPT, SET_ABOVE} and (why == SET_KEPT).any()
+    held = np.where(why == SET_HOLDS, P, 0).sum(1)
+    assert ((held >= 0.9 - 1e-9) | (why == SET_HOLDS).all(1)).all()
+    q, _ = sets.thresholds(np.ones(3), 0.9)
+    kept = np.argwhere(why == SET_KEPT)
+    for i, j in kept[:50]:
+        assert 1 - P[i, j] <= q[j, stratum_of(k[i])] + 1e-12
+
+
+def test_a_sub_site_the_prior_rules_out_plays_no_part_in_the_thresholds():
     rng = np.random.default_rng(4)
     labels = ["ileum", "pancreas", "lung", "appendix"]
     ls = site_of(labels)
-    y, p = _draw(rng, 6000, np.array([0.4, 0.4, 0.15, 0.05]), ls)
-    sets = ConformalSets().fit(p, y, label_site=ls)
+    y, p, k = _draw_sparse(rng, 6000, np.array([0.4, 0.4, 0.15, 0.05]))
     w = np.array([1.0, 1.0, 1.0, 0.0])  # e.g. liver-met-archive: no appendix
-    q, _ = sets.thresholds(w, 0.9)
-    assert q[3] == -np.inf
-    assert sets.predict(reweight(p, w), 0.9, w)[:, 2].mean() < 0.9
+    q, _ = ConformalSets().fit(p, y, label_site=ls, n_fields=k).thresholds(w, 0.9)
+    keep = y != 3
+    q_without, _ = ConformalSets().fit(p[keep], y[keep], label_site=ls, n_fields=k[keep]).thresholds(w, 0.9)
+    np.testing.assert_allclose(q, q_without)
 
 
-def test_too_few_cases_of_a_label_fall_back_to_its_sites_pooled_scores():
+def test_a_stratum_with_too_few_cases_of_a_site_uses_the_sites_pooled_scores():
     rng = np.random.default_rng(0)
-    y = np.r_[np.zeros(200, int), np.ones(200, int), np.full(5, 2)]
+    y = np.r_[np.zeros(400, int), np.ones(400, int)]
+    k = np.r_[np.full(400, 5), np.full(390, 5), np.full(10, 0)]  # 10 pancreatic cases with nothing recorded
     p = rng.dirichlet([1, 1, 1], size=len(y))
-    sets = ConformalSets().fit(p, y, label_site=np.array([0, 1, 1]))
-    _, pooled = sets.thresholds(np.ones(3), 0.9)
-    assert pooled == [2]
+    sets = ConformalSets().fit(p, y, label_site=np.array([0, 1, 2]), n_fields=k)
+    q, pooled = sets.thresholds(np.array([1.0, 1.0, 1.0]), 0.9)
+    assert ("pancreatic", "0") in pooled and ("pancreatic", "3-5") not in pooled
+    assert q[1, 0] == q[1, 1] == q[1, 4]  # the empty and near-empty strata share the pooled scores
 
 
 @pytest.mark.parametrize("label_site", [[0, 1, 2], [0, 0, 1, 2, 2, 2]])

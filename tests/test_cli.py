@@ -17,7 +17,6 @@ def run(*args, cwd=ROOT, **kwargs):
     return _run(*args, cwd=cwd, **kwargs)
 
 
-
 def test_version():
     r = run("--version")
     assert r.returncode == 0 and __version__ in r.stdout

@@ -12,6 +12,7 @@ from _helpers import run
 
 from netorigin import load_seed_cohort, validate_case
 from netorigin.bundle import load_bundle
+from netorigin.contract import SITES
 from netorigin.datasets import data_path, default_model_path, example_case_path
 from netorigin.inference import REPORT_KEYS, batch_table, case_report, score_cases
 from netorigin.synth import make_synthetic_cohort
@@ -22,7 +23,6 @@ pytestmark = pytest.mark.installed  # data through the package: these run agains
 DEFAULT = default_model_path()
 EXAMPLE = str(example_case_path())
 SEED = str(data_path("seed_cohort.csv"))
-
 
 
 @pytest.fixture(scope="module")
@@ -386,3 +386,38 @@ def test_cases_scored_together_get_the_reports_they_get_alone(model):
         for k, i in enumerate(pick):
             assert together[k] == alone[i], (size, cases[i])
     assert any(r["warnings"] for r in alone) and not all(r["warnings"] for r in alone)
+
+
+def test_the_sets_sentence_says_what_the_set_is_and_what_is_guaranteed(default_model):
+    from netorigin.calibration import SET_KEPT
+    from netorigin.features import INFORMATION_BINS
+    from netorigin.synth import thin_cases
+
+    cohort, _ = thin_cases(make_synthetic_cohort(400, random_state=21), share=0.5, random_state=22)
+    seen_kept = False
+    for prior in ("unknown-primary", "population", "0.2,0.2,0.6"):
+        res = score_cases(default_model, cohort, target_prior=prior, advice=False, reasons=False)
+        table = batch_table(res)
+        for i in range(len(cohort)):
+            text = case_report(res, i)["set_meaning"]
+            members = [s for s, inn in zip(SITES, res.sets[i]) if inn]
+            assert table.loc[i, "set_meaning"] == text
+            if len(members) == 1:
+                assert "the answer is settled" in text and members[0] in text
+            elif len(members) == 3:
+                assert "cannot be narrowed" in text
+            else:
+                assert " or ".join(members) in text
+            n = len(res.informative[i])
+            stratum = next(name for lo, hi, name in INFORMATION_BINS if lo <= n <= hi)
+            assert (f"with {stratum} site-informative fields" in text) or (n == 0 and "no site-informative" in text)
+            assert f"at least {res.coverage:.0%} of the time" in text and "not a probability for this case" in text
+            for k, why in enumerate(res.set_reasons[i]):
+                if why == SET_KEPT:
+                    seen_kept = True
+                    assert f"{SITES[k]} (" in text and "is kept" in text
+                    subs = [lab for j, lab in enumerate(res.labels) if res.label_site[j] == k]
+                    own = res.label_proba[i, res.label_site == k]
+                    top_sub = subs[int(np.argmax(own))]
+                    assert len(subs) == 1 or own.max() < 0.005 or f"because {top_sub}" in text
+    assert seen_kept  # the sentence for a kept site was exercised

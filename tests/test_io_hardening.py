@@ -1,6 +1,5 @@
 """Careless and hostile input: nothing lost or changed silently, parsers that cannot be abused."""
 
-
 import pandas as pd
 import pytest
 from _helpers import run

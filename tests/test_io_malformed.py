@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(*args, cwd=ROOT, **kwargs):
     """The command line in process, from the clone's root (the tests name its files relatively)."""
     return _run(*args, cwd=cwd, **kwargs)
+
+
 CORPUS = ROOT / "tests" / "malformed"
 USABLE = {"bom.csv", "one_site_only.csv", "rare_site.csv"}  # valid input; training refuses the last two
 FILES = sorted(p.name for p in CORPUS.iterdir())
-
 
 
 def _clear(r):

@@ -17,9 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(*args, cwd=ROOT, **kwargs):
     """The command line in process, from the clone's root (the tests name its files relatively)."""
     return _run(*args, cwd=cwd, **kwargs)
+
+
 COHORT = ROOT / "tests" / "data" / "registry_cohort.csv"
 MAPPING = ROOT / "tests" / "data" / "registry_mapping.yaml"
-
 
 
 def test_registry_cohort_validates_with_its_mapping():

@@ -28,7 +28,6 @@ REGISTRY_COLUMNS = {
 }
 
 
-
 @pytest.mark.parametrize("column, field", sorted(REGISTRY_COLUMNS.items()))
 def test_ordinary_column_names_find_their_field(column, field):
     g = guess_field(column)

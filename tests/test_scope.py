@@ -1,6 +1,5 @@
 """Out of the intended use handled as such, and contradictory results named from a documented table."""
 
-
 import pandas as pd
 from _helpers import run
 

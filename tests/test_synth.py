@@ -183,3 +183,22 @@ def test_workup_file_must_refer_to_earlier_tests(tmp_path):
     )
     with pytest.raises(InputError, match="earlier test"):
         make_synthetic_cohort(10, workup=w)
+
+
+def test_thinning_keeps_one_to_six_recorded_fields_and_never_changes_a_value():
+    from netorigin.features import informative_fields
+    from netorigin.synth import thin_cases
+
+    cohort = make_synthetic_cohort(400, random_state=5, workup="complete")
+    thinned_cohort, thinned = thin_cases(cohort, share=0.5, random_state=6)
+    assert 0.4 < thinned.mean() < 0.6
+    before, after = informative_fields(cohort), informative_fields(thinned_cohort)
+    for i in range(len(cohort)):
+        if thinned[i]:
+            assert 1 <= len(after[i]) <= 6 and set(after[i]) <= set(before[i])
+        else:
+            assert after[i] == before[i]
+    kept = thinned_cohort.notna()
+    assert (thinned_cohort[kept].astype(object) == cohort[kept].astype(object)).where(kept, True).all().all()
+    assert (thinned_cohort["primary_site_detail"] == cohort["primary_site_detail"]).all()
+    assert {len(f) for f, t in zip(after, thinned) if t} == set(range(1, 7))  # every count occurs

@@ -31,7 +31,11 @@ def test_figures_are_computed_and_complete(result):
     assert 0 <= c["intervals_95"]["ece"][0] <= c["intervals_95"]["ece"][1]  # ECE's bootstrap is biased up
     assert np.array(c["confusion_matrix"]).sum() == t["n"]
     assert set(c["recall"]) == {"ileal", "pancreatic", "other"}
-    assert 0.85 <= t["conformal"]["0.90"]["coverage"] <= 0.95
+    sets = t["conformal"]["0.90"]
+    assert 0.85 <= sets["coverage"] <= 0.99 and min(sets["coverage_by_site"].values()) >= 0.8
+    assert sets["mean_set_size"] < 2.6  # not every site every time
+    by_info = sets["coverage_by_information"]
+    assert sum(c["n"] for b in by_info.values() for c in b.values()) == t["n"]
     assert [r["coverage"] for r in t["risk_coverage"]][0] == 1.0
     accs = [r["accuracy"] for r in t["risk_coverage"]]
     assert accs[-1] >= accs[0]  # abstaining on the least confident cases helps

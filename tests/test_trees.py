@@ -198,7 +198,7 @@ def test_an_npz_that_would_expand_to_gigabytes_is_refused_before_it_is_read(tmp_
         z.writestr("weights.npy", bytes(1024))
     data = bytearray(buf.getvalue())
     at = data.rindex(b"PK\x01\x02")  # the central directory's record of the member
-    data[at + 24:at + 28] = struct.pack("<I", 3_200_000_000)  # its uncompressed size
+    data[at + 24 : at + 28] = struct.pack("<I", 3_200_000_000)  # its uncompressed size
     assert zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[0].file_size == 3_200_000_000
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(InputError, match="more than"):

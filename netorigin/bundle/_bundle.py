@@ -78,9 +78,11 @@ def _write_bundle(model: SiteModel, out: Path) -> dict:
             "bias": [float(b) for b in model.calibrator_.bias_],
         }
     )
-    files["calibration_cases.npy"] = _npy(
-        np.column_stack([model.conformal_.cal_proba_, model.conformal_.cal_y_.astype(np.float32)])
-    )
+    conf = model.conformal_
+    columns = [conf.cal_proba_, conf.cal_y_.astype(np.float32)]
+    if conf.cal_fields_ is not None:  # the number of informative fields: the stratum of the sets
+        columns.append(conf.cal_fields_.astype(np.float32))
+    files["calibration_cases.npy"] = _npy(np.column_stack(columns))
     if getattr(model, "profile_", None) is not None:
         files["training_profile.json"] = dump_json(model.profile_)
     for name, data in files.items():
@@ -249,12 +251,7 @@ def load_bundle(path) -> SiteModel:
         if len(calibrator.bias_) != len(labels):
             raise InputError("calibration.json: bias must have one number per label")
         cases = _read_npy(files["calibration_cases.npy"], "calibration_cases.npy")
-        if cases.shape[1] != len(labels) + 1:
-            raise InputError(f"calibration_cases.npy: {cases.shape[1]} columns, expected {len(labels) + 1}")
-        y = cases[:, -1]
-        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-            raise InputError("calibration_cases.npy: the last column must hold label indices")
-        conformal = ConformalSets().fit(cases[:, :-1], y.astype(int), label_site=site_of(labels))
+        conformal = _conformal(cases, labels)
         profile = (
             read_json(files["training_profile.json"], "training_profile.json")
             if "training_profile.json" in files
@@ -287,3 +284,16 @@ def load_bundle(path) -> SiteModel:
         params=manifest.get("params") or None,
         random_state=manifest.get("random_state"),
     )
+
+
+def _conformal(cases: np.ndarray, labels: list) -> ConformalSets:
+    """The prediction sets from calibration_cases.npy: a probability per label, the label index,
+    and (bundles since the sets were stratified) the number of informative fields recorded."""
+    n = len(labels)
+    if cases.shape[1] not in (n + 1, n + 2):
+        raise InputError(f"calibration_cases.npy: {cases.shape[1]} columns, expected {n + 2} (or {n + 1})")
+    whole = cases[:, n:]
+    if not np.all(np.isfinite(whole)) or not np.all(whole == np.round(whole)):
+        raise InputError("calibration_cases.npy: the label index and field count columns must hold whole numbers")
+    n_fields = whole[:, 1].astype(int) if cases.shape[1] == n + 2 else None
+    return ConformalSets().fit(cases[:, :n], whole[:, 0].astype(int), label_site=site_of(labels), n_fields=n_fields)

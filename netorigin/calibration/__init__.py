@@ -2,7 +2,7 @@
 model learnt them), conformal prediction sets and reasons that add up; each a scikit-learn step
 that :class:`~netorigin.estimator.SiteModel` chains after the classifier."""
 
-from ._conformal import ConformalSets
+from ._conformal import SET_ABOVE, SET_HOLDS, SET_KEPT, ConformalSets, mass_sets
 from ._explain import SCALE as EXPLANATION_SCALE
 from ._explain import Explanation, explain_clr
 from ._prior import (
@@ -20,11 +20,15 @@ from ._temperature import TemperatureScaling
 __all__ = [
     "EXPLANATION_SCALE",
     "PRIOR_WORDS",
+    "SET_ABOVE",
+    "SET_HOLDS",
+    "SET_KEPT",
     "ConformalSets",
     "Explanation",
     "PriorShift",
     "TemperatureScaling",
     "explain_clr",
+    "mass_sets",
     "prior_words",
     "resolve_prior",
     "reweight",

@@ -1,5 +1,7 @@
-"""Prediction sets: class-conditional (Mondrian, by label) split-conformal sets whose thresholds
-are computed for any deployment prior from the calibration cases they keep."""
+"""Prediction sets: the most probable sites holding the level of the model's own probability, plus
+any site whose probability is not low enough to rule it out for cases of that site with as much
+recorded (class-conditional split-conformal within strata of recorded fields). Thresholds are
+computed for any deployment prior from the calibration cases the model keeps."""
 
 from __future__ import annotations
 
@@ -8,101 +10,179 @@ import numpy as np
 from .._base import BaseEstimator, check_is_fitted
 from ..contract import SITES
 from ..exceptions import InputError
+from ..features import INFORMATION_BINS
 from ._prior import _remember, reweight, site_sums
+
+MIN_STRATUM = 50  # effective calibration cases of a site within a stratum; fewer: the site's pooled scores
+# Why a site is in a case's set (:meth:`ConformalSets.reasons`); "" = not in the set.
+SET_HOLDS = "holds"  # one of the most probable sites that together hold the level of the probability
+SET_KEPT = "kept"  # cases of that site with as much recorded get probabilities this low too often to rule it out
+SET_ABOVE = "above"  # more probable than a kept site (a set is always the most probable sites)
+
+
+def stratum_of(n_fields) -> np.ndarray:
+    """The index in :data:`~netorigin.features.INFORMATION_BINS` of each number of informative fields."""
+    k = np.asarray(n_fields, dtype=int)
+    out = np.zeros(k.shape, dtype=int)
+    for j, (lo, _, _) in enumerate(INFORMATION_BINS):
+        out[k >= lo] = j
+    return out
+
+
+def mass_sets(p: np.ndarray, level: float) -> np.ndarray:
+    """Boolean (n, sites): the fewest most probable sites whose probabilities add up to ``level``."""
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(-p, axis=1, kind="stable")
+    cum = np.cumsum(np.take_along_axis(p, order, axis=1), axis=1)
+    k = (cum < level - 1e-9).sum(axis=1) + 1
+    out = np.zeros(p.shape, dtype=bool)
+    for j in range(p.shape[1]):
+        np.put_along_axis(out, order[:, j : j + 1], (j < k)[:, None], axis=1)
+    return out
+
+
+def _weighted_quantile(scores: np.ndarray, weights: np.ndarray, level: float) -> float:
+    """The conformal quantile of weighted scores: the smallest score whose weighted share, counting
+    the case being scored as one more case of the largest weight at +infinity, reaches ``level``
+    (1.0, i.e. always keep, when no score does)."""
+    if len(scores) == 0 or weights.sum() <= 0:
+        return 1.0
+    order = np.argsort(scores, kind="stable")
+    s, w = scores[order], weights[order]
+    share = np.cumsum(w) / (w.sum() + w.max())
+    i = int(np.searchsorted(share, level - 1e-12, side="left"))
+    return 1.0 if i >= len(s) else float(s[i])
 
 
 class ConformalSets(BaseEstimator):
-    """Split-conformal prediction sets over the three sites, class-conditional by label.
+    """Prediction sets over the three sites, valid per site within strata of how much is recorded.
 
-    The calibration cases' held-out, calibrated probabilities (under the training mix) are kept,
-    so that thresholds can be computed for *any* deployment prior when it is asked for: the
-    probabilities are shifted to that prior exactly as a scored case's are. A case's score is 0
-    when its true site is the most probable one (the top site is always in the set, so a set never
-    contradicts the probabilities shown) and 1 - p(its true label) otherwise. Thresholds are
-    quantiles of the scores *per label* (per sub-site for sub-site models): since each sub-site
-    looks the same whatever the mix, every sub-site, and so every site, is covered at the level
-    under any mix of sub-sites. A site enters a case's set when one of its labels' scores is
-    within that label's threshold; the set is then closed upward (every site more probable than
-    one in the set joins it), so it is always the k most probable sites. A label with too few
-    calibration cases for the level uses the pooled scores of its site (listed by :meth:`thresholds`).
+    A case's set at level L holds (1) the fewest most probable sites whose probabilities add up to
+    L, so the set never holds less than L of the probability shown beside it, and any site above
+    1 - L; (2) every other site whose probability is not low enough to rule it out: for the
+    calibration cases *of that site* with about as many informative fields recorded (the strata of
+    :data:`~netorigin.features.INFORMATION_BINS`), a case's score is 0 when (1) already holds the
+    site and 1 - p(site) otherwise, and the site joins a set when 1 - p(site) is within the L
+    quantile of those scores; (3) every site more probable than one it holds.
+
+    So, whatever the case's site, among cases of that site with as much recorded the set holds the
+    true site in at least L of cases (split-conformal, class-conditional within strata). The
+    scores are recomputed for any deployment prior from the kept calibration probabilities
+    (shifted as a scored case's are) and weighted by the prior's sub-site mix within each site,
+    so the guarantee holds under any prior. A stratum with fewer than :data:`MIN_STRATUM`
+    effective cases of a site uses the site's scores over all strata (listed by :meth:`thresholds`).
 
     Attributes
     ----------
     cal_proba_ : ndarray (n, labels), float32
-    cal_y_ : ndarray (n,)  label index of each calibration case
-    label_site_ : ndarray (labels,)  site index of each label
+        Held-out calibrated probabilities of the calibration cases under the training mix.
+    cal_y_ : ndarray (n,)
+        Label index of each calibration case.
+    cal_fields_ : ndarray (n,) or None
+        Number of informative fields each calibration case has recorded (None: a bundle written
+        before the sets were stratified; then one stratum).
+    label_site_ : ndarray (labels,)
+        Site index of each label.
     """
 
-    def fit(self, proba, y, *, label_site):
+    def fit(self, proba, y, *, label_site, n_fields=None):
+        """Keep the calibration cases: probabilities over the labels, label indices, label sites and
+        (optionally) each case's number of recorded informative fields."""
         self.cal_proba_ = np.asarray(proba, dtype=np.float32)
         self.cal_y_ = np.asarray(y, dtype=int)
         self.label_site_ = np.asarray(label_site, dtype=int)
+        self.cal_fields_ = None if n_fields is None else np.asarray(n_fields, dtype=int)
         if (
             self.cal_proba_.ndim != 2
             or self.cal_proba_.shape[1] != len(self.label_site_)
             or len(self.cal_y_) != len(self.cal_proba_)
             or len(self.cal_y_) == 0
+            or (self.cal_fields_ is not None and self.cal_fields_.shape != self.cal_y_.shape)
         ):
-            raise InputError("calibration cases: probabilities, labels and label sites do not fit together")
+            raise InputError(
+                "calibration cases: probabilities, labels, label sites and field counts do not fit together"
+            )
         if (
             self.cal_y_.min() < 0
             or self.cal_y_.max() >= len(self.label_site_)
             or not np.all(np.isfinite(self.cal_proba_))
+            or (self.cal_fields_ is not None and self.cal_fields_.min() < 0)
         ):
-            raise InputError("calibration cases: a label index or a probability is out of range")
+            raise InputError("calibration cases: a label index, a probability or a field count is out of range")
         self._cache = {}
         return self
 
-    @staticmethod
-    def _quantile(scores: np.ndarray, level: float) -> float | None:
-        n = len(scores)
-        k = int(np.ceil((n + 1) * level))
-        if n == 0 or k > n:
-            return None
-        return float(np.partition(scores, k - 1)[k - 1])
+    @property
+    def stratified(self) -> bool:
+        """Whether thresholds are computed within strata of recorded fields."""
+        check_is_fitted(self, "cal_proba_")
+        return self.cal_fields_ is not None
 
     def thresholds(self, weights, coverage: float) -> tuple[np.ndarray, list]:
-        """(threshold per label, labels that used their site's pooled scores) for the prior whose
-        per-label multipliers are ``weights``."""
+        """(thresholds (sites, strata), [(site, stratum name) that used the site's pooled scores])
+        for the prior whose per-label multipliers are ``weights``."""
         check_is_fitted(self, "cal_proba_")
         _check_coverage(coverage)
-        key = (tuple(np.round(np.asarray(weights, dtype=float), 12).tolist()), round(float(coverage), 6))
+        w = np.asarray(weights, dtype=float)
+        key = (tuple(np.round(w, 12).tolist()), round(float(coverage), 6))
         cache = self.__dict__.setdefault("_cache", {})
         if key not in cache:
-            p = reweight(self.cal_proba_.astype(float), weights)
-            P = site_sums(p, self.label_site_)
-            true_site = self.label_site_[self.cal_y_]
-            score = np.where(P.argmax(axis=1) == true_site, 0.0, 1.0 - p[np.arange(len(p)), self.cal_y_])
-            q, pooled = np.ones(len(self.label_site_)), []
-            possible = np.asarray(weights, dtype=float) > 0
-            for lab in range(len(self.label_site_)):
-                if not possible[lab]:  # a label the prior rules out is never a case's true label
-                    q[lab] = -np.inf
-                    continue
-                t = self._quantile(score[self.cal_y_ == lab], coverage)
-                if t is None:
-                    same = (true_site == self.label_site_[lab]) & possible[self.cal_y_]
-                    t = self._quantile(score[same], coverage)
-                    pooled.append(lab)
-                q[lab] = 1.0 if t is None else t
-            _remember(cache, key, (q, pooled))
+            _remember(cache, key, self._thresholds(w, float(coverage)))
         return cache[key]
 
-    def predict(self, proba, coverage: float, weights) -> np.ndarray:
-        """Boolean (n, 3) sets from probabilities over the labels, already shifted to the prior
-        whose per-label multipliers are ``weights``."""
-        q, _ = self.thresholds(weights, coverage)
-        proba = np.asarray(proba, dtype=float)
-        hit = (1.0 - proba) <= q[None, :] + 1e-12
-        s = np.zeros((len(proba), len(SITES)), dtype=bool)
+    def _thresholds(self, w: np.ndarray, coverage: float) -> tuple[np.ndarray, list]:
+        p = reweight(self.cal_proba_.astype(float), w)
+        P = site_sums(p, self.label_site_)
+        base = mass_sets(P, coverage) | (P > 1.0 - coverage)
+        true_site = self.label_site_[self.cal_y_]
+        case_w = w[self.cal_y_]  # the prior's sub-site mix within each site, relative to training
+        strata = stratum_of(self.cal_fields_) if self.stratified else np.zeros(len(p), dtype=int)
+        n_strata = len(INFORMATION_BINS) if self.stratified else 1
+        q, pooled = np.ones((len(SITES), n_strata)), []
         for k in range(len(SITES)):
-            s[:, k] = hit[:, self.label_site_ == k].any(axis=1)
-        P = site_sums(proba, self.label_site_)
-        s[np.arange(len(proba)), P.argmax(axis=1)] = True
-        # closed upward: a site more probable than one in the set is in it too (adding sites only
-        # raises coverage), so a set is always the most probable sites and never contradicts them
-        floor = np.where(s, P, np.inf).min(axis=1, keepdims=True)
-        return s | (P >= floor)
+            of_site = true_site == k
+            score = np.where(base[:, k], 0.0, 1.0 - P[:, k])
+            for s in range(n_strata):
+                m = of_site & (strata == s)
+                if _effective_n(case_w[m]) < MIN_STRATUM:
+                    m = of_site
+                    if self.stratified:
+                        pooled.append((SITES[k], INFORMATION_BINS[s][2]))
+                q[k, s] = _weighted_quantile(score[m], case_w[m], coverage)
+        return q, pooled
+
+    def reasons(self, proba, coverage: float, weights, n_fields=None) -> np.ndarray:
+        """(n, 3) strings: why each site is in each case's set (:data:`SET_HOLDS`, :data:`SET_KEPT`,
+        :data:`SET_ABOVE`; "" when it is not). ``proba``: probabilities over the labels, already shifted
+        to the prior whose per-label multipliers are ``weights``; ``n_fields``: each case's number
+        of recorded informative fields."""
+        q, _ = self.thresholds(weights, coverage)
+        P = site_sums(np.asarray(proba, dtype=float), self.label_site_)
+        n = len(P)
+        if self.stratified:
+            if n_fields is None:
+                raise InputError("prediction sets: the number of informative fields of each case is needed")
+            strata = stratum_of(np.broadcast_to(np.asarray(n_fields, dtype=int), (n,)))
+        else:
+            strata = np.zeros(n, dtype=int)
+        holds = mass_sets(P, coverage) | (P > 1.0 - coverage)
+        kept = ~holds & ((1.0 - P) <= q[:, strata].T + 1e-12)
+        inside = holds | kept
+        floor = np.where(inside, P, np.inf).min(axis=1, keepdims=True)
+        above = ~inside & (P >= floor)
+        out = np.full(P.shape, "", dtype=object)
+        out[holds], out[kept], out[above] = SET_HOLDS, SET_KEPT, SET_ABOVE
+        return out
+
+    def predict(self, proba, coverage: float, weights, n_fields=None) -> np.ndarray:
+        """Boolean (n, 3) sets (see :meth:`reasons` for the arguments)."""
+        return self.reasons(proba, coverage, weights, n_fields) != ""
+
+
+def _effective_n(w: np.ndarray) -> float:
+    """Kish's effective number of cases of weights ``w``."""
+    s = float(w.sum())
+    return 0.0 if s <= 0 else s * s / float((w * w).sum())
 
 
 def _check_coverage(coverage) -> None:

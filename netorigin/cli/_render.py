@@ -106,8 +106,13 @@ def _markers_table(markers: dict) -> Table:
         pos_word = positive_value(name)
         neg_key = next(v for v in FIELDS[name].values if v not in (pos_word, "equivocal"))
         tested = s["tested"]
-        t.add_row(name, f"{s['positive']} of {tested}" + (f" ({pos_word})" if pos_word != "positive" else ""),
-                  f"{s.get(neg_key, 0)} of {tested}", f"{s.get('equivocal', 0)} of {tested}", str(s["not_done"]))
+        t.add_row(
+            name,
+            f"{s['positive']} of {tested}" + (f" ({pos_word})" if pos_word != "positive" else ""),
+            f"{s.get(neg_key, 0)} of {tested}",
+            f"{s.get('equivocal', 0)} of {tested}",
+            str(s["not_done"]),
+        )
     return t
 
 
@@ -116,8 +121,9 @@ def _other_columns_table(summary: dict) -> Table:
     for c in ("column", "summary", "missing"):
         t.add_column(c)
     for name, s in summary["other_numeric"].items():
-        t.add_row(name, f"median {_g(s['median'])} ({_g(s['min'])}-{_g(s['max'])}), mean {_g(s['mean'])}",
-                  str(s["missing"]))
+        t.add_row(
+            name, f"median {_g(s['median'])} ({_g(s['min'])}-{_g(s['max'])}), mean {_g(s['mean'])}", str(s["missing"])
+        )
     for name, s in summary["other_categorical"].items():
         t.add_row(name, ", ".join(f"{v}: {k}" for v, k in s["counts"].items()), str(s["missing"]))
     return t

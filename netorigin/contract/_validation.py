@@ -223,8 +223,15 @@ def _repeated_columns(columns, names: list[str], problems: list) -> dict[str, in
     first: dict[str, int] = {}
     for i, nm in enumerate(names):
         if nm in first:
-            problems.append(Problem(nm, columns[i][0], "", location="header", detail=f"column {nm!r} appears more "
-                                    f"than once (columns {first[nm] + 1} and {i + 1})"))
+            problems.append(
+                Problem(
+                    nm,
+                    columns[i][0],
+                    "",
+                    location="header",
+                    detail=f"column {nm!r} appears more than once (columns {first[nm] + 1} and {i + 1})",
+                )
+            )
         else:
             first[nm] = i
     return first
@@ -235,22 +242,39 @@ def _unknown_column(nm: str, rawname, names: set, unknown: str, where) -> Proble
     name, or any unknown key of a case), or None when it is carried through."""
     miss = _near_miss(nm)
     if miss is not None:
-        return Problem(nm, str(rawname), "", suggestion=miss, location=where,
-                       detail=f"{str(rawname)!r} is not a field of the case contract")
+        return Problem(
+            nm,
+            str(rawname),
+            "",
+            suggestion=miss,
+            location=where,
+            detail=f"{str(rawname)!r} is not a field of the case contract",
+        )
     alias = same_field_under_another_name(nm, taken=names)
     if unknown != "refuse" and alias is None:
         return None
-    hint = (f"it is the field {alias.field} ({field_label(alias.field)}) under another name: rename it, or map it "
-            "(netorigin map suggest FILE)") if alias is not None else \
-        "every key of a case is a contract field (netorigin template lists them)"
-    return Problem(nm, str(rawname), "", location=where,
-                   detail=f"{str(rawname)!r} is not a field of the case contract; {hint}")
+    hint = (
+        (
+            f"it is the field {alias.field} ({field_label(alias.field)}) under another name: rename it, or map it "
+            "(netorigin map suggest FILE)"
+        )
+        if alias is not None
+        else "every key of a case is a contract field (netorigin template lists them)"
+    )
+    return Problem(
+        nm, str(rawname), "", location=where, detail=f"{str(rawname)!r} is not a field of the case contract; {hint}"
+    )
 
 
 def _read_as(f, raw, value, rule, rows, case_ids, n: int) -> Notice:
     said = f"{field_label(f.name)}: {str(raw).strip()!r} read as {value} ({rule})"
-    return Notice("read_as", f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said, (f.name,),
-                  tuple(int(r) + 1 for r in rows), case_text=said)
+    return Notice(
+        "read_as",
+        f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said,
+        (f.name,),
+        tuple(int(r) + 1 for r in rows),
+        case_text=said,
+    )
 
 
 def _extra_notices(extras: dict, out: dict) -> list[Notice]:
@@ -261,11 +285,23 @@ def _extra_notices(extras: dict, out: dict) -> list[Notice]:
     for c in extras:
         g = guess_field(c, taken=set(out))
         if g is not None and g.field not in ("case_id", "primary_site", "primary_site_detail"):
-            said.insert(0, Notice("unmapped_field", f"column {c!r} looks like the contract field {g.field} "
-                                  f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
-                                  "Rename it, or map it (netorigin map suggest FILE)", (c,)))
-    return said + [Notice("extra_columns", f"{len(extras)} column(s) not in the case contract carried through "
-                          f"untouched: {', '.join(extras)}", tuple(extras))]
+            said.insert(
+                0,
+                Notice(
+                    "unmapped_field",
+                    f"column {c!r} looks like the contract field {g.field} "
+                    f"(matched {g.how}) but is NOT used: the model sees {g.field} as not done. "
+                    "Rename it, or map it (netorigin map suggest FILE)",
+                    (c,),
+                ),
+            )
+    return said + [
+        Notice(
+            "extra_columns",
+            f"{len(extras)} column(s) not in the case contract carried through untouched: {', '.join(extras)}",
+            tuple(extras),
+        )
+    ]
 
 
 def _case_id_labels(columns, names: list[str]) -> np.ndarray | None:

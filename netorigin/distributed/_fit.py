@@ -14,7 +14,7 @@ import pandas as pd
 from ..contract import SITE_DETAILS, SITES, as_canonical
 from ..estimator import MIN_PER_SITE, choose_labels
 from ..exceptions import InputError
-from ..features import finish_profile, merge_partials, profile_partial
+from ..features import finish_profile, informative_counts, merge_partials, profile_partial
 from ..models import LEVELS, SiteClassifier, label_codes, make_model, pipeline_from_parts, site_codes
 from ._partitions import _require_dask, check_partitions, make_client, parquet_parts
 
@@ -48,6 +48,7 @@ def _prepare(df: pd.DataFrame, features) -> pd.DataFrame:
         codes[has] = label_codes(detail[has].astype(object), "subsite")
     out["_detail"] = codes
     out["_fold"] = _fold(_groups(table)) if n else np.array([], dtype=int)
+    out["_n_fields"] = informative_counts(table) if n else np.array([], dtype=int)
     return out
 
 
@@ -95,6 +96,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
             "_site": pd.Series(dtype=int),
             "_detail": pd.Series(dtype=int),
             "_fold": pd.Series(dtype=int),
+            "_n_fields": pd.Series(dtype=int),
         }
     )
     client, cluster = make_client(scheduler, workers)
@@ -163,6 +165,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
         y_cal,
         train_prior=train_prior / train_prior.sum(),
         profile=finish_profile(merge_partials(list(partials))),
+        n_fields=cal["_n_fields"].to_numpy(dtype=int),
         design="10% hold-out for calibration (Dask)",
     )
     model.notices_ = notices

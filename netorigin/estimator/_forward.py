@@ -4,10 +4,12 @@ explaining, advising and evaluating share, so that each computes nothing twice."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from ..calibration import Explanation, site_sums
+from ..features import informative_counts
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,19 @@ class Forward:
         m = self.model
         return site_sums(m._label_proba(self.margins, target_prior, calibrated), m.label_site_)
 
+    @cached_property
+    def n_informative(self) -> np.ndarray:
+        """How many site-informative fields each case has recorded (the sets' stratum)."""
+        return informative_counts(self.table)
+
+    def set_reasons(self, coverage: float = 0.9) -> np.ndarray:
+        """(n, 3) why each site is in each case's set at ``coverage`` under this pass's prior
+        (:meth:`~netorigin.calibration.ConformalSets.reasons`; "" when it is not)."""
+        m = self.model
+        return m.conformal_.reasons(
+            self.label_proba, coverage, m.prior_.weights(self.prior_spec), n_fields=self.n_informative
+        )
+
     def sets(self, coverage: float = 0.9) -> np.ndarray:
         """Boolean (n, 3) prediction sets at ``coverage`` under this pass's prior."""
-        m = self.model
-        return m.conformal_.predict(self.label_proba, coverage, m.prior_.weights(self.prior_spec))
+        return self.set_reasons(coverage) != ""

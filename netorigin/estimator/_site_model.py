@@ -20,7 +20,7 @@ from .._version import __version__
 from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, explain_clr, site_sums
 from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
-from ..features import make_profile, unlike_training
+from ..features import informative_counts, make_profile, unlike_training
 from ..models import get_kind, label_codes, make_model, pipeline_from_parts, site_codes, site_of
 from ._forward import Forward
 
@@ -197,6 +197,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             margins = estimator.decision_function(table.iloc[cal_idx])
             self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, y_lab[cal_idx], np.zeros(len(cal_idx), int)
             fitted_rows, train_labels = table.iloc[fit_idx], y_lab[fit_idx]
+            cal_rows = table.iloc[cal_idx]
         elif isinstance(self.cv, (int, np.integer)) and not isinstance(self.cv, bool) and self.cv >= 2:
             oof, fold_of = np.zeros((len(y), len(vocab))), np.zeros(len(y), dtype=int)
             for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, y_lab, groups)):
@@ -209,6 +210,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             tell("fitting on every training case", int(self.cv), int(self.cv) + 1)
             estimator = self._make(level).fit(table, labels)
             fitted_rows, train_labels = table, y_lab
+            cal_rows = table
         else:
             raise InputError(f"cv: {self.cv!r} is not a whole number >= 2 or 'holdout'")
         self.fit_calibration(
@@ -217,13 +219,15 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             self.oof_y_,
             train_prior=np.bincount(train_labels, minlength=len(vocab)) / len(train_labels),
             profile=make_profile(fitted_rows),
+            n_fields=informative_counts(cal_rows),
             design="10% hold-out for calibration" if self.cv == "holdout" else f"{int(self.cv)}-fold cross-fitting",
         )
         self.notices_ = notices
         return self
 
-    def fit_calibration(self, estimator, margins, y, *, train_prior, profile, design: str):
-        """Complete the model from a fitted classifier pipeline and held-out margins (label indices ``y``).
+    def fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
+        """Complete the model from a fitted classifier pipeline and held-out margins (label indices
+        ``y``; ``n_fields``: each held-out case's number of recorded informative fields).
 
         The one place where temperature, priors and conformal sets are fitted: local training
         calls it after cross-fitting, the Dask engine after its distributed fit. ``design`` says
@@ -236,7 +240,9 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=int)
         self.calibrator_ = TemperatureScaling(per_label=True).fit(margins, y)
         self.prior_ = PriorShift(self.target_prior).fit(y, labels=self.labels_, train_prior=train_prior)
-        self.conformal_ = ConformalSets().fit(self.calibrator_.predict_proba(margins), y, label_site=self.label_site_)
+        self.conformal_ = ConformalSets().fit(
+            self.calibrator_.predict_proba(margins), y, label_site=self.label_site_, n_fields=n_fields
+        )
         self.profile_ = profile
         self.classes_ = np.array(SITES, dtype=object)
         self.notices_ = []

@@ -105,15 +105,33 @@ def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, gro
     return out
 
 
-def set_metrics(y, sets: np.ndarray, detail=None) -> dict:
-    """Coverage (overall, per site and, given ``detail``, per sub-site, with case counts) and
-    the mean size of prediction sets."""
+def proportion_interval(k, n, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson's 95% interval of a proportion of ``k`` in ``n`` ((nan, nan) when ``n`` is 0).
+
+    >>> [round(x, 3) for x in proportion_interval(90, 100)]
+    [0.826, 0.945]
+    """
+    if n == 0:
+        return float("nan"), float("nan")
+    p, z2 = k / n, z * z
+    mid = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return float(max(0.0, mid - half)), float(min(1.0, mid + half))
+
+
+def set_metrics(y, sets: np.ndarray, detail=None, n_fields=None) -> dict:
+    """Coverage (overall, per site and, given ``detail``, per sub-site, with case counts; given
+    ``n_fields``, per site within each bin of informative fields recorded) and the mean size of
+    prediction sets."""
     y = np.asarray(y, dtype=int)
     hit = sets[np.arange(len(y)), y]
     out = {
         "coverage": float(hit.mean()),
         "coverage_by_site": {
             s: (float(hit[y == k].mean()) if (y == k).any() else float("nan")) for k, s in enumerate(SITES)
+        },
+        "coverage_by_site_interval": {
+            s: proportion_interval(int(hit[y == k].sum()), int((y == k).sum())) for k, s in enumerate(SITES)
         },
         "mean_set_size": float(sets.sum(axis=1).mean()),
         "singleton_rate": float((sets.sum(axis=1) == 1).mean()),
@@ -123,6 +141,19 @@ def set_metrics(y, sets: np.ndarray, detail=None) -> dict:
         known = [x for x in dict.fromkeys(d) if isinstance(x, str)]
         out["coverage_by_subsite"] = {x: float(hit[d == x].mean()) for x in known}
         out["n_by_subsite"] = {x: int((d == x).sum()) for x in known}
+    if n_fields is not None:
+        from ..features import INFORMATION_BINS
+
+        k = np.asarray(n_fields, dtype=int)
+        out["coverage_by_information"] = {
+            name: {
+                s: {"coverage": float(hit[m & (y == j)].mean()), "n": int((m & (y == j)).sum())}
+                for j, s in enumerate(SITES)
+                if (m & (y == j)).any()
+            }
+            for lo, hi, name in INFORMATION_BINS
+            if (m := (k >= lo) & (k <= hi)).any()
+        }
     return out
 
 
@@ -213,6 +244,7 @@ def evaluate_model(
         random_state=random_state,
         bayes_proba=bayes_proba,
         detail=detail,
+        n_fields=fwd.n_informative,
     )
     name, label_mix, _ = model.prior_.resolve(target_prior)
     out["target_prior"] = name
@@ -281,8 +313,10 @@ def evaluate_probabilities(
     random_state=0,
     bayes_proba=None,
     detail=None,
+    n_fields=None,
 ) -> dict:
-    """The evaluation figures of any probabilities (a model's, or the exact posterior's)."""
+    """The evaluation figures of any probabilities (a model's, or the exact posterior's);
+    ``n_fields``: each case's number of informative fields (set coverage by how much is recorded)."""
     y = np.asarray(y, dtype=int)
     out = {
         "n": int(len(y)),
@@ -302,7 +336,7 @@ def evaluate_probabilities(
             f"(at least {MIN_FOR_INTERVALS}); every figure here is very uncertain"
         )
     if sets:
-        out["conformal"] = {f"{c:.2f}": set_metrics(y, s, detail=detail) for c, s in sets.items()}
+        out["conformal"] = {f"{c:.2f}": set_metrics(y, s, detail=detail, n_fields=n_fields) for c, s in sets.items()}
     out["risk_coverage"] = risk_coverage(y, proba)
     if bayes_proba is not None:
         b = site_metrics(y, bayes_proba, scalars_only=True)

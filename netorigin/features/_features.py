@@ -265,8 +265,10 @@ def features_from_state(state: dict) -> CaseFeatures:
     if names != list(state["feature_names"]):
         saved = state["feature_names"]
         at = next((i for i, (a, b) in enumerate(zip(names, saved)) if a != b), "length")
-        raise ValueError(f"the saved feature names do not match the case contract of this netorigin version "
-                         f"(first difference at {at})")
+        raise ValueError(
+            f"the saved feature names do not match the case contract of this netorigin version "
+            f"(first difference at {at})"
+        )
     ft.feature_names_out_ = np.array(names, dtype=object)
     ft.feature_fields_ = np.array(fields, dtype=object)
     ft.n_features_out_ = len(names)

@@ -17,14 +17,18 @@ LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogran
 INFORMATION_BINS = ((0, 0, "0"), (1, 2, "1-2"), (3, 5, "3-5"), (6, 10, "6-10"), (11, 10**6, "more than 10"))
 
 
-def informative_fields(table: pd.DataFrame) -> list[list[str]]:
-    """For each case, the recorded fields that carry information about the site."""
-    cols = [
+def _informative_columns(table) -> list:
+    return [
         c
         for c in table.columns
         if (c in FIELDS and FIELDS[c].group not in ("id", "label") and c not in LOW_INFORMATION_FIELDS)
         or str(c).startswith("expr_")
     ]
+
+
+def informative_fields(table: pd.DataFrame) -> list[list[str]]:
+    """For each case, the recorded fields that carry information about the site."""
+    cols = _informative_columns(table)
     if not cols:
         return [[] for _ in range(len(table))]
     recorded = recorded_mask(table, cols)
@@ -33,8 +37,14 @@ def informative_fields(table: pd.DataFrame) -> list[list[str]]:
 
 def information_bin(table: pd.DataFrame) -> np.ndarray:
     """Each case's bin of :data:`INFORMATION_BINS` by its number of informative fields."""
-    k = np.array([len(f) for f in informative_fields(table)])
+    k = informative_counts(table)
     out = np.empty(len(k), dtype=object)
     for lo, hi, name in INFORMATION_BINS:
         out[(k >= lo) & (k <= hi)] = name
     return out
+
+
+def informative_counts(table) -> np.ndarray:
+    """How many site-informative fields each case has recorded (without listing them)."""
+    cols = _informative_columns(table)
+    return recorded_mask(table, cols).sum(axis=1) if cols else np.zeros(len(table), dtype=int)

@@ -10,7 +10,16 @@ from ._advise import (
     percent,
     value_of_tests,
 )
-from ._score import REPORT_KEYS, ScoreResult, batch_table, case_report, case_reports, score_cases, score_cohort
+from ._score import (
+    BATCH_TEXT_COLUMNS,
+    REPORT_KEYS,
+    ScoreResult,
+    batch_table,
+    case_report,
+    case_reports,
+    score_cases,
+    score_cohort,
+)
 
 __all__ = [
     "advice_text",
@@ -19,6 +28,7 @@ __all__ = [
     "load_test_table",
     "model_cell_posterior",
     "value_of_tests",
+    "BATCH_TEXT_COLUMNS",
     "REPORT_KEYS",
     "ScoreResult",
     "batch_table",

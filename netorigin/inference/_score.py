@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..calibration import EXPLANATION_SCALE
+from ..calibration import EXPLANATION_SCALE, SET_ABOVE, SET_KEPT
 from ..contract import FIELDS, RESEARCH_NOTICE, SITES, column_values, field_label, recorded_mask
 from ..exceptions import InputError
-from ..features import informative_fields
+from ..features import INFORMATION_BINS, informative_fields
 from ..literature import SCENARIOS, contradiction_records, contradictions_in
 from ._advise import load_test_table, next_tests, percent
 
@@ -52,6 +52,18 @@ SCOPE_OUTSIDE = (
 WARNING_KINDS = ("out_of_scope", "inconsistent", "intended_use")  # validation notices shown as a case's warnings
 FEW_FIELDS = 2  # at most this many informative fields recorded: the answer rests on the prior
 REASON_MIN = 0.05  # a term smaller than this (clr units) is not listed as a reason
+# The text columns of a scored table, in order (after case_id, status and the p_ columns).
+BATCH_TEXT_COLUMNS = (
+    "top_site",
+    "prediction_set",
+    "set_meaning",
+    "reasons",
+    "next_test",
+    "warnings",
+    "target_prior",
+    "model_bundle",
+    "notice",
+)
 SUBSITE_PREFIX = "p_subsite_"  # sub-site columns of a scored table; site columns are p_<site>
 
 
@@ -64,6 +76,8 @@ class ScoreResult:
     label_site: np.ndarray  # (labels,) the site index of each label
     sets: np.ndarray
     coverage: float
+    set_reasons: np.ndarray  # (n, 3) why each site is in each case's set ("" when it is not)
+    stratified_sets: bool  # whether the sets' guarantee is within strata of recorded fields
     target_prior: str
     identity: dict
     prior_alone: np.ndarray  # (3,) the site mix of the target prior
@@ -171,14 +185,17 @@ def score_cases(
     name, lp, _ = model.prior_.resolve(target_prior)
     prior_alone = np.array([lp[model.label_site_ == k].sum() for k in range(len(SITES))])
     by_prior = {p: fwd.proba_under(p) for p in ("training", *SCENARIOS)}
+    why = fwd.set_reasons(coverage)
     res = ScoreResult(
         table=table,
         proba=proba,
         label_proba=label_proba,
         labels=model.labels_,
         label_site=model.label_site_,
-        sets=fwd.sets(coverage),
+        sets=why != "",
         coverage=coverage,
+        set_reasons=why,
+        stratified_sets=model.conformal_.stratified,
         target_prior=name,
         identity=model.identity(),
         prior_alone=prior_alone,
@@ -275,16 +292,54 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
     return out
 
 
-def _set_meaning(members: list, coverage: float) -> str:
-    if len(members) == 1:
-        return (
-            f"At the {coverage:.0%} level the site is narrowed to {members[0]}: among cases like this, "
-            f"the true site is in such a set at least {coverage:.0%} of the time."
-        )
+def _fields_phrase(n_fields: int) -> str:
+    name = next(name for lo, hi, name in INFORMATION_BINS if lo <= n_fields <= hi)
+    return "no site-informative field" if name == "0" else f"{name} site-informative fields"
+
+
+def _kept_because(res: ScoreResult, i: int, k: int, who: str) -> str:
+    """Why a site of low probability stays in the set; for a sub-site model, which sub-sites."""
+    site, p = SITES[k], res.proba[i, k]
+    subs = ""
+    if not set(res.labels) <= set(SITES):
+        own = [(float(res.label_proba[i, j]), str(lab)) for j, lab in enumerate(res.labels) if res.label_site[j] == k]
+        named = [f"{lab} ({percent(q)})" for q, lab in sorted(own, reverse=True)[:2] if q >= 0.005]
+        if named and named != [f"{site} ({percent(p)})"]:
+            subs = f" because {' and '.join(named)} cannot be excluded"
     return (
-        f"At the {coverage:.0%} level the site cannot be narrowed below {' or '.join(members)}: the true site "
-        f"is in such a set at least {coverage:.0%} of the time."
+        f"{site} ({percent(p)}) is kept{subs}: at least about {1 - res.coverage:.0%} of cases whose primary "
+        f"was {site}, with {who} recorded, got a probability of {site} this low or lower"
     )
+
+
+def _set_meaning(res: ScoreResult, i: int) -> str:
+    """What the set says and what is guaranteed, in words: the same sentence everywhere it is shown."""
+    cov, why = res.coverage, res.set_reasons[i]
+    members = [k for k in range(len(SITES)) if why[k]]
+    who = _fields_phrase(len(res.informative[i]))
+    if len(members) == 1:
+        head = (
+            f"At the {cov:.0%} level the answer is settled: {SITES[members[0]]} ({percent(res.proba[i, members[0]])})."
+        )
+    elif len(members) == len(SITES):
+        head = f"At the {cov:.0%} level the site cannot be narrowed: it may be any of {', '.join(SITES[:-1])} or {SITES[-1]}."
+    else:
+        held = float(res.proba[i, members].sum())
+        head = (
+            f"At the {cov:.0%} level the site is {' or '.join(SITES[k] for k in members)} ({percent(held)} together)."
+        )
+    kept = [_kept_because(res, i, k, who) + "." for k in members if why[k] == SET_KEPT]
+    above = [
+        f"{SITES[k]} ({percent(res.proba[i, k])}) is in because it is more probable than a site kept."
+        for k in members
+        if why[k] == SET_ABOVE
+    ]
+    stratum = f" with {who} recorded" if res.stratified_sets else ""
+    guarantee = (
+        f"Guarantee (synthetic calibration cases, {res.target_prior} prior): among cases of any one site{stratum}, "
+        f"sets made this way hold the true site at least {cov:.0%} of the time; not a probability for this case alone."
+    )
+    return " ".join([head, *kept, *above, guarantee])
 
 
 def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
@@ -327,7 +382,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
         "subsite_probabilities": sub,
         "prediction_set": members,
         "coverage": res.coverage,
-        "set_meaning": _set_meaning(members, res.coverage),
+        "set_meaning": _set_meaning(res, i),
         "reasons": _reasons(res, i, n_reasons),
         "explanation": expl,
         "probabilities_by_prior": {
@@ -361,6 +416,7 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
             out[f"{SUBSITE_PREFIX}{lab}"] = res.label_proba[:, j]
     out["top_site"] = np.array(SITES, dtype=object)[res.proba.argmax(axis=1)]
     out["prediction_set"] = [" or ".join(s for s, inn in zip(SITES, row) if inn) for row in res.sets]
+    out["set_meaning"] = [_set_meaning(res, i) for i in range(len(out))]
     out["reasons"] = ["; ".join(r["text"] for r in _reasons(res, i, n_reasons)) for i in range(len(out))]
     out["next_test"] = [(a[0]["label"] if a else "") for a in (res.advice or [[]] * len(out))]
     out["warnings"] = ["; ".join(w) for w in res.warnings]

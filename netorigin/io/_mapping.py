@@ -84,8 +84,11 @@ def load_mapping(path) -> Mapping:
 
 
 def _column_problems(columns: dict) -> list[str]:
-    return [f"columns: {src!r} -> {dst!r} is not a field of the case contract"
-            for src, dst in columns.items() if field_for(str(dst).strip().lower()) is None]
+    return [
+        f"columns: {src!r} -> {dst!r} is not a field of the case contract"
+        for src, dst in columns.items()
+        if field_for(str(dst).strip().lower()) is None
+    ]
 
 
 def _value_problems(values: dict) -> list[str]:
@@ -132,8 +135,9 @@ def _positive_number(x) -> bool:
 def _unlisted_problems(unlisted) -> list[str]:
     choices = ("error", "keep", "not_done")
     if isinstance(unlisted, dict):
-        return [f"unlisted: {k}: {v!r} is not one of {', '.join(choices)}" for k, v in unlisted.items()
-                if v not in choices]
+        return [
+            f"unlisted: {k}: {v!r} is not one of {', '.join(choices)}" for k, v in unlisted.items() if v not in choices
+        ]
     return [] if unlisted in choices else [f"unlisted: {unlisted!r} is not one of {', '.join(choices)}"]
 
 
@@ -141,6 +145,7 @@ def _plan_columns(raw) -> tuple[list, dict, list]:
     """(plan: (column, field, guessed), column -> its Guess, columns left as they are): contract
     names first, then the best guess for each other column (a label column read as sites or
     sub-sites by its values), each field taken once."""
+
     def own(c):
         return str(c).strip().lower() in FIELDS or str(c).strip().lower().startswith("expr_")
 
@@ -176,8 +181,11 @@ def _value_entries(f, col) -> list[str]:
         if res is None:
             entries.append(f"    {json.dumps(v)}: not_done")
         elif isinstance(res, Problem):
-            entries.append(f"    {json.dumps(v)}: {json.dumps(res.suggestion)}  # GUESS: confirm" if res.suggestion
-                           else f"    {json.dumps(v)}: null  # UNPLACED: choose one of {', '.join(f.allowed)}")
+            entries.append(
+                f"    {json.dumps(v)}: {json.dumps(res.suggestion)}  # GUESS: confirm"
+                if res.suggestion
+                else f"    {json.dumps(v)}: null  # UNPLACED: choose one of {', '.join(f.allowed)}"
+            )
         else:
             entries.append(f"    {json.dumps(v)}: {json.dumps(res)}" + ("" if v == res else "  # GUESS: confirm"))
     return entries
@@ -275,13 +283,27 @@ def _map_values(col, fld: str, table: dict, unlisted: str, src_name: str, ids, p
             unmapped.setdefault(str(v), []).append(i)
     for value, rows in unmapped.items():
         if unlisted == "not_done":
-            notices.append(Notice("derived", f"{src_name}: {len(rows)} row(s) with unlisted value {value!r} read as "
-                                  "not done (unlisted: not_done)", (fld,), tuple(r + 1 for r in rows[:20])))
+            notices.append(
+                Notice(
+                    "derived",
+                    f"{src_name}: {len(rows)} row(s) with unlisted value {value!r} read as "
+                    "not done (unlisted: not_done)",
+                    (fld,),
+                    tuple(r + 1 for r in rows[:20]),
+                )
+            )
         else:
-            problems.append(Problem(src_name, value, "", tuple(r + 1 for r in rows),
-                                    tuple(ids[rows[:6]]) if ids is not None else (),
-                                    detail=f"{value!r} is not covered by the mapping's values for {fld} "
-                                    "(add it, or set unlisted: keep | not_done)"))
+            problems.append(
+                Problem(
+                    src_name,
+                    value,
+                    "",
+                    tuple(r + 1 for r in rows),
+                    tuple(ids[rows[:6]]) if ids is not None else (),
+                    detail=f"{value!r} is not covered by the mapping's values for {fld} "
+                    "(add it, or set unlisted: keep | not_done)",
+                )
+            )
     return mapped
 
 
@@ -289,7 +311,6 @@ def suggest_mapping(raw: pd.DataFrame, source: str = "cohort") -> str:
     """A draft mapping (YAML text) for a cohort's columns and values; every guess is marked
     ``# GUESS: confirm`` and every value it cannot place ``# UNPLACED``, never dropped."""
     import json
-
 
     q = json.dumps
     cols, values, units = [], [], []

@@ -261,18 +261,24 @@ def _cbio_patients(patient_file: Path, samples, out, notes: list) -> None:
         raise InputError(f"{patient_file}: no PATIENT_ID column; its columns are {', '.join(patients.columns[:10])}")
     dup = sorted(set(patients["PATIENT_ID"][patients["PATIENT_ID"].duplicated()]))
     if dup:
-        raise InputError(f"{patient_file}: PATIENT_ID {', '.join(_quote(d) for d in dup[:5])} appear(s) more than "
-                         "once; one row per patient")
+        raise InputError(
+            f"{patient_file}: PATIENT_ID {', '.join(_quote(d) for d in dup[:5])} appear(s) more than "
+            "once; one row per patient"
+        )
     if "PATIENT_ID" not in samples.columns:
-        notes.append(f"{patient_file.name} not used (age and sex not read): data_clinical_sample.txt has no "
-                     "PATIENT_ID column to join them by")
+        notes.append(
+            f"{patient_file.name} not used (age and sex not read): data_clinical_sample.txt has no "
+            "PATIENT_ID column to join them by"
+        )
         return
     patients = patients.set_index("PATIENT_ID")
     pid = samples["PATIENT_ID"]
     unknown = sorted(set(pid) - set(patients.index))
     if unknown:
-        notes.append(f"{len(unknown)} patient(s) of the samples are not in {patient_file.name} (age and sex not "
-                     f"done for them): {', '.join(_quote(u) for u in unknown[:5])}")
+        notes.append(
+            f"{len(unknown)} patient(s) of the samples are not in {patient_file.name} (age and sex not "
+            f"done for them): {', '.join(_quote(u) for u in unknown[:5])}"
+        )
     for src, dst in (("AGE", "age_years"), ("SEX", "sex")):
         if src in patients.columns:
             out[dst] = pid.map(patients[src]).fillna("").to_numpy()
@@ -280,14 +286,18 @@ def _cbio_patients(patient_file: Path, samples, out, notes: list) -> None:
 
 def _cbio_sites(samples, site_column, out, notes: list) -> None:
     if site_column and site_column not in samples.columns:
-        raise InputError(f"--site-column {site_column!r}: not a column of data_clinical_sample.txt; its columns are "
-                         + ", ".join(samples.columns))
+        raise InputError(
+            f"--site-column {site_column!r}: not a column of data_clinical_sample.txt; its columns are "
+            + ", ".join(samples.columns)
+        )
     column = site_column or next((c for c in SITE_COLUMNS if c in samples.columns), None)
     if not column:
         notes.append("no primary-site column found (give --site-column): the cohort is unlabelled")
         return
-    notes.append(f"primary site read from the column {column}" + (
-        "" if site_column else f" (the first of {', '.join(SITE_COLUMNS)} found; --site-column chooses another)"))
+    notes.append(
+        f"primary site read from the column {column}"
+        + ("" if site_column else f" (the first of {', '.join(SITE_COLUMNS)} found; --site-column chooses another)")
+    )
     out["primary_site"], out["primary_site_detail"] = _labels(samples[column], column, notes)
 
 
@@ -297,8 +307,10 @@ def _cbio_expression(root: Path, genes, all_genes: bool, expression: str, out, n
     candidates += sorted(root.glob("data_expression*.txt"))
     odd = [f for f in candidates if f.exists() and not f.is_file()]
     if odd:
-        raise InputError(f"{odd[0]}: is not a regular file (a folder, a device or a pipe); expected an expression "
-                         "matrix, or nothing of that name")
+        raise InputError(
+            f"{odd[0]}: is not a regular file (a folder, a device or a pipe); expected an expression "
+            "matrix, or nothing of that name"
+        )
     expr_file = next((f for f in candidates if f.is_file()), None)
     if expr_file is None:
         return out
@@ -323,8 +335,10 @@ def _cbio_mutations(root: Path, out, notes: list) -> None:
     mut = _cbio_table(maf)
     missing = [c for c in ("Hugo_Symbol", "Tumor_Sample_Barcode", "Variant_Classification") if c not in mut.columns]
     if missing:
-        raise InputError(f"{maf}: no {', '.join(missing)} column; a MAF file names the gene, the sample and the "
-                         "variant's classification")
+        raise InputError(
+            f"{maf}: no {', '.join(missing)} column; a MAF file names the gene, the sample and the "
+            "variant's classification"
+        )
     kind = mut["Variant_Classification"].str.strip().str.lower()
     genes_hit = mut["Hugo_Symbol"].str.upper().isin(["DAXX", "ATRX"])
     unknown = sorted(set(mut["Variant_Classification"][genes_hit & ~kind.isin(DAMAGING | NOT_DAMAGING)]))
@@ -336,13 +350,18 @@ def _cbio_mutations(root: Path, out, notes: list) -> None:
             if ln.startswith("case_list_ids:"):
                 sequenced |= {x for x in ln.split(":", 1)[1].replace("\t", " ").split() if x}
     unsure = set(mut["Tumor_Sample_Barcode"][genes_hit & kind.isin({k.lower() for k in unknown})]) - lost
-    out["ihc_daxx_atrx"] = ["lost" if c in lost else ("" if c in unsure else ("retained" if c in sequenced else ""))
-                            for c in out["case_id"]]
+    out["ihc_daxx_atrx"] = [
+        "lost" if c in lost else ("" if c in unsure else ("retained" if c in sequenced else "")) for c in out["case_id"]
+    ]
     if unknown:
-        notes.append(f"DAXX/ATRX variants of an unknown classification ({', '.join(_quote(u) for u in unknown[:5])}): "
-                     f"{len(unsure)} sample(s) left not done rather than guessed")
-    notes.append(f"ihc_daxx_atrx from {maf.name}: a non-silent DAXX/ATRX mutation read as loss ({len(lost)} "
-                 "sample(s)), other sequenced samples as retained; a proxy for the IHC result, not the same test")
+        notes.append(
+            f"DAXX/ATRX variants of an unknown classification ({', '.join(_quote(u) for u in unknown[:5])}): "
+            f"{len(unsure)} sample(s) left not done rather than guessed"
+        )
+    notes.append(
+        f"ihc_daxx_atrx from {maf.name}: a non-silent DAXX/ATRX mutation read as loss ({len(lost)} "
+        "sample(s)), other sequenced samples as retained; a proxy for the IHC result, not the same test"
+    )
 
 
 def _join_notes(case_ids, expression_ids, name: str, notes: list) -> None:
@@ -384,12 +403,15 @@ def _geo_keys(characteristics: list, n: int, path) -> dict[str, list[str]]:
             raise InputError(f"{path}: a !Sample_characteristics_ch1 line has {len(values)} values for {n} samples")
         keys = {v.split(":", 1)[0].strip().lower() for v in values if ":" in v}
         if len(keys) > 1:
-            raise InputError(f"{path}: characteristics line {line_no} mixes the keys {', '.join(sorted(keys)[:4])}; "
-                             "one key per line is needed to know what each value means")
+            raise InputError(
+                f"{path}: characteristics line {line_no} mixes the keys {', '.join(sorted(keys)[:4])}; "
+                "one key per line is needed to know what each value means"
+            )
         key = next(iter(keys), None)
         if key in by_key:
-            raise InputError(f"{path}: the characteristics key {key!r} is on two lines; which one holds the value "
-                             "cannot be known")
+            raise InputError(
+                f"{path}: the characteristics key {key!r} is on two lines; which one holds the value cannot be known"
+            )
         if key:
             by_key[key] = [v.split(":", 1)[1].strip() if ":" in v else "" for v in values]
     return by_key
@@ -427,15 +449,22 @@ def import_geo(
     candidates = [k for k in by_key if any(w in k for w in ("site", "tissue", "origin", "location"))]
     key = site_key.lower() if site_key else (candidates[0] if candidates else None)
     if site_key and key not in by_key:
-        raise InputError(f"--site-key {site_key!r}: not a characteristics key of {path.name}; its keys are "
-                         + ", ".join(by_key))
+        raise InputError(
+            f"--site-key {site_key!r}: not a characteristics key of {path.name}; its keys are " + ", ".join(by_key)
+        )
     if key:
         others = [k for k in candidates if k != key]
-        notes.append(f"primary site read from the characteristics key {key!r}" + (
-            f" (other keys that may hold it: {', '.join(map(repr, others))}; --site-key chooses)"
-            if others and not site_key else ""))
-        out["primary_site"], out["primary_site_detail"] = _labels(pd.Series(by_key[key], dtype=object), f"'{key}'",
-                                                                  notes)
+        notes.append(
+            f"primary site read from the characteristics key {key!r}"
+            + (
+                f" (other keys that may hold it: {', '.join(map(repr, others))}; --site-key chooses)"
+                if others and not site_key
+                else ""
+            )
+        )
+        out["primary_site"], out["primary_site_detail"] = _labels(
+            pd.Series(by_key[key], dtype=object), f"'{key}'", notes
+        )
     else:
         notes.append("no characteristics key naming the site (give --site-key): the cohort is unlabelled")
     for k, field in (("age", "age_years"), ("sex", "sex"), ("gender", "sex")):

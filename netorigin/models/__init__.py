@@ -19,6 +19,7 @@ from ..features import CheckCases
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
 # isort: off
 from . import _xgboost, _logistic, _mlp, _literature, _rules  # noqa: F401 (registration; this order is MODEL_KINDS')
+
 # isort: on
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register

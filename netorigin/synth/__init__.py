@@ -20,5 +20,6 @@ Examples
 
 from ._check import check_parameters
 from ._cohort import make_synthetic_cohort
+from ._thin import thin_cases
 
-__all__ = ["check_parameters", "make_synthetic_cohort"]
+__all__ = ["check_parameters", "make_synthetic_cohort", "thin_cases"]

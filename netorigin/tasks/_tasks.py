@@ -113,8 +113,9 @@ def _check_types(cfg: dict, where) -> None:
     for key, kind in (("n", int), ("seed", int), ("label_noise", (int, float))) if isinstance(synthetic, dict) else ():
         value = synthetic.get(key)
         if value is not None and not _is_a(value, kind):
-            raise InputError(f"{where}: data.synthetic.{key}: {value!r} is not a number"
-                             + (" (a whole one)" if kind is int else ""))
+            raise InputError(
+                f"{where}: data.synthetic.{key}: {value!r} is not a number" + (" (a whole one)" if kind is int else "")
+            )
 
 
 def _is_a(value, want) -> bool:
@@ -129,8 +130,9 @@ def _check_model(model, where) -> None:
         return
     bad = sorted(set(model) - {"kind", "random_state", "params"})
     if bad:
-        raise InputError(f"{where}: model: unknown setting(s) {', '.join(map(str, bad))}; expected kind, "
-                         "random_state, params")
+        raise InputError(
+            f"{where}: model: unknown setting(s) {', '.join(map(str, bad))}; expected kind, random_state, params"
+        )
     if model.get("params") is not None and not isinstance(model["params"], dict):
         raise InputError(f"{where}: model.params: {model['params']!r} is not a mapping of hyper-parameters")
 

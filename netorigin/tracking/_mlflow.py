@@ -99,24 +99,13 @@ def _signature():
     from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 
     from ..contract import SITES
+    from ..inference import BATCH_TEXT_COLUMNS
 
     out = [
         ColSpec("string", "case_id"),
         ColSpec("string", "status"),
         *(ColSpec("double", f"p_{s}") for s in SITES),
-        *(
-            ColSpec("string", c)
-            for c in (
-                "top_site",
-                "prediction_set",
-                "reasons",
-                "next_test",
-                "warnings",
-                "target_prior",
-                "model_bundle",
-                "notice",
-            )
-        ),
+        *(ColSpec("string", c) for c in BATCH_TEXT_COLUMNS),
     ]
     params = ParamSchema(
         [

@@ -74,7 +74,8 @@ def request_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def answer(model, table: pd.DataFrame, params: dict) -> pd.DataFrame:
     """Score the valid rows, answer the invalid ones with why; one row per case in the order sent."""
-    from netorigin.inference import score_cohort
+    from netorigin.contract import SITES
+    from netorigin.inference import BATCH_TEXT_COLUMNS, score_cohort
     from netorigin.io import validate_rows
 
     coverage = params.get("coverage")
@@ -90,19 +91,7 @@ def answer(model, table: pd.DataFrame, params: dict) -> pd.DataFrame:
         ).astype(object)
     else:  # every row refused: the columns a scored row would have
         scored = pd.DataFrame(
-            columns=[
-                "case_id",
-                "status",
-                *[f"p_{s}" for s in ("ileal", "pancreatic", "other")],
-                "top_site",
-                "prediction_set",
-                "reasons",
-                "next_test",
-                "warnings",
-                "target_prior",
-                "model_bundle",
-                "notice",
-            ],
+            columns=["case_id", "status", *[f"p_{s}" for s in SITES], *BATCH_TEXT_COLUMNS],
             dtype=object,
         )
     aside = validated.set_aside
