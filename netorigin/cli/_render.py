@@ -129,12 +129,20 @@ def _other_columns_table(summary: dict) -> Table:
     return t
 
 
-def render_synth(path, scenario, seed, cohort) -> None:
+def render_synth(path, scenario, seed, cohort, world=None) -> None:
     console = _console()
     share = cohort["primary_site"].value_counts(normalize=True)
     mix = ", ".join(f"{k} {share.get(k, 0):.1%}" for k in ("ileal", "pancreatic", "other"))
-    console.print(f"wrote {len(cohort):,} synthetic cases to {path} (scenario {scenario}, seed {seed}): {mix}")
-    console.print("[dim]Synthetic data: every parameter and its source is in data/synthetic/parameters.csv.[/]")
+    where = "" if world is None else f", world {world}"
+    console.print(f"wrote {len(cohort):,} synthetic cases to {path} (scenario {scenario}, seed {seed}{where}): {mix}")
+    if world is None:
+        console.print("[dim]Synthetic data: every parameter and its source is in data/synthetic/parameters.csv.[/]")
+    else:
+        console.print(
+            f"[dim]Synthetic data from world {world}: every parameter drawn from its uncertainty around "
+            "data/synthetic/parameters.csv (n_eff, n_eff_rule); its exact posterior: "
+            f"bayes_posterior(cohort, world={world}).[/]"
+        )
 
 
 def render_check(scenario, table) -> None:

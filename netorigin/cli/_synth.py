@@ -60,8 +60,23 @@ MAX_ONE_FILE = 5_000_000
     help="Write -o DIR/ as this many Parquet files, generated in parallel.",
 )
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for --partitions.")
+@click.option(
+    "--world",
+    type=click.IntRange(0, 2**32 - 1),
+    default=None,
+    help="Draw the cases from plausible world WORLD: every parameter drawn from its uncertainty "
+    "(n_eff in parameters.csv) instead of the literature's own values.",
+)
+@click.option(
+    "--save-world",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --world: also write the drawn world's parameter table (.csv).",
+)
 @friendly
-def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios, check, partitions, workers):
+def synth(
+    n, seed, scenario, output, workup, label_noise, parameters, scenarios, check, partitions, workers, world, save_world
+):
     """Generate a literature-calibrated synthetic cohort (or --check the parameters).
 
     Example: netorigin synth --n 20000 --scenario unknown-primary --seed 1 -o cohort.csv
@@ -70,6 +85,18 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
     from ._render import render_check, render_synth
 
     lit = Literature(parameters, scenarios)
+    if save_world and world is None:
+        raise click.UsageError("--save-world needs --world")
+    if world is not None:
+        from ..literature import draw_world
+
+        lit = draw_world(world, literature=lit)
+        if save_world:
+            from ..io import Output, plan_outputs, write_table
+
+            plan_outputs([Output("--save-world", save_world, suffixes=(".csv",))], inputs=[parameters, scenarios])
+            write_table(lit.parameters, save_world)
+            click.echo(f"wrote the parameters of world {world} to {save_world}")
     if check:
         from ..synth import check_parameters
 
@@ -98,8 +125,10 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
             f"{MAX_ONE_FILE * 800 / 1e9:.0f} GB in memory); use --partitions to write them as Parquet files"
         )
     if partitions:
-        if parameters or scenarios:
-            raise click.UsageError("--partitions uses the bundled parameter files")
+        if parameters or scenarios or world is not None:
+            raise click.UsageError(
+                "--partitions uses the bundled parameter files (no --parameters, --scenarios, --world)"
+            )
         from ..distributed import synth_partitions
 
         files = synth_partitions(
@@ -116,7 +145,7 @@ def synth(n, seed, scenario, output, workup, label_noise, parameters, scenarios,
         n, scenario=scenario, random_state=seed, workup=workup, label_noise=label_noise, literature=lit
     )
     write_table(cohort, output)
-    render_synth(output, scenario, seed, cohort)
+    render_synth(output, scenario, seed, cohort, world=world)
 
 
 def register(main):

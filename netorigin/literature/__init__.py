@@ -37,6 +37,7 @@ from ._params import (
 )
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
 from ._results import ADVICE_TESTS, EXPRESSION, result_tables
+from ._worlds import DEFAULT_N_EFF, draw_world, n_eff_of, share_groups
 
 __all__ = [
     "ADVICE_TESTS",
@@ -44,6 +45,7 @@ __all__ = [
     "BIOCHEM",
     "CONTINUOUS",
     "CONTRADICTION_LIMIT",
+    "DEFAULT_N_EFF",
     "EXPRESSION",
     "KI67_BANDS",
     "MULTI",
@@ -58,6 +60,7 @@ __all__ = [
     "contradictions_in",
     "default_literature",
     "derive_contradictions",
+    "draw_world",
     "iter_field_logliks",
     "load_contradictions",
     "load_parameters",
@@ -65,6 +68,7 @@ __all__ = [
     "load_workup",
     "load_workup_mix",
     "log_likelihood",
+    "n_eff_of",
     "parameter_records",
     "posterior_from_loglik",
     "scenario_records",
@@ -72,4 +76,5 @@ __all__ = [
     "scenario_mix",
     "scenario_names",
     "scenario_weights",
+    "share_groups",
 ]

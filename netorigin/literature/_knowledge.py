@@ -171,10 +171,16 @@ def bayes_posterior(
     scenario: str = "liver-met-archive",
     label_noise: float = 0.0,
     literature: Literature | None = None,
+    world: int | None = None,
 ) -> pd.DataFrame:
-    """p(site | observed fields) under the literature's cell model (see :meth:`Literature.bayes_posterior`).
+    """p(site | observed fields) under the literature's cell model (see :meth:`Literature.bayes_posterior`),
+    or under drawn world ``world`` (:func:`~netorigin.literature.draw_world`).
 
     Returns a DataFrame with columns ``ileal, pancreatic, other`` and the cohort's index.
     """
     lit = literature if literature is not None else default_literature()
+    if world is not None:
+        from ._worlds import draw_world
+
+        lit = draw_world(world, literature=lit)
     return lit.bayes_posterior(cohort, scenario=scenario, label_noise=label_noise)

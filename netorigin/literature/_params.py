@@ -95,6 +95,9 @@ def parameter_records(path: str | Path | None = None, *, data: bytes | None = No
 
 
 def _check_parameters(rows: list[dict], where) -> list[dict]:
+    from ._worlds import check_uncertainty
+
+    check_uncertainty(rows, where)
     seen = set()
     for r in rows:
         key = (r["parameter"], r["site"])

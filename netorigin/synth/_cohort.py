@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import InputError
-from ..literature import Literature, default_literature
+from ..literature import Literature, default_literature, draw_world
 from ._generate import generate
 
 
@@ -21,6 +21,7 @@ def make_synthetic_cohort(
     literature: Literature | None = None,
     prefix: str = "syn",
     return_latent: bool = False,
+    world: int | None = None,
 ) -> pd.DataFrame:
     """Draw a synthetic cohort in the case contract, with ``primary_site`` labels.
 
@@ -42,8 +43,14 @@ def make_synthetic_cohort(
         Alternative parameter files.
     return_latent : bool
         Add a ``latent_cell`` column (sub-site/phenotype); for checks, never for training.
+    world : int, optional
+        Draw the cases from world ``world`` (:func:`~netorigin.literature.draw_world`: every
+        parameter drawn from its uncertainty) instead of the literature's own values; its exact
+        posterior is ``bayes_posterior(cohort, world=world)``.
     """
     lit = literature if literature is not None else default_literature()
+    if world is not None:
+        lit = draw_world(world, literature=lit)
     if scenario not in lit.scenario_names():
         raise InputError(f"scenario: {scenario!r} is not one of {', '.join(lit.scenario_names())}")
     return generate(
