@@ -288,7 +288,6 @@ def test_scoring_one_case_imports_neither_shap_mlflow_nor_matplotlib():
 
 
 def test_batch_table_and_mlp_without_explainer(trained_kinds, small_cohort, tmp_path):
-    from netorigin.training import train
 
     m = trained_kinds["mlp"].model
     res = score_cases(m, small_cohort.iloc[:20])

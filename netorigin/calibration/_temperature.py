@@ -9,9 +9,13 @@ from .._base import BaseEstimator, check_is_fitted
 from .._math import log_softmax
 from ..exceptions import InputError
 
+PRIOR_SD = 0.5  # each log-temperature and bias ~ N(0, PRIOR_SD^2): thin labels are not over-fitted
+
 
 class TemperatureScaling(BaseEstimator):
-    """softmax(margin / T + b), fitted by log-loss on held-out margins.
+    """softmax(margin / T + b), fitted by penalised log-loss on held-out margins (each log T and
+    bias with a normal prior of sd :data:`PRIOR_SD`, so a label with few held-out cases keeps a
+    temperature near 1 and a bias near 0; with many cases the prior does not matter).
 
     Parameters
     ----------
@@ -36,19 +40,15 @@ class TemperatureScaling(BaseEstimator):
         self.per_label = per_label
 
     def fit(self, margins, y):
-        from scipy.optimize import minimize
-
+        """Fit on held-out margins and label indices ``y``. ``per_label="auto"`` chooses, by 5-fold
+        cross-validated log-loss on these margins, between none (T = 1, b = 0), one shared T with
+        biases, and one T per label with biases (ties: the simpler)."""
         margins, y = np.asarray(margins, dtype=float), np.asarray(y, dtype=int)
-        K = margins.shape[1]
-        n_t = K if self.per_label else 1
-
-        def nll(theta):
-            logp = log_softmax(margins / np.exp(theta[:n_t]) + np.r_[0.0, theta[n_t:]])
-            return -logp[np.arange(len(y)), y].mean()
-
-        res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B")
-        self.temperature_ = np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy()
-        self.bias_ = np.r_[0.0, res.x[n_t:]]
+        if self.per_label == "auto":
+            self.mode_ = _choose_mode(margins, y)
+        else:
+            self.mode_ = "per-label" if self.per_label else "shared"
+        self.temperature_, self.bias_ = _fit_mode(margins, y, self.mode_)
         return self
 
     @classmethod
@@ -80,3 +80,41 @@ class TemperatureScaling(BaseEstimator):
 
     def predict_proba(self, margins) -> np.ndarray:
         return np.exp(self.log_proba(margins))
+
+
+MODES = ("none", "shared", "per-label")
+
+
+def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.optimize import minimize
+
+    K = margins.shape[1]
+    if mode == "none":
+        return np.ones(K), np.zeros(K)
+    n_t = K if mode == "per-label" else 1
+
+    def nll(theta):
+        logp = log_softmax(margins / np.exp(theta[:n_t]) + np.r_[0.0, theta[n_t:]])
+        return -logp[np.arange(len(y)), y].mean() + 0.5 * float(theta @ theta) / (PRIOR_SD**2 * len(y))
+
+    res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B")
+    return np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy(), np.r_[0.0, res.x[n_t:]]
+
+
+def _choose_mode(margins: np.ndarray, y: np.ndarray, folds: int = 5) -> str:
+    """The calibration the held-out margins support (5-fold cross-validated log-loss, one
+    standard error rule: the simplest mode within one standard error of the best)."""
+    fold = np.random.default_rng(0).permutation(len(y)) % folds
+    loss = {m: np.zeros(len(y)) for m in MODES}
+    for k in range(folds):
+        fit, test = fold != k, fold == k
+        if not test.any() or not fit.any():
+            continue
+        for mode in MODES:
+            t, b = _fit_mode(margins[fit], y[fit], mode)
+            logp = log_softmax(margins[test] / t + b)
+            loss[mode][test] = -logp[np.arange(int(test.sum())), y[test]]
+    best = min(MODES, key=lambda m: loss[m].mean())
+    diff = {m: loss[m] - loss[best] for m in MODES}
+    se = {m: float(diff[m].std(ddof=1) / np.sqrt(len(y))) if len(y) > 1 else 0.0 for m in MODES}
+    return next(m for m in MODES if diff[m].mean() <= se[m])

@@ -63,7 +63,7 @@ def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n:
     merge, notices = {}, []
     ranked = sorted(detail_counts.items(), key=lambda kv: (-kv[1], kv[0]))  # commonest first, then by name
     for lab, count in ranked:
-        if count >= MIN_PER_LABEL:
+        if count >= MIN_PER_LABEL or (not k.merges_rare and count > 0):
             continue
         site = site_of([lab])[0]
         into = next((x for x, c in ranked if c >= MIN_PER_LABEL and site_of([x])[0] == site), None)
@@ -238,7 +238,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         self.labels_ = np.asarray(estimator[-1].classes_, dtype=object)
         self.label_site_ = site_of(self.labels_)
         y = np.asarray(y, dtype=int)
-        self.calibrator_ = TemperatureScaling(per_label=True).fit(margins, y)
+        self.calibrator_ = TemperatureScaling(per_label="auto").fit(margins, y)
         self.prior_ = PriorShift(self.target_prior).fit(y, labels=self.labels_, train_prior=train_prior)
         self.conformal_ = ConformalSets().fit(
             self.calibrator_.predict_proba(margins), y, label_site=self.label_site_, n_fields=n_fields

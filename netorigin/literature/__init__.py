@@ -23,13 +23,16 @@ from ._contradictions import (
     derive_contradictions,
     load_contradictions,
 )
-from ._knowledge import SCENARIOS, Literature, bayes_posterior, cell_posterior, default_literature
+from ._fit import FittedCells, allowed_cells, cell_log_weights, fit_cells, label_log_joint
+from ._knowledge import SCENARIOS, Literature, bayes_posterior, cell_posterior, default_literature, draw_world
 from ._params import (
+    DEFAULT_N_EFF,
     STATUSES,
     load_parameters,
     load_scenarios,
     load_workup,
     load_workup_mix,
+    n_eff_of,
     parameter_records,
     scenario_mix,
     scenario_names,
@@ -37,9 +40,14 @@ from ._params import (
 )
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
 from ._results import ADVICE_TESTS, EXPRESSION, result_tables
-from ._worlds import DEFAULT_N_EFF, draw_world, n_eff_of, share_groups
+from ._worlds import share_groups
 
 __all__ = [
+    "label_log_joint",
+    "fit_cells",
+    "cell_log_weights",
+    "allowed_cells",
+    "FittedCells",
     "ADVICE_TESTS",
     "BINARY",
     "BIOCHEM",

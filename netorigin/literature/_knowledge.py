@@ -23,6 +23,7 @@ from ._params import (
     scenario_records,
 )
 from ._posterior import log_likelihood, posterior_from_loglik
+from ._worlds import draw_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,6 +155,23 @@ def cell_posterior(model: Model, table: pd.DataFrame, weights: np.ndarray) -> np
     return e / e.sum(axis=1, keepdims=True)
 
 
+def draw_world(seed: int, literature: Literature | None = None) -> Literature:
+    """One plausible world: the literature's parameter rows with every value drawn from its
+    uncertainty (``n_eff``; :mod:`netorigin.literature._worlds` says how); same seed, same world.
+    Its scenarios and work-up are the literature's.
+
+    >>> w = draw_world(1)
+    >>> v = {(r["parameter"], r["site"]): r["value"] for r in w.parameter_rows}
+    >>> 0 < v[("rate:ihc_cdx2=positive", "ileal")] < 1 and w.parameter_rows != draw_world(2).parameter_rows
+    True
+    """
+    lit = literature if literature is not None else default_literature()
+    world = Literature.from_tables(draw_rows(seed, lit.parameter_rows), lit.scenario_rows)
+    world.workup_table = lit.workup_table
+    world.world = int(seed)
+    return world
+
+
 _DEFAULT: Literature | None = None
 
 
@@ -180,7 +198,5 @@ def bayes_posterior(
     """
     lit = literature if literature is not None else default_literature()
     if world is not None:
-        from ._worlds import draw_world
-
         lit = draw_world(world, literature=lit)
     return lit.bayes_posterior(cohort, scenario=scenario, label_noise=label_noise)

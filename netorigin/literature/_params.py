@@ -21,6 +21,36 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STATUSES = ("published", "derived", "assumed")
+DEFAULT_N_EFF = 20.0  # an assumed figure is worth this many cases (a rate of 0.5: 95% within about +/- 0.21)
+
+
+def n_eff_of(row: dict, where: str = "parameters") -> float:
+    """A row's effective sample size: its ``n_eff`` (a number > 0, or ``inf`` for a fixed row);
+    blank or absent: :data:`DEFAULT_N_EFF`."""
+    raw = str(row.get("n_eff", "") or "").strip()
+    if not raw:
+        return DEFAULT_N_EFF
+    try:
+        n = float(raw)
+    except ValueError:
+        n = float("nan")
+    if not (n > 0):  # also NaN
+        raise InputError(
+            f"{where}: n_eff: {raw!r} for {row.get('parameter')} ({row.get('site')}) is not a number > 0 or inf"
+        )
+    return n
+
+
+def check_uncertainty(rows: list[dict], where) -> None:
+    """Every n_eff readable; a row that gives one says by which rule."""
+    for r in rows:
+        n_eff_of(r, str(where))
+        if str(r.get("n_eff", "") or "").strip() and not str(r.get("n_eff_rule", "") or "").strip():
+            raise InputError(
+                f"{where}: n_eff_rule: blank for {r['parameter']} ({r['site']}); say which rule gave n_eff"
+            )
+
+
 _PARAM_COLUMNS = ("parameter", "site", "value", "status", "source", "figure_as_published", "working")
 _SCENARIO_COLUMNS = ("scenario", "level", "site", "value", "status", "source", "figure_as_published", "working")
 _WORKUP_COLUMNS = ("test", "given", "probability", "status", "note")
@@ -95,8 +125,6 @@ def parameter_records(path: str | Path | None = None, *, data: bytes | None = No
 
 
 def _check_parameters(rows: list[dict], where) -> list[dict]:
-    from ._worlds import check_uncertainty
-
     check_uncertainty(rows, where)
     seen = set()
     for r in rows:

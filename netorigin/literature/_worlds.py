@@ -21,36 +21,9 @@ import numpy as np
 
 from ..exceptions import InputError
 from ._cells import MULTI
+from ._params import n_eff_of
 
-DEFAULT_N_EFF = 20.0  # an assumed figure is worth this many cases (a rate of 0.5: 95% within about +/- 0.21)
 RATE_FLOOR = 1e-4  # a drawn rate stays within [RATE_FLOOR, 1 - RATE_FLOOR] (fixed rows excepted)
-
-
-def n_eff_of(row: dict, where: str = "parameters") -> float:
-    """A row's effective sample size: its ``n_eff`` (a number > 0, or ``inf`` for a fixed row);
-    blank or absent: :data:`DEFAULT_N_EFF`."""
-    raw = str(row.get("n_eff", "") or "").strip()
-    if not raw:
-        return DEFAULT_N_EFF
-    try:
-        n = float(raw)
-    except ValueError:
-        n = float("nan")
-    if not (n > 0):  # also NaN
-        raise InputError(
-            f"{where}: n_eff: {raw!r} for {row.get('parameter')} ({row.get('site')}) is not a number > 0 or inf"
-        )
-    return n
-
-
-def check_uncertainty(rows: list[dict], where) -> None:
-    """Every n_eff readable; a row that gives one says by which rule."""
-    for r in rows:
-        n_eff_of(r, str(where))
-        if str(r.get("n_eff", "") or "").strip() and not str(r.get("n_eff_rule", "") or "").strip():
-            raise InputError(
-                f"{where}: n_eff_rule: blank for {r['parameter']} ({r['site']}); say which rule gave n_eff"
-            )
 
 
 def share_groups(rows: list[dict]) -> list[list[int]]:
@@ -73,23 +46,12 @@ def share_groups(rows: list[dict]) -> list[list[int]]:
     return list(groups.values())
 
 
-def draw_world(seed, literature=None):
-    """One plausible world: the literature's parameter rows with every value drawn from its
-    uncertainty (:func:`n_eff_of`); same seed, same world. Returns a
-    :class:`~netorigin.literature.Literature` with the literature's scenarios and work-up.
-
-    >>> from netorigin.literature import draw_world, default_literature
-    >>> w = draw_world(1)
-    >>> v = {(r["parameter"], r["site"]): r["value"] for r in w.parameter_rows}
-    >>> 0 < v[("rate:ihc_cdx2=positive", "ileal")] < 1 and v != draw_world(2).parameter_rows
-    True
-    """
-    from ._knowledge import Literature, default_literature
-
+def draw_rows(seed: int, rows: list[dict]) -> list[dict]:
+    """The parameter rows with every value drawn from its uncertainty (:func:`n_eff_of`); same seed,
+    same values. See :func:`~netorigin.literature.draw_world`."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"world: {seed!r} is not a whole number >= 0")
-    lit = literature if literature is not None else default_literature()
-    rows = [dict(r) for r in lit.parameter_rows]
+    rows = [dict(r) for r in rows]
     rng = np.random.default_rng([int(seed), 0x4E45_5457])  # a stream of its own ("NETW")
     drawn = _draw_values(rows, rng)
     for r, v in zip(rows, drawn):
@@ -99,10 +61,7 @@ def draw_world(seed, literature=None):
                 + str(r.get("working", ""))
             ).strip("; ")
         r["value"] = float(v)
-    world = Literature.from_tables(rows, lit.scenario_rows)
-    world.workup_table = lit.workup_table
-    world.world = int(seed)
-    return world
+    return rows
 
 
 def _draw_values(rows: list[dict], rng: np.random.Generator) -> list[float]:

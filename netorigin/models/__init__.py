@@ -6,7 +6,7 @@ wrapped so that ``classes_`` is always ``ileal, pancreatic, other`` (in that ord
 
 >>> from netorigin.models import make_model, MODEL_KINDS
 >>> MODEL_KINDS
-('xgboost', 'logistic', 'mlp', 'literature', 'rules')
+('xgboost', 'logistic', 'mlp', 'literature', 'latent-class', 'rules')
 >>> [name for name, _ in make_model("xgboost", random_state=0).steps]
 ['check', 'features', 'classifier']
 """
@@ -18,9 +18,10 @@ from ..features import CheckCases
 
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
 # isort: off
-from . import _xgboost, _logistic, _mlp, _literature, _rules  # noqa: F401 (registration; this order is MODEL_KINDS')
+from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules  # noqa: F401 (registration; this order is MODEL_KINDS')
 
 # isort: on
+from ._latent import LatentClassSiteClassifier
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
 from ._rules import DEFAULT_RULES, RulesSiteClassifier
@@ -32,6 +33,7 @@ __all__ = [
     "label_codes",
     "site_of",
     "DEFAULT_RULES",
+    "LatentClassSiteClassifier",
     "LiteratureSiteClassifier",
     "MODEL_KINDS",
     "ModelKind",

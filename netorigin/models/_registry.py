@@ -39,6 +39,10 @@ class ModelKind:
         The files ``to_files`` writes (checked when a bundle is read).
     subsites : bool
         Whether the kind can learn sub-sites (``primary_site_detail``) as its classes.
+    merges_rare : bool
+        Whether a sub-site with too few training cases is counted with its site's commonest one
+        (kinds that learn each label from its cases alone); a kind with a prior for every
+        sub-site (latent-class) keeps them all.
     """
 
     name: str
@@ -49,6 +53,7 @@ class ModelKind:
     from_files: Callable
     files: tuple[str, ...]
     subsites: bool = True
+    merges_rare: bool = True
 
 
 _KINDS: dict[str, ModelKind] = {}

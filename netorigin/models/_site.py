@@ -66,7 +66,10 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         codes = label_codes(y, self.level)
         from sklearn.base import clone
 
-        self.estimator_ = clone(self.estimator).fit(X, codes, **fit_params)
+        est = clone(self.estimator)
+        if "level" in est.get_params():  # a classifier that reads the labels' meaning (latent-class)
+            est.set_params(level=self.level)
+        self.estimator_ = est.fit(X, codes, **fit_params)
         self.classes_ = np.array(LEVELS[self.level], dtype=object)[np.asarray(self.estimator_.classes_, dtype=int)]
         return self
 

@@ -1,0 +1,487 @@
+"""The literature's cells fitted to a labelled cohort: EM with the literature as the prior.
+
+The cells are the literature's (sub-site x phenotype), and so is every parameter row: which cells
+it governs, its value and its effective sample size. Fitting keeps that structure and moves each
+row's value towards what the cohort says, in proportion to how much the cohort says about it:
+every row's prior is its literature value counted as ``weight x n_eff`` pseudo-cases (a Beta or
+Dirichlet prior for rates and shares, a normal and scaled-inverse-chi-square prior for means and
+spreads), and EM alternates
+
+- E: each case's probability of each cell it may be in (its label's cells) given its recorded
+  fields; "not done" contributes nothing (missing at random, as in the exact posterior);
+- M: each row's value is its posterior mean given the expected counts of the cells it governs.
+
+A rate's update is ``(weight n_eff p0 + expected positives) / (weight n_eff + expected cases
+tested)``, so a row no case informs keeps its literature value, and a row the cohort informs well
+follows the cohort. Rounded and clipped values are taken at their value in the M-step (the
+E-step uses the exact rounding-bin likelihood).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..contract import FIELDS, MARKERS, SITES, column_codes, column_numbers, grade_from_ki67
+from ..exceptions import InputError
+from ._cells import BINARY, BIOCHEM, MULTI, Model, _derive, build_model
+from ._params import DEFAULT_N_EFF, n_eff_of
+from ._posterior import (
+    _CATEGORY_FIELDS,
+    _CONTINUOUS_FIELDS,
+    _add_grade_block,
+    _biochem_block,
+    _continuous_block,
+    _log,
+    category_table,
+    log_likelihood,
+)
+from ._worlds import share_groups
+
+MAX_ITER = 300
+TOL = 1e-4  # stop when no parameter moves by more than this (relative to its size, at least 1e-3)
+
+
+class _Columns:
+    """A table's columns taken out once (EM reads every column every iteration)."""
+
+    def __init__(self, table):
+        self.columns = list(table.columns)
+        self._cols = {c: table[c] for c in self.columns}
+        self._n = len(table)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, name):
+        return self._cols[name]
+
+
+@dataclass
+class FittedCells:
+    """The outcome of :func:`fit_cells`.
+
+    Attributes
+    ----------
+    rows : list of dict
+        The parameter rows with fitted values (the literature's columns; ``working`` says how).
+    model : Model
+        The cell model built from ``rows``.
+    subsite_share : ndarray (cells,)
+        Each cell's sub-site share within its site (fitted; matters for site-level labels).
+    weight : float
+        The literature's weight (its pseudo-counts are ``weight x n_eff``).
+    loglik : float
+        Mean log-likelihood per case of the labels and recorded fields at the end.
+    iterations : int
+    """
+
+    rows: list
+    model: Model
+    subsite_share: np.ndarray
+    weight: float
+    loglik: float
+    iterations: int
+    history: list = field(default_factory=list)
+
+
+@dataclass
+class _Layout:
+    """What the parameter rows govern, built once: per parameter, each cell's row and an
+    indicator (cells, rows of the parameter)."""
+
+    template: Model
+    rows: list
+    prior: np.ndarray  # literature values
+    n0: np.ndarray  # n_eff per row (inf: fixed)
+    cell_row: dict  # param -> (cells,) row index
+    indicator: dict  # param -> (row indices, (cells, k) float)
+    groups: list  # share groups (row indices)
+    phenotype_row: np.ndarray  # (cells,) the row of each cell's phenotype share, -1 for none
+
+
+def _layout(rows: list) -> _Layout:
+    template = build_model(rows)
+    index = {(r["parameter"], r["site"]): i for i, r in enumerate(rows)}
+    cell_row, indicator = {}, {}
+    for param, keys in template.governs.items():
+        idx = np.array([index[(param, k)] for k in keys])
+        cell_row[param] = idx
+        uniq = np.unique(idx)
+        indicator[param] = (uniq, (idx[:, None] == uniq[None, :]).astype(float))
+    return _Layout(
+        template=template,
+        rows=rows,
+        prior=np.array([float(r["value"]) for r in rows]),
+        n0=np.array([n_eff_of(r) for r in rows]),
+        cell_row=cell_row,
+        indicator=indicator,
+        groups=share_groups(rows),
+        phenotype_row=np.array(
+            [index.get(("phenotype", f"{sub}/{ph}"), -1) if ph else -1 for _, sub, ph in template.cells]
+        ),
+    )
+
+
+class _Likelihood:
+    """log p(recorded fields | cell) for EM: the category fields as one sparse product (case x
+    recorded value indicators times the cells' log rates), the other blocks as the exact
+    posterior computes them. Equal to :func:`~netorigin.literature.log_likelihood`."""
+
+    def __init__(self, table):
+        from scipy import sparse
+
+        rows, cols, self.fields, offset = [], [], [], 0
+        for f in _CATEGORY_FIELDS:
+            codes = column_codes(table, f)
+            if codes is None:
+                continue
+            has = np.flatnonzero(codes >= 0)
+            rows.append(has)
+            cols.append(offset + codes[has])
+            self.fields.append(f)
+            offset += len(FIELDS[f].values)
+        r = np.concatenate(rows) if rows else np.zeros(0, int)
+        c = np.concatenate(cols) if cols else np.zeros(0, int)
+        self.X = sparse.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(table), offset))
+        self.table = table
+
+    def __call__(self, model: Model) -> np.ndarray:
+        table = self.table
+        if self.fields:
+            logtab = np.vstack([_log(category_table(model, f)).T for f in self.fields])  # (values, cells)
+            L = np.asarray(self.X @ logtab)
+        else:
+            L = np.zeros((len(table), model.n_cells))
+        cols = set(table.columns)
+        for name in _CONTINUOUS_FIELDS:
+            if name in cols:
+                L += _continuous_block(model, table, name)
+        for cat, xname in BIOCHEM:
+            if cat in cols or xname in cols:
+                L += _biochem_block(model, table, cat, xname)
+        _add_grade_block(L, model, table, column_numbers(table, "ki67_percent"))
+        return L
+
+
+def _model(lay: _Layout, values: np.ndarray) -> Model:
+    """The cell model with the rows' values replaced (the structure is the template's)."""
+    t = lay.template
+    arrays = {p: values[idx] for p, idx in lay.cell_row.items()}
+    phen = np.where(lay.phenotype_row >= 0, values[np.maximum(lay.phenotype_row, 0)], 1.0)
+    for sub in {c[1] for c in t.cells}:
+        m = np.array([c[1] == sub for c in t.cells])
+        phen[m] /= phen[m].sum()
+    model = Model(cells=t.cells, arrays=arrays, governs=t.governs, phenotype_weight=phen)
+    _derive(model)
+    return model
+
+
+def allowed_cells(model: Model, labels, level: str) -> np.ndarray:
+    """(n, cells) which cells each case may be in: its sub-site's cells (``level="subsite"``;
+    an unspecified ``other`` sub-site: the site's) or its site's cells."""
+    labels = np.asarray(labels, dtype=object)
+    site = np.array([c[0] for c in model.cells], dtype=object)
+    sub = np.array([c[1] for c in model.cells], dtype=object)
+    if level == "site":
+        out = labels[:, None] == site[None, :]
+    else:
+        out = (labels[:, None] == sub[None, :]) | ((labels[:, None] == "other") & (site[None, :] == "other"))
+    bad = ~out.any(axis=1)
+    if bad.any():
+        raise InputError(f"labels: {labels[bad][0]!r} matches no cell of the literature's model")
+    return out
+
+
+def _stats(table) -> dict:
+    """Per field: (recorded, value) arrays the M-step needs, read once."""
+    n = len(table)
+    out = {}
+    for f, val, _ in BINARY:
+        codes = column_codes(table, f)
+        codes = np.full(n, -1) if codes is None else codes
+        out[f"rate:{f}={val}"] = [(codes >= 0, codes == FIELDS[f].values.index(val))]
+    for f, vals, _ in MULTI:
+        codes = column_codes(table, f)
+        codes = np.full(n, -1) if codes is None else codes
+        for v in vals:
+            out[f"rate:{f}={v}"] = [(codes >= 0, codes == FIELDS[f].values.index(v))]
+    eq = []
+    for m in MARKERS:
+        codes = column_codes(table, m)
+        codes = np.full(n, -1) if codes is None else codes
+        out[f"rate:{m}=positive"] = [((codes == 0) | (codes == 1), codes == 0)]
+        eq.append((codes >= 0, codes == 2))
+    out["rate:ihc=equivocal"] = eq
+    for cat, x in BIOCHEM:
+        fold = column_numbers(table, x)
+        codes = column_codes(table, cat)
+        codes = np.full(n, -1) if codes is None else codes
+        has_x = ~np.isnan(fold)
+        elevated = np.where(has_x, fold > 1.0, codes == 1)
+        out[f"rate:{cat}=elevated"] = [(has_x | (codes >= 0), elevated)]
+        out[f"_log:{x}"] = (has_x, np.log(np.where(has_x, np.maximum(fold, 1e-3), 1.0)))
+    ki = column_numbers(table, "ki67_percent")
+    grade = grade_from_ki67(ki)
+    gcodes = column_codes(table, "grade")
+    if gcodes is not None:
+        grade = np.where(np.isnan(grade) & (gcodes >= 0), gcodes + 1.0, grade)
+    from ..contract import mitoses_band_index
+
+    band = mitoses_band_index(table["mitoses_per_2mm2"]) if "mitoses_per_2mm2" in table.columns else np.full(n, np.nan)
+    for b, name in enumerate(("<2", "2-20", ">20")):
+        for g in (1, 2, 3):
+            out[f"rate:mitoses_per_2mm2={name}|grade=G{g}"] = [((grade == g) & ~np.isnan(band), band == b)]
+    for name, log in (
+        ("age_years", False),
+        ("ki67_percent", True),
+        ("largest_liver_lesion_cm", True),
+        ("expr_cd302", False),
+        ("expr_ppwd1", False),
+    ):
+        x = column_numbers(table, name)
+        has = ~np.isnan(x)
+        y = np.where(has, np.log(np.maximum(x, 1e-3)) if log else x, 0.0)
+        out[f"_y:{name}"] = (has, y)
+    return out
+
+
+def _rate_update(lay, new, param, parts, W, weight):
+    rows, M = lay.indicator[param]
+    WG = W @ M  # (n, k): each case's weight on the cells each row governs
+    a = sum((o & x).astype(float) @ WG for o, x in parts)
+    b = sum(o.astype(float) @ WG for o, _ in parts)
+    for j, i in enumerate(rows):
+        n0 = weight * lay.n0[i]
+        if math.isinf(lay.n0[i]):
+            continue
+        new[i] = (n0 * lay.prior[i] + a[j]) / (n0 + b[j]) if n0 + b[j] > 0 else lay.prior[i]
+
+
+def _location_update(lay, new, param, has, y, W, weight, log):
+    rows, M = lay.indicator[param]
+    WG = W @ M
+    a = (has * y) @ WG
+    b = has.astype(float) @ WG
+    for j, i in enumerate(rows):
+        if math.isinf(lay.n0[i]):
+            continue
+        n0 = weight * lay.n0[i]
+        p0 = math.log(lay.prior[i]) if log else lay.prior[i]
+        v = (n0 * p0 + a[j]) / (n0 + b[j]) if n0 + b[j] > 0 else p0
+        new[i] = math.exp(v) if log else v
+
+
+def _spread_update(lay, new, param, has, y, loc, W, weight):
+    rows, M = lay.indicator[param]
+    resid = has[:, None] * (y[:, None] - loc[None, :]) ** 2  # (n, cells)
+    a = (W * resid).sum(axis=0) @ M
+    b = has.astype(float) @ (W @ M)
+    for j, i in enumerate(rows):
+        if math.isinf(lay.n0[i]):
+            continue
+        n0 = weight * lay.n0[i]
+        new[i] = math.sqrt((n0 * lay.prior[i] ** 2 + a[j]) / (n0 + b[j])) if n0 + b[j] > 0 else lay.prior[i]
+
+
+_CONTINUOUS = (  # (field, location parameter, spread parameter, log scale)
+    ("age_years", "mean:age_years", "sd:age_years", False),
+    ("ki67_percent", "median:ki67_percent", "log_sd:ki67_percent", True),
+    ("largest_liver_lesion_cm", "median:largest_liver_lesion_cm", "log_sd:largest_liver_lesion_cm", True),
+    ("expr_cd302", "mean:expr_cd302", "sd:expr_cd302", False),
+    ("expr_ppwd1", "mean:expr_ppwd1", "sd:expr_ppwd1", False),
+)
+
+
+def _m_step(lay, values, stats, W, weight, model) -> np.ndarray:
+    new = values.copy()
+    for param in lay.indicator:
+        if param in stats and param.startswith("rate:"):
+            _rate_update(lay, new, param, stats[param], W, weight)
+    for fld, loc_p, spread_p, log in _CONTINUOUS:
+        has, y = stats[f"_y:{fld}"]
+        _location_update(lay, new, loc_p, has, y, W, weight, log)
+        loc = new[lay.cell_row[loc_p]]
+        _spread_update(lay, new, spread_p, has, y, np.log(loc) if log else loc, W, weight)
+    for _, x in BIOCHEM:  # the spread of the fold of ULN around each cell's current location
+        has, y = stats[f"_log:{x}"]
+        _spread_update(lay, new, f"log_sd:{x}", has, y, model[f"loc:{x}"], W, weight)
+    for g in lay.groups:  # shares that add up: phenotypes (from the cells' weights); clip the rest
+        if lay.rows[g[0]]["parameter"] == "phenotype":
+            sub = lay.rows[g[0]]["site"].split("/", 1)[0]
+            count = {f"{c[1]}/{c[2]}": W[:, j].sum() for j, c in enumerate(lay.template.cells) if c[1] == sub}
+            n0 = weight * min(lay.n0[i] for i in g)
+            total = sum(count.values())
+            for i in g:
+                new[i] = (
+                    (n0 * lay.prior[i] + count[lay.rows[i]["site"]]) / (n0 + total) if n0 + total > 0 else lay.prior[i]
+                )
+    return new
+
+
+def _subsite_prior(model: Model, scenario_rows, scenario: str = "training-mix") -> np.ndarray:
+    from ._params import scenario_mix
+
+    _, share = scenario_mix(scenario_rows, scenario) if scenario_rows else ({}, {})
+    out = np.array([share.get(c[1], 1.0) for c in model.cells], dtype=float)
+    for s in SITES:
+        m = np.array([c[0] == s for c in model.cells])
+        subs = {c[1] for c in model.cells if c[0] == s}
+        tot = sum(share.get(x, 1.0) for x in subs) or 1.0
+        out[m] /= tot
+    return np.maximum(out, 1e-6)
+
+
+def cell_log_weights(model: Model, subsite_share: np.ndarray) -> np.ndarray:
+    """log (sub-site share within its site x phenotype weight) of every cell."""
+    return np.log(np.maximum(subsite_share * model.phenotype_weight, 1e-300))
+
+
+def fit_cells(
+    table,
+    labels,
+    *,
+    level: str,
+    literature=None,
+    weight: float = 1.0,
+    max_iter: int = MAX_ITER,
+    start: FittedCells | None = None,
+) -> FittedCells:
+    """Fit the literature's cells to labelled cases by EM with the literature as the prior.
+
+    ``labels``: each case's sub-site (``level="subsite"``) or site (``"site"``); ``weight``: the
+    literature's pseudo-counts are ``weight x n_eff`` per row. ``start``: a previous fit to start
+    from (same literature).
+    """
+    from ._knowledge import default_literature
+
+    if not (isinstance(weight, (int, float)) and weight > 0 and math.isfinite(weight)):
+        raise InputError(f"literature weight: {weight!r} is not a number > 0")
+    lit = literature if literature is not None else default_literature()
+    lay = _layout(lit.parameter_rows)
+    allowed = allowed_cells(lay.template, labels, level)
+    table = _Columns(table)
+    stats = _stats(table)
+    loglik = _Likelihood(table)
+    values = lay.prior.copy() if start is None else np.array([float(r["value"]) for r in start.rows])
+    sub0 = _subsite_prior(lay.template, lit.scenario_rows)
+    share = sub0.copy() if start is None else start.subsite_share.copy()
+    nv = len(values)
+
+    def step(theta):
+        """One EM step from theta = (row values, sub-site shares): (next theta, mean log-likelihood)."""
+        vals, sh = theta[:nv], theta[nv:]
+        model = _model(lay, vals)
+        joint = np.where(allowed, loglik(model) + cell_log_weights(model, sh)[None, :], -np.inf)
+        top = joint.max(axis=1, keepdims=True)
+        e = np.exp(joint - top)
+        tot = e.sum(axis=1, keepdims=True)
+        W = e / tot
+        new = np.r_[_m_step(lay, vals, stats, W, weight, model), _share_update(lay.template, W, sub0, weight)]
+        return new, float((top[:, 0] + np.log(tot[:, 0])).mean())
+
+    theta, history, steps = _squarem(step, np.r_[values, share], _feasible(lay, nv), max_iter)
+    values, share = theta[:nv], theta[nv:]
+    it = steps
+    rows = [dict(r) for r in lay.rows]
+    for r, v in zip(rows, values):
+        if v != r["value"]:
+            r["working"] = (
+                f"fitted by EM to {len(table):,} labelled cases, literature weight {weight:g} "
+                f"(literature value {r['value']:g})"
+            )
+            r["value"] = float(v)
+    model = _model(lay, values)
+    return FittedCells(
+        rows=rows,
+        model=model,
+        subsite_share=share,
+        weight=float(weight),
+        loglik=history[-1],
+        iterations=it,
+        history=history,
+    )
+
+
+def _moved(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-3)))
+
+
+def _feasible(lay: _Layout, nv: int):
+    """theta -> whether every rate and share is in (0, 1), every spread and median > 0 and every
+    group of shares adds up to at most 1 (an extrapolated step may leave that region)."""
+    kinds = [r["parameter"].split(":", 1)[0] for r in lay.rows]
+    free = np.r_[np.isfinite(lay.n0), np.ones(lay.template.n_cells, dtype=bool)]  # fixed rows never move
+    unit = free & np.array([k in ("rate", "phenotype") for k in kinds] + [True] * lay.template.n_cells)
+    positive = free & np.array([k in ("sd", "log_sd", "median") for k in kinds] + [False] * lay.template.n_cells)
+    groups = [g for g in lay.groups if lay.rows[g[0]]["parameter"] != "phenotype"]
+
+    def ok(theta: np.ndarray) -> bool:
+        return bool(
+            np.all(np.isfinite(theta))
+            and np.all((theta[unit] > 0) & (theta[unit] <= 1))
+            and np.all(theta[positive] > 0)
+            and all(theta[g].sum() <= 1 for g in groups)
+        )
+
+    return ok
+
+
+def _squarem(step, theta: np.ndarray, feasible, max_steps: int):
+    """Fixed point of the EM map ``step`` accelerated by SQUAREM (Varadhan & Roland 2008, scheme
+    S3): two EM steps, a squared extrapolation along them, then one EM step from there (which
+    always lands on valid parameters); a step that leaves the valid region falls back to plain EM.
+    Returns (theta, log-likelihood history, EM steps taken)."""
+    history, steps = [], 0
+    while steps < max_steps:
+        t1, ll = step(theta)
+        history.append(ll)
+        t2, _ = step(t1)
+        steps += 2
+        if _moved(theta, t2) < TOL:
+            return t2, history, steps
+        r, v = t1 - theta, (t2 - t1) - (t1 - theta)
+        alpha = min(-float(np.sqrt((r @ r) / max(v @ v, 1e-300))), -1.0)
+        jump = theta - 2 * alpha * r + alpha * alpha * v
+        while not feasible(jump) and alpha < -1.0:
+            alpha = min((alpha - 1.0) / 2, -1.0)  # halfway back towards plain EM
+            jump = theta - 2 * alpha * r + alpha * alpha * v
+        new, _ = step(jump if feasible(jump) else t2)
+        steps += 1
+        if _moved(theta, new) < TOL:
+            return new, history, steps
+        theta = new
+    return theta, history, steps
+
+
+def _share_update(template: Model, W: np.ndarray, sub0: np.ndarray, weight: float) -> np.ndarray:
+    """Each sub-site's share within its site: Dirichlet(weight x DEFAULT_N_EFF x prior share) + counts."""
+    counts = W.sum(axis=0)
+    sub = np.array([c[1] for c in template.cells], dtype=object)
+    site = np.array([c[0] for c in template.cells], dtype=object)
+    out = np.zeros(template.n_cells)
+    for s in SITES:
+        subs = list(dict.fromkeys(sub[site == s]))
+        n0 = weight * DEFAULT_N_EFF
+        c = {x: counts[sub == x].sum() for x in subs}
+        p = {x: sub0[sub == x][0] for x in subs}
+        total = sum(c.values())
+        for x in subs:
+            out[sub == x] = (n0 * p[x] + c[x]) / (n0 + total)
+    return out
+
+
+def label_log_joint(fit: FittedCells, table, labels: list, level: str) -> np.ndarray:
+    """(n, labels) log p(fields | label) under the fitted cells (each label's cells mixed by
+    their fitted weights)."""
+    L = log_likelihood(fit.model, table) + cell_log_weights(fit.model, fit.subsite_share)[None, :]
+    member = allowed_cells(fit.model, list(labels), level)  # (labels, cells)
+    out = np.empty((len(L), len(labels)))
+    for j in range(len(labels)):
+        m = member[j]
+        part = L[:, m] - np.log(np.exp(cell_log_weights(fit.model, fit.subsite_share)[m]).sum())
+        top = part.max(axis=1, keepdims=True)
+        out[:, j] = top[:, 0] + np.log(np.exp(part - top).sum(axis=1))
+    return out

@@ -1,0 +1,246 @@
+"""The ``latent-class`` kind: the literature's cells fitted to the training cohort, the literature
+as the prior, its weight chosen by cross-validation.
+
+The model is the generative one the synthetic world is made of: a case's sub-site and phenotype
+(its cell) is latent within its label, and every field depends on the cell only. Fitting
+(:func:`~netorigin.literature.fit_cells`) moves each literature parameter towards the cohort in
+proportion to how much the cohort says about it; the literature's weight (its pseudo-counts are
+``weight x n_eff``) is the one that predicts held-out cases' sites best (``literature_weight="cv"``)
+or a given number. "Not done" is handled natively (it contributes nothing), so a sparse case
+needs no imputation. A label's margin is ``log p(label) + log sum over its cells of
+w_cell p(fields | cell)``; its explanation splits that into one term per field exactly
+(a label of one cell: each field's log-likelihood; of several: integrated along the path from no
+field to all of them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
+from .._math import softmax
+from ..contract import as_canonical
+from ..exceptions import InputError
+from ._registry import ModelKind, dump_json, read_json, register
+from ._site import LEVELS, site_of
+
+WEIGHTS = (0.3, 1.0, 3.0)  # the literature weights cross-validation chooses from
+CV_FOLDS = 3
+
+
+class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
+    """Latent-class model of the literature's cells, fitted to the cohort by EM.
+
+    Parameters
+    ----------
+    literature_weight : "cv" or float
+        The literature's weight (pseudo-counts = weight x n_eff per parameter); ``"cv"`` chooses it
+        from :data:`WEIGHTS` by ``CV_FOLDS``-fold cross-validated site log-loss.
+    level : {"site", "subsite"}
+        What the label codes mean (set by :class:`~netorigin.models.SiteClassifier`).
+    random_state : int or None
+        The cross-validation folds.
+    """
+
+    def __init__(self, *, literature_weight="cv", level="site", random_state=None):
+        self.literature_weight = literature_weight
+        self.level = level
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        from ..literature import fit_cells
+
+        table = as_canonical(X)
+        codes = np.asarray(y, dtype=int)
+        if self.level not in LEVELS:
+            raise InputError(f"level: {self.level!r} is not one of {', '.join(LEVELS)}")
+        self.classes_ = np.unique(codes)
+        names = np.array(LEVELS[self.level], dtype=object)
+        labels = names[codes]
+        self.label_names_ = [str(x) for x in names[self.classes_]]
+        self.log_prior_ = np.log(np.array([(codes == c).mean() for c in self.classes_]))
+        if self.literature_weight == "cv":
+            self.cv_scores_ = _cross_validate(table, labels, self.level, self.label_names_, self.random_state)
+            weight = min(self.cv_scores_, key=lambda w: (self.cv_scores_[w], -w))  # ties: more literature
+        else:
+            weight, self.cv_scores_ = float(self.literature_weight), {}
+        self.cells_ = fit_cells(table, labels, level=self.level, weight=weight)
+        self.literature_weight_ = float(weight)
+        self.n_features_in_ = table.shape[1]
+        return self
+
+    def _member(self):
+        from ..literature import allowed_cells
+
+        return allowed_cells(self.cells_.model, self.label_names_, self.level)  # (labels, cells)
+
+    def decision_function(self, X):
+        from ..literature import label_log_joint
+
+        check_is_fitted(self, "cells_")
+        joint = self.log_prior_[None, :] + label_log_joint(self.cells_, as_canonical(X), self.label_names_, self.level)
+        return joint - _lse(joint)[:, None]  # log p(label | fields): a label another model lacks is far below
+
+    def predict_proba(self, X):
+        return softmax(self.decision_function(X))
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+    def field_terms(self, X) -> tuple[list, np.ndarray, np.ndarray]:
+        """(fields, contributions (n, fields, labels), base (n, labels)): base + contributions
+        summed over fields = the margins. A label of one cell: each field's log-likelihood under
+        it; of several cells: each field's log-likelihood averaged over the cells' weights along
+        the path from no field to all (Gauss-Legendre, refined until the terms add up within
+        1e-10)."""
+        from ..literature import cell_log_weights, iter_field_logliks
+
+        check_is_fitted(self, "cells_")
+        table = as_canonical(X)
+        model = self.cells_.model
+        names, blocks = zip(*[(f, np.asarray(L)) for f, L in iter_field_logliks(model, table)])
+        Lf = np.stack(blocks, axis=1)  # (n, fields, cells)
+        lw = cell_log_weights(model, self.cells_.subsite_share)
+        n, F = Lf.shape[0], Lf.shape[1]
+        contrib = np.zeros((n, F, len(self.label_names_)))
+        for j, m in enumerate(self._member()):
+            cells = np.flatnonzero(m)
+            w = lw[cells] - np.log(np.exp(lw[cells]).sum())
+            contrib[:, :, j] = _path_terms(Lf[:, :, cells], w)
+        joint = self.log_prior_[None, :] + contrib.sum(axis=1)
+        base = self.log_prior_[None, :] - _lse(joint)[:, None]  # the normaliser is shared by every label
+        return list(names), contrib, base
+
+
+def _path_terms(Lf: np.ndarray, logw: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+    """(n, fields): the terms of log sum_c w_c exp(sum_f Lf[:, f, c]) (sum_c w_c = 1), each field's
+    log-likelihood averaged along t in [0, 1] over the cells' weights at t."""
+    if Lf.shape[2] == 1:
+        return Lf[:, :, 0]
+    S = Lf.sum(axis=1)  # (n, cells)
+    target = _lse(logw[None, :] + S)
+    for panels in (4, 32, 256, 2048):
+        x, wq = np.polynomial.legendre.leggauss(16)
+        edges = np.linspace(0, 1, panels + 1)
+        t = (edges[:-1, None] + np.diff(edges)[:, None] * (x[None, :] + 1) / 2).ravel()
+        wt = (np.diff(edges)[:, None] * wq[None, :] / 2).ravel()
+        terms = np.zeros(Lf.shape[:2])
+        for tk, wk in zip(t, wt):
+            z = logw[None, :] + tk * S
+            r = np.exp(z - _lse(z)[:, None])
+            terms += wk * np.einsum("nfc,nc->nf", Lf, r)
+        if np.abs(terms.sum(axis=1) - target).max() <= tol:
+            break
+    return terms
+
+
+def _lse(z: np.ndarray) -> np.ndarray:
+    top = z.max(axis=1)
+    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
+
+
+def _cross_validate(table, labels, level, label_names, random_state) -> dict:
+    """Held-out site log-loss of each literature weight (folds stratified by label)."""
+    from ..literature import fit_cells, label_log_joint
+
+    rng = np.random.default_rng(random_state)
+    fold = np.empty(len(labels), dtype=int)
+    for lab in np.unique(labels):
+        idx = np.flatnonzero(labels == lab)
+        fold[idx] = rng.permutation(np.arange(len(idx)) % CV_FOLDS)
+    site = site_of(label_names)
+    code = {x: j for j, x in enumerate(label_names)}
+    y_site = site[np.array([code[x] for x in labels])]
+    scores = {w: 0.0 for w in WEIGHTS}
+    for k in range(CV_FOLDS):
+        train, test = fold != k, fold == k
+        if not test.any() or len(set(labels[train])) < len(label_names):
+            continue
+        prior = np.log(np.array([(labels[train] == x).mean() for x in label_names]))
+        start = None
+        for w in sorted(WEIGHTS, reverse=True):  # from the most literature down, each from the last
+            start = fit_cells(table.iloc[np.flatnonzero(train)], labels[train], level=level, weight=w, start=start)
+            J = prior[None, :] + label_log_joint(start, table.iloc[np.flatnonzero(test)], label_names, level)
+            P = softmax(J)
+            ps = np.stack([P[:, site == s].sum(axis=1) for s in range(3)], axis=1)
+            scores[w] += float(-np.log(np.maximum(ps[np.arange(len(ps)), y_site[test]], 1e-15)).sum())
+    n = len(labels)
+    return {float(w): s / n for w, s in scores.items()}
+
+
+def _make(random_state=None, **params):
+    return None, LatentClassSiteClassifier(random_state=random_state, **params)
+
+
+def _explain(clf, table, feature_fields):
+    return clf.field_terms(table)
+
+
+def _to_files(clf):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    rows = clf.cells_.rows
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    state = {
+        "level": clf.level,
+        "classes": [int(c) for c in clf.classes_],
+        "labels": clf.label_names_,
+        "log_prior": [float(x) for x in clf.log_prior_],
+        "subsite_share": [float(x) for x in clf.cells_.subsite_share],
+        "literature_weight": clf.literature_weight_,
+        "cv_site_log_loss": {str(k): v for k, v in clf.cv_scores_.items()},
+        "iterations": clf.cells_.iterations,
+        "loglik": clf.cells_.loglik,
+    }
+    return {"latent/parameters.csv": buf.getvalue().encode("utf-8"), "latent/model.json": dump_json(state)}
+
+
+def _from_files(files):
+    from ..literature import FittedCells, build_model, parameter_records
+
+    state = read_json(files["latent/model.json"], "latent/model.json")
+    rows = parameter_records("latent/parameters.csv", data=files["latent/parameters.csv"])
+    model = build_model(rows)
+    try:
+        share = np.asarray(state["subsite_share"], dtype=float)
+        if share.shape != (model.n_cells,):
+            raise ValueError("one sub-site share per cell")
+        clf = LatentClassSiteClassifier(literature_weight=float(state["literature_weight"]), level=state["level"])
+        clf.cells_ = FittedCells(
+            rows=rows,
+            model=model,
+            subsite_share=share,
+            weight=float(state["literature_weight"]),
+            loglik=float(state["loglik"]),
+            iterations=int(state["iterations"]),
+        )
+        clf.classes_ = np.asarray(state["classes"], dtype=int)
+        clf.label_names_ = [str(x) for x in state["labels"]]
+        clf.log_prior_ = np.asarray(state["log_prior"], dtype=float)
+        clf.literature_weight_ = float(state["literature_weight"])
+        clf.cv_scores_ = {float(k): float(v) for k, v in state.get("cv_site_log_loss", {}).items()}
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(f"latent/model.json: not a latent-class model ({e})") from None
+    if len(clf.log_prior_) != len(clf.classes_) or len(clf.label_names_) != len(clf.classes_):
+        raise InputError("latent/model.json: classes, labels and prior do not fit together")
+    return clf
+
+
+register(
+    ModelKind(
+        name="latent-class",
+        summary="the literature's cells fitted to the cohort by EM, the literature as the prior "
+        "(its weight chosen by cross-validation); handles tests not done natively",
+        make_classifier=_make,
+        explain=_explain,
+        to_files=_to_files,
+        from_files=_from_files,
+        files=("latent/parameters.csv", "latent/model.json"),
+        subsites=True,
+        merges_rare=False,
+    )
+)
