@@ -5,8 +5,10 @@ A bundle is a folder: ``manifest.json`` (schema and format versions, classes, fe
 library versions, training-data fingerprint, metrics, sha256 of every file, the bundle hash),
 ``features.json``, the classifier's files (written by its kind's codec: ``booster.ubj``,
 ``linear.json``, ``mlp.json``, ``rules.json`` or ``literature/*.csv``), ``calibration.json``,
-``calibration_cases.npy`` (the held-out probabilities and labels the conformal sets are computed
-from: numbers only, no case fields or ids) and ``training_profile.json``. JSON, CSV, NumPy's
+``calibration_cases.npy`` (the held-out probabilities, labels and informative-field counts the
+conformal sets are computed from: numbers only, no case fields or ids), ``training_profile.json``
+and ``knowledge/`` (the literature's cells fitted to the training cohort, which the advice uses:
+parameter values, never cases). JSON, CSV, NumPy's
 ``.npy`` (read with ``allow_pickle=False``) and xgboost's UBJ only: nothing on a loading path
 unpickles. Every path is resolved and must stay inside the folder; every manifest
 field is checked before it is used; every file is checked against its sha256.
@@ -28,9 +30,19 @@ from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES
 from ..estimator import SiteModel
 from ..exceptions import InputError
 from ..features import features_from_state, features_state
-from ..models import SiteClassifier, dump_json, get_kind, kind_names, read_json, site_of
+from ..models import (
+    SiteClassifier,
+    cells_from_files,
+    cells_to_files,
+    dump_json,
+    get_kind,
+    kind_names,
+    read_json,
+    site_of,
+)
 
 BUNDLE_FORMAT_VERSION = 2  # 2: sub-site labels, priors over labels, calibration cases
+KNOWLEDGE = "knowledge"  # the folder of the cells the advice uses (kinds without cells of their own)
 _MAX_FILE_BYTES = 256 * 1024 * 1024
 _MAX_JSON_BYTES = 64 * 1024 * 1024
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -85,6 +97,9 @@ def _write_bundle(model: SiteModel, out: Path) -> dict:
     files["calibration_cases.npy"] = _npy(np.column_stack(columns))
     if getattr(model, "profile_", None) is not None:
         files["training_profile.json"] = dump_json(model.profile_)
+    cells = getattr(model, "knowledge_", None)
+    if cells is not None and cells is not getattr(model.classifier_.estimator_, "cells_", None):
+        files.update(cells_to_files(cells, KNOWLEDGE))
     for name, data in files.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
@@ -177,6 +192,11 @@ def _check_manifest(manifest, mpath: Path) -> None:
             "sub-site models and prediction sets for any prior; this netorigin reads format "
             f"{BUNDLE_FORMAT_VERSION}: {REBUILD_HINT}"
         )
+    _check_content(manifest, mpath, bad)
+
+
+def _check_content(manifest: dict, mpath: Path, bad) -> None:
+    """The manifest fields that describe the model (schema, kind, classes, labels, priors)."""
     if str(manifest.get("schema_version")) != SCHEMA_VERSION:
         raise InputError(
             f"{mpath}: made for case-contract schema {manifest.get('schema_version')}, "
@@ -205,6 +225,36 @@ def _check_manifest(manifest, mpath: Path) -> None:
 
 def load_bundle(path) -> SiteModel:
     """Load a bundle folder, checking the manifest and every file against its sha256 first."""
+    root, manifest, files = _read_bundle(path)
+    try:
+        parts = _parts(files, manifest, root)
+    except InputError as e:
+        raise InputError(f"{root}: {e}" if str(root) not in str(e) else str(e)) from None
+    except (KeyError, ValueError, TypeError, IndexError) as e:
+        raise InputError(f"{root}: bundle content is not usable ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
+    except Exception as e:  # xgboost raises its own error type for a model it cannot read
+        raise InputError(
+            f"{root}: the classifier cannot be read ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}); {REBUILD_HINT}"
+        ) from None
+    try:
+        prior = PriorShift(manifest.get("target_prior", "training")).fit(
+            None, labels=np.asarray(parts["classifier"].classes_, dtype=object), train_prior=manifest["label_prior"]
+        )
+    except InputError as e:
+        raise InputError(f"{root / 'manifest.json'}: {e}") from None
+    return SiteModel.fitted(
+        kind=manifest["kind"],
+        prior=prior,
+        metadata={k: v for k, v in manifest.items() if k != "files"},
+        params=manifest.get("params") or None,
+        random_state=manifest.get("random_state"),
+        **parts,
+    )
+
+
+def _read_bundle(path) -> tuple[Path, dict, dict]:
+    """(root, checked manifest, {file name: bytes checked against its sha256})."""
     root = Path(path)
     if not root.is_dir():
         raise InputError(f"{root}: no such bundle folder")
@@ -221,69 +271,50 @@ def load_bundle(path) -> SiteModel:
             raise InputError(f"{root / name}: sha256 does not match the manifest (tampered, truncated or damaged)")
         files[name] = data
     kind = get_kind(manifest["kind"])
-    try:
-        missing = [f for f in (*kind.files, "calibration.json", "calibration_cases.npy") if f not in files]
-        if missing:
-            raise InputError(f"{root}: bundle is incomplete: {', '.join(missing)} missing; {REBUILD_HINT}")
-        features = None
-        if "features.json" in files:
-            features = features_from_state(read_json(files["features.json"], "features.json"))
-            if list(features.feature_names_out_) != manifest["feature_names"]:
-                raise InputError(f"{root / 'features.json'}: feature names differ from the manifest")
-        clf = kind.from_files(files)
-        n_in = getattr(clf, "n_features_in_", None)
-        if features is not None and n_in is not None and n_in != features.n_features_out_:
-            raise InputError(
-                f"{root}: the classifier expects {n_in} features, the manifest names "
-                f"{features.n_features_out_}; {REBUILD_HINT}"
-            )
-        labels = manifest["labels"]
-        if len(getattr(clf, "classes_", ())) != len(labels):
-            raise InputError(
-                f"{root}: the classifier has {len(clf.classes_)} classes, the manifest names "
-                f"{len(labels)} labels; {REBUILD_HINT}"
-            )
-        wrapped = SiteClassifier.fitted(clf, labels)
-        cal = read_json(files["calibration.json"], "calibration.json")
-        if not isinstance(cal, dict):
-            raise InputError("calibration.json: expected temperature and bias")
-        calibrator = TemperatureScaling.fitted(cal.get("temperature"), cal.get("bias"))
-        if len(calibrator.bias_) != len(labels):
-            raise InputError("calibration.json: bias must have one number per label")
-        cases = _read_npy(files["calibration_cases.npy"], "calibration_cases.npy")
-        conformal = _conformal(cases, labels)
-        profile = (
-            read_json(files["training_profile.json"], "training_profile.json")
-            if "training_profile.json" in files
-            else None
-        )
-    except InputError as e:
-        raise InputError(f"{root}: {e}" if str(root) not in str(e) else str(e)) from None
-    except (KeyError, ValueError, TypeError, IndexError) as e:
-        raise InputError(f"{root}: bundle content is not usable ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
-    except Exception as e:  # xgboost raises its own error type for a model it cannot read
+    missing = [f for f in (*kind.files, "calibration.json", "calibration_cases.npy") if f not in files]
+    if missing:
+        raise InputError(f"{root}: bundle is incomplete: {', '.join(missing)} missing; {REBUILD_HINT}")
+    return root, manifest, files
+
+
+def _parts(files: dict, manifest: dict, root: Path) -> dict:
+    """The fitted parts a bundle's files hold, each checked against the manifest."""
+    features = None
+    if "features.json" in files:
+        features = features_from_state(read_json(files["features.json"], "features.json"))
+        if list(features.feature_names_out_) != manifest["feature_names"]:
+            raise InputError(f"{root / 'features.json'}: feature names differ from the manifest")
+    clf = get_kind(manifest["kind"]).from_files(files)
+    n_in = getattr(clf, "n_features_in_", None)
+    if features is not None and n_in is not None and n_in != features.n_features_out_:
         raise InputError(
-            f"{root}: the classifier cannot be read ({type(e).__name__}: "
-            f"{str(e).splitlines()[0] if str(e) else ''}); {REBUILD_HINT}"
-        ) from None
-    try:
-        prior = PriorShift(manifest.get("target_prior", "training")).fit(
-            None, labels=np.asarray(wrapped.classes_, dtype=object), train_prior=manifest["label_prior"]
+            f"{root}: the classifier expects {n_in} features, the manifest names "
+            f"{features.n_features_out_}; {REBUILD_HINT}"
         )
-    except InputError as e:
-        raise InputError(f"{mpath}: {e}") from None
-    return SiteModel.fitted(
-        kind=manifest["kind"],
-        features=features,
-        classifier=wrapped,
-        calibrator=calibrator,
-        prior=prior,
-        conformal=conformal,
-        profile=profile,
-        metadata={k: v for k, v in manifest.items() if k != "files"},
-        params=manifest.get("params") or None,
-        random_state=manifest.get("random_state"),
-    )
+    labels = manifest["labels"]
+    if len(getattr(clf, "classes_", ())) != len(labels):
+        raise InputError(
+            f"{root}: the classifier has {len(clf.classes_)} classes, the manifest names "
+            f"{len(labels)} labels; {REBUILD_HINT}"
+        )
+    cal = read_json(files["calibration.json"], "calibration.json")
+    if not isinstance(cal, dict):
+        raise InputError("calibration.json: expected temperature and bias")
+    calibrator = TemperatureScaling.fitted(cal.get("temperature"), cal.get("bias"))
+    if len(calibrator.bias_) != len(labels):
+        raise InputError("calibration.json: bias must have one number per label")
+    knowledge = getattr(clf, "cells_", None)
+    if f"{KNOWLEDGE}/parameters.csv" in files:
+        knowledge = cells_from_files(files, KNOWLEDGE)
+    profile = files.get("training_profile.json")
+    return {
+        "features": features,
+        "classifier": SiteClassifier.fitted(clf, labels),
+        "calibrator": calibrator,
+        "conformal": _conformal(_read_npy(files["calibration_cases.npy"], "calibration_cases.npy"), labels),
+        "profile": None if profile is None else read_json(profile, "training_profile.json"),
+        "knowledge": knowledge,
+    }
 
 
 def _conformal(cases: np.ndarray, labels: list) -> ConformalSets:

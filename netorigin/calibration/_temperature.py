@@ -92,12 +92,21 @@ def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray
     if mode == "none":
         return np.ones(K), np.zeros(K)
     n_t = K if mode == "per-label" else 1
+    n = len(y)
+    onehot = np.eye(K)[y]
 
     def nll(theta):
-        logp = log_softmax(margins / np.exp(theta[:n_t]) + np.r_[0.0, theta[n_t:]])
-        return -logp[np.arange(len(y)), y].mean() + 0.5 * float(theta @ theta) / (PRIOR_SD**2 * len(y))
+        """The penalised mean log-loss and its gradient (log temperatures, then biases 2..K)."""
+        scaled = margins / np.exp(theta[:n_t])
+        logp = log_softmax(scaled + np.r_[0.0, theta[n_t:]])
+        resid = np.exp(logp) - onehot  # d loss / d logits, per case
+        g_t = -(resid * scaled).sum(axis=0) / n  # d / d log T_k
+        grad = np.r_[g_t if n_t == K else [g_t.sum()], resid[:, 1:].sum(axis=0) / n]
+        penalty = 1.0 / (PRIOR_SD**2 * n)
+        loss = -logp[np.arange(n), y].mean() + 0.5 * penalty * float(theta @ theta)
+        return loss, grad + penalty * theta
 
-    res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B")
+    res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B", jac=True)
     return np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy(), np.r_[0.0, res.x[n_t:]]
 
 

@@ -21,7 +21,7 @@ from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureSca
 from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
-from ..models import get_kind, label_codes, make_model, pipeline_from_parts, site_codes, site_of
+from ..models import fit_knowledge, get_kind, label_codes, make_model, pipeline_from_parts, site_codes, site_of
 from ._forward import Forward
 
 if TYPE_CHECKING:
@@ -223,7 +223,34 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             design="10% hold-out for calibration" if self.cv == "holdout" else f"{int(self.cv)}-fold cross-fitting",
         )
         self.notices_ = notices
+        self.knowledge_ = self._fit_knowledge(estimator, table, y, level)
         return self
+
+    def _fit_knowledge(self, estimator, table, y_sites, level):
+        """The cells the advice uses: the latent-class kind's own; any other kind's, the
+        literature's cells fitted to the training cohort (:func:`~netorigin.models.fit_knowledge`)."""
+        own = getattr(estimator[-1].estimator_, "cells_", None)
+        if own is not None:
+            return own
+        if level == "subsite":
+            labels = table["primary_site_detail"].astype(object).to_numpy()
+        else:
+            labels = np.array(SITES, dtype=object)[y_sites]
+        return fit_knowledge(table, labels, level, self.random_state)[0]
+
+    def knowledge(self):
+        """The :class:`~netorigin.literature.Literature` whose cells the next-test advice uses:
+        fitted to the training cohort when the model was trained here, else the literature's."""
+        from ..literature import Literature, default_literature
+
+        cells = getattr(self, "knowledge_", None)
+        if cells is None:
+            return default_literature()
+        lit = self.__dict__.get("_knowledge_lit")
+        if lit is None:
+            lit = self._knowledge_lit = Literature.from_tables(cells.rows, default_literature().scenario_rows)
+            lit.model = cells.model
+        return lit
 
     def fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
         """Complete the model from a fitted classifier pipeline and held-out margins (label indices
@@ -277,13 +304,15 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         prior,
         conformal,
         profile=None,
+        knowledge=None,
         metadata=None,
         params=None,
         random_state=None,
     ) -> SiteModel:
         """A fitted model from its fitted parts (a bundle being read): the feature builder (or None),
         the classifier (:class:`~netorigin.models.SiteClassifier`), temperature scaling, the prior
-        shift and the conformal sets; ``metadata``: identity and provenance."""
+        shift and the conformal sets; ``knowledge``: the fitted cells the advice uses (None: the
+        literature's); ``metadata``: identity and provenance."""
         labels = np.asarray(classifier.classes_, dtype=object)
         self = cls(
             kind=kind,
@@ -295,7 +324,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         self._parts, self._pipeline = (features, classifier), None
         self.labels_, self.label_site_ = labels, site_of(labels)
         self.calibrator_, self.prior_, self.conformal_ = calibrator, prior, conformal
-        self.profile_, self.notices_ = profile, []
+        self.profile_, self.notices_, self.knowledge_ = profile, [], knowledge
         self.classes_ = np.array(SITES, dtype=object)
         self.metadata_ = dict(metadata or {})
         return self

@@ -116,7 +116,10 @@ def _test_table(path: str) -> dict:
 
 # ----------------------------------------------------------------------------- cells
 def _knowledge(model) -> Literature:
-    return default_literature()
+    """The cells the model advises from: fitted to its training cohort (the latent-class kind's
+    own), or the literature's for a model that has none (older bundles, the Dask engine)."""
+    own = getattr(model, "knowledge", None)
+    return own() if own is not None else default_literature()
 
 
 def _label_of_cells(model, kb, target_prior) -> tuple[np.ndarray, np.ndarray]:

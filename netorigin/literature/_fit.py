@@ -348,12 +348,13 @@ def fit_cells(
     weight: float = 1.0,
     max_iter: int = MAX_ITER,
     start: FittedCells | None = None,
+    tol: float = TOL,
 ) -> FittedCells:
     """Fit the literature's cells to labelled cases by EM with the literature as the prior.
 
     ``labels``: each case's sub-site (``level="subsite"``) or site (``"site"``); ``weight``: the
     literature's pseudo-counts are ``weight x n_eff`` per row. ``start``: a previous fit to start
-    from (same literature).
+    from (same literature); ``tol``: stop when no parameter moves more than this (relative).
     """
     from ._knowledge import default_literature
 
@@ -382,7 +383,7 @@ def fit_cells(
         new = np.r_[_m_step(lay, vals, stats, W, weight, model), _share_update(lay.template, W, sub0, weight)]
         return new, float((top[:, 0] + np.log(tot[:, 0])).mean())
 
-    theta, history, steps = _squarem(step, np.r_[values, share], _feasible(lay, nv), max_iter)
+    theta, history, steps = _squarem(step, np.r_[values, share], _feasible(lay, nv), max_iter, tol)
     values, share = theta[:nv], theta[nv:]
     it = steps
     rows = [dict(r) for r in lay.rows]
@@ -429,7 +430,7 @@ def _feasible(lay: _Layout, nv: int):
     return ok
 
 
-def _squarem(step, theta: np.ndarray, feasible, max_steps: int):
+def _squarem(step, theta: np.ndarray, feasible, max_steps: int, tol: float = TOL):
     """Fixed point of the EM map ``step`` accelerated by SQUAREM (Varadhan & Roland 2008, scheme
     S3): two EM steps, a squared extrapolation along them, then one EM step from there (which
     always lands on valid parameters); a step that leaves the valid region falls back to plain EM.
@@ -440,7 +441,7 @@ def _squarem(step, theta: np.ndarray, feasible, max_steps: int):
         history.append(ll)
         t2, _ = step(t1)
         steps += 2
-        if _moved(theta, t2) < TOL:
+        if _moved(theta, t2) < tol:
             return t2, history, steps
         r, v = t1 - theta, (t2 - t1) - (t1 - theta)
         alpha = min(-float(np.sqrt((r @ r) / max(v @ v, 1e-300))), -1.0)
@@ -450,7 +451,7 @@ def _squarem(step, theta: np.ndarray, feasible, max_steps: int):
             jump = theta - 2 * alpha * r + alpha * alpha * v
         new, _ = step(jump if feasible(jump) else t2)
         steps += 1
-        if _moved(theta, new) < TOL:
+        if _moved(theta, new) < tol:
             return new, history, steps
         theta = new
     return theta, history, steps

@@ -21,7 +21,7 @@ from ..features import CheckCases
 from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules  # noqa: F401 (registration; this order is MODEL_KINDS')
 
 # isort: on
-from ._latent import LatentClassSiteClassifier
+from ._latent import LatentClassSiteClassifier, cells_from_files, cells_to_files, fit_knowledge
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
 from ._rules import DEFAULT_RULES, RulesSiteClassifier
@@ -40,7 +40,10 @@ __all__ = [
     "RulesSiteClassifier",
     "SiteClassifier",
     "XGBoostSiteClassifier",
+    "cells_from_files",
+    "cells_to_files",
     "dump_json",
+    "fit_knowledge",
     "get_kind",
     "make_model",
     "pipeline_from_parts",

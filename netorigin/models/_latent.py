@@ -26,6 +26,7 @@ from ._site import LEVELS, site_of
 
 WEIGHTS = (0.3, 1.0, 3.0)  # the literature weights cross-validation chooses from
 CV_FOLDS = 3
+CV_TOL = 1e-3  # EM's tolerance while choosing the weight (the held-out losses settle long before the parameters)
 
 
 class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
@@ -60,12 +61,11 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         self.label_names_ = [str(x) for x in names[self.classes_]]
         self.log_prior_ = np.log(np.array([(codes == c).mean() for c in self.classes_]))
         if self.literature_weight == "cv":
-            self.cv_scores_ = _cross_validate(table, labels, self.level, self.label_names_, self.random_state)
-            weight = min(self.cv_scores_, key=lambda w: (self.cv_scores_[w], -w))  # ties: more literature
+            self.cells_, self.cv_scores_ = fit_knowledge(table, labels, self.level, self.random_state)
         else:
-            weight, self.cv_scores_ = float(self.literature_weight), {}
-        self.cells_ = fit_cells(table, labels, level=self.level, weight=weight)
-        self.literature_weight_ = float(weight)
+            self.cells_ = fit_cells(table, labels, level=self.level, weight=float(self.literature_weight))
+            self.cv_scores_ = {}
+        self.literature_weight_ = self.cells_.weight
         self.n_features_in_ = table.shape[1]
         return self
 
@@ -139,6 +139,19 @@ def _lse(z: np.ndarray) -> np.ndarray:
     return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
 
 
+def fit_knowledge(table, labels, level: str, random_state=None):
+    """The literature's cells fitted to labelled cases, the literature's weight chosen from
+    :data:`WEIGHTS` by cross-validated site log-loss: ``(FittedCells, {weight: held-out log-loss})``.
+    The cells every trained model advises from (its own, for the latent-class kind)."""
+    from ..literature import fit_cells
+
+    labels = np.asarray(labels, dtype=object)
+    names = [x for x in dict.fromkeys(labels)]
+    scores = _cross_validate(table, labels, level, names, random_state)
+    weight = min(scores, key=lambda w: (scores[w], -w))  # ties: more literature
+    return fit_cells(table, labels, level=level, weight=weight), scores
+
+
 def _cross_validate(table, labels, level, label_names, random_state) -> dict:
     """Held-out site log-loss of each literature weight (folds stratified by label)."""
     from ..literature import fit_cells, label_log_joint
@@ -154,12 +167,15 @@ def _cross_validate(table, labels, level, label_names, random_state) -> dict:
     scores = {w: 0.0 for w in WEIGHTS}
     for k in range(CV_FOLDS):
         train, test = fold != k, fold == k
-        if not test.any() or len(set(labels[train])) < len(label_names):
+        if not test.any() or not train.any():
             continue
-        prior = np.log(np.array([(labels[train] == x).mean() for x in label_names]))
+        counts = np.array([(labels[train] == x).sum() for x in label_names]) + 0.5  # a label a fold lacks
+        prior = np.log(counts / counts.sum())
         start = None
         for w in sorted(WEIGHTS, reverse=True):  # from the most literature down, each from the last
-            start = fit_cells(table.iloc[np.flatnonzero(train)], labels[train], level=level, weight=w, start=start)
+            start = fit_cells(
+                table.iloc[np.flatnonzero(train)], labels[train], level=level, weight=w, start=start, tol=CV_TOL
+            )
             J = prior[None, :] + label_log_joint(start, table.iloc[np.flatnonzero(test)], label_names, level)
             P = softmax(J)
             ps = np.stack([P[:, site == s].sum(axis=1) for s in range(3)], axis=1)
@@ -176,57 +192,77 @@ def _explain(clf, table, feature_fields):
     return clf.field_terms(table)
 
 
-def _to_files(clf):
+def cells_to_files(cells, folder: str) -> dict:
+    """Fitted cells as bundle files: ``folder/parameters.csv`` (the literature's columns, fitted
+    values) and ``folder/cells.json`` (sub-site shares, the literature's weight, the fit)."""
     import csv
     import io
 
     buf = io.StringIO()
-    rows = clf.cells_.rows
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(cells.rows[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(cells.rows)
+    state = {
+        "subsite_share": [float(x) for x in cells.subsite_share],
+        "literature_weight": cells.weight,
+        "iterations": cells.iterations,
+        "loglik": cells.loglik,
+    }
+    return {f"{folder}/parameters.csv": buf.getvalue().encode("utf-8"), f"{folder}/cells.json": dump_json(state)}
+
+
+def cells_from_files(files: dict, folder: str):
+    """The inverse of :func:`cells_to_files`; every figure checked."""
+    from ..literature import FittedCells, build_model, parameter_records
+
+    rows = parameter_records(f"{folder}/parameters.csv", data=files[f"{folder}/parameters.csv"])
+    state = read_json(files[f"{folder}/cells.json"], f"{folder}/cells.json")
+    model = build_model(rows)
+    try:
+        share = np.asarray(state["subsite_share"], dtype=float)
+        weight = float(state["literature_weight"])
+        if share.shape != (model.n_cells,) or not np.all((share > 0) & (share <= 1)) or not weight > 0:
+            raise ValueError("one sub-site share in (0, 1] per cell and a weight > 0")
+        return FittedCells(
+            rows=rows,
+            model=model,
+            subsite_share=share,
+            weight=weight,
+            loglik=float(state["loglik"]),
+            iterations=int(state["iterations"]),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(f"{folder}/cells.json: not fitted cells ({e})") from None
+
+
+def _to_files(clf):
     state = {
         "level": clf.level,
         "classes": [int(c) for c in clf.classes_],
         "labels": clf.label_names_,
         "log_prior": [float(x) for x in clf.log_prior_],
-        "subsite_share": [float(x) for x in clf.cells_.subsite_share],
-        "literature_weight": clf.literature_weight_,
         "cv_site_log_loss": {str(k): v for k, v in clf.cv_scores_.items()},
-        "iterations": clf.cells_.iterations,
-        "loglik": clf.cells_.loglik,
     }
-    return {"latent/parameters.csv": buf.getvalue().encode("utf-8"), "latent/model.json": dump_json(state)}
+    return {**cells_to_files(clf.cells_, "latent"), "latent/model.json": dump_json(state)}
 
 
 def _from_files(files):
-    from ..literature import FittedCells, build_model, parameter_records
-
     state = read_json(files["latent/model.json"], "latent/model.json")
-    rows = parameter_records("latent/parameters.csv", data=files["latent/parameters.csv"])
-    model = build_model(rows)
+    cells = cells_from_files(files, "latent")
     try:
-        share = np.asarray(state["subsite_share"], dtype=float)
-        if share.shape != (model.n_cells,):
-            raise ValueError("one sub-site share per cell")
-        clf = LatentClassSiteClassifier(literature_weight=float(state["literature_weight"]), level=state["level"])
-        clf.cells_ = FittedCells(
-            rows=rows,
-            model=model,
-            subsite_share=share,
-            weight=float(state["literature_weight"]),
-            loglik=float(state["loglik"]),
-            iterations=int(state["iterations"]),
-        )
+        clf = LatentClassSiteClassifier(literature_weight=cells.weight, level=state["level"])
+        clf.cells_ = cells
         clf.classes_ = np.asarray(state["classes"], dtype=int)
         clf.label_names_ = [str(x) for x in state["labels"]]
         clf.log_prior_ = np.asarray(state["log_prior"], dtype=float)
-        clf.literature_weight_ = float(state["literature_weight"])
+        clf.literature_weight_ = cells.weight
         clf.cv_scores_ = {float(k): float(v) for k, v in state.get("cv_site_log_loss", {}).items()}
     except (KeyError, TypeError, ValueError) as e:
         raise InputError(f"latent/model.json: not a latent-class model ({e})") from None
     if len(clf.log_prior_) != len(clf.classes_) or len(clf.label_names_) != len(clf.classes_):
         raise InputError("latent/model.json: classes, labels and prior do not fit together")
+    if clf.level not in LEVELS:
+        raise InputError(f"latent/model.json: level {clf.level!r} is not one of {', '.join(LEVELS)}")
     return clf
 
 
@@ -239,7 +275,7 @@ register(
         explain=_explain,
         to_files=_to_files,
         from_files=_from_files,
-        files=("latent/parameters.csv", "latent/model.json"),
+        files=("latent/parameters.csv", "latent/cells.json", "latent/model.json"),
         subsites=True,
         merges_rare=False,
     )
