@@ -192,7 +192,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         y_lab = np.searchsorted(label_codes(vocab, level), label_codes(labels, level))
         groups = np.arange(len(y)).astype(str) if groups is None else np.asarray(groups)
         if self.cv == "holdout":
-            fit_idx, cal_idx = next(CaseSplitter(10, self.random_state).split(table, y_lab, groups))
+            fit_idx, cal_idx = next(CaseSplitter(10, self.random_state).split(table, _strata(y_lab, y, 10), groups))
             estimator = self._make(level).fit(table.iloc[fit_idx], labels[fit_idx])
             margins = estimator.decision_function(table.iloc[cal_idx])
             self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, y_lab[cal_idx], np.zeros(len(cal_idx), int)
@@ -200,7 +200,8 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             cal_rows = table.iloc[cal_idx]
         elif isinstance(self.cv, (int, np.integer)) and not isinstance(self.cv, bool) and self.cv >= 2:
             oof, fold_of = np.zeros((len(y), len(vocab))), np.zeros(len(y), dtype=int)
-            for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, y_lab, groups)):
+            strata = _strata(y_lab, y, int(self.cv))
+            for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, strata, groups)):
                 tell(f"fitting fold {fold + 1} of {self.cv}", fold, int(self.cv) + 1)
                 est = self._make(level).fit(table.iloc[a], labels[a])
                 m = est.decision_function(table.iloc[b])
@@ -459,6 +460,12 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             "training_data": meta.get("training_data", {}).get("description"),
             "notice": RESEARCH_NOTICE,
         }
+
+
+def _strata(y_label: np.ndarray, y_site: np.ndarray, folds: int) -> np.ndarray:
+    """What the folds are stratified by: the labels, or the sites when a label has fewer cases
+    than folds (a rare sub-site a kind keeps)."""
+    return y_label if np.bincount(y_label).min(initial=folds) >= folds else y_site
 
 
 def _align(margins: np.ndarray, classes, vocab) -> np.ndarray:
