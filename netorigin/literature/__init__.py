@@ -23,7 +23,7 @@ from ._contradictions import (
     derive_contradictions,
     load_contradictions,
 )
-from ._fit import FittedCells, allowed_cells, cell_log_weights, fit_cells, label_log_joint
+from ._fit import FittedCells, allowed_cells, cell_log_weights, fit_cells, floor_rates, label_log_joint
 from ._knowledge import SCENARIOS, Literature, bayes_posterior, cell_posterior, default_literature, draw_world
 from ._params import (
     DEFAULT_N_EFF,
@@ -43,6 +43,7 @@ from ._results import ADVICE_TESTS, EXPRESSION, result_tables
 from ._worlds import share_groups
 
 __all__ = [
+    "floor_rates",
     "label_log_joint",
     "fit_cells",
     "cell_log_weights",

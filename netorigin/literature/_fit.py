@@ -166,8 +166,24 @@ class _Likelihood:
         return L
 
 
+RATE_FLOOR = 1e-6  # a fitted model counts a result its cells rule out as one in a million, not impossible
+
+
+def floor_rates(model: Model) -> Model:
+    """The model with every rate kept within [RATE_FLOOR, 1 - RATE_FLOOR] (its derived arrays
+    recomputed): a fitted model meets real data, where a result the literature calls impossible
+    (a structural zero) does occur, and should move the answer a lot, not to 1e-300."""
+    for name, arr in model.arrays.items():
+        if name.startswith("rate:"):
+            model.arrays[name] = np.clip(arr, RATE_FLOOR, 1 - RATE_FLOOR)
+    _derive(model)
+    model.__dict__.pop("_log_tables", None)
+    return model
+
+
 def _model(lay: _Layout, values: np.ndarray) -> Model:
-    """The cell model with the rows' values replaced (the structure is the template's)."""
+    """The cell model with the rows' values replaced (the structure is the template's), rates
+    floored (:func:`floor_rates`)."""
     t = lay.template
     arrays = {p: values[idx] for p, idx in lay.cell_row.items()}
     phen = np.where(lay.phenotype_row >= 0, values[np.maximum(lay.phenotype_row, 0)], 1.0)
@@ -175,8 +191,7 @@ def _model(lay: _Layout, values: np.ndarray) -> Model:
         m = np.array([c[1] == sub for c in t.cells])
         phen[m] /= phen[m].sum()
     model = Model(cells=t.cells, arrays=arrays, governs=t.governs, phenotype_weight=phen)
-    _derive(model)
-    return model
+    return floor_rates(model)
 
 
 def allowed_cells(model: Model, labels, level: str) -> np.ndarray:

@@ -213,11 +213,11 @@ def cells_to_files(cells, folder: str) -> dict:
 
 def cells_from_files(files: dict, folder: str):
     """The inverse of :func:`cells_to_files`; every figure checked."""
-    from ..literature import FittedCells, build_model, parameter_records
+    from ..literature import FittedCells, build_model, floor_rates, parameter_records
 
     rows = parameter_records(f"{folder}/parameters.csv", data=files[f"{folder}/parameters.csv"])
     state = read_json(files[f"{folder}/cells.json"], f"{folder}/cells.json")
-    model = build_model(rows)
+    model = floor_rates(build_model(rows))
     try:
         share = np.asarray(state["subsite_share"], dtype=float)
         weight = float(state["literature_weight"])
