@@ -19,7 +19,7 @@ Examples
 """
 
 from ._check import check_parameters
-from ._cohort import make_synthetic_cohort
+from ._cohort import make_synthetic_cohort, training_worlds
 from ._thin import thin_cases
 
-__all__ = ["check_parameters", "make_synthetic_cohort", "thin_cases"]
+__all__ = ["check_parameters", "make_synthetic_cohort", "thin_cases", "training_worlds"]

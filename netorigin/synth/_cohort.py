@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
@@ -22,6 +23,7 @@ def make_synthetic_cohort(
     prefix: str = "syn",
     return_latent: bool = False,
     world: int | None = None,
+    worlds: int | None = None,
 ) -> pd.DataFrame:
     """Draw a synthetic cohort in the case contract, with ``primary_site`` labels.
 
@@ -47,8 +49,16 @@ def make_synthetic_cohort(
         Draw the cases from world ``world`` (:func:`~netorigin.literature.draw_world`: every
         parameter drawn from its uncertainty) instead of the literature's own values; its exact
         posterior is ``bayes_posterior(cohort, world=world)``.
+    worlds : int, optional
+        Draw the cases from this many worlds (about n / worlds each; the worlds' seeds are
+        :func:`training_worlds` of ``random_state``): what a model that knows how uncertain the
+        literature is trains on.
     """
     lit = literature if literature is not None else default_literature()
+    if worlds is not None:
+        if world is not None:
+            raise InputError("world, worlds: give one world or a number of worlds, not both")
+        return _from_worlds(n, worlds, lit, scenario, random_state, workup, label_noise, prefix)
     if world is not None:
         lit = draw_world(world, literature=lit)
     if scenario not in lit.scenario_names():
@@ -64,3 +74,42 @@ def make_synthetic_cohort(
         prefix=prefix,
         return_cells=return_latent,
     )
+
+
+def training_worlds(count: int, random_state=None) -> list[int]:
+    """The seeds of the ``count`` worlds a multi-world cohort with this ``random_state`` is drawn
+    from (31-bit numbers drawn from a stream of their own: a benchmark's held-out worlds can be
+    checked against them)."""
+    from ..exceptions import check_seed
+
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise InputError(f"worlds: {count!r} is not a whole number >= 1")
+    seed = check_seed(random_state)
+    rng = np.random.default_rng([0 if seed is None else int(seed), 0x574F524C])  # "WORL"
+    return [int(x) for x in rng.choice(2**31, size=count, replace=False)]
+
+
+def _from_worlds(n, count, lit, scenario, random_state, workup, label_noise, prefix) -> pd.DataFrame:
+    if not (isinstance(n, (int, np.integer)) and n >= count):
+        raise InputError(f"n: {n!r} is fewer cases than worlds ({count})")
+    seeds = training_worlds(count, random_state)
+    sizes = np.full(count, n // count) + (np.arange(count) < n % count)
+    parts = [
+        make_synthetic_cohort(
+            int(size),
+            scenario=scenario,
+            random_state=seed,
+            workup=workup,
+            label_noise=label_noise,
+            literature=draw_world(seed, literature=lit),
+            prefix=prefix,
+        )
+        for seed, size in zip(seeds, sizes)
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    width = max(7, len(str(n)))
+    out["case_id"] = [f"{prefix}-{i:0{width}d}" for i in range(1, n + 1)]
+    for c in parts[0].columns:  # categories as one generated cohort has them
+        if isinstance(parts[0][c].dtype, pd.CategoricalDtype):
+            out[c] = pd.Categorical(out[c].astype(object), categories=parts[0][c].cat.categories)
+    return out
