@@ -172,7 +172,8 @@ def main() -> None:
         print(
             f"latency, {args.requests} requests from {args.clients} concurrent clients, {how}: median "
             f"{statistics.median(ms):.1f} ms, p95 {_pct(ms, 0.95):.1f} ms, p99 {_pct(ms, 0.99):.1f} ms, "
-            f"throughput {args.requests / wall:.1f} requests/s, errors {errors}  (target: median <= 20 ms, p99 <= 100 ms)"
+            f"throughput {args.requests / wall:.1f} requests/s, errors {errors}  "
+            "(target: median <= 20 ms, p99 <= 100 ms)"
         )
     print(
         f"soak, {args.clients} clients for {args.soak:.0f} s (page and API): sent {sent}, answered {answered}, "

@@ -80,10 +80,12 @@ def main() -> None:
     print("| step | cases | wall time (s) | peak memory (MB, whole process) | target |")
     print("|---|---|---|---|---|")
     print(
-        f"| make_synthetic_cohort | {args.n:,} | {gen['generate_s']:.2f} | {gen['generate_peak_mb']:.0f} | <= 10 s, <= 2048 MB |"
+        f"| make_synthetic_cohort | {args.n:,} | {gen['generate_s']:.2f} | {gen['generate_peak_mb']:.0f} "
+        "| <= 10 s, <= 2048 MB |"
     )
     print(
-        f"| bayes_posterior | {args.n:,} | {post['posterior_s']:.2f} | {post['posterior_peak_mb']:.0f} (with the cohort) | <= 10 s |"
+        f"| bayes_posterior | {args.n:,} | {post['posterior_s']:.2f} "
+        f"| {post['posterior_peak_mb']:.0f} (with the cohort) | <= 10 s |"
     )
     print()
     print("| scenario | cases | Bayes accuracy | Bayes log-loss | ECE |")

@@ -31,7 +31,8 @@ def html_report(report: dict, chart_png: bytes | None = None, *, generated: str 
             else ""
         )
         rows += (
-            f"<tr><td>{e(s)}</td><td class='num'>{_pct(p)}</td><td><div class='bar' style='width:{max(p * 100, 0.5):.1f}%'>"
+            f"<tr><td>{e(s)}</td><td class='num'>{_pct(p)}</td>"
+            f"<td><div class='bar' style='width:{max(p * 100, 0.5):.1f}%'>"
             f"</div></td><td class='detail'>{detail}</td></tr>"
         )
     reasons = "".join(f"<li>{e(r['text'])}</li>" for r in report["reasons"]) or (
@@ -68,10 +69,12 @@ body{{font-family:sans-serif;max-width:48em;margin:1.5em auto;color:#222;line-he
 h1{{font-size:1.35em}} h2{{font-size:1.1em;margin-bottom:.3em}}
 .notice{{background:#fff3cd;padding:.6em;border:1px solid #e0c36b}}
 .warnings{{background:#fdecea;border:1px solid #e0a0a0;padding:.2em .8em}} .ok{{color:#2e7d32}}
-table{{border-collapse:collapse;width:100%}} td{{padding:2px 6px;vertical-align:top}} .num{{text-align:right;width:4.5em}}
+table{{border-collapse:collapse;width:100%}} td{{padding:2px 6px;vertical-align:top}}
+.num{{text-align:right;width:4.5em}}
 .bar{{height:11px;background:#3a6ea5}} .detail{{font-size:.85em;color:#555}}
 img{{max-width:100%;height:auto}} .small{{font-size:.85em;color:#444}}
-@media print{{body{{margin:0;max-width:none;font-size:10pt}} img{{max-height:9cm}} section,table{{page-break-inside:avoid}}}}
+@media print{{body{{margin:0;max-width:none;font-size:10pt}} img{{max-height:9cm}}
+section,table{{page-break-inside:avoid}}}}
 </style>
 </head><body>
 <p class="notice"><b>{e(report["notice"])}</b></p>
@@ -81,7 +84,8 @@ bundle {e(str(m["bundle_hash"]))}. Deployment prior: {e(report["target_prior"])}
 {warn_block}
 <h2>Probabilities</h2>
 <table>{rows}</table>
-<p><b>{report["coverage"]:.0%} prediction set:</b> {e(" or ".join(report["prediction_set"]))}. {e(report.get("set_meaning", ""))}</p>
+<p><b>{report["coverage"]:.0%} prediction set:</b> {e(" or ".join(report["prediction_set"]))}.
+{e(report.get("set_meaning", ""))}</p>
 <h2>Why</h2><ul>{reasons}</ul>{chart}
 <p class="small">Each reason is a term on the scale of the probabilities shown (the log of a site's probability over the
 geometric mean of the three): the model's baseline, its calibration, the deployment prior and the fields' terms add

@@ -280,6 +280,49 @@ def _coverage(text) -> float:
     return c
 
 
+async def _body_of(request, kind: str) -> bytes:
+    """The request's body, refusing another content type, more than MAX_BODY bytes, or a client
+    that went away before sending it all (answered quietly: nobody is listening)."""
+    from starlette.requests import ClientDisconnect
+
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != kind:
+        raise InputError(
+            f"request: sent as {ctype or 'no content type'!r}; this address takes {kind} "
+            + ("(the JSON case)" if kind == "application/json" else "(the page's form)")
+        )
+    body = b""
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise InputError(f"request: larger than {MAX_BODY // 1024} KB; a case is a few hundred bytes")
+    except ClientDisconnect:
+        raise _Gone() from None
+    return body
+
+
+def _api_request(body: bytes) -> tuple[dict, dict]:
+    """The case and the options of a ``/api/score`` body: the case itself, or ``{"case": {...},
+    "target_prior": ..., "coverage": ..., "score_anyway": ...}``."""
+    from ..io._strict import load_json
+
+    data = load_json(decode_text(body, "request"), "request")
+    if not isinstance(data, dict):
+        raise InputError('request: expected a JSON object (the case, or {"case": {...}})')
+    options = data if isinstance(data.get("case"), dict) else {}
+    unknown = sorted(set(options) - {"case", "target_prior", "coverage", "score_anyway"})
+    if unknown:
+        raise InputError(
+            f"request: {unknown[0]!r} is not an option; expected case, target_prior, coverage, score_anyway"
+        )
+    if not isinstance(options.get("score_anyway", False), bool):
+        raise InputError(f"score_anyway: {options['score_anyway']!r} is not true or false")
+    if not isinstance(options.get("target_prior", ""), (str, type(None))):
+        raise InputError(f"target_prior: {options['target_prior']!r} is not a setting name or 'a,b,c'")
+    return options.get("case", data), options
+
+
 def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9):
     """The FastAPI application around a loaded model (loaded once, here)."""
     require("fastapi", "serve")
@@ -287,7 +330,6 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
     from fastapi.responses import HTMLResponse, JSONResponse, Response
     from pydantic_core import to_json
 
-    from ..io._strict import load_json
     from ._report import html_report
 
     scorer = Scorer(model, target_prior=target_prior, coverage=coverage)
@@ -306,27 +348,6 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
         description="Primary site (ileal, pancreatic, other) of a NET found as liver metastases. " + ident["notice"],
     )
 
-    async def body_of(request: Request, kind: str) -> bytes:
-        """The request's body, refusing another content type, more than MAX_BODY bytes, or a client
-        that went away before sending it all (answered quietly: nobody is listening)."""
-        from starlette.requests import ClientDisconnect
-
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype != kind:
-            raise InputError(
-                f"request: sent as {ctype or 'no content type'!r}; this address takes {kind} "
-                + ("(the JSON case)" if kind == "application/json" else "(the page's form)")
-            )
-        body = b""
-        try:
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    raise InputError(f"request: larger than {MAX_BODY // 1024} KB; a case is a few hundred bytes")
-        except ClientDisconnect:
-            raise _Gone() from None
-        return body
-
     @app.get("/", response_class=HTMLResponse)
     def form() -> HTMLResponse:
         return HTMLResponse(case_form(ident, default_prior=default_prior, default_coverage=coverage))
@@ -335,7 +356,7 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
     async def score_page(request: Request) -> Response:
         values: dict[str, str] = {}
         try:
-            values = form_values(await body_of(request, FORM_TYPE))
+            values = form_values(await _body_of(request, FORM_TYPE))
             case = {k: v for k, v in values.items() if v.strip() and not k.startswith(_OPTION_PREFIX)}
             rep = await batcher.score(
                 scorer.prepare(
@@ -369,20 +390,7 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
         ``netorigin score --json``; 422 with ``error`` naming the field, the value and what was
         expected."""
         try:
-            data = load_json(decode_text(await body_of(request, "application/json"), "request"), "request")
-            if not isinstance(data, dict):
-                raise InputError('request: expected a JSON object (the case, or {"case": {...}})')
-            options = data if isinstance(data.get("case"), dict) else {}
-            unknown = sorted(set(options) - {"case", "target_prior", "coverage", "score_anyway"})
-            if unknown:
-                raise InputError(
-                    f"request: {unknown[0]!r} is not an option; expected case, target_prior, coverage, score_anyway"
-                )
-            case = options.get("case", data)
-            if not isinstance(options.get("score_anyway", False), bool):
-                raise InputError(f"score_anyway: {options['score_anyway']!r} is not true or false")
-            if not isinstance(options.get("target_prior", ""), (str, type(None))):
-                raise InputError(f"target_prior: {options['target_prior']!r} is not a setting name or 'a,b,c'")
+            case, options = _api_request(await _body_of(request, "application/json"))
             rep = await batcher.score(
                 scorer.prepare(
                     case,

@@ -322,7 +322,8 @@ def _set_meaning(res: ScoreResult, i: int) -> str:
             f"At the {cov:.0%} level the answer is settled: {SITES[members[0]]} ({percent(res.proba[i, members[0]])})."
         )
     elif len(members) == len(SITES):
-        head = f"At the {cov:.0%} level the site cannot be narrowed: it may be any of {', '.join(SITES[:-1])} or {SITES[-1]}."
+        every = f"{', '.join(SITES[:-1])} or {SITES[-1]}"
+        head = f"At the {cov:.0%} level the site cannot be narrowed: it may be any of {every}."
     else:
         held = float(res.proba[i, members].sum())
         head = (
