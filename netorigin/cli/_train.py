@@ -30,7 +30,12 @@ def _deprecated_model(ctx, param, value):
     type=click.Path(),
     help="Labelled cohort (CSV/Parquet; with --engine dask a folder or glob of Parquet files).",
 )
-@click.option("--kind", "kind", default=None, help="Model kind: xgboost (default), logistic, mlp, literature, rules.")
+@click.option(
+    "--kind",
+    "kind",
+    default=None,
+    help="Model kind: latent-class (default; xgboost with --engine dask), xgboost, logistic, mlp, literature, rules.",
+)
 @click.option(
     "--model",
     "old_kind",
@@ -119,7 +124,7 @@ def train(
 
     if kind and old_kind and kind != old_kind:
         raise InputError(f"--kind {kind!r} and --model {old_kind!r} disagree; give --kind only")
-    kind = kind or old_kind or "xgboost"
+    kind = kind or old_kind  # None: the default kind (xgboost with --engine dask)
     uri = resolve_tracking_uri(tracking_uri)
     aside = set_aside_output(data, skip_invalid, set_aside)
     plan_outputs(

@@ -21,7 +21,7 @@ from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureSca
 from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
-from ..models import fit_knowledge, get_kind, label_codes, make_model, pipeline_from_parts, site_codes, site_of
+from ..models import DEFAULT_KIND, fit_knowledge, get_kind, label_codes, make_model, pipeline_from_parts, site_codes, site_of
 from ._forward import Forward
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n:
     ``detail_counts``: training cases per ``primary_site_detail``; ``n_missing``: cases without one.
     The sub-sites are learnt (``level`` auto or subsite, a kind that can) when every case has one;
     a sub-site with fewer than MIN_PER_LABEL cases is then counted with its site's commonest
-    sub-site (``merge``: label -> label it is counted with). Otherwise the three sites.
+    sub-site (``merge``: label -> label it is counted with); when a site has no sub-site with that
+    many, ``auto`` learns the three sites (``subsite`` refuses). Otherwise the three sites.
 
     >>> choose_labels("xgboost", "auto", {"ileum": 50, "jejunum": 3, "pancreas": 40, "lung": 30}, 0, 123)[:2]
     ('subsite', {'jejunum': 'ileum'})
@@ -67,6 +68,18 @@ def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n:
             continue
         site = site_of([lab])[0]
         into = next((x for x, c in ranked if c >= MIN_PER_LABEL and site_of([x])[0] == site), None)
+        if into is None and level == "auto":  # too few to learn that site's sub-sites: learn the sites
+            return (
+                "site",
+                {},
+                [
+                    Notice(
+                        "model",
+                        f"modelled at the site level: no sub-site of {SITES[site]} has {MIN_PER_LABEL} "
+                        "training cases, so sub-sites are not learnt",
+                    )
+                ],
+            )
         if into is None:
             raise InputError(
                 f"primary_site_detail: too few cases of every sub-site of {SITES[site]} "
@@ -153,7 +166,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         Identity and provenance, filled in by training and by the bundle it was read from.
     """
 
-    def __init__(self, kind="xgboost", *, params=None, level="auto", cv=5, target_prior="training", random_state=None):
+    def __init__(self, kind=DEFAULT_KIND, *, params=None, level="auto", cv=5, target_prior="training", random_state=None):
         self.kind = kind
         self.params = params
         self.level = level

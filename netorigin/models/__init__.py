@@ -36,6 +36,7 @@ __all__ = [
     "LatentClassSiteClassifier",
     "LiteratureSiteClassifier",
     "MODEL_KINDS",
+    "DEFAULT_KIND",
     "ModelKind",
     "RulesSiteClassifier",
     "SiteClassifier",
@@ -53,6 +54,11 @@ __all__ = [
 ]
 
 MODEL_KINDS = kind_names()
+
+DEFAULT_KIND = "latent-class"
+"""What ``train`` fits unless told otherwise: the literature's cells fitted to the cohort with the
+literature as the prior; it came closest to each world's exact posterior at every cohort size
+from 100 to 20,000 (``benchmarks/learning_benchmark.py``)."""
 
 
 def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None, **params):

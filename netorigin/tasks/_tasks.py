@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import InputError
+from ..models import DEFAULT_KIND
 from ..io._outputs import write_bytes_atomic
 
 _KEYS = {
@@ -110,7 +111,8 @@ def _check_types(cfg: dict, where) -> None:
         if isinstance(cfg.get(key), list) and not all(isinstance(x, str) for x in cfg[key]):
             raise InputError(f"{where}: {key}: every entry must be a name")
     synthetic = (cfg.get("data") or {}).get("synthetic") if isinstance(cfg.get("data"), dict) else None
-    for key, kind in (("n", int), ("seed", int), ("label_noise", (int, float))) if isinstance(synthetic, dict) else ():
+    checks = (("n", int), ("seed", int), ("worlds", int), ("label_noise", (int, float)))
+    for key, kind in checks if isinstance(synthetic, dict) else ():
         value = synthetic.get(key)
         if value is not None and not _is_a(value, kind):
             raise InputError(
@@ -164,6 +166,9 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
         s.pop("label_noise", 0.0),
     )
     workup = s.pop("workup", "routine")
+    worlds = s.pop("worlds", None)
+    if worlds is not None and (not isinstance(worlds, int) or isinstance(worlds, bool) or worlds < 1):
+        raise InputError(f"{where}: data.synthetic.worlds: {worlds!r} is not a whole number >= 1")
     if not isinstance(workup, str):
         raise InputError(f"{where}: data.synthetic.workup: {workup!r} is not a work-up name")
     for key, value, kind in (("n", n, int), ("seed", seed, int), ("label_noise", noise, (int, float))):
@@ -173,17 +178,26 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
             )
     if s:
         raise InputError(f"{where}: data.synthetic: unknown setting(s) {', '.join(sorted(s))}")
-    table = make_synthetic_cohort(n, scenario=scenario, random_state=seed, label_noise=noise, workup=workup)
+    table = make_synthetic_cohort(
+        n, scenario=scenario, random_state=seed, label_noise=noise, workup=workup, worlds=worlds
+    )
     desc = (
         f"synthetic, scenario {scenario}, n={n}, seed={seed}"
+        + (f", {worlds} plausible worlds" if worlds else "")
         + (f", work-up {workup}" if workup != "routine" else "")
         + (f", label noise {noise}" if noise else "")
     )
     return (
         table,
         desc,
-        {"synthetic.n": n, "synthetic.scenario": scenario, "synthetic.seed": seed, "synthetic.workup": workup},
-        scenario,
+        {
+            "synthetic.n": n,
+            "synthetic.scenario": scenario,
+            "synthetic.seed": seed,
+            "synthetic.workup": workup,
+            "synthetic.worlds": worlds or 0,
+        },
+        None if worlds else scenario,  # many worlds: no one exact posterior for the held-out cases
     )
 
 
@@ -219,7 +233,7 @@ def _train(cfg, text, where, tracking_uri, track, progress=None):
     model = {"kind": model} if isinstance(model, str) else dict(model)
     return train_run(
         table,
-        kind=model.get("kind", "xgboost"),
+        kind=model.get("kind", DEFAULT_KIND),
         params=model.get("params") or {},
         out_dir=cfg.get("output"),
         bundles_root="bundles",

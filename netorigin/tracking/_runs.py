@@ -99,7 +99,7 @@ def train_run(
     *,
     out_dir=None,
     bundles_root=None,
-    kind="xgboost",
+    kind=None,
     engine="local",
     params=None,
     random_state=0,
@@ -139,6 +139,7 @@ def train_run(
         workers=workers,
         progress=progress,
     )
+    kind = result.model.kind  # the default kind when none was asked for
     out_dir = _save(result.model, out_dir, bundles_root)
     summary = {
         "metrics": result.model.metadata_["metrics"],

@@ -21,7 +21,7 @@ from ..estimator import MIN_PER_SITE, CaseSplitter, SiteModel
 from ..evaluate import evaluate_model, site_metrics
 from ..exceptions import InputError
 from ..literature import bayes_posterior
-from ..models import get_kind, site_codes
+from ..models import DEFAULT_KIND, get_kind, site_codes
 
 
 @dataclass
@@ -106,7 +106,7 @@ def labelled_cases(cohort, *, group_column=None, min_per_site: int = MIN_PER_SIT
 def train(
     cohort,
     *,
-    kind: str = "xgboost",
+    kind: str | None = None,
     engine: str = "local",
     params: dict | None = None,
     random_state: int = 0,
@@ -129,8 +129,9 @@ def train(
     ----------
     cohort : DataFrame, or (engine="dask") a folder, glob or list of Parquet files
         Cases in the contract with ``primary_site`` labels.
-    kind : str
-        A registered kind (:data:`~netorigin.models.MODEL_KINDS`).
+    kind : str, optional
+        A registered kind (:data:`~netorigin.models.MODEL_KINDS`); default
+        :data:`~netorigin.models.DEFAULT_KIND` (``xgboost`` with the dask engine).
     engine : {"local", "dask"}
         ``dask`` trains the xgboost kind on a Dask cluster (``scheduler`` or a LocalCluster of
         ``workers`` processes) with the same calibration and bundle as local training.
@@ -144,6 +145,7 @@ def train(
     bayes_scenario : str, optional
         For synthetic cohorts: report the exact Bayes posterior on the same test cases.
     """
+    kind = kind or ("xgboost" if engine == "dask" else DEFAULT_KIND)
     get_kind(kind)
     params = dict(params or {})
     model = SiteModel(kind, params=params or None, cv=n_splits, target_prior=target_prior, random_state=random_state)
