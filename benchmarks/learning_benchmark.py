@@ -148,8 +148,9 @@ def main():
     # the shipped model on the literature world itself
     test = make_synthetic_cohort(args.n_test * 2, scenario=SCENARIO, random_state=4242, workup="mixture")
     y = np.array([SITES.index(s) for s in test["primary_site"].astype(str)])
-    own, exact = scores(y, shipped.predict_proba(test, target_prior="training")), scores(
-        y, bayes_posterior(test, scenario=SCENARIO).to_numpy()
+    own, exact = (
+        scores(y, shipped.predict_proba(test, target_prior="training")),
+        scores(y, bayes_posterior(test, scenario=SCENARIO).to_numpy()),
     )
     home = {"model": "literature-only", "world": "literature", **own, "exact": exact}
     home.update({f"{k}_gap": own[k] - exact[k] for k in ("accuracy", "log_loss", "ece")})

@@ -39,9 +39,7 @@ def test_benchmark_runs_at_a_tiny_size(name, tmp_path):
         args += ["--out", str(tmp_path / name)]
     if "--json" in script.read_text():
         args += ["--json", str(tmp_path / f"{name}.json")]
-    r = subprocess.run(
-        [sys.executable, str(script), *args], cwd=tmp_path, capture_output=True, text=True, timeout=600
-    )
+    r = subprocess.run([sys.executable, str(script), *args], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert re.search(r"\d\.\d", r.stdout), r.stdout[-2000:]  # it printed figures
     written = list(tmp_path.glob(f"{name}*.json"))

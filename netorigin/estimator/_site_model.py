@@ -21,7 +21,16 @@ from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureSca
 from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
-from ..models import DEFAULT_KIND, fit_knowledge, get_kind, label_codes, make_model, pipeline_from_parts, site_codes, site_of
+from ..models import (
+    DEFAULT_KIND,
+    fit_knowledge,
+    get_kind,
+    label_codes,
+    make_model,
+    pipeline_from_parts,
+    site_codes,
+    site_of,
+)
 from ._forward import Forward
 
 if TYPE_CHECKING:
@@ -166,7 +175,9 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         Identity and provenance, filled in by training and by the bundle it was read from.
     """
 
-    def __init__(self, kind=DEFAULT_KIND, *, params=None, level="auto", cv=5, target_prior="training", random_state=None):
+    def __init__(
+        self, kind=DEFAULT_KIND, *, params=None, level="auto", cv=5, target_prior="training", random_state=None
+    ):
         self.kind = kind
         self.params = params
         self.level = level

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import InputError
-from ..models import DEFAULT_KIND
 from ..io._outputs import write_bytes_atomic
+from ..models import DEFAULT_KIND
 
 _KEYS = {
     "train": {
