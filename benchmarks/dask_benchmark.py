@@ -38,33 +38,33 @@ RAW = PRELUDE + textwrap.dedent("""
     t = pd.read_parquet(path)
     X = CaseFeatures(dtype="float32").fit(t).transform(t); y = site_codes(t["primary_site"])
     base = rss(); t0 = time.perf_counter()
-    params = XGBoostSiteClassifier(random_state=0)._params(3)
+    params = XGBoostSiteClassifier(random_state=0).booster_params(3)
     booster = xgb.train(params, xgb.DMatrix(X, label=y, missing=np.nan), num_boost_round=rounds)
     print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": rss(), "base_mb": base}))
 """)
 
 PIPE = PRELUDE + textwrap.dedent("""
-    from netorigin.train import train_site_model
+    from netorigin.training import train
     from netorigin.features import CaseFeatures
     from netorigin.models import site_codes
     t = pd.read_parquet(path)
     X = CaseFeatures(dtype="float32").fit(t).transform(t); y = site_codes(t["primary_site"])  # as RAW holds
     base = rss(); t0 = time.perf_counter()
-    r = train_site_model(t, kind="xgboost", params={"n_estimators": rounds}, n_splits=0, test_size=0,
-                         n_bootstrap=0, with_robustness=False)
+    r = train(t, kind="xgboost", params={"n_estimators": rounds}, n_splits="holdout", test_size=0,
+              n_bootstrap=0, with_robustness=False)
     print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": rss(), "base_mb": base}))
 """)
 
 DASK = PRELUDE + textwrap.dedent("""
-    from netorigin.distributed import train_dask
+    from netorigin.training import train
     base = rss(); t0 = time.perf_counter()
-    r = train_dask(path, workers=2, params={"n_estimators": rounds}, n_bootstrap=0)
+    r = train(path, kind="xgboost", engine="dask", workers=2, params={"n_estimators": rounds}, n_bootstrap=0)
     print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": rss(), "base_mb": base}))
 """)
 
 SCORE = PRELUDE + textwrap.dedent("""
     from netorigin.bundle import load_bundle
-    from netorigin.score import score_cases, batch_table
+    from netorigin.inference import score_cases, batch_table
     t = pd.read_parquet(path).iloc[:rounds]
     m = load_bundle("data/models/default")
     out = {}

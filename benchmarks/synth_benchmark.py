@@ -22,7 +22,8 @@ import numpy as np
 
 CHILD = textwrap.dedent("""
     import json, resource, sys, time
-    from netorigin.synth import make_synthetic_cohort, bayes_posterior
+    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import bayes_posterior
     n, what = int(sys.argv[1]), sys.argv[2]
     make_synthetic_cohort(1000, random_state=0)  # warm-up: imports and parameter files
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -46,7 +47,8 @@ def child(n: int, what: str) -> dict:
 
 
 def ceiling(scenario: str, n: int = 50_000, seed: int = 2) -> dict:
-    from netorigin.synth import bayes_posterior, make_synthetic_cohort
+    from netorigin.literature import bayes_posterior
+    from netorigin.synth import make_synthetic_cohort
 
     c = make_synthetic_cohort(n, scenario=scenario, random_state=seed)
     p = bayes_posterior(c, scenario=scenario).to_numpy()
