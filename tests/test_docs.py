@@ -1,0 +1,63 @@
+"""What the docs quote is what the tool prints today (regenerate: python tests/make_docs.py), and
+every results file that measures the shipped model names the shipped bundle."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from make_docs import DOCS, blocks, command_output, first_table
+
+from netorigin.bundle import load_bundle
+from netorigin.datasets import default_model_path
+from netorigin.tasks import run_task
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = load_bundle(default_model_path()).bundle_hash[:12]
+# results that measure the shipped model (benchmark.md trains its own; score.md and serve.txt are timings)
+OF_THE_SHIPPED_MODEL = ["advice.md", "learning.md", "seed_cohort.md", "sets.md", "sparse.md", "trust.md"]
+
+
+def _all_blocks():
+    return [(doc.relative_to(ROOT).as_posix(), *b) for doc in DOCS for b in blocks(doc.read_text())]
+
+
+def test_the_docs_quote_generated_blocks():
+    kinds = {k for _, k, _, _ in _all_blocks()}
+    assert kinds == {"output", "table"}
+
+
+@pytest.mark.parametrize("doc,kind,what,body", [b for b in _all_blocks() if b[1] == "output"])
+def test_every_quoted_output_is_what_the_command_prints_today(doc, kind, what, body):
+    assert body == command_output(what), f"{doc}: regenerate with python tests/make_docs.py"
+
+
+@pytest.mark.parametrize("doc,kind,what,body", [b for b in _all_blocks() if b[1] == "table"])
+def test_every_quoted_table_is_its_results_file(doc, kind, what, body):
+    assert body == first_table(what), f"{doc}: regenerate with python tests/make_docs.py"
+
+
+@pytest.mark.parametrize("name", OF_THE_SHIPPED_MODEL)
+def test_every_result_of_the_shipped_model_names_the_shipped_bundle(name):
+    text = (ROOT / "benchmarks" / "results" / name).read_text()
+    named = set(re.findall(r"bundle ([0-9a-f]{12})", text))
+    assert named == {SHIPPED}, f"{name} measured bundle(s) {named}; rerun its benchmark for {SHIPPED}"
+
+
+def test_the_seed_cohort_results_are_what_the_pipeline_writes_today(tmp_path):
+    cfg = (ROOT / "pipelines" / "seed_cohort.yaml").read_text()
+    out = tmp_path / "seed.md"
+    (tmp_path / "p.yaml").write_text(
+        cfg.replace("output: benchmarks/results/seed_cohort.md", f"output: {out}")
+        .replace("path: data/seed_cohort.csv", f"path: {ROOT / 'data' / 'seed_cohort.csv'}")
+        .replace("model: data/models/default", f"model: {ROOT / 'data' / 'models' / 'default'}")
+    )
+    run_task(tmp_path / "p.yaml", track=False)
+    assert first_table(str(out)) == first_table("benchmarks/results/seed_cohort.md")
+
+
+def test_the_sets_results_json_is_of_the_shipped_bundle():
+    data = json.loads((ROOT / "benchmarks" / "results" / "sets.json").read_text())
+    assert data["bundle_hash"][:12] == SHIPPED
