@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..contract import FIELDS, positive_value
-from ..inference import advice_text, percent
+from ..inference import advice_lines, model_words, percent, setting_words, why_header
 
 _NOTICE_STYLE = {
     "extra_columns": "cyan",
@@ -317,9 +317,10 @@ def render_pipeline(config, summary) -> None:
 
 
 def _breakdown(parts: dict) -> str:
-    top = sorted(parts.items(), key=lambda kv: -kv[1])
-    shown = [f"{k} {percent(v)}" for k, v in top[:4] if v >= 0.005]
-    return ", ".join(shown) + (", ..." if len(top) > 4 else "")
+    """The sub-sites of a site worth naming ("ileum 83%, jejunum 14%"); "" when none is."""
+    from ..inference import subsite_breakdown
+
+    return subsite_breakdown(parts)
 
 
 def render_case(rep, all_priors: bool = False) -> None:
@@ -328,14 +329,16 @@ def render_case(rep, all_priors: bool = False) -> None:
     console = _console()
     m = rep["model"]
     head = f"case {_safe(rep['case_id'])}" if rep["case_id"] else "case"
-    console.print(f"[bold]{head}[/]: {rep['scope']} (deployment prior: {rep['target_prior']})")
+    console.print(f"[bold]{head}[/]: {rep['scope']}")
+    console.print(f"setting: {setting_words(rep['target_prior'])}")
     console.print(f"[bold yellow]{rep['notice']}[/]")
     for w in rep["warnings"]:
         console.print(f"[bold red]warning[/]: {_safe(w)}")
     t = Table(show_header=False, box=None, pad_edge=False)
     sub = rep.get("subsite_probabilities")
     for s, p in rep["probabilities"].items():
-        detail = f"({_breakdown(sub[s])})" if sub and len(sub[s]) > 1 else ""
+        parts = _breakdown(sub[s]) if sub and len(sub[s]) > 1 else ""
+        detail = f"({parts})" if parts else ""
         t.add_row(f"  {s}", f"{percent(p):>6}", "[blue]" + "\u2588" * max(1, round(p * 30)) + "[/]", detail)
     console.print(t)
     console.print(
@@ -350,7 +353,7 @@ def render_case(rep, all_priors: bool = False) -> None:
                 for name, probs in rep["probabilities_by_prior"].items()
             )
         )
-    console.print("[bold]why[/] (terms on the log-ratio scale of the probabilities shown; they add up to them):")
+    console.print(f"[bold]why[/] ({why_header(rep)}):")
     if rep["reasons"]:
         for r in rep["reasons"]:
             console.print(f"  - {r['text']}")
@@ -358,18 +361,10 @@ def render_case(rep, all_priors: bool = False) -> None:
         console.print("  - reasons are not available for this kind of model")
     else:
         console.print("  - no single field moves the answer much")
-    console.print("[bold]next test to order[/] (expected information about the site; what each result would do):")
-    if rep["next_tests"]:
-        for i, x in enumerate(rep["next_tests"], 1):
-            console.print(f"  {i}. {advice_text(x)}")
-    else:
-        console.print("  - every test in the model is done")
-    for x in rep.get("next_panels") or []:
-        console.print(f"  panel: {advice_text(x)}")
-    console.print(
-        f"[dim]model: {m['name']} ({m['kind']}, {m.get('level', 'site')} level), netorigin {m['version']}, "
-        f"bundle {str(m['bundle_hash'])[:12]}; trained on {m['training_data']}[/]"
-    )
+    console.print("[bold]next test to order[/] (only tests that could change the answer; what each result would do):")
+    for line in advice_lines(rep):
+        console.print(f"  {line}")
+    console.print(f"[dim]model: {model_words(m)}[/]")
     console.print(f"[bold yellow]{rep['notice']}[/]")
 
 

@@ -28,6 +28,7 @@ from ._fields import (
     field_for,
     field_label,
     positive_value,
+    research_notice,
 )
 from ._names import FIELD_SYNONYMS, Guess, guess_field
 from ._validation import Notice, ValidatedCohort, check_case, check_cohort, validate_case, validate_cohort
@@ -52,6 +53,7 @@ __all__ = [
     "MISSING_TOKENS",
     "MITOSES_BANDS",
     "RESEARCH_NOTICE",
+    "research_notice",
     "SCHEMA_VERSION",
     "SITES",
     "SITE_DETAILS",

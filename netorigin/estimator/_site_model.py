@@ -18,7 +18,7 @@ from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import safe_log, softmax
 from .._version import __version__
 from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, explain_clr, site_sums
-from ..contract import RESEARCH_NOTICE, SITES, Notice, as_canonical
+from ..contract import SITES, Notice, as_canonical, research_notice
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
 from ..models import (
@@ -482,7 +482,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             "level": self.level_,
             "bundle_hash": self.bundle_hash,
             "training_data": meta.get("training_data", {}).get("description"),
-            "notice": RESEARCH_NOTICE,
+            "notice": research_notice(meta.get("training_data")),
         }
 
 

@@ -2,9 +2,12 @@
 and warnings; one case or a whole cohort."""
 
 from ._advise import (
+    NO_TEST_MATTERS,
     advice_text,
+    chance,
     exact_next_tests,
     load_test_table,
+    matters,
     model_cell_posterior,
     next_tests,
     percent,
@@ -20,9 +23,18 @@ from ._score import (
     score_cases,
     score_cohort,
 )
+from ._words import advice_lines, model_words, setting_words, subsite_breakdown, why_header
 
 __all__ = [
+    "advice_lines",
+    "model_words",
+    "setting_words",
+    "subsite_breakdown",
+    "why_header",
+    "NO_TEST_MATTERS",
     "advice_text",
+    "chance",
+    "matters",
     "percent",
     "exact_next_tests",
     "load_test_table",

@@ -224,12 +224,19 @@ def _result_groups(t, labels, in_panel: bool):
         ]
     b = int(round(np.sqrt(len(labels))))
     cut = np.array_split(np.arange(b), _GROUPS)
-    words = ("low", "middle", "high")
+    v1 = [float(labels[a * b].split(",")[0].split()[-1]) for a in range(b)]
+    v2 = [float(labels[c].split(",")[1].split()[-1]) for c in range(b)]
+
+    def band(v, i):  # low / middle / high with the cut-offs between them (the expression scale)
+        lo = (v[cut[0][-1]] + v[cut[1][0]]) / 2
+        hi = (v[cut[1][-1]] + v[cut[2][0]]) / 2
+        return (f"low (below {lo:.1f})", f"middle ({lo:.1f}-{hi:.1f})", f"high (above {hi:.1f})")[i]
+
     names, groups = [], []
     for i, gi in enumerate(cut):
         for j, gj in enumerate(cut):
             groups.append([a * b + c for a in gi for c in gj])
-            names.append(f"CD302 {words[i]}, PPWD1 {words[j]}")
+            names.append(f"CD302 {band(v1, i)}, PPWD1 {band(v2, j)}")
     return names, groups
 
 
@@ -441,11 +448,36 @@ def percent(p: float) -> str:
     return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
 
 
+NO_TEST_MATTERS = "no further test is likely to change the answer"
+MATTERS_BITS = 0.01  # a test is advised when it is worth at least this much information about the site
+MATTERS_CHANCE = 0.01  # ... or has at least this chance of changing the most likely site
+
+
+def matters(x: dict) -> bool:
+    """Whether a test (or panel) can change the answer enough to be worth advising."""
+    return x["expected_information_gain_bits"] >= MATTERS_BITS or x["chance_top_site_changes"] >= MATTERS_CHANCE
+
+
+def chance(p: float) -> str:
+    """A chance of something possible: "< 1%" or "> 99%", never 0% or 100% (and "none" only when
+    it cannot happen: "no chance")."""
+    return "no" if p <= 0 else ("all but certain" if p >= 1 else percent(p))
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{n:g} {word}" + ("" if n == 1 else "s")
+
+
 def advice_text(x: dict) -> str:
-    """One recommended test or panel in words: its cost, value and what each likely result would do
-    ("if SATB2 positive: other 63% (caecum 63%)"). The one wording every output uses."""
-    g = x["expected_information_gain_bits"]
-    gain = f"{g:.2f} bits" if g >= 0.01 else "< 0.01 bits (the answer is already settled)"
+    """One recommended test or panel in plain words: its cost and delay, how much of the remaining
+    uncertainty about the site it would remove, the chance it changes the most likely site, and
+    what its likely results would do ("if SATB2 positive: other 63% (caecum 63%)"). The one wording
+    every output uses."""
+    now = np.zeros(len(SITES))
+    for r in x["results"]:
+        now += r["probability"] * np.array([r["probabilities"][s] for s in SITES])
+    h = float(-(now[now > 0] * np.log2(now[now > 0])).sum())
+    share = x["expected_information_gain_bits"] / h if h > 1e-9 else 0.0
     results = [r for r in x["results"] if r["probability"] >= 0.05]
     moving = next(r for r in x["results"] if r["result"] == x["most_informative_result"])
     if len(results) > 3:  # the expression panel, or a big panel: the result that moves the answer most
@@ -458,8 +490,11 @@ def advice_text(x: dict) -> str:
         # the sub-site adds something only when its site has several (pancreatic has one)
         several = len(SUBSITES.get(DETAIL_TO_SITE.get(r["top_subsite"], ""), ())) > 1
         sub = f" ({r['top_subsite']} {percent(r['top_subsite_probability'])})" if several else ""
-        said.append(f"if {r['result']}: {top} {percent(r['probabilities'][top])}{sub}")
+        said.append(
+            f"if {r['result']} ({chance(r['probability'])} likely): {top} {percent(r['probabilities'][top])}{sub}"
+        )
     return (
-        f"{x['label']} (cost {x['cost']:g}, {x['turnaround_days']:g} days): {gain}, "
-        f"{x['chance_top_site_changes']:.0%} chance the top site changes; " + "; ".join(said)
+        f"{x['label']} ({_plural(x['cost'], 'relative cost unit')}, result in {_plural(x['turnaround_days'], 'day')}): "
+        f"would remove {percent(share)} of the remaining uncertainty about the site, "
+        f"{chance(x['chance_top_site_changes'])} chance of changing the most likely site; " + "; ".join(said)
     )

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..calibration import EXPLANATION_SCALE, SET_ABOVE, SET_KEPT
+from ..calibration import EXPLANATION_SCALE, SET_ABOVE, SET_KEPT, prior_words
 from ..contract import FIELDS, RESEARCH_NOTICE, SITES, column_values, field_label, recorded_mask
 from ..exceptions import InputError
 from ..features import INFORMATION_BINS, informative_fields
 from ..literature import SCENARIOS, contradiction_records, contradictions_in
-from ._advise import load_test_table, next_tests, percent
+from ._advise import load_test_table, matters, next_tests, percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +50,8 @@ SCOPE_OUTSIDE = (
     "well-differentiated NETs only and these probabilities are not meaningful for this case"
 )
 WARNING_KINDS = ("out_of_scope", "inconsistent", "intended_use")  # validation notices shown as a case's warnings
-FEW_FIELDS = 2  # at most this many informative fields recorded: the answer rests on the prior
+FEW_FIELDS = 2  # at most this many informative fields recorded: "only N findings" when the answer is the prior's
+PRIOR_CLOSE = 0.15  # the answer is "close to what the setting alone gives" below this total variation
 REASON_MIN = 0.05  # a term smaller than this (clr units) is not listed as a reason
 # The text columns of a scored table, in order (after case_id, status and the p_ columns).
 BATCH_TEXT_COLUMNS = (
@@ -146,13 +147,16 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
     prior_txt = ", ".join(f"{s} {percent(p)}" for s, p in zip(SITES, res.prior_alone))
     for i, fields in enumerate(res.informative):
         tv = 0.5 * float(np.abs(res.proba[i] - res.prior_alone).sum())
-        if len(fields) <= FEW_FIELDS:
-            named = ", ".join(field_label(f) for f in fields) or "none"
+        if tv < PRIOR_CLOSE:
+            few = (
+                f"only {len(fields)} site-informative finding(s) recorded"
+                if len(fields) <= FEW_FIELDS
+                else ("the recorded findings pull in different directions")
+            )
             out[i].insert(
                 0,
-                f"the answer rests on the prior: only {len(fields)} site-informative field(s) "
-                f"recorded ({named}); the probabilities are {tv:.2f} (total variation) from the "
-                f"deployment prior alone ({res.target_prior}: {prior_txt})",
+                f"the answer is close to what the setting alone gives ({prior_words(res.target_prior)}: "
+                f"{prior_txt}): {few}, so the findings move it little",
             )
     out = [a + b for a, b in zip(first, out)]
     return out
@@ -229,6 +233,9 @@ def score_cases(
                 panel=panel,
                 top=1,
             )
+    # advice only when it can matter: a test that cannot change the answer is not listed
+    res.advice = None if res.advice is None else [[x for x in a if matters(x)] for a in res.advice]
+    res.panels = None if res.panels is None else [[x for x in a if matters(x)] for a in res.panels]
     res.warnings = _warnings(notices, table, model, res)
     res.outside = np.zeros(len(table), dtype=bool)
     for n in notices or []:
@@ -238,8 +245,10 @@ def score_cases(
 
 
 def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
-    """The top site's reasons: recorded fields by the size of their term, then (once) the tests
-    not done when, together, they move the answer, then the deployment prior when it matters."""
+    """The top site's reasons: recorded findings by the size of their points, the setting (the
+    deployment prior) when it matters, and one "everything else" line, so that the lines add up to
+    the top site's score (its centred log-ratio) exactly. Tests not done are never a reason of
+    their own: what the model does without them is part of "everything else"."""
     e = res.explanation
     if e is None:
         return []
@@ -260,21 +269,7 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
                 "value": value,
                 "site": site,
                 "term": round(v, 4),
-                "text": f"{field_label(fld)} {value}: {'toward' if v > 0 else 'away from'} {site} ({v:+.1f})",
-            }
-        )
-    missing = float(terms[~done].sum())
-    if abs(missing) >= 0.1:
-        order = [e.fields[j] for j in np.argsort(-np.abs(np.where(done, 0.0, terms)), kind="stable") if not done[j]]
-        names = ", ".join(field_label(f) for f in order[:4]) + (f" and {len(order) - 4} more" if len(order) > 4 else "")
-        out.append(
-            {
-                "field": "not_recorded",
-                "value": "not done",
-                "site": site,
-                "term": round(missing, 4),
-                "text": f"no result for {names}: the model's answer without them leans "
-                f"{'toward' if missing > 0 else 'away from'} {site} ({missing:+.1f})",
+                "text": f"{field_label(fld)} {value}: {_toward(v)} {site} ({v:+.1f})",
             }
         )
     prior = float(e.prior[i, k])
@@ -285,11 +280,28 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
                 "value": res.target_prior,
                 "site": site,
                 "term": round(prior, 4),
-                "text": f"deployment prior ({res.target_prior}): {'toward' if prior > 0 else 'away from'} "
-                f"{site} ({prior:+.1f})",
+                "text": f"the setting ({prior_words(res.target_prior)}): {_toward(prior)} {site} ({prior:+.1f})",
             }
         )
+    total = float(e.total[i, k])
+    rest = total - sum(r["term"] for r in out)
+    # the line as shown takes up the rounding of the others: the shown points add up to the shown total
+    shown = round(total, 1) - sum(round(r["term"], 1) for r in out)
+    out.append(
+        {
+            "field": "everything_else",
+            "value": "",
+            "site": site,
+            "term": round(rest, 4),
+            "text": f"everything else (the model's starting point, smaller findings, tests not done): "
+            f"{_toward(shown)} {site} ({shown + 0.0:+.1f})",
+        }
+    )
     return out
+
+
+def _toward(v: float) -> str:
+    return "toward" if v >= 0 else "away from"
 
 
 def _fields_phrase(n_fields: int) -> str:
@@ -370,7 +382,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     return {
         "case_id": None if cid is None or (isinstance(cid, float) and np.isnan(cid)) else str(cid),
         "model": res.identity,
-        "notice": RESEARCH_NOTICE,
+        "notice": res.identity.get("notice") or RESEARCH_NOTICE,
         "scope": SCOPE_OUTSIDE if res.outside is not None and res.outside[i] else SCOPE_INSIDE,
         "warnings": res.warnings[i],
         "inputs": {
@@ -423,7 +435,8 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
     out["warnings"] = ["; ".join(w) for w in res.warnings]
     out["target_prior"] = res.target_prior
     out["model_bundle"] = res.identity.get("bundle_hash")
-    out["notice"] = RESEARCH_NOTICE  # every row a clinician may read says what the model is not
+    # every row a clinician may read says what the model is not
+    out["notice"] = res.identity.get("notice") or RESEARCH_NOTICE
     if extra is not None:
         renamed = {}
         for c in extra.columns:

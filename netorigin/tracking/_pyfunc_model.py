@@ -96,15 +96,13 @@ def answer(model, table: pd.DataFrame, params: dict) -> pd.DataFrame:
         )
     aside = validated.set_aside
     if aside is not None and len(aside):
-        from netorigin.contract import RESEARCH_NOTICE
-
         kept = np.setdiff1d(np.arange(len(table)), aside["row"].to_numpy(dtype=int) - 1)
         refused = pd.DataFrame({c: [None] * len(aside) for c in scored.columns}, dtype=object)
         refused["case_id"] = table["case_id"].iloc[aside["row"].to_numpy(dtype=int) - 1].to_numpy()
         refused["status"] = ["not scored: invalid input: " + r for r in aside["reason"]]
         refused["target_prior"] = model.prior_name(target_prior)
         refused["model_bundle"] = model.bundle_hash
-        refused["notice"] = RESEARCH_NOTICE
+        refused["notice"] = model.identity()["notice"]
         order = np.argsort(np.r_[kept, aside["row"].to_numpy(dtype=int) - 1], kind="stable")
         scored = pd.concat([scored, refused], ignore_index=True).iloc[order].reset_index(drop=True)
     # blanks are null, never a bare NaN (not valid JSON for strict parsers)

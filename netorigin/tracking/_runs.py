@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..bundle import load_bundle, save_bundle
-from ..contract import RESEARCH_NOTICE, SITES
+from ..contract import SITES
 from ..models import get_kind
 
 
@@ -228,25 +228,31 @@ def model_card(model, what: str) -> str:
     """The description of a registered model and its version: intended use, training data,
     validation figures, limitations (Markdown)."""
     metrics = model.metadata_.get("metrics", {})
-    test = metrics.get("test", {}).get("calibrated", {}) or metrics.get("cv", {}).get("mean", {})
-    figures = (
-        ", ".join(
-            f"{k} {v:.3f}"
-            for k, v in test.items()
-            if isinstance(v, (int, float)) and k in ("accuracy", "log_loss", "brier", "ece", "macro_auc")
-        )
-        or "see the run's metrics"
+    td = model.metadata_.get("training_data", {})
+    names = {"accuracy": "accuracy", "log_loss": "log-loss", "brier": "Brier score", "ece": "ECE", "macro_auc": "AUC"}
+    held_out = "test_" if any(k.startswith("test_") for k in metrics) else "cv_"
+    figures = ", ".join(
+        f"{word} {metrics[held_out + k]:.3f}"
+        for k, word in names.items()
+        if isinstance(metrics.get(held_out + k), (int, float))
+    )
+    where = f"{td.get('n_test'):,} held-out cases" if held_out == "test_" and td.get("n_test") else "cross-validation"
+    figures = f"{figures} ({where})" if figures else "none recorded with this model"
+    synthetic = str(td.get("description") or "").startswith("synthetic")
+    source = (
+        "synthetic cases only (generator parameters from the literature, many assumed); never measured on patients"
+        if synthetic
+        else f"{td.get('description')} only; netorigin has not validated it elsewhere"
     )
     return (
-        f"# netorigin model card\n\n**{RESEARCH_NOTICE}**\n\n"
+        f"# netorigin model card\n\n**{model.identity()['notice']}**\n\n"
         "**Intended use**: the primary site (ileal, pancreatic, other) of a *well-differentiated* "
         "neuroendocrine tumour found as liver metastases, for research. Not for poorly differentiated "
         "carcinoma (refused), not a diagnosis.\n\n"
         f"**Model**: {what}; bundle {model.bundle_hash}.\n\n"
         f"**Validation (held out, calibrated)**: {figures}. Measured on the training data's own kind of "
         "cases; see the trust benchmark for other deployment mixes.\n\n"
-        "**Limitations**: validated on synthetic cases only (generator parameters from the literature, "
-        "many assumed); never measured on patients; sub-sites beyond those of the training data are "
+        f"**Limitations**: validated on {source}; sub-sites beyond those of the training data are "
         "unknown to it.\n"
     )
 
