@@ -149,22 +149,51 @@ def test_reasons_group_a_fields_pieces_and_never_list_a_test_not_done_as_evidenc
     assert len(fields) == len(set(fields))  # one reason per field, not per one-hot piece
     cdx2 = next(r for r in rep["reasons"] if r["field"] == "ihc_cdx2")
     assert cdx2["text"].startswith("CDX2 positive: toward ileal (+")
-    recorded = {"ihc_cdx2", "carcinoid_syndrome", "not_recorded", "deployment_prior"}
-    assert set(fields) <= recorded  # no "CDX2 not done: toward ..." lines
-    assert not any("not done:" in r["text"] for r in rep["reasons"])
-    missing = [r for r in rep["reasons"] if r["field"] == "not_recorded"]
-    assert len(missing) <= 1 and all(r["text"].startswith("no result for ") for r in missing)
+    assert set(fields) <= {"ihc_cdx2", "carcinoid_syndrome", "deployment_prior", "everything_else"}
+    assert fields[-1] == "everything_else"  # tests not done are folded into it, never a line of their own
+    assert not any("not done:" in r["text"] or "no result for" in r["text"] for r in rep["reasons"])
 
 
-def test_a_case_with_only_age_and_sex_warns_that_the_answer_rests_on_the_prior(model):
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"ihc_cdx2": "positive", "carcinoid_syndrome": "yes"},
+        {"ihc_ttf1": "positive"},
+        {"ki67_percent": 12, "ihc_isl1": "positive", "alt_status": "positive", "largest_liver_lesion_cm": 4},
+        {"age_years": 60},
+    ],
+)
+def test_the_reasons_shown_add_up_to_the_score_shown(model, fields):
+    import re
+
+    from netorigin.inference import why_header
+
+    rep = case_report(score_cases(model, validate_case(fields).table), 0)
+    site = rep["reasons"][0]["site"]
+    assert site == max(rep["probabilities"], key=rep["probabilities"].get)
+    # exactly, in the numbers: the terms are the site's centred log-ratio
+    total = rep["explanation"]["total"][site]
+    assert abs(sum(r["term"] for r in rep["reasons"]) - total) < 1e-3
+    # and on the page: the shown (rounded) points add up to the shown total
+    shown = [float(re.search(r"\(([+-]\d+\.\d)\)$", r["text"]).group(1)) for r in rep["reasons"]]
+    header = float(re.search(r"add up to ([+-]\d+\.\d)", why_header(rep)).group(1))
+    assert abs(sum(shown) - header) < 1e-9 and abs(header - total) <= 0.05 + 1e-9
+
+
+def test_the_prior_warning_appears_when_the_answer_is_close_to_the_setting_alone(model):
     v = validate_case({"age_years": 60, "sex": "female"})
     rep = case_report(score_cases(model, v.table, notices=v.notices), 0)
-    assert rep["warnings"][0].startswith("the answer rests on the prior: only 0 site-informative field(s)")
-    assert "deployment prior alone (unknown-primary: ileal 75%, pancreatic 12%, other 13%)" in rep["warnings"][0]
+    assert rep["warnings"][0].startswith("the answer is close to what the setting alone gives")
+    assert "ileal 75%, pancreatic 12%, other 13%" in rep["warnings"][0]
+    assert "only 0 site-informative finding(s) recorded" in rep["warnings"][0]
     assert rep["information"]["informative_fields"] == []
+    # one finding that moves the answer far from the setting: no warning, however few the fields
+    one = case_report(score_cases(model, validate_case({"ihc_ttf1": "positive"}).table), 0)
+    assert one["information"]["distance_from_prior"] >= 0.15
+    assert not any(w.startswith("the answer is close") for w in one["warnings"])
     informative = validate_case({"ihc_cdx2": "negative", "ihc_isl1": "positive", "alt_status": "positive"})
     rep = case_report(score_cases(model, informative.table), 0)
-    assert not any(w.startswith("the answer rests on the prior") for w in rep["warnings"])
+    assert not any(w.startswith("the answer is close") for w in rep["warnings"])
 
 
 def test_cohort_warnings_name_only_their_own_case(model):
@@ -259,7 +288,7 @@ def test_human_output_plot_and_report(tmp_path):
         "next test to order",
         "bundle",
         "not a medical device",
-        "deployment prior: liver-met-archive",
+        "(setting liver-met-archive)",
     ):
         assert fragment in r.stdout, fragment
     assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
