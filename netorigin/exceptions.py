@@ -37,6 +37,16 @@ def check_seed(value, name: str = "seed"):
     return int(value)
 
 
+LABELS: dict[str, str] = {}  # field name -> plain words; filled by netorigin.contract (a layer above)
+
+
+def named(field: str) -> str:
+    """A field as a message names it: its plain words and, for the record, its name
+    ("Ki-67 (ki67_percent)"); the name alone when it has no other words."""
+    label = LABELS.get(field)
+    return f"{label} ({field})" if label and label != field else field
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input.
@@ -68,9 +78,9 @@ class Problem:
 
     def message(self) -> str:
         if self.detail:
-            text = f"{self.where()}: {self.field}: {self.detail}"
+            text = f"{self.where()}: {named(self.field)}: {self.detail}"
         else:
-            text = f"{self.where()}: {self.field}: {self.value!r} is not {self.expected}"
+            text = f"{self.where()}: {named(self.field)}: {self.value!r} is not {self.expected}"
         if self.suggestion:
             text += f"; did you mean {self.suggestion!r}?"
         return text

@@ -34,7 +34,7 @@ def test_validate_lists_all_five_faults_exit_2_no_traceback():
     assert "Traceback" not in r.stderr + r.stdout
     err = r.stderr
     assert "5 problems found" in err
-    for fragment in ("'postive'", "age_years: '-3'", "'b' is used by 2 rows", "'G9'", "did you mean 'ihc_isl1'"):
+    for fragment in ("'postive'", "age (age_years): '-3'", "'b' is used by 2 rows", "'G9'", "did you mean 'ihc_isl1'"):
         assert fragment in err, fragment
 
 

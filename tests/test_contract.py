@@ -82,9 +82,12 @@ def test_every_problem_reported_at_once_with_suggestions():
     problems = err.value.problems
     assert len(problems) == 5
     text = str(err.value)
-    assert "ihc_cdx2: 'postive' is not one of positive, negative, equivocal, not_done; did you mean 'positive'?" in text
-    assert "row 2 (case c1): ki67_percent: '150' is not a number from 0 to 100" in text
-    assert "row 3 (case c2): ki67_percent: 'abc'" in text
+    assert (
+        "CDX2 (ihc_cdx2): 'postive' is not one of positive, negative, equivocal, not_done; did you mean 'positive'?"
+        in text
+    )
+    assert "row 2 (case c1): Ki-67 (ki67_percent): '150' is not a number from 0 to 100" in text
+    assert "row 3 (case c2): Ki-67 (ki67_percent): 'abc'" in text
     assert "grade: 'G7' is not one of G1, G2, G3" in text
     assert "did you mean 'ihc_cdx2'" in text
 

@@ -98,7 +98,7 @@ def test_check_cases_validates_and_passes_canonical_tables_through(cohort):
     assert step.transform(cohort) is cohort  # already canonical: no copy
     from netorigin.exceptions import ValidationError
 
-    with pytest.raises(ValidationError, match="ihc_cdx2: 'postive'"):
+    with pytest.raises(ValidationError, match=r"CDX2 \(ihc_cdx2\): 'postive'"):
         step.transform(pd.DataFrame({"ihc_cdx2": ["postive"]}))
 
 

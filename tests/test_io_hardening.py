@@ -65,7 +65,7 @@ def test_yaml_scalars_stay_as_written(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("case_id: 000123\nihc_cdx2: on\nsex: F\n")
     assert read_case_mapping(p)["case_id"] == "000123"
-    with pytest.raises(ValidationError, match="ihc_cdx2: 'on' is not one of positive"):
+    with pytest.raises(ValidationError, match=r"CDX2 \(ihc_cdx2\): 'on' is not one of positive"):
         load_cases(p)  # "on" is not a result; YAML 1.1 would have read it as "positive" (true)
 
 

@@ -77,3 +77,13 @@ def test_the_four_doors_read_a_case_alike(case, client, default_model, tmp_path)
     assert cli["prediction_set"] == api["prediction_set"] == mlf["prediction_set"].split(" or ")
     assert cli["set_meaning"] == api["set_meaning"] == mlf["set_meaning"]
     assert page.status_code == 200 and html.escape(cli["set_meaning"], quote=True) in page.text
+    # the same next test and panel on every output, in the same words
+    from netorigin.inference import advice_lines
+
+    assert cli["next_tests"] == api["next_tests"] and cli["next_panels"] == api["next_panels"]
+    assert mlf["next_test"] == (cli["next_tests"][0]["label"] if cli["next_tests"] else "")
+    assert mlf["next_panel"] == (cli["next_panels"][0]["label"] if cli["next_panels"] else "")
+    text = CliRunner().invoke(main, ["score", str(tmp_path / f"{case['case_id']}.yaml")]).stdout
+    for line in advice_lines(cli):
+        assert line in " ".join(text.split()), line
+        assert html.escape(line.split(". ", 1)[-1] if line[0].isdigit() else line, quote=True) in page.text

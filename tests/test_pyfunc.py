@@ -25,7 +25,10 @@ def test_a_bad_value_is_answered_in_its_own_row_and_the_others_are_scored(defaul
     out = answer(default_model, request_table(raw), {})
     assert list(out["case_id"]) == ["a", "b", "c"]
     assert out.loc[0, "status"] == "scored"
-    assert out.loc[1, "status"].startswith("not scored: invalid input:") and "ihc_cdx2: 'maybe'" in out.loc[1, "status"]
+    assert (
+        out.loc[1, "status"].startswith("not scored: invalid input:")
+        and "CDX2 (ihc_cdx2): 'maybe'" in out.loc[1, "status"]
+    )
     assert out.loc[2, "status"].startswith("not scored: outside the intended use")
     assert out.loc[1, "p_ileal"] is None and out.loc[2, "p_ileal"] is None
     json.dumps(out.to_dict(orient="records"), allow_nan=False)  # strict JSON: no bare NaN anywhere

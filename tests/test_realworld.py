@@ -113,7 +113,7 @@ def test_skip_invalid_sets_rows_aside_with_reasons_and_the_numbers_add_up(tmp_pa
     assert list(v.table["case_id"]) == ["a", "d", "e"]
     assert v.n_read == 6 and v.n_cases == 3 and len(v.set_aside) == 3
     assert list(v.set_aside["row"]) == [2, 3, 4]
-    assert "age_years: '500'" in v.set_aside.loc[0, "reason"] and "maybe" in v.set_aside.loc[1, "reason"]
+    assert "age (age_years): '500'" in v.set_aside.loc[0, "reason"] and "maybe" in v.set_aside.loc[1, "reason"]
     assert "used by 2 rows" in v.set_aside.loc[2, "reason"]
     r = run("validate", str(p), "--skip-invalid", "--set-aside", str(tmp_path / "aside.csv"))
     assert r.returncode == 0 and "6 case(s) read: 3 used, 3 set aside" in r.stdout
@@ -200,7 +200,7 @@ def test_rows_set_aside_in_a_second_pass_are_numbered_as_in_the_file(tmp_path):
     v = load_cohort(data, mapping=mapping, skip_invalid=True)
     assert list(v.table["case_id"]) == ["p1", "p4"]
     assert list(v.set_aside["row"]) == [2, 3]
-    assert v.set_aside.loc[1, "reason"].startswith("row 3 (case p3): age_years: 'abc'")
+    assert v.set_aside.loc[1, "reason"].startswith("row 3 (case p3): age (age_years): 'abc'")
 
 
 def test_warnings_after_rows_were_set_aside_quote_the_rows_as_numbered_in_the_file(tmp_path):

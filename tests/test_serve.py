@@ -184,7 +184,7 @@ def test_a_form_with_a_bad_value_comes_back_with_the_message_and_the_values_type
         "application/x-www-form-urlencoded",
     )
     assert status == 422
-    assert "ki67_percent" in page and "Not scored" in page
+    assert "Ki-67 (ki67_percent)" in page and "Not scored" in page
     assert "value='61'" in page and "<option value='positive' selected>" in page
 
 
@@ -195,11 +195,15 @@ def test_the_result_page_puts_warnings_first_and_says_what_the_model_is(server):
         "application/x-www-form-urlencoded",
     )
     assert status == 200
-    assert page.index("Warnings") < page.index("Probabilities") < page.index("prediction set") < page.index("Why")
+    result = page[page.index("id='result-slot'") :]
+    order = ["Read this first", "Where the primary", "prediction set", "Why ", "Next test to order", "Findings"]
+    assert [result.index(w) for w in order] == sorted(result.index(w) for w in order)
     assert "contradictory results" in page
     health = json.loads(urllib.request.urlopen(server[0] + "/api/health").read())
-    assert f"bundle {health['model']['bundle_hash']}" in page
-    assert "@media print" in page and "Inputs as received" in page and "Generated " in page
+    assert f"bundle {health['model']['bundle_hash'][:12]}" in page
+    assert "@media print" in page and "Generated " in page
+    # the form beside the result keeps the values it was scored with
+    assert "value='p1'" in page and "<option value='positive' selected>" in page
     assert "not a medical device" in page
 
 
@@ -245,13 +249,36 @@ def _page_text_once_it_says(browser, words: str, timeout: float = 60) -> str:
     return WebDriverWait(browser, timeout).until(text)
 
 
-def test_a_browser_fills_the_form_submits_and_reads_the_result(server, tmp_path):
+def _pages(pdf_base64: str) -> int:
+    """Pages in a PDF printed by Chromium."""
+    import base64
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page[^s]", base64.b64decode(pdf_base64)))
+
+
+PAPER = {"A4": (21.0, 29.7), "Letter": (21.59, 27.94)}
+
+
+def _printed_pages(browser) -> dict:
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    out = {}
+    for name, (w, h) in PAPER.items():
+        opts = PrintOptions()
+        opts.page_width, opts.page_height = w, h
+        out[name] = _pages(browser.print_page(opts))
+    return out
+
+
+def test_a_browser_fills_the_form_submits_edits_rescores_and_prints_one_page(server, tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     browser = _chromium()
     try:
         browser.set_page_load_timeout(60)
+        browser.set_window_size(1280, 800)
         browser.get(server[0] + "/")
         assert "score a case" in browser.title
         browser.find_element(By.ID, "case_id").send_keys("browser-1")
@@ -261,17 +288,68 @@ def test_a_browser_fills_the_form_submits_and_reads_the_result(server, tmp_path)
         Select(browser.find_element(By.ID, "carcinoid_syndrome")).select_by_value("yes")
         browser.find_element(By.ID, "submit").click()
         text = _page_text_once_it_says(browser, "Case browser-1")
-        assert "prediction set" in text and "Next test to order" in text and "Why" in text
-        assert "ileal" in text.split("Probabilities")[1].split("\n")[1]  # ileal listed, with its probability
-        assert "not a medical device" in text
+        assert "prediction set" in text and "Next test to order" in text and "Why ileal" in text
+        assert "most likely ileal" in text and "not a medical device" in text
         browser.get_screenshot_as_file(str(tmp_path / "result.png"))
         assert (tmp_path / "result.png").stat().st_size > 1000
-        # a typing mistake comes back with the message, not a stack trace
+        # edit and rescore: the form kept its values; changing one stain rescores in place
+        assert browser.find_element(By.ID, "case_id").get_attribute("value") == "browser-1"
+        slot = browser.find_element(By.ID, "result-slot")
+        before = slot.text
+        Select(browser.find_element(By.ID, "ihc_ttf1")).select_by_value("positive")
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "result-slot").text != before)
+        after = browser.find_element(By.ID, "result-slot").text
+        assert "TTF-1" in after and "Case browser-1" in after
+        assert (
+            Select(browser.find_element(By.ID, "ihc_cdx2")).first_selected_option.get_attribute("value") == "positive"
+        )
+        # the web result prints on one page, on A4 and on Letter
+        assert _printed_pages(browser) == {"A4": 1, "Letter": 1}
+        # a typing mistake comes back with the message, in words, not a stack trace
         browser.get(server[0] + "/")
         browser.find_element(By.ID, "ki67_percent").send_keys("two")
         browser.find_element(By.ID, "submit").click()
         text = _page_text_once_it_says(browser, "Not scored")
-        assert "Not scored" in text and "ki67_percent" in text and "Traceback" not in text
+        assert "Ki-67" in text and "Traceback" not in text
+    finally:
+        browser.quit()
+
+
+CASES = {
+    "example": (ROOT / "data" / "examples" / "example_case.yaml").read_text(),
+    "sparse": "case_id: sparse-1\nihc_cdx2: negative\n",
+    "pancreatic": "case_id: pan-1\nihc_cdx2: negative\nihc_isl1: positive\nalt_status: positive\n"
+    "ihc_daxx_atrx: lost\nki67_percent: 8\nlargest_liver_lesion_cm: 6\nserum_cga: elevated\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_printable_report_and_the_web_result_print_on_one_page(server, tmp_path, name):
+    import urllib.parse
+
+    import yaml
+
+    case = tmp_path / f"{name}.yaml"
+    case.write_text(CASES[name])
+    r = subprocess.run(
+        [sys.executable, "-m", "netorigin", "score", str(case), "--report", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    status, web = post(
+        server[0] + "/score",
+        urllib.parse.urlencode({k: str(v) for k, v in yaml.load(CASES[name], Loader=yaml.BaseLoader).items()}).encode(),
+        "application/x-www-form-urlencoded",
+    )
+    assert status == 200
+    (tmp_path / "web.html").write_text(web)
+    browser = _chromium()
+    try:
+        for page in ("r.html", "web.html"):
+            browser.get((tmp_path / page).as_uri())
+            assert _printed_pages(browser) == {"A4": 1, "Letter": 1}, page
     finally:
         browser.quit()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import base64
+import functools
 import html
+import re
+import string
 
 
 def _pct(p: float) -> str:
@@ -12,91 +14,114 @@ def _pct(p: float) -> str:
     return html.escape(percent(p))
 
 
-def html_report(report: dict, chart_png: bytes | None = None, *, generated: str | None = None) -> str:
-    """Everything `netorigin score` shows, as one self-contained HTML page that fits a printed
-    page: the notice and warnings first, then probabilities (with the sub-site breakdown), the
-    set and what it means, reasons, the next test, the inputs as received, the model, the date."""
+@functools.cache
+def template(name: str) -> string.Template:
+    """A page template of ``netorigin/app/templates`` ($-placeholders, filled with escaped text)."""
+    from importlib.resources import files
+
+    return string.Template(files("netorigin.app").joinpath("templates", name).read_text(encoding="utf-8"))
+
+
+def page(title: str, body: str) -> str:
+    """A whole page around ``body``: the house style, nothing loaded from elsewhere."""
+    return template("page.html").substitute(title=html.escape(title), style=template("style.css").template, body=body)
+
+
+_POINTS = re.compile(r"\(([+-]\d+\.\d)\)$")
+
+
+def _reason_rows(report: dict) -> str:
+    """The reasons as a table: the finding, its points with a bar (left: away, right: toward), and
+    the total they add up to."""
+    e = html.escape
+    reasons = report["reasons"]
+    if not reasons:
+        said = "reasons are not available for this kind of model" if report.get("explanation") is None else ""
+        return f"<tr><td>{e(said or 'no finding moves the answer much')}</td></tr>"
+    shown = [float(m.group(1)) if (m := _POINTS.search(r["text"])) else round(r["term"], 1) for r in reasons]
+    scale = max(max(abs(v) for v in shown), 0.1)
+    rows = []
+    for r, v in zip(reasons, shown):
+        label = r["text"].rsplit(": ", 1)[0]
+        w = f"{abs(v) / scale * 100:.0f}%"
+        neg = f"<div class='neg' style='width:{w}'></div>" if v < 0 else ""
+        pos = f"<div class='pos' style='width:{w}'></div>" if v > 0 else ""
+        rows.append(
+            f"<tr><td>{e(label)}</td><td class='half'>{neg}</td><td class='half'>{pos}</td>"
+            f"<td class='pts'>{v:+.1f}</td></tr>"
+        )
+    site = reasons[0]["site"]
+    total = round(sum(shown), 1)
+    rows.append(
+        f"<tr class='total'><td>Total for {e(site)}</td><td></td><td></td><td class='pts'>{total:+.1f}</td></tr>"
+    )
+    return "".join(rows)
+
+
+def result_html(report: dict, *, generated: str | None = None) -> str:
+    """One scored case as a page section: the answer with bars you can read, the set and what it
+    means, the warnings, the evidence that adds up, the next test, the findings recorded, the model.
+    The same section is the printable report and the web page's result."""
     import datetime
 
-    e = html.escape
-    m = report["model"]
-    when = generated or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    sub = report.get("subsite_probabilities") or {}
-    rows = ""
-    for s, p in report["probabilities"].items():
-        parts = sub.get(s) or {}
-        detail = (
-            ", ".join(f"{e(k)} {_pct(v)}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])[:4] if v >= 0.005)
-            if len(parts) > 1
-            else ""
-        )
-        rows += (
-            f"<tr><td>{e(s)}</td><td class='num'>{_pct(p)}</td>"
-            f"<td><div class='bar' style='width:{max(p * 100, 0.5):.1f}%'>"
-            f"</div></td><td class='detail'>{detail}</td></tr>"
-        )
-    reasons = "".join(f"<li>{e(r['text'])}</li>" for r in report["reasons"]) or (
-        "<li>not available for this kind of model</li>"
-        if report.get("explanation") is None
-        else "<li>no single field moves the answer much</li>"
-    )
-    from ..inference import advice_text
+    from ..contract import field_label
+    from ..inference import advice_lines, model_words, setting_words, subsite_breakdown
 
-    tests = (
-        "".join(f"<li>{e(advice_text(t))}</li>" for t in report["next_tests"])
-        or "<li>no test left that would change the answer</li>"
-    )
-    tests += "".join(f"<li>panel: {e(advice_text(t))}</li>" for t in report.get("next_panels") or [])
+    e = html.escape
+    when = generated or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    probs = report["probabilities"]
+    top = max(probs, key=probs.get)
+    sub = report.get("subsite_probabilities") or {}
+    rows = []
+    for s, p in probs.items():
+        parts = subsite_breakdown(sub.get(s) or {}) if len(sub.get(s) or {}) > 1 else ""
+        rows.append(
+            f"<tr><td class='site'>{e(s)}</td><td class='pct'>{_pct(p)}</td><td class='track'><div class='bar'>"
+            f"<div class='fill' style='width:{p * 100:.1f}%'></div></div></td><td class='sub'>{e(parts)}</td></tr>"
+        )
     warns = "".join(f"<li>{e(w)}</li>" for w in report["warnings"])
-    warn_block = (
-        f"<section class='warnings'><h2>Warnings</h2><ul>{warns}</ul></section>"
+    warnings = (
+        f"<section class='warnings' role='alert'><h2>Read this first</h2><ul>{warns}</ul></section>"
         if warns
-        else "<p class='ok'>No warnings for this case.</p>"
+        else "<p class='ok small'>No warnings for this case.</p>"
     )
-    inputs = (
-        "".join(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>" for k, v in (report.get("inputs") or {}).items())
-        or "<tr><td colspan='2'>nothing recorded</td></tr>"
+    lines = advice_lines(report)
+    advice = (
+        f"<p>{e(lines[0])}</p>"
+        if not (report.get("next_tests") or report.get("next_panels"))
+        else "<ol>"
+        + "".join(f"<li>{e(line.split('. ', 1)[1] if line[0].isdigit() else line)}</li>" for line in lines)
+        + "</ol>"
     )
-    chart = (
-        f"<img alt='waterfall chart of the reasons' src='data:image/png;base64,{base64.b64encode(chart_png).decode()}'>"
-        if chart_png
-        else ""
+    findings = (
+        "".join(f"<li>{e(field_label(k))}: {e(str(v))}</li>" for k, v in (report.get("inputs") or {}).items())
+        or "<li>nothing recorded</li>"
     )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>netorigin: case {e(str(report["case_id"] or ""))}</title>
-<style>
-body{{font-family:sans-serif;max-width:48em;margin:1.5em auto;color:#222;line-height:1.35}}
-h1{{font-size:1.35em}} h2{{font-size:1.1em;margin-bottom:.3em}}
-.notice{{background:#fff3cd;padding:.6em;border:1px solid #e0c36b}}
-.warnings{{background:#fdecea;border:1px solid #e0a0a0;padding:.2em .8em}} .ok{{color:#2e7d32}}
-table{{border-collapse:collapse;width:100%}} td{{padding:2px 6px;vertical-align:top}}
-.num{{text-align:right;width:4.5em}}
-.bar{{height:11px;background:#3a6ea5}} .detail{{font-size:.85em;color:#555}}
-img{{max-width:100%;height:auto}} .small{{font-size:.85em;color:#444}}
-@media print{{body{{margin:0;max-width:none;font-size:10pt}} img{{max-height:9cm}}
-section,table{{page-break-inside:avoid}}}}
-</style>
-</head><body>
-<p class="notice"><b>{e(report["notice"])}</b></p>
-<h1>Case {e(str(report["case_id"] or "(no id)"))}: {e(report["scope"])}</h1>
-<p class="small">Generated {e(when)} by {e(m["name"])} ({e(m["kind"])}), netorigin {e(m["version"])},
-bundle {e(str(m["bundle_hash"]))}. Deployment prior: {e(report["target_prior"])}.</p>
-{warn_block}
-<h2>Probabilities</h2>
-<table>{rows}</table>
-<p><b>{report["coverage"]:.0%} prediction set:</b> {e(" or ".join(report["prediction_set"]))}.
-{e(report.get("set_meaning", ""))}</p>
-<h2>Why</h2><ul>{reasons}</ul>{chart}
-<p class="small">Each reason is a term on the scale of the probabilities shown (the log of a site's probability over the
-geometric mean of the three): the model's baseline, its calibration, the deployment prior and the fields' terms add
-up to it exactly. Tests not done are never evidence; when their absence moves the answer it is said once.</p>
-<h2>Next test to order</h2><ol>{tests}</ol>
-<h2>Inputs as received</h2><table>{inputs}</table>
-<h2>Model</h2><p class="small">{e(m["name"])} ({e(m["kind"])}), trained on {e(str(m["training_data"]))}; validated on
-synthetic cases only (see the model card). Nothing about this case is stored by netorigin.</p>
-<p class="notice"><b>{e(report["notice"])}</b></p>
-</body></html>
-"""
+    return template("result.html").substitute(
+        case_id=e(str(report["case_id"] or "(no id)")),
+        top_site=e(top),
+        top_pct=_pct(probs[top]),
+        scope=e(report["scope"][0].upper() + report["scope"][1:]),
+        setting=e(setting_words(report["target_prior"])),
+        when=e(when),
+        warnings=warnings,
+        rows="".join(rows),
+        level=f"{report['coverage']:.0%}",
+        members=e(" or ".join(report["prediction_set"])),
+        set_meaning=e(report.get("set_meaning", "")),
+        reasons=_reason_rows(report),
+        advice=advice,
+        findings=findings,
+        model=e(model_words(report["model"])),
+        notice=e(report["notice"]),
+    )
+
+
+def html_report(report: dict, chart_png: bytes | None = None, *, generated: str | None = None) -> str:
+    """Everything `netorigin score` shows, as one self-contained HTML page that prints on one A4 or
+    Letter page (tested in a browser). ``chart_png`` is accepted for callers that made one and no
+    longer drawn on the page: the reasons table shows the same evidence, adding up, and fits."""
+    return page(f"netorigin: case {report['case_id'] or ''}", result_html(report, generated=generated))
 
 
 def markdown_report(table, identity: dict, *, title: str, target_prior: str, coverage: float) -> str:

@@ -30,21 +30,17 @@ GROUPS = (
 COVERAGES = (0.8, 0.9, 0.95)
 _OPTION_PREFIX = "option_"  # form controls that are options, not contract fields
 
-_STYLE = """
-body{font-family:sans-serif;max-width:60em;margin:1.2em auto;color:#222;line-height:1.35;padding:0 .8em}
-fieldset{border:1px solid #ccc;margin:.6em 0;padding:.4em .8em} legend{font-weight:bold}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(17em,1fr));gap:.3em 1.2em}
-label{display:flex;justify-content:space-between;gap:.5em;font-size:.92em} select,input{max-width:10em}
-.notice{background:#fff3cd;padding:.6em;border:1px solid #e0c36b} .error{background:#fdecea;border:1px solid #e0a0a0;
-padding:.4em .8em;white-space:pre-wrap} button{font-size:1.05em;padding:.3em 1.2em} .small{font-size:.85em;color:#444}
-"""
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
-    )
+_RESCORE = """<script>
+// edit and rescore: any change scores the case again and replaces the result (the page works
+// without this: the button submits the form)
+(function(){const f=document.getElementById('case');let t;
+f.addEventListener('change',function(){clearTimeout(t);t=setTimeout(async function(){
+const r=await fetch('/score',{method:'POST',headers:{'Content-Type':'application/x-www-form-urlencoded'},
+body:new URLSearchParams(new FormData(f))});
+const d=new DOMParser().parseFromString(await r.text(),'text/html');
+const n=d.getElementById('result-slot');if(n){document.getElementById('result-slot').innerHTML=n.innerHTML}
+},120)});})();
+</script>"""
 
 
 def _control(f, value: str) -> str:
@@ -65,53 +61,26 @@ def _control(f, value: str) -> str:
     return f"<label for='{name}' title='{e(f.description)}'>{e(field_label(name))}{ctl}</label>"
 
 
-def case_form(
-    identity: dict,
-    values: dict | None = None,
-    error: str | None = None,
-    *,
-    default_prior: str = "",
-    default_coverage: float = 0.9,
-    out_of_scope: bool = False,
-) -> str:
-    """The case form: every contract field grouped as a pathologist thinks, every test "not
-    done" by default, with the values typed so far and the error that stopped them."""
+def _options(values: dict, default_prior: str, default_coverage: float, out_of_scope: bool) -> str:
+    """The setting (deployment prior, explained where it is chosen), the set level, score anyway."""
+    from ..calibration import prior_words
+
     e = html.escape
-    values = values or {}
-    parts = [
-        f"<p class='notice'><b>{e(identity['notice'])}</b></p>",
-        "<h1>netorigin: primary site of a NET liver metastasis</h1>",
-        f"<p class='small'>Model {e(identity['name'])} ({e(identity['kind'])}), bundle "
-        f"{e(str(identity['bundle_hash'])[:12])}, trained on {e(str(identity['training_data']))}. "
-        "Nothing about a case is stored or logged: it is scored in memory and forgotten.</p>",
-    ]
-    if error:
-        parts.append(f"<div class='error' role='alert'><b>Not scored.</b>\n{e(error)}</div>")
-    parts.append("<form method='post' action='/score'>")
-    parts.append(
-        f"<fieldset><legend>Case</legend><div class='grid'><label for='case_id'>case id"
-        f"<input id='case_id' name='case_id' type='text' value='{e(values.get('case_id', ''))}'></label>"
-        "</div></fieldset>"
-    )
-    for group, title in GROUPS:
-        fields = [f for f in FIELDS.values() if f.group == group]
-        if fields:
-            parts.append(
-                f"<fieldset><legend>{e(title)}</legend><div class='grid'>"
-                + "".join(_control(f, values.get(f.name, "")) for f in fields)
-                + "</div></fieldset>"
-            )
     prior = values.get(_OPTION_PREFIX + "target_prior", default_prior)
     named = (*SCENARIOS, "training")
     choices = named if prior in named or not prior else (prior, *named)  # the server's own setting is offered
-    priors = "".join(f"<option value='{e(p)}'{' selected' if p == prior else ''}>{e(p)}</option>" for p in choices)
+    priors = "".join(
+        f"<option value='{e(p)}'{' selected' if p == prior else ''}>{e(prior_words(p))}</option>" for p in choices
+    )
     cov = values.get(_OPTION_PREFIX + "coverage", f"{default_coverage:g}")
     levels = sorted(set(COVERAGES) | {round(float(default_coverage), 2)})
     covs = "".join(f"<option value='{c:g}'{' selected' if f'{c:g}' == cov else ''}>{c:.0%}</option>" for c in levels)
     anyway = " checked" if values.get(_OPTION_PREFIX + "score_anyway") else ""
-    parts.append(
-        f"<fieldset><legend>Options</legend><div class='grid'>"
-        f"<label for='option_target_prior'>deployment prior<select id='option_target_prior' "
+    return (
+        "<fieldset><legend>Setting</legend>"
+        "<p class='hint'>What kind of case is this? The probabilities start from how often each site is the "
+        "primary in that setting.</p>"
+        f"<label for='option_target_prior'>setting<select id='option_target_prior' "
         f"name='option_target_prior'>{priors}</select></label>"
         f"<label for='option_coverage'>prediction set level<select id='option_coverage' "
         f"name='option_coverage'>{covs}</select></label>"
@@ -121,11 +90,57 @@ def case_form(
             if out_of_scope or anyway
             else ""
         )
-        + "</div></fieldset>"
+        + "</fieldset>"
     )
-    parts.append("<p><button type='submit' id='submit'>Score this case</button></p></form>")
-    parts.append(f"<p class='notice'><b>{e(identity['notice'])}</b></p>")
-    return _page("netorigin: score a case", "".join(parts))
+
+
+def case_form(
+    identity: dict,
+    values: dict | None = None,
+    error: str | None = None,
+    *,
+    default_prior: str = "",
+    default_coverage: float = 0.9,
+    out_of_scope: bool = False,
+    result: str | None = None,
+) -> str:
+    """The page: the case form (every contract field grouped as a pathologist thinks, every test
+    "not done" by default, the values typed so far kept) beside the result of the last scoring, or
+    the error that stopped it. Changing a field rescores (with JavaScript; the button without)."""
+    from ..inference import model_words
+    from ._report import page
+
+    e = html.escape
+    values = values or {}
+    form = [
+        "<form id='case' method='post' action='/score' class='noprint'>",
+        f"<fieldset><legend>Case</legend><label for='case_id'>case id"
+        f"<input id='case_id' name='case_id' type='text' value='{e(values.get('case_id', ''))}'></label></fieldset>",
+    ]
+    for group, title in GROUPS:
+        fields = [f for f in FIELDS.values() if f.group == group]
+        if fields:
+            form.append(
+                f"<fieldset><legend>{e(title)}</legend>"
+                + "".join(_control(f, values.get(f.name, "")) for f in fields)
+                + "</fieldset>"
+            )
+    form.append(_options(values, default_prior, default_coverage, out_of_scope))
+    form.append("<p><button type='submit' id='submit'>Score this case</button></p></form>")
+    if error:
+        text = error[len("not scored: ") :] if error.lower().startswith("not scored: ") else error
+        text = text.replace("--score-anyway scores it", "tick 'score outside the intended use' to score it")
+        slot = f"<div class='error' role='alert'><b>Not scored.</b> {e(text)}</div>"
+    else:
+        slot = result or "<p class='empty'>Fill in what is known and score the case: the result appears here.</p>"
+    body = (
+        f"<p class='notice'><b>{e(identity['notice'])}</b></p>"
+        "<h1 class='noprint'>netorigin: where did this NET liver metastasis come from?</h1>"
+        f"<p class='small noprint'>Model {e(model_words(identity))}. Nothing about a case is stored or logged: it is "
+        "scored in memory and forgotten.</p>"
+        f"<div class='layout'>{''.join(form)}<div id='result-slot'>{slot}</div></div>" + _RESCORE
+    )
+    return page("netorigin: score a case", body)
 
 
 class Scorer:
@@ -330,7 +345,7 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
     from fastapi.responses import HTMLResponse, JSONResponse, Response
     from pydantic_core import to_json
 
-    from ._report import html_report
+    from ._report import result_html
 
     scorer = Scorer(model, target_prior=target_prior, coverage=coverage)
     batcher = Batcher(scorer)
@@ -380,8 +395,16 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
                 case_form(ident, values, str(err), default_prior=default_prior, default_coverage=coverage),
                 status_code=422,
             )
-        page = html_report(rep)
-        return HTMLResponse(page.replace("<body>", "<body><p class='small'><a href='/'>Score another case</a></p>", 1))
+        return HTMLResponse(
+            case_form(
+                ident,
+                values,
+                default_prior=default_prior,
+                default_coverage=coverage,
+                out_of_scope=bool(values.get(_OPTION_PREFIX + "score_anyway")),
+                result=result_html(rep),
+            )
+        )
 
     @app.post("/api/score")
     async def score_api(request: Request) -> JSONResponse:

@@ -627,6 +627,10 @@ FIELD_LABELS = {
     "expr_ppwd1": "PPWD1 expression",
 }
 
+from .. import exceptions as _exceptions  # noqa: E402 - errors name a field in words too (Ki-67 (ki67_percent))
+
+_exceptions.LABELS.update(FIELD_LABELS)
+
 
 def field_label(name: str) -> str:
     """Plain words for a field (``expr_<gene>`` -> '<GENE> expression')."""

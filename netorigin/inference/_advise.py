@@ -449,7 +449,7 @@ def percent(p: float) -> str:
 
 
 NO_TEST_MATTERS = "no further test is likely to change the answer"
-MATTERS_BITS = 0.01  # a test is advised when it is worth at least this much information about the site
+MATTERS_BITS = 0.05  # a test is advised when it is worth at least this much information about the site
 MATTERS_CHANCE = 0.01  # ... or has at least this chance of changing the most likely site
 
 

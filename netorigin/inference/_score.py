@@ -49,7 +49,7 @@ SCOPE_OUTSIDE = (
     "OUTSIDE THE INTENDED USE (poorly differentiated carcinoma), scored on request: the model knows "
     "well-differentiated NETs only and these probabilities are not meaningful for this case"
 )
-WARNING_KINDS = ("out_of_scope", "inconsistent", "intended_use")  # validation notices shown as a case's warnings
+WARNING_KINDS = ("out_of_scope", "inconsistent", "intended_use", "read_as")  # notices shown with a case
 FEW_FIELDS = 2  # at most this many informative fields recorded: "only N findings" when the answer is the prior's
 PRIOR_CLOSE = 0.15  # the answer is "close to what the setting alone gives" below this total variation
 REASON_MIN = 0.05  # a term smaller than this (clr units) is not listed as a reason
@@ -60,6 +60,7 @@ BATCH_TEXT_COLUMNS = (
     "set_meaning",
     "reasons",
     "next_test",
+    "next_panel",
     "warnings",
     "target_prior",
     "model_bundle",
@@ -280,7 +281,7 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
                 "value": res.target_prior,
                 "site": site,
                 "term": round(prior, 4),
-                "text": f"the setting ({prior_words(res.target_prior)}): {_toward(prior)} {site} ({prior:+.1f})",
+                "text": f"the setting: {_toward(prior)} {site} ({prior:+.1f})",
             }
         )
     total = float(e.total[i, k])
@@ -293,7 +294,7 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
             "value": "",
             "site": site,
             "term": round(rest, 4),
-            "text": f"everything else (the model's starting point, smaller findings, tests not done): "
+            "text": f"everything else (starting point, smaller findings, tests not done): "
             f"{_toward(shown)} {site} ({shown + 0.0:+.1f})",
         }
     )
@@ -349,7 +350,7 @@ def _set_meaning(res: ScoreResult, i: int) -> str:
     ]
     stratum = f" with {who} recorded" if res.stratified_sets else ""
     guarantee = (
-        f"Guarantee (synthetic calibration cases, {res.target_prior} prior): among cases of any one site{stratum}, "
+        f"Guarantee (from the model's own calibration cases, in this setting): among cases of any one site{stratum}, "
         f"sets made this way hold the true site at least {cov:.0%} of the time; not a probability for this case alone."
     )
     return " ".join([head, *kept, *above, guarantee])
@@ -432,6 +433,7 @@ def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: 
     out["set_meaning"] = [_set_meaning(res, i) for i in range(len(out))]
     out["reasons"] = ["; ".join(r["text"] for r in _reasons(res, i, n_reasons)) for i in range(len(out))]
     out["next_test"] = [(a[0]["label"] if a else "") for a in (res.advice or [[]] * len(out))]
+    out["next_panel"] = [(a[0]["label"] if a else "") for a in (res.panels or [[]] * len(out))]
     out["warnings"] = ["; ".join(w) for w in res.warnings]
     out["target_prior"] = res.target_prior
     out["model_bundle"] = res.identity.get("bundle_hash")
@@ -459,10 +461,11 @@ def score_cohort(
     chunk: int = 10_000,
     progress=None,
     score_anyway: bool = False,
+    panel: int = 0,
 ) -> pd.DataFrame:
     """Score a validated cohort in chunks; one row per case (:func:`batch_table`), with the
     cohort's extra columns carried through. ``progress("scoring", done, total)`` is called after
-    each chunk.
+    each chunk. ``panel``: also name the best panel of this many tests (``next_panel``).
 
     Cases outside the intended use (poorly differentiated) keep their row, with blank
     probabilities, set, reasons and next test and a ``status`` that says why, unless
@@ -487,6 +490,7 @@ def score_cohort(
             target_prior=target_prior,
             coverage=coverage,
             details=False,
+            panel=panel,
         )
         parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
         outside.append(res.outside)
@@ -504,7 +508,7 @@ def score_cohort(
             for c in out.columns:
                 if c.startswith("p_"):
                     out.loc[outside, c] = np.nan
-            out.loc[outside, ["top_site", "prediction_set", "reasons", "next_test"]] = ""
+            out.loc[outside, ["top_site", "prediction_set", "reasons", "next_test", "next_panel"]] = ""
     out.insert(1, "status", status)
     return out
 
@@ -515,7 +519,7 @@ def case_reports(
     *,
     target_prior=None,
     coverage: float = 0.9,
-    panel: int = 0,
+    panel: int = 2,
     tests=None,
     per_cost: bool = False,
 ) -> list[dict]:

@@ -97,6 +97,30 @@ def load_contradictions(path: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(contradiction_records(path), columns=list(COLUMNS))
 
 
+_PHENOTYPE_WORDS = {
+    "syndromic": "with carcinoid syndrome",
+    "quiet": "without carcinoid syndrome",
+    "ec": "serotonin-producing (EC-cell)",
+    "alt": "ALT-positive / DAXX-ATRX-lost",
+    "plain": "without ALT or EC-cell features",
+    "ttf1": "TTF-1-positive",
+    "otp_only": "OTP-positive, TTF-1-negative",
+    "null": "TTF-1- and OTP-negative",
+}
+
+
+def cell_words(cell: str) -> str:
+    """A latent cell ("pancreas/ec") in words: the sub-site and its kind of tumour.
+
+    >>> cell_words("pancreas/ec")
+    'serotonin-producing (EC-cell) pancreas tumours'
+    >>> cell_words("appendix")
+    'appendix tumours'
+    """
+    sub, _, kind = str(cell).partition("/")
+    return f"{_PHENOTYPE_WORDS.get(kind, kind)} {sub} tumours".strip() if kind else f"{sub} tumours"
+
+
 def contradictions_in(table, pairs) -> list[list[str]]:
     """For each case of ``table``, a warning per contradictory pair of results it records.
     ``pairs``: :func:`load_contradictions`'s table, or its rows as records (attributes)."""
@@ -114,8 +138,8 @@ def contradictions_in(table, pairs) -> list[list[str]]:
         text = (
             f"contradictory results: {field_label(r.field_a)} {r.value_a} with {field_label(r.field_b)} "
             f"{r.value_b} - no primary the model knows shows both in more than {r.max_joint_rate:.0%} of cases "
-            f"(most often {r.most_likely_in}); check the stains (a mix-up, a collision tumour, an unusual "
-            "primary) before acting on the probabilities"
+            f"(most often in {cell_words(r.most_likely_in)}); check the stains (a mix-up, a collision tumour, "
+            "an unusual primary) before acting on the probabilities"
         )
         for i in np.flatnonzero(both):
             out[i].append(text)

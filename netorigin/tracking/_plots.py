@@ -101,38 +101,30 @@ def shap_beeswarm_png(explanation, values: np.ndarray, site: int, max_display=12
 
 
 def waterfall_png(report: dict, max_display: int = 10) -> bytes:
-    """A waterfall chart of one scored case's reasons for its top site, on the scale the text uses
-    (clr: log of the site's probability over the geometric mean of the three), each bar labelled
-    with the field, its value and its term, titled with the case id and the model."""
+    """A waterfall chart of one scored case's reasons for its top site: the lines the text shows
+    (findings, the setting, everything else), from 0 to the score behind the probability, each bar
+    labelled with its points. The axis always holds every bar and its label (nothing clipped)."""
     plt = _plt()
-    e = report["explanation"]
     site = max(report["probabilities"], key=report["probabilities"].get)
-    start = e["baseline"][site] + e["calibration"][site]
-    bars = [(f"{r['text'].split(':')[0]}", r["term"]) for r in report["reasons"]]
-    shown = {r["field"] for r in report["reasons"]}
-    rest = e["total"][site] - start - sum(v for _, v in bars)
-    if abs(rest) > 1e-9:
-        bars.append(("other recorded fields (each small)" if shown else "all fields", rest))
-    bars = bars[:max_display]
+    bars = [(r["text"].rsplit(": ", 1)[0], r["term"]) for r in report["reasons"]]
+    if len(bars) > max_display:  # the smallest findings join "everything else"
+        keep, rest = bars[: max_display - 1], sum(v for _, v in bars[max_display - 1 :])
+        bars = [*keep, ("everything else", rest)]
     fig, ax = plt.subplots(figsize=(7.2, 0.45 * (len(bars) + 2) + 1.2))
-    x = start
+    x, ends = 0.0, [0.0]
     ys = list(range(len(bars), 0, -1))
     for y, (_label, v) in zip(ys, bars):
-        ax.barh(y, v, left=x, color="#2e7d32" if v > 0 else "#c62828", height=0.6)
-        ax.text(
-            x + v + (0.02 if v >= 0 else -0.02),
-            y,
-            f"{v:+.2f}",
-            va="center",
-            ha="left" if v >= 0 else "right",
-            fontsize=8,
-        )
+        ax.barh(y, v, left=x, color="#2f6db5" if v > 0 else "#c0504d", height=0.6)
+        ax.text(x + v + (0.03 if v >= 0 else -0.03), y, f"{v:+.1f}", va="center", ha="left" if v >= 0 else "right")
         x += v
+        ends.append(x)
+    span = max(max(ends) - min(ends), 0.5)
+    ax.set_xlim(min(ends) - 0.18 * span, max(ends) + 0.18 * span)  # room for every label
     ax.set_yticks(ys, [b[0] for b in bars], fontsize=8)
-    ax.axvline(start, color="grey", lw=0.8, ls=":")
+    ax.axvline(0, color="grey", lw=0.8, ls=":")
     ax.axvline(x, color="black", lw=0.8)
     p = report["probabilities"][site]
-    ax.set_xlabel(f"clr of p({site}): start {start:+.2f} (model baseline), end {x:+.2f} (p = {p:.1%})")
+    ax.set_xlabel(f"points toward {site}: they add up to {x:+.1f}, the score behind its {p:.0%}")
     ident = report["model"]
     case = report.get("case_id") or "(no case id)"
     ax.set_title(

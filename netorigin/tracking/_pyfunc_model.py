@@ -88,6 +88,7 @@ def answer(model, table: pd.DataFrame, params: dict) -> pd.DataFrame:
             target_prior=target_prior,
             coverage=coverage,
             score_anyway=bool(params.get("score_anyway")),
+            panel=2,  # the best pair of tests, as every other output names it
         ).astype(object)
     else:  # every row refused: the columns a scored row would have
         scored = pd.DataFrame(

@@ -1,0 +1,131 @@
+"""What a clinician reads is in plain words: no field names, no statistical jargon, no empty
+brackets, units and plurals right, on the terminal, the printable report and the web page."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from netorigin.cli import main
+from netorigin.contract import FIELDS
+
+pytest.importorskip("httpx2")
+from starlette.testclient import TestClient  # noqa: E402
+
+CASES = {
+    "example": None,
+    "sparse": {"ihc_cdx2": "negative"},
+    "nothing": {"age_years": 60, "sex": "female"},
+    "pancreatic": {
+        "ihc_cdx2": "negative",
+        "ihc_isl1": "positive",
+        "alt_status": "positive",
+        "ihc_daxx_atrx": "lost",
+        "ki67_percent": 8,
+        "largest_liver_lesion_cm": 6,
+    },
+    "lung": {"ihc_ttf1": "positive", "ihc_otp": "positive", "ihc_cdx2": "negative"},
+    "rectal": {"ihc_satb2": "positive", "ihc_cdx2": "negative", "ihc_isl1": "positive"},
+    "contradictory": {"ihc_cdx2": "focal", "ihc_ttf1": "2+", "ki67_percent": 3},
+}
+# every contract field name with an underscore, and any stain or expression column
+FIELD_NAME = re.compile(
+    r"\b(" + "|".join(sorted((n for n in FIELDS if "_" in n), key=len, reverse=True)) + r"|ihc_\w+|expr_\w+)\b"
+)
+JARGON = (
+    "log-ratio",
+    "clr",
+    "total variation",
+    "bits",
+    "deployment prior",
+    "scenario training-mix",
+    "n=80000",
+    "seed=",
+    "work-up mixture",
+    "pancreas/ec",
+    "lung/ttf1",
+    "Inputs as received",
+    "cost 1,",
+    " 1 days",
+    "()",
+    "(, ",
+    "Not scored. not scored",
+    "none chance",
+    " 0% chance",
+    "100% chance",
+)
+
+
+def _visible(page: str) -> str:
+    """The text a reader sees: no tags, no style or script."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.fixture(scope="module")
+def outputs(default_model, tmp_path_factory):
+    from netorigin.app._serve import create_app
+
+    client = TestClient(create_app(default_model))
+    tmp = tmp_path_factory.mktemp("words")
+    out = {}
+    for name, case in CASES.items():
+        path = tmp / f"{name}.yaml"
+        if case is None:
+            from netorigin.datasets import data_path
+
+            path.write_text(data_path("examples/example_case.yaml").read_text())
+            case = yaml.load(path.read_text(), Loader=yaml.BaseLoader)
+        else:
+            path.write_text(yaml.safe_dump(case))
+        r = CliRunner().invoke(main, ["score", str(path), "--report", str(tmp / f"{name}.html")])
+        assert r.exit_code == 0, r.output
+        page = client.post("/score", data={k: str(v) for k, v in case.items()})
+        assert page.status_code == 200, page.text[:500]
+        slot = page.text[page.text.index("id='result-slot'") :]
+        out[name] = {
+            "terminal": r.stdout,
+            "report": _visible((tmp / f"{name}.html").read_text()),
+            "web": _visible(slot),
+        }
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("where", ["terminal", "report", "web"])
+def test_no_field_names_and_no_jargon_where_a_clinician_reads(outputs, name, where):
+    text = outputs[name][where]
+    assert not FIELD_NAME.findall(text), FIELD_NAME.findall(text)
+    for word in JARGON:
+        assert word not in text, word
+    assert "not a medical device" in text and "research use only" in text.lower()
+
+
+def test_the_field_name_pattern_catches_every_field_name():
+    # the check above would see any contract field name that slipped into an output
+    for name in FIELDS:
+        assert FIELD_NAME.search(f"x {name}: y") or "_" not in name, name
+    assert FIELD_NAME.search("ihc_newstain") and not FIELD_NAME.search("Ki-67 4%")
+
+
+def test_a_settled_case_gets_one_sentence_not_a_list_of_useless_tests(outputs):
+    from netorigin.inference import NO_TEST_MATTERS
+
+    settled = [n for n, o in outputs.items() if NO_TEST_MATTERS in o["terminal"].lower()]
+    assert "lung" in settled and "example" not in settled  # a settled case and an open one
+    for name in settled:
+        assert "1." not in outputs[name]["terminal"].split("next test to order")[1].split("model:")[0]
+        assert NO_TEST_MATTERS in outputs[name]["report"].lower() and NO_TEST_MATTERS in outputs[name]["web"].lower()
+
+
+def test_a_users_model_never_calls_itself_synthetic(tmp_path, default_model):
+    from netorigin.contract import RESEARCH_NOTICE, research_notice
+
+    user = research_notice({"description": "file registry.csv", "n_labelled": 812})
+    assert "synthetic" not in user and "registry.csv" in user and "812" in user and "not a medical device" in user
+    assert research_notice({"description": "synthetic, scenario x, n=5"}) == RESEARCH_NOTICE
+    assert default_model.identity()["notice"] == RESEARCH_NOTICE
