@@ -81,7 +81,7 @@ def mean_interval(values) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def one_world(seed, sizes, n_test, shipped, with_advice, log) -> list[dict]:
+def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS) -> list[dict]:
     world = draw_world(seed)
     test = make_synthetic_cohort(n_test, scenario=SCENARIO, random_state=seed + 17, workup="mixture", world=seed)
     y = np.array([SITES.index(s) for s in test["primary_site"].astype(str)])
@@ -109,7 +109,7 @@ def one_world(seed, sizes, n_test, shipped, with_advice, log) -> list[dict]:
     for size in sizes:
         row("literature-only", size, lit, lit_advice)
         cohort = make_synthetic_cohort(size, scenario=SCENARIO, random_state=seed, workup="mixture", world=seed)
-        for name in KINDS:
+        for name in kinds:
             kind = "xgboost" if name == "cohort-only" else name
             t0 = time.perf_counter()
             model = SiteModel(kind, cv=3, random_state=0).fit(cohort, cohort["primary_site"])
@@ -135,6 +135,12 @@ def main():
     ap.add_argument("--no-advice", action="store_true")
     ap.add_argument("--tiny", action="store_true", help="one world, 100 cases, 300 test cases: a smoke run")
     ap.add_argument("--out", default="benchmarks/results/learning")
+    ap.add_argument(
+        "--only",
+        choices=KINDS,
+        default=None,
+        help="rerun this trained model only; the other rows are kept from --out's JSON (same worlds and sizes)",
+    )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.tiny:
@@ -142,9 +148,12 @@ def main():
     shipped = load_bundle(args.model)
     trained_on = set(training_worlds(400, 1))  # pipelines/default_model.yaml: 400 worlds, seed 1
     seeds = [s for s in HELD_OUT if s not in trained_on][: args.worlds]
-    rows = []
+    rows, kinds = [], (args.only,) if args.only else KINDS
     for seed in seeds:
-        rows += one_world(seed, sizes, args.n_test, shipped, not args.no_advice, print)
+        rows += one_world(seed, sizes, args.n_test, shipped, not args.no_advice, print, kinds)
+    if args.only:  # the rows of the models not rerun, from the last full run
+        kept = json.loads(Path(args.out).with_suffix(".json").read_text())["rows"]
+        rows = [r for r in kept if r["model"] not in kinds and r["model"] != "literature-only"] + rows
     # the shipped model on the literature world itself
     test = make_synthetic_cohort(args.n_test * 2, scenario=SCENARIO, random_state=4242, workup="mixture")
     y = np.array([SITES.index(s) for s in test["primary_site"].astype(str)])

@@ -19,9 +19,11 @@ class TemperatureScaling(BaseEstimator):
 
     Parameters
     ----------
-    per_label : bool
+    per_label : bool, "auto" or "none"
         One temperature per label (vector scaling; better calibrated when the labels are many
-        sub-sites) or one shared temperature.
+        sub-sites) or one shared temperature; ``"auto"`` chooses by cross-validation; ``"none"``
+        keeps the margins as they are (T = 1, b = 0: for a model whose probabilities are already
+        a posterior, see :attr:`~netorigin.models.ModelKind.calibrates`).
 
     Attributes
     ----------
@@ -46,6 +48,8 @@ class TemperatureScaling(BaseEstimator):
         margins, y = np.asarray(margins, dtype=float), np.asarray(y, dtype=int)
         if self.per_label == "auto":
             self.mode_ = _choose_mode(margins, y)
+        elif self.per_label == "none":
+            self.mode_ = "none"
         else:
             self.mode_ = "per-label" if self.per_label else "shared"
         self.temperature_, self.bias_ = _fit_mode(margins, y, self.mode_)

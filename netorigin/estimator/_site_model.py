@@ -290,7 +290,9 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         self.labels_ = np.asarray(estimator[-1].classes_, dtype=object)
         self.label_site_ = site_of(self.labels_)
         y = np.asarray(y, dtype=int)
-        self.calibrator_ = TemperatureScaling(per_label="auto").fit(margins, y)
+        self.calibrator_ = TemperatureScaling(per_label="auto" if get_kind(self.kind).calibrates else "none").fit(
+            margins, y
+        )
         self.prior_ = PriorShift(self.target_prior).fit(y, labels=self.labels_, train_prior=train_prior)
         self.conformal_ = ConformalSets().fit(
             self.calibrator_.predict_proba(margins), y, label_site=self.label_site_, n_fields=n_fields

@@ -278,5 +278,6 @@ register(
         files=("latent/parameters.csv", "latent/cells.json", "latent/model.json"),
         subsites=True,
         merges_rare=False,
+        calibrates=False,
     )
 )

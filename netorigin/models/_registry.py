@@ -43,6 +43,12 @@ class ModelKind:
         Whether a sub-site with too few training cases is counted with its site's commonest one
         (kinds that learn each label from its cases alone); a kind with a prior for every
         sub-site (latent-class) keeps them all.
+    calibrates : bool
+        Whether temperature scaling is fitted on the out-of-fold margins. A kind whose
+        probabilities are already a posterior under a prior (latent-class) gets none: at small n its
+        fold models, fitted on a fraction of the cohort, are weaker than the final one, and scaling
+        learnt from them shrinks a good model (measured on a held-out world, 100 cases: log-loss
+        0.557 scaled against 0.437 not, exact 0.383).
     """
 
     name: str
@@ -54,6 +60,7 @@ class ModelKind:
     files: tuple[str, ...]
     subsites: bool = True
     merges_rare: bool = True
+    calibrates: bool = True
 
 
 _KINDS: dict[str, ModelKind] = {}
