@@ -15,7 +15,8 @@ class InputError(NetoriginError, ValueError):
 
 class OutOfScopeError(NetoriginError):
     """A case outside netorigin's intended use (a poorly differentiated carcinoma): not scored
-    unless asked. The command line exits with :attr:`exit_code`."""
+    unless asked. The command line exits with :attr:`exit_code`.
+    """
 
     exit_code = 3
 
@@ -53,6 +54,25 @@ class Problem:
 
     ``rows`` are 1-based data-row numbers in a cohort (empty for a single case) and
     ``case_ids`` the matching case identifiers where known.
+
+    Parameters
+    ----------
+    field : str
+        The field (or column) at fault.
+    value : object
+        The value as read.
+    expected : str
+        What was expected, in words.
+    rows : tuple of int
+        1-based data rows with this problem.
+    case_ids : tuple of str
+        The case ids of those rows, where known.
+    suggestion : str, optional
+        The value a typing mistake most likely meant (never another meaning).
+    detail : str, optional
+        A fuller explanation that replaces "is not <expected>".
+    location : str, optional
+        Where, when not a row ("header", a mapping key).
     """
 
     field: str
@@ -87,7 +107,15 @@ class Problem:
 
 
 class ValidationError(NetoriginError, ValueError):
-    """Input that breaks the case contract. ``problems`` lists every fault found, not just the first."""
+    """Input that breaks the case contract. ``problems`` lists every fault found, not just the first.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Every fault found.
+    source : str, optional
+        The file or input they were found in.
+    """
 
     def __init__(self, problems: list[Problem], source: str | None = None):
         # header problems first, then by first row, keeping the field order within a row

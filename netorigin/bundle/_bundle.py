@@ -67,7 +67,20 @@ def save_bundle(model: SiteModel, path) -> dict:
 
     The folder is written beside ``path`` and then put in its place, replacing a bundle already
     there only once the new one is whole (an interrupted save leaves the old bundle); a folder that
-    holds anything else is refused (``io.plan_outputs`` says so before training)."""
+    holds anything else is refused (``io.plan_outputs`` says so before training).
+
+    Parameters
+    ----------
+    model : SiteModel
+        A fitted model.
+    path : str or Path
+        The bundle folder to write.
+
+    Returns
+    -------
+    dict
+        The manifest written.
+    """
     from ..io import Output, plan_outputs, replace_folder
 
     out = Path(path)
@@ -224,7 +237,23 @@ def _check_content(manifest: dict, mpath: Path, bad) -> None:
 
 
 def load_bundle(path) -> SiteModel:
-    """Load a bundle folder, checking the manifest and every file against its sha256 first."""
+    """Load a bundle folder, checking the manifest and every file against its sha256 first.
+
+    Parameters
+    ----------
+    path : str or Path
+        The bundle folder.
+
+    Returns
+    -------
+    SiteModel
+        The fitted model, ready to score.
+
+    Raises
+    ------
+    InputError
+        A missing or changed file, a manifest field out of range, a format from another version.
+    """
     root, manifest, files = _read_bundle(path)
     try:
         parts = _parts(files, manifest, root)

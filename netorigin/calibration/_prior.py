@@ -37,6 +37,20 @@ def prior_words(name: str) -> str:
 def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
     """A site mix from a scenario name or ``"a,b,c"`` (ileal, pancreatic, other).
 
+    Parameters
+    ----------
+    spec : str or sequence of 3 numbers
+        A scenario name or ``"a,b,c"``.
+    scenarios : mapping, optional
+        Scenario name -> site mix (default: the bundled scenarios).
+
+    Returns
+    -------
+    name : str
+        The prior's name.
+    mix : ndarray of shape (3,)
+        The site mix, summing to 1.
+
     >>> resolve_prior("0.5,0.25,0.25")[1].tolist()
     [0.5, 0.25, 0.25]
     """

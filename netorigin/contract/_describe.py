@@ -69,6 +69,16 @@ def describe_cohort(cohort: ValidatedCohort) -> dict[str, Any]:
     - ``other_numeric``: extra columns whose values are all numbers (outcomes such as PFS,
       OS) -> median, min, max...
     - ``other_categorical``: other extra columns -> counts of each value
+
+    Parameters
+    ----------
+    cohort : ValidatedCohort
+        A validated cohort.
+
+    Returns
+    -------
+    dict
+        As above.
     """
     t = cohort.table
     n = len(t)

@@ -20,6 +20,11 @@ _GROUP_TITLES = {
 def make_case_template() -> str:
     """The template text. Every field is present and left blank (= not done / not known).
 
+    Returns
+    -------
+    str
+        YAML text.
+
     >>> text = make_case_template()
     >>> "ihc_cdx2:" in text and "one of positive, negative, equivocal, not_done" in text
     True

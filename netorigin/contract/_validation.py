@@ -46,6 +46,19 @@ class ValidatedCohort:
     categories, floats, NaN for not done), then the extra columns untouched. ``cases`` is what
     scoring reads: the table, or for a case validated on its own (:func:`validate_case`) the same
     canonical values as NumPy arrays (:class:`CaseColumns`), the table being built only if asked.
+
+    Parameters
+    ----------
+    table : DataFrame, optional
+        The canonical table (contract fields, then the extra columns).
+    notices : list of Notice, optional
+        What the user should be told.
+    extra_columns : list of str, optional
+        The columns carried through untouched.
+    set_aside : DataFrame, optional
+        Rows set aside with ``skip_invalid``: the rows as read, their row number, the reason.
+    cases : CaseColumns, optional
+        The canonical values of a case validated on its own, as arrays.
     """
 
     def __init__(
@@ -144,6 +157,11 @@ def validate_cohort(
         Columns that are not contract fields: carried through untouched (a cohort's outcomes,
         say), except one that is plainly a field under another name, which is refused; or all
         refused (a table that holds one case).
+
+    Returns
+    -------
+    ValidatedCohort
+        The canonical table and what the user should be told.
 
     Raises
     ------
@@ -405,6 +423,22 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
 
     ``case_id`` is optional. Returns a one-row :class:`ValidatedCohort`.
 
+    Parameters
+    ----------
+    case : mapping
+        Field -> value.
+    source : str, optional
+        A name used in error messages.
+
+    Returns
+    -------
+    ValidatedCohort
+
+    Raises
+    ------
+    ValidationError
+        Every problem found, each naming the field, the value and what was expected.
+
     >>> v = validate_case({"CDX2": "pos"})
     Traceback (most recent call last):
     ...
@@ -445,10 +479,34 @@ def validate_case(case: Mapping[str, Any], *, source: str | None = None) -> Vali
 
 
 def check_cohort(raw: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    """Validate a cohort and return only its canonical table (notices are dropped)."""
+    """Validate a cohort and return only its canonical table (notices are dropped).
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The cohort as read.
+    **kwargs
+        Options of :func:`validate_cohort`.
+
+    Returns
+    -------
+    DataFrame
+        The canonical table.
+    """
     return validate_cohort(raw, **kwargs).table
 
 
 def check_case(case: Mapping[str, Any]) -> pd.DataFrame:
-    """Validate one case and return its one-row canonical table."""
+    """Validate one case and return its one-row canonical table.
+
+    Parameters
+    ----------
+    case : mapping
+        Field -> value.
+
+    Returns
+    -------
+    DataFrame
+        One row, canonical values.
+    """
     return validate_case(case).table

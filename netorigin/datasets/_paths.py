@@ -23,17 +23,36 @@ def _root() -> Path:
 
 
 def data_path(*parts: str) -> Path:
-    """Path of a bundled data file (``NETORIGIN_DATA`` overrides the bundled folder)."""
+    """Path of a bundled data file (``NETORIGIN_DATA`` overrides the bundled folder).
+
+    Parameters
+    ----------
+    *parts : str
+        Path parts under the data folder.
+
+    Returns
+    -------
+    Path
+    """
     return _root().joinpath(*parts)
 
 
 def default_model_path() -> Path:
-    """The shipped model's bundle folder (``data/models/default``)."""
+    """The shipped model's bundle folder (``data/models/default``).
+
+    Returns
+    -------
+    Path
+    """
     return data_path("models", "default")
 
 
 def load_seed_cohort() -> ValidatedCohort:
     """The seven patients of the seed paper (Tables 1-3), validated; primary site unknown.
+
+    Returns
+    -------
+    ValidatedCohort
 
     >>> load_seed_cohort().n_cases
     7
@@ -42,5 +61,15 @@ def load_seed_cohort() -> ValidatedCohort:
 
 
 def example_case_path(name: str = "example_case.yaml") -> Path:
-    """Path of a bundled example case (``data/examples/``)."""
+    """Path of a bundled example case (``data/examples/``).
+
+    Parameters
+    ----------
+    name : str
+        File name in ``data/examples/``.
+
+    Returns
+    -------
+    Path
+    """
     return data_path("examples", name)

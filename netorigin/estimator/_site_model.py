@@ -151,6 +151,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
     target_prior : str
         The default deployment prior: ``training``, a scenario name or ``a,b,c``.
     random_state : int or None
+        Seed of the folds and of the classifier.
 
     Attributes
     ----------

@@ -227,6 +227,34 @@ def evaluate_model(
 
     ``bayes_proba``: the exact Bayes posterior on the same cases (synthetic cohorts), to report
     each figure's gap to the best achievable.
+
+    Parameters
+    ----------
+    model : SiteModel
+        A fitted model.
+    table : DataFrame
+        Labelled cases in the contract.
+    y : array-like
+        Their sites.
+    groups : array-like, optional
+        Patient of each case (bootstrap over patients).
+    target_prior : str
+        The setting the probabilities are shifted to.
+    coverages : tuple of float
+        Levels of the prediction sets.
+    n_bootstrap : int
+        Bootstrap resamples for the 95% intervals.
+    random_state : int
+        Seed of the bootstrap and of the masking.
+    bayes_proba : ndarray, optional
+        See above.
+    with_robustness : bool
+        Also mask tests at random and shorten the work-up.
+
+    Returns
+    -------
+    dict
+        Figures with intervals, per site, per sub-site and per information stratum.
     """
     y = np.asarray(y, dtype=int)
     fwd = model.forward(table, target_prior=target_prior)

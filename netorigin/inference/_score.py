@@ -184,6 +184,36 @@ def score_cases(
     ``panel``: also recommend the best panel of this many tests (2 or 3; 0: none).
     ``tests``: a lab's test table (``data/tests.csv`` layout): unavailable tests are never
     suggested. ``per_cost``: rank by expected information per unit of cost.
+
+    Parameters
+    ----------
+    model : SiteModel
+        A fitted model.
+    cohort : DataFrame or CaseColumns
+        See above.
+    notices : list of Notice, optional
+        See above.
+    target_prior : str, optional
+        The setting (default: the model's).
+    coverage : float
+        Level of the prediction sets.
+    reasons : bool
+        Compute the reasons.
+    advice : bool
+        Compute the next tests.
+    panel : int
+        See above.
+    tests : str or Path, optional
+        See above.
+    per_cost : bool
+        See above.
+    details : bool
+        What each result of an advised test would do (off for cohort tables).
+
+    Returns
+    -------
+    ScoreResult
+        Probabilities, sets, reasons, advice and warnings of every case.
     """
     fwd = model.forward(cohort, target_prior=target_prior, reasons=reasons)
     table, proba, label_proba = fwd.table, fwd.proba, fwd.label_proba
@@ -357,7 +387,22 @@ def _set_meaning(res: ScoreResult, i: int) -> str:
 
 
 def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
-    """One case as a dict with stable keys (:data:`REPORT_KEYS`)."""
+    """One case as a dict with stable keys (:data:`REPORT_KEYS`).
+
+    Parameters
+    ----------
+    res : ScoreResult
+        What :func:`score_cases` returned.
+    i : int
+        Which case (0-based).
+    n_reasons : int
+        At most this many findings among the reasons.
+
+    Returns
+    -------
+    dict
+        JSON-able, with the keys of :data:`REPORT_KEYS`.
+    """
     p = res.proba[i]
     members = [s for s, inn in zip(SITES, res.sets[i]) if inn]
     cid = res._columns()["case_id"][i] if "case_id" in res.table.columns else None
@@ -469,7 +514,32 @@ def score_cohort(
 
     Cases outside the intended use (poorly differentiated) keep their row, with blank
     probabilities, set, reasons and next test and a ``status`` that says why, unless
-    ``score_anyway``."""
+    ``score_anyway``.
+
+    Parameters
+    ----------
+    model : SiteModel
+        A fitted model.
+    validated : ValidatedCohort
+        The cohort.
+    target_prior : str, optional
+        The setting (default: the model's).
+    coverage : float
+        Level of the prediction sets.
+    chunk : int
+        Cases scored per pass.
+    progress : callable, optional
+        See above.
+    score_anyway : bool
+        Score cases outside the intended use too.
+    panel : int
+        See above.
+
+    Returns
+    -------
+    DataFrame
+        One row per case (:data:`BATCH_TEXT_COLUMNS` after the probabilities).
+    """
     import pandas as pd
 
     table = validated.table

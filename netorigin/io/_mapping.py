@@ -55,7 +55,17 @@ class Mapping:
 
 
 def load_mapping(path) -> Mapping:
-    """Read and check a mapping file; every problem is named with its key."""
+    """Read and check a mapping file; every problem is named with its key.
+
+    Parameters
+    ----------
+    path : str or Path
+        A mapping file (YAML or JSON).
+
+    Returns
+    -------
+    Mapping
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such mapping file")

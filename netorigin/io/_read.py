@@ -45,6 +45,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
     CSV/TSV cells stay text (blank cells are empty strings); duplicated column names are kept
     so that validation can report them.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV, TSV or Parquet.
+
+    Returns
+    -------
+    DataFrame
     """
     import pandas as pd
 
@@ -192,6 +201,21 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
     ``skip_invalid``: in a cohort, rows with a problem are set aside (``set_aside``: the rows as
     read, their row number and the reason for each) and the rest validated; problems with the
     file or its header still stop the work.
+
+    Parameters
+    ----------
+    path : str or Path
+        A case file or a cohort file.
+    kind : {"auto", "case", "cohort"}
+        See above.
+    mapping : str, Path or Mapping, optional
+        See above.
+    skip_invalid : bool
+        See above.
+
+    Returns
+    -------
+    ValidatedCohort
     """
     p = Path(path)
     suffix = p.suffix.lower()
@@ -312,7 +336,21 @@ def _mapped(raw: pd.DataFrame, mapping, source: str, cohort: bool) -> ValidatedC
 
 
 def load_cohort(path: str | Path, *, mapping=None, skip_invalid: bool = False) -> ValidatedCohort:
-    """Read and validate a cohort table (case_id required)."""
+    """Read and validate a cohort table (case_id required).
+
+    Parameters
+    ----------
+    path : str or Path
+        The cohort file.
+    mapping : str, Path or Mapping, optional
+        A mapping from the file's columns and values to the contract.
+    skip_invalid : bool
+        Set rows with a problem aside instead of stopping.
+
+    Returns
+    -------
+    ValidatedCohort
+    """
     return load_cases(path, kind="cohort", mapping=mapping, skip_invalid=skip_invalid)
 
 
@@ -353,7 +391,20 @@ def neutralise_formulas(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     """Write a table as CSV/TSV (formula-like text cells and names neutralised: count them first
     with :func:`neutralise_formulas`) or Parquet, chosen by the suffix, into an existing folder;
-    written beside the destination and renamed into place (never half a file)."""
+    written beside the destination and renamed into place (never half a file).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table to write.
+    path : str or Path
+        ``.csv``, ``.tsv`` or ``.parquet``.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     from ._outputs import write_bytes_atomic
 
     p = Path(path)

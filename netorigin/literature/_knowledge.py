@@ -191,10 +191,29 @@ def bayes_posterior(
     literature: Literature | None = None,
     world: int | None = None,
 ) -> pd.DataFrame:
-    """p(site | observed fields) under the literature's cell model (see :meth:`Literature.bayes_posterior`),
+    """The exact posterior p(site | observed fields) under the literature's cell model
+    (see :meth:`Literature.bayes_posterior`),
     or under drawn world ``world`` (:func:`~netorigin.literature.draw_world`).
 
     Returns a DataFrame with columns ``ileal, pancreatic, other`` and the cohort's index.
+
+    Parameters
+    ----------
+    cohort : DataFrame
+        Cases in the contract (missing fields are marginalised).
+    scenario : str
+        The site mix of the setting (a scenario of ``data/synthetic/scenarios.csv``).
+    label_noise : float
+        Probability that a label was replaced at random (as in ``make_synthetic_cohort``).
+    literature : Literature, optional
+        Another knowledge base than the bundled one.
+    world : int, optional
+        A drawn world's seed: its exact posterior.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``ileal, pancreatic, other`` (rows sum to 1), the cohort's index.
     """
     lit = literature if literature is not None else default_literature()
     if world is not None:

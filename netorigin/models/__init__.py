@@ -67,14 +67,20 @@ def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None,
     Parameters
     ----------
     kind : str
-        A registered kind (:data:`MODEL_KINDS`): ``xgboost`` (default), ``logistic``, ``mlp``,
-        ``literature`` or ``rules``.
+        A registered kind (:data:`MODEL_KINDS`): ``xgboost`` (default here; ``train`` defaults to
+        :data:`DEFAULT_KIND`), ``latent-class``, ``logistic``, ``mlp``, ``literature`` or ``rules``.
     level : {"site", "subsite"}
         What the classifier learns: the three sites, or the sub-sites (``primary_site_detail``)
         whose sums are the sites (kinds with ``subsites=True`` only).
     random_state : int, RandomState or None
+        Seed of the classifier (the same seed, data and parameters give the same model).
     **params
         Hyper-parameters of the classifier.
+
+    Returns
+    -------
+    Pipeline
+        Unfitted; its ``classes_`` after fitting are always ``ileal, pancreatic, other``.
     """
     k = get_kind(kind)
     random_state = check_seed(random_state, "random_state")

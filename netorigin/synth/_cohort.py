@@ -53,6 +53,14 @@ def make_synthetic_cohort(
         Draw the cases from this many worlds (about n / worlds each; the worlds' seeds are
         :func:`training_worlds` of ``random_state``): what a model that knows how uncertain the
         literature is trains on.
+
+    prefix : str
+        Case ids are ``<prefix>-0000001`` and so on.
+
+    Returns
+    -------
+    DataFrame
+        The cases in the contract, with ``primary_site`` and ``primary_site_detail``.
     """
     lit = literature if literature is not None else default_literature()
     if worlds is not None:

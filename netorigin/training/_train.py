@@ -26,7 +26,19 @@ from ..models import DEFAULT_KIND, get_kind, site_codes
 
 @dataclass
 class TrainResult:
-    """What training produced: the model, its figures, and what the user should be told."""
+    """What training produced: the model, its figures, and what the user should be told.
+
+    Parameters
+    ----------
+    model : SiteModel
+        The fitted model (classifier, calibration, prior, sets).
+    metrics : dict
+        Cross-validated and held-out figures.
+    notices : list of Notice
+        What the user should be told (cases set aside, sub-sites merged, level chosen).
+    test_predictions : tuple, optional
+        The held-out cases' labels and probabilities, for plots.
+    """
 
     model: SiteModel
     metrics: dict
@@ -144,6 +156,29 @@ def train(
         Deployment prior recorded with the model: ``training``, a scenario name or ``a,b,c``.
     bayes_scenario : str, optional
         For synthetic cohorts: report the exact Bayes posterior on the same test cases.
+
+    group_column : str, optional
+        The column that groups cases by patient (default: ``patient_id`` when present).
+    params : dict, optional
+        Hyper-parameters of the kind's classifier.
+    random_state : int
+        Seed of the splits and the model.
+    n_bootstrap : int
+        Bootstrap resamples of the reported intervals.
+    name, description : str, optional
+        The model's name and the training data's description (recorded in the bundle).
+    with_robustness : bool
+        Also report robustness to masked tests.
+    scheduler : str, optional
+        A Dask scheduler address (``engine="dask"``).
+    workers : int
+        LocalCluster workers when no scheduler is given.
+    progress : callable, optional
+        ``progress(step, done, total)``.
+
+    Returns
+    -------
+    TrainResult
     """
     kind = kind or ("xgboost" if engine == "dask" else DEFAULT_KIND)
     get_kind(kind)
