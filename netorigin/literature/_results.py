@@ -9,6 +9,8 @@ joint result table is the product of its tests' tables.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, MARKERS
@@ -38,13 +40,20 @@ def result_table(model: Model, test: str, bins: int = EXPRESSION_BINS) -> tuple[
     raise ValueError(f"{test!r} is not a test the advice knows")
 
 
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _ndtr(z) -> np.ndarray:
+    """The standard normal CDF with the standard library's erfc (no SciPy on the scoring path;
+    the grid is a few hundred values, computed once per cell model)."""
+    return _ERFC(-np.asarray(z, dtype=float) / math.sqrt(2.0)).astype(float) * 0.5
+
+
 def _gene_bins(model: Model, gene: str, bins: int):
     loc, sd = model[f"loc:{gene}"], model[f"scale:{gene}"]
     inner = np.linspace((loc - 3 * sd).min(), (loc + 3 * sd).max(), bins - 1)
     edges = np.r_[-np.inf, inner, np.inf]
-    from scipy.special import ndtr  # the expression grid: computed once per cell model
-
-    P = ndtr((edges[1:, None] - loc[None, :]) / sd[None, :]) - ndtr((edges[:-1, None] - loc[None, :]) / sd[None, :])
+    P = _ndtr((edges[1:, None] - loc[None, :]) / sd[None, :]) - _ndtr((edges[:-1, None] - loc[None, :]) / sd[None, :])
     mids = np.r_[inner[0], (inner[1:] + inner[:-1]) / 2, inner[-1]]
     return mids, np.maximum(P, 0.0)
 
