@@ -1,5 +1,5 @@
 """The public API (``netorigin.__all__``) has numpydoc docstrings (checked as skrub checks its own),
-and ``docs/api.md`` is generated from them (regenerate: python -m netorigin._api_docs > docs/api.md)."""
+and ``docs/api.md`` is generated from them (regenerate: python -m netorigin.cli._api_docs > docs/api.md)."""
 
 from __future__ import annotations
 
@@ -34,10 +34,10 @@ def test_every_public_function_and_class_has_a_numpydoc_docstring(name, obj):
 
 
 def test_the_api_page_is_generated_from_the_docstrings():
-    from netorigin._api_docs import api_reference
+    from netorigin.cli._api_docs import api_reference
 
     assert (ROOT / "docs" / "api.md").read_text() == api_reference(), (
-        "regenerate: python -m netorigin._api_docs > docs/api.md"
+        "regenerate: python -m netorigin.cli._api_docs > docs/api.md"
     )
 
 

@@ -39,7 +39,8 @@ def test_json_lists_each_result_and_they_average_back_to_the_current_probabiliti
     rep = json.loads(r.stdout)
     now = np.array([rep["probabilities"][s] for s in SITES])
     entries = rep["next_tests"] + rep["next_panels"]
-    assert 1 <= len(rep["next_tests"]) <= 3 and len(rep["next_panels"]) == 1 and len(rep["next_panels"][0]["tests"]) == 2
+    assert 1 <= len(rep["next_tests"]) <= 3
+    assert len(rep["next_panels"]) == 1 and len(rep["next_panels"][0]["tests"]) == 2
     for d in entries:
         assert {"expected_information_gain_bits", "chance_top_site_changes", "results", "cost"} <= set(d)
         back = sum(x["probability"] * np.array([x["probabilities"][s] for s in SITES]) for x in d["results"])

@@ -1,29 +1,21 @@
 """Scoring with a fitted model: probabilities, prediction sets, reasons, the next test to order,
 and warnings; one case or a whole cohort."""
 
-from ._advise import (
+from ._advise import exact_next_tests, load_test_table, matters, model_cell_posterior, next_tests, value_of_tests
+from ._cohort import BATCH_TEXT_COLUMNS, batch_table, score_cohort
+from ._result import ScoreResult
+from ._score import REPORT_KEYS, case_report, case_reports, score_cases
+from ._words import (
     NO_TEST_MATTERS,
+    advice_lines,
     advice_text,
     chance,
-    exact_next_tests,
-    load_test_table,
-    matters,
-    model_cell_posterior,
-    next_tests,
+    model_words,
     percent,
-    value_of_tests,
+    setting_words,
+    subsite_breakdown,
+    why_header,
 )
-from ._score import (
-    BATCH_TEXT_COLUMNS,
-    REPORT_KEYS,
-    ScoreResult,
-    batch_table,
-    case_report,
-    case_reports,
-    score_cases,
-    score_cohort,
-)
-from ._words import advice_lines, model_words, setting_words, subsite_breakdown, why_header
 
 __all__ = [
     "advice_lines",

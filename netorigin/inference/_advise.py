@@ -30,9 +30,7 @@ import numpy as np
 from ..calibration import scenario_subsite_mixes
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
-    DETAIL_TO_SITE,
     SITES,
-    SUBSITES,
     as_canonical,
     field_label,
     recorded_mask,
@@ -443,12 +441,6 @@ def exact_next_tests(
     return [_finish(v, p_cell[i], kb, top, False) for i, v in enumerate(values)]
 
 
-def percent(p: float) -> str:
-    """A probability as shown to a clinician: "> 99%" and "< 1%" rather than 100% and 0%."""
-    return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
-
-
-NO_TEST_MATTERS = "no further test is likely to change the answer"
 MATTERS_BITS = 0.05  # a test is advised when it is worth at least this much information about the site
 MATTERS_CHANCE = 0.01  # ... or has at least this chance of changing the most likely site
 
@@ -456,45 +448,3 @@ MATTERS_CHANCE = 0.01  # ... or has at least this chance of changing the most li
 def matters(x: dict) -> bool:
     """Whether a test (or panel) can change the answer enough to be worth advising."""
     return x["expected_information_gain_bits"] >= MATTERS_BITS or x["chance_top_site_changes"] >= MATTERS_CHANCE
-
-
-def chance(p: float) -> str:
-    """A chance of something possible: "< 1%" or "> 99%", never 0% or 100% (and "none" only when
-    it cannot happen: "no chance")."""
-    return "no" if p <= 0 else ("all but certain" if p >= 1 else percent(p))
-
-
-def _plural(n: float, word: str) -> str:
-    return f"{n:g} {word}" + ("" if n == 1 else "s")
-
-
-def advice_text(x: dict) -> str:
-    """One recommended test or panel in plain words: its cost and delay, how much of the remaining
-    uncertainty about the site it would remove, the chance it changes the most likely site, and
-    what its likely results would do ("if SATB2 positive: other 63% (caecum 63%)"). The one wording
-    every output uses."""
-    now = np.zeros(len(SITES))
-    for r in x["results"]:
-        now += r["probability"] * np.array([r["probabilities"][s] for s in SITES])
-    h = float(-(now[now > 0] * np.log2(now[now > 0])).sum())
-    share = x["expected_information_gain_bits"] / h if h > 1e-9 else 0.0
-    results = [r for r in x["results"] if r["probability"] >= 0.05]
-    moving = next(r for r in x["results"] if r["result"] == x["most_informative_result"])
-    if len(results) > 3:  # the expression panel, or a big panel: the result that moves the answer most
-        results = [moving]
-    elif moving not in results:
-        results.append(moving)
-    said = []
-    for r in results:
-        top = max(r["probabilities"], key=r["probabilities"].get)
-        # the sub-site adds something only when its site has several (pancreatic has one)
-        several = len(SUBSITES.get(DETAIL_TO_SITE.get(r["top_subsite"], ""), ())) > 1
-        sub = f" ({r['top_subsite']} {percent(r['top_subsite_probability'])})" if several else ""
-        said.append(
-            f"if {r['result']} ({chance(r['probability'])} likely): {top} {percent(r['probabilities'][top])}{sub}"
-        )
-    return (
-        f"{x['label']} ({_plural(x['cost'], 'relative cost unit')}, result in {_plural(x['turnaround_days'], 'day')}): "
-        f"would remove {percent(share)} of the remaining uncertainty about the site, "
-        f"{chance(x['chance_top_site_changes'])} chance of changing the most likely site; " + "; ".join(said)
-    )

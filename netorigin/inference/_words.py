@@ -1,10 +1,21 @@
-"""The words a clinician reads, one wording for every output (terminal, printable report, web page):
-the setting, the sub-site breakdown, the header of the reasons, and the advice lines."""
+"""The words a clinician reads, one wording for every output (terminal, printable report, web page,
+API, MLflow serving): the warnings, the reasons, what the prediction set means, the setting, the
+sub-site breakdown, the header of the reasons, the advice lines and the model."""
 
 from __future__ import annotations
 
-from ..calibration import prior_words
-from ._advise import NO_TEST_MATTERS, advice_text, percent
+import functools
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..calibration import SET_ABOVE, SET_KEPT, prior_words
+from ..contract import DETAIL_TO_SITE, FIELDS, SITES, SUBSITES, field_label
+from ..features import INFORMATION_BINS
+from ..literature import contradiction_records, contradictions_in
+
+if TYPE_CHECKING:
+    from ._result import ScoreResult
 
 
 def setting_words(target_prior: str) -> str:
@@ -70,3 +81,230 @@ def advice_lines(report: dict) -> list[str]:
         return [NO_TEST_MATTERS[0].upper() + NO_TEST_MATTERS[1:] + "."]
     lines = [f"{i}. {advice_text(x)}" for i, x in enumerate(tests, 1)]
     return lines + [f"Ordered together: {advice_text(x)}" for x in panels]
+
+
+def _value_text(res: ScoreResult, i: int, fld: str) -> str:
+    v = res._columns()[fld][i]
+    if fld == "ki67_percent":
+        return f"{v:g}%"
+    if fld == "largest_liver_lesion_cm":
+        return f"{v:g} cm"
+    if fld == "age_years":
+        return f"{v:g} years"
+    f = FIELDS.get(fld)
+    if (f is not None and f.kind == "number") or fld.startswith("expr_"):
+        return f"{float(v):g}"
+    return str(v)
+
+
+@functools.lru_cache(maxsize=1)
+def _contradictions():
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(**r) for r in contradiction_records()]
+
+
+def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[str]]:
+    """Each case's warnings, most serious first: outside the intended use, contradictory
+    results, an answer that rests on the prior, other inconsistencies, unlike the training data."""
+    first = [[] for _ in range(len(table))]
+    out = [[] for _ in range(len(table))]
+    for n in validated_notices or []:
+        if n.kind in WARNING_KINDS:
+            text = n.case_text or n.message
+            for r in n.rows or tuple(range(1, len(table) + 1)):
+                if 1 <= r <= len(table):
+                    (first if n.kind == "out_of_scope" else out)[r - 1].append(text)
+    for i, found in enumerate(contradictions_in(table, _contradictions())):
+        first[i] += found
+    for i, extra in enumerate(model.unlike_training(table)):
+        out[i] += [f"unlike the training data: {e}" for e in extra]
+    prior_txt = ", ".join(f"{s} {percent(p)}" for s, p in zip(SITES, res.prior_alone))
+    for i, fields in enumerate(res.informative):
+        tv = 0.5 * float(np.abs(res.proba[i] - res.prior_alone).sum())
+        if tv < PRIOR_CLOSE:
+            few = (
+                f"only {len(fields)} site-informative finding(s) recorded"
+                if len(fields) <= FEW_FIELDS
+                else ("the recorded findings pull in different directions")
+            )
+            out[i].insert(
+                0,
+                f"the answer is close to what the setting alone gives ({prior_words(res.target_prior)}: "
+                f"{prior_txt}): {few}, so the findings move it little",
+            )
+    out = [a + b for a, b in zip(first, out)]
+    return out
+
+
+def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
+    """The top site's reasons: recorded findings by the size of their points, the setting (the
+    deployment prior) when it matters, and one "everything else" line, so that the lines add up to
+    the top site's score (its centred log-ratio) exactly. Tests not done are never a reason of
+    their own: what the model does without them is part of "everything else"."""
+    e = res.explanation
+    if e is None:
+        return []
+    k = int(res.proba[i].argmax())
+    site = SITES[k]
+    terms = e.terms[i, :, k]
+    done = np.array([res._recorded(f)[i] for f in e.fields])
+    out = []
+    for j in np.argsort(-np.abs(np.where(done, terms, 0.0)), kind="stable")[:n]:
+        v = float(terms[j])
+        if not done[j] or abs(v) < REASON_MIN:
+            continue
+        fld = e.fields[j]
+        value = _value_text(res, i, fld)
+        out.append(
+            {
+                "field": fld,
+                "value": value,
+                "site": site,
+                "term": round(v, 4),
+                "text": f"{field_label(fld)} {value}: {_toward(v)} {site} ({v:+.1f})",
+            }
+        )
+    prior = float(e.prior[i, k])
+    if abs(prior) >= 0.1:
+        out.append(
+            {
+                "field": "deployment_prior",
+                "value": res.target_prior,
+                "site": site,
+                "term": round(prior, 4),
+                "text": f"the setting: {_toward(prior)} {site} ({prior:+.1f})",
+            }
+        )
+    total = float(e.total[i, k])
+    rest = total - sum(r["term"] for r in out)
+    # the line as shown takes up the rounding of the others: the shown points add up to the shown total
+    shown = round(total, 1) - sum(round(r["term"], 1) for r in out)
+    out.append(
+        {
+            "field": "everything_else",
+            "value": "",
+            "site": site,
+            "term": round(rest, 4),
+            "text": f"everything else (starting point, smaller findings, tests not done): "
+            f"{_toward(shown)} {site} ({shown + 0.0:+.1f})",
+        }
+    )
+    return out
+
+
+def _toward(v: float) -> str:
+    return "toward" if v >= 0 else "away from"
+
+
+def _fields_phrase(n_fields: int) -> str:
+    name = next(name for lo, hi, name in INFORMATION_BINS if lo <= n_fields <= hi)
+    return "no site-informative field" if name == "0" else f"{name} site-informative fields"
+
+
+def _kept_because(res: ScoreResult, i: int, k: int, who: str) -> str:
+    """Why a site of low probability stays in the set; for a sub-site model, which sub-sites."""
+    site, p = SITES[k], res.proba[i, k]
+    subs = ""
+    if not set(res.labels) <= set(SITES):
+        own = [(float(res.label_proba[i, j]), str(lab)) for j, lab in enumerate(res.labels) if res.label_site[j] == k]
+        named = [f"{lab} ({percent(q)})" for q, lab in sorted(own, reverse=True)[:2] if q >= 0.005]
+        if named and named != [f"{site} ({percent(p)})"]:
+            subs = f" because {' and '.join(named)} cannot be excluded"
+    return (
+        f"{site} ({percent(p)}) is kept{subs}: at least about {1 - res.coverage:.0%} of cases whose primary "
+        f"was {site}, with {who} recorded, got a probability of {site} this low or lower"
+    )
+
+
+def _set_meaning(res: ScoreResult, i: int) -> str:
+    """What the set says and what is guaranteed, in words: the same sentence everywhere it is shown."""
+    cov, why = res.coverage, res.set_reasons[i]
+    members = [k for k in range(len(SITES)) if why[k]]
+    who = _fields_phrase(len(res.informative[i]))
+    if len(members) == 1:
+        head = (
+            f"At the {cov:.0%} level the answer is settled: {SITES[members[0]]} ({percent(res.proba[i, members[0]])})."
+        )
+    elif len(members) == len(SITES):
+        every = f"{', '.join(SITES[:-1])} or {SITES[-1]}"
+        head = f"At the {cov:.0%} level the site cannot be narrowed: it may be any of {every}."
+    else:
+        held = float(res.proba[i, members].sum())
+        head = (
+            f"At the {cov:.0%} level the site is {' or '.join(SITES[k] for k in members)} ({percent(held)} together)."
+        )
+    kept = [_kept_because(res, i, k, who) + "." for k in members if why[k] == SET_KEPT]
+    above = [
+        f"{SITES[k]} ({percent(res.proba[i, k])}) is in because it is more probable than a site kept."
+        for k in members
+        if why[k] == SET_ABOVE
+    ]
+    stratum = f" with {who} recorded" if res.stratified_sets else ""
+    guarantee = (
+        f"Guarantee (from the model's own calibration cases, in this setting): among cases of any one site{stratum}, "
+        f"sets made this way hold the true site at least {cov:.0%} of the time; not a probability for this case alone."
+    )
+    return " ".join([head, *kept, *above, guarantee])
+
+
+WARNING_KINDS = ("out_of_scope", "inconsistent", "intended_use", "read_as")  # notices shown with a case
+
+
+FEW_FIELDS = 2  # at most this many informative fields recorded: "only N findings" when the answer is the prior's
+
+
+PRIOR_CLOSE = 0.15  # the answer is "close to what the setting alone gives" below this total variation
+
+
+REASON_MIN = 0.05  # a term smaller than this (clr units) is not listed as a reason
+
+
+def percent(p: float) -> str:
+    """A probability as shown to a clinician: "> 99%" and "< 1%" rather than 100% and 0%."""
+    return "> 99%" if p > 0.99 else ("< 1%" if p < 0.01 else f"{p:.0%}")
+
+
+NO_TEST_MATTERS = "no further test is likely to change the answer"
+
+
+def chance(p: float) -> str:
+    """A chance of something possible: "< 1%" or "> 99%", never 0% or 100% (and "none" only when
+    it cannot happen: "no chance")."""
+    return "no" if p <= 0 else ("all but certain" if p >= 1 else percent(p))
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{n:g} {word}" + ("" if n == 1 else "s")
+
+
+def advice_text(x: dict) -> str:
+    """One recommended test or panel in plain words: its cost and delay, how much of the remaining
+    uncertainty about the site it would remove, the chance it changes the most likely site, and
+    what its likely results would do ("if SATB2 positive: other 63% (caecum 63%)"). The one wording
+    every output uses."""
+    now = np.zeros(len(SITES))
+    for r in x["results"]:
+        now += r["probability"] * np.array([r["probabilities"][s] for s in SITES])
+    h = float(-(now[now > 0] * np.log2(now[now > 0])).sum())
+    share = x["expected_information_gain_bits"] / h if h > 1e-9 else 0.0
+    results = [r for r in x["results"] if r["probability"] >= 0.05]
+    moving = next(r for r in x["results"] if r["result"] == x["most_informative_result"])
+    if len(results) > 3:  # the expression panel, or a big panel: the result that moves the answer most
+        results = [moving]
+    elif moving not in results:
+        results.append(moving)
+    said = []
+    for r in results:
+        top = max(r["probabilities"], key=r["probabilities"].get)
+        # the sub-site adds something only when its site has several (pancreatic has one)
+        several = len(SUBSITES.get(DETAIL_TO_SITE.get(r["top_subsite"], ""), ())) > 1
+        sub = f" ({r['top_subsite']} {percent(r['top_subsite_probability'])})" if several else ""
+        said.append(
+            f"if {r['result']} ({chance(r['probability'])} likely): {top} {percent(r['probabilities'][top])}{sub}"
+        )
+    return (
+        f"{x['label']} ({_plural(x['cost'], 'relative cost unit')}, result in {_plural(x['turnaround_days'], 'day')}): "
+        f"would remove {percent(share)} of the remaining uncertainty about the site, "
+        f"{chance(x['chance_top_site_changes'])} chance of changing the most likely site; " + "; ".join(said)
+    )

@@ -1,6 +1,6 @@
 """``docs/api.md``: the public API (``netorigin.__all__``) from its docstrings.
 
-python -m netorigin._api_docs > docs/api.md
+python -m netorigin.cli._api_docs > docs/api.md
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def api_reference() -> str:
         "# API reference",
         "",
         "Back to the [README](../README.md). Generated from the docstrings "
-        "(`python -m netorigin._api_docs > docs/api.md`; a test keeps it current).",
+        "(`python -m netorigin.cli._api_docs > docs/api.md`; a test keeps it current).",
         "",
     ]
     for name in netorigin.__all__:
