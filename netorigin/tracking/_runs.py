@@ -173,6 +173,12 @@ def train_run(
             **{f"data.n_train_{s}": n for s, n in td["site_counts_train"].items()},
             **{f"model.{k}": v for k, v in (params or {}).items()},
             **{f"data.{k}": v for k, v in (data_params or {}).items()},
+            # what training chose from the data (latent-class: the literature's weight)
+            **(
+                {"model.literature_weight_chosen": m.classifier_.estimator_.literature_weight_}
+                if hasattr(m.classifier_.estimator_, "literature_weight_")
+                else {}
+            ),
             **_versions(),
         }
         if engine == "dask":
