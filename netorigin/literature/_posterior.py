@@ -29,57 +29,65 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _TINY = 1e-300
+_LOG_TINY = math.log(_TINY)
 
 
-_SMALL = 65_536  # up to this many values: the standard library's erfc, without importing SciPy
 _FAR = -37.0  # below this erfc underflows: the asymptotic series (its next term is < 1e-12 there)
+_SQRT2 = math.sqrt(2.0)
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _log_ndtr_one(v: float) -> float:
+    if v > 0:
+        return math.log1p(-0.5 * math.erfc(v / _SQRT2))
+    if v >= _FAR:
+        return math.log(0.5 * math.erfc(-v / _SQRT2))
+    if v == -math.inf:
+        return -math.inf
+    s = 1 - 1 / v**2 + 3 / v**4 - 15 / v**6 + 105 / v**8
+    return -0.5 * v * v - math.log(-v) - _HALF_LOG_2PI + math.log(s)
+
+
+_LOG_NDTR = np.frompyfunc(_log_ndtr_one, 1, 1)
 
 
 def log_ndtr(x):
-    """log of the standard normal CDF. Small arrays (scoring a few cases) use the standard
-    library's ``math.erfc``, so that scoring one case does not import SciPy (0.4 s); large ones
-    SciPy's ``log_ndtr``. The two agree to 1e-13 relative (tested); which one is used depends only
-    on the size, so the same call always gives the same bits.
+    """log of the standard normal CDF, from the standard library's ``math.erfc`` value by value:
+    scoring one case does not import SciPy (0.4 s), and a value gets the same bits alone or in a
+    batch of any size. Agrees with SciPy's ``log_ndtr`` to 1e-13 relative (tested). The values
+    needed are few (rounded fields are binned): 330,000 for 200,000 cases, about 0.2 s.
 
     >>> float(log_ndtr(np.array([0.0]))[0]) == float(np.log(0.5))
     True
     """
     x = np.asarray(x, dtype=float)
-    if x.size > _SMALL:
-        from scipy.special import log_ndtr as f
-
-        return f(x)
-    out = np.empty_like(x)
-    flat, res = x.ravel(), out.ravel()
-    for i, v in enumerate(flat.tolist()):
-        if v > 0:
-            res[i] = math.log1p(-0.5 * math.erfc(v / _SQRT2))
-        elif v >= _FAR:
-            res[i] = math.log(0.5 * math.erfc(-v / _SQRT2))
-        elif v == -math.inf:
-            res[i] = -math.inf
-        else:
-            s = 1 - 1 / v**2 + 3 / v**4 - 15 / v**6 + 105 / v**8
-            res[i] = -0.5 * v * v - math.log(-v) - _HALF_LOG_2PI + math.log(s)
-    return out
-
-
-_SQRT2 = math.sqrt(2.0)
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+    return _LOG_NDTR(x).astype(float) if x.size else x.copy()
 
 
 def _log(p: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p, _TINY))
 
 
+def _log_diff_ndtr_one(a: float, b: float) -> float:
+    if a > 0:  # both in the upper tail: Phi(b) - Phi(a) = Phi(-a) - Phi(-b)
+        a, b = -b, -a
+    lb, la = _log_ndtr_one(b), _log_ndtr_one(a)
+    if la == -math.inf:
+        return max(lb, _LOG_TINY) if lb == lb else _LOG_TINY
+    d = la - lb
+    if not d < 0:  # a == b, or NaN
+        return _LOG_TINY
+    return max(lb + math.log1p(-math.exp(d)), _LOG_TINY)
+
+
+_LOG_DIFF_NDTR = np.frompyfunc(_log_diff_ndtr_one, 2, 1)
+
+
 def _log_diff_ndtr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """log(Phi(b) - Phi(a)) for a <= b, stable in both tails."""
-    flip = a > 0
-    a2, b2 = np.where(flip, -b, a), np.where(flip, -a, b)
-    lb, la = log_ndtr(b2), log_ndtr(a2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = lb + np.log1p(-np.exp(la - lb))
-    return np.maximum(np.nan_to_num(out, nan=np.log(_TINY), neginf=np.log(_TINY)), np.log(_TINY))
+    """log(Phi(b) - Phi(a)) for a <= b, stable in both tails, floored at log(1e-300); value by
+    value in the standard library, so that a value gets the same bits alone or in a batch."""
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    return _LOG_DIFF_NDTR(a, b).astype(float) if a.size else np.full(a.shape, _LOG_TINY)
 
 
 def _log_bin(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:

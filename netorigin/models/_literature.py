@@ -69,8 +69,14 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
             logw = np.log(self._within)
 
         def lse(j):
-            mx = j.max(axis=1, keepdims=True)
-            return (mx + np.log(np.exp(j - mx).sum(axis=1, keepdims=True)))[:, 0]
+            # the cells added one column at a time, in a fixed order: NumPy's sum over an axis
+            # rounds differently for one row and for many, and a case must get the same bits alone
+            mx = j.max(axis=1)
+            e = np.exp(j - mx[:, None])
+            total = e[:, 0].copy()
+            for c in range(1, e.shape[1]):
+                total += e[:, c]
+            return mx + np.log(total)
 
         names, parts = [], []
         for name, L in iter_field_logliks(self.cells_, table):
