@@ -35,59 +35,47 @@ _LOG_TINY = math.log(_TINY)
 _FAR = -37.0  # below this erfc underflows: the asymptotic series (its next term is < 1e-12 there)
 _SQRT2 = math.sqrt(2.0)
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+_ERFC = np.frompyfunc(math.erfc, 1, 1)  # the standard library's, value by value
 
 
-def _log_ndtr_one(v: float) -> float:
-    if v > 0:
-        return math.log1p(-0.5 * math.erfc(v / _SQRT2))
-    if v >= _FAR:
-        return math.log(0.5 * math.erfc(-v / _SQRT2))
-    if v == -math.inf:
-        return -math.inf
-    s = 1 - 1 / v**2 + 3 / v**4 - 15 / v**6 + 105 / v**8
-    return -0.5 * v * v - math.log(-v) - _HALF_LOG_2PI + math.log(s)
-
-
-_LOG_NDTR = np.frompyfunc(_log_ndtr_one, 1, 1)
+def _erfc(z: np.ndarray) -> np.ndarray:
+    return _ERFC(z).astype(float) if z.size else np.zeros(z.shape)
 
 
 def log_ndtr(x):
-    """log of the standard normal CDF, from the standard library's ``math.erfc`` value by value:
-    scoring one case does not import SciPy (0.4 s), and a value gets the same bits alone or in a
-    batch of any size. Agrees with SciPy's ``log_ndtr`` to 1e-13 relative (tested). The values
-    needed are few (rounded fields are binned): 330,000 for 200,000 cases, about 0.2 s.
+    """log of the standard normal CDF, with the standard library's ``math.erfc``: scoring one case
+    does not import SciPy (0.4 s), and a value gets the same bits alone or in a batch of any size.
+    Agrees with SciPy's ``log_ndtr`` to 1e-12 relative (tested).
 
     >>> float(log_ndtr(np.array([0.0]))[0]) == float(np.log(0.5))
     True
     """
     x = np.asarray(x, dtype=float)
-    return _LOG_NDTR(x).astype(float) if x.size else x.copy()
+    out = np.empty_like(x)
+    up, far = x > 0, x < _FAR
+    mid = ~up & ~far
+    out[up] = np.log1p(-0.5 * _erfc(x[up] / _SQRT2))
+    out[mid] = np.log(0.5 * _erfc(-x[mid] / _SQRT2))
+    t = x[far]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        s = 1 - 1 / t**2 + 3 / t**4 - 15 / t**6 + 105 / t**8
+        out[far] = -0.5 * t * t - np.log(-t) - _HALF_LOG_2PI + np.log(s)
+    out[x == -np.inf] = -np.inf
+    return out
 
 
 def _log(p: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p, _TINY))
 
 
-def _log_diff_ndtr_one(a: float, b: float) -> float:
-    if a > 0:  # both in the upper tail: Phi(b) - Phi(a) = Phi(-a) - Phi(-b)
-        a, b = -b, -a
-    lb, la = _log_ndtr_one(b), _log_ndtr_one(a)
-    if la == -math.inf:
-        return max(lb, _LOG_TINY) if lb == lb else _LOG_TINY
-    d = la - lb
-    if not d < 0:  # a == b, or NaN
-        return _LOG_TINY
-    return max(lb + math.log1p(-math.exp(d)), _LOG_TINY)
-
-
-_LOG_DIFF_NDTR = np.frompyfunc(_log_diff_ndtr_one, 2, 1)
-
-
 def _log_diff_ndtr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """log(Phi(b) - Phi(a)) for a <= b, stable in both tails, floored at log(1e-300); value by
-    value in the standard library, so that a value gets the same bits alone or in a batch."""
-    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
-    return _LOG_DIFF_NDTR(a, b).astype(float) if a.size else np.full(a.shape, _LOG_TINY)
+    """log(Phi(b) - Phi(a)) for a <= b, stable in both tails, floored at log(1e-300)."""
+    flip = a > 0
+    a2, b2 = np.where(flip, -b, a), np.where(flip, -a, b)
+    lb, la = log_ndtr(b2), log_ndtr(a2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = lb + np.log1p(-np.exp(la - lb))
+    return np.maximum(np.nan_to_num(out, nan=_LOG_TINY, neginf=_LOG_TINY), _LOG_TINY)
 
 
 def _log_bin(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
