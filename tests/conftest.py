@@ -95,7 +95,11 @@ def every_detail_bundle(tmp_path_factory):
     return model, folder
 
 
-TINY = {"xgboost": {"n_estimators": 30}, "mlp": {"max_iter": 200}}  # capped, as imbalanced-learn caps its ensembles
+TINY = {  # capped, as imbalanced-learn caps its ensembles; the weight fixed (choosing it is tested in test_latent)
+    "xgboost": {"n_estimators": 30},
+    "mlp": {"max_iter": 200},
+    "latent-class": {"literature_weight": 1.0},
+}
 
 
 @pytest.fixture(scope="session")
