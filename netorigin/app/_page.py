@@ -1,0 +1,138 @@
+"""The case form beside the last result: every contract field grouped as a pathologist reads a
+report, the values typed so far kept, the setting explained where it is chosen; rescoring on change."""
+
+from __future__ import annotations
+
+import html
+
+from ..contract import FIELDS, field_label
+from ..literature import SCENARIOS
+
+GROUPS = (
+    ("clinical", "Clinical"),
+    ("biochemistry", "Biochemistry"),
+    ("pathology", "Differentiation and grade"),
+    ("ihc", "Immunohistochemistry panel"),
+    ("imaging", "Imaging"),
+    ("molecular", "Molecular"),
+    ("expression", "Gene expression"),
+)
+
+
+COVERAGES = (0.8, 0.9, 0.95)
+
+
+_OPTION_PREFIX = "option_"  # form controls that are options, not contract fields
+
+
+_RESCORE = """<script>
+// edit and rescore: any change scores the case again and replaces the result (the page works
+// without this: the button submits the form)
+(function(){const f=document.getElementById('case');let t;
+f.addEventListener('change',function(){clearTimeout(t);t=setTimeout(async function(){
+const r=await fetch('/score',{method:'POST',headers:{'Content-Type':'application/x-www-form-urlencoded'},
+body:new URLSearchParams(new FormData(f))});
+const d=new DOMParser().parseFromString(await r.text(),'text/html');
+const n=d.getElementById('result-slot');if(n){document.getElementById('result-slot').innerHTML=n.innerHTML}
+},120)});})();
+</script>"""
+
+
+def _control(f, value: str) -> str:
+    e = html.escape
+    name = f.name
+    if f.kind == "category":
+        blank = "not done" if f.test else "not recorded"
+        opts = [f"<option value=''>{blank}</option>"] + [
+            f"<option value='{e(v)}'{' selected' if v == value else ''}>{e(v)}</option>" for v in f.values
+        ]
+        ctl = f"<select id='{name}' name='{name}'>{''.join(opts)}</select>"
+    else:
+        unit = f" ({e(f.unit)})" if f.unit else ""
+        ctl = (
+            f"<input id='{name}' name='{name}' type='text' inputmode='decimal' value='{e(value)}' "
+            f"placeholder='{'not done' if f.test else 'not recorded'}{unit}'>"
+        )
+    return f"<label for='{name}' title='{e(f.description)}'>{e(field_label(name))}{ctl}</label>"
+
+
+def _options(values: dict, default_prior: str, default_coverage: float, out_of_scope: bool) -> str:
+    """The setting (deployment prior, explained where it is chosen), the set level, score anyway."""
+    from ..calibration import prior_words
+
+    e = html.escape
+    prior = values.get(_OPTION_PREFIX + "target_prior", default_prior)
+    named = (*SCENARIOS, "training")
+    choices = named if prior in named or not prior else (prior, *named)  # the server's own setting is offered
+    priors = "".join(
+        f"<option value='{e(p)}'{' selected' if p == prior else ''}>{e(prior_words(p))}</option>" for p in choices
+    )
+    cov = values.get(_OPTION_PREFIX + "coverage", f"{default_coverage:g}")
+    levels = sorted(set(COVERAGES) | {round(float(default_coverage), 2)})
+    covs = "".join(f"<option value='{c:g}'{' selected' if f'{c:g}' == cov else ''}>{c:.0%}</option>" for c in levels)
+    anyway = " checked" if values.get(_OPTION_PREFIX + "score_anyway") else ""
+    return (
+        "<fieldset><legend>Setting</legend>"
+        "<p class='hint'>What kind of case is this? The probabilities start from how often each site is the "
+        "primary in that setting.</p>"
+        f"<label for='option_target_prior'>setting<select id='option_target_prior' "
+        f"name='option_target_prior'>{priors}</select></label>"
+        f"<label for='option_coverage'>prediction set level<select id='option_coverage' "
+        f"name='option_coverage'>{covs}</select></label>"
+        + (
+            f"<label for='option_score_anyway'>score outside the intended use<input type='checkbox' "
+            f"id='option_score_anyway' name='option_score_anyway' value='1'{anyway}></label>"
+            if out_of_scope or anyway
+            else ""
+        )
+        + "</fieldset>"
+    )
+
+
+def case_form(
+    identity: dict,
+    values: dict | None = None,
+    error: str | None = None,
+    *,
+    default_prior: str = "",
+    default_coverage: float = 0.9,
+    out_of_scope: bool = False,
+    result: str | None = None,
+) -> str:
+    """The page: the case form (every contract field grouped as a pathologist thinks, every test
+    "not done" by default, the values typed so far kept) beside the result of the last scoring, or
+    the error that stopped it. Changing a field rescores (with JavaScript; the button without)."""
+    from ..inference import model_words
+    from ._report import page
+
+    e = html.escape
+    values = values or {}
+    form = [
+        "<form id='case' method='post' action='/score' class='noprint'>",
+        f"<fieldset><legend>Case</legend><label for='case_id'>case id"
+        f"<input id='case_id' name='case_id' type='text' value='{e(values.get('case_id', ''))}'></label></fieldset>",
+    ]
+    for group, title in GROUPS:
+        fields = [f for f in FIELDS.values() if f.group == group]
+        if fields:
+            form.append(
+                f"<fieldset><legend>{e(title)}</legend>"
+                + "".join(_control(f, values.get(f.name, "")) for f in fields)
+                + "</fieldset>"
+            )
+    form.append(_options(values, default_prior, default_coverage, out_of_scope))
+    form.append("<p><button type='submit' id='submit'>Score this case</button></p></form>")
+    if error:
+        text = error[len("not scored: ") :] if error.lower().startswith("not scored: ") else error
+        text = text.replace("--score-anyway scores it", "tick 'score outside the intended use' to score it")
+        slot = f"<div class='error' role='alert'><b>Not scored.</b> {e(text)}</div>"
+    else:
+        slot = result or "<p class='empty'>Fill in what is known and score the case: the result appears here.</p>"
+    body = (
+        f"<p class='notice'><b>{e(identity['notice'])}</b></p>"
+        "<h1 class='noprint'>netorigin: where did this NET liver metastasis come from?</h1>"
+        f"<p class='small noprint'>Model {e(model_words(identity))}. Nothing about a case is stored or logged: it is "
+        "scored in memory and forgotten.</p>"
+        f"<div class='layout'>{''.join(form)}<div id='result-slot'>{slot}</div></div>" + _RESCORE
+    )
+    return page("netorigin: score a case", body)
