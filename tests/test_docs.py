@@ -61,3 +61,50 @@ def test_the_seed_cohort_results_are_what_the_pipeline_writes_today(tmp_path):
 def test_the_sets_results_json_is_of_the_shipped_bundle():
     data = json.loads((ROOT / "benchmarks" / "results" / "sets.json").read_text())
     assert data["bundle_hash"][:12] == SHIPPED
+
+
+def _documented_commands():
+    """Every `netorigin ...` line of a bash block in the README and docs/ (comments dropped)."""
+    import shlex
+
+    out = []
+    for doc in DOCS:
+        for block in doc.read_text().split("```bash\n")[1:]:
+            for line in block.split("```")[0].splitlines():
+                line = line.split("  #")[0].strip()
+                if "netorigin " not in line or line.startswith("#"):
+                    continue
+                cmd = line[line.index("netorigin ") :].split("&&")[0].split("|")[0].split(">")[0]
+                out.append((doc.relative_to(ROOT).as_posix(), shlex.split(cmd)[1:]))
+    return out
+
+
+@pytest.mark.parametrize("doc,args", _documented_commands(), ids=lambda x: " ".join(x) if isinstance(x, list) else x)
+def test_every_documented_command_exists_with_its_options_and_required_arguments(doc, args):
+    import click
+
+    from netorigin.cli import main
+
+    cmd, rest = main, list(args)
+    while isinstance(cmd, click.Group):
+        assert rest and rest[0] in cmd.commands, f"{doc}: {' '.join(args)}: no command {rest[:1]}"
+        cmd, rest = cmd.commands[rest[0]], rest[1:]
+    options = {o: p for p in cmd.params if isinstance(p, click.Option) for o in (*p.opts, *p.secondary_opts)}
+    given, positional, i = set(), [], 0
+    while i < len(rest):
+        tok = rest[i]
+        if tok.startswith("-") and tok != "-":
+            name = tok.split("=")[0]
+            assert name in options, f"{doc}: {' '.join(args)}: {name} is not an option of this command"
+            p = options[name]
+            given.add(p.name)
+            if not p.is_flag and "=" not in tok:
+                i += 1
+        else:
+            positional.append(tok)
+        i += 1
+    for p in cmd.params:
+        if isinstance(p, click.Option) and p.required:
+            assert p.name in given, f"{doc}: {' '.join(args)}: the required {p.opts[0]} is missing"
+    required_args = [p for p in cmd.params if isinstance(p, click.Argument) and p.required]
+    assert len(positional) >= len(required_args), f"{doc}: {' '.join(args)}: missing an argument"
