@@ -139,7 +139,7 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
     (tmp_path / "parts").mkdir()
     for i, part in enumerate(np.array_split(np.arange(len(cohort)), 2)):
         cohort.iloc[part].to_parquet(tmp_path / "parts" / f"part-{i}.parquet", index=False)
-    local = train(cohort, params={"n_estimators": 10}, n_bootstrap=0, with_robustness=False, n_splits=3)
+    local = train(cohort, kind="xgboost", params={"n_estimators": 10}, n_bootstrap=0, with_robustness=False, n_splits=3)
     dask = train(
         tmp_path / "parts", engine="dask", params={"n_estimators": 10}, n_bootstrap=0, with_robustness=False, workers=1
     )
