@@ -452,3 +452,15 @@ def test_the_sets_sentence_says_what_the_set_is_and_what_is_guaranteed(default_m
                     top_sub = subs[int(np.argmax(own))]
                     assert len(subs) == 1 or own.max() < 0.005 or f"because {top_sub}" in text
     assert seen_kept  # the sentence for a kept site was exercised
+
+
+def test_the_printable_report_needs_no_plotting_library(tmp_path):
+    # the core install (no tracking extra, no matplotlib) writes the report; only --plot needs it
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from netorigin.cli import main\n"
+        f"main(['score', {str(EXAMPLE)!r}, '--report', {str(tmp_path / 'r.html')!r}])\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "Total for ileal" in (tmp_path / "r.html").read_text()

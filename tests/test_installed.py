@@ -61,7 +61,7 @@ def test_the_wheel_carries_its_data_and_scores_the_example_case(installed):
     example = r.stdout.strip()
     assert example.startswith(str(site)), (example, r.stderr)
     r = subprocess.run(
-        [sys.executable, "-m", "netorigin", "score", example],
+        [sys.executable, "-m", "netorigin", "score", example, "--report", str(work / "r.html")],
         cwd=work,
         env=env,
         capture_output=True,
@@ -70,6 +70,7 @@ def test_the_wheel_carries_its_data_and_scores_the_example_case(installed):
     )
     assert r.returncode == 0, r.stderr
     assert "90% prediction set" in r.stdout and "not a medical device" in r.stdout
+    assert "Total for ileal" in (work / "r.html").read_text()  # the page templates are in the wheel
 
 
 def test_the_installed_package_passes_the_installed_tests(installed):

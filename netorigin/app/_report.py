@@ -117,10 +117,10 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
     )
 
 
-def html_report(report: dict, chart_png: bytes | None = None, *, generated: str | None = None) -> str:
+def html_report(report: dict, *, generated: str | None = None) -> str:
     """Everything `netorigin score` shows, as one self-contained HTML page that prints on one A4 or
-    Letter page (tested in a browser). ``chart_png`` is accepted for callers that made one and no
-    longer drawn on the page: the reasons table shows the same evidence, adding up, and fits."""
+    Letter page (tested in a browser). No chart: the reasons table shows the evidence, adding up,
+    and needs no plotting library (``--plot`` draws the chart)."""
     return page(f"netorigin: case {report['case_id'] or ''}", result_html(report, generated=generated))
 
 

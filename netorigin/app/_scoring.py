@@ -125,22 +125,18 @@ def score_path(
         0,
     )
     written = []
-    if plot or report:
-        png = None
-        if rep["explanation"] is not None:
-            from ..tracking._plots import waterfall_png
+    if plot:  # the chart needs matplotlib (the tracking extra); the report does not
+        if rep["explanation"] is None:
+            raise InputError(f"--plot: a {m.kind} model gives no explanation to chart")
+        from ..tracking._plots import waterfall_png
 
-            png = waterfall_png(rep)
-        if plot:
-            if png is None:
-                raise InputError(f"--plot: a {m.kind} model gives no explanation to chart")
-            write_bytes_atomic(plot, png)
-            written.append(str(plot))
-        if report:
-            from ._report import html_report
+        write_bytes_atomic(plot, waterfall_png(rep))
+        written.append(str(plot))
+    if report:
+        from ._report import html_report
 
-            write_bytes_atomic(report, html_report(rep, png).encode("utf-8"))
-            written.append(str(report))
+        write_bytes_atomic(report, html_report(rep).encode("utf-8"))
+        written.append(str(report))
     return ScoreOutput(m.identity(), report=rep, written=tuple(written))
 
 
