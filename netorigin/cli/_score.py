@@ -128,7 +128,7 @@ def score(
     Exit codes: 0 scored; 2 bad input (the message names the field, the value and what was
     expected); 3 one case outside the intended use, not scored (see --score-anyway).
     """
-    from ._render import render_case, render_cohort_scores
+    from ._render_scores import render_case, render_cohort_scores
 
     uri = resolve_tracking_uri(tracking_uri)
     model = model_spec or default_model()

@@ -13,11 +13,9 @@ from ._fields import (
     DEFAULT_EXPRESSION_GENES,
     DETAIL_TO_SITE,
     EXPR_PREFIX,
-    FIELD_LABELS,
     FIELDS,
     LABEL_FIELDS,
     MARKERS,
-    MISSING_TOKENS,
     MITOSES_BANDS,
     RESEARCH_NOTICE,
     SCHEMA_VERSION,
@@ -26,13 +24,13 @@ from ._fields import (
     SUBSITES,
     Field,
     field_for,
-    field_label,
-    positive_value,
     research_notice,
 )
+from ._labels import FIELD_LABELS, field_label
 from ._names import FIELD_SYNONYMS, Guess, guess_field
 from ._validation import Notice, ValidatedCohort, check_case, check_cohort, validate_case, validate_cohort
 from ._values import grade_from_ki67, mitoses_band_index, parse_value, reading_of
+from ._vocabulary import MISSING_TOKENS, positive_value
 
 __all__ = [
     "CaseColumns",

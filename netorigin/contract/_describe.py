@@ -19,9 +19,10 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-from ._fields import field_for, positive_value
+from ._fields import field_for
 from ._validation import ValidatedCohort
 from ._values import mitoses_band_index
+from ._vocabulary import positive_value
 
 
 def _numeric_summary(x: np.ndarray, n: int) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._fields import FIELDS, MISSING_TOKENS, RESEARCH_NOTICE
+from ._fields import FIELDS, RESEARCH_NOTICE
+from ._vocabulary import MISSING_TOKENS
 
 _GROUP_TITLES = {
     "id": "Identification",

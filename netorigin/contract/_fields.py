@@ -10,31 +10,30 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ._vocabulary import (
+    _AGE,
+    _CM,
+    _PCT,
+    _ULN,
+    DAXX_SYNONYMS,
+    DETAIL_SYNONYMS,
+    DIFF_SYNONYMS,
+    GRADE_SYNONYMS,
+    HORMONAL_SYNONYMS,
+    LESION_SYNONYMS,
+    LEVEL_SYNONYMS,
+    LOSS_READINGS,
+    MARKER_DESCRIPTIONS,
+    MARKER_SYNONYMS,
+    POSNEG_SYNONYMS,
+    SEX_SYNONYMS,
+    SITE_SYNONYMS,
+    STAINING_READINGS,
+    YESNO_SYNONYMS,
+)
+
 SCHEMA_VERSION = "1"
 
-# Tokens that mean "not done / not known", whatever the field (compared lower-cased and
-# stripped). "none" is deliberately absent: it is a value of hormonal_syndrome.
-MISSING_TOKENS = frozenset(
-    {
-        "",
-        "na",
-        "n/a",
-        "n.a.",
-        "nd",
-        "n.d.",
-        "not done",
-        "not_done",
-        "not-done",
-        "not known",
-        "unknown",
-        "nk",
-        "not available",
-        "missing",
-        "nan",
-        "null",
-        "?",
-    }
-)
 
 SITES = ("ileal", "pancreatic", "other")
 
@@ -44,25 +43,6 @@ SUBSITES = {
     "pancreatic": ("pancreas",),
     "other": ("lung", "rectum", "colon", "caecum", "appendix", "stomach", "duodenum"),
 }
-
-# One spelling of the research notice, everywhere it is shown.
-RESEARCH_NOTICE = "For research use only; trained on synthetic data; not validated on patients; not a medical device."
-
-
-def research_notice(training_data: dict | None) -> str:
-    """What a model is not, told truly: :data:`RESEARCH_NOTICE` for a model trained on synthetic
-    cases; for one trained on a user's cohort, what it was trained on instead of "synthetic".
-
-    >>> research_notice({"description": "file registry.csv", "n_labelled": 812})[:71]
-    'For research use only; trained on file registry.csv (812 labelled cases'
-    """
-    td = training_data or {}
-    desc = str(td.get("description") or "")
-    if not desc or desc.startswith("synthetic"):
-        return RESEARCH_NOTICE
-    n = td.get("n_labelled")
-    cases = f" ({n:,} labelled cases)" if isinstance(n, int) else ""
-    return f"For research use only; trained on {desc}{cases}, not validated by netorigin; not a medical device."
 
 
 # Expression genes that every model has as features (the seed paper's pair).
@@ -139,202 +119,6 @@ class Field:
 
 def _num(x: float | None) -> str:
     return f"{x:g}" if x is not None else ""
-
-
-def _syn(groups: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for canonical, spellings in groups.items():
-        out[canonical.lower()] = canonical
-        for s in spellings:
-            out[s.lower()] = canonical
-    return out
-
-
-_POS = ("pos", "+", "p", "y", "yes", "true", "t", "present", "positive (+)")
-_NEG = ("neg", "-", "\u2212", "n", "no", "false", "f", "absent", "negative (-)")
-_EQUIV = ("equiv", "indeterminate", "borderline", "weak/equivocal")
-MARKER_SYNONYMS = _syn({"positive": _POS, "negative": _NEG, "equivocal": _EQUIV})
-POSNEG_SYNONYMS = _syn({"positive": _POS, "negative": _NEG})
-YESNO_SYNONYMS = _syn(
-    {
-        "yes": ("y", "true", "t", "1", "present", "+", "pos", "positive"),
-        "no": ("n", "false", "f", "0", "absent", "-", "\u2212", "neg", "negative", "none"),
-    }
-)
-SEX_SYNONYMS = _syn({"male": ("m", "man", "men"), "female": ("f", "woman", "w")})
-LEVEL_SYNONYMS = _syn(
-    {
-        "elevated": ("high", "raised", "h", "increased", "elev", "above normal", "\u2191"),
-        "normal": ("n", "wnl", "nl", "norm", "within normal limits", "within normal range"),
-    }
-)
-DIFF_SYNONYMS = _syn(
-    {
-        "well": ("well differentiated", "well-differentiated", "wd", "well diff", "net"),
-        "poor": ("poorly", "poorly differentiated", "poorly-differentiated", "pd", "nec"),
-    }
-)
-GRADE_SYNONYMS = _syn(
-    {
-        f"G{k}": (
-            f"g{k}",
-            f"{k}",
-            f"{k}.0",
-            f"grade {k}",
-            f"grade{k}",
-            f"g {k}",
-            f"grade g{k}",
-            f"net g{k}",
-            f"gr {k}",
-            f"gr{k}",
-            "i" * k,
-        )
-        for k in (1, 2, 3)
-    }
-)
-# How pathology reports word a stain, read by a documented rule and shown back to the user
-# (docs/contract.md). Focal, patchy, partial or diffuse staining is reported as positive by
-# pathologists; weak (1+) staining is read as equivocal (weak CDX2 is a known pitfall in pancreatic
-# NETs); neither is ever read as negative.
-_POSITIVE_RULE = "focal, patchy, partial, diffuse, moderate, strong or 2+/3+ staining is positive"
-_WEAK_RULE = "weak (1+) staining is read as equivocal, never as negative"
-STAINING_READINGS = {
-    **{
-        w: ("positive", _POSITIVE_RULE)
-        for w in (
-            "focal",
-            "focally positive",
-            "focal positive",
-            "positive (focal)",
-            "patchy",
-            "patchy positive",
-            "partial",
-            "partially positive",
-            "diffuse",
-            "diffusely positive",
-            "diffuse positive",
-            "strong",
-            "strongly positive",
-            "strong positive",
-            "moderate",
-            "moderately positive",
-            "2+",
-            "3+",
-            "weakly positive",
-            "positive (weak)",
-            "focal strong",
-            "diffuse strong",
-        )
-    },
-    **{
-        w: ("equivocal", _WEAK_RULE)
-        for w in ("weak", "1+", "faint", "weak staining", "focal weak", "trace", "weakly", "very weak")
-    },
-}
-_LOSS_RULE = "complete, partial, subclonal or heterogeneous loss of nuclear staining is loss"
-LOSS_READINGS = {
-    **{
-        w: ("lost", _LOSS_RULE)
-        for w in (
-            "complete loss",
-            "partial loss",
-            "subclonal loss",
-            "heterogeneous loss",
-            "focal loss",
-            "loss of expression",
-            "lost expression",
-        )
-    },
-    **{
-        w: ("retained", "retained nuclear staining is retained")
-        for w in ("retained expression", "intact expression", "wild type", "wt", "nuclear staining retained")
-    },
-}
-DAXX_SYNONYMS = _syn(
-    {
-        "lost": ("loss", "deficient", "absent", "negative", "neg", "-"),
-        "retained": ("intact", "preserved", "positive", "pos", "+", "normal", "wild-type"),
-    }
-)
-HORMONAL_SYNONYMS = _syn(
-    {
-        "none": (
-            "no",
-            "n",
-            "non-functioning",
-            "non functioning",
-            "nonfunctioning",
-            "nf",
-            "nonfunctional",
-            "non-functional",
-        ),
-        "insulinoma": ("insulin",),
-        "gastrinoma": ("gastrin", "zollinger-ellison", "zes"),
-        "glucagonoma": ("glucagon",),
-        "vipoma": ("vip",),
-        "other": (),
-    }
-)
-LESION_SYNONYMS = _syn(
-    {
-        "solitary": ("single", "one", "1", "unifocal"),
-        "oligo": ("oligometastatic", "2-5", "2 to 5", "few"),
-        "multiple": ("many", "diffuse", ">5", "> 5", "numerous", "multifocal", "innumerable"),
-    }
-)
-SITE_SYNONYMS = _syn(
-    {
-        "ileal": (
-            "ileum",
-            "jejunum",
-            "jejunal",
-            "jejunoileal",
-            "small intestine",
-            "small intestinal",
-            "small bowel",
-            "si",
-            "sbnet",
-            "si-net",
-        ),
-        "pancreatic": ("pancreas", "panc", "pnet", "pannet", "pan-net"),
-        "other": (),
-    }
-)
-DETAIL_SYNONYMS = _syn(
-    {
-        "ileum": ("ileal", "terminal ileum"),
-        "jejunum": ("jejunal",),
-        "pancreas": ("pancreatic",),
-        "lung": ("bronchus", "bronchial", "pulmonary", "lung/bronchus"),
-        "rectum": ("rectal", "rectosigmoid"),
-        "colon": ("colonic", "colorectal"),
-        "caecum": ("cecum", "cecal", "caecal"),
-        "appendix": ("appendiceal",),
-        "stomach": ("gastric",),
-        "duodenum": ("duodenal",),
-        "other": (),
-    }
-)
-
-MARKER_DESCRIPTIONS = {
-    "ihc_chromogranin": "chromogranin A immunohistochemistry",
-    "ihc_synaptophysin": "synaptophysin immunohistochemistry",
-    "ihc_cdx2": "CDX2 (intestinal transcription factor); points to midgut",
-    "ihc_ttf1": "TTF-1; points to lung",
-    "ihc_isl1": "Islet-1; points to pancreas (also duodenum, rectum)",
-    "ihc_pax8": "PAX8, polyclonal or clone MRQ-50 (cross-reacts with PAX6); points to pancreas",
-    "ihc_pdx1": "PDX1; points to pancreas, stomach, duodenum",
-    "ihc_satb2": "SATB2; points to rectum or appendix",
-    "ihc_otp": "orthopedia homeobox (OTP); points to lung",
-    "ihc_serotonin": "serotonin; enterochromaffin-cell (midgut) phenotype",
-    "ihc_pr": "progesterone receptor; points to pancreas",
-    "ihc_sstr2a": "somatostatin receptor 2A immunohistochemistry",
-}
-
-_CM = {"cm": 1.0, "mm": 0.1}
-_AGE = {"y": 1.0, "yr": 1.0, "yrs": 1.0, "years": 1.0, "year": 1.0}
-_PCT = {"%": 1.0}
-_ULN = {"x": 1.0, "\u00d7": 1.0, "x uln": 1.0, "xuln": 1.0, "uln": 1.0}
 
 
 def _build_fields() -> dict[str, Field]:
@@ -576,66 +360,22 @@ MITOSES_BANDS = ("<2", "2-20", ">20")
 # Immunohistochemistry markers scored positive / negative / equivocal.
 MARKERS = tuple(MARKER_DESCRIPTIONS)
 
-# Which value of a test counts as its "positive" finding (the one rule, used by profiles,
-# summaries and the generator).
-_POSITIVE_VALUE = {"ihc_daxx_atrx": "lost"}
+
+# One spelling of the research notice, everywhere it is shown.
+RESEARCH_NOTICE = "For research use only; trained on synthetic data; not validated on patients; not a medical device."
 
 
-def positive_value(name: str) -> str:
-    """The value of test ``name`` that counts as its positive finding.
+def research_notice(training_data: dict | None) -> str:
+    """What a model is not, told truly: :data:`RESEARCH_NOTICE` for a model trained on synthetic
+    cases; for one trained on a user's cohort, what it was trained on instead of "synthetic".
 
-    >>> positive_value("ihc_cdx2"), positive_value("ihc_daxx_atrx")
-    ('positive', 'lost')
+    >>> research_notice({"description": "file registry.csv", "n_labelled": 812})[:71]
+    'For research use only; trained on file registry.csv (812 labelled cases'
     """
-    return _POSITIVE_VALUE.get(name, "positive")
-
-
-# Plain words for each field, for reasons and advice shown to clinicians.
-FIELD_LABELS = {
-    "age_years": "age",
-    "sex": "sex",
-    "carcinoid_syndrome": "carcinoid syndrome",
-    "hormonal_syndrome": "hormonal syndrome",
-    "serum_cga": "serum chromogranin A",
-    "serum_cga_x_uln": "serum chromogranin A (x ULN)",
-    "urine_5hiaa": "urine 5-HIAA",
-    "urine_5hiaa_x_uln": "urine 5-HIAA (x ULN)",
-    "differentiation": "differentiation",
-    "grade": "grade",
-    "ki67_percent": "Ki-67",
-    "mitoses_per_2mm2": "mitotic count",
-    "ihc_chromogranin": "chromogranin IHC",
-    "ihc_synaptophysin": "synaptophysin IHC",
-    "ihc_cdx2": "CDX2",
-    "ihc_ttf1": "TTF-1",
-    "ihc_isl1": "ISL1",
-    "ihc_pax8": "PAX8",
-    "ihc_pdx1": "PDX1",
-    "ihc_satb2": "SATB2",
-    "ihc_otp": "OTP",
-    "ihc_serotonin": "serotonin IHC",
-    "ihc_pr": "progesterone receptor",
-    "ihc_sstr2a": "SSTR2A IHC",
-    "ihc_daxx_atrx": "DAXX/ATRX",
-    "mesenteric_mass": "mesenteric mass",
-    "liver_lesions": "number of liver lesions",
-    "largest_liver_lesion_cm": "largest liver lesion",
-    "bone_metastases": "bone metastases",
-    "sstr_imaging": "SSTR imaging",
-    "alt_status": "ALT (telomere FISH)",
-    "expr_cd302": "CD302 expression",
-    "expr_ppwd1": "PPWD1 expression",
-}
-
-from .. import exceptions as _exceptions  # noqa: E402 - errors name a field in words too (Ki-67 (ki67_percent))
-
-_exceptions.LABELS.update(FIELD_LABELS)
-
-
-def field_label(name: str) -> str:
-    """Plain words for a field (``expr_<gene>`` -> '<GENE> expression')."""
-    if name in FIELD_LABELS:
-        return FIELD_LABELS[name]
-    if name.startswith("expr_"):
-        return f"{name[5:].upper()} expression"
-    return name
+    td = training_data or {}
+    desc = str(td.get("description") or "")
+    if not desc or desc.startswith("synthetic"):
+        return RESEARCH_NOTICE
+    n = td.get("n_labelled")
+    cases = f" ({n:,} labelled cases)" if isinstance(n, int) else ""
+    return f"For research use only; trained on {desc}{cases}, not validated by netorigin; not a medical device."

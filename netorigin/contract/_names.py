@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ._fields import FIELD_LABELS, FIELDS
+from ._fields import FIELDS
+from ._labels import FIELD_LABELS
 
 # The names people give each field, besides its own name and label (curated; compared after
 # normalising). Markers also match their bare name with any punctuation ("CDX-2", "PAX 8").

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import Problem
-from ._fields import MISSING_TOKENS, MITOSES_BANDS, Field
+from ._fields import MITOSES_BANDS, Field
+from ._vocabulary import MISSING_TOKENS
 
 _MISSING = object()  # sentinel for "not done / not known"
 _NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(.*)$", re.IGNORECASE)

@@ -1,10 +1,11 @@
 """Scoring with a fitted model: probabilities, prediction sets, reasons, the next test to order,
 and warnings; one case or a whole cohort."""
 
-from ._advise import exact_next_tests, load_test_table, matters, model_cell_posterior, next_tests, value_of_tests
+from ._advise import exact_next_tests, matters, model_cell_posterior, next_tests, value_of_tests
 from ._cohort import BATCH_TEXT_COLUMNS, batch_table, score_cohort
 from ._result import ScoreResult
 from ._score import REPORT_KEYS, case_report, case_reports, score_cases
+from ._tests import load_test_table
 from ._words import (
     NO_TEST_MATTERS,
     advice_lines,

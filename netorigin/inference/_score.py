@@ -16,8 +16,9 @@ from ..contract import FIELDS, RESEARCH_NOTICE, SITES
 from ..exceptions import InputError
 from ..features import informative_fields
 from ..literature import SCENARIOS
-from ._advise import load_test_table, matters, next_tests
+from ._advise import matters, next_tests
 from ._result import ScoreResult
+from ._tests import load_test_table
 from ._words import WARNING_KINDS, _reasons, _set_meaning, _value_text, _warnings
 
 if TYPE_CHECKING:

@@ -1,0 +1,122 @@
+"""What a model learns from a cohort and how its cases are split: the one label rule of every engine
+(sub-sites, rare ones merged or kept, or the three sites), the folds, and fold margins over the labels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..contract import SITES, Notice
+from ..exceptions import InputError
+from ..models import get_kind, site_of
+
+MIN_PER_LABEL = 20  # a sub-site with fewer training cases is merged into its site's commonest one
+
+
+MIN_PER_SITE = 10  # training needs at least this many cases of every site (folds and a test split)
+
+
+def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n: int) -> tuple[str, dict, list]:
+    """What a model learns from a cohort: ``(level, merge, notices)``, the one rule of every engine.
+
+    ``detail_counts``: training cases per ``primary_site_detail``; ``n_missing``: cases without one.
+    The sub-sites are learnt (``level`` auto or subsite, a kind that can) when every case has one;
+    a sub-site with fewer than MIN_PER_LABEL cases is then counted with its site's commonest
+    sub-site (``merge``: label -> label it is counted with); when a site has no sub-site with that
+    many, ``auto`` learns the three sites (``subsite`` refuses). Otherwise the three sites.
+
+    >>> choose_labels("xgboost", "auto", {"ileum": 50, "jejunum": 3, "pancreas": 40, "lung": 30}, 0, 123)[:2]
+    ('subsite', {'jejunum': 'ileum'})
+    """
+    k = get_kind(kind)
+    if level not in ("auto", "site", "subsite"):
+        raise InputError(f"level: {level!r} is not one of auto, site, subsite")
+    if level == "site" or (level == "auto" and not (k.subsites and n_missing == 0 and detail_counts)):
+        notices = []
+        if level == "auto" and k.subsites:
+            notices.append(
+                Notice(
+                    "model",
+                    f"modelled at the site level: {n_missing:,} of {n:,} training cases have "
+                    "no primary_site_detail, so sub-sites are not learnt",
+                )
+            )
+        return "site", {}, notices
+    if not k.subsites:
+        raise InputError(f"level: the {kind} kind models the three sites only, not sub-sites")
+    if n_missing:
+        raise InputError("level: subsite needs a primary_site_detail for every training case")
+    merge, notices = {}, []
+    ranked = sorted(detail_counts.items(), key=lambda kv: (-kv[1], kv[0]))  # commonest first, then by name
+    for lab, count in ranked:
+        if count >= MIN_PER_LABEL or (not k.merges_rare and count > 0):
+            continue
+        site = site_of([lab])[0]
+        into = next((x for x, c in ranked if c >= MIN_PER_LABEL and site_of([x])[0] == site), None)
+        if into is None and level == "auto":  # too few to learn that site's sub-sites: learn the sites
+            return (
+                "site",
+                {},
+                [
+                    Notice(
+                        "model",
+                        f"modelled at the site level: no sub-site of {SITES[site]} has {MIN_PER_LABEL} "
+                        "training cases, so sub-sites are not learnt",
+                    )
+                ],
+            )
+        if into is None:
+            raise InputError(
+                f"primary_site_detail: too few cases of every sub-site of {SITES[site]} "
+                f"(at least {MIN_PER_LABEL} of one are needed)"
+            )
+        merge[lab] = into
+        notices.append(
+            Notice(
+                "model",
+                f"sub-site {lab} has {count} training case(s), fewer than {MIN_PER_LABEL}: "
+                f"counted with {into} for the model",
+            )
+        )
+    return "subsite", merge, notices
+
+
+class CaseSplitter:
+    """Stratified folds by group (patient); plain stratified folds when every case is its own
+    group (StratifiedGroupKFold is slow with a million groups and gives the same kind of split).
+
+    >>> import numpy as np
+    >>> y = np.array([0, 1, 2] * 10)
+    >>> tr, te = next(CaseSplitter(5, 0).split(np.zeros((30, 1)), y, np.arange(30)))
+    >>> len(te)
+    6
+    """
+
+    def __init__(self, n_splits: int, random_state=None):
+        self.n_splits, self.random_state = n_splits, random_state
+
+    def split(self, X, y, groups):
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+        n_groups = len(np.unique(groups))
+        if n_groups < self.n_splits:
+            raise InputError(
+                f"patient_id: {n_groups} distinct patients cannot be split into {self.n_splits} "
+                "folds; give more patients or fewer folds"
+            )
+        if n_groups == len(groups):
+            return StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y)
+        return StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=self.random_state).split(X, y, groups)
+
+
+def _strata(y_label: np.ndarray, y_site: np.ndarray, folds: int) -> np.ndarray:
+    """What the folds are stratified by: the labels, or the sites when a label has fewer cases
+    than folds (a rare sub-site a kind keeps)."""
+    return y_label if np.bincount(y_label).min(initial=folds) >= folds else y_site
+
+
+def _align(margins: np.ndarray, classes, vocab) -> np.ndarray:
+    """Margins of a fold model over ``vocab`` (a class the fold never saw gets a margin of -30)."""
+    out = np.full((len(margins), len(vocab)), -30.0)
+    for j, c in enumerate(classes):
+        out[:, list(vocab).index(c)] = margins[:, j]
+    return out
