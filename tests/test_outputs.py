@@ -69,3 +69,15 @@ def test_one_case_report_keeps_the_sub_site_called_other_under_its_site(every_de
     assert abs(sum(rep["probabilities"].values()) - 1) < 1e-9
     assert "other" in rep["subsite_probabilities"]["other"]
     assert abs(sum(sum(v.values()) for v in rep["subsite_probabilities"].values()) - 1) < 1e-9
+
+
+def test_eight_sub_sites_under_one_site_give_a_case_the_same_bits_alone_or_in_a_batch(every_detail_bundle):
+    """numpy sums eight or more columns picked out of a batch in another order than one case's
+    row; the site sums and the latent posteriors are added label by label so that they do not."""
+    from netorigin.testing import assert_same_alone_and_in_batch
+
+    model, _ = every_detail_bundle
+    assert (model.label_site_ == 2).sum() >= 8
+    cases = make_synthetic_cohort(40, scenario="unknown-primary", random_state=9, workup="mixture")
+    cases = cases.drop(columns=["primary_site", "primary_site_detail"])
+    assert_same_alone_and_in_batch(model.predict_proba, cases)

@@ -231,8 +231,8 @@ def shift_prior(proba: np.ndarray, train_prior: np.ndarray, target_prior: np.nda
 def site_sums(proba: np.ndarray, label_site: np.ndarray) -> np.ndarray:
     """(n, 3) site probabilities from (n, labels) probabilities."""
     out = np.zeros((len(proba), len(SITES)))
-    for k in range(len(SITES)):
-        out[:, k] = proba[:, label_site == k].sum(axis=1)
+    for j, k in enumerate(label_site):  # label by label: a case's sum has the same bits alone or in a batch
+        out[:, k] += proba[:, j]
     return out
 
 

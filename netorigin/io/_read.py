@@ -1,4 +1,4 @@
-"""Read cohorts (CSV, TSV, Parquet) and single cases (JSON, YAML, one-row CSV); write tables.
+"""Read cohorts (CSV, TSV, Parquet) and single cases (JSON, YAML, one-row CSV).
 
 Reading never guesses silently: an unreadable file raises :class:`InputError` naming the file
 and the reason, and a file that breaks the contract raises
@@ -55,50 +55,58 @@ def read_table(path: str | Path) -> pd.DataFrame:
     -------
     DataFrame
     """
-    import pandas as pd
-
     p = _path(path)
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        require("pyarrow", "parquet")
-        try:
-            table = pd.read_parquet(p)
-        except Exception as e:  # pyarrow raises many types for a bad file
-            raise InputError(
-                f"{p}: cannot be read as Parquet ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
-            ) from None
-        nested = [
-            str(c)
-            for c in table.columns
-            if table[c]
-            .map(
-                lambda v: (
-                    isinstance(v, (list, dict, tuple))
-                    or hasattr(v, "__array__")
-                    and not isinstance(v, str)
-                    and getattr(v, "ndim", 0) > 0
-                )
-            )
-            .any()
-        ]
-        if nested:
-            raise InputError(
-                f"{p}: column(s) {', '.join(nested)} hold lists or structures, not one value per "
-                "cell; a cohort has one value per case and field"
-            )
-        return table
+        return _read_parquet(p)
     if suffix not in (".csv", ".tsv", ".txt"):
         raise InputError(f"{p}: unknown table format {suffix!r}; expected .csv, .tsv or .parquet")
-    text = _text(p)
-    records = _csv_records(text, "\t" if suffix == ".tsv" else ",", p)
+    import pandas as pd
+
+    sep = "\t" if suffix == ".tsv" else ","
+    records = _csv_records(_text(p), sep, p)
     header = [h.strip() for h in records[0][0]]
     if any(h == "" for h in header):
         blank = [i + 1 for i, h in enumerate(header) if h == ""]
         raise InputError(f"{p}: column(s) {blank} have no name in the header row")
+    problems = _row_problems(records[1:], header, sep)
+    if problems:
+        raise ValidationError(problems, str(p))
+    body = pd.DataFrame([cells for cells, _ in records[1:]], columns=range(len(header)), dtype=object)
+    body.columns = header
+    return body
+
+
+def _read_parquet(p: Path) -> pd.DataFrame:
+    """A Parquet table; refused when a column holds lists or structures (not one value per cell)."""
+    import pandas as pd
+
+    require("pyarrow", "parquet")
+    try:
+        table = pd.read_parquet(p)
+    except Exception as e:  # pyarrow raises many types for a bad file
+        raise InputError(
+            f"{p}: cannot be read as Parquet ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+        ) from None
+    nested = [str(c) for c in table.columns if table[c].map(_nested).any()]
+    if nested:
+        raise InputError(
+            f"{p}: column(s) {', '.join(nested)} hold lists or structures, not one value per "
+            "cell; a cohort has one value per case and field"
+        )
+    return table
+
+
+def _nested(v) -> bool:
+    return isinstance(v, (list, dict, tuple)) or (
+        hasattr(v, "__array__") and not isinstance(v, str) and getattr(v, "ndim", 0) > 0
+    )
+
+
+def _row_problems(records, header: list[str], sep: str) -> list[Problem]:
+    """Rows that do not have the header's fields, and rows whose quoted cells swallowed rows."""
     problems = []
-    ragged = [
-        (r, lines, len(cells)) for r, (cells, lines) in enumerate(records[1:], start=1) if len(cells) != len(header)
-    ]
+    ragged = [(r, lines, len(cells)) for r, (cells, lines) in enumerate(records, start=1) if len(cells) != len(header)]
     if ragged:
         shown = ", ".join(f"row {r} (line {lines[0]}) has {k}" for r, lines, k in ragged[:5])
         more = f" and {len(ragged) - 5:,} more rows" if len(ragged) > 5 else ""
@@ -113,12 +121,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
                 f"{shown}{more}; a truncated or shifted row would be misread, so nothing is guessed",
             )
         )
-    sep = "\t" if suffix == ".tsv" else ","
     # a quoted cell may hold line breaks (free-text notes); it is refused only when a line inside it
     # would read as a row of its own (an unbalanced quote that swallowed the rows after it)
     spanning = [
         (r, lines)
-        for r, (cells, lines) in enumerate(records[1:], start=1)
+        for r, (cells, lines) in enumerate(records, start=1)
         if lines[1] > lines[0] and _swallows_rows(cells, sep, len(header))
     ]
     if spanning:
@@ -135,11 +142,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
                 "is refused: close the quote",
             )
         )
-    if problems:
-        raise ValidationError(problems, str(p))
-    body = pd.DataFrame([cells for cells, _ in records[1:]], columns=range(len(header)), dtype=object)
-    body.columns = header
-    return body
+    return problems
 
 
 def _swallows_rows(cells: list[str], sep: str, n_fields: int) -> bool:
@@ -352,71 +355,3 @@ def load_cohort(path: str | Path, *, mapping=None, skip_invalid: bool = False) -
     ValidatedCohort
     """
     return load_cases(path, kind="cohort", mapping=mapping, skip_invalid=skip_invalid)
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _risky(v) -> bool:
-    return isinstance(v, str) and v.startswith(FORMULA_START)
-
-
-def neutralise_formulas(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Text cells, and column names, that a spreadsheet would run as a formula (starting with = + - @,
-    a tab or a carriage return: the OWASP rule) prefixed with a single quote; (table, cells and
-    names changed). Numbers are never touched."""
-    import pandas as pd
-
-    out, changed = table, 0
-    for c in table.columns:
-        col = table[c]
-        if col.dtype != object and not pd.api.types.is_string_dtype(col):
-            continue
-        values = col.astype(object)
-        risky = values.map(_risky)
-        n = int(risky.sum())
-        if n:
-            if out is table:
-                out = table.copy()
-            out[c] = values.where(~risky, "'" + values.astype(str))
-            changed += n
-    names = [f"'{c}" if _risky(c) else c for c in out.columns]
-    if names != list(out.columns):
-        out = out.copy() if out is table else out
-        changed += sum(a != b for a, b in zip(names, out.columns))
-        out.columns = names
-    return out, changed
-
-
-def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV/TSV (formula-like text cells and names neutralised: count them first
-    with :func:`neutralise_formulas`) or Parquet, chosen by the suffix, into an existing folder;
-    written beside the destination and renamed into place (never half a file).
-
-    Parameters
-    ----------
-    table : DataFrame
-        The table to write.
-    path : str or Path
-        ``.csv``, ``.tsv`` or ``.parquet``.
-
-    Returns
-    -------
-    Path
-        The file written.
-    """
-    from ._outputs import write_bytes_atomic
-
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if not p.parent.is_dir():
-        raise InputError(f"{p}: the folder {str(p.parent)!r} does not exist")
-    if suffix in (".parquet", ".pq"):
-        require("pyarrow", "parquet")
-        buf = io.BytesIO()
-        table.to_parquet(buf, index=False)
-        return write_bytes_atomic(p, buf.getvalue())
-    if suffix in (".csv", ".tsv"):
-        text = neutralise_formulas(table)[0].to_csv(index=False, sep="\t" if suffix == ".tsv" else ",")
-        return write_bytes_atomic(p, text.encode("utf-8"))
-    raise InputError(f"{p}: unknown output format {suffix!r}; expected .csv, .tsv or .parquet")

@@ -372,7 +372,9 @@ def label_log_joint(fit: FittedCells, table, labels: list, level: str) -> np.nda
     out = np.empty((len(L), len(labels)))
     for j in range(len(labels)):
         m = member[j]
-        part = L[:, m] - np.log(np.exp(cell_log_weights(fit.model, fit.subsite_share)[m]).sum())
+        # C order: a column selection comes out column-major, and numpy then sums a row in
+        # another order than it sums one case alone (the last bits would depend on the batch)
+        part = np.ascontiguousarray(L[:, m]) - np.log(np.exp(cell_log_weights(fit.model, fit.subsite_share)[m]).sum())
         top = part.max(axis=1, keepdims=True)
         out[:, j] = top[:, 0] + np.log(np.exp(part - top).sum(axis=1))
     return out

@@ -93,6 +93,11 @@ def _log_bin_unique(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> 
     hi = np.where(x >= spec.high - 1e-9, np.inf, x + h)
     if spec.log:
         lo, hi = safe_log(lo), np.log(hi)
+    # cells share their (loc, scale) within a site: each distinct pair once (the same bits, as
+    # every operation is value by value), spread to the cells
+    pairs, cell_pair = np.unique(np.column_stack([loc, scale]), axis=0, return_inverse=True)
+    if len(pairs) < len(loc):
+        return _log_bin_unique(x, spec, pairs[:, 0], pairs[:, 1])[:, cell_pair.ravel()]
     a = (lo[:, None] - loc[None, :]) / scale[None, :]
     b = (hi[:, None] - loc[None, :]) / scale[None, :]
     return _log_diff_ndtr(a, b)

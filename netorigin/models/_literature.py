@@ -84,7 +84,7 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
             cols = []
             for k in range(3):
                 m = site == k
-                cols.append(np.where(done, lse(L[:, m] + logw[m][None, :]), 0.0))
+                cols.append(np.where(done, lse(np.ascontiguousarray(L[:, m]) + logw[m][None, :]), 0.0))
             names.append(name)
             parts.append(np.column_stack(cols))
         return names, np.stack(parts, axis=1)
