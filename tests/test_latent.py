@@ -107,3 +107,20 @@ def test_a_literature_weight_that_is_not_a_positive_number_is_refused():
     c = make_synthetic_cohort(50, random_state=0)
     with pytest.raises(InputError, match="literature weight"):
         fit_cells(c, c["primary_site"].astype(object).to_numpy(), level="site", weight=0)
+
+
+def test_beyond_the_cap_the_advice_cells_are_fitted_to_a_sample_and_the_user_is_told(monkeypatch):
+    import re
+
+    import netorigin.models._latent as latent_kind
+
+    monkeypatch.setattr(latent_kind, "ADVICE_CV_MAX", 300)
+    monkeypatch.setattr(latent_kind, "ADVICE_MAX", 500)
+    c = make_synthetic_cohort(1200, scenario="liver-met-archive", random_state=8, workup="mixture", world=WORLD)
+    m = SiteModel(kind="rules", cv=3, random_state=0).fit(c, c["primary_site"])
+    said = [n.message for n in m.notices_ if "advice" in n.message]
+    used, total = (int(x.replace(",", "")) for x in re.search(r"to ([\d,]+) of ([\d,]+) training", said[0]).groups())
+    assert total == 1200 and 495 <= used <= 505
+    assert m.knowledge_.weight == 1.0  # no cross-validation beyond ADVICE_CV_MAX
+    small = SiteModel(kind="rules", cv=3, random_state=0).fit(c.iloc[:250], c["primary_site"].iloc[:250])
+    assert not [n for n in small.notices_ if "advice" in n.message]

@@ -148,3 +148,9 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
     said = [n.message for n in dask.notices if "jejunum" in n.message]
     assert said and "counted with ileum" in said[0]
     assert dask.model.calibration_design_.startswith("10% hold-out")
+    # both engines advise from the literature's cells fitted to their training cases (SiteModel.fit_advice)
+    from netorigin.literature import default_literature
+
+    lit = [r["value"] for r in default_literature().parameter_rows]
+    for m in (local.model, dask.model):
+        assert m.knowledge_ is not None and [r["value"] for r in m.knowledge().parameter_rows] != lit

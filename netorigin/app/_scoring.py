@@ -68,8 +68,7 @@ def score_path(
     A case outside the intended use (poorly differentiated) raises :class:`OutOfScopeError`
     unless ``score_anyway``; in a cohort such rows are kept, unscored, with their status.
     """
-    from ..inference import case_report, score_cases, score_cohort
-    from ..io import Output, load_cases, neutralise_formulas, plan_outputs, write_table
+    from ..io import Output, load_cases, plan_outputs
     from ..tracking import load_model
 
     local_model = None if str(model).startswith(("models:/", "runs:/")) else model
@@ -83,47 +82,51 @@ def score_path(
         inputs=[path, mapping, tests, local_model],
     )
     validated = load_cases(path, kind=as_kind, mapping=mapping, skip_invalid=skip_invalid)
+    settings = {"target_prior": target_prior, "coverage": coverage}
     if not validated.is_case or output:
         if plot or report:
             raise InputError("--plot and --report are for one case; score a cohort with -o FILE")
         m = load_model(model, tracking_uri)
-        table = score_cohort(
-            m, validated, target_prior=target_prior, coverage=coverage, progress=progress, score_anyway=score_anyway
-        )
-        notes = []
-        renamed = getattr(table, "attrs", {}).get("renamed_input_columns", {})
-        if renamed:
-            notes.append(
-                "input column(s) sharing a name with an output column kept as "
-                + ", ".join(f"{a} -> {b}" for a, b in renamed.items())
-            )
-        if output:
-            out_path = Path(output)
-            safe, changed = neutralise_formulas(table) if out_path.suffix.lower() in (".csv", ".tsv") else (table, 0)
-            write_table(safe, out_path)
-            if changed:
-                notes.append(
-                    f"{changed:,} text cell(s) or column name(s) starting with =, +, -, @ (read as formulas "
-                    "by spreadsheets) were prefixed with ' in the CSV"
-                )
-        return ScoreOutput(
-            m.identity(), table=table, written=(str(output),) if output else (), notes=tuple(notes), validated=validated
-        )
+        return _score_table(m, validated, output, settings, progress=progress, score_anyway=score_anyway)
     refuse_out_of_scope(validated, score_anyway)
     m = load_model(model, tracking_uri)
-    rep = case_report(
-        score_cases(
-            m,
-            validated.cases,
-            notices=validated.notices,
-            target_prior=target_prior,
-            coverage=coverage,
-            panel=panel,
-            tests=tests,
-            per_cost=per_cost,
-        ),
-        0,
+    return _score_one(m, validated, plot, report, settings, panel=panel, tests=tests, per_cost=per_cost)
+
+
+def _score_table(m, validated, output, settings: dict, **how) -> ScoreOutput:
+    """A cohort (or a case asked for as a table): the table, written to ``output`` when named, and
+    what was done to it (input columns renamed, formula-like cells neutralised) as notes."""
+    from ..inference import score_cohort
+    from ..io import neutralise_formulas, write_table
+
+    table = score_cohort(m, validated, **settings, **how)
+    notes = []
+    renamed = getattr(table, "attrs", {}).get("renamed_input_columns", {})
+    if renamed:
+        notes.append(
+            "input column(s) sharing a name with an output column kept as "
+            + ", ".join(f"{a} -> {b}" for a, b in renamed.items())
+        )
+    if output:
+        out_path = Path(output)
+        safe, changed = neutralise_formulas(table) if out_path.suffix.lower() in (".csv", ".tsv") else (table, 0)
+        write_table(safe, out_path)
+        if changed:
+            notes.append(
+                f"{changed:,} text cell(s) or column name(s) starting with =, +, -, @ (read as formulas "
+                "by spreadsheets) were prefixed with ' in the CSV"
+            )
+    return ScoreOutput(
+        m.identity(), table=table, written=(str(output),) if output else (), notes=tuple(notes), validated=validated
     )
+
+
+def _score_one(m, validated, plot, report, settings: dict, **how) -> ScoreOutput:
+    """One case: its report, with the waterfall chart (``plot``) and the printable page
+    (``report``) written when named."""
+    from ..inference import case_report, score_cases
+
+    rep = case_report(score_cases(m, validated.cases, notices=validated.notices, **settings, **how), 0)
     written = []
     if plot:  # the chart needs matplotlib (the tracking extra); the report does not
         if rep["explanation"] is None:

@@ -1,15 +1,18 @@
 """``netorigin serve``: a local web page and JSON API that score one case.
 
-Server-rendered HTML (no JavaScript), FastAPI for the JSON API and its OpenAPI description.
-The model is loaded once, when the application is made. Nothing about a case is stored or
-logged: a request is validated, scored and answered in memory.
+Server-rendered HTML (a small inline script rescores as the form changes; the page works without
+it), FastAPI for the JSON API and its OpenAPI description. The model is loaded once, when the
+application is made. Nothing about a case is stored or logged: a request is validated, scored and
+answered in memory.
 
-Routes: ``GET /`` (the case form), ``POST /score`` (the result page), ``POST /api/score``
-(the same keys as ``netorigin score --json``), ``GET /api/health`` (the model's identity),
-``GET /docs`` and ``GET /openapi.json``.
+Routes: ``GET /`` (the case form), ``POST /score`` (the form with the result beside it),
+``POST /api/score`` (the same keys as ``netorigin score --json``), ``GET /api/health`` (the
+model's identity) and ``GET /openapi.json`` (no ``/docs`` page: it would load scripts from a CDN).
 """
 
 # no `from __future__ import annotations`: FastAPI reads the handlers' annotations at run time
+
+from functools import partial
 
 from .._extras import require
 from ..contract import FIELDS, SITES, validate_case
@@ -217,11 +220,7 @@ def _api_request(body: bytes) -> tuple[dict, dict]:
 def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9):
     """The FastAPI application around a loaded model (loaded once, here)."""
     require("fastapi", "serve")
-    from fastapi import FastAPI, Request
-    from fastapi.responses import HTMLResponse, JSONResponse, Response
-    from pydantic_core import to_json
-
-    from ._report import result_html
+    from fastapi import FastAPI
 
     scorer = Scorer(model, target_prior=target_prior, coverage=coverage)
     batcher = Batcher(scorer)
@@ -239,9 +238,32 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
         description="Primary site (ileal, pancreatic, other) of a NET found as liver metastases. " + ident["notice"],
     )
 
+    _page_routes(
+        app, scorer, batcher, partial(case_form, ident, default_prior=default_prior, default_coverage=coverage)
+    )
+    _api_routes(app, scorer, batcher)
+
+    @app.get("/api/health")
+    def health() -> dict:
+        """The model this server scores with; how many requests this worker scored, in how many
+        passes of the model (requests arriving together are scored together)."""
+        return {"status": "ok", "model": ident, "sites": list(SITES), "scoring": dict(batcher.counts)}
+
+    return app
+
+
+def _page_routes(app, scorer, batcher, page) -> None:
+    """``GET /`` (the form) and ``POST /score`` (the form with the result beside it)."""
+    from fastapi import Request
+    from fastapi.responses import HTMLResponse, Response
+
+    from ._report import result_html
+
+    coverage = scorer.coverage
+
     @app.get("/", response_class=HTMLResponse)
     def form() -> HTMLResponse:
-        return HTMLResponse(case_form(ident, default_prior=default_prior, default_coverage=coverage))
+        return HTMLResponse(page())
 
     @app.post("/score", response_class=HTMLResponse)
     async def score_page(request: Request) -> Response:
@@ -260,27 +282,20 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
         except _Gone:
             return Response(status_code=400)
         except OutOfScopeError as err:
-            return HTMLResponse(
-                case_form(
-                    ident, values, str(err), default_prior=default_prior, default_coverage=coverage, out_of_scope=True
-                ),
-                status_code=422,
-            )
+            return HTMLResponse(page(values, str(err), out_of_scope=True), status_code=422)
         except (NetoriginError, ValueError) as err:
-            return HTMLResponse(
-                case_form(ident, values, str(err), default_prior=default_prior, default_coverage=coverage),
-                status_code=422,
-            )
-        return HTMLResponse(
-            case_form(
-                ident,
-                values,
-                default_prior=default_prior,
-                default_coverage=coverage,
-                out_of_scope=bool(values.get(_OPTION_PREFIX + "score_anyway")),
-                result=result_html(rep),
-            )
-        )
+            return HTMLResponse(page(values, str(err)), status_code=422)
+        anyway = bool(values.get(_OPTION_PREFIX + "score_anyway"))
+        return HTMLResponse(page(values, out_of_scope=anyway, result=result_html(rep)))
+
+
+def _api_routes(app, scorer, batcher) -> None:
+    """``POST /api/score``: the keys of ``netorigin score --json``."""
+    from fastapi import Request
+    from fastapi.responses import JSONResponse, Response
+    from pydantic_core import to_json
+
+    ident, coverage = scorer.identity, scorer.coverage
 
     @app.post("/api/score")
     async def score_api(request: Request) -> JSONResponse:
@@ -306,14 +321,6 @@ def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9)
             return JSONResponse({"error": str(err), "model": ident}, status_code=422)
         # pydantic's serialiser (installed with FastAPI): the same JSON as json.dumps, several times faster
         return Response(to_json(rep, inf_nan_mode="null"), media_type="application/json")
-
-    @app.get("/api/health")
-    def health() -> dict:
-        """The model this server scores with; how many requests this worker scored, in how many
-        passes of the model (requests arriving together are scored together)."""
-        return {"status": "ok", "model": ident, "sites": list(SITES), "scoring": dict(batcher.counts)}
-
-    return app
 
 
 _ENV = "NETORIGIN_SERVE_SETTINGS"  # how worker processes learn the settings (a JSON object)

@@ -182,7 +182,7 @@ def _fmt_ci(m, ci, k):
 def render_evaluation(summary) -> None:
     console = _console()
     m = summary["metrics"]
-    c, ci = m["calibrated"], m["calibrated"].get("intervals_95", {})
+    c = m["calibrated"]
     ident = summary.get("model")
     if ident:
         console.print(
@@ -196,6 +196,37 @@ def render_evaluation(summary) -> None:
     )
     if c.get("intervals_note"):
         console.print(f"[bold yellow]warning[/]: {c['intervals_note']}")
+    console.print(_metrics_table(m))
+    sub = m.get("conformal", {}).get("0.90", {}).get("coverage_by_subsite")
+    if sub:
+        n = m["conformal"]["0.90"]["n_by_subsite"]
+        console.print("90% set coverage by sub-site: " + ", ".join(f"{k} {v:.2f} (n={n[k]:,})" for k, v in sub.items()))
+    console.print(
+        "recall: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items())
+        + "; precision: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items())
+    )
+    console.print(
+        "risk-coverage: " + ", ".join(f"{r['coverage']:.0%}: {r['accuracy']:.3f}" for r in m["risk_coverage"])
+    )
+    if m.get("by_information"):
+        console.print(_information_table(m["by_information"]))
+    if "robustness" in m:
+        r = m["robustness"]
+        console.print(
+            "masked at random: "
+            + ", ".join(f"{x['fraction_masked']:.0%}: {x['accuracy']:.3f}" for x in r["masked_at_random"])
+        )
+        console.print(
+            "shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"])
+        )
+
+
+def _metrics_table(m: dict) -> Table:
+    """The headline figures (with their 95% intervals when bootstrapped), set coverage and size
+    per level and site, and the gap to the exact posterior when it was computed."""
+    c, ci = m["calibrated"], m["calibrated"].get("intervals_95", {})
     t = Table(title="Metrics (95% bootstrap interval)" if ci else "Metrics", title_justify="left")
     t.add_column("metric")
     t.add_column("value")
@@ -215,53 +246,33 @@ def render_evaluation(summary) -> None:
             "gap to Bayes (accuracy / log-loss)",
             f"{m['gap_to_bayes']['accuracy']:+.4f} / {m['gap_to_bayes']['log_loss']:+.4f}",
         )
-    console.print(t)
-    sub = m.get("conformal", {}).get("0.90", {}).get("coverage_by_subsite")
-    if sub:
-        n = m["conformal"]["0.90"]["n_by_subsite"]
-        console.print("90% set coverage by sub-site: " + ", ".join(f"{k} {v:.2f} (n={n[k]:,})" for k, v in sub.items()))
-    console.print(
-        "recall: "
-        + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items())
-        + "; precision: "
-        + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items())
-    )
-    console.print(
-        "risk-coverage: " + ", ".join(f"{r['coverage']:.0%}: {r['accuracy']:.3f}" for r in m["risk_coverage"])
-    )
-    if m.get("by_information"):
-        t = Table(title="By informative fields recorded", title_justify="left")
-        bayes = "log_loss_bayes" in m["by_information"][0]
-        for col in ("fields", "n", "accuracy", "log-loss", "ECE") + (
-            ("exact log-loss", "gap (95% CI)") if bayes else ()
-        ):
-            t.add_column(col)
-        for r in m["by_information"]:
-            t.add_row(
-                r["bin"],
-                f"{r['n']:,}",
-                f"{r['accuracy']:.3f}",
-                f"{r['log_loss']:.3f}",
-                f"{r['ece']:.3f}",
-                *(
-                    (
-                        f"{r['log_loss_bayes']:.3f}",
-                        f"{r['log_loss_gap']:+.3f} ({r['log_loss_gap_ci'][0]:+.3f} to {r['log_loss_gap_ci'][1]:+.3f})",
-                    )
-                    if bayes
-                    else ()
-                ),
-            )
-        console.print(t)
-    if "robustness" in m:
-        r = m["robustness"]
-        console.print(
-            "masked at random: "
-            + ", ".join(f"{x['fraction_masked']:.0%}: {x['accuracy']:.3f}" for x in r["masked_at_random"])
+    return t
+
+
+def _information_table(rows: list) -> Table:
+    """Figures by the number of informative fields recorded (the gap to the exact posterior when
+    it was computed)."""
+    t = Table(title="By informative fields recorded", title_justify="left")
+    bayes = "log_loss_bayes" in rows[0]
+    for col in ("fields", "n", "accuracy", "log-loss", "ECE") + (("exact log-loss", "gap (95% CI)") if bayes else ()):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(
+            r["bin"],
+            f"{r['n']:,}",
+            f"{r['accuracy']:.3f}",
+            f"{r['log_loss']:.3f}",
+            f"{r['ece']:.3f}",
+            *(
+                (
+                    f"{r['log_loss_bayes']:.3f}",
+                    f"{r['log_loss_gap']:+.3f} ({r['log_loss_gap_ci'][0]:+.3f} to {r['log_loss_gap_ci'][1]:+.3f})",
+                )
+                if bayes
+                else ()
+            ),
         )
-        console.print(
-            "shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"])
-        )
+    return t
 
 
 def render_run(summary) -> None:

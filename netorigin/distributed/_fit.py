@@ -15,7 +15,16 @@ from ..contract import SITE_DETAILS, SITES, as_canonical
 from ..estimator import MIN_PER_SITE, choose_labels
 from ..exceptions import InputError
 from ..features import finish_profile, informative_counts, merge_partials, profile_partial
-from ..models import LEVELS, SiteClassifier, label_codes, make_model, pipeline_from_parts, site_codes
+from ..models import (
+    ADVICE_MAX,
+    LEVELS,
+    SiteClassifier,
+    advice_notice,
+    label_codes,
+    make_model,
+    pipeline_from_parts,
+    site_codes,
+)
 from ._partitions import _require_dask, check_partitions, make_client, parquet_parts
 
 
@@ -70,16 +79,107 @@ def _held_out(df: pd.DataFrame) -> pd.DataFrame:
     return table[_fold(_groups(table)) == 0] if len(table) else table
 
 
+def _advice_part(df: pd.DataFrame, share: float) -> pd.DataFrame:
+    """Per partition: the training cases whose id hashes into the first ``share`` (the cases the
+    advice's cells are fitted to; the same cases however the cohort is partitioned)."""
+    table = _labelled(df)
+    if not len(table):
+        return table
+    h = pd.util.hash_pandas_object(_groups(table).astype(str), index=False).to_numpy()
+    return table[((h % 10) >= 2) & ((h // 10 % 1_000_000) < share * 1_000_000)]
+
+
+def _label_plan(model, counts: pd.Series) -> dict:
+    """The labels the booster learns, by the rule local training uses (:func:`choose_labels`),
+    from the (fold, site, sub-site) counts of the cohort."""
+    in_train = counts.index.get_level_values(0) >= 2
+    site_counts_train = counts[in_train].groupby(level=1).sum()
+    few = [
+        f"{s} ({int(site_counts_train.get(k, 0))})"
+        for k, s in enumerate(SITES)
+        if site_counts_train.get(k, 0) < MIN_PER_SITE
+    ]
+    if few:
+        raise InputError(
+            f"primary_site: too few labelled cases of {', '.join(few)}; training needs at least "
+            f"{MIN_PER_SITE} of every site"
+        )
+    detail_train = counts[in_train].groupby(level=2).sum()
+    detail_counts = {SITE_DETAILS[int(c)]: int(n) for c, n in detail_train.items() if c >= 0}
+    level, merge, notices = choose_labels(
+        model.kind, model.level, detail_counts, int(detail_train.get(-1, 0)), int(detail_train.sum())
+    )
+    # the label code of every row: its site, or its sub-site counted as the rule says
+    code_of = np.arange(len(SITE_DETAILS))
+    for lab, into in merge.items():
+        code_of[SITE_DETAILS.index(lab)] = SITE_DETAILS.index(into)
+    label_counts = counts[in_train].groupby(level=2 if level == "subsite" else 1).sum()
+    if level == "subsite":
+        label_counts = label_counts.groupby(code_of[label_counts.index.to_numpy()]).sum()
+    return {
+        "level": level,
+        "notices": notices,
+        "column": "_detail" if level == "subsite" else "_site",
+        "remap": code_of if level == "subsite" else None,
+        "label_counts": label_counts,
+        "vocab": np.sort(label_counts.index.to_numpy()),
+        "site_counts_train": site_counts_train,
+    }
+
+
+def _meta(n_feat: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            **{f"f{j}": pd.Series(dtype=float) for j in range(n_feat)},
+            "_site": pd.Series(dtype=int),
+            "_detail": pd.Series(dtype=int),
+            "_fold": pd.Series(dtype=int),
+            "_n_fields": pd.Series(dtype=int),
+        }
+    )
+
+
+def _fit_on_cluster(client, ddf, features, pipe, model, head, progress) -> dict:
+    """Everything that needs the cluster: the label plan, the booster, the calibration rows, the
+    profile's partial aggregates, the test cases and the advice's sample of training cases."""
+    import dask
+    import xgboost as xgb
+    import xgboost.dask  # noqa: F401  (registers xgb.dask)
+
+    prepared = ddf.map_partitions(_prepare, features, meta=_meta(features.n_features_out_)).persist()
+    counts = prepared.groupby(["_fold", "_site", "_detail"]).size().compute()
+    plan = _label_plan(model, counts)
+    train = prepared[prepared["_fold"] >= 2]
+    cols = [f"f{j}" for j in range(features.n_features_out_)]
+    y_train = train.map_partitions(_target, plan["column"], plan["vocab"], plan["remap"], meta=(None, int))
+    dtrain = xgb.dask.DaskDMatrix(
+        client, train[cols].to_dask_array(lengths=True), y_train.to_dask_array(lengths=True), missing=np.nan
+    )
+    clf = pipe.named_steps["classifier"].estimator
+    params_x = clf.booster_params(len(plan["vocab"]))
+    params_x.pop("nthread", None)
+    if progress is not None:
+        progress(f"training {clf.n_estimators} rounds on the cluster", None, None)
+    plan["booster"] = xgb.dask.train(client, params_x, dtrain, num_boost_round=int(clf.n_estimators))["booster"]
+    plan["cal"] = prepared[prepared["_fold"] == 1].compute()
+    plan["partials"] = dask.compute(*[dask.delayed(_profile_part)(part) for part in ddf.to_delayed()])
+    plan["test"] = as_canonical(ddf.map_partitions(_held_out, meta=head.iloc[:0]).compute()).reset_index(drop=True)
+    n_train = int(plan["site_counts_train"].sum())
+    plan["advice_share"] = min(1.0, 0.98 * ADVICE_MAX / n_train)  # below the cap whatever the draw
+    advice = ddf.map_partitions(_advice_part, plan["advice_share"], meta=head.iloc[:0]).compute()
+    plan["advice"] = as_canonical(advice).reset_index(drop=True)
+    plan.update(counts=counts, n_train=n_train)
+    return plan
+
+
 def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, progress=None):
     """The Dask engine: data access and the distributed booster fit; the rest is
-    :meth:`SiteModel.fit_calibration`, as in local training.
+    :meth:`SiteModel.fit_calibration` and :meth:`SiteModel.fit_advice`, as in local training.
 
     Returns ``(model, test table, test labels, test groups, training-data description)``.
     """
     _require_dask()
     import dask.dataframe as dd
-    import xgboost as xgb
-    import xgboost.dask  # noqa: F401  (registers xgb.dask)
 
     files = parquet_parts(path)
     check_partitions(files)
@@ -89,100 +189,63 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
         raise InputError("primary_site: the cohort has no label column; training needs primary_site")
     pipe = make_model("xgboost", random_state=model.random_state, **(model.params or {}))
     features = pipe.named_steps["features"].fit(head)  # tree features need only the columns
-    n_feat = features.n_features_out_
-    meta = pd.DataFrame(
-        {
-            **{f"f{j}": pd.Series(dtype=float) for j in range(n_feat)},
-            "_site": pd.Series(dtype=int),
-            "_detail": pd.Series(dtype=int),
-            "_fold": pd.Series(dtype=int),
-            "_n_fields": pd.Series(dtype=int),
-        }
-    )
     client, cluster = make_client(scheduler, workers)
     try:
-        prepared = ddf.map_partitions(_prepare, features, meta=meta).persist()
-        counts = prepared.groupby(["_fold", "_site", "_detail"]).size().compute()
-        in_train = counts.index.get_level_values(0) >= 2
-        site_counts_train = counts[in_train].groupby(level=1).sum()
-        few = [
-            f"{s} ({int(site_counts_train.get(k, 0))})"
-            for k, s in enumerate(SITES)
-            if site_counts_train.get(k, 0) < MIN_PER_SITE
-        ]
-        if few:
-            raise InputError(
-                f"primary_site: too few labelled cases of {', '.join(few)}; training needs at least "
-                f"{MIN_PER_SITE} of every site"
-            )
-        detail_train = counts[in_train].groupby(level=2).sum()
-        detail_counts = {SITE_DETAILS[int(c)]: int(n) for c, n in detail_train.items() if c >= 0}
-        level, merge, notices = choose_labels(
-            model.kind, model.level, detail_counts, int(detail_train.get(-1, 0)), int(detail_train.sum())
-        )
-        # the label code of every row: its site, or its sub-site counted as the rule says
-        code_of = np.arange(len(SITE_DETAILS))
-        for lab, into in merge.items():
-            code_of[SITE_DETAILS.index(lab)] = SITE_DETAILS.index(into)
-        column = "_detail" if level == "subsite" else "_site"
-        label_counts = counts[in_train].groupby(level=2 if level == "subsite" else 1).sum()
-        if level == "subsite":
-            label_counts = label_counts.groupby(code_of[label_counts.index.to_numpy()]).sum()
-        vocab = np.sort(label_counts.index.to_numpy())
-        train = prepared[prepared["_fold"] >= 2]
-        cols = [f"f{j}" for j in range(n_feat)]
-        remap = code_of if level == "subsite" else None
-        y_train = train.map_partitions(_target, column, vocab, remap, meta=(None, int))
-        dtrain = xgb.dask.DaskDMatrix(
-            client, train[cols].to_dask_array(lengths=True), y_train.to_dask_array(lengths=True), missing=np.nan
-        )
-        clf = pipe.named_steps["classifier"].estimator
-        params_x = clf.booster_params(len(vocab))
-        params_x.pop("nthread", None)
-        if progress is not None:
-            progress(f"training {clf.n_estimators} rounds on the cluster", None, None)
-        booster = xgb.dask.train(client, params_x, dtrain, num_boost_round=int(clf.n_estimators))["booster"]
-        cal = prepared[prepared["_fold"] == 1].compute()
-        import dask
-
-        partials = dask.compute(*[dask.delayed(_profile_part)(part) for part in ddf.to_delayed()])
-        test = as_canonical(ddf.map_partitions(_held_out, meta=head.iloc[:0]).compute()).reset_index(drop=True)
+        plan = _fit_on_cluster(client, ddf, features, pipe, model, head, progress)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    clf.adopt(booster)  # classes and features from the booster itself
-    labels = np.array(LEVELS[level], dtype=object)[vocab]
-    estimator = pipeline_from_parts(features, SiteClassifier.fitted(clf, labels))
-    cal_codes = cal[column].to_numpy(dtype=int)
+    clf = pipe.named_steps["classifier"].estimator
+    clf.adopt(plan["booster"])  # classes and features from the booster itself
+    vocab, cal, remap = plan["vocab"], plan["cal"], plan["remap"]
+    estimator = pipeline_from_parts(
+        features, SiteClassifier.fitted(clf, np.array(LEVELS[plan["level"]], dtype=object)[vocab])
+    )
+    cal_codes = cal[plan["column"]].to_numpy(dtype=int)
     y_cal = np.searchsorted(vocab, cal_codes if remap is None else remap[cal_codes])
-    margins = estimator[-1].decision_function(cal[cols].to_numpy(dtype=np.float32))
+    margins = estimator[-1].decision_function(
+        cal[[f"f{j}" for j in range(features.n_features_out_)]].to_numpy(dtype=np.float32)
+    )
     model.oof_margins_, model.oof_y_, model.oof_fold_ = margins, y_cal, np.zeros(len(y_cal), dtype=int)
-    train_prior = label_counts.reindex(vocab).to_numpy(dtype=float)
+    train_prior = plan["label_counts"].reindex(vocab).to_numpy(dtype=float)
     model.fit_calibration(
         estimator,
         margins,
         y_cal,
         train_prior=train_prior / train_prior.sum(),
-        profile=finish_profile(merge_partials(list(partials))),
+        profile=finish_profile(merge_partials(list(plan["partials"]))),
         n_fields=cal["_n_fields"].to_numpy(dtype=int),
         design="10% hold-out for calibration (Dask)",
     )
-    model.notices_ = notices
-    train_counts = site_counts_train
-    y_test = site_codes(test["primary_site"])
+    model.notices_ = plan["notices"]
+    advice = plan["advice"]
+    model.fit_advice(advice, advice["primary_site"])
+    if plan["advice_share"] < 1:
+        model.notices_.append(advice_notice(len(advice), plan["n_train"], "a sample drawn by a hash of the case id"))
+    return (
+        model,
+        plan["test"],
+        site_codes(plan["test"]["primary_site"]),
+        _groups(plan["test"]).astype(str).to_numpy(),
+        _describe(files, plan, len(cal)),
+    )
+
+
+def _describe(files, plan: dict, n_cal: int) -> dict:
+    """The training data's description (counts and a fingerprint of the files; no case rows)."""
+    counts, train_counts = plan["counts"], plan["site_counts_train"]
     site_counts = counts.groupby(level=1).sum()
-    data = {
+    return {
         "fingerprint": _files_fingerprint(files),
         "n_labelled": int(counts.sum()),
         "site_counts": {s: int(site_counts.get(k, 0)) for k, s in enumerate(SITES)},
         "n_train": int(train_counts.sum()),
-        "n_calibration": int(len(cal)),
-        "n_test": int(len(test)),
+        "n_calibration": int(n_cal),
+        "n_test": int(len(plan["test"])),
         "site_counts_train": {s: int(train_counts.get(k, 0)) for k, s in enumerate(SITES)},
         "engine": "dask",
     }
-    return model, test, y_test, _groups(test).astype(str).to_numpy(), data
 
 
 def _files_fingerprint(files) -> str:

@@ -23,7 +23,8 @@ from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
 from ..models import (
     DEFAULT_KIND,
-    fit_knowledge,
+    advice_notice,
+    fit_advice_cells,
     get_kind,
     label_codes,
     make_model,
@@ -154,20 +155,29 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             design="10% hold-out for calibration" if self.cv == "holdout" else f"{int(self.cv)}-fold cross-fitting",
         )
         self.notices_ = notices
-        self.knowledge_ = self._fit_knowledge(estimator, table, y, level)
-        return self
+        return self.fit_advice(table, np.array(SITES, dtype=object)[y])
 
-    def _fit_knowledge(self, estimator, table, y_sites, level):
-        """The cells the advice uses: the latent-class kind's own; any other kind's, the
-        literature's cells fitted to the training cohort (:func:`~netorigin.models.fit_knowledge`)."""
-        own = getattr(estimator[-1].estimator_, "cells_", None)
+    def fit_advice(self, X, y):
+        """Fit the cells the next-test advice uses to labelled training cases ``X`` (sites ``y``):
+        the latent-class kind's own cells; any other kind's, the literature's cells fitted to the
+        cases (:func:`~netorigin.models.fit_advice_cells`: beyond
+        :data:`~netorigin.models.ADVICE_MAX` cases, a label-stratified sample, said in a notice).
+        Both engines call it after the classifier is fitted."""
+        check_is_fitted(self, "estimator_")
+        own = getattr(self.estimator_[-1].estimator_, "cells_", None)
         if own is not None:
-            return own
-        if level == "subsite":
+            self.knowledge_ = own
+            return self
+        table = as_canonical(X)
+        if self.level_ == "subsite":
             labels = table["primary_site_detail"].astype(object).to_numpy()
         else:
-            labels = np.array(SITES, dtype=object)[y_sites]
-        return fit_knowledge(table, labels, level, self.random_state)[0]
+            labels = np.array(SITES, dtype=object)[site_codes(y)]
+        self.knowledge_, used = fit_advice_cells(table, labels, self.level_, self.random_state)
+        if used < len(labels):
+            said = advice_notice(used, len(labels), "a sample keeping each label's share")
+            self.notices_ = [*getattr(self, "notices_", []), said]
+        return self
 
     def knowledge(self):
         """The :class:`~netorigin.literature.Literature` whose cells the next-test advice uses:
@@ -247,13 +257,8 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         shift and the conformal sets; ``knowledge``: the fitted cells the advice uses (None: the
         literature's); ``metadata``: identity and provenance."""
         labels = np.asarray(classifier.classes_, dtype=object)
-        self = cls(
-            kind=kind,
-            params=params,
-            level="site" if set(labels) <= set(SITES) else "subsite",
-            target_prior=prior.target_prior,
-            random_state=random_state,
-        )
+        level = "site" if set(labels) <= set(SITES) else "subsite"
+        self = cls(kind, params=params, level=level, target_prior=prior.target_prior, random_state=random_state)
         self._parts, self._pipeline = (features, classifier), None
         self.labels_, self.label_site_ = labels, site_of(labels)
         self.calibrator_, self.prior_, self.conformal_ = calibrator, prior, conformal

@@ -66,22 +66,16 @@ def score_cases(
     per_cost: bool = False,
     details: bool = True,
 ) -> ScoreResult:
-    """Score every case of ``cohort`` (a validated canonical table or anything in the contract)
-    with a fitted :class:`~netorigin.calibration.SiteModel`.
-
-    ``notices``: the validation notices of the cohort (to turn into per-case warnings).
-    ``panel``: also recommend the best panel of this many tests (2 or 3; 0: none).
-    ``tests``: a lab's test table (``data/tests.csv`` layout): unavailable tests are never
-    suggested. ``per_cost``: rank by expected information per unit of cost.
+    """Score every case of ``cohort`` with a fitted :class:`~netorigin.estimator.SiteModel`.
 
     Parameters
     ----------
     model : SiteModel
         A fitted model.
     cohort : DataFrame or CaseColumns
-        See above.
+        A validated canonical table, or anything in the contract.
     notices : list of Notice, optional
-        See above.
+        The cohort's validation notices (turned into per-case warnings).
     target_prior : str, optional
         The setting (default: the model's).
     coverage : float
@@ -91,11 +85,11 @@ def score_cases(
     advice : bool
         Compute the next tests.
     panel : int
-        See above.
+        Also recommend the best panel of this many tests (2 or 3; 0: none).
     tests : str or Path, optional
-        See above.
+        A lab's test table (``data/tests.csv`` layout): unavailable tests are never suggested.
     per_cost : bool
-        See above.
+        Rank tests by expected information per unit of cost.
     details : bool
         What each result of an advised test would do (off for cohort tables).
 
@@ -128,40 +122,26 @@ def score_cases(
         explanation=fwd.explanation,
     )
     if advice:
-        costs = load_test_table(tests)
-        res.advice = next_tests(
-            model,
-            table,
-            proba,
-            label_proba=label_proba,
-            target_prior=target_prior,
-            costs=costs,
-            per_cost=per_cost,
-            details=details,
-        )
-        if panel:
-            if panel not in (2, 3):
-                raise InputError(f"panel: {panel!r} is not 2 or 3 (tests ordered together)")
-            res.panels = next_tests(
-                model,
-                table,
-                proba,
-                label_proba=label_proba,
-                target_prior=target_prior,
-                costs=costs,
-                per_cost=per_cost,
-                panel=panel,
-                top=1,
-            )
-    # advice only when it can matter: a test that cannot change the answer is not listed
-    res.advice = None if res.advice is None else [[x for x in a if matters(x)] for a in res.advice]
-    res.panels = None if res.panels is None else [[x for x in a if matters(x)] for a in res.panels]
+        _advise(res, model, target_prior, panel=panel, costs=load_test_table(tests), per_cost=per_cost, details=details)
     res.warnings = _warnings(notices, table, model, res)
     res.outside = np.zeros(len(table), dtype=bool)
     for n in notices or []:
         if n.kind == "out_of_scope":
             res.outside[[r - 1 for r in n.rows or range(1, len(table) + 1) if 1 <= r <= len(table)]] = True
     return res
+
+
+def _advise(res: ScoreResult, model, target_prior, *, panel: int, costs, per_cost: bool, details: bool) -> None:
+    """The next tests (and the best panel of ``panel`` tests) of every case, kept only when they
+    can matter: a test that cannot change the answer is not listed."""
+    if panel and panel not in (2, 3):
+        raise InputError(f"panel: {panel!r} is not 2 or 3 (tests ordered together)")
+    common = {"label_proba": res.label_proba, "target_prior": target_prior, "costs": costs, "per_cost": per_cost}
+    advice = next_tests(model, res.table, res.proba, details=details, **common)
+    res.advice = [[x for x in a if matters(x)] for a in advice]
+    if panel:
+        panels = next_tests(model, res.table, res.proba, panel=panel, top=1, **common)
+        res.panels = [[x for x in a if matters(x)] for a in panels]
 
 
 def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:

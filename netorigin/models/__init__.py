@@ -21,7 +21,15 @@ from ..features import CheckCases
 from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules  # noqa: F401 (registration; this order is MODEL_KINDS')
 
 # isort: on
-from ._latent import LatentClassSiteClassifier, cells_from_files, cells_to_files, fit_knowledge
+from ._latent import (
+    ADVICE_MAX,
+    LatentClassSiteClassifier,
+    advice_notice,
+    cells_from_files,
+    cells_to_files,
+    fit_advice_cells,
+    fit_knowledge,
+)
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
 from ._rules import DEFAULT_RULES, RulesSiteClassifier
@@ -45,6 +53,9 @@ __all__ = [
     "cells_to_files",
     "dump_json",
     "fit_knowledge",
+    "fit_advice_cells",
+    "advice_notice",
+    "ADVICE_MAX",
     "get_kind",
     "make_model",
     "pipeline_from_parts",

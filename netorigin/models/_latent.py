@@ -19,7 +19,7 @@ import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
-from ..contract import as_canonical
+from ..contract import Notice, as_canonical
 from ..exceptions import InputError
 from ._registry import ModelKind, dump_json, read_json, register
 from ._site import LEVELS, site_of
@@ -139,6 +139,10 @@ def _lse(z: np.ndarray) -> np.ndarray:
     return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
 
 
+ADVICE_CV_MAX = 5_000  # beyond this many cases the data outweigh the literature (20 cases a figure) at any weight
+ADVICE_MAX = 10_000  # the advice's cells are fitted to at most this many cases (a label-stratified sample)
+
+
 def fit_knowledge(table, labels, level: str, random_state=None):
     """The literature's cells fitted to labelled cases, the literature's weight chosen from
     :data:`WEIGHTS` by cross-validated site log-loss: ``(FittedCells, {weight: held-out log-loss})``.
@@ -150,6 +154,45 @@ def fit_knowledge(table, labels, level: str, random_state=None):
     scores = _cross_validate(table, labels, level, names, random_state)
     weight = min(scores, key=lambda w: (scores[w], -w))  # ties: more literature
     return fit_cells(table, labels, level=level, weight=weight), scores
+
+
+def fit_advice_cells(table, labels, level: str, random_state=None):
+    """The cells a classifier of another kind advises from, fitted to its training cases: as
+    :func:`fit_knowledge` up to :data:`ADVICE_CV_MAX` cases; beyond, weight 1 (the literature's
+    pseudo-counts are then a small share whatever the weight) on a label-stratified sample of at
+    most :data:`ADVICE_MAX` cases (the cells are a few hundred rates, settled long before: EM on
+    every case of a million-case cohort would cost more than the classifier).
+    Returns ``(FittedCells, cases used)``."""
+    from ..literature import fit_cells
+
+    labels = np.asarray(labels, dtype=object)
+    if len(labels) <= ADVICE_CV_MAX:
+        return fit_knowledge(table, labels, level, random_state)[0], len(labels)
+    keep = stratified_sample(labels, ADVICE_MAX, random_state)
+    return fit_cells(table.iloc[keep], labels[keep], level=level, weight=1.0), len(keep)
+
+
+def advice_notice(used: int, total: int, how: str) -> Notice:
+    """What a user is told when the advice's cells were fitted to a sample of the training cases."""
+    return Notice(
+        "model",
+        f"the next-test advice's cells were fitted to {used:,} of {total:,} training cases ({how}; "
+        "the classifier used every case)",
+    )
+
+
+def stratified_sample(labels: np.ndarray, n: int, random_state=None) -> np.ndarray:
+    """Sorted row indices of at most ``n`` rows, each label's share kept (at least one row of each)."""
+    labels = np.asarray(labels, dtype=object)
+    if len(labels) <= n:
+        return np.arange(len(labels))
+    rng = np.random.default_rng(random_state)
+    out = []
+    for lab in dict.fromkeys(labels):
+        idx = np.flatnonzero(labels == lab)
+        take = max(1, int(round(n * len(idx) / len(labels))))
+        out.append(rng.choice(idx, size=min(take, len(idx)), replace=False))
+    return np.sort(np.concatenate(out))
 
 
 def _cross_validate(table, labels, level, label_names, random_state) -> dict:

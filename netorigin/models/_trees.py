@@ -80,14 +80,8 @@ class CompiledTrees:
         self.tree_class = np.asarray(arrays["tree_class"], dtype=np.int32)
         self.base_score = np.asarray(arrays["base_score"], dtype=np.float64)
         T = len(self.tree_class)
-        shapes = {
-            "feature": (T, 3),
-            "threshold": (T, 3),
-            "default_left": (T, 3),
-            "weights": (T, 8, 4),
-            "player_feature": (T, 3),
-        }
-        for name, shape in shapes.items():
+        shapes = {"feature": (T, 3), "threshold": (T, 3), "default_left": (T, 3), "weights": (T, 8, 4)}
+        for name, shape in {**shapes, "player_feature": (T, 3)}.items():
             if getattr(self, name).shape != shape:
                 raise InputError(f"trees.npz: {name} has shape {getattr(self, name).shape}; expected {shape}")
         self.n_classes = len(self.base_score)
@@ -99,6 +93,16 @@ class CompiledTrees:
             np.asarray(arrays["probe_margins"], dtype=np.float64) if "probe_margins" in arrays else None
         )
         self.n_features = int(np.asarray(arrays["n_features"]).reshape(-1)[0])
+        self._check(T)
+        # The bias (the trees' expected values) does not depend on the case: one constant per class.
+        self._bias = self.base_score + np.bincount(
+            self.tree_class, weights=self.weights[:, 0, 3], minlength=self.n_classes
+        )
+        self._index_slots()
+        self._index_splits()
+
+    def _check(self, T: int) -> None:
+        """Refuse tables that name a feature or class the booster does not have, or hold a value that is not finite."""
         if T and (
             self.feature.min() < 0
             or self.feature.max() > self.n_features
@@ -110,10 +114,8 @@ class CompiledTrees:
             raise InputError("trees.npz: a tree's class is outside the booster's classes")
         if not np.all(np.isfinite(self.weights)):
             raise InputError("trees.npz: the contribution tables hold a value that is not finite")
-        # The bias (the trees' expected values) does not depend on the case: one constant per class.
-        self._bias = self.base_score + np.bincount(
-            self.tree_class, weights=self.weights[:, 0, 3], minlength=self.n_classes
-        )
+
+    def _index_slots(self) -> None:
         # The (tree, player) slots that can contribute, ordered by the output cell they add to, so
         # that a case's contributions are one gather and one segmented sum (the same bits alone
         # or in a batch).
@@ -126,6 +128,8 @@ class CompiledTrees:
         self._slot_values = np.ascontiguousarray(self.weights[t, :, j]).ravel()  # (slots * 8,): slot-major
         self._starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if len(cell) else np.zeros(0, np.intp)
         self._cells = cell[self._starts]
+
+    def _index_splits(self) -> None:
         # Trees share splits (a 0/1 feature has one threshold): each distinct (feature, threshold,
         # default direction) is decided once per case. A "no split" slot reads feature 0 against
         # NaN: either direction gives the same leaf value, so its bit does not matter.

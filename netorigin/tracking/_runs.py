@@ -139,7 +139,6 @@ def train_run(
         workers=workers,
         progress=progress,
     )
-    kind = result.model.kind  # the default kind when none was asked for
     out_dir = _save(result.model, out_dir, bundles_root)
     summary = {
         "metrics": result.model.metadata_["metrics"],
@@ -148,86 +147,103 @@ def train_run(
         "bundle_hash": result.model.bundle_hash,
     }
     if track:
-        from ._mlflow import dataset_entry, log_run
-
-        td = result.model.metadata_["training_data"]
-        m = result.model
-        hyper = {
-            f"model.{k.removeprefix('estimator__')}": v
-            for k, v in m.classifier_.get_params().items()
-            if k.startswith("estimator__") and k != "estimator__n_jobs"
-        }
-        params_log = {
-            "model.kind": kind,
-            "model.level": m.level_,
-            "model.cv": m.cv,
-            **hyper,
-            "engine": engine,
-            "random_state": random_state,
-            "target_prior": target_prior,
-            "bayes_scenario": bayes_scenario or "",
-            "data.fingerprint": td["fingerprint"],
-            "data.description": td["description"],
-            "data.n_labelled": td["n_labelled"],
-            **{f"data.n_{s}": n for s, n in td["site_counts"].items()},
-            **{f"data.n_train_{s}": n for s, n in td["site_counts_train"].items()},
-            **{f"model.{k}": v for k, v in (params or {}).items()},
-            **{f"data.{k}": v for k, v in (data_params or {}).items()},
-            # what training chose from the data (latent-class: the literature's weight)
-            **(
-                {"model.literature_weight_chosen": m.classifier_.estimator_.literature_weight_}
-                if hasattr(m.classifier_.estimator_, "literature_weight_")
-                else {}
-            ),
-            **_versions(),
-        }
-        if engine == "dask":
-            params_log.update({"workers": workers, "scheduler": scheduler or "local"})
-        artifacts = _plots(result)
-        if config_text:
-            artifacts["pipeline_config.yaml"] = config_text.encode("utf-8")
-        tags = {
-            "netorigin.task": "train",
-            "netorigin.engine": engine,
-            "netorigin.bundle_hash": result.model.bundle_hash,
-        }
-        what = (
-            f"{kind} ({m.level_} level, {m.cv}-fold calibration) on {td['description']}, "
-            f"{td['n_labelled']:,} labelled cases, deployment prior {target_prior}"
-        )
-        entries = (
-            [
-                dataset_entry(
-                    cohort,
-                    name=f"training: {td['description']}"[:120],
-                    fingerprint=td["fingerprint"],
-                    context="training",
-                    counts={"n_labelled": td["n_labelled"], **td["site_counts"], **(data_params or {})},
-                )
-            ]
-            if hasattr(cohort, "dtypes")
-            else []
-        )
-        folds = result.metrics.get("cv", {}).get("folds", [])
-        steps = {f"cv.{k}": [f[k] for f in folds] for k in (folds[0] if folds else {}) if k not in ("fold", "n")}
-        summary["tracking"] = log_run(
-            run_name=f"train {kind} on {td['description']}"[:200],
-            params=params_log,
-            metrics=result.metrics,
-            tags=tags,
-            bundle_dir=out_dir,
+        summary["tracking"] = _track_training(
+            result,
+            cohort,
+            out_dir,
+            started=started,
+            settings={
+                "engine": engine,
+                "random_state": random_state,
+                "target_prior": target_prior,
+                "bayes_scenario": bayes_scenario or "",
+                **({"workers": workers, "scheduler": scheduler or "local"} if engine == "dask" else {}),
+            },
+            params=params,
+            data_params=data_params,
+            config_text=config_text,
+            tracking_uri=tracking_uri,
             register_name=register_name,
             alias=alias,
-            artifacts=artifacts,
-            tracking_uri=tracking_uri,
-            started=started,
-            description=f"Trained {what}.",
-            datasets=entries,
-            steps=steps,
-            model_card=model_card(m, what),
         )
     summary["result"] = result
     return summary
+
+
+def _training_params(m, settings: dict, params, data_params) -> dict:
+    """The run's parameters: the model's kind, level and hyper-parameters, what training chose
+    from the data, the data's counts and fingerprint (never a case), the settings, the versions."""
+    td = m.metadata_["training_data"]
+    hyper = {
+        f"model.{k.removeprefix('estimator__')}": v
+        for k, v in m.classifier_.get_params().items()
+        if k.startswith("estimator__") and k != "estimator__n_jobs"
+    }
+    chosen = getattr(m.classifier_.estimator_, "literature_weight_", None)  # the latent-class kind's
+    return {
+        "model.kind": m.kind,
+        "model.level": m.level_,
+        "model.cv": m.cv,
+        **hyper,
+        **settings,
+        "data.fingerprint": td["fingerprint"],
+        "data.description": td["description"],
+        "data.n_labelled": td["n_labelled"],
+        **{f"data.n_{s}": n for s, n in td["site_counts"].items()},
+        **{f"data.n_train_{s}": n for s, n in td["site_counts_train"].items()},
+        **{f"model.{k}": v for k, v in (params or {}).items()},
+        **{f"data.{k}": v for k, v in (data_params or {}).items()},
+        **({"model.literature_weight_chosen": chosen} if chosen is not None else {}),
+        **_versions(),
+    }
+
+
+def _track_training(result, cohort, out_dir, *, started, settings, params, data_params, config_text, **where) -> dict:
+    """Log one training run: parameters, figures, plots, the bundle, the dataset's name and counts,
+    the model card; ``where``: tracking_uri, register_name, alias."""
+    from ._mlflow import dataset_entry, log_run
+
+    m = result.model
+    td = m.metadata_["training_data"]
+    artifacts = _plots(result)
+    if config_text:
+        artifacts["pipeline_config.yaml"] = config_text.encode("utf-8")
+    what = (
+        f"{m.kind} ({m.level_} level, {m.cv}-fold calibration) on {td['description']}, "
+        f"{td['n_labelled']:,} labelled cases, deployment prior {settings['target_prior']}"
+    )
+    entries = (
+        [
+            dataset_entry(
+                cohort,
+                name=f"training: {td['description']}"[:120],
+                fingerprint=td["fingerprint"],
+                context="training",
+                counts={"n_labelled": td["n_labelled"], **td["site_counts"], **(data_params or {})},
+            )
+        ]
+        if hasattr(cohort, "dtypes")
+        else []
+    )
+    folds = result.metrics.get("cv", {}).get("folds", [])
+    return log_run(
+        run_name=f"train {m.kind} on {td['description']}"[:200],
+        params=_training_params(m, settings, params, data_params),
+        metrics=result.metrics,
+        tags={
+            "netorigin.task": "train",
+            "netorigin.engine": settings["engine"],
+            "netorigin.bundle_hash": m.bundle_hash,
+        },
+        bundle_dir=out_dir,
+        artifacts=artifacts,
+        started=started,
+        description=f"Trained {what}.",
+        datasets=entries,
+        steps={f"cv.{k}": [f[k] for f in folds] for k in (folds[0] if folds else {}) if k not in ("fold", "n")},
+        model_card=model_card(m, what),
+        **where,
+    )
 
 
 def model_card(model, what: str) -> str:
@@ -287,7 +303,7 @@ def evaluate_run(
     """Evaluate a saved model on a labelled cohort (external validation) and log the run."""
     from ..evaluate import evaluate_model
     from ..literature import bayes_posterior
-    from ..training import fingerprint, labelled_cases
+    from ..training import labelled_cases
 
     started = time.time()
     model = load_model(model_spec, tracking_uri)
@@ -299,65 +315,79 @@ def evaluate_run(
     metrics["model"] = model.identity()  # every output names the bundle that produced it
     summary = {"metrics": metrics, "notices": [n.message for n in notices], "model": model.identity()}
     if track:
-        from . import _plots as plots
-        from ._mlflow import dataset_entry, log_run
-
-        version = _model_version(model_spec, tracking_uri)
-        params = {
-            "model.uri": str(model_spec),
-            **{f"model.registered_{k}": v for k, v in version.items()},
-            "model.bundle_hash": model.bundle_hash,
-            "model.kind": model.kind,
-            "target_prior": target_prior,
-            "data.fingerprint": fingerprint(table),
-            "data.description": description or "user cohort",
-            "data.n_labelled": len(y),
-            **{f"data.n_{s}": int((y == k).sum()) for k, s in enumerate(SITES)},
-            **{f"data.{k}": v for k, v in (data_params or {}).items()},
-            **_versions(),
-        }
-        artifacts = {
-            "confusion_matrix.png": plots.confusion_png(metrics["calibrated"]["confusion_matrix"]),
-            "risk_coverage.png": plots.risk_coverage_png(metrics["risk_coverage"]),
-        }
-        what = (
-            f"{model_spec}"
-            + (f" (version {version['version']})" if version else "")
-            + f" on {description or 'user cohort'}, {len(y):,} labelled cases, prior {target_prior}"
+        summary["tracking"] = _track_evaluation(
+            model,
+            model_spec,
+            table,
+            y,
+            metrics,
+            started=started,
+            target_prior=target_prior,
+            description=description or "user cohort",
+            data_params=data_params or {},
+            tracking_uri=tracking_uri,
         )
-        tags = {
+    return summary
+
+
+def _track_evaluation(
+    model, model_spec, table, y, metrics, *, started, target_prior, description, data_params, tracking_uri
+):
+    """Log one evaluation run: the model's URI, version and hash, the data's counts and
+    fingerprint (never a case), the figures and two plots."""
+    from ..training import fingerprint
+    from . import _plots as plots
+    from ._mlflow import dataset_entry, log_run
+
+    version = _model_version(model_spec, tracking_uri)
+    counts = {s: int((y == k).sum()) for k, s in enumerate(SITES)}
+    params = {
+        "model.uri": str(model_spec),
+        **{f"model.registered_{k}": v for k, v in version.items()},
+        "model.bundle_hash": model.bundle_hash,
+        "model.kind": model.kind,
+        "target_prior": target_prior,
+        "data.fingerprint": fingerprint(table),
+        "data.description": description,
+        "data.n_labelled": len(y),
+        **{f"data.n_{s}": n for s, n in counts.items()},
+        **{f"data.{k}": v for k, v in data_params.items()},
+        **_versions(),
+    }
+    what = (
+        f"{model_spec}"
+        + (f" (version {version['version']})" if version else "")
+        + f" on {description}, {len(y):,} labelled cases, prior {target_prior}"
+    )
+    registered = (
+        {"netorigin.model_name": version["name"], "netorigin.model_version": str(version["version"])} if version else {}
+    )
+    entry = dataset_entry(
+        table,
+        name=f"evaluation: {description}"[:120],
+        fingerprint=fingerprint(table),
+        context="evaluation",
+        counts={"n_labelled": len(y), **counts, **data_params},
+    )
+    return log_run(
+        run_name=f"evaluate {what}"[:200],
+        params=params,
+        metrics=metrics,
+        tags={
             "netorigin.task": "evaluate",
             "netorigin.model_uri": str(model_spec),
             "netorigin.bundle_hash": model.bundle_hash,
-            **(
-                {"netorigin.model_name": version["name"], "netorigin.model_version": str(version["version"])}
-                if version
-                else {}
-            ),
-        }
-        entry = dataset_entry(
-            table,
-            name=f"evaluation: {description or 'user cohort'}"[:120],
-            fingerprint=fingerprint(table),
-            context="evaluation",
-            counts={
-                "n_labelled": len(y),
-                **{s: int((y == k).sum()) for k, s in enumerate(SITES)},
-                **(data_params or {}),
-            },
-        )
-        summary["tracking"] = log_run(
-            run_name=f"evaluate {what}"[:200],
-            params=params,
-            metrics=metrics,
-            tags=tags,
-            artifacts=artifacts,
-            tracking_uri=tracking_uri,
-            started=started,
-            description=f"Evaluated {what}.",
-            datasets=[entry],
-        )
-    return summary
+            **registered,
+        },
+        artifacts={
+            "confusion_matrix.png": plots.confusion_png(metrics["calibrated"]["confusion_matrix"]),
+            "risk_coverage.png": plots.risk_coverage_png(metrics["risk_coverage"]),
+        },
+        tracking_uri=tracking_uri,
+        started=started,
+        description=f"Evaluated {what}.",
+        datasets=[entry],
+    )
 
 
 def metrics_json(metrics: dict) -> str:

@@ -190,25 +190,33 @@ def train(
         if kind != "xgboost":
             raise InputError("engine: dask trains the xgboost kind only")
         model, test, y_te, g_te, data = fit_dask(model, cohort, scheduler=scheduler, workers=workers, progress=progress)
-        return _finish(
-            model,
-            test,
-            y_te,
-            g_te,
-            data,
-            notices=[],
-            bayes_scenario=bayes_scenario,
-            n_bootstrap=n_bootstrap,
-            random_state=random_state,
-            name=name or f"netorigin-{kind}-dask",
-            description=description,
-            with_robustness=with_robustness,
-        )
-    if engine != "local":
+        notices = []
+    elif engine == "local":
+        model, test, y_te, g_te, data, notices = _fit_local(model, cohort, group_column, test_size, progress)
+    else:
         raise InputError(f"engine: {engine!r} is not one of local, dask")
+    return _finish(
+        model,
+        test,
+        y_te,
+        g_te,
+        data,
+        notices=notices,
+        bayes_scenario=bayes_scenario,
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
+        name=name or f"netorigin-{kind}" + ("-dask" if engine == "dask" else ""),
+        description=description,
+        with_robustness=with_robustness,
+    )
+
+
+def _fit_local(model, cohort, group_column, test_size: float, progress):
+    """The local engine: a grouped, stratified split (``test_size`` held out for the figures),
+    then :meth:`SiteModel.fit` on the rest. Returns what :func:`_finish` needs."""
     table, y, groups, notices = labelled_cases(cohort, group_column=group_column)
     if test_size:
-        tr, te = next(CaseSplitter(max(2, int(round(1 / test_size))), random_state).split(table, y, groups))
+        tr, te = next(CaseSplitter(max(2, int(round(1 / test_size))), model.random_state).split(table, y, groups))
     else:
         tr, te = np.arange(len(y)), np.array([], dtype=int)
     model.fit(table.iloc[tr].reset_index(drop=True), np.array(SITES)[y[tr]], groups=groups[tr], progress=progress)
@@ -222,20 +230,7 @@ def train(
         "n_test": int(len(te)),
         "site_counts_train": {s: int(c) for s, c in zip(SITES, np.bincount(y[tr], minlength=3))},
     }
-    return _finish(
-        model,
-        table.iloc[te].reset_index(drop=True),
-        y[te],
-        groups[te],
-        data,
-        notices=notices,
-        bayes_scenario=bayes_scenario,
-        n_bootstrap=n_bootstrap,
-        random_state=random_state,
-        name=name or f"netorigin-{kind}",
-        description=description,
-        with_robustness=with_robustness,
-    )
+    return model, table.iloc[te].reset_index(drop=True), y[te], groups[te], data, notices
 
 
 def _finish(
@@ -254,30 +249,7 @@ def _finish(
     with_robustness,
 ) -> TrainResult:
     """Figures and metadata: the same for every engine."""
-    ls = model.label_site_
-    oof, oof_y, fold = model.oof_margins_, ls[model.oof_y_], model.oof_fold_
-    raw = site_sums(softmax(oof), ls)
-    folds = [
-        {"fold": int(k), **site_metrics(oof_y[fold == k], raw[fold == k], scalars_only=True)} for k in np.unique(fold)
-    ]
-    oof_cal = site_sums(model.calibrator_.predict_proba(oof), ls)
-    metrics = {
-        "cv": {
-            "folds": folds,
-            "mean": {k: float(np.mean([f[k] for f in folds])) for k in folds[0] if k not in ("fold", "n")},
-            "oof_ece_before_after": [
-                site_metrics(oof_y, raw, scalars_only=True)["ece"],
-                site_metrics(oof_y, oof_cal, scalars_only=True)["ece"],
-            ],
-            "calibration": {
-                "temperature": dict(zip(map(str, model.labels_), map(float, model.calibrator_.temperature_))),
-                "bias": dict(zip(map(str, model.labels_), map(float, model.calibrator_.bias_))),
-            },
-            "level": model.level_,
-            "labels": [str(x) for x in model.labels_],
-            "design": model.calibration_design_,
-        }
-    }
+    metrics = {"cv": _cv_metrics(model)}
     test_predictions = None
     if len(y_te):
         bayes = bayes_posterior(test, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
@@ -308,6 +280,33 @@ def _finish(
     return TrainResult(
         model=model, metrics=metrics, notices=notices + list(model.notices_), test_predictions=test_predictions
     )
+
+
+def _cv_metrics(model) -> dict:
+    """The cross-fitted (or held-out) figures the calibration was fitted on: per fold, their mean,
+    the ECE before and after calibration, the calibration itself, the labels and the design."""
+    ls = model.label_site_
+    oof, oof_y, fold = model.oof_margins_, ls[model.oof_y_], model.oof_fold_
+    raw = site_sums(softmax(oof), ls)
+    folds = [
+        {"fold": int(k), **site_metrics(oof_y[fold == k], raw[fold == k], scalars_only=True)} for k in np.unique(fold)
+    ]
+    oof_cal = site_sums(model.calibrator_.predict_proba(oof), ls)
+    return {
+        "folds": folds,
+        "mean": {k: float(np.mean([f[k] for f in folds])) for k in folds[0] if k not in ("fold", "n")},
+        "oof_ece_before_after": [
+            site_metrics(oof_y, raw, scalars_only=True)["ece"],
+            site_metrics(oof_y, oof_cal, scalars_only=True)["ece"],
+        ],
+        "calibration": {
+            "temperature": dict(zip(map(str, model.labels_), map(float, model.calibrator_.temperature_))),
+            "bias": dict(zip(map(str, model.labels_), map(float, model.calibrator_.bias_))),
+        },
+        "level": model.level_,
+        "labels": [str(x) for x in model.labels_],
+        "design": model.calibration_design_,
+    }
 
 
 def _summary(metrics: dict) -> dict:
