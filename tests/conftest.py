@@ -47,22 +47,8 @@ def default_model():
 @pytest.fixture(scope="session")
 def tiny_xgboost(tmp_path_factory):
     """A small sub-site xgboost model (40 rounds on 1,500 cases) and its bundle folder."""
-    from netorigin.bundle import save_bundle
-    from netorigin.training import train
-
     cohort = make_synthetic_cohort(1500, scenario="liver-met-archive", random_state=7, workup="mixture")
-    model = train(
-        cohort,
-        kind="xgboost",
-        params={"n_estimators": 40},
-        random_state=0,
-        n_bootstrap=0,
-        with_robustness=False,
-        n_splits=3,
-    ).model
-    folder = tmp_path_factory.mktemp("bundles") / "tiny-xgboost"
-    save_bundle(model, folder)
-    return model, folder
+    return _small_xgboost_bundle(cohort, 40, tmp_path_factory.mktemp("bundles") / "tiny-xgboost")
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +57,7 @@ def every_detail_bundle(tmp_path_factory):
     "other" (an unnamed other sub-site) included: the names of its output columns could collide."""
     import numpy as np
 
-    from netorigin.bundle import save_bundle
     from netorigin.contract import SITE_DETAILS
-    from netorigin.training import train
 
     cohort = make_synthetic_cohort(2400, scenario="population", random_state=11, workup="mixture")
     detail = cohort["primary_site_detail"].astype(object).to_numpy().copy()
@@ -81,16 +65,23 @@ def every_detail_bundle(tmp_path_factory):
     detail[other[:60]] = "other"
     cohort["primary_site_detail"] = detail
     assert set(cohort["primary_site_detail"]) == set(SITE_DETAILS)
+    return _small_xgboost_bundle(cohort, 30, tmp_path_factory.mktemp("bundles") / "every-detail")
+
+
+def _small_xgboost_bundle(cohort, rounds: int, folder):
+    """(model, bundle folder): xgboost with ``rounds`` rounds, 3 folds, no bootstrap, saved."""
+    from netorigin.bundle import save_bundle
+    from netorigin.training import train
+
     model = train(
         cohort,
         kind="xgboost",
-        params={"n_estimators": 30},
+        params={"n_estimators": rounds},
         random_state=0,
         n_bootstrap=0,
         with_robustness=False,
         n_splits=3,
     ).model
-    folder = tmp_path_factory.mktemp("bundles") / "every-detail"
     save_bundle(model, folder)
     return model, folder
 

@@ -53,7 +53,11 @@ class TemperatureScaling(BaseEstimator):
             self.mode_ = "none"
         else:
             self.mode_ = "per-label" if self.per_label else "shared"
-        self.temperature_, self.bias_ = _fit_mode(margins, y, self.mode_)
+        start = None
+        if len(y) > CHOOSE_MAX and self.mode_ != "none":  # from a sample's fit, a few steps on every case
+            keep = np.sort(np.random.default_rng(0).choice(len(y), CHOOSE_MAX, replace=False))
+            start = _fit_mode(margins[keep], y[keep], self.mode_)[2]
+        self.temperature_, self.bias_, _ = _fit_mode(margins, y, self.mode_, start)
         return self
 
     @classmethod
@@ -91,12 +95,13 @@ MODES = ("none", "shared", "per-label")
 CHOOSE_MAX = 10_000  # held-out cases the choice of mode is cross-validated on, at most
 
 
-def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
+def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str, start=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(temperatures, biases, the optimiser's parameters) of ``mode``, from ``start`` when given."""
     from scipy.optimize import minimize
 
     K = margins.shape[1]
     if mode == "none":
-        return np.ones(K), np.zeros(K)
+        return np.ones(K), np.zeros(K), np.zeros(0)
     n_t = K if mode == "per-label" else 1
     n = len(y)
     onehot = np.eye(K)[y]
@@ -116,8 +121,8 @@ def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray
         loss = float(np.log(total).mean() - z[rows, y].mean()) + 0.5 * penalty * float(theta @ theta)
         return loss, grad + penalty * theta
 
-    res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B", jac=True)
-    return np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy(), np.r_[0.0, res.x[n_t:]]
+    res = minimize(nll, np.zeros(n_t + K - 1) if start is None else start, method="L-BFGS-B", jac=True)
+    return np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy(), np.r_[0.0, res.x[n_t:]], res.x
 
 
 def _choose_mode(margins: np.ndarray, y: np.ndarray, folds: int = 5) -> str:
@@ -133,7 +138,7 @@ def _choose_mode(margins: np.ndarray, y: np.ndarray, folds: int = 5) -> str:
         if not test.any() or not fit.any():
             continue
         for mode in MODES:
-            t, b = _fit_mode(margins[fit], y[fit], mode)
+            t, b, _ = _fit_mode(margins[fit], y[fit], mode)
             logp = log_softmax(margins[test] / t + b)
             loss[mode][test] = -logp[np.arange(int(test.sum())), y[test]]
     best = min(MODES, key=lambda m: loss[m].mean())

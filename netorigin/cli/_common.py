@@ -95,6 +95,25 @@ def mapping_option(fn):
     )(fn)
 
 
+def engine_options(engine_help: str):
+    """--engine, --scheduler and --workers (training and scoring on Dask)."""
+
+    def decorate(fn):
+        fn = click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=2,
+            show_default=True,
+            help="LocalCluster worker processes (--engine dask).",
+        )(fn)
+        fn = click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")(fn)
+        return click.option(
+            "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help=engine_help
+        )(fn)
+
+    return decorate
+
+
 @contextlib.contextmanager
 def progress_bar(description: str):
     """A progress bar on stderr (rich), off when stderr is not a terminal. Yields

@@ -6,6 +6,7 @@ import click
 
 from ._common import (
     default_model,
+    engine_options,
     friendly,
     mapping_option,
     progress_bar,
@@ -57,21 +58,7 @@ from ._common import (
     help="Read CASE as one case or as a cohort (auto: YAML/JSON and one-row CSV without case_id are cases).",
 )
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI for models:/ and runs:/ models.")
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="dask: score a folder of Parquet partitions into -o DIR/.",
-)
-@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="LocalCluster worker processes (--engine dask).",
-)
+@engine_options("dask: score a folder of Parquet partitions into -o DIR/.")
 @click.option(
     "--panel",
     type=click.Choice(["0", "2", "3"]),
@@ -128,6 +115,7 @@ def score(
     Exit codes: 0 scored; 2 bad input (the message names the field, the value and what was
     expected); 3 one case outside the intended use, not scored (see --score-anyway).
     """
+    # long: one parameter per command-line option, handed on unchanged to the library (a thin command)
     from ._render_scores import render_case, render_cohort_scores
 
     uri = resolve_tracking_uri(tracking_uri)

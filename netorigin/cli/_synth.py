@@ -81,6 +81,7 @@ def synth(
 
     Example: netorigin synth --n 20000 --scenario unknown-primary --seed 1 -o cohort.csv
     """
+    # long: one parameter per command-line option, handed on unchanged to the library (a thin command)
     from ..literature import Literature
     from ._render import render_check, render_synth
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from ._common import (
+    engine_options,
     friendly,
     mapping_option,
     progress_bar,
@@ -75,21 +76,7 @@ def _deprecated_model(ctx, param, value):
     show_default=True,
     help="Bootstrap resamples for the 95% intervals.",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="local: one process; dask: xgboost.dask on a cluster, same bundle.",
-)
-@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="LocalCluster worker processes (--engine dask).",
-)
+@engine_options("local: one process; dask: xgboost.dask on a cluster, same bundle.")
 @mapping_option
 @skip_invalid_options
 @tracking_options
@@ -117,6 +104,7 @@ def train(
 
     Example: netorigin train --data cohort.csv --kind xgboost --out my-bundle --register my-model
     """
+    # long: one parameter per command-line option, handed on unchanged to the library (a thin command)
     from ..exceptions import InputError
     from ..io import Output, plan_outputs
     from ..tracking import train_run

@@ -13,6 +13,7 @@ from ._values import _GRADE_NUMBER, grade_from_ki67, mitoses_band_index
 
 
 def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> list[Notice]:
+    # long: a list of independent consistency rules, a few lines each, read top to bottom
     notices: list[Notice] = []
 
     def num(name):

@@ -74,6 +74,7 @@ def import_geo(
     origin). Rows of the table are genes, or probes translated with ``probe_map`` (a CSV with
     columns probe, gene).
     """
+    # long: the series matrix's sections in reading order (ids, characteristics, expression), each with its notes
     import pandas as pd
 
     path = Path(series_matrix)

@@ -79,6 +79,7 @@ def check_parameters(
     ``z`` (difference in standard errors), ``tolerance`` (4.5 standard errors, at least the
     rounding floor), ``ok``.
     """
+    # long: one measurement per kind of parameter, in the order of the parameter file
     sm = literature if literature is not None else default_literature()
     m = sm.model
     rows = []

@@ -308,6 +308,7 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
 
 
 def _score(cfg, text, tracking_uri, track, progress=None):
+    # long: the score task end to end (read, score, write, report, track), each step a few lines
     import time
 
     from ..app import markdown_report

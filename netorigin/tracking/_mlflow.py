@@ -263,42 +263,55 @@ def _log_run(
                 if v == v:  # skip NaN
                     mlflow.log_metric(k[:250], float(v), step=step)
         _log_datasets(mlflow, datasets)
-        with tempfile.TemporaryDirectory() as tmp:
-            for name, content in (artifacts or {}).items():
-                p = Path(tmp) / name
-                if isinstance(content, (bytes, bytearray)):
-                    p.write_bytes(content)
-                elif isinstance(content, str) and not Path(content).exists():
-                    p.write_text(content)
-                else:
-                    p.write_bytes(Path(content).read_bytes())
-                mlflow.log_artifact(str(p))
-            p = Path(tmp) / "metrics.json"
-            p.write_text(json.dumps(metrics, indent=1, default=str))
-            mlflow.log_artifact(str(p))
+        _log_artifacts(mlflow, artifacts, metrics)
         out = {"run_id": run.info.run_id}
         if bundle_dir is not None:
-            import shutil
+            out.update(_log_bundle(mlflow, client, bundle_dir, register_name, alias, model_card))
+    return out
 
-            with tempfile.TemporaryDirectory() as tmp:
-                staged = Path(tmp) / "bundle"  # stored as artifacts/bundle whatever the folder's name
-                shutil.copytree(bundle_dir, staged)
-                info = mlflow.pyfunc.log_model(
-                    name="model",
-                    python_model=str(Path(__file__).with_name("_pyfunc_model.py")),
-                    artifacts={"bundle": str(staged)},
-                    signature=_signature(),
-                    input_example=_synthetic_example(),
-                    pip_requirements=_pip_requirements(),
-                )
-            out["model_uri"] = info.model_uri
-            if register_name:
-                mv = mlflow.register_model(info.model_uri, register_name)
-                client.set_registered_model_alias(register_name, alias, mv.version)
-                if model_card:
-                    client.update_registered_model(register_name, description=model_card)
-                    client.update_model_version(register_name, mv.version, description=model_card)
-                out["registered"] = {"name": register_name, "version": mv.version, "alias": alias}
+
+def _log_artifacts(mlflow, artifacts: dict | None, metrics: dict) -> None:
+    """Each artifact (bytes, text, or a file's path) and the figures as metrics.json."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, content in (artifacts or {}).items():
+            p = Path(tmp) / name
+            if isinstance(content, (bytes, bytearray)):
+                p.write_bytes(content)
+            elif isinstance(content, str) and not Path(content).exists():
+                p.write_text(content)
+            else:
+                p.write_bytes(Path(content).read_bytes())
+            mlflow.log_artifact(str(p))
+        p = Path(tmp) / "metrics.json"
+        p.write_text(json.dumps(metrics, indent=1, default=str))
+        mlflow.log_artifact(str(p))
+
+
+def _log_bundle(mlflow, client, bundle_dir, register_name, alias, model_card) -> dict:
+    """The bundle as an MLflow pyfunc model (stored as artifacts/bundle), registered under
+    ``register_name`` with ``alias`` and the model card when asked: ``{model_uri, registered}``."""
+    import shutil
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / "bundle"  # stored as artifacts/bundle whatever the folder's name
+        shutil.copytree(bundle_dir, staged)
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(Path(__file__).with_name("_pyfunc_model.py")),
+            artifacts={"bundle": str(staged)},
+            signature=_signature(),
+            input_example=_synthetic_example(),
+            pip_requirements=_pip_requirements(),
+        )
+    out["model_uri"] = info.model_uri
+    if register_name:
+        mv = mlflow.register_model(info.model_uri, register_name)
+        client.set_registered_model_alias(register_name, alias, mv.version)
+        if model_card:
+            client.update_registered_model(register_name, description=model_card)
+            client.update_model_version(register_name, mv.version, description=model_card)
+        out["registered"] = {"name": register_name, "version": mv.version, "alias": alias}
     return out
 
 

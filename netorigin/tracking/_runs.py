@@ -120,6 +120,7 @@ def train_run(
     progress=None,
 ) -> dict:
     """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary."""
+    # long: one keyword per setting of a training run (24 lines of signature), handed on to train() and the run
     from ..training import train  # here, not at import: scoring a case does not pay for training
 
     started = time.time()
