@@ -8,6 +8,8 @@ from pathlib import Path
 
 from netorigin.models import dump_json
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def rehash(bundle: Path, **files: bytes) -> None:
     """Write ``files`` into a bundle folder and make its manifest agree with them again (sha256
@@ -82,3 +84,8 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def run_at_root(*args, cwd=ROOT, **kwargs):
+    """:func:`run` from the clone's root (for tests that name its files relatively)."""
+    return run(*args, cwd=cwd, **kwargs)

@@ -5,16 +5,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _helpers import run as _run
+from _helpers import run_at_root as run
 
 from netorigin import __version__, validate_case
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args, cwd=ROOT, **kwargs):
-    """The command line in process, from the clone's root (the tests name its files relatively)."""
-    return _run(*args, cwd=cwd, **kwargs)
 
 
 def test_version():

@@ -142,24 +142,26 @@ def test_case_files(work, case, as_json, command):
     invoke([*command, p.name], work)
 
 
+# a contract field of each kind, an extra column, and a column named like an output
+COHORT_COLUMNS = [
+    "case_id",
+    "age_years",
+    "sex",
+    "ihc_cdx2",
+    "ki67_percent",
+    "grade",
+    "note",
+    "top_site",
+    "largest_liver_lesion_cm",
+]
+
+
 @FUZZ
 @given(
     rows=st.lists(
         st.fixed_dictionaries(
             {},
-            optional={
-                k: HOSTILE_TEXT
-                for k in (
-                    "age_years",
-                    "sex",
-                    "ihc_cdx2",
-                    "ki67_percent",
-                    "grade",
-                    "note",
-                    "top_site",
-                    "largest_liver_lesion_cm",
-                )
-            },
+            optional={k: HOSTILE_TEXT for k in COHORT_COLUMNS[1:]},
         ),
         min_size=2,
         max_size=6,
@@ -167,17 +169,7 @@ def test_case_files(work, case, as_json, command):
     ids=st.sampled_from(["plain", "duplicate", "hostile"]),
 )
 def test_cohorts_scored_to_a_file_keep_every_row(work, rows, ids):
-    columns = [
-        "case_id",
-        "age_years",
-        "sex",
-        "ihc_cdx2",
-        "ki67_percent",
-        "grade",
-        "note",
-        "top_site",
-        "largest_liver_lesion_cm",
-    ]
+    columns = COHORT_COLUMNS
     p = work / "cohort.csv"
     with p.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

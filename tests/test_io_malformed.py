@@ -4,7 +4,7 @@ no traceback, and quickly. Plus property tests that random files never crash a c
 from pathlib import Path
 
 import pytest
-from _helpers import run as _run
+from _helpers import run_at_root as run
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,11 +12,6 @@ from hypothesis import strategies as st
 from netorigin.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args, cwd=ROOT, **kwargs):
-    """The command line in process, from the clone's root (the tests name its files relatively)."""
-    return _run(*args, cwd=cwd, **kwargs)
 
 
 CORPUS = ROOT / "tests" / "malformed"

@@ -6,17 +6,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from _helpers import run as _run
+from _helpers import run_at_root as run
 
 from netorigin.exceptions import InputError, ValidationError
 from netorigin.io import load_cases, load_mapping, read_table, suggest_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args, cwd=ROOT, **kwargs):
-    """The command line in process, from the clone's root (the tests name its files relatively)."""
-    return _run(*args, cwd=cwd, **kwargs)
 
 
 COHORT = ROOT / "tests" / "data" / "registry_cohort.csv"

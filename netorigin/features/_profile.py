@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..contract import FIELDS, column_numbers, column_values, field_label, positive_value, recorded_mask
+from ..contract import FIELDS, column_codes, column_numbers, column_values, field_label, positive_value, recorded_mask
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +48,9 @@ def _markers(table: pd.DataFrame) -> list[str]:
 
 
 def _is_positive(table, marker: str, value: str) -> np.ndarray:
+    codes = column_codes(table, marker)  # a canonical column: its codes, without a string per case
+    if codes is not None and value in FIELDS[marker].values:
+        return codes == list(FIELDS[marker].values).index(value)
     return column_values(table, marker) == value
 
 
