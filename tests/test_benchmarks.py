@@ -21,7 +21,7 @@ CASES = {
     "trust": ["--n", "600"],
     "synth": ["--n", "2000"],
     "score": ["--runs", "1", "--batch", "200"],
-    "dask": ["--n", "3000", "--rounds", "3"],
+    "dask": ["--n", "3000", "--rounds", "3", "--repeat", "1"],
     "serve": ["--requests", "40", "--clients", "2", "--soak", "1"],
 }
 

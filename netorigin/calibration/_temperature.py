@@ -45,7 +45,8 @@ class TemperatureScaling(BaseEstimator):
         """Fit on held-out margins and label indices ``y``. ``per_label="auto"`` chooses, by 5-fold
         cross-validated log-loss on these margins (at most :data:`CHOOSE_MAX` of them), between
         none (T = 1, b = 0), one shared T with biases, and one T per label with biases (ties: the
-        simpler)."""
+        simpler); the chosen mode is then fitted on at most :data:`FIT_MAX` of them
+        (``n_fitted_``)."""
         margins, y = np.asarray(margins, dtype=float), np.asarray(y, dtype=int)
         if self.per_label == "auto":
             self.mode_ = _choose_mode(margins, y)
@@ -53,11 +54,11 @@ class TemperatureScaling(BaseEstimator):
             self.mode_ = "none"
         else:
             self.mode_ = "per-label" if self.per_label else "shared"
-        start = None
-        if len(y) > CHOOSE_MAX and self.mode_ != "none":  # from a sample's fit, a few steps on every case
-            keep = np.sort(np.random.default_rng(0).choice(len(y), CHOOSE_MAX, replace=False))
-            start = _fit_mode(margins[keep], y[keep], self.mode_)[2]
-        self.temperature_, self.bias_, _ = _fit_mode(margins, y, self.mode_, start)
+        if len(y) > FIT_MAX:  # at most 2 x labels parameters: settled long before; fitted on a sample
+            keep = np.sort(np.random.default_rng(1).choice(len(y), FIT_MAX, replace=False))
+            margins, y = margins[keep], y[keep]
+        self.n_fitted_ = len(y)
+        self.temperature_, self.bias_ = _fit_mode(margins, y, self.mode_)
         return self
 
     @classmethod
@@ -93,15 +94,15 @@ class TemperatureScaling(BaseEstimator):
 
 MODES = ("none", "shared", "per-label")
 CHOOSE_MAX = 10_000  # held-out cases the choice of mode is cross-validated on, at most
+FIT_MAX = 50_000  # held-out cases the temperatures and biases are fitted to, at most (a random sample)
 
 
-def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str, start=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(temperatures, biases, the optimiser's parameters) of ``mode``, from ``start`` when given."""
+def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
     from scipy.optimize import minimize
 
     K = margins.shape[1]
     if mode == "none":
-        return np.ones(K), np.zeros(K), np.zeros(0)
+        return np.ones(K), np.zeros(K)
     n_t = K if mode == "per-label" else 1
     n = len(y)
     onehot = np.eye(K)[y]
@@ -121,8 +122,8 @@ def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str, start=None) -> tupl
         loss = float(np.log(total).mean() - z[rows, y].mean()) + 0.5 * penalty * float(theta @ theta)
         return loss, grad + penalty * theta
 
-    res = minimize(nll, np.zeros(n_t + K - 1) if start is None else start, method="L-BFGS-B", jac=True)
-    return np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy(), np.r_[0.0, res.x[n_t:]], res.x
+    res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B", jac=True)
+    return np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy(), np.r_[0.0, res.x[n_t:]]
 
 
 def _choose_mode(margins: np.ndarray, y: np.ndarray, folds: int = 5) -> str:
@@ -138,7 +139,7 @@ def _choose_mode(margins: np.ndarray, y: np.ndarray, folds: int = 5) -> str:
         if not test.any() or not fit.any():
             continue
         for mode in MODES:
-            t, b, _ = _fit_mode(margins[fit], y[fit], mode)
+            t, b = _fit_mode(margins[fit], y[fit], mode)
             logp = log_softmax(margins[test] / t + b)
             loss[mode][test] = -logp[np.arange(int(test.sum())), y[test]]
     best = min(MODES, key=lambda m: loss[m].mean())

@@ -201,14 +201,13 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         calls it after cross-fitting, the Dask engine after its distributed fit. ``design`` says
         how the held-out margins were made (recorded as ``calibration_design_``).
         """
-        self.calibration_design_ = design
         self.estimator_ = estimator
         self.labels_ = np.asarray(estimator[-1].classes_, dtype=object)
         self.label_site_ = site_of(self.labels_)
         y = np.asarray(y, dtype=int)
-        self.calibrator_ = TemperatureScaling(per_label="auto" if get_kind(self.kind).calibrates else "none").fit(
-            margins, y
-        )
+        cal = TemperatureScaling(per_label="auto" if get_kind(self.kind).calibrates else "none").fit(margins, y)
+        sampled = f"; temperatures fitted to {cal.n_fitted_:,} of {len(y):,}" if cal.n_fitted_ < len(y) else ""
+        self.calibrator_, self.calibration_design_ = cal, design + sampled
         self.prior_ = PriorShift(self.target_prior).fit(y, labels=self.labels_, train_prior=train_prior)
         self.conformal_ = ConformalSets().fit(
             self.calibrator_.predict_proba(margins), y, label_site=self.label_site_, n_fields=n_fields
