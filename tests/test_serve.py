@@ -4,7 +4,6 @@ and in a real headless Chromium (Debian's chromium and chromium-driver; `.ci/run
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _helpers import free_port
 
 from netorigin.contract import FIELDS
 from netorigin.inference import REPORT_KEYS
@@ -21,15 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow  # real server processes and a browser; tests/test_serve_app.py is the fast tier
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start(cwd, *extra):
     """`netorigin serve` on a free loopback port, in ``cwd``; (process, base URL) once it answers."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "netorigin", "serve", "--port", str(port), *extra],
         cwd=cwd,
