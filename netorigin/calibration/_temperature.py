@@ -43,10 +43,10 @@ class TemperatureScaling(BaseEstimator):
 
     def fit(self, margins, y):
         """Fit on held-out margins and label indices ``y``. ``per_label="auto"`` chooses, by 5-fold
-        cross-validated log-loss on these margins (at most :data:`CHOOSE_MAX` of them), between
-        none (T = 1, b = 0), one shared T with biases, and one T per label with biases (ties: the
-        simpler); the chosen mode is then fitted on at most :data:`FIT_MAX` of them
-        (``n_fitted_``)."""
+        cross-validated log-loss on these margins, between none (T = 1, b = 0), one shared T with
+        biases, and one T per label with biases (ties: the simpler). Beyond :data:`SAMPLE_ABOVE`
+        margins, the choice is made on :data:`CHOOSE_MAX` of them and the fit on :data:`FIT_MAX`
+        (``n_fitted_``: the margins fitted)."""
         margins, y = np.asarray(margins, dtype=float), np.asarray(y, dtype=int)
         if self.per_label == "auto":
             self.mode_ = _choose_mode(margins, y)
@@ -54,7 +54,7 @@ class TemperatureScaling(BaseEstimator):
             self.mode_ = "none"
         else:
             self.mode_ = "per-label" if self.per_label else "shared"
-        if len(y) > FIT_MAX:  # at most 2 x labels parameters: settled long before; fitted on a sample
+        if len(y) > SAMPLE_ABOVE:  # at most 2 x labels parameters, settled long before: on a sample
             keep = np.sort(np.random.default_rng(1).choice(len(y), FIT_MAX, replace=False))
             margins, y = margins[keep], y[keep]
         self.n_fitted_ = len(y)
@@ -93,8 +93,9 @@ class TemperatureScaling(BaseEstimator):
 
 
 MODES = ("none", "shared", "per-label")
-CHOOSE_MAX = 10_000  # held-out cases the choice of mode is cross-validated on, at most
-FIT_MAX = 50_000  # held-out cases the temperatures and biases are fitted to, at most (a random sample)
+SAMPLE_ABOVE = 75_000  # beyond this many held-out cases, the mode is chosen and fitted on random samples of
+CHOOSE_MAX = 20_000  # ... this many (the choice of mode, cross-validated)
+FIT_MAX = 50_000  # ... and this many (the temperatures and biases)
 
 
 def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
@@ -106,20 +107,16 @@ def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray
     n_t = K if mode == "per-label" else 1
     n = len(y)
     onehot = np.eye(K)[y]
-    rows = np.arange(n)
 
     def nll(theta):
         """The penalised mean log-loss and its gradient (log temperatures, then biases 2..K)."""
         scaled = margins / np.exp(theta[:n_t])
-        z = scaled + np.r_[0.0, theta[n_t:]]
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        total = e.sum(axis=1)
-        resid = e / total[:, None] - onehot  # d loss / d logits, per case
+        logp = log_softmax(scaled + np.r_[0.0, theta[n_t:]])
+        resid = np.exp(logp) - onehot  # d loss / d logits, per case
         g_t = -(resid * scaled).sum(axis=0) / n  # d / d log T_k
         grad = np.r_[g_t if n_t == K else [g_t.sum()], resid[:, 1:].sum(axis=0) / n]
         penalty = 1.0 / (PRIOR_SD**2 * n)
-        loss = float(np.log(total).mean() - z[rows, y].mean()) + 0.5 * penalty * float(theta @ theta)
+        loss = -logp[np.arange(n), y].mean() + 0.5 * penalty * float(theta @ theta)
         return loss, grad + penalty * theta
 
     res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B", jac=True)
@@ -129,7 +126,7 @@ def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray
 def _choose_mode(margins: np.ndarray, y: np.ndarray, folds: int = 5) -> str:
     """The calibration the held-out margins support (5-fold cross-validated log-loss, one
     standard error rule: the simplest mode within one standard error of the best)."""
-    if len(y) > CHOOSE_MAX:  # the modes' differences are settled long before: choose on a sample
+    if len(y) > SAMPLE_ABOVE:  # the modes' differences are settled long before: choose on a sample
         keep = np.sort(np.random.default_rng(0).choice(len(y), CHOOSE_MAX, replace=False))
         margins, y = margins[keep], y[keep]
     fold = np.random.default_rng(0).permutation(len(y)) % folds

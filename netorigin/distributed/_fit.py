@@ -16,10 +16,10 @@ from ..estimator import MIN_PER_SITE, choose_labels
 from ..exceptions import InputError
 from ..features import finish_profile, informative_counts, merge_partials, profile_partial
 from ..models import (
+    ADVICE_CV_MAX,
     ADVICE_MAX,
     LEVELS,
     SiteClassifier,
-    advice_notice,
     label_codes,
     make_model,
     pipeline_from_parts,
@@ -165,7 +165,9 @@ def _fit_on_cluster(client, ddf, features, pipe, model, head, progress) -> dict:
     plan["partials"] = dask.compute(*[dask.delayed(_profile_part)(part) for part in ddf.to_delayed()])
     plan["test"] = as_canonical(ddf.map_partitions(_held_out, meta=head.iloc[:0]).compute()).reset_index(drop=True)
     n_train = int(plan["site_counts_train"].sum())
-    plan["advice_share"] = min(1.0, 0.98 * ADVICE_MAX / n_train)  # below the cap whatever the draw
+    # the training cases the advice's cells are fitted to: every one, or (as local training
+    # samples) a share drawn by a hash of the case id, a little under the sample's size
+    plan["advice_share"] = 1.0 if n_train <= ADVICE_CV_MAX else 0.98 * ADVICE_MAX / n_train
     advice = ddf.map_partitions(_advice_part, plan["advice_share"], meta=head.iloc[:0]).compute()
     plan["advice"] = as_canonical(advice).reset_index(drop=True)
     plan.update(counts=counts, n_train=n_train)
@@ -220,9 +222,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
     )
     model.notices_ = plan["notices"]
     advice = plan["advice"]
-    model.fit_advice(advice, advice["primary_site"])
-    if plan["advice_share"] < 1:
-        model.notices_.append(advice_notice(len(advice), plan["n_train"], "a sample drawn by a hash of the case id"))
+    model.fit_advice(advice, advice["primary_site"], n_training=plan["n_train"])
     return (
         model,
         plan["test"],

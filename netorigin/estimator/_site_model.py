@@ -157,12 +157,13 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         self.notices_ = notices
         return self.fit_advice(table, np.array(SITES, dtype=object)[y])
 
-    def fit_advice(self, X, y):
-        """Fit the cells the next-test advice uses to labelled training cases ``X`` (sites ``y``):
-        the latent-class kind's own cells; any other kind's, the literature's cells fitted to the
-        cases (:func:`~netorigin.models.fit_advice_cells`: beyond
-        :data:`~netorigin.models.ADVICE_MAX` cases, a label-stratified sample, said in a notice).
-        Both engines call it after the classifier is fitted."""
+    def fit_advice(self, X, y, *, n_training=None):
+        """Fit the cells the next-test advice uses to labelled training cases ``X`` (sites ``y``;
+        ``n_training``: the training cases they are a sample of, if they are): the latent-class
+        kind's own cells; any other kind's, the literature's cells fitted to the cases
+        (:func:`~netorigin.models.fit_advice_cells`: beyond
+        :data:`~netorigin.models.ADVICE_CV_MAX` cases, on a sample, said in a notice). Both
+        engines call it after the classifier is fitted."""
         check_is_fitted(self, "estimator_")
         own = getattr(self.estimator_[-1].estimator_, "cells_", None)
         if own is not None:
@@ -173,10 +174,10 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             labels = table["primary_site_detail"].astype(object).to_numpy()
         else:
             labels = np.array(SITES, dtype=object)[site_codes(y)]
-        self.knowledge_, used = fit_advice_cells(table, labels, self.level_, self.random_state)
-        if used < len(labels):
-            said = advice_notice(used, len(labels), "a sample keeping each label's share")
-            self.notices_ = [*getattr(self, "notices_", []), said]
+        total = n_training or len(labels)
+        self.knowledge_, used = fit_advice_cells(table, labels, self.level_, self.random_state, total)
+        if used < total:
+            self.notices_ = [*getattr(self, "notices_", []), advice_notice(used, total)]
         return self
 
     def knowledge(self):

@@ -136,23 +136,22 @@ def _pattern_loglik(model: dict, bits: np.ndarray) -> np.ndarray:
     return (top + np.log(np.exp(comp - top).sum(axis=1, keepdims=True)))[:, 0]
 
 
-PATTERN_TOL = 1e-5  # EM on the patterns stops when the mean log-likelihood per case gains less than this
-PATTERN_ITER = 150  # ... or after this many steps
-PATTERN_FIT_MAX = 20_000  # cases (drawn by their patterns' counts) the mixture is fitted to, at most
+PATTERN_SAMPLE_ABOVE = 75_000  # beyond this many cases, the mixture is fitted to a sample of them,
+PATTERN_FIT_MAX = 20_000  # ... this many, drawn by their patterns' counts
 
 
 def _fit_patterns(patterns: dict) -> dict:
     """A mixture of independent Bernoullis (latent work-ups) over recorded-field patterns, fitted
-    by EM on the distinct patterns weighted by their counts (beyond :data:`PATTERN_FIT_MAX` cases, on
-    a sample drawn by those counts); and the log-likelihood below which a
-    pattern is rarer than that of 99.5% of training cases. Aggregates only."""
+    by EM on the distinct patterns weighted by their counts (beyond :data:`PATTERN_SAMPLE_ABOVE`
+    cases, on a sample of :data:`PATTERN_FIT_MAX` drawn by those counts); and the log-likelihood
+    below which a pattern is rarer than that of 99.5% of training cases. Aggregates only."""
     masks = np.array(sorted(patterns), dtype=np.int64)
     w = np.array([patterns[m] for m in masks.tolist()], dtype=float)
     x = _bits(masks, len(PATTERN_FIELDS))
     rng = np.random.default_rng(0)
     fit = np.arange(len(w))
     wf = w
-    if w.sum() > PATTERN_FIT_MAX:  # the mixture is settled by far fewer cases: fit it on a sample of them
+    if w.sum() > PATTERN_SAMPLE_ABOVE:  # the mixture is settled by far fewer cases: fitted on a sample
         draw = rng.multinomial(PATTERN_FIT_MAX, w / w.sum())
         fit = np.flatnonzero(draw)
         wf = draw[fit].astype(float)
@@ -170,23 +169,17 @@ def _fit_patterns(patterns: dict) -> dict:
 
 
 def _pattern_em(x: np.ndarray, w: np.ndarray, k: int, rng) -> dict:
-    """EM for a mixture of ``k`` independent Bernoullis over weighted patterns ``x``."""
+    """EM (150 steps) for a mixture of ``k`` independent Bernoullis over weighted patterns ``x``."""
     resp = rng.dirichlet(np.ones(k), size=len(x))
-    last = -np.inf
-    for _ in range(PATTERN_ITER):
+    for _ in range(150):
         rw = resp * w[:, None]
         weights = rw.sum(axis=0) / rw.sum()
         probs = (rw.T @ x + 0.5) / (rw.sum(axis=0)[:, None] + 1.0)
         p = np.clip(probs, 1e-4, 1 - 1e-4)
-        comp = x @ (np.log(p) - np.log1p(-p)).T + np.log1p(-p).sum(axis=1) + np.log(np.clip(weights, 1e-12, 1))
-        top = comp.max(axis=1, keepdims=True)
-        resp = np.exp(comp - top)
-        total = resp.sum(axis=1, keepdims=True)
-        resp /= total
-        ll = float(w @ (top + np.log(total))[:, 0]) / w.sum()  # mean log-likelihood per case
-        if ll - last < PATTERN_TOL:  # EM never goes down: settled
-            break
-        last = ll
+        comp = x @ np.log(p).T + (1 - x) @ np.log1p(-p).T + np.log(np.clip(weights, 1e-12, 1))
+        comp -= comp.max(axis=1, keepdims=True)
+        resp = np.exp(comp)
+        resp /= resp.sum(axis=1, keepdims=True)
     return {"weights": weights, "probs": probs}
 
 

@@ -22,6 +22,7 @@ from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules  # noqa: F
 
 # isort: on
 from ._latent import (
+    ADVICE_CV_MAX,
     ADVICE_MAX,
     LatentClassSiteClassifier,
     advice_notice,
@@ -56,6 +57,7 @@ __all__ = [
     "fit_advice_cells",
     "advice_notice",
     "ADVICE_MAX",
+    "ADVICE_CV_MAX",
     "get_kind",
     "make_model",
     "pipeline_from_parts",

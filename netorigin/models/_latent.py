@@ -139,8 +139,8 @@ def _lse(z: np.ndarray) -> np.ndarray:
     return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
 
 
-ADVICE_CV_MAX = 5_000  # beyond this many cases the data outweigh the literature (20 cases a figure) at any weight
-ADVICE_MAX = 10_000  # the advice's cells are fitted to at most this many cases (a label-stratified sample)
+ADVICE_CV_MAX = 75_000  # beyond this many cases the data outweigh the literature (20 cases a figure) at any weight
+ADVICE_MAX = 10_000  # ... and the advice's cells are fitted to a label-stratified sample of this many
 
 
 def fit_knowledge(table, labels, level: str, random_state=None):
@@ -156,28 +156,29 @@ def fit_knowledge(table, labels, level: str, random_state=None):
     return fit_cells(table, labels, level=level, weight=weight), scores
 
 
-def fit_advice_cells(table, labels, level: str, random_state=None):
+def fit_advice_cells(table, labels, level: str, random_state=None, n_training: int | None = None):
     """The cells a classifier of another kind advises from, fitted to its training cases: as
-    :func:`fit_knowledge` up to :data:`ADVICE_CV_MAX` cases; beyond, weight 1 (the literature's
-    pseudo-counts are then a small share whatever the weight) on a label-stratified sample of at
-    most :data:`ADVICE_MAX` cases (the cells are a few hundred rates, settled long before: EM on
-    every case of a million-case cohort would cost more than the classifier).
+    :func:`fit_knowledge` up to :data:`ADVICE_CV_MAX` training cases; beyond, weight 1 (the
+    literature's pseudo-counts are then a small share whatever the weight) on a label-stratified
+    sample of :data:`ADVICE_MAX` cases (the cells are a few hundred rates, settled long before: EM
+    on every case of a million-case cohort would cost more than the classifier). ``n_training``:
+    the training cases ``table`` stands for when it is already a sample of them (the Dask engine).
     Returns ``(FittedCells, cases used)``."""
     from ..literature import fit_cells
 
     labels = np.asarray(labels, dtype=object)
-    if len(labels) <= ADVICE_CV_MAX:
+    if (n_training or len(labels)) <= ADVICE_CV_MAX:
         return fit_knowledge(table, labels, level, random_state)[0], len(labels)
     keep = stratified_sample(labels, ADVICE_MAX, random_state)
     return fit_cells(table.iloc[keep], labels[keep], level=level, weight=1.0), len(keep)
 
 
-def advice_notice(used: int, total: int, how: str) -> Notice:
+def advice_notice(used: int, total: int) -> Notice:
     """What a user is told when the advice's cells were fitted to a sample of the training cases."""
     return Notice(
         "model",
-        f"the next-test advice's cells were fitted to {used:,} of {total:,} training cases ({how}; "
-        "the classifier used every case)",
+        f"the next-test advice's cells were fitted to a sample of {used:,} of the {total:,} training cases "
+        "(the classifier used every case)",
     )
 
 
