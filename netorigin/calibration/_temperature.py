@@ -94,8 +94,8 @@ class TemperatureScaling(BaseEstimator):
 
 MODES = ("none", "shared", "per-label")
 SAMPLE_ABOVE = 75_000  # beyond this many held-out cases, the mode is chosen and fitted on random samples of
-CHOOSE_MAX = 20_000  # ... this many (the choice of mode, cross-validated)
-FIT_MAX = 50_000  # ... and this many (the temperatures and biases)
+CHOOSE_MAX = 10_000  # ... this many (the choice of mode, cross-validated)
+FIT_MAX = 20_000  # ... and this many (the temperatures and biases: at most 2 per label)
 
 
 def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:

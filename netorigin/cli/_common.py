@@ -95,6 +95,28 @@ def mapping_option(fn):
     )(fn)
 
 
+def model_option(fn):
+    """--model: the bundle a command scores with (default: the shipped model)."""
+    return click.option(
+        "--model",
+        "model_spec",
+        default=None,
+        help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).",
+    )(fn)
+
+
+def as_option(what: str):
+    """--as: read the input named ``what`` as one case, a cohort, or by its shape."""
+    return click.option(
+        "--as",
+        "kind",
+        type=click.Choice(["auto", "case", "cohort"]),
+        default="auto",
+        show_default=True,
+        help=f"Read {what} as one case or as a cohort (auto: YAML/JSON and one-row CSV without case_id are cases).",
+    )
+
+
 def engine_options(engine_help: str):
     """--engine, --scheduler and --workers (training and scoring on Dask)."""
 

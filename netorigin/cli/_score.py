@@ -5,10 +5,12 @@ import json
 import click
 
 from ._common import (
+    as_option,
     default_model,
     engine_options,
     friendly,
     mapping_option,
+    model_option,
     progress_bar,
     report_set_aside,
     resolve_tracking_uri,
@@ -19,12 +21,7 @@ from ._common import (
 
 @click.command()
 @click.argument("case", type=click.Path())
-@click.option(
-    "--model",
-    "model_spec",
-    default=None,
-    help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).",
-)
+@model_option
 @click.option(
     "--target-prior",
     default=None,
@@ -49,14 +46,7 @@ from ._common import (
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="For a cohort: write one row per case (.csv/.parquet)."
 )
-@click.option(
-    "--as",
-    "kind",
-    type=click.Choice(["auto", "case", "cohort"]),
-    default="auto",
-    show_default=True,
-    help="Read CASE as one case or as a cohort (auto: YAML/JSON and one-row CSV without case_id are cases).",
-)
+@as_option("CASE")
 @click.option("--tracking-uri", default=None, help="MLflow tracking URI for models:/ and runs:/ models.")
 @engine_options("dask: score a folder of Parquet partitions into -o DIR/.")
 @click.option(

@@ -3,16 +3,11 @@
 import click
 
 from ..exceptions import InputError
-from ._common import default_model, friendly, resolve_tracking_uri
+from ._common import default_model, friendly, model_option, resolve_tracking_uri
 
 
 @click.command()
-@click.option(
-    "--model",
-    "model_spec",
-    default=None,
-    help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (default: the shipped model).",
-)
+@model_option
 @click.option(
     "--host",
     default="127.0.0.1",

@@ -2,19 +2,20 @@
 
 import click
 
-from ._common import friendly, mapping_option, progress_bar, report_set_aside, set_aside_output, skip_invalid_options
+from ._common import (
+    as_option,
+    friendly,
+    mapping_option,
+    progress_bar,
+    report_set_aside,
+    set_aside_output,
+    skip_invalid_options,
+)
 
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--as",
-    "kind",
-    type=click.Choice(["auto", "case", "cohort"]),
-    default="auto",
-    show_default=True,
-    help="Read FILE as one case or as a cohort (auto: YAML/JSON and one-row CSV without case_id are cases).",
-)
+@as_option("FILE")
 @mapping_option
 @skip_invalid_options
 @click.option(
