@@ -219,7 +219,8 @@ def _fit_local(model, cohort, group_column, test_size: float, progress):
         tr, te = next(CaseSplitter(max(2, int(round(1 / test_size))), model.random_state).split(table, y, groups))
     else:
         tr, te = np.arange(len(y)), np.array([], dtype=int)
-    model.fit(table.iloc[tr].reset_index(drop=True), np.array(SITES)[y[tr]], groups=groups[tr], progress=progress)
+    rows = table if len(te) == 0 else table.iloc[tr].reset_index(drop=True)  # no copy when every row trains
+    model.fit(rows, np.array(SITES)[y[tr]], groups=groups[tr], progress=progress)
     if progress is not None:
         progress("evaluating on the held-out cases", None, None)
     data = {
