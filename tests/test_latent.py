@@ -119,7 +119,8 @@ def test_beyond_the_cap_the_advice_cells_are_fitted_to_a_sample_and_the_user_is_
     c = make_synthetic_cohort(1200, scenario="liver-met-archive", random_state=8, workup="mixture", world=WORLD)
     m = SiteModel(kind="rules", cv=3, random_state=0).fit(c, c["primary_site"])
     said = [n.message for n in m.notices_ if "advice" in n.message]
-    used, total = (int(x.replace(",", "")) for x in re.search(r"sample of ([\d,]+) of the ([\d,]+) training", said[0]).groups())
+    found = re.search(r"sample of ([\d,]+) of the ([\d,]+) training", said[0])
+    used, total = (int(x.replace(",", "")) for x in found.groups())
     assert total == 1200 and 495 <= used <= 505
     assert m.knowledge_.weight == 1.0  # no cross-validation beyond ADVICE_CV_MAX
     small = SiteModel(kind="rules", cv=3, random_state=0).fit(c.iloc[:250], c["primary_site"].iloc[:250])
