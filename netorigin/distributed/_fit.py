@@ -28,9 +28,14 @@ from ..models import (
 from ._partitions import _require_dask, check_partitions, make_client, parquet_parts
 
 
+def _hash(ids: pd.Series) -> np.ndarray:
+    """A stable hash of each id (the same whatever the partitioning)."""
+    return pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy()
+
+
 def _fold(ids: pd.Series) -> np.ndarray:
     """0-9 from a stable hash of the id: 0 = test, 1 = calibration, 2-9 = training."""
-    return (pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy() % 10).astype(int)
+    return (_hash(ids) % 10).astype(int)
 
 
 def _labelled(df: pd.DataFrame) -> pd.DataFrame:
@@ -85,8 +90,9 @@ def _advice_part(df: pd.DataFrame, share: float) -> pd.DataFrame:
     table = _labelled(df)
     if not len(table):
         return table
-    h = pd.util.hash_pandas_object(_groups(table).astype(str), index=False).to_numpy()
-    return table[((h % 10) >= 2) & ((h // 10 % 1_000_000) < share * 1_000_000)]
+    h = _hash(_groups(table))
+    training = (h % 10).astype(int) >= 2  # the folds of _fold
+    return table[training & ((h // 10 % 1_000_000) < share * 1_000_000)]
 
 
 def _label_plan(model, counts: pd.Series) -> dict:
