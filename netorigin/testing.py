@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CROSS_MACHINE_RTOL",
+    "assert_same_answers",
+    "machine_fingerprint",
     "assert_explanation_adds_up",
     "assert_explanation_sums_to_margin",
     "assert_probabilities",
@@ -58,3 +61,55 @@ def assert_explanation_adds_up(model, table: pd.DataFrame, target_prior=None, at
     lp = np.log(np.maximum(p, 1e-300))
     total = e.baseline + e.calibration + e.prior + e.terms.sum(axis=1)
     np.testing.assert_allclose(total, lp - lp.mean(axis=1, keepdims=True), rtol=0, atol=atol)
+
+
+CROSS_MACHINE_RTOL = 1e-12  # floats written on another CPU or NumPy build agree to this (relative)
+CROSS_MACHINE_ATOL = 1e-15  # ... or this (absolute: terms that cancel to about zero)
+
+
+def machine_fingerprint() -> dict:
+    """What decides a float's last bits here: the CPU, NumPy's build and the SIMD paths it
+    dispatches to. Two runs with the same fingerprint give the same bits (netorigin's promise
+    within one machine); across fingerprints, floats agree to :data:`CROSS_MACHINE_RTOL`."""
+    import platform
+
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as feats
+    except ImportError:  # pragma: no cover - older NumPy layouts
+        feats = {}
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {
+        "machine": platform.machine(),
+        "cpu": cpu,
+        "numpy": np.__version__,
+        "simd": sorted(k for k, v in feats.items() if v),
+    }
+
+
+def assert_same_answers(now, expected, *, exact: bool, where: str = "") -> None:
+    """Two JSON-like answers (dicts, lists, strings, numbers) are the same: words, sets, choices
+    and keys exactly; floats bit for bit when ``exact`` (one machine), else within
+    :data:`CROSS_MACHINE_RTOL` relative (or :data:`CROSS_MACHINE_ATOL`); NaN equals NaN."""
+    import math
+
+    a, b = now, expected
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) and math.isnan(b):
+            return
+        ok = a == b if exact else math.isclose(a, b, rel_tol=CROSS_MACHINE_RTOL, abs_tol=CROSS_MACHINE_ATOL)
+        assert ok, f"{where}: {a!r} != {b!r}" + ("" if exact else f" (relative tolerance {CROSS_MACHINE_RTOL:g})")
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert sorted(a) == sorted(b), f"{where}: keys {sorted(set(a) ^ set(b))}"
+        for k in a:
+            assert_same_answers(a[k], b[k], exact=exact, where=f"{where}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), f"{where}: {len(a)} != {len(b)} items"
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same_answers(x, y, exact=exact, where=f"{where}[{i}]")
+    else:
+        assert type(a) is type(b) and a == b, f"{where}: {a!r} != {b!r}"
