@@ -34,7 +34,7 @@ from netorigin.contract import SITES
 from netorigin.datasets import default_model_path
 from netorigin.estimator import SiteModel
 from netorigin.evaluate import expected_calibration_error
-from netorigin.inference import model_cell_posterior, value_of_tests
+from netorigin.inference import next_tests, value_of_tests
 from netorigin.literature import bayes_posterior, cell_posterior, draw_world
 from netorigin.synth import make_synthetic_cohort, training_worlds
 
@@ -54,9 +54,10 @@ def scores(y, p) -> dict:
     }
 
 
-def advice(p_cell_model, p_cell_exact, table, kb_model, kb_world) -> dict:
-    """The model's first pick against the world's exact best test, both valued exactly."""
-    tool = value_of_tests(p_cell_model, table, kb_model)
+def advice(model, p_cell_exact, table, kb_world) -> dict:
+    """The model's first pick (valued by the model's own re-scoring, as it advises) against the
+    world's exact best test, both valued exactly under the world."""
+    tool = next_tests(model, table, target_prior="training", top=1, details=False)
     exact = value_of_tests(p_cell_exact, table, kb_world)
     agree, picked, best = [], [], []
     for tv, ev in zip(tool, exact):
@@ -64,7 +65,7 @@ def advice(p_cell_model, p_cell_exact, table, kb_model, kb_world) -> dict:
             continue
         gain = {d["test"]: d["expected_information_gain_bits"] for d in ev}
         top = max(gain, key=gain.get)
-        pick = max(tv, key=lambda d: d["expected_information_gain_bits"])["test"]
+        pick = tv[0]["test"]
         agree.append(pick == top)
         picked.append(gain[pick])
         best.append(gain[top])
@@ -103,9 +104,7 @@ def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS) -> li
     lit = shipped.predict_proba(test, target_prior="training")
     lit_advice = {}
     if with_advice:
-        lp = shipped.predict_label_proba(adv_cases, target_prior="training")
-        pc = model_cell_posterior(shipped, adv_cases, lp, "training")
-        lit_advice = advice(pc, p_cell_exact, adv_cases, shipped.knowledge(), world)
+        lit_advice = advice(shipped, p_cell_exact, adv_cases, world)
     for size in sizes:
         row("literature-only", size, lit, lit_advice)
         cohort = make_synthetic_cohort(size, scenario=SCENARIO, random_state=seed, workup="mixture", world=seed)
@@ -119,9 +118,7 @@ def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS) -> li
             if weight is not None:
                 extra["literature_weight"] = float(weight)
             if with_advice and size == max(sizes):
-                lp = model.predict_label_proba(adv_cases, target_prior="training")
-                pc = model_cell_posterior(model, adv_cases, lp, "training")
-                extra.update(advice(pc, p_cell_exact, adv_cases, model.knowledge(), world))
+                extra.update(advice(model, p_cell_exact, adv_cases, world))
             row(name, size, model.predict_proba(test, target_prior="training"), extra)
     return rows
 

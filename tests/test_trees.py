@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from netorigin.exceptions import InputError
-from netorigin.models._trees import CompiledTrees, compile_booster
+from netorigin.models._compile import compile_booster
+from netorigin.models._trees import CompiledTrees
 
 xgb = pytest.importorskip("xgboost")
 

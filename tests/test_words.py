@@ -116,7 +116,7 @@ def test_a_settled_case_gets_one_sentence_not_a_list_of_useless_tests(outputs):
     from netorigin.inference import NO_TEST_MATTERS
 
     settled = [n for n, o in outputs.items() if NO_TEST_MATTERS in o["terminal"].lower()]
-    assert "lung" in settled and "example" not in settled  # a settled case and an open one
+    assert settled and "example" not in settled  # a settled case (or more) and an open one
     for name in settled:
         assert "1." not in outputs[name]["terminal"].split("next test to order")[1].split("model:")[0]
         assert NO_TEST_MATTERS in outputs[name]["report"].lower() and NO_TEST_MATTERS in outputs[name]["web"].lower()

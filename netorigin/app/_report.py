@@ -65,7 +65,7 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
     import datetime
 
     from ..contract import field_label
-    from ..inference import advice_lines, model_words, setting_words, subsite_breakdown
+    from ..inference import ADVICE_RULE, advice_lines, model_words, setting_words, subsite_breakdown
 
     e = html.escape
     when = generated or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
@@ -111,6 +111,7 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
         set_meaning=e(report.get("set_meaning", "")),
         reasons=_reason_rows(report),
         advice=advice,
+        advice_rule=e(ADVICE_RULE[0].upper() + ADVICE_RULE[1:]),
         findings=findings,
         model=e(model_words(report["model"])),
         notice=e(report["notice"]),

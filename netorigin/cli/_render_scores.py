@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..inference import advice_lines, model_words, percent, setting_words, why_header
+from ..inference import ADVICE_RULE, advice_lines, model_words, percent, setting_words, why_header
 from ._render import _console, _safe
 
 
@@ -55,7 +55,7 @@ def render_case(rep, all_priors: bool = False) -> None:
         console.print("  - reasons are not available for this kind of model")
     else:
         console.print("  - no single field moves the answer much")
-    console.print("[bold]next test to order[/] (only tests that could change the answer; what each result would do):")
+    console.print(f"[bold]next test to order[/] ({ADVICE_RULE}):")
     for line in advice_lines(rep):
         console.print(f"  {line}")
     console.print(f"[dim]model: {model_words(m)}[/]")

@@ -64,6 +64,32 @@ class CaseColumns:
             data[c] = out
         return cls(data, n)
 
+    @classmethod
+    def edited(cls, table, rows, edits: list[dict]) -> CaseColumns:
+        """The cases of ``table`` (canonical: a table or columns) at ``rows``, each with the values
+        of its ``edits`` entry written in (canonical values: a category's value, a number): what a
+        user gets by entering a result into the case and scoring it again.
+
+        >>> base = CaseColumns({"ihc_cdx2": np.array([None], dtype=object), "age_years": np.array([60.0])}, 1)
+        >>> e = CaseColumns.edited(base, [0, 0], [{"ihc_cdx2": "positive"}, {"expr_cd302": 12.5}])
+        >>> e["ihc_cdx2"].tolist(), e["age_years"].tolist(), e["expr_cd302"].tolist()
+        (['positive', None], [60.0, 60.0], [nan, 12.5])
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        if len(rows) != len(edits):
+            raise ValueError(f"{len(rows)} rows but {len(edits)} edits")
+        names = list(table.columns) + sorted({k for e in edits for k in e} - set(table.columns))
+        data = {}
+        for name in names:
+            f = FIELDS.get(name)
+            numeric = (f is not None and f.kind == "number") or (f is None and str(name).startswith("expr_"))
+            base = column_numbers(table, name) if numeric else column_values(table, name)
+            data[name] = base[rows] if len(rows) else base[:0].copy()
+        for k, e in enumerate(edits):
+            for name, value in e.items():
+                data[name][k] = value
+        return cls(data, len(rows))
+
     def to_frame(self):
         """The pandas table of these columns (pandas imported here, only when asked)."""
         import pandas as pd

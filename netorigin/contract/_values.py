@@ -277,8 +277,9 @@ def mitoses_band_index(values) -> np.ndarray:
     >>> mitoses_band_index(pd.Series(["<2", "7", None, ">20", "2"])).tolist()
     [0.0, 1.0, nan, 2.0, 1.0]
     """
-    if not hasattr(values, "iloc") and len(values) <= 16:  # a case or a few: no factorising
-        return np.array([_mitoses_band(v) for v in values], dtype=float)
+    if not hasattr(values, "iloc"):  # NumPy columns (cases validated one by one, or edited): no pandas
+        memo: dict = {}
+        return np.array([memo[v] if v in memo else memo.setdefault(v, _mitoses_band(v)) for v in values], dtype=float)
     import pandas as pd
 
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)

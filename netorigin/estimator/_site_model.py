@@ -312,9 +312,9 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         table = as_canonical(X)
         Xt = self.transform(table)
         terms = self._margin_terms(Xt) if reasons else None
-        # with an explainer, the margins are its terms' sums (exact TreeSHAP adds up to the margin):
-        # one pass gives the probabilities and their reasons
-        margins = terms[2] + terms[1].sum(axis=1) if terms is not None else self._parts[1].decision_function(Xt)
+        # the same margins with or without reasons (the explanation's base absorbs the rounding
+        # between its terms and the margins): a case re-scored shows exactly what advice said
+        margins = self._parts[1].decision_function(Xt)
         label_proba = self._label_proba(margins, target_prior)
         return Forward(
             model=self,

@@ -1,12 +1,14 @@
 """Scoring with a fitted model: probabilities, prediction sets, reasons, the next test to order,
 and warnings; one case or a whole cohort."""
 
-from ._advise import exact_next_tests, matters, model_cell_posterior, next_tests, value_of_tests
+from ._advise import MATTERS_CHANCE, matters, model_cell_posterior, next_tests
 from ._cohort import BATCH_TEXT_COLUMNS, batch_table, score_cohort
 from ._result import ScoreResult
 from ._score import REPORT_KEYS, case_report, case_reports, score_cases
 from ._tests import load_test_table
+from ._value import exact_next_tests, value_of_tests
 from ._words import (
+    ADVICE_RULE,
     NO_TEST_MATTERS,
     advice_lines,
     advice_text,
@@ -19,6 +21,8 @@ from ._words import (
 )
 
 __all__ = [
+    "MATTERS_CHANCE",
+    "ADVICE_RULE",
     "advice_lines",
     "model_words",
     "setting_words",

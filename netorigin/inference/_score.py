@@ -122,7 +122,9 @@ def score_cases(
         explanation=fwd.explanation,
     )
     if advice:
-        _advise(res, model, target_prior, panel=panel, costs=load_test_table(tests), per_cost=per_cost, details=details)
+        _advise(
+            res, model, fwd, target_prior, panel=panel, costs=load_test_table(tests), per_cost=per_cost, details=details
+        )
     res.warnings = _warnings(notices, table, model, res)
     res.outside = np.zeros(len(table), dtype=bool)
     for n in notices or []:
@@ -131,16 +133,17 @@ def score_cases(
     return res
 
 
-def _advise(res: ScoreResult, model, target_prior, *, panel: int, costs, per_cost: bool, details: bool) -> None:
-    """The next tests (and the best panel of ``panel`` tests) of every case, kept only when they
-    can matter: a test that cannot change the answer is not listed."""
+def _advise(res: ScoreResult, model, fwd, target_prior, *, panel: int, costs, per_cost: bool, details: bool) -> None:
+    """The next tests (and the best panel of ``panel`` tests) of every case, valued by the model
+    that scores (:func:`~netorigin.inference.next_tests`), kept only when they could change the
+    answer (:func:`~netorigin.inference.matters`)."""
     if panel and panel not in (2, 3):
         raise InputError(f"panel: {panel!r} is not 2 or 3 (tests ordered together)")
-    common = {"label_proba": res.label_proba, "target_prior": target_prior, "costs": costs, "per_cost": per_cost}
-    advice = next_tests(model, res.table, res.proba, details=details, **common)
+    common = {"forward": fwd, "target_prior": target_prior, "coverage": res.coverage, "costs": costs}
+    advice = next_tests(model, res.table, per_cost=per_cost, details=details, **common)
     res.advice = [[x for x in a if matters(x)] for a in advice]
     if panel:
-        panels = next_tests(model, res.table, res.proba, panel=panel, top=1, **common)
+        panels = next_tests(model, res.table, panel=panel, top=1, per_cost=per_cost, details=True, **common)
         res.panels = [[x for x in a if matters(x)] for a in panels]
 
 

@@ -39,7 +39,7 @@ from ._params import (
     scenario_records,
 )
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
-from ._results import ADVICE_TESTS, EXPRESSION, result_tables
+from ._results import ADVICE_TESTS, EXPRESSION, expression_band_table, expression_edges, result_tables
 from ._worlds import share_groups
 
 __all__ = [
@@ -56,6 +56,8 @@ __all__ = [
     "CONTRADICTION_LIMIT",
     "DEFAULT_N_EFF",
     "EXPRESSION",
+    "expression_band_table",
+    "expression_edges",
     "KI67_BANDS",
     "MULTI",
     "SCENARIOS",

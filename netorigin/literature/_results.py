@@ -1,8 +1,9 @@
 """What a test not yet done could show, cell by cell: P(result | cell) under the cell model.
 
 Markers give positive, negative or equivocal; two-valued tests their two values; serum CgA and
-urine 5-HIAA normal or elevated; the expression panel (CD302 and PPWD1 together) a grid of
-level bins, whose probabilities under each cell are normal-distribution differences. Given the
+urine 5-HIAA normal or elevated; the expression panel (CD302 and PPWD1 together) a band of each
+gene's level (low, middle, high: 9 results), whose probabilities under each cell are
+normal-distribution differences. Given the
 cell, results of different tests are independent (the cell model's structure), so a panel's
 joint result table is the product of its tests' tables.
 """
@@ -18,13 +19,12 @@ from ._cells import BINARY, BIOCHEM, Model
 
 EXPRESSION = "expression"
 ADVICE_TESTS = tuple([f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category"] + [EXPRESSION])
-EXPRESSION_BINS = 16  # per gene: the panel has 16 x 16 possible results
 
 
-def result_table(model: Model, test: str, bins: int = EXPRESSION_BINS) -> tuple[list[str], np.ndarray]:
+def result_table(model: Model, test: str) -> tuple[list[str], np.ndarray]:
     """(result labels, P (results, cells)) for ``test``; each column sums to 1."""
     if test == EXPRESSION:
-        return _expression(model, bins)
+        return _expression(model)
     if test in MARKERS:
         r, e = model[f"rate:{test}=positive"], model["rate:ihc=equivocal"]
         return ["positive", "negative", "equivocal"], np.vstack([r * (1 - e), (1 - r) * (1 - e), e])
@@ -41,37 +41,74 @@ def result_table(model: Model, test: str, bins: int = EXPRESSION_BINS) -> tuple[
 
 
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
+_PHI = np.frompyfunc(lambda z: math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi), 1, 1)
 
 
 def _ndtr(z) -> np.ndarray:
     """The standard normal CDF with the standard library's erfc (no SciPy on the scoring path;
-    the grid is a few hundred values, computed once per cell model)."""
+    a few values per cell, computed once per cell model)."""
     return _ERFC(-np.asarray(z, dtype=float) / math.sqrt(2.0)).astype(float) * 0.5
 
 
-def _gene_bins(model: Model, gene: str, bins: int):
+EXPRESSION_BANDS = ("low", "middle", "high")  # each gene's result as read: a band of its level
+
+
+def expression_edges(model: Model) -> dict:
+    """gene -> (lower, upper) edges of its middle band, to one decimal: the range of the gene's
+    level over the cells (mean +- 3 sd) cut in the proportions 6 : 5 : 5 (the bands the advice
+    shows and values)."""
+    out = {}
+    for gene in DEFAULT_EXPRESSION_GENES:
+        loc, sd = model[f"loc:{gene}"], model[f"scale:{gene}"]
+        inner = np.linspace((loc - 3 * sd).min(), (loc + 3 * sd).max(), 15)
+        out[gene] = (round(float(inner[5]), 1), round(float(inner[10]), 1))
+    return out
+
+
+def expression_band_table(model: Model, gene: str) -> tuple[np.ndarray, np.ndarray]:
+    """(P(band | cell) (3, cells), E[level | band, cell] (3, cells)) for one gene: normal levels
+    cut at :func:`expression_edges`, the mean of each band's truncated normal."""
+    lo, hi = expression_edges(model)[gene]
     loc, sd = model[f"loc:{gene}"], model[f"scale:{gene}"]
-    inner = np.linspace((loc - 3 * sd).min(), (loc + 3 * sd).max(), bins - 1)
-    edges = np.r_[-np.inf, inner, np.inf]
-    P = _ndtr((edges[1:, None] - loc[None, :]) / sd[None, :]) - _ndtr((edges[:-1, None] - loc[None, :]) / sd[None, :])
-    mids = np.r_[inner[0], (inner[1:] + inner[:-1]) / 2, inner[-1]]
-    return mids, np.maximum(P, 0.0)
+    edges = np.array([-np.inf, lo, hi, np.inf])
+    z = (edges[:, None] - loc[None, :]) / sd[None, :]
+    cdf = _ndtr(z)
+    pdf = np.where(np.isfinite(z), _PHI(np.where(np.isfinite(z), z, 0.0)).astype(float), 0.0)
+    P = np.maximum(cdf[1:] - cdf[:-1], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = loc[None, :] + sd[None, :] * (pdf[:-1] - pdf[1:]) / P
+    # a band a cell all but never reaches: its nearest edge stands for it
+    fallback = np.array([[lo], [(lo + hi) / 2], [hi]])
+    mean = np.where((P > 1e-12) & np.isfinite(mean), mean, np.broadcast_to(fallback, mean.shape))
+    return P, mean
 
 
-def _expression(model: Model, bins: int):
+def expression_band_names(model: Model) -> list[str]:
+    """The 9 results of the expression panel as read: "CD302 low (below 9.1), PPWD1 high (above 12.0)"."""
+    names = []
+    per_gene = []
+    for gene in DEFAULT_EXPRESSION_GENES:
+        lo, hi = expression_edges(model)[gene]
+        g = gene[5:].upper()
+        per_gene.append([f"{g} low (below {lo:.1f})", f"{g} middle ({lo:.1f}-{hi:.1f})", f"{g} high (above {hi:.1f})"])
+    for a in per_gene[0]:
+        for b in per_gene[1]:
+            names.append(f"{a}, {b}")
+    return names
+
+
+def _expression(model: Model):
     (g1, g2) = DEFAULT_EXPRESSION_GENES
-    m1, p1 = _gene_bins(model, g1, bins)
-    m2, p2 = _gene_bins(model, g2, bins)
-    P = (p1[:, None, :] * p2[None, :, :]).reshape(bins * bins, -1)
-    n1, n2 = g1[5:].upper(), g2[5:].upper()
-    labels = [f"{n1} {a:.1f}, {n2} {b:.1f}" for a in m1 for b in m2]
-    return labels, P
+    p1, _ = expression_band_table(model, g1)
+    p2, _ = expression_band_table(model, g2)
+    P = (p1[:, None, :] * p2[None, :, :]).reshape(len(p1) * len(p2), -1)
+    return expression_band_names(model), P
 
 
-def result_tables(model: Model, tests=ADVICE_TESTS, bins: int = EXPRESSION_BINS) -> dict:
+def result_tables(model: Model, tests=ADVICE_TESTS) -> dict:
     """test -> (result labels, P (results, cells)) for every test (computed once per model)."""
     cache = model.__dict__.setdefault("_result_tables", {})
-    key = (tuple(tests), bins)
+    key = tuple(tests)
     if key not in cache:
-        cache[key] = {t: result_table(model, t, bins) for t in tests}
+        cache[key] = {t: result_table(model, t) for t in tests}
     return cache[key]

@@ -23,7 +23,6 @@ a missing value (a test not done, NaN) takes the split's learned default directi
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 
@@ -45,6 +44,7 @@ _PROBES = 48  # probe rows: all tests not done, then random values around the bo
 _PROBE_ATOL = 1e-4  # margins of the tables vs xgboost's (float32 leaves summed in float64: ~1e-6 here)
 MAX_NPZ_BYTES = 512 * 1024 * 1024  # uncompressed size of every array of a trees.npz together
 _CHUNK = 128  # rows per block when explaining many cases (bounds memory: ~32 MB a block here)
+_MARGIN_ROWS = 256  # rows per block of margins (bounds memory: a few MB a block here)
 # Shapley weights for three players: |S|! (3 - |S| - 1)! / 3!
 _SHAPLEY_W = {0: 1 / 3, 1: 1 / 6, 2: 1 / 3}
 
@@ -100,6 +100,7 @@ class CompiledTrees:
         )
         self._index_slots()
         self._index_splits()
+        self._index_leaves()
 
     def _check(self, T: int) -> None:
         """Refuse tables that name a feature or class the booster does not have, or hold a value that is not finite."""
@@ -146,6 +147,18 @@ class CompiledTrees:
         self._split_default = (uniq & 1).astype(bool)
         self._node_split = node_split.reshape(-1, 3)
 
+    def _index_leaves(self) -> None:
+        # Margins: each tree's leaf for each combination of directions (its Shapley values plus its
+        # expected value: the value of the leaf reached), trees grouped by class, summed class by
+        # class in a fixed order (each case's sums alone or in a batch of any size: the same bits).
+        order = np.argsort(self.tree_class, kind="stable")
+        cls = self.tree_class[order]
+        self._leaf_order = order
+        self._leaf_values = np.ascontiguousarray(self.weights[order, :, :3].sum(axis=2) + self.weights[order, :, 3])
+        self._leaf_base = (np.arange(len(order), dtype=np.intp) * 8)[:, None]
+        self._leaf_starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]]) if len(cls) else np.zeros(0, np.intp)
+        self._leaf_classes = cls[self._leaf_starts]
+
     # ------------------------------------------------------------------ evaluation
     def _combos(self, X: np.ndarray) -> np.ndarray:
         """(n, T) index of each tree's combination of directions for each case."""
@@ -176,8 +189,25 @@ class CompiledTrees:
         return out
 
     def margins(self, X: np.ndarray) -> np.ndarray:
-        """(n, C) margins: the sum of the reached leaves plus the base score."""
-        return self.contributions(X).sum(axis=2)
+        """(n, C) margins: the base score plus the leaves reached, summed class by class (blocks of
+        :data:`_MARGIN_ROWS` cases; every case's sums the same bits alone or in a batch)."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"expected {self.n_features} features, got an array of shape {X.shape}")
+        out = np.tile(self.base_score, (len(X), 1))
+        if not len(self._leaf_order):
+            return out
+        flat = self._leaf_values.ravel()
+        ns = self._node_split[self._leaf_order]
+        for start in range(0, len(X), _MARGIN_ROWS):
+            x = np.asarray(X[start : start + _MARGIN_ROWS], dtype=np.float32)[:, self._split_feature].T  # (splits, m)
+            with np.errstate(invalid="ignore"):
+                left = np.where(np.isnan(x), self._split_default[:, None], x < self._split_threshold[:, None])
+            left = left.astype(np.intp)
+            combo = (left[ns[:, 0]] << 2) | (left[ns[:, 1]] << 1) | left[ns[:, 2]]  # (trees, m)
+            sums = np.add.reduceat(flat.take(combo + self._leaf_base), self._leaf_starts, axis=0)  # (classes, m)
+            out[start : start + len(x.T), self._leaf_classes] += sums.T
+        return out
 
     # ------------------------------------------------------------------ provenance
     def check_derived_from(self, booster_bytes: bytes) -> None:
@@ -270,130 +300,3 @@ def read_npz(data: bytes, name: str, limit: int = MAX_NPZ_BYTES) -> dict:
                 raise InputError(f"{name}: array {key!r} is not a plain array ({e})") from None
             arrays[key] = arr
     return arrays
-
-
-def compile_booster(booster, raw: bytes | None = None) -> CompiledTrees | None:
-    """The tables of an xgboost multi-class booster, or None when a tree is deeper than two
-    levels or uses a split kind other than numeric (then xgboost explains it itself). ``raw``:
-    the booster's UBJ bytes as stored (their sha256 is recorded; default: ``save_raw("ubj")``)."""
-    model = json.loads(bytes(booster.save_raw("json")))
-    learner = model["learner"]
-    gb = learner["gradient_booster"]
-    if gb.get("name") != "gbtree":  # dart scales trees at prediction: left to xgboost
-        return None
-    trees, tree_info = gb["model"]["trees"], gb["model"]["tree_info"]
-    n_features = int(learner["learner_model_param"]["num_feature"])
-    n_classes = max(1, int(learner["learner_model_param"].get("num_class", "0") or 0))
-    base = (
-        json.loads(learner["learner_model_param"]["base_score"].replace("E", "e"))
-        if learner["learner_model_param"]["base_score"].startswith("[")
-        else [float(learner["learner_model_param"]["base_score"])] * n_classes
-    )
-    T = len(trees)
-    feature = np.full((T, 3), n_features, np.int32)
-    threshold = np.zeros((T, 3), np.float32)
-    default_left = np.ones((T, 3), bool)
-    ratio = np.full((T, 3), 0.5)  # share of the node's cover that goes left
-    leaf = np.zeros((T, 4))  # LL, LR, RL, RR
-    for t, tr in enumerate(trees):
-        if not _read_tree(tr, t, feature, threshold, default_left, ratio, leaf):
-            return None
-    weights, player_feature = _shapley_tables(feature, ratio, leaf, n_features)
-    tree_class = np.asarray(tree_info, dtype=np.int32) if n_classes > 1 else np.zeros(T, np.int32)
-    return CompiledTrees(
-        {
-            "feature": feature,
-            "threshold": threshold,
-            "default_left": default_left,
-            "weights": weights,
-            "player_feature": player_feature,
-            "tree_class": tree_class,
-            "base_score": np.asarray(base, dtype=np.float64),
-            "n_features": np.array(n_features),
-            **_provenance(booster, raw, feature, threshold, n_features),
-        }
-    )
-
-
-def _provenance(booster, raw, feature, threshold, n_features) -> dict:
-    """The booster's sha256 and its own margins on probe rows that go both ways at its splits."""
-    import hashlib
-
-    import xgboost as xgb
-
-    rng = np.random.default_rng(0)
-    X = np.full((_PROBES, n_features), np.nan, dtype=np.float32)
-    used = feature != n_features
-    for j in range(n_features):
-        cuts = threshold[used & (feature == j)]
-        if len(cuts):
-            pick = rng.choice(cuts, size=_PROBES - 1)
-            X[1:, j] = pick + rng.choice([-0.5, 0.5], size=_PROBES - 1) * np.maximum(np.abs(pick), 1.0) * 0.01
-        X[1:, j][rng.random(_PROBES - 1) < 0.3] = np.nan  # tests not done follow the default directions
-    margins = booster.predict(xgb.DMatrix(X, missing=np.nan), output_margin=True).reshape(_PROBES, -1)
-    raw = bytes(booster.save_raw("ubj")) if raw is None else raw
-    return {
-        "booster_sha256": np.array([hashlib.sha256(raw).hexdigest()]),
-        "probe_X": X,
-        "probe_margins": np.asarray(margins, dtype=np.float64),
-    }
-
-
-def _read_tree(tr: dict, t: int, feature, threshold, default_left, ratio, leaf) -> bool:
-    """Fill row ``t`` of the tables from one tree of the booster's JSON; False when the tree is
-    deeper than two levels or has a split other than numeric."""
-    if any(s != 0 for s in tr["split_type"]):
-        return False
-    lc, rc = tr["left_children"], tr["right_children"]
-    cover, cond, idx, dl = tr["sum_hessian"], tr["split_conditions"], tr["split_indices"], tr["default_left"]
-    if lc[0] == -1:  # a single leaf
-        leaf[t] = cond[0]
-        return True
-    nodes = [(0, 0)]
-    for slot, child in ((1, lc[0]), (2, rc[0])):
-        pair = slice(0, 2) if slot == 1 else slice(2, 4)
-        if lc[child] == -1:
-            leaf[t, pair] = cond[child]
-            continue
-        if not (lc[lc[child]] == -1 and lc[rc[child]] == -1):
-            return False  # deeper than two levels
-        nodes.append((slot, child))
-        leaf[t, pair] = (cond[lc[child]], cond[rc[child]])
-    for slot, i in nodes:
-        feature[t, slot], threshold[t, slot], default_left[t, slot] = idx[i], cond[i], bool(dl[i])
-        ratio[t, slot] = cover[lc[i]] / cover[i] if cover[i] > 0 else 0.5
-    return True
-
-
-def _shapley_tables(feature, ratio, leaf, n_features):
-    """(weights (T, 8, 4), player_feature (T, 3)): exact Shapley values of the path-dependent
-    value function v(S) (features in S follow the case, the others split by cover) for every
-    combination of directions. A feature used at two splits of a tree is one player."""
-    T = len(feature)
-    f0, fa, fb = feature[:, 0], feature[:, 1], feature[:, 2]
-    none = n_features
-    pa = np.where(fa == f0, 0, 1)
-    pb = np.where(fb == f0, 0, np.where((fb == fa) & (pa == 1), 1, 2))
-    player = np.stack([np.zeros(T, int), pa, pb], axis=1)  # (T, 3) player of each slot
-    player_feature = np.full((T, 3), none, np.int32)
-    for slot in (2, 1, 0):
-        player_feature[np.arange(T), player[:, slot]] = feature[:, slot]
-    player_feature[player_feature < 0] = none
-    combo = np.arange(8)
-    d = np.stack([(combo >> 2) & 1, (combo >> 1) & 1, combo & 1], axis=1).astype(float)  # (8, 3)
-    mask = np.arange(8)
-    v = np.empty((T, 8, 8))
-    for s in mask:  # v(S) for every tree and combination
-        inS = ((s >> player) & 1).astype(bool)  # (T, 3)
-        p = np.where(inS[:, None, :], d[None, :, :], ratio[:, None, :])  # (T, 8, 3) chance of going left
-        v[:, :, s] = p[..., 0] * (p[..., 1] * leaf[:, None, 0] + (1 - p[..., 1]) * leaf[:, None, 1]) + (
-            1 - p[..., 0]
-        ) * (p[..., 2] * leaf[:, None, 2] + (1 - p[..., 2]) * leaf[:, None, 3])
-    weights = np.zeros((T, 8, 4))
-    for j in range(3):
-        for s in mask:
-            if (s >> j) & 1:
-                continue
-            weights[:, :, j] += _SHAPLEY_W[bin(s).count("1")] * (v[:, :, s | (1 << j)] - v[:, :, s])
-    weights[:, :, 3] = v[:, :, 0]
-    return weights, player_feature

@@ -9,10 +9,9 @@ from .._base import BaseEstimator, ClassifierMixin, check_is_fitted, sklearn_in_
 from .._math import softmax
 from ..exceptions import InputError
 from ..features import CaseFeatures
+from ._compile import compile_booster
 from ._registry import ModelKind, group_by_field, register
-from ._trees import MAX_DEPTH, CompiledTrees, compile_booster
-
-SMALL = 256  # up to this many cases, margins come from the compiled trees (no xgboost call or import)
+from ._trees import MAX_DEPTH, CompiledTrees
 
 
 class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
@@ -142,7 +141,7 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         if not self._fitted():
             check_is_fitted(self, "booster_")
         X = self._checked(X)
-        if len(X) <= SMALL and self.trees_ is not None:
+        if self.trees_ is not None:  # one path for any number of cases (no xgboost call or import)
             return self.trees_.margins(X)
         import xgboost as xgb
 
