@@ -303,18 +303,21 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         """Uncalibrated margins over ``labels_`` (log-odds scale)."""
         return self._parts[1].decision_function(self.transform(X))
 
-    def forward(self, X, *, target_prior=None, reasons: bool = False) -> Forward:
+    def forward(self, X, *, target_prior=None, reasons: bool = False, edited_from=None) -> Forward:
         """Everything one pass of the model gives for the cases of ``X`` under ``target_prior``:
         margins, probabilities over the labels and the sites, and with ``reasons`` each field's
         term (:class:`~netorigin.calibration.Explanation`); sets and other priors from the same pass
-        (:meth:`Forward.sets`, :meth:`Forward.proba_under`)."""
+        (:meth:`Forward.sets`, :meth:`Forward.proba_under`). ``edited_from=(Xt, margins)``: the
+        features and margins of the cases ``X`` are edits of (a few values changed), for a
+        classifier that can start from them."""
         check_is_fitted(self, "_parts")
         table = as_canonical(X)
         Xt = self.transform(table)
         terms = self._margin_terms(Xt) if reasons else None
         # the same margins with or without reasons (the explanation's base absorbs the rounding
-        # between its terms and the margins): a case re-scored shows exactly what advice said
-        margins = self._parts[1].decision_function(Xt)
+        # between its terms and the margins): a case re-scored shows what the advice said
+        clf = self._parts[1]
+        margins = clf.decision_function(Xt) if edited_from is None else clf.decision_function_edited(Xt, *edited_from)
         label_proba = self._label_proba(margins, target_prior)
         return Forward(
             model=self,

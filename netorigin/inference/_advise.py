@@ -159,11 +159,17 @@ def _results_as_entered(combo, tables, kb, p_cell_row) -> list[tuple[str, dict]]
 
 
 # ----------------------------------------------------------------------------- the advice
-def rescore(model, table, rows, edits, *, target_prior=None):
+def rescore(model, table, rows, edits, *, target_prior=None, base=None):
     """What scoring gives once results are entered: the model's pass
     (:meth:`~netorigin.estimator.SiteModel.forward`) over the cases of ``table`` at ``rows``, each
-    with the values of its ``edits`` entry (field -> canonical value) written in."""
-    return model.forward(CaseColumns.edited(as_canonical(table), rows, edits), target_prior=target_prior)
+    with the values of its ``edits`` entry (field -> canonical value) written in. ``base``: the
+    features and margins of ``table`` (then a classifier that can recomputes only what the edits
+    reach; equal to scoring the edited cases afresh to 1e-12)."""
+    table = as_canonical(table)
+    edited = CaseColumns.edited(table, rows, edits)
+    rows = np.asarray(rows, dtype=np.intp)
+    start = None if base is None else (base[0][rows], base[1][rows])
+    return model.forward(edited, target_prior=target_prior, edited_from=start)
 
 
 def next_tests(
@@ -232,6 +238,7 @@ def _rescore(model, table, fwd, plan, target_prior, coverage, details) -> None:
     """Fill each planned entry with the values re-scoring its results gives (in passes of at most
     :data:`_VARIANTS` edited cases)."""
     now_p, now_sets = fwd.proba, fwd.sets(coverage)
+    base = (model.transform(table), fwd.margins)
     now_top = now_p.argmax(axis=1)
     h_now = entropy_bits(now_p)
     start = 0
@@ -242,7 +249,7 @@ def _rescore(model, table, fwd, plan, target_prior, coverage, details) -> None:
             stop += 1
         rows = [i for i, _, res in plan[start:stop] for _ in res]
         edits = [vals for _, _, res in plan[start:stop] for _, _, vals in res]
-        after = rescore(model, table, rows, edits, target_prior=target_prior)
+        after = rescore(model, table, rows, edits, target_prior=target_prior, base=base)
         p_after, sets_after = after.proba, after.sets(coverage)
         at = 0
         for i, d, res in plan[start:stop]:

@@ -67,7 +67,15 @@ def expression_edges(model: Model) -> dict:
 
 def expression_band_table(model: Model, gene: str) -> tuple[np.ndarray, np.ndarray]:
     """(P(band | cell) (3, cells), E[level | band, cell] (3, cells)) for one gene: normal levels
-    cut at :func:`expression_edges`, the mean of each band's truncated normal."""
+    cut at :func:`expression_edges`, the mean of each band's truncated normal (computed once per
+    cell model)."""
+    cache = model.__dict__.setdefault("_expression_bands", {})
+    if gene not in cache:
+        cache[gene] = _band_table(model, gene)
+    return cache[gene]
+
+
+def _band_table(model: Model, gene: str) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = expression_edges(model)[gene]
     loc, sd = model[f"loc:{gene}"], model[f"scale:{gene}"]
     edges = np.array([-np.inf, lo, hi, np.inf])

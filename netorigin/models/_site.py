@@ -93,6 +93,17 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return m if m.ndim == 2 else np.column_stack([-m / 2, m / 2])
         return np.log(np.clip(est.predict_proba(X), 1e-300, None))
 
+    def decision_function_edited(self, X, X_base, base_margins):
+        """:meth:`decision_function` of cases ``X`` that are the cases ``X_base`` (whose margins are
+        ``base_margins``) with a few values changed: a classifier that can use the base (the
+        compiled trees) does; any other computes ``X`` afresh."""
+        check_is_fitted(self, "estimator_")
+        edited = getattr(self.estimator_, "decision_function_edited", None)
+        if edited is None:
+            return self.decision_function(X)
+        m = edited(X, X_base, base_margins)
+        return m if m.ndim == 2 else np.column_stack([-m / 2, m / 2])
+
     def predict_proba(self, X):
         return softmax(self.decision_function(X))
 

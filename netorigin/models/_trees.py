@@ -158,6 +158,10 @@ class CompiledTrees:
         self._leaf_base = (np.arange(len(order), dtype=np.intp) * 8)[:, None]
         self._leaf_starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]]) if len(cls) else np.zeros(0, np.intp)
         self._leaf_classes = cls[self._leaf_starts]
+        # for each feature, the trees (in this order) that split on it: a case edited in a few
+        # features changes only those trees' leaves
+        feat = self.feature[order]
+        self._trees_of = [np.flatnonzero((feat == f).any(axis=1)) for f in range(self.n_features)]
 
     # ------------------------------------------------------------------ evaluation
     def _combos(self, X: np.ndarray) -> np.ndarray:
@@ -207,6 +211,43 @@ class CompiledTrees:
             combo = (left[ns[:, 0]] << 2) | (left[ns[:, 1]] << 1) | left[ns[:, 2]]  # (trees, m)
             sums = np.add.reduceat(flat.take(combo + self._leaf_base), self._leaf_starts, axis=0)  # (classes, m)
             out[start : start + len(x.T), self._leaf_classes] += sums.T
+        return out
+
+    def _leaves(self, X: np.ndarray, trees: np.ndarray) -> np.ndarray:
+        """(len(trees), n) the leaf value each of ``trees`` (indices in margin order) reaches for each case."""
+        t = self._leaf_order[trees]
+        x = np.asarray(X, dtype=np.float32)
+        combo = np.zeros((len(trees), len(x)), dtype=np.intp)
+        for slot, bit in ((0, 2), (1, 1), (2, 0)):
+            f = np.minimum(self.feature[t, slot], self.n_features - 1)
+            v = x[:, f].T
+            with np.errstate(invalid="ignore"):
+                left = np.where(np.isnan(v), self.default_left[t, slot][:, None], v < self.threshold[t, slot][:, None])
+            combo |= left.astype(np.intp) << bit
+        return self._leaf_values[trees[:, None], combo]
+
+    def margins_edited(self, X: np.ndarray, X_base: np.ndarray, base_margins: np.ndarray) -> np.ndarray:
+        """Margins of cases ``X`` that are the cases ``X_base`` (margins ``base_margins``) with a few
+        features changed: the base margins plus the change of the leaves of the trees that split on
+        a changed feature, class by class in a fixed order. Equal to :meth:`margins` of ``X`` up to
+        the rounding of the sum (tested to 1e-12); each case the same bits alone or in a batch."""
+        X, X_base = np.asarray(X, dtype=np.float32), np.asarray(X_base, dtype=np.float32)
+        out = np.array(base_margins, dtype=np.float64, copy=True)
+        changed = ~((X == X_base) | (np.isnan(X) & np.isnan(X_base)))
+        keys = np.packbits(changed, axis=1)
+        _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        for g, at in enumerate(first):
+            feats = np.flatnonzero(changed[at])
+            if not len(feats):
+                continue
+            trees = np.unique(np.concatenate([self._trees_of[f] for f in feats]))
+            if not len(trees):
+                continue
+            rows = np.flatnonzero(group.ravel() == g)
+            delta = self._leaves(X[rows], trees) - self._leaves(X_base[rows], trees)  # (trees, rows)
+            cls = self.tree_class[self._leaf_order[trees]]
+            starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]])
+            out[np.ix_(rows, cls[starts])] += np.add.reduceat(delta, starts, axis=0).T
         return out
 
     # ------------------------------------------------------------------ provenance

@@ -175,6 +175,15 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         m = self._margin(X)
         return m[:, 1] - m[:, 0] if m.shape[1] == 2 else m
 
+    def decision_function_edited(self, X, X_base, base_margins):
+        """Margins of cases ``X`` that are ``X_base`` (margins ``base_margins``) with a few features
+        changed: from the compiled trees, only the trees the changes reach
+        (:meth:`CompiledTrees.margins_edited`); else :meth:`decision_function`."""
+        if self.trees_ is None:
+            return self.decision_function(X)
+        m = self.trees_.margins_edited(self._checked(X), self._checked(X_base), base_margins)
+        return m[:, 1] - m[:, 0] if m.shape[1] == 2 else m
+
     def predict_proba(self, X):
         return softmax(self._margin(X))
 
