@@ -307,15 +307,13 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         """Everything one pass of the model gives for the cases of ``X`` under ``target_prior``:
         margins, probabilities over the labels and the sites, and with ``reasons`` each field's
         term (:class:`~netorigin.calibration.Explanation`); sets and other priors from the same pass
-        (:meth:`Forward.sets`, :meth:`Forward.proba_under`). ``edited_from=(Xt, margins)``: the
-        features and margins of the cases ``X`` are edits of (a few values changed), for a
-        classifier that can start from them."""
+        (:meth:`Forward.sets`, :meth:`Forward.proba_under`). ``edited_from=(Xt, margins)``: of the
+        cases ``X`` are edits of (a few values changed; a classifier that can starts from them)."""
         check_is_fitted(self, "_parts")
         table = as_canonical(X)
         Xt = self.transform(table)
         terms = self._margin_terms(Xt) if reasons else None
-        # the same margins with or without reasons (the explanation's base absorbs the rounding
-        # between its terms and the margins): a case re-scored shows what the advice said
+        # the same margins with or without reasons (the explanation's base absorbs the rounding)
         clf = self._parts[1]
         margins = clf.decision_function(Xt) if edited_from is None else clf.decision_function_edited(Xt, *edited_from)
         label_proba = self._label_proba(margins, target_prior)
