@@ -238,7 +238,8 @@ def _rescore(model, table, fwd, plan, target_prior, coverage, details) -> None:
     """Fill each planned entry with the values re-scoring its results gives (in passes of at most
     :data:`_VARIANTS` edited cases)."""
     now_p, now_sets = fwd.proba, fwd.sets(coverage)
-    base = (model.transform(table), fwd.margins)
+    Xt = model.transform(table)  # a feature matrix, or the table itself for kinds that read it
+    base = (Xt, fwd.margins) if isinstance(Xt, np.ndarray) else None
     now_top = now_p.argmax(axis=1)
     h_now = entropy_bits(now_p)
     start = 0
