@@ -23,6 +23,7 @@ from ._params import (
     scenario_records,
 )
 from ._posterior import log_likelihood, posterior_from_loglik
+from ._structure import structured_rows
 from ._worlds import draw_rows
 
 if TYPE_CHECKING:
@@ -155,10 +156,12 @@ def cell_posterior(model: Model, table: pd.DataFrame, weights: np.ndarray) -> np
     return e / e.sum(axis=1, keepdims=True)
 
 
-def draw_world(seed: int, literature: Literature | None = None) -> Literature:
+def draw_world(seed: int, literature: Literature | None = None, structure: str | None = None) -> Literature:
     """One plausible world: the literature's parameter rows with every value drawn from its
     uncertainty (``n_eff``; :mod:`netorigin.literature._worlds` says how); same seed, same world.
-    Its scenarios and work-up are the literature's.
+    Its scenarios and work-up are the literature's. ``structure`` (``cells``, ``subtypes``,
+    ``factor``, ``pairs`` or ``any``): a world whose structure differs too
+    (:mod:`netorigin.literature._structure`; ``world.structure`` says what was drawn).
 
     >>> w = draw_world(1)
     >>> v = {(r["parameter"], r["site"]): r["value"] for r in w.parameter_rows}
@@ -166,9 +169,12 @@ def draw_world(seed: int, literature: Literature | None = None) -> Literature:
     True
     """
     lit = literature if literature is not None else default_literature()
-    world = Literature.from_tables(draw_rows(seed, lit.parameter_rows), lit.scenario_rows)
+    rows, drawn = draw_rows(seed, lit.parameter_rows), None
+    if structure is not None:
+        rows, drawn = structured_rows(rows, structure, seed)
+    world = Literature.from_tables(rows, lit.scenario_rows)
     world.workup_table = lit.workup_table
-    world.world = int(seed)
+    world.world, world.structure = int(seed), drawn
     return world
 
 
@@ -190,6 +196,7 @@ def bayes_posterior(
     label_noise: float = 0.0,
     literature: Literature | None = None,
     world: int | None = None,
+    structure: str | None = None,
 ) -> pd.DataFrame:
     """The exact posterior p(site | observed fields) under the literature's cell model
     (see :meth:`Literature.bayes_posterior`),
@@ -209,6 +216,8 @@ def bayes_posterior(
         Another knowledge base than the bundled one.
     world : int, optional
         A drawn world's seed: its exact posterior.
+    structure : str, optional
+        The drawn world's structure (:func:`draw_world`).
 
     Returns
     -------
@@ -217,5 +226,7 @@ def bayes_posterior(
     """
     lit = literature if literature is not None else default_literature()
     if world is not None:
-        lit = draw_world(world, literature=lit)
+        lit = draw_world(world, literature=lit, structure=structure)
+    elif structure is not None:
+        raise InputError("structure: a structured world needs its seed (world)")
     return lit.bayes_posterior(cohort, scenario=scenario, label_noise=label_noise)

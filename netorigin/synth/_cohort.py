@@ -24,6 +24,7 @@ def make_synthetic_cohort(
     return_latent: bool = False,
     world: int | None = None,
     worlds: int | None = None,
+    structure: str | None = None,
 ) -> pd.DataFrame:
     """Draw a synthetic cohort in the case contract, with ``primary_site`` labels.
 
@@ -53,6 +54,11 @@ def make_synthetic_cohort(
         Draw the cases from this many worlds (about n / worlds each; the worlds' seeds are
         :func:`training_worlds` of ``random_state``): what a model that knows how uncertain the
         literature is trains on.
+    structure : str, optional
+        With ``world`` or ``worlds``: worlds whose structure differs from the literature's too
+        (``cells``, ``subtypes``, ``factor``, ``pairs``, or ``any``: one drawn per world; see
+        :func:`~netorigin.literature.draw_world`); the exact posterior is
+        ``bayes_posterior(cohort, world=world, structure=structure)``.
 
     prefix : str
         Case ids are ``<prefix>-0000001`` and so on.
@@ -66,9 +72,11 @@ def make_synthetic_cohort(
     if worlds is not None:
         if world is not None:
             raise InputError("world, worlds: give one world or a number of worlds, not both")
-        return _from_worlds(n, worlds, lit, scenario, random_state, workup, label_noise, prefix)
+        return _from_worlds(n, worlds, lit, scenario, random_state, workup, label_noise, prefix, structure)
     if world is not None:
-        lit = draw_world(world, literature=lit)
+        lit = draw_world(world, literature=lit, structure=structure)
+    elif structure is not None:
+        raise InputError("structure: a structured world needs world (its seed) or worlds")
     if scenario not in lit.scenario_names():
         raise InputError(f"scenario: {scenario!r} is not one of {', '.join(lit.scenario_names())}")
     return generate(
@@ -97,7 +105,7 @@ def training_worlds(count: int, random_state=None) -> list[int]:
     return [int(x) for x in rng.choice(2**31, size=count, replace=False)]
 
 
-def _from_worlds(n, count, lit, scenario, random_state, workup, label_noise, prefix) -> pd.DataFrame:
+def _from_worlds(n, count, lit, scenario, random_state, workup, label_noise, prefix, structure=None) -> pd.DataFrame:
     if not (isinstance(n, (int, np.integer)) and n >= count):
         raise InputError(f"n: {n!r} is fewer cases than worlds ({count})")
     seeds = training_worlds(count, random_state)
@@ -109,7 +117,7 @@ def _from_worlds(n, count, lit, scenario, random_state, workup, label_noise, pre
             random_state=seed,
             workup=workup,
             label_noise=label_noise,
-            literature=draw_world(seed, literature=lit),
+            literature=draw_world(seed, literature=lit, structure=structure),
             prefix=prefix,
         )
         for seed, size in zip(seeds, sizes)

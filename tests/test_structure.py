@@ -1,0 +1,93 @@
+"""Worlds whose structure differs from the literature's (netorigin/literature/_structure.py): every one
+a cell model again, whose exact posterior integrates the structure out."""
+
+import numpy as np
+import pytest
+
+from netorigin.contract import SITES
+from netorigin.exceptions import InputError
+from netorigin.literature import (
+    GH_LEVELS,
+    STRUCTURES,
+    Literature,
+    bayes_posterior,
+    default_literature,
+    draw_world,
+    structured_rows,
+)
+from netorigin.synth import make_synthetic_cohort
+
+
+def _site_rates(model, weights):
+    """Each movable rate's average within each sub-site, weighted by the cells' shares."""
+    out = {}
+    for name, arr in model.arrays.items():
+        if not name.startswith("rate:"):
+            continue
+        for c, (site, sub, _) in enumerate(model.cells):
+            out.setdefault((name, sub), [0.0, 0.0])
+            out[(name, sub)][0] += weights[c] * arr[c]
+            out[(name, sub)][1] += weights[c]
+    return {k: v[0] / v[1] for k, v in out.items() if v[1] > 0}
+
+
+@pytest.mark.parametrize("structure", ["subtypes", "factor", "pairs"])
+def test_a_structure_keeps_every_findings_rate_within_each_sub_site(structure):
+    """Subtypes, the factor and pairs change how findings travel together, not how often each is
+    seen in a sub-site (the issue's hidden worlds: rates matching on average)."""
+    lit = default_literature()
+    rows, info = structured_rows(lit.parameter_rows, structure, 3, strength=1.0)
+    world = Literature.from_tables(rows, lit.scenario_rows)
+    before = _site_rates(lit.model, lit.model.phenotype_weight)
+    after = _site_rates(world.model, world.model.phenotype_weight)
+    for key, value in before.items():
+        assert after[key] == pytest.approx(value, abs=1e-6), key
+    assert world.model.n_cells > lit.model.n_cells
+    if structure == "factor":
+        assert world.model.n_cells == GH_LEVELS * lit.model.n_cells
+
+
+@pytest.mark.parametrize("structure", STRUCTURES)
+def test_a_structured_world_is_coherent_and_the_same_for_the_same_seed(structure):
+    a, b = draw_world(7, structure=structure), draw_world(7, structure=structure)
+    assert a.parameter_rows == b.parameter_rows and a.structure == b.structure
+    assert a.parameter_rows != draw_world(8, structure=structure).parameter_rows
+    assert a.structure["structure"] == structure and 0.5 <= a.structure["strength"] <= 1
+    for name, arr in a.model.arrays.items():
+        assert np.all(np.isfinite(arr)), name
+        if name.startswith("rate:"):
+            assert np.all((arr >= 0) & (arr <= 1)), name
+    for site in SITES:  # every sub-site's cells share it out whole
+        for sub in {c[1] for c in a.model.cells if c[0] == site}:
+            w = [x for c, x in zip(a.model.cells, a.model.phenotype_weight) if c[1] == sub]
+            assert sum(w) == pytest.approx(1.0)
+    assert {r["status"] for r in a.parameter_rows} <= {"published", "derived", "assumed"}
+
+
+def test_any_structure_is_drawn_with_the_world_and_a_bad_one_is_refused():
+    drawn = {draw_world(s, structure="any").structure["structure"] for s in range(12)}
+    assert drawn == set(STRUCTURES)
+    with pytest.raises(InputError, match="structure: 'tree' is not one of"):
+        draw_world(1, structure="tree")
+    with pytest.raises(InputError, match="needs world"):
+        make_synthetic_cohort(10, structure="subtypes")
+
+
+def test_the_exact_posterior_integrates_the_structure_out():
+    """On a world with hidden subtypes, the exact posterior of its own structure beats the one with the
+    same rates and the literature's shape (findings counted as independent evidence), and is
+    calibrated on that world's cases."""
+    from netorigin.evaluate import expected_calibration_error
+
+    cases = make_synthetic_cohort(
+        3000, scenario="population", random_state=4, world=21, structure="subtypes", workup="complete"
+    )
+    y = np.array([SITES.index(s) for s in cases["primary_site"].astype(str)])
+    own = bayes_posterior(cases, scenario="population", world=21, structure="subtypes").to_numpy()
+    flat = bayes_posterior(cases, scenario="population", world=21).to_numpy()
+
+    def loss(p):
+        return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1)).mean())
+
+    assert loss(own) < loss(flat) - 0.01
+    assert expected_calibration_error(y, own) < 0.03
