@@ -24,7 +24,7 @@ def _site_rates(model, weights):
     for name, arr in model.arrays.items():
         if not name.startswith("rate:"):
             continue
-        for c, (site, sub, _) in enumerate(model.cells):
+        for c, (_, sub, _) in enumerate(model.cells):
             out.setdefault((name, sub), [0.0, 0.0])
             out[(name, sub)][0] += weights[c] * arr[c]
             out[(name, sub)][1] += weights[c]

@@ -105,7 +105,7 @@ class _Cells:
         and the literature's rows the cell model reads as they are (mitoses, equivocal stains)."""
         out = []
         seen = {}
-        for site, sub, ph, w, values in self.cells:
+        for _site, sub, ph, w, values in self.cells:
             k = seen[(sub, ph)] = seen.get((sub, ph), -1) + 1
             key = f"{sub}/{ph}~{k}"
             out.append(_row("phenotype", key, w, label))
@@ -143,48 +143,59 @@ def _split_cells(cl: _Cells, rng, strength: float) -> None:
         for sub in SUBSITES[site]:
             mine = cl.of_subsite(sub)
             move = rng.random()
-            if move < 0.25:  # a phenotype the literature does not know: a third of its findings new
-                c = max(mine, key=lambda x: x[3])
-                new = [c[0], c[1], c[2] + "n", c[3] * rng.uniform(0.15, 0.35) * strength / 0.65, dict(c[4])]
-                for p in rng.choice(free, size=max(1, len(free) // 3), replace=False):
-                    if _movable(c[4], p):
-                        new[4][p] = float(np.clip(rng.beta(0.5, 0.5), 0.01, 0.99))
-                mine.append(new)
-                cl.cells.append(new)
-            elif move < 0.6:  # split the sub-site's commonest cell
-                c = max(mine, key=lambda x: x[3])
-                share = rng.uniform(0.25, 0.75)
-                a, b = [*c[:3], c[3] * share, dict(c[4])], [*c[:3], c[3] * (1 - share), dict(c[4])]
-                a[2], b[2] = c[2] + "a", c[2] + "b"
-                for p in rng.choice(free, size=max(1, len(free) // 2), replace=False):
-                    if not _movable(c[4], p):
-                        continue
-                    d = strength * rng.uniform(2.0, 4.0)
-                    base = _logit(c[4][p])
-                    # a moves by +d, b by the amount that keeps the weighted rate
-                    ra = float(_expit(base + d if rng.random() < 0.5 else base - d))
-                    rb = (c[4][p] - share * ra) / (1 - share)
-                    if 0.001 <= rb <= 0.999:
-                        a[4][p], b[4][p] = ra, rb
-                for ln in ("median:ki67_percent", "median:largest_liver_lesion_cm"):
-                    if ln in c[4]:
-                        f = math.exp(strength * rng.uniform(0.3, 0.8))
-                        a[4][ln], b[4][ln] = c[4][ln] * f, c[4][ln] / f
-                cl.replace(c, [a, b])
-            elif move < 0.8 and len(mine) >= 2:  # merge two phenotypes
-                a, b = rng.choice(len(mine), size=2, replace=False)
-                x, y = mine[a], mine[b]
-                w = x[3] + y[3]
-                merged = [x[0], x[1], x[2] + "+" + y[2], w, {}]
-                for p in cl.inputs:
-                    merged[4][p] = (x[3] * x[4][p] + y[3] * y[4][p]) / w
-                cl.replace(x, [merged])
-                cl.replace(y, [])
+            if move < 0.25:
+                _new_phenotype(cl, mine, free, rng, strength)
+            elif move < 0.6:
+                _split(cl, max(mine, key=lambda x: x[3]), free, rng, strength)
+            elif move < 0.8 and len(mine) >= 2:
+                _merge(cl, mine, rng)
             elif len(mine) >= 2:  # shift the phenotypes' shares
                 shares = rng.dirichlet(np.array([c[3] for c in mine]) * 20.0 / strength)
-                for c, s in zip(mine, shares):
-                    c[3] = float(max(s, 1e-3))
+                for c, x in zip(mine, shares):
+                    c[3] = float(max(x, 1e-3))
             _normalise(cl.of_subsite(sub))
+
+
+def _new_phenotype(cl: _Cells, mine: list, free: list, rng, strength: float) -> None:
+    """A phenotype the literature does not know: a third of its findings drawn afresh."""
+    c = max(mine, key=lambda x: x[3])
+    new = [c[0], c[1], c[2] + "n", c[3] * rng.uniform(0.15, 0.35) * strength / 0.65, dict(c[4])]
+    for p in rng.choice(free, size=max(1, len(free) // 3), replace=False):
+        if _movable(c[4], p):
+            new[4][p] = float(np.clip(rng.beta(0.5, 0.5), 0.01, 0.99))
+    cl.cells.append(new)
+
+
+def _split(cl: _Cells, c: list, free: list, rng, strength: float) -> None:
+    """The cell split in two: half its findings pushed apart on the log-odds scale, the mixture
+    keeping the cell's rates; Ki-67 and lesion size apart too."""
+    share = rng.uniform(0.25, 0.75)
+    a, b = [*c[:3], c[3] * share, dict(c[4])], [*c[:3], c[3] * (1 - share), dict(c[4])]
+    a[2], b[2] = c[2] + "a", c[2] + "b"
+    for p in rng.choice(free, size=max(1, len(free) // 2), replace=False):
+        if not _movable(c[4], p):
+            continue
+        d = strength * rng.uniform(2.0, 4.0)
+        base = _logit(c[4][p])
+        ra = float(_expit(base + d if rng.random() < 0.5 else base - d))
+        rb = (c[4][p] - share * ra) / (1 - share)  # b takes what keeps the weighted rate
+        if 0.001 <= rb <= 0.999:
+            a[4][p], b[4][p] = ra, rb
+    for ln in ("median:ki67_percent", "median:largest_liver_lesion_cm"):
+        if ln in c[4]:
+            f = math.exp(strength * rng.uniform(0.3, 0.8))
+            a[4][ln], b[4][ln] = c[4][ln] * f, c[4][ln] / f
+    cl.replace(c, [a, b])
+
+
+def _merge(cl: _Cells, mine: list, rng) -> None:
+    """Two phenotypes merged into one, their rates averaged by weight."""
+    i, j = rng.choice(len(mine), size=2, replace=False)
+    x, y = mine[i], mine[j]
+    w = x[3] + y[3]
+    merged = [x[0], x[1], x[2] + "+" + y[2], w, {p: (x[3] * x[4][p] + y[3] * y[4][p]) / w for p in cl.inputs}]
+    cl.replace(x, [merged])
+    cl.replace(y, [])
 
 
 def _subtypes(cl: _Cells, rng, strength: float) -> None:
