@@ -82,17 +82,18 @@ def mean_interval(values) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS) -> list[dict]:
-    world = draw_world(seed)
-    test = make_synthetic_cohort(n_test, scenario=SCENARIO, random_state=seed + 17, workup="mixture", world=seed)
+def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS, structure=None) -> list[dict]:
+    world = draw_world(seed, structure=structure)
+    drawn = dict(world=seed, structure=structure, workup="mixture")
+    test = make_synthetic_cohort(n_test, scenario=SCENARIO, random_state=seed + 17, **drawn)
     y = np.array([SITES.index(s) for s in test["primary_site"].astype(str)])
-    exact_p = bayes_posterior(test, scenario=SCENARIO, world=seed).to_numpy()
+    exact_p = bayes_posterior(test, scenario=SCENARIO, world=seed, structure=structure).to_numpy()
     exact = scores(y, exact_p)
     rows = []
 
     def row(model_name, size, p, extra=None):
         s = scores(y, p)
-        r = {"world": seed, "model": model_name, "n": size, **s}
+        r = {"world": seed, "model": model_name, "n": size, **s, "structure": world.structure}
         r.update({f"{k}_gap": s[k] - exact[k] for k in ("accuracy", "log_loss", "ece")})
         r["exact"] = exact
         r.update(extra or {})
@@ -107,7 +108,7 @@ def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS) -> li
         lit_advice = advice(shipped, p_cell_exact, adv_cases, world)
     for size in sizes:
         row("literature-only", size, lit, lit_advice)
-        cohort = make_synthetic_cohort(size, scenario=SCENARIO, random_state=seed, workup="mixture", world=seed)
+        cohort = make_synthetic_cohort(size, scenario=SCENARIO, random_state=seed, **drawn)
         for name in kinds:
             kind = "xgboost" if name == "cohort-only" else name
             t0 = time.perf_counter()
@@ -131,7 +132,13 @@ def main():
     ap.add_argument("--n-test", type=int, default=2000)
     ap.add_argument("--no-advice", action="store_true")
     ap.add_argument("--tiny", action="store_true", help="one world, 100 cases, 300 test cases: a smoke run")
-    ap.add_argument("--out", default="benchmarks/results/learning")
+    ap.add_argument("--out", default=None, help="default: benchmarks/results/learning[-STRUCTURE]")
+    ap.add_argument(
+        "--structure",
+        choices=("cells", "subtypes", "factor", "pairs", "any"),
+        default=None,
+        help="worlds whose structure differs from the literature's too (netorigin.literature.draw_world)",
+    )
     ap.add_argument("--table-only", action="store_true", help="print the table of --out's JSON again, no run")
     ap.add_argument(
         "--only",
@@ -140,6 +147,7 @@ def main():
         help="rerun this trained model only; the other rows are kept from --out's JSON (same worlds and sizes)",
     )
     args = ap.parse_args()
+    args.out = args.out or "benchmarks/results/learning" + (f"-{args.structure}" if args.structure else "")
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.tiny:
         args.worlds, sizes, args.n_test = 1, [100], 300
@@ -155,7 +163,7 @@ def main():
     seeds = [s for s in HELD_OUT if s not in trained_on][: args.worlds]
     rows, kinds = [], (args.only,) if args.only else KINDS
     for seed in seeds:
-        rows += one_world(seed, sizes, args.n_test, shipped, not args.no_advice, print, kinds)
+        rows += one_world(seed, sizes, args.n_test, shipped, not args.no_advice, print, kinds, args.structure)
     if args.only:  # the rows of the models not rerun, from the last full run
         kept = json.loads(Path(args.out).with_suffix(".json").read_text())["rows"]
         rows = [r for r in kept if r["model"] not in kinds and r["model"] != "literature-only"] + rows
