@@ -6,7 +6,7 @@ wrapped so that ``classes_`` is always ``ileal, pancreatic, other`` (in that ord
 
 >>> from netorigin.models import make_model, MODEL_KINDS
 >>> MODEL_KINDS
-('xgboost', 'logistic', 'mlp', 'literature', 'latent-class', 'rules')
+('xgboost', 'logistic', 'mlp', 'literature', 'latent-class', 'rules', 'latent-boost')
 >>> [name for name, _ in make_model("xgboost", random_state=0).steps]
 ['check', 'features', 'classifier']
 """
@@ -18,7 +18,7 @@ from ..features import CheckCases
 
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
 # isort: off
-from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules  # noqa: F401 (registration; this order is MODEL_KINDS')
+from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules, _boosted  # noqa: F401 (registration; this order is MODEL_KINDS')
 
 # isort: on
 from ._latent import (
