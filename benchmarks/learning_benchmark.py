@@ -100,7 +100,7 @@ def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS) -> li
 
     adv_cases = test.iloc[: min(len(test), 1000)]
     p_cell_exact = cell_posterior(world.model, adv_cases, world.weights(SCENARIO)) if with_advice else None
-    lit = shipped.predict_proba(test, target_prior="training")
+    lit = shipped.forward(test, target_prior="training").proba  # the contract's order, as the codes
     lit_advice = {}
     if with_advice:
         lp = shipped.predict_label_proba(adv_cases, target_prior="training")
@@ -122,7 +122,7 @@ def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS) -> li
                 lp = model.predict_label_proba(adv_cases, target_prior="training")
                 pc = model_cell_posterior(model, adv_cases, lp, "training")
                 extra.update(advice(pc, p_cell_exact, adv_cases, model.knowledge(), world))
-            row(name, size, model.predict_proba(test, target_prior="training"), extra)
+            row(name, size, model.forward(test, target_prior="training").proba, extra)
     return rows
 
 
@@ -166,7 +166,7 @@ def main():
     test = make_synthetic_cohort(args.n_test * 2, scenario=SCENARIO, random_state=4242, workup="mixture")
     y = np.array([SITES.index(s) for s in test["primary_site"].astype(str)])
     own, exact = (
-        scores(y, shipped.predict_proba(test, target_prior="training")),
+        scores(y, shipped.forward(test, target_prior="training").proba),
         scores(y, bayes_posterior(test, scenario=SCENARIO).to_numpy()),
     )
     home = {"model": "literature-only", "world": "literature", **own, "exact": exact}
