@@ -87,6 +87,7 @@ def test_classes_are_sorted_and_every_per_class_array_follows_them(model, cohort
     assert (model.predict(case) == model.classes_[p.argmax(axis=1)]).all()
     sets = model.predict_sets(case)
     reports = score_cases(model, case, reasons=False, advice=False)
+    assert model.explain(case).sites == SITES  # the reasons name their site axis: the contract's order
     for j, s in enumerate(model.classes_):
         np.testing.assert_array_equal(sets[:, j], reports.sets[:, SITES.index(s)])
 

@@ -340,7 +340,8 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
 
     def explain(self, X, *, target_prior=None) -> Explanation | None:
         """Each field's term (and the baseline, calibration and prior terms) on the clr scale of
-        the site probabilities shown under ``target_prior``; they add up to it exactly. None for
+        the site probabilities shown under ``target_prior``; they add up to it exactly. The site
+        axis is in the contract's order (``Explanation.sites``), as in the reports. None for
         kinds without an exact explainer."""
         return self.forward(X, target_prior=target_prior, reasons=True).explanation
 
