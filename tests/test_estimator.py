@@ -135,8 +135,8 @@ def test_grid_search_scores_every_candidate_by_hand_and_refits_the_best(cohort, 
     assert search.score(X, y) == pytest.approx(by_hand("neg_log_loss", y, by_name(search.best_estimator_, X)))
 
 
-def test_the_pipeline_make_model_returns_follows_the_same_conventions(cohort):
-    X, y, _ = cohort
+def test_the_pipeline_make_model_returns_follows_the_same_conventions(cohort, folds):
+    X, y, c = cohort
     m = make_model("logistic", random_state=0).fit(X.iloc[:400], y[:400])
     assert list(m.classes_) == sorted(SITES)
     p = m.predict_proba(X.iloc[400:])
@@ -151,6 +151,17 @@ def test_the_pipeline_make_model_returns_follows_the_same_conventions(cohort):
     for scoring in SCORERS:
         got = get_scorer(scoring)(m, X.iloc[400:], y[400:])
         assert got == pytest.approx(by_hand(scoring, y[400:], by), rel=1e-9, abs=1e-12)
+    # cross_val_predict fits on LabelEncoder's codes and reads the columns in their order
+    proba = cross_val_predict(make_model("logistic", random_state=0), X, y, cv=folds, method="predict_proba")
+    for train, test in folds:
+        np.testing.assert_allclose(
+            proba[test], make_model("logistic", random_state=0).fit(X.iloc[train], y[train]).predict_proba(X.iloc[test])
+        )
+    # sub-site names count as their sites
+    detail = c["primary_site_detail"].astype(object).to_numpy()
+    np.testing.assert_array_equal(
+        make_model("logistic", random_state=0).fit(X.iloc[:400], detail[:400]).predict_proba(X), m.predict_proba(X)
+    )
 
 
 def test_nothing_else_depends_on_the_order_of_classes(model, cohort):

@@ -103,9 +103,11 @@ def test_factory_returns_unfitted_pipelines_and_rejects_unknown_kinds():
         make_model("svm")
 
 
-def test_labels_outside_the_sites_are_refused(small_cohort):
-    with pytest.raises(InputError, match="'lung' is not one of ileal, pancreatic, other"):
-        make_model("logistic").fit(small_cohort.iloc[:10], ["lung"] * 10)
+def test_labels_outside_the_sites_and_sub_sites_are_refused(small_cohort):
+    with pytest.raises(InputError, match=r"y: 'liver' is not a site \(ileal, other, pancreatic\) or a sub-site"):
+        make_model("logistic").fit(small_cohort.iloc[:10], ["liver"] * 10)
+    with pytest.raises(InputError, match="primary_site_detail: 'ileal' is not one of ileum"):
+        make_model("logistic", level="subsite").fit(small_cohort.iloc[:10], ["ileal"] * 10)
 
 
 def test_literature_model_needs_no_training_and_explains_itself_exactly():

@@ -3,17 +3,14 @@ probabilities, sets and reasons (:class:`Forward`: what one pass of it gives), a
 chooses what it learns from a cohort."""
 
 from ._forward import Forward
-from ._labels import CLASSES, MIN_PER_LABEL, MIN_PER_SITE, CaseSplitter, choose_labels, detail_column, read_labels
+from ._labels import MIN_PER_LABEL, MIN_PER_SITE, CaseSplitter, choose_labels
 from ._site_model import SiteModel
 
 __all__ = [
-    "CLASSES",
     "MIN_PER_LABEL",
     "MIN_PER_SITE",
     "CaseSplitter",
     "Forward",
     "SiteModel",
     "choose_labels",
-    "detail_column",
-    "read_labels",
 ]

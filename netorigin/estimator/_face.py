@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..contract import SITES
-from ._labels import read_labels
+from ..models import read_labels
 
 
 class SklearnFace:

@@ -20,29 +20,24 @@ from ..contract import SITES, as_canonical, research_notice
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
 from ..models import (
+    CLASSES,
     DEFAULT_KIND,
     advice_notice,
+    detail_column,
     fit_advice_cells,
     get_kind,
     label_codes,
     make_model,
     pipeline_from_parts,
     pipeline_label_margins,
+    read_labels,
     site_codes,
     site_of,
+    with_detail_column,
 )
 from ._face import SklearnFace
 from ._forward import Forward
-from ._labels import (
-    CLASSES,
-    CaseSplitter,
-    _align,
-    _strata,
-    detail_column,
-    read_labels,
-    training_labels,
-    with_detail_column,
-)
+from ._labels import CaseSplitter, _align, _strata, training_labels
 
 
 class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):

@@ -15,8 +15,8 @@ import numpy as np
 
 from ..calibration import prior_words, site_sums
 from ..contract import FIELDS, SITES, as_canonical
-from ..estimator import detail_column, read_labels
 from ..exceptions import InputError
+from ..models import detail_column, read_labels
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
 

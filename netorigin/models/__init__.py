@@ -23,6 +23,7 @@ from ..features import CheckCases
 from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules  # noqa: F401 (registration; this order is MODEL_KINDS')
 
 # isort: on
+from ._labels import CLASSES, detail_column, read_labels, with_detail_column
 from ._latent import (
     ADVICE_CV_MAX,
     ADVICE_MAX,
@@ -40,7 +41,11 @@ from ._site import LEVELS, SiteClassifier, label_codes, pipeline_label_margins, 
 from ._xgboost import XGBoostSiteClassifier
 
 __all__ = [
+    "CLASSES",
     "LEVELS",
+    "detail_column",
+    "read_labels",
+    "with_detail_column",
     "label_codes",
     "site_of",
     "DEFAULT_RULES",

@@ -14,6 +14,7 @@ from .._base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, check_is
 from .._math import softmax
 from ..contract import DETAIL_TO_SITE, SITE_DETAILS, SITES
 from ..exceptions import InputError
+from ._labels import read_labels
 
 if TYPE_CHECKING:
     pass
@@ -78,9 +79,12 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.level = level
 
     def fit(self, X, y, **fit_params):
+        """Fit on ``y``: at the site level, site names, sub-site names (each counted as its site)
+        or the integer codes ``LabelEncoder`` gives the site names (:func:`read_labels`); at the
+        sub-site level, sub-site names."""
         if self.level not in LEVELS:
             raise InputError(f"level: {self.level!r} is not one of {', '.join(LEVELS)}")
-        codes = label_codes(y, self.level)
+        codes = read_labels(y)[0] if self.level == "site" else label_codes(y, self.level)
         from sklearn.base import clone
 
         est = clone(self.estimator)
