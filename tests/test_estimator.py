@@ -8,6 +8,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.metrics import get_scorer, roc_auc_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict, cross_val_score
 
@@ -133,6 +134,13 @@ def test_grid_search_scores_every_candidate_by_hand_and_refits_the_best(cohort, 
             assert search.cv_results_[f"mean_test_{scoring}"][i] == pytest.approx(want, rel=1e-9)
     assert list(search.best_estimator_.classes_) == sorted(SITES)
     assert search.score(X, y) == pytest.approx(by_hand("neg_log_loss", y, by_name(search.best_estimator_, X)))
+
+
+def test_each_hyper_parameter_of_the_kind_is_reachable_by_set_params():
+    base = SiteModel("xgboost", params={"n_estimators": 10})
+    tuned = clone(base).set_params(params__max_depth=3, cv=4)
+    assert tuned.params == {"n_estimators": 10, "max_depth": 3} and tuned.cv == 4
+    assert base.params == {"n_estimators": 10}  # the estimator cloned from is left as it was
 
 
 def test_the_pipeline_make_model_returns_follows_the_same_conventions(cohort, folds):

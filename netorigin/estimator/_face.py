@@ -18,6 +18,15 @@ class SklearnFace:
     """``predict_proba``, ``predict_log_proba``, ``decision_function``, ``predict``,
     ``predict_sets`` and ``score`` of :class:`SiteModel`, as scikit-learn's classifiers give them."""
 
+    def set_params(self, **params):
+        """Set parameters; ``params__<name>`` sets one hyper-parameter of the kind's classifier
+        (``GridSearchCV(SiteModel("xgboost"), {"params__max_depth": [2, 3]})``), in a new dict."""
+        inner = {k.split("__", 1)[1]: params.pop(k) for k in list(params) if k.startswith("params__")}
+        super().set_params(**params)
+        if inner:
+            self.params = {**(self.params or {}), **inner}
+        return self
+
     def _class_columns(self) -> np.ndarray:
         """Where each class of ``classes_`` is among the contract's sites."""
         index = {s: k for k, s in enumerate(SITES)}
