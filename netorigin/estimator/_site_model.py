@@ -65,7 +65,8 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
     estimator_ : Pipeline
         The fitted check -> features -> classifier pipeline.
     labels_ : ndarray of str
-        The classifier's classes: the sites, or the sub-sites it learnt.
+        The classifier's labels, in the contract's order: the sites, or the sub-sites it learnt
+        (the columns of :meth:`label_margins` and :meth:`predict_label_proba`).
     label_site_ : ndarray of int
         The site (0 ileal, 1 pancreatic, 2 other) of each label.
     calibrator_ : TemperatureScaling
@@ -110,6 +111,8 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
         a sub-site (from ``y`` or from ``X``'s ``primary_site_detail``) and the kind can, the
         classifier learns the sub-sites and reports the sites as their sums; a label that
         contradicts ``X``'s ``primary_site_detail`` is refused. ``X``'s ``primary_site`` is not read.
+        (:meth:`score` reads ``y`` the same way; scikit-learn's scorers compare ``y`` with
+        ``classes_`` as they are: give them site names.)
         ``progress(step, done, total)`` is called as each fold and the final fit begin.
         """
         tell = progress or (lambda *a: None)
