@@ -274,3 +274,8 @@ def test_evaluate_model_takes_site_names_and_sub_site_names(model, cohort):
     assert set(by_detail["conformal"]["0.90"]["coverage_by_subsite"]) == set(detail)  # the sub-sites y named
     with pytest.raises(InputError, match="y: integer labels"):
         evaluate_model(model, case, np.zeros(len(case), dtype=int), n_bootstrap=0)
+    with pytest.raises(InputError, match="y: not given, and the table has no primary_site"):
+        evaluate_model(model, case, n_bootstrap=0)
+    # by default the table's own labels
+    own = evaluate_model(model, c.iloc[400:], n_bootstrap=0, with_robustness=False)
+    assert own["calibrated"] == figures["calibrated"]

@@ -6,11 +6,4 @@ from ._forward import Forward
 from ._labels import MIN_PER_LABEL, MIN_PER_SITE, CaseSplitter, choose_labels
 from ._site_model import SiteModel
 
-__all__ = [
-    "MIN_PER_LABEL",
-    "MIN_PER_SITE",
-    "CaseSplitter",
-    "Forward",
-    "SiteModel",
-    "choose_labels",
-]
+__all__ = ["MIN_PER_LABEL", "MIN_PER_SITE", "CaseSplitter", "Forward", "SiteModel", "choose_labels"]

@@ -268,7 +268,8 @@ def evaluate_model(
     table = as_canonical(table)
     if y is None and "primary_site" not in table.columns:
         raise InputError("y: not given, and the table has no primary_site; give each case's site")
-    y, detail = read_labels(table["primary_site"] if y is None else y, len(table), detail_column(table), integers=False)
+    labels, field = (table["primary_site"], "primary_site") if y is None else (y, "y")
+    y, detail = read_labels(labels, len(table), detail_column(table), integers=False, field=field)
     fwd = model.forward(table, target_prior=target_prior)
     raw = fwd.proba_under(target_prior, calibrated=False)
     cal = fwd.proba

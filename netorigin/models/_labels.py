@@ -13,7 +13,7 @@ CLASSES = tuple(sorted(SITES))  # the sites as scikit-learn orders them (np.uniq
 _SITE_OF = {**{d: SITES.index(s) for d, s in DETAIL_TO_SITE.items()}, **{s: k for k, s in enumerate(SITES)}}
 
 
-def read_labels(y, n: int | None = None, detail=None, *, classes=CLASSES, integers: bool = True):
+def read_labels(y, n: int | None = None, detail=None, *, classes=CLASSES, integers: bool = True, field: str = "y"):
     """``(site code per case (0 ileal, 1 pancreatic, 2 other), sub-site per case or None)``: the
     labels ``y`` (of ``n`` cases, when given) read as ``SiteModel.fit`` and the site-level
     :class:`SiteClassifier` read them.
@@ -25,6 +25,7 @@ def read_labels(y, n: int | None = None, detail=None, *, classes=CLASSES, intege
     and ``cross_val_predict`` passes to ``fit``); every site must then be present (with fewer, the
     numbers could stand for anything). ``detail``: the cases' own ``primary_site_detail`` (None
     where missing); a label that contradicts it is refused, a sub-site it lacks is taken from ``y``.
+    Errors name ``field``.
 
     >>> read_labels(["ileum", "other", "pancreas"], 3)
     (array([0, 2, 1]), array(['ileum', 'other', 'pancreas'], dtype=object))
@@ -35,44 +36,45 @@ def read_labels(y, n: int | None = None, detail=None, *, classes=CLASSES, intege
 
     values = np.asarray(y.astype(object) if hasattr(y, "cat") else y, dtype=object).ravel()
     if n is not None and len(values) != n:
-        raise InputError(f"y: {len(values)} label(s) for {n} case(s); give one label per case")
+        raise InputError(f"{field}: {len(values)} label(s) for {n} case(s); give one label per case")
     missing = np.flatnonzero(pd.isna(values))
     if len(missing):
         rows = ", ".join(str(i + 1) for i in missing[:5])
-        raise InputError(f"y: {len(missing)} case(s) have no label (row {rows}); every case needs its site")
+        raise InputError(f"{field}: {len(missing)} case(s) have no label (row {rows}); every case needs its site")
     if len(values) and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values):
-        return _read_codes(values, classes, integers), None
+        return _read_codes(values, classes, integers, field), None
     uniq = pd.unique(values)
     bad = sorted(repr(v) if isinstance(v, str) else f"{v!r} ({type(v).__name__})" for v in uniq if v not in _SITE_OF)
     if bad:
         raise InputError(
-            f"y: {', '.join(bad[:5])} is not a site ({', '.join(CLASSES)}) or a sub-site ({', '.join(SITE_DETAILS)})"
+            f"{field}: {', '.join(bad[:5])} is not a site ({', '.join(CLASSES)}) "
+            f"or a sub-site ({', '.join(SITE_DETAILS)})"
         )
     labels = pd.Series(values, dtype=object)
     sites = labels.map(_SITE_OF).to_numpy(dtype=int)
     named = ~labels.isin(SITES).to_numpy()  # a sub-site name, never a site's
     every = named.any() and all(v in SITE_DETAILS for v in uniq)  # "other" is then the unnamed sub-site
     given = np.where(named | (every & (values == "other")), values, None)
-    return sites, _with_detail(values, sites, given, named, detail)
+    return sites, _with_detail(values, sites, given, named, detail, field)
 
 
-def _read_codes(values, classes, integers: bool) -> np.ndarray:
+def _read_codes(values, classes, integers: bool, field: str) -> np.ndarray:
     codes = values.astype(int)
     if not integers:
         raise InputError(
-            f"y: integer labels ({', '.join(map(str, sorted(set(codes))[:5]))}) are ambiguous here; "
+            f"{field}: integer labels ({', '.join(map(str, sorted(set(codes))[:5]))}) are ambiguous here; "
             f"give site names ({', '.join(SITES)}) or sub-site names"
         )
     if not set(codes) <= set(range(len(classes))) or len(set(codes)) < len(classes):
         raise InputError(
-            f"y: integer labels are read as the index of a site in classes_ "
+            f"{field}: integer labels are read as the index of a site in classes_ "
             f"({', '.join(f'{k} {c}' for k, c in enumerate(classes))}: what LabelEncoder gives site names) "
             f"and need every site; got {', '.join(map(str, sorted(set(codes))[:5]))}. Give site names"
         )
     return np.array([SITES.index(classes[k]) for k in codes], dtype=int)
 
 
-def _with_detail(values, sites, given, named, detail):
+def _with_detail(values, sites, given, named, detail, field):
     """The sub-site of each case: the cases' own where they have one (refusing a label that
     contradicts it), else the one ``y`` names; None when no case has one."""
     import pandas as pd
@@ -87,7 +89,7 @@ def _with_detail(values, sites, given, named, detail):
     if clash.any():
         i = int(np.flatnonzero(clash)[0])
         raise InputError(
-            f"y: {values[i]!r} (row {i + 1}) contradicts primary_site_detail {own[i]!r} of the same case "
+            f"{field}: {values[i]!r} (row {i + 1}) contradicts primary_site_detail {own[i]!r} of the same case "
             f"(which means {DETAIL_TO_SITE[own[i]]!r}); {int(clash.sum())} case(s) disagree. Give labels that "
             "agree with X's primary_site_detail, or drop that column from X to train on y alone"
         )
