@@ -102,7 +102,7 @@ def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS, struc
 
     adv_cases = test.iloc[: min(len(test), 1000)]
     p_cell_exact = cell_posterior(world.model, adv_cases, world.weights(SCENARIO)) if with_advice else None
-    lit = shipped.predict_proba(test, target_prior="training")
+    lit = shipped.forward(test, target_prior="training").proba  # the contract's order, as the codes
     lit_advice = {}
     if with_advice:
         lit_advice = advice(shipped, p_cell_exact, adv_cases, world)
@@ -120,7 +120,7 @@ def one_world(seed, sizes, n_test, shipped, with_advice, log, kinds=KINDS, struc
                 extra["literature_weight"] = float(weight)
             if with_advice and size == max(sizes):
                 extra.update(advice(model, p_cell_exact, adv_cases, world))
-            row(name, size, model.predict_proba(test, target_prior="training"), extra)
+            row(name, size, model.forward(test, target_prior="training").proba, extra)
     return rows
 
 
@@ -171,7 +171,7 @@ def main():
     test = make_synthetic_cohort(args.n_test * 2, scenario=SCENARIO, random_state=4242, workup="mixture")
     y = np.array([SITES.index(s) for s in test["primary_site"].astype(str)])
     own, exact = (
-        scores(y, shipped.predict_proba(test, target_prior="training")),
+        scores(y, shipped.forward(test, target_prior="training").proba),
         scores(y, bayes_posterior(test, scenario=SCENARIO).to_numpy()),
     )
     home = {"model": "literature-only", "world": "literature", **own, "exact": exact}

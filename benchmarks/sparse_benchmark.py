@@ -68,7 +68,7 @@ def main():
     for k, scenario in enumerate(SCENARIOS):
         c = thin(make_synthetic_cohort(args.n, scenario=scenario, random_state=1600 + k), rng)
         y = c["primary_site"].cat.codes.to_numpy()
-        p = model.predict_proba(c, target_prior=scenario)
+        p = model.forward(c, target_prior=scenario).proba  # the contract's order, as the codes
         b = bayes_posterior(c, scenario=scenario).to_numpy()
         ll_ci, ece_ci = gap_interval(y, p, b, ece_gap=False)
         result["thinned"].append(
@@ -100,7 +100,7 @@ def main():
                     if c[f].dtype != object
                     else col
                 )
-        pm0, pm1 = model.predict_proba(c, target_prior=scenario), model.predict_proba(less, target_prior=scenario)
+        pm0, pm1 = model.forward(c, target_prior=scenario).proba, model.forward(less, target_prior=scenario).proba
         b0, b1 = bayes_posterior(c, scenario=scenario).to_numpy(), bayes_posterior(less, scenario=scenario).to_numpy()
         excess = np.abs(pm1 - pm0).max(axis=1) - np.abs(b1 - b0).max(axis=1)
         result["remove_one"].append(
@@ -113,7 +113,7 @@ def main():
 
         c = make_synthetic_cohort(args.n, scenario=scenario, random_state=1800 + k, workup="mixture")
         y = c["primary_site"].cat.codes.to_numpy()
-        p = model.predict_proba(c, target_prior=scenario)
+        p = model.forward(c, target_prior=scenario).proba
         b = bayes_posterior(c, scenario=scenario).to_numpy()
         for row in metrics_by_information(c, y, p, b):
             result["by_information"].append({"scenario": scenario, **row})

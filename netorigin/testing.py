@@ -48,7 +48,7 @@ def assert_explanation_sums_to_margin(model, table: pd.DataFrame, atol: float = 
     terms = model.forward(table, reasons=True).margin_terms
     assert terms is not None, f"a {model.kind} model has no explainer"
     fields, contrib, base = terms
-    np.testing.assert_allclose(base + contrib.sum(axis=1), model.decision_function(table), atol=atol, rtol=rtol)
+    np.testing.assert_allclose(base + contrib.sum(axis=1), model.label_margins(table), atol=atol, rtol=rtol)
 
 
 def assert_explanation_adds_up(model, table: pd.DataFrame, target_prior=None, atol: float = 1e-6) -> None:
@@ -57,7 +57,7 @@ def assert_explanation_adds_up(model, table: pd.DataFrame, target_prior=None, at
     fwd = model.forward(table, target_prior=target_prior, reasons=True)
     e, p = fwd.explanation, fwd.proba  # the reasons and the probabilities shown beside them
     assert e is not None, f"a {model.kind} model has no explainer"
-    np.testing.assert_allclose(p, model.predict_proba(table, target_prior=target_prior), rtol=0, atol=1e-5)
+    np.testing.assert_allclose(p, model.forward(table, target_prior=target_prior).proba, rtol=0, atol=1e-5)
     lp = np.log(np.maximum(p, 1e-300))
     total = e.baseline + e.calibration + e.prior + e.terms.sum(axis=1)
     np.testing.assert_allclose(total, lp - lp.mean(axis=1, keepdims=True), rtol=0, atol=atol)

@@ -268,7 +268,7 @@ def load_bundle(path) -> SiteModel:
         ) from None
     try:
         prior = PriorShift(manifest.get("target_prior", "training")).fit(
-            None, labels=np.asarray(parts["classifier"].classes_, dtype=object), train_prior=manifest["label_prior"]
+            None, labels=np.asarray(parts["classifier"].labels_, dtype=object), train_prior=manifest["label_prior"]
         )
     except InputError as e:
         raise InputError(f"{root / 'manifest.json'}: {e}") from None

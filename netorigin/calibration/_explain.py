@@ -34,7 +34,10 @@ SCALE = (
 
 @dataclass
 class Explanation:
-    """A case's explanation on the clr scale: ``baseline + calibration + prior + terms.sum(1) == total``."""
+    """A case's explanation on the clr scale: ``baseline + calibration + prior + terms.sum(1) == total``.
+
+    The last axis of every array is the site, in the order of ``sites`` (the contract's: ileal,
+    pancreatic, other; not a model's ``classes_``, which scikit-learn's tools sort)."""
 
     fields: list
     terms: np.ndarray  # (n, n_fields, 3)
@@ -43,6 +46,7 @@ class Explanation:
     prior: np.ndarray  # (n, 3)
     total: np.ndarray  # (n, 3): clr of the displayed probabilities
     scale: str = SCALE
+    sites: tuple = SITES
 
 
 def _site_log(u: np.ndarray, label_site: np.ndarray):

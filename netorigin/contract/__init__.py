@@ -4,7 +4,7 @@ the template and schema exports; Table-1 summaries.
 This is the lowest layer of netorigin: it imports nothing from the layers above it.
 """
 
-from ._canonical import as_canonical
+from ._canonical import as_canonical, read_canonical
 from ._columns import CaseColumns, column_codes, column_numbers, column_values, recorded_mask
 from ._consistency import renumber_notices
 from ._describe import describe_cohort
@@ -60,6 +60,7 @@ __all__ = [
     "Notice",
     "ValidatedCohort",
     "as_canonical",
+    "read_canonical",
     "check_case",
     "check_cohort",
     "contract_csv",

@@ -15,14 +15,34 @@ if TYPE_CHECKING:
 
 
 def as_canonical(X) -> pd.DataFrame | CaseColumns:
-    """The canonical table of ``X``: returned as is when already validated (a canonical table,
-    or the :class:`CaseColumns` of a validated case), else validated."""
+    """The canonical cases of ``X`` (anything :func:`read_canonical` takes): returned as they are
+    when already validated, else validated (its notices dropped: :func:`read_canonical` keeps them)."""
+    return read_canonical(X)[0]
+
+
+def read_canonical(X) -> tuple[pd.DataFrame | CaseColumns, list | None]:
+    """``(canonical cases, notices)`` of ``X``: a :class:`~netorigin.contract.ValidatedCohort`
+    (its cases and notices), a canonical table or the :class:`CaseColumns` of a validated case
+    (as they are; notices None: they were the validation's), a raw table in the contract
+    (validated here: its notices), or a mapping of field -> value (one case, validated here)."""
     if isinstance(X, CaseColumns):
-        return X
+        return X, None
+    from collections.abc import Mapping
+
     import pandas as pd
 
+    from ._validation import ValidatedCohort, validate_case, validate_cohort
+
+    if isinstance(X, ValidatedCohort):
+        return X.cases, list(X.notices)
+    if isinstance(X, Mapping):
+        v = validate_case(X)
+        return v.cases, v.notices
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"expected a cohort table (pandas DataFrame), got {type(X).__name__}")
+        raise TypeError(
+            "expected cases in the contract (a pandas DataFrame, a ValidatedCohort, or a mapping of "
+            f"field -> value for one case), got {type(X).__name__}"
+        )
     dtypes = dict(zip(X.columns, X.dtypes))  # one pass over the dtypes, no column access (fast for one case)
     canonical = all(
         isinstance(dtypes[c], pd.CategoricalDtype) and list(dtypes[c].categories) == list(FIELDS[c].values)
@@ -31,10 +51,9 @@ def as_canonical(X) -> pd.DataFrame | CaseColumns:
     ) and all(c == c.lower() and c.strip() == c for c in X.columns if isinstance(c, str))
     numeric = [c for c in X.columns if c in FIELDS and FIELDS[c].kind == "number"]
     if canonical and all(pd.api.types.is_float_dtype(dtypes[c]) for c in numeric) and _in_range(X, numeric):
-        return X
-    from ._validation import validate_cohort
-
-    return validate_cohort(X, require_case_id=False).table
+        return X, None
+    v = validate_cohort(X, require_case_id=False)
+    return v.table, v.notices
 
 
 def _in_range(X: pd.DataFrame, numeric) -> bool:

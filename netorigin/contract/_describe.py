@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from ._fields import field_for
-from ._validation import ValidatedCohort
+from ._validation import ValidatedCohort, validate_cohort
 from ._values import mitoses_band_index
 from ._vocabulary import positive_value
 
@@ -59,7 +59,7 @@ def _as_numbers(col: pd.Series) -> np.ndarray | None:
     return nums.to_numpy(dtype=float)
 
 
-def describe_cohort(cohort: ValidatedCohort) -> dict[str, Any]:
+def describe_cohort(cohort) -> dict[str, Any]:
     """Summarise a cohort: n, numeric fields, categorical fields, markers, other columns.
 
     Returns a plain dict (JSON-serialisable):
@@ -73,14 +73,16 @@ def describe_cohort(cohort: ValidatedCohort) -> dict[str, Any]:
 
     Parameters
     ----------
-    cohort : ValidatedCohort
-        A validated cohort.
+    cohort : ValidatedCohort or DataFrame
+        A validated cohort, or a table in the contract (validated here; ``case_id`` optional).
 
     Returns
     -------
     dict
         As above.
     """
+    if not isinstance(cohort, ValidatedCohort):
+        cohort = validate_cohort(cohort, require_case_id=False)
     t = cohort.table
     n = len(t)
     out: dict[str, Any] = {

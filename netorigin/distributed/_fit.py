@@ -212,7 +212,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
     )
     cal_codes = cal[plan["column"]].to_numpy(dtype=int)
     y_cal = np.searchsorted(vocab, cal_codes if remap is None else remap[cal_codes])
-    margins = estimator[-1].decision_function(
+    margins = estimator[-1].label_margins(
         cal[[f"f{j}" for j in range(features.n_features_out_)]].to_numpy(dtype=np.float32)
     )
     model.oof_margins_, model.oof_y_, model.oof_fold_ = margins, y_cal, np.zeros(len(y_cal), dtype=int)

@@ -24,7 +24,9 @@ class Forward:
     label_proba : ndarray (n, labels)
         Calibrated probabilities over the model's labels under the prior.
     proba : ndarray (n, 3)
-        The site probabilities shown (sums of ``label_proba``).
+        The site probabilities shown (sums of ``label_proba``), in the contract's order
+        (``SITES``: ileal, pancreatic, other), as every per-site array inside the package;
+        :meth:`SiteModel.predict_proba` gives them in the order of ``classes_``.
     target_prior : str
         The prior's name (``prior_spec`` as given: None for the model's own).
     margin_terms : tuple or None
@@ -63,5 +65,5 @@ class Forward:
         )
 
     def sets(self, coverage: float = 0.9) -> np.ndarray:
-        """Boolean (n, 3) prediction sets at ``coverage`` under this pass's prior."""
+        """Boolean (n, 3) prediction sets at ``coverage`` under this pass's prior (the contract's order)."""
         return self.set_reasons(coverage) != ""

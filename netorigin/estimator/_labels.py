@@ -80,6 +80,18 @@ def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n:
     return "subsite", merge, notices
 
 
+def training_labels(kind: str, level: str, y_sites: np.ndarray, detail) -> tuple[str, np.ndarray, list]:
+    """(level, label per case, notices) for cases of sites ``y_sites`` and sub-sites ``detail``
+    (None where missing, or None), by :func:`choose_labels`."""
+    sites = np.array(SITES, dtype=object)[y_sites]
+    known = [] if detail is None else [x for x in detail if x is not None]
+    counts = {str(k): known.count(k) for k in dict.fromkeys(known)}
+    level, merge, notices = choose_labels(kind, level, counts, len(y_sites) - len(known), len(y_sites))
+    if level == "site":
+        return "site", sites, notices
+    return "subsite", np.array([merge.get(x, x) for x in detail], dtype=object), notices
+
+
 class CaseSplitter:
     """Stratified folds by group (patient); plain stratified folds when every case is its own
     group (StratifiedGroupKFold is slow with a million groups and gives the same kind of split).

@@ -10,8 +10,6 @@ evaluating, saving and tracking all go through its public methods.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
@@ -22,24 +20,27 @@ from ..contract import SITES, as_canonical, research_notice
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
 from ..models import (
+    CLASSES,
     DEFAULT_KIND,
     advice_notice,
+    detail_column,
     fit_advice_cells,
     get_kind,
     label_codes,
     make_model,
     pipeline_from_parts,
+    pipeline_label_margins,
+    read_labels,
     site_codes,
     site_of,
+    with_detail_column,
 )
+from ._face import SklearnFace
 from ._forward import Forward
-from ._labels import CaseSplitter, _align, _strata, choose_labels
-
-if TYPE_CHECKING:
-    import pandas as pd
+from ._labels import CaseSplitter, _align, _strata, training_labels
 
 
-class SiteModel(ClassifierMixin, BaseEstimator):
+class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
     """The fitted model: check -> features -> classifier -> calibration -> prior -> sets.
 
     Parameters
@@ -64,7 +65,8 @@ class SiteModel(ClassifierMixin, BaseEstimator):
     estimator_ : Pipeline
         The fitted check -> features -> classifier pipeline.
     labels_ : ndarray of str
-        The classifier's classes: the sites, or the sub-sites it learnt.
+        The classifier's labels, in the contract's order: the sites, or the sub-sites it learnt
+        (the columns of :meth:`label_margins` and :meth:`predict_label_proba`).
     label_site_ : ndarray of int
         The site (0 ileal, 1 pancreatic, 2 other) of each label.
     calibrator_ : TemperatureScaling
@@ -72,8 +74,12 @@ class SiteModel(ClassifierMixin, BaseEstimator):
     conformal_ : ConformalSets
     profile_ : dict
         Aggregates of the training rows (for "unlike the training data" warnings).
-    classes_ : ndarray
-        ``ileal, pancreatic, other``: the columns of :meth:`predict_proba`.
+    classes_ : ndarray of str
+        ``ileal, other, pancreatic``: the sites sorted, as scikit-learn's tools expect; the
+        columns of :meth:`predict_proba`, :meth:`predict_log_proba`, :meth:`decision_function`
+        and :meth:`predict_sets`. (Everything else the package gives per site, :meth:`forward`
+        and the reports, is in the contract's order ``netorigin.SITES``: ileal, pancreatic, other,
+        or keyed by site name.)
     notices_ : list of Notice
         What fitting decided that a user should know (site-level fallback, merged sub-sites).
     oof_margins_, oof_y_, oof_fold_ : ndarray
@@ -96,36 +102,33 @@ class SiteModel(ClassifierMixin, BaseEstimator):
     def _make(self, level):
         return make_model(self.kind, level=level, random_state=self.random_state, **(self.params or {}))
 
-    def _labels(self, table: pd.DataFrame, y_sites: np.ndarray) -> tuple[str, np.ndarray, list]:
-        """(level, label per case, notices), by :func:`choose_labels` (the rule every engine uses)."""
-        sites = np.array(SITES, dtype=object)[y_sites]
-        detail = table["primary_site_detail"].astype(object) if "primary_site_detail" in table.columns else None
-        counts = {} if detail is None else {str(k): int(v) for k, v in detail.dropna().value_counts().items()}
-        missing = len(table) if detail is None else int(detail.isna().sum())
-        level, merge, notices = choose_labels(self.kind, self.level, counts, missing, len(table))
-        if level == "site":
-            return "site", sites, notices
-        return "subsite", np.array([merge.get(x, x) for x in detail.to_numpy(dtype=object)], dtype=object), notices
-
     def fit(self, X, y, *, groups=None, progress=None):
         """Cross-fit the calibration, then fit the classifier on every row of ``X``.
 
-        ``y``: the sites. When ``X`` has ``primary_site_detail`` for every case (and the kind can),
-        the classifier learns the sub-sites and reports the sites as their sums.
+        ``y``: each case's site (ileal, pancreatic, other) or sub-site (a ``primary_site_detail``
+        value: ileum, lung, ...), or a mix; integers are the index of a site in ``classes_`` (what
+        scikit-learn's ``LabelEncoder`` gives, as ``cross_val_predict`` does). When every case has
+        a sub-site (from ``y`` or from ``X``'s ``primary_site_detail``) and the kind can, the
+        classifier learns the sub-sites and reports the sites as their sums; a label that
+        contradicts ``X``'s ``primary_site_detail`` is refused. ``X``'s ``primary_site`` is not read.
+        (:meth:`score` reads ``y`` the same way; scikit-learn's scorers compare ``y`` with
+        ``classes_`` as they are: give them site names.)
         ``progress(step, done, total)`` is called as each fold and the final fit begin.
         """
         tell = progress or (lambda *a: None)
         get_kind(self.kind)
         table = as_canonical(X)
-        y = site_codes(y)
-        level, labels, notices = self._labels(table, y)
+        y, detail = read_labels(y, len(table), detail_column(table))
+        if detail is not None and not np.array_equal(detail, detail_column(table)):
+            table = with_detail_column(table, detail)  # the sub-sites y names, as a column would give them
+        level, labels, notices = training_labels(self.kind, self.level, y, detail)
         vocab = np.array(sorted(set(labels), key=lambda x: label_codes([x], level)[0]), dtype=object)
         y_lab = np.searchsorted(label_codes(vocab, level), label_codes(labels, level))
         groups = np.arange(len(y)).astype(str) if groups is None else np.asarray(groups)
         if self.cv == "holdout":
             fit_idx, cal_idx = next(CaseSplitter(10, self.random_state).split(table, _strata(y_lab, y, 10), groups))
             estimator = self._make(level).fit(table.iloc[fit_idx], labels[fit_idx])
-            margins = estimator.decision_function(table.iloc[cal_idx])
+            margins = _align(pipeline_label_margins(estimator, table.iloc[cal_idx]), estimator[-1].labels_, vocab)
             self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, y_lab[cal_idx], np.zeros(len(cal_idx), int)
             fitted_rows, train_labels = table.iloc[fit_idx], y_lab[fit_idx]
             cal_rows = table.iloc[cal_idx]
@@ -135,8 +138,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, strata, groups)):
                 tell(f"fitting fold {fold + 1} of {self.cv}", fold, int(self.cv) + 1)
                 est = self._make(level).fit(table.iloc[a], labels[a])
-                m = est.decision_function(table.iloc[b])
-                oof[b] = _align(m, est[-1].classes_, vocab)
+                oof[b] = _align(pipeline_label_margins(est, table.iloc[b]), est[-1].labels_, vocab)
                 fold_of[b] = fold
             self.oof_margins_, self.oof_y_, self.oof_fold_ = oof, y_lab, fold_of
             tell("fitting on every training case", int(self.cv), int(self.cv) + 1)
@@ -203,7 +205,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         how the held-out margins were made (recorded as ``calibration_design_``).
         """
         self.estimator_ = estimator
-        self.labels_ = np.asarray(estimator[-1].classes_, dtype=object)
+        self.labels_ = np.asarray(estimator[-1].labels_, dtype=object)
         self.label_site_ = site_of(self.labels_)
         y = np.asarray(y, dtype=int)
         cal = TemperatureScaling(per_label="auto" if get_kind(self.kind).calibrates else "none").fit(margins, y)
@@ -214,7 +216,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             self.calibrator_.predict_proba(margins), y, label_site=self.label_site_, n_fields=n_fields
         )
         self.profile_ = profile
-        self.classes_ = np.array(SITES, dtype=object)
+        self.classes_ = np.array(CLASSES, dtype=object)
         self.notices_ = []
         self.metadata_ = {}
         return self
@@ -256,14 +258,14 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         the classifier (:class:`~netorigin.models.SiteClassifier`), temperature scaling, the prior
         shift and the conformal sets; ``knowledge``: the fitted cells the advice uses (None: the
         literature's); ``metadata``: identity and provenance."""
-        labels = np.asarray(classifier.classes_, dtype=object)
+        labels = np.asarray(classifier.labels_, dtype=object)
         level = "site" if set(labels) <= set(SITES) else "subsite"
         self = cls(kind, params=params, level=level, target_prior=prior.target_prior, random_state=random_state)
         self._parts, self._pipeline = (features, classifier), None
         self.labels_, self.label_site_ = labels, site_of(labels)
         self.calibrator_, self.prior_, self.conformal_ = calibrator, prior, conformal
         self.profile_, self.notices_, self.knowledge_ = profile, [], knowledge
-        self.classes_ = np.array(SITES, dtype=object)
+        self.classes_ = np.array(CLASSES, dtype=object)
         self.metadata_ = dict(metadata or {})
         return self
 
@@ -299,13 +301,15 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         table = as_canonical(X)
         return table if self._parts[0] is None else self._parts[0].transform(table)
 
-    def decision_function(self, X) -> np.ndarray:
-        """Uncalibrated margins over ``labels_`` (log-odds scale)."""
-        return self._parts[1].decision_function(self.transform(X))
+    def label_margins(self, X) -> np.ndarray:
+        """The classifier's uncalibrated margins (log-odds scale), one column per label of
+        ``labels_``: what calibration, reasons and the sets start from."""
+        return self._parts[1].label_margins(self.transform(X))
 
     def forward(self, X, *, target_prior=None, reasons: bool = False, edited_from=None) -> Forward:
         """Everything one pass of the model gives for the cases of ``X`` under ``target_prior``:
-        margins, probabilities over the labels and the sites, and with ``reasons`` each field's
+        margins and probabilities over ``labels_``, the site probabilities (in the contract's
+        order, ``netorigin.SITES``: ileal, pancreatic, other), and with ``reasons`` each field's
         term (:class:`~netorigin.calibration.Explanation`); sets and other priors from the same pass
         (:meth:`Forward.sets`, :meth:`Forward.proba_under`). ``edited_from=(Xt, margins)``: of the
         cases ``X`` are edits of (a few values changed; a classifier that can starts from them)."""
@@ -315,7 +319,7 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         terms = self._margin_terms(Xt) if reasons else None
         # the same margins with or without reasons (the explanation's base absorbs the rounding)
         clf = self._parts[1]
-        margins = clf.decision_function(Xt) if edited_from is None else clf.decision_function_edited(Xt, *edited_from)
+        margins = clf.label_margins(Xt) if edited_from is None else clf.label_margins_edited(Xt, *edited_from)
         label_proba = self._label_proba(margins, target_prior)
         return Forward(
             model=self,
@@ -329,26 +333,14 @@ class SiteModel(ClassifierMixin, BaseEstimator):
             explanation=self._explanation(margins, terms, target_prior) if terms is not None else None,
         )
 
-    def predict_proba(self, X, *, target_prior=None) -> np.ndarray:
-        """Site probabilities (columns follow ``classes_``) under ``target_prior`` (None: the
-        model's deployment prior; ``"training"``: the training mix; a scenario; ``a,b,c``)."""
-        return self.forward(X, target_prior=target_prior).proba
-
     def predict_label_proba(self, X, *, target_prior=None) -> np.ndarray:
         """Probabilities over ``labels_`` (the sub-site breakdown, for sub-site models)."""
         return self.forward(X, target_prior=target_prior).label_proba
 
-    def predict(self, X, *, target_prior=None) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X, target_prior=target_prior), axis=1)]
-
-    def predict_sets(self, X, *, coverage: float = 0.9, target_prior=None) -> np.ndarray:
-        """Boolean (n, 3) prediction sets at ``coverage`` under ``target_prior``; the most probable
-        site is always in the set."""
-        return self.forward(X, target_prior=target_prior).sets(coverage)
-
     def explain(self, X, *, target_prior=None) -> Explanation | None:
         """Each field's term (and the baseline, calibration and prior terms) on the clr scale of
-        the site probabilities shown under ``target_prior``; they add up to it exactly. None for
+        the site probabilities shown under ``target_prior``; they add up to it exactly. The site
+        axis is in the contract's order (``Explanation.sites``), as in the reports. None for
         kinds without an exact explainer."""
         return self.forward(X, target_prior=target_prior, reasons=True).explanation
 

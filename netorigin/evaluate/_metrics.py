@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..calibration import prior_words, site_sums
-from ..contract import FIELDS, SITES
+from ..contract import FIELDS, SITES, as_canonical
+from ..exceptions import InputError
+from ..models import detail_column, read_labels
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
 
@@ -181,7 +183,9 @@ WORKUP_TIERS = (
 def robustness(predict_proba, table, y, *, random_state=0, fractions=(0.0, 0.25, 0.5, 0.75)) -> dict:
     """Accuracy as test results are masked at random, and as the work-up gets shallower.
 
-    ``predict_proba`` maps a canonical table to (n, 3) probabilities.
+    ``predict_proba`` maps a canonical table to (n, 3) probabilities in the contract's order
+    (``SITES``; :attr:`Forward.proba <netorigin.estimator.Forward.proba>`), ``y`` holds site codes
+    in the same order.
     """
     import pandas as pd
 
@@ -212,7 +216,7 @@ def robustness(predict_proba, table, y, *, random_state=0, fractions=(0.0, 0.25,
 def evaluate_model(
     model,
     table,
-    y,
+    y=None,
     *,
     groups=None,
     target_prior="training",
@@ -222,7 +226,7 @@ def evaluate_model(
     bayes_proba=None,
     with_robustness=True,
 ) -> dict:
-    """All the evaluation figures for a fitted :class:`~netorigin.calibration.SiteModel` on
+    """All the evaluation figures for a fitted :class:`~netorigin.estimator.SiteModel` on
     labelled cases, through its public methods.
 
     ``bayes_proba``: the exact Bayes posterior on the same cases (synthetic cohorts), to report
@@ -232,10 +236,15 @@ def evaluate_model(
     ----------
     model : SiteModel
         A fitted model.
-    table : DataFrame
-        Labelled cases in the contract.
-    y : array-like
-        Their sites.
+    table : DataFrame or ValidatedCohort
+        Cases in the contract.
+    y : array-like of str, optional
+        Their sites (ileal, pancreatic, other), or sub-sites (``primary_site_detail`` values,
+        each counted as its site; the sub-site coverage then follows them), read as
+        :meth:`SiteModel.fit <netorigin.estimator.SiteModel.fit>` reads labels, except that
+        integers are refused (a code's meaning is not written with it). A label that
+        contradicts the table's ``primary_site_detail`` is refused. Default: the table's own
+        ``primary_site``.
     groups : array-like, optional
         Patient of each case (bootstrap over patients).
     target_prior : str
@@ -256,12 +265,15 @@ def evaluate_model(
     dict
         Figures with intervals, per site, per sub-site and per information stratum.
     """
-    y = np.asarray(y, dtype=int)
+    table = as_canonical(table)
+    if y is None and "primary_site" not in table.columns:
+        raise InputError("y: not given, and the table has no primary_site; give each case's site")
+    labels, field = (table["primary_site"], "primary_site") if y is None else (y, "y")
+    y, detail = read_labels(labels, len(table), detail_column(table), integers=False, field=field)
     fwd = model.forward(table, target_prior=target_prior)
     raw = fwd.proba_under(target_prior, calibrated=False)
     cal = fwd.proba
     sets = {c: fwd.sets(c) for c in coverages}
-    detail = table["primary_site_detail"] if "primary_site_detail" in table.columns else None
     out = evaluate_probabilities(
         y,
         cal,
@@ -283,7 +295,7 @@ def evaluate_model(
     )
     if with_robustness:
         out["robustness"] = robustness(
-            lambda t: model.predict_proba(t, target_prior=target_prior), table, y, random_state=random_state
+            lambda t: model.forward(t, target_prior=target_prior).proba, table, y, random_state=random_state
         )
     return out
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..contract import RESEARCH_NOTICE, SITES
+from ..contract import RESEARCH_NOTICE, SITES, ValidatedCohort, validate_cohort
 from ._result import ScoreResult
 from ._score import score_cases
 from ._words import WARNING_KINDS, _reasons, _set_meaning
@@ -97,8 +97,8 @@ def score_cohort(
     ----------
     model : SiteModel
         A fitted model.
-    validated : ValidatedCohort
-        The cohort.
+    validated : ValidatedCohort or DataFrame
+        The cohort: validated, or a table in the contract (validated here; ``case_id`` optional).
     target_prior : str, optional
         The setting (default: the model's).
     coverage : float
@@ -119,6 +119,8 @@ def score_cohort(
     """
     import pandas as pd
 
+    if not isinstance(validated, ValidatedCohort):
+        validated = validate_cohort(validated, require_case_id=False)
     table = validated.table
     parts, outside = [], []
     for start in range(0, len(table), chunk):

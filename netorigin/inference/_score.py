@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..calibration import EXPLANATION_SCALE
-from ..contract import FIELDS, RESEARCH_NOTICE, SITES
+from ..contract import FIELDS, RESEARCH_NOTICE, SITES, read_canonical
 from ..exceptions import InputError
 from ..features import informative_fields
 from ..literature import SCENARIOS
@@ -72,10 +72,16 @@ def score_cases(
     ----------
     model : SiteModel
         A fitted model.
-    cohort : DataFrame or CaseColumns
-        A validated canonical table, or anything in the contract.
+    cohort : ValidatedCohort, DataFrame, CaseColumns or mapping
+        The cases: a :class:`~netorigin.contract.ValidatedCohort` (what ``validate_cohort``,
+        ``validate_case`` and ``load_cases`` return; its notices are used); a canonical table or
+        the ``cases`` of a validated case (taken as they are: pass their ``notices``); a table in
+        the contract with raw values and synonyms (validated here, its notices used: a case
+        outside the intended use is flagged as such); or one case as a mapping of field -> value
+        (validated here likewise).
     notices : list of Notice, optional
-        The cohort's validation notices (turned into per-case warnings).
+        Validation notices (turned into per-case warnings and the out-of-scope flag). Default:
+        those of the validation, when ``cohort`` is a ValidatedCohort or is validated here.
     target_prior : str, optional
         The setting (default: the model's).
     coverage : float
@@ -98,7 +104,9 @@ def score_cases(
     ScoreResult
         Probabilities, sets, reasons, advice and warnings of every case.
     """
-    fwd = model.forward(cohort, target_prior=target_prior, reasons=reasons)
+    cases, found = read_canonical(cohort)
+    notices = found if notices is None else notices
+    fwd = model.forward(cases, target_prior=target_prior, reasons=reasons)
     table, proba, label_proba = fwd.table, fwd.proba, fwd.label_proba
     name, lp, _ = model.prior_.resolve(target_prior)
     prior_alone = np.array([lp[model.label_site_ == k].sum() for k in range(len(SITES))])

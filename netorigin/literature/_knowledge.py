@@ -145,7 +145,8 @@ class Literature:
         table = as_canonical(cohort)
         L = log_likelihood(self.model, table)
         post = posterior_from_loglik(L, self.model, self.weights(scenario), label_noise)
-        return pd.DataFrame(post, columns=list(SITES), index=cohort.index)
+        index = getattr(cohort, "index", getattr(table, "index", None))  # the cohort's own, else the cases'
+        return pd.DataFrame(post, columns=list(SITES), index=index)
 
 
 def cell_posterior(model: Model, table: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
@@ -206,8 +207,8 @@ def bayes_posterior(
 
     Parameters
     ----------
-    cohort : DataFrame
-        Cases in the contract (missing fields are marginalised).
+    cohort : DataFrame or ValidatedCohort
+        Cases in the contract (missing fields are marginalised), or a mapping for one case.
     scenario : str
         The site mix of the setting (a scenario of ``data/synthetic/scenarios.csv``).
     label_noise : float

@@ -1,8 +1,10 @@
 """Model kinds behind one scikit-learn API, each registered once (factory, explainer, codec).
 
 ``make_model(kind)`` returns an unfitted pipeline: schema check -> features -> classifier,
-wrapped so that ``classes_`` is always ``ileal, pancreatic, other`` (in that order) and
-``predict_proba`` columns follow it.
+wrapped (:class:`SiteClassifier`) so that its ``labels_`` are the sites, or the sub-sites, in the
+contract's order (``ileal, pancreatic, other``: the order the package keeps) and its ``classes_``
+the same labels sorted (``ileal, other, pancreatic``), the order of the columns of
+``predict_proba`` and ``decision_function``, as scikit-learn's scorers and model selection read them.
 
 >>> from netorigin.models import make_model, MODEL_KINDS
 >>> MODEL_KINDS
@@ -21,6 +23,7 @@ from ..features import CheckCases
 from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules, _boosted  # noqa: F401 (registration; this order is MODEL_KINDS')
 
 # isort: on
+from ._labels import CLASSES, detail_column, read_labels, with_detail_column
 from ._latent import (
     ADVICE_CV_MAX,
     ADVICE_MAX,
@@ -34,11 +37,15 @@ from ._latent import (
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
 from ._rules import DEFAULT_RULES, RulesSiteClassifier
-from ._site import LEVELS, SiteClassifier, label_codes, site_codes, site_of
+from ._site import LEVELS, SiteClassifier, label_codes, pipeline_label_margins, site_codes, site_of
 from ._xgboost import XGBoostSiteClassifier
 
 __all__ = [
+    "CLASSES",
     "LEVELS",
+    "detail_column",
+    "read_labels",
+    "with_detail_column",
     "label_codes",
     "site_of",
     "DEFAULT_RULES",
@@ -61,6 +68,7 @@ __all__ = [
     "get_kind",
     "make_model",
     "pipeline_from_parts",
+    "pipeline_label_margins",
     "read_json",
     "register",
     "site_codes",
@@ -93,7 +101,9 @@ def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None,
     Returns
     -------
     Pipeline
-        Unfitted; its ``classes_`` after fitting are always ``ileal, pancreatic, other``.
+        Unfitted. After fitting, its ``classes_`` are the labels sorted (``ileal, other,
+        pancreatic`` for the sites; scikit-learn's order: the columns of ``predict_proba`` and
+        ``decision_function``) and its classifier's ``labels_`` the same in the contract's order.
     """
     k = get_kind(kind)
     random_state = check_seed(random_state, "random_state")

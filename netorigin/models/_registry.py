@@ -29,7 +29,7 @@ class ModelKind:
         unfitted scikit-learn classifier on site codes 0, 1, 2.
     explain : callable or None
         ``(fitted classifier, Xt, feature_fields) -> (fields, contributions (n, n_fields, 3), base (n, 3))``
-        on the margin scale of the classifier (``SiteClassifier.decision_function``): for every
+        on the margin scale of the classifier (``SiteClassifier.label_margins``, over its ``labels_``): for every
         case and site, ``base + contributions.sum(fields) == margin``. None: no exact explainer.
     to_files : callable
         ``(fitted classifier) -> {file name: bytes}``; formats that cannot run code when read.

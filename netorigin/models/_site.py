@@ -1,6 +1,8 @@
-"""The origin classifier wrapper: any classifier on label codes, with ``classes_`` in the
-contract's order: the three sites, or the sub-sites (``primary_site_detail`` values) present in
-training."""
+"""The origin classifier wrapper: any classifier on label codes. Its ``labels_`` are in the
+contract's order (the three sites, or the sub-sites, ``primary_site_detail`` values, present in
+training): the order of every array the package keeps. Its ``classes_`` are the same labels
+sorted, as scikit-learn's tools expect (its scorers and ``cross_val_predict`` read the columns of
+``predict_proba`` and ``decision_function`` in the order of ``np.unique(y)``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from .._base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, check_is
 from .._math import softmax
 from ..contract import DETAIL_TO_SITE, SITE_DETAILS, SITES
 from ..exceptions import InputError
+from ._labels import read_labels
 
 if TYPE_CHECKING:
     pass
@@ -45,8 +48,14 @@ def site_of(labels) -> np.ndarray:
     return np.array([SITES.index(x) if x in SITES else SITES.index(DETAIL_TO_SITE[x]) for x in labels], dtype=int)
 
 
+def pipeline_label_margins(pipeline, X) -> np.ndarray:
+    """The margins over ``labels_`` of a fitted :func:`~netorigin.models.make_model` pipeline
+    (its ``decision_function`` follows ``classes_``)."""
+    return pipeline[-1].label_margins(pipeline[:-1].transform(X))
+
+
 class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
-    """Fit ``estimator`` on label codes so that ``classes_`` follow the contract's order.
+    """Fit ``estimator`` on label codes: ``labels_`` in the contract's order, ``classes_`` sorted.
 
     Parameters
     ----------
@@ -54,6 +63,15 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     level : {"site", "subsite"}
         ``site``: ileal, pancreatic, other. ``subsite``: the ``primary_site_detail`` values
         (ileum, jejunum, pancreas, lung, rectum, ...), of which the sites are sums.
+
+    Attributes
+    ----------
+    labels_ : ndarray of str
+        The labels learnt, in the contract's order: the columns of :meth:`label_margins`, and of
+        every array the package keeps per label (calibration, priors, sets, bundles).
+    classes_ : ndarray of str
+        The same labels sorted (as ``np.unique`` gives them): the columns of
+        :meth:`decision_function` and :meth:`predict_proba`, what scikit-learn's tools read.
     """
 
     def __init__(self, estimator, level="site"):
@@ -61,31 +79,39 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.level = level
 
     def fit(self, X, y, **fit_params):
+        """Fit on ``y``: at the site level, site names, sub-site names (each counted as its site)
+        or the integer codes ``LabelEncoder`` gives the site names (:func:`read_labels`); at the
+        sub-site level, sub-site names."""
         if self.level not in LEVELS:
             raise InputError(f"level: {self.level!r} is not one of {', '.join(LEVELS)}")
-        codes = label_codes(y, self.level)
+        codes = read_labels(y)[0] if self.level == "site" else label_codes(y, self.level)
         from sklearn.base import clone
 
         est = clone(self.estimator)
         if "level" in est.get_params():  # a classifier that reads the labels' meaning (latent-class)
             est.set_params(level=self.level)
         self.estimator_ = est.fit(X, codes, **fit_params)
-        self.classes_ = np.array(LEVELS[self.level], dtype=object)[np.asarray(self.estimator_.classes_, dtype=int)]
-        return self
+        return self._learnt(np.array(LEVELS[self.level], dtype=object)[np.asarray(self.estimator_.classes_, dtype=int)])
 
     @classmethod
-    def fitted(cls, estimator, classes) -> SiteClassifier:
-        """Wrap an already-fitted classifier (a bundle being read); ``classes``: its labels."""
-        classes = [str(c) for c in classes]
-        level = "site" if set(classes) <= set(SITES) else "subsite"
-        label_codes(classes, level)  # names every label this version does not know
+    def fitted(cls, estimator, labels) -> SiteClassifier:
+        """Wrap an already-fitted classifier (a bundle being read); ``labels``: its labels, in the
+        order of its columns (the contract's)."""
+        labels = [str(c) for c in labels]
+        level = "site" if set(labels) <= set(SITES) else "subsite"
+        label_codes(labels, level)  # names every label this version does not know
         self = cls(estimator, level=level)
         self.estimator_ = estimator
-        self.classes_ = np.array(classes, dtype=object)
+        return self._learnt(np.array(labels, dtype=object))
+
+    def _learnt(self, labels: np.ndarray) -> SiteClassifier:
+        self.labels_ = labels
+        self.classes_ = np.array(sorted(labels), dtype=object)
         return self
 
-    def decision_function(self, X):
-        """Margins on the log-odds scale, one column per class (softmax gives the probabilities)."""
+    def label_margins(self, X):
+        """Margins on the log-odds scale, one column per label of ``labels_`` (softmax gives the
+        probabilities): what the package calibrates, explains and keeps."""
         check_is_fitted(self, "estimator_")
         est = self.estimator_
         if hasattr(est, "decision_function") and not hasattr(est, "coefs_"):
@@ -93,19 +119,30 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return m if m.ndim == 2 else np.column_stack([-m / 2, m / 2])
         return np.log(np.clip(est.predict_proba(X), 1e-300, None))
 
-    def decision_function_edited(self, X, X_base, base_margins):
-        """:meth:`decision_function` of cases ``X`` that are the cases ``X_base`` (whose margins are
+    def label_margins_edited(self, X, X_base, base_margins):
+        """:meth:`label_margins` of cases ``X`` that are the cases ``X_base`` (whose margins are
         ``base_margins``) with a few values changed: a classifier that can use the base (the
         compiled trees) does; any other computes ``X`` afresh."""
         check_is_fitted(self, "estimator_")
         edited = getattr(self.estimator_, "decision_function_edited", None)
         if edited is None:
-            return self.decision_function(X)
+            return self.label_margins(X)
         m = edited(X, X_base, base_margins)
         return m if m.ndim == 2 else np.column_stack([-m / 2, m / 2])
 
+    def decision_function(self, X):
+        """The margins of :meth:`label_margins`, one column per class of ``classes_``."""
+        return self.label_margins(X)[:, self._columns()]
+
     def predict_proba(self, X):
+        """Probabilities, one column per class of ``classes_``."""
         return softmax(self.decision_function(X))
 
     def predict(self, X):
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        return self.labels_[np.argmax(self.label_margins(X), axis=1)]
+
+    def _columns(self) -> np.ndarray:
+        """Where each class of ``classes_`` is among ``labels_`` (by name: ``classes_`` may be any order)."""
+        check_is_fitted(self, "labels_")
+        index = {lab: j for j, lab in enumerate(self.labels_)}
+        return np.array([index[c] for c in self.classes_], dtype=int)

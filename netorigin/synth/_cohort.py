@@ -34,12 +34,16 @@ def make_synthetic_cohort(
         Number of cases.
     scenario : str
         Site mix: ``liver-met-archive`` (known primaries in liver-metastasis series),
-        ``population`` (metastatic NETs in a population registry) or ``unknown-primary``
-        (what initially unknown primaries turn out to be); see ``data/synthetic/scenarios.csv``.
+        ``population`` (metastatic NETs in a population registry), ``unknown-primary``
+        (what initially unknown primaries turn out to be) or ``training-mix`` (the three mixed
+        equally: a design choice, not a clinical setting); see ``data/synthetic/scenarios.csv``.
     random_state : int, RandomState or None
         Same seed, scenario and parameter files give the same cohort.
-    workup : "routine", "complete", a path or a DataFrame
-        Which tests were done. ``"complete"`` does every test.
+    workup : str, path or DataFrame
+        Which tests were done: a work-up of ``data/synthetic/workup.csv`` (``routine``, the
+        default, ``community``, ``referral``, ``sparse``, ``minimal``), ``"mixture"`` (each case
+        drawn from those work-ups in the shares of ``workup_mix.csv``), ``"complete"`` (every
+        test), a work-up file (.csv) or a work-up table.
     label_noise : float
         Probability that a case's site label is replaced by one of the other two sites.
     literature : Literature, optional

@@ -311,7 +311,7 @@ def evaluate_run(
     table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
     bayes = bayes_posterior(table, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
     metrics = evaluate_model(
-        model, table, y, groups=groups, target_prior=target_prior, n_bootstrap=n_bootstrap, bayes_proba=bayes
+        model, table, groups=groups, target_prior=target_prior, n_bootstrap=n_bootstrap, bayes_proba=bayes
     )
     metrics["model"] = model.identity()  # every output names the bundle that produced it
     summary = {"metrics": metrics, "notices": [n.message for n in notices], "model": model.identity()}

@@ -61,7 +61,7 @@ def benchmark(
                 with_robustness=False,
             )
             seconds = time.perf_counter() - t0
-            m = evaluate_model(res.model, test, y, n_bootstrap=n_bootstrap, bayes_proba=bayes, with_robustness=False)
+            m = evaluate_model(res.model, test, n_bootstrap=n_bootstrap, bayes_proba=bayes, with_robustness=False)
             rows.append(_row(scenario, kind, m, b, seconds))
             if progress is not None:
                 progress(f"{scenario}: {kind}")

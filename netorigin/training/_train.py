@@ -139,8 +139,9 @@ def train(
 
     Parameters
     ----------
-    cohort : DataFrame, or (engine="dask") a folder, glob or list of Parquet files
-        Cases in the contract with ``primary_site`` labels.
+    cohort : DataFrame or ValidatedCohort, or (engine="dask") a folder, glob or list of Parquet files
+        Cases in the contract with ``primary_site`` labels (or ``primary_site_detail``, which
+        gives the site).
     kind : str, optional
         A registered kind (:data:`~netorigin.models.MODEL_KINDS`); default
         :data:`~netorigin.models.DEFAULT_KIND` (``xgboost`` with the dask engine).
@@ -257,7 +258,6 @@ def _finish(
         metrics["test"] = evaluate_model(
             model,
             test,
-            y_te,
             groups=g_te,
             n_bootstrap=n_bootstrap,
             random_state=random_state,
