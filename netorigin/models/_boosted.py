@@ -25,7 +25,7 @@ from ..features import CaseFeatures, features_from_state, features_state
 from ._latent import LatentClassSiteClassifier
 from ._latent import _from_files as _latent_from_files
 from ._latent import _to_files as _latent_to_files
-from ._registry import ModelKind, dump_json, group_by_field, read_json, register
+from ._registry import ModelKind, dump_json, read_json, register
 from ._site import LEVELS
 from ._xgboost import XGBoostSiteClassifier
 from ._xgboost import _from_files as _xgb_from_files
