@@ -91,3 +91,30 @@ def test_the_exact_posterior_integrates_the_structure_out():
 
     assert loss(own) < loss(flat) - 0.01
     assert expected_calibration_error(y, own) < 0.03
+
+
+def _check(world, n=2500, seed=1):
+    from netorigin.literature import fit_cells, structure_check
+
+    cases = make_synthetic_cohort(n, scenario="training-mix", random_state=seed, workup="mixture", literature=world)
+    labels = cases["primary_site_detail"].astype(object).to_numpy()
+    cells = fit_cells(cases, labels, level="subsite", weight=1.0)
+    return structure_check(cells, cases, labels, "subsite", n_boot=100, random_state=0)
+
+
+def test_the_fit_check_finds_findings_that_travel_together_and_stays_quiet_where_none_do():
+    lit = default_literature()
+    rows, _ = structured_rows(lit.parameter_rows, "subtypes", 5, strength=1.0)
+    world = Literature.from_tables(rows, lit.scenario_rows)
+    world.workup_table = lit.workup_table
+    found = _check(world)
+    assert found.broken and found.p_max < 0.02
+    words = found.words()
+    assert words and all("more often than the model's cells allow" in w for w in words)
+    assert "overconfident" in found.verdict()
+    quiet = _check(lit)  # the literature's own world: its cells are the truth
+    assert not quiet.broken and quiet.p_max > 0.05 and quiet.words() == []
+    assert "no pair of findings" in quiet.verdict()
+    # every pair's table adds up to its cases, observed and expected
+    for p in found.pairs:
+        assert np.sum(p["observed"]) == p["cases"] and np.sum(p["expected"]) == pytest.approx(p["cases"], abs=0.05)
