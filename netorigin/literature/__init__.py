@@ -39,8 +39,8 @@ from ._params import (
     scenario_records,
 )
 from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
-from ._results import ADVICE_TESTS, EXPRESSION, expression_band_table, expression_edges, result_tables
 from ._residuals import StructureCheck, structure_check
+from ._results import ADVICE_TESTS, EXPRESSION, expression_band_table, expression_edges, result_tables
 from ._structure import GH_LEVELS, LINEAGE, STRUCTURES, structured_rows
 from ._worlds import share_groups
 
