@@ -90,6 +90,7 @@ TINY = {  # capped, as imbalanced-learn caps its ensembles; the weight fixed (ch
     "xgboost": {"n_estimators": 30},
     "mlp": {"max_iter": 200},
     "latent-class": {"literature_weight": 1.0},
+    "latent-boost": {"literature_weight": 1.0, "max_rounds": 60},
 }
 
 
