@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import pytest
 import yaml
+from _one_reading_cases import BASE, MLFLOW_DOORS, REFUSED, TRICKY, csv_text, mlflow_request
 from click.testing import CliRunner
 
 from netorigin.cli import main
@@ -95,75 +96,13 @@ def test_the_four_doors_read_a_case_alike(case, client, default_model, tmp_path)
 # The same case, written the same way, sent through every door: the command line (a one-case CSV),
 # the web form, the JSON API and MLflow's scoring server (CSV, dataframe_split, dataframe_records,
 # instances, inputs as records and as columns), each as `mlflow models serve` parses it. Every door
-# gives the same answer or the same refusal. (field, text as written, the command line's reading:
-# a value, None for not done, REFUSED.)
-REFUSED = "refused"
-BASE = {"case_id": "T1", "ihc_cdx2": "negative", "ihc_ttf1": "negative", "age_years": "61"}
-TRICKY = [
-    ("mesenteric_mass", "None", "no"),  # pandas: NaN
-    ("mesenteric_mass", "none", "no"),
-    ("mesenteric_mass", "no", "no"),
-    ("hormonal_syndrome", "None", "none"),  # pandas: NaN
-    ("ihc_cdx2", "None", REFUSED),  # pandas: NaN
-    ("mesenteric_mass", "#N/A", REFUSED),  # pandas: NaN
-    ("ihc_ttf1", "-NaN", REFUSED),  # pandas: NaN
-    ("grade", "<NA>", REFUSED),  # pandas: NaN
-    ("grade", "#NA", REFUSED),  # pandas: NaN
-    ("mesenteric_mass", "NA", None),
-    ("ihc_ttf1", "NULL", None),
-    ("mesenteric_mass", "", None),
-    ("mesenteric_mass", "1.0", REFUSED),  # pandas: 1.0
-    ("mesenteric_mass", "1", "yes"),
-    ("mesenteric_mass", "False", "no"),  # pandas: False
-    ("grade", "02", REFUSED),  # pandas: 2
-    ("grade", "2", "G2"),
-    ("grade", "1.0", "G1"),
-    ("grade", "G2", "G2"),
-    ("mesenteric_mass", "YES", "yes"),
-    ("mesenteric_mass", "  yes ", "yes"),
-    ("ihc_ttf1", "TRUE", "positive"),  # pandas: True
-    ("age_years", "inf", REFUSED),  # pandas: inf
-    ("age_years", " 70 ", 70.0),
-    ("age_years", "6.1e1", 61.0),
-    ("mitoses_per_2mm2", "02", "2"),
-    ("case_id", "007", "007"),  # pandas: 7
-    ("treatment", "octreotide", REFUSED),  # not a field: refused, as the JSON API refuses it
-]
-MLFLOW_DOORS = ("csv", "dataframe_split", "dataframe_records", "instances", "inputs", "inputs_columns")
-
-
-def _csv_text(cases) -> str:
-    import csv
-    import io
-
-    cases = [cases] if isinstance(cases, dict) else cases
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(list(cases[0]))
-    w.writerows([list(c.values()) for c in cases])
-    return buf.getvalue()
-
-
-def _mlflow_request(door: str, cases) -> tuple[str, str]:
-    """A request in one of MLflow serving's formats: one case (a mapping) or several (a list)."""
-    cases = [cases] if isinstance(cases, dict) else cases
-    if door == "csv":
-        return _csv_text(cases), "text/csv"
-    columns = list(cases[0])
-    body = {
-        "dataframe_split": lambda: {"dataframe_split": {"columns": columns, "data": [list(c.values()) for c in cases]}},
-        "dataframe_records": lambda: {"dataframe_records": cases},
-        "instances": lambda: {"instances": cases},
-        "inputs": lambda: {"inputs": cases},
-        "inputs_columns": lambda: {"inputs": {k: [c[k] for c in cases] for k in columns}},
-    }[door]()
-    return json.dumps(body), "application/json"
+# gives the same answer or the same refusal. The cases: tests/_one_reading_cases.py.
 
 
 def _reading_cli(case: dict, tmp_path):
     """("scored", probabilities, inputs) or ("refused", message): `netorigin score case.csv --as case`."""
     p = tmp_path / "case.csv"
-    p.write_text(_csv_text(case))
+    p.write_text(csv_text(case))
     r = CliRunner().invoke(main, ["score", str(p), "--as", "case", "--json"])
     if r.exit_code == 2:
         return REFUSED, r.stderr
@@ -178,7 +117,7 @@ def _given(table: pd.DataFrame) -> dict:
 
 
 def _reading_mlflow(post, door: str, case: dict):
-    status, ans = post(*_mlflow_request(door, case))
+    status, ans = post(*mlflow_request(door, case))
     if status != 200:
         assert status == 400 and "Traceback" not in json.dumps(ans), (status, ans)
         return REFUSED, ans["message"]
@@ -254,7 +193,7 @@ def test_every_mlflow_format_reads_the_tricky_values_as_the_command_line(door, s
     ]
     if door in ("dataframe_records", "instances", "inputs"):  # records name only their own fields
         cases = [{k: v for k, v in c.items() if k in BASE or k == f} for c, (f, _) in zip(cases, rows)]
-    status, ans = post(*_mlflow_request(door, cases))
+    status, ans = post(*mlflow_request(door, cases))
     assert status == 200, ans
     assert [r["case_id"] for r in ans["predictions"]] == [c["case_id"] for c in cases]
     for (field, text), row in zip(rows, ans["predictions"]):
