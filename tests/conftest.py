@@ -107,3 +107,34 @@ def trained_kinds(small_cohort):
         )
         for k in MODEL_KINDS
     }
+
+
+@pytest.fixture(scope="session")
+def served_default_model(tmp_path_factory):
+    """The shipped model as the MLflow model ``--register`` logs (saved to a folder, loaded), and
+    ``post(body, content_type) -> (status, answer)``: the request through MLflow's scoring server
+    in process, the function `mlflow models serve` runs for ``POST /invocations`` (without HTTP)."""
+    pytest.importorskip("mlflow")
+    import json
+
+    import mlflow
+    from mlflow.exceptions import MlflowException
+    from mlflow.pyfunc import scoring_server
+
+    from netorigin.datasets import default_model_path
+    from netorigin.tracking import save_pyfunc
+
+    folder = save_pyfunc(default_model_path(), tmp_path_factory.mktemp("pyfunc") / "model")
+    model = mlflow.pyfunc.load_model(folder)
+
+    def refuse_nan(name):
+        raise AssertionError(f"the answer holds a bare {name}: not strict JSON")
+
+    def post(body, content_type: str):
+        try:
+            r = scoring_server.invocations(body, content_type, model, model.metadata.get_input_schema())
+        except MlflowException as e:
+            return e.get_http_status_code(), {"message": e.message}
+        return r.status, json.loads(r.response, parse_constant=refuse_nan) if r.status == 200 else r.response
+
+    return model, post

@@ -289,3 +289,70 @@ def test_every_key_of_a_case_is_used_or_refused_by_name(key, hint):
         validate_case(
             {"ihc_cdx2" if key != "cdx2_ihc" else "age_years": "positive" if key != "cdx2_ihc" else 61, key: "pos"}
         )
+
+
+def _as(values, field):
+    return pd.Categorical(values, categories=FIELDS[field].values)
+
+
+def _perturbed(edit):
+    """A validated (canonical) table, then one edit of the kind a caller makes before predict_proba."""
+    raw = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c"],
+            "ihc_cdx2": ["pos", "neg", None],
+            "mitoses_per_2mm2": ["<2", "7", None],
+            "age_years": ["61", "", "40"],
+            "primary_site": ["ileal", "pancreatic", None],
+            "primary_site_detail": ["ileum", None, None],
+        }
+    )
+    t = validate_cohort(raw).table
+    edit(t)
+    return t
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: None,
+        lambda t: t.__setitem__("mitoses_per_2mm2", ["2 to 20", 7, None]),  # raw counts
+        lambda t: t.__setitem__("ihc_cdx", ["pos", "neg", "neg"]),  # a near miss of a field
+        lambda t: t.__setitem__("cdx2_ihc", ["pos", "neg", "neg"]),  # a field under another name
+        lambda t: t.__setitem__("outcome", ["x", "y", "z"]),  # a column validation carries
+        lambda t: t.__setitem__("primary_site_detail", _as(["pancreas", None, None], "primary_site_detail")),  # clash
+        lambda t: t.__setitem__("primary_site", _as([None, "pancreatic", None], "primary_site")),  # site from detail
+        lambda t: t.__setitem__("case_id", [7, 8, 9]),  # identifiers as numbers
+        lambda t: t.__setitem__("case_id", ["a\nb", "c", "d"]),  # a line break in an identifier
+        lambda t: t.__setitem__("age_years", [61.0, -5.0, np.nan]),  # out of range
+    ],
+    ids=[
+        "as validated",
+        "raw mitoses",
+        "near miss",
+        "alias",
+        "carried",
+        "labels clash",
+        "label gap",
+        "int ids",
+        "ctrl id",
+        "range",
+    ],
+)
+def test_a_table_taken_as_canonical_reads_as_validating_it_would(edit):
+    """as_canonical takes a validated table as it is: only when validating it would give it back,
+    so that a table is never read two ways depending on its other columns' dtypes."""
+    from netorigin.contract import as_canonical
+
+    def outcome(f, X):
+        try:
+            return f(X)
+        except ValidationError as e:
+            return str(e)
+
+    fast = outcome(as_canonical, _perturbed(edit))
+    slow = outcome(lambda X: validate_cohort(X.astype(object), require_case_id=False).table, _perturbed(edit))
+    if isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow, check_dtype=False, check_categorical=False)

@@ -65,3 +65,41 @@ def test_any_file_bytes_give_a_netorigin_error_or_a_cohort(tmp_path_factory, dat
         load_cases(path)
     except NetoriginError as e:
         assert str(e)
+
+
+_cells = st.one_of(
+    st.sampled_from([True, False, 0, 1, 2, 3, 0.0, 1.0, 2.0, -0.0, "1", "true", "yes", "G2", "02", "None", "ND", ""]),
+    _scalars,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(set(FIELDS) - {"case_id"})), st.lists(_cells, min_size=2, max_size=6))
+def test_a_value_reads_in_a_column_as_it_reads_alone(field, values):
+    """A column is read through its unique values; a value never takes the reading of another one
+    its hash table thinks equal (True == 1, False == 0 == 0.0) that came first."""
+    from netorigin.io import validate_rows
+
+    alone = []
+    for v in values:
+        try:
+            t = validate_case({field: v}).table
+            alone.append(t[field].iloc[0] if field in t else None)
+        except ValidationError:
+            alone.append(ValidationError)
+    ids = [f"c{i}" for i in range(len(values))]
+    v = validate_rows(pd.DataFrame({"case_id": ids, field: values}, dtype=object))
+    aside = set(v.set_aside["row"] - 1)
+    kept = [i for i in range(len(values)) if i not in aside]
+    for i, expected in enumerate(alone):
+        if i in aside:
+            assert expected is ValidationError, (values[i], expected)
+            continue
+        got = v.table[field].iloc[kept.index(i)]
+        assert expected is not ValidationError, (values, i, got)
+        assert (got != got and expected != expected) or got == expected or (got is None and expected is None), (
+            values,
+            i,
+            got,
+            expected,
+        )

@@ -195,7 +195,8 @@ def test_the_pyfunc_takes_what_the_cli_takes_and_answers_what_a_clinician_reads(
     p = model.predict(x, params={"score_anyway": True, "coverage": 0.8, "target_prior": "population"})
     assert p.loc[1, "status"].startswith("scored outside") and (p["target_prior"] == "population").all()
     p = model.predict(pd.DataFrame({"ihc_cdx2": ["maybe"]}))  # a bad value is answered in its row
-    assert "CDX2 (ihc_cdx2): 'maybe' is not one of positive" in p.loc[0, "status"] and p.loc[0, "p_ileal"] is None
+    assert "CDX2 (ihc_cdx2): 'maybe' is not one of positive" in p.loc[0, "status"] and np.isnan(p.loc[0, "p_ileal"])
+    assert p["p_ileal"].dtype == np.float64
     with pytest.raises(mlflow.exceptions.MlflowException, match="more than once"):
         model.predict(pd.DataFrame([["a", "b"]], columns=["ihc_cdx2", "ihc_cdx2"]))
 
@@ -277,12 +278,15 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
         assert len(answer["predictions"]) == 2 and answer["predictions"][0]["prediction_set"]
         status, answer = post(b"case_id,ihc_cdx2\nA,maybe\n", "text/csv")
         assert status == 200 and "CDX2 (ihc_cdx2): 'maybe' is not one of positive" in answer["predictions"][0]["status"]
-        status, answer = post(b"case_id,ihc_cdx2\n007,maybe\n", "text/csv")
-        assert status == 400 and "case_id: arrived as numbers" in answer["message"]
-        status, answer = post(b"case_id,ihc_cdx2\nX1,positive,extra\nX2,negative\n", "text/csv")
-        assert status == 400 and "more values than the header" in answer["message"]
+        status, answer = post(b"case_id,ihc_cdx2\n007,maybe\n", "text/csv")  # read as written: 007
+        assert status == 200 and answer["predictions"][0]["case_id"] == "007"
+        assert answer["predictions"][0]["p_ileal"] is None  # not scored: null, never a bare NaN
+        for body in (b"case_id,ihc_cdx2\nX1,positive,extra\nX2,negative\n", b"case_id,ihc_cdx2\nX1\nX2,negative\n"):
+            status, answer = post(body, "text/csv")  # a long or a short row
+            assert status == 400 and "do not have the header's 2 fields" in answer["message"]
         status, answer = post(b"case_id,ihc_cdx2\n", "text/csv")
         assert status == 400 and "Traceback" not in json.dumps(answer)
+        _tricky_cases_read_as_the_command_line_reads_them(post, work)
     finally:
         proc.terminate()
         try:
@@ -291,6 +295,38 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
             proc.kill()
             proc.wait()
         log.close()
+
+
+def _tricky_cases_read_as_the_command_line_reads_them(post, work):
+    """Each tricky case of tests/test_one_reading.py, one per request, in every format: the served
+    model answers what `netorigin score` answers with the same model (or refuses it, by name)."""
+    import json
+
+    from _one_reading_cases import BASE, MLFLOW_DOORS, REFUSED, TRICKY, csv_text, mlflow_request
+    from click.testing import CliRunner
+
+    from netorigin.cli import main
+
+    for field, text, reading in TRICKY:
+        case = {**BASE, field: text}
+        (work / "case.csv").write_text(csv_text(case))
+        cli = CliRunner().invoke(
+            main, ["score", str(work / "case.csv"), "--as", "case", "--json", "--model", str(work / "bundle")]
+        )
+        assert cli.exit_code == (2 if reading is REFUSED else 0), cli.output
+        for door in MLFLOW_DOORS:
+            body, content_type = mlflow_request(door, case)
+            status, answer = post(body.encode(), content_type)
+            where = (field, text, door)
+            if reading is REFUSED:
+                said = answer["message"] if status == 400 else answer["predictions"][0]["status"]
+                assert status == 400 or said.startswith("not scored: invalid input"), (where, answer)
+                assert field in said, (where, said)
+                continue
+            assert status == 200 and answer["predictions"][0]["status"] == "scored", (where, answer)
+            want = json.loads(cli.stdout)["probabilities"]
+            got = answer["predictions"][0]
+            assert all(abs(got[f"p_{s}"] - want[s]) < 1e-12 for s in want), (where, got, want)
 
 
 def test_two_trainings_logging_to_one_store_at_once_both_complete(tmp_path):

@@ -46,6 +46,24 @@ def test_an_unmapped_value_fails_naming_it(tmp_path):
         load_cases(bad, mapping=tmp_path / "m.yaml")
 
 
+def test_a_mapped_column_reads_each_value_as_the_contract_does(tmp_path):
+    """Through a mapping's values and units, a not-done word is not done and a number is the
+    number the contract reads, as in the same file without a mapping (one reading of a value)."""
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\ncolumns: {CDX2: ihc_cdx2, size_mm: largest_liver_lesion_cm}\n"
+        "values: {ihc_cdx2: {P: positive, N: negative}}\nunits: {largest_liver_lesion_cm: {from: mm}}\n"
+    )
+    rows = [("A", "P", "35"), ("B", "ND", "ND"), ("C", "N", " 40 "), ("D", "n/a", "n/a"), ("E", "N", "1e1")]
+    (tmp_path / "mapped.csv").write_text("case_id,CDX2,size_mm\n" + "".join(",".join(r) + "\n" for r in rows))
+    plain = {"P": "positive", "N": "negative"}
+    (tmp_path / "plain.csv").write_text(
+        "case_id,ihc_cdx2,largest_liver_lesion_cm\n"
+        + "".join(f"{i},{plain.get(c, c)},{s if s.strip() in ('ND', 'n/a') else float(s) / 10}\n" for i, c, s in rows)
+    )
+    mapped = load_cases(tmp_path / "mapped.csv", mapping=tmp_path / "m.yaml").table
+    pd.testing.assert_frame_equal(mapped, load_cases(tmp_path / "plain.csv").table)
+
+
 @pytest.mark.parametrize(
     "edit, message",
     [

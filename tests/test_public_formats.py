@@ -224,3 +224,14 @@ def test_geo_says_which_key_it_read_and_refuses_a_key_on_two_lines(tmp_path):
     p.write_text(_series(tmp_path / "c.txt").read_text().replace("age: ", "tissue: "))
     with pytest.raises(InputError, match="'tissue' is on two lines"):
         import_geo(p)
+
+
+def test_an_expression_value_that_is_not_a_number_is_counted_not_silently_dropped(tmp_path):
+    """The matrix's cells are read as the contract reads a number: NA is not done, and '12,5' (a
+    decimal comma) is not a number, so not done too, and said."""
+    root = _minimal_study(tmp_path / "s")
+    (root / "data_mrna_seq_tpm.txt").write_text("Hugo_Symbol\tS1\tS2\nCD302\t12,5\tNA\nPPWD1\t3\t1e1\n")
+    out, notes = import_cbioportal(root)
+    said = " ".join(notes)
+    assert "1 expression value(s) that are not numbers left not done: '12,5'" in said
+    assert out["expr_cd302"].isna().all() and out["expr_ppwd1"].notna().all()

@@ -29,7 +29,7 @@ from ._fields import (
 from ._labels import FIELD_LABELS, field_label
 from ._names import FIELD_SYNONYMS, Guess, guess_field
 from ._validation import Notice, ValidatedCohort, check_case, check_cohort, validate_case, validate_cohort
-from ._values import grade_from_ki67, mitoses_band_index, parse_value, reading_of
+from ._values import grade_from_ki67, is_not_done, mitoses_band_index, parse_value, read_number, reading_of
 from ._vocabulary import MISSING_TOKENS, positive_value
 
 __all__ = [
@@ -70,10 +70,12 @@ __all__ = [
     "field_for",
     "field_label",
     "grade_from_ki67",
+    "is_not_done",
     "make_case_template",
     "mitoses_band_index",
     "parse_value",
     "positive_value",
+    "read_number",
     "reading_of",
     "renumber_notices",
     "validate_case",

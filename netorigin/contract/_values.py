@@ -59,6 +59,32 @@ def _is_missing(v: Any) -> bool:
     return False
 
 
+def is_not_done(v: Any) -> bool:
+    """Whether the contract reads ``v`` as not done / not known, whatever the field: None, NaN, a
+    blank, or one of :data:`MISSING_TOKENS` (any case and spacing).
+
+    >>> is_not_done(" N/A "), is_not_done(float("nan")), is_not_done("no")
+    (True, True, False)
+    """
+    return _is_missing(v)
+
+
+def read_number(v: Any) -> float | None:
+    """``v`` read as the contract reads a number written without a unit (a sign, digits, a decimal
+    point, an exponent; a Python or NumPy number), or None when it is not one.
+
+    >>> read_number(" 35 "), read_number("1e1"), read_number("35 mm"), read_number(True)
+    (35.0, 10.0, None, None)
+    """
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    text = _as_text(v)
+    m = _NUMBER.match(text) if text is not None else None
+    return float(m.group(1)) if m and not m.group(2).strip() else None
+
+
 _SUGGEST_CUTOFF = 0.8  # a typing mistake ("postive"), not another word ("focal" is not "false")
 
 
@@ -232,7 +258,8 @@ def _parse_column(f: Field, values) -> tuple[np.ndarray, list, list]:
     values = pd.Series(values, dtype=object)
     bad: list = []
     readings: list = []
-    nested = values.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).to_numpy(dtype=bool)
+    kind = values.map(_cell_kind).to_numpy(dtype=np.int8) if values.dtype == object else np.zeros(len(values), np.int8)
+    nested = kind == 1
     if nested.any():  # not one value, and not hashable: refused row by row, never factorised
         for r in np.flatnonzero(nested):
             bad.append(
@@ -242,21 +269,38 @@ def _parse_column(f: Field, values) -> tuple[np.ndarray, list, list]:
                     np.array([r]),
                 )
             )
-        values = values.where(~nested, None)
+    # True == 1 and False == 0 to a hash table: booleans are read apart from numbers, so that a
+    # value never takes the reading of another one that happens to come first in its column
+    flags = np.flatnonzero(kind == 2)
+    truth = [bool(values.iloc[r]) for r in flags]
+    if kind.any():
+        values = values.where(kind == 0, None)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = np.empty(len(uniques) + 1, dtype=object)
-    parsed[-1] = None  # code -1 (NaN / None) -> missing
-    for k, raw in enumerate(uniques):
+    raws = list(uniques) + [True, False]
+    codes[flags] = [len(uniques) + (0 if t else 1) for t in truth]
+    parsed = np.empty(len(raws) + 1, dtype=object)
+    parsed[-1] = None  # code -1 (NaN / None, a nested value) -> missing
+    for k, raw in enumerate(raws):
+        rows = np.flatnonzero(codes == k)
+        if k >= len(uniques) and not len(rows):
+            continue
         res = parse_value(f, raw)
         if isinstance(res, Problem):
             parsed[k] = None
-            bad.append((raw, res, np.flatnonzero(codes == k)))
+            bad.append((raw, res, rows))
         else:
             parsed[k] = res
             read = reading_of(f, raw)
             if read:
-                readings.append((raw, *read, np.flatnonzero(codes == k)))
+                readings.append((raw, *read, rows))
     return parsed[codes], bad, readings
+
+
+def _cell_kind(v) -> int:
+    """0: one hashable value; 1: a container (not one value); 2: a boolean."""
+    if isinstance(v, (bool, np.bool_)):
+        return 2
+    return 1 if isinstance(v, (list, tuple, dict, set, np.ndarray)) else 0
 
 
 def grade_from_ki67(ki67: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 and warnings; one case or a whole cohort."""
 
 from ._advise import MATTERS_CHANCE, matters, model_cell_posterior, next_tests
-from ._cohort import BATCH_TEXT_COLUMNS, batch_table, score_cohort
+from ._cohort import BATCH_TEXT_COLUMNS, batch_columns, batch_table, score_cohort
 from ._result import ScoreResult
 from ._score import REPORT_KEYS, case_report, case_reports, score_cases
 from ._tests import load_test_table
@@ -38,6 +38,7 @@ __all__ = [
     "model_cell_posterior",
     "value_of_tests",
     "BATCH_TEXT_COLUMNS",
+    "batch_columns",
     "REPORT_KEYS",
     "ScoreResult",
     "batch_table",

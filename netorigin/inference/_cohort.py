@@ -34,6 +34,17 @@ BATCH_TEXT_COLUMNS = (
 SUBSITE_PREFIX = "p_subsite_"  # sub-site columns of a scored table; site columns are p_<site>
 
 
+def batch_columns(labels) -> list[str]:
+    """The columns of a scored table (:func:`score_cohort`) of a model with these labels, its
+    input's extra columns aside: case_id, status, the site and sub-site probabilities, the text.
+
+    >>> batch_columns(["ileal", "pancreatic", "other"])[:5]
+    ['case_id', 'status', 'p_ileal', 'p_pancreatic', 'p_other']
+    """
+    subsites = [] if set(labels) <= set(SITES) else [f"{SUBSITE_PREFIX}{lab}" for lab in labels]
+    return ["case_id", "status", *(f"p_{s}" for s in SITES), *subsites, *BATCH_TEXT_COLUMNS]
+
+
 def batch_table(res: ScoreResult, extra: pd.DataFrame | None = None, n_reasons: int = 3) -> pd.DataFrame:
     """One row per case: probabilities, set, top reasons and the top next test (+ extra columns)."""
     import pandas as pd

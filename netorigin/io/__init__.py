@@ -11,6 +11,7 @@ from ._read import (
     load_cases,
     load_cohort,
     read_case_mapping,
+    read_csv_text,
     read_table,
     validate_rows,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "load_mapping",
     "neutralise_formulas",
     "read_case_mapping",
+    "read_csv_text",
     "read_table",
     "suggest_mapping",
     "validate_rows",

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..contract import FIELDS, MISSING_TOKENS, Notice, field_for, guess_field, parse_value
+from ..contract import FIELDS, MISSING_TOKENS, Notice, field_for, guess_field, is_not_done, parse_value, read_number
 from ..contract._names import tokens
 from ..exceptions import InputError, Problem, ValidationError
 from ._strict import decode_text, load_yaml, read_bounded
@@ -232,7 +232,6 @@ def apply_mapping(
     raw: pd.DataFrame, mapping: Mapping, *, source: str | None = None
 ) -> tuple[pd.DataFrame, list[Notice]]:
     """Rename, map values and convert units; the result then goes through normal validation."""
-    import pandas as pd
 
     problems: list[Problem] = []
     notices: list[Notice] = []
@@ -253,22 +252,30 @@ def apply_mapping(
         if fld not in out.columns:
             continue
         factor = float(spec["multiply"]) if "multiply" in spec else _UNITS[spec["from"]]
-        nums = pd.to_numeric(out[fld].where(~out[fld].map(_is_blank), np.nan), errors="coerce")
-        bad = out[fld].notna() & ~out[fld].map(_is_blank) & nums.isna()
-        for i in np.flatnonzero(bad.to_numpy())[:1]:
+        # the contract's own readings: a not-done word is not done, a number is read as it reads one
+        values = out[fld].astype(object).to_numpy()
+        missing = np.array([is_not_done(v) for v in values], dtype=bool)
+        nums = np.array([np.nan if m else _number(v) for v, m in zip(values, missing)], dtype=float)
+        bad = ~missing & np.isnan(nums)
+        for i in np.flatnonzero(bad)[:1]:
             problems.append(
                 Problem(
                     fld,
-                    out[fld].iloc[i],
+                    values[i],
                     "a number to convert",
-                    tuple(int(r) + 1 for r in np.flatnonzero(bad.to_numpy())),
-                    detail=f"{out[fld].iloc[i]!r} is not a number, so its unit cannot be converted",
+                    tuple(int(r) + 1 for r in np.flatnonzero(bad)),
+                    detail=f"{values[i]!r} is not a number, so its unit cannot be converted",
                 )
             )
-        out[fld] = np.where(nums.notna(), nums * factor, np.where(out[fld].map(_is_blank), np.nan, out[fld]))
+        out[fld] = np.where(~np.isnan(nums), nums * factor, np.where(missing, np.nan, values))
     if problems:
         raise ValidationError(problems, source)
     return out, notices
+
+
+def _number(v) -> float:
+    x = read_number(v)
+    return np.nan if x is None else x
 
 
 def _map_values(col, fld: str, table: dict, unlisted: str, src_name: str, ids, problems: list, notices: list):
@@ -287,6 +294,9 @@ def _map_values(col, fld: str, table: dict, unlisted: str, src_name: str, ids, p
             key = key[:-2]
         if key in lookup:
             mapped[i] = None if lookup[key] == "not_done" else lookup[key]
+            continue
+        if is_not_done(v):  # a word the contract reads as not done, whatever the field
+            mapped[i] = None
             continue
         mapped[i] = v if unlisted == "keep" else None
         if unlisted != "keep":

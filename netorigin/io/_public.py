@@ -139,16 +139,14 @@ def _labels(raw: pd.Series, where: str, notes: list) -> tuple[np.ndarray, np.nda
 
 def _expression(matrix: pd.DataFrame, genes, all_genes: bool, how: str, notes: list) -> pd.DataFrame:
     """(samples x expr_<gene>) in log2(TPM + 1), from a (genes x samples) matrix."""
-    import pandas as pd
 
     genes = [str(g).upper().removeprefix("EXPR_") for g in genes]
-    values = matrix.apply(pd.to_numeric, errors="coerce")
-    values = values[~values.index.duplicated(keep="first")]
-    keep = values.index if all_genes else [g for g in (x.upper() for x in genes) if g in values.index]
-    missing = [] if all_genes else [g for g in (x.upper() for x in genes) if g not in values.index]
+    matrix = matrix[~matrix.index.duplicated(keep="first")]
+    keep = matrix.index if all_genes else [g for g in (x.upper() for x in genes) if g in matrix.index]
+    missing = [] if all_genes else [g for g in (x.upper() for x in genes) if g not in matrix.index]
     if missing:
         notes.append(f"gene(s) not in the expression file, left not done: {', '.join(missing)}")
-    values = values.loc[keep]
+    values = _numbers(matrix.loc[keep], notes)
     finite = values.to_numpy(dtype=float)[np.isfinite(values.to_numpy(dtype=float))]
     if how == "linear" or (how == "auto" and finite.size and finite.max() > 50):
         values = np.log2(values.clip(lower=0) + 1)
@@ -161,6 +159,26 @@ def _expression(matrix: pd.DataFrame, genes, all_genes: bool, how: str, notes: l
     out = values.T
     out.columns = [f"expr_{str(g).lower()}" for g in out.columns]
     return out.round(4)
+
+
+def _numbers(text: pd.DataFrame, notes: list) -> pd.DataFrame:
+    """The matrix's cells read as the contract reads a number; a not-done word (NA, null, a blank)
+    is not done, and a cell that is neither (12,5) is not done too, counted and shown in the notes."""
+    import pandas as pd
+
+    from ..contract import is_not_done, read_number
+
+    flat = text.astype(object).to_numpy().ravel()
+    read = np.array(pd.to_numeric(pd.Series(flat, dtype=object), errors="coerce"), dtype=float)
+    unread = np.zeros(len(flat), dtype=bool)
+    for i in np.flatnonzero(~np.isfinite(read)):  # plain decimals above; the rest by the contract's rule
+        x = None if is_not_done(flat[i]) else read_number(flat[i])
+        read[i] = np.nan if x is None else x
+        unread[i] = x is None and not is_not_done(flat[i])
+    if unread.any():
+        shown = ", ".join(repr(str(v)) for v in list(dict.fromkeys(flat[unread]))[:5])
+        notes.append(f"{int(unread.sum()):,} expression value(s) that are not numbers left not done: {shown}")
+    return pd.DataFrame(read.reshape(text.shape), index=text.index, columns=text.columns)
 
 
 def _join_notes(case_ids, expression_ids, name: str, notes: list) -> None:

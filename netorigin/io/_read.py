@@ -61,17 +61,28 @@ def read_table(path: str | Path) -> pd.DataFrame:
         return _read_parquet(p)
     if suffix not in (".csv", ".tsv", ".txt"):
         raise InputError(f"{p}: unknown table format {suffix!r}; expected .csv, .tsv or .parquet")
+    return read_csv_text(_text(p), source=p, sep="\t" if suffix == ".tsv" else ",")
+
+
+def read_csv_text(text: str, *, source, sep: str = ",") -> pd.DataFrame:
+    """A CSV (or TSV) text read as :func:`read_table` reads a file: every cell text as written
+    (blank cells are empty strings; no value is guessed as a number, a boolean or "missing"),
+    blank lines skipped, the header's names stripped. Refused (naming ``source``): a blank
+    column name, a row with more or fewer fields than the header, an unbalanced quote.
+
+    >>> read_csv_text("case_id,grade,mesenteric_mass\\n007,02,None\\n", source="request").iloc[0].tolist()
+    ['007', '02', 'None']
+    """
     import pandas as pd
 
-    sep = "\t" if suffix == ".tsv" else ","
-    records = _csv_records(_text(p), sep, p)
+    records = _csv_records(text, sep, source)
     header = [h.strip() for h in records[0][0]]
     if any(h == "" for h in header):
         blank = [i + 1 for i, h in enumerate(header) if h == ""]
-        raise InputError(f"{p}: column(s) {blank} have no name in the header row")
+        raise InputError(f"{source}: column(s) {blank} have no name in the header row")
     problems = _row_problems(records[1:], header, sep)
     if problems:
-        raise ValidationError(problems, str(p))
+        raise ValidationError(problems, str(source))
     body = pd.DataFrame([cells for cells, _ in records[1:]], columns=range(len(header)), dtype=object)
     body.columns = header
     return body
@@ -264,11 +275,12 @@ def load_cases(path: str | Path, *, kind: str = "auto", mapping=None, skip_inval
     return v
 
 
-def validate_rows(raw: pd.DataFrame, *, source: str | None = None) -> ValidatedCohort:
+def validate_rows(raw: pd.DataFrame, *, source: str | None = None, unknown: str = "carry") -> ValidatedCohort:
     """Validate a cohort table, setting aside the rows with a problem (``set_aside``: each with its
-    row number and reason) instead of refusing the table; problems with the header still refuse it.
-    When every row has a problem, the cohort used is empty and every row is in ``set_aside``."""
-    return _skipping_invalid(raw, lambda r: validate_cohort(r, source=source), allow_none=True)
+    row number and reason) instead of refusing the table; problems with the header still refuse it
+    (``unknown="refuse"``: a column that is not a contract field is one). When every row has a
+    problem, the cohort used is empty and every row is in ``set_aside``."""
+    return _skipping_invalid(raw, lambda r: validate_cohort(r, source=source, unknown=unknown), allow_none=True)
 
 
 def _skipping_invalid(raw: pd.DataFrame, check, allow_none: bool = False) -> ValidatedCohort:

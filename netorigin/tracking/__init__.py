@@ -2,7 +2,7 @@
 training and evaluation runs, the registry, the pickle-free MLflow pyfunc, the figures logged with
 a run, and models named by a bundle folder or an MLflow URI."""
 
-from ._mlflow import log_run, registered_bundle_path
+from ._mlflow import log_run, registered_bundle_path, save_pyfunc
 from ._runs import bundle_dir_for, evaluate_run, load_model, metrics_json, model_card, train_run
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "metrics_json",
     "model_card",
     "registered_bundle_path",
+    "save_pyfunc",
     "train_run",
 ]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .._extras import require
 from ..contract import RESEARCH_NOTICE
+from ._serving import pyfunc_arguments
 
 EXPERIMENT = "netorigin"
 
@@ -88,44 +89,6 @@ def _flat(prefix: str, obj, out: dict) -> None:
     elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
         if obj == obj:  # skip NaN
             out[prefix.replace("/", "_")] = float(obj)
-
-
-def _signature():
-    """No input schema: MLflow's type enforcement refuses whole-number ages ("int64 to float64")
-    and all-blank columns ("float64 to <U0"), the normal state of a real CSV. The pyfunc
-    validates every input through the case contract instead, exactly as the CLI does (the input
-    example shows the fields). Params: the scoring options; outputs: the columns of the answer."""
-    from mlflow.models import ModelSignature
-    from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
-
-    from ..contract import SITES
-    from ..inference import BATCH_TEXT_COLUMNS
-
-    out = [
-        ColSpec("string", "case_id"),
-        ColSpec("string", "status"),
-        *(ColSpec("double", f"p_{s}") for s in SITES),
-        *(ColSpec("string", c) for c in BATCH_TEXT_COLUMNS),
-    ]
-    params = ParamSchema(
-        [
-            ParamSpec("target_prior", "string", ""),
-            ParamSpec("coverage", "double", 0.9),
-            ParamSpec("score_anyway", "boolean", False),
-        ]
-    )
-    return ModelSignature(inputs=None, outputs=Schema(out), params=params)
-
-
-def _synthetic_example():
-    from ..synth import make_synthetic_cohort
-
-    ex = make_synthetic_cohort(3, random_state=0, prefix="example")
-    return (
-        ex.drop(columns=["case_id", "primary_site", "primary_site_detail"])
-        .astype(object)
-        .where(ex.drop(columns=["case_id", "primary_site", "primary_site_detail"]).notna(), None)
-    )
 
 
 def _pip_requirements() -> list[str]:
@@ -296,14 +259,7 @@ def _log_bundle(mlflow, client, bundle_dir, register_name, alias, model_card) ->
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "bundle"  # stored as artifacts/bundle whatever the folder's name
         shutil.copytree(bundle_dir, staged)
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(Path(__file__).with_name("_pyfunc_model.py")),
-            artifacts={"bundle": str(staged)},
-            signature=_signature(),
-            input_example=_synthetic_example(),
-            pip_requirements=_pip_requirements(),
-        )
+        info = mlflow.pyfunc.log_model(name="model", **pyfunc_arguments(staged, _pip_requirements()))
     out["model_uri"] = info.model_uri
     if register_name:
         mv = mlflow.register_model(info.model_uri, register_name)
@@ -313,6 +269,20 @@ def _log_bundle(mlflow, client, bundle_dir, register_name, alias, model_card) ->
             client.update_model_version(register_name, mv.version, description=model_card)
         out["registered"] = {"name": register_name, "version": mv.version, "alias": alias}
     return out
+
+
+def save_pyfunc(bundle_dir, path) -> str:
+    """The bundle as an MLflow model folder at ``path``, with no tracking store: the model that
+    ``--register`` logs (the same pyfunc, signature, example and requirements), which
+    ``mlflow models serve -m PATH`` serves. Returns the folder."""
+    import shutil
+
+    mlflow = require("mlflow", "tracking")
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / "bundle"  # stored as artifacts/bundle whatever the folder's name
+        shutil.copytree(bundle_dir, staged)
+        mlflow.pyfunc.save_model(str(path), **pyfunc_arguments(staged, _pip_requirements()))
+    return str(path)
 
 
 def model_version(uri: str, tracking_uri: str) -> dict:
