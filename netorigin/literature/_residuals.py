@@ -150,6 +150,11 @@ def structure_check(
                 sims = rng.random((n_boot, len(both))) < pb[None, :]
                 boot = _x2(np.stack([_table_rows(A, sims)], axis=0)[0], exp)
                 plan.append((s, a, b, both, obs, exp, float(_x2(obs, exp)), boot))
+    return _verdict(plan, finds, n_boot)
+
+
+def _verdict(plan: list, finds: list, n_boot: int) -> StructureCheck:
+    """Each pair's residual, its p-value and the family-wise one, in words."""
     if not plan:
         return StructureCheck(pairs=[], p_max=1.0, broken=False, n_boot=n_boot)
     boot = np.array([x[7] for x in plan])  # (pairs, n_boot)
