@@ -17,7 +17,7 @@ from ._compare_result import HIGHER_IS_BETTER, METRICS, Comparison
 from ._metrics import MIN_FOR_INTERVALS, site_metrics
 
 _N_BINS = 10  # expected_calibration_error's bins
-_CHUNK = 64  # bootstrap draws weighed at once
+_CHUNK_CELLS = 2_000_000  # draws x cases weighed at once (16 MB of weights)
 
 
 def _terms(y, proba) -> np.ndarray:
@@ -63,9 +63,9 @@ def _bootstrap(terms, subsets, boot, n_bootstrap, random_state) -> np.ndarray:
     out = np.full((len(blocks), len(subsets), n_bootstrap, len(METRICS)), np.nan)
     width = terms[0].shape[1]
     stacked = [np.hstack([t[mask] for t in blocks]) for _, _, mask in subsets]  # each subset's cases, every model
-    draws = boot.draws(n_bootstrap, random_state)
-    for start in range(0, n_bootstrap, _CHUNK):
-        w = np.array([boot.weights(next(draws)) for _ in range(min(_CHUNK, n_bootstrap - start))], dtype=float)
+    draws, chunk = boot.draws(n_bootstrap, random_state), max(1, min(64, _CHUNK_CELLS // max(boot.n, 1)))
+    for start in range(0, n_bootstrap, chunk):
+        w = np.array([boot.weights(next(draws)) for _ in range(min(chunk, n_bootstrap - start))], dtype=float)
         for s, (_, _, mask) in enumerate(subsets):
             ws = w[:, mask]
             sums, total = ws @ stacked[s], ws.sum(axis=1)
