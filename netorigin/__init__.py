@@ -59,6 +59,7 @@ _EXPORTS = {
     "SiteModel": "estimator",
     "resolve_prior": "calibration",
     "evaluate_model": "evaluate",
+    "compare_models": "evaluate",
     "load_bundle": "bundle",
     "save_bundle": "bundle",
     "score_cases": "inference",

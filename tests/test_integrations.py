@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from netorigin.datasets import default_model_path
 from netorigin.io import write_table
 from netorigin.synth import make_synthetic_cohort
 
@@ -65,7 +66,28 @@ def tracked(tmp_path_factory):
         timeout=600,
     )
     assert r2.returncode == 0, r2.stderr
-    return work, c, r.stdout + r2.stdout
+    c["patient_id"] = [f"SECRET-PATIENT-P{i // 2}" for i in range(len(c))]  # two cases per patient
+    write_table(c, work / "cohort-patients.csv")
+    r3 = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "netorigin",
+            "compare",
+            "models:/netorigin-test@champion",
+            str(default_model_path()),
+            "--data",
+            "cohort-patients.csv",
+            "--bootstrap",
+            "100",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r3.returncode == 0, r3.stderr
+    return work, c, r.stdout + r2.stdout + r3.stdout
 
 
 def test_no_case_id_or_row_reaches_the_tracking_store(tracked):
@@ -74,7 +96,8 @@ def test_no_case_id_or_row_reaches_the_tracking_store(tracked):
     assert (store / "mlflow.db").is_file()
     blobs = [p.read_bytes() for p in store.rglob("*") if p.is_file()]
     assert blobs
-    for needle in ["SECRET-PATIENT", "private-note-"] + list(cohort["case_id"].iloc[:50]):
+    needles = ["SECRET-PATIENT", "private-note-"] + list(cohort["case_id"].iloc[:50]) + list(cohort["patient_id"][:50])
+    for needle in needles:
         assert not any(needle.encode() in b for b in blobs), needle
 
 
@@ -84,7 +107,7 @@ def test_runs_params_metrics_plots_and_registered_model(tracked):
     work, cohort, out = tracked
     mlflow.set_tracking_uri(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
     runs = mlflow.search_runs(experiment_names=["netorigin"])
-    assert len(runs) == 2
+    assert len(runs) == 3
     train = runs[runs["tags.netorigin.task"] == "train"].iloc[0]
     assert train["params.model.kind"] == "xgboost" and len(train["params.data.fingerprint"]) == 64
     assert float(train["metrics.test.calibrated.accuracy"]) > 0.7
@@ -130,6 +153,27 @@ def test_the_record_is_one_mlflow_users_recognise(tracked):
     assert evaluate.data.params["model.registered_version"] == "1"
     assert evaluate.data.tags["netorigin.model_version"] == "1"
     assert evaluate.inputs.dataset_inputs[0].dataset.name.startswith("evaluation")
+
+
+def test_a_comparison_is_one_run_naming_every_model_and_every_paired_difference(tracked):
+    import mlflow
+
+    work, cohort, out = tracked
+    mlflow.set_tracking_uri(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    runs = mlflow.search_runs(experiment_names=["netorigin"], output_format="list")
+    compare = [r for r in runs if r.data.tags["netorigin.task"] == "compare"]
+    assert len(compare) == 1
+    p, m = compare[0].data.params, compare[0].data.metrics
+    assert p["model.A.uri"] == "models:/netorigin-test@champion" and p["model.A.registered_version"] == "1"
+    assert p["model.B.uri"] == str(default_model_path()) and p["model.B.kind"] == "xgboost"
+    assert len(p["model.B.bundle_hash"]) == 64 and p["data.n_labelled"] == str(len(cohort))
+    assert p["data.n_patients"] == str(len(cohort) // 2) and p["target_prior"] == "training mix of A"
+    for key in ("all.log_loss", "site_ileal.accuracy", "fields_more_than_10.ece"):
+        lo, d, hi = (m[f"B-A.{key}.{x}"] for x in ("ci_low", "difference", "ci_high"))
+        assert lo <= d <= hi, key
+    arts = {a.path for a in mlflow.MlflowClient().list_artifacts(compare[0].info.run_id)}
+    assert {"comparison.csv", "comparison.md", "metrics.json"} <= arts
+    assert "B minus A" in out and ("than A on" in out or "No clear difference between B and A" in out)
 
 
 def test_a_score_pipeline_creates_a_run_without_case_ids(tmp_path):

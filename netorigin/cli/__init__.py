@@ -22,9 +22,9 @@ def main():
     configure_process()
 
 
-from . import _cohort, _evaluate, _import, _map, _run, _schema, _score, _serve, _synth, _train, _validate  # noqa: E402
+from . import _cohort, _compare, _evaluate, _import, _map, _run, _schema, _score, _serve, _synth, _train, _validate  # noqa: E402
 
-for _module in (_validate, _schema, _map, _import, _cohort, _synth, _train, _evaluate, _run, _score, _serve):
+for _module in (_validate, _schema, _map, _import, _cohort, _synth, _train, _evaluate, _compare, _run, _score, _serve):
     _module.register(main)
 
 __all__ = ["main"]

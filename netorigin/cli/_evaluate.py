@@ -1,5 +1,6 @@
 """``netorigin evaluate``."""
 
+import shlex
 from pathlib import Path
 
 import click
@@ -17,7 +18,13 @@ from ._common import (
 
 
 @click.command()
-@click.option("--model", "model", required=True, help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model.")
+@click.option(
+    "--model",
+    "model",
+    required=True,
+    multiple=True,
+    help="Bundle folder, models:/NAME@ALIAS or runs:/ID/model (one: to compare several, use netorigin compare).",
+)
 @click.option("--data", "data", required=True, type=click.Path(dir_okay=False), help="Labelled cohort (CSV/Parquet).")
 @click.option(
     "--target-prior",
@@ -62,6 +69,8 @@ def evaluate(
     Example: netorigin evaluate --model models:/my-model@champion --data external.csv
     """
     from ..io import load_cohort, plan_outputs
+
+    model = _one_model(model, data)
     from ..tracking import evaluate_run, metrics_json
     from ._render import render_evaluation, render_run
 
@@ -89,6 +98,17 @@ def evaluate(
     else:
         render_evaluation(summary)
         render_run(summary)
+
+
+def _one_model(models: tuple, data) -> str:
+    """The one model evaluated; several are refused with the compare command that takes them
+    (click would otherwise keep the last --model silently)."""
+    if len(models) > 1:
+        raise click.UsageError(
+            f"evaluate takes one --model; {len(models)} were given. To compare models on the same cases "
+            f"(paired differences with intervals): {shlex.join(['netorigin', 'compare', *models, '--data', data])}"
+        )
+    return models[0]
 
 
 def register(main):

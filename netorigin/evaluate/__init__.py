@@ -1,6 +1,10 @@
 """Metrics with bootstrap intervals, calibration error, conformal coverage, risk-coverage and
-robustness, computed from labels and predicted probabilities (nothing is typed in)."""
+robustness, computed from labels and predicted probabilities (nothing is typed in); models compared
+on the same cases with paired intervals."""
 
+from ._bootstrap import PatientBootstrap
+from ._compare import compare_models
+from ._compare_result import Comparison
 from ._metrics import (
     SCALAR_METRICS,
     WORKUP_TIERS,
@@ -17,6 +21,9 @@ from ._metrics import (
 )
 
 __all__ = [
+    "Comparison",
+    "PatientBootstrap",
+    "compare_models",
     "SCALAR_METRICS",
     "WORKUP_TIERS",
     "bootstrap_intervals",

@@ -17,6 +17,7 @@ from ..calibration import prior_words, site_sums
 from ..contract import FIELDS, SITES, as_canonical
 from ..exceptions import InputError
 from ..models import detail_column, read_labels
+from ._bootstrap import PatientBootstrap
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
 
@@ -79,23 +80,11 @@ MIN_FOR_INTERVALS = 30  # fewer cases: bootstrap intervals would say more about 
 def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, groups=None) -> dict:
     """95% percentile intervals of the scalar metrics over bootstrap resamples of cases
     (of groups, e.g. patients, when ``groups`` is given)."""
-    from sklearn.utils import check_random_state
-
     y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
-    rng = check_random_state(random_state)
-    idx_of = None
-    if groups is not None:
-        _, inv = np.unique(np.asarray(groups), return_inverse=True)
-        if inv.max() + 1 < len(y):  # several cases per group: resample whole groups
-            order = np.argsort(inv, kind="stable")
-            idx_of = np.split(order, np.flatnonzero(np.diff(inv[order])) + 1)
+    boot = PatientBootstrap(len(y), groups)
     draws = {m: [] for m in SCALAR_METRICS}
-    for _ in range(n_bootstrap):
-        if idx_of is None:
-            idx = rng.randint(0, len(y), len(y))
-        else:
-            pick = rng.randint(0, len(idx_of), len(idx_of))
-            idx = np.concatenate([idx_of[g] for g in pick])
+    for pick in boot.draws(n_bootstrap, random_state):
+        idx = boot.indices(pick)
         m = site_metrics(y[idx], proba[idx], scalars_only=True)
         for k in SCALAR_METRICS:
             draws[k].append(m[k])
