@@ -94,15 +94,37 @@ def test_bad_target_prior_fails_before_training(small_cohort):
         train(small_cohort, kind="rules", target_prior="mars")
 
 
-def test_the_label_rule_merges_rare_sub_sites_into_their_sites_commonest():
+def test_the_label_rule_never_counts_a_rare_sub_site_with_another_organ():
+    """Colon, stomach, caecum and duodenum were once counted with lung (the other site's commonest
+    sub-site), so a hindgut case read "lung 19%": a rare sub-site is counted with its own organ or
+    as an other primary of unspecified organ, never as another organ."""
+    from netorigin.contract import DETAIL_TO_SITE
     from netorigin.estimator import choose_labels
     from netorigin.exceptions import InputError
 
-    level, merge, notices = choose_labels(
-        "xgboost", "auto", {"ileum": 30, "jejunum": 5, "pancreas": 40, "lung": 25, "rectum": 25, "caecum": 2}, 0, 127
+    counts = {"ileum": 30, "jejunum": 5, "pancreas": 40, "lung": 66, "rectum": 37, "stomach": 10, "colon": 5}
+    counts.update({"caecum": 4, "duodenum": 2})
+    level, merge, notices = choose_labels("xgboost", "auto", counts, 0, sum(counts.values()))
+    assert level == "subsite"
+    assert merge == {"stomach": "other", "jejunum": "ileum", "colon": "other", "caecum": "other", "duodenum": "other"}
+    for lab, into in merge.items():  # the same organ (the small intestine), or no organ at all
+        assert into == "other" or {lab, into} == {"ileum", "jejunum"}, (lab, into)
+        assert DETAIL_TO_SITE[into] == DETAIL_TO_SITE[lab]
+    said = {n.message.split()[1]: n.message for n in notices}
+    assert "never as another organ" in said["colon"] and "lung" not in said["colon"]
+    assert "counted with ileum (the same organ)" in said["jejunum"]
+    # an other site whose every sub-site is rare is learnt as "other" (organ unspecified), and a
+    # rare "other" is a label of its own, not counted with lung
+    assert choose_labels("xgboost", "auto", {"ileum": 30, "pancreas": 30, "lung": 8, "rectum": 6}, 0, 74)[:2] == (
+        "subsite",
+        {"lung": "other", "rectum": "other"},
     )
-    assert level == "subsite" and merge == {"jejunum": "ileum", "caecum": "lung"} and len(notices) == 2
+    assert choose_labels("xgboost", "auto", {"ileum": 30, "pancreas": 30, "lung": 30, "other": 3}, 0, 93)[1] == {}
+    # no home within the organ: the sites (auto), or refused (subsite)
     assert choose_labels("xgboost", "auto", {"ileum": 30}, 3, 33)[0] == "site"
+    assert choose_labels("xgboost", "auto", {"ileum": 9, "jejunum": 9, "pancreas": 30, "lung": 30}, 0, 78)[0] == "site"
     assert choose_labels("literature", "auto", {"ileum": 30, "pancreas": 30, "lung": 30}, 0, 90)[0] == "site"
     with pytest.raises(InputError, match="every sub-site of pancreatic"):
         choose_labels("xgboost", "subsite", {"ileum": 30, "pancreas": 5, "lung": 30}, 0, 65)
+    # a kind with a prior for every sub-site keeps them all
+    assert choose_labels("latent-class", "auto", counts, 0, sum(counts.values()))[1] == {}
