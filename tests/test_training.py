@@ -128,3 +128,41 @@ def test_the_label_rule_never_counts_a_rare_sub_site_with_another_organ():
         choose_labels("xgboost", "subsite", {"ileum": 30, "pancreas": 5, "lung": 30}, 0, 65)
     # a kind with a prior for every sub-site keeps them all
     assert choose_labels("latent-class", "auto", counts, 0, sum(counts.values()))[1] == {}
+
+
+def test_both_engines_count_one_cohorts_rare_sub_sites_the_same_way_and_never_as_another_organ():
+    """The registry-like cohort (tests/data) has 12 stomach, 6 colon, 5 duodenum and 5 caecum
+    cases: both engines' label plans (local SiteModel, Dask _label_plan from the same rows'
+    counts) learn lung and rectum from their own cases only and count the rest as "other"."""
+    from pathlib import Path
+
+    from netorigin.distributed._fit import _fold, _label_plan
+    from netorigin.estimator import SiteModel
+    from netorigin.io import load_cohort
+    from netorigin.models import label_codes, site_codes
+
+    data = Path(__file__).parent / "data"
+    table = load_cohort(data / "registry_cohort.csv", mapping=data / "registry_mapping.yaml").table
+    fold = _fold(table["case_id"])
+    train_rows = table[fold >= 2].reset_index(drop=True)
+    level, labels, notices = SiteModel("xgboost")._labels(train_rows, site_codes(train_rows["primary_site"]))
+    detail = train_rows["primary_site_detail"].astype(object).to_numpy()
+    assert level == "subsite" and set(labels[np.isin(detail, ["colon", "stomach", "caecum", "duodenum"])]) == {"other"}
+    assert (labels[detail == "lung"] == "lung").all() and set(detail[labels == "lung"]) == {"lung"}
+    counts = (
+        pd.DataFrame(
+            {
+                "_fold": fold,
+                "_site": site_codes(table["primary_site"]),
+                "_detail": label_codes(table["primary_site_detail"].astype(object), "subsite"),
+            }
+        )
+        .groupby(["_fold", "_site", "_detail"])
+        .size()
+    )
+    plan = _label_plan(SiteModel("xgboost"), counts)
+    from netorigin.contract import SITE_DETAILS
+
+    assert [SITE_DETAILS[c] for c in plan["vocab"]] == sorted(set(labels), key=SITE_DETAILS.index)
+    assert [n.message for n in plan["notices"]] == [n.message for n in notices]
+    assert any("colon" in n.message and "never as another organ" in n.message for n in notices)
