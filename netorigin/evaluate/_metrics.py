@@ -75,8 +75,27 @@ MIN_FOR_INTERVALS = 30  # fewer cases: bootstrap intervals would say more about 
 
 
 def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, groups=None) -> dict:
-    """95% percentile intervals of the scalar metrics over bootstrap resamples of cases
-    (of groups, e.g. patients, when ``groups`` is given)."""
+    """95% bootstrap intervals of the scalar metrics over resamples of cases (of groups, e.g.
+    patients, when ``groups`` is given): percentile intervals, except the ECE's.
+
+    The binned ECE is biased upward (noise in each bin's accuracy only adds to ``|confidence -
+    accuracy|``), and its resamples are biased upward once more, so a percentile interval can lie
+    wholly above the figure it is for. For the ECE the interval is the basic bootstrap interval
+    ``(2 ece - q97.5, 2 ece - q2.5)`` (floored at 0), the interval of the bias-corrected ECE
+    (``ece_debiased``: ``2 ece - median``, floored at 0), which it contains by construction.
+
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.dirichlet(np.ones(3), 300)
+    >>> y = np.array([rng.choice(3, p=row) for row in p])  # calibrated by construction
+    >>> ci = bootstrap_intervals(y, p, n_bootstrap=100)
+    >>> round(site_metrics(y, p)["ece"], 3), [round(x, 3) for x in ci["ece"]]  # plug-in 0.041; truth 0
+    (0.041, [0.0, 0.048])
+    """
+    return _bootstrap(y, proba, n_bootstrap=n_bootstrap, random_state=random_state, groups=groups)[0]
+
+
+def _bootstrap(y, proba, *, n_bootstrap: int, random_state, groups) -> tuple[dict, float]:
+    """(the intervals of :func:`bootstrap_intervals`, the bias-corrected ECE they hold)."""
     from sklearn.utils import check_random_state
 
     y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
@@ -102,7 +121,28 @@ def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, gro
         v = np.asarray(v, dtype=float)
         v = v[np.isfinite(v)]  # a resample without two sites has no AUC: it says nothing about the interval
         out[k] = [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] if len(v) else [float("nan")] * 2
-    return out
+    point, (lo, hi) = debiased_ece(expected_calibration_error(y, proba), draws["ece"])
+    out["ece"] = [lo, hi]
+    return out, point
+
+
+def debiased_ece(ece: float, draws) -> tuple[float, tuple[float, float]]:
+    """The bootstrap's bias correction of a binned ECE and its basic 95% interval:
+    ``(2 ece - median(draws), (2 ece - q97.5, 2 ece - q2.5))``, each floored at 0 (the corrected
+    figure lies in its interval by construction; ``draws``: the ECE of each resample).
+
+    >>> debiased_ece(0.016, [0.018, 0.02, 0.025, 0.03, 0.036])
+    (0.007, (0.0, 0.0138))
+    """
+    v = np.asarray(draws, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return float("nan"), (float("nan"), float("nan"))
+    q_lo, med, q_hi = np.percentile(v, [2.5, 50, 97.5])
+    return (
+        round(float(max(0.0, 2 * ece - med)), 15),
+        (round(float(max(0.0, 2 * ece - q_hi)), 15), round(float(max(0.0, 2 * ece - q_lo)), 15)),
+    )
 
 
 def proportion_interval(k, n, z: float = 1.959964) -> tuple[float, float]:
@@ -355,7 +395,7 @@ def evaluate_probabilities(
         out["uncalibrated"] = site_metrics(y, uncalibrated, scalars_only=True)
         out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
     if n_bootstrap and len(y) >= MIN_FOR_INTERVALS:
-        out["calibrated"]["intervals_95"] = bootstrap_intervals(
+        out["calibrated"]["intervals_95"], out["calibrated"]["ece_debiased"] = _bootstrap(
             y, proba, n_bootstrap=n_bootstrap, random_state=random_state, groups=groups
         )
     elif n_bootstrap:
