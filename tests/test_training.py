@@ -115,7 +115,7 @@ def test_the_label_rule_never_counts_a_rare_sub_site_with_another_organ():
         assert DETAIL_TO_SITE[into] == DETAIL_TO_SITE[lab]
     said = {n.message.split()[1]: n.message for n in notices}
     assert "never as another organ" in said["colon"] and "lung" not in said["colon"]
-    assert "counted with ileum (the same organ)" in said["jejunum"]
+    assert "counts it with ileum (the same organ)" in said["jejunum"]
     # an other site whose every sub-site is rare is learnt as "other" (organ unspecified), and a
     # rare "other" is a label of its own, not counted with lung
     assert choose_labels("xgboost", "auto", {"ileum": 30, "pancreas": 30, "lung": 8, "rectum": 6}, 0, 74)[:2] == (

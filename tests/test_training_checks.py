@@ -58,7 +58,7 @@ def test_honest_cohorts_train_without_a_warning(trained_kinds, kind):
     assert base["log_loss"] < base["base_rate_log_loss"]
 
 
-def test_the_registry_like_cohort_trains_without_a_warning():
+def test_the_registry_like_cohort_trains_without_a_warning_and_says_which_calibration_shipped(tmp_path):
     """A cohort unlike the synthetic world (tests/data, 900 registry-style cases, three stains)."""
     from pathlib import Path
 
@@ -68,6 +68,43 @@ def test_the_registry_like_cohort_trains_without_a_warning():
     table = load_cohort(data / "registry_cohort.csv", mapping=data / "registry_mapping.yaml").table
     res = train(table, kind="xgboost", params={"n_estimators": 40}, random_state=0, **FAST)
     assert res.warnings == [], res.warnings
+    # which calibration shipped and why, with the held-out figures, in the result, the bundle
+    # and the model card (which once said "calibrated" whatever calibration had done)
+    from netorigin.bundle import load_bundle, save_bundle
+    from netorigin.tracking import model_card
+
+    cal = res.metrics["calibration"]
+    assert cal["shipped"] in ("none (uncalibrated)", "one temperature", "a temperature per label")
+    assert set(cal["held_out"]) == {"none", "shared", "per-label"} and cal["test"]["n"] == res.metrics["test"]["n"]
+    save_bundle(res.model, tmp_path / "b")
+    loaded = load_bundle(tmp_path / "b")
+    assert loaded.metadata_["calibration"]["shipped"] == cal["shipped"]
+    card = model_card(loaded, "a model")
+    assert f"**Calibration**: {cal['shipped']}" in card and "held-out test cases" in card
+
+
+def test_a_calibration_that_makes_the_test_cases_log_loss_worse_is_dropped(trained_kinds, small_test_cohort):
+    """Checked on cases the final classifier never saw: a calibration that makes their log-loss
+    worse beyond noise is replaced by none (prediction sets refitted), and training says so."""
+    import copy
+
+    from netorigin.calibration import TemperatureScaling
+    from netorigin.models import site_codes
+    from netorigin.training._checks import check_calibration
+
+    model = copy.deepcopy(trained_kinds["xgboost"].model)
+    bad = TemperatureScaling(per_label=False).fit(model.oof_margins_, model.oof_y_)
+    bad.temperature_ = np.full_like(bad.temperature_, 6.0)  # far too flat
+    model.calibrator_ = bad
+    test = small_test_cohort.iloc[:600]
+    notices = check_calibration(model, site_codes(test["primary_site"]), model.forward(test, target_prior="training"))
+    assert model.calibrator_.mode_ == "none" and model.calibration_["shipped"] == "none (uncalibrated)"
+    figures = model.calibration_["test"]
+    assert figures["log_loss_calibrated"] > figures["log_loss_uncalibrated"]
+    assert notices and "kept uncalibrated" in notices[0].message and "held-out test cases" in notices[0].message
+    np.testing.assert_allclose(
+        model.conformal_.cal_proba_, model.calibrator_.predict_proba(model.oof_margins_), rtol=1e-6
+    )
 
 
 def _shuffled_file(tmp_path):
@@ -96,7 +133,6 @@ def test_train_prints_the_warning_with_its_figures(tmp_path):
 @pytest.mark.slow
 def test_the_warning_reaches_mlflow_and_the_model_card(tmp_path):
     import mlflow
-
     from _helpers import run
 
     data = _shuffled_file(tmp_path)

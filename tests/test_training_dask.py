@@ -149,7 +149,7 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
     assert "jejunum" not in local.model.labels_ and "colon" not in local.model.labels_
     assert "other" in local.model.labels_  # the colon cases' own label
     said = [n.message for n in dask.notices if "jejunum" in n.message]
-    assert said and "counted with ileum" in said[0]
+    assert said and "with ileum (the same organ)" in said[0]
     assert dask.model.calibration_design_.startswith("10% hold-out")
     # both engines advise from the literature's cells fitted to their training cases (SiteModel.fit_advice)
     from netorigin.literature import default_literature

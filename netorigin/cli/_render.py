@@ -305,6 +305,10 @@ def render_metrics(summary, notices=()) -> None:
             else f"held-out calibration cases ({cv.get('design', 'hold-out')}, uncalibrated)"
         )
         console.print(f"{what}: accuracy {cvm['accuracy']:.3f}, log-loss {cvm['log_loss']:.3f}")
+    if result.metrics.get("calibration"):  # which calibration shipped, why, and how it did on the test cases
+        from ..training import calibration_summary
+
+        console.print(f"calibration shipped: {_safe(calibration_summary(result.metrics['calibration']))}")
     if "split" in result.metrics:
         sp = result.metrics["split"]
         console.print(

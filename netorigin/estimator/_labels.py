@@ -32,12 +32,12 @@ def _home(lab: str, learnt: list[str]) -> str | None:
 
 def _counted_as(lab: str, count: int, into: str) -> Notice:
     how = (
-        f"counted as other with its organ unspecified ({into!r}), never as another organ"
+        "as other, organ unspecified (sub-site 'other'), never as another organ"
         if into == UNSPECIFIED
-        else f"counted with {into} (the same organ)"
+        else f"with {into} (the same organ)"
     )
     return Notice(
-        "model", f"sub-site {lab} has {count} training case(s), fewer than {MIN_PER_LABEL}: {how} for the model"
+        "model", f"sub-site {lab} has {count} training case(s), fewer than {MIN_PER_LABEL}: the model counts it {how}"
     )
 
 

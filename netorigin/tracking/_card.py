@@ -7,6 +7,8 @@ from __future__ import annotations
 def model_card(model, what: str) -> str:
     """The description of a registered model and its version: intended use, training data,
     validation figures, limitations (Markdown)."""
+    from ..training import calibration_summary  # here: importing tracking does not pay for training
+
     metrics = model.metadata_.get("metrics", {})
     td = model.metadata_.get("training_data", {})
     names = {"accuracy": "accuracy", "log_loss": "log-loss", "brier": "Brier score", "ece": "ECE", "macro_auc": "AUC"}
@@ -30,9 +32,9 @@ def model_card(model, what: str) -> str:
         "neuroendocrine tumour found as liver metastases, for research. Not for poorly differentiated "
         "carcinoma (refused), not a diagnosis.\n\n"
         f"**Model**: {what}; bundle {model.bundle_hash}.\n\n"
-        f"**Validation (held out, calibrated)**: {figures}. Measured on the training data's own kind of "
+        f"**Validation (held out, as shipped)**: {figures}. Measured on the training data's own kind of "
         "cases; see the trust benchmark for other deployment mixes.\n\n"
+        f"**Calibration**: {calibration_summary(model.metadata_.get('calibration'))}.\n\n"
         f"**Limitations**: validated on {source}; sub-sites beyond those of the training data are "
-        "unknown to it.\n"
-        + "".join(f"\n**Warning from training**: {w}\n" for w in model.metadata_.get("warnings", []))
+        "unknown to it.\n" + "".join(f"\n**Warning from training**: {w}\n" for w in model.metadata_.get("warnings", []))
     )

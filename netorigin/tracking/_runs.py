@@ -187,6 +187,7 @@ def _training_params(m, settings: dict, params, data_params) -> dict:
         "model.kind": m.kind,
         "model.level": m.level_,
         "model.cv": m.cv,
+        "model.calibration": m.calibration_["shipped"],
         **hyper,
         **settings,
         "data.fingerprint": td["fingerprint"],
@@ -204,6 +205,7 @@ def _training_params(m, settings: dict, params, data_params) -> dict:
 def _track_training(result, cohort, out_dir, *, started, settings, params, data_params, config_text, **where) -> dict:
     """Log one training run: parameters, figures, plots, the bundle, the dataset's name and counts,
     the model card; ``where``: tracking_uri, register_name, alias."""
+    from ..training import calibration_summary
     from ._mlflow import dataset_entry, log_run
 
     m = result.model
@@ -239,6 +241,7 @@ def _track_training(result, cohort, out_dir, *, started, settings, params, data_
             "netorigin.bundle_hash": m.bundle_hash,
             # what training found wrong, where the run list shows it ("none" when nothing was)
             "netorigin.warnings": "\n".join(result.warnings)[:4900] or "none",
+            "netorigin.calibration": calibration_summary(m.calibration_)[:4900],
         },
         bundle_dir=out_dir,
         artifacts=artifacts,

@@ -140,3 +140,87 @@ def _as_rows(records):
     from types import SimpleNamespace
 
     return [SimpleNamespace(**r) for r in records]
+
+
+ECE_RESAMPLES = 200  # paired bootstrap resamples of the test cases: is the calibrated ECE clearly worse?
+
+
+def calibration_check(y, uncalibrated, calibrated) -> tuple[dict, str | None]:
+    """(figures, verdict) of the shipped calibration on held-out cases the final classifier never
+    saw: log-loss and ECE of the sites, uncalibrated and calibrated. ``verdict``: ``"log_loss"``
+    when calibration makes the log-loss worse beyond noise (its paired mean difference more than
+    :data:`Z` standard errors above zero: keep the model uncalibrated), ``"ece"`` when only the ECE
+    is clearly worse (larger in at least 97.5% of paired bootstrap resamples: say so), else None."""
+    from ..evaluate import expected_calibration_error as ece
+
+    y = np.asarray(y, dtype=int)
+    raw, cal = (-np.log(np.clip(p[np.arange(len(y)), y], 1e-15, 1)) for p in (uncalibrated, calibrated))
+    d = cal - raw
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
+    figures = {
+        "n": int(len(y)),
+        "log_loss_uncalibrated": float(raw.mean()),
+        "log_loss_calibrated": float(cal.mean()),
+        "difference_se": se,
+        "ece_uncalibrated": ece(y, uncalibrated),
+        "ece_calibrated": ece(y, calibrated),
+    }
+    if d.mean() > Z * se:
+        return figures, "log_loss"
+    rng = np.random.default_rng(0)
+    picks = (rng.integers(0, len(y), len(y)) for _ in range(ECE_RESAMPLES))
+    worse = sum(ece(y[i], calibrated[i]) > ece(y[i], uncalibrated[i]) for i in picks)
+    figures["ece_worse_in_resamples"] = float(worse / ECE_RESAMPLES)
+    return figures, ("ece" if worse >= 0.975 * ECE_RESAMPLES and len(y) > 1 else None)
+
+
+def calibration_words(figures: dict) -> str:
+    """The shipped calibration on the test cases, in words."""
+    return (
+        f"on {figures['n']:,} held-out test cases: log-loss {figures['log_loss_uncalibrated']:.3f} uncalibrated, "
+        f"{figures['log_loss_calibrated']:.3f} as shipped; ECE {figures['ece_uncalibrated']:.3f}, "
+        f"{figures['ece_calibrated']:.3f}"
+    )
+
+
+def calibration_summary(cal: dict | None) -> str:
+    """A model's calibration record (``SiteModel.calibration_``, a bundle's ``calibration``) in
+    words: which shipped, how its held-out cases were made, why, and how it did on the test cases."""
+    if not cal:
+        return "not recorded with this model"
+    test = f"; {calibration_words(cal['test'])}" if cal.get("test") else ""
+    return f"{cal['shipped']} ({cal['design']}): {cal['reason']}{test}"
+
+
+def check_calibration(model, y, fwd) -> list[Notice]:
+    """Check the shipped calibration on held-out test cases (``fwd``: the model's pass over them
+    under the training mix) and record the figures in ``model.calibration_["test"]``: a
+    calibration that makes their log-loss worse beyond noise is replaced by none
+    (:func:`~netorigin.estimator.keep_uncalibrated`, said in a notice); one that makes only their
+    ECE clearly worse is kept, with a warning."""
+    from ..estimator import keep_uncalibrated
+
+    if model.calibrator_.mode_ == "none":
+        raw = fwd.proba
+        model.calibration_["test"] = calibration_check(y, raw, raw)[0]
+        return []
+    figures, verdict = calibration_check(y, fwd.proba_under("training", calibrated=False), fwd.proba)
+    words, shipped = calibration_words(figures), model.calibration_["shipped"]
+    if verdict == "log_loss":
+        why = (
+            f"{shipped}, chosen on the cross-fitted held-out cases, made the log-loss of the final "
+            f"classifier worse beyond noise {words}: kept uncalibrated"
+        )
+        keep_uncalibrated(model, why)
+        model.calibration_["test"] = figures
+        return [Notice("model", f"calibration: {why}")]
+    model.calibration_["test"] = figures
+    if verdict == "ece":
+        return [
+            Notice(
+                WARNING,
+                f"calibration ({shipped}) made the held-out ECE clearly worse {words}; kept for its better "
+                "log-loss, the probabilities may be less sharp (or sharper) than they should be",
+            )
+        ]
+    return []

@@ -22,7 +22,7 @@ from ..evaluate import evaluate_model, site_metrics
 from ..exceptions import InputError
 from ..literature import bayes_posterior
 from ..models import DEFAULT_KIND, get_kind, site_codes
-from ._checks import WARNING, base_rate_check, cohort_checks
+from ._checks import WARNING, base_rate_check, check_calibration, cohort_checks
 
 
 @dataclass
@@ -262,12 +262,14 @@ def _finish(
     description,
     with_robustness,
 ) -> TrainResult:
-    """Figures and metadata: the same for every engine."""
-    metrics = {"cv": _cv_metrics(model)}
-    test_predictions = None
+    """Figures and metadata: the same for every engine. The shipped calibration is checked first
+    on the test cases (the final classifier never saw them): kept uncalibrated when it makes their
+    log-loss worse beyond noise (:func:`._checks.calibration_check`)."""
+    test_predictions, said = None, []
     if len(y_te):
+        said = check_calibration(model, y_te, model.forward(test, target_prior="training"))
         bayes = bayes_posterior(test, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
-        metrics["test"] = evaluate_model(
+        test_figures = evaluate_model(
             model,
             test,
             y_te,
@@ -279,8 +281,11 @@ def _finish(
         )
         fwd = model.forward(test, target_prior="training")
         test_predictions = (y_te, fwd.proba_under("training", calibrated=False), fwd.proba, test)
+    metrics = {"cv": _cv_metrics(model), "calibration": model.calibration_}
+    if test_predictions is not None:
+        metrics["test"] = test_figures
     metrics["checks"], warnings = _checks(model, test_predictions, cases, random_state)
-    notices = notices + warnings
+    notices = notices + said + warnings
     model.metadata_.update(
         {
             "name": name,
@@ -291,6 +296,8 @@ def _finish(
             "random_state": model.random_state,
             "training_data": {"description": description or "user cohort", **data},
             "metrics": _summary(metrics),
+            # which calibration shipped and why (the held-out figures it was chosen on)
+            "calibration": model.calibration_,
         }
     )
     if warnings:  # the bundle carries what training found wrong with it (nothing, when nothing was)
