@@ -76,12 +76,12 @@ class TemperatureScaling(BaseEstimator):
         else:
             c, h = self.choice_, held[self.mode_]
             reason = (
-                f"of none, one temperature and a temperature per label, the one with the best label log-loss on "
-                f"{c['n']:,} held-out cases (cross-validated, {c['folds']} folds; the simpler within one "
-                f"standard error) that does not make the sites' held-out figures worse: site log-loss "
+                f"chosen of none, one temperature and a temperature per label: the best label log-loss on "
+                f"{c['n']:,} held-out cases ({c['folds']}-fold cross-validated; the simpler within one standard "
+                f"error) not making the sites' held-out figures worse (site log-loss "
                 f"{held['none']['site_log_loss']:.4f} uncalibrated, {h['site_log_loss']:.4f} shipped; site ECE "
-                f"{held['none']['site_ece']:.4f}, {h['site_ece']:.4f}"
-            ) + (f" ({c['guard']})" if c.get("guard") else "")
+                f"{held['none']['site_ece']:.4f}, {h['site_ece']:.4f})"
+            ) + (f"; {c['guard']}" if c.get("guard") else "")
         return {"shipped": words[self.mode_], "design": design, "reason": reason, "held_out": held or {}}
 
     @classmethod
