@@ -167,6 +167,8 @@ def calibration_check(y, uncalibrated, calibrated) -> tuple[dict, str | None]:
     }
     if d.mean() > Z * se:
         return figures, "log_loss"
+    if not np.any(d):  # the same probabilities (no calibration): nothing to compare
+        return figures, None
     rng = np.random.default_rng(0)
     picks = (rng.integers(0, len(y), len(y)) for _ in range(ECE_RESAMPLES))
     worse = sum(ece(y[i], calibrated[i]) > ece(y[i], uncalibrated[i]) for i in picks)
