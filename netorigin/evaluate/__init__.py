@@ -3,23 +3,21 @@ robustness, computed from labels and predicted probabilities (nothing is typed i
 
 from ._metrics import (
     SCALAR_METRICS,
-    WORKUP_TIERS,
     bootstrap_intervals,
+    debiased_ece,
     evaluate_model,
     evaluate_probabilities,
     expected_calibration_error,
     metrics_by_information,
-    proportion_interval,
-    risk_coverage,
-    robustness,
-    set_metrics,
     site_metrics,
 )
+from ._sets import WORKUP_TIERS, proportion_interval, risk_coverage, robustness, set_metrics
 
 __all__ = [
     "SCALAR_METRICS",
     "WORKUP_TIERS",
     "bootstrap_intervals",
+    "debiased_ece",
     "evaluate_model",
     "evaluate_probabilities",
     "expected_calibration_error",
