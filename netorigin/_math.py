@@ -29,3 +29,16 @@ def safe_log(w) -> np.ndarray:
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax."""
     return np.exp(log_softmax(z))
+
+
+def binned_ece(y: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
+    """Top-label ECE: mean |confidence - accuracy| over equal-width confidence bins, weighted
+    (:func:`netorigin.evaluate.expected_calibration_error`; here for the layers below it)."""
+    conf, pred = proba.max(axis=1), proba.argmax(axis=1)
+    bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+    ece = 0.0
+    for b in range(n_bins):
+        m = bins == b
+        if m.any():
+            ece += m.mean() * abs(conf[m].mean() - (pred[m] == y[m]).mean())
+    return float(ece)

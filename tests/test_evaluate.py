@@ -40,3 +40,25 @@ def test_abstaining_on_the_least_confident_cases_raises_accuracy():
     curve = risk_coverage(y, p)
     assert curve[0]["coverage"] == 1.0 and curve[0]["n"] == len(y)
     assert curve[-1]["accuracy"] > curve[0]["accuracy"]
+
+
+def test_the_ece_shown_lies_in_its_interval_and_the_interval_covers_the_truth():
+    """The binned ECE is biased up and its bootstrap resamples more so: the percentile interval
+    once lay above the figure ("0.016 (0.018-0.036)") and above the truth. On probabilities that
+    are calibrated by construction (true ECE 0) the figure shown (bias-corrected) lies in its
+    interval every time, and the interval holds the truth in most cohorts (14 of these 20; the
+    percentile interval in none: at a true ECE near 0 the bias is hardest to estimate, see
+    docs/research.md)."""
+    from netorigin.evaluate import evaluate_probabilities
+
+    covered = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        p = rng.dirichlet(np.ones(3) * 0.7, 300)
+        y = np.array([rng.choice(3, p=row) for row in p])
+        c = evaluate_probabilities(y, p, n_bootstrap=100, random_state=seed)["calibrated"]
+        lo, hi = c["intervals_95"]["ece"]
+        assert 0 <= lo <= c["ece_debiased"] <= hi, (seed, c["ece_debiased"], lo, hi)
+        assert c["ece_debiased"] < c["ece"]  # the plug-in figure is biased up
+        covered += lo <= 0.0 <= hi
+    assert covered >= 12

@@ -139,6 +139,12 @@ def test_the_record_is_one_mlflow_users_recognise(tracked):
     for p in ("model.max_depth", "model.n_estimators", "model.learning_rate", "model.subsample", "model.cv"):
         assert p in train.data.params, p
     assert train.info.run_name.startswith("train xgboost on file cohort.csv")
+    assert train.data.params["model.calibration"] in (
+        "none (uncalibrated)",
+        "one temperature",
+        "a temperature per label",
+    )
+    assert "held-out" in train.data.tags["netorigin.calibration"] and train.data.tags["netorigin.warnings"] == "none"
     assert "Trained xgboost" in train.data.tags["mlflow.note.content"]
     assert train.info.end_time - train.info.start_time > 2000  # the training's own duration, in ms
     history = client.get_metric_history(train.info.run_id, "cv.log_loss")

@@ -127,7 +127,7 @@ def test_dask_bundle_profile_is_built_from_the_training_rows(dask_run):
 
 
 def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
-    """The rule that merges rare sub-sites is one function both engines call (choose_labels)."""
+    """The rule that counts rare sub-sites is one function both engines call (choose_labels)."""
     from netorigin.synth import make_synthetic_cohort
     from netorigin.training import train
 
@@ -135,6 +135,8 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
     detail = cohort["primary_site_detail"].astype(object).to_numpy().copy()
     jej = np.flatnonzero(detail == "jejunum")
     detail[jej[8:]] = "ileum"  # 8 jejunal cases: fewer than 20 whatever the split
+    colon = np.flatnonzero(detail == "colon")
+    detail[colon[8:]] = "lung"  # 8 colon cases: counted as "other" (organ unspecified), never with lung
     cohort["primary_site_detail"] = detail
     (tmp_path / "parts").mkdir()
     for i, part in enumerate(np.array_split(np.arange(len(cohort)), 2)):
@@ -144,9 +146,10 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
         tmp_path / "parts", engine="dask", params={"n_estimators": 10}, n_bootstrap=0, with_robustness=False, workers=1
     )
     assert list(local.model.labels_) == list(dask.model.labels_)
-    assert "jejunum" not in local.model.labels_
+    assert "jejunum" not in local.model.labels_ and "colon" not in local.model.labels_
+    assert "other" in local.model.labels_  # the colon cases' own label
     said = [n.message for n in dask.notices if "jejunum" in n.message]
-    assert said and "counted with ileum" in said[0]
+    assert said and "with ileum (the same organ)" in said[0]
     assert dask.model.calibration_design_.startswith("10% hold-out")
     # both engines advise from the literature's cells fitted to their training cases (SiteModel.fit_advice)
     from netorigin.literature import default_literature

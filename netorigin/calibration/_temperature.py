@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._base import BaseEstimator, check_is_fitted
-from .._math import log_softmax
+from .._math import binned_ece, log_softmax
 from ..exceptions import InputError
 
 PRIOR_SD = 0.5  # each log-temperature and bias ~ N(0, PRIOR_SD^2): thin labels are not over-fitted
@@ -41,15 +41,18 @@ class TemperatureScaling(BaseEstimator):
     def __init__(self, per_label=False):
         self.per_label = per_label
 
-    def fit(self, margins, y):
+    def fit(self, margins, y, *, label_site=None):
         """Fit on held-out margins and label indices ``y``. ``per_label="auto"`` chooses, by 5-fold
         cross-validated log-loss on these margins, between none (T = 1, b = 0), one shared T with
-        biases, and one T per label with biases (ties: the simpler). Beyond :data:`SAMPLE_ABOVE`
-        margins, the choice is made on :data:`CHOOSE_MAX` of them and the fit on :data:`FIT_MAX`
-        (``n_fitted_``: the margins fitted)."""
+        biases, and one T per label with biases (ties: the simpler), and keeps none when a mode
+        makes the held-out figures of the sites (``label_site``: each label's site) worse
+        (:func:`_choose_mode`; ``choice_``: each mode's held-out figures and the reason). Beyond
+        :data:`SAMPLE_ABOVE` margins, the choice is made on :data:`CHOOSE_MAX` of them and the fit
+        on :data:`FIT_MAX` (``n_fitted_``: the margins fitted)."""
         margins, y = np.asarray(margins, dtype=float), np.asarray(y, dtype=int)
+        self.choice_ = None
         if self.per_label == "auto":
-            self.mode_ = _choose_mode(margins, y)
+            self.mode_, self.choice_ = _choose_mode(margins, y, label_site)
         elif self.per_label == "none":
             self.mode_ = "none"
         else:
@@ -60,6 +63,26 @@ class TemperatureScaling(BaseEstimator):
         self.n_fitted_ = len(y)
         self.temperature_, self.bias_ = _fit_mode(margins, y, self.mode_)
         return self
+
+    def record(self, design: str, why_none: str | None = None) -> dict:
+        """Which calibration this is and why (``design``: how the held-out margins were made;
+        ``why_none``: why no calibration was tried): ``{"shipped", "design", "reason",
+        "held_out"}``, the record a bundle, a model card and a training run carry."""
+        check_is_fitted(self, "temperature_")
+        words = {"none": "none (uncalibrated)", "shared": "one temperature", "per-label": "a temperature per label"}
+        held = (self.choice_ or {}).get("modes")
+        if why_none or not held:
+            reason = why_none or f"{self.mode_} was asked for"
+        else:
+            c, h = self.choice_, held[self.mode_]
+            reason = (
+                f"chosen of none, one temperature and a temperature per label: the best label log-loss on "
+                f"{c['n']:,} held-out cases ({c['folds']}-fold cross-validated; the simpler within one standard "
+                f"error) not making the sites' held-out figures worse (site log-loss "
+                f"{held['none']['site_log_loss']:.4f} uncalibrated, {h['site_log_loss']:.4f} shipped; site ECE "
+                f"{held['none']['site_ece']:.4f}, {h['site_ece']:.4f})"
+            ) + (f"; {c['guard']}" if c.get("guard") else "")
+        return {"shipped": words[self.mode_], "design": design, "reason": reason, "held_out": held or {}}
 
     @classmethod
     def fitted(cls, temperature: float, bias) -> TemperatureScaling:
@@ -123,14 +146,24 @@ def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray
     return np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy(), np.r_[0.0, res.x[n_t:]]
 
 
-def _choose_mode(margins: np.ndarray, y: np.ndarray, folds: int = 5) -> str:
-    """The calibration the held-out margins support (5-fold cross-validated log-loss, one
-    standard error rule: the simplest mode within one standard error of the best)."""
+def _choose_mode(margins: np.ndarray, y: np.ndarray, label_site=None, folds: int = 5) -> tuple[str, dict]:
+    """(mode, record): the calibration the held-out margins support.
+
+    Each mode is fitted on 4 of 5 parts of the margins and scored on the fifth (cross-validated
+    held-out figures). The mode: the simplest within one standard error of the best label
+    log-loss (the loss the calibration is fitted by; ties: the simpler). Then a guard on the
+    figures the model answers with, the sites (``label_site``, for sub-site models and site
+    models alike): a mode that makes the held-out site log-loss worse than none, or the site ECE
+    clearly worse (larger in at least 97.5% of paired bootstrap resamples), gives way to the next
+    simpler one, down to none. The record holds each mode's held-out figures and the reason."""
+    n_all = len(y)
     if len(y) > SAMPLE_ABOVE:  # the modes' differences are settled long before: choose on a sample
         keep = np.sort(np.random.default_rng(0).choice(len(y), CHOOSE_MAX, replace=False))
         margins, y = margins[keep], y[keep]
+    sites = np.arange(margins.shape[1]) if label_site is None else np.asarray(label_site, dtype=int)
     fold = np.random.default_rng(0).permutation(len(y)) % folds
     loss = {m: np.zeros(len(y)) for m in MODES}
+    site_p = {m: np.zeros((len(y), int(sites.max()) + 1)) for m in MODES}
     for k in range(folds):
         fit, test = fold != k, fold == k
         if not test.any() or not fit.any():
@@ -139,7 +172,61 @@ def _choose_mode(margins: np.ndarray, y: np.ndarray, folds: int = 5) -> str:
             t, b = _fit_mode(margins[fit], y[fit], mode)
             logp = log_softmax(margins[test] / t + b)
             loss[mode][test] = -logp[np.arange(int(test.sum())), y[test]]
+            for j, s in enumerate(sites):  # label by label, as site_sums adds them
+                site_p[mode][test, s] += np.exp(logp[:, j])
     best = min(MODES, key=lambda m: loss[m].mean())
     diff = {m: loss[m] - loss[best] for m in MODES}
     se = {m: float(diff[m].std(ddof=1) / np.sqrt(len(y))) if len(y) > 1 else 0.0 for m in MODES}
-    return next(m for m in MODES if diff[m].mean() <= se[m])
+    chosen = next(m for m in MODES if diff[m].mean() <= se[m])
+    ys = sites[y]
+    site_loss = {m: -np.log(np.clip(site_p[m][np.arange(len(y)), ys], 1e-15, 1)) for m in MODES}
+    guard = None
+    while chosen != "none":
+        worse = _worse_than_none(site_loss, site_p, ys, chosen)
+        if worse is None:
+            break
+        simpler = MODES[MODES.index(chosen) - 1]
+        guard = f"{chosen} {worse}: {simpler} instead" if guard is None else f"{guard}; {chosen} {worse}: {simpler}"
+        chosen = simpler
+    return chosen, {
+        "n": int(len(y)),
+        "n_held_out": int(n_all),
+        "folds": int(folds),
+        "modes": {
+            m: {
+                "log_loss": float(loss[m].mean()),
+                "site_log_loss": float(site_loss[m].mean()),
+                "site_ece": _ece(ys, site_p[m]),
+            }
+            for m in MODES
+        },
+        "guard": guard,
+    }
+
+
+def _ece(y, proba) -> float:
+    return binned_ece(y, proba)
+
+
+def _worse_than_none(site_loss: dict, site_p: dict, ys: np.ndarray, mode: str) -> str | None:
+    """Why ``mode`` is worse than none on the held-out site figures (None: it is not)."""
+    d = site_loss[mode] - site_loss["none"]
+    if d.mean() > 0:
+        return (
+            f"made the held-out site log-loss worse ({site_loss['none'].mean():.4f} uncalibrated, "
+            f"{site_loss[mode].mean():.4f} calibrated)"
+        )
+    rng = np.random.default_rng(0)
+    worse = 0
+    for _ in range(ECE_RESAMPLES):
+        i = rng.integers(0, len(ys), len(ys))
+        worse += _ece(ys[i], site_p[mode][i]) > _ece(ys[i], site_p["none"][i])
+    if worse >= 0.975 * ECE_RESAMPLES:
+        return (
+            f"made the held-out site ECE clearly worse ({_ece(ys, site_p['none']):.4f} uncalibrated, "
+            f"{_ece(ys, site_p[mode]):.4f} calibrated; worse in {worse} of {ECE_RESAMPLES} resamples)"
+        )
+    return None
+
+
+ECE_RESAMPLES = 200  # paired bootstrap resamples of the held-out cases: is a calibration's ECE clearly worse?

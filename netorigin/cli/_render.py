@@ -230,9 +230,14 @@ def _metrics_table(m: dict) -> Table:
     t = Table(title="Metrics (95% bootstrap interval)" if ci else "Metrics", title_justify="left")
     t.add_column("metric")
     t.add_column("value")
-    for k in ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece"):
+    for k in ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier"):
         t.add_row(k, _fmt_ci(c, ci, k) if ci else f"{c[k]:.3f}")
-    t.add_row("ece before calibration", f"{m['uncalibrated']['ece']:.3f}")
+    if ci and "ece_debiased" in c:  # the binned ECE is biased up: its interval is the bias-corrected figure's
+        lo, hi = ci["ece"]
+        t.add_row("ece, bias-corrected", f"{c['ece_debiased']:.3f} ({lo:.3f}-{hi:.3f})")
+    t.add_row(
+        "ece (binned, biased up): calibrated / before calibration", f"{c['ece']:.3f} / {m['uncalibrated']['ece']:.3f}"
+    )
     for lvl, s in m["conformal"].items():
         t.add_row(
             f"{float(lvl):.0%} set coverage / size",
@@ -300,11 +305,17 @@ def render_metrics(summary, notices=()) -> None:
             else f"held-out calibration cases ({cv.get('design', 'hold-out')}, uncalibrated)"
         )
         console.print(f"{what}: accuracy {cvm['accuracy']:.3f}, log-loss {cvm['log_loss']:.3f}")
+    if result.metrics.get("calibration"):  # which calibration shipped, why, and how it did on the test cases
+        from ..training import calibration_summary
+
+        console.print(f"calibration shipped: {_safe(calibration_summary(result.metrics['calibration']))}")
     if "split" in result.metrics:
         sp = result.metrics["split"]
         console.print(
             f"dask split: {sp['train']:,} training, {sp['calibration']:,} calibration, {sp['test']:,} test cases"
         )
+    for w in summary.get("warnings", []):  # last, where they are read: what training found wrong
+        console.print(f"[bold red]warning[/]: {_safe(w)}")
     if "bundle" in summary:
         console.print(f"bundle: {summary['bundle']} (sha256 {summary['bundle_hash'][:12]})")
     tr = summary.get("tracking")

@@ -184,7 +184,9 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
     """The Dask engine: data access and the distributed booster fit; the rest is
     :meth:`SiteModel.fit_calibration` and :meth:`SiteModel.fit_advice`, as in local training.
 
-    Returns ``(model, test table, test labels, test groups, training-data description)``.
+    Returns ``(model, test table, test labels, test groups, training-data description, training
+    cases)``: the last, the sample of training cases the advice's cells are fitted to (the cases
+    training's checks of the cohort read, as local training reads its cohort).
     """
     _require_dask()
     import dask.dataframe as dd
@@ -235,6 +237,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
         site_codes(plan["test"]["primary_site"]),
         _groups(plan["test"]).astype(str).to_numpy(),
         _describe(files, plan, len(cal)),
+        advice,
     )
 
 

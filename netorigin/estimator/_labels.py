@@ -9,23 +9,54 @@ from ..contract import SITES, Notice
 from ..exceptions import InputError
 from ..models import get_kind, site_of
 
-MIN_PER_LABEL = 20  # a sub-site with fewer training cases is merged into its site's commonest one
+MIN_PER_LABEL = 20  # a sub-site with fewer training cases is not learnt on its own (see choose_labels)
 
 
 MIN_PER_SITE = 10  # training needs at least this many cases of every site (folds and a test split)
+
+UNSPECIFIED = "other"  # the primary_site_detail of an other primary whose organ is not named
+SAME_ORGAN = (("ileum", "jejunum"),)  # sub-sites that are one organ: the jejunoileal small intestine
+
+
+def _home(lab: str, learnt: list[str]) -> str | None:
+    """Where a rare sub-site is counted: a learnt sub-site of the same organ, else the unspecified
+    label of its site (the other site's ``other``), else nowhere (None). Never another organ."""
+    organ = next((g for g in SAME_ORGAN if lab in g), (lab,))
+    same = [x for x in learnt if x in organ and x != lab]
+    if same:
+        return same[0]
+    if site_of([lab])[0] == SITES.index("other") and lab != UNSPECIFIED:
+        return UNSPECIFIED
+    return None
+
+
+def _counted_as(lab: str, count: int, into: str) -> Notice:
+    how = (
+        "as other, organ unspecified (sub-site 'other'), never as another organ"
+        if into == UNSPECIFIED
+        else f"with {into} (the same organ)"
+    )
+    return Notice(
+        "model", f"sub-site {lab} has {count} training case(s), fewer than {MIN_PER_LABEL}: the model counts it {how}"
+    )
 
 
 def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n: int) -> tuple[str, dict, list]:
     """What a model learns from a cohort: ``(level, merge, notices)``, the one rule of every engine.
 
     ``detail_counts``: training cases per ``primary_site_detail``; ``n_missing``: cases without one.
-    The sub-sites are learnt (``level`` auto or subsite, a kind that can) when every case has one;
-    a sub-site with fewer than MIN_PER_LABEL cases is then counted with its site's commonest
-    sub-site (``merge``: label -> label it is counted with); when a site has no sub-site with that
-    many, ``auto`` learns the three sites (``subsite`` refuses). Otherwise the three sites.
+    The sub-sites are learnt (``level`` auto or subsite, a kind that can) when every case has one.
+    A kind that learns each label from its own cases (``merges_rare``) does not learn a sub-site
+    with fewer than MIN_PER_LABEL cases on its own; it is counted (``merge``: label -> label)
+    with a learnt sub-site of the same organ (jejunum with ileum: the small intestine), else, for
+    an other primary, as ``other`` (an other primary, organ unspecified: a label of its own,
+    whatever its count), never with another organ. A sub-site with no such home (pancreas, or
+    both small-intestinal sub-sites, too rare) makes ``auto`` learn the three sites (``subsite``
+    refuses). A kind with a prior for every sub-site (latent-class) keeps them all.
 
-    >>> choose_labels("xgboost", "auto", {"ileum": 50, "jejunum": 3, "pancreas": 40, "lung": 30}, 0, 123)[:2]
-    ('subsite', {'jejunum': 'ileum'})
+    >>> counts = {"ileum": 50, "jejunum": 3, "pancreas": 40, "lung": 30, "colon": 4}
+    >>> choose_labels("xgboost", "auto", counts, 0, 127)[:2]
+    ('subsite', {'colon': 'other', 'jejunum': 'ileum'})
     """
     k = get_kind(kind)
     if level not in ("auto", "site", "subsite"):
@@ -45,38 +76,23 @@ def choose_labels(kind: str, level: str, detail_counts: dict, n_missing: int, n:
         raise InputError(f"level: the {kind} kind models the three sites only, not sub-sites")
     if n_missing:
         raise InputError("level: subsite needs a primary_site_detail for every training case")
-    merge, notices = {}, []
     ranked = sorted(detail_counts.items(), key=lambda kv: (-kv[1], kv[0]))  # commonest first, then by name
+    learnt = [x for x, c in ranked if c >= MIN_PER_LABEL or not k.merges_rare]
+    merge, notices = {}, []
     for lab, count in ranked:
-        if count >= MIN_PER_LABEL or (not k.merges_rare and count > 0):
+        if lab in learnt or count <= 0 or lab == UNSPECIFIED:
             continue
-        site = site_of([lab])[0]
-        into = next((x for x, c in ranked if c >= MIN_PER_LABEL and site_of([x])[0] == site), None)
-        if into is None and level == "auto":  # too few to learn that site's sub-sites: learn the sites
-            return (
-                "site",
-                {},
-                [
-                    Notice(
-                        "model",
-                        f"modelled at the site level: no sub-site of {SITES[site]} has {MIN_PER_LABEL} "
-                        "training cases, so sub-sites are not learnt",
-                    )
-                ],
-            )
+        into = _home(lab, learnt)
         if into is None:
+            site = SITES[site_of([lab])[0]]
+            if level == "auto":  # too few to learn that site's sub-sites: learn the sites
+                return "site", {}, [_site_level(site)]
             raise InputError(
-                f"primary_site_detail: too few cases of every sub-site of {SITES[site]} "
+                f"primary_site_detail: too few cases of every sub-site of {site} "
                 f"(at least {MIN_PER_LABEL} of one are needed)"
             )
         merge[lab] = into
-        notices.append(
-            Notice(
-                "model",
-                f"sub-site {lab} has {count} training case(s), fewer than {MIN_PER_LABEL}: "
-                f"counted with {into} for the model",
-            )
-        )
+        notices.append(_counted_as(lab, count, into))
     return "subsite", merge, notices
 
 
@@ -90,6 +106,14 @@ def training_labels(kind: str, level: str, y_sites: np.ndarray, detail) -> tuple
     if level == "site":
         return "site", sites, notices
     return "subsite", np.array([merge.get(x, x) for x in detail], dtype=object), notices
+
+
+def _site_level(site: str) -> Notice:
+    return Notice(
+        "model",
+        f"modelled at the site level: no sub-site of {site} has {MIN_PER_LABEL} training cases "
+        "(and none may be counted with another organ), so sub-sites are not learnt",
+    )
 
 
 class CaseSplitter:

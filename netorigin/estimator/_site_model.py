@@ -198,27 +198,28 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
 
     def fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
         """Complete the model from a fitted classifier pipeline and held-out margins (label indices
-        ``y``; ``n_fields``: each held-out case's number of recorded informative fields).
-
-        The one place where temperature, priors and conformal sets are fitted: local training
-        calls it after cross-fitting, the Dask engine after its distributed fit. ``design`` says
-        how the held-out margins were made (recorded as ``calibration_design_``).
+        ``y``; ``n_fields``: each held-out case's number of recorded informative fields). The one
+        place where temperature, priors and conformal sets are fitted (local training after
+        cross-fitting, the Dask engine after its distributed fit). ``design`` says how the held-out
+        margins were made (``calibration_design_``; ``calibration_``: which calibration and why).
         """
         self.estimator_ = estimator
         self.labels_ = np.asarray(estimator[-1].labels_, dtype=object)
         self.label_site_ = site_of(self.labels_)
-        y = np.asarray(y, dtype=int)
-        cal = TemperatureScaling(per_label="auto" if get_kind(self.kind).calibrates else "none").fit(margins, y)
+        y, calibrates = np.asarray(y, dtype=int), get_kind(self.kind).calibrates
+        mode = "auto" if calibrates else "none"
+        cal = TemperatureScaling(per_label=mode).fit(margins, y, label_site=self.label_site_)
         sampled = f"; temperatures fitted to {cal.n_fitted_:,} of {len(y):,}" if cal.n_fitted_ < len(y) else ""
         self.calibrator_, self.calibration_design_ = cal, design + sampled
+        own = None if calibrates else f"the {self.kind} kind's probabilities are already a posterior"
+        self.calibration_ = cal.record(self.calibration_design_, own)
         self.prior_ = PriorShift(self.target_prior).fit(y, labels=self.labels_, train_prior=train_prior)
         self.conformal_ = ConformalSets().fit(
             self.calibrator_.predict_proba(margins), y, label_site=self.label_site_, n_fields=n_fields
         )
         self.profile_ = profile
         self.classes_ = np.array(CLASSES, dtype=object)
-        self.notices_ = []
-        self.metadata_ = {}
+        self.notices_, self.metadata_ = [], {}
         return self
 
     # ------------------------------------------------------------------ the fitted parts

@@ -7,18 +7,15 @@ from ._compare import compare_models
 from ._compare_result import Comparison
 from ._metrics import (
     SCALAR_METRICS,
-    WORKUP_TIERS,
     bootstrap_intervals,
+    debiased_ece,
     evaluate_model,
     evaluate_probabilities,
     expected_calibration_error,
     metrics_by_information,
-    proportion_interval,
-    risk_coverage,
-    robustness,
-    set_metrics,
     site_metrics,
 )
+from ._sets import WORKUP_TIERS, proportion_interval, risk_coverage, robustness, set_metrics
 
 __all__ = [
     "Comparison",
@@ -27,6 +24,7 @@ __all__ = [
     "SCALAR_METRICS",
     "WORKUP_TIERS",
     "bootstrap_intervals",
+    "debiased_ece",
     "evaluate_model",
     "evaluate_probabilities",
     "expected_calibration_error",

@@ -13,25 +13,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._math import binned_ece
 from ..calibration import prior_words, site_sums
-from ..contract import FIELDS, SITES, as_canonical
+from ..contract import SITES, as_canonical
 from ..exceptions import InputError
 from ..models import detail_column, read_labels
 from ._bootstrap import PatientBootstrap
+from ._sets import risk_coverage, robustness, set_metrics
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
 
 
 def expected_calibration_error(y: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
-    """Top-label ECE: mean |confidence - accuracy| over equal-width confidence bins, weighted."""
-    conf, pred = proba.max(axis=1), proba.argmax(axis=1)
-    bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
-    ece = 0.0
-    for b in range(n_bins):
-        m = bins == b
-        if m.any():
-            ece += m.mean() * abs(conf[m].mean() - (pred[m] == y[m]).mean())
-    return float(ece)
+    """Top-label ECE: mean |confidence - accuracy| over equal-width confidence bins, weighted
+    (the plug-in figure: biased up on few cases; see :func:`bootstrap_intervals`)."""
+    return binned_ece(np.asarray(y), np.asarray(proba), n_bins)
 
 
 def _auc(y: np.ndarray, proba: np.ndarray) -> float:
@@ -78,8 +74,27 @@ MIN_FOR_INTERVALS = 30  # fewer cases: bootstrap intervals would say more about 
 
 
 def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, groups=None) -> dict:
-    """95% percentile intervals of the scalar metrics over bootstrap resamples of cases
-    (of groups, e.g. patients, when ``groups`` is given)."""
+    """95% bootstrap intervals of the scalar metrics over resamples of cases (of groups, e.g.
+    patients, when ``groups`` is given): percentile intervals, except the ECE's.
+
+    The binned ECE is biased upward (noise in each bin's accuracy only adds to ``|confidence -
+    accuracy|``), and its resamples are biased upward once more, so a percentile interval can lie
+    wholly above the figure it is for. For the ECE the interval is the basic bootstrap interval
+    ``(2 ece - q97.5, 2 ece - q2.5)`` (floored at 0), the interval of the bias-corrected ECE
+    (``ece_debiased``: ``2 ece - median``, floored at 0), which it contains by construction.
+
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.dirichlet(np.ones(3), 300)
+    >>> y = np.array([rng.choice(3, p=row) for row in p])  # calibrated by construction
+    >>> ci = bootstrap_intervals(y, p, n_bootstrap=100)
+    >>> round(site_metrics(y, p)["ece"], 3), [round(x, 3) for x in ci["ece"]]  # plug-in 0.041; truth 0
+    (0.041, [0.0, 0.048])
+    """
+    return _bootstrap(y, proba, n_bootstrap=n_bootstrap, random_state=random_state, groups=groups)[0]
+
+
+def _bootstrap(y, proba, *, n_bootstrap: int, random_state, groups) -> tuple[dict, float]:
+    """(the intervals of :func:`bootstrap_intervals`, the bias-corrected ECE they hold)."""
     y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
     boot = PatientBootstrap(len(y), groups)
     draws = {m: [] for m in SCALAR_METRICS}
@@ -93,113 +108,28 @@ def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, gro
         v = np.asarray(v, dtype=float)
         v = v[np.isfinite(v)]  # a resample without two sites has no AUC: it says nothing about the interval
         out[k] = [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] if len(v) else [float("nan")] * 2
-    return out
+    point, (lo, hi) = debiased_ece(expected_calibration_error(y, proba), draws["ece"])
+    out["ece"] = [lo, hi]
+    return out, point
 
 
-def proportion_interval(k, n, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson's 95% interval of a proportion of ``k`` in ``n`` ((nan, nan) when ``n`` is 0).
+def debiased_ece(ece: float, draws) -> tuple[float, tuple[float, float]]:
+    """The bootstrap's bias correction of a binned ECE and its basic 95% interval:
+    ``(2 ece - median(draws), (2 ece - q97.5, 2 ece - q2.5))``, each floored at 0 (the corrected
+    figure lies in its interval by construction; ``draws``: the ECE of each resample).
 
-    >>> [round(x, 3) for x in proportion_interval(90, 100)]
-    [0.826, 0.945]
+    >>> debiased_ece(0.016, [0.018, 0.02, 0.025, 0.03, 0.036])
+    (0.007, (0.0, 0.0138))
     """
-    if n == 0:
-        return float("nan"), float("nan")
-    p, z2 = k / n, z * z
-    mid = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return float(max(0.0, mid - half)), float(min(1.0, mid + half))
-
-
-def set_metrics(y, sets: np.ndarray, detail=None, n_fields=None) -> dict:
-    """Coverage (overall, per site and, given ``detail``, per sub-site, with case counts; given
-    ``n_fields``, per site within each bin of informative fields recorded) and the mean size of
-    prediction sets."""
-    y = np.asarray(y, dtype=int)
-    hit = sets[np.arange(len(y)), y]
-    out = {
-        "coverage": float(hit.mean()),
-        "coverage_by_site": {
-            s: (float(hit[y == k].mean()) if (y == k).any() else float("nan")) for k, s in enumerate(SITES)
-        },
-        "coverage_by_site_interval": {
-            s: proportion_interval(int(hit[y == k].sum()), int((y == k).sum())) for k, s in enumerate(SITES)
-        },
-        "mean_set_size": float(sets.sum(axis=1).mean()),
-        "singleton_rate": float((sets.sum(axis=1) == 1).mean()),
-    }
-    if detail is not None:
-        d = np.asarray(detail, dtype=object)
-        known = [x for x in dict.fromkeys(d) if isinstance(x, str)]
-        out["coverage_by_subsite"] = {x: float(hit[d == x].mean()) for x in known}
-        out["n_by_subsite"] = {x: int((d == x).sum()) for x in known}
-    if n_fields is not None:
-        from ..features import INFORMATION_BINS
-
-        k = np.asarray(n_fields, dtype=int)
-        out["coverage_by_information"] = {
-            name: {
-                s: {"coverage": float(hit[m & (y == j)].mean()), "n": int((m & (y == j)).sum())}
-                for j, s in enumerate(SITES)
-                if (m & (y == j)).any()
-            }
-            for lo, hi, name in INFORMATION_BINS
-            if (m := (k >= lo) & (k <= hi)).any()
-        }
-    return out
-
-
-def risk_coverage(y, proba, coverages=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5)) -> list[dict]:
-    """Accuracy when the model may abstain on its least confident cases."""
-    y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
-    order = np.argsort(-proba.max(axis=1), kind="stable")
-    correct = (proba.argmax(axis=1) == y)[order]
-    out = []
-    for c in coverages:
-        k = max(1, int(round(c * len(y))))
-        out.append({"coverage": float(c), "accuracy": float(correct[:k].mean()), "n": k})
-    return out
-
-
-# Work-up tiers for the robustness report: each removes more tests (cumulatively).
-WORKUP_TIERS = (
-    ("full work-up", ()),
-    ("without research tests", ("alt_status", "ihc_daxx_atrx", "ihc_satb2", "ihc_otp", "ihc_pdx1", "ihc_pr", "expr_*")),
-    ("without second-line IHC", ("ihc_isl1", "ihc_pax8", "ihc_ttf1", "ihc_serotonin", "ihc_sstr2a")),
-    ("without CDX2", ("ihc_cdx2",)),
-)
-
-
-def robustness(predict_proba, table, y, *, random_state=0, fractions=(0.0, 0.25, 0.5, 0.75)) -> dict:
-    """Accuracy as test results are masked at random, and as the work-up gets shallower.
-
-    ``predict_proba`` maps a canonical table to (n, 3) probabilities in the contract's order
-    (``SITES``; :attr:`Forward.proba <netorigin.estimator.Forward.proba>`), ``y`` holds site codes
-    in the same order.
-    """
-    import pandas as pd
-
-    rng = np.random.default_rng(random_state)
-    y = np.asarray(y, dtype=int)
-    tests = [c for c in table.columns if (c in FIELDS and FIELDS[c].test) or str(c).startswith("expr_")]
-    masked = []
-    for f in fractions:
-        t = table.copy()
-        for c in tests:
-            hide = rng.random(len(t)) < f
-            if hide.any():
-                col = t[c]
-                t[c] = (
-                    col.where(~hide, other=np.nan) if not isinstance(col.dtype, pd.CategoricalDtype) else col.mask(hide)
-                )
-        masked.append({"fraction_masked": float(f), "accuracy": float((predict_proba(t).argmax(1) == y).mean())})
-    tiers, removed = [], []
-    for name, fields in WORKUP_TIERS:
-        removed += [
-            c for c in table.columns for f in fields if c == f or (f.endswith("*") and str(c).startswith(f[:-1]))
-        ]
-        t = table.drop(columns=removed)
-        tiers.append({"work_up": name, "accuracy": float((predict_proba(t).argmax(1) == y).mean())})
-    return {"masked_at_random": masked, "shallower_work_up": tiers}
+    v = np.asarray(draws, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return float("nan"), (float("nan"), float("nan"))
+    q_lo, med, q_hi = np.percentile(v, [2.5, 50, 97.5])
+    return (
+        round(float(max(0.0, 2 * ece - med)), 15),
+        (round(float(max(0.0, 2 * ece - q_hi)), 15), round(float(max(0.0, 2 * ece - q_lo)), 15)),
+    )
 
 
 def evaluate_model(
@@ -356,7 +286,7 @@ def evaluate_probabilities(
         out["uncalibrated"] = site_metrics(y, uncalibrated, scalars_only=True)
         out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
     if n_bootstrap and len(y) >= MIN_FOR_INTERVALS:
-        out["calibrated"]["intervals_95"] = bootstrap_intervals(
+        out["calibrated"]["intervals_95"], out["calibrated"]["ece_debiased"] = _bootstrap(
             y, proba, n_bootstrap=n_bootstrap, random_state=random_state, groups=groups
         )
     elif n_bootstrap:

@@ -27,6 +27,9 @@ def setting_words(target_prior: str) -> str:
     return f"{prior_words(target_prior)} (setting {target_prior})"
 
 
+_LABEL_WORDS = {"other": "organ unspecified"}  # the sub-site "other": an other primary, organ not named
+
+
 def subsite_breakdown(parts: dict, most: int = 4) -> str:
     """The sub-sites of one site worth naming, most probable first ("ileum 83%, jejunum 14%"):
     those of at least 1%, at most ``most``; "" when none is.
@@ -35,10 +38,18 @@ def subsite_breakdown(parts: dict, most: int = 4) -> str:
     'ileum 83%, jejunum 14%'
     >>> subsite_breakdown({"lung": 0.004, "rectum": 0.003})
     ''
+
+    The sub-site ``other`` (an other primary whose organ is not named, where a model counts the
+    sub-sites too rare to learn) is said as such, never as an organ:
+
+    >>> subsite_breakdown({"lung": 0.6, "other": 0.12})
+    'lung 60%, organ unspecified 12%'
     """
     shown = [(k, v) for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v >= 0.01][:most]
     more = sum(1 for v in parts.values() if v >= 0.01) - len(shown)
-    return ", ".join(f"{k} {percent(v)}" for k, v in shown) + (f" and {more} more" if more > 0 else "")
+    return ", ".join(f"{_LABEL_WORDS.get(k, k)} {percent(v)}" for k, v in shown) + (
+        f" and {more} more" if more > 0 else ""
+    )
 
 
 def why_header(report: dict) -> str:
@@ -208,8 +219,9 @@ def _kept_because(res: ScoreResult, i: int, k: int, who: str) -> str:
     subs = ""
     if not set(res.labels) <= set(SITES):
         own = [(float(res.label_proba[i, j]), str(lab)) for j, lab in enumerate(res.labels) if res.label_site[j] == k]
-        named = [f"{lab} ({percent(q)})" for q, lab in sorted(own, reverse=True)[:2] if q >= 0.005]
-        if named and named != [f"{site} ({percent(p)})"]:
+        top = [(q, lab) for q, lab in sorted(own, reverse=True)[:2] if q >= 0.005]
+        if top and [lab for _, lab in top] != [site]:  # a site's sole label named as the site says nothing
+            named = [f"{_LABEL_WORDS.get(lab, lab)} ({percent(q)})" for q, lab in top]
             subs = f" because {' and '.join(named)} cannot be excluded"
     return (
         f"{site} ({percent(p)}) is kept{subs}: at least about {1 - res.coverage:.0%} of cases whose primary "

@@ -40,9 +40,10 @@ class ModelKind:
     subsites : bool
         Whether the kind can learn sub-sites (``primary_site_detail``) as its classes.
     merges_rare : bool
-        Whether a sub-site with too few training cases is counted with its site's commonest one
-        (kinds that learn each label from its cases alone); a kind with a prior for every
-        sub-site (latent-class) keeps them all.
+        Whether a sub-site with too few training cases is not learnt on its own but counted with
+        a learnt sub-site of the same organ or as an other primary of unspecified organ
+        (:func:`~netorigin.estimator.choose_labels`; kinds that learn each label from its cases
+        alone); a kind with a prior for every sub-site (latent-class) keeps them all.
     calibrates : bool
         Whether temperature scaling is fitted on the out-of-fold margins. A kind whose
         probabilities are already a posterior under a prior (latent-class) gets none: at small n its

@@ -15,6 +15,7 @@ import numpy as np
 from ..bundle import load_bundle, save_bundle
 from ..contract import SITES
 from ..models import get_kind
+from ._card import model_card
 
 
 def _versions() -> dict:
@@ -143,7 +144,8 @@ def train_run(
     out_dir = _save(result.model, out_dir, bundles_root)
     summary = {
         "metrics": result.model.metadata_["metrics"],
-        "notices": [n.message for n in result.notices],
+        "notices": [n.message for n in result.notices if n.message not in result.warnings],
+        "warnings": result.warnings,
         "bundle": str(out_dir),
         "bundle_hash": result.model.bundle_hash,
     }
@@ -185,6 +187,7 @@ def _training_params(m, settings: dict, params, data_params) -> dict:
         "model.kind": m.kind,
         "model.level": m.level_,
         "model.cv": m.cv,
+        "model.calibration": m.calibration_["shipped"],
         **hyper,
         **settings,
         "data.fingerprint": td["fingerprint"],
@@ -202,6 +205,7 @@ def _training_params(m, settings: dict, params, data_params) -> dict:
 def _track_training(result, cohort, out_dir, *, started, settings, params, data_params, config_text, **where) -> dict:
     """Log one training run: parameters, figures, plots, the bundle, the dataset's name and counts,
     the model card; ``where``: tracking_uri, register_name, alias."""
+    from ..training import calibration_summary
     from ._mlflow import dataset_entry, log_run
 
     m = result.model
@@ -235,6 +239,9 @@ def _track_training(result, cohort, out_dir, *, started, settings, params, data_
             "netorigin.task": "train",
             "netorigin.engine": settings["engine"],
             "netorigin.bundle_hash": m.bundle_hash,
+            # what training found wrong, where the run list shows it ("none" when nothing was)
+            "netorigin.warnings": "\n".join(result.warnings)[:4900] or "none",
+            "netorigin.calibration": calibration_summary(m.calibration_)[:4900],
         },
         bundle_dir=out_dir,
         artifacts=artifacts,
@@ -244,39 +251,6 @@ def _track_training(result, cohort, out_dir, *, started, settings, params, data_
         steps={f"cv.{k}": [f[k] for f in folds] for k in (folds[0] if folds else {}) if k not in ("fold", "n")},
         model_card=model_card(m, what),
         **where,
-    )
-
-
-def model_card(model, what: str) -> str:
-    """The description of a registered model and its version: intended use, training data,
-    validation figures, limitations (Markdown)."""
-    metrics = model.metadata_.get("metrics", {})
-    td = model.metadata_.get("training_data", {})
-    names = {"accuracy": "accuracy", "log_loss": "log-loss", "brier": "Brier score", "ece": "ECE", "macro_auc": "AUC"}
-    held_out = "test_" if any(k.startswith("test_") for k in metrics) else "cv_"
-    figures = ", ".join(
-        f"{word} {metrics[held_out + k]:.3f}"
-        for k, word in names.items()
-        if isinstance(metrics.get(held_out + k), (int, float))
-    )
-    where = f"{td.get('n_test'):,} held-out cases" if held_out == "test_" and td.get("n_test") else "cross-validation"
-    figures = f"{figures} ({where})" if figures else "none recorded with this model"
-    synthetic = str(td.get("description") or "").startswith("synthetic")
-    source = (
-        "synthetic cases only (generator parameters from the literature, many assumed); never measured on patients"
-        if synthetic
-        else f"{td.get('description')} only; netorigin has not validated it elsewhere"
-    )
-    return (
-        f"# netorigin model card\n\n**{model.identity()['notice']}**\n\n"
-        "**Intended use**: the primary site (ileal, pancreatic, other) of a *well-differentiated* "
-        "neuroendocrine tumour found as liver metastases, for research. Not for poorly differentiated "
-        "carcinoma (refused), not a diagnosis.\n\n"
-        f"**Model**: {what}; bundle {model.bundle_hash}.\n\n"
-        f"**Validation (held out, calibrated)**: {figures}. Measured on the training data's own kind of "
-        "cases; see the trust benchmark for other deployment mixes.\n\n"
-        f"**Limitations**: validated on {source}; sub-sites beyond those of the training data are "
-        "unknown to it.\n"
     )
 
 

@@ -2,6 +2,7 @@
 the exact posterior."""
 
 from ._benchmark import BENCHMARK_COLUMNS, benchmark, benchmark_markdown
+from ._checks import calibration_summary
 from ._train import TrainResult, fingerprint, labelled_cases, train
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "TrainResult",
     "benchmark",
     "benchmark_markdown",
+    "calibration_summary",
     "fingerprint",
     "labelled_cases",
     "train",

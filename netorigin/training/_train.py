@@ -22,6 +22,7 @@ from ..evaluate import evaluate_model, site_metrics
 from ..exceptions import InputError
 from ..literature import bayes_posterior
 from ..models import DEFAULT_KIND, get_kind, site_codes
+from ._checks import WARNING, base_rate_check, check_calibration, cohort_checks
 
 
 @dataclass
@@ -35,7 +36,8 @@ class TrainResult:
     metrics : dict
         Cross-validated and held-out figures.
     notices : list of Notice
-        What the user should be told (cases set aside, sub-sites merged, level chosen).
+        What the user should be told (cases set aside, sub-sites counted, level chosen, and the
+        warnings of training's checks of itself, kind ``training_warning``: see :attr:`warnings`).
     test_predictions : tuple, optional
         The held-out cases' labels and probabilities, for plots.
     """
@@ -46,6 +48,12 @@ class TrainResult:
     # held-out predictions for plots: y, uncalibrated and calibrated probabilities, test table.
     # Kept in memory only; never logged (no case rows go to tracking).
     test_predictions: tuple | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """What training found wrong with the model or the cohort (no better than guessing the
+        training mix, a cohort that contradicts itself); empty when nothing was."""
+        return [n.message for n in self.notices if n.kind == WARNING]
 
 
 def fingerprint(table: pd.DataFrame) -> str:
@@ -190,10 +198,12 @@ def train(
 
         if kind != "xgboost":
             raise InputError("engine: dask trains the xgboost kind only")
-        model, test, y_te, g_te, data = fit_dask(model, cohort, scheduler=scheduler, workers=workers, progress=progress)
+        model, test, y_te, g_te, data, cases = fit_dask(
+            model, cohort, scheduler=scheduler, workers=workers, progress=progress
+        )
         notices = []
     elif engine == "local":
-        model, test, y_te, g_te, data, notices = _fit_local(model, cohort, group_column, test_size, progress)
+        model, test, y_te, g_te, data, notices, cases = _fit_local(model, cohort, group_column, test_size, progress)
     else:
         raise InputError(f"engine: {engine!r} is not one of local, dask")
     return _finish(
@@ -203,6 +213,7 @@ def train(
         g_te,
         data,
         notices=notices,
+        cases=cases,
         bayes_scenario=bayes_scenario,
         n_bootstrap=n_bootstrap,
         random_state=random_state,
@@ -214,7 +225,8 @@ def train(
 
 def _fit_local(model, cohort, group_column, test_size: float, progress):
     """The local engine: a grouped, stratified split (``test_size`` held out for the figures),
-    then :meth:`SiteModel.fit` on the rest. Returns what :func:`_finish` needs."""
+    then :meth:`SiteModel.fit` on the rest. Returns what :func:`_finish` needs (the last: the
+    labelled cohort, whose consistency training checks)."""
     table, y, groups, notices = labelled_cases(cohort, group_column=group_column)
     if test_size:
         tr, te = next(CaseSplitter(max(2, int(round(1 / test_size))), model.random_state).split(table, y, groups))
@@ -232,7 +244,7 @@ def _fit_local(model, cohort, group_column, test_size: float, progress):
         "n_test": int(len(te)),
         "site_counts_train": {s: int(c) for s, c in zip(SITES, np.bincount(y[tr], minlength=3))},
     }
-    return model, table.iloc[te].reset_index(drop=True), y[te], groups[te], data, notices
+    return model, table.iloc[te].reset_index(drop=True), y[te], groups[te], data, notices, table
 
 
 def _finish(
@@ -243,6 +255,7 @@ def _finish(
     data,
     *,
     notices,
+    cases,
     bayes_scenario,
     n_bootstrap,
     random_state,
@@ -250,12 +263,14 @@ def _finish(
     description,
     with_robustness,
 ) -> TrainResult:
-    """Figures and metadata: the same for every engine."""
-    metrics = {"cv": _cv_metrics(model)}
-    test_predictions = None
+    """Figures and metadata: the same for every engine. The shipped calibration is checked first
+    on the test cases (the final classifier never saw them): kept uncalibrated when it makes their
+    log-loss worse beyond noise (:func:`._checks.calibration_check`)."""
+    test_predictions, said = None, []
     if len(y_te):
+        said = check_calibration(model, y_te, model.forward(test, target_prior="training"))
         bayes = bayes_posterior(test, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
-        metrics["test"] = evaluate_model(
+        test_figures = evaluate_model(
             model,
             test,
             groups=g_te,
@@ -266,6 +281,11 @@ def _finish(
         )
         fwd = model.forward(test, target_prior="training")
         test_predictions = (y_te, fwd.proba_under("training", calibrated=False), fwd.proba, test)
+    metrics = {"cv": _cv_metrics(model), "calibration": model.calibration_}
+    if test_predictions is not None:
+        metrics["test"] = test_figures
+    metrics["checks"], warnings = _checks(model, test_predictions, cases, random_state)
+    notices = notices + said + warnings
     model.metadata_.update(
         {
             "name": name,
@@ -276,11 +296,32 @@ def _finish(
             "random_state": model.random_state,
             "training_data": {"description": description or "user cohort", **data},
             "metrics": _summary(metrics),
+            # which calibration shipped and why (the held-out figures it was chosen on)
+            "calibration": model.calibration_,
         }
     )
+    if warnings:  # the bundle carries what training found wrong with it (nothing, when nothing was)
+        model.metadata_["warnings"] = [n.message for n in warnings]
     return TrainResult(
         model=model, metrics=metrics, notices=notices + list(model.notices_), test_predictions=test_predictions
     )
+
+
+def _checks(model, test_predictions, cases, random_state) -> tuple[dict, list]:
+    """Training's checks of itself (:mod:`._checks`): better than guessing the training mix on the
+    held-out test cases (without them, on the cross-fitted ones), and the cohort's consistency."""
+    mix = site_sums(model.prior_.train_prior_[None, :], model.label_site_)[0]
+    if test_predictions is not None:
+        y, _, proba, _ = test_predictions
+        base, warn = base_rate_check(y, proba, mix, "held-out test cases")
+    else:
+        ls = model.label_site_
+        base, warn = base_rate_check(
+            ls[model.oof_y_], site_sums(softmax(model.oof_margins_), ls), mix, "cross-fitted held-out cases"
+        )
+    y_cases = site_codes(cases["primary_site"])
+    cohort, warn_cohort = cohort_checks(cases, y_cases, mix, random_state=random_state)
+    return {"base_rate": base, "cohort": cohort}, warn + warn_cohort
 
 
 def _cv_metrics(model) -> dict:
