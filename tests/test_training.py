@@ -141,6 +141,7 @@ def test_both_engines_count_one_cohorts_rare_sub_sites_the_same_way_and_never_as
 
     from netorigin.distributed._fit import _fold, _label_plan
     from netorigin.estimator import SiteModel
+    from netorigin.estimator._labels import training_labels
     from netorigin.io import load_cohort
     from netorigin.models import label_codes, site_codes
 
@@ -148,8 +149,8 @@ def test_both_engines_count_one_cohorts_rare_sub_sites_the_same_way_and_never_as
     table = load_cohort(data / "registry_cohort.csv", mapping=data / "registry_mapping.yaml").table
     fold = _fold(table["case_id"])
     train_rows = table[fold >= 2].reset_index(drop=True)
-    level, labels, notices = SiteModel("xgboost")._labels(train_rows, site_codes(train_rows["primary_site"]))
     detail = train_rows["primary_site_detail"].astype(object).to_numpy()
+    level, labels, notices = training_labels("xgboost", "auto", site_codes(train_rows["primary_site"]), detail)
     assert level == "subsite" and set(labels[np.isin(detail, ["colon", "stomach", "caecum", "duodenum"])]) == {"other"}
     assert (labels[detail == "lung"] == "lung").all() and set(detail[labels == "lung"]) == {"lung"}
     counts = (
