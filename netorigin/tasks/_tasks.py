@@ -203,11 +203,15 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
 
 def run_task(path, *, tracking_uri: str | None = None, track: bool = True, progress=None) -> dict:
     """Run one pipeline config; returns a summary (and writes the outputs it names, each checked
-    against the config's inputs and the others before any work)."""
+    against the config's inputs and the others before any work; a run to track without MLflow
+    installed is refused before any work too)."""
+    from .._extras import check
     from ..io import Output, plan_outputs
 
     cfg, text = load_config(path)
     task = cfg["task"]
+    if track:
+        check(["tracking"], f"the {task} pipeline (it records the run in MLflow)", "run it with track=False")
     data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
     inputs = [path, data.get("path"), data.get("mapping")]
     out = cfg.get("output")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._extras import check
 from ..bundle import load_bundle, save_bundle
 from ..contract import SITES
 from ..models import get_kind
@@ -119,10 +120,15 @@ def train_run(
     n_splits=5,
     progress=None,
 ) -> dict:
-    """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary."""
+    """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary.
+    ``progress(step, done, total)`` hears each step of the training, then the bundle, the plots
+    and the run. A run to track without MLflow installed is refused before any work."""
     # long: one keyword per setting of a training run (24 lines of signature), handed on to train() and the run
     from ..training import train  # here, not at import: scoring a case does not pay for training
 
+    if track:
+        check(["tracking"], "tracking a training run in MLflow", "train with track=False")
+    tell = progress or (lambda *a: None)
     started = time.time()
     result = train(
         cohort,
@@ -140,6 +146,7 @@ def train_run(
         workers=workers,
         progress=progress,
     )
+    tell("saving the bundle", None, None)
     out_dir = _save(result.model, out_dir, bundles_root)
     summary = {
         "metrics": result.model.metadata_["metrics"],
@@ -148,6 +155,7 @@ def train_run(
         "bundle_hash": result.model.bundle_hash,
     }
     if track:
+        tell("recording the run in MLflow (plots, bundle, model card)", None, None)
         summary["tracking"] = _track_training(
             result,
             cohort,
@@ -301,11 +309,14 @@ def evaluate_run(
     description=None,
     data_params: dict | None = None,
 ) -> dict:
-    """Evaluate a saved model on a labelled cohort (external validation) and log the run."""
+    """Evaluate a saved model on a labelled cohort (external validation) and log the run. A run to
+    track without MLflow installed is refused before any work."""
     from ..evaluate import evaluate_model
     from ..literature import bayes_posterior
     from ..training import labelled_cases
 
+    if track:
+        check(["tracking"], "tracking an evaluation run in MLflow", "evaluate with track=False")
     started = time.time()
     model = load_model(model_spec, tracking_uri)
     table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
