@@ -280,3 +280,11 @@ def test_train_logs_each_step_when_its_output_is_not_a_terminal(tmp_path, small_
     assert "training: fitting fold 1 of 5 (0 of 6 done)" in steps, r.stderr
     assert "training: fitting on every training case (5 of 6 done)" in steps
     assert "training: saving the bundle" in steps and steps[-1].startswith("training: done in ")
+
+
+def test_train_help_names_the_default_kind_and_every_kind():
+    from netorigin.models import DEFAULT_KIND, MODEL_KINDS
+
+    r = run("train", "--help")
+    text = " ".join(r.stdout.split())
+    assert f"{DEFAULT_KIND} (default" in text and all(k in text for k in MODEL_KINDS)
