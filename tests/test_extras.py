@@ -160,3 +160,22 @@ def test_the_library_refuses_a_tracked_run_without_mlflow_before_training(small_
     with pytest.raises(InputError, match=r"optional part 'tracking'"):
         run_task(pipeline, tracking_uri="sqlite:///x.db")
     assert not list(tmp_path.glob("b*"))
+
+
+def test_register_without_tracking_is_refused_not_ignored(tmp_path, small_cohort, monkeypatch):
+    _no_work(monkeypatch)
+    r = run("train", "--data", _cohort(tmp_path, small_cohort), "--no-track", "--register", "m", cwd=tmp_path)
+    assert r.returncode == 2 and "--register names the model" in r.stderr and "--no-track" in r.stderr, r.stderr
+    assert not (tmp_path / "bundles").exists()
+
+
+def test_a_pipeline_run_untracked_says_its_model_was_not_registered(tmp_path):
+    from netorigin.tasks import run_task
+
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(
+        f"task: train\ndata: {{synthetic: {{n: 300}}}}\nmodel: {{kind: rules}}\nregister: mine\nn_bootstrap: 0\n"
+        f"output: {tmp_path / 'b'}\n"
+    )
+    out = run_task(pipeline, track=False)
+    assert any("not registered as 'mine'" in n for n in out["notices"]), out["notices"]

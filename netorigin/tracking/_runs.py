@@ -148,9 +148,14 @@ def train_run(
     )
     tell("saving the bundle", None, None)
     out_dir = _save(result.model, out_dir, bundles_root)
+    unregistered = (
+        [f"not registered as {register_name!r}: the registry is MLflow's, and this run is not tracked"]
+        if register_name and not track
+        else []
+    )
     summary = {
         "metrics": result.model.metadata_["metrics"],
-        "notices": [n.message for n in result.notices],
+        "notices": [n.message for n in result.notices] + unregistered,
         "bundle": str(out_dir),
         "bundle_hash": result.model.bundle_hash,
     }
