@@ -71,7 +71,8 @@ def _setup(uri: str):
     exp = mlflow.set_experiment(EXPERIMENT)
     if exp.tags.get("mlflow.experimentKind") != "custom_model_development":
         client = mlflow.MlflowClient()
-        # opens in MLflow's model-training view (not the GenAI overview)
+        # what the experiment is; MLflow 3.17's UI picks its view from its own GenAI / machine-learning
+        # switch (or ?workflowType=machine_learning), not from this tag (docs/mlflow.md)
         client.set_experiment_tag(exp.experiment_id, "mlflow.experimentKind", "custom_model_development")
         client.set_experiment_tag(
             exp.experiment_id,
