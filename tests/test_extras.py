@@ -179,3 +179,15 @@ def test_a_pipeline_run_untracked_says_its_model_was_not_registered(tmp_path):
     )
     out = run_task(pipeline, track=False)
     assert any("not registered as 'mine'" in n for n in out["notices"]), out["notices"]
+
+
+def test_a_pipeline_writing_parquet_without_pyarrow_is_refused_before_scoring(tmp_path, monkeypatch):
+    from netorigin.exceptions import InputError
+    from netorigin.tasks import run_task
+
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(f"task: score\ndata: {{synthetic: {{n: 50}}}}\noutput: {tmp_path / 'scored.parquet'}\n")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    _no_work(monkeypatch)
+    with pytest.raises(InputError, match=r"scored.parquet \(a Parquet file\) needs the optional part 'parquet'"):
+        run_task(pipeline, track=False)
