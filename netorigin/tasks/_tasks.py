@@ -235,7 +235,7 @@ def _train(cfg, text, where, tracking_uri, track, progress=None):
     table, desc, dparams, scenario = _cohort(cfg.get("data"), where)
     model = cfg.get("model") or {}
     model = {"kind": model} if isinstance(model, str) else dict(model)
-    return train_run(
+    summary = train_run(
         table,
         kind=model.get("kind", DEFAULT_KIND),
         params=model.get("params") or {},
@@ -256,6 +256,11 @@ def _train(cfg, text, where, tracking_uri, track, progress=None):
         n_splits=cfg.get("cv", 5),
         progress=progress,
     )
+    if cfg.get("register") and not track:  # said, never silently dropped
+        summary["notices"].append(
+            f"not registered as {cfg['register']!r}: the registry is MLflow's, and this run is not tracked"
+        )
+    return summary
 
 
 def _benchmark(cfg, text, tracking_uri, track, progress):
@@ -294,7 +299,7 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
         summary["tracking"] = log_run(
             run_name=f"benchmark {cfg.get('name', '')}: {', '.join(kinds)}",
             started=started,
-            description="Every model kind against the exact posterior "
+            description=f"{', '.join(kinds)} against the exact posterior "
             f"on synthetic scenarios {', '.join(cfg.get('scenarios', []))}.",
             params={
                 "pipeline": cfg.get("name", ""),

@@ -316,8 +316,11 @@ def _log_bundle(mlflow, client, bundle_dir, register_name, alias, model_card) ->
     return out
 
 
-def model_version(uri: str, tracking_uri: str) -> dict:
-    """The registered name and version behind models:/NAME@ALIAS or models:/NAME/VERSION."""
+def model_version(uri: str, tracking_uri: str | None) -> dict:
+    """The registered name and version behind models:/NAME@ALIAS or models:/NAME/VERSION (empty for
+    any other model, or without a tracking URI)."""
+    if not str(uri).startswith("models:/") or tracking_uri is None:
+        return {}
     rest = uri[len("models:/") :]
     with _store_lock(tracking_uri):
         mlflow = _setup(tracking_uri)

@@ -120,14 +120,11 @@ def train_run(
     n_splits=5,
     progress=None,
 ) -> dict:
-    """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary.
-    ``progress(step, done, total)`` hears each step of the training, then the bundle, the plots
-    and the run. A run to track without MLflow installed is refused before any work."""
+    """Train, save the bundle to ``out_dir``, plot, and log one MLflow run (refused before any work without MLflow)."""
     # long: one keyword per setting of a training run (24 lines of signature), handed on to train() and the run
     from ..training import train  # here, not at import: scoring a case does not pay for training
 
-    if track:
-        check(["tracking"], "tracking a training run in MLflow", "train with track=False")
+    check(["tracking"] if track else [], "tracking a training run in MLflow", "train with track=False")
     tell = progress or (lambda *a: None)
     started = time.time()
     result = train(
@@ -148,14 +145,9 @@ def train_run(
     )
     tell("saving the bundle", None, None)
     out_dir = _save(result.model, out_dir, bundles_root)
-    unregistered = (
-        [f"not registered as {register_name!r}: the registry is MLflow's, and this run is not tracked"]
-        if register_name and not track
-        else []
-    )
     summary = {
         "metrics": result.model.metadata_["metrics"],
-        "notices": [n.message for n in result.notices] + unregistered,
+        "notices": [n.message for n in result.notices],
         "bundle": str(out_dir),
         "bundle_hash": result.model.bundle_hash,
     }
@@ -293,15 +285,6 @@ def model_card(model, what: str) -> str:
     )
 
 
-def _model_version(model_spec: str, tracking_uri) -> dict:
-    """For models:/NAME@ALIAS or models:/NAME/VERSION: the name and version (else empty)."""
-    if not str(model_spec).startswith("models:/") or tracking_uri is None:
-        return {}
-    from ._mlflow import model_version
-
-    return model_version(model_spec, tracking_uri)
-
-
 def evaluate_run(
     model_spec: str,
     cohort,
@@ -314,14 +297,12 @@ def evaluate_run(
     description=None,
     data_params: dict | None = None,
 ) -> dict:
-    """Evaluate a saved model on a labelled cohort (external validation) and log the run. A run to
-    track without MLflow installed is refused before any work."""
+    """Evaluate a saved model on a labelled cohort (external validation) and log the run."""
     from ..evaluate import evaluate_model
     from ..literature import bayes_posterior
     from ..training import labelled_cases
 
-    if track:
-        check(["tracking"], "tracking an evaluation run in MLflow", "evaluate with track=False")
+    check(["tracking"] if track else [], "tracking an evaluation run in MLflow", "evaluate with track=False")
     started = time.time()
     model = load_model(model_spec, tracking_uri)
     table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
@@ -354,9 +335,9 @@ def _track_evaluation(
     fingerprint (never a case), the figures and two plots."""
     from ..training import fingerprint
     from . import _plots as plots
-    from ._mlflow import dataset_entry, log_run
+    from ._mlflow import dataset_entry, log_run, model_version
 
-    version = _model_version(model_spec, tracking_uri)
+    version = model_version(model_spec, tracking_uri)
     counts = {s: int((y == k).sum()) for k, s in enumerate(SITES)}
     params = {
         "model.uri": str(model_spec),
