@@ -103,15 +103,16 @@ def install_command(extra: str, *, direct_url=_THIS, cwd=None, executable=None) 
     return f"{pip} install {shlex.quote(f'netorigin[{extra}]')}"
 
 
-def missing(extra: str) -> str | None:
-    """The first module of ``extra`` that is not installed, or None; nothing is imported.
+def missing(extra: str, modules=None) -> str | None:
+    """The first module of ``extra`` (or of ``modules``, the ones needed of it) that is not
+    installed, or None; nothing is imported.
 
     >>> missing("no-such-extra") is None
     True
     """
     from importlib.util import find_spec
 
-    for module in MODULES.get(extra, ()):
+    for module in modules or MODULES.get(extra, ()):
         try:
             if find_spec(module) is None:
                 return module
@@ -128,12 +129,12 @@ def _refusal(extra: str, module: str, why: str | None = None) -> InputError:
     )
 
 
-def check(extras, why: str | None = None, alternative: str | None = None) -> None:
-    """Refuse, before any work, when an extra in ``extras`` is not installed: the message names the
-    extra, what needs it (``why``), the command that installs it and any ``alternative``
-    (another way to run the command without it)."""
+def check(extras, why: str | None = None, alternative: str | None = None, *, modules=None) -> None:
+    """Refuse, before any work, when an extra in ``extras`` is not installed (or, with ``modules``,
+    those of its modules): the message names the extra, what needs it (``why``), the command that
+    installs it and any ``alternative`` (another way to run the command without it)."""
     for extra in extras:
-        module = missing(extra)
+        module = missing(extra, modules)
         if module is not None:
             err = _refusal(extra, module, why)
             if alternative:

@@ -143,7 +143,7 @@ def _extras_of(line: str) -> set[str]:
     while isinstance(group, click.Group) and args and args[0] in group.commands:
         group, args = group.commands[args[0]], args[1:]
     ctx = group.make_context(group.name, args, resilient_parsing=True)
-    return {extra for extra, _, _ in needed_extras(group.callback.__name__, ctx.params)}
+    return {need.extra for need in needed_extras(group.callback.__name__, ctx.params)}
 
 
 @pytest.mark.parametrize("doc,line,context", _shell_lines(), ids=lambda x: x if "\n" not in x else None)

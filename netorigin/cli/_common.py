@@ -8,6 +8,7 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
@@ -65,34 +66,43 @@ def _log_handler():
     return handler
 
 
-def needed_extras(command: str, params: dict) -> list[tuple[str, str, str | None]]:
-    """The optional parts of netorigin a command needs with these arguments, each as (extra, what
-    needs it, another way to run without it or None): checked before any work, and the docs'
-    commands are checked to name them (tests/test_docs.py).
+class Need(NamedTuple):
+    """An optional part a command needs: the extra, what needs it, another way to run without it,
+    and the modules it needs of the extra (None: all of them)."""
 
-    >>> needed_extras("train", {"data": "cohort.parquet", "no_track": False})[0][0]
+    extra: str
+    why: str
+    alternative: str | None = None
+    modules: tuple[str, ...] | None = None
+
+
+def needed_extras(command: str, params: dict) -> list[Need]:
+    """The optional parts of netorigin a command needs with these arguments: checked before any
+    work, and the docs' commands are checked to name them (tests/test_docs.py).
+
+    >>> needed_extras("train", {"data": "cohort.parquet", "no_track": False})[0].extra
     'tracking'
-    >>> [e for e, _, _ in needed_extras("score", {"case": "case.yaml", "model_spec": None})]
+    >>> needed_extras("score", {"case": "case.yaml", "model_spec": None})
     []
     """
     out = []
     if command == "serve":
-        out.append(("serve", "netorigin serve (the web page and API)", None))
+        out.append(Need("serve", "netorigin serve (the web page and API)"))
     if command in ("train", "evaluate", "run") and not params.get("no_track", True):
-        out.append(("tracking", f"netorigin {command} (it records the run in MLflow)", "give --no-track"))
+        out.append(Need("tracking", f"netorigin {command} (it records the run in MLflow)", "give --no-track"))
     for key in ("model_spec", "model"):
         spec = params.get(key)
         if isinstance(spec, str) and spec.startswith(("models:/", "runs:/")):
-            out.append(("tracking", f"a model from MLflow ({spec})", None))
+            out.append(Need("tracking", f"a model from MLflow ({spec})", modules=("mlflow",)))
     if params.get("plot"):
-        out.append(("tracking", "--plot (the chart is drawn with matplotlib)", None))
+        out.append(Need("tracking", "--plot (the chart is drawn with matplotlib)", modules=("matplotlib",)))
     if params.get("engine") == "dask":
-        out.append(("dask", "--engine dask", None))
+        out.append(Need("dask", "--engine dask"))
     if params.get("partitions"):
-        out.append(("parquet", "--partitions (Parquet files)", None))
+        out.append(Need("parquet", "--partitions (Parquet files)"))
     for value in params.values():
         if isinstance(value, str) and Path(value).suffix.lower() in (".parquet", ".pq"):
-            out.append(("parquet", f"{value} (a Parquet file)", None))
+            out.append(Need("parquet", f"{value} (a Parquet file)"))
     return out
 
 
@@ -105,8 +115,8 @@ def friendly(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            for extra, why, alternative in needed_extras(fn.__name__, kwargs):
-                check([extra], why, alternative)
+            for need in needed_extras(fn.__name__, kwargs):
+                check([need.extra], need.why, need.alternative, modules=need.modules)
             return fn(*args, **kwargs)
         except NetoriginError as e:
             click.echo(f"error: {printable(str(e))}", err=True)
