@@ -241,7 +241,6 @@ def test_progress_is_timestamped_log_lines_when_stderr_is_not_a_terminal(monkeyp
     monkeypatch.setattr(LogLines, "EVERY", 0.3)
     stream = io.StringIO()
     with progress_bar("training", stream=stream) as step:
-        time.sleep(0.2)
         step("fitting fold 1 of 2", 0, 3)
         step("fitting fold 1 of 2", 0, 3)  # the same step again: no second line
         time.sleep(0.8)
@@ -249,10 +248,25 @@ def test_progress_is_timestamped_log_lines_when_stderr_is_not_a_terminal(monkeyp
     lines = stream.getvalue().splitlines()
     assert lines and all(re.match(STAMP, line) for line in lines), lines
     said = [line[20:] for line in lines]
-    assert said[0] == "training"
     assert said.count("training: fitting fold 1 of 2 (0 of 3 done)") == 1
     assert any(s.startswith("still training: fitting fold 1 of 2 (") for s in said), said
     assert "training: fitting fold 2 of 2 (1 of 3 done)" in said and said[-1].startswith("training: done in ")
+
+
+def test_work_without_steps_is_named_once_the_quiet_time_is_over(monkeypatch):
+    import io
+    import time
+
+    from netorigin.cli._common import LogLines, progress_bar
+
+    monkeypatch.setattr(LogLines, "QUIET", 0.1)
+    stream = io.StringIO()
+    with progress_bar("reading big.csv", stream=stream):
+        deadline = time.monotonic() + 10
+        while not stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    said = [line[20:] for line in stream.getvalue().splitlines()]
+    assert said[0] == "reading big.csv" and said[-1].startswith("reading big.csv: done in "), said
 
 
 def test_a_short_command_prints_no_progress_when_stderr_is_not_a_terminal():

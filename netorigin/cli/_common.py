@@ -272,9 +272,9 @@ class LogLines:
         count = f" ({done:,} of {total:,} done)" if total else ""
         with self._lock:
             new, self.label, self.count = label != self.label, label, count
-            if self.last is None:  # still quiet: said when the quiet time is over, if still under way
+            if self.last is None and self._elapsed() < self.quiet:  # said when the quiet time is over, if still on
                 return
-            if new or (count and time.monotonic() - self.last >= self.count_every):
+            if new or self.last is None or (count and time.monotonic() - self.last >= self.count_every):
                 self._write(self._said(label) + count)
 
     def _watch(self) -> None:
