@@ -230,12 +230,13 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != bin_dir)
     env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}, "PATH": path}
     log = (work / "serve.log").open("w")
-    proc = subprocess.Popen(
-        ["bash", "-c", "exec " + documented_serve_command("netorigin-test", port)],
+    proc = subprocess.Popen(  # its own process group: the shell, mlflow and the server it starts stop together
+        ["bash", "-c", documented_serve_command("netorigin-test", port)],
         cwd=work,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -288,11 +289,13 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
         status, answer = post(b"case_id,ihc_cdx2\n", "text/csv")
         assert status == 400 and "Traceback" not in json.dumps(answer)
     finally:
-        proc.terminate()
+        import signal
+
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
 
