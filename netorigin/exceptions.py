@@ -96,11 +96,16 @@ class Problem:
         noun = "row" if len(self.rows) == 1 else "rows"
         return f"{noun} {shown}{more}{idtxt}"
 
-    def message(self) -> str:
+    def message(self, *, words: bool = False) -> str:
+        """The problem as a line. ``words``: for the reader of a form (a clinician), who sees each
+        field by its plain words and never its name, and one case without "case:"."""
+        name = LABELS.get(self.field, self.field) if words else named(self.field)
+        where = "" if words and self.where() == "case" else f"{self.where()}: "
         if self.detail:
-            text = f"{self.where()}: {named(self.field)}: {self.detail}"
+            text = f"{where}{name}: {self.detail}"
         else:
-            text = f"{self.where()}: {named(self.field)}: {self.value!r} is not {self.expected}"
+            expected = self.expected.replace("not_done", "not done") if words else self.expected
+            text = f"{where}{name}: {self.value!r} is not {expected}"
         if self.suggestion:
             text += f"; did you mean {self.suggestion!r}?"
         return text
@@ -123,11 +128,16 @@ class ValidationError(NetoriginError, ValueError):
         self.source = source
         super().__init__(self._text())
 
-    def _text(self) -> str:
+    def _text(self, words: bool = False) -> str:
         head = f"{self.source}: " if self.source else ""
         n = len(self.problems)
         if n == 1:
-            return head + self.problems[0].message()
+            return head + self.problems[0].message(words=words)
         lines = [f"{head}{n} problem{'s' if n != 1 else ''} found:"]
-        lines += [f"  - {p.message()}" for p in self.problems]
+        lines += [f"  - {p.message(words=words)}" for p in self.problems]
         return "\n".join(lines)
+
+    def in_words(self) -> str:
+        """The message for the reader of a form: each field by its plain words, never its name
+        ("Ki-67: '<5' is not a number from 0 to 100")."""
+        return self._text(words=True)

@@ -224,3 +224,81 @@ def test_every_option_has_help_and_every_command_an_example():
             if isinstance(p, click.Option) and not p.hidden:
                 assert p.help and len(p.help) > 10, f"{path} {p.opts[0]} has no help text"
         assert "Example: netorigin " in (cmd.help or ""), f"{path} shows no example"
+
+
+STAMP = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+
+
+def test_progress_is_timestamped_log_lines_when_stderr_is_not_a_terminal(monkeypatch):
+    # `train ... 2>&1 | tee log` shows life: a line when a step begins, "still ..." in a long one
+    import io
+    import re
+    import time
+
+    from netorigin.cli._common import LogLines, progress_bar
+
+    monkeypatch.setattr(LogLines, "QUIET", 0.0)
+    monkeypatch.setattr(LogLines, "EVERY", 0.3)
+    stream = io.StringIO()
+    with progress_bar("training", stream=stream) as step:
+        step("fitting fold 1 of 2", 0, 3)
+        step("fitting fold 1 of 2", 0, 3)  # the same step again: no second line
+        time.sleep(0.8)
+        step("fitting fold 2 of 2", 1, 3)
+    lines = stream.getvalue().splitlines()
+    assert lines and all(re.match(STAMP, line) for line in lines), lines
+    said = [line[20:] for line in lines]
+    assert said.count("training: fitting fold 1 of 2 (0 of 3 done)") == 1
+    assert any(s.startswith("still training: fitting fold 1 of 2 (") for s in said), said
+    assert "training: fitting fold 2 of 2 (1 of 3 done)" in said and said[-1].startswith("training: done in ")
+
+
+def test_work_without_steps_is_named_once_the_quiet_time_is_over(monkeypatch):
+    import io
+    import time
+
+    from netorigin.cli._common import LogLines, progress_bar
+
+    monkeypatch.setattr(LogLines, "QUIET", 0.1)
+    stream = io.StringIO()
+    with progress_bar("reading big.csv", stream=stream):
+        deadline = time.monotonic() + 10
+        while not stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    said = [line[20:] for line in stream.getvalue().splitlines()]
+    assert said[0] == "reading big.csv" and said[-1].startswith("reading big.csv: done in "), said
+
+
+def test_a_short_command_prints_no_progress_when_stderr_is_not_a_terminal():
+    import io
+
+    from netorigin.cli._common import progress_bar
+
+    stream = io.StringIO()
+    with progress_bar("reading", stream=stream) as step:
+        step("scoring", 10, 20)
+    assert stream.getvalue() == ""
+
+
+def test_train_logs_each_step_when_its_output_is_not_a_terminal(tmp_path, small_cohort, monkeypatch):
+    import re
+
+    from netorigin.cli._common import LogLines
+
+    monkeypatch.setattr(LogLines, "QUIET", 0.0)
+    data = tmp_path / "cohort.csv"
+    small_cohort.iloc[:400].to_csv(data, index=False)
+    r = run("train", "--data", data, "--kind", "rules", "--no-track", "--bootstrap", "0", "--out", tmp_path / "b")
+    assert r.returncode == 0, r.stderr
+    steps = [line[20:] for line in r.stderr.splitlines() if re.match(STAMP, line)]
+    assert "training: fitting fold 1 of 5 (0 of 6 done)" in steps, r.stderr
+    assert "training: fitting on every training case (5 of 6 done)" in steps
+    assert "training: saving the bundle" in steps and steps[-1].startswith("training: done in ")
+
+
+def test_train_help_names_the_default_kind_and_every_kind():
+    from netorigin.models import DEFAULT_KIND, MODEL_KINDS
+
+    r = run("train", "--help")
+    text = " ".join(r.stdout.split())
+    assert f"{DEFAULT_KIND} (default" in text and all(k in text for k in MODEL_KINDS)

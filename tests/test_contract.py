@@ -356,3 +356,75 @@ def test_a_table_taken_as_canonical_reads_as_validating_it_would(edit):
         assert fast == slow
     else:
         pd.testing.assert_frame_equal(fast, slow, check_dtype=False, check_categorical=False)
+
+
+@pytest.mark.parametrize(
+    "raw,value",
+    [("<1", 0.4), ("< 1 %", 0.4), ("<1%", 0.4), ("less than 1", 0.4), ("Below 1.0 %", 0.4), ("<2", 0.6), ("<3", 0.7)],
+)
+def test_a_ki67_written_as_below_a_bound_is_read_and_said_back(raw, value):
+    # pathology reports write "Ki-67 <1%"; the case is scored with one value below the bound, shown
+    v = validate_case({"ki67_percent": raw, "grade": "G1"})
+    assert v.table["ki67_percent"].tolist() == [value]
+    (said,) = [n for n in v.notices if n.kind == "read_as"]
+    assert said.case_text.startswith(f"Ki-67: {raw!r} read as {value:g}% (of the values below ")
+    assert not [n for n in v.notices if n.kind == "inconsistent"]  # every such value is grade G1
+    cohort = validate_cohort(pd.DataFrame({"case_id": ["a", "b"], "ki67_percent": [raw, "5"]}))
+    assert cohort.table["ki67_percent"].tolist() == [value, 5.0]
+
+
+@pytest.mark.parametrize("raw", ["<5", "<0.5", "<20", "0-1", "1-2%", "2 to 5", "<", "> 20"])
+def test_a_ki67_range_that_decides_nothing_alone_is_refused_naming_what_is_read(raw):
+    with pytest.raises(ValidationError) as e:
+        validate_case({"ki67_percent": raw})
+    assert "Ki-67 (ki67_percent)" in str(e.value) and "<1, <2, <3" in str(e.value), str(e.value)
+
+
+def test_the_json_schema_accepts_the_ki67_readings_the_contract_reads():
+    jsonschema = pytest.importorskip("jsonschema")
+    from netorigin.contract import contract_json_schema
+
+    schema = contract_json_schema()
+    for raw in ("<1", "< 2 %", "Less than 3", 0.4):
+        jsonschema.validate({"ki67_percent": raw}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"ki67_percent": "<5"}, schema)
+
+
+def test_a_ki67_below_a_bound_reads_as_the_value_whose_answer_is_closest():
+    """The value read for "<x" gives, of all values below x (the literature's rounding: 0.1 steps),
+    the exact posterior closest (Kullback-Leibler) to the exact posterior of "below x" itself, a
+    censored reading: the sum of every bin below x, under each named setting. This is where the
+    numbers of netorigin.contract._vocabulary.KI67_BELOW come from."""
+    from netorigin.contract._vocabulary import KI67_BELOW
+    from netorigin.literature import SCENARIOS, default_literature, log_likelihood, posterior_from_loglik
+
+    lit = default_literature()
+    for bound, read in KI67_BELOW.items():
+        grid = np.round(np.arange(1, bound * 10) / 10, 1)  # 0.1 .. bound - 0.1
+        table = validate_cohort(pd.DataFrame({"case_id": grid.astype(str), "ki67_percent": grid})).table
+        L = log_likelihood(lit.model, table)  # (values, cells)
+        below = np.log(np.exp(L).sum(axis=0, keepdims=True))  # p(Ki-67 < bound | cell)
+        for scenario in SCENARIOS:
+            w = lit.weights(scenario)
+            censored = posterior_from_loglik(below, lit.model, w)[0]
+            each = posterior_from_loglik(L, lit.model, w)
+            kl = (censored * np.log(censored / each)).sum(axis=1)
+            assert grid[kl.argmin()] == read, (bound, scenario, grid[kl.argmin()], read)
+            assert kl[grid == read][0] < 0.003 < kl[np.isclose(grid, bound / 2)][0], (bound, scenario)
+
+
+def test_a_cohort_file_with_ki67_below_one_scores_as_the_value_it_is_read_as(tmp_path):
+    from _helpers import run
+
+    path = tmp_path / "cohort.csv"
+    path.write_text("case_id,ki67_percent,ihc_cdx2\nreport,<1%,negative\nnumber,0.4,negative\n")
+    r = run("score", path, "-o", tmp_path / "scored.csv")
+    assert r.returncode == 0, r.stderr
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    assert scored["status"].tolist() == ["scored", "scored"]
+    assert scored.iloc[0]["p_ileal"] == scored.iloc[1]["p_ileal"]
+    assert (
+        "Ki-67: '<1%' read as 0.4%" in scored.iloc[0]["warnings"]
+        and scored.iloc[1]["warnings"] != scored.iloc[0]["warnings"]
+    )

@@ -108,3 +108,56 @@ def test_every_documented_command_exists_with_its_options_and_required_arguments
             assert p.name in given, f"{doc}: {' '.join(args)}: the required {p.opts[0]} is missing"
     required_args = [p for p in cmd.params if isinstance(p, click.Argument) and p.required]
     assert len(positional) >= len(required_args), f"{doc}: {' '.join(args)}: missing an argument"
+
+
+def _shell_lines():
+    """(doc, line, where it is explained: the line, its block and the paragraph before the block)
+    for every line of a bash block in the README and docs/ that runs netorigin or mlflow."""
+    out = []
+    for doc in DOCS:
+        parts = doc.read_text().split("```bash\n")
+        for before, block in zip(parts, parts[1:]):
+            body = block.split("```")[0]
+            paragraph = before.rstrip().split("\n\n")[-1]
+            for line in body.splitlines():
+                if re.search(r"(^|[\s/])(netorigin|mlflow) ", line) and not line.lstrip().startswith("#"):
+                    out.append((doc.relative_to(ROOT).as_posix(), line, paragraph + "\n" + body))
+    return out
+
+
+def _extras_of(line: str) -> set[str]:
+    """The extras a documented command line needs: netorigin's own rule (checked before any work
+    by every command), or MLflow's."""
+    import shlex
+
+    import click
+
+    from netorigin.cli import main
+    from netorigin.cli._common import needed_extras
+
+    if re.search(r"(^|[\s/])mlflow ", line):
+        return {"tracking"}
+    cmd = line[line.index("netorigin ") :].split("  #")[0].split("&&")[0].split("|")[0].split(">")[0]
+    args = [a for a in shlex.split(cmd)[1:] if not a.startswith("[") and not a.endswith("]")]
+    group = main
+    while isinstance(group, click.Group) and args and args[0] in group.commands:
+        group, args = group.commands[args[0]], args[1:]
+    ctx = group.make_context(group.name, args, resilient_parsing=True)
+    return {need.extra for need in needed_extras(group.callback.__name__, ctx.params)}
+
+
+@pytest.mark.parametrize("doc,line,context", _shell_lines(), ids=lambda x: x if "\n" not in x else None)
+def test_a_documented_command_that_needs_an_extra_says_which(doc, line, context):
+    for extra in sorted(_extras_of(line)):
+        assert re.search(rf"\[{extra}\]|`{extra}` extra", context), (
+            f"{doc}: `{line.strip()}` needs netorigin[{extra}]; say so on its line, its block or the paragraph before"
+        )
+
+
+def test_the_extras_rule_knows_what_the_docs_rely_on():
+    assert _extras_of("netorigin serve --port 8000") == {"serve"}
+    assert _extras_of("netorigin train --data c.csv --register m") == {"tracking"}
+    assert _extras_of("netorigin train --data c.csv --no-track") == set()
+    assert _extras_of("netorigin score big/ -o scored/ --engine dask") == {"dask"}
+    assert _extras_of("netorigin synth --n 10 --partitions 2 -o big/") == {"parquet"}
+    assert _extras_of(".venv/bin/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db") == {"tracking"}

@@ -206,7 +206,7 @@ def test_cohort_warnings_name_only_their_own_case(model):
         pd.DataFrame({"case_id": ["a", "b", "c"], "grade": ["G1", "G1", "G2"], "ki67_percent": [15, 12, 5]})
     )
     t = batch_table(score_cases(model, v.table, notices=v.notices))
-    assert "grade is lower than Ki-67" in t["warnings"][0] and "grade is lower" in t["warnings"][1]
+    assert "the grade is lower than the Ki-67" in t["warnings"][0] and "grade is lower" in t["warnings"][1]
     assert "(b)" not in t["warnings"][0] and "(a)" not in t["warnings"][1] and "rows" not in t["warnings"][0]
     assert "grade is lower" not in t["warnings"][2]
 
@@ -243,7 +243,7 @@ def test_warnings_for_intended_use_unlike_training_and_inconsistency(model):
     rep = case_report(score_cases(model, v.table, notices=v.notices), 0)
     text = " | ".join(rep["warnings"])
     assert "outside netorigin's intended use" in text
-    assert "grade is lower than Ki-67" in text
+    assert "the grade is lower than the Ki-67" in text
     assert "age 4 years" not in text and "age 4 is outside the range" in text
     # OTP (lung) with ALT (pancreas) hardly ever occur together in the training cohort
     assert "ALT (telomere FISH) and OTP both positive: a combination rarely" in text

@@ -251,6 +251,15 @@ def test_the_pyfunc_takes_what_the_cli_takes_and_answers_what_a_clinician_reads(
         model.predict(pd.DataFrame([["a", "b"]], columns=["ihc_cdx2", "ihc_cdx2"]))
 
 
+def documented_serve_command(name: str, port: int) -> str:
+    """The ``mlflow models serve`` line of docs/mlflow.md, for model ``name`` on ``port``."""
+    text = (ROOT / "docs" / "mlflow.md").read_text()
+    blocks = [b.split("```")[0] for b in text.split("```bash\n")[1:]]
+    (line,) = [x for b in blocks for x in b.splitlines() if "mlflow models serve" in x]
+    assert "-p 5001" in line and "NAME" in line, line
+    return line.replace("NAME", name).replace("-p 5001", f"-p {port}")
+
+
 def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
     """`mlflow models serve` on a loopback port, as a hospital's IT would run it."""
     import json
@@ -264,34 +273,21 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    # as in an activated environment: mlflow starts the uvicorn of the same environment
-    env = {
-        **os.environ,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlruns' / 'mlflow.db'}",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    mlflow_cli = Path(sys.executable).with_name("mlflow")
+    # the command line of docs/mlflow.md, as it is written, from a folder with the environment in
+    # .venv, with neither the environment's bin on PATH nor a tracking URI set
+    (work / ".venv").unlink(missing_ok=True)
+    (work / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != bin_dir)
+    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}, "PATH": path}
     log = (work / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(mlflow_cli),
-            "models",
-            "serve",
-            "-m",
-            "models:/netorigin-test@champion",
-            "--env-manager",
-            "local",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-w",
-            "1",
-        ],
+    proc = subprocess.Popen(  # its own process group: the shell, mlflow and the server it starts stop together
+        ["bash", "-c", documented_serve_command("netorigin-test", port)],
         cwd=work,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -328,6 +324,15 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
         assert len(answer["predictions"]) == 2 and answer["predictions"][0]["prediction_set"]
         status, answer = post(b"case_id,ihc_cdx2\nA,maybe\n", "text/csv")
         assert status == 200 and "CDX2 (ihc_cdx2): 'maybe' is not one of positive" in answer["predictions"][0]["status"]
+        # as docs/mlflow.md says: a bad value is a row not scored in a 200 answer, a bad parameter a 400
+        status, answer = post(b"case_id,ihc_cdx2\nA,maybe\nB,positive\n", "text/csv")
+        assert status == 200 and [r["status"][:25] for r in answer["predictions"]] == [
+            "not scored: invalid input",
+            "scored",
+        ]
+        bad_param = {"dataframe_records": [{"ihc_cdx2": "positive"}], "params": {"target_prior": "x"}}
+        status, answer = post(json.dumps(bad_param).encode(), "application/json")
+        assert status == 400 and "target prior: 'x'" in answer["message"], answer
         status, answer = post(b"case_id,ihc_cdx2\n007,maybe\n", "text/csv")  # read as written: 007
         assert status == 200 and answer["predictions"][0]["case_id"] == "007"
         assert answer["predictions"][0]["p_ileal"] is None  # not scored: null, never a bare NaN
@@ -338,11 +343,13 @@ def test_mlflow_models_serve_answers_csv_and_json_requests(tracked):
         assert status == 400 and "Traceback" not in json.dumps(answer)
         _tricky_cases_read_as_the_command_line_reads_them(post, work)
     finally:
-        proc.terminate()
+        import signal
+
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
 

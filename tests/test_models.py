@@ -140,3 +140,17 @@ def test_rules_follow_the_papers_clues():
         }
     )
     assert list(m.predict(cases)) == ["ileal", "other", "pancreatic"]
+
+
+def test_one_default_kind_for_make_model_site_model_and_train():
+    import inspect
+
+    from netorigin.estimator import SiteModel
+    from netorigin.models import DEFAULT_KIND, MODEL_KINDS, make_model
+    from netorigin.training import train
+
+    assert DEFAULT_KIND in MODEL_KINDS
+    assert inspect.signature(make_model).parameters["kind"].default == DEFAULT_KIND
+    assert SiteModel().kind == DEFAULT_KIND
+    assert type(make_model()[-1].estimator).__name__ == type(make_model(DEFAULT_KIND)[-1].estimator).__name__
+    assert inspect.signature(train).parameters["kind"].default is None  # None: DEFAULT_KIND (xgboost on Dask)

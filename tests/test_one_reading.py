@@ -39,6 +39,7 @@ CASES = [
         "alt_status": "positive",
     },
     {"case_id": "x", "carcinoid_syndrome": "y", "urine_5hiaa": "high", "ihc_satb2": "1+"},
+    {"case_id": "ki", "ki67_percent": "<1%", "grade": "G1", "ihc_cdx2": "negative"},  # as reports write it
 ]
 
 

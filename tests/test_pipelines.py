@@ -166,3 +166,14 @@ def test_the_shipped_model_is_what_its_pipeline_describes_and_the_pipeline_is_de
         out = run_task(tmp_path / f"{name}.yaml", track=False)
         hashes.append(out["bundle_hash"])
     assert hashes[0] == hashes[1]
+
+
+def test_the_benchmark_pipeline_runs_every_kind_it_says_it_runs():
+    from netorigin.models import MODEL_KINDS
+
+    text = (ROOT / "pipelines" / "benchmark.yaml").read_text()
+    cfg, _ = load_config(ROOT / "pipelines" / "benchmark.yaml")
+    assert "every model kind" in text.lower() and set(cfg.get("models", MODEL_KINDS)) == set(MODEL_KINDS)
+    results = (ROOT / "benchmarks" / "results" / "benchmark.md").read_text()
+    for kind in MODEL_KINDS:
+        assert f"| {kind} |" in results, f"benchmarks/results/benchmark.md has no row of {kind}: rerun the pipeline"

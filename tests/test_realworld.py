@@ -212,5 +212,5 @@ def test_warnings_after_rows_were_set_aside_quote_the_rows_as_numbered_in_the_fi
     p.write_text("\n".join(rows) + "\n")
     v = load_cohort(p, skip_invalid=True)
     warn = [n for n in v.notices if n.kind == "inconsistent"]
-    assert len(warn) == 1 and warn[0].message.startswith("row 8 (c8): grade is lower")
+    assert len(warn) == 1 and warn[0].message.startswith("row 8 (c8): the grade is lower")
     assert warn[0].rows == (6,)  # its place among the rows used

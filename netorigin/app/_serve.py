@@ -16,7 +16,7 @@ from functools import partial
 
 from .._extras import require
 from ..contract import FIELDS, SITES, validate_case
-from ..exceptions import InputError, NetoriginError, OutOfScopeError
+from ..exceptions import InputError, NetoriginError, OutOfScopeError, ValidationError
 from ._page import _OPTION_PREFIX, case_form
 
 MAX_BODY = 64 * 1024  # a case is a few hundred bytes; anything larger is refused before parsing
@@ -283,8 +283,8 @@ def _page_routes(app, scorer, batcher, page) -> None:
             return Response(status_code=400)
         except OutOfScopeError as err:
             return HTMLResponse(page(values, str(err), out_of_scope=True), status_code=422)
-        except (NetoriginError, ValueError) as err:
-            return HTMLResponse(page(values, str(err)), status_code=422)
+        except (NetoriginError, ValueError) as err:  # the form shows each field by its words, never its name
+            return HTMLResponse(page(values, err.in_words() if isinstance(err, ValidationError) else str(err)), 422)
         anyway = bool(values.get(_OPTION_PREFIX + "score_anyway"))
         return HTMLResponse(page(values, out_of_scope=anyway, result=result_html(rep)))
 

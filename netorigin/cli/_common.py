@@ -8,6 +8,7 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
@@ -65,13 +66,57 @@ def _log_handler():
     return handler
 
 
+class Need(NamedTuple):
+    """An optional part a command needs: the extra, what needs it, another way to run without it,
+    and the modules it needs of the extra (None: all of them)."""
+
+    extra: str
+    why: str
+    alternative: str | None = None
+    modules: tuple[str, ...] | None = None
+
+
+def needed_extras(command: str, params: dict) -> list[Need]:
+    """The optional parts of netorigin a command needs with these arguments: checked before any
+    work, and the docs' commands are checked to name them (tests/test_docs.py).
+
+    >>> needed_extras("train", {"data": "cohort.parquet", "no_track": False})[0].extra
+    'tracking'
+    >>> needed_extras("score", {"case": "case.yaml", "model_spec": None})
+    []
+    """
+    out = []
+    if command == "serve":
+        out.append(Need("serve", "netorigin serve (the web page and API)"))
+    if command in ("train", "evaluate", "run") and not params.get("no_track", True):
+        out.append(Need("tracking", f"netorigin {command} (it records the run in MLflow)", "give --no-track"))
+    for key in ("model_spec", "model"):
+        spec = params.get(key)
+        if isinstance(spec, str) and spec.startswith(("models:/", "runs:/")):
+            out.append(Need("tracking", f"a model from MLflow ({spec})", modules=("mlflow",)))
+    if params.get("plot"):
+        out.append(Need("tracking", "--plot (the chart is drawn with matplotlib)", modules=("matplotlib",)))
+    if params.get("engine") == "dask":
+        out.append(Need("dask", "--engine dask"))
+    if params.get("partitions"):
+        out.append(Need("parquet", "--partitions (Parquet files)"))
+    for value in params.values():
+        if isinstance(value, str) and Path(value).suffix.lower() in (".parquet", ".pq"):
+            out.append(Need("parquet", f"{value} (a Parquet file)"))
+    return out
+
+
 def friendly(fn):
     """Turn netorigin's own errors into a message on stderr and exit code 2 (3 for a case out of
-    the intended use)."""
+    the intended use); first, refuse a command whose optional parts are not installed (before any
+    work, never after an hour of training)."""
+    from .._extras import check
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            for need in needed_extras(fn.__name__, kwargs):
+                check([need.extra], need.why, need.alternative, modules=need.modules)
             return fn(*args, **kwargs)
         except NetoriginError as e:
             click.echo(f"error: {printable(str(e))}", err=True)
@@ -137,11 +182,15 @@ def engine_options(engine_help: str):
 
 
 @contextlib.contextmanager
-def progress_bar(description: str):
-    """A progress bar on stderr (rich), off when stderr is not a terminal. Yields
-    ``step(label, done, total)``: a bar when ``total`` is known, a spinner otherwise."""
-    if not sys.stderr.isatty():  # a pipe, a file, CI: no bar, and no import of its machinery
-        yield lambda *args: None
+def progress_bar(description: str, stream=None):
+    """Progress on stderr (``stream``). On a terminal, a bar (rich); otherwise (a pipe, a file, CI)
+    plain timestamped log lines (:class:`LogLines`), so that ``train ... 2>&1 | tee log`` shows
+    life. Yields ``step(label, done, total)``: a bar when ``total`` is known, a spinner otherwise."""
+    stream = stream or sys.stderr
+    if not stream.isatty():  # no bar, and no import of its machinery
+        lines = LogLines(description, stream)
+        with lines:
+            yield lines.step
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -162,6 +211,90 @@ def progress_bar(description: str):
             bar.update(task, description=label or description, completed=done or 0, total=total)
 
         yield step
+
+
+class LogLines:
+    """Progress as log lines, each written at once: ``2025-01-31 14:02:07 training: fitting fold 2
+    of 5 (1 of 6 done)``. Nothing for the first ``quiet`` seconds (a command that ends sooner
+    prints none); then the step under way, a line as each step begins, a long step's count at
+    most every ``count_every`` seconds, ``still ...`` after ``every`` seconds of silence, and a
+    last line with the time it took."""
+
+    QUIET, EVERY, COUNT_EVERY = 5.0, 60.0, 30.0  # seconds
+
+    def __init__(self, description: str, stream):
+        import threading
+        import time
+
+        self.description, self.stream = description, stream
+        self.quiet, self.every, self.count_every = self.QUIET, self.EVERY, self.COUNT_EVERY
+        self.label: str | None = None
+        self.count = ""  # the current step's "(done of total done)"
+        self.started = time.monotonic()
+        self.last: float | None = None  # when the last line was written
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._beat = threading.Thread(target=self._watch, name="netorigin-progress", daemon=True)
+
+    def __enter__(self):
+        self._beat.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._beat.join()
+        with self._lock:
+            if self.last is not None and exc[0] is None:
+                self._write(f"{self.description}: done in {_duration(self._elapsed())}")
+
+    def _elapsed(self) -> float:
+        import time
+
+        return time.monotonic() - self.started
+
+    def _write(self, text: str) -> None:
+        import time
+
+        try:
+            self.stream.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # the reader went away (a closed pipe): progress is not worth an error
+            pass
+        self.last = time.monotonic()
+
+    def _said(self, label: str) -> str:
+        return label if label == self.description else f"{self.description}: {label}"
+
+    def step(self, label=None, done=None, total=None) -> None:
+        import time
+
+        label = label or self.description
+        count = f" ({done:,} of {total:,} done)" if total else ""
+        with self._lock:
+            new, self.label, self.count = label != self.label, label, count
+            if self.last is None and self._elapsed() < self.quiet:  # said when the quiet time is over, if still on
+                return
+            if new or self.last is None or (count and time.monotonic() - self.last >= self.count_every):
+                self._write(self._said(label) + count)
+
+    def _watch(self) -> None:
+        import time
+
+        while not self._stop.wait(max(0.05, min(self.quiet, self.every) / 4)):
+            with self._lock:
+                now = time.monotonic()
+                if self.last is None and now - self.started >= self.quiet:
+                    self.label = self.label or self.description
+                    self._write(self._said(self.label) + self.count)
+                elif self.last is not None and now - self.last >= self.every:
+                    so_far = _duration(self._elapsed())
+                    self._write(f"still {self._said(self.label or self.description)} ({so_far} so far)")
+
+
+def _duration(seconds: float) -> str:
+    """ "8 min 2 s", "3 s"."""
+    s = int(round(seconds))
+    return f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
 
 
 def skip_invalid_options(fn):

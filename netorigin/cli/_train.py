@@ -112,6 +112,8 @@ def train(
 
     if kind and old_kind and kind != old_kind:
         raise InputError(f"--kind {kind!r} and --model {old_kind!r} disagree; give --kind only")
+    if register_name and no_track:
+        raise click.UsageError("--register names the model in MLflow's registry, which --no-track never reaches")
     kind = kind or old_kind  # None: the default kind (xgboost with --engine dask)
     uri = resolve_tracking_uri(tracking_uri)
     aside = set_aside_output(data, skip_invalid, set_aside)

@@ -111,7 +111,9 @@ def _check_labels(out, problems, notices, case_ids) -> None:
 
 
 def _read_as(f, raw, value, rule, rows, case_ids, n: int) -> Notice:
-    said = f"{field_label(f.name)}: {str(raw).strip()!r} read as {value} ({rule})"
+    unit = "%" if f.unit == "%" else f" {f.unit}" if f.unit else ""
+    shown = f"{value:g}{unit}" if isinstance(value, float) else value
+    said = f"{field_label(f.name)}: {str(raw).strip()!r} read as {shown} ({rule})"
     return Notice(
         "read_as",
         f"{_rowtxt(rows, case_ids)}: {said}" if n > 1 else said,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._labels import field_label
 from ._notice import Notice
 from ._values import _GRADE_NUMBER, grade_from_ki67, mitoses_band_index
 
@@ -23,12 +24,16 @@ def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> lis
         return out[name] if name in out else np.full(n, None, dtype=object)
 
     def add(kind, mask, text, fields):
+        """A notice in plain words (its fields by their labels); the cohort's line of an
+        inconsistency also names the columns to look at in the file; what is said with a case never
+        does."""
         rows = np.flatnonzero(mask)
         if len(rows):
+            columns = f"; columns {', '.join(fields)}" if kind == "inconsistent" else ""
             notices.append(
                 Notice(
                     kind,
-                    text.format(n=len(rows), rows=_rowtxt(rows, case_ids)),
+                    text.format(n=len(rows), rows=_rowtxt(rows, case_ids)) + columns,
                     fields,
                     tuple(int(r) + 1 for r in rows),
                     case_text=text.replace("{rows}: ", "", 1),
@@ -39,24 +44,25 @@ def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> lis
     g_ki = grade_from_ki67(num("ki67_percent"))
     g_mi = (mitoses_band_index(out["mitoses_per_2mm2"]) + 1) if "mitoses_per_2mm2" in out else np.full(n, np.nan)
     evidence = np.fmax(g_ki, g_mi)
+    ki67, mitoses = field_label("ki67_percent"), field_label("mitoses_per_2mm2")
     add(
         "inconsistent",
         grade < evidence,
-        "{rows}: grade is lower than Ki-67 / mitotic count "
-        "imply by the WHO 2019 cut-offs (grade vs ki67_percent, mitoses_per_2mm2)",
+        f"{{rows}}: the grade is lower than the {ki67} or the {mitoses} implies by the WHO 2019 cut-offs "
+        f"({ki67} below 3% and fewer than 2 mitoses per 2 mm2 is G1, 3-20% or 2-20 is G2, above 20 is G3)",
         ("grade", "ki67_percent", "mitoses_per_2mm2"),
     )
     both = ~np.isnan(g_ki) & ~np.isnan(g_mi)
     add(
         "inconsistent",
         both & (grade > evidence),
-        "{rows}: grade is higher than both Ki-67 and mitotic count imply (grade vs ki67_percent, mitoses_per_2mm2)",
+        f"{{rows}}: the grade is higher than both the {ki67} and the {mitoses} imply by the WHO 2019 cut-offs",
         ("grade", "ki67_percent", "mitoses_per_2mm2"),
     )
     add(
         "inconsistent",
         (cat("carcinoid_syndrome") == "yes") & (cat("urine_5hiaa") == "normal"),
-        "{rows}: carcinoid syndrome with normal urine 5-HIAA (carcinoid_syndrome vs urine_5hiaa)",
+        f"{{rows}}: {field_label('carcinoid_syndrome')} recorded with a normal {field_label('urine_5hiaa')}",
         ("carcinoid_syndrome", "urine_5hiaa"),
     )
     for base in ("serum_cga", "urine_5hiaa"):
@@ -64,7 +70,8 @@ def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> lis
         add(
             "inconsistent",
             ((level == "normal") & (fold > 1)) | ((level == "elevated") & (fold <= 1)),
-            "{rows}: " + f"{base} disagrees with {base}_x_uln (elevated means above 1 x ULN)",
+            "{rows}: " + f"{field_label(base)} is recorded as normal or elevated against its own value in multiples of "
+            "the upper limit of normal (elevated means above 1 x ULN)",
             (base, base + "_x_uln"),
         )
     add(

@@ -63,6 +63,9 @@ def contract_markdown() -> str:
         syntext = "; ".join(f"{c}: {', '.join(_md(s) for s in sorted(v))}" for c, v in syn.items())
         if f.unit_suffixes:
             syntext = (syntext + "; " if syntext else "") + "unit suffixes: " + ", ".join(sorted(f.unit_suffixes))
+        if f.kind == "number" and f.readings:  # "<1" (also "< 1 %", "less than 1", "below 1") read as one value
+            below = ", ".join(f"{_md(k)} as {v:g}" for k, (v, _) in f.readings.items())
+            syntext += f"; below a bound (also written 'less than', 'below'): {below}"
         rows.append(f"| {f.name} | {_md(f.expected())} | {f.unit or ''} | {syntext} | {f.description} |")
     rows.append("| expr_<GENE> | a number from 0 to 30 | log2(TPM+1) | | any other gene's expression |")
     missing = ", ".join(f"`{t}`" for t in sorted(MISSING_TOKENS) if t)
@@ -71,6 +74,12 @@ def contract_markdown() -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _below_pattern(f) -> str:
+    """A number field's "below x" readings ("<1", "< 1 %", "less than 1") as a JSON Schema pattern."""
+    bounds = "|".join(k[1:] for k in f.readings)
+    return rf"^\s*(<|[Ll]ess than|[Bb]elow)\s*({bounds})(\.0*)?\s*%?\s*$"
 
 
 def contract_json_schema() -> dict:
@@ -108,7 +117,11 @@ def contract_json_schema() -> dict:
                 num["exclusiveMinimum" if f.exclusive_minimum else "minimum"] = f.minimum
             if f.maximum is not None:
                 num["maximum"] = f.maximum
-            props[f.name] = {"description": desc, "anyOf": [num, {"type": "null"}, {"type": "string", "enum": missing}]}
+            below = [{"type": "string", "pattern": _below_pattern(f)}] if f.readings else []
+            props[f.name] = {
+                "description": desc,
+                "anyOf": [num, {"type": "null"}, {"type": "string", "enum": missing}, *below],
+            }
         elif f.kind == "mitoses":
             props[f.name] = {
                 "description": desc,

@@ -20,6 +20,7 @@ from ._vocabulary import (
     DIFF_SYNONYMS,
     GRADE_SYNONYMS,
     HORMONAL_SYNONYMS,
+    KI67_READINGS,
     LESION_SYNONYMS,
     LEVEL_SYNONYMS,
     LOSS_READINGS,
@@ -93,7 +94,9 @@ class Field:
     unit_suffixes: Mapping[str, float] = field(default_factory=dict)
     not_done_allowed: bool = False
     test: bool = False  # a test a clinician can order (used by the work-up and advice)
-    readings: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # wording -> (value, the rule)
+    # wording -> (value, the rule): a pathology wording of a category ("focal"), or a number field's
+    # "below x" form ("<1" for Ki-67)
+    readings: Mapping[str, tuple[object, str]] = field(default_factory=dict)
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -110,11 +113,12 @@ class Field:
             return "a number >= 0, or a WHO band: <2, 2-20, >20"
         lo, hi = self.minimum, self.maximum
         op = ">" if self.exclusive_minimum else ">="
+        below = f", or one of {', '.join(self.readings)}" if self.readings else ""
         if hi is None:
-            return f"a number {op} {_num(lo)}"
+            return f"a number {op} {_num(lo)}{below}"
         if self.exclusive_minimum:
-            return f"a number > {_num(lo)} and <= {_num(hi)}"
-        return f"a number from {_num(lo)} to {_num(hi)}"
+            return f"a number > {_num(lo)} and <= {_num(hi)}{below}"
+        return f"a number from {_num(lo)} to {_num(hi)}{below}"
 
 
 def _num(x: float | None) -> str:
@@ -206,6 +210,7 @@ def _build_fields() -> dict[str, Field]:
             maximum=100,
             unit="%",
             unit_suffixes=_PCT,
+            readings=KI67_READINGS,
         ),
         Field(
             "mitoses_per_2mm2", "mitoses", "mitotic count per 2 mm2 (10 HPF)", "pathology", minimum=0, unit="per 2 mm2"

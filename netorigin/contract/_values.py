@@ -20,6 +20,7 @@ from ._vocabulary import MISSING_TOKENS
 _MISSING = object()  # sentinel for "not done / not known"
 _NUMBER = re.compile(r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(.*)$", re.IGNORECASE)
 _BAND = {"<2": "<2", "2-20": "2-20", ">20": ">20"}
+_BELOW = re.compile(r"^(?:<|less than|below)\s*(\d+(?:\.\d*)?)\s*%?$", re.IGNORECASE)
 _GRADE_NUMBER = {"G1": 1.0, "G2": 2.0, "G3": 3.0}
 
 
@@ -103,6 +104,22 @@ def _suggest(token: str, f: Field) -> str | None:
     return f.synonyms[match[0]] if match[0] in f.synonyms else f.readings[match[0]][0]
 
 
+def _below_token(text: str) -> str | None:
+    """ "<1", "< 1 %", "less than 1", "below 1.0" -> "<1" (the key of a number field's readings)."""
+    m = _BELOW.match(" ".join(text.split()))
+    return f"<{_fmt_number(float(m.group(1)))}" if m else None
+
+
+def _range(f: Field, text: str) -> Problem:
+    return Problem(
+        f.name,
+        text,
+        f.expected(),
+        detail=f"{text!r} is a range, not a number; expected {f.expected()}: give the number if it is known, "
+        "or leave it blank",
+    )
+
+
 def _parse_number(f: Field, v: Any) -> float | Problem:
     if isinstance(v, (bool, np.bool_)):
         return Problem(f.name, v, f.expected())
@@ -112,21 +129,9 @@ def _parse_number(f: Field, v: Any) -> float | Problem:
         text = _as_text(v)
         if text is None:
             return Problem(f.name, _short(v), "a single value: " + f.expected())
-        m = _NUMBER.match(text)
-        if not m:
-            return Problem(f.name, text, f.expected())
-        x = float(m.group(1))
-        unit = m.group(2).strip().lower()
-        if unit:
-            if unit not in f.unit_suffixes:
-                units = ", ".join(sorted(f.unit_suffixes)) or "none"
-                return Problem(
-                    f.name,
-                    text,
-                    f.expected(),
-                    detail=f"{text!r} has unit {unit!r}; expected {f.expected()} (units accepted: {units})",
-                )
-            x *= f.unit_suffixes[unit]
+        x = _number_from_text(f, text)
+        if isinstance(x, Problem) or (f.readings and _below_token(text) is not None):
+            return x
     if not math.isfinite(x):
         return Problem(f.name, v, "a finite number: " + f.expected())
     lo, hi = f.minimum, f.maximum
@@ -134,6 +139,31 @@ def _parse_number(f: Field, v: Any) -> float | Problem:
         return Problem(f.name, v, f.expected())
     if hi is not None and x > hi:
         return Problem(f.name, v, f.expected())
+    return x
+
+
+def _number_from_text(f: Field, text: str) -> float | Problem:
+    """A number written as text: with a unit the field accepts, or a "below x" reading ("<1")."""
+    below = _below_token(text) if f.readings else None
+    if below is not None:
+        return f.readings[below][0] if below in f.readings else _range(f, text)
+    m = _NUMBER.match(text)
+    if not m:
+        return Problem(f.name, text, f.expected())
+    x = float(m.group(1))
+    unit = m.group(2).strip().lower()
+    if re.match(r"^(?:-|to\b)\s*\d", unit):  # "0-1", "2 to 5"
+        return _range(f, text)
+    if unit:
+        if unit not in f.unit_suffixes:
+            units = ", ".join(sorted(f.unit_suffixes)) or "none"
+            return Problem(
+                f.name,
+                text,
+                f.expected(),
+                detail=f"{text!r} has unit {unit!r}; expected {f.expected()} (units accepted: {units})",
+            )
+        x *= f.unit_suffixes[unit]
     return x
 
 
@@ -237,6 +267,9 @@ def reading_of(f: Field, raw: Any) -> tuple[str, str] | None:
     """
     if not f.readings or not isinstance(raw, str):
         return None
+    if f.kind == "number":
+        below = _below_token(raw)
+        return f.readings.get(below) if below else None
     token = " ".join(raw.split()).lower()
     return None if token in f.synonyms else f.readings.get(token)
 

@@ -8,6 +8,7 @@ an interrupted run never leaves a damaged or half-replaced file.
 - two outputs that are one file;
 - an output whose folder does not exist or cannot be written (a bundle folder's parents are made);
 - an output of the wrong kind (a file named as a folder, a suffix the writer does not know);
+- a Parquet output when the ``parquet`` extra is not installed;
 - a bundle folder that holds files that are not a netorigin bundle (the user's own ``manifest.json``
   is never overwritten).
 
@@ -23,6 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._extras import check
 from ..exceptions import InputError
 
 
@@ -66,6 +68,8 @@ def plan_outputs(outputs: list[Output], inputs=()) -> dict[str, Path]:
         if out.path is None:
             continue
         p = Path(out.path)
+        if out.kind == "file" and p.suffix.lower() in (".parquet", ".pq"):
+            check(["parquet"], f"{out.option} {p} (a Parquet file)")  # before the work, not when writing it
         if out.suffixes and p.suffix.lower() not in out.suffixes:
             raise InputError(
                 f"{out.option} {p}: must be a {' or '.join(out.suffixes)} {'file' if out.kind == 'file' else 'folder'}"

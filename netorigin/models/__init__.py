@@ -77,19 +77,21 @@ __all__ = [
 MODEL_KINDS = kind_names()
 
 DEFAULT_KIND = "latent-class"
-"""What ``train`` fits unless told otherwise: the literature's cells fitted to the cohort with the
+"""What ``make_model``, ``SiteModel`` and ``train`` fit unless told otherwise (``train`` with the
+Dask engine: xgboost, the one kind it distributes): the literature's cells fitted to the cohort with the
 literature as the prior; it came closest to each world's exact posterior at every cohort size
 from 100 to 20,000 (``benchmarks/learning_benchmark.py``)."""
 
 
-def make_model(kind: str = "xgboost", *, level: str = "site", random_state=None, **params):
+def make_model(kind: str = DEFAULT_KIND, *, level: str = "site", random_state=None, **params):
     """An unfitted pipeline: schema check -> features -> classifier.
 
     Parameters
     ----------
     kind : str
-        A registered kind (:data:`MODEL_KINDS`): ``xgboost`` (default here; ``train`` defaults to
-        :data:`DEFAULT_KIND`), ``latent-class``, ``logistic``, ``mlp``, ``literature`` or ``rules``.
+        A registered kind (:data:`MODEL_KINDS`): :data:`DEFAULT_KIND` (``latent-class``, the default
+        here as in ``train`` and ``SiteModel``), ``xgboost``, ``logistic``, ``mlp``, ``literature`` or
+        ``rules``.
     level : {"site", "subsite"}
         What the classifier learns: the three sites, or the sub-sites (``primary_site_detail``)
         whose sums are the sites (kinds with ``subsites=True`` only).

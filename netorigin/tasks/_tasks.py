@@ -203,11 +203,15 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
 
 def run_task(path, *, tracking_uri: str | None = None, track: bool = True, progress=None) -> dict:
     """Run one pipeline config; returns a summary (and writes the outputs it names, each checked
-    against the config's inputs and the others before any work)."""
+    against the config's inputs and the others before any work; a run to track without MLflow
+    installed is refused before any work too)."""
+    from .._extras import check
     from ..io import Output, plan_outputs
 
     cfg, text = load_config(path)
     task = cfg["task"]
+    if track:
+        check(["tracking"], f"the {task} pipeline (it records the run in MLflow)", "run it with track=False")
     data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
     inputs = [path, data.get("path"), data.get("mapping")]
     out = cfg.get("output")
@@ -231,7 +235,7 @@ def _train(cfg, text, where, tracking_uri, track, progress=None):
     table, desc, dparams, scenario = _cohort(cfg.get("data"), where)
     model = cfg.get("model") or {}
     model = {"kind": model} if isinstance(model, str) else dict(model)
-    return train_run(
+    summary = train_run(
         table,
         kind=model.get("kind", DEFAULT_KIND),
         params=model.get("params") or {},
@@ -252,6 +256,11 @@ def _train(cfg, text, where, tracking_uri, track, progress=None):
         n_splits=cfg.get("cv", 5),
         progress=progress,
     )
+    if cfg.get("register") and not track:  # said, never silently dropped
+        summary["notices"].append(
+            f"not registered as {cfg['register']!r}: the registry is MLflow's, and this run is not tracked"
+        )
+    return summary
 
 
 def _benchmark(cfg, text, tracking_uri, track, progress):
@@ -290,7 +299,7 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
         summary["tracking"] = log_run(
             run_name=f"benchmark {cfg.get('name', '')}: {', '.join(kinds)}",
             started=started,
-            description="Every model kind against the exact posterior "
+            description=f"{', '.join(kinds)} against the exact posterior "
             f"on synthetic scenarios {', '.join(cfg.get('scenarios', []))}.",
             params={
                 "pipeline": cfg.get("name", ""),

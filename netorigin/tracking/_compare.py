@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ..contract import SITES
-from ._runs import _model_version, _versions, load_model
+from ._runs import _versions, load_model
 
 
 def compare_run(
@@ -92,12 +92,12 @@ def _track_comparison(result, specs, table, *, started, description, data_params
     its interval as metrics; the full table as CSV and Markdown."""
     from ..io import neutralise_formulas
     from ..training import fingerprint
-    from ._mlflow import dataset_entry, log_run
+    from ._mlflow import dataset_entry, log_run, model_version
 
     params, tags = {}, {"netorigin.task": "compare"}
     for m, spec in zip(result.models, specs, strict=True):
         lab = m["label"]
-        version = _model_version(spec, tracking_uri)
+        version = model_version(spec, tracking_uri)
         params.update(
             {
                 f"model.{lab}.uri": spec,

@@ -72,7 +72,8 @@ def _setup(uri: str):
     exp = mlflow.set_experiment(EXPERIMENT)
     if exp.tags.get("mlflow.experimentKind") != "custom_model_development":
         client = mlflow.MlflowClient()
-        # opens in MLflow's model-training view (not the GenAI overview)
+        # what the experiment is; MLflow 3.17's UI picks its view from its own GenAI / machine-learning
+        # switch (or ?workflowType=machine_learning), not from this tag (docs/mlflow.md)
         client.set_experiment_tag(exp.experiment_id, "mlflow.experimentKind", "custom_model_development")
         client.set_experiment_tag(
             exp.experiment_id,
@@ -285,8 +286,11 @@ def save_pyfunc(bundle_dir, path) -> str:
     return str(path)
 
 
-def model_version(uri: str, tracking_uri: str) -> dict:
-    """The registered name and version behind models:/NAME@ALIAS or models:/NAME/VERSION."""
+def model_version(uri: str, tracking_uri: str | None) -> dict:
+    """The registered name and version behind models:/NAME@ALIAS or models:/NAME/VERSION (empty for
+    any other model, or without a tracking URI)."""
+    if not str(uri).startswith("models:/") or tracking_uri is None:
+        return {}
     rest = uri[len("models:/") :]
     with _store_lock(tracking_uri):
         mlflow = _setup(tracking_uri)

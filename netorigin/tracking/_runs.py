@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._extras import check
 from ..bundle import load_bundle, save_bundle
 from ..contract import SITES
 from ..models import get_kind
@@ -120,10 +121,12 @@ def train_run(
     n_splits=5,
     progress=None,
 ) -> dict:
-    """Train, save the bundle to ``out_dir``, plot, and log one MLflow run. Returns a summary."""
+    """Train, save the bundle to ``out_dir``, plot, and log one MLflow run (refused before any work without MLflow)."""
     # long: one keyword per setting of a training run (24 lines of signature), handed on to train() and the run
     from ..training import train  # here, not at import: scoring a case does not pay for training
 
+    check(["tracking"] if track else [], "tracking a training run in MLflow", "train with track=False")
+    tell = progress or (lambda *a: None)
     started = time.time()
     result = train(
         cohort,
@@ -141,6 +144,7 @@ def train_run(
         workers=workers,
         progress=progress,
     )
+    tell("saving the bundle", None, None)
     out_dir = _save(result.model, out_dir, bundles_root)
     summary = {
         "metrics": result.model.metadata_["metrics"],
@@ -150,6 +154,7 @@ def train_run(
         "bundle_hash": result.model.bundle_hash,
     }
     if track:
+        tell("recording the run in MLflow (plots, bundle, model card)", None, None)
         summary["tracking"] = _track_training(
             result,
             cohort,
@@ -254,13 +259,6 @@ def _track_training(result, cohort, out_dir, *, started, settings, params, data_
     )
 
 
-def _model_version(model_spec: str, tracking_uri) -> dict:
-    """For models:/NAME@ALIAS or models:/NAME/VERSION: the name and version (else empty)."""
-    if not str(model_spec).startswith("models:/") or tracking_uri is None:
-        return {}
-    from ._mlflow import model_version
-
-    return model_version(model_spec, tracking_uri)
 
 
 def evaluate_run(
@@ -280,6 +278,7 @@ def evaluate_run(
     from ..literature import bayes_posterior
     from ..training import labelled_cases
 
+    check(["tracking"] if track else [], "tracking an evaluation run in MLflow", "evaluate with track=False")
     started = time.time()
     model = load_model(model_spec, tracking_uri)
     table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
@@ -312,9 +311,9 @@ def _track_evaluation(
     fingerprint (never a case), the figures and two plots."""
     from ..training import fingerprint
     from . import _plots as plots
-    from ._mlflow import dataset_entry, log_run
+    from ._mlflow import dataset_entry, log_run, model_version
 
-    version = _model_version(model_spec, tracking_uri)
+    version = model_version(model_spec, tracking_uri)
     counts = {s: int((y == k).sum()) for k, s in enumerate(SITES)}
     params = {
         "model.uri": str(model_spec),

@@ -42,14 +42,17 @@ def benchmark(
     """Train each kind on ``train_n`` fresh cases per scenario and evaluate it on ``test_n``
     others beside the exact posterior on the same cases. One row per (scenario, model)."""
     rows = []
-    for scenario in scenarios:
+    tell, steps = progress or (lambda *a: None), len(scenarios) * len(kinds)
+    for i, scenario in enumerate(scenarios):
+        tell(f"{scenario}: drawing the cases and their exact posterior", i * len(kinds), steps)
         train_cohort = make_synthetic_cohort(train_n, scenario=scenario, random_state=seed)
         test = make_synthetic_cohort(test_n, scenario=scenario, random_state=seed + 1000)
         y = test["primary_site"].cat.codes.to_numpy()
         bayes = bayes_posterior(test, scenario=scenario).to_numpy()
         b = evaluate_probabilities(y, bayes, uncalibrated=bayes, n_bootstrap=0)
         rows.append(_row(scenario, "bayes posterior (ceiling)", b, None, 0.0))
-        for kind in kinds:
+        for j, kind in enumerate(kinds):
+            tell(f"{scenario}: training and evaluating {kind}", i * len(kinds) + j, steps)
             t0 = time.perf_counter()
             res = train(
                 train_cohort,
@@ -63,8 +66,6 @@ def benchmark(
             seconds = time.perf_counter() - t0
             m = evaluate_model(res.model, test, n_bootstrap=n_bootstrap, bayes_proba=bayes, with_robustness=False)
             rows.append(_row(scenario, kind, m, b, seconds))
-            if progress is not None:
-                progress(f"{scenario}: {kind}")
     return pd.DataFrame(rows)
 
 
