@@ -35,7 +35,10 @@ def _deprecated_model(ctx, param, value):
     "--kind",
     "kind",
     default=None,
-    help="Model kind: latent-class (default; xgboost with --engine dask), xgboost, logistic, mlp, literature, rules.",
+    help=(
+        "Model kind: latent-class (default; xgboost with --engine dask), latent-boost, xgboost, logistic, "
+        "mlp, literature, rules."
+    ),
 )
 @click.option(
     "--model",
