@@ -11,7 +11,7 @@ from .._base import BaseEstimator, check_is_fitted
 from ..contract import SITES
 from ..exceptions import InputError
 from ..features import INFORMATION_BINS
-from ._prior import _remember, reweight, site_sums
+from ._prior import _remember, allowed_sites, reweight, site_sums
 
 MIN_STRATUM = 50  # effective calibration cases of a site within a stratum; fewer: the site's pooled scores
 # Why a site is in a case's set (:meth:`ConformalSets.reasons`); "" = not in the set.
@@ -124,7 +124,8 @@ class ConformalSets(BaseEstimator):
         check_is_fitted(self, "cal_proba_")
         _check_coverage(coverage)
         w = np.asarray(weights, dtype=float)
-        key = (tuple(np.round(w, 12).tolist()), round(float(coverage), 6))
+        # 12 significant digits: a weight of 1e-300 is not a weight of 0 (a site ruled out)
+        key = (tuple(float(f"{x:.12e}") for x in w.tolist()), round(float(coverage), 6))
         cache = self.__dict__.setdefault("_cache", {})
         if key not in cache:
             _remember(cache, key, self._thresholds(w, float(coverage)))
@@ -139,8 +140,15 @@ class ConformalSets(BaseEstimator):
         strata = stratum_of(self.cal_fields_) if self.stratified else np.zeros(len(p), dtype=int)
         n_strata = len(INFORMATION_BINS) if self.stratified else 1
         q, pooled = np.ones((len(SITES), n_strata)), []
+        allowed = allowed_sites(w, self.label_site_)
         for k in range(len(SITES)):
+            if not allowed[k]:  # cases of a site the prior rules out do not occur: it is never kept
+                q[k] = -np.inf
+                continue
             of_site = true_site == k
+            top = case_w[of_site].max(initial=0.0)
+            if top > 0:  # only the weights' ratios within the site count: a prior's 1e-300 must not underflow
+                case_w = np.where(of_site, case_w / top, case_w)
             score = np.where(base[:, k], 0.0, 1.0 - P[:, k])
             for s in range(n_strata):
                 m = of_site & (strata == s)
@@ -165,11 +173,12 @@ class ConformalSets(BaseEstimator):
             strata = stratum_of(np.broadcast_to(np.asarray(n_fields, dtype=int), (n,)))
         else:
             strata = np.zeros(n, dtype=int)
-        holds = mass_sets(P, coverage) | (P > 1.0 - coverage)
+        allowed = allowed_sites(weights, self.label_site_)[None, :]  # a site the prior rules out is never in a set
+        holds = (mass_sets(P, coverage) | (P > 1.0 - coverage)) & allowed
         kept = ~holds & ((1.0 - P) <= q[:, strata].T + 1e-12)
         inside = holds | kept
         floor = np.where(inside, P, np.inf).min(axis=1, keepdims=True)
-        above = ~inside & (P >= floor)
+        above = ~inside & (P >= floor) & allowed
         out = np.full(P.shape, "", dtype=object)
         out[holds], out[kept], out[above] = SET_HOLDS, SET_KEPT, SET_ABOVE
         return out

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
-from .._math import safe_log, softmax
+from .._math import log_softmax, safe_log
 from .._version import __version__
-from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, explain_clr, site_sums
+from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, make_explanation, site_sums
 from ..contract import SITES, as_canonical, research_notice
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
@@ -355,8 +355,9 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         return self.prior_.resolve(target_prior)[0]
 
     def _label_proba(self, margins, target_prior=None, calibrated: bool = True) -> np.ndarray:
-        p = self.calibrator_.predict_proba(margins) if calibrated else softmax(margins)
-        return self.prior_.transform(p, target_prior)
+        # the log-probabilities go along: a prior with a huge ratio re-weights in logs where needed
+        log_p = self.calibrator_.log_proba(margins) if calibrated else log_softmax(margins)
+        return self.prior_.transform(np.exp(log_p), target_prior, log_proba=log_p)
 
     def _margin_terms(self, Xt):
         """(fields, contributions (n, fields, labels), base (n, labels)) on the margin scale, or
@@ -372,10 +373,8 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         # rounding between an explainer's contributions and the classifier's own prediction
         base = margins - contrib.sum(axis=1)
         rho = safe_log(self.prior_.weights(target_prior))
-        baseline, calibration, prior, field_terms, total = explain_clr(
-            base, contrib, self.calibrator_.temperature_, self.calibrator_.bias_, rho, self.label_site_
-        )
-        return Explanation(fields, field_terms, baseline, calibration, prior, total)
+        cal = self.calibrator_
+        return make_explanation(fields, base, contrib, cal.temperature_, cal.bias_, rho, self.label_site_)
 
     def unlike_training(self, table) -> list[list[str]]:
         """For each case, how it is unlike the training rows (from the aggregate profile)."""
