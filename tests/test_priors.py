@@ -81,6 +81,7 @@ def test_the_page_for_a_setting_that_rules_sites_out(tmp_path):
     assert r.returncode == 0, r.stderr
     text = (tmp_path / "r.html").read_text()
     assert "rules out pancreatic and other" in text and "add up to +460" not in r.stdout
+    assert "Total for ileal" not in text  # no total of points where there are none to weigh
     assert "why (the setting allows only ileal)" in r.stdout
 
 
