@@ -2,7 +2,7 @@
 model learnt them), conformal prediction sets and reasons that add up; each a scikit-learn step
 that :class:`~netorigin.estimator.SiteModel` chains after the classifier."""
 
-from ._conformal import SET_ABOVE, SET_HOLDS, SET_KEPT, ConformalSets, mass_sets
+from ._conformal import MAX_CALIBRATION_CASES, SET_ABOVE, SET_HOLDS, SET_KEPT, ConformalSets, mass_sets
 from ._explain import SCALE as EXPLANATION_SCALE
 from ._explain import SCALE_ALLOWED as EXPLANATION_SCALE_ALLOWED
 from ._explain import Explanation, explain_clr, make_explanation
@@ -21,6 +21,7 @@ from ._temperature import TemperatureScaling
 
 __all__ = [
     "EXPLANATION_SCALE",
+    "MAX_CALIBRATION_CASES",
     "EXPLANATION_SCALE_ALLOWED",
     "PRIOR_WORDS",
     "SET_ABOVE",

@@ -189,9 +189,10 @@ class SiteModel(ClassifierMixin, BaseEstimator):
         if cells is None:
             return default_literature()
         lit = self.__dict__.get("_knowledge_lit")
-        if lit is None:
-            lit = self._knowledge_lit = Literature.from_tables(cells.rows, default_literature().scenario_rows)
-            lit.model = cells.model
+        if lit is None:  # the literature kind's own cells are a cell model, without fitted rows
+            rows = getattr(cells, "rows", None) or default_literature().parameter_rows
+            lit = self._knowledge_lit = Literature.from_tables(rows, default_literature().scenario_rows)
+            lit.model = getattr(cells, "model", cells)
         return lit
 
     def fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
