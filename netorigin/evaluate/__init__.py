@@ -2,9 +2,11 @@
 robustness, computed from labels and predicted probabilities (nothing is typed in)."""
 
 from ._metrics import (
+    MAX_BOOTSTRAP,
     SCALAR_METRICS,
     WORKUP_TIERS,
     bootstrap_intervals,
+    check_bootstrap,
     evaluate_model,
     evaluate_probabilities,
     expected_calibration_error,
@@ -17,9 +19,11 @@ from ._metrics import (
 )
 
 __all__ = [
+    "MAX_BOOTSTRAP",
     "SCALAR_METRICS",
     "WORKUP_TIERS",
     "bootstrap_intervals",
+    "check_bootstrap",
     "evaluate_model",
     "evaluate_probabilities",
     "expected_calibration_error",

@@ -15,6 +15,8 @@ import numpy as np
 
 from ..calibration import prior_words, site_sums
 from ..contract import FIELDS, SITES
+from ..exceptions import InputError
+from ._sites import calibration_in_the_large, what_one_site_allows
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
 
@@ -72,6 +74,16 @@ def site_metrics(y, proba, *, scalars_only: bool = False) -> dict:
 
 
 MIN_FOR_INTERVALS = 30  # fewer cases: bootstrap intervals would say more about the resampling than the model
+MAX_BOOTSTRAP = 10_000  # resamples: a 95% percentile interval is settled long before
+
+
+def check_bootstrap(n_bootstrap) -> int:
+    """The number of bootstrap resamples: a whole number from 0 to :data:`MAX_BOOTSTRAP`."""
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)):
+        raise InputError(f"n_bootstrap: {n_bootstrap!r} is not a whole number from 0 to {MAX_BOOTSTRAP:,}")
+    if not 0 <= n_bootstrap <= MAX_BOOTSTRAP:
+        raise InputError(f"n_bootstrap: {n_bootstrap:,} is not a whole number from 0 to {MAX_BOOTSTRAP:,}")
+    return int(n_bootstrap)
 
 
 def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, groups=None) -> dict:
@@ -79,6 +91,7 @@ def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, gro
     (of groups, e.g. patients, when ``groups`` is given)."""
     from sklearn.utils import check_random_state
 
+    n_bootstrap = check_bootstrap(n_bootstrap)
     y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
     rng = check_random_state(random_state)
     idx_of = None
@@ -346,11 +359,14 @@ def evaluate_probabilities(
     """The evaluation figures of any probabilities (a model's, or the exact posterior's);
     ``n_fields``: each case's number of informative fields (set coverage by how much is recorded)."""
     y = np.asarray(y, dtype=int)
+    n_bootstrap = check_bootstrap(n_bootstrap)
     out = {
         "n": int(len(y)),
         "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
         "calibrated": site_metrics(y, proba),
+        "calibration_in_the_large": calibration_in_the_large(y, proba),
     }
+    out.update(what_one_site_allows(y))
     if uncalibrated is not None:
         out["uncalibrated"] = site_metrics(y, uncalibrated, scalars_only=True)
         out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]
