@@ -289,3 +289,13 @@ def test_every_key_of_a_case_is_used_or_refused_by_name(key, hint):
         validate_case(
             {"ihc_cdx2" if key != "cdx2_ihc" else "age_years": "positive" if key != "cdx2_ihc" else 61, key: "pos"}
         )
+
+
+def test_an_identifier_longer_than_an_identifier_is_refused_by_name():
+    """A case_id is shown and printed whole (a 10,000-character one printed on several pages):
+    at most 200 characters, refused beyond, the length said."""
+    from netorigin.contract._values import MAX_ID_LENGTH
+
+    assert validate_case({"case_id": "X" * MAX_ID_LENGTH, "ihc_cdx2": "positive"}).table["case_id"][0] == "X" * 200
+    with pytest.raises(ValidationError, match="case_id: .* is 201 characters; an identifier has at most 200"):
+        validate_case({"case_id": "X" * 201, "ihc_cdx2": "positive"})

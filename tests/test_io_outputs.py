@@ -180,3 +180,17 @@ def test_synth_refuses_every_option_conflict_before_writing_anything(work, args,
     r = cli("synth", "--n", "20", *args)
     assert r.exit_code == 2 and said in r.output, r.output
     assert not any((work / name).exists() for name in ("w2.csv", "w2.txt", "c2.csv", "parts"))
+
+
+@pytest.mark.parametrize("out", ["c.csv", "./c.csv", "link.yaml", "m.txt"])
+def test_map_suggest_never_writes_over_its_cohort(work, out):
+    """`map suggest COHORT -o COHORT` wrote the draft over the cohort (exit 0): the output is planned
+    against the input before the cohort is read, and a mapping is a YAML file."""
+    (work / "link.yaml").symlink_to(work / "c.csv")
+    before = (work / "c.csv").read_bytes()
+    r = cli("map", "suggest", "c.csv", "-o", out)
+    assert r.exit_code == 2 and ("is the input" in r.output or ".yaml or .yml" in r.output), r.output
+    _unchanged(work / "c.csv", before)
+    assert not (work / "m.txt").exists()
+    r = cli("map", "suggest", "c.csv", "-o", "m.yaml")
+    assert r.exit_code == 0 and "ihc_cdx2" in (work / "m.yaml").read_text()
