@@ -104,6 +104,7 @@ def test_the_bootstrap_is_bounded_by_name(default_model):
     for cmd in (["evaluate", "--model", "m", "--data", "d.csv"], ["train", "--data", "d.csv"]):
         r = run(*cmd, "--bootstrap", "1000000000", "--no-track")
         assert r.returncode == 2 and f"{MAX_BOOTSTRAP:,}" in r.stderr and "1,000,000,000" in r.stderr, r.stderr
+        assert f"at most {MAX_BOOTSTRAP:,}" in run(cmd[0], "--help").stdout  # the help says the bound it holds
     y, p = _data(50)
     with pytest.raises(InputError, match="n_bootstrap: 1,000,000,000 is not a whole number from 0 to 10,000"):
         bootstrap_intervals(y, p, n_bootstrap=10**9)

@@ -259,5 +259,5 @@ def bootstrap_option(fn):
         default=200,
         show_default=True,
         callback=check,
-        help="Bootstrap resamples for the 95% intervals (0: none; a bounded number).",
+        help="Bootstrap resamples for the 95% intervals (0: none; at most 10,000).",
     )(fn)
