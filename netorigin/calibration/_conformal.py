@@ -153,7 +153,7 @@ class ConformalSets(BaseEstimator):
             of_site = true_site == k
             top = case_w[of_site].max(initial=0.0)
             if top > 0:  # only the weights' ratios within the site count: a prior's 1e-300 must not underflow
-                case_w = np.where(of_site, case_w / top, case_w)
+                case_w[of_site] /= top  # (case_w is this call's own array)
             score = np.where(base[:, k], 0.0, 1.0 - P[:, k])
             for s in range(n_strata):
                 m = of_site & (strata == s)

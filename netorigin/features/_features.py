@@ -253,12 +253,12 @@ def feature_ranges(spec, missing_fields) -> tuple[np.ndarray, np.ndarray]:
     column per field of ``missing_fields``: what a fitted fill value or mean can be."""
     lo, hi = [], []
     for _, fld, how, arg in spec:
-        if how == "number":
+        if how == "number":  # (a field never recorded in training is filled with 0)
             f = field_for(fld)
-            lo.append(f.minimum if f is not None and f.minimum is not None else -UNBOUNDED)
+            lo.append(min(f.minimum, 0.0) if f is not None and f.minimum is not None else -UNBOUNDED)
             hi.append(f.maximum if f is not None and f.maximum is not None else UNBOUNDED)
-        elif how == "ordinal":
-            lo.append(1.0), hi.append(float(len(arg)))
+        elif how == "ordinal":  # ranks 1.. (0: the field was never recorded in training, its fill value)
+            lo.append(0.0), hi.append(float(len(arg)))
         elif how == "mitoses":
             lo.append(0.0), hi.append(float(len(MITOSES_BANDS) - 1))
         else:
