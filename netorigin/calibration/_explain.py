@@ -36,7 +36,7 @@ SCALE = (
     "probabilities; baseline + calibration + prior + the fields' terms = the displayed value exactly"
 )
 SCALE_ALLOWED = (
-    SCALE.replace("the three sites'", "the sites the setting allows:")
+    SCALE.replace("the three sites' probabilities", "the probabilities of the sites the setting allows")
     + "; every term is 0 for a site the setting rules out (probability 0)"
 )
 
