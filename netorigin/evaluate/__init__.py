@@ -2,11 +2,9 @@
 robustness, computed from labels and predicted probabilities (nothing is typed in)."""
 
 from ._metrics import (
-    MAX_BOOTSTRAP,
     SCALAR_METRICS,
     WORKUP_TIERS,
     bootstrap_intervals,
-    check_bootstrap,
     evaluate_model,
     evaluate_probabilities,
     expected_calibration_error,
@@ -17,6 +15,7 @@ from ._metrics import (
     set_metrics,
     site_metrics,
 )
+from ._sites import MAX_BOOTSTRAP, check_bootstrap
 
 __all__ = [
     "MAX_BOOTSTRAP",

@@ -15,8 +15,7 @@ import numpy as np
 
 from ..calibration import prior_words, site_sums
 from ..contract import FIELDS, SITES
-from ..exceptions import InputError
-from ._sites import calibration_in_the_large, what_one_site_allows
+from ._sites import calibration_in_the_large, check_bootstrap, what_one_site_allows
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
 
@@ -74,16 +73,6 @@ def site_metrics(y, proba, *, scalars_only: bool = False) -> dict:
 
 
 MIN_FOR_INTERVALS = 30  # fewer cases: bootstrap intervals would say more about the resampling than the model
-MAX_BOOTSTRAP = 10_000  # resamples: a 95% percentile interval is settled long before
-
-
-def check_bootstrap(n_bootstrap) -> int:
-    """The number of bootstrap resamples: a whole number from 0 to :data:`MAX_BOOTSTRAP`."""
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)):
-        raise InputError(f"n_bootstrap: {n_bootstrap!r} is not a whole number from 0 to {MAX_BOOTSTRAP:,}")
-    if not 0 <= n_bootstrap <= MAX_BOOTSTRAP:
-        raise InputError(f"n_bootstrap: {n_bootstrap:,} is not a whole number from 0 to {MAX_BOOTSTRAP:,}")
-    return int(n_bootstrap)
 
 
 def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, groups=None) -> dict:

@@ -1,11 +1,25 @@
-"""Figures site by site, and what a cohort of one site can and cannot say (an external series of
-one primary site, e.g. a pancreatic NET series, is a legitimate evaluation)."""
+"""Figures site by site, what a cohort of one site can and cannot say (an external series of one
+primary site, e.g. a pancreatic NET series, is a legitimate evaluation), and how many bootstrap
+resamples an evaluation may ask for."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..contract import SITES
+from ..exceptions import InputError
+
+MAX_BOOTSTRAP = 10_000  # resamples: a 95% percentile interval is settled long before
+
+
+def check_bootstrap(n_bootstrap) -> int:
+    """The number of bootstrap resamples: a whole number from 0 to :data:`MAX_BOOTSTRAP`."""
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)):
+        raise InputError(f"n_bootstrap: {n_bootstrap!r} is not a whole number from 0 to {MAX_BOOTSTRAP:,}")
+    if not 0 <= n_bootstrap <= MAX_BOOTSTRAP:
+        raise InputError(f"n_bootstrap: {n_bootstrap:,} is not a whole number from 0 to {MAX_BOOTSTRAP:,}")
+    return int(n_bootstrap)
+
 
 # The figures that compare sites with each other: with cases of one site they are not computed
 # (the AUC) or say nothing more than that site's recall (balanced accuracy, precision).
