@@ -11,7 +11,7 @@ from _helpers import run
 
 from netorigin import validate_case
 from netorigin.contract import SITES
-from netorigin.datasets import example_case_path
+from netorigin.datasets import default_model_path, example_case_path
 from netorigin.inference import case_report, score_cases, why_header
 from netorigin.synth import make_synthetic_cohort
 
@@ -116,10 +116,21 @@ def test_the_mlflow_answer_scores_such_a_prior_in_every_row(default_model):
 
 
 @pytest.mark.parametrize("prior", ["1e300,1,1", "1,0,0", "0,1,1"])
-def test_evaluate_under_such_a_prior(default_model, prior):
-    from netorigin.evaluate import evaluate_model
-
-    cohort = make_synthetic_cohort(300, random_state=5)
-    y = cohort["primary_site"].map({s: k for k, s in enumerate(SITES)}).to_numpy()
-    out = evaluate_model(default_model, cohort, y, target_prior=prior, n_bootstrap=20, with_robustness=False)
+def test_evaluate_under_such_a_prior(tmp_path, prior):
+    make_synthetic_cohort(300, random_state=5).to_csv(tmp_path / "c.csv", index=False)
+    r = run(
+        "evaluate",
+        "--model",
+        default_model_path(),
+        "--data",
+        tmp_path / "c.csv",
+        "--target-prior",
+        prior,
+        "--no-track",
+        "--json",
+        "--bootstrap",
+        "10",
+    )
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
     assert np.isfinite(out["calibrated"]["log_loss"]) and 0 <= out["conformal"]["0.90"]["coverage"] <= 1
