@@ -141,3 +141,73 @@ class ValidationError(NetoriginError, ValueError):
         """The message for the reader of a form: each field by its plain words, never its name
         ("Ki-67: '<5' is not a number from 0 to 100")."""
         return self._text(words=True)
+
+
+def check_stored(
+    value,
+    name: str,
+    *,
+    shape: tuple | None = None,
+    low=-float("inf"),
+    high=float("inf"),
+    above: bool = False,
+    whole: bool = False,
+):
+    """A stored array of numbers (read from a file) checked for shape and range; refused naming
+    ``name``, the first value out of range and what was expected.
+
+    ``shape``: the expected shape (None in it: any length); ``low`` / ``high``: the range, a
+    number or one per value (``above``: ``low`` itself excluded); ``whole``: whole numbers only.
+    Always finite.
+
+    >>> check_stored([0.5, 1.0], "p", shape=(2,), low=0, high=1).tolist()
+    [0.5, 1.0]
+    >>> check_stored([0.5, -2.0], "p", low=0, high=1)
+    Traceback (most recent call last):
+    ...
+    netorigin.exceptions.InputError: p[1]: -2.0 is not a number from 0 to 1
+    """
+    import numpy as np
+
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}: {str(value)[:60]!r} is not an array of numbers") from None
+    if shape is not None and (
+        arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape))
+    ):
+        raise InputError(f"{name}: {_shape_words(arr.shape)}, not {_shape_words(shape)}")
+    ok = np.isfinite(arr) & (arr > low if above else arr >= low) & (arr <= high)
+    if whole:
+        ok &= arr == np.round(arr)
+    if not ok.all():
+        at = tuple(int(i) for i in np.argwhere(~ok)[0])
+        where = f"{name}[{', '.join(map(str, at))}]" if at else name
+        lo, hi = (float(np.broadcast_to(b, arr.shape)[at]) for b in (low, high))
+        raise InputError(f"{where}: {float(arr[at])!r} is not {_expected(lo, hi, above, whole)}")
+    return arr
+
+
+def _expected(low: float, high: float, above: bool, whole: bool) -> str:
+    """The range of :func:`check_stored` in words."""
+    import numpy as np
+
+    kind = "a whole number" if whole else "a number"
+    lo = f"{'>' if above else '>='} {low:g}"
+    if np.isinf(low) and np.isinf(high):
+        return f"a finite {kind[2:]}"
+    if np.isinf(high):
+        return f"{kind} {lo}"
+    if np.isinf(low):
+        return f"{kind} <= {high:g}"
+    return f"{kind} {lo} and <= {high:g}" if above else f"{kind} from {low:g} to {high:g}"
+
+
+def _shape_words(shape) -> str:
+    """``()`` one number; ``(3,)`` a list of 3 numbers; ``(None, 3)`` a table of any x 3 numbers."""
+    if len(shape) == 0:
+        return "one number"
+    sizes = ["any number of" if s is None else str(s) for s in shape]
+    if len(shape) == 1:
+        return f"a list of {sizes[0]} numbers".replace("of any number of numbers", "of numbers")
+    return f"a table of {' x '.join('any' if s is None else str(s) for s in shape)} numbers"

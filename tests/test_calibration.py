@@ -48,9 +48,14 @@ def test_resolve_prior_names_and_numbers():
     assert name == "unknown-primary" and v.tolist() == pytest.approx([0.75, 0.12, 0.13])
     assert resolve_prior("2,1,1")[1].tolist() == [0.5, 0.25, 0.25]
     assert resolve_prior("1e308,1e308,1e308")[1].tolist() == pytest.approx([1 / 3] * 3)
-    for bad in ("nowhere", "1,2", "a,b,c", "-1,1,1", "0,0,0", "inf,1,1", "nan,1,1"):
+    for bad in ("nowhere", "1,2", "a,b,c", "-1,1,1", "0,0,0", "inf,1,1", "nan,1,1", "1e+-200,1,1"):
         with pytest.raises(InputError, match="target prior"):
             resolve_prior(bad)
+    # a share too small to compute with is refused, not rounded to 0 (which would rule the site out)
+    assert resolve_prior("1e-300,1,1")[1][0] > 0
+    for tiny in ("1e200,1e-200,1", "1,1e-310,1", "5e-324,1,1"):
+        with pytest.raises(InputError, match="give it 0 to rule the site out"):
+            resolve_prior(tiny)
 
 
 def test_named_scenarios_shift_the_sub_site_mix_and_custom_priors_keep_it_within_sites():
@@ -214,3 +219,86 @@ def test_a_calibration_that_makes_the_sites_held_out_figures_worse_is_not_chosen
     kept = TemperatureScaling(per_label="auto").fit(over, y, label_site=np.arange(3))
     assert kept.mode_ != "none" and kept.choice_["guard"] is None
     assert kept.record("5-fold cross-fitting")["shipped"] in ("one temperature", "a temperature per label")
+
+
+@pytest.mark.parametrize("mix", [[1e300, 1, 1], [1e-300, 1, 1], [1e150, 1e-150, 1], [1, 1e-300, 1e-300]])
+def test_a_prior_with_a_huge_ratio_gives_sets_that_cover_every_site_it_allows(mix):
+    rng = np.random.default_rng(6)
+    labels = ["ileum", "jejunum", "pancreas", "lung"]
+    ls, train = site_of(labels), np.array([0.3, 0.1, 0.4, 0.2])
+    y_cal, p_cal, k_cal = _draw_sparse(rng, 6000, train)
+    sets = ConformalSets().fit(p_cal, y_cal, label_site=ls, n_fields=k_cal)
+    shift = PriorShift().fit(None, labels=labels, train_prior=train)
+    w = shift.weights(",".join(map(str, mix)))
+    y, p, k = _draw_sparse(rng, 6000, train)
+    shifted = shift.transform(p, ",".join(map(str, mix)))
+    assert np.isfinite(shifted).all() and np.allclose(shifted.sum(1), 1)
+    s = sets.predict(shifted, 0.9, w, n_fields=k)
+    hit = s[np.arange(len(y)), ls[y]]
+    for site in range(3):  # the guarantee is per site: it holds for a site the prior makes all but impossible
+        assert hit[ls[y] == site].mean() >= 0.88, SITES[site]
+    q, _ = sets.thresholds(w, 0.9)
+    assert np.isfinite(q).all()
+
+
+def test_a_prior_that_rules_sites_out_gives_them_no_probability_and_never_puts_them_in_a_set():
+    rng = np.random.default_rng(7)
+    labels = ["ileum", "jejunum", "pancreas", "lung"]
+    ls, train = site_of(labels), np.array([0.3, 0.1, 0.4, 0.2])
+    y_cal, p_cal, k_cal = _draw_sparse(rng, 6000, train)
+    p_cal[:50] = np.eye(4, dtype=np.float32)[2]  # float32 zeros: cases the stored probabilities put on pancreas only
+    sets = ConformalSets().fit(p_cal, y_cal, label_site=ls, n_fields=k_cal)
+    shift = PriorShift().fit(None, labels=labels, train_prior=train)
+    y, p, k = _draw_sparse(rng, 4000, train)
+    for spec, allowed in (("1,0,0", [0]), ("0,1,1", [1, 2]), ("1,0,1", [0, 2])):
+        w = shift.weights(spec)
+        shifted = shift.transform(p, spec)
+        P = site_sums(shifted, ls)
+        out = [k_ for k_ in range(3) if k_ not in allowed]
+        assert np.isfinite(P).all() and (P[:, out] == 0).all() and np.allclose(P.sum(1), 1)
+        s = sets.predict(shifted, 0.9, w, n_fields=k)
+        assert not s[:, out].any(), spec  # a site the setting rules out is never in a set
+        assert s[np.arange(len(P)), P.argmax(1)].all()
+        m = np.isin(ls[y], allowed)  # cases of the sites it allows: still covered, site by site
+        for site in allowed:
+            assert s[np.arange(len(y)), ls[y]][m & (ls[y] == site)].mean() >= 0.88, (spec, site)
+
+
+def test_reweighting_where_the_products_underflow_is_done_in_logs():
+    p = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [1e-200, 0.6, 0.4]])
+    w = np.array([0.0, 3.0, 1e-300])
+    out = reweight(p, w)
+    # row 0: nothing on a label the prior allows (the stored probabilities underflowed): the prior's own mix
+    np.testing.assert_allclose(out[0], w / w.sum())
+    np.testing.assert_allclose(out[1], [0.0, 1.0, 0.0])
+    np.testing.assert_allclose(out[2], [0.0, 1.0, 0.4e-300 / 1.8], rtol=1e-12)
+    # with the log-probabilities the caller has, what underflowed as a probability is still exact
+    lp = np.array([[-800.0, -802.0, 0.0]])
+    exact = np.array([[1.0, np.exp(-2.0), 0.0]]) / (1 + np.exp(-2.0))
+    np.testing.assert_allclose(reweight(np.exp(lp), np.array([1.0, 1.0, 0.0]), log_proba=lp), exact, rtol=1e-12)
+    np.testing.assert_allclose(reweight(np.exp(lp), np.array([1.0, 1.0, 0.0])), [[0.5, 0.5, 0.0]])
+
+
+@pytest.mark.parametrize("label_site", [[0, 1, 2], [0, 0, 1, 2, 2, 2]])
+@pytest.mark.parametrize("ruled_out", [[1], [1, 2]])
+def test_a_prior_that_rules_sites_out_is_explained_over_the_sites_it_allows(label_site, ruled_out):
+    from netorigin.calibration import make_explanation
+    from netorigin.calibration._explain import SCALE_ALLOWED
+
+    rng = np.random.default_rng(8)
+    ls = np.array(label_site)
+    L, F, n = len(ls), 6, 200
+    contrib, base = rng.normal(scale=2.0, size=(n, F, L)), rng.normal(size=(n, L))
+    bias = rng.normal(size=L)
+    rho = np.where(np.isin(ls, ruled_out), -np.inf, np.log(rng.dirichlet(np.ones(L)) * L))
+    e = make_explanation([f"f{j}" for j in range(F)], base, contrib, 1.3, bias, rho, ls)
+    u = (base + contrib.sum(1)) / 1.3 + bias + rho
+    p = site_sums(np.exp(u - u.max(1, keepdims=True)) / np.exp(u - u.max(1, keepdims=True)).sum(1, keepdims=True), ls)
+    allowed = [k for k in range(3) if k not in ruled_out]
+    assert (p[:, ruled_out] == 0).all()
+    logp = np.log(p[:, allowed])
+    np.testing.assert_allclose(e.total[:, allowed], logp - logp.mean(1, keepdims=True), atol=1e-10)
+    np.testing.assert_allclose(e.baseline + e.calibration + e.prior + e.terms.sum(1), e.total, atol=1e-9)
+    for part in (e.total, e.baseline, e.calibration, e.prior, e.terms.sum(1)):
+        assert np.isfinite(part).all() and (part[:, ruled_out] == 0).all()
+    assert e.scale == SCALE_ALLOWED and "the sites the setting allows" in e.scale

@@ -428,3 +428,13 @@ def test_a_cohort_file_with_ki67_below_one_scores_as_the_value_it_is_read_as(tmp
         "Ki-67: '<1%' read as 0.4%" in scored.iloc[0]["warnings"]
         and scored.iloc[1]["warnings"] != scored.iloc[0]["warnings"]
     )
+
+
+def test_an_identifier_longer_than_an_identifier_is_refused_by_name():
+    """A case_id is shown and printed whole (a 10,000-character one printed on several pages):
+    at most 200 characters, refused beyond, the length said."""
+    from netorigin.contract._values import MAX_ID_LENGTH
+
+    assert validate_case({"case_id": "X" * MAX_ID_LENGTH, "ihc_cdx2": "positive"}).table["case_id"][0] == "X" * 200
+    with pytest.raises(ValidationError, match="case_id: .* is 201 characters; an identifier has at most 200"):
+        validate_case({"case_id": "X" * 201, "ihc_cdx2": "positive"})

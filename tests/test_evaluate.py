@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from netorigin.datasets import default_model_path
 from netorigin.evaluate import bootstrap_intervals, expected_calibration_error, risk_coverage, site_metrics
 
 
@@ -62,3 +63,70 @@ def test_the_ece_shown_lies_in_its_interval_and_the_interval_covers_the_truth():
         assert c["ece_debiased"] < c["ece"]  # the plug-in figure is biased up
         covered += lo <= 0.0 <= hi
     assert covered >= 12
+
+
+def test_a_cohort_of_one_site_is_evaluated_with_the_figures_one_site_allows(default_model, tmp_path):
+    """An external series of one primary site (a pancreatic NET series) is a legitimate
+    evaluation: its recall, log-loss, Brier score, ECE, the coverage of its sets and
+    calibration-in-the-large; what needs two sites is said, never a message about training."""
+    import json
+
+    from _helpers import run
+
+    from netorigin.synth import make_synthetic_cohort
+
+    cohort = make_synthetic_cohort(300, random_state=3)
+    series = cohort[cohort["primary_site"] == "pancreatic"]
+    series.to_csv(tmp_path / "pannet.csv", index=False)
+    r = run(
+        "evaluate",
+        "--model",
+        default_model_path(),
+        "--data",
+        tmp_path / "pannet.csv",
+        "--no-track",
+        "--json",
+        "--bootstrap",
+        "20",
+    )
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)  # strict JSON: a figure that cannot be computed is null, never NaN
+    assert m["sites_present"] == ["pancreatic"] and set(m["needs_more_sites"]) == {
+        "macro_auc",
+        "balanced_accuracy",
+        "precision",
+    }
+    assert m["calibrated"]["macro_auc"] is None
+    assert m["calibrated"]["recall"]["pancreatic"] == m["calibrated"]["accuracy"]
+    big = m["calibration_in_the_large"]["pancreatic"]
+    assert big["observed"] == 1.0 and big["n"] == len(series) and 0 < big["mean_predicted"] < 1
+    assert m["conformal"]["0.90"]["coverage_by_site"]["pancreatic"] == m["conformal"]["0.90"]["coverage"]
+    r = run(
+        "evaluate", "--model", default_model_path(), "--data", tmp_path / "pannet.csv", "--no-track", "--bootstrap", "0"
+    )
+    assert r.returncode == 0 and "cases of one site only (pancreatic)" in r.stdout and "training" not in r.stderr
+    assert "nan" not in r.stdout
+
+
+def test_a_cohort_without_a_labelled_case_is_refused_for_evaluation_not_training(default_model, tmp_path):
+    from _helpers import run
+
+    (tmp_path / "c.csv").write_text("case_id,ihc_cdx2,primary_site\na,positive,\nb,negative,\n")
+    r = run("evaluate", "--model", default_model_path(), "--data", tmp_path / "c.csv", "--no-track")
+    assert r.returncode == 2 and "evaluation needs labelled cases" in r.stderr and "training" not in r.stderr
+
+
+def test_the_bootstrap_is_bounded_by_name(default_model):
+    import pytest
+    from _helpers import run
+
+    from netorigin.evaluate import MAX_BOOTSTRAP, bootstrap_intervals
+    from netorigin.exceptions import InputError
+
+    for cmd in (["evaluate", "--model", "m", "--data", "d.csv"], ["train", "--data", "d.csv"]):
+        r = run(*cmd, "--bootstrap", "1000000000", "--no-track")
+        assert r.returncode == 2 and f"{MAX_BOOTSTRAP:,}" in r.stderr and "1,000,000,000" in r.stderr, r.stderr
+        assert f"at most {MAX_BOOTSTRAP:,}" in run(cmd[0], "--help").stdout  # the help says the bound it holds
+    y, p = _data(50)
+    with pytest.raises(InputError, match="n_bootstrap: 1,000,000,000 is not a whole number from 0 to 10,000"):
+        bootstrap_intervals(y, p, n_bootstrap=10**9)

@@ -142,3 +142,55 @@ def test_a_header_named_like_a_formula_is_neutralised_in_csv_outputs(work):
     assert r.exit_code == 0, r.output
     assert not any(c.startswith("=") for c in pd.read_csv(work / "s.csv").columns)
     assert not any(c.startswith("=") for c in pd.read_csv(work / "f.set-aside.csv").columns)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--save-world", "w.csv", "-o", "w.csv"],
+        ["--save-world", "w.csv", "-o", "./w.csv"],
+        ["--save-world", "w.csv", "-o", "hard.csv"],  # a hard link of the world file
+        ["--save-world", "sym.csv", "-o", "w.csv"],  # a symbolic link to it
+        ["--save-world", "new.csv", "-o", "sub/../new.csv"],  # one new file, named two ways
+    ],
+)
+def test_synth_never_writes_the_world_and_the_cohort_into_one_file(work, args):
+    (work / "w.csv").write_text("an earlier world\n")
+    os.link(work / "w.csv", work / "hard.csv")
+    (work / "sym.csv").symlink_to(work / "w.csv")
+    (work / "sub").mkdir()
+    r = cli("synth", "--n", "20", "--world", "1", *args)
+    assert r.exit_code == 2 and "two outputs cannot be one file" in r.output, r.output
+    _unchanged(work / "w.csv", b"an earlier world\n")
+    assert not (work / "new.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["--world", "1", "--save-world", "w2.csv", "--partitions", "2", "-o", "parts"], "--partitions uses"),
+        (["--world", "1", "--save-world", "w2.csv"], "give -o FILE"),
+        (["--world", "1", "--save-world", "w2.csv", "-o", "c2.csv", "--workers", "2"], "--workers is for"),
+        (["--world", "1", "--save-world", "w2.csv", "--check", "-o", "c2.csv"], "--check writes no cohort"),
+        (["--save-world", "w2.csv", "-o", "c2.csv"], "--save-world needs --world"),
+        (["--world", "1", "--save-world", "w2.txt", "-o", "c2.csv"], "must be a .csv file"),
+    ],
+)
+def test_synth_refuses_every_option_conflict_before_writing_anything(work, args, said):
+    r = cli("synth", "--n", "20", *args)
+    assert r.exit_code == 2 and said in r.output, r.output
+    assert not any((work / name).exists() for name in ("w2.csv", "w2.txt", "c2.csv", "parts"))
+
+
+@pytest.mark.parametrize("out", ["c.csv", "./c.csv", "link.yaml", "m.txt"])
+def test_map_suggest_never_writes_over_its_cohort(work, out):
+    """`map suggest COHORT -o COHORT` wrote the draft over the cohort (exit 0): the output is planned
+    against the input before the cohort is read, and a mapping is a YAML file."""
+    (work / "link.yaml").symlink_to(work / "c.csv")
+    before = (work / "c.csv").read_bytes()
+    r = cli("map", "suggest", "c.csv", "-o", out)
+    assert r.exit_code == 2 and ("is the input" in r.output or ".yaml or .yml" in r.output), r.output
+    _unchanged(work / "c.csv", before)
+    assert not (work / "m.txt").exists()
+    r = cli("map", "suggest", "c.csv", "-o", "m.yaml")
+    assert r.exit_code == 0 and "ihc_cdx2" in (work / "m.yaml").read_text()

@@ -177,3 +177,31 @@ def test_the_benchmark_pipeline_runs_every_kind_it_says_it_runs():
     results = (ROOT / "benchmarks" / "results" / "benchmark.md").read_text()
     for kind in MODEL_KINDS:
         assert f"| {kind} |" in results, f"benchmarks/results/benchmark.md has no row of {kind}: rerun the pipeline"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "task: train\ndata: {synthetic: {n: 1000000000000}}\n",
+            r"data.synthetic.n: 1000000000000 is not from 1 to 5,000,000",
+        ),
+        ("task: train\ndata: {synthetic: {n: 500, worlds: 100000000}}\n", r"data.synthetic.worlds: .* to 10,000"),
+        ("task: train\nn_bootstrap: 1000000000\n", r"n_bootstrap: 1000000000 is not from 0 to 10,000"),
+        ("task: train\ncv: 1000000000\n", r"cv: 1000000000 is not from 2 to 20"),
+        ("task: benchmark\ntrain_n: 1000000000000\n", r"train_n: .* to 5,000,000"),
+        ("task: score\ncoverage: 5\n", r"coverage: 5 is not from 0.5 to 0.99"),
+        ("task: train\nmodel: {kind: xgboost, random_state: -4}\n", r"model.random_state: -4"),
+    ],
+)
+def test_numbers_beyond_what_a_pipeline_can_do_are_refused_when_it_is_read(tmp_path, text, message):
+    """Refused by name and range before any work (a cohort of 10^12 cases was a traceback after
+    trying to allocate 7 TB), exit code 2 from the command line."""
+    from _helpers import run
+
+    p = tmp_path / "x.yaml"
+    p.write_text(text)
+    with pytest.raises(InputError, match=message):
+        load_config(p)
+    r = run("run", p, "--no-track")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr

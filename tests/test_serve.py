@@ -292,8 +292,10 @@ def test_a_browser_fills_the_form_submits_edits_rescores_and_prints_one_page(ser
         slot = browser.find_element(By.ID, "result-slot")
         before = slot.text
         Select(browser.find_element(By.ID, "ihc_ttf1")).select_by_value("positive")
-        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "result-slot").text != before)
+        # (at once the result says the form has changed; then the answer to the form as it is)
+        WebDriverWait(browser, 30).until(lambda d: "TTF-1" in d.find_element(By.ID, "result-slot").text)
         after = browser.find_element(By.ID, "result-slot").text
+        assert after != before and "The form has changed" not in after
         assert "TTF-1" in after and "Case browser-1" in after
         assert (
             Select(browser.find_element(By.ID, "ihc_cdx2")).first_selected_option.get_attribute("value") == "positive"
@@ -315,6 +317,14 @@ CASES = {
     "sparse": "case_id: sparse-1\nihc_cdx2: negative\n",
     "pancreatic": "case_id: pan-1\nihc_cdx2: negative\nihc_isl1: positive\nalt_status: positive\n"
     "ihc_daxx_atrx: lost\nki67_percent: 8\nlargest_liver_lesion_cm: 6\nserum_cga: elevated\n",
+    # every marker positive, numbers beyond the training data: 25 warnings (it printed on 2 pages)
+    "many-warnings": "case_id: many-1\n"
+    + "".join(f"{m}: positive\n" for m in ("ihc_cdx2", "ihc_ttf1", "ihc_isl1", "ihc_pax8", "ihc_pdx1", "ihc_satb2"))
+    + "".join(f"{m}: positive\n" for m in ("ihc_otp", "ihc_serotonin", "ihc_pr", "alt_status"))
+    + "ihc_daxx_atrx: lost\ncarcinoid_syndrome: yes\nmesenteric_mass: yes\ngrade: G1\nki67_percent: 45\n"
+    "age_years: 19\nihc_sstr2a: negative\nsstr_imaging: negative\nlargest_liver_lesion_cm: 40\nexpr_cd302: 29\n",
+    # an id of 200 characters with nowhere to break (it printed on 5 pages)
+    "long-id": (ROOT / "data" / "examples" / "example_case.yaml").read_text().replace("example-1", "X" * 200),
 }
 
 
@@ -333,6 +343,20 @@ def test_the_printable_report_and_the_web_result_print_on_one_page(server, tmp_p
         timeout=120,
     )
     assert r.returncode == 0, r.stderr
+    if name == "many-warnings":
+        assert (
+            len(
+                json.loads(
+                    subprocess.run(
+                        [sys.executable, "-m", "netorigin", "score", str(case), "--json"],
+                        capture_output=True,
+                        text=True,
+                        timeout=120,
+                    ).stdout
+                )["warnings"]
+            )
+            >= 25
+        )
     status, web = post(
         server[0] + "/score",
         urllib.parse.urlencode({k: str(v) for k, v in yaml.load(CASES[name], Loader=yaml.BaseLoader).items()}).encode(),
@@ -345,8 +369,23 @@ def test_the_printable_report_and_the_web_result_print_on_one_page(server, tmp_p
         for page in ("r.html", "web.html"):
             browser.get((tmp_path / page).as_uri())
             assert _printed_pages(browser) == {"A4": 1, "Letter": 1}, page
+            assert _fits_the_papers_width(browser), page  # one page, and not by shrinking it to fit
     finally:
         browser.quit()
+
+
+def _fits_the_papers_width(browser) -> bool:
+    """Laid out for print at the width printed on A4 (210 mm less 11 mm margins: 710 px), nothing
+    is wider than the paper (Chromium shrinks a page that is, so that it fits however small)."""
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 710, "height": 1000, "deviceScaleFactor": 1, "mobile": False}
+    )
+    try:
+        return browser.execute_script("return document.documentElement.scrollWidth <= 710")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
 
 def test_several_worker_processes_each_load_the_model_and_answer(tmp_path):
@@ -401,3 +440,68 @@ def test_requests_sent_together_get_the_answers_they_get_one_by_one(server):
     with urllib.request.urlopen(base + "/api/health", timeout=10) as r:
         counts = json.loads(r.read())["scoring"]
     assert counts["largest_batch"] > 1 and counts["batches"] < counts["requests"]  # it did score some together
+
+
+# every request the page makes is delayed when it carries CDX2 positive, whatever the page asks
+# (an abort included): only the page's own bookkeeping can keep a late answer off the screen
+_SLOW_POSITIVE = """
+const real = window.fetch;
+window.fetch = function(url, opts) {
+  const late = String(opts.body).includes('ihc_cdx2=positive');
+  const plain = Object.assign({}, opts, {signal: undefined});
+  return new Promise((ok, no) => setTimeout(() => real(url, plain).then(ok, no), late ? 2500 : 0));
+};
+"""
+
+
+def _findings(browser):
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.ID, "result-slot").text
+
+
+def test_an_answer_is_shown_only_for_the_form_it_answers_and_failures_are_said(server):
+    """A late answer to an earlier form never replaces the answer to the form as it is; while the
+    form and the result disagree the result says so; a server that is gone or fails is said in
+    place of the result (the red team's delayed response put "ileal 92%, CDX2 positive" beside a
+    form that said CDX2 negative, and with the server gone the old result stayed without a word)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser = _chromium()
+    try:
+        browser.set_page_load_timeout(60)
+        browser.get(server[0] + "/")
+        browser.find_element(By.ID, "case_id").send_keys("late-1")
+        Select(browser.find_element(By.ID, "mesenteric_mass")).select_by_value("yes")
+        browser.find_element(By.ID, "submit").click()
+        _page_text_once_it_says(browser, "Case late-1")
+        browser.execute_script(_SLOW_POSITIVE)
+        cdx2 = Select(browser.find_element(By.ID, "ihc_cdx2"))
+        cdx2.select_by_value("positive")  # its answer comes 2.5 s late
+        time.sleep(0.5)
+        cdx2.select_by_value("negative")  # answered at once
+        WebDriverWait(browser, 30).until(lambda d: "CDX2: negative" in _findings(d))
+        time.sleep(3.5)  # the late answer to CDX2 positive has arrived by now
+        shown = _findings(browser)
+        assert "CDX2: negative" in shown and "CDX2: positive" not in shown, shown
+        assert cdx2.first_selected_option.get_attribute("value") == "negative"
+        assert "The form has changed" not in shown
+        # typing, before the field is left: the result says it is for the earlier entries
+        browser.find_element(By.ID, "age_years").send_keys("6")
+        WebDriverWait(browser, 10).until(lambda d: "The form has changed" in _findings(d))
+        browser.find_element(By.ID, "age_years").send_keys("1\t")
+        WebDriverWait(browser, 30).until(
+            lambda d: "age: 61 years" in _findings(d) and "The form has changed" not in _findings(d)
+        )
+        # the server gone: said in place of the result, which is not left beside another form
+        browser.execute_script("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'));")
+        Select(browser.find_element(By.ID, "ihc_ttf1")).select_by_value("positive")
+        WebDriverWait(browser, 10).until(lambda d: "could not be reached" in _findings(d))
+        assert "Case late-1" not in _findings(browser) and "Not scored" in _findings(browser)
+        # a server that fails: its status, in words
+        browser.execute_script("window.fetch = () => Promise.resolve(new Response('boom', {status: 500}));")
+        Select(browser.find_element(By.ID, "ihc_ttf1")).select_by_value("negative")
+        WebDriverWait(browser, 10).until(lambda d: "The server answered 500" in _findings(d))
+    finally:
+        browser.quit()

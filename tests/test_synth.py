@@ -202,3 +202,33 @@ def test_thinning_keeps_one_to_six_recorded_fields_and_never_changes_a_value():
     assert (thinned_cohort[kept].astype(object) == cohort[kept].astype(object)).where(kept, True).all().all()
     assert (thinned_cohort["primary_site_detail"] == cohort["primary_site_detail"]).all()
     assert {len(f) for f, t in zip(after, thinned) if t} == set(range(1, 7))  # every count occurs
+
+
+@pytest.mark.parametrize(
+    "bad, said",
+    [
+        ({"n": 10**12}, "n: 1000000000000 is not a whole number from 1 to 5,000,000"),
+        ({"n": True}, "n: True"),
+        ({"n": 500, "worlds": 10**8}, "is not a whole number from"),
+    ],
+)
+def test_a_cohort_too_large_for_memory_is_refused_before_anything_is_allocated(bad, said):
+    with pytest.raises(InputError, match=said):
+        make_synthetic_cohort(**bad)
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["--n", "1000000000000", "-o", "x.csv"], "use --partitions"),
+        (["--n", "1000000000000", "--partitions", "10", "-o", "parts"], "use more --partitions"),
+        (["--n", "100", "--partitions", "1000000000", "-o", "parts"], "1<=x<=10000"),
+        (["--n", "100", "--partitions", "2", "--workers", "1000000000", "-o", "parts"], "1<=x<=64"),
+    ],
+)
+def test_synth_numbers_are_bounded_by_name(tmp_path, args, said):
+    from _helpers import run
+
+    r = run("synth", *args, cwd=tmp_path)
+    assert r.returncode == 2 and said in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not any(tmp_path.iterdir())

@@ -26,15 +26,38 @@ _OPTION_PREFIX = "option_"  # form controls that are options, not contract field
 
 
 _RESCORE = """<script>
-// edit and rescore: any change scores the case again and replaces the result (the page works
-// without this: the button submits the form)
-(function(){const f=document.getElementById('case');let t;
-f.addEventListener('change',function(){clearTimeout(t);t=setTimeout(async function(){
-const r=await fetch('/score',{method:'POST',headers:{'Content-Type':'application/x-www-form-urlencoded'},
-body:new URLSearchParams(new FormData(f))});
-const d=new DOMParser().parseFromString(await r.text(),'text/html');
-const n=d.getElementById('result-slot');if(n){document.getElementById('result-slot').innerHTML=n.innerHTML}
-},120)});})();
+// edit and rescore: a change scores the case again. An answer is shown only for the form it
+// answers: each request carries the form as sent and a number; an answer to an older request, or
+// to a form that has changed since, is never shown; while the form and the result disagree the
+// result says so; a refusal is shown as the server words it; a server that cannot be reached, or
+// fails, is said in place of the result (the page works without this: the button submits the form)
+(function(){
+const f=document.getElementById('case'),slot=document.getElementById('result-slot');
+const now=()=>new URLSearchParams(new FormData(f)).toString();
+// the form the answer in the slot answers (the page comes with the answer to its form, if any)
+let t=null,seq=0,ctrl=null,shown=slot.querySelector('#result,.error')?now():null;
+function stale(){if(shown===null)return; // no answer is shown
+ if(now()===shown){slot.classList.remove('stale');const o=document.getElementById('stale-note');
+ if(o)o.remove();return}
+ slot.classList.add('stale');let s=document.getElementById('stale-note');
+ if(!s){s=document.createElement('p');s.id='stale-note';s.className='stale-note';s.setAttribute('role','status');
+ slot.prepend(s)}s.textContent='The form has changed: this result is for the earlier entries. Rescoring\u2026'}
+function fail(text){slot.classList.remove('stale');slot.innerHTML='';const d=document.createElement('div');
+ d.className='error';d.setAttribute('role','alert');const b=document.createElement('b');b.textContent='Not scored.';
+ d.append(b,' '+text+' No result is shown for the form as it is now.');slot.append(d);shown=null}
+async function rescore(){const my=++seq,sent=now();if(ctrl)ctrl.abort();ctrl=new AbortController();
+ let r,text;try{r=await fetch('/score',{method:'POST',headers:{'Content-Type':'application/x-www-form-urlencoded'},
+ body:sent,signal:ctrl.signal});text=await r.text()}catch(e){if(my===seq&&e.name!=='AbortError')
+ fail('The server could not be reached ('+(e.message||e)+').');return}
+ if(my!==seq)return; // an answer to an older request: never shown
+ if(now()!==sent){rescore();return} // the form changed while it was scored: not its answer
+ const n=new DOMParser().parseFromString(text,'text/html').getElementById('result-slot');
+ if(!n||!(r.ok||r.status===422)){fail('The server answered '+r.status+' '+r.statusText+'.');return}
+ slot.innerHTML=n.innerHTML;slot.classList.remove('stale');shown=sent}
+f.addEventListener('input',stale);
+f.addEventListener('submit',function(){clearTimeout(t);seq++;if(ctrl)ctrl.abort()}); // the button takes over
+f.addEventListener('change',function(){stale();clearTimeout(t);t=setTimeout(rescore,120)});
+})();
 </script>"""
 
 

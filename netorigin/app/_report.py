@@ -38,6 +38,8 @@ def _reason_rows(report: dict) -> str:
     if not reasons:
         said = "reasons are not available for this kind of model" if report.get("explanation") is None else ""
         return f"<tr><td>{e(said or 'no finding moves the answer much')}</td></tr>"
+    if not any(_POINTS.search(r["text"]) for r in reasons):  # no points to weigh (a setting that leaves one site)
+        return "".join(f"<tr><td>{e(r['text'])}</td></tr>" for r in reasons)
     shown = [float(m.group(1)) if (m := _POINTS.search(r["text"])) else round(r["term"], 1) for r in reasons]
     scale = max(max(abs(v) for v in shown), 0.1)
     rows = []

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from importlib import metadata
 from pathlib import Path
 
@@ -29,27 +28,27 @@ from ..calibration import ConformalSets, PriorShift, TemperatureScaling, site_su
 from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES
 from ..estimator import SiteModel
 from ..exceptions import InputError
-from ..features import features_from_state, features_state
+from ..features import check_profile, features_from_state, features_state
 from ..models import (
     SiteClassifier,
     cells_from_files,
     cells_to_files,
     dump_json,
     get_kind,
-    kind_names,
     read_json,
     site_of,
 )
-
-BUNDLE_FORMAT_VERSION = 2  # 2: sub-site labels, priors over labels, calibration cases
-KNOWLEDGE = "knowledge"  # the folder of the cells the advice uses (kinds without cells of their own)
-_MAX_FILE_BYTES = 256 * 1024 * 1024
-_MAX_JSON_BYTES = 64 * 1024 * 1024
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-REBUILD_HINT = (
-    "rebuild it with this netorigin: `netorigin train ...` (or `netorigin run "
-    "pipelines/default_model.yaml` for the shipped model)"
+from ._checks import (
+    BUNDLE_FORMAT_VERSION,
+    MAX_JSON_BYTES,
+    REBUILD_HINT,
+    check_manifest,
+    in_folder,
+    max_bytes,
+    reading,
 )
+
+KNOWLEDGE = "knowledge"  # the folder of the cells the advice uses (kinds without cells of their own)
 
 
 def _versions() -> dict:
@@ -155,8 +154,9 @@ def _read_npy(data: bytes, name: str) -> np.ndarray:
     return arr
 
 
-def _read_inside(root: Path, name: str, mpath: Path, limit: int = _MAX_FILE_BYTES) -> bytes:
-    """The bytes of bundle file ``name``, refusing paths (or links) that lead outside ``root``."""
+def _read_inside(root: Path, name: str, mpath: Path, limit: int) -> bytes:
+    """The bytes of bundle file ``name``, refusing paths (or links) that lead outside ``root`` and
+    files larger than ``limit`` (their size checked before they are read)."""
     rel = Path(name)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise InputError(f"{mpath}: file name {name!r} points outside the bundle")
@@ -166,74 +166,13 @@ def _read_inside(root: Path, name: str, mpath: Path, limit: int = _MAX_FILE_BYTE
         raise InputError(f"{mpath}: {name!r} resolves to {real}, outside the bundle folder (a link?)")
     if not real.is_file():
         raise InputError(f"{fp}: missing from the bundle")
+    if real.stat().st_size > limit:
+        raise InputError(f"{fp}: {real.stat().st_size:,} bytes, larger than {limit:,}; not a netorigin bundle file")
     with open(real, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise InputError(f"{fp}: larger than {limit:,} bytes; not a netorigin bundle file")
     return data
-
-
-def _check_manifest(manifest, mpath: Path) -> None:
-    """Every manifest field the loader uses, checked before it is used."""
-
-    def bad(field, value, expected):
-        raise InputError(f"{mpath}: {field}: {str(value)[:80]!r} is not {expected}")
-
-    if not isinstance(manifest, dict) or manifest.get("format") != "netorigin-bundle":
-        raise InputError(f"{mpath}: not a netorigin bundle manifest")
-    claimed = manifest.get("files")
-    if not isinstance(claimed, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and _HEX64.match(v) for k, v in claimed.items()
-    ):
-        bad("files", claimed, "a mapping of file name -> sha256 (64 hex digits)")
-    if not isinstance(manifest.get("bundle_hash"), str):
-        bad("bundle_hash", manifest.get("bundle_hash"), "a sha256")
-    body = {k: v for k, v in manifest.items() if k != "bundle_hash"}
-    if hashlib.sha256(dump_json(body)).hexdigest() != manifest["bundle_hash"]:
-        raise InputError(f"{mpath}: the manifest does not match its bundle_hash (edited or damaged)")
-    fv = manifest.get("format_version")
-    if not isinstance(fv, int) or isinstance(fv, bool) or fv < 1:
-        bad("format_version", fv, "a whole number >= 1")
-    if fv > BUNDLE_FORMAT_VERSION:
-        raise InputError(
-            f"{mpath}: bundle format {fv} is newer than this netorigin ({__version__}) reads "
-            f"(format {BUNDLE_FORMAT_VERSION}); upgrade netorigin"
-        )
-    if fv < BUNDLE_FORMAT_VERSION:
-        raise InputError(
-            f"{mpath}: bundle format {fv} (netorigin {manifest.get('netorigin_version')}) predates "
-            "sub-site models and prediction sets for any prior; this netorigin reads format "
-            f"{BUNDLE_FORMAT_VERSION}: {REBUILD_HINT}"
-        )
-    _check_content(manifest, mpath, bad)
-
-
-def _check_content(manifest: dict, mpath: Path, bad) -> None:
-    """The manifest fields that describe the model (schema, kind, classes, labels, priors)."""
-    if str(manifest.get("schema_version")) != SCHEMA_VERSION:
-        raise InputError(
-            f"{mpath}: made for case-contract schema {manifest.get('schema_version')}, "
-            f"this netorigin uses schema {SCHEMA_VERSION}; {REBUILD_HINT}"
-        )
-    if manifest.get("kind") not in kind_names():
-        bad("kind", manifest.get("kind"), f"one of {', '.join(kind_names())}")
-    if manifest.get("classes") != list(SITES):
-        bad("classes", manifest.get("classes"), "[ileal, pancreatic, other]")
-    labels = manifest.get("labels")
-    if not (isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels)):
-        bad("labels", labels, "a list of the classifier's labels")
-    tp = manifest.get("label_prior")
-    if not (
-        isinstance(tp, list)
-        and len(tp) == len(labels)
-        and all(isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) and x > 0 for x in tp)
-    ):
-        bad("label_prior", tp, f"{len(labels)} positive numbers, one per label")
-    if not isinstance(manifest.get("target_prior", "training"), str):
-        bad("target_prior", manifest.get("target_prior"), "a prior name or a,b,c")
-    fn = manifest.get("feature_names")
-    if not (isinstance(fn, list) and all(isinstance(x, str) for x in fn)):
-        bad("feature_names", fn, "a list of feature names")
 
 
 def load_bundle(path) -> SiteModel:
@@ -256,22 +195,18 @@ def load_bundle(path) -> SiteModel:
     """
     root, manifest, files = _read_bundle(path)
     try:
-        parts = _parts(files, manifest, root)
+        parts = _parts(files, manifest)
+        with reading("manifest.json"):
+            prior = PriorShift(manifest.get("target_prior", "training")).fit(
+                None, labels=np.asarray(parts["classifier"].labels_, dtype=object), train_prior=manifest["label_prior"]
+            )
     except InputError as e:
-        raise InputError(f"{root}: {e}" if str(root) not in str(e) else str(e)) from None
-    except (KeyError, ValueError, TypeError, IndexError) as e:
-        raise InputError(f"{root}: bundle content is not usable ({type(e).__name__}: {e}); {REBUILD_HINT}") from None
+        raise InputError(in_folder(root, str(e), [*files, "manifest.json"])) from None
     except Exception as e:  # xgboost raises its own error type for a model it cannot read
         raise InputError(
             f"{root}: the classifier cannot be read ({type(e).__name__}: "
             f"{str(e).splitlines()[0] if str(e) else ''}); {REBUILD_HINT}"
         ) from None
-    try:
-        prior = PriorShift(manifest.get("target_prior", "training")).fit(
-            None, labels=np.asarray(parts["classifier"].labels_, dtype=object), train_prior=manifest["label_prior"]
-        )
-    except InputError as e:
-        raise InputError(f"{root / 'manifest.json'}: {e}") from None
     return SiteModel.fitted(
         kind=manifest["kind"],
         prior=prior,
@@ -291,11 +226,11 @@ def _read_bundle(path) -> tuple[Path, dict, dict]:
     mpath = root / "manifest.json"
     if not mpath.is_file():
         raise InputError(f"{mpath}: missing; not a netorigin bundle")
-    manifest = read_json(_read_inside(root, "manifest.json", mpath, _MAX_JSON_BYTES), str(mpath))
-    _check_manifest(manifest, mpath)
+    manifest = read_json(_read_inside(root, "manifest.json", mpath, MAX_JSON_BYTES), str(mpath))
+    check_manifest(manifest, mpath)
     files = {}
     for name, digest in manifest["files"].items():
-        data = _read_inside(root, name, mpath)
+        data = _read_inside(root, name, mpath, max_bytes(name, len(manifest["labels"])))
         if hashlib.sha256(data).hexdigest() != digest:
             raise InputError(f"{root / name}: sha256 does not match the manifest (tampered, truncated or damaged)")
         files[name] = data
@@ -306,42 +241,52 @@ def _read_bundle(path) -> tuple[Path, dict, dict]:
     return root, manifest, files
 
 
-def _parts(files: dict, manifest: dict, root: Path) -> dict:
-    """The fitted parts a bundle's files hold, each checked against the manifest."""
+def _parts(files: dict, manifest: dict) -> dict:
+    """The fitted parts a bundle's files hold, each checked against the manifest; an error names
+    the file it comes from."""
     features = None
     if "features.json" in files:
-        features = features_from_state(read_json(files["features.json"], "features.json"))
-        if list(features.feature_names_out_) != manifest["feature_names"]:
-            raise InputError(f"{root / 'features.json'}: feature names differ from the manifest")
-    clf = get_kind(manifest["kind"]).from_files(files)
-    n_in = getattr(clf, "n_features_in_", None)
-    if features is not None and n_in is not None and n_in != features.n_features_out_:
-        raise InputError(
-            f"{root}: the classifier expects {n_in} features, the manifest names "
-            f"{features.n_features_out_}; {REBUILD_HINT}"
-        )
+        with reading("features.json"):
+            features = features_from_state(read_json(files["features.json"], "features.json"))
+            if list(features.feature_names_out_) != manifest["feature_names"]:
+                raise InputError("feature names differ from the manifest")
+    kind = get_kind(manifest["kind"])
     labels = manifest["labels"]
-    if len(getattr(clf, "classes_", ())) != len(labels):
-        raise InputError(
-            f"{root}: the classifier has {len(clf.classes_)} classes, the manifest names "
-            f"{len(labels)} labels; {REBUILD_HINT}"
-        )
-    cal = read_json(files["calibration.json"], "calibration.json")
-    if not isinstance(cal, dict):
-        raise InputError("calibration.json: expected temperature and bias")
-    calibrator = TemperatureScaling.fitted(cal.get("temperature"), cal.get("bias"))
-    if len(calibrator.bias_) != len(labels):
-        raise InputError("calibration.json: bias must have one number per label")
+    with reading(*kind.files, "trees.npz"):
+        clf = kind.from_files(files)
+        n_in = getattr(clf, "n_features_in_", None)
+        if features is not None and n_in is not None and n_in != features.n_features_out_:
+            raise InputError(
+                f"the classifier expects {n_in} features, the manifest names {features.n_features_out_}; {REBUILD_HINT}"
+            )
+        if len(getattr(clf, "classes_", ())) != len(labels):
+            raise InputError(
+                f"the classifier has {len(clf.classes_)} classes, the manifest names {len(labels)} labels; "
+                + REBUILD_HINT
+            )
+    with reading("calibration.json"):
+        cal = read_json(files["calibration.json"], "calibration.json")
+        if not isinstance(cal, dict):
+            raise InputError("expected temperature and bias")
+        calibrator = TemperatureScaling.fitted(cal.get("temperature"), cal.get("bias"))
+        if len(calibrator.bias_) != len(labels):
+            raise InputError("bias must have one number per label")
     knowledge = getattr(clf, "cells_", None)
     if f"{KNOWLEDGE}/parameters.csv" in files:
-        knowledge = cells_from_files(files, KNOWLEDGE)
+        with reading(f"{KNOWLEDGE}/parameters.csv", f"{KNOWLEDGE}/cells.json"):
+            knowledge = cells_from_files(files, KNOWLEDGE)
     profile = files.get("training_profile.json")
+    if profile is not None:
+        with reading("training_profile.json"):
+            profile = check_profile(read_json(profile, "training_profile.json"))
+    with reading("calibration_cases.npy"):
+        conformal = _conformal(_read_npy(files["calibration_cases.npy"], "calibration_cases.npy"), labels)
     return {
         "features": features,
         "classifier": SiteClassifier.fitted(clf, labels),
         "calibrator": calibrator,
-        "conformal": _conformal(_read_npy(files["calibration_cases.npy"], "calibration_cases.npy"), labels),
-        "profile": None if profile is None else read_json(profile, "training_profile.json"),
+        "conformal": conformal,
+        "profile": profile,
         "knowledge": knowledge,
     }
 
@@ -351,9 +296,6 @@ def _conformal(cases: np.ndarray, labels: list) -> ConformalSets:
     and (bundles since the sets were stratified) the number of informative fields recorded."""
     n = len(labels)
     if cases.shape[1] not in (n + 1, n + 2):
-        raise InputError(f"calibration_cases.npy: {cases.shape[1]} columns, expected {n + 2} (or {n + 1})")
-    whole = cases[:, n:]
-    if not np.all(np.isfinite(whole)) or not np.all(whole == np.round(whole)):
-        raise InputError("calibration_cases.npy: the label index and field count columns must hold whole numbers")
-    n_fields = whole[:, 1].astype(int) if cases.shape[1] == n + 2 else None
-    return ConformalSets().fit(cases[:, :n], whole[:, 0].astype(int), label_site=site_of(labels), n_fields=n_fields)
+        raise InputError(f"{cases.shape[1]} columns, expected {n + 2} (or {n + 1})")
+    n_fields = cases[:, n + 1] if cases.shape[1] == n + 2 else None
+    return ConformalSets().fit(cases[:, :n], cases[:, n], label_site=site_of(labels), n_fields=n_fields)

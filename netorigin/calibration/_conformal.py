@@ -9,10 +9,11 @@ import numpy as np
 
 from .._base import BaseEstimator, check_is_fitted
 from ..contract import SITES
-from ..exceptions import InputError
+from ..exceptions import InputError, check_stored
 from ..features import INFORMATION_BINS
-from ._prior import _remember, reweight, site_sums
+from ._prior import _remember, allowed_sites, reweight, site_sums
 
+MAX_CALIBRATION_CASES = 500_000  # kept (a sample beyond): a new prior's thresholds in well under a second
 MIN_STRATUM = 50  # effective calibration cases of a site within a stratum; fewer: the site's pooled scores
 # Why a site is in a case's set (:meth:`ConformalSets.reasons`); "" = not in the set.
 SET_HOLDS = "holds"  # one of the most probable sites that together hold the level of the probability
@@ -87,28 +88,32 @@ class ConformalSets(BaseEstimator):
 
     def fit(self, proba, y, *, label_site, n_fields=None):
         """Keep the calibration cases: probabilities over the labels, label indices, label sites and
-        (optionally) each case's number of recorded informative fields."""
-        self.cal_proba_ = np.asarray(proba, dtype=np.float32)
-        self.cal_y_ = np.asarray(y, dtype=int)
-        self.label_site_ = np.asarray(label_site, dtype=int)
-        self.cal_fields_ = None if n_fields is None else np.asarray(n_fields, dtype=int)
-        if (
-            self.cal_proba_.ndim != 2
-            or self.cal_proba_.shape[1] != len(self.label_site_)
-            or len(self.cal_y_) != len(self.cal_proba_)
-            or len(self.cal_y_) == 0
-            or (self.cal_fields_ is not None and self.cal_fields_.shape != self.cal_y_.shape)
-        ):
-            raise InputError(
-                "calibration cases: probabilities, labels, label sites and field counts do not fit together"
+        (optionally) each case's number of recorded informative fields; every value checked
+        (a probability from 0 to 1, each case's adding up to 1; whole label indices and counts).
+        Beyond :data:`MAX_CALIBRATION_CASES` cases, a random sample of that many is kept
+        (``n_seen_``: how many were given)."""
+        label_site = check_stored(label_site, "label sites", shape=(None,), low=0, high=len(SITES) - 1, whole=True)
+        n_labels = len(label_site)
+        proba = check_stored(proba, "probabilities", shape=(None, n_labels), low=0, high=1)
+        y = check_stored(y, "label index", shape=(len(proba),), low=0, high=n_labels - 1, whole=True)
+        if n_fields is not None:
+            n_fields = check_stored(
+                n_fields, "informative fields", shape=(len(proba),), low=0, high=INFORMATION_BINS[-1][1], whole=True
             )
-        if (
-            self.cal_y_.min() < 0
-            or self.cal_y_.max() >= len(self.label_site_)
-            or not np.all(np.isfinite(self.cal_proba_))
-            or (self.cal_fields_ is not None and self.cal_fields_.min() < 0)
-        ):
-            raise InputError("calibration cases: a label index, a probability or a field count is out of range")
+        if len(proba) == 0:
+            raise InputError("calibration cases: there are none")
+        total = proba.sum(axis=1)
+        if np.abs(total - 1).max() > 1e-3:
+            i = int(np.argmax(np.abs(total - 1)))
+            raise InputError(f"probabilities[{i}]: they add up to {total[i]:.6g}, not 1")
+        self.n_seen_ = len(y)
+        if len(y) > MAX_CALIBRATION_CASES:  # the thresholds are settled long before; bounded time and memory
+            keep = np.sort(np.random.default_rng(0).choice(len(y), MAX_CALIBRATION_CASES, replace=False))
+            proba, y, n_fields = proba[keep], y[keep], None if n_fields is None else n_fields[keep]
+        self.cal_proba_ = np.asarray(proba, dtype=np.float32)
+        self.cal_y_ = y.astype(int)
+        self.label_site_ = label_site.astype(int)
+        self.cal_fields_ = None if n_fields is None else n_fields.astype(int)
         self._cache = {}
         return self
 
@@ -124,7 +129,8 @@ class ConformalSets(BaseEstimator):
         check_is_fitted(self, "cal_proba_")
         _check_coverage(coverage)
         w = np.asarray(weights, dtype=float)
-        key = (tuple(np.round(w, 12).tolist()), round(float(coverage), 6))
+        # 12 significant digits: a weight of 1e-300 is not a weight of 0 (a site ruled out)
+        key = (tuple(float(f"{x:.12e}") for x in w.tolist()), round(float(coverage), 6))
         cache = self.__dict__.setdefault("_cache", {})
         if key not in cache:
             _remember(cache, key, self._thresholds(w, float(coverage)))
@@ -139,8 +145,15 @@ class ConformalSets(BaseEstimator):
         strata = stratum_of(self.cal_fields_) if self.stratified else np.zeros(len(p), dtype=int)
         n_strata = len(INFORMATION_BINS) if self.stratified else 1
         q, pooled = np.ones((len(SITES), n_strata)), []
+        allowed = allowed_sites(w, self.label_site_)
         for k in range(len(SITES)):
+            if not allowed[k]:  # cases of a site the prior rules out do not occur: it is never kept
+                q[k] = -np.inf
+                continue
             of_site = true_site == k
+            top = case_w[of_site].max(initial=0.0)
+            if top > 0:  # only the weights' ratios within the site count: a prior's 1e-300 must not underflow
+                case_w[of_site] /= top  # (case_w is this call's own array)
             score = np.where(base[:, k], 0.0, 1.0 - P[:, k])
             for s in range(n_strata):
                 m = of_site & (strata == s)
@@ -165,11 +178,12 @@ class ConformalSets(BaseEstimator):
             strata = stratum_of(np.broadcast_to(np.asarray(n_fields, dtype=int), (n,)))
         else:
             strata = np.zeros(n, dtype=int)
-        holds = mass_sets(P, coverage) | (P > 1.0 - coverage)
+        allowed = allowed_sites(weights, self.label_site_)[None, :]  # a site the prior rules out is never in a set
+        holds = (mass_sets(P, coverage) | (P > 1.0 - coverage)) & allowed
         kept = ~holds & ((1.0 - P) <= q[:, strata].T + 1e-12)
         inside = holds | kept
         floor = np.where(inside, P, np.inf).min(axis=1, keepdims=True)
-        above = ~inside & (P >= floor)
+        above = ~inside & (P >= floor) & allowed
         out = np.full(P.shape, "", dtype=object)
         out[holds], out[kept], out[above] = SET_HOLDS, SET_KEPT, SET_ABOVE
         return out

@@ -15,6 +15,10 @@ three). The displayed clr is split exactly into
 
 For a model over the three sites the clr is linear in the margins and each field's term is just
 its scaled, centred contribution.
+
+A deployment prior that rules sites out (a share of 0) leaves them no probability, and the log of
+0 has no place on this scale: the clr is then taken over the sites the prior allows (the
+geometric mean of theirs), and every term of a site it rules out is 0 (:data:`SCALE_ALLOWED`).
 """
 
 from __future__ import annotations
@@ -25,10 +29,15 @@ from functools import lru_cache
 import numpy as np
 
 from ..contract import SITES
+from ._prior import allowed_sites
 
 SCALE = (
     "clr: log of each site's probability over the geometric mean of the three sites' "
     "probabilities; baseline + calibration + prior + the fields' terms = the displayed value exactly"
+)
+SCALE_ALLOWED = (
+    SCALE.replace("the three sites' probabilities", "the probabilities of the sites the setting allows")
+    + "; every term is 0 for a site the setting rules out (probability 0)"
 )
 
 
@@ -58,10 +67,13 @@ def _site_log(u: np.ndarray, label_site: np.ndarray):
     return np.log(np.maximum(P, 1e-300)), p, np.maximum(P, 1e-300)
 
 
-def clr(u: np.ndarray, label_site: np.ndarray) -> np.ndarray:
-    """The clr of the site probabilities given label logits ``u``."""
+def clr(u: np.ndarray, label_site: np.ndarray, allowed=None) -> np.ndarray:
+    """The clr of the site probabilities given label logits ``u`` (over the ``allowed`` sites
+    only, 0 for the others, when a boolean (3,) ``allowed`` rules some out)."""
     logP, _, _ = _site_log(u, label_site)
-    return logP - logP.mean(axis=-1, keepdims=True)
+    if allowed is None or allowed.all():
+        return logP - logP.mean(axis=-1, keepdims=True)
+    return np.where(allowed, logP - logP[..., allowed].mean(axis=-1, keepdims=True), 0.0)
 
 
 @lru_cache(maxsize=16)
@@ -77,11 +89,13 @@ def _quadrature(panels: int, nodes: int) -> tuple[np.ndarray, np.ndarray]:
     return alpha, weight
 
 
-def _mean_jacobian(u0, delta, label_site, panels: int, nodes: int = 16) -> np.ndarray:
+def _mean_jacobian(u0, delta, label_site, panels: int, nodes: int = 16, allowed=None) -> np.ndarray:
     """(n, 3, L): the clr's Jacobian with respect to the logits, averaged along u0 + a * delta, a in [0, 1]
-    (Gauss-Legendre, ``nodes`` points on each of ``panels`` equal panels; all points at once)."""
+    (Gauss-Legendre, ``nodes`` points on each of ``panels`` equal panels; all points at once;
+    over the ``allowed`` sites, see :func:`clr`)."""
     alpha, weight = _quadrature(panels, nodes)
     member = (label_site[None, :] == np.arange(len(SITES))[:, None]).astype(float)  # (3, L)
+    some = allowed is not None and not allowed.all()
     n, L = u0.shape
     J = np.zeros((n, len(SITES), L))
     # blocks of rows and of points of fixed size: bounded memory, and a case's numbers do not
@@ -93,7 +107,11 @@ def _mean_jacobian(u0, delta, label_site, panels: int, nodes: int = 16) -> np.nd
             _, p, P = _site_log(u[None] + a[:, None, None] * d[None], label_site)  # (A, n, L), (A, n, 3)
             inv_own = (1.0 / P)[:, :, label_site]  # (A, n, L): 1 / P of each label's site
             # d clr_k / d u_s = p_s * (1[s in k] / P_k - (1/3) / P_site(s))
+            if some:  # the mean over the allowed sites; nothing for a site ruled out
+                inv_own = inv_own * allowed[label_site] / allowed.sum() * len(SITES)
             jk = p[:, :, None, :] * (member[None, None] / P[:, :, :, None] - inv_own[:, :, None, :] / len(SITES))
+            if some:
+                jk[:, :, ~allowed, :] = 0.0
             J[r : r + _ROWS] += np.einsum("a,ankl->nkl", wa, jk)
     return J
 
@@ -105,23 +123,33 @@ def explain_clr(base, contrib, temperature, bias, rho, label_site, *, tol: float
     """(baseline, calibration, prior, terms, total) on the clr scale from a margin explanation.
 
     ``base`` (n, L) and ``contrib`` (n, F, L) add up to the classifier's margins; the calibrated,
-    prior-shifted logits are ``margin / temperature + bias + rho``.
+    prior-shifted logits are ``margin / temperature + bias + rho`` (``rho`` -inf on a label the
+    prior rules out: the clr is then over the sites it allows, see :func:`clr`).
     """
     base, contrib = np.asarray(base, float), np.asarray(contrib, float)
     label_site = np.asarray(label_site, dtype=int)
+    allowed = allowed_sites(np.isfinite(rho), label_site)
     u0 = base / temperature
-    f0, f1 = clr(u0, label_site), clr(u0 + bias, label_site)
+    f0, f1 = clr(u0, label_site, allowed), clr(u0 + bias, label_site, allowed)
     u2 = u0 + bias + rho
-    f2 = clr(u2, label_site)
+    f2 = clr(u2, label_site, allowed)
     scaled = contrib / temperature
     delta = scaled.sum(axis=1)
-    total = clr(u2 + delta, label_site)
-    terms = np.einsum("nkl,nfl->nfk", _mean_jacobian(u2, delta, label_site, panels=2), scaled)
+    total = clr(u2 + delta, label_site, allowed)
+    terms = np.einsum("nkl,nfl->nfk", _mean_jacobian(u2, delta, label_site, panels=2, allowed=allowed), scaled)
     if not np.all(label_site == np.arange(len(label_site))):  # non-linear: check, refine where needed
         for panels in (16, 128, 1024):
             bad = np.abs(f2 + terms.sum(axis=1) - total).max(axis=1) > tol
             if not bad.any():
                 break
-            J = _mean_jacobian(u2[bad], delta[bad], label_site, panels=panels)
+            J = _mean_jacobian(u2[bad], delta[bad], label_site, panels=panels, allowed=allowed)
             terms[bad] = np.einsum("nkl,nfl->nfk", J, scaled[bad])
     return f0, f1 - f0, f2 - f1, terms, total
+
+
+def make_explanation(fields, base, contrib, temperature, bias, rho, label_site) -> Explanation:
+    """The :class:`Explanation` of :func:`explain_clr` (its scale said: over the sites the prior
+    allows when it rules some out)."""
+    baseline, calibration, prior, terms, total = explain_clr(base, contrib, temperature, bias, rho, label_site)
+    every = allowed_sites(np.isfinite(rho), label_site).all()
+    return Explanation(list(fields), terms, baseline, calibration, prior, total, SCALE if every else SCALE_ALLOWED)

@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 
 from .._base import BaseEstimator, check_is_fitted
+from .._math import log_softmax, safe_log
 from ..contract import SITES, SUBSITES
 from ..exceptions import InputError
 from ..models import site_of
@@ -74,8 +75,16 @@ def resolve_prior(spec, scenarios=None) -> tuple[str, np.ndarray]:
             f"target prior: {spec!r} must be three finite, non-negative numbers, not all zero "
             "(ileal, pancreatic, other)"
         )
+    if ((values > 0) & (values < SMALLEST_SHARE * values.max())).any():
+        raise InputError(
+            f"target prior: {spec!r} gives a site less than {SMALLEST_SHARE:g} of the largest share, too "
+            "small to compute with; give it 0 to rule the site out, or a share at least that large"
+        )
     values = values / values.max()  # 1e308,1e308,1e308 must not overflow when summed
     return name, values / values.sum()
+
+
+SMALLEST_SHARE = 1e-300  # a site's share of a custom prior, relative to the largest: 0, or at least this
 
 
 @lru_cache(maxsize=1)
@@ -209,18 +218,46 @@ class PriorShift(BaseEstimator):
         return cache[key]
 
     def weights(self, target_prior=None) -> np.ndarray:
-        """Per-label multipliers target / training."""
+        """Per-label multipliers target / training (0 for a label the prior rules out)."""
         return self.resolve(target_prior)[1] / self.train_prior_
 
-    def transform(self, proba, target_prior=None) -> np.ndarray:
+    def transform(self, proba, target_prior=None, *, log_proba=None) -> np.ndarray:
+        """``proba`` re-weighted to ``target_prior`` (:func:`reweight`; ``log_proba``: the log
+        of ``proba`` when the caller has it, exact where a probability underflowed)."""
         name, _, _ = self.resolve(target_prior)
-        return proba if name == "training" else reweight(proba, self.weights(target_prior))
+        return proba if name == "training" else reweight(proba, self.weights(target_prior), log_proba=log_proba)
 
 
-def reweight(proba: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Multiply each column by its weight and renormalise the rows (Bayes' rule for a new prior)."""
-    p = np.asarray(proba, dtype=float) * np.asarray(weights, dtype=float)[None, :]
-    return p / p.sum(axis=1, keepdims=True)
+UNDERFLOW = 1e-280  # a row whose re-weighted probabilities add up to less than this is re-weighted in logs
+
+
+def reweight(proba: np.ndarray, weights: np.ndarray, *, log_proba=None) -> np.ndarray:
+    """Multiply each column by its weight and renormalise the rows (Bayes' rule for a new prior).
+
+    Where a row's products underflow (a prior with a huge ratio, or one that rules out the labels
+    a case's probability is on), that row is re-weighted in logs: from ``log_proba`` when given
+    (exact), else from the log of ``proba``. A row with no probability at all on the labels the
+    prior allows (at the precision it was stored in) gets the prior's own mix over them. Other
+    rows are computed as products, whatever the batch.
+
+    >>> reweight(np.array([[0.5, 0.5, 0.0]]), np.array([2.0, 1.0, 1.0])).round(3).tolist()
+    [[0.667, 0.333, 0.0]]
+    """
+    w = np.asarray(weights, dtype=float)
+    p = np.asarray(proba, dtype=float) * w[None, :]
+    total = p.sum(axis=1, keepdims=True)
+    low = ~(total[:, 0] >= UNDERFLOW)
+    if not low.any():
+        return p / total
+    out = np.empty_like(p)
+    out[~low] = p[~low] / total[~low]
+    lw = safe_log(w)
+    lp = safe_log(np.asarray(proba, dtype=float)[low]) if log_proba is None else np.asarray(log_proba, float)[low]
+    z = lp + lw[None, :]
+    nothing = np.isneginf(z.max(axis=1))
+    z[nothing] = lw
+    out[low] = np.exp(log_softmax(z))
+    return out
 
 
 def shift_prior(proba: np.ndarray, train_prior: np.ndarray, target_prior: np.ndarray) -> np.ndarray:
@@ -234,6 +271,17 @@ def site_sums(proba: np.ndarray, label_site: np.ndarray) -> np.ndarray:
     for j, k in enumerate(label_site):  # label by label: a case's sum has the same bits alone or in a batch
         out[:, k] += proba[:, j]
     return out
+
+
+def allowed_sites(weights, label_site) -> np.ndarray:
+    """Boolean (3,): the sites a prior with per-label multipliers ``weights`` allows (a site whose
+    every label has weight 0 is ruled out by the setting).
+
+    >>> allowed_sites([2.0, 0.0, 0.0, 1.0], [0, 1, 2, 2]).tolist()
+    [True, False, True]
+    """
+    w, ls = np.asarray(weights, dtype=float), np.asarray(label_site, dtype=int)
+    return np.array([bool((w[ls == k] > 0).any()) for k in range(len(SITES))])
 
 
 CACHE_SIZE = 32  # priors (and levels) remembered per model: a server asked for endless custom priors stays bounded

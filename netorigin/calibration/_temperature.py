@@ -7,9 +7,14 @@ import numpy as np
 
 from .._base import BaseEstimator, check_is_fitted
 from .._math import binned_ece, log_softmax
-from ..exceptions import InputError
+from ..exceptions import check_stored
 
 PRIOR_SD = 0.5  # each log-temperature and bias ~ N(0, PRIOR_SD^2): thin labels are not over-fitted
+# what a calibration may do (fits are held to it, stored values checked against it): beyond these it
+# would no longer adjust the classifier's margins but replace them (T = 100 flattens a margin of 100
+# to 1; a bias of 20 multiplies a label's odds by e^20, about 5e8)
+TEMPERATURE_RANGE = (0.01, 100.0)
+MAX_BIAS = 20.0
 
 
 class TemperatureScaling(BaseEstimator):
@@ -86,23 +91,18 @@ class TemperatureScaling(BaseEstimator):
 
     @classmethod
     def fitted(cls, temperature: float, bias) -> TemperatureScaling:
-        """A fitted instance from stored values (a bundle being read); both are checked."""
-        try:
-            t, b = np.asarray(temperature, dtype=float), np.asarray(bias, dtype=float)
-        except (TypeError, ValueError):
-            t, b = np.array(np.nan), np.array([np.nan])
-        if (
-            b.ndim != 1
-            or t.ndim > 1
-            or (t.ndim == 1 and t.shape != b.shape)
-            or not np.all(np.isfinite(t))
-            or not np.all(t > 0)
-            or not np.all(np.isfinite(b))
-        ):
-            raise InputError(
-                f"calibration: temperature {str(temperature)[:40]!r} must be finite numbers > 0 (one, "
-                "or one per label) and bias one finite number per label"
-            )
+        """A fitted instance from stored values (a bundle being read); both are checked: one
+        temperature (or one per label) from :data:`TEMPERATURE_RANGE`, one bias per label of at
+        most :data:`MAX_BIAS` either way."""
+        b = check_stored(bias, "bias", shape=(None,), low=-MAX_BIAS, high=MAX_BIAS)
+        t = np.asarray(temperature, dtype=object)
+        t = check_stored(
+            temperature,
+            "temperature",
+            shape=(len(b),) if t.ndim else (),
+            low=TEMPERATURE_RANGE[0],
+            high=TEMPERATURE_RANGE[1],
+        )
         self = cls(per_label=t.ndim == 1)
         self.temperature_, self.bias_ = np.broadcast_to(t, b.shape).astype(float), b
         return self
@@ -143,7 +143,8 @@ def _fit_mode(margins: np.ndarray, y: np.ndarray, mode: str) -> tuple[np.ndarray
         return loss, grad + penalty * theta
 
     res = minimize(nll, np.zeros(n_t + K - 1), method="L-BFGS-B", jac=True)
-    return np.broadcast_to(np.exp(res.x[:n_t]), (K,)).copy(), np.r_[0.0, res.x[n_t:]]
+    t = np.clip(np.exp(res.x[:n_t]), *TEMPERATURE_RANGE)  # a no-op for any fit a calibration can use
+    return np.broadcast_to(t, (K,)).copy(), np.r_[0.0, np.clip(res.x[n_t:], -MAX_BIAS, MAX_BIAS)]
 
 
 def _choose_mode(margins: np.ndarray, y: np.ndarray, label_site=None, folds: int = 5) -> tuple[str, dict]:

@@ -168,7 +168,7 @@ def engine_options(engine_help: str):
     def decorate(fn):
         fn = click.option(
             "--workers",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, 64),
             default=2,
             show_default=True,
             help="LocalCluster worker processes (--engine dask).",
@@ -370,3 +370,27 @@ def default_model() -> str:
     from ..datasets import default_model_path
 
     return str(default_model_path())
+
+
+def bootstrap_option(fn):
+    """--bootstrap N, checked by the library's own bound when the command line is read (before any
+    work), the error naming the maximum."""
+
+    def check(ctx, param, value):
+        from ..evaluate import check_bootstrap
+        from ..exceptions import InputError
+
+        try:
+            return check_bootstrap(value)
+        except InputError as e:
+            raise click.BadParameter(str(e).replace("n_bootstrap: ", "")) from None
+
+    return click.option(
+        "--bootstrap",
+        "n_bootstrap",
+        type=click.IntRange(min=0),
+        default=200,
+        show_default=True,
+        callback=check,
+        help="Bootstrap resamples for the 95% intervals (0: none; at most 10,000).",
+    )(fn)

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from ._common import (
+    bootstrap_option,
     friendly,
     mapping_option,
     progress_bar,
@@ -38,14 +39,7 @@ from ._common import (
     help="For synthetic cohorts: also report the exact Bayes "
     "posterior of this scenario on the same cases and each figure's gap to it.",
 )
-@click.option(
-    "--bootstrap",
-    "n_bootstrap",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="Bootstrap resamples for the 95% intervals.",
-)
+@bootstrap_option
 @click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON.")
 @mapping_option
 @skip_invalid_options

@@ -19,12 +19,13 @@ def map_suggest(file, output):
 
     Example: netorigin map suggest registry.csv -o mapping.yaml
     """
-    from ..io import read_table, suggest_mapping
+    from ..io import Output, plan_outputs, read_table, suggest_mapping, write_bytes_atomic
 
+    # planned before the cohort is read: never written over it (nor any file it is, by a link)
+    plan_outputs([Output("-o", output, suffixes=(".yaml", ".yml"))], inputs=[file])
     text = suggest_mapping(read_table(file), source=file)
     if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        write_bytes_atomic(output, text.encode("utf-8"))
         click.echo(f"wrote a draft mapping to {output}: confirm the lines marked GUESS and UNPLACED")
     else:
         click.echo(text, nl=False)

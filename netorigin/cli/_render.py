@@ -196,17 +196,35 @@ def render_evaluation(summary) -> None:
     )
     if c.get("intervals_note"):
         console.print(f"[bold yellow]warning[/]: {c['intervals_note']}")
+    need = m.get("needs_more_sites") or {}
+    if need:
+        console.print(
+            f"cases of one site only ({', '.join(m.get('sites_present', [])) or 'none'}): shown are its recall "
+            "(the accuracy), log-loss, Brier score, ECE, the coverage of its sets and calibration-in-the-large; "
+            + "; ".join(f"{k}: {why}" for k, why in need.items())
+        )
     console.print(_metrics_table(m))
     sub = m.get("conformal", {}).get("0.90", {}).get("coverage_by_subsite")
     if sub:
         n = m["conformal"]["0.90"]["n_by_subsite"]
         console.print("90% set coverage by sub-site: " + ", ".join(f"{k} {v:.2f} (n={n[k]:,})" for k, v in sub.items()))
+    present = m.get("sites_present", list(c["recall"]))
     console.print(
         "recall: "
-        + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items())
-        + "; precision: "
-        + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items())
+        + ", ".join(f"{k} {v:.3f}" for k, v in c["recall"].items() if k in present)
+        + (
+            ""
+            if "precision" in need
+            else "; precision: " + ", ".join(f"{k} {v:.3f}" for k, v in c["precision"].items())
+        )
     )
+    if m.get("calibration_in_the_large"):
+        console.print(
+            "calibration-in-the-large (mean probability given / share of cases): "
+            + ", ".join(
+                f"{k} {v['mean_predicted']:.3f} / {v['observed']:.3f}" for k, v in m["calibration_in_the_large"].items()
+            )
+        )
     console.print(
         "risk-coverage: " + ", ".join(f"{r['coverage']:.0%}: {r['accuracy']:.3f}" for r in m["risk_coverage"])
     )
@@ -230,19 +248,27 @@ def _metrics_table(m: dict) -> Table:
     t = Table(title="Metrics (95% bootstrap interval)" if ci else "Metrics", title_justify="left")
     t.add_column("metric")
     t.add_column("value")
+    need = m.get("needs_more_sites") or {}
     for k in ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier"):
-        t.add_row(k, _fmt_ci(c, ci, k) if ci else f"{c[k]:.3f}")
-    if ci and "ece_debiased" in c:  # the binned ECE is biased up: its interval is the bias-corrected figure's
-        lo, hi = ci["ece"]
-        t.add_row("ece, bias-corrected", f"{c['ece_debiased']:.3f} ({lo:.3f}-{hi:.3f})")
-    t.add_row(
-        "ece (binned, biased up): calibrated / before calibration", f"{c['ece']:.3f} / {m['uncalibrated']['ece']:.3f}"
-    )
+        if k in need:
+            t.add_row(k, "needs cases of two sites")
+        else:
+            t.add_row(k, _fmt_ci(c, ci, k) if ci else f"{c[k]:.3f}")
+    if "ece" in need:
+        t.add_row("ece", "needs cases of two sites")
+    else:
+        if ci and "ece_debiased" in c:  # the binned ECE is biased up: its interval is the bias-corrected figure's
+            lo, hi = ci["ece"]
+            t.add_row("ece, bias-corrected", f"{c['ece_debiased']:.3f} ({lo:.3f}-{hi:.3f})")
+        t.add_row(
+            "ece (binned, biased up): calibrated / before calibration",
+            f"{c['ece']:.3f} / {m['uncalibrated']['ece']:.3f}",
+        )
     for lvl, s in m["conformal"].items():
         t.add_row(
             f"{float(lvl):.0%} set coverage / size",
             f"{s['coverage']:.3f} / {s['mean_set_size']:.2f} ("
-            + ", ".join(f"{k} {v:.2f}" for k, v in s["coverage_by_site"].items())
+            + ", ".join(f"{k} {v:.2f}" for k, v in s["coverage_by_site"].items() if v == v)  # sites with cases
             + ")",
         )
     if "bayes" in m:

@@ -6,7 +6,8 @@ import click
 
 from ._common import friendly
 
-MAX_ONE_FILE = 5_000_000
+MAX_PARTITIONS = 10_000  # Parquet files one --partitions run writes
+MAX_WORKERS = 64  # processes (as `netorigin serve --workers`)
 
 
 @click.command()
@@ -55,11 +56,11 @@ MAX_ONE_FILE = 5_000_000
 )
 @click.option(
     "--partitions",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_PARTITIONS),
     default=None,
     help="Write -o DIR/ as this many Parquet files, generated in parallel.",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for --partitions.")
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS), default=None, help="Processes for --partitions.")
 @click.option(
     "--world",
     type=click.IntRange(0, 2**32 - 1),
@@ -82,54 +83,37 @@ def synth(
     Example: netorigin synth --n 20000 --scenario unknown-primary --seed 1 -o cohort.csv
     """
     # long: one parameter per command-line option, handed on unchanged to the library (a thin command)
+    _refuse_conflicts(n, output, check, partitions, workers, parameters, scenarios, world, save_world)
+    from ..io import Output, plan_outputs
+
+    # every output planned together, before anything is read or written: the world's table and the
+    # cohort can never be one file (the same name, ./x and x, a hard or a symbolic link)
+    written = [
+        Output("-o", output, kind="folder")
+        if partitions
+        else Output("-o", output, suffixes=(".csv", ".tsv", ".parquet", ".pq")),
+        Output("--save-world", save_world, suffixes=(".csv",)),
+    ]
+    plan_outputs(
+        [o for o in written if o.path is not None],
+        inputs=[parameters, scenarios, workup if str(workup).endswith(".csv") else None],
+    )
     from ..literature import Literature
     from ._render import render_check, render_synth
 
     lit = Literature(parameters, scenarios)
-    if save_world and world is None:
-        raise click.UsageError("--save-world needs --world")
     if world is not None:
         from ..literature import draw_world
 
         lit = draw_world(world, literature=lit)
-        if save_world:
-            from ..io import Output, plan_outputs, write_table
-
-            plan_outputs([Output("--save-world", save_world, suffixes=(".csv",))], inputs=[parameters, scenarios])
-            write_table(lit.parameters, save_world)
-            click.echo(f"wrote the parameters of world {world} to {save_world}")
     if check:
         from ..synth import check_parameters
 
         table = check_parameters(scenario, n=n or 1_000_000, random_state=seed, literature=lit)
+        _save_world(lit, world, save_world)
         render_check(scenario, table)
         sys.exit(0 if table["ok"].all() else 1)
-    if not output:
-        raise click.UsageError("give -o FILE (.csv or .parquet), or --check")
-    from ..io import Output, plan_outputs
-
-    plan_outputs(
-        [
-            Output("-o", output, kind="folder")
-            if partitions
-            else Output("-o", output, suffixes=(".csv", ".tsv", ".parquet", ".pq"))
-        ],
-        inputs=[parameters, scenarios, workup if str(workup).endswith(".csv") else None],
-    )
-    if n is None:
-        raise click.UsageError("give --n N, the number of cases")
-    if n > MAX_ONE_FILE and not partitions:
-        from ..exceptions import InputError
-
-        raise InputError(
-            f"--n: {n:,} cases is more than one file holds here (at most {MAX_ONE_FILE:,}, about "
-            f"{MAX_ONE_FILE * 800 / 1e9:.0f} GB in memory); use --partitions to write them as Parquet files"
-        )
     if partitions:
-        if parameters or scenarios or world is not None:
-            raise click.UsageError(
-                "--partitions uses the bundled parameter files (no --parameters, --scenarios, --world)"
-            )
         from ..distributed import synth_partitions
 
         files = synth_partitions(
@@ -145,8 +129,48 @@ def synth(
     cohort = make_synthetic_cohort(
         n, scenario=scenario, random_state=seed, workup=workup, label_noise=label_noise, literature=lit
     )
+    _save_world(lit, world, save_world)
     write_table(cohort, output)
     render_synth(output, scenario, seed, cohort, world=world)
+
+
+def _refuse_conflicts(n, output, check, partitions, workers, parameters, scenarios, world, save_world) -> None:
+    """Every combination of options that cannot be honoured, refused before anything is read or
+    written (an option that would be ignored is a conflict too)."""
+    if save_world and world is None:
+        raise click.UsageError("--save-world needs --world")
+    if workers is not None and not partitions:
+        raise click.UsageError("--workers is for --partitions (processes generating the Parquet files)")
+    if check:
+        if output or partitions:
+            raise click.UsageError("--check writes no cohort: drop -o/--partitions, or --check")
+        return
+    if not output:
+        raise click.UsageError("give -o FILE (.csv or .parquet), or --check")
+    if n is None:
+        raise click.UsageError("give --n N, the number of cases")
+    if partitions and (parameters or scenarios or world is not None):
+        raise click.UsageError("--partitions uses the bundled parameter files (no --parameters, --scenarios, --world)")
+    from ..synth import MAX_CASES
+
+    if -(-n // (partitions or 1)) > MAX_CASES:
+        from ..exceptions import InputError
+
+        raise InputError(
+            f"--n: {n:,} cases is more than "
+            + (f"{partitions:,} Parquet files hold" if partitions else "one file holds")
+            + f" here (at most {MAX_CASES:,} a file, about {MAX_CASES * 800 / 1e9:.0f} GB in memory); "
+            + ("use more --partitions" if partitions else "use --partitions to write them as Parquet files")
+        )
+
+
+def _save_world(lit, world, save_world) -> None:
+    """With --save-world: the drawn world's parameter table (its path planned with the others)."""
+    if save_world:
+        from ..io import write_table
+
+        write_table(lit.parameters, save_world)
+        click.echo(f"wrote the parameters of world {world} to {save_world}")
 
 
 def register(main):

@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from ._common import (
+    bootstrap_option,
     engine_options,
     friendly,
     mapping_option,
@@ -71,14 +72,7 @@ def _deprecated_model(ctx, param, value):
     "of this scenario on the same test cases (the ceiling).",
 )
 @click.option("--register", "register_name", default=None, help="Register the model under this name (alias champion).")
-@click.option(
-    "--bootstrap",
-    "n_bootstrap",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="Bootstrap resamples for the 95% intervals.",
-)
+@bootstrap_option
 @engine_options("local: one process; dask: xgboost.dask on a cluster, same bundle.")
 @mapping_option
 @skip_invalid_options

@@ -181,6 +181,9 @@ def _parse_mitoses(f: Field, v: Any) -> str | Problem:
     return _fmt_number(x)
 
 
+MAX_ID_LENGTH = 200  # characters of a case identifier
+
+
 def _short(v: Any) -> str:
     """A short description of a raw value; never walks a large or nested container."""
     if isinstance(v, (list, tuple, set, dict)):
@@ -211,20 +214,7 @@ def parse_value(f: Field, v: Any) -> Any:
     if f.kind == "mitoses":
         return _parse_mitoses(f, v)
     if f.kind == "text" and isinstance(v, str):
-        # identifiers are kept exactly as given (joins must still match); a control character (a
-        # line break, a tab, a terminal escape), an invisible formatting one (a right-to-left
-        # override, which reverses what is shown; a zero-width space) or a lone surrogate is
-        # refused, never silently changed
-        bad = next((c for c in v if _unprintable(c)), None)
-        if bad is not None:
-            return Problem(
-                f.name,
-                _short(v),
-                "",
-                detail=f"{_short(v)} contains an invisible or control character "
-                f"(U+{ord(bad):04X}); identifiers must be one line of printable text",
-            )
-        return v
+        return _identifier(f, v)
     text = _as_text(v)
     if text is None:
         return Problem(f.name, _short(v), "a single value")
@@ -240,6 +230,30 @@ def parse_value(f: Field, v: Any) -> Any:
         if n is not None:
             return "solitary" if n == 1 else ("oligo" if n <= 5 else "multiple")
     return Problem(f.name, text, f.expected(), suggestion=_suggest(token, f))
+
+
+def _identifier(f: Field, v: str) -> str | Problem:
+    """An identifier kept exactly as given (joins must still match); one of more than
+    :data:`MAX_ID_LENGTH` characters (it is shown and printed whole), or with a control character
+    (a line break, a tab, a terminal escape), an invisible formatting one (a right-to-left override,
+    which reverses what is shown; a zero-width space) or a lone surrogate is refused, never changed."""
+    if len(v) > MAX_ID_LENGTH:
+        return Problem(
+            f.name,
+            _short(v),
+            "",
+            detail=f"{_short(v)} is {len(v):,} characters; an identifier has at most {MAX_ID_LENGTH}",
+        )
+    bad = next((c for c in v if _unprintable(c)), None)
+    if bad is not None:
+        return Problem(
+            f.name,
+            _short(v),
+            "",
+            detail=f"{_short(v)} contains an invisible or control character "
+            f"(U+{ord(bad):04X}); identifiers must be one line of printable text",
+        )
+    return v
 
 
 def _unprintable(c: str) -> bool:

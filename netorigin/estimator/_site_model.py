@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
-from .._math import safe_log, softmax
+from .._math import log_softmax, safe_log
 from .._version import __version__
-from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, explain_clr, site_sums
+from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, make_explanation, site_sums
 from ..contract import SITES, as_canonical, research_notice
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
@@ -191,9 +191,10 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
         if cells is None:
             return default_literature()
         lit = self.__dict__.get("_knowledge_lit")
-        if lit is None:
-            lit = self._knowledge_lit = Literature.from_tables(cells.rows, default_literature().scenario_rows)
-            lit.model = cells.model
+        if lit is None:  # the literature kind's own cells are a cell model, without fitted rows
+            rows = getattr(cells, "rows", None) or default_literature().parameter_rows
+            lit = self._knowledge_lit = Literature.from_tables(rows, default_literature().scenario_rows)
+            lit.model = getattr(cells, "model", cells)
         return lit
 
     def fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
@@ -349,8 +350,9 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
         return self.prior_.resolve(target_prior)[0]
 
     def _label_proba(self, margins, target_prior=None, calibrated: bool = True) -> np.ndarray:
-        p = self.calibrator_.predict_proba(margins) if calibrated else softmax(margins)
-        return self.prior_.transform(p, target_prior)
+        # the log-probabilities go along: a prior with a huge ratio re-weights in logs where needed
+        log_p = self.calibrator_.log_proba(margins) if calibrated else log_softmax(margins)
+        return self.prior_.transform(np.exp(log_p), target_prior, log_proba=log_p)
 
     def _margin_terms(self, Xt):
         """(fields, contributions (n, fields, labels), base (n, labels)) on the margin scale, or
@@ -366,10 +368,8 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
         # rounding between an explainer's contributions and the classifier's own prediction
         base = margins - contrib.sum(axis=1)
         rho = safe_log(self.prior_.weights(target_prior))
-        baseline, calibration, prior, field_terms, total = explain_clr(
-            base, contrib, self.calibrator_.temperature_, self.calibrator_.bias_, rho, self.label_site_
-        )
-        return Explanation(fields, field_terms, baseline, calibration, prior, total)
+        cal = self.calibrator_
+        return make_explanation(fields, base, contrib, cal.temperature_, cal.bias_, rho, self.label_site_)
 
     def unlike_training(self, table) -> list[list[str]]:
         """For each case, how it is unlike the training rows (from the aggregate profile)."""

@@ -16,14 +16,17 @@ from ._metrics import (
     site_metrics,
 )
 from ._sets import WORKUP_TIERS, proportion_interval, risk_coverage, robustness, set_metrics
+from ._sites import MAX_BOOTSTRAP, check_bootstrap
 
 __all__ = [
     "Comparison",
+    "MAX_BOOTSTRAP",
     "PatientBootstrap",
     "compare_models",
     "SCALAR_METRICS",
     "WORKUP_TIERS",
     "bootstrap_intervals",
+    "check_bootstrap",
     "debiased_ece",
     "evaluate_model",
     "evaluate_probabilities",

@@ -20,6 +20,7 @@ from ..exceptions import InputError
 from ..models import detail_column, read_labels
 from ._bootstrap import PatientBootstrap
 from ._sets import risk_coverage, robustness, set_metrics
+from ._sites import calibration_in_the_large, check_bootstrap, what_one_site_allows
 
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "macro_auc", "log_loss", "brier", "ece")
 
@@ -95,6 +96,7 @@ def bootstrap_intervals(y, proba, *, n_bootstrap: int = 200, random_state=0, gro
 
 def _bootstrap(y, proba, *, n_bootstrap: int, random_state, groups) -> tuple[dict, float]:
     """(the intervals of :func:`bootstrap_intervals`, the bias-corrected ECE they hold)."""
+    n_bootstrap = check_bootstrap(n_bootstrap)
     y, proba = np.asarray(y, dtype=int), np.asarray(proba, dtype=float)
     boot = PatientBootstrap(len(y), groups)
     draws = {m: [] for m in SCALAR_METRICS}
@@ -277,11 +279,14 @@ def evaluate_probabilities(
     """The evaluation figures of any probabilities (a model's, or the exact posterior's);
     ``n_fields``: each case's number of informative fields (set coverage by how much is recorded)."""
     y = np.asarray(y, dtype=int)
+    n_bootstrap = check_bootstrap(n_bootstrap)
     out = {
         "n": int(len(y)),
         "site_counts": {s: int((y == k).sum()) for k, s in enumerate(SITES)},
         "calibrated": site_metrics(y, proba),
+        "calibration_in_the_large": calibration_in_the_large(y, proba),
     }
+    out.update(what_one_site_allows(y))
     if uncalibrated is not None:
         out["uncalibrated"] = site_metrics(y, uncalibrated, scalars_only=True)
         out["ece_before_after"] = [out["uncalibrated"]["ece"], out["calibrated"]["ece"]]

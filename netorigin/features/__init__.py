@@ -10,7 +10,7 @@ from ._information import (
     informative_counts,
     informative_fields,
 )
-from ._profile import finish_profile, make_profile, merge_partials, profile_partial, unlike_training
+from ._profile import check_profile, finish_profile, make_profile, merge_partials, profile_partial, unlike_training
 
 __all__ = [
     "INFORMATION_BINS",
@@ -19,6 +19,7 @@ __all__ = [
     "informative_counts",
     "informative_fields",
     "CaseFeatures",
+    "check_profile",
     "CheckCases",
     "feature_spec",
     "features_from_state",

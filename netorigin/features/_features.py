@@ -32,13 +32,16 @@ from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,
     LABEL_FIELDS,
+    MITOSES_BANDS,
     Field,
     as_canonical,
     column_codes,
     column_numbers,
+    field_for,
     mitoses_band_index,
     positive_value,
 )
+from ..exceptions import InputError, check_stored
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -242,31 +245,73 @@ def features_state(ft: CaseFeatures) -> dict:
     return state
 
 
+UNBOUNDED = 1e6  # the largest value taken for a number the contract gives no maximum (a fold of ULN)
+
+
+def feature_ranges(spec, missing_fields) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of every feature column in :func:`feature_spec` order, then one ``<field>=missing``
+    column per field of ``missing_fields``: what a fitted fill value or mean can be."""
+    lo, hi = [], []
+    for _, fld, how, arg in spec:
+        if how == "number":  # (a field never recorded in training is filled with 0)
+            f = field_for(fld)
+            lo.append(min(f.minimum, 0.0) if f is not None and f.minimum is not None else -UNBOUNDED)
+            hi.append(f.maximum if f is not None and f.maximum is not None else UNBOUNDED)
+        elif how == "ordinal":  # ranks 1.. (0: the field was never recorded in training, its fill value)
+            lo.append(0.0), hi.append(float(len(arg)))
+        elif how == "mitoses":
+            lo.append(0.0), hi.append(float(len(MITOSES_BANDS) - 1))
+        else:
+            lo.append(0.0), hi.append(1.0)
+    lo += [0.0] * len(missing_fields)
+    hi += [1.0] * len(missing_fields)
+    return np.array(lo, dtype=float), np.array(hi, dtype=float)
+
+
 def features_from_state(state: dict) -> CaseFeatures:
-    """Rebuild a fitted :class:`CaseFeatures` from :func:`features_state` (no pickle)."""
+    """Rebuild a fitted :class:`CaseFeatures` from :func:`features_state` (no pickle); every
+    stored value checked: fill values and means within the range their feature can take,
+    standard deviations above 0 and no wider than that range."""
+    if not isinstance(state, dict) or state.get("missing") not in ("nan", "indicator"):
+        raise InputError(f"missing: {str((state or {}).get('missing'))[:40]!r} is not one of 'nan', 'indicator'")
+    if not isinstance(state.get("scale"), bool) or (state["scale"] and state["missing"] != "indicator"):
+        raise InputError(f"scale: {state.get('scale')!r} is not true (with missing indicators) or false")
+    genes = state.get("expression_genes")
+    if not isinstance(genes, list) or not all(
+        isinstance(g, str) and g.startswith("expr_") and field_for(g) is not None for g in genes
+    ):
+        raise InputError(f"expression_genes: {str(genes)[:60]!r} is not a list of expr_<GENE> columns")
+    if state.get("dtype", "float64") not in ("float64", "float32"):
+        raise InputError(f"dtype: {state.get('dtype')!r} is not one of 'float64', 'float32'")
     ft = CaseFeatures(
-        missing=state["missing"],
-        scale=state["scale"],
-        expression_genes=list(state["expression_genes"]),
-        dtype=state.get("dtype", "float64"),
+        missing=state["missing"], scale=state["scale"], expression_genes=genes, dtype=state.get("dtype", "float64")
     )
-    ft.expression_genes_ = tuple(state["expression_genes"])
+    ft.expression_genes_ = tuple(genes)
     ft._spec = feature_spec(ft.expression_genes_)
     names = [s[0] for s in ft._spec]
     fields = [s[1] for s in ft._spec]
     if ft.missing == "indicator":
-        ft.fill_values_ = np.array(state["fill_values"], dtype=float)
         ft._missing_fields = list(dict.fromkeys(fields))
+        low, high = feature_ranges(ft._spec, ft._missing_fields)
+        k = len(ft._spec)
+        ft.fill_values_ = check_stored(state.get("fill_values"), "fill_values", shape=(k,), low=low[:k], high=high[:k])
         names += [f"{f}=missing" for f in ft._missing_fields]
         fields += ft._missing_fields
         if ft.scale:
-            ft.mean_ = np.array(state["mean"], dtype=float)
-            ft.scale_ = np.array(state["scale_values"], dtype=float)
-    if names != list(state["feature_names"]):
-        saved = state["feature_names"]
+            ft.mean_ = check_stored(state.get("mean"), "mean", shape=(len(names),), low=low, high=high)
+            ft.scale_ = check_stored(
+                state.get("scale_values"),
+                "scale_values",
+                shape=(len(names),),
+                low=0,
+                high=np.maximum(high - low, 1.0),
+                above=True,
+            )
+    if not isinstance(state.get("feature_names"), list) or names != state["feature_names"]:
+        saved = state.get("feature_names") or []
         at = next((i for i, (a, b) in enumerate(zip(names, saved)) if a != b), "length")
-        raise ValueError(
-            f"the saved feature names do not match the case contract of this netorigin version "
+        raise InputError(
+            f"feature_names: the saved feature names do not match the case contract of this netorigin version "
             f"(first difference at {at})"
         )
     ft.feature_names_out_ = np.array(names, dtype=object)

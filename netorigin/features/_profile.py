@@ -17,11 +17,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..contract import FIELDS, column_codes, column_numbers, column_values, field_label, positive_value, recorded_mask
+from ..contract import (
+    FIELDS,
+    column_codes,
+    column_numbers,
+    column_values,
+    field_for,
+    field_label,
+    positive_value,
+    recorded_mask,
+)
+from ..exceptions import InputError, check_stored
 
 if TYPE_CHECKING:
     import pandas as pd
 
+MAX_PROFILED_CASES = 10**12  # more training cases than any cohort has
 RARE = 5  # a combination seen in fewer training cases than this is "rarely seen"
 # the fields whose recorded / not-recorded pattern is profiled (the work-up's shape)
 PATTERN_FIELDS = tuple(f for f in FIELDS if f not in ("case_id", "primary_site", "primary_site_detail"))
@@ -186,6 +197,72 @@ def _pattern_em(x: np.ndarray, w: np.ndarray, k: int, rng) -> dict:
 def make_profile(table: pd.DataFrame) -> dict:
     """The training profile of a whole canonical cohort."""
     return finish_profile(profile_partial(table))
+
+
+def check_profile(profile) -> dict:
+    """A stored profile (``training_profile.json``) checked value by value: the case count, each
+    numeric range within what its field can take, marker counts that fit together (positive <=
+    tested <= cases, a pair <= either marker's positives), and the recorded-pattern mixture's
+    shares and rates from 0 to 1."""
+    if not isinstance(profile, dict):
+        raise InputError("not a training profile (a mapping of aggregates)")
+    n = int(check_stored(profile.get("n_cases"), "n_cases", shape=(), low=1, high=MAX_PROFILED_CASES, whole=True))
+    _check_ranges(_mapping(profile, "numeric_range_99"))
+    _check_markers(profile, n)
+    if "recorded_patterns" in profile:
+        _check_patterns(profile["recorded_patterns"])
+    return profile
+
+
+def _check_ranges(ranges: dict) -> None:
+    for c, pair in ranges.items():
+        f = field_for(c)
+        if f is None or f.kind != "number":
+            raise InputError(f"numeric_range_99: {c[:40]!r} is not a numeric field")
+        hi = f.maximum if f.maximum is not None else float(_LOG_EDGES[-1])
+        lo_hi = check_stored(pair, f"numeric_range_99.{c}", shape=(2,), low=f.minimum or 0.0, high=hi)
+        if lo_hi[0] > lo_hi[1]:
+            raise InputError(f"numeric_range_99.{c}: {lo_hi.tolist()} is not a range (low <= high)")
+
+
+def _check_markers(profile: dict, n: int) -> None:
+    counts = {}
+    for key in ("marker_positive", "marker_tested"):
+        for m, v in _mapping(profile, key).items():
+            if m not in FIELDS or not FIELDS[m].not_done_allowed:
+                raise InputError(f"{key}: {m[:40]!r} is not a marker")
+            counts[key, m] = int(check_stored(v, f"{key}.{m}", shape=(), low=0, high=n, whole=True))
+    for (key, m), v in counts.items():
+        if key == "marker_positive" and v > counts.get(("marker_tested", m), n):
+            raise InputError(f"marker_positive.{m}: {v} is more than the {counts[('marker_tested', m)]} tested")
+    for pair, v in _mapping(profile, "positive_pairs").items():
+        a, _, b = pair.partition("+")
+        most = min(counts.get(("marker_positive", a), -1), counts.get(("marker_positive", b), -1))
+        if most < 0:
+            raise InputError(f"positive_pairs: {pair[:60]!r} is not a pair of profiled markers")
+        check_stored(v, f"positive_pairs.{pair}", shape=(), low=0, high=most, whole=True)
+
+
+def _mapping(profile: dict, key: str) -> dict:
+    value = profile.get(key, {})
+    if not isinstance(value, dict):
+        raise InputError(f"{key}: not a mapping")
+    return value
+
+
+def _check_patterns(model) -> None:
+    """The recorded-pattern mixture: fields, component shares adding up to 1, rates, a threshold."""
+    if not isinstance(model, dict) or not isinstance(model.get("fields"), list):
+        raise InputError("recorded_patterns: not a mixture of recorded-field patterns")
+    weights = check_stored(model.get("weights"), "recorded_patterns.weights", shape=(None,), low=0, high=1)
+    if not 1 <= len(weights) <= PATTERN_COMPONENTS or abs(weights.sum() - 1) > 1e-4:
+        raise InputError(
+            f"recorded_patterns.weights: {len(weights)} shares adding up to {weights.sum():.6g}; expected "
+            f"1 to {PATTERN_COMPONENTS} shares adding up to 1"
+        )
+    shape = (len(weights), len(model["fields"]))
+    check_stored(model.get("probs"), "recorded_patterns.probs", shape=shape, low=0, high=1)
+    check_stored(model.get("threshold"), "recorded_patterns.threshold", shape=(), high=0)
 
 
 def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]]:

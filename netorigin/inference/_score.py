@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..calibration import EXPLANATION_SCALE
 from ..contract import FIELDS, RESEARCH_NOTICE, SITES, read_canonical
 from ..exceptions import InputError
 from ..features import informative_fields
@@ -179,7 +178,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
     if res.explanation is not None:
         e = res.explanation
         expl = {
-            "scale": EXPLANATION_SCALE,
+            "scale": e.scale,
             "total": dict(zip(SITES, e.total[i].tolist())),
             "baseline": dict(zip(SITES, e.baseline[i].tolist())),
             "calibration": dict(zip(SITES, e.calibration[i].tolist())),

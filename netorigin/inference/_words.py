@@ -54,16 +54,31 @@ def subsite_breakdown(parts: dict, most: int = 4) -> str:
 
 def why_header(report: dict) -> str:
     """What the reason lines are: points toward or away from the most likely site that add up to
-    the score behind its probability."""
+    the score behind its probability (among the sites the setting allows, when it rules some out)."""
     reasons = report.get("reasons") or []
     if not reasons:
         return "what moved the answer"
     site = reasons[0]["site"]
+    allowed = [s for s, p in ((report.get("information") or {}).get("prior_alone") or {}).items() if p > 0]
+    if len(allowed) == 1:
+        return f"the setting allows only {site}"
+    among = f" among {_either(allowed)}, the sites the setting allows" if 1 < len(allowed) < len(SITES) else ""
     total = round(sum(r["term"] for r in reasons), 1)
     return (
-        f"points toward (+) or away from (-) {site}; the lines add up to {total:+.1f}, "
+        f"points toward (+) or away from (-) {site}{among}; the lines add up to {total:+.1f}, "
         f"the score behind its {percent(report['probabilities'][site])}"
     )
+
+
+def _either(sites) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    sites = list(sites)
+    return sites[0] if len(sites) == 1 else f"{', '.join(sites[:-1])} and {sites[-1]}"
+
+
+def ruled_out(res: ScoreResult) -> list[str]:
+    """The sites the setting rules out (a share of 0): no probability, never in a set."""
+    return [s for s, p in zip(SITES, res.prior_alone) if p <= 0]
 
 
 def model_words(identity: dict) -> str:
@@ -131,9 +146,18 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
     for i, extra in enumerate(model.unlike_training(table)):
         out[i] += [f"unlike the training data: {e}" for e in extra]
     prior_txt = ", ".join(f"{s} {percent(p)}" for s, p in zip(SITES, res.prior_alone))
+    out_of_it = ruled_out(res)
     for i, fields in enumerate(res.informative):
         tv = 0.5 * float(np.abs(res.proba[i] - res.prior_alone).sum())
-        if tv < PRIOR_CLOSE:
+        if out_of_it:  # said first: no finding can bring these sites back
+            only = [s for s in SITES if s not in out_of_it]
+            rest = f"{only[0]} is the only site possible" if len(only) == 1 else f"only {_either(only)} are possible"
+            out[i].insert(
+                0,
+                f"the setting ({res.target_prior}) rules out {_either(out_of_it)} whatever the findings (no "
+                f"probability, never in the set); {rest}",
+            )
+        elif tv < PRIOR_CLOSE:
             few = (
                 f"only {len(fields)} site-informative finding(s) recorded"
                 if len(fields) <= FEW_FIELDS
@@ -158,6 +182,9 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
         return []
     k = int(res.proba[i].argmax())
     site = SITES[k]
+    if len(ruled_out(res)) == len(SITES) - 1:  # nothing to weigh: the setting leaves one site
+        text = f"the setting: it rules out {_either(ruled_out(res))}, so no finding can move the answer from {site}"
+        return [{"field": "deployment_prior", "value": res.target_prior, "site": site, "term": 0.0, "text": text}]
     terms = e.terms[i, :, k]
     done = np.array([res._recorded(f)[i] for f in e.fields])
     out = []
@@ -253,6 +280,9 @@ def _set_meaning(res: ScoreResult, i: int) -> str:
         if why[k] == SET_ABOVE
     ]
     stratum = f" with {who} recorded" if res.stratified_sets else ""
+    if ruled_out(res):
+        stratum = f" the setting allows{stratum}"
+        head += f" The setting rules out {_either(ruled_out(res))}."
     guarantee = (
         f"Guarantee (from the model's own calibration cases, in this setting): among cases of any one site{stratum}, "
         f"sets made this way hold the true site at least {cov:.0%} of the time; not a probability for this case alone."

@@ -99,9 +99,9 @@ def _keys(cell: tuple[str, str, str]) -> list[str]:
     return ([f"{sub}/{ph}"] if ph else []) + [sub, site, "*"]
 
 
-def build_model(params) -> Model:
+def build_model(params, where="parameters.csv") -> Model:
     """Resolve the parameter table (records, or a pandas table) into per-cell arrays; refuse gaps
-    with a clear error."""
+    and values out of range with a clear error naming ``where`` (the table's file)."""
     rows = records_of(params)
     table = {(r["parameter"], r["site"]): float(r["value"]) for r in rows}
     phen = [r for r in rows if r["parameter"] == "phenotype"]
@@ -115,8 +115,8 @@ def build_model(params) -> Model:
                 weights.append(1.0)
                 continue
             total = sum(float(r["value"]) for r in mine)
-            if abs(total - 1) > 0.01:
-                raise InputError(f"phenotype weights of {sub} sum to {total:.4f}, not 1")
+            if not all(0 <= float(r["value"]) <= 1 for r in mine) or abs(total - 1) > 0.01:
+                raise InputError(f"{where}: phenotype weights of {sub} sum to {total:.4f}, not 1 (each from 0 to 1)")
             for r in mine:
                 cells.append((site, sub, r["site"].split("/", 1)[1]))
                 weights.append(float(r["value"]) / total)
@@ -130,8 +130,8 @@ def build_model(params) -> Model:
             keys.append(key)
         model.arrays[name] = np.array(vals)
         model.governs[name] = keys
-    _require(model)
-    _derive(model)
+    _require(model, where)
+    _derive(model, where)
     return model
 
 
@@ -160,7 +160,10 @@ def required_parameters() -> list[str]:
     return req
 
 
-def _require(model: Model) -> None:
+def _require(model: Model, where) -> None:
+    """Every required parameter has a value for every cell, within what it can be: a rate from 0
+    to 1 (a field's rates adding up to at most 1), a mean or median within the range its field is
+    clipped to, a spread above 0 and no wider than that range."""
     for name in required_parameters():
         arr = model.arrays.get(name)
         if arr is None or np.isnan(arr).any():
@@ -169,20 +172,37 @@ def _require(model: Model) -> None:
                 for lab, v in zip(model.labels(), arr if arr is not None else [np.nan] * model.n_cells)
                 if np.isnan(v)
             ]
-            raise InputError(f"synthetic parameters: {name!r} has no value for {', '.join(missing)}")
-        if name.startswith("rate:") and ((arr < 0) | (arr > 1)).any():
-            raise InputError(f"synthetic parameters: {name!r} must be a rate between 0 and 1")
-        if (name.startswith(("sd:", "log_sd:")) and (arr <= 0).any()) or (
-            name.startswith("median:") and (arr <= 0).any()
-        ):
-            raise InputError(f"synthetic parameters: {name!r} must be positive")
+            raise InputError(f"{where}: {name!r} has no value for {', '.join(missing)}")
+        low, high = _allowed(name)
+        above = name.split(":")[0] in _ABOVE
+        bad = ~((arr > low if above else arr >= low) & (arr <= high))
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            span = f"above {low:g} and at most {high:g}" if above else f"from {low:g} to {high:g}"
+            raise InputError(f"{where}: {name!r} for {model.labels()[j]}: {float(arr[j])!r} is not a number {span}")
     for f, vals, _ in MULTI:
         tot = sum(model[f"rate:{f}={v}"] for v in vals)
         if (tot > 1 + 1e-9).any():
-            raise InputError(f"synthetic parameters: the rates of {f} add up to more than 1")
+            raise InputError(f"{where}: the rates of {f} add up to more than 1")
 
 
-def _derive(model: Model) -> None:
+_ABOVE = ("sd", "log_sd", "median")  # spreads and lognormal medians: above their lower bound
+
+
+def _allowed(name: str) -> tuple[float, float]:
+    """(low, high) of a required parameter (a rate, or a continuous field's location or spread)."""
+    kind, _, fld = name.partition(":")
+    if kind == "rate":
+        return 0.0, 1.0
+    c = next(c for c in CONTINUOUS if c.field == fld)
+    if kind in ("mean", "median"):
+        return (c.low, c.high) if kind == "mean" else (max(c.low, 0.0), c.high)
+    if kind == "sd":
+        return 0.0, c.high - c.low
+    return 0.0, float(np.log(c.high / c.low))  # log_sd
+
+
+def _derive(model: Model, where="parameters.csv") -> None:
     """Location/scale of every continuous field on the scale it is drawn (log for lognormals)."""
     inv = NormalDist().inv_cdf
     a = model.arrays
@@ -199,7 +219,7 @@ def _derive(model: Model) -> None:
     g2, g3 = a["rate:mitoses_per_2mm2=2-20|grade=G2"], a["rate:mitoses_per_2mm2=>20|grade=G3"]
     g3b = a["rate:mitoses_per_2mm2=2-20|grade=G3"]
     if (g3 + g3b > 1 + 1e-9).any():
-        raise InputError("synthetic parameters: mitoses rates for G3 add up to more than 1")
+        raise InputError(f"{where}: mitoses rates for G3 add up to more than 1")
     g1 = a["rate:mitoses_per_2mm2=<2|grade=G1"]
     # P(mitotic band | grade): rows grade G1..G3, columns <2, 2-20, >20 (same for every cell)
     model.arrays["mitoses_given_grade"] = np.array(

@@ -10,6 +10,7 @@ import numpy as np
 
 from .._math import safe_log
 from ..contract import SITES, SUBSITES, as_canonical
+from ..datasets import data_path
 from ..exceptions import InputError
 from ._cells import Model, build_model, scenario_weights
 from ._params import (
@@ -46,7 +47,7 @@ class Literature:
         self.parameter_rows = parameter_records(parameters)
         self.scenario_rows = scenario_records(scenarios)
         self._workup = (workup,)  # read when first needed (scoring never needs it)
-        self.model: Model = build_model(self.parameter_rows)
+        self.model: Model = build_model(self.parameter_rows, parameters or data_path("synthetic", "parameters.csv"))
 
     @property
     def parameters(self) -> pd.DataFrame:
@@ -75,13 +76,13 @@ class Literature:
         self._workup = table
 
     @classmethod
-    def from_tables(cls, parameters, scenarios) -> Literature:
+    def from_tables(cls, parameters, scenarios, where="parameters.csv") -> Literature:
         """A knowledge base from already-read parameter and scenario rows (records or pandas tables;
-        a bundle's copies, a drawn world)."""
+        a bundle's copies, a drawn world); ``where``: the parameter table's file, named in errors."""
         lit = cls.__new__(cls)
         lit.parameter_rows, lit.scenario_rows = records_of(parameters), records_of(scenarios)
         lit.workup_table = None
-        lit.model = build_model(lit.parameter_rows)
+        lit.model = build_model(lit.parameter_rows, where)
         return lit
 
     def scenario_names(self) -> list[str]:

@@ -139,7 +139,21 @@ def scenario_records(path: str | Path | None = None, *, data: bytes | None = Non
     """The site mix of each scenario: class priors and sub-site shares within each class."""
     if path is None and data is None:
         return [dict(r) for r in _bundled("scenarios.csv")]
-    return read_records(path, _SCENARIO_COLUMNS, sourced=True, data=data)
+    return _check_scenarios(read_records(path, _SCENARIO_COLUMNS, sourced=True, data=data), path)
+
+
+def _check_scenarios(rows: list[dict], where) -> list[dict]:
+    """Every value a share from 0 to 1 (a scenario's site mix, a sub-site's share within its site),
+    at a level (class or subsite) and for a site or sub-site the contract knows."""
+    from ..contract import SITES, SUBSITES
+
+    for i, r in enumerate(rows):
+        known = SITES if r["level"] == "class" else [x for s in SITES for x in SUBSITES[s]]
+        if r["level"] not in ("class", "subsite") or r["site"] not in known:
+            raise InputError(f"{where}: line {i + 2}: {r['level']!r} {r['site']!r} is not a site (class) or sub-site")
+        if not 0 <= r["value"] <= 1:
+            raise InputError(f"{where}: line {i + 2}: value: {r['value']!r} is not a share from 0 to 1")
+    return rows
 
 
 @lru_cache(maxsize=2)

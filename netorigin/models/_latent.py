@@ -19,9 +19,9 @@ import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
-from ..contract import Notice, as_canonical
-from ..exceptions import InputError
-from ._registry import ModelKind, dump_json, read_json, register
+from ..contract import SITES, Notice, as_canonical
+from ..exceptions import InputError, check_stored
+from ._registry import MAX_WEIGHT, ModelKind, dump_json, read_json, register, stored_classes
 from ._site import LEVELS, site_of
 
 WEIGHTS = (0.3, 1.0, 3.0)  # the literature weights cross-validation chooses from
@@ -256,27 +256,57 @@ def cells_to_files(cells, folder: str) -> dict:
 
 
 def cells_from_files(files: dict, folder: str):
-    """The inverse of :func:`cells_to_files`; every figure checked."""
+    """The inverse of :func:`cells_to_files`; every figure checked (the parameter table as any
+    parameter table is; each cell's sub-site share from 0 to 1, the shares of a site's sub-sites
+    adding up to 1; the literature's weight, the fit's log-likelihood and iterations)."""
     from ..literature import FittedCells, build_model, floor_rates, parameter_records
 
     rows = parameter_records(f"{folder}/parameters.csv", data=files[f"{folder}/parameters.csv"])
     state = read_json(files[f"{folder}/cells.json"], f"{folder}/cells.json")
-    model = floor_rates(build_model(rows))
-    try:
-        share = np.asarray(state["subsite_share"], dtype=float)
-        weight = float(state["literature_weight"])
-        if share.shape != (model.n_cells,) or not np.all((share > 0) & (share <= 1)) or not weight > 0:
-            raise ValueError("one sub-site share in (0, 1] per cell and a weight > 0")
-        return FittedCells(
-            rows=rows,
-            model=model,
-            subsite_share=share,
-            weight=weight,
-            loglik=float(state["loglik"]),
-            iterations=int(state["iterations"]),
-        )
-    except (KeyError, TypeError, ValueError) as e:
-        raise InputError(f"{folder}/cells.json: not fitted cells ({e})") from None
+    model = floor_rates(build_model(rows, f"{folder}/parameters.csv"))
+    where = f"{folder}/cells.json"
+    if not isinstance(state, dict):
+        raise InputError(f"{where}: not fitted cells (a mapping)")
+    share = check_stored(
+        state.get("subsite_share"), f"{where}: subsite_share", shape=(model.n_cells,), low=0, high=1, above=True
+    )
+    _check_shares(model, share, where)
+    return FittedCells(
+        rows=rows,
+        model=model,
+        subsite_share=share,
+        weight=float(
+            check_stored(
+                state.get("literature_weight"),
+                f"{where}: literature_weight",
+                shape=(),
+                low=0,
+                high=MAX_LITERATURE_WEIGHT,
+                above=True,
+            )
+        ),
+        loglik=float(check_stored(state.get("loglik"), f"{where}: loglik", shape=(), low=-1e6, high=1e6)),
+        iterations=int(
+            check_stored(state.get("iterations"), f"{where}: iterations", shape=(), low=0, high=10**6, whole=True)
+        ),
+    )
+
+
+MAX_LITERATURE_WEIGHT = 1e6  # the literature counted as at most a million times its effective cases
+
+
+def _check_shares(model, share: np.ndarray, where: str) -> None:
+    """Each sub-site's cells carry the same share, and the sub-sites of a site add up to 1."""
+    subs = {}
+    for (site, sub, _), v in zip(model.cells, share):
+        if subs.setdefault((site, sub), v) != v:
+            raise InputError(
+                f"{where}: subsite_share: the cells of {sub} carry different shares ({subs[site, sub]:g}, {v:g})"
+            )
+    for site in SITES:
+        total = sum(v for (s, _), v in subs.items() if s == site)
+        if abs(total - 1) > 1e-6:
+            raise InputError(f"{where}: subsite_share: the sub-sites of {site} add up to {total:.6g}, not 1")
 
 
 def _to_files(clf):
@@ -293,20 +323,34 @@ def _to_files(clf):
 def _from_files(files):
     state = read_json(files["latent/model.json"], "latent/model.json")
     cells = cells_from_files(files, "latent")
-    try:
-        clf = LatentClassSiteClassifier(literature_weight=cells.weight, level=state["level"])
-        clf.cells_ = cells
-        clf.classes_ = np.asarray(state["classes"], dtype=int)
-        clf.label_names_ = [str(x) for x in state["labels"]]
-        clf.log_prior_ = np.asarray(state["log_prior"], dtype=float)
-        clf.literature_weight_ = cells.weight
-        clf.cv_scores_ = {float(k): float(v) for k, v in state.get("cv_site_log_loss", {}).items()}
-    except (KeyError, TypeError, ValueError) as e:
-        raise InputError(f"latent/model.json: not a latent-class model ({e})") from None
-    if len(clf.log_prior_) != len(clf.classes_) or len(clf.label_names_) != len(clf.classes_):
-        raise InputError("latent/model.json: classes, labels and prior do not fit together")
-    if clf.level not in LEVELS:
-        raise InputError(f"latent/model.json: level {clf.level!r} is not one of {', '.join(LEVELS)}")
+    where = "latent/model.json"
+    if not isinstance(state, dict) or state.get("level") not in LEVELS:
+        raise InputError(f"{where}: level {str((state or {}).get('level'))[:40]!r} is not one of {', '.join(LEVELS)}")
+    labels = state.get("labels")
+    vocab = LEVELS[state["level"]]
+    if not isinstance(labels, list) or not labels or not all(x in vocab for x in labels):
+        raise InputError(f"{where}: labels: {str(labels)[:80]!r} are not {state['level']} labels")
+    classes = stored_classes(state.get("classes"), len(labels), where)
+    if [vocab[c] if c < len(vocab) else None for c in classes] != labels:
+        raise InputError(f"{where}: classes {classes.tolist()} are not the codes of the labels {labels}")
+    log_prior = check_stored(
+        state.get("log_prior"), f"{where}: log_prior", shape=(len(labels),), low=-MAX_WEIGHT, high=0
+    )
+    total = float(np.exp(log_prior).sum())
+    if abs(total - 1) > 1e-6:
+        raise InputError(f"{where}: log_prior: the labels' prior probabilities add up to {total:.6g}, not 1")
+    scores = state.get("cv_site_log_loss", {})
+    if not isinstance(scores, dict):
+        raise InputError(f"{where}: cv_site_log_loss: not a mapping of weight -> log-loss")
+    clf = LatentClassSiteClassifier(literature_weight=cells.weight, level=state["level"])
+    clf.cells_, clf.classes_, clf.label_names_ = cells, classes, [str(x) for x in labels]
+    clf.log_prior_, clf.literature_weight_ = log_prior, cells.weight
+    clf.cv_scores_ = {
+        float(check_stored(k, f"{where}: cv_site_log_loss weight", shape=(), low=0, above=True)): float(
+            check_stored(v, f"{where}: cv_site_log_loss[{k}]", shape=(), low=0, high=-np.log(1e-15))
+        )
+        for k, v in scores.items()
+    }
     return clf
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
 from ..contract import SITES, as_canonical
+from ..datasets import data_path
 from ..literature import Literature, iter_field_logliks, scenario_weights
 from ._registry import ModelKind, register
 
@@ -44,10 +45,11 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         lit = Literature(self.parameters, self.scenarios)
         return self._setup(lit.parameters, lit.scenarios)
 
-    def _setup(self, parameters: pd.DataFrame, scenarios: pd.DataFrame) -> LiteratureSiteClassifier:
+    def _setup(self, parameters: pd.DataFrame, scenarios: pd.DataFrame, where=None) -> LiteratureSiteClassifier:
         self.parameters_ = parameters
         self.scenarios_ = scenarios
-        self.cells_ = Literature.from_tables(parameters, scenarios).model
+        where = where or self.parameters or data_path("synthetic", "parameters.csv")
+        self.cells_ = Literature.from_tables(parameters, scenarios, where).model
         w = scenario_weights(self.cells_, scenarios, self.scenario)
         site = self.cells_.cell_site
         self.log_prior_ = np.log(np.array([w[site == k].sum() for k in range(3)]))
@@ -132,6 +134,7 @@ def _from_files(files):
     return LiteratureSiteClassifier(scenario=scenario)._setup(
         load_parameters("literature/parameters.csv", data=files["literature/parameters.csv"]),
         load_scenarios("literature/scenarios.csv", data=files["literature/scenarios.csv"]),
+        where="literature/parameters.csv",
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exceptions import InputError, check_stored
 from ..features import CaseFeatures
-from ._registry import ModelKind, dump_json, group_by_field, read_json, register
+from ._registry import MAX_WEIGHT, ModelKind, dump_json, group_by_field, read_json, register, stored_classes
 
 
 def _classifier_class():
@@ -45,10 +46,15 @@ def _to_files(clf):
 
 def _from_files(files):
     d = read_json(files["linear.json"], "linear.json")
+    if not isinstance(d, dict):
+        raise InputError("linear.json: expected coef, intercept and classes")
     clf = _classifier_class()()
-    clf.coef_ = np.asarray(d["coef"], dtype=float)
-    clf.intercept_ = np.asarray(d["intercept"], dtype=float)
-    clf.classes_ = np.asarray(d.get("classes", range(len(clf.intercept_))), dtype=int)
+    clf.coef_ = check_stored(d.get("coef"), "linear.json: coef", shape=(None, None), low=-MAX_WEIGHT, high=MAX_WEIGHT)
+    k = len(clf.coef_)
+    clf.intercept_ = check_stored(
+        d.get("intercept"), "linear.json: intercept", shape=(k,), low=-MAX_WEIGHT, high=MAX_WEIGHT
+    )
+    clf.classes_ = stored_classes(d.get("classes", list(range(k))), k, "linear.json")
     clf.n_features_in_ = clf.coef_.shape[1]
     return clf
 

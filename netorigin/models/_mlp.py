@@ -3,11 +3,9 @@ It has no exact explainer, so it gives no reasons."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..exceptions import InputError
+from ..exceptions import InputError, check_stored
 from ..features import CaseFeatures
-from ._registry import ModelKind, dump_json, read_json, register
+from ._registry import MAX_WEIGHT, ModelKind, dump_json, read_json, register, stored_classes
 
 _ACTIVATIONS = ("relu", "tanh", "identity", "logistic")
 
@@ -53,15 +51,25 @@ def _from_files(files):
     from sklearn.preprocessing import LabelBinarizer
 
     d = read_json(files["mlp.json"], "mlp.json")
-    if d["activation"] not in _ACTIVATIONS or d.get("out_activation", "softmax") not in ("softmax", "logistic"):
-        raise InputError(f"mlp.json: activation {d['activation']!r} is not supported")
+    if not isinstance(d, dict) or not isinstance(d.get("weights"), list) or not isinstance(d.get("biases"), list):
+        raise InputError("mlp.json: expected activation, weights, biases and classes")
+    if d.get("activation") not in _ACTIVATIONS or d.get("out_activation", "softmax") not in ("softmax", "logistic"):
+        raise InputError(f"mlp.json: activation {str(d.get('activation'))[:40]!r} is not supported")
+    if not d["weights"] or len(d["weights"]) != len(d["biases"]):
+        raise InputError("mlp.json: one list of biases per layer of weights, at least one layer")
     clf = _classifier_class()(activation=d["activation"])
-    clf.coefs_ = [np.asarray(w, dtype=float) for w in d["weights"]]
-    clf.intercepts_ = [np.asarray(b, dtype=float) for b in d["biases"]]
+    clf.coefs_, clf.intercepts_, width = [], [], None
+    for j, (w, b) in enumerate(zip(d["weights"], d["biases"])):
+        w = check_stored(w, f"mlp.json: weights[{j}]", shape=(width, None), low=-MAX_WEIGHT, high=MAX_WEIGHT)
+        width = w.shape[1]
+        clf.coefs_.append(w)
+        clf.intercepts_.append(
+            check_stored(b, f"mlp.json: biases[{j}]", shape=(width,), low=-MAX_WEIGHT, high=MAX_WEIGHT)
+        )
     clf.n_layers_ = len(clf.coefs_) + 1
     clf.n_outputs_ = clf.coefs_[-1].shape[1]
     clf.out_activation_ = d.get("out_activation", "softmax")
-    clf.classes_ = np.asarray(d.get("classes", range(clf.n_outputs_)), dtype=int)
+    clf.classes_ = stored_classes(d.get("classes", list(range(clf.n_outputs_))), clf.n_outputs_, "mlp.json")
     clf._label_binarizer = LabelBinarizer().fit(clf.classes_)
     clf.n_features_in_ = clf.coefs_[0].shape[0]
     return clf

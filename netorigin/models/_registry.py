@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 from ..exceptions import InputError
 
+# the largest stored weight, bias, intercept or log-odds of a classifier: a fit gives values of a
+# few units on the log-odds scale; beyond this one term would outweigh any evidence (and a margin
+# could overflow), so a bundle holding one was not written by netorigin's fits
+MAX_WEIGHT = 1e4
+
 
 @dataclass(frozen=True)
 class ModelKind:
@@ -109,3 +114,16 @@ def group_by_field(values, feature_fields):
     for j in range(len(fields)):
         out[:, j, :] = values[:, :, idx == j].sum(axis=2)
     return fields, out
+
+
+def stored_classes(value, n: int, file: str):
+    """A classifier's stored class codes: ``n`` distinct whole numbers from 0, in increasing order
+    (the codes of the labels it learnt)."""
+    import numpy as np
+
+    from ..exceptions import check_stored
+
+    codes = check_stored(value, f"{file}: classes", shape=(n,), low=0, high=10_000, whole=True)
+    if len(codes) and (np.diff(codes) <= 0).any():
+        raise InputError(f"{file}: classes: {codes.astype(int).tolist()} are not distinct codes in increasing order")
+    return codes.astype(int)

@@ -6,8 +6,9 @@ import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
-from ..contract import SITES, as_canonical, positive_value
-from ._registry import ModelKind, dump_json, group_by_field, read_json, register
+from ..contract import FIELDS, SITES, as_canonical, column_values, positive_value
+from ..exceptions import InputError, check_stored
+from ._registry import MAX_WEIGHT, ModelKind, dump_json, group_by_field, read_json, register
 
 # (field, value, site it points to, points on the log-odds scale). The clues are the seed
 # paper's (CDX2, carcinoid syndrome, mesenteric mass -> small intestine; TTF-1 -> lung) and the
@@ -61,7 +62,7 @@ class RulesSiteClassifier(ClassifierMixin, BaseEstimator):
         out = np.zeros((len(table), len(self.rules_), 3))
         for j, (f, v, s, pts) in enumerate(self.rules_):
             if f in table.columns:
-                hit = (table[f].astype(object) == v).to_numpy()
+                hit = column_values(table, f) == v  # a table or the columns of cases validated one by one
                 out[hit, j, SITES.index(s)] = pts
         return out
 
@@ -92,8 +93,20 @@ def _to_files(clf):
 
 def _from_files(files):
     d = read_json(files["rules.json"], "rules.json")
-    clf = RulesSiteClassifier(rules=[tuple(r) for r in d["rules"]]).fit()
-    clf.intercept_ = np.asarray(d["intercept"], dtype=float)
+    rules = d.get("rules") if isinstance(d, dict) else None
+    if not isinstance(rules, list) or not all(isinstance(r, list) and len(r) == 4 for r in rules):
+        raise InputError("rules.json: rules: expected a list of [field, value, site, points]")
+    for j, (f, v, s, pts) in enumerate(rules):
+        field = FIELDS.get(f) if isinstance(f, str) else None
+        if field is None or v not in field.values or s not in SITES:
+            raise InputError(
+                f"rules.json: rules[{j}]: {[f, v, s]!r} is not a contract field, one of its values and a site"
+            )
+        check_stored(pts, f"rules.json: rules[{j}] points", shape=(), low=-MAX_WEIGHT, high=MAX_WEIGHT)
+    clf = RulesSiteClassifier(rules=[(f, v, s, float(pts)) for f, v, s, pts in rules]).fit()
+    clf.intercept_ = check_stored(
+        d.get("intercept"), "rules.json: intercept", shape=(len(SITES),), low=-MAX_WEIGHT, high=MAX_WEIGHT
+    )
     return clf
 
 

@@ -27,6 +27,7 @@ import io
 import numpy as np
 
 from ..exceptions import InputError
+from ._registry import MAX_WEIGHT
 
 MAX_DEPTH = 2  # the closed form below; deeper boosters are explained by xgboost itself
 _ARRAYS = (
@@ -113,8 +114,8 @@ class CompiledTrees:
             raise InputError(f"trees.npz: a split names a feature outside 0..{self.n_features - 1}")
         if T and (self.tree_class.min() < 0 or self.tree_class.max() >= self.n_classes):
             raise InputError("trees.npz: a tree's class is outside the booster's classes")
-        if not np.all(np.isfinite(self.weights)):
-            raise InputError("trees.npz: the contribution tables hold a value that is not finite")
+        if not (np.abs(np.r_[self.weights.ravel(), self.base_score]) <= MAX_WEIGHT).all():  # also NaN
+            raise InputError(f"trees.npz: the tables hold a value that is not finite or beyond +/-{MAX_WEIGHT:g}")
 
     def _index_slots(self) -> None:
         # The (tree, player) slots that can contribute, ordered by the output cell they add to, so

@@ -19,7 +19,8 @@ Examples
 """
 
 from ._check import check_parameters
-from ._cohort import make_synthetic_cohort, training_worlds
+from ._cohort import MAX_WORLDS, make_synthetic_cohort, training_worlds
+from ._generate import MAX_CASES
 from ._thin import thin_cases
 
-__all__ = ["check_parameters", "make_synthetic_cohort", "thin_cases", "training_worlds"]
+__all__ = ["MAX_CASES", "MAX_WORLDS", "check_parameters", "make_synthetic_cohort", "thin_cases", "training_worlds"]

@@ -9,7 +9,9 @@ import pandas as pd
 
 from ..exceptions import InputError
 from ..literature import Literature, default_literature, draw_world
-from ._generate import generate
+from ._generate import MAX_CASES, generate
+
+MAX_WORLDS = 10_000  # plausible worlds one cohort is drawn from (the shipped model: 400)
 
 
 def make_synthetic_cohort(
@@ -102,16 +104,16 @@ def training_worlds(count: int, random_state=None) -> list[int]:
     checked against them)."""
     from ..exceptions import check_seed
 
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise InputError(f"worlds: {count!r} is not a whole number >= 1")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_WORLDS:
+        raise InputError(f"worlds: {count!r} is not a whole number from 1 to {MAX_WORLDS:,}")
     seed = check_seed(random_state)
     rng = np.random.default_rng([0 if seed is None else int(seed), 0x574F524C])  # "WORL"
     return [int(x) for x in rng.choice(2**31, size=count, replace=False)]
 
 
 def _from_worlds(n, count, lit, scenario, random_state, workup, label_noise, prefix, structure=None) -> pd.DataFrame:
-    if not (isinstance(n, (int, np.integer)) and n >= count):
-        raise InputError(f"n: {n!r} is fewer cases than worlds ({count})")
+    if not (isinstance(n, (int, np.integer)) and count <= n <= MAX_CASES):
+        raise InputError(f"n: {n!r} is not a whole number from the number of worlds ({count}) to {MAX_CASES:,}")
     seeds = training_worlds(count, random_state)
     sizes = np.full(count, n // count) + (np.arange(count) < n % count)
     parts = [

@@ -11,6 +11,7 @@ from ..exceptions import InputError, check_seed
 from ..literature import BINARY, BIOCHEM, CONTINUOUS, MULTI, Model
 
 WORKUPS = ("routine", "complete")
+MAX_CASES = 5_000_000  # one cohort table in memory (about 4 GB); more is written as partitions
 
 
 def _choice(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -160,8 +161,11 @@ def generate(
     return_cells: bool = False,
 ) -> pd.DataFrame:
     """Draw ``n`` cases: cells, fields, work-up, then optional label noise."""
-    if not (isinstance(n, (int, np.integer)) and n >= 1):
-        raise InputError(f"n: {n!r} is not a whole number >= 1")
+    if isinstance(n, bool) or not (isinstance(n, (int, np.integer)) and 1 <= n <= MAX_CASES):
+        raise InputError(
+            f"n: {n!r} is not a whole number from 1 to {MAX_CASES:,} (the cases one table holds in memory, "
+            "about 4 GB; write more as Parquet partitions: netorigin synth --partitions)"
+        )
     if not 0 <= label_noise <= 1:
         raise InputError(f"label_noise: {label_noise!r} is not a probability between 0 and 1")
     rng = np.random.default_rng(check_random_state(check_seed(random_state)).randint(0, 2**32 - 1, dtype=np.int64))

@@ -20,6 +20,7 @@ import pandas as pd
 from ..exceptions import InputError
 from ..io._outputs import write_bytes_atomic
 from ..models import DEFAULT_KIND
+from ._ranges import check_ranges
 
 _KEYS = {
     "train": {
@@ -118,6 +119,7 @@ def _check_types(cfg: dict, where) -> None:
             raise InputError(
                 f"{where}: data.synthetic.{key}: {value!r} is not a number" + (" (a whole one)" if kind is int else "")
             )
+    check_ranges(cfg, where)
 
 
 def _is_a(value, want) -> bool:

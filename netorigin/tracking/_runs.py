@@ -259,8 +259,6 @@ def _track_training(result, cohort, out_dir, *, started, settings, params, data_
     )
 
 
-
-
 def evaluate_run(
     model_spec: str,
     cohort,
@@ -281,7 +279,7 @@ def evaluate_run(
     check(["tracking"] if track else [], "tracking an evaluation run in MLflow", "evaluate with track=False")
     started = time.time()
     model = load_model(model_spec, tracking_uri)
-    table, y, groups, notices = labelled_cases(cohort, min_per_site=1)
+    table, y, groups, notices = labelled_cases(cohort, min_per_site=0, purpose="evaluation")
     bayes = bayes_posterior(table, scenario=bayes_scenario).to_numpy() if bayes_scenario else None
     metrics = evaluate_model(
         model, table, groups=groups, target_prior=target_prior, n_bootstrap=n_bootstrap, bayes_proba=bayes
@@ -365,7 +363,7 @@ def _track_evaluation(
 
 
 def metrics_json(metrics: dict) -> str:
-    return json.dumps(metrics, indent=1, default=str)
+    return json.dumps(json.loads(json.dumps(metrics, default=str), parse_constant=lambda _: None), indent=1)
 
 
 def bundle_dir_for(model_hash: str, root) -> Path:

@@ -76,14 +76,16 @@ def fingerprint(table: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def labelled_cases(cohort, *, group_column=None, min_per_site: int = MIN_PER_SITE):
+def labelled_cases(cohort, *, group_column=None, min_per_site: int = MIN_PER_SITE, purpose: str = "training"):
     """(table, y, groups, notices): the labelled rows of a cohort; unlabelled ones are set aside
-    and counted, never silently dropped. Refuses a cohort missing a site or too small for CV."""
+    and counted, never silently dropped. Refuses a cohort without a labelled case, or with fewer
+    than ``min_per_site`` of a site (training: too few for CV; evaluation takes 0, a series of
+    one site); ``purpose`` names what needs the labels in those messages."""
     table = as_canonical(cohort)
     notices = []
     if "primary_site" not in table.columns:
         raise InputError(
-            "primary_site: the cohort has no label column; training needs primary_site (ileal, pancreatic, other)"
+            f"primary_site: the cohort has no label column; {purpose} needs primary_site (ileal, pancreatic, other)"
         )
     lab = table["primary_site"].notna().to_numpy()
     if (~lab).any():
@@ -97,6 +99,8 @@ def labelled_cases(cohort, *, group_column=None, min_per_site: int = MIN_PER_SIT
         )
     if not lab.all():
         table = table[lab].reset_index(drop=True)
+    if not len(table):
+        raise InputError(f"primary_site: no case of the cohort has one; {purpose} needs labelled cases")
     y = site_codes(table["primary_site"])
     counts = np.bincount(y, minlength=3)
     few = [f"{s} ({c})" for s, c in zip(SITES, counts) if c < min_per_site]
