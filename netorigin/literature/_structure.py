@@ -218,7 +218,7 @@ def _subtypes(cl: _Cells, rng, strength: float) -> None:
                 sub[4][p], keep[4][p] = lost, rest
             if "median:ki67_percent" in c[4]:
                 sub[4]["median:ki67_percent"] = min(c[4]["median:ki67_percent"] * faster, 60.0)
-                keep[4]["median:ki67_percent"] = c[4]["median:ki67_percent"] / faster ** (w / (1 - w))
+                keep[4]["median:ki67_percent"] = max(c[4]["median:ki67_percent"] / faster ** (w / (1 - w)), 0.2)
             cl.replace(c, [keep, sub])
 
 
@@ -249,7 +249,7 @@ def _factor(cl: _Cells, rng, strength: float) -> None:
                 if p in intercept:
                     v[p] = float(_expit(intercept[p] + b * z[k]))
             if "median:ki67_percent" in v:
-                v["median:ki67_percent"] = float(np.clip(v["median:ki67_percent"] * math.exp(-gamma * z[k]), 0.1, 80))
+                v["median:ki67_percent"] = float(np.clip(v["median:ki67_percent"] * math.exp(-gamma * z[k]), 0.2, 80))
             new.append([c[0], c[1], f"{c[2]}-z{k}", c[3] * float(wz[k]), v])
         cl.replace(c, new)
 

@@ -20,7 +20,7 @@ import numpy as np
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import log_softmax, softmax
 from ..contract import as_canonical
-from ..exceptions import InputError
+from ..exceptions import InputError, check_stored
 from ..features import CaseFeatures, features_from_state, features_state
 from ._latent import LatentClassSiteClassifier
 from ._latent import _from_files as _latent_from_files
@@ -250,7 +250,10 @@ def _to_files(clf):
 
 def _from_files(files):
     state = read_json(files["boost/model.json"], "boost/model.json")
-    latent = _latent_from_files({k[len("boost/") :]: v for k, v in files.items() if k.startswith("boost/latent/")})
+    try:  # the latent-class part's errors name its files as the bundle holds them (boost/latent/...)
+        latent = _latent_from_files({k[len("boost/") :]: v for k, v in files.items() if k.startswith("boost/latent/")})
+    except InputError as e:
+        raise InputError(str(e).replace("latent/", "boost/latent/")) from None
     try:
         params = dict(state["params"])
         rounds = int(state["rounds"])
@@ -258,6 +261,7 @@ def _from_files(files):
         clf = LatentBoostSiteClassifier(**{k: v for k, v in params.items() if k in _PARAMS}, level=latent.level)
     except (KeyError, TypeError, ValueError) as e:
         raise InputError(f"boost/model.json: not a latent-boost model ({e})") from None
+    _check_params(params, rounds, state.get("rounds_scores"))
     if rounds < 0 or (rounds > 0) != ("boost/booster.ubj" in files):
         raise InputError(f"boost/model.json: {rounds} rounds but the trees are {'missing' if rounds else 'present'}")
     clf.latent_, clf.cells_, clf.classes_ = latent, latent.cells_, latent.classes_
@@ -271,6 +275,33 @@ def _from_files(files):
         ):
             raise InputError("boost/booster.ubj: its features or classes are not the model's")
     return clf
+
+
+# each stored hyper-parameter's range (low, high, whole), checked when a bundle is read
+_RANGES = {
+    "literature_weight": (0.0, 1e6, False),
+    "max_rounds": (0, 100_000, True),
+    "learning_rate": (1e-6, 1.0, False),
+    "max_depth": (1, 64, True),
+    "subsample": (1e-6, 1.0, False),
+    "colsample_bytree": (1e-6, 1.0, False),
+    "min_child_weight": (0.0, 1e6, False),
+    "reg_lambda": (0.0, 1e6, False),
+}
+
+
+def _check_params(params: dict, rounds: int, scores) -> None:
+    """boost/model.json's stored numbers, each within what it can take (refused by name)."""
+    for name, (low, high, whole) in _RANGES.items():
+        if name in params:
+            check_stored(params[name], f"boost/model.json: params.{name}", shape=(), low=low, high=high, whole=whole)
+    if params.get("rounds", "cv") != "cv":
+        check_stored(params["rounds"], "boost/model.json: params.rounds", shape=(), low=0, high=100_000, whole=True)
+    check_stored(rounds, "boost/model.json: rounds", shape=(), low=0, high=100_000, whole=True)
+    if not isinstance(scores or {}, dict):
+        raise InputError("boost/model.json: rounds_scores: not a mapping")
+    for k, v in (scores or {}).items():
+        check_stored(v, f"boost/model.json: rounds_scores.{k}", shape=(), low=0, high=1e6)  # log-losses, SE, rounds
 
 
 _PARAMS = (
