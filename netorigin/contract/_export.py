@@ -14,6 +14,8 @@ _GROUP_TITLES = {
     "imaging": "Imaging",
     "molecular": "Molecular tests",
     "expression": "Gene expression, log2(TPM + 1); add any other gene as expr_<GENE>",
+    "procedure": "Procedures that looked for the primary: negative, seen_<where> (not confirmed) or "
+    "confirmed_<where>\n#     (histology); blank = not done, never negative",
     "label": "Label (training data only; leave blank when scoring)",
 }
 

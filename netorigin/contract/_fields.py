@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ._procedures import PROCEDURES, procedure_synonyms
 from ._vocabulary import (
     _AGE,
     _CM,
@@ -94,6 +95,7 @@ class Field:
     not_done_allowed: bool = False
     test: bool = False  # a test a clinician can order (used by the work-up and advice)
     readings: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # wording -> (value, the rule)
+    procedure: bool = False  # a procedure that looks for the primary (its values: _procedures.py)
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -305,6 +307,20 @@ def _build_fields() -> dict[str, Field]:
             maximum=30,
             unit="log2(TPM+1)",
             test=True,
+        ),
+        *(
+            Field(
+                p.name,
+                "category",
+                p.description,
+                "procedure",
+                values=p.values,
+                synonyms=procedure_synonyms(p),
+                not_done_allowed=True,
+                test=True,
+                procedure=True,
+            )
+            for p in PROCEDURES.values()
         ),
         Field(
             "primary_site",
