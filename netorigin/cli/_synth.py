@@ -73,9 +73,38 @@ MAX_ONE_FILE = 5_000_000
     default=None,
     help="With --world: also write the drawn world's parameter table (.csv).",
 )
+@click.option(
+    "--setting-mix",
+    "setting_mix",
+    default=None,
+    metavar="SETTING",
+    help="Print the site mix SETTING's assumed-negative procedures imply (the liver-metastasis archive "
+    "mix after those procedures miss), with its interval over drawn worlds, beside the setting's own.",
+)
+@click.option(
+    "--worlds",
+    type=click.IntRange(min=2),
+    default=200,
+    show_default=True,
+    help="With --setting-mix: worlds drawn for the interval.",
+)
 @friendly
 def synth(
-    n, seed, scenario, output, workup, label_noise, parameters, scenarios, check, partitions, workers, world, save_world
+    n,
+    seed,
+    scenario,
+    output,
+    workup,
+    label_noise,
+    parameters,
+    scenarios,
+    check,
+    partitions,
+    workers,
+    world,
+    save_world,
+    setting_mix,
+    worlds,
 ):
     """Generate a literature-calibrated synthetic cohort (or --check the parameters).
 
@@ -98,6 +127,15 @@ def synth(
             plan_outputs([Output("--save-world", save_world, suffixes=(".csv",))], inputs=[parameters, scenarios])
             write_table(lit.parameters, save_world)
             click.echo(f"wrote the parameters of world {world} to {save_world}")
+    if setting_mix:
+        from ..literature import derive_setting_mix, setting_mix_interval
+        from ._render import render_setting_mix
+
+        derived = derive_setting_mix(lit, setting_mix)
+        render_setting_mix(
+            setting_mix, derived, setting_mix_interval(worlds, seed, setting_mix, literature=lit), worlds
+        )
+        return
     if check:
         from ..synth import check_parameters
 

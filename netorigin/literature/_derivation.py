@@ -9,7 +9,7 @@ import numpy as np
 from ..contract import SITES, SUBSITES
 from ..exceptions import InputError
 from ._knowledge import default_literature, draw_world
-from ._params import records_of
+from ._params import records_of, scenario_mix
 from ._settings import routine_negative, setting_assumptions
 
 BASE_SETTING = "liver-met-archive"  # the mix of known primaries the assumptions are applied to
@@ -30,8 +30,18 @@ def derive_setting_mix(literature=None, setting: str = "unknown-primary", base: 
     if not assumed:
         raise InputError(f"setting: {setting!r} assumes no procedure negative; nothing to derive")
     neg = routine_negative(lit.model, assumed)
-    w = lit.weights(base) * neg
-    return _mixes(lit.model, w, neg, assumed, lit.site_prior(setting))
+    base_w = lit.weights(base)
+    out = _mixes(lit.model, base_w * neg, neg, assumed, lit.site_prior(setting))
+    sub = np.array([c[1] for c in lit.model.cells], dtype=object)
+    out["base"] = {x: float(base_w[sub == x].sum() / base_w.sum()) for x in dict.fromkeys(sub)}
+    out["base_sites"] = dict(zip(SITES, lit.site_prior(base).tolist()))
+    _, stated_sub = scenario_mix(lit.scenario_rows, setting)
+    out["stated_subsites"] = {
+        x: float(stated_sub.get(x, 0.0) / max(sum(stated_sub.get(y, 0.0) for y in SUBSITES[s]), 1e-300))
+        for s in SITES
+        for x in SUBSITES[s]
+    }
+    return out
 
 
 def _mixes(model, w: np.ndarray, neg: np.ndarray, assumed, stated) -> dict:
