@@ -204,6 +204,15 @@ _NEGATIVE = (
     "no evidence of primary",
     "no evidence of a primary",
     "no suspicious lesion",
+    "negative for primary",
+    "negative for a primary",
+    "no primary tumour",
+    "no primary tumor",
+    "no primary lesion",
+    "no lesion found",
+    "no abnormality",
+    "no abnormality detected",
+    "nad",
 )
 _UNCONFIRMED = (
     "not confirmed",

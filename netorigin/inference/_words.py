@@ -142,8 +142,8 @@ def _procedure_warnings(res: ScoreResult, model) -> list[list[str]]:
             held = f in res.assumed and vals[i] == "negative"  # counted in the setting, whatever the model
             if f not in known and not held:
                 out[i].append(
-                    f"{field_label(f)} ({value_words(f, vals[i])}) is recorded but not used: this model was "
-                    "trained before procedures were part of the case and does not know them"
+                    f"{field_label(f)} {value_words(f, vals[i])}: recorded but not used (this model was "
+                    "trained before procedures were part of the case and does not know them)"
                 )
             if f in res.assumed and not held:
                 out[i].append(
