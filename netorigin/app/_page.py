@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from ..contract import FIELDS, field_label
+from ..contract import FIELDS, field_label, value_words
 from ..literature import SCENARIOS
 
 GROUPS = (
@@ -16,6 +16,7 @@ GROUPS = (
     ("imaging", "Imaging"),
     ("molecular", "Molecular"),
     ("expression", "Gene expression"),
+    ("procedure", "Procedures that looked for the primary"),
 )
 
 
@@ -67,7 +68,8 @@ def _control(f, value: str) -> str:
     if f.kind == "category":
         blank = "not done" if f.test else "not recorded"
         opts = [f"<option value=''>{blank}</option>"] + [
-            f"<option value='{e(v)}'{' selected' if v == value else ''}>{e(v)}</option>" for v in f.values
+            f"<option value='{e(v)}'{' selected' if v == value else ''}>{e(value_words(f.name, v))}</option>"
+            for v in f.values
         ]
         ctl = f"<select id='{name}' name='{name}'>{''.join(opts)}</select>"
     else:

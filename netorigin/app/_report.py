@@ -105,6 +105,7 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
         top_pct=_pct(probs[top]),
         scope=e(report["scope"][0].upper() + report["scope"][1:]),
         setting=e(setting_words(report["target_prior"])),
+        assumed=(" " + e(report["assumed_by_setting"])) if report.get("assumed_by_setting") else "",
         when=e(when),
         warnings=warnings,
         rows="".join(rows),

@@ -25,6 +25,8 @@ def render_case(rep, all_priors: bool = False) -> None:
     head = f"case {_safe(rep['case_id'])}" if rep["case_id"] else "case"
     console.print(f"[bold]{head}[/]: {rep['scope']}")
     console.print(f"setting: {setting_words(rep['target_prior'])}")
+    if rep.get("assumed_by_setting"):
+        console.print(f"[dim]{rep['assumed_by_setting']}[/]")
     console.print(f"[bold yellow]{rep['notice']}[/]")
     for w in rep["warnings"]:
         console.print(f"[bold red]warning[/]: {_safe(w)}")

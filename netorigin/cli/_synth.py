@@ -74,9 +74,38 @@ MAX_WORKERS = 64  # processes (as `netorigin serve --workers`)
     default=None,
     help="With --world: also write the drawn world's parameter table (.csv).",
 )
+@click.option(
+    "--setting-mix",
+    "setting_mix",
+    default=None,
+    metavar="SETTING",
+    help="Print the site mix SETTING's assumed-negative procedures imply (the liver-metastasis archive "
+    "mix after those procedures miss), with its interval over drawn worlds, beside the setting's own.",
+)
+@click.option(
+    "--worlds",
+    type=click.IntRange(min=2),
+    default=200,
+    show_default=True,
+    help="With --setting-mix: worlds drawn for the interval.",
+)
 @friendly
 def synth(
-    n, seed, scenario, output, workup, label_noise, parameters, scenarios, check, partitions, workers, world, save_world
+    n,
+    seed,
+    scenario,
+    output,
+    workup,
+    label_noise,
+    parameters,
+    scenarios,
+    check,
+    partitions,
+    workers,
+    world,
+    save_world,
+    setting_mix,
+    worlds,
 ):
     """Generate a literature-calibrated synthetic cohort (or --check the parameters).
 
@@ -106,6 +135,15 @@ def synth(
         from ..literature import draw_world
 
         lit = draw_world(world, literature=lit)
+    if setting_mix:
+        from ..literature import derive_setting_mix, setting_mix_interval
+        from ._render import render_setting_mix
+
+        derived = derive_setting_mix(lit, setting_mix)
+        render_setting_mix(
+            setting_mix, derived, setting_mix_interval(worlds, seed, setting_mix, literature=lit), worlds
+        )
+        return
     if check:
         from ..synth import check_parameters
 

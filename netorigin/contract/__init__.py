@@ -5,7 +5,7 @@ This is the lowest layer of netorigin: it imports nothing from the layers above 
 """
 
 from ._canonical import as_canonical, read_canonical
-from ._columns import CaseColumns, column_codes, column_numbers, column_values, recorded_mask
+from ._columns import CaseColumns, column_codes, column_numbers, column_values, recorded_mask, without_value
 from ._consistency import renumber_notices
 from ._describe import describe_cohort
 from ._export import contract_csv, contract_json_schema, contract_markdown, make_case_template
@@ -26,8 +26,9 @@ from ._fields import (
     field_for,
     research_notice,
 )
-from ._labels import FIELD_LABELS, field_label
+from ._labels import FIELD_LABELS, field_label, value_words
 from ._names import FIELD_SYNONYMS, Guess, guess_field
+from ._procedures import PLACES, PROCEDURE_FIELDS, PROCEDURES, Procedure, value_subsites
 from ._validation import Notice, ValidatedCohort, check_case, check_cohort, validate_case, validate_cohort
 from ._values import grade_from_ki67, is_not_done, mitoses_band_index, parse_value, read_number, reading_of
 from ._vocabulary import MISSING_TOKENS, positive_value
@@ -38,6 +39,7 @@ __all__ = [
     "column_numbers",
     "column_values",
     "recorded_mask",
+    "without_value",
     "FIELD_SYNONYMS",
     "Guess",
     "guess_field",
@@ -69,6 +71,12 @@ __all__ = [
     "describe_cohort",
     "field_for",
     "field_label",
+    "value_words",
+    "PLACES",
+    "PROCEDURE_FIELDS",
+    "PROCEDURES",
+    "Procedure",
+    "value_subsites",
     "grade_from_ki67",
     "is_not_done",
     "make_case_template",

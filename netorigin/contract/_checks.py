@@ -8,7 +8,7 @@ import numpy as np
 from ..exceptions import Problem
 from ._consistency import _rowtxt
 from ._fields import DETAIL_TO_SITE
-from ._labels import field_label
+from ._labels import field_label, value_words
 from ._names import guess_field
 from ._notice import Notice
 from ._values import _as_text, _is_missing
@@ -112,7 +112,13 @@ def _check_labels(out, problems, notices, case_ids) -> None:
 
 def _read_as(f, raw, value, rule, rows, case_ids, n: int) -> Notice:
     unit = "%" if f.unit == "%" else f" {f.unit}" if f.unit else ""
-    shown = f"{value:g}{unit}" if isinstance(value, float) else value
+    shown = (
+        f"{value_words(f.name, value)} ({value})"
+        if f.procedure
+        else f"{value:g}{unit}"
+        if isinstance(value, float)
+        else value
+    )
     said = f"{field_label(f.name)}: {str(raw).strip()!r} read as {shown} ({rule})"
     return Notice(
         "read_as",

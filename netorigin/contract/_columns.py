@@ -177,3 +177,33 @@ def recorded_mask(table, names) -> np.ndarray:
     mask = table[[c for _, c in present]].notna().to_numpy()  # one pass over the columns
     out[:, [j for j, _ in present]] = mask
     return out
+
+
+def without_value(table, names, value: str):
+    """``table`` (canonical: a table or columns) with ``value`` made not done in the category
+    columns ``names``, and (n, len(names)) where it was: a copy when anything changed, else the
+    table itself.
+
+    >>> t = CaseColumns({"proc_eus": np.array(["negative", "seen_pancreas", None], dtype=object)}, 3)
+    >>> out, hit = without_value(t, ["proc_eus"], "negative")
+    >>> out["proc_eus"].tolist(), hit[:, 0].tolist()
+    ([None, 'seen_pancreas', None], [True, False, False])
+    """
+    names = list(names)
+    hit = np.column_stack([column_values(table, c) == value for c in names]) if names else np.zeros((len(table), 0))
+    hit = hit.astype(bool)
+    if not hit.any():
+        return table, hit
+    if isinstance(table, CaseColumns):
+        data = {c: table[c] for c in table.columns}
+        for j, c in enumerate(names):
+            if hit[:, j].any():
+                col = data[c].copy()
+                col[hit[:, j]] = None
+                data[c] = col
+        return CaseColumns(data, len(table)), hit
+    out = table.copy()
+    for j, c in enumerate(names):
+        if hit[:, j].any():
+            out[c] = out[c].where(~hit[:, j])
+    return out, hit

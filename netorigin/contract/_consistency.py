@@ -10,6 +10,7 @@ import numpy as np
 
 from ._labels import field_label
 from ._notice import Notice
+from ._procedures import PROCEDURE_FIELDS, value_subsites
 from ._values import _GRADE_NUMBER, grade_from_ki67, mitoses_band_index
 
 
@@ -74,6 +75,14 @@ def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> lis
             "the upper limit of normal (elevated means above 1 x ULN)",
             (base, base + "_x_uln"),
         )
+    places = _confirmed_places(out, n)
+    add(
+        "inconsistent",
+        np.array([len(p) > 1 for p in places], dtype=bool),
+        "{rows}: two procedures confirm primaries in different places (histology of each): both cannot be "
+        "the primary; check the reports",
+        tuple(f for f in PROCEDURE_FIELDS if f in out),
+    )
     add(
         "out_of_scope",
         cat("differentiation") == "poor",
@@ -89,6 +98,29 @@ def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> lis
         ("grade", "ki67_percent"),
     )
     return notices
+
+
+def _confirmed_places(out: Mapping[str, np.ndarray], n: int) -> list[set]:
+    """Per case, the sets of sub-sites its procedures confirm, merged where they overlap (a
+    capsule's small bowel and a colonoscopy's terminal ileum are one place)."""
+    found: list[list[set]] = [[] for _ in range(n)]
+    for f in PROCEDURE_FIELDS:
+        if f not in out:
+            continue
+        for i, v in enumerate(out[f]):
+            if isinstance(v, str) and v.startswith("confirmed_"):
+                found[i].append(set(value_subsites(v)[1]))
+    merged = []
+    for sets in found:
+        groups: list[set] = []
+        for s in sets:
+            hit = [g for g in groups if g & s]
+            for g in hit:
+                groups.remove(g)
+                s = s | g
+            groups.append(s)
+        merged.append(groups)
+    return merged
 
 
 def renumber_notices(notices: list, row_numbers, case_ids) -> list:

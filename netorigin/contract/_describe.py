@@ -67,6 +67,8 @@ def describe_cohort(cohort) -> dict[str, Any]:
     - ``numeric``: field -> n, missing, median, min, max, mean
     - ``categorical``: field -> counts of each contract value (zeros included), missing
     - ``markers``: IHC/ALT/SSTR field -> positive, negative, equivocal, tested, not_done
+    - ``procedures``: procedure -> negative, seen, confirmed (lesions, any place), done, not_done,
+      counts of each value
     - ``other_numeric``: extra columns whose values are all numbers (outcomes such as PFS,
       OS) -> median, min, max...
     - ``other_categorical``: other extra columns -> counts of each value
@@ -90,6 +92,7 @@ def describe_cohort(cohort) -> dict[str, Any]:
         "numeric": {},
         "categorical": {},
         "markers": {},
+        "procedures": {},
         "other_numeric": {},
         "other_categorical": {},
     }
@@ -102,6 +105,17 @@ def describe_cohort(cohort) -> dict[str, Any]:
             out["numeric"][name] = _numeric_summary(col.to_numpy(dtype=float), n)
         elif f.kind == "mitoses":
             out["categorical"][name] = _counts(_mitoses_bands(col), ["<2", "2-20", ">20"])
+        elif f.procedure:
+            c = _counts(col, list(f.values))
+            counts = c["counts"]
+            out["procedures"][name] = {
+                "negative": counts["negative"],
+                "seen": sum(k for v, k in counts.items() if v.startswith("seen_")),
+                "confirmed": sum(k for v, k in counts.items() if v.startswith("confirmed_")),
+                "done": int(n - c["missing"]),
+                "not_done": c["missing"],
+                "counts": counts,
+            }
         elif f.not_done_allowed:
             c = _counts(col, list(f.values))
             counts = c["counts"]

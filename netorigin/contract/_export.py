@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._fields import FIELDS, RESEARCH_NOTICE
+from ._procedures import PROCEDURE_RULE
 from ._vocabulary import MISSING_TOKENS
 
 _GROUP_TITLES = {
@@ -14,6 +15,8 @@ _GROUP_TITLES = {
     "imaging": "Imaging",
     "molecular": "Molecular tests",
     "expression": "Gene expression, log2(TPM + 1); add any other gene as expr_<GENE>",
+    "procedure": "Procedures that looked for the primary: negative, seen_<where> (not confirmed) or "
+    "confirmed_<where>\n#     (histology); blank = not done, never negative",
     "label": "Label (training data only; leave blank when scoring)",
 }
 
@@ -69,7 +72,14 @@ def contract_markdown() -> str:
         rows.append(f"| {f.name} | {_md(f.expected())} | {f.unit or ''} | {syntext} | {f.description} |")
     rows.append("| expr_<GENE> | a number from 0 to 30 | log2(TPM+1) | | any other gene's expression |")
     missing = ", ".join(f"`{t}`" for t in sorted(MISSING_TOKENS) if t)
-    return "\n".join(rows) + f"\n\nRead as not done / not known in every field: a blank cell, {missing}.\n"
+    return (
+        "\n".join(rows)
+        + f"\n\nRead as not done / not known in every field: a blank cell, {missing}.\n"
+        + f'\nA procedure\'s result in other words ("EUS: pancreatic tail lesion", "biopsy-proven rectal NET") '
+        f"is read by a rule and shown back: {PROCEDURE_RULE}; a place the procedure cannot see, or a negation "
+        'together with a place ("no pancreatic lesion"), is refused. "none" is refused too: none done, or none '
+        "seen?\n"
+    )
 
 
 def _md(text: str) -> str:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ._procedures import PROCEDURES, procedure_synonyms
 from ._vocabulary import (
     _AGE,
     _CM,
@@ -97,6 +98,7 @@ class Field:
     # wording -> (value, the rule): a pathology wording of a category ("focal"), or a number field's
     # "below x" form ("<1" for Ki-67)
     readings: Mapping[str, tuple[object, str]] = field(default_factory=dict)
+    procedure: bool = False  # a procedure that looks for the primary (its values: _procedures.py)
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -310,6 +312,20 @@ def _build_fields() -> dict[str, Field]:
             maximum=30,
             unit="log2(TPM+1)",
             test=True,
+        ),
+        *(
+            Field(
+                p.name,
+                "category",
+                p.description,
+                "procedure",
+                values=p.values,
+                synonyms=procedure_synonyms(p),
+                not_done_allowed=True,
+                test=True,
+                procedure=True,
+            )
+            for p in PROCEDURES.values()
         ),
         Field(
             "primary_site",

@@ -4,6 +4,7 @@ field in words too)."""
 from __future__ import annotations
 
 from .. import exceptions as _exceptions
+from ._procedures import PROCEDURES, result_words
 
 # Plain words for each field, for reasons and advice shown to clinicians.
 FIELD_LABELS = {
@@ -40,6 +41,7 @@ FIELD_LABELS = {
     "alt_status": "ALT (telomere FISH)",
     "expr_cd302": "CD302 expression",
     "expr_ppwd1": "PPWD1 expression",
+    **{p.name: p.label for p in PROCEDURES.values()},
 }
 
 
@@ -50,6 +52,16 @@ def field_label(name: str) -> str:
     if name.startswith("expr_"):
         return f"{name[5:].upper()} expression"
     return name
+
+
+def value_words(name: str, value) -> str:
+    """A field's canonical value in plain words: a procedure's result as a clinician says it
+    ("pancreas lesion seen, not confirmed"), any other value as it is.
+
+    >>> value_words("proc_eus", "confirmed_pancreas"), value_words("ihc_cdx2", "positive")
+    ('pancreas primary confirmed by histology', 'positive')
+    """
+    return result_words(name, str(value)) if name in PROCEDURES else str(value)
 
 
 _exceptions.LABELS.update(FIELD_LABELS)  # errors name a field in words too (Ki-67 (ki67_percent))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ._fields import FIELDS
 from ._labels import FIELD_LABELS
+from ._procedures import PROCEDURES
 
 # The names people give each field, besides its own name and label (curated; compared after
 # normalising). Markers also match their bare name with any punctuation ("CDX-2", "PAX 8").
@@ -108,6 +109,8 @@ FIELD_SYNONYMS = {
     ],
 }
 
+FIELD_SYNONYMS.update({p.name: list(p.column_names) for p in PROCEDURES.values()})
+
 _UNIT = re.compile(r"[\(\[]\s*(mm|cm|%|years?|yrs?|x\s*uln|uln)\s*[\)\]]|\b(mm|cm)\b\s*$", re.IGNORECASE)
 
 
@@ -136,7 +139,7 @@ class Guess:
 def _names(name: str) -> list[tuple[str, bool]]:
     """(name, is it the field's own name or label) for every name of a field."""
     own = [name.replace("_", " "), FIELD_LABELS.get(name, name)]
-    for prefix in ("ihc_", "expr_"):
+    for prefix in ("ihc_", "expr_", "proc_"):
         if name.startswith(prefix):
             own.append(name[len(prefix) :])
     return [(n, True) for n in own] + [(n, False) for n in FIELD_SYNONYMS.get(name, [])]

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..exceptions import Problem
 from ._fields import MITOSES_BANDS, Field
+from ._procedures import PROCEDURE_RULE, PROCEDURES, read_procedure
 from ._vocabulary import MISSING_TOKENS
 
 _MISSING = object()  # sentinel for "not done / not known"
@@ -225,10 +226,22 @@ def parse_value(f: Field, v: Any) -> Any:
         return f.synonyms[token]
     if token in f.readings:  # a pathology wording, read by its documented rule (shown back: reading_of)
         return f.readings[token][0]
+    return _by_rule(f, token, text)
+
+
+def _by_rule(f: Field, token: str, text: str) -> Any:
+    """A value no spelling names, read by its field's rule (a count of liver lesions; a procedure's
+    result in words, "pancreatic tail lesion", shown back by :func:`reading_of`), or the Problem."""
     if f.name == "liver_lesions":
         n = _parse_count(token)
         if n is not None:
             return "solitary" if n == 1 else ("oligo" if n <= 5 else "multiple")
+    if f.procedure:
+        value, why = read_procedure(PROCEDURES[f.name], text)
+        if value is not None:
+            return value
+        if why:
+            return Problem(f.name, text, f.expected(), detail=f"{text!r}: {why}; expected {f.expected()}")
     return Problem(f.name, text, f.expected(), suggestion=_suggest(token, f))
 
 
@@ -279,13 +292,18 @@ def reading_of(f: Field, raw: Any) -> tuple[str, str] | None:
     >>> reading_of(FIELDS["ihc_cdx2"], "Focal")
     ('positive', 'focal, patchy, partial, diffuse, moderate, strong or 2+/3+ staining is positive')
     """
-    if not f.readings or not isinstance(raw, str):
+    if not (f.readings or f.procedure) or not isinstance(raw, str):
         return None
     if f.kind == "number":
         below = _below_token(raw)
         return f.readings.get(below) if below else None
     token = " ".join(raw.split()).lower()
-    return None if token in f.synonyms else f.readings.get(token)
+    if token in f.synonyms or _is_missing(raw):
+        return None
+    if f.procedure:
+        value = read_procedure(PROCEDURES[f.name], raw)[0]
+        return (value, PROCEDURE_RULE) if value is not None else None
+    return f.readings.get(token)
 
 
 def _parse_column(f: Field, values) -> tuple[np.ndarray, list, list]:

@@ -44,17 +44,42 @@ class Forward:
     prior_spec: object = None
     margin_terms: tuple | None = field(default=None, repr=False)
     explanation: Explanation | None = None
+    raw_table: object = field(default=None, repr=False)
+    assumed: tuple = ()
+    taken: np.ndarray | None = field(default=None, repr=False)
 
     def proba_under(self, target_prior, *, calibrated: bool = True) -> np.ndarray:
         """Site probabilities of the same cases under another prior (or uncalibrated), from the
-        same margins: no new pass of the model."""
+        same margins: no new pass of the model, unless the other setting assumes other procedures
+        negative and some case recorded one of them negative (it then counts, or stops counting)."""
         m = self.model
+        if self._differs(m.assumed_negative(target_prior)):
+            fwd = m.forward(self.raw_table, target_prior=target_prior)
+            return site_sums(m._label_proba(fwd.margins, target_prior, calibrated), m.label_site_)
         return site_sums(m._label_proba(self.margins, target_prior, calibrated), m.label_site_)
+
+    def _differs(self, assumed: tuple) -> bool:
+        """Whether a setting that assumes ``assumed`` negative reads some case otherwise than this pass."""
+        if self.raw_table is None or set(assumed) == set(self.assumed):
+            return False
+        from ..contract import column_values
+
+        changed = set(assumed) ^ set(self.assumed)
+        return any((column_values(self.raw_table, f) == "negative").any() for f in changed)
+
+    @property
+    def taken_fields(self) -> list[list[str]]:
+        """Per case, the procedures whose recorded negative the setting took as its own (not counted again)."""
+        n = len(self.table)
+        if self.taken is None or not self.assumed or not self.taken.size:
+            return [[] for _ in range(n)]
+        present = [f for f in self.assumed if f in self.raw_table.columns]
+        return [[f for j, f in enumerate(present) if self.taken[i, j]] for i in range(n)]
 
     @cached_property
     def n_informative(self) -> np.ndarray:
         """How many site-informative fields each case has recorded (the sets' stratum)."""
-        return informative_counts(self.table)
+        return informative_counts(self.table, self.model.unread_fields())
 
     def set_reasons(self, coverage: float = 0.9) -> np.ndarray:
         """(n, 3) why each site is in each case's set at ``coverage`` under this pass's prior

@@ -19,6 +19,7 @@ from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureSca
 from ..contract import SITES, as_canonical, research_notice
 from ..exceptions import InputError
 from ..features import informative_counts, make_profile, unlike_training
+from ..literature import apply_setting
 from ..models import (
     CLASSES,
     DEFAULT_KIND,
@@ -38,9 +39,10 @@ from ..models import (
 from ._face import SklearnFace
 from ._forward import Forward
 from ._labels import CaseSplitter, _align, _strata, training_labels
+from ._reads import SettingReads
 
 
-class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
+class SiteModel(SettingReads, SklearnFace, ClassifierMixin, BaseEstimator):
     """The fitted model: check -> features -> classifier -> calibration -> prior -> sets.
 
     Parameters
@@ -316,7 +318,10 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
         (:meth:`Forward.sets`, :meth:`Forward.proba_under`). ``edited_from=(Xt, margins)``: of the
         cases ``X`` are edits of (a few values changed; a classifier that can starts from them)."""
         check_is_fitted(self, "_parts")
-        table = as_canonical(X)
+        raw = as_canonical(X)
+        # the one place a setting's assumptions meet a case: a recorded negative it already holds
+        # is not counted again (netorigin.literature.apply_setting)
+        table, taken = apply_setting(raw, self.assumed_negative(target_prior))
         Xt = self.transform(table)
         terms = self._margin_terms(Xt) if reasons else None
         # the same margins with or without reasons (the explanation's base absorbs the rounding)
@@ -333,6 +338,9 @@ class SiteModel(SklearnFace, ClassifierMixin, BaseEstimator):
             prior_spec=target_prior,
             margin_terms=terms,
             explanation=self._explanation(margins, terms, target_prior) if terms is not None else None,
+            raw_table=raw,
+            assumed=self.assumed_negative(target_prior),
+            taken=taken,
         )
 
     def predict_label_proba(self, X, *, target_prior=None) -> np.ndarray:

@@ -58,14 +58,19 @@ _ORDINAL = {"grade": ("G1", "G2", "G3"), "liver_lesions": ("solitary", "oligo", 
 _SKIP = {"case_id", *LABEL_FIELDS}
 
 
-def feature_spec(expression_genes: tuple[str, ...] = ()) -> list[tuple[str, str, str, object]]:
+def feature_spec(expression_genes: tuple[str, ...] = (), fields=None) -> list[tuple[str, str, str, object]]:
     """The fixed encoding: a list of ``(feature, field, how, arg)`` in output order.
 
     ``how`` is ``number``, ``ordinal`` (arg: the ordered values), ``mitoses``, or ``is``
-    (arg: the value the 0/1 column stands for).
+    (arg: the value the 0/1 column stands for). ``fields``: only these contract fields (a model
+    saved by an earlier netorigin knows the fields of its day; default: every one).
     """
     spec: list[tuple[str, str, str, object]] = []
-    fields = [f for f in FIELDS.values() if f.name not in _SKIP and not f.name.startswith("expr_")]
+    fields = [
+        f
+        for f in FIELDS.values()
+        if f.name not in _SKIP and not f.name.startswith("expr_") and (fields is None or f.name in fields)
+    ]
     for f in fields:
         spec += _encode(f)
     for col in expression_genes:
@@ -227,6 +232,17 @@ class CheckCases(TransformerMixin, BaseEstimator):
         return True
 
 
+def _saved_fields(names) -> set[str]:
+    """The contract fields a saved feature list was built from (a field it lacks, a procedure for a
+    model saved before procedures existed, is one the model does not read)."""
+    out = set()
+    for name in names:
+        field = str(name).split("=", 1)[0]
+        if field in FIELDS:
+            out.add(field)
+    return out
+
+
 def features_state(ft: CaseFeatures) -> dict:
     """The fitted state of a :class:`CaseFeatures` as plain JSON-able values."""
     check_is_fitted(ft, "feature_names_out_")
@@ -287,7 +303,8 @@ def features_from_state(state: dict) -> CaseFeatures:
         missing=state["missing"], scale=state["scale"], expression_genes=genes, dtype=state.get("dtype", "float64")
     )
     ft.expression_genes_ = tuple(genes)
-    ft._spec = feature_spec(ft.expression_genes_)
+    names = state.get("feature_names")
+    ft._spec = feature_spec(ft.expression_genes_, _saved_fields(names) if isinstance(names, list) else None)
     names = [s[0] for s in ft._spec]
     fields = [s[1] for s in ft._spec]
     if ft.missing == "indicator":

@@ -17,18 +17,22 @@ LOW_INFORMATION_FIELDS = ("age_years", "sex", "differentiation", "ihc_chromogran
 INFORMATION_BINS = ((0, 0, "0"), (1, 2, "1-2"), (3, 5, "3-5"), (6, 10, "6-10"), (11, 10**6, "more than 10"))
 
 
-def _informative_columns(table) -> list:
+def _informative_columns(table, unread=()) -> list:
     return [
         c
         for c in table.columns
-        if (c in FIELDS and FIELDS[c].group not in ("id", "label") and c not in LOW_INFORMATION_FIELDS)
-        or str(c).startswith("expr_")
+        if (
+            (c in FIELDS and FIELDS[c].group not in ("id", "label") and c not in LOW_INFORMATION_FIELDS)
+            or str(c).startswith("expr_")
+        )
+        and c not in unread
     ]
 
 
-def informative_fields(table: pd.DataFrame) -> list[list[str]]:
-    """For each case, the recorded fields that carry information about the site."""
-    cols = _informative_columns(table)
+def informative_fields(table: pd.DataFrame, unread=()) -> list[list[str]]:
+    """For each case, the recorded fields that carry information about the site (``unread``: fields
+    the model does not read, which tell it nothing)."""
+    cols = _informative_columns(table, unread)
     if not cols:
         return [[] for _ in range(len(table))]
     recorded = recorded_mask(table, cols)
@@ -44,7 +48,7 @@ def information_bin(table: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def informative_counts(table) -> np.ndarray:
+def informative_counts(table, unread=()) -> np.ndarray:
     """How many site-informative fields each case has recorded (without listing them)."""
-    cols = _informative_columns(table)
+    cols = _informative_columns(table, unread)
     return recorded_mask(table, cols).sum(axis=1) if cols else np.zeros(len(table), dtype=int)

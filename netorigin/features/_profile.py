@@ -126,13 +126,12 @@ def finish_profile(partial: dict) -> dict:
     return out
 
 
-def _pattern_masks(table) -> np.ndarray:
-    """Each case's recorded fields as a bit mask over :data:`PATTERN_FIELDS`."""
-    recorded = recorded_mask(table, PATTERN_FIELDS).astype(np.int64)
+def _pattern_masks(table, fields=PATTERN_FIELDS) -> np.ndarray:
+    """Each case's recorded fields as a bit mask over ``fields`` (:data:`PATTERN_FIELDS`, or the
+    fields a profile saved by an earlier netorigin was built on)."""
+    recorded = recorded_mask(table, fields).astype(np.int64)
     return (
-        (recorded << np.arange(len(PATTERN_FIELDS), dtype=np.int64)).sum(axis=1)
-        if len(table)
-        else np.zeros(0, dtype=np.int64)
+        (recorded << np.arange(len(fields), dtype=np.int64)).sum(axis=1) if len(table) else np.zeros(0, dtype=np.int64)
     )
 
 
@@ -278,11 +277,13 @@ def unlike_training(profile: dict | None, table: pd.DataFrame) -> list[list[str]
                     f"{field_label(c)} {x[i]:g} is outside the range of 99% of training cases ({lo:g} to {hi:g})"
                 )
     pattern = profile.get("recorded_patterns")
-    if pattern and list(pattern["fields"]) == list(PATTERN_FIELDS):
-        bits = _bits(_pattern_masks(table), len(PATTERN_FIELDS))
+    # a profile of an earlier netorigin holds the fields of its day: the pattern is read over those
+    fields = list(pattern["fields"]) if pattern else []
+    if pattern and set(fields) <= set(PATTERN_FIELDS):
+        bits = _bits(_pattern_masks(table, fields), len(fields))
         for i in np.flatnonzero(_pattern_loglik(pattern, bits) < pattern["threshold"]):
             out[i].append(
-                f"its combination of recorded fields ({int(bits[i].sum())} of {len(PATTERN_FIELDS)}) is rarer "
+                f"its combination of recorded fields ({int(bits[i].sum())} of {len(fields)}) is rarer "
                 "than that of 99.5% of training cases: no work-up the model learnt from looks like it"
             )
     pairs = profile.get("positive_pairs", {})

@@ -35,6 +35,9 @@ class ScoreResult:
     warnings: list = field(default_factory=list)
     outside: np.ndarray | None = None  # cases outside the intended use (scored on request)
     informative: list = field(default_factory=list)  # each case's recorded site-informative fields
+    raw_table: object = None  # the cases as given (``table``: as the setting reads them)
+    assumed: tuple = ()  # the procedures the setting assumes negative
+    taken: list = field(default_factory=list)  # per case, its recorded negatives the setting holds
     _cols: dict | None = None
 
     def _columns(self) -> dict:

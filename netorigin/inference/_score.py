@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..contract import FIELDS, RESEARCH_NOTICE, SITES, read_canonical
+from ..contract import FIELDS, RESEARCH_NOTICE, SITES, read_canonical, value_words
 from ..exceptions import InputError
 from ..features import informative_fields
 from ..literature import SCENARIOS
 from ._advise import matters, next_tests
 from ._result import ScoreResult
 from ._tests import load_test_table
-from ._words import WARNING_KINDS, _reasons, _set_meaning, _value_text, _warnings
+from ._words import WARNING_KINDS, _reasons, _set_meaning, _value_text, _warnings, assumed_words
 
 if TYPE_CHECKING:
     pass
@@ -31,6 +31,7 @@ REPORT_KEYS = (
     "warnings",
     "inputs",
     "target_prior",
+    "assumed_by_setting",
     "probabilities",
     "subsite_probabilities",
     "prediction_set",
@@ -125,8 +126,11 @@ def score_cases(
         identity=model.identity(),
         prior_alone=prior_alone,
         by_prior=by_prior,
-        informative=informative_fields(table),
+        informative=informative_fields(table, model.unread_fields()),
         explanation=fwd.explanation,
+        raw_table=fwd.raw_table,
+        assumed=fwd.assumed,
+        taken=fwd.taken_fields,
     )
     if advice:
         _advise(
@@ -199,12 +203,9 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
         "notice": res.identity.get("notice") or RESEARCH_NOTICE,
         "scope": SCOPE_OUTSIDE if res.outside is not None and res.outside[i] else SCOPE_INSIDE,
         "warnings": res.warnings[i],
-        "inputs": {
-            f: _value_text(res, i, f)
-            for f in res.table.columns
-            if f != "case_id" and (f in FIELDS or str(f).startswith("expr_")) and res.recorded(i, f)
-        },
+        "inputs": _inputs(res, i),
         "target_prior": res.target_prior,
+        "assumed_by_setting": assumed_words(res.target_prior, res.assumed, res.taken[i] if res.taken else ()),
         "probabilities": {s: float(x) for s, x in zip(SITES, p)},
         "subsite_probabilities": sub,
         "prediction_set": members,
@@ -223,6 +224,18 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
         "next_tests": res.advice[i] if res.advice is not None else [],
         "next_panels": res.panels[i] if res.panels is not None else [],
     }
+
+
+def _inputs(res: ScoreResult, i: int) -> dict:
+    """The case's recorded fields in words, as given (a negative the setting holds included)."""
+    out = {
+        f: _value_text(res, i, f)
+        for f in res.table.columns
+        if f != "case_id" and (f in FIELDS or str(f).startswith("expr_")) and res.recorded(i, f)
+    }
+    for f in res.taken[i] if res.taken else ():
+        out[f] = value_words(f, "negative")
+    return {f: out[f] for f in [*res.table.columns, *res.taken[i]] if f in out} if res.taken and res.taken[i] else out
 
 
 def case_reports(

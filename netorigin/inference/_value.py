@@ -209,9 +209,10 @@ def exact_next_tests(
     """The exact-Bayes value of each test under the cell model (the oracle the advice is measured
     against): the ``top`` tests of each case, best first, each with its results (P(result) and
     the sites after it, by Bayes' rule over the cells)."""
-    from ..literature import cell_posterior, default_literature
+    from ..literature import apply_setting, cell_posterior, default_literature
 
     kb = literature or default_literature()
+    table = apply_setting(table, kb.assumptions(scenario))[0]  # the setting's negatives, counted once
     p_cell = cell_posterior(kb.model, table, kb.weights(scenario))
     out = []
     for entries in value_of_tests(p_cell, table, kb, panel=panel, costs=costs):

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..calibration import SET_ABOVE, SET_KEPT, prior_words
-from ..contract import DETAIL_TO_SITE, FIELDS, SITES, SUBSITES, field_label
+from ..contract import (
+    DETAIL_TO_SITE,
+    FIELDS,
+    PROCEDURE_FIELDS,
+    SITES,
+    SUBSITES,
+    column_values,
+    field_label,
+    value_words,
+)
 from ..features import INFORMATION_BINS
 from ..literature import contradiction_records, contradictions_in
 
@@ -120,7 +129,56 @@ def _value_text(res: ScoreResult, i: int, fld: str) -> str:
     f = FIELDS.get(fld)
     if (f is not None and f.kind == "number") or fld.startswith("expr_"):
         return f"{float(v):g}"
-    return str(v)
+    return value_words(fld, v)
+
+
+def assumed_words(setting: str, assumed, taken=()) -> str:
+    """What a setting assumes, said where its answer is shown ("" for a setting that assumes
+    nothing); ``taken``: the case's recorded negatives the setting already holds.
+
+    >>> assumed_words("unknown-primary", ["proc_eus"], ["proc_eus"])[:75]
+    'The setting unknown-primary assumes the routine work-up found no primary: e'
+    """
+    if not assumed:
+        return ""
+    names = [field_label(f) for f in assumed]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    text = (
+        f"The setting {setting} assumes the routine work-up found no primary: {listed} negative "
+        "(its site mix already holds that, so these negatives are not counted again)"
+    )
+    if taken:
+        got = [field_label(f) for f in taken]
+        text += "; recorded here and counted once, in the setting: " + ", ".join(got)
+    return text + "."
+
+
+def _procedure_warnings(res: ScoreResult, model) -> list[list[str]]:
+    """Per case: a recorded procedure the model does not read (never silently ignored), and a
+    lesion recorded on a procedure the setting assumes negative (the setting does not describe
+    the case)."""
+    raw = res.raw_table if res.raw_table is not None else res.table
+    out = [[] for _ in range(len(raw))]
+    known = model.fields_read()
+    for f in PROCEDURE_FIELDS:
+        if f not in raw.columns:
+            continue
+        vals = column_values(raw, f)
+        for i in np.flatnonzero(np.array([v is not None for v in vals], dtype=bool)):
+            held = f in res.assumed and vals[i] == "negative"  # counted in the setting, whatever the model
+            if f not in known and not held:
+                out[i].append(
+                    f"{field_label(f)} {value_words(f, vals[i])}: recorded but not used (this model was "
+                    "trained before procedures were part of the case and does not know them)"
+                )
+            if f in res.assumed and not held:
+                out[i].append(
+                    f"the setting {res.target_prior} assumes {field_label(f)} found no primary, but this case "
+                    f"records {value_words(f, vals[i])}: the setting does not describe this case (its site mix "
+                    "already counts that procedure as negative); the liver-metastasis archive setting assumes "
+                    "nothing of it"
+                )
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,6 +201,8 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
                     (first if n.kind == "out_of_scope" else out)[r - 1].append(text)
     for i, found in enumerate(contradictions_in(table, _contradictions())):
         first[i] += found
+    for i, extra in enumerate(_procedure_warnings(res, model)):
+        first[i] += extra
     for i, extra in enumerate(model.unlike_training(table)):
         out[i] += [f"unlike the training data: {e}" for e in extra]
     prior_txt = ", ".join(f"{s} {percent(p)}" for s, p in zip(SITES, res.prior_alone))

@@ -23,6 +23,7 @@ from ._contradictions import (
     derive_contradictions,
     load_contradictions,
 )
+from ._derivation import derive_setting_mix, setting_mix_interval
 from ._fit import FittedCells, allowed_cells, cell_log_weights, fit_cells, floor_rates, label_log_joint
 from ._knowledge import SCENARIOS, Literature, bayes_posterior, cell_posterior, default_literature, draw_world
 from ._params import (
@@ -38,13 +39,21 @@ from ._params import (
     scenario_names,
     scenario_records,
 )
-from ._posterior import iter_field_logliks, log_likelihood, posterior_from_loglik
+from ._posterior import fields_read, iter_field_logliks, log_likelihood, posterior_from_loglik
+from ._procedures import procedure_parameters, procedure_table
 from ._residuals import StructureCheck, structure_check
 from ._results import ADVICE_TESTS, EXPRESSION, expression_band_table, expression_edges, result_tables
+from ._settings import apply_setting, bundled_assumptions, routine_negative, setting_assumptions
 from ._structure import GH_LEVELS, LINEAGE, STRUCTURES, structured_rows
 from ._worlds import share_groups
 
 __all__ = [
+    "apply_setting",
+    "bundled_assumptions",
+    "derive_setting_mix",
+    "routine_negative",
+    "setting_assumptions",
+    "setting_mix_interval",
     "StructureCheck",
     "structure_check",
     "GH_LEVELS",
@@ -81,6 +90,9 @@ __all__ = [
     "derive_contradictions",
     "draw_world",
     "iter_field_logliks",
+    "fields_read",
+    "procedure_parameters",
+    "procedure_table",
     "load_contradictions",
     "load_parameters",
     "load_scenarios",

@@ -87,6 +87,13 @@ class Model:
             self.__dict__["_cell_site"] = np.array([SITES.index(c[0]) for c in self.cells])
         return self.__dict__["_cell_site"]
 
+    @property
+    def procedures(self) -> tuple[str, ...]:
+        """The procedures this model has parameters for (:mod:`netorigin.literature._procedures`)."""
+        from ._procedures import known_procedures
+
+        return known_procedures(self)
+
     def labels(self) -> list[str]:
         return [f"{s}/{p}" if p else s for _, s, p in self.cells]
 
@@ -132,6 +139,9 @@ def build_model(params, where="parameters.csv") -> Model:
         model.governs[name] = keys
     _require(model, where)
     _derive(model, where)
+    from ._procedures import check_procedures
+
+    check_procedures(model)
     return model
 
 

@@ -36,6 +36,7 @@ from ._posterior import (
     _biochem_block,
     _continuous_block,
     _log,
+    category_fields,
     category_table,
     fitting_log_ndtr,
     log_likelihood,
@@ -132,12 +133,12 @@ class _Likelihood:
     recorded value indicators times the cells' log rates), the other blocks as the exact
     posterior computes them. Equal to :func:`~netorigin.literature.log_likelihood`."""
 
-    def __init__(self, table):
+    def __init__(self, table, fields=_CATEGORY_FIELDS):
         from scipy import sparse
 
         rows, cols, self.fields, offset = [], [], [], 0
         for f in _CATEGORY_FIELDS:
-            codes = column_codes(table, f)
+            codes = column_codes(table, f) if f in fields else None
             if codes is None:
                 continue
             has = np.flatnonzero(codes >= 0)
@@ -256,7 +257,7 @@ def fit_cells(
     allowed = allowed_cells(lay.template, labels, level)
     table = _Columns(table)
     stats = _stats(table)
-    loglik = _Likelihood(table)
+    loglik = _Likelihood(table, category_fields(lay.template))
     values = lay.prior.copy() if start is None else np.array([float(r["value"]) for r in start.rows])
     sub0 = _subsite_prior(lay.template, lit.scenario_rows)
     share = sub0.copy() if start is None else start.subsite_share.copy()

@@ -24,6 +24,7 @@ from ._params import (
     scenario_records,
 )
 from ._posterior import log_likelihood, posterior_from_loglik
+from ._settings import apply_setting, setting_assumptions
 from ._structure import structured_rows
 from ._worlds import draw_rows
 
@@ -102,6 +103,10 @@ class Literature:
         share = scenario_mix(self.scenario_rows, scenario)[1]
         return {s: np.array([share.get(x, 0.0) for x in SUBSITES[s]]) for s in SITES}
 
+    def assumptions(self, scenario) -> tuple[str, ...]:
+        """The procedures setting ``scenario`` assumes negative (:mod:`netorigin.literature._settings`)."""
+        return setting_assumptions(self.scenario_rows, scenario)
+
     def workup_names(self) -> list[str]:
         """The named work-ups of the work-up file, then ``mixture`` and ``complete``."""
         names = list(dict.fromkeys(self.workup_table["workup"])) if self.workup_table is not None else []
@@ -143,7 +148,7 @@ class Literature:
         """
         import pandas as pd
 
-        table = as_canonical(cohort)
+        table = apply_setting(as_canonical(cohort), self.assumptions(scenario))[0]
         L = log_likelihood(self.model, table)
         post = posterior_from_loglik(L, self.model, self.weights(scenario), label_noise)
         index = getattr(cohort, "index", getattr(table, "index", None))  # the cohort's own, else the cases'

@@ -8,8 +8,9 @@ import math
 
 import numpy as np
 
-from ..contract import FIELDS, MARKERS, column_codes, column_numbers, grade_from_ki67
+from ..contract import FIELDS, MARKERS, PROCEDURE_FIELDS, column_codes, column_numbers, grade_from_ki67
 from ._cells import BINARY, BIOCHEM, MULTI
+from ._procedures import SHARED_FALSE_CONFIRMED, procedure_parameters, true_detection
 
 
 def _stats(table) -> dict:
@@ -51,6 +52,10 @@ def _stats(table) -> dict:
     for b, name in enumerate(("<2", "2-20", ">20")):
         for g in (1, 2, 3):
             out[f"rate:mitoses_per_2mm2={name}|grade=G{g}"] = [((grade == g) & ~np.isnan(band), band == b)]
+    for f in PROCEDURE_FIELDS:
+        codes = column_codes(table, f)
+        if codes is not None and (codes >= 0).any():
+            out[f"_proc:{f}"] = codes
     for name, log in (
         ("age_years", False),
         ("ki67_percent", True),
@@ -112,8 +117,47 @@ _CONTINUOUS = (  # (field, location parameter, spread parameter, log scale)
 )
 
 
+def _counts_update(lay, new, param, a_cell, b_cell, weight) -> None:
+    """A rate's posterior mean from expected successes and trials per cell (summed over the cells
+    each row governs), the literature's value counted as ``weight x n_eff`` pseudo-trials."""
+    if param not in lay.indicator:
+        return
+    rows, M = lay.indicator[param]
+    a, b = a_cell @ M, b_cell @ M
+    for j, i in enumerate(rows):
+        if math.isinf(lay.n0[i]):
+            continue
+        n0 = weight * lay.n0[i]
+        new[i] = (n0 * lay.prior[i] + a[j]) / (n0 + b[j]) if n0 + b[j] > 0 else lay.prior[i]
+
+
+def _procedure_updates(lay, new, stats, W, weight, model) -> None:
+    """Each procedure's rates from its results: a result is the primary seen (true detection) or a
+    false lesion with the chance the current cells give (:func:`true_detection`), and each rate is
+    updated from the expected counts of what it governs (sensitivity: primaries seen among those
+    looked for; confirmed-if-seen among true detections; false positives among the rest; the
+    shared confirmed-if-false among false lesions)."""
+    fa = fb = 0.0
+    for f in model.procedures:
+        codes = stats.get(f"_proc:{f}")
+        if codes is None:
+            continue
+        rec, lesion, confirmed = codes >= 0, codes > 0, (codes > 0) & ((codes - 1) % 2 == 1)
+        R = true_detection(model, f, codes)
+        WR, Wn = W * R, W * (1 - R)
+        sens_p, conf_p, fp_p = procedure_parameters(f)
+        _counts_update(lay, new, sens_p, WR.sum(axis=0), rec.astype(float) @ W, weight)
+        _counts_update(lay, new, conf_p, confirmed.astype(float) @ WR, WR.sum(axis=0), weight)
+        _counts_update(lay, new, fp_p, lesion.astype(float) @ Wn, rec.astype(float) @ Wn, weight)
+        fa = fa + confirmed.astype(float) @ Wn
+        fb = fb + lesion.astype(float) @ Wn
+    if not isinstance(fb, float):
+        _counts_update(lay, new, SHARED_FALSE_CONFIRMED, fa, fb, weight)
+
+
 def _m_step(lay, values, stats, W, weight, model) -> np.ndarray:
     new = values.copy()
+    _procedure_updates(lay, new, stats, W, weight, model)
     for param in lay.indicator:
         if param in stats and param.startswith("rate:"):
             _rate_update(lay, new, param, stats[param], W, weight)

@@ -17,6 +17,7 @@ from .._math import safe_log
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,
+    PROCEDURE_FIELDS,
     SITES,
     column_codes,
     column_numbers,
@@ -24,6 +25,7 @@ from ..contract import (
     mitoses_band_index,
 )
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
+from ._procedures import procedure_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,6 +120,8 @@ def category_table(model: Model, f: str) -> np.ndarray:
     """(cells, values of ``FIELDS[f]``): P(value | cell) of a category field (a two-valued field, a
     many-valued one, a marker with its equivocal share, or an elevated/normal biochemistry test)."""
     values = FIELDS[f].values
+    if FIELDS[f].procedure:
+        return procedure_table(model, f)
     binary = {b[0]: b for b in BINARY}
     multi = {m[0]: m for m in MULTI}
     if f in binary:
@@ -159,7 +163,20 @@ def log_likelihood(model: Model, table: pd.DataFrame) -> np.ndarray:
 
 
 _CONTINUOUS_FIELDS = ("age_years", "largest_liver_lesion_cm", *DEFAULT_EXPRESSION_GENES)
-_CATEGORY_FIELDS = (*(b[0] for b in BINARY), *(m[0] for m in MULTI), *MARKERS)
+_CATEGORY_FIELDS = (*(b[0] for b in BINARY), *(m[0] for m in MULTI), *MARKERS, *PROCEDURE_FIELDS)
+
+
+def category_fields(model: Model) -> tuple[str, ...]:
+    """The category fields ``model``'s likelihood reads (a procedure it has no parameters for is
+    not one of them: a model built before procedures existed)."""
+    known = set(model.procedures)
+    return tuple(f for f in _CATEGORY_FIELDS if f not in PROCEDURE_FIELDS or f in known)
+
+
+def fields_read(model: Model) -> frozenset:
+    """Every contract field ``model``'s likelihood reads."""
+    blocks = ("grade", "mitoses_per_2mm2", *(x for _, x in BIOCHEM), *(c for c, _ in BIOCHEM), "ki67_percent")
+    return frozenset((*_CONTINUOUS_FIELDS, *category_fields(model), *blocks))
 
 
 def iter_field_logliks(model: Model, table: pd.DataFrame):
@@ -175,7 +192,7 @@ def iter_field_logliks(model: Model, table: pd.DataFrame):
     cols = set(table.columns)
     for name in _CONTINUOUS_FIELDS:
         yield name, _continuous_block(model, table, name) if name in cols else absent
-    for f in _CATEGORY_FIELDS:
+    for f in category_fields(model):
         if f not in cols:
             yield f, absent
             continue

@@ -16,15 +16,22 @@ import numpy as np
 
 from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, MARKERS
 from ._cells import BINARY, BIOCHEM, Model
+from ._procedures import procedure_table
 
 EXPRESSION = "expression"
-ADVICE_TESTS = tuple([f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category"] + [EXPRESSION])
+# procedures are findings (their results are read and counted) but not yet advised: the advice
+# across stains and procedures, with a lab's procedures and their cost, is issue 32's third part
+ADVICE_TESTS = tuple(
+    [f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category" and not FIELDS[f].procedure] + [EXPRESSION]
+)
 
 
 def result_table(model: Model, test: str) -> tuple[list[str], np.ndarray]:
     """(result labels, P (results, cells)) for ``test``; each column sums to 1."""
     if test == EXPRESSION:
         return _expression(model)
+    if test in FIELDS and FIELDS[test].procedure:  # what the advice of procedures will read
+        return list(FIELDS[test].values), procedure_table(model, test).T
     if test in MARKERS:
         r, e = model[f"rate:{test}=positive"], model["rate:ihc=equivocal"]
         return ["positive", "negative", "equivocal"], np.vstack([r * (1 - e), (1 - r) * (1 - e), e])

@@ -64,6 +64,8 @@ LINEAGE = {
 }
 _MULTI = {f"rate:{f}={v}" for f, vals, _ in MULTI for v in vals}
 _FIXED = ("rate:mitoses_per_2mm2=", "rate:ihc=equivocal")  # the same in every cell (the cell model's rule)
+# a procedure's result depends on the sub-site, not the phenotype: no structure moves its rates
+_SUBSITE_ONLY = ("rate:proc_", "rate:proc=")
 
 
 def _logit(p):
@@ -138,7 +140,11 @@ def _normalise(cells: list[list]) -> None:
 
 # ----------------------------------------------------------------------------- the structures
 def _split_cells(cl: _Cells, rng, strength: float) -> None:
-    free = [p for p in cl.inputs if p.startswith("rate:") and p not in _MULTI and not p.startswith(_FIXED)]
+    free = [
+        p
+        for p in cl.inputs
+        if p.startswith("rate:") and p not in _MULTI and not p.startswith(_FIXED) and not p.startswith(_SUBSITE_ONLY)
+    ]
     for site in SITES:
         for sub in SUBSITES[site]:
             mine = cl.of_subsite(sub)

@@ -188,6 +188,11 @@ class LatentBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         d = xgb.DMatrix(Xt, base_margin=zero.ravel(), missing=np.nan)
         return t.booster_.predict(d, output_margin=True).reshape(len(Xt), -1)
 
+    def fields_read(self) -> frozenset:
+        """The contract fields the cells and the trees read."""
+        check_is_fitted(self, "latent_")
+        return self.latent_.fields_read() | frozenset(self.features_.feature_fields_)
+
     def decision_function(self, X):
         check_is_fitted(self, "latent_")
         table = as_canonical(X)

@@ -69,6 +69,13 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = table.shape[1]
         return self
 
+    def fields_read(self) -> frozenset:
+        """The contract fields the fitted cells read (no procedure they have no rates for)."""
+        from ..literature import fields_read
+
+        check_is_fitted(self, "cells_")
+        return fields_read(self.cells_.model)
+
     def _member(self):
         from ..literature import allowed_cells
 

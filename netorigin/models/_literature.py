@@ -59,6 +59,13 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.arange(len(SITES))
         return self
 
+    def fields_read(self) -> frozenset:
+        """The contract fields the literature's cells read (no procedure they have no rates for)."""
+        from ..literature import fields_read
+
+        check_is_fitted(self, "cells_")
+        return fields_read(self.cells_)
+
     def field_contributions(self, X) -> tuple[list[str], np.ndarray]:
         """(fields, array (n, n_fields, 3)): log P(field value | site) for every case and field.
 

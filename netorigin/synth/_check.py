@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..contract import MARKERS, SUBSITES
+from ..contract import FIELDS, MARKERS, SUBSITES
 from ..literature import CONTINUOUS, Literature, default_literature
+from ..literature._procedures import is_procedure_parameter
 from ._generate import generate
 
 Z = 4.5  # a parameter is out when it is more than 4.5 standard errors off (about 1 in 150,000 by chance)
@@ -56,6 +57,43 @@ def _measure(table: pd.DataFrame, param: str) -> tuple[float, int, float]:
     raise ValueError(param)
 
 
+def _measure_procedure(table: pd.DataFrame, param: str, model, cell: np.ndarray) -> tuple[float, int, float]:
+    """(measured, n, se) of a procedure's rate among cases of known cells ``cell``: each rate
+    solved from the results given the file's other rates of the procedure (the generator draws
+    the result table of :mod:`netorigin.literature._procedures`, not its latent steps)."""
+    from ..literature._procedures import SHARED_FALSE_CONFIRMED, places_of, procedure_parameters
+
+    fields = [f for f in model.procedures if param == SHARED_FALSE_CONFIRMED or param.startswith(f"rate:{f}=")]
+    num = den = n = 0.0
+    for f in fields:
+        codes = np.asarray(pd.Categorical(table[f], categories=FIELDS[f].values).codes)
+        member = places_of(model, f)[cell]  # (cases, places)
+        k = member.shape[1]
+        sens_p, conf_p, fp_p = procedure_parameters(f)
+        sens = model[sens_p][cell] * member.any(axis=1)
+        fp, fc = model[fp_p][cell], model[SHARED_FALSE_CONFIRMED][cell]
+        place, confirmed = (codes - 1) // 2, (codes > 0) & ((codes - 1) % 2 == 1)
+        own = (codes > 0) & (member[np.arange(len(codes)), np.maximum(place, 0)] > 0)
+        neg = float((codes == 0).mean())
+        if param == sens_p:  # P(negative) = (1 - sens)(1 - fp)
+            num, den = num + len(codes) - (codes == 0).sum() / (1 - fp).mean(), den + len(codes)
+            scale = float((1 - fp).mean())
+        elif param == fp_p:  # E[negative] = E[1 - sens] (1 - fp)
+            num, den = num + ((1 - sens).sum() - (codes == 0).sum()), den + (1 - sens).sum()
+            scale = float((1 - sens).mean())
+        elif param == conf_p:  # confirmed at the own place = sens conf + (1 - sens) fp / k fc
+            num = num + confirmed[own].sum() - ((1 - sens) * fp / k * fc)[member.any(axis=1)].sum()
+            den = den + sens.sum()
+        else:  # the shared rate: lesions at a place that cannot hold the primary are false ones
+            other = (codes > 0) & ~own
+            num, den = num + (confirmed & other).sum(), den + other.sum()
+        n += len(codes)
+    v = num / den if den > 0 else float("nan")
+    if param.endswith(("=seen", "=false_positive")):  # solved from the share of negatives: its error
+        return float(v), int(n), float(np.sqrt(max(neg * (1 - neg), 1e-12) / n) / scale)
+    return float(v), int(n), float(np.sqrt(max(v * (1 - v), 1e-12) / max(den, 1)))
+
+
 def _floor(param: str, value: float) -> float:
     """The smallest tolerance: 0.002 for rates; for continuous fields half a rounding step, and
     for medians and spreads 2% of the value, because values are drawn rounded and clipped (Ki-67
@@ -90,6 +128,8 @@ def check_parameters(
     sc = sm.scenarios[sm.scenarios["scenario"] == scenario]
     ctot = sc[sc["level"] == "class"]["value"].sum()
     for r in sc.itertuples():
+        if r.level not in ("class", "subsite"):
+            continue  # what a setting assumes (a procedure negative) is no share
         if r.level == "class":
             v = float(np.mean(site == r.site))
             rows.append(("site share", r.site, r.value / ctot, v, n, np.sqrt(max(v * (1 - v), 1e-12) / n)))
@@ -118,6 +158,7 @@ def check_parameters(
     balanced = generate(m, np.ones(m.n_cells), n, random_state=random_state, workup=None, return_cells=True)
     labels = np.array(m.labels(), dtype=object)
     bcells = balanced["latent_cell"].to_numpy()
+    order = np.argsort(labels)
     for r in sm.parameters[sm.parameters["parameter"] != "phenotype"].itertuples():
         keys = np.array(m.governs.get(r.parameter, []), dtype=object)
         governed = set(labels[keys == r.site])
@@ -128,6 +169,9 @@ def check_parameters(
             k = sum(p[1] for p in parts)
             measured = sum(v * w for v, w, _ in parts) / k
             se = float(np.sqrt(sum((w / k) ** 2 * e**2 for _, w, e in parts)))
+        elif is_procedure_parameter(r.parameter) and len(t):
+            idx = np.searchsorted(labels[order], bcells[np.isin(bcells, list(governed))])
+            measured, k, se = _measure_procedure(t, r.parameter, m, order[idx])
         else:
             measured, k, se = _measure(t, r.parameter) if len(t) else (float("nan"), 0, float("nan"))
         rows.append((r.parameter, r.site, r.value, measured, k, se))

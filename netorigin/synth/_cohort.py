@@ -95,6 +95,7 @@ def make_synthetic_cohort(
         subsite_weights=lit.subsite_weights(scenario),
         prefix=prefix,
         return_cells=return_latent,
+        assumed_negative=lit.assumptions(scenario),
     )
 
 

@@ -6,9 +6,18 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, MARKERS, MITOSES_BANDS, SITES, SUBSITES, grade_from_ki67
+from ..contract import (
+    DEFAULT_EXPRESSION_GENES,
+    FIELDS,
+    MARKERS,
+    MITOSES_BANDS,
+    PROCEDURE_FIELDS,
+    SITES,
+    SUBSITES,
+    grade_from_ki67,
+)
 from ..exceptions import InputError, check_seed
-from ..literature import BINARY, BIOCHEM, CONTINUOUS, MULTI, Model
+from ..literature import BINARY, BIOCHEM, CONTINUOUS, MULTI, Model, procedure_table
 
 WORKUPS = ("routine", "complete")
 MAX_CASES = 5_000_000  # one cohort table in memory (about 4 GB); more is written as partitions
@@ -29,11 +38,15 @@ def _continuous(rng, model: Model, spec, cell: np.ndarray) -> np.ndarray:
     return np.clip(np.round(x, spec.decimals), spec.low, spec.high)
 
 
-def draw_fields(model: Model, cell: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def draw_fields(
+    model: Model, cell: np.ndarray, rng: np.random.Generator, proc_rng: np.random.Generator | None = None
+) -> dict[str, np.ndarray]:
     """Every field for the given cells, with nothing missing yet.
 
     Categorical fields come back as integer codes into the field's contract values;
-    continuous fields as floats; mitoses as band codes.
+    continuous fields as floats; mitoses as band codes. The procedures the model knows are drawn
+    last, from ``proc_rng`` when given (a stream of their own: a cohort drawn before procedures
+    existed keeps every other value).
     """
     n = len(cell)
     out: dict[str, np.ndarray] = {}
@@ -68,6 +81,8 @@ def draw_fields(model: Model, cell: np.ndarray, rng: np.random.Generator) -> dic
     out["largest_liver_lesion_cm"] = _continuous(rng, model, cont["largest_liver_lesion_cm"], cell)
     for f in DEFAULT_EXPRESSION_GENES:
         out[f] = _continuous(rng, model, cont[f], cell)
+    for f in model.procedures:
+        out[f] = _choice(proc_rng or rng, procedure_table(model, f)[cell]).astype(np.int8)
     return out
 
 
@@ -88,22 +103,33 @@ def _condition_mask(cond: str, values: dict, observed: dict, n: int) -> np.ndarr
 
 
 def apply_workup(
-    values: dict[str, np.ndarray], workup: pd.DataFrame | None, rng: np.random.Generator
+    values: dict[str, np.ndarray],
+    workup: pd.DataFrame | None,
+    rng: np.random.Generator,
+    proc_rng: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
     """Which tests were done: a sequential work-up, missing at random given earlier results.
 
     For each test in file order, the first row whose condition holds gives the probability
     that the test was done; no matching row means not done. Conditions refer only to the
     *observed* results of earlier tests, so missingness carries no information about the
-    site beyond what those results carry. Fields the file does not list are always done.
+    site beyond what those results carry. Fields the file does not list are always done, except
+    procedures, which are not (a work-up written before procedures existed keeps its meaning);
+    procedures draw from ``proc_rng`` when given.
     """
     n = len(next(iter(values.values())))
     observed = {f: np.ones(n, dtype=bool) for f in values}
     if workup is None:
         return observed
+    for f in PROCEDURE_FIELDS:
+        if f in observed:
+            observed[f][:] = False
     seen: set[str] = set()
     for test, rows in workup.groupby("test", sort=False):
         if test not in values:
+            if test in PROCEDURE_FIELDS:  # a procedure the world has no rates for: not done
+                seen.add(test)
+                continue
             raise InputError(f"work-up: {test!r} is not a field the generator draws")
         p = np.zeros(n)
         decided = np.zeros(n, dtype=bool)
@@ -114,7 +140,7 @@ def apply_workup(
             m = _condition_mask(r.given, values, observed, n) & ~decided
             p[m] = r.probability
             decided |= m
-        observed[test] = rng.random(n) < p
+        observed[test] = (proc_rng if proc_rng is not None and test in PROCEDURE_FIELDS else rng).random(n) < p
         seen.add(test)
     return observed
 
@@ -159,8 +185,11 @@ def generate(
     subsite_weights: dict[str, np.ndarray] | None = None,
     prefix: str = "syn",
     return_cells: bool = False,
+    assumed_negative: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """Draw ``n`` cases: cells, fields, work-up, then optional label noise."""
+    """Draw ``n`` cases: cells, fields, work-up, then optional label noise. ``assumed_negative``:
+    the procedures the setting assumes found nothing (the unknown-primary setting's routine
+    work-up): their result is negative in every case, as the setting means."""
     if isinstance(n, bool) or not (isinstance(n, (int, np.integer)) and 1 <= n <= MAX_CASES):
         raise InputError(
             f"n: {n!r} is not a whole number from 1 to {MAX_CASES:,} (the cases one table holds in memory, "
@@ -168,11 +197,16 @@ def generate(
         )
     if not 0 <= label_noise <= 1:
         raise InputError(f"label_noise: {label_noise!r} is not a probability between 0 and 1")
-    rng = np.random.default_rng(check_random_state(check_seed(random_state)).randint(0, 2**32 - 1, dtype=np.int64))
+    seed = check_random_state(check_seed(random_state)).randint(0, 2**32 - 1, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    proc_rng = np.random.default_rng([int(seed), 0x50524F43])  # "PROC": procedures draw apart
     w = weights / weights.sum()
     cell = np.searchsorted(np.cumsum(w), rng.random(n) * np.cumsum(w)[-1], side="right")
     cell = np.minimum(cell, len(w) - 1)
-    values = draw_fields(model, cell, rng)
+    values = draw_fields(model, cell, rng, proc_rng)
+    for f in assumed_negative:
+        if f in values:
+            values[f][:] = FIELDS[f].values.index("negative")
     if isinstance(workup, list):  # a mixture of work-ups, drawn per case independently of the site
         shares = np.array([w[1] for w in workup], dtype=float)
         which = np.minimum(
@@ -182,11 +216,11 @@ def generate(
         for k, (_, _, table) in enumerate(workup):
             idx = np.flatnonzero(which == k)
             if len(idx):
-                part = apply_workup({f: v[idx] for f, v in values.items()}, table, rng)
+                part = apply_workup({f: v[idx] for f, v in values.items()}, table, rng, proc_rng)
                 for f in observed:
                     observed[f][idx] = part[f]
     else:
-        observed = apply_workup(values, workup, rng)
+        observed = apply_workup(values, workup, rng, proc_rng)
     site = model.cell_site[cell]
     details = list(FIELDS["primary_site_detail"].values)
     detail = np.array([details.index(c[1]) for c in model.cells])[cell]
