@@ -184,7 +184,7 @@ def test_a_booster_that_disagrees_with_the_recorded_margins_is_refused_when_read
     clf = model.classifier_.estimator_
     other = load_bundle(default_model_path()).classifier_.estimator_
     clf._booster_raw = other._booster_bytes  # a booster that is not the one the tables were made from
-    with pytest.raises(InputError, match="booster.ubj: its margins differ"):
+    with pytest.raises(InputError, match="booster.ubj: (its margins differ|it reads .* features)"):
         _ = clf.booster_
 
 

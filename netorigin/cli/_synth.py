@@ -112,7 +112,7 @@ def synth(
     Example: netorigin synth --n 20000 --scenario unknown-primary --seed 1 -o cohort.csv
     """
     # long: one parameter per command-line option, handed on unchanged to the library (a thin command)
-    _refuse_conflicts(n, output, check, partitions, workers, parameters, scenarios, world, save_world)
+    _refuse_conflicts(n, output, check, partitions, workers, parameters, scenarios, world, save_world, setting_mix)
     from ..io import Output, plan_outputs
 
     # every output planned together, before anything is read or written: the world's table and the
@@ -172,9 +172,15 @@ def synth(
     render_synth(output, scenario, seed, cohort, world=world)
 
 
-def _refuse_conflicts(n, output, check, partitions, workers, parameters, scenarios, world, save_world) -> None:
+def _refuse_conflicts(
+    n, output, check, partitions, workers, parameters, scenarios, world, save_world, setting_mix
+) -> None:
     """Every combination of options that cannot be honoured, refused before anything is read or
     written (an option that would be ignored is a conflict too)."""
+    if setting_mix:
+        if output or check or partitions or n is not None:
+            raise click.UsageError("--setting-mix prints a derivation and writes no cohort: drop -o/--n/--check")
+        return
     if save_world and world is None:
         raise click.UsageError("--save-world needs --world")
     if workers is not None and not partitions:

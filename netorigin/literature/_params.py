@@ -144,13 +144,25 @@ def scenario_records(path: str | Path | None = None, *, data: bytes | None = Non
 
 def _check_scenarios(rows: list[dict], where) -> list[dict]:
     """Every value a share from 0 to 1 (a scenario's site mix, a sub-site's share within its site),
-    at a level (class or subsite) and for a site or sub-site the contract knows."""
+    at a level (class or subsite) and for a site or sub-site the contract knows, or (level
+    ``assumed_negative``, value 1) a procedure the contract knows that the setting assumes negative."""
     from ..contract import SITES, SUBSITES
+    from ..contract._procedures import PROCEDURES
 
     for i, r in enumerate(rows):
+        if r["level"] == "assumed_negative":
+            if r["site"] not in PROCEDURES or r["value"] != 1:
+                raise InputError(
+                    f"{where}: line {i + 2}: assumed_negative {r['site']!r} (value {r['value']!r}) is not a "
+                    f"procedure ({', '.join(PROCEDURES)}) with value 1"
+                )
+            continue
         known = SITES if r["level"] == "class" else [x for s in SITES for x in SUBSITES[s]]
         if r["level"] not in ("class", "subsite") or r["site"] not in known:
-            raise InputError(f"{where}: line {i + 2}: {r['level']!r} {r['site']!r} is not a site (class) or sub-site")
+            raise InputError(
+                f"{where}: line {i + 2}: {r['level']!r} {r['site']!r} is not a site (class), sub-site or "
+                "assumed_negative procedure"
+            )
         if not 0 <= r["value"] <= 1:
             raise InputError(f"{where}: line {i + 2}: value: {r['value']!r} is not a share from 0 to 1")
     return rows

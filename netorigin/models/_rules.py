@@ -27,6 +27,25 @@ DEFAULT_RULES = (
 )
 
 
+def _procedure_rules() -> tuple:
+    """A procedure's primary points to the site of the place it was found: 6 points when confirmed by
+    histology (all but settles it), 2 when only seen (assumed, as the clues' points are)."""
+    from ..contract._procedures import PLACES, PROCEDURES
+    from ..contract._fields import DETAIL_TO_SITE
+
+    out = []
+    for name, proc in PROCEDURES.items():
+        for place in proc.places:
+            sites = {DETAIL_TO_SITE[x] for x in PLACES[place]}
+            if len(sites) == 1:
+                (site,) = sites
+                out += [(name, f"confirmed_{place}", site, 6.0), (name, f"seen_{place}", site, 2.0)]
+    return tuple(out)
+
+
+DEFAULT_RULES = DEFAULT_RULES + _procedure_rules()
+
+
 class RulesSiteClassifier(ClassifierMixin, BaseEstimator):
     """Points for each clue found, per site, plus the log of the training site mix.
 

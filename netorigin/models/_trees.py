@@ -280,6 +280,11 @@ class CompiledTrees:
         """Refuse a booster whose margins on the probe rows differ from the recorded ones."""
         import xgboost as xgb
 
+        if booster.num_features() != self.n_features:
+            raise InputError(
+                f"booster.ubj: it reads {booster.num_features()} features, the trees trees.npz records for it "
+                f"{self.n_features}: the two files are not one model (edited or damaged)"
+            )
         got = booster.predict(xgb.DMatrix(self.probe_X, missing=np.nan), output_margin=True)
         got = np.asarray(got, dtype=np.float64).reshape(len(self.probe_X), -1)
         if got.shape != self.probe_margins.shape or not np.allclose(got, self.probe_margins, rtol=0, atol=_PROBE_ATOL):
