@@ -128,7 +128,7 @@ def synth(
         inputs=[parameters, scenarios, workup if str(workup).endswith(".csv") else None],
     )
     from ..literature import Literature
-    from ._render import render_check, render_synth
+    from ._render_synth import render_check, render_synth
 
     lit = Literature(parameters, scenarios)
     if world is not None:
@@ -137,7 +137,7 @@ def synth(
         lit = draw_world(world, literature=lit)
     if setting_mix:
         from ..literature import derive_setting_mix, setting_mix_interval
-        from ._render import render_setting_mix
+        from ._render_synth import render_setting_mix
 
         derived = derive_setting_mix(lit, setting_mix)
         render_setting_mix(

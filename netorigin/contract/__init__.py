@@ -17,20 +17,20 @@ from ._fields import (
     LABEL_FIELDS,
     MARKERS,
     MITOSES_BANDS,
-    RESEARCH_NOTICE,
     SCHEMA_VERSION,
     SITE_DETAILS,
     SITES,
     SUBSITES,
     Field,
     field_for,
-    research_notice,
 )
+from ._grades import grade_from_ki67, mitoses_band_index
 from ._labels import FIELD_LABELS, field_label, value_words
 from ._names import FIELD_SYNONYMS, Guess, guess_field
+from ._notice import RESEARCH_NOTICE, research_notice
 from ._procedures import PLACES, PROCEDURE_FIELDS, PROCEDURES, Procedure, value_subsites
 from ._validation import Notice, ValidatedCohort, check_case, check_cohort, validate_case, validate_cohort
-from ._values import grade_from_ki67, is_not_done, mitoses_band_index, parse_value, read_number, reading_of
+from ._values import is_not_done, parse_value, read_number, reading_of
 from ._vocabulary import MISSING_TOKENS, positive_value
 
 __all__ = [

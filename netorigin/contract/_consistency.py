@@ -8,10 +8,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._grades import grade_from_ki67, mitoses_band_index
 from ._labels import field_label
 from ._notice import Notice
 from ._procedures import PROCEDURE_FIELDS, value_subsites
-from ._values import _GRADE_NUMBER, grade_from_ki67, mitoses_band_index
+from ._values import _GRADE_NUMBER
 
 
 def _consistency_notices(out: Mapping[str, np.ndarray], case_ids, n: int) -> list[Notice]:

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from ._fields import field_for
+from ._grades import mitoses_band_index
 from ._validation import ValidatedCohort, validate_cohort
-from ._values import mitoses_band_index
 from ._vocabulary import positive_value
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._fields import FIELDS, RESEARCH_NOTICE
+from ._fields import FIELDS
+from ._notice import RESEARCH_NOTICE
 from ._procedures import PROCEDURE_RULE
 from ._vocabulary import MISSING_TOKENS
 

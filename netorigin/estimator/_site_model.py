@@ -204,8 +204,7 @@ class SiteModel(SettingReads, SklearnFace, ClassifierMixin, BaseEstimator):
         ``y``; ``n_fields``: each held-out case's number of recorded informative fields). The one
         place where temperature, priors and conformal sets are fitted (local training after
         cross-fitting, the Dask engine after its distributed fit). ``design`` says how the held-out
-        margins were made (``calibration_design_``; ``calibration_``: which calibration and why).
-        """
+        margins were made (``calibration_design_``; ``calibration_``: which calibration and why)."""
         self.estimator_ = estimator
         self.labels_ = np.asarray(estimator[-1].labels_, dtype=object)
         self.label_site_ = site_of(self.labels_)

@@ -291,14 +291,21 @@ _APPLY = {"cells": _split_cells, "subtypes": _subtypes, "factor": _factor, "pair
 
 
 def structured_rows(rows: list[dict], structure: str, seed: int, strength: float | None = None) -> tuple[list, dict]:
-    """The parameter rows of a world with ``structure`` (one of :data:`STRUCTURES`, or ``any``:
-    one drawn with the seed), and what was drawn ({structure, strength}); same seed, same world."""
-    if structure not in (*STRUCTURES, "any"):
-        raise InputError(f"structure: {structure!r} is not one of {', '.join(STRUCTURES)}, any")
+    """The parameter rows of a world with ``structure`` (one of :data:`STRUCTURES`; ``any``: one
+    drawn with the seed; ``mixed``: half the seeds the literature's own structure, the other half
+    any structure, of strength from 0.25 to 1: structural uncertainty, as a shipped model is trained
+    across), and what was drawn ({structure, strength}); same seed, same world."""
+    if structure not in (*STRUCTURES, "any", "mixed"):
+        raise InputError(f"structure: {structure!r} is not one of {', '.join(STRUCTURES)}, any, mixed")
     rng = np.random.default_rng([int(seed), 0x53545255])  # "STRU"
+    low = 0.5
+    if structure == "mixed":
+        literature_shaped = rng.random() < 0.5
+        low, strength = 0.25, (0.0 if literature_shaped and strength is None else strength)
+        structure = "any"
     if structure == "any":
         structure = STRUCTURES[int(rng.integers(len(STRUCTURES)))]
-    strength = float(rng.uniform(0.5, 1.0)) if strength is None else float(strength)
+    strength = float(rng.uniform(low, 1.0)) if strength is None else float(strength)
     if not 0 <= strength <= 1:
         raise InputError(f"strength: {strength!r} is not a number from 0 to 1")
     cl = _Cells(build_model(rows))

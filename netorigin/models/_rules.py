@@ -30,8 +30,8 @@ DEFAULT_RULES = (
 def _procedure_rules() -> tuple:
     """A procedure's primary points to the site of the place it was found: 6 points when confirmed by
     histology (all but settles it), 2 when only seen (assumed, as the clues' points are)."""
-    from ..contract._procedures import PLACES, PROCEDURES
     from ..contract._fields import DETAIL_TO_SITE
+    from ..contract._procedures import PLACES, PROCEDURES
 
     out = []
     for name, proc in PROCEDURES.items():

@@ -169,6 +169,9 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
     )
     workup = s.pop("workup", "routine")
     worlds = s.pop("worlds", None)
+    structure = s.pop("structure", None)
+    if structure is not None and (worlds is None or not isinstance(structure, str)):
+        raise InputError(f"{where}: data.synthetic.structure: {structure!r} needs worlds (and is a structure name)")
     if worlds is not None and (not isinstance(worlds, int) or isinstance(worlds, bool) or worlds < 1):
         raise InputError(f"{where}: data.synthetic.worlds: {worlds!r} is not a whole number >= 1")
     if not isinstance(workup, str):
@@ -181,11 +184,12 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
     if s:
         raise InputError(f"{where}: data.synthetic: unknown setting(s) {', '.join(sorted(s))}")
     table = make_synthetic_cohort(
-        n, scenario=scenario, random_state=seed, label_noise=noise, workup=workup, worlds=worlds
+        n, scenario=scenario, random_state=seed, label_noise=noise, workup=workup, worlds=worlds, structure=structure
     )
     desc = (
         f"synthetic, scenario {scenario}, n={n}, seed={seed}"
         + (f", {worlds} plausible worlds" if worlds else "")
+        + (f" (structure: {structure})" if structure else "")
         + (f", work-up {workup}" if workup != "routine" else "")
         + (f", label noise {noise}" if noise else "")
     )
@@ -198,6 +202,7 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
             "synthetic.seed": seed,
             "synthetic.workup": workup,
             "synthetic.worlds": worlds or 0,
+            "synthetic.structure": structure or "literature",
         },
         None if worlds else scenario,  # many worlds: no one exact posterior for the held-out cases
     )
