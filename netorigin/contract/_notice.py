@@ -1,6 +1,4 @@
-"""The research notice: one spelling, everywhere a model's answer is shown."""
-
-from __future__ import annotations
+"""Something the user should know that does not stop the work; the research notice, one spelling everywhere a model's answer is shown."""
 
 # One spelling of the research notice, everywhere it is shown.
 RESEARCH_NOTICE = "For research use only; trained on synthetic data; not validated on patients; not a medical device."
