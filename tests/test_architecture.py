@@ -90,7 +90,7 @@ def test_the_public_surface_resolves_and_private_modules_are_underscored():
 
 def test_the_research_notice_is_spelled_once():
     hits = [str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py") if "medical device" in p.read_text()]
-    assert hits == ["netorigin/contract/_fields.py"], hits
+    assert hits == ["netorigin/contract/_notice.py"], hits
 
 
 def test_the_library_never_prints_exits_or_configures_the_process():

@@ -174,6 +174,26 @@ def to_table(
     return table
 
 
+def _observe(values: dict, workup, n: int, rng, proc_rng) -> dict:
+    """Which fields each case's work-up recorded: one work-up table, or a mixture of them drawn per
+    case independently of the site (``workup`` a list of (name, share, table))."""
+    if isinstance(workup, list):
+        shares = np.array([w[1] for w in workup], dtype=float)
+        which = np.minimum(
+            np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(n), side="right"), len(workup) - 1
+        )
+        observed = {f: np.ones(n, dtype=bool) for f in values}
+        for k, (_, _, table) in enumerate(workup):
+            idx = np.flatnonzero(which == k)
+            if len(idx):
+                part = apply_workup({f: v[idx] for f, v in values.items()}, table, rng, proc_rng)
+                for f in observed:
+                    observed[f][idx] = part[f]
+    else:
+        observed = apply_workup(values, workup, rng, proc_rng)
+    return observed
+
+
 def generate(
     model: Model,
     weights: np.ndarray,
@@ -207,20 +227,7 @@ def generate(
     for f in assumed_negative:
         if f in values:
             values[f][:] = FIELDS[f].values.index("negative")
-    if isinstance(workup, list):  # a mixture of work-ups, drawn per case independently of the site
-        shares = np.array([w[1] for w in workup], dtype=float)
-        which = np.minimum(
-            np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(n), side="right"), len(workup) - 1
-        )
-        observed = {f: np.ones(n, dtype=bool) for f in values}
-        for k, (_, _, table) in enumerate(workup):
-            idx = np.flatnonzero(which == k)
-            if len(idx):
-                part = apply_workup({f: v[idx] for f, v in values.items()}, table, rng, proc_rng)
-                for f in observed:
-                    observed[f][idx] = part[f]
-    else:
-        observed = apply_workup(values, workup, rng, proc_rng)
+    observed = _observe(values, workup, n, rng, proc_rng)
     site = model.cell_site[cell]
     details = list(FIELDS["primary_site_detail"].values)
     detail = np.array([details.index(c[1]) for c in model.cells])[cell]

@@ -141,6 +141,16 @@ def _check_model(model, where) -> None:
         raise InputError(f"{where}: model.params: {model['params']!r} is not a mapping of hyper-parameters")
 
 
+def _check_worlds(where, worlds, structure, workup) -> None:
+    """data.synthetic's worlds (a whole number >= 1), structure (a name, with worlds), workup (a name)."""
+    if not isinstance(workup, str):
+        raise InputError(f"{where}: data.synthetic.workup: {workup!r} is not a work-up name")
+    if structure is not None and (worlds is None or not isinstance(structure, str)):
+        raise InputError(f"{where}: data.synthetic.structure: {structure!r} needs worlds (and is a structure name)")
+    if worlds is not None and (not isinstance(worlds, int) or isinstance(worlds, bool) or worlds < 1):
+        raise InputError(f"{where}: data.synthetic.worlds: {worlds!r} is not a whole number >= 1")
+
+
 def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]:
     """(table, description, params to log, scenario if synthetic) from a ``data`` setting."""
     from ..io import load_cohort
@@ -170,12 +180,7 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
     workup = s.pop("workup", "routine")
     worlds = s.pop("worlds", None)
     structure = s.pop("structure", None)
-    if structure is not None and (worlds is None or not isinstance(structure, str)):
-        raise InputError(f"{where}: data.synthetic.structure: {structure!r} needs worlds (and is a structure name)")
-    if worlds is not None and (not isinstance(worlds, int) or isinstance(worlds, bool) or worlds < 1):
-        raise InputError(f"{where}: data.synthetic.worlds: {worlds!r} is not a whole number >= 1")
-    if not isinstance(workup, str):
-        raise InputError(f"{where}: data.synthetic.workup: {workup!r} is not a work-up name")
+    _check_worlds(where, worlds, structure, workup)
     for key, value, kind in (("n", n, int), ("seed", seed, int), ("label_noise", noise, (int, float))):
         if not isinstance(value, kind) or isinstance(value, bool):
             raise InputError(
