@@ -121,3 +121,34 @@ def test_the_fit_check_finds_findings_that_travel_together_and_stays_quiet_where
     # every pair's table adds up to its cases, observed and expected
     for p in found.pairs:
         assert np.sum(p["observed"]) == p["cases"] and np.sum(p["expected"]) == pytest.approx(p["cases"], abs=0.05)
+
+
+def test_train_and_evaluate_say_when_findings_travel_together_and_stay_quiet_otherwise(tmp_path):
+    """The structure check in the user's commands: `train` (output, result, warnings) and
+    `evaluate` (output and --json) on a cohort of a world with hidden subtypes say the cohort breaks
+    the model's cells, pair by pair; on a cohort of the literature's own world they say nothing is
+    broken and warn of nothing."""
+    import json
+
+    from _helpers import run
+
+    structured = make_synthetic_cohort(4000, random_state=3, world=5, structure="subtypes")
+    plain = make_synthetic_cohort(4000, random_state=3)
+    for name, cohort in (("structured", structured), ("plain", plain)):
+        cohort.to_csv(tmp_path / f"{name}.csv", index=False)
+    r = run(
+        "train", "--data", tmp_path / "structured.csv", "--kind", "latent-class", "--no-track",
+        "--bootstrap", "0", "--out", tmp_path / "m",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    text = " ".join((r.stdout + r.stderr).split())
+    assert "structure check: findings travel together within a site beyond" in text, text[-3000:]
+    assert "more often than the model's cells allow" in text
+    e = run("evaluate", "--model", tmp_path / "m", "--data", tmp_path / "plain.csv", "--no-track", "--json",
+            "--bootstrap", "0")  # fmt: skip
+    assert e.returncode == 0, e.stderr
+    s = json.loads(e.stdout)["structure"]
+    assert s["checked"] and 0 <= s["p_max"] <= 1 and s["pairs_checked"] > 0
+    e2 = run("evaluate", "--model", tmp_path / "m", "--data", tmp_path / "structured.csv", "--no-track",
+             "--bootstrap", "0")  # fmt: skip
+    assert e2.returncode == 0 and "structure check: findings travel together" in " ".join(e2.stdout.split())

@@ -208,6 +208,15 @@ def render_evaluation(summary) -> None:
         console.print(
             "shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"])
         )
+    _structure_line(console, m.get("structure"))
+
+
+def _structure_line(console, structure) -> None:
+    """The structure check's verdict and its worst pairs (training and evaluation)."""
+    if structure and structure.get("checked"):
+        console.print(f"structure check: {_safe(structure['verdict'])}")
+        for text in structure.get("pairs", []):
+            console.print(f"  - {_safe(text)}")
 
 
 def _metrics_table(m: dict) -> Table:
@@ -304,6 +313,7 @@ def render_metrics(summary, notices=()) -> None:
         from ..training import calibration_summary
 
         console.print(f"calibration shipped: {_safe(calibration_summary(result.metrics['calibration']))}")
+    _structure_line(console, result.metrics.get("checks", {}).get("structure"))
     if "split" in result.metrics:
         sp = result.metrics["split"]
         console.print(

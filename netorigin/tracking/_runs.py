@@ -247,6 +247,10 @@ def _track_training(result, cohort, out_dir, *, started, settings, params, data_
             # what training found wrong, where the run list shows it ("none" when nothing was)
             "netorigin.warnings": "\n".join(result.warnings)[:4900] or "none",
             "netorigin.calibration": calibration_summary(m.calibration_)[:4900],
+            # do the cohort's findings travel together beyond the model's cells? (the global verdict)
+            "netorigin.structure": str(
+                result.metrics.get("checks", {}).get("structure", {}).get("verdict", "not checked")
+            )[:4900],
         },
         bundle_dir=out_dir,
         artifacts=artifacts,
@@ -274,7 +278,7 @@ def evaluate_run(
     """Evaluate a saved model on a labelled cohort (external validation) and log the run."""
     from ..evaluate import evaluate_model
     from ..literature import bayes_posterior
-    from ..training import labelled_cases
+    from ..training import labelled_cases, structure_fit
 
     check(["tracking"] if track else [], "tracking an evaluation run in MLflow", "evaluate with track=False")
     started = time.time()
@@ -285,6 +289,8 @@ def evaluate_run(
         model, table, groups=groups, target_prior=target_prior, n_bootstrap=n_bootstrap, bayes_proba=bayes
     )
     metrics["model"] = model.identity()  # every output names the bundle that produced it
+    metrics["structure"], warned = structure_fit(model, table)  # findings travelling together?
+    notices = [*notices, *warned]
     summary = {"metrics": metrics, "notices": [n.message for n in notices], "model": model.identity()}
     if track:
         summary["tracking"] = _track_evaluation(

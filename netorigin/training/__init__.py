@@ -2,7 +2,7 @@
 the exact posterior."""
 
 from ._benchmark import BENCHMARK_COLUMNS, benchmark, benchmark_markdown
-from ._checks import calibration_summary
+from ._checks import calibration_summary, structure_fit
 from ._train import TrainResult, fingerprint, labelled_cases, train
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "calibration_summary",
     "fingerprint",
     "labelled_cases",
+    "structure_fit",
     "train",
 ]

@@ -12,6 +12,12 @@
   (``data/contradictions.csv``). Honest cohorts stay far below the limits (measured on synthetic
   cohorts of every scenario, work-up and drawn world, and on the registry-like test cohort: at
   most 0.6% and 2.4%); shuffled or swapped labels are at 30-50%.
+- **Do findings travel together beyond the model's cells?** Bivariate residuals of every pair of
+  two-valued findings within each site under the cells the model's advice uses (the latent-class
+  kind's own; any other kind's, the literature's cells fitted to the cohort), with
+  parametric-bootstrap p-values (:func:`netorigin.literature.structure_check`): a cohort whose
+  findings are lost or gained together (hidden subtypes, a shared differentiation factor) is said
+  by pair and with a global verdict, as a warning that probabilities are likely overconfident.
 """
 
 from __future__ import annotations
@@ -90,6 +96,41 @@ def cohort_checks(table, y, mix, *, random_state=0) -> tuple[dict, list[Notice]]
     if n and np.mean(pairs) > PAIRS_SHARE:
         notices.append(_contradictory_pairs(table, pairs))
     return figures, notices
+
+
+STRUCTURE_RESAMPLES = 100  # parametric-bootstrap cohorts of the structure check in training and evaluation
+
+
+def structure_fit(model, table, labels=None, *, random_state=0) -> tuple[dict, list[Notice]]:
+    """(figures, notices): the structure check of a labelled cohort against the cells of
+    ``model``'s advice, a warning when broken. ``labels``: the model's labels (sub-sites or sites);
+    None: the cohort's sub-sites when the model learns them and every case has one, else its sites."""
+    from ..literature import structure_check
+
+    cells = getattr(model, "knowledge_", None)
+    if cells is None or not hasattr(cells, "model"):
+        return {"checked": False, "why": "the model has no fitted cells"}, []
+    level = model.level_
+    if labels is None:
+        detail = table["primary_site_detail"] if "primary_site_detail" in table.columns else None
+        if level != "subsite" or detail is None or detail.isna().any():
+            level, labels = "site", table["primary_site"].astype(object).to_numpy()
+        else:
+            labels = detail.astype(object).to_numpy()
+    check = structure_check(cells, table, labels, level, n_boot=STRUCTURE_RESAMPLES, random_state=random_state)
+    figures = {
+        "checked": True,
+        "p_max": float(check.p_max),
+        "broken": bool(check.broken),
+        "pairs_checked": len(check.pairs),
+        "pairs_broken": len(check.words(shown=10**6)),
+        "verdict": check.verdict(),
+        "pairs": check.words(),
+    }
+    if not check.broken:
+        return figures, []
+    said = "; ".join(check.words())
+    return figures, [Notice(WARNING, f"{check.verdict()}. Worst pairs: {said}")]
 
 
 def _literature_posterior(table, mix) -> np.ndarray:

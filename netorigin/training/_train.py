@@ -22,7 +22,7 @@ from ..evaluate import evaluate_model, site_metrics
 from ..exceptions import InputError
 from ..literature import bayes_posterior
 from ..models import DEFAULT_KIND, get_kind, site_codes
-from ._checks import WARNING, base_rate_check, check_calibration, cohort_checks
+from ._checks import WARNING, base_rate_check, check_calibration, cohort_checks, structure_fit
 
 
 @dataclass
@@ -325,7 +325,8 @@ def _checks(model, test_predictions, cases, random_state) -> tuple[dict, list]:
         )
     y_cases = site_codes(cases["primary_site"])
     cohort, warn_cohort = cohort_checks(cases, y_cases, mix, random_state=random_state)
-    return {"base_rate": base, "cohort": cohort}, warn + warn_cohort
+    structure, warn_structure = structure_fit(model, cases, random_state=random_state)
+    return {"base_rate": base, "cohort": cohort, "structure": structure}, warn + warn_cohort + warn_structure
 
 
 def _cv_metrics(model) -> dict:
