@@ -28,7 +28,7 @@ from netorigin.bundle import load_bundle
 from netorigin.contract import SITES
 from netorigin.datasets import default_model_path
 from netorigin.inference import next_tests, score_cases, value_of_tests
-from netorigin.literature import SCENARIOS, cell_posterior, default_literature
+from netorigin.literature import ADVICE_TESTS, SCENARIOS, apply_setting, cell_posterior, default_literature
 from netorigin.synth import make_synthetic_cohort
 
 
@@ -85,7 +85,10 @@ def main():
         t0 = time.perf_counter()
         tool = next_tests(model, c, target_prior=scenario, top=1, details=False)
         t_tool = time.perf_counter() - t0
-        exact = value_of_tests(cell_posterior(kb.model, c, kb.weights(scenario)), c, kb)
+        held = kb.assumptions(scenario)  # what the setting holds done: counted once, never advised
+        read = apply_setting(c, held)[0]
+        tests = [t for t in ADVICE_TESTS if t not in held]
+        exact = value_of_tests(cell_posterior(kb.model, read, kb.weights(scenario)), read, kb, tests=tests)
         agree, ratio, loss, settled, picked, bests = [], [], [], [], [], []
         for tv, ev in zip(tool, exact):
             if not ev:

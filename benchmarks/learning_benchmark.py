@@ -142,9 +142,10 @@ def main():
     ap.add_argument("--table-only", action="store_true", help="print the table of --out's JSON again, no run")
     ap.add_argument(
         "--only",
-        choices=KINDS,
+        choices=(*KINDS, "literature-only"),
         default=None,
-        help="rerun this trained model only; the other rows are kept from --out's JSON (same worlds and sizes)",
+        help="rerun this model only (with the shipped one; literature-only: the shipped one alone, after "
+        "it is retrained); the other rows are kept from --out's JSON (same worlds and sizes)",
     )
     args = ap.parse_args()
     args.out = args.out or "benchmarks/results/learning" + (f"-{args.structure}" if args.structure else "")
@@ -161,7 +162,7 @@ def main():
         return
     trained_on = set(training_worlds(400, 1))  # pipelines/default_model.yaml: 400 worlds, seed 1
     seeds = [s for s in HELD_OUT if s not in trained_on][: args.worlds]
-    rows, kinds = [], (args.only,) if args.only else KINDS
+    rows, kinds = [], (() if args.only == "literature-only" else (args.only,)) if args.only else KINDS
     for seed in seeds:
         rows += one_world(seed, sizes, args.n_test, shipped, not args.no_advice, print, kinds, args.structure)
     if args.only:  # the rows of the models not rerun, from the last full run

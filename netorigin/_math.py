@@ -42,3 +42,17 @@ def binned_ece(y: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
         if m.any():
             ece += m.mean() * abs(conf[m].mean() - (pred[m] == y[m]).mean())
     return float(ece)
+
+
+def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(sum(exp(z))) along ``axis``, stable; -inf where every term is -inf.
+
+    >>> float(logsumexp(np.array([0.0, 0.0])).round(6)), float(logsumexp(np.array([-np.inf, -np.inf])))
+    (0.693147, -inf)
+    """
+    z = np.asarray(z, dtype=float)
+    top = np.max(z, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.exp(z - top).sum(axis=axis, keepdims=True)) + top
+    return np.squeeze(out, axis=axis)

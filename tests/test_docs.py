@@ -53,6 +53,7 @@ def test_the_seed_cohort_results_are_what_the_pipeline_writes_today(tmp_path):
         cfg.replace("output: benchmarks/results/seed_cohort.md", f"output: {out}")
         .replace("path: data/seed_cohort.csv", f"path: {ROOT / 'data' / 'seed_cohort.csv'}")
         .replace("model: data/models/default", f"model: {ROOT / 'data' / 'models' / 'default'}")
+        .replace("tests: data/examples/", f"tests: {ROOT / 'data' / 'examples'}/")
     )
     run_task(tmp_path / "p.yaml", track=False)
     assert first_table(str(out)) == first_table("benchmarks/results/seed_cohort.md")

@@ -8,7 +8,7 @@ from netorigin.bundle import load_bundle
 from netorigin.contract import FIELDS, SITES, validate_case, validate_cohort
 from netorigin.datasets import default_model_path, example_case_path
 from netorigin.inference import case_report, exact_next_tests, next_tests, score_cases, value_of_tests
-from netorigin.literature import bayes_posterior, cell_posterior, default_literature
+from netorigin.literature import ADVICE_TESTS, bayes_posterior, cell_posterior, default_literature
 from netorigin.synth import make_synthetic_cohort
 
 pytestmark = pytest.mark.installed
@@ -165,26 +165,27 @@ def test_the_value_of_a_test_is_exact_under_the_generators_own_posterior():
 
 
 def test_the_tool_agrees_with_the_exact_best_test_on_most_cases(model):
+    """On the literature's own world the shipped model's first test, stains and procedures together,
+    is usually the exact best (issue 32's target: the exact best >= 85%, >= 95% of the best
+    information; benchmarks/advice_benchmark.py measures it on 2,000 cases per setting). Not
+    always: the model's findings part was trained across 400 plausible worlds and hedges where the
+    literature is uncertain. The procedures the setting holds done are never advised, by either."""
     from netorigin.literature import apply_setting
 
-    """On the literature's own world the shipped model's first test is usually the exact best. Not
-    always: the model was trained across 400 plausible worlds and hedges where the literature is
-    uncertain (its answer after a PDX1 result moves less than the literature's point figures say),
-    and its advice now comes from its own re-scoring (benchmarks/advice_benchmark.py: about 71% and
-    93% of the best information, against 88% and 99% when the advice came from the literature's
-    cells, which disagreed with re-scoring)."""
     cases = make_synthetic_cohort(300, scenario="unknown-primary", random_state=11)
     kb = default_literature()
     tool = next_tests(model, cases, target_prior="unknown-primary", top=1, details=False)
-    read = apply_setting(cases, kb.assumptions("unknown-primary"))[0]  # its routine negatives counted once
-    exact = value_of_tests(cell_posterior(kb.model, read, kb.weights("unknown-primary")), read, kb)
+    held = kb.assumptions("unknown-primary")
+    read = apply_setting(cases, held)[0]  # its routine negatives counted once, and never advised
+    tests = [t for t in ADVICE_TESTS if t not in held]
+    exact = value_of_tests(cell_posterior(kb.model, read, kb.weights("unknown-primary")), read, kb, tests=tests)
     agree, picked, best = 0, 0.0, 0.0
     for t, e in zip(tool, exact):
         gains = {d["test"]: d["expected_information_gain_bits"] for d in e}
         pick = t[0]["test"]
         agree += pick == max(gains, key=gains.get)
         picked, best = picked + gains[pick], best + max(gains.values())
-    assert agree / len(cases) >= 0.65 and picked / best >= 0.9, (agree / len(cases), picked / best)
+    assert agree / len(cases) >= 0.8 and picked / best >= 0.95, (agree / len(cases), picked / best)
 
 
 def test_tests_the_lab_cannot_run_are_never_suggested_and_cost_can_rank(model, tmp_path):

@@ -128,9 +128,10 @@ def html_report(report: dict, *, generated: str | None = None) -> str:
     return page(f"netorigin: case {report['case_id'] or ''}", result_html(report, generated=generated))
 
 
-def markdown_report(table, identity: dict, *, title: str, target_prior: str, coverage: float) -> str:
+def markdown_report(table, identity: dict, *, title: str, target_prior: str, coverage: float, tests=None) -> str:
     """A scored cohort (:func:`~netorigin.inference.score_cohort`) as a Markdown table, headed by
-    the model's identity and the research notice. Cells are HTML-escaped."""
+    the model's identity, the research notice and (``tests``) the lab table the next tests were
+    chosen from. Cells are HTML-escaped."""
     from ..contract import SITES
 
     def e(x):  # Markdown cells: no raw HTML, but apostrophes may stay
@@ -140,7 +141,9 @@ def markdown_report(table, identity: dict, *, title: str, target_prior: str, cov
         f"# {e(title)}",
         "",
         f"Model: {e(identity['name'])} ({e(identity['kind'])}), netorigin {e(identity['version'])}, bundle "
-        f"{e(str(identity['bundle_hash'])[:12])}; deployment prior: {e(target_prior)}. {e(identity['notice'])}",
+        f"{e(str(identity['bundle_hash'])[:12])}; deployment prior: {e(target_prior)}"
+        + (f"; next tests from the lab table {e(tests)}" if tests else "")
+        + f". {e(identity['notice'])}",
         "",
         "| case | " + " | ".join(f"p({s})" for s in SITES) + f" | {coverage:.0%} set | top reasons | next test |",
         "|---|---|---|---|---|---|---|",

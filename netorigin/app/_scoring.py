@@ -87,7 +87,8 @@ def score_path(
         if plot or report:
             raise InputError("--plot and --report are for one case; score a cohort with -o FILE")
         m = load_model(model, tracking_uri)
-        return _score_table(m, validated, output, settings, progress=progress, score_anyway=score_anyway)
+        how = {"panel": panel, "tests": tests, "per_cost": per_cost}  # the advice as for one case
+        return _score_table(m, validated, output, settings, progress=progress, score_anyway=score_anyway, **how)
     refuse_out_of_scope(validated, score_anyway)
     m = load_model(model, tracking_uri)
     return _score_one(m, validated, plot, report, settings, panel=panel, tests=tests, per_cost=per_cost)

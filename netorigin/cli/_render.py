@@ -199,16 +199,21 @@ def render_evaluation(summary) -> None:
     )
     if m.get("by_information"):
         console.print(_information_table(m["by_information"]))
-    if "robustness" in m:
-        r = m["robustness"]
-        console.print(
-            "masked at random: "
-            + ", ".join(f"{x['fraction_masked']:.0%}: {x['accuracy']:.3f}" for x in r["masked_at_random"])
-        )
-        console.print(
-            "shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"])
-        )
+    _robustness_lines(console, m.get("robustness"))
     _structure_line(console, m.get("structure"))
+
+
+def _robustness_lines(console, r) -> None:
+    """Accuracy with results masked at random and under shallower work-ups (evaluation)."""
+    if not r:
+        return
+    console.print(
+        "masked at random: "
+        + ", ".join(f"{x['fraction_masked']:.0%}: {x['accuracy']:.3f}" for x in r["masked_at_random"])
+    )
+    console.print(
+        "shallower work-up: " + ", ".join(f"{x['work_up']}: {x['accuracy']:.3f}" for x in r["shallower_work_up"])
+    )
 
 
 def _structure_line(console, structure) -> None:

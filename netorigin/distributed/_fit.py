@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..contract import SITE_DETAILS, SITES, as_canonical
+from ..contract import FIELDS, PROCEDURE_FIELDS, SITE_DETAILS, SITES, as_canonical, column_codes
 from ..estimator import MIN_PER_SITE, choose_labels
 from ..exceptions import InputError
 from ..features import finish_profile, informative_counts, merge_partials, profile_partial
@@ -63,7 +63,20 @@ def _prepare(df: pd.DataFrame, features) -> pd.DataFrame:
     out["_detail"] = codes
     out["_fold"] = _fold(_groups(table)) if n else np.array([], dtype=int)
     out["_n_fields"] = informative_counts(table) if n else np.array([], dtype=int)
+    for f in PROCEDURE_FIELDS:  # the procedures, read as evidence when the sets are fitted
+        codes = column_codes(table, f) if n else None
+        out[f"_{f}"] = codes if codes is not None else np.full(n, -1)
     return out
+
+
+def _procedures(cal: pd.DataFrame) -> pd.DataFrame:
+    """The procedures of the calibration rows as canonical category columns."""
+    return pd.DataFrame(
+        {
+            f: pd.Categorical.from_codes(cal[f"_{f}"].to_numpy(dtype=int), categories=list(FIELDS[f].values))
+            for f in PROCEDURE_FIELDS
+        }
+    )
 
 
 def _target(df: pd.DataFrame, column: str, vocab: np.ndarray, remap=None) -> pd.Series:
@@ -141,6 +154,7 @@ def _meta(n_feat: int) -> pd.DataFrame:
             "_detail": pd.Series(dtype=int),
             "_fold": pd.Series(dtype=int),
             "_n_fields": pd.Series(dtype=int),
+            **{f"_{f}": pd.Series(dtype=int) for f in PROCEDURE_FIELDS},
         }
     )
 
@@ -231,6 +245,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
     model.notices_ = plan["notices"]
     advice = plan["advice"]
     model.fit_advice(advice, advice["primary_site"], n_training=plan["n_train"])
+    model.fit_sets(margins, y_cal, cal["_n_fields"].to_numpy(dtype=int), _procedures(cal))
     return (
         model,
         plan["test"],

@@ -33,6 +33,11 @@ class Forward:
         (fields, contributions (n, fields, labels), base (n, labels)) on the margin scale.
     explanation : Explanation or None
         Each field's term on the clr scale of ``proba``.
+    inputs : the classifier's input (a feature matrix, or the table for kinds that read it): what an
+        edit of these cases starts from.
+    evidence : (fields, terms (n, fields, labels)) or None
+        The recorded procedures' log-likelihoods under each label, from the model's cells
+        (:meth:`~netorigin.estimator.SiteModel.procedure_evidence`).
     """
 
     model: object = field(repr=False)
@@ -47,6 +52,8 @@ class Forward:
     raw_table: object = field(default=None, repr=False)
     assumed: tuple = ()
     taken: np.ndarray | None = field(default=None, repr=False)
+    inputs: object = field(default=None, repr=False)
+    evidence: tuple | None = field(default=None, repr=False)
 
     def proba_under(self, target_prior, *, calibrated: bool = True) -> np.ndarray:
         """Site probabilities of the same cases under another prior (or uncalibrated), from the
@@ -55,8 +62,11 @@ class Forward:
         m = self.model
         if self._differs(m.assumed_negative(target_prior)):
             fwd = m.forward(self.raw_table, target_prior=target_prior)
-            return site_sums(m._label_proba(fwd.margins, target_prior, calibrated), m.label_site_)
-        return site_sums(m._label_proba(self.margins, target_prior, calibrated), m.label_site_)
+            return site_sums(
+                m._label_proba(fwd.margins, target_prior, calibrated, evidence_sum(fwd.evidence)), m.label_site_
+            )
+        evidence = evidence_sum(m.procedure_evidence(self.table, target_prior)) if self.evidence is not None else None
+        return site_sums(m._label_proba(self.margins, target_prior, calibrated, evidence), m.label_site_)
 
     def _differs(self, assumed: tuple) -> bool:
         """Whether a setting that assumes ``assumed`` negative reads some case otherwise than this pass."""
@@ -92,3 +102,8 @@ class Forward:
     def sets(self, coverage: float = 0.9) -> np.ndarray:
         """Boolean (n, 3) prediction sets at ``coverage`` under this pass's prior (the contract's order)."""
         return self.set_reasons(coverage) != ""
+
+
+def evidence_sum(evidence) -> np.ndarray | None:
+    """(n, labels) the procedures' log-likelihoods added up (None without evidence)."""
+    return None if evidence is None else evidence[1].sum(axis=1)

@@ -1,6 +1,11 @@
-"""What a model reads of a case, and what its setting assumes: the fields its classifier uses (a
-model trained before procedures were part of the case does not read them) and the procedures a
-setting assumes negative (netorigin.literature.apply_setting)."""
+"""What a model reads of a case, and what its setting assumes: the fields its classifier reads, the
+procedures it reads as evidence from its cells (:mod:`netorigin.estimator._cells`), and the
+procedures a setting assumes negative.
+
+A setting that assumes procedures negative (the unknown-primary setting: routine imaging and
+endoscopy found nothing) has them in its site mix: their recorded negatives are taken out of the
+case (netorigin.literature.apply_setting) and never counted twice.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +29,14 @@ class SettingReads:
         return tuple(f for f in PROCEDURE_FIELDS if f not in known)
 
     def fields_read(self) -> frozenset:
-        """The contract fields the classifier reads: its features' fields, or for a kind that reads
-        the case table, what its cells know. A field outside it (a procedure, for a model trained
-        before procedures existed) is not used, and scoring says so."""
+        """The contract fields the model reads: its classifier's, and the procedures it reads as
+        evidence from its cells. A field outside it (a procedure, for a model trained before
+        procedures existed) is not used, and scoring says so."""
+        return self.classifier_fields() | frozenset(self.evidence_fields())
+
+    def classifier_fields(self) -> frozenset:
+        """The contract fields the classifier itself reads: its features' fields, or for a kind that
+        reads the case table, what its cells know."""
         check_is_fitted(self, "_parts")
         features, clf = self._parts
         if features is not None:

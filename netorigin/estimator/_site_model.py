@@ -23,26 +23,24 @@ from ..literature import apply_setting
 from ..models import (
     CLASSES,
     DEFAULT_KIND,
-    advice_notice,
     detail_column,
-    fit_advice_cells,
     get_kind,
     label_codes,
     make_model,
     pipeline_from_parts,
     pipeline_label_margins,
     read_labels,
-    site_codes,
     site_of,
     with_detail_column,
 )
+from ._cells import ModelCells
 from ._face import SklearnFace
-from ._forward import Forward
+from ._forward import Forward, evidence_sum
 from ._labels import CaseSplitter, _align, _strata, training_labels
 from ._reads import SettingReads
 
 
-class SiteModel(SettingReads, SklearnFace, ClassifierMixin, BaseEstimator):
+class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEstimator):
     """The fitted model: check -> features -> classifier -> calibration -> prior -> sets.
 
     Parameters
@@ -159,45 +157,8 @@ class SiteModel(SettingReads, SklearnFace, ClassifierMixin, BaseEstimator):
             design="10% hold-out for calibration" if self.cv == "holdout" else f"{int(self.cv)}-fold cross-fitting",
         )
         self.notices_ = notices
-        return self.fit_advice(table, np.array(SITES, dtype=object)[y])
-
-    def fit_advice(self, X, y, *, n_training=None):
-        """Fit the cells the next-test advice uses to labelled training cases ``X`` (sites ``y``;
-        ``n_training``: the training cases they are a sample of, if they are): the latent-class
-        kind's own cells; any other kind's, the literature's cells fitted to the cases
-        (:func:`~netorigin.models.fit_advice_cells`: beyond
-        :data:`~netorigin.models.ADVICE_CV_MAX` cases, on a sample, said in a notice). Both
-        engines call it after the classifier is fitted."""
-        check_is_fitted(self, "estimator_")
-        own = getattr(self.estimator_[-1].estimator_, "cells_", None)
-        if own is not None:
-            self.knowledge_ = own
-            return self
-        table = as_canonical(X)
-        if self.level_ == "subsite":
-            labels = table["primary_site_detail"].astype(object).to_numpy()
-        else:
-            labels = np.array(SITES, dtype=object)[site_codes(y)]
-        total = n_training or len(labels)
-        self.knowledge_, used = fit_advice_cells(table, labels, self.level_, self.random_state, total)
-        if used < total:
-            self.notices_ = [*getattr(self, "notices_", []), advice_notice(used, total)]
-        return self
-
-    def knowledge(self):
-        """The :class:`~netorigin.literature.Literature` whose cells the next-test advice uses:
-        fitted to the training cohort when the model was trained here, else the literature's."""
-        from ..literature import Literature, default_literature
-
-        cells = getattr(self, "knowledge_", None)
-        if cells is None:
-            return default_literature()
-        lit = self.__dict__.get("_knowledge_lit")
-        if lit is None:  # the literature kind's own cells are a cell model, without fitted rows
-            rows = getattr(cells, "rows", None) or default_literature().parameter_rows
-            lit = self._knowledge_lit = Literature.from_tables(rows, default_literature().scenario_rows)
-            lit.model = getattr(cells, "model", cells)
-        return lit
+        self.fit_advice(table, np.array(SITES, dtype=object)[y])
+        return self.fit_sets(self.oof_margins_, self.oof_y_, informative_counts(cal_rows), cal_rows)
 
     def fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
         """Complete the model from a fitted classifier pipeline and held-out margins (label indices
@@ -326,7 +287,8 @@ class SiteModel(SettingReads, SklearnFace, ClassifierMixin, BaseEstimator):
         # the same margins with or without reasons (the explanation's base absorbs the rounding)
         clf = self._parts[1]
         margins = clf.label_margins(Xt) if edited_from is None else clf.label_margins_edited(Xt, *edited_from)
-        label_proba = self._label_proba(margins, target_prior)
+        evidence = self.procedure_evidence(table, target_prior)  # procedures, from the model's cells
+        label_proba = self._label_proba(margins, target_prior, evidence=evidence_sum(evidence))
         return Forward(
             model=self,
             table=table,
@@ -336,10 +298,12 @@ class SiteModel(SettingReads, SklearnFace, ClassifierMixin, BaseEstimator):
             target_prior=self.prior_name(target_prior),
             prior_spec=target_prior,
             margin_terms=terms,
-            explanation=self._explanation(margins, terms, target_prior) if terms is not None else None,
+            explanation=self._explanation(margins, terms, target_prior, evidence) if terms is not None else None,
             raw_table=raw,
             assumed=self.assumed_negative(target_prior),
             taken=taken,
+            inputs=Xt,
+            evidence=evidence,
         )
 
     def predict_label_proba(self, X, *, target_prior=None) -> np.ndarray:
@@ -356,9 +320,11 @@ class SiteModel(SettingReads, SklearnFace, ClassifierMixin, BaseEstimator):
     def prior_name(self, target_prior=None) -> str:
         return self.prior_.resolve(target_prior)[0]
 
-    def _label_proba(self, margins, target_prior=None, calibrated: bool = True) -> np.ndarray:
+    def _label_proba(self, margins, target_prior=None, calibrated: bool = True, evidence=None) -> np.ndarray:
         # the log-probabilities go along: a prior with a huge ratio re-weights in logs where needed
         log_p = self.calibrator_.log_proba(margins) if calibrated else log_softmax(margins)
+        if evidence is not None:  # the procedures' log-likelihoods (netorigin.estimator._reads)
+            log_p = log_softmax(log_p + evidence)
         return self.prior_.transform(np.exp(log_p), target_prior, log_proba=log_p)
 
     def _margin_terms(self, Xt):
@@ -369,13 +335,16 @@ class SiteModel(SettingReads, SklearnFace, ClassifierMixin, BaseEstimator):
             return None
         return explainer(self._parts[1].estimator_, Xt, self.feature_fields_)
 
-    def _explanation(self, margins, terms, target_prior) -> Explanation:
+    def _explanation(self, margins, terms, target_prior, evidence=None) -> Explanation:
         fields, contrib, _ = terms
         # anchored on the margins the probabilities come from: the base absorbs the float32
         # rounding between an explainer's contributions and the classifier's own prediction
         base = margins - contrib.sum(axis=1)
         rho = safe_log(self.prior_.weights(target_prior))
         cal = self.calibrator_
+        if evidence is not None:  # each procedure's log-likelihood is its term (after calibration)
+            fields = [*fields, *evidence[0]]
+            contrib = np.concatenate([contrib, evidence[1] * np.asarray(cal.temperature_, dtype=float)], axis=1)
         return make_explanation(fields, base, contrib, cal.temperature_, cal.bias_, rho, self.label_site_)
 
     def unlike_training(self, table) -> list[list[str]]:

@@ -126,6 +126,10 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
     dtype : "float64" or "float32"
         Of the output matrix. xgboost computes in float32 anyway, so its pipeline builds float32
         (half the memory, same predictions).
+    procedures : bool
+        Build columns from the procedures that looked for the primary. The classifier kinds leave
+        them out: the model reads them as evidence from its cells
+        (:meth:`~netorigin.estimator.SiteModel.procedure_evidence`).
 
     Attributes
     ----------
@@ -136,11 +140,12 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
     fill_values_, mean_, scale_ : ndarray (indicator mode only)
     """
 
-    def __init__(self, *, missing="nan", scale=False, expression_genes="auto", dtype="float64"):
+    def __init__(self, *, missing="nan", scale=False, expression_genes="auto", dtype="float64", procedures=True):
         self.missing = missing
         self.scale = scale
         self.expression_genes = expression_genes
         self.dtype = dtype
+        self.procedures = procedures
 
     def fit(self, X, y=None):
         if self.dtype not in ("float64", "float32"):
@@ -157,7 +162,8 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
             extra = [g if g.startswith("expr_") else f"expr_{g.lower()}" for g in self.expression_genes]
             extra = [g for g in extra if g not in always]
         self.expression_genes_ = tuple(always) + tuple(extra)
-        self._spec = feature_spec(self.expression_genes_)
+        read = None if self.procedures else [f for f, fld in FIELDS.items() if not fld.procedure]
+        self._spec = feature_spec(self.expression_genes_, read)
         names = [s[0] for s in self._spec]
         fields = [s[1] for s in self._spec]
         if self.missing == "indicator":  # only this variant learns from the values
@@ -305,6 +311,7 @@ def features_from_state(state: dict) -> CaseFeatures:
     ft.expression_genes_ = tuple(genes)
     names = state.get("feature_names")
     ft._spec = feature_spec(ft.expression_genes_, _saved_fields(names) if isinstance(names, list) else None)
+    ft.procedures = any(FIELDS[s[1]].procedure for s in ft._spec if s[1] in FIELDS)
     names = [s[0] for s in ft._spec]
     fields = [s[1] for s in ft._spec]
     if ft.missing == "indicator":

@@ -41,6 +41,12 @@ def _result_text(r: dict) -> str:
     return f"if {r['result']} ({chance(r['probability'])} likely): {top} {percent(r['probabilities'][top])}{sub}{moved}"
 
 
+INVASIVE_WORDS = {  # what a test asks of the patient (data/tests.csv's invasiveness), said beside its cost
+    "low": ", minimally invasive",
+    "moderate": ", invasive (sedation)",
+    "high": ", invasive (general anaesthesia)",
+}
+
 SHOWN_RESULTS = 4  # at most this many results of a test named one by one; the rest said together
 
 
@@ -77,8 +83,15 @@ def advice_text(x: dict) -> str:
     every number as scoring the case with that result entered gives. The one wording every output
     uses."""
     share = max(0.0, min(1.0, x.get("share_of_uncertainty", 0.0)))
+    asks = INVASIVE_WORDS.get(x.get("invasiveness", "none"), "")
+    shows = (
+        f"{chance(x['chance_shows_primary'])} chance it shows a primary (seen or confirmed); "
+        if "chance_shows_primary" in x
+        else ""
+    )
     return (
-        f"{x['label']} ({_plural(x['cost'], 'relative cost unit')}, result in {_plural(x['turnaround_days'], 'day')}): "
+        f"{x['label']} ({_plural(x['cost'], 'relative cost unit')}, result in {_plural(x['turnaround_days'], 'day')}"
+        f"{asks}): {shows}"
         f"expected information {percent(share) if share > 0 else 'none'} of the remaining uncertainty about the site, "
         f"{chance(x['chance_top_site_changes'])} chance of changing the most likely site, "
         f"{chance(x['chance_set_changes'])} of changing the 90% set; " + "; ".join(_results_text(x["results"]))

@@ -31,9 +31,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..calibration import scenario_subsite_mixes
-from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, SITES, CaseColumns, as_canonical, field_label
+from ..contract import (
+    DEFAULT_EXPRESSION_GENES,
+    FIELDS,
+    SITES,
+    CaseColumns,
+    as_canonical,
+    field_label,
+    value_words,
+)
 from ..literature import (
+    ADVICE_TESTS,
     EXPRESSION,
     Literature,
     default_literature,
@@ -67,29 +75,10 @@ def _knowledge(model) -> Literature:
     return own() if own is not None else default_literature()
 
 
-def _label_of_cells(model, kb, target_prior) -> tuple[np.ndarray, np.ndarray]:
-    """(label index of each cell or -1, the cell's weight within its label)."""
-    labels = list(model.labels_)
-    cells = kb.model.cells
-    pw = kb.model.phenotype_weight
-    name = model.prior_name(target_prior)
-    mixes = scenario_subsite_mixes()
-    mix = mixes.get(name, mixes.get("training-mix", {}))
-    idx, w = np.full(len(cells), -1), np.zeros(len(cells))
-    for c, (site, sub, _) in enumerate(cells):
-        if sub in labels:
-            idx[c], w[c] = labels.index(sub), pw[c]
-        elif site in labels:
-            idx[c], w[c] = labels.index(site), pw[c] * mix.get(sub, 0.0)
-        elif site == "other" and "other" in labels:
-            idx[c], w[c] = labels.index("other"), pw[c] * mix.get(sub, 0.0)
-    return idx, w
-
-
 def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, target_prior=None) -> np.ndarray:
     """(n, cells): p_model(label | case) x p_cells(cell | label, case)."""
     kb = _knowledge(model)
-    idx, w = _label_of_cells(model, kb, target_prior)
+    idx, w = model.label_cells(target_prior)
     L = log_likelihood(kb.model, table)
     out = np.zeros_like(L)
     cols = np.flatnonzero((idx >= 0) & (w > 0))
@@ -153,7 +142,8 @@ def _results_as_entered(combo, tables, kb, p_cell_row) -> list[tuple[str, dict]]
             mine = _expression_results(kb, p_cell_row)
         else:
             values = tables[t][0]
-            mine = [(v if len(combo) == 1 else f"{field_label(t)} {v}", {t: v}) for v in values]
+            said = [value_words(t, v) for v in values]  # a procedure's result as a clinician says it
+            mine = [(w if len(combo) == 1 else f"{field_label(t)} {w}", {t: v}) for w, v in zip(said, values)]
         out = [(f"{a}, {b}" if a else b, {**ea, **eb}) for a, ea in out for b, eb in mine]
     return out
 
@@ -207,7 +197,8 @@ def next_tests(
     Returns
     -------
     list of list of dict
-        Per case: test(s), label, cost, turnaround_days, expected_information_gain_bits,
+        Per case: test(s), label, cost, turnaround_days, invasiveness, (for procedures)
+        chance_shows_primary, expected_information_gain_bits,
         chance_top_site_changes, chance_set_changes, chance_answer_changes, and with ``details``
         the results: each result as entered, its probability, the site probabilities, top
         sub-site and prediction set re-scoring gives, and whether it changes the answer.
@@ -217,7 +208,9 @@ def next_tests(
     costs = costs or load_test_table()
     kb = _knowledge(model)
     p_cell = model_cell_posterior(model, table, fwd.label_proba, target_prior)
-    proxy = value_of_tests(p_cell, table, kb, panel=panel, costs=costs)
+    held = model.assumed_negative(target_prior)  # what the setting holds done is not advised
+    tests = [t for t in ADVICE_TESTS if t not in held]
+    proxy = value_of_tests(p_cell, table, kb, panel=panel, costs=costs, tests=tests)
     tables = _result_tables(kb.model)
     plan = []  # (case, entry, [(name, P(result), values entered)])
     for i, entries in enumerate(proxy):
@@ -238,7 +231,7 @@ def _rescore(model, table, fwd, plan, target_prior, coverage, details) -> None:
     """Fill each planned entry with the values re-scoring its results gives (in passes of at most
     :data:`_VARIANTS` edited cases)."""
     now_p, now_sets = fwd.proba, fwd.sets(coverage)
-    Xt = model.transform(table)  # a feature matrix, or the table itself for kinds that read it
+    Xt = fwd.inputs  # a feature matrix, or the table itself for kinds that read it
     base = (Xt, fwd.margins) if isinstance(Xt, np.ndarray) else None
     now_top = now_p.argmax(axis=1)
     h_now = entropy_bits(now_p)
@@ -265,6 +258,9 @@ def _rescore(model, table, fwd, plan, target_prior, coverage, details) -> None:
             d["chance_top_site_changes"] = float((w * top_moves).sum())
             d["chance_set_changes"] = float((w * set_moves).sum())
             d["chance_answer_changes"] = float((w * (top_moves | set_moves)).sum())
+            if any(FIELDS[t].procedure for t in d["tests"] if t in FIELDS):
+                shows = [any(v != "negative" for f, v in vals.items() if FIELDS[f].procedure) for _, _, vals in res]
+                d["chance_shows_primary"] = float((w * np.array(shows)).sum())
             if details:
                 d["results"] = _result_details(model, res, post, after.label_proba[k], sets, top_moves, set_moves)
         start = stop

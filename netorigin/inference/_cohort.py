@@ -95,6 +95,8 @@ def score_cohort(
     progress=None,
     score_anyway: bool = False,
     panel: int = 0,
+    tests=None,
+    per_cost: bool = False,
 ) -> pd.DataFrame:
     """Score a validated cohort in chunks; one row per case (:func:`batch_table`), with the
     cohort's extra columns carried through. ``progress("scoring", done, total)`` is called after
@@ -122,6 +124,9 @@ def score_cohort(
         Score cases outside the intended use too.
     panel : int
         See above.
+    tests, per_cost
+        The lab's test table (a path; unavailable tests are never named) and ranking per unit of
+        cost, as for one case (:func:`score_cases`).
 
     Returns
     -------
@@ -151,6 +156,8 @@ def score_cohort(
             coverage=coverage,
             details=False,
             panel=panel,
+            tests=tests,
+            per_cost=per_cost,
         )
         parts.append(batch_table(res, extra=part[validated.extra_columns] if validated.extra_columns else None))
         outside.append(res.outside)

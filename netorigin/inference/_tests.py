@@ -1,5 +1,6 @@
-"""The lab's test table: which tests are available, their relative cost and turnaround
-(`data/tests.csv` or a file of the same layout, checked when read)."""
+"""The lab's test table: which tests are available, their relative cost, turnaround and
+invasiveness (`data/tests.csv` or a file of the same layout, checked when read; a lab's file
+without the ``invasiveness`` column keeps the bundled table's)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import numpy as np
 from ..datasets import data_path
 from ..exceptions import InputError
 from ..literature import ADVICE_TESTS
+
+# what a test asks of the patient: none (the biopsy already taken, a urine collection), low (a
+# blood draw, a scan, a swallowed capsule), moderate (sedation: endoscopy, EUS), high (general
+# anaesthesia: device-assisted enteroscopy)
+INVASIVENESS = ("none", "low", "moderate", "high")
 
 
 # ----------------------------------------------------------------------------- test table
@@ -46,6 +52,8 @@ def _read_costs(path: str) -> tuple[dict, ...]:
                     raise ValueError
             except ValueError:
                 problems.append(f"line {line}: {col}: {r[col]!r} is not a number > 0")
+        if "invasiveness" in r and r["invasiveness"].strip().lower() not in INVASIVENESS:
+            problems.append(f"line {line}: invasiveness: {r['invasiveness']!r} is not one of {', '.join(INVASIVENESS)}")
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems))
     return tuple(rows)
@@ -63,11 +71,21 @@ def _default_tests():
 
 @lru_cache(maxsize=4)
 def _test_table(path: str) -> dict:
-    out = {t: {"available": True, "cost": 1.0, "turnaround_days": 1.0} for t in ADVICE_TESTS}
+    bundled = {} if path == str(_default_tests()) else _test_table(str(_default_tests()))
+    out = {
+        t: {"available": True, "cost": 1.0, "turnaround_days": 1.0, "invasiveness": _bundled_invasiveness(bundled, t)}
+        for t in ADVICE_TESTS
+    }
     for r in _read_costs(path):
         out[r["test"]] = {
             "available": r["available"].strip().lower() == "yes",
             "cost": float(r["cost"]),
             "turnaround_days": float(r["turnaround_days"]),
+            "invasiveness": (r.get("invasiveness") or out[r["test"]]["invasiveness"]).strip().lower(),
         }
     return out
+
+
+def _bundled_invasiveness(bundled: dict, test: str) -> str:
+    """A test's invasiveness in the bundled table (a lab's file need not say it)."""
+    return bundled.get(test, {}).get("invasiveness", "none")

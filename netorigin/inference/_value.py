@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..contract import DEFAULT_EXPRESSION_GENES, SITES, as_canonical, field_label, recorded_mask
+from ..contract import DEFAULT_EXPRESSION_GENES, SITES, as_canonical, field_label, recorded_mask, value_words
 from ..literature import ADVICE_TESTS, EXPRESSION, Literature
 from ..literature import result_tables as _result_tables
-from ._tests import load_test_table
+from ._tests import INVASIVENESS, load_test_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +65,10 @@ def panel_table(tables, tests) -> tuple[list[str], np.ndarray]:
     """(result names, P (results, cells)) of a test or panel: the product of its tests' tables."""
 
     def named(t, labels):
-        return labels if len(tests) == 1 or t == EXPRESSION else [f"{field_label(t)} {x}" for x in labels]
+        if t == EXPRESSION:
+            return labels
+        words = [value_words(t, x) for x in labels]  # a procedure's result as a clinician says it
+        return words if len(tests) == 1 else [f"{field_label(t)} {x}" for x in words]
 
     labels, P = tables[tests[0]]
     labels = named(tests[0], labels)
@@ -162,14 +165,20 @@ def value_of_tests(
 
 
 def describe(combo, costs: dict, panel: int) -> dict:
-    """What is the same for a test or panel whatever the case: its name, label, cost, turnaround."""
+    """What is the same for a test or panel whatever the case: its name, label, cost, turnaround and
+    invasiveness (a panel's: its most invasive member's)."""
     return {
         "test": combo[0] if panel == 1 else list(combo),
         "tests": list(combo),
         "label": test_label(combo),
         "cost": sum(costs.get(t, {}).get("cost", 1.0) for t in combo),
         "turnaround_days": max(costs.get(t, {}).get("turnaround_days", 1.0) for t in combo),
+        "invasiveness": max((costs.get(t, {}).get("invasiveness", "none") for t in combo), key=_invasiveness_rank),
     }
+
+
+def _invasiveness_rank(level: str) -> int:
+    return INVASIVENESS.index(level) if level in INVASIVENESS else 0
 
 
 _ROWS = 2048  # cases per pass
@@ -212,10 +221,12 @@ def exact_next_tests(
     from ..literature import apply_setting, cell_posterior, default_literature
 
     kb = literature or default_literature()
-    table = apply_setting(table, kb.assumptions(scenario))[0]  # the setting's negatives, counted once
+    assumed = kb.assumptions(scenario)
+    table = apply_setting(table, assumed)[0]  # the setting's negatives, counted once
     p_cell = cell_posterior(kb.model, table, kb.weights(scenario))
     out = []
-    for entries in value_of_tests(p_cell, table, kb, panel=panel, costs=costs):
+    tests = [t for t in ADVICE_TESTS if t not in assumed]  # what the setting holds done is not advised
+    for entries in value_of_tests(p_cell, table, kb, panel=panel, costs=costs, tests=tests):
         best = sorted(entries, key=rank_key(False))[:top]
         chosen = {id(d) for d in best}
         for d in entries:

@@ -96,6 +96,9 @@ def _location_update(lay, new, param, has, y, W, weight, log):
         new[i] = math.exp(v) if log else v
 
 
+SPREAD_FLOOR = 0.01  # a fitted spread is at least this share of the literature's
+
+
 def _spread_update(lay, new, param, has, y, loc, W, weight):
     rows, M = lay.indicator[param]
     resid = has[:, None] * (y[:, None] - loc[None, :]) ** 2  # (n, cells)
@@ -105,7 +108,10 @@ def _spread_update(lay, new, param, has, y, loc, W, weight):
         if math.isinf(lay.n0[i]):
             continue
         n0 = weight * lay.n0[i]
-        new[i] = math.sqrt((n0 * lay.prior[i] ** 2 + a[j]) / (n0 + b[j])) if n0 + b[j] > 0 else lay.prior[i]
+        v = math.sqrt((n0 * lay.prior[i] ** 2 + a[j]) / (n0 + b[j])) if n0 + b[j] > 0 else lay.prior[i]
+        # never a spread of 0 (a cell whose few cases share one value, with the literature weighing
+        # nothing): its densities would divide by 0 and the EM overflow; a hundredth of the prior's
+        new[i] = max(v, SPREAD_FLOOR * lay.prior[i])
 
 
 _CONTINUOUS = (  # (field, location parameter, spread parameter, log scale)

@@ -19,10 +19,12 @@ from ._cells import BINARY, BIOCHEM, Model
 from ._procedures import procedure_table
 
 EXPRESSION = "expression"
-# procedures are findings (their results are read and counted) but not yet advised: the advice
-# across stains and procedures, with a lab's procedures and their cost, is issue 32's third part
+# what the advice can suggest: stains, blood and urine tests, receptor imaging, ALT, the procedures
+# that look for the primary, and the expression panel
 ADVICE_TESTS = tuple(
-    [f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category" and not FIELDS[f].procedure] + [EXPRESSION]
+    [f for f in FIELDS if FIELDS[f].test and FIELDS[f].kind == "category" and not FIELDS[f].procedure]
+    + [f for f in FIELDS if FIELDS[f].procedure]
+    + [EXPRESSION]
 )
 
 
@@ -30,7 +32,7 @@ def result_table(model: Model, test: str) -> tuple[list[str], np.ndarray]:
     """(result labels, P (results, cells)) for ``test``; each column sums to 1."""
     if test == EXPRESSION:
         return _expression(model)
-    if test in FIELDS and FIELDS[test].procedure:  # what the advice of procedures will read
+    if test in FIELDS and FIELDS[test].procedure:  # negative, then seen / confirmed at each place
         return list(FIELDS[test].values), procedure_table(model, test).T
     if test in MARKERS:
         r, e = model[f"rate:{test}=positive"], model["rate:ihc=equivocal"]

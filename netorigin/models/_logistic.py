@@ -20,7 +20,7 @@ def _classifier_class():
 def _make(random_state=None, **params):
     cls = _classifier_class()
     return (
-        CaseFeatures(missing="indicator", scale=True),
+        CaseFeatures(missing="indicator", scale=True, procedures=False),
         cls(**{"C": 0.5, "max_iter": 3000, "random_state": random_state, **params}),
     )
 

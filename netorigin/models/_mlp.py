@@ -19,7 +19,7 @@ def _classifier_class():
 
 def _make(random_state=None, **params):
     return (
-        CaseFeatures(missing="indicator", scale=True),
+        CaseFeatures(missing="indicator", scale=True, procedures=False),
         _classifier_class()(
             **{
                 "hidden_layer_sizes": (32,),

@@ -198,7 +198,7 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _make(random_state=None, **params):
-    return CaseFeatures(dtype="float32"), XGBoostSiteClassifier(random_state=random_state, **params)
+    return CaseFeatures(dtype="float32", procedures=False), XGBoostSiteClassifier(random_state=random_state, **params)
 
 
 def _explain(clf, X, feature_fields):

@@ -51,7 +51,7 @@ _KEYS = {
         "output",
         "n_bootstrap",
     },
-    "score": {"name", "version", "task", "description", "data", "model", "target_prior", "coverage", "output"},
+    "score": {"name", "version", "task", "description", "data", "model", "target_prior", "coverage", "output", "tests"},
 }
 
 
@@ -85,6 +85,7 @@ _TYPES = {
     "target_prior": str,
     "bayes_scenario": str,
     "output": str,
+    "tests": str,
     "register": str,
     "alias": str,
     "n_bootstrap": int,
@@ -238,7 +239,10 @@ def run_task(path, *, tracking_uri: str | None = None, track: bool = True, progr
         return _benchmark(cfg, text, tracking_uri, track, progress)
     model = cfg.get("model")
     plan_outputs([Output("output", out)], inputs=[*inputs, model if isinstance(model, str) else None])
-    return _score(cfg, text, tracking_uri, track, progress)
+    from ._score import score_task
+
+    table, desc, _, _ = _cohort(cfg.get("data"), "score")
+    return score_task(cfg, text, table, desc, tracking_uri, track, progress)
 
 
 def _train(cfg, text, where, tracking_uri, track, progress=None):
@@ -323,72 +327,6 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
             metrics=metrics,
             tags={"netorigin.task": "benchmark"},
             artifacts={"benchmark.md": md.encode(), "pipeline_config.yaml": text.encode()},
-            tracking_uri=tracking_uri,
-        )
-    return summary
-
-
-def _score(cfg, text, tracking_uri, track, progress=None):
-    # long: the score task end to end (read, score, write, report, track), each step a few lines
-    import time
-
-    from ..app import markdown_report
-    from ..datasets import default_model_path
-    from ..inference import score_cohort
-    from ..tracking import load_model
-
-    started = time.time()
-    table, desc, _, _ = _cohort(cfg.get("data"), "score")
-    model = load_model(cfg.get("model") or str(default_model_path()))
-    coverage = float(cfg.get("coverage", 0.9))
-    from ..contract import ValidatedCohort
-
-    out_table = score_cohort(
-        model, ValidatedCohort(table=table), target_prior=cfg.get("target_prior"), coverage=coverage, progress=progress
-    )
-    report = markdown_report(
-        out_table,
-        model.identity(),
-        title=f"{cfg.get('name', 'score')}: {desc}",
-        target_prior=model.prior_name(cfg.get("target_prior")),
-        coverage=coverage,
-    )
-    out = cfg.get("output")
-    if out:
-        write_bytes_atomic(out, report.encode("utf-8"))
-    summary = {"markdown": report, "table": out_table}
-    if track:
-        from ..contract import SITES
-        from ..tracking import log_run
-        from ..training import fingerprint
-
-        # aggregates only: the scored table and the report (which name the cases) are never logged
-        scored = out_table[out_table["status"] == "scored"]
-        metrics = {
-            "n_cases": len(out_table),
-            "n_scored": len(scored),
-            **{f"n_top_{s}": int((scored["top_site"] == s).sum()) for s in SITES},
-            **{f"mean_p_{s}": float(scored[f"p_{s}"].mean()) for s in SITES if len(scored)},
-        }
-        prior = model.prior_name(cfg.get("target_prior"))
-        summary["tracking"] = log_run(
-            run_name=f"score {cfg.get('name', '')}: {desc}"[:200],
-            started=started,
-            description=f"Scored {desc} ({len(out_table)} cases) with {model.identity()['name']} "
-            f"(bundle {model.bundle_hash[:12]}), prior {prior}, {coverage:.0%} sets.",
-            params={
-                "pipeline": cfg.get("name", ""),
-                "model.bundle_hash": model.bundle_hash,
-                "model.kind": model.kind,
-                "target_prior": prior,
-                "coverage": coverage,
-                "data.fingerprint": fingerprint(table),
-                "data.description": desc,
-                "output": out or "",
-            },
-            metrics=metrics,
-            tags={"netorigin.task": "score", "netorigin.bundle_hash": model.bundle_hash},
-            artifacts={"pipeline_config.yaml": text.encode()},
             tracking_uri=tracking_uri,
         )
     return summary
