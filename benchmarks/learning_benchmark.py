@@ -40,7 +40,8 @@ from netorigin.synth import make_synthetic_cohort, training_worlds
 
 HELD_OUT = (900001, 900002, 900003, 900004, 900005, 900006, 900007, 900008, 900009, 900010)
 SCENARIO = "training-mix"
-KINDS = ("cohort-only", "latent-class")
+KINDS = ("cohort-only", "latent-class")  # trained by default
+ALL_KINDS = (*KINDS, "latent-boost")  # --kinds may add latent-boost (boosting from the latent-class margins)
 T975 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26}
 
 
@@ -131,6 +132,7 @@ def main():
     ap.add_argument("--sizes", default="100,300,1000,5000,20000")
     ap.add_argument("--n-test", type=int, default=2000)
     ap.add_argument("--no-advice", action="store_true")
+    ap.add_argument("--kinds", default=",".join(KINDS), help=f"trained models, of {', '.join(ALL_KINDS)}")
     ap.add_argument("--tiny", action="store_true", help="one world, 100 cases, 300 test cases: a smoke run")
     ap.add_argument("--out", default=None, help="default: benchmarks/results/learning[-STRUCTURE]")
     ap.add_argument(
@@ -142,7 +144,7 @@ def main():
     ap.add_argument("--table-only", action="store_true", help="print the table of --out's JSON again, no run")
     ap.add_argument(
         "--only",
-        choices=(*KINDS, "literature-only"),
+        choices=(*ALL_KINDS, "literature-only"),
         default=None,
         help="rerun this model only (with the shipped one; literature-only: the shipped one alone, after "
         "it is retrained); the other rows are kept from --out's JSON (same worlds and sizes)",
@@ -162,7 +164,10 @@ def main():
         return
     trained_on = set(training_worlds(400, 1))  # pipelines/default_model.yaml: 400 worlds, seed 1
     seeds = [s for s in HELD_OUT if s not in trained_on][: args.worlds]
-    rows, kinds = [], (() if args.only == "literature-only" else (args.only,)) if args.only else KINDS
+    chosen = tuple(k for k in args.kinds.split(",") if k)
+    if set(chosen) - set(ALL_KINDS):
+        ap.error(f"--kinds: {', '.join(sorted(set(chosen) - set(ALL_KINDS)))} not among {', '.join(ALL_KINDS)}")
+    rows, kinds = [], (() if args.only == "literature-only" else (args.only,)) if args.only else chosen
     for seed in seeds:
         rows += one_world(seed, sizes, args.n_test, shipped, not args.no_advice, print, kinds, args.structure)
     if args.only:  # the rows of the models not rerun, from the last full run
@@ -197,7 +202,7 @@ def table(rows, sizes, home, seeds, n_test, bundle) -> str:
     ]
     fmt = lambda m, lo, hi: f"{m:+.3f} ({lo:+.3f} to {hi:+.3f})" if np.isfinite(lo) else f"{m:+.3f}"  # noqa: E731
     for size in sizes:
-        for name in ("literature-only", *KINDS):
+        for name in ("literature-only", *ALL_KINDS):
             rs = [r for r in rows if r["model"] == name and r["n"] == size]
             if not rs:
                 continue
@@ -244,7 +249,7 @@ def table(rows, sizes, home, seeds, n_test, bundle) -> str:
             "| model | cohort | information captured | exact best |",
             "|---|---|---|---|",
         ]
-        for name in ("literature-only", *KINDS):
+        for name in ("literature-only", *ALL_KINDS):
             rs = [r for r in adv if r["model"] == name and (name != "literature-only" or r["n"] == sizes[0])]
             if rs:
                 size = "-" if name == "literature-only" else f"{rs[0]['n']:,}"

@@ -35,7 +35,10 @@ def test_figures_are_computed_and_complete(result):
     assert np.array(c["confusion_matrix"]).sum() == t["n"]
     assert set(c["recall"]) == {"ileal", "pancreatic", "other"}
     sets = t["conformal"]["0.90"]
-    assert 0.85 <= sets["coverage"] <= 0.99 and min(sets["coverage_by_site"].values()) >= 0.8
+    # above 0.99 only where the cases are all but certain (a routine work-up's procedures find most
+    # primaries: sets of about one site), never by sets that hold every site
+    assert sets["coverage"] >= 0.85 and min(sets["coverage_by_site"].values()) >= 0.8
+    assert sets["coverage"] <= 0.99 or (sets["mean_set_size"] <= 1.25 and c["accuracy"] >= 0.95)
     assert sets["mean_set_size"] < 2.6  # not every site every time
     by_info = sets["coverage_by_information"]
     assert sum(c["n"] for b in by_info.values() for c in b.values()) == t["n"]
