@@ -14,7 +14,7 @@ from netorigin import load_seed_cohort, validate_case
 from netorigin.bundle import load_bundle
 from netorigin.contract import SITES
 from netorigin.datasets import data_path, default_model_path, example_case_path
-from netorigin.inference import REPORT_KEYS, batch_table, case_report, score_cases
+from netorigin.inference import REPORT_KEYS, batch_table, case_report, percent, score_cases
 from netorigin.synth import make_synthetic_cohort
 from netorigin.testing import assert_probabilities
 
@@ -464,3 +464,22 @@ def test_the_printable_report_needs_no_plotting_library(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "Total for ileal" in (tmp_path / "r.html").read_text()
+
+
+def test_the_headline_names_the_sub_site_when_it_carries_the_answer_and_the_other_settings_are_one_line(model):
+    """A tumour board reads "most likely lung (> 99%)", not "other", when one sub-site holds the
+    answer; a site whose sub-sites share it is named as the site. One line says what the other
+    clinical settings give (never the training mix), each figure the one scoring there shows."""
+    lung = case_report(score_cases(model, {"ihc_ttf1": "positive", "proc_chest_ct": "confirmed_lung"}), 0)
+    assert lung["headline"].startswith("most likely lung (") and "an other primary" in lung["headline"]
+    mixed = case_report(score_cases(model, {"ihc_cdx2": "negative", "ihc_isl1": "positive"}), 0)
+    top = max(mixed["probabilities"], key=mixed["probabilities"].get)
+    assert mixed["headline"] == f"most likely {top} ({percent(mixed['probabilities'][top])})"
+    line = mixed["other_settings"]
+    assert "training" not in line and mixed["target_prior"] not in line
+    for name in ("liver-met-archive", "population"):
+        there = case_report(
+            score_cases(model, {"ihc_cdx2": "negative", "ihc_isl1": "positive"}, target_prior=name), 0
+        )
+        best = max(there["probabilities"], key=there["probabilities"].get)
+        assert f"under the {name} setting: {best} {percent(there['probabilities'][best])}" in line

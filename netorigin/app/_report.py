@@ -102,7 +102,10 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
     return template("result.html").substitute(
         case_id=e(str(report["case_id"] or "(no id)")),
         top_site=e(top),
-        top_pct=_pct(probs[top]),
+        headline=e(report["headline"]),
+        other_settings=e(report["other_settings"][0].upper() + report["other_settings"][1:] + ".")
+        if report.get("other_settings")
+        else "",
         scope=e(report["scope"][0].upper() + report["scope"][1:]),
         setting=e(setting_words(report["target_prior"])),
         assumed=(" " + e(report["assumed_by_setting"])) if report.get("assumed_by_setting") else "",

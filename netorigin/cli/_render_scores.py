@@ -37,6 +37,9 @@ def render_case(rep, all_priors: bool = False) -> None:
         detail = f"({parts})" if parts else ""
         t.add_row(f"  {s}", f"{percent(p):>6}", "[blue]" + "\u2588" * max(1, round(p * 30)) + "[/]", detail)
     console.print(t)
+    console.print(f"[bold]{rep['headline']}[/]")
+    if rep.get("other_settings"):
+        console.print(f"[dim]{rep['other_settings']}[/]")
     console.print(
         f"[bold]{rep['coverage']:.0%} prediction set[/]: {' or '.join(rep['prediction_set'])}. "
         f"[dim]{rep['set_meaning']}[/]"

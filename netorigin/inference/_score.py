@@ -18,7 +18,16 @@ from ..literature import SCENARIOS
 from ._advise import matters, next_tests
 from ._result import ScoreResult
 from ._tests import load_test_table
-from ._words import WARNING_KINDS, _reasons, _set_meaning, _value_text, _warnings, assumed_words
+from ._words import (
+    WARNING_KINDS,
+    _reasons,
+    _set_meaning,
+    _value_text,
+    _warnings,
+    assumed_words,
+    headline,
+    other_settings_line,
+)
 
 if TYPE_CHECKING:
     pass
@@ -34,12 +43,14 @@ REPORT_KEYS = (
     "assumed_by_setting",
     "probabilities",
     "subsite_probabilities",
+    "headline",
     "prediction_set",
     "coverage",
     "set_meaning",
     "reasons",
     "explanation",
     "probabilities_by_prior",
+    "other_settings",
     "information",
     "next_tests",
     "next_panels",
@@ -197,6 +208,7 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
             for k, s in enumerate(SITES)
         }
     fields = res.informative[i]
+    by_prior = {name: {s: float(x) for s, x in zip(SITES, v[i])} for name, v in res.by_prior.items()}
     return {
         "case_id": None if cid is None or (isinstance(cid, float) and np.isnan(cid)) else str(cid),
         "model": res.identity,
@@ -208,14 +220,14 @@ def case_report(res: ScoreResult, i: int = 0, n_reasons: int = 5) -> dict:
         "assumed_by_setting": assumed_words(res.target_prior, res.assumed, res.taken[i] if res.taken else ()),
         "probabilities": {s: float(x) for s, x in zip(SITES, p)},
         "subsite_probabilities": sub,
+        "headline": headline({s: float(x) for s, x in zip(SITES, p)}, sub),
         "prediction_set": members,
         "coverage": res.coverage,
         "set_meaning": _set_meaning(res, i),
         "reasons": _reasons(res, i, n_reasons),
         "explanation": expl,
-        "probabilities_by_prior": {
-            name: {s: float(x) for s, x in zip(SITES, v[i])} for name, v in res.by_prior.items()
-        },
+        "probabilities_by_prior": by_prior,
+        "other_settings": other_settings_line(res.target_prior, by_prior),
         "information": {
             "informative_fields": fields,
             "prior_alone": {s: float(x) for s, x in zip(SITES, res.prior_alone)},
