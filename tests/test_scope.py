@@ -47,6 +47,13 @@ def test_a_poorly_differentiated_case_is_not_scored_unless_asked(tmp_path):
     r = run("score", str(case))
     assert r.returncode == 3 and r.stdout == ""
     assert "not scored" in r.stderr and "--score-anyway" in r.stderr and "Traceback" not in r.stderr
+    # asked for the printable page, it gets one that says why the case is not scored (still exit 3)
+    page = tmp_path / "p1.html"
+    r = run("score", str(case), "--report", str(page))
+    assert r.returncode == 3 and str(page) in r.stderr and "Traceback" not in r.stderr
+    text = page.read_text()
+    assert "Case p1: not scored" in text and "intended use" in text and "CDX2: positive" in text
+    assert "not a medical device" in text and "bundle " in text and "%" not in text.split("<body")[1]
     r = run("score", str(case), "--score-anyway", "--json")
     assert r.returncode == 0
     import json

@@ -124,6 +124,32 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
     )
 
 
+def out_of_scope_html(why: str, table, identity: dict) -> str:
+    """The printable page of a case outside the intended use: not scored, why, the findings as
+    recorded, the model that refused it and the research notice."""
+    from ..contract import FIELDS, RESEARCH_NOTICE, field_label, value_words
+    from ..inference import model_words
+
+    e = html.escape
+    row = table.iloc[0]
+    found = [
+        f"<li>{e(field_label(f))}: {e(value_words(f, v))}</li>"
+        for f, v in row.items()
+        if f in FIELDS and f != "case_id" and v is not None and v == v
+    ]
+    cid = row.get("case_id") if "case_id" in table.columns else None
+    body = (
+        f'<section id="result"><h1>Case {e(str(cid or "(no id)"))}: not scored</h1>'
+        f"<p><b>Outside netorigin's intended use: {e(why)}.</b> The site model knows the liver metastases "
+        "of well-differentiated neuroendocrine tumours only; its probabilities would mean nothing for this case. "
+        "A poorly differentiated neuroendocrine carcinoma is worked up as such.</p>"
+        f'<h2>Findings recorded</h2><ul class="findings">{"".join(found) or "<li>nothing recorded</li>"}</ul>'
+        f'<p class="small">Model: {e(model_words(identity)) if identity else "netorigin"}.</p>'
+        f'<p class="notice"><b>{e(identity.get("notice") or RESEARCH_NOTICE)}</b></p></section>'
+    )
+    return page(f"netorigin: case {cid or ''} not scored", body)
+
+
 def html_report(report: dict, *, generated: str | None = None) -> str:
     """Everything `netorigin score` shows, as one self-contained HTML page that prints on one A4 or
     Letter page (tested in a browser). No chart: the reasons table shows the evidence, adding up,

@@ -25,15 +25,24 @@ class ScoreOutput:
 TABLE_OUT = (".csv", ".tsv", ".parquet", ".pq")
 
 
-def refuse_out_of_scope(validated, score_anyway: bool) -> None:
-    """Raise :class:`OutOfScopeError` for one case outside the intended use, unless asked."""
+def refuse_out_of_scope(validated, score_anyway: bool, page_to=None, identity=None) -> None:
+    """Raise :class:`OutOfScopeError` for one case outside the intended use, unless asked; with
+    ``page_to``, first write the printable page that says why it is not scored (``identity``: the
+    model's, named on the page)."""
     from ..exceptions import OutOfScopeError
 
     outside = [n for n in validated.notices if n.kind == "out_of_scope"]
     if outside and not score_anyway:
+        why = outside[0].case_text or outside[0].message
+        said = ""
+        if page_to:
+            from ._report import out_of_scope_html
+
+            write_bytes_atomic(page_to, out_of_scope_html(why, validated.table, identity or {}).encode("utf-8"))
+            said = f" (a printable page saying so: {page_to})"
         raise OutOfScopeError(
-            f"not scored: {outside[0].case_text or outside[0].message}. The site model knows "
-            "well-differentiated NETs only; --score-anyway scores it with this warning on top"
+            f"not scored: {why}. The site model knows well-differentiated NETs only; --score-anyway scores "
+            f"it with this warning on top{said}"
         )
 
 
@@ -89,8 +98,8 @@ def score_path(
         m = load_model(model, tracking_uri)
         how = {"panel": panel, "tests": tests, "per_cost": per_cost}  # the advice as for one case
         return _score_table(m, validated, output, settings, progress=progress, score_anyway=score_anyway, **how)
-    refuse_out_of_scope(validated, score_anyway)
     m = load_model(model, tracking_uri)
+    refuse_out_of_scope(validated, score_anyway, page_to=report, identity=m.identity())
     return _score_one(m, validated, plot, report, settings, panel=panel, tests=tests, per_cost=per_cost)
 
 
