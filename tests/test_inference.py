@@ -483,3 +483,32 @@ def test_the_headline_names_the_sub_site_when_it_carries_the_answer_and_the_othe
         )
         best = max(there["probabilities"], key=there["probabilities"].get)
         assert f"under the {name} setting: {best} {percent(there['probabilities'][best])}" in line
+
+
+def test_reasons_and_advice_that_rest_on_assumed_figures_say_so_with_the_source_a_line_away(model):
+    """A finding or test whose figures in parameters.csv are mostly netorigin's assumptions is
+    marked, in the JSON ("figures") and in the words, and the line that says where they come from
+    is printed with them; a finding resting on published figures is not marked."""
+    from collections import Counter
+
+    from _helpers import run
+
+    from netorigin.inference import ASSUMED_MARK, ASSUMED_SOURCE, advice_text
+    from netorigin.literature import default_literature
+
+    total, assumed = Counter(), Counter()
+    for r in default_literature().parameter_rows:
+        f = str(r["parameter"]).split(":", 1)[-1].split("=", 1)[0]
+        total[f] += 1
+        assumed[f] += r["status"] == "assumed"
+    rep = case_report(score_cases(model, {"mesenteric_mass": "yes", "ihc_cdx2": "positive", "ihc_pdx1": "negative"}), 0)
+    found = [r for r in rep["reasons"] if r["field"] in total]
+    assert found
+    for r in found:
+        mostly = assumed[r["field"]] > total[r["field"]] / 2
+        assert (r["figures"] == "assumed") == mostly and (ASSUMED_MARK in r["text"]) == mostly, r
+    assert any(r["figures"] == "assumed" for r in found) and any(r["figures"] != "assumed" for r in found)
+    for d in rep["next_tests"]:
+        assert (ASSUMED_MARK in advice_text(d)) == any(assumed[t] > total[t] / 2 for t in d["tests"])
+    out = run("score", str(example_case_path()))
+    assert ASSUMED_MARK in out.stdout and " ".join(ASSUMED_SOURCE.split()[:6]) in " ".join(out.stdout.split())

@@ -67,7 +67,15 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
     import datetime
 
     from ..contract import field_label
-    from ..inference import ADVICE_RULE, advice_lines, model_words, setting_words, subsite_breakdown
+    from ..inference import (
+        ADVICE_RULE,
+        ASSUMED_MARK,
+        ASSUMED_SOURCE,
+        advice_lines,
+        model_words,
+        setting_words,
+        subsite_breakdown,
+    )
 
     e = html.escape
     when = generated or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
@@ -116,6 +124,10 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
         members=e(" or ".join(report["prediction_set"])),
         set_meaning=e(report.get("set_meaning", "")),
         reasons=_reason_rows(report),
+        assumed_source=(" " + e(ASSUMED_SOURCE[0].upper() + ASSUMED_SOURCE[1:]) + ".")
+        if any(r.get("figures") == "assumed" for r in report["reasons"])
+        or any(ASSUMED_MARK in line for line in advice_lines(report))
+        else "",
         advice=advice,
         advice_rule=e(ADVICE_RULE[0].upper() + ADVICE_RULE[1:]),
         findings=findings,

@@ -6,7 +6,16 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..inference import ADVICE_RULE, advice_lines, model_words, percent, setting_words, why_header
+from ..inference import (
+    ADVICE_RULE,
+    ASSUMED_MARK,
+    ASSUMED_SOURCE,
+    advice_lines,
+    model_words,
+    percent,
+    setting_words,
+    why_header,
+)
 from ._render import _console, _safe
 
 
@@ -55,14 +64,19 @@ def render_case(rep, all_priors: bool = False) -> None:
     console.print(f"[bold]why[/] ({why_header(rep)}):")
     if rep["reasons"]:
         for r in rep["reasons"]:
-            console.print(f"  - {r['text']}")
+            console.print(f"  - {_safe(r['text'])}")
+        if any(r.get("figures") == "assumed" for r in rep["reasons"]):
+            console.print(f"  [dim]{_safe(ASSUMED_SOURCE)}[/]")
     elif rep["explanation"] is None:
         console.print("  - reasons are not available for this kind of model")
     else:
         console.print("  - no single field moves the answer much")
     console.print(f"[bold]next test to order[/] ({ADVICE_RULE}):")
-    for line in advice_lines(rep):
-        console.print(f"  {line}")
+    lines = advice_lines(rep)
+    for line in lines:
+        console.print(f"  {_safe(line)}")
+    if any(ASSUMED_MARK in line for line in lines) and not any(r.get("figures") == "assumed" for r in rep["reasons"]):
+        console.print(f"  [dim]{_safe(ASSUMED_SOURCE)}[/]")
     console.print(f"[dim]model: {model_words(m)}[/]")
     console.print(f"[bold yellow]{rep['notice']}[/]")
 

@@ -9,6 +9,8 @@ from ._tests import load_test_table
 from ._value import exact_next_tests, value_of_tests
 from ._words import (
     ADVICE_RULE,
+    ASSUMED_MARK,
+    ASSUMED_SOURCE,
     NO_TEST_MATTERS,
     advice_lines,
     advice_text,
@@ -23,6 +25,8 @@ from ._words import (
 __all__ = [
     "MATTERS_CHANCE",
     "ADVICE_RULE",
+    "ASSUMED_MARK",
+    "ASSUMED_SOURCE",
     "advice_lines",
     "model_words",
     "setting_words",

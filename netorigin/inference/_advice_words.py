@@ -3,6 +3,8 @@ advice applies, and one advised test or panel with what each of its results woul
 
 from __future__ import annotations
 
+import functools
+
 from ..contract import DETAIL_TO_SITE, SUBSITES
 
 
@@ -89,10 +91,34 @@ def advice_text(x: dict) -> str:
         if "chance_shows_primary" in x
         else ""
     )
+    mark = f" {ASSUMED_MARK}" if any(t in mostly_assumed() for t in x.get("tests", ())) else ""
     return (
-        f"{x['label']} ({_plural(x['cost'], 'relative cost unit')}, result in {_plural(x['turnaround_days'], 'day')}"
-        f"{asks}): {shows}"
+        f"{x['label']}{mark} ({_plural(x['cost'], 'relative cost unit')}, "
+        f"result in {_plural(x['turnaround_days'], 'day')}{asks}): {shows}"
         f"expected information {percent(share) if share > 0 else 'none'} of the remaining uncertainty about the site, "
         f"{chance(x['chance_top_site_changes'])} chance of changing the most likely site, "
         f"{chance(x['chance_set_changes'])} of changing the 90% set; " + "; ".join(_results_text(x["results"]))
     )
+
+
+ASSUMED_MARK = "[assumed figures]"  # a reason whose literature figures are mostly netorigin's assumptions
+ASSUMED_SOURCE = (
+    f"{ASSUMED_MARK}: the figures behind a finding or test marked so in data/synthetic/parameters.csv (what the "
+    "synthetic training cases were drawn from) are mostly netorigin's stated assumptions, not published "
+    "figures; each row names its status and source (docs/synthetic.md)"
+)
+
+
+@functools.cache
+def mostly_assumed() -> frozenset:
+    """The fields more than half of whose rows in the bundled parameters.csv are assumed."""
+    from collections import Counter
+
+    from ..literature import default_literature
+
+    total, assumed = Counter(), Counter()
+    for r in default_literature().parameter_rows:
+        fld = str(r["parameter"]).split(":", 1)[-1].split("=", 1)[0]
+        total[fld] += 1
+        assumed[fld] += r.get("status") == "assumed"
+    return frozenset(f for f in total if assumed[f] > total[f] / 2)

@@ -22,10 +22,13 @@ from ..features import INFORMATION_BINS
 from ..literature import contradiction_records, contradictions_in
 from ._advice_words import (  # noqa: F401 (one wording: re-exported where the words are read)
     ADVICE_RULE,
+    ASSUMED_MARK,
+    ASSUMED_SOURCE,
     NO_TEST_MATTERS,
     SHOWN_RESULTS,
     advice_text,
     chance,
+    mostly_assumed,
     percent,
 )
 
@@ -298,13 +301,15 @@ def _reasons(res: ScoreResult, i: int, n: int = 5) -> list[dict]:
             continue
         fld = e.fields[j]
         value = _value_text(res, i, fld)
+        mark = f" {ASSUMED_MARK}" if fld in mostly_assumed() else ""
         out.append(
             {
                 "field": fld,
                 "value": value,
                 "site": site,
                 "term": round(v, 4),
-                "text": f"{field_label(fld)} {value}: {_toward(v)} {site} ({v:+.1f})",
+                "figures": "assumed" if mark else "published or derived",
+                "text": f"{field_label(fld)} {value}{mark}: {_toward(v)} {site} ({v:+.1f})",
             }
         )
     prior = float(e.prior[i, k])
