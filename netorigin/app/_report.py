@@ -67,15 +67,7 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
     import datetime
 
     from ..contract import field_label
-    from ..inference import (
-        ADVICE_RULE,
-        ASSUMED_MARK,
-        ASSUMED_SOURCE,
-        advice_lines,
-        model_words,
-        setting_words,
-        subsite_breakdown,
-    )
+    from ..inference import ADVICE_RULE, advice_lines, model_words, setting_words, subsite_breakdown
 
     e = html.escape
     when = generated or datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
@@ -111,9 +103,7 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
         case_id=e(str(report["case_id"] or "(no id)")),
         top_site=e(top),
         headline=e(report["headline"]),
-        other_settings=e(report["other_settings"][0].upper() + report["other_settings"][1:] + ".")
-        if report.get("other_settings")
-        else "",
+        other_settings=_sentence(report.get("other_settings")),
         scope=e(report["scope"][0].upper() + report["scope"][1:]),
         setting=e(setting_words(report["target_prior"])),
         assumed=(" " + e(report["assumed_by_setting"])) if report.get("assumed_by_setting") else "",
@@ -124,16 +114,27 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
         members=e(" or ".join(report["prediction_set"])),
         set_meaning=e(report.get("set_meaning", "")),
         reasons=_reason_rows(report),
-        assumed_source=(" " + e(ASSUMED_SOURCE[0].upper() + ASSUMED_SOURCE[1:]) + ".")
-        if any(r.get("figures") == "assumed" for r in report["reasons"])
-        or any(ASSUMED_MARK in line for line in advice_lines(report))
-        else "",
+        assumed_source=_assumed_source(report, lines),
         advice=advice,
         advice_rule=e(ADVICE_RULE[0].upper() + ADVICE_RULE[1:]),
         findings=findings,
         model=e(model_words(report["model"])),
         notice=e(report["notice"]),
     )
+
+
+def _sentence(text) -> str:
+    """``text`` as an escaped sentence ("" for none)."""
+    return html.escape(text[0].upper() + text[1:] + ".") if text else ""
+
+
+def _assumed_source(report: dict, lines: list[str]) -> str:
+    """Where the figures of a reason or advised test marked as resting on assumptions come from
+    (" ..." when one is marked, else "")."""
+    from ..inference import ASSUMED_MARK, ASSUMED_SOURCE
+
+    marked = any(r.get("figures") == "assumed" for r in report["reasons"]) or any(ASSUMED_MARK in x for x in lines)
+    return " " + _sentence(ASSUMED_SOURCE) if marked else ""
 
 
 def out_of_scope_html(why: str, table, identity: dict) -> str:

@@ -16,6 +16,7 @@ from ..exceptions import InputError
 from ..features import informative_fields
 from ..literature import SCENARIOS
 from ._advise import matters, next_tests
+from ._headline import headline, other_settings_line
 from ._result import ScoreResult
 from ._tests import load_test_table
 from ._words import (
@@ -25,8 +26,6 @@ from ._words import (
     _value_text,
     _warnings,
     assumed_words,
-    headline,
-    other_settings_line,
 )
 
 if TYPE_CHECKING:
