@@ -478,9 +478,7 @@ def test_the_headline_names_the_sub_site_when_it_carries_the_answer_and_the_othe
     line = mixed["other_settings"]
     assert "training" not in line and mixed["target_prior"] not in line
     for name in ("liver-met-archive", "population"):
-        there = case_report(
-            score_cases(model, {"ihc_cdx2": "negative", "ihc_isl1": "positive"}, target_prior=name), 0
-        )
+        there = case_report(score_cases(model, {"ihc_cdx2": "negative", "ihc_isl1": "positive"}, target_prior=name), 0)
         best = max(there["probabilities"], key=there["probabilities"].get)
         assert f"under the {name} setting: {best} {percent(there['probabilities'][best])}" in line
 

@@ -510,3 +510,45 @@ def test_a_procedure_counts_as_its_likelihood_under_the_models_own_cells_whateve
             np.testing.assert_allclose(
                 ex.terms[0].sum(axis=0) + ex.prior[0] + ex.baseline[0] + ex.calibration[0], ex.total[0], atol=1e-9
             )
+
+
+def test_a_cohort_gets_its_next_tests_from_the_lab_table_and_a_bad_table_or_pipeline_key_is_refused(tmp_path):
+    """score --tests reaches a cohort as it reaches one case (it was ignored for cohorts); a lab
+    table whose invasiveness is not a level, or a pipeline naming a table that is not there, is
+    refused by name with exit code 2 before any scoring."""
+    import pandas as pd
+
+    cases = pd.DataFrame(
+        {
+            "case_id": [f"c{i}" for i in range(6)],
+            "ihc_cdx2": ["negative"] * 6,
+            "ihc_isl1": ["positive"] * 6,
+            "ihc_pax8": ["positive", "negative"] * 3,
+        }
+    )
+    path = tmp_path / "cohort.csv"
+    cases.to_csv(path, index=False)
+    full, seed = tmp_path / "full.csv", tmp_path / "seed.csv"
+    assert run("score", path, "-o", full).returncode == 0
+    assert "endoscopic ultrasound (EUS)" in set(pd.read_csv(full)["next_test"])  # the best step where offered
+    lab = _lab(tmp_path, SEED_HOSPITAL)
+    r = run("score", path, "-o", seed, "--tests", lab)
+    assert r.returncode == 0, r.stderr
+    named = set(pd.read_csv(seed)["next_test"])
+    assert not any("EUS" in str(x) or "capsule" in str(x) or "enteroscopy" in str(x) for x in named), named
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "test,available,cost,turnaround_days,invasiveness,status,source\nproc_eus,yes,3,2,extreme,assumed,x\n"
+    )
+    r = run("score", path, "-o", tmp_path / "x.csv", "--tests", bad)
+    assert r.returncode == 2 and "line 2: invasiveness: 'extreme' is not one of none, low, moderate, high" in r.stderr
+    cfg = (ROOT / "pipelines" / "seed_cohort.yaml").read_text()
+    p = tmp_path / "p.yaml"
+    p.write_text(
+        cfg.replace("tests: data/examples/seed_hospital_tests.csv", f"tests: {tmp_path / 'missing.csv'}")
+        .replace("path: data/seed_cohort.csv", f"path: {ROOT / 'data' / 'seed_cohort.csv'}")
+        .replace("model: data/models/default", f"model: {ROOT / 'data' / 'models' / 'default'}")
+        .replace("output: benchmarks/results/seed_cohort.md", f"output: {tmp_path / 'out.md'}")
+    )
+    r = run("run", p, "--no-track")
+    assert r.returncode == 2 and "missing.csv: no such file" in r.stderr and not (tmp_path / "out.md").exists()
