@@ -9,11 +9,12 @@ from rich.table import Table
 from ._render import _console
 
 
-def render_synth(path, scenario, seed, cohort, world=None) -> None:
+def render_synth(path, scenario, seed, cohort, world=None, structure=None) -> None:
     console = _console()
     share = cohort["primary_site"].value_counts(normalize=True)
     mix = ", ".join(f"{k} {share.get(k, 0):.1%}" for k in ("ileal", "pancreatic", "other"))
-    where = "" if world is None else f", world {world}"
+    shape = f", {structure['structure']} of strength {structure['strength']:.2f}" if structure else ""
+    where = "" if world is None else f", world {world}{shape}"
     console.print(f"wrote {len(cohort):,} synthetic cases to {path} (scenario {scenario}, seed {seed}{where}): {mix}")
     if world is None:
         console.print("[dim]Synthetic data: every parameter and its source is in data/synthetic/parameters.csv.[/]")
@@ -21,7 +22,9 @@ def render_synth(path, scenario, seed, cohort, world=None) -> None:
         console.print(
             f"[dim]Synthetic data from world {world}: every parameter drawn from its uncertainty around "
             "data/synthetic/parameters.csv (n_eff, n_eff_rule); its exact posterior: "
-            f"bayes_posterior(cohort, world={world}).[/]"
+            f"bayes_posterior(cohort, world={world}"
+            + (f", structure={structure['structure']!r}" if structure else "")
+            + ").[/]"
         )
 
 

@@ -69,6 +69,14 @@ MAX_WORKERS = 64  # processes (as `netorigin serve --workers`)
     "(n_eff in parameters.csv) instead of the literature's own values.",
 )
 @click.option(
+    "--structure",
+    type=click.Choice(["cells", "subtypes", "factor", "pairs", "any"]),
+    default=None,
+    help="With --world: a world whose structure differs from the literature's too (phenotype cells "
+    "split or shifted, hidden subtypes, a shared differentiation factor, dependent pairs; any: one "
+    "drawn), of a strength drawn with the world.",
+)
+@click.option(
     "--save-world",
     type=click.Path(dir_okay=False),
     default=None,
@@ -103,6 +111,7 @@ def synth(
     partitions,
     workers,
     world,
+    structure,
     save_world,
     setting_mix,
     worlds,
@@ -112,6 +121,8 @@ def synth(
     Example: netorigin synth --n 20000 --scenario unknown-primary --seed 1 -o cohort.csv
     """
     # long: one parameter per command-line option, handed on unchanged to the library (a thin command)
+    if structure and world is None:
+        raise click.UsageError("--structure needs --world (the world whose structure is drawn)")
     _refuse_conflicts(n, output, check, partitions, workers, parameters, scenarios, world, save_world, setting_mix)
     from ..io import Output, plan_outputs
 
@@ -134,7 +145,7 @@ def synth(
     if world is not None:
         from ..literature import draw_world
 
-        lit = draw_world(world, literature=lit)
+        lit = draw_world(world, literature=lit, structure=structure)
     if setting_mix:
         from ..literature import derive_setting_mix, setting_mix_interval
         from ._render_synth import render_setting_mix
@@ -169,7 +180,7 @@ def synth(
     )
     _save_world(lit, world, save_world)
     write_table(cohort, output)
-    render_synth(output, scenario, seed, cohort, world=world)
+    render_synth(output, scenario, seed, cohort, world=world, structure=getattr(lit, "structure", None))
 
 
 def _refuse_conflicts(
