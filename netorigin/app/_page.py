@@ -54,7 +54,22 @@ async function rescore(){const my=++seq,sent=now();if(ctrl)ctrl.abort();ctrl=new
  if(now()!==sent){rescore();return} // the form changed while it was scored: not its answer
  const n=new DOMParser().parseFromString(text,'text/html').getElementById('result-slot');
  if(!n||!(r.ok||r.status===422)){fail('The server answered '+r.status+' '+r.statusText+'.');return}
- slot.innerHTML=n.innerHTML;slot.classList.remove('stale');shown=sent}
+ const was=shown?probs(slot):null,from=shown;
+ slot.innerHTML=n.innerHTML;slot.classList.remove('stale');shown=sent;
+ if(was&&from!==null)said(from,sent,was,probs(slot))}
+// what changed since the previous answer, and why: the entries edited and each site's move
+function probs(root){const o={};root.querySelectorAll('table.answer tr').forEach(function(tr){
+ const s=tr.querySelector('.site'),p=tr.querySelector('.pct');if(s&&p)o[s.textContent.trim()]=p.textContent.trim()});return o}
+function said(a,b,was,is){const A=new URLSearchParams(a),B=new URLSearchParams(b),out=[];
+ new Set([...A.keys(),...B.keys()]).forEach(function(k){const x=A.get(k)||'',y=B.get(k)||'';if(x===y)return;
+  const el=f.elements[k],lab=el&&el.labels&&el.labels[0]?el.labels[0].childNodes[0].textContent.trim():k;
+  out.push(lab+': '+(x||'not done')+' \u2192 '+(y||'not done'))});
+ const moved=Object.keys(is).filter(function(s){return was[s]!==undefined&&was[s]!==is[s]})
+  .map(function(s){return s+' '+was[s]+' \u2192 '+is[s]});
+ const res=slot.querySelector('#result');if(!res||!out.length)return;
+ const p=document.createElement('p');p.id='changed-note';p.className='small';p.setAttribute('role','status');
+ p.textContent='Since the previous answer: '+out.join('; ')+(moved.length?'; so '+moved.join(', '):'; no site moved')+'.';
+ const h=res.querySelector('h1');if(h)h.after(p);else res.prepend(p)}
 f.addEventListener('input',stale);
 f.addEventListener('submit',function(){clearTimeout(t);seq++;if(ctrl)ctrl.abort()}); // the button takes over
 f.addEventListener('change',function(){stale();clearTimeout(t);t=setTimeout(rescore,120)});
