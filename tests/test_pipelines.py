@@ -157,7 +157,7 @@ def test_the_shipped_model_is_what_its_pipeline_describes_and_the_pipeline_is_de
     pipeline's data, and the same pipeline on fewer cases gives the same bundle twice."""
     man = json.loads((ROOT / "data" / "models" / "default" / "manifest.json").read_text())
     assert man["training_data"]["description"] == (
-        "synthetic, scenario training-mix, n=80000, seed=1, 400 plausible worlds, work-up mixture"
+        "synthetic, scenario training-mix, n=80000, seed=1, 400 plausible worlds (structure: mixed), work-up mixture"
     )
     cfg = (ROOT / "pipelines" / "default_model.yaml").read_text().replace("n: 80000", "n: 1500")
     hashes = []

@@ -179,7 +179,9 @@ def test_a_form_with_a_bad_value_comes_back_with_the_message_and_the_values_type
         "application/x-www-form-urlencoded",
     )
     assert status == 422
-    assert "Ki-67 (ki67_percent)" in page and "Not scored" in page
+    # the form's message names the field by its label, as on the form (never the field name)
+    slot = page[page.index("id='result-slot'") :]
+    assert "Ki-67" in slot and "ki67_percent" not in slot.split("<form")[0] and "Not scored" in page
     assert "value='61'" in page and "<option value='positive' selected>" in page
 
 
@@ -325,7 +327,8 @@ CASES = {
     "many-warnings": "case_id: many-1\n"
     + "".join(f"{m}: positive\n" for m in ("ihc_cdx2", "ihc_ttf1", "ihc_isl1", "ihc_pax8", "ihc_pdx1", "ihc_satb2"))
     + "".join(f"{m}: positive\n" for m in ("ihc_otp", "ihc_serotonin", "ihc_pr", "alt_status"))
-    + "ihc_daxx_atrx: lost\ncarcinoid_syndrome: yes\nmesenteric_mass: yes\ngrade: G1\nki67_percent: 45\n"
+    + "ihc_daxx_atrx: lost\ncarcinoid_syndrome: yes\nurine_5hiaa: normal\nmesenteric_mass: yes\n"
+    "grade: G1\nki67_percent: 45\n"
     "age_years: 19\nihc_sstr2a: negative\nsstr_imaging: negative\nlargest_liver_lesion_cm: 40\nexpr_cd302: 29\n",
     # an id of 200 characters with nowhere to break (it printed on 5 pages)
     "long-id": (ROOT / "data" / "examples" / "example_case.yaml").read_text().replace("example-1", "X" * 200),

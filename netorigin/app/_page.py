@@ -59,7 +59,8 @@ async function rescore(){const my=++seq,sent=now();if(ctrl)ctrl.abort();ctrl=new
  if(was&&from!==null)said(from,sent,was,probs(slot))}
 // what changed since the previous answer, and why: the entries edited and each site's move
 function probs(root){const o={};root.querySelectorAll('table.answer tr').forEach(function(tr){
- const s=tr.querySelector('.site'),p=tr.querySelector('.pct');if(s&&p)o[s.textContent.trim()]=p.textContent.trim()});return o}
+ const s=tr.querySelector('.site'),p=tr.querySelector('.pct');
+ if(s&&p)o[s.textContent.trim()]=p.textContent.trim()});return o}
 function said(a,b,was,is){const A=new URLSearchParams(a),B=new URLSearchParams(b),out=[];
  new Set([...A.keys(),...B.keys()]).forEach(function(k){const x=A.get(k)||'',y=B.get(k)||'';if(x===y)return;
   const el=f.elements[k],lab=el&&el.labels&&el.labels[0]?el.labels[0].childNodes[0].textContent.trim():k;
@@ -68,7 +69,8 @@ function said(a,b,was,is){const A=new URLSearchParams(a),B=new URLSearchParams(b
   .map(function(s){return s+' '+was[s]+' \u2192 '+is[s]});
  const res=slot.querySelector('#result');if(!res||!out.length)return;
  const p=document.createElement('p');p.id='changed-note';p.className='small';p.setAttribute('role','status');
- p.textContent='Since the previous answer: '+out.join('; ')+(moved.length?'; so '+moved.join(', '):'; no site moved')+'.';
+ p.textContent='Since the previous answer: '+out.join('; ')
+  +(moved.length?'; so '+moved.join(', '):'; no site moved')+'.';
  const h=res.querySelector('h1');if(h)h.after(p);else res.prepend(p)}
 f.addEventListener('input',stale);
 f.addEventListener('submit',function(){clearTimeout(t);seq++;if(ctrl)ctrl.abort()}); // the button takes over
