@@ -77,10 +77,10 @@ class ModelCells:
         those its fitted cells know and its classifier does not read. None for a model without
         fitted cells (a bundle written before procedures were part of the case)."""
         cells = getattr(self, "knowledge_", None)
-        if cells is None:
-            return ()
-        known = self.knowledge().model.procedures
         reads = self.classifier_fields()
+        if cells is None or all(f in reads for f in PROCEDURE_FIELDS):
+            return ()  # (the latent-class kind: its classifier reads them from its own cells)
+        known = self.knowledge().model.procedures
         return tuple(f for f in PROCEDURE_FIELDS if f in known and f not in reads)
 
     def label_cells(self, target_prior=None) -> tuple[np.ndarray, np.ndarray]:

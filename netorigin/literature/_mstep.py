@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..contract import FIELDS, MARKERS, PROCEDURE_FIELDS, column_codes, column_numbers, grade_from_ki67
-from ._cells import BINARY, BIOCHEM, MULTI
+from ._cells import BINARY, BIOCHEM, MULTI, _allowed
 from ._procedures import SHARED_FALSE_CONFIRMED, procedure_parameters, true_detection
 
 
@@ -101,6 +101,7 @@ SPREAD_FLOOR = 0.01  # a fitted spread is at least this share of the literature'
 
 def _spread_update(lay, new, param, has, y, loc, W, weight):
     rows, M = lay.indicator[param]
+    high = _allowed(param)[1]
     resid = has[:, None] * (y[:, None] - loc[None, :]) ** 2  # (n, cells)
     a = (W * resid).sum(axis=0) @ M
     b = has.astype(float) @ (W @ M)
@@ -110,8 +111,10 @@ def _spread_update(lay, new, param, has, y, loc, W, weight):
         n0 = weight * lay.n0[i]
         v = math.sqrt((n0 * lay.prior[i] ** 2 + a[j]) / (n0 + b[j])) if n0 + b[j] > 0 else lay.prior[i]
         # never a spread of 0 (a cell whose few cases share one value, with the literature weighing
-        # nothing): its densities would divide by 0 and the EM overflow; a hundredth of the prior's
-        new[i] = max(v, SPREAD_FLOOR * lay.prior[i])
+        # nothing): its densities would divide by 0 and the EM overflow; a hundredth of the prior's;
+        # nor wider than its field's range (a cell EM empties of cases can run away): the cell
+        # model's own bound
+        new[i] = min(max(v, SPREAD_FLOOR * lay.prior[i]), high)
 
 
 _CONTINUOUS = (  # (field, location parameter, spread parameter, log scale)
