@@ -114,7 +114,7 @@ def result_html(report: dict, *, generated: str | None = None) -> str:
         members=e(" or ".join(report["prediction_set"])),
         set_meaning=e(report.get("set_meaning", "")),
         reasons=_reason_rows(report),
-        assumed_source=_assumed_source(report, lines),
+        assumed_source=_assumed_source(report),
         advice=advice,
         advice_rule=e(ADVICE_RULE[0].upper() + ADVICE_RULE[1:]),
         findings=findings,
@@ -128,13 +128,12 @@ def _sentence(text) -> str:
     return html.escape(text[0].upper() + text[1:] + ".") if text else ""
 
 
-def _assumed_source(report: dict, lines: list[str]) -> str:
+def _assumed_source(report: dict) -> str:
     """Where the figures of a reason or advised test marked as resting on assumptions come from
     (" ..." when one is marked, else "")."""
-    from ..inference import ASSUMED_MARK, ASSUMED_SOURCE
+    from ..inference import ASSUMED_SOURCE, rests_on_assumptions
 
-    marked = any(r.get("figures") == "assumed" for r in report["reasons"]) or any(ASSUMED_MARK in x for x in lines)
-    return " " + _sentence(ASSUMED_SOURCE) if marked else ""
+    return " " + _sentence(ASSUMED_SOURCE) if rests_on_assumptions(report) else ""
 
 
 def out_of_scope_html(why: str, table, identity: dict) -> str:

@@ -8,11 +8,11 @@ from rich.table import Table
 
 from ..inference import (
     ADVICE_RULE,
-    ASSUMED_MARK,
     ASSUMED_SOURCE,
     advice_lines,
     model_words,
     percent,
+    rests_on_assumptions,
     setting_words,
     why_header,
 )
@@ -46,9 +46,9 @@ def render_case(rep, all_priors: bool = False) -> None:
         detail = f"({parts})" if parts else ""
         t.add_row(f"  {s}", f"{percent(p):>6}", "[blue]" + "\u2588" * max(1, round(p * 30)) + "[/]", detail)
     console.print(t)
-    console.print(f"[bold]{rep['headline']}[/]")
+    console.print(f"[bold]{_safe(rep['headline'])}[/]")
     if rep.get("other_settings"):
-        console.print(f"[dim]{rep['other_settings']}[/]")
+        console.print(f"[dim]{_safe(rep['other_settings'])}[/]")
     console.print(
         f"[bold]{rep['coverage']:.0%} prediction set[/]: {' or '.join(rep['prediction_set'])}. "
         f"[dim]{rep['set_meaning']}[/]"
@@ -65,18 +65,15 @@ def render_case(rep, all_priors: bool = False) -> None:
     if rep["reasons"]:
         for r in rep["reasons"]:
             console.print(f"  - {_safe(r['text'])}")
-        if any(r.get("figures") == "assumed" for r in rep["reasons"]):
-            console.print(f"  [dim]{_safe(ASSUMED_SOURCE)}[/]")
     elif rep["explanation"] is None:
         console.print("  - reasons are not available for this kind of model")
     else:
         console.print("  - no single field moves the answer much")
     console.print(f"[bold]next test to order[/] ({ADVICE_RULE}):")
-    lines = advice_lines(rep)
-    for line in lines:
+    for line in advice_lines(rep):
         console.print(f"  {_safe(line)}")
-    if any(ASSUMED_MARK in line for line in lines) and not any(r.get("figures") == "assumed" for r in rep["reasons"]):
-        console.print(f"  [dim]{_safe(ASSUMED_SOURCE)}[/]")
+    if rests_on_assumptions(rep):
+        console.print(f"[dim]{_safe(ASSUMED_SOURCE)}[/]")
     console.print(f"[dim]model: {model_words(m)}[/]")
     console.print(f"[bold yellow]{rep['notice']}[/]")
 

@@ -127,6 +127,14 @@ def advice_lines(report: dict) -> list[str]:
     return lines + [f"Ordered together: {advice_text(x)}" for x in panels]
 
 
+def rests_on_assumptions(report: dict) -> bool:
+    """Whether a reason or an advised test of ``report`` is marked as resting mostly on assumed
+    figures (then :data:`ASSUMED_SOURCE` is said beside them)."""
+    return any(r.get("figures") == "assumed" for r in report.get("reasons") or []) or any(
+        ASSUMED_MARK in line for line in advice_lines(report)
+    )
+
+
 def _value_text(res: ScoreResult, i: int, fld: str) -> str:
     v = res._columns()[fld][i]
     if fld == "ki67_percent":

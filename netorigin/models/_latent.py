@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
-from .._math import softmax
+from .._math import logsumexp, softmax
 from ..contract import SITES, Notice, as_canonical
 from ..exceptions import InputError, check_stored
 from ._registry import MAX_WEIGHT, ModelKind, dump_json, read_json, register, stored_classes
@@ -86,7 +86,8 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
 
         check_is_fitted(self, "cells_")
         joint = self.log_prior_[None, :] + label_log_joint(self.cells_, as_canonical(X), self.label_names_, self.level)
-        return joint - _lse(joint)[:, None]  # log p(label | fields): a label another model lacks is far below
+        # log p(label | fields): a label another model lacks is far below
+        return joint - logsumexp(joint, axis=1)[:, None]
 
     def predict_proba(self, X):
         return softmax(self.decision_function(X))
@@ -115,7 +116,7 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
             w = lw[cells] - np.log(np.exp(lw[cells]).sum())
             contrib[:, :, j] = _path_terms(Lf[:, :, cells], w)
         joint = self.log_prior_[None, :] + contrib.sum(axis=1)
-        base = self.log_prior_[None, :] - _lse(joint)[:, None]  # the normaliser is shared by every label
+        base = self.log_prior_[None, :] - logsumexp(joint, axis=1)[:, None]  # the normaliser is shared by every label
         return list(names), contrib, base
 
 
@@ -125,7 +126,7 @@ def _path_terms(Lf: np.ndarray, logw: np.ndarray, tol: float = 1e-10) -> np.ndar
     if Lf.shape[2] == 1:
         return Lf[:, :, 0]
     S = Lf.sum(axis=1)  # (n, cells)
-    target = _lse(logw[None, :] + S)
+    target = logsumexp(logw[None, :] + S, axis=1)
     for panels in (4, 32, 256, 2048):
         x, wq = np.polynomial.legendre.leggauss(16)
         edges = np.linspace(0, 1, panels + 1)
@@ -134,16 +135,11 @@ def _path_terms(Lf: np.ndarray, logw: np.ndarray, tol: float = 1e-10) -> np.ndar
         terms = np.zeros(Lf.shape[:2])
         for tk, wk in zip(t, wt):
             z = logw[None, :] + tk * S
-            r = np.exp(z - _lse(z)[:, None])
+            r = np.exp(z - logsumexp(z, axis=1)[:, None])
             terms += wk * np.einsum("nfc,nc->nf", Lf, r)
         if np.abs(terms.sum(axis=1) - target).max() <= tol:
             break
     return terms
-
-
-def _lse(z: np.ndarray) -> np.ndarray:
-    top = z.max(axis=1)
-    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
 
 
 ADVICE_CV_MAX = 75_000  # beyond this many cases the data outweigh the literature (20 cases a figure) at any weight
