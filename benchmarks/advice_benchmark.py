@@ -24,12 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
-from netorigin.bundle import load_bundle
 from netorigin.contract import SITES
-from netorigin.datasets import default_model_path
+from netorigin.estimator import load_bundle
 from netorigin.inference import next_tests, score_cases, value_of_tests
-from netorigin.literature import ADVICE_TESTS, SCENARIOS, apply_setting, cell_posterior, default_literature
-from netorigin.synth import make_synthetic_cohort
+from netorigin.io import default_model_path
+from netorigin.literature import (
+    ADVICE_TESTS,
+    SCENARIOS,
+    apply_setting,
+    cell_posterior,
+    default_literature,
+    make_synthetic_cohort,
+)
 
 
 def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -33,7 +33,7 @@ PRELUDE = textwrap.dedent("""
 
 RAW = PRELUDE + textwrap.dedent("""
     import xgboost as xgb
-    from netorigin.features import CaseFeatures
+    from netorigin.io import CaseFeatures
     from netorigin.models import label_codes, XGBoostSiteClassifier
     t = pd.read_parquet(path)
     # the labels the pipeline learns: the sub-sites (every case has one; none is rare at this size)
@@ -47,7 +47,7 @@ RAW = PRELUDE + textwrap.dedent("""
 
 PIPE = PRELUDE + textwrap.dedent("""
     from netorigin.training import train
-    from netorigin.features import CaseFeatures
+    from netorigin.io import CaseFeatures
     t = pd.read_parquet(path)
     X = CaseFeatures(dtype="float32").fit(t).transform(t)  # as RAW holds
     base = rss(); t0 = time.perf_counter()
@@ -64,7 +64,7 @@ DASK = PRELUDE + textwrap.dedent("""
 """)
 
 SCORE = PRELUDE + textwrap.dedent("""
-    from netorigin.bundle import load_bundle
+    from netorigin.estimator import load_bundle
     from netorigin.inference import score_cases, batch_table
     t = pd.read_parquet(path).iloc[:rounds]
     m = load_bundle("data/models/default")
@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--json", default=None)
     ap.add_argument("--repeat", type=int, default=3, help="raw/pipeline pairs, alternated (the median pair is shown)")
     args = ap.parse_args()
-    from netorigin.distributed import synth_partitions
+    from netorigin.training import synth_partitions
 
     tmp = Path(tempfile.mkdtemp(prefix="netorigin-bench-"))
     t0 = time.perf_counter()

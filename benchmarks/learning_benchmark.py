@@ -29,14 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from netorigin.bundle import load_bundle
 from netorigin.contract import SITES
-from netorigin.datasets import default_model_path
-from netorigin.estimator import SiteModel
-from netorigin.evaluate import expected_calibration_error
+from netorigin.estimator import SiteModel, load_bundle
 from netorigin.inference import next_tests, value_of_tests
-from netorigin.literature import bayes_posterior, cell_posterior, draw_world
-from netorigin.synth import make_synthetic_cohort, training_worlds
+from netorigin.io import default_model_path
+from netorigin.literature import bayes_posterior, cell_posterior, draw_world, make_synthetic_cohort, training_worlds
+from netorigin.training import expected_calibration_error
 
 HELD_OUT = (900001, 900002, 900003, 900004, 900005, 900006, 900007, 900008, 900009, 900010)
 SCENARIO = "training-mix"

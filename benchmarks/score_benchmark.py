@@ -27,7 +27,7 @@ import time
 from importlib import import_module
 from pathlib import Path
 
-from netorigin.datasets import default_model_path, example_case_path
+from netorigin.io import default_model_path, example_case_path
 
 FLOOR = """
 import numpy as np, xgboost as xgb, json, sys
@@ -88,10 +88,10 @@ def main() -> None:
     import numpy as np
     import xgboost as xgb
 
-    from netorigin.bundle import load_bundle
     from netorigin.contract import ValidatedCohort
+    from netorigin.estimator import load_bundle
     from netorigin.inference import score_cohort
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     cohort = make_synthetic_cohort(args.batch, scenario="unknown-primary", random_state=3)
     model = load_bundle(bundle)

@@ -28,7 +28,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from netorigin.datasets import example_case_path
+from netorigin.io import example_case_path
 
 ROOT = Path(__file__).resolve().parents[1]
 

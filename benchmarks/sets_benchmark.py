@@ -21,14 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from netorigin.bundle import load_bundle
-from netorigin.calibration import mass_sets
 from netorigin.contract import SITES, SUBSITES
-from netorigin.datasets import default_model_path
-from netorigin.evaluate import proportion_interval
-from netorigin.features import informative_fields
-from netorigin.literature import SCENARIOS, bayes_posterior
-from netorigin.synth import make_synthetic_cohort, thin_cases
+from netorigin.estimator import load_bundle, mass_sets
+from netorigin.io import default_model_path, informative_fields
+from netorigin.literature import SCENARIOS, bayes_posterior, make_synthetic_cohort, thin_cases
+from netorigin.training import proportion_interval
 
 LEVELS = (0.80, 0.90, 0.95)
 BANDS = ((0.0, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.0001))

@@ -24,11 +24,10 @@ import numpy as np
 import pandas as pd
 from trust_benchmark import gap_interval, log_loss  # the same bootstrap (benchmarks/ is on the path when run)
 
-from netorigin.bundle import load_bundle
-from netorigin.datasets import default_model_path
-from netorigin.evaluate import expected_calibration_error, metrics_by_information
-from netorigin.literature import SCENARIOS, bayes_posterior
-from netorigin.synth import make_synthetic_cohort
+from netorigin.estimator import load_bundle
+from netorigin.io import default_model_path
+from netorigin.literature import SCENARIOS, bayes_posterior, make_synthetic_cohort
+from netorigin.training import expected_calibration_error, metrics_by_information
 
 LABELS = ("case_id", "primary_site", "primary_site_detail")
 

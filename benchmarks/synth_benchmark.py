@@ -22,7 +22,7 @@ import numpy as np
 
 CHILD = textwrap.dedent("""
     import json, resource, sys, time
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
     from netorigin.literature import bayes_posterior
     n, what = int(sys.argv[1]), sys.argv[2]
     make_synthetic_cohort(1000, random_state=0)  # warm-up: imports and parameter files
@@ -47,8 +47,7 @@ def child(n: int, what: str) -> dict:
 
 
 def ceiling(scenario: str, n: int = 50_000, seed: int = 2) -> dict:
-    from netorigin.literature import bayes_posterior
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import bayes_posterior, make_synthetic_cohort
 
     c = make_synthetic_cohort(n, scenario=scenario, random_state=seed)
     p = bayes_posterior(c, scenario=scenario).to_numpy()

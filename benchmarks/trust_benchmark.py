@@ -19,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from netorigin.bundle import load_bundle
 from netorigin.contract import SITES
-from netorigin.datasets import default_model_path
-from netorigin.evaluate import expected_calibration_error
-from netorigin.literature import SCENARIOS, bayes_posterior
-from netorigin.synth import make_synthetic_cohort
+from netorigin.estimator import load_bundle
+from netorigin.io import default_model_path
+from netorigin.literature import SCENARIOS, bayes_posterior, make_synthetic_cohort
+from netorigin.training import expected_calibration_error
 
 LEVELS = (0.80, 0.90, 0.95)
 CUSTOM = ("0.1,0.1,0.8", "0.001,0.001,0.998", "0.34,0.33,0.33")

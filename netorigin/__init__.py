@@ -7,9 +7,7 @@ underscore, or reached through the layer packages). Names are imported lazily, s
 ``import netorigin`` (and parsing one case) does not pay for scikit-learn, xgboost, shap or mlflow.
 
 Layers, lowest first (each imports only from those below it; ``lint-imports`` checks this):
-contract -> io -> datasets -> features -> literature -> synth -> models -> calibration ->
-estimator -> evaluate -> bundle -> inference -> distributed -> training -> tracking -> app ->
-tasks -> cli.
+contract -> io -> literature -> models -> estimator -> inference -> training -> app -> cli.
 """
 
 from importlib import import_module
@@ -43,25 +41,25 @@ _EXPORTS = {
     "read_table": "io",
     "write_table": "io",
     "load_mapping": "io",
-    "data_path": "datasets",
-    "example_case_path": "datasets",
-    "load_seed_cohort": "datasets",
-    "default_model_path": "datasets",
+    "data_path": "io",
+    "example_case_path": "io",
+    "load_seed_cohort": "io",
+    "default_model_path": "io",
     # features, knowledge, synthetic data
-    "CaseFeatures": "features",
-    "CheckCases": "features",
+    "CaseFeatures": "io",
+    "CheckCases": "io",
     "Literature": "literature",
     "bayes_posterior": "literature",
-    "make_synthetic_cohort": "synth",
+    "make_synthetic_cohort": "literature",
     # models and the fitted model
     "MODEL_KINDS": "models",
     "make_model": "models",
     "SiteModel": "estimator",
-    "resolve_prior": "calibration",
-    "evaluate_model": "evaluate",
-    "compare_models": "evaluate",
-    "load_bundle": "bundle",
-    "save_bundle": "bundle",
+    "resolve_prior": "estimator",
+    "evaluate_model": "training",
+    "compare_models": "training",
+    "load_bundle": "estimator",
+    "save_bundle": "estimator",
     "score_cases": "inference",
     "score_cohort": "inference",
     "case_report": "inference",

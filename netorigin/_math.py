@@ -33,7 +33,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 def binned_ece(y: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
     """Top-label ECE: mean |confidence - accuracy| over equal-width confidence bins, weighted
-    (:func:`netorigin.evaluate.expected_calibration_error`; here for the layers below it)."""
+    (:func:`netorigin.training.expected_calibration_error`; here for the layers below it)."""
     conf, pred = proba.max(axis=1), proba.argmax(axis=1)
     bins = np.minimum((conf * n_bins).astype(int), n_bins - 1)
     ece = 0.0

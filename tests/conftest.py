@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from netorigin.synth import make_synthetic_cohort
+from netorigin.literature import make_synthetic_cohort
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,8 +38,8 @@ def pytest_runtest_setup(item):
 @pytest.fixture(scope="session")
 def default_model():
     """The shipped model, loaded once for the session."""
-    from netorigin.bundle import load_bundle
-    from netorigin.datasets import default_model_path
+    from netorigin.estimator import load_bundle
+    from netorigin.io import default_model_path
 
     return load_bundle(default_model_path())
 
@@ -70,7 +70,7 @@ def every_detail_bundle(tmp_path_factory):
 
 def _small_xgboost_bundle(cohort, rounds: int, folder):
     """(model, bundle folder): xgboost with ``rounds`` rounds, 3 folds, no bootstrap, saved."""
-    from netorigin.bundle import save_bundle
+    from netorigin.estimator import save_bundle
     from netorigin.training import train
 
     model = train(
@@ -121,8 +121,8 @@ def served_default_model(tmp_path_factory):
     from mlflow.exceptions import MlflowException
     from mlflow.pyfunc import scoring_server
 
-    from netorigin.datasets import default_model_path
-    from netorigin.tracking import save_pyfunc
+    from netorigin.io import default_model_path
+    from netorigin.training import save_pyfunc
 
     folder = save_pyfunc(default_model_path(), tmp_path_factory.mktemp("pyfunc") / "model")
     model = mlflow.pyfunc.load_model(folder)

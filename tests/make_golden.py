@@ -19,10 +19,9 @@ IDENTITY = ("model", "notice")  # who answered, not what: compared elsewhere
 
 
 def golden() -> dict:
-    from netorigin.bundle import load_bundle
-    from netorigin.datasets import default_model_path, example_case_path, load_seed_cohort
+    from netorigin.estimator import load_bundle
     from netorigin.inference import case_report, score_cases, score_cohort
-    from netorigin.io import load_cases
+    from netorigin.io import default_model_path, example_case_path, load_cases, load_seed_cohort
 
     model = load_bundle(default_model_path())
     cases = {"example": load_cases(example_case_path())}

@@ -175,7 +175,7 @@ def constant_kind():
 
 
 def test_a_new_kind_is_one_registration_and_works_end_to_end(constant_kind, small_cohort, tmp_path):
-    from netorigin.bundle import load_bundle, save_bundle
+    from netorigin.estimator import load_bundle, save_bundle
     from netorigin.inference import case_report, score_cases
     from netorigin.testing import assert_explanation_adds_up, assert_explanation_sums_to_margin
     from netorigin.training import train

@@ -6,8 +6,7 @@ import pytest
 
 from netorigin.contract import SITES
 from netorigin.estimator import SiteModel
-from netorigin.literature import Literature, default_literature, structured_rows
-from netorigin.synth import make_synthetic_cohort
+from netorigin.literature import Literature, default_literature, make_synthetic_cohort, structured_rows
 from netorigin.testing import assert_explanation_adds_up, assert_explanation_sums_to_margin
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from netorigin import load_seed_cohort
-from netorigin.bundle import load_bundle, save_bundle
+from netorigin.estimator import load_bundle, save_bundle
 from netorigin.exceptions import InputError
 from netorigin.models import MODEL_KINDS, dump_json
 from netorigin.testing import assert_probabilities, assert_same_alone_and_in_batch

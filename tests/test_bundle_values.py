@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from _helpers import rehash, run
 
-from netorigin.bundle import load_bundle, save_bundle
-from netorigin.datasets import default_model_path, example_case_path
+from netorigin.estimator import load_bundle, save_bundle
 from netorigin.exceptions import InputError
+from netorigin.io import default_model_path, example_case_path
 from netorigin.models import MODEL_KINDS
 
 
@@ -110,7 +110,7 @@ def test_a_huge_calibration_file_is_refused_before_it_is_read(bundles, tmp_path)
 
 def test_more_calibration_cases_than_kept_are_sampled_when_fitted(monkeypatch):
     """What training keeps is what a bundle may hold: beyond the cap, a fixed random sample."""
-    from netorigin.calibration import ConformalSets, _conformal
+    from netorigin.estimator import ConformalSets, _conformal
 
     monkeypatch.setattr(_conformal, "MAX_CALIBRATION_CASES", 100)
     rng = np.random.default_rng(0)
@@ -176,7 +176,7 @@ def test_a_parameter_table_error_names_its_file(bundles, tmp_path):
     msg = _refused(b, "latent/parameters.csv", "'mean:age_years'", "1e+300", "from 18 to 95")
     assert "synthetic parameters" not in msg
     # and a parameter file given to the generator names that file
-    from netorigin.datasets import data_path
+    from netorigin.io import data_path
 
     bad = tmp_path / "my-parameters.csv"
     text = data_path("synthetic", "parameters.csv").read_text().splitlines()

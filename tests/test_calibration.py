@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from netorigin.calibration import (
+from netorigin.contract import SITES
+from netorigin.estimator import (
     ConformalSets,
     PriorShift,
     TemperatureScaling,
@@ -12,12 +13,11 @@ from netorigin.calibration import (
     reweight,
     site_sums,
 )
-from netorigin.calibration._conformal import SET_ABOVE, SET_HOLDS, SET_KEPT, stratum_of
-from netorigin.calibration._prior import label_prior, shift_prior
-from netorigin.contract import SITES
-from netorigin.evaluate import expected_calibration_error
+from netorigin.estimator._conformal import SET_ABOVE, SET_HOLDS, SET_KEPT, stratum_of
+from netorigin.estimator._prior import label_prior, shift_prior
 from netorigin.exceptions import InputError
 from netorigin.models import site_of
+from netorigin.training import expected_calibration_error
 
 
 def test_temperature_scaling_fixes_overconfidence():
@@ -282,8 +282,8 @@ def test_reweighting_where_the_products_underflow_is_done_in_logs():
 @pytest.mark.parametrize("label_site", [[0, 1, 2], [0, 0, 1, 2, 2, 2]])
 @pytest.mark.parametrize("ruled_out", [[1], [1, 2]])
 def test_a_prior_that_rules_sites_out_is_explained_over_the_sites_it_allows(label_site, ruled_out):
-    from netorigin.calibration import make_explanation
-    from netorigin.calibration._explain import SCALE_ALLOWED
+    from netorigin.estimator import make_explanation
+    from netorigin.estimator._explain import SCALE_ALLOWED
 
     rng = np.random.default_rng(8)
     ls = np.array(label_site)

@@ -142,7 +142,7 @@ def test_evaluate_a_missing_bundle_exits_2(tmp_path):
 
 def test_train_takes_kind_and_still_reads_the_old_model_spelling(tmp_path):
     from netorigin.io import write_table
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     write_table(make_synthetic_cohort(600, random_state=2), tmp_path / "c.csv")
     r = run(
@@ -178,7 +178,7 @@ def test_train_takes_kind_and_still_reads_the_old_model_spelling(tmp_path):
 
 def test_the_bundle_does_not_depend_on_how_the_data_path_was_typed(tmp_path):
     from netorigin.io import write_table
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     (tmp_path / "in").mkdir()
     write_table(make_synthetic_cohort(600, random_state=4), tmp_path / "in" / "x.csv")

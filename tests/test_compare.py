@@ -1,4 +1,4 @@
-"""Models compared on the same cases (netorigin.evaluate.compare_models, netorigin compare):
+"""Models compared on the same cases (netorigin.training.compare_models, netorigin compare):
 paired differences equal the difference of each model's own figures, intervals hold their
 point, the groups add up to the cases, a model against itself differs by exactly 0, the
 bootstrap resamples patients, nothing about a case reaches tracking, bad input exits 2."""
@@ -10,10 +10,10 @@ import pytest
 from _helpers import run
 
 from netorigin.contract import SITES
-from netorigin.evaluate import compare_models, evaluate_model, site_metrics
-from netorigin.evaluate._compare import _interval
-from netorigin.features import INFORMATION_BINS, information_bin
-from netorigin.synth import make_synthetic_cohort
+from netorigin.io import INFORMATION_BINS, information_bin
+from netorigin.literature import make_synthetic_cohort
+from netorigin.training import compare_models, evaluate_model, site_metrics
+from netorigin.training._compare import _interval
 
 METRICS = ("log_loss", "accuracy", "brier", "ece")
 
@@ -172,8 +172,8 @@ def test_the_library_refuses_one_model_unlabelled_cases_and_a_bad_prior(three, c
 def test_nothing_about_a_case_is_handed_to_tracking(monkeypatch, tiny_xgboost, cases, tmp_path):
     """Everything the comparison logs (params, metrics, tags, the note, the datasets, the artifacts)
     holds no case id and no patient id; the real store is scanned in test_integrations (slow)."""
-    import netorigin.tracking._mlflow as mlflow_layer
-    from netorigin.tracking import compare_run
+    import netorigin.training._mlflow as mlflow_layer
+    from netorigin.training import compare_run
 
     logged = {}
     monkeypatch.setattr(mlflow_layer, "log_run", lambda **kw: logged.update(kw) or {"run_id": "r1"})
@@ -190,7 +190,7 @@ def test_nothing_about_a_case_is_handed_to_tracking(monkeypatch, tiny_xgboost, c
 
 
 def test_compare_on_the_command_line(tiny_xgboost, trained_kinds, cases, tmp_path):
-    from netorigin.bundle import save_bundle
+    from netorigin.estimator import save_bundle
     from netorigin.io import write_table
 
     a, b = str(tiny_xgboost[1]), tmp_path / "latent"

@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from make_docs import DOCS, blocks, command_output, first_table
+from make_docs import DOCS, blocks, command_output, first_table, floors
 
-from netorigin.bundle import load_bundle
-from netorigin.datasets import default_model_path
-from netorigin.tasks import run_task
+from netorigin.app import run_task
+from netorigin.estimator import load_bundle
+from netorigin.io import default_model_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = load_bundle(default_model_path()).bundle_hash[:12]
@@ -26,7 +26,14 @@ def _all_blocks():
 
 def test_the_docs_quote_generated_blocks():
     kinds = {k for _, k, _, _ in _all_blocks()}
-    assert kinds == {"output", "table"}
+    assert kinds == {"output", "table", "floors"}
+
+
+def test_the_picture_of_the_floors_is_the_house_today():
+    (body,) = [b for _, k, _, b in _all_blocks() if k == "floors"]
+    assert body == floors(), "docs/development.md: regenerate with python tests/make_docs.py"
+    packages = [line.split()[0] for line in body.splitlines() if line[:1].isalpha() and "modules" in line]
+    assert 7 <= len(packages) <= 10, packages  # about eight floors that follow the data
 
 
 @pytest.mark.parametrize("doc,kind,what,body", [b for b in _all_blocks() if b[1] == "output"])

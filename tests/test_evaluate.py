@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from netorigin.datasets import default_model_path
-from netorigin.evaluate import bootstrap_intervals, expected_calibration_error, risk_coverage, site_metrics
+from netorigin.io import default_model_path
+from netorigin.training import bootstrap_intervals, expected_calibration_error, risk_coverage, site_metrics
 
 
 def _data(n=600, seed=0):
@@ -50,7 +50,7 @@ def test_the_ece_shown_lies_in_its_interval_and_the_interval_covers_the_truth():
     interval every time, and the interval holds the truth in most cohorts (14 of these 20; the
     percentile interval in none: at a true ECE near 0 the bias is hardest to estimate, see
     docs/research.md)."""
-    from netorigin.evaluate import evaluate_probabilities
+    from netorigin.training import evaluate_probabilities
 
     covered = 0
     for seed in range(20):
@@ -73,7 +73,7 @@ def test_a_cohort_of_one_site_is_evaluated_with_the_figures_one_site_allows(defa
 
     from _helpers import run
 
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     cohort = make_synthetic_cohort(300, random_state=3)
     series = cohort[cohort["primary_site"] == "pancreatic"]
@@ -120,8 +120,8 @@ def test_the_bootstrap_is_bounded_by_name(default_model):
     import pytest
     from _helpers import run
 
-    from netorigin.evaluate import MAX_BOOTSTRAP, bootstrap_intervals
     from netorigin.exceptions import InputError
+    from netorigin.training import MAX_BOOTSTRAP, bootstrap_intervals
 
     for cmd in (["evaluate", "--model", "m", "--data", "d.csv"], ["train", "--data", "d.csv"]):
         r = run(*cmd, "--bootstrap", "1000000000", "--no-track")

@@ -73,7 +73,7 @@ def _no_work(monkeypatch):
     """Any training, evaluation, scoring or cohort drawn from here on fails the test."""
     import netorigin.app._scoring as scoring
     import netorigin.inference as inference
-    import netorigin.synth as synth
+    import netorigin.literature as synth
     import netorigin.training as training
 
     def work(*args, **kwargs):
@@ -114,7 +114,7 @@ def _id(x):
 def test_a_command_without_its_extra_is_refused_before_any_work(
     tmp_path, small_cohort, monkeypatch, missing, args, extra, said
 ):
-    from netorigin.datasets import default_model_path, example_case_path
+    from netorigin.io import default_model_path, example_case_path
 
     out = tmp_path / "out"
     out.mkdir()
@@ -145,9 +145,9 @@ def test_train_without_tracking_needs_no_mlflow(tmp_path, small_cohort, monkeypa
 
 
 def test_the_library_refuses_a_tracked_run_without_mlflow_before_training(small_cohort, monkeypatch, tmp_path):
+    from netorigin.app import run_task
     from netorigin.exceptions import InputError
-    from netorigin.tasks import run_task
-    from netorigin.tracking import evaluate_run, train_run
+    from netorigin.training import evaluate_run, train_run
 
     monkeypatch.setitem(sys.modules, "mlflow", None)
     _no_work(monkeypatch)
@@ -170,7 +170,7 @@ def test_register_without_tracking_is_refused_not_ignored(tmp_path, small_cohort
 
 
 def test_a_pipeline_run_untracked_says_its_model_was_not_registered(tmp_path):
-    from netorigin.tasks import run_task
+    from netorigin.app import run_task
 
     pipeline = tmp_path / "p.yaml"
     pipeline.write_text(
@@ -182,8 +182,8 @@ def test_a_pipeline_run_untracked_says_its_model_was_not_registered(tmp_path):
 
 
 def test_a_pipeline_writing_parquet_without_pyarrow_is_refused_before_scoring(tmp_path, monkeypatch):
+    from netorigin.app import run_task
     from netorigin.exceptions import InputError
-    from netorigin.tasks import run_task
 
     pipeline = tmp_path / "p.yaml"
     pipeline.write_text(f"task: score\ndata: {{synthetic: {{n: 50}}}}\noutput: {tmp_path / 'scored.parquet'}\n")

@@ -525,7 +525,7 @@ def test_mlflow_serving_payloads(default_model, rows, as_csv, ragged):
 
     pytest.importorskip("mlflow")
     from netorigin.exceptions import NetoriginError
-    from netorigin.tracking._pyfunc_model import answer, request_table
+    from netorigin.training._pyfunc_model import answer, request_table
 
     columns = sorted({k for r in rows for k in r}) or ["ihc_cdx2"]
     if as_csv:

@@ -11,11 +11,11 @@ import pytest
 from _helpers import run
 
 from netorigin import load_seed_cohort, validate_case
-from netorigin.bundle import load_bundle
 from netorigin.contract import SITES
-from netorigin.datasets import data_path, default_model_path, example_case_path
+from netorigin.estimator import load_bundle
 from netorigin.inference import REPORT_KEYS, batch_table, case_report, percent, score_cases
-from netorigin.synth import make_synthetic_cohort
+from netorigin.io import data_path, default_model_path, example_case_path
+from netorigin.literature import make_synthetic_cohort
 from netorigin.testing import assert_probabilities
 
 pytestmark = pytest.mark.installed  # data through the package: these run against a wheel too
@@ -420,9 +420,9 @@ def test_cases_scored_together_get_the_reports_they_get_alone(model):
 
 
 def test_the_sets_sentence_says_what_the_set_is_and_what_is_guaranteed(default_model):
-    from netorigin.calibration import SET_KEPT
-    from netorigin.features import INFORMATION_BINS
-    from netorigin.synth import thin_cases
+    from netorigin.estimator import SET_KEPT
+    from netorigin.io import INFORMATION_BINS
+    from netorigin.literature import thin_cases
 
     cohort, _ = thin_cases(make_synthetic_cohort(400, random_state=21), share=0.5, random_state=22)
     seen_kept = False

@@ -4,12 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netorigin.bundle import load_bundle
 from netorigin.contract import FIELDS, SITES, validate_case, validate_cohort
-from netorigin.datasets import default_model_path, example_case_path
+from netorigin.estimator import load_bundle
 from netorigin.inference import case_report, exact_next_tests, next_tests, score_cases, value_of_tests
-from netorigin.literature import ADVICE_TESTS, bayes_posterior, cell_posterior, default_literature
-from netorigin.synth import make_synthetic_cohort
+from netorigin.io import default_model_path, example_case_path
+from netorigin.literature import (
+    ADVICE_TESTS,
+    bayes_posterior,
+    cell_posterior,
+    default_literature,
+    make_synthetic_cohort,
+)
 
 pytestmark = pytest.mark.installed
 
@@ -38,9 +43,8 @@ def _recorded(table, i) -> dict:
 def _advised_cases():
     """Whole, sparse and seed cases: the example, the seven seed patients, 24 synthetic cases thinned to
     1-6 recorded fields and 8 whole ones."""
-    from netorigin.datasets import load_seed_cohort
-    from netorigin.io import load_cases
-    from netorigin.synth import thin_cases
+    from netorigin.io import load_cases, load_seed_cohort
+    from netorigin.literature import thin_cases
 
     whole = make_synthetic_cohort(32, scenario="population", random_state=3)
     sparse, _ = thin_cases(whole.iloc[:24].reset_index(drop=True), low=1, high=6, random_state=4)

@@ -51,7 +51,7 @@ def test_the_wheel_carries_its_data_and_scores_the_example_case(installed):
     site = work / "site" / "netorigin"
     assert not (site / "data").is_symlink() and (site / "data" / "models" / "default" / "manifest.json").is_file()
     r = subprocess.run(
-        [sys.executable, "-c", "import netorigin.datasets as d; print(d.example_case_path())"],
+        [sys.executable, "-c", "import netorigin.io as d; print(d.example_case_path())"],
         cwd=work,
         env=env,
         capture_output=True,

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netorigin.datasets import default_model_path
-from netorigin.io import write_table
-from netorigin.synth import make_synthetic_cohort
+from netorigin.io import default_model_path, write_table
+from netorigin.literature import make_synthetic_cohort
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -149,7 +149,7 @@ def test_parquet_with_list_columns_and_huge_synth_requests_exit_2(tmp_path):
 
 
 def test_an_unusable_tracking_uri_exits_2_after_saving_the_bundle(tmp_path):
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     write_table(make_synthetic_cohort(600, random_state=1), tmp_path / "c.csv")
     r = run(
@@ -170,7 +170,7 @@ def test_an_unusable_tracking_uri_exits_2_after_saving_the_bundle(tmp_path):
 
 
 def test_dask_partitions_must_agree_on_columns_and_never_share_a_case_id(tmp_path):
-    from netorigin.distributed import check_partitions
+    from netorigin.training import check_partitions
 
     a = pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["positive", "negative"], "primary_site": ["ileal", "other"]})
     a.to_parquet(tmp_path / "p1.parquet")

@@ -103,7 +103,7 @@ def test_train_refuses_a_folder_holding_the_users_own_files_before_training(work
 
 
 def test_train_makes_the_bundles_parent_folders(work):
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     make_synthetic_cohort(400, random_state=0).to_csv(work / "t.csv", index=False)
     r = cli("train", "--data", "t.csv", "--kind", "rules", "--out", "bundles/mine", "--no-track", "--bootstrap", "0")

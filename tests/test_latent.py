@@ -4,12 +4,17 @@ that uses them."""
 import numpy as np
 import pytest
 
-from netorigin.bundle import load_bundle, save_bundle
 from netorigin.contract import as_canonical
-from netorigin.estimator import SiteModel
-from netorigin.literature import bayes_posterior, default_literature, draw_world, fit_cells, log_likelihood
+from netorigin.estimator import SiteModel, load_bundle, save_bundle
+from netorigin.literature import (
+    bayes_posterior,
+    default_literature,
+    draw_world,
+    fit_cells,
+    log_likelihood,
+    make_synthetic_cohort,
+)
 from netorigin.literature._fit import _Columns, _Likelihood
-from netorigin.synth import make_synthetic_cohort
 from netorigin.testing import assert_explanation_adds_up, assert_explanation_sums_to_margin, assert_probabilities
 
 WORLD = 21
@@ -133,7 +138,7 @@ def test_em_keeps_every_fitted_spread_within_its_fields_range_on_a_world_unlike_
     back (the advice and the procedures' evidence read them): every spread stays within its
     field's range, and the fitted cells are a valid cell model."""
     from netorigin.estimator import SiteModel
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     cohort = make_synthetic_cohort(
         1000, scenario="training-mix", random_state=900001, world=900001, structure="factor", workup="mixture"

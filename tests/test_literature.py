@@ -5,8 +5,7 @@ import pandas as pd
 import pytest
 
 from netorigin import load_seed_cohort
-from netorigin.literature import bayes_posterior, load_scenarios
-from netorigin.synth import check_parameters, make_synthetic_cohort
+from netorigin.literature import bayes_posterior, check_parameters, load_scenarios, make_synthetic_cohort
 from netorigin.testing import assert_probabilities
 
 SITES = ["ileal", "pancreatic", "other"]

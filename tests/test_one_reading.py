@@ -63,7 +63,7 @@ def test_the_four_doors_read_a_case_alike(case, client, default_model, tmp_path)
     import pandas as pd
 
     from netorigin.app._serve import form_values
-    from netorigin.tracking._pyfunc_model import answer, request_table
+    from netorigin.training._pyfunc_model import answer, request_table
 
     canonical = validate_case(case).table
     cli = _cli(case, tmp_path)

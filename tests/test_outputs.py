@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from netorigin.cli import main
 from netorigin.contract import SITES
-from netorigin.synth import make_synthetic_cohort
+from netorigin.literature import make_synthetic_cohort
 
 P_SITES = [f"p_{s}" for s in SITES]
 
@@ -51,7 +51,7 @@ def test_score_as_json(every_detail_bundle, cohort_file):
 
 
 def test_the_mlflow_pyfunc(every_detail_bundle, cohort_file):
-    from netorigin.tracking._pyfunc_model import answer, request_table
+    from netorigin.training._pyfunc_model import answer, request_table
 
     model, _ = every_detail_bundle
     raw = pd.read_csv(cohort_file, dtype=str, keep_default_na=False)

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from netorigin.bundle import load_bundle
+from netorigin.app import load_config, run_task
+from netorigin.estimator import load_bundle
 from netorigin.exceptions import InputError
-from netorigin.tasks import load_config, run_task
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def test_default_model_pipeline_reproduces_the_shipped_bundle(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     shipped, rebuilt = load_bundle(ROOT / "data/models/default"), load_bundle(tmp_path / "rebuilt")
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     cases = make_synthetic_cohort(500, random_state=5)
     np.testing.assert_allclose(rebuilt.predict_proba(cases), shipped.predict_proba(cases), atol=1e-6)

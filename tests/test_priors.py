@@ -11,9 +11,9 @@ from _helpers import run
 
 from netorigin import validate_case
 from netorigin.contract import SITES
-from netorigin.datasets import default_model_path, example_case_path
 from netorigin.inference import case_report, score_cases, why_header
-from netorigin.synth import make_synthetic_cohort
+from netorigin.io import default_model_path, example_case_path
+from netorigin.literature import make_synthetic_cohort
 
 pytestmark = pytest.mark.installed
 
@@ -106,7 +106,7 @@ def test_the_mlflow_answer_scores_such_a_prior_in_every_row(default_model):
     pytest.importorskip("mlflow")
     import pandas as pd
 
-    from netorigin.tracking._pyfunc_model import answer, request_table
+    from netorigin.training._pyfunc_model import answer, request_table
 
     table = request_table(pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["positive", "negative"]}))
     for prior in (*HUGE, "1,0,0"):

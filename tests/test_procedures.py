@@ -23,10 +23,10 @@ from netorigin.literature import (
     draw_world,
     fit_cells,
     log_likelihood,
+    make_synthetic_cohort,
     parameter_records,
     procedure_table,
 )
-from netorigin.synth import make_synthetic_cohort
 
 EUS = FIELDS["proc_eus"]
 
@@ -181,7 +181,7 @@ def test_not_done_contributes_nothing_negative_counts_against_what_it_sees_confi
 
 def test_the_generator_draws_procedures_the_exact_posterior_reads():
     """On cases drawn with every procedure done, the exact posterior is calibrated."""
-    from netorigin.evaluate import expected_calibration_error
+    from netorigin.training import expected_calibration_error
 
     cases = make_synthetic_cohort(4000, scenario="population", random_state=3, workup="minimal")
     assert cases[list(PROCEDURE_FIELDS)].notna().to_numpy().mean() == pytest.approx(0.15, abs=0.02)
@@ -418,7 +418,7 @@ SEED_HOSPITAL = {"proc_eus": "no", "proc_capsule": "no", "proc_enteroscopy": "no
 def _lab(tmp_path, unavailable):
     import pandas as pd
 
-    from netorigin.datasets import data_path
+    from netorigin.io import data_path
 
     table = pd.read_csv(str(data_path("tests.csv")))
     table.loc[table["test"].isin(list(unavailable)), "available"] = "no"

@@ -11,7 +11,7 @@ import pytest
 from netorigin.exceptions import InputError
 
 pytest.importorskip("mlflow")
-from netorigin.tracking._pyfunc_model import answer, request_table  # noqa: E402
+from netorigin.training._pyfunc_model import answer, request_table  # noqa: E402
 
 
 def test_a_bad_value_is_answered_in_its_own_row_and_the_others_are_scored(default_model):
@@ -128,11 +128,11 @@ def test_an_answer_has_the_same_columns_and_types_whatever_was_refused(default_m
 
 def test_the_logged_signature_describes_the_answer(default_model, served_default_model):
     """The signature logged with the model (the one --register logs) says what predict returns:
-    the same columns, the probabilities as doubles, no input schema (see netorigin/tracking/_serving.py)."""
+    the same columns, the probabilities as doubles, no input schema (see netorigin/training/_serving.py)."""
     from mlflow.models import infer_signature
     from mlflow.types.schema import DataType
 
-    from netorigin.tracking._serving import signature
+    from netorigin.training._serving import signature
 
     inferred = infer_signature(model_output=_mixed_answer(default_model)).outputs
     logged = served_default_model[0].metadata.signature

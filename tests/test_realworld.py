@@ -136,7 +136,7 @@ def test_skip_invalid_never_hides_a_problem_with_the_header(tmp_path):
 def test_a_registry_export_with_ordinary_names_maps_validates_and_trains(tmp_path):
     """Issue 16's acceptance: a registry-style cohort with the names people use gets a draft that
     places each column; the draft, confirmed, validates and trains."""
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     c = make_synthetic_cohort(400, scenario="population", random_state=3, workup="mixture")
     names = {

@@ -75,7 +75,7 @@ def test_the_form_preselects_the_servers_own_prior_and_level(default_model):
 
 
 def test_endless_custom_priors_keep_the_per_prior_state_bounded(client, default_model):
-    from netorigin.calibration._prior import CACHE_SIZE
+    from netorigin.estimator._prior import CACHE_SIZE
 
     for k in range(80):
         r = _json(client, json.dumps({"case": CASE, "target_prior": f"{k + 1},1,1", "coverage": 0.5 + k / 200}))

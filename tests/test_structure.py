@@ -13,9 +13,9 @@ from netorigin.literature import (
     bayes_posterior,
     default_literature,
     draw_world,
+    make_synthetic_cohort,
     structured_rows,
 )
-from netorigin.synth import make_synthetic_cohort
 
 
 def _site_rates(model, weights):
@@ -77,7 +77,7 @@ def test_the_exact_posterior_integrates_the_structure_out():
     """On a world with hidden subtypes, the exact posterior of its own structure beats the one with the
     same rates and the literature's shape (findings counted as independent evidence), and is
     calibrated on that world's cases."""
-    from netorigin.evaluate import expected_calibration_error
+    from netorigin.training import expected_calibration_error
 
     cases = make_synthetic_cohort(
         3000, scenario="population", random_state=4, world=21, structure="subtypes", workup="complete"

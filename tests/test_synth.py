@@ -7,8 +7,7 @@ import pytest
 from netorigin import InputError, validate_cohort
 from netorigin.contract import grade_from_ki67
 from netorigin.io import load_cases, write_table
-from netorigin.literature import SCENARIOS, Literature, load_parameters, load_scenarios
-from netorigin.synth import make_synthetic_cohort
+from netorigin.literature import SCENARIOS, Literature, load_parameters, load_scenarios, make_synthetic_cohort
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +185,8 @@ def test_workup_file_must_refer_to_earlier_tests(tmp_path):
 
 
 def test_thinning_keeps_one_to_six_recorded_fields_and_never_changes_a_value():
-    from netorigin.features import informative_fields
-    from netorigin.synth import thin_cases
+    from netorigin.io import informative_fields
+    from netorigin.literature import thin_cases
 
     cohort = make_synthetic_cohort(400, random_state=5, workup="complete")
     thinned_cohort, thinned = thin_cases(cohort, share=0.5, random_state=6)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from netorigin.exceptions import InputError
-from netorigin.synth import make_synthetic_cohort
+from netorigin.literature import make_synthetic_cohort
 from netorigin.training import labelled_cases, train
 
 
@@ -142,11 +142,11 @@ def test_both_engines_count_one_cohorts_rare_sub_sites_the_same_way_and_never_as
     counts) learn lung and rectum from their own cases only and count the rest as "other"."""
     from pathlib import Path
 
-    from netorigin.distributed._fit import _fold, _label_plan
     from netorigin.estimator import SiteModel
     from netorigin.estimator._labels import training_labels
     from netorigin.io import load_cohort
     from netorigin.models import label_codes, site_codes
+    from netorigin.training._dask_fit import _fold, _label_plan
 
     data = Path(__file__).parent / "data"
     table = load_cohort(data / "registry_cohort.csv", mapping=data / "registry_mapping.yaml").table

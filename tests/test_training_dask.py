@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netorigin.bundle import load_bundle
-from netorigin.distributed import parquet_parts, synth_partitions
+from netorigin.estimator import load_bundle
 from netorigin.exceptions import InputError
+from netorigin.training import parquet_parts, synth_partitions
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -63,7 +63,7 @@ def test_dask_model_agrees_with_single_process_training(dask_run):
     cohort = pd.concat([pd.read_parquet(p) for p in sorted((work / "big").glob("*.parquet"))], ignore_index=True)
     single = train(cohort, kind="xgboost", random_state=0, n_bootstrap=0, with_robustness=False, n_splits=3).model
     dmodel = load_bundle(work / "bundle")
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
 
     held_out = make_synthetic_cohort(5000, random_state=99)
     y = held_out["primary_site"].astype(object).to_numpy()
@@ -112,8 +112,8 @@ def test_dask_bundle_profile_is_built_from_the_training_rows(dask_run):
     import json
 
     from netorigin.contract import as_canonical
-    from netorigin.distributed._fit import _fold
-    from netorigin.features import make_profile
+    from netorigin.io import make_profile
+    from netorigin.training._dask_fit import _fold
 
     work = dask_run
     cohort = as_canonical(
@@ -128,7 +128,7 @@ def test_dask_bundle_profile_is_built_from_the_training_rows(dask_run):
 
 def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
     """The rule that counts rare sub-sites is one function both engines call (choose_labels)."""
-    from netorigin.synth import make_synthetic_cohort
+    from netorigin.literature import make_synthetic_cohort
     from netorigin.training import train
 
     cohort = make_synthetic_cohort(4000, scenario="liver-met-archive", random_state=3)

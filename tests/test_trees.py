@@ -133,8 +133,8 @@ def _copy(folder, tmp_path, name="b"):
 def test_trees_from_another_booster_are_refused(tiny_xgboost, tmp_path):
     from _helpers import rehash
 
-    from netorigin.bundle import load_bundle
-    from netorigin.datasets import default_model_path
+    from netorigin.estimator import load_bundle
+    from netorigin.io import default_model_path
 
     _, folder = tiny_xgboost
     b = _copy(default_model_path(), tmp_path)
@@ -146,7 +146,7 @@ def test_trees_from_another_booster_are_refused(tiny_xgboost, tmp_path):
 def test_edited_tables_are_refused_even_with_a_consistent_manifest(tiny_xgboost, tmp_path):
     from _helpers import rehash
 
-    from netorigin.bundle import load_bundle
+    from netorigin.estimator import load_bundle
 
     _, folder = tiny_xgboost
     b = _copy(folder, tmp_path)
@@ -164,7 +164,7 @@ def test_edited_tables_are_refused_even_with_a_consistent_manifest(tiny_xgboost,
 def test_a_garbage_booster_is_refused_when_the_bundle_is_read(tiny_xgboost, tmp_path):
     from _helpers import rehash
 
-    from netorigin.bundle import load_bundle
+    from netorigin.estimator import load_bundle
 
     _, folder = tiny_xgboost
     b = _copy(folder, tmp_path)
@@ -176,8 +176,8 @@ def test_a_garbage_booster_is_refused_when_the_bundle_is_read(tiny_xgboost, tmp_
 def test_a_booster_that_disagrees_with_the_recorded_margins_is_refused_when_read(tiny_xgboost, tmp_path):
     """Tables and their record forged together for another booster: the booster itself, when
     something reads it (evaluation, large batches), is held to the recorded margins."""
-    from netorigin.bundle import load_bundle
-    from netorigin.datasets import default_model_path
+    from netorigin.estimator import load_bundle
+    from netorigin.io import default_model_path
 
     _, folder = tiny_xgboost
     model = load_bundle(folder)
@@ -240,7 +240,7 @@ def test_margins_of_edited_cases_are_the_margins_of_the_cases_scored_afresh(defa
     """The advice's after-result numbers start from a case's margins and recompute only the trees a
     changed value reaches: the same margins as scoring the edited case afresh (to 1e-12), the same
     bits alone or in a batch."""
-    from netorigin.synth import make_synthetic_cohort, thin_cases
+    from netorigin.literature import make_synthetic_cohort, thin_cases
 
     trees = default_model.classifier_.estimator_.trees_
     cases, _ = thin_cases(make_synthetic_cohort(60, random_state=8), low=1, high=8, random_state=9)

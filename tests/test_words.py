@@ -86,7 +86,7 @@ def outputs(default_model, tmp_path_factory):
     for name, case in CASES.items():
         path = tmp / f"{name}.yaml"
         if case is None:
-            from netorigin.datasets import data_path
+            from netorigin.io import data_path
 
             path.write_text(data_path("examples/example_case.yaml").read_text())
             case = yaml.load(path.read_text(), Loader=yaml.BaseLoader)

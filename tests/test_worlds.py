@@ -12,11 +12,11 @@ from netorigin.literature import (
     bayes_posterior,
     default_literature,
     draw_world,
+    make_synthetic_cohort,
     n_eff_of,
     parameter_records,
     share_groups,
 )
-from netorigin.synth import make_synthetic_cohort
 
 
 def test_every_parameter_says_how_sure_it_is_and_by_which_rule():

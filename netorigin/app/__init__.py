@@ -1,6 +1,9 @@
-"""The clinician's application: scoring a case or cohort file, the one-page HTML report, the
-local web page and JSON API (``netorigin serve``)."""
+"""The clinician's application and the tasks: scoring a case or cohort file, the one-page HTML
+report, the local web page and JSON API (``netorigin serve``); tasks described by versioned YAML
+configs (``pipelines/*.yaml``), each run by ``netorigin run`` and tracked: train a model,
+benchmark every kind, score a cohort into a report."""
 
+from .._lazy import lazy_names
 from ._report import html_report, markdown_report
 from ._scoring import ScoreOutput, refuse_out_of_scope, score_dask, score_path
 from ._serve import create_app, serve
@@ -14,4 +17,15 @@ __all__ = [
     "score_dask",
     "score_path",
     "serve",
+    "load_config",
+    "run_task",
 ]
+
+# The tasks read pandas: imported when first asked for.
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    {
+        "load_config": "_tasks",
+        "run_task": "_tasks",
+    },
+)

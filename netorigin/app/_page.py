@@ -100,7 +100,7 @@ def _control(f, value: str) -> str:
 
 def _options(values: dict, default_prior: str, default_coverage: float, out_of_scope: bool) -> str:
     """The setting (deployment prior, explained where it is chosen), the set level, score anyway."""
-    from ..calibration import prior_words
+    from ..estimator import prior_words
 
     e = html.escape
     prior = values.get(_OPTION_PREFIX + "target_prior", default_prior)

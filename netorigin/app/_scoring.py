@@ -78,7 +78,7 @@ def score_path(
     unless ``score_anyway``; in a cohort such rows are kept, unscored, with their status.
     """
     from ..io import Output, load_cases, plan_outputs
-    from ..tracking import load_model
+    from ..training import load_model
 
     local_model = None if str(model).startswith(("models:/", "runs:/")) else model
     plan_outputs(
@@ -141,7 +141,7 @@ def _score_one(m, validated, plot, report, settings: dict, **how) -> ScoreOutput
     if plot:  # the chart needs matplotlib (the tracking extra); the report does not
         if rep["explanation"] is None:
             raise InputError(f"--plot: a {m.kind} model gives no explanation to chart")
-        from ..tracking._plots import waterfall_png
+        from ..training._plots import waterfall_png
 
         write_bytes_atomic(plot, waterfall_png(rep))
         written.append(str(plot))
@@ -166,14 +166,14 @@ def score_dask(
     progress=None,
 ) -> int:
     """Score a folder of Parquet partitions on Dask, one output file per input; cases scored."""
-    from ..distributed import score_partitions
     from ..io import Output, plan_outputs
+    from ..training import score_partitions
 
     plan_outputs([Output("-o", output, kind="folder")], inputs=[path])
 
     bundle = model
     if str(model).startswith(("models:/", "runs:/")):
-        from ..tracking import registered_bundle_path
+        from ..training import registered_bundle_path
 
         if tracking_uri is None:
             raise InputError(f"{model}: an MLflow model needs a tracking URI")

@@ -331,7 +331,7 @@ def app_from_environment():
     import json
     import os
 
-    from ..tracking import load_model
+    from ..training import load_model
 
     cfg = json.loads(os.environ[_ENV])
     return create_app(

@@ -367,7 +367,7 @@ def resolve_tracking_uri(option: str | None) -> str:
 
 
 def default_model() -> str:
-    from ..datasets import default_model_path
+    from ..io import default_model_path
 
     return str(default_model_path())
 
@@ -377,8 +377,8 @@ def bootstrap_option(fn):
     work), the error naming the maximum."""
 
     def check(ctx, param, value):
-        from ..evaluate import check_bootstrap
         from ..exceptions import InputError
+        from ..training import check_bootstrap
 
         try:
             return check_bootstrap(value)

@@ -67,7 +67,7 @@ def compare(
     Example: netorigin compare models:/my-model@champion bundles/xgb --data external.csv
     """
     from ..io import Output, load_cohort, plan_outputs, write_bytes_atomic
-    from ..tracking import compare_run, metrics_json
+    from ..training import compare_run, metrics_json
     from ._render import render_run
     from ._render_compare import render_comparison
 

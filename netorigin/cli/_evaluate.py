@@ -65,7 +65,7 @@ def evaluate(
     from ..io import load_cohort, plan_outputs
 
     model = _one_model(model, data)
-    from ..tracking import evaluate_run, metrics_json
+    from ..training import evaluate_run, metrics_json
     from ._render import render_evaluation, render_run
 
     aside = set_aside_output(data, skip_invalid, set_aside)

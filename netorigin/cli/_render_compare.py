@@ -1,5 +1,5 @@
 """A comparison of models on the terminal (the words and figures come from
-:class:`netorigin.evaluate.Comparison`; the same as its JSON and Markdown)."""
+:class:`netorigin.training.Comparison`; the same as its JSON and Markdown)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ def run(config, no_track, tracking_uri):
 
     Example: netorigin run pipelines/seed_cohort.yaml
     """
-    from ..tasks import run_task
+    from ..app import run_task
     from ._render import render_pipeline
 
     with progress_bar(f"running {config}") as step:

@@ -45,7 +45,7 @@ def serve(model_spec, host, port, target_prior, coverage, workers, tracking_uri)
     Example: netorigin serve --port 8000
     """
     from ..app import serve as run_server
-    from ..tracking import load_model
+    from ..training import load_model
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(

@@ -156,14 +156,14 @@ def synth(
         )
         return
     if check:
-        from ..synth import check_parameters
+        from ..literature import check_parameters
 
         table = check_parameters(scenario, n=n or 1_000_000, random_state=seed, literature=lit)
         _save_world(lit, world, save_world)
         render_check(scenario, table)
         sys.exit(0 if table["ok"].all() else 1)
     if partitions:
-        from ..distributed import synth_partitions
+        from ..training import synth_partitions
 
         files = synth_partitions(
             n, partitions, output, scenario=scenario, seed=seed, workers=workers, workup=workup, label_noise=label_noise
@@ -173,7 +173,7 @@ def synth(
         )
         return
     from ..io import write_table
-    from ..synth import make_synthetic_cohort
+    from ..literature import make_synthetic_cohort
 
     cohort = make_synthetic_cohort(
         n, scenario=scenario, random_state=seed, workup=workup, label_noise=label_noise, literature=lit
@@ -206,7 +206,7 @@ def _refuse_conflicts(
         raise click.UsageError("give --n N, the number of cases")
     if partitions and (parameters or scenarios or world is not None):
         raise click.UsageError("--partitions uses the bundled parameter files (no --parameters, --scenarios, --world)")
-    from ..synth import MAX_CASES
+    from ..literature import MAX_CASES
 
     if -(-n // (partitions or 1)) > MAX_CASES:
         from ..exceptions import InputError

@@ -104,7 +104,7 @@ def train(
     # long: one parameter per command-line option, handed on unchanged to the library (a thin command)
     from ..exceptions import InputError
     from ..io import Output, plan_outputs
-    from ..tracking import train_run
+    from ..training import train_run
     from ._render import render_metrics
 
     if kind and old_kind and kind != old_kind:

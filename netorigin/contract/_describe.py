@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from netorigin.datasets import load_seed_cohort
+>>> from netorigin.io import load_seed_cohort
 >>> summary = describe_cohort(load_seed_cohort())
 >>> summary["n"], summary["numeric"]["age_years"]["median"]
 (7, 50.0)

@@ -3,7 +3,8 @@ show its calibration making the answer worse (training's check on its test cases
 
 from __future__ import annotations
 
-from ..calibration import ConformalSets, TemperatureScaling
+from ._conformal import ConformalSets
+from ._temperature import TemperatureScaling
 
 
 def keep_uncalibrated(model, reason: str):

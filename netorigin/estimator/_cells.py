@@ -25,9 +25,9 @@ import numpy as np
 
 from .._base import check_is_fitted
 from .._math import log_softmax, logsumexp
-from ..calibration import ConformalSets
 from ..contract import PROCEDURE_FIELDS, SITES, as_canonical, column_codes
 from ..models import advice_notice, fit_advice_cells, site_codes
+from ._conformal import ConformalSets
 from ._forward import evidence_sum
 
 
@@ -87,7 +87,7 @@ class ModelCells:
         """(label index of each of the model's cells or -1, the cell's weight within its label): a
         sub-site's phenotype cells in their weights; a site's (or an unspecified other's) sub-sites
         in the setting's mix."""
-        from ..calibration import scenario_subsite_mixes
+        from ._prior import scenario_subsite_mixes
 
         model = self.knowledge().model
         labels = list(self.labels_)

@@ -8,8 +8,9 @@ from functools import cached_property
 
 import numpy as np
 
-from ..calibration import Explanation, site_sums
-from ..features import informative_counts
+from ..io import informative_counts
+from ._explain import Explanation
+from ._prior import site_sums
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Forward:
 
     def set_reasons(self, coverage: float = 0.9) -> np.ndarray:
         """(n, 3) why each site is in each case's set at ``coverage`` under this pass's prior
-        (:meth:`~netorigin.calibration.ConformalSets.reasons`; "" when it is not)."""
+        (:meth:`~netorigin.estimator.ConformalSets.reasons`; "" when it is not)."""
         m = self.model
         return m.conformal_.reasons(
             self.label_proba, coverage, m.prior_.weights(self.prior_spec), n_fields=self.n_informative

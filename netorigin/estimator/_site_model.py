@@ -15,10 +15,9 @@ import numpy as np
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import log_softmax, safe_log
 from .._version import __version__
-from ..calibration import ConformalSets, Explanation, PriorShift, TemperatureScaling, make_explanation, site_sums
 from ..contract import SITES, as_canonical, research_notice
 from ..exceptions import InputError
-from ..features import informative_counts, make_profile, unlike_training
+from ..io import informative_counts, make_profile, unlike_training
 from ..literature import apply_setting
 from ..models import (
     CLASSES,
@@ -34,10 +33,14 @@ from ..models import (
     with_detail_column,
 )
 from ._cells import ModelCells
+from ._conformal import ConformalSets
+from ._explain import Explanation, make_explanation
 from ._face import SklearnFace
 from ._forward import Forward, evidence_sum
 from ._labels import CaseSplitter, _align, _strata, training_labels
+from ._prior import PriorShift, site_sums
 from ._reads import SettingReads
+from ._temperature import TemperatureScaling
 
 
 class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEstimator):
@@ -235,7 +238,7 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
 
     @property
     def features_(self):
-        """The fitted feature builder (:class:`~netorigin.features.CaseFeatures`; None for kinds
+        """The fitted feature builder (:class:`~netorigin.io.CaseFeatures`; None for kinds
         that read the case table)."""
         check_is_fitted(self, "_parts")
         return self._parts[0]
@@ -274,7 +277,7 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         """Everything one pass of the model gives for the cases of ``X`` under ``target_prior``:
         margins and probabilities over ``labels_``, the site probabilities (in the contract's
         order, ``netorigin.SITES``: ileal, pancreatic, other), and with ``reasons`` each field's
-        term (:class:`~netorigin.calibration.Explanation`); sets and other priors from the same pass
+        term (:class:`~netorigin.estimator.Explanation`); sets and other priors from the same pass
         (:meth:`Forward.sets`, :meth:`Forward.proba_under`). ``edited_from=(Xt, margins)``: of the
         cases ``X`` are edits of (a few values changed; a classifier that can starts from them)."""
         check_is_fitted(self, "_parts")

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..contract import FIELDS, RESEARCH_NOTICE, SITES, read_canonical, value_words
 from ..exceptions import InputError
-from ..features import informative_fields
+from ..io import informative_fields
 from ..literature import SCENARIOS
 from ._advise import matters, next_tests
 from ._headline import headline, other_settings_line

@@ -8,8 +8,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..datasets import data_path
 from ..exceptions import InputError
+from ..io import data_path
 from ..literature import ADVICE_TESTS
 
 # what a test asks of the patient: none (the biopsy already taken, a urine collection), low (a

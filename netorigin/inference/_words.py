@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..calibration import SET_ABOVE, SET_KEPT, prior_words
 from ..contract import (
     FIELDS,
     PROCEDURE_FIELDS,
@@ -18,7 +17,8 @@ from ..contract import (
     field_label,
     value_words,
 )
-from ..features import INFORMATION_BINS
+from ..estimator import SET_ABOVE, SET_KEPT, prior_words
+from ..io import INFORMATION_BINS
 from ..literature import contradiction_records, contradictions_in
 from ._advice_words import (  # noqa: F401 (one wording: re-exported where the words are read)
     ADVICE_RULE,

@@ -1,10 +1,27 @@
-"""Files in and out: cohort tables (CSV, TSV, Parquet), single cases (YAML, JSON, one-row CSV),
-and mapping files from a registry's layout to the case contract."""
+"""Files in and out, and the case table as a model reads it: cohort tables (CSV, TSV, Parquet),
+single cases (YAML, JSON, one-row CSV), mapping files from a registry's layout to the case
+contract, public formats (cBioPortal, GEO); the bundled data (the seed paper's seven patients,
+example cases, the synthetic world's parameter files, the shipped model: the repository's top-level
+``data/`` folder, shipped as the package ``netorigin.data`` and found through :mod:`importlib`;
+``NETORIGIN_DATA`` may point to another folder with the same layout); and the feature builders
+(the canonical case table -> a float matrix with named features, NaN = test not done for trees,
+explicit missing indicators for linear models) with the training profile (aggregates of the
+training data, to flag cases unlike it)."""
 
 from ._cbioportal import import_cbioportal
+from ._features import CaseFeatures, CheckCases, feature_spec, features_from_state, features_state
 from ._geo import import_geo
+from ._information import (
+    INFORMATION_BINS,
+    LOW_INFORMATION_FIELDS,
+    information_bin,
+    informative_counts,
+    informative_fields,
+)
 from ._mapping import Mapping, apply_mapping, load_mapping, suggest_mapping
 from ._outputs import Output, is_bundle, plan_outputs, replace_folder, write_bytes_atomic
+from ._paths import data_path, default_model_path, example_case_path, load_seed_cohort
+from ._profile import check_profile, finish_profile, make_profile, merge_partials, profile_partial, unlike_training
 from ._read import (
     CASE_SUFFIXES,
     TABLE_SUFFIXES,
@@ -44,4 +61,24 @@ __all__ = [
     "suggest_mapping",
     "validate_rows",
     "write_table",
+    "data_path",
+    "default_model_path",
+    "example_case_path",
+    "load_seed_cohort",
+    "INFORMATION_BINS",
+    "LOW_INFORMATION_FIELDS",
+    "information_bin",
+    "informative_counts",
+    "informative_fields",
+    "CaseFeatures",
+    "check_profile",
+    "CheckCases",
+    "feature_spec",
+    "features_from_state",
+    "features_state",
+    "finish_profile",
+    "make_profile",
+    "merge_partials",
+    "profile_partial",
+    "unlike_training",
 ]

@@ -1,20 +1,31 @@
-"""The literature knowledge base: per-site (and sub-site, phenotype) rates from
-``data/synthetic/parameters.csv``, the scenarios' site mixes, the work-up, the cell model built
-from them, and the exact Bayes posterior under that model.
+"""The literature knowledge base and the synthetic cohorts drawn from it: per-site (and sub-site,
+phenotype) rates from ``data/synthetic/parameters.csv``, the scenarios' site mixes, the work-up, the
+cell model built from them, drawn and structured worlds, the exact Bayes posterior under that model,
+the cells fitted to a cohort (EM), and the generator.
 
-Used by the synthetic generator (``netorigin.synth``), the ``literature`` model kind and the
+Every number the generator uses is a row of ``data/synthetic/parameters.csv`` (value, source,
+figure as published, status: published, derived or assumed); the site mix of each scenario is
+in ``scenarios.csv`` and the work-up (which tests were done) in ``workup.csv``. Pass other files
+to study other assumptions. Used by the ``literature`` and ``latent-class`` model kinds and the
 next-test advice; it knows nothing about either.
 
 Examples
 --------
->>> from netorigin.literature import Literature, SCENARIOS
+>>> from netorigin.literature import SCENARIOS, Literature, bayes_posterior, make_synthetic_cohort
 >>> lit = Literature()
 >>> SCENARIOS
 ('liver-met-archive', 'population', 'unknown-primary')
 >>> [round(float(x), 3) for x in lit.site_prior("unknown-primary")]
 [0.75, 0.12, 0.13]
+>>> cohort = make_synthetic_cohort(1000, scenario="unknown-primary", random_state=0)
+>>> cohort["primary_site"].value_counts().idxmax()
+'ileal'
+>>> p = bayes_posterior(cohort, scenario="unknown-primary")
+>>> list(p.columns), bool(abs(p.to_numpy().sum(axis=1) - 1).max() < 1e-9)
+(['ileal', 'pancreatic', 'other'], True)
 """
 
+from .._lazy import lazy_names
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MULTI, Model, build_model, scenario_weights
 from ._contradictions import (
     CONTRADICTION_LIMIT,
@@ -108,4 +119,24 @@ __all__ = [
     "scenario_names",
     "scenario_weights",
     "share_groups",
+    "MAX_CASES",
+    "MAX_WORLDS",
+    "check_parameters",
+    "make_synthetic_cohort",
+    "thin_cases",
+    "training_worlds",
 ]
+
+
+# The generator reads pandas and scikit-learn: imported when first asked for, so that scoring one
+# case, which needs only the cells above, does not pay for it.
+_GENERATOR = {
+    "check_parameters": "_check",
+    "MAX_WORLDS": "_cohort",
+    "make_synthetic_cohort": "_cohort",
+    "training_worlds": "_cohort",
+    "MAX_CASES": "_generate",
+    "thin_cases": "_thin",
+}
+
+__getattr__, __dir__ = lazy_names(__name__, _GENERATOR)

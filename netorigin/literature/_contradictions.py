@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..contract import FIELDS, MARKERS, column_values, field_label, positive_value
-from ..datasets import data_path
 from ..exceptions import InputError
+from ..io import data_path
 from ._cells import Model
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ import numpy as np
 
 from .._math import safe_log
 from ..contract import SITES, SUBSITES, as_canonical
-from ..datasets import data_path
 from ..exceptions import InputError
+from ..io import data_path
 from ._cells import Model, build_model, scenario_weights
 from ._params import (
     frame,

@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..datasets import data_path
 from ..exceptions import InputError
+from ..io import data_path
 
 if TYPE_CHECKING:
     import pandas as pd

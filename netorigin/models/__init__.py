@@ -16,7 +16,7 @@ the same labels sorted (``ileal, other, pancreatic``), the order of the columns 
 from __future__ import annotations
 
 from ..exceptions import InputError, check_seed
-from ..features import CheckCases
+from ..io import CheckCases
 
 # Each kind registers itself on import; the order here is the order of MODEL_KINDS.
 # isort: off

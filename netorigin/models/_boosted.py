@@ -21,7 +21,7 @@ from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import log_softmax, softmax
 from ..contract import as_canonical
 from ..exceptions import InputError, check_stored
-from ..features import CaseFeatures, features_from_state, features_state
+from ..io import CaseFeatures, features_from_state, features_state
 from ._latent import LatentClassSiteClassifier
 from ._latent import _from_files as _latent_from_files
 from ._latent import _to_files as _latent_to_files

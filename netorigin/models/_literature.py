@@ -15,7 +15,7 @@ import numpy as np
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
 from ..contract import SITES, as_canonical
-from ..datasets import data_path
+from ..io import data_path
 from ..literature import Literature, iter_field_logliks, scenario_weights
 from ._registry import ModelKind, register
 

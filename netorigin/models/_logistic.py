@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..exceptions import InputError, check_stored
-from ..features import CaseFeatures
+from ..io import CaseFeatures
 from ._registry import MAX_WEIGHT, ModelKind, dump_json, group_by_field, read_json, register, stored_classes
 
 

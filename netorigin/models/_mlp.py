@@ -4,7 +4,7 @@ It has no exact explainer, so it gives no reasons."""
 from __future__ import annotations
 
 from ..exceptions import InputError, check_stored
-from ..features import CaseFeatures
+from ..io import CaseFeatures
 from ._registry import MAX_WEIGHT, ModelKind, dump_json, read_json, register, stored_classes
 
 _ACTIVATIONS = ("relu", "tanh", "identity", "logistic")

@@ -30,7 +30,7 @@ class ModelKind:
         One line for documentation and ``--help``.
     make_classifier : callable
         ``(random_state, **params) -> (features or None, classifier)``: an unfitted
-        :class:`~netorigin.features.CaseFeatures` (None for kinds that read the case table) and an
+        :class:`~netorigin.io.CaseFeatures` (None for kinds that read the case table) and an
         unfitted scikit-learn classifier on site codes 0, 1, 2.
     explain : callable or None
         ``(fitted classifier, Xt, feature_fields) -> (fields, contributions (n, n_fields, 3), base (n, 3))``

@@ -8,7 +8,7 @@ import numpy as np
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted, sklearn_in_use
 from .._math import softmax
 from ..exceptions import InputError
-from ..features import CaseFeatures
+from ..io import CaseFeatures
 from ._compile import compile_booster
 from ._registry import ModelKind, group_by_field, register
 from ._trees import MAX_DEPTH, CompiledTrees

@@ -1,9 +1,15 @@
-"""Training: one ``train`` (engine ``local`` or ``dask``) and the benchmark of every kind against
-the exact posterior."""
+"""Training and everything that judges a trained model: one ``train`` (engine ``local`` or
+``dask``), the benchmark of every kind against the exact posterior; metrics with bootstrap
+intervals over patients, calibration error, conformal coverage, risk-coverage and robustness,
+computed from labels and predicted probabilities, and models compared on the same cases with
+paired intervals; the Dask engine (``pip install 'netorigin[dask]'``; dask and distributed are
+imported only inside the functions that use them: partitioned synthetic cohorts, the distributed
+booster fit, batch scoring over partitions); and tracking: MLflow (imported only in ``_mlflow.py``,
+``_runs.py``, ``_serving.py``, ``_pyfunc_model.py`` and ``_compare_run.py``, inside the functions that
+use it): tracked training, evaluation and comparison runs, the registry, the pickle-free MLflow pyfunc,
+the figures logged with a run, and models named by a bundle folder or an MLflow URI."""
 
-from ._benchmark import BENCHMARK_COLUMNS, benchmark, benchmark_markdown
-from ._checks import calibration_summary, structure_fit
-from ._train import TrainResult, fingerprint, labelled_cases, train
+from .._lazy import lazy_names
 
 __all__ = [
     "BENCHMARK_COLUMNS",
@@ -15,4 +21,91 @@ __all__ = [
     "labelled_cases",
     "structure_fit",
     "train",
+    "Comparison",
+    "MAX_BOOTSTRAP",
+    "PatientBootstrap",
+    "compare_models",
+    "SCALAR_METRICS",
+    "WORKUP_TIERS",
+    "bootstrap_intervals",
+    "check_bootstrap",
+    "debiased_ece",
+    "evaluate_model",
+    "evaluate_probabilities",
+    "expected_calibration_error",
+    "metrics_by_information",
+    "proportion_interval",
+    "risk_coverage",
+    "robustness",
+    "set_metrics",
+    "site_metrics",
+    "check_partitions",
+    "fit_dask",
+    "make_client",
+    "output_names",
+    "parquet_parts",
+    "score_partitions",
+    "synth_partitions",
+    "bundle_dir_for",
+    "compare_run",
+    "evaluate_run",
+    "load_model",
+    "log_run",
+    "metrics_json",
+    "model_card",
+    "registered_bundle_path",
+    "save_pyfunc",
+    "train_run",
 ]
+
+# Every name is imported when first asked for: the floor reads pandas, scikit-learn and, in its
+# tracking modules, MLflow, which scoring one case must not pay for.
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    {
+        "PatientBootstrap": "_bootstrap",
+        "calibration_summary": "_checks",
+        "structure_fit": "_checks",
+        "compare_models": "_compare",
+        "Comparison": "_compare_result",
+        "compare_run": "_compare_run",
+        "fit_dask": "_dask_fit",
+        "check_partitions": "_dask_partitions",
+        "make_client": "_dask_partitions",
+        "parquet_parts": "_dask_partitions",
+        "synth_partitions": "_dask_partitions",
+        "output_names": "_dask_score",
+        "score_partitions": "_dask_score",
+        "SCALAR_METRICS": "_metrics",
+        "bootstrap_intervals": "_metrics",
+        "debiased_ece": "_metrics",
+        "evaluate_model": "_metrics",
+        "evaluate_probabilities": "_metrics",
+        "expected_calibration_error": "_metrics",
+        "metrics_by_information": "_metrics",
+        "site_metrics": "_metrics",
+        "log_run": "_mlflow",
+        "registered_bundle_path": "_mlflow",
+        "save_pyfunc": "_mlflow",
+        "bundle_dir_for": "_runs",
+        "evaluate_run": "_runs",
+        "load_model": "_runs",
+        "metrics_json": "_runs",
+        "model_card": "_runs",
+        "train_run": "_runs",
+        "WORKUP_TIERS": "_sets",
+        "proportion_interval": "_sets",
+        "risk_coverage": "_sets",
+        "robustness": "_sets",
+        "set_metrics": "_sets",
+        "MAX_BOOTSTRAP": "_sites",
+        "check_bootstrap": "_sites",
+        "TrainResult": "_train",
+        "fingerprint": "_train",
+        "labelled_cases": "_train",
+        "train": "_train",
+        "BENCHMARK_COLUMNS": "_benchmark",
+        "benchmark": "_benchmark",
+        "benchmark_markdown": "_benchmark",
+    },
+)

@@ -7,10 +7,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from ..evaluate import evaluate_model, evaluate_probabilities
-from ..literature import SCENARIOS, bayes_posterior
+from ..literature import SCENARIOS, bayes_posterior, make_synthetic_cohort
 from ..models import MODEL_KINDS
-from ..synth import make_synthetic_cohort
+from ._metrics import evaluate_model, evaluate_probabilities
 from ._train import train
 
 BENCHMARK_COLUMNS = [

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..calibration import site_sums
 from ..contract import SITES, Notice, field_label
+from ..estimator import site_sums
 
 Z = 1.96  # the model must beat guessing the mix by this many standard errors of the paired difference
 DECISIVE = 0.01  # the literature's posterior of the labelled site below this: findings all but exclude it
@@ -192,7 +192,7 @@ def calibration_check(y, uncalibrated, calibrated) -> tuple[dict, str | None]:
     when calibration makes the log-loss worse beyond noise (its paired mean difference more than
     :data:`Z` standard errors above zero: keep the model uncalibrated), ``"ece"`` when only the ECE
     is clearly worse (larger in at least 97.5% of paired bootstrap resamples: say so), else None."""
-    from ..evaluate import expected_calibration_error as ece
+    from ._metrics import expected_calibration_error as ece
 
     y = np.asarray(y, dtype=int)
     raw, cal = (-np.log(np.clip(p[np.arange(len(y)), y], 1e-15, 1)) for p in (uncalibrated, calibrated))

@@ -15,14 +15,13 @@ import numpy as np
 import pandas as pd
 
 from .._math import softmax
-from ..calibration import site_sums
 from ..contract import FIELDS, SITES, Notice, as_canonical
-from ..estimator import MIN_PER_SITE, CaseSplitter, SiteModel
-from ..evaluate import evaluate_model, site_metrics
+from ..estimator import MIN_PER_SITE, CaseSplitter, SiteModel, site_sums
 from ..exceptions import InputError
 from ..literature import bayes_posterior
 from ..models import DEFAULT_KIND, get_kind, site_codes
 from ._checks import WARNING, base_rate_check, check_calibration, cohort_checks, structure_fit
+from ._metrics import evaluate_model, site_metrics
 
 
 @dataclass
@@ -198,7 +197,7 @@ def train(
     params = dict(params or {})
     model = SiteModel(kind, params=params or None, cv=n_splits, target_prior=target_prior, random_state=random_state)
     if engine == "dask":
-        from ..distributed import fit_dask
+        from ._dask_fit import fit_dask
 
         if kind != "xgboost":
             raise InputError("engine: dask trains the xgboost kind only")
