@@ -151,7 +151,7 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
     said = [n.message for n in dask.notices if "jejunum" in n.message]
     assert said and "with ileum (the same organ)" in said[0]
     assert dask.model.calibration_design_.startswith("10% hold-out")
-    # both engines advise from the literature's cells fitted to their training cases (SiteModel.fit_advice)
+    # both engines advise from the literature's cells fitted to their training cases (SiteModel._finish_fit)
     from netorigin.literature import default_literature
 
     lit = [r["value"] for r in default_literature().parameter_rows]

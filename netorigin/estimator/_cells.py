@@ -34,13 +34,13 @@ from ._forward import evidence_sum
 class ModelCells:
     """Mixed into :class:`~netorigin.estimator.SiteModel`."""
 
-    def fit_advice(self, X, y, *, n_training=None):
+    def _fit_advice(self, X, y, *, n_training=None):
         """Fit the cells the next-test advice uses to labelled training cases ``X`` (sites ``y``;
         ``n_training``: the training cases they are a sample of, if they are): the latent-class
         kind's own cells; any other kind's, the literature's cells fitted to the cases
         (:func:`~netorigin.models.fit_advice_cells`: beyond
         :data:`~netorigin.models.ADVICE_CV_MAX` cases, on a sample, said in a notice). Both
-        engines call it after the classifier is fitted."""
+        engines call it, through ``SiteModel._finish_fit``, after the classifier is fitted."""
         check_is_fitted(self, "estimator_")
         own = getattr(self.estimator_[-1].estimator_, "cells_", None)
         if own is not None:
@@ -137,12 +137,12 @@ class ModelCells:
             before = now
         return fields, terms
 
-    def fit_sets(self, margins, y, n_fields, table):
+    def _fit_sets(self, margins, y, n_fields, table):
         """Refit the conformal sets on the held-out cases ``table`` (margins, label indices ``y``,
         informative-field counts) with the procedures they record read as evidence, as scoring
         reads them (:meth:`procedure_evidence`), once the cells are fitted: the sets' thresholds
         come from the probabilities the model shows. Nothing to do when no held-out case records
-        a procedure the model reads that way. Both engines call it after :meth:`fit_advice`."""
+        a procedure the model reads that way. Called by ``SiteModel._finish_fit`` after the advice's cells."""
         evidence = evidence_sum(self.procedure_evidence(as_canonical(table), "training"))
         if evidence is None:
             return self

@@ -16,7 +16,6 @@ from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import log_softmax, safe_log
 from .._version import __version__
 from ..contract import SITES, as_canonical, research_notice
-from ..exceptions import InputError
 from ..io import informative_counts, make_profile, unlike_training
 from ..literature import apply_setting
 from ..models import (
@@ -38,6 +37,7 @@ from ._explain import Explanation, make_explanation
 from ._face import SklearnFace
 from ._forward import Forward, evidence_sum
 from ._labels import CaseSplitter, _align, _strata, training_labels
+from ._parameters import validate_parameters
 from ._prior import PriorShift, site_sums
 from ._reads import SettingReads
 from ._temperature import TemperatureScaling
@@ -119,6 +119,7 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         ``progress(step, done, total)`` is called as each fold and the final fit begin.
         """
         tell = progress or (lambda *a: None)
+        validate_parameters(self)
         get_kind(self.kind)
         table = as_canonical(X)
         y, detail = read_labels(y, len(table), detail_column(table))
@@ -135,7 +136,7 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
             self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, y_lab[cal_idx], np.zeros(len(cal_idx), int)
             fitted_rows, train_labels = table.iloc[fit_idx], y_lab[fit_idx]
             cal_rows = table.iloc[cal_idx]
-        elif isinstance(self.cv, (int, np.integer)) and not isinstance(self.cv, bool) and self.cv >= 2:
+        else:  # a whole number >= 2 (the constraints hold)
             oof, fold_of = np.zeros((len(y), len(vocab))), np.zeros(len(y), dtype=int)
             strata = _strata(y_lab, y, int(self.cv))
             for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, strata, groups)):
@@ -148,27 +149,41 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
             estimator = self._make(level).fit(table, labels)
             fitted_rows, train_labels = table, y_lab
             cal_rows = table
-        else:
-            raise InputError(f"cv: {self.cv!r} is not a whole number >= 2 or 'holdout'")
-        self.fit_calibration(
+        return self._finish_fit(
             estimator,
             self.oof_margins_,
             self.oof_y_,
+            fold=self.oof_fold_,
             train_prior=np.bincount(train_labels, minlength=len(vocab)) / len(train_labels),
             profile=make_profile(fitted_rows),
             n_fields=informative_counts(cal_rows),
             design="10% hold-out for calibration" if self.cv == "holdout" else f"{int(self.cv)}-fold cross-fitting",
+            notices=notices,
+            advice=(table, np.array(SITES, dtype=object)[y], None),
+            held_out=cal_rows,
+        )
+
+    def _finish_fit(
+        self, estimator, margins, y, *, fold, train_prior, profile, n_fields, design, notices, advice, held_out
+    ):
+        """The one way training ends, for both engines (local cross-fitting, the Dask engine after
+        its distributed fit): from a fitted classifier pipeline and held-out margins (label indices
+        ``y``, their ``fold``; ``n_fields``: each held-out case's number of recorded informative
+        fields), fit the temperature, the prior and the sets, then the advice's cells to
+        ``advice = (cases, sites, n_training)`` and the sets again with the procedures the held-out
+        cases ``held_out`` record. ``design`` says how the held-out margins were made."""
+        self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, np.asarray(y, dtype=int), fold
+        self._fit_calibration(
+            estimator, margins, y, train_prior=train_prior, profile=profile, n_fields=n_fields, design=design
         )
         self.notices_ = notices
-        self.fit_advice(table, np.array(SITES, dtype=object)[y])
-        return self.fit_sets(self.oof_margins_, self.oof_y_, informative_counts(cal_rows), cal_rows)
+        cases, sites, n_training = advice
+        self._fit_advice(cases, sites, n_training=n_training)
+        return self._fit_sets(margins, y, n_fields, held_out)
 
-    def fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
-        """Complete the model from a fitted classifier pipeline and held-out margins (label indices
-        ``y``; ``n_fields``: each held-out case's number of recorded informative fields). The one
-        place where temperature, priors and conformal sets are fitted (local training after
-        cross-fitting, the Dask engine after its distributed fit). ``design`` says how the held-out
-        margins were made (``calibration_design_``; ``calibration_``: which calibration and why)."""
+    def _fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
+        """The temperature, the prior and the conformal sets (``calibration_design_``: how the
+        held-out margins were made; ``calibration_``: which calibration and why)."""
         self.estimator_ = estimator
         self.labels_ = np.asarray(estimator[-1].labels_, dtype=object)
         self.label_site_ = site_of(self.labels_)

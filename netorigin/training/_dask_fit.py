@@ -2,7 +2,7 @@
 (patients, when a ``patient_id`` column exists) are assigned by a hash of their id, so the
 assignment does not depend on how the cohort is partitioned: 10% test, 10% calibration
 (temperature scaling and conformal thresholds), 80% training. The calibration, priors, sets,
-profile and metadata come from the same code as local training (``SiteModel.fit_calibration``)."""
+profile and metadata come from the same code as local training (``SiteModel._finish_fit``)."""
 
 from __future__ import annotations
 
@@ -196,7 +196,7 @@ def _fit_on_cluster(client, ddf, features, pipe, model, head, progress) -> dict:
 
 def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, progress=None):
     """The Dask engine: data access and the distributed booster fit; the rest is
-    :meth:`SiteModel.fit_calibration` and :meth:`SiteModel.fit_advice`, as in local training.
+    ``SiteModel._finish_fit``, the one way training ends in both engines.
 
     Returns ``(model, test table, test labels, test groups, training-data description, training
     cases)``: the last, the sample of training cases the advice's cells are fitted to (the cases
@@ -231,21 +231,21 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
     margins = estimator[-1].label_margins(
         cal[[f"f{j}" for j in range(features.n_features_out_)]].to_numpy(dtype=np.float32)
     )
-    model.oof_margins_, model.oof_y_, model.oof_fold_ = margins, y_cal, np.zeros(len(y_cal), dtype=int)
     train_prior = plan["label_counts"].reindex(vocab).to_numpy(dtype=float)
-    model.fit_calibration(
+    advice, n_fields = plan["advice"], cal["_n_fields"].to_numpy(dtype=int)
+    model._finish_fit(  # the one way training ends, as in local training
         estimator,
         margins,
         y_cal,
+        fold=np.zeros(len(y_cal), dtype=int),
         train_prior=train_prior / train_prior.sum(),
         profile=finish_profile(merge_partials(list(plan["partials"]))),
-        n_fields=cal["_n_fields"].to_numpy(dtype=int),
+        n_fields=n_fields,
         design="10% hold-out for calibration (Dask)",
+        notices=plan["notices"],
+        advice=(advice, advice["primary_site"], plan["n_train"]),
+        held_out=_procedures(cal),
     )
-    model.notices_ = plan["notices"]
-    advice = plan["advice"]
-    model.fit_advice(advice, advice["primary_site"], n_training=plan["n_train"])
-    model.fit_sets(margins, y_cal, cal["_n_fields"].to_numpy(dtype=int), _procedures(cal))
     return (
         model,
         plan["test"],

@@ -3,7 +3,7 @@
 Local: grouped, stratified split (20% held out for the figures); :meth:`SiteModel.fit`
 cross-fits the calibration and fits the classifier on the rest. Dask: the engine supplies data
 access and the distributed booster fit; the calibration, priors, conformal thresholds, profile
-and metadata come from the same code (:meth:`SiteModel.fit_calibration` and :func:`_finish`).
+and metadata come from the same code (``SiteModel._finish_fit`` and :func:`_finish`).
 """
 
 from __future__ import annotations
