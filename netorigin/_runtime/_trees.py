@@ -245,7 +245,7 @@ class CompiledTrees:
             feats = np.flatnonzero(changed[at])
             if not len(feats):
                 continue
-            trees = np.unique(np.concatenate([self._trees_of[f] for f in feats]))
+            trees = _sorted_unique(np.concatenate([self._trees_of[f] for f in feats]))
             if not len(trees):
                 continue
             rows = np.flatnonzero(group.ravel() == g)
@@ -311,6 +311,13 @@ class CompiledTrees:
     @classmethod
     def from_bytes(cls, data: bytes) -> CompiledTrees:
         return cls(read_npz(data, "trees.npz"))
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` for integers, without the import of ``numpy.ma`` that NumPy's own makes on first
+    use (a few milliseconds of a cold start)."""
+    a = np.sort(a)
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
 def read_npz(data: bytes, name: str, limit: int = MAX_NPZ_BYTES) -> dict:
