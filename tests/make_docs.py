@@ -83,9 +83,11 @@ def render(text: str) -> str:
 
 def blocks(text: str) -> list[tuple[str, str, str]]:
     """(kind, what, body) of every generated block in ``text``."""
-    return [("output", m.group("cmd"), m.group("body")) for m in OUTPUT.finditer(text)] + [
-        ("table", m.group("path"), m.group("body")) for m in TABLE.finditer(text)
-    ] + [("floors", "", m.group("body")) for m in FLOORS.finditer(text)]
+    return (
+        [("output", m.group("cmd"), m.group("body")) for m in OUTPUT.finditer(text)]
+        + [("table", m.group("path"), m.group("body")) for m in TABLE.finditer(text)]
+        + [("floors", "", m.group("body")) for m in FLOORS.finditer(text)]
+    )
 
 
 if __name__ == "__main__":

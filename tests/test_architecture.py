@@ -231,3 +231,104 @@ def test_no_library_file_or_function_is_over_the_house_limits():
         functions += [(str(path.relative_to(ROOT)), *f) for f in _long_functions(text)]
     assert not files, files
     assert not functions, functions
+
+
+# ---------------------------------------------------------------- the start-up shadows: one path each
+# netorigin/_runtime holds netorigin's copies of what scikit-learn, xgboost, SciPy and pandas compute.
+# A copy is chosen once: never by the number of cases (the compiled trees for a few rows, xgboost
+# for many) and never by what the process has imported (scikit-learn's checks when it happens to be
+# loaded). The rules below find both patterns in the source.
+_SHADOWED = {"xgboost", "scipy", "sklearn", "pandas"}
+# a shadow or its library named in code: attributes (methods, the fitted trees and booster) and functions
+_SHADOW_ATTRS = {"margins", "contributions", "margins_edited", "trees_", "booster_", "DMatrix"}
+_SHADOW_CALLS = {
+    "log_ndtr", "ndtr", "check_features", "validate_data", "CompiledTrees", "compile_booster", "is_pandas_missing",
+}  # fmt: skip
+
+
+def _is_size(e) -> bool:
+    """``len(...)``, ``x.shape[...]``, ``x.size`` or ``x.nbytes``: a number of cases or values."""
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "len":
+        return True
+    if isinstance(e, ast.Attribute) and e.attr in ("size", "nbytes"):
+        return True
+    return isinstance(e, ast.Subscript) and isinstance(e.value, ast.Attribute) and e.value.attr == "shape"
+
+
+def _is_threshold(e) -> bool:
+    """A number other than 0 and 1, or an UPPER_CASE constant."""
+    if isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool):
+        return e.value not in (0, 1)
+    name = e.id if isinstance(e, ast.Name) else e.attr if isinstance(e, ast.Attribute) else ""
+    return bool(name) and name.lstrip("_").isupper()
+
+
+def _reaches_a_shadow(nodes) -> bool:
+    """Whether code ``nodes`` imports a shadowed library or names a shadow (or xgboost's booster)."""
+    for node in (n for top in nodes for n in ast.walk(top)):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] in _SHADOWED for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _SHADOWED:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in _SHADOW_ATTRS | _SHADOW_CALLS:
+            return True
+        if isinstance(node, ast.Name) and node.id in _SHADOW_CALLS:
+            return True
+    return False
+
+
+def _shadow_switches(source: str) -> list[tuple[str, int]]:
+    """(what, line) of every branch that picks a shadow or its library by a size against a
+    threshold, and of every look at ``sys.modules`` (what the process happens to have imported)."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr == "modules" and getattr(node.value, "id", "") == "sys":
+            out.append(("sys.modules", node.lineno))
+        if isinstance(node, ast.Name) and node.id in ("sklearn_in_use", "modules_loaded"):
+            out.append((node.id, node.lineno))
+        if not isinstance(node, (ast.If, ast.IfExp, ast.While)):
+            continue
+        sized = [
+            c
+            for c in ast.walk(node.test)
+            if isinstance(c, ast.Compare)
+            and any(_is_size(s) for s in (c.left, *c.comparators))
+            and any(_is_threshold(s) for s in (c.left, *c.comparators))
+        ]
+        branches = [node.body, node.orelse] if isinstance(node, ast.IfExp) else [*node.body, *node.orelse]
+        if sized and _reaches_a_shadow(branches if isinstance(branches[0], list) else branches):
+            out.append(("size", node.lineno))
+    return out
+
+
+def test_the_shadow_rule_finds_a_size_switch_and_an_import_history_switch():
+    by_size = (
+        "def margin(self, X):\n"
+        "    if len(X) <= 256:\n"
+        "        return self.trees_.margins(X)\n"
+        "    import xgboost as xgb\n"
+        "    return self.booster_.predict(xgb.DMatrix(X), output_margin=True)\n"
+    )
+    by_history = (
+        "import sys\n"
+        "def checked(self, X):\n"
+        "    if 'sklearn' in sys.modules or not isinstance(X, np.ndarray):\n"
+        "        from sklearn.utils.validation import validate_data\n"
+        "        return validate_data(self, X, reset=False)\n"
+        "    return X\n"
+    )
+    assert _shadow_switches(by_size) == [("size", 2)]
+    assert _shadow_switches(by_history) == [("sys.modules", 3)]
+    # a size that picks no shadow (a cap, a sample, a shape) is not a switch
+    assert _shadow_switches("def f(X, y):\n    if len(y) > CAP:\n        y = y[:CAP]\n    return X\n") == []
+    assert _shadow_switches("def f(m):\n    return m[:, 1] - m[:, 0] if m.shape[1] == 2 else m\n") == []
+
+
+def test_no_code_path_switches_on_the_number_of_cases_or_on_what_is_imported():
+    """Every shadow of a library (netorigin/_runtime) is one code path for a case alone and a batch
+    of any size, whatever the process has imported: no branch picks a shadow or its library by a
+    size, and no library code reads ``sys.modules``."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        found += [(str(path.relative_to(ROOT)), *f) for f in _shadow_switches(path.read_text())]
+    assert not found, found

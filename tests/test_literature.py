@@ -125,16 +125,3 @@ def test_check_names_a_parameter_that_the_data_contradict():
     bad = c[~c["ok"]]
     assert list(zip(bad["parameter"], bad["site"])) == [("rate:ihc_cdx2=positive", "ileal")]
     assert abs(bad["z"].iloc[0]) > 20
-
-
-def test_log_ndtr_without_scipy_agrees_with_scipy_and_gives_the_same_bits_alone_or_in_a_batch():
-    from scipy.special import log_ndtr as scipy_log_ndtr
-
-    from netorigin.literature._posterior import log_ndtr
-
-    x = np.r_[np.random.default_rng(0).normal(0, 10, 20_000), -1e4, -40, -37, -36.9, -8, 0, 8, 40, np.inf, -np.inf]
-    ours, ref = log_ndtr(x), scipy_log_ndtr(x)
-    finite = np.isfinite(ref) & (ref != 0)
-    assert np.all(np.abs(ours[finite] - ref[finite]) <= 1e-12 * np.abs(ref[finite]))
-    assert ours[-2] == 0 and ours[-1] == -np.inf
-    assert np.array_equal(np.concatenate([log_ndtr(x[i : i + 7]) for i in range(0, len(x), 7)]), ours)

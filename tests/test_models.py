@@ -42,7 +42,7 @@ EXPECTED_FAILURES = {
 }
 with warnings.catch_warnings():
     # netorigin's estimators implement scikit-learn's protocol without inheriting from
-    # sklearn.base.BaseEstimator (netorigin/_base.py: scoring one case never imports scikit-learn);
+    # sklearn.base.BaseEstimator (netorigin/_runtime/_estimator.py: scoring one case never imports scikit-learn);
     # the checks below are what holds them to the protocol
     warnings.filterwarnings("ignore", message="Estimator .* does not inherit from", category=UserWarning)
     _PARAMETRIZE = parametrize_with_checks(

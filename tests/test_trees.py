@@ -1,4 +1,4 @@
-"""The compiled trees (netorigin/models/_trees.py) against xgboost itself.
+"""The compiled trees (netorigin/_runtime/_trees.py) against xgboost itself.
 
 The reference is xgboost's own ``pred_contribs`` (path-dependent TreeSHAP) and its margins, on
 boosters trained here on random data with missing values, repeated features within a tree and
@@ -12,9 +12,8 @@ import sys
 import numpy as np
 import pytest
 
+from netorigin._runtime import CompiledTrees, compile_booster
 from netorigin.exceptions import InputError
-from netorigin.models._compile import compile_booster
-from netorigin.models._trees import CompiledTrees
 
 xgb = pytest.importorskip("xgboost")
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import sys
 from typing import Any
 
 import numpy as np
 
+from .._runtime import is_pandas_missing
 from ..exceptions import Problem
 from ._fields import Field
 from ._procedures import PROCEDURE_RULE, PROCEDURES, read_procedure
@@ -51,8 +51,7 @@ def _as_text(v: Any) -> str | None:
 def _is_missing(v: Any) -> bool:
     if v is None:
         return True
-    pd = sys.modules.get("pandas")  # pd.NA and pd.NaT exist only where pandas was imported
-    if pd is not None and (v is pd.NA or v is pd.NaT):
+    if is_pandas_missing(v):
         return True
     if isinstance(v, (float, np.floating)) and math.isnan(v):
         return True

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +53,8 @@ KNOWLEDGE = "knowledge"  # the folder of the cells the advice uses (kinds withou
 
 
 def _versions() -> dict:
+    from importlib import metadata  # here: a cold start that never records versions skips its import
+
     out = {}
     for pkg in ("numpy", "pandas", "scikit-learn", "xgboost"):
         try:

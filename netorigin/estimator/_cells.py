@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import check_is_fitted
 from .._math import log_softmax, logsumexp
+from .._runtime import check_is_fitted
 from ..contract import PROCEDURE_FIELDS, SITES, as_canonical, column_codes
 from ..models import advice_notice, fit_advice_cells, site_codes
 from ._conformal import ConformalSets

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import BaseEstimator, check_is_fitted
+from .._runtime import BaseEstimator, check_is_fitted
 from ..contract import SITES
 from ..exceptions import InputError, check_stored
 from ..io import INFORMATION_BINS

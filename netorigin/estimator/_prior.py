@@ -8,8 +8,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._base import BaseEstimator, check_is_fitted
 from .._math import log_softmax, safe_log
+from .._runtime import BaseEstimator, check_is_fitted
 from ..contract import SITES, SUBSITES
 from ..exceptions import InputError
 from ..models import site_of

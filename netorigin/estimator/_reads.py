@@ -9,7 +9,7 @@ case (netorigin.literature.apply_setting) and never counted twice.
 
 from __future__ import annotations
 
-from .._base import check_is_fitted
+from .._runtime import check_is_fitted
 from ..contract import FIELDS, PROCEDURE_FIELDS
 from ..literature import bundled_assumptions
 

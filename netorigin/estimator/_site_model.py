@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import log_softmax, safe_log
+from .._runtime import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._version import __version__
 from ..contract import SITES, as_canonical, research_notice
 from ..io import informative_counts, make_profile, unlike_training

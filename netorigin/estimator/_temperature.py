@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import BaseEstimator, check_is_fitted
 from .._math import binned_ece, log_softmax
+from .._runtime import BaseEstimator, check_is_fitted
 from ..exceptions import check_stored
 
 PRIOR_SD = 0.5  # each log-temperature and bias ~ N(0, PRIOR_SD^2): thin labels are not over-fitted

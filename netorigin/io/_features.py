@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._base import BaseEstimator, TransformerMixin, check_is_fitted
+from .._runtime import BaseEstimator, TransformerMixin, check_is_fitted
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,

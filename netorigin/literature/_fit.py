@@ -38,7 +38,6 @@ from ._posterior import (
     _log,
     category_fields,
     category_table,
-    fitting_log_ndtr,
     log_likelihood,
 )
 from ._worlds import share_groups
@@ -161,11 +160,11 @@ class _Likelihood:
         cols = set(table.columns)
         for name in _CONTINUOUS_FIELDS:
             if name in cols:
-                L += _continuous_block(model, table, name, fitting_log_ndtr)
+                L += _continuous_block(model, table, name)
         for cat, xname in BIOCHEM:
             if cat in cols or xname in cols:
-                L += _biochem_block(model, table, cat, xname, fitting_log_ndtr)
-        _add_grade_block(L, model, table, column_numbers(table, "ki67_percent"), fitting_log_ndtr)
+                L += _biochem_block(model, table, cat, xname)
+        _add_grade_block(L, model, table, column_numbers(table, "ki67_percent"))
         return L
 
 

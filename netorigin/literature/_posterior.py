@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._math import safe_log
+from .._runtime import log_ndtr
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,
@@ -34,73 +35,30 @@ _TINY = 1e-300
 _LOG_TINY = math.log(_TINY)
 
 
-_FAR = -37.0  # below this erfc underflows: the asymptotic series (its next term is < 1e-12 there)
-_SQRT2 = math.sqrt(2.0)
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
-_ERFC = np.frompyfunc(math.erfc, 1, 1)  # the standard library's, value by value
-
-
-def _erfc(z: np.ndarray) -> np.ndarray:
-    return _ERFC(z).astype(float) if z.size else np.zeros(z.shape)
-
-
-def log_ndtr(x):
-    """log of the standard normal CDF, with the standard library's ``math.erfc``: scoring one case
-    does not import SciPy (0.4 s), and a value gets the same bits alone or in a batch of any size.
-    Agrees with SciPy's ``log_ndtr`` to 1e-12 relative (tested).
-
-    >>> float(log_ndtr(np.array([0.0]))[0]) == float(np.log(0.5))
-    True
-    """
-    x = np.asarray(x, dtype=float)
-    out = np.empty_like(x)
-    up, far = x > 0, x < _FAR
-    mid = ~up & ~far
-    out[up] = np.log1p(-0.5 * _erfc(x[up] / _SQRT2))
-    out[mid] = np.log(0.5 * _erfc(-x[mid] / _SQRT2))
-    t = x[far]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        s = 1 - 1 / t**2 + 3 / t**4 - 15 / t**6 + 105 / t**8
-        out[far] = -0.5 * t * t - np.log(-t) - _HALF_LOG_2PI + np.log(s)
-    out[x == -np.inf] = -np.inf
-    return out
-
-
-def fitting_log_ndtr(x):
-    """SciPy's ``log_ndtr``, for fitting (EM over a whole cohort): vectorised C, several times
-    faster than :func:`log_ndtr` value by value, and what the shipped model's cells were fitted
-    with (it reproduces them bit for bit). Scoring keeps :func:`log_ndtr` (no SciPy import for one
-    case; the same bits alone or in a batch); the two agree to 1e-12 relative (tested)."""
-    from scipy.special import log_ndtr as f
-
-    return f(np.asarray(x, dtype=float))
-
-
 def _log(p: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(p, _TINY))
 
 
-def _log_diff_ndtr(a: np.ndarray, b: np.ndarray, ndtr=None) -> np.ndarray:
+def _log_diff_ndtr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """log(Phi(b) - Phi(a)) for a <= b, stable in both tails, floored at log(1e-300)."""
     flip = a > 0
     a2, b2 = np.where(flip, -b, a), np.where(flip, -a, b)
-    ndtr = ndtr or log_ndtr
-    lb, la = ndtr(b2), ndtr(a2)
+    lb, la = log_ndtr(b2), log_ndtr(a2)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = lb + np.log1p(-np.exp(la - lb))
     return np.maximum(np.nan_to_num(out, nan=_LOG_TINY, neginf=_LOG_TINY), _LOG_TINY)
 
 
-def _log_bin(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray, ndtr=None) -> np.ndarray:
+def _log_bin(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """(n, cells): log-probability of each value's rounding bin under each cell.
 
     Computed once per distinct value (rounded values repeat a lot), then spread to the rows.
     """
     uniq, inverse = np.unique(x, return_inverse=True)
-    return _log_bin_unique(uniq, spec, loc, scale, ndtr)[inverse]
+    return _log_bin_unique(uniq, spec, loc, scale)[inverse]
 
 
-def _log_bin_unique(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray, ndtr=None) -> np.ndarray:
+def _log_bin_unique(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
     h = 0.5 * 10.0**-spec.decimals
     lo = np.where(x <= spec.low + 1e-9, -np.inf, x - h)
     hi = np.where(x >= spec.high - 1e-9, np.inf, x + h)
@@ -110,10 +68,10 @@ def _log_bin_unique(x: np.ndarray, spec, loc: np.ndarray, scale: np.ndarray, ndt
     # every operation is value by value), spread to the cells
     pairs, cell_pair = np.unique(np.column_stack([loc, scale]), axis=0, return_inverse=True)
     if len(pairs) < len(loc):
-        return _log_bin_unique(x, spec, pairs[:, 0], pairs[:, 1], ndtr)[:, cell_pair.ravel()]
+        return _log_bin_unique(x, spec, pairs[:, 0], pairs[:, 1])[:, cell_pair.ravel()]
     a = (lo[:, None] - loc[None, :]) / scale[None, :]
     b = (hi[:, None] - loc[None, :]) / scale[None, :]
-    return _log_diff_ndtr(a, b, ndtr)
+    return _log_diff_ndtr(a, b)
 
 
 def category_table(model: Model, f: str) -> np.ndarray:
@@ -206,22 +164,22 @@ def iter_field_logliks(model: Model, table: pd.DataFrame):
     yield "ki67_percent", L
 
 
-def _continuous_block(model: Model, table, name: str, ndtr=None) -> np.ndarray:
+def _continuous_block(model: Model, table, name: str) -> np.ndarray:
     L = np.zeros((len(table), model.n_cells))
     x = column_numbers(table, name)
     m = ~np.isnan(x)
     if m.any():
-        L[m] = _log_bin(x[m], _SPEC[name], model[f"loc:{name}"], model[f"scale:{name}"], ndtr)
+        L[m] = _log_bin(x[m], _SPEC[name], model[f"loc:{name}"], model[f"scale:{name}"])
     return L
 
 
-def _biochem_block(model: Model, table, cat: str, xname: str, ndtr=None) -> np.ndarray:
+def _biochem_block(model: Model, table, cat: str, xname: str) -> np.ndarray:
     """A biochemistry test: its fold of ULN when given (it says everything), else elevated/normal."""
     L = np.zeros((len(table), model.n_cells))
     x, codes = column_numbers(table, xname), column_codes(table, cat)
     has_x = ~np.isnan(x)
     if has_x.any():
-        L[has_x] = _log_bin(x[has_x], _SPEC[xname], model[f"loc:{xname}"], model[f"scale:{xname}"], ndtr)
+        L[has_x] = _log_bin(x[has_x], _SPEC[xname], model[f"loc:{xname}"], model[f"scale:{xname}"])
     if codes is not None:
         _add_categorical(L, np.where(has_x, -1, codes), model, cat)
     return L
@@ -230,9 +188,9 @@ def _biochem_block(model: Model, table, cat: str, xname: str, ndtr=None) -> np.n
 _SPEC = {c.field: c for c in CONTINUOUS}
 
 
-def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray, ndtr=None) -> None:
+def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray) -> None:
     """Ki-67, grade and mitotic band together: grade follows Ki-67, mitoses follow grade."""
-    n, nd = len(ki), ndtr or log_ndtr
+    n = len(ki)
     spec = next(c for c in CONTINUOUS if c.field == "ki67_percent")
     loc, scale = model["loc:ki67_percent"], model["scale:ki67_percent"]
     mg = model.arrays["mitoses_given_grade"]
@@ -243,13 +201,13 @@ def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray, ndtr=
     has_k = ~np.isnan(ki)
     if has_k.any():
         g = (grade_from_ki67(ki[has_k]) - 1).astype(int)
-        L[has_k] += _log_bin(ki[has_k], spec, loc, scale, ndtr) + _log(M[has_k, g])[:, None]
+        L[has_k] += _log_bin(ki[has_k], spec, loc, scale) + _log(M[has_k, g])[:, None]
     rest = ~has_k
     if rest.any():
         edges = np.log(np.array(KI67_BANDS))
         z = (edges[None, :] - loc[:, None]) / scale[:, None]  # (cells, 2)
         pg = np.column_stack(
-            [np.exp(nd(z[:, 0])), np.exp(_log_diff_ndtr(z[:, 0], z[:, 1], nd)), np.exp(nd(-z[:, 1]))]
+            [np.exp(log_ndtr(z[:, 0])), np.exp(_log_diff_ndtr(z[:, 0], z[:, 1])), np.exp(log_ndtr(-z[:, 1]))]
         )  # (cells, 3)
         codes = column_codes(table, "grade")
         G = np.ones((int(rest.sum()), 3))

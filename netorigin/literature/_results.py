@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .._runtime import ndtr
 from ..contract import DEFAULT_EXPRESSION_GENES, FIELDS, MARKERS
 from ._cells import BINARY, BIOCHEM, Model
 from ._procedures import procedure_table
@@ -49,14 +50,7 @@ def result_table(model: Model, test: str) -> tuple[list[str], np.ndarray]:
     raise ValueError(f"{test!r} is not a test the advice knows")
 
 
-_ERFC = np.frompyfunc(math.erfc, 1, 1)
 _PHI = np.frompyfunc(lambda z: math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi), 1, 1)
-
-
-def _ndtr(z) -> np.ndarray:
-    """The standard normal CDF with the standard library's erfc (no SciPy on the scoring path;
-    a few values per cell, computed once per cell model)."""
-    return _ERFC(-np.asarray(z, dtype=float) / math.sqrt(2.0)).astype(float) * 0.5
 
 
 EXPRESSION_BANDS = ("low", "middle", "high")  # each gene's result as read: a band of its level
@@ -89,7 +83,7 @@ def _band_table(model: Model, gene: str) -> tuple[np.ndarray, np.ndarray]:
     loc, sd = model[f"loc:{gene}"], model[f"scale:{gene}"]
     edges = np.array([-np.inf, lo, hi, np.inf])
     z = (edges[:, None] - loc[None, :]) / sd[None, :]
-    cdf = _ndtr(z)
+    cdf = ndtr(z)
     pdf = np.where(np.isfinite(z), _PHI(np.where(np.isfinite(z), z, 0.0)).astype(float), 0.0)
     P = np.maximum(cdf[1:] - cdf[:-1], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):

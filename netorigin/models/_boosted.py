@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import log_softmax, softmax
+from .._runtime import BaseEstimator, ClassifierMixin, check_is_fitted
 from ..contract import as_canonical
 from ..exceptions import InputError, check_stored
 from ..io import CaseFeatures, features_from_state, features_state

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import logsumexp, softmax
+from .._runtime import MAX_WEIGHT, BaseEstimator, ClassifierMixin, check_is_fitted
 from ..contract import SITES, Notice, as_canonical
 from ..exceptions import InputError, check_stored
-from ._registry import MAX_WEIGHT, ModelKind, dump_json, read_json, register, stored_classes
+from ._registry import ModelKind, dump_json, read_json, register, stored_classes
 from ._site import LEVELS, site_of
 
 WEIGHTS = (0.3, 1.0, 3.0)  # the literature weights cross-validation chooses from

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
+from .._runtime import BaseEstimator, ClassifierMixin, check_is_fitted
 from ..contract import SITES, as_canonical
 from ..io import data_path
 from ..literature import Literature, iter_field_logliks, scenario_weights

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._runtime import MAX_WEIGHT
 from ..exceptions import InputError, check_stored
 from ..io import CaseFeatures
-from ._registry import MAX_WEIGHT, ModelKind, dump_json, group_by_field, read_json, register, stored_classes
+from ._registry import ModelKind, dump_json, group_by_field, read_json, register, stored_classes
 
 
 def _classifier_class():

@@ -3,9 +3,10 @@ It has no exact explainer, so it gives no reasons."""
 
 from __future__ import annotations
 
+from .._runtime import MAX_WEIGHT
 from ..exceptions import InputError, check_stored
 from ..io import CaseFeatures
-from ._registry import MAX_WEIGHT, ModelKind, dump_json, read_json, register, stored_classes
+from ._registry import ModelKind, dump_json, read_json, register, stored_classes
 
 _ACTIVATIONS = ("relu", "tanh", "identity", "logistic")
 

@@ -12,11 +12,6 @@ from dataclasses import dataclass
 
 from ..exceptions import InputError
 
-# the largest stored weight, bias, intercept or log-odds of a classifier: a fit gives values of a
-# few units on the log-odds scale; beyond this one term would outweigh any evidence (and a margin
-# could overflow), so a bundle holding one was not written by netorigin's fits
-MAX_WEIGHT = 1e4
-
 
 @dataclass(frozen=True)
 class ModelKind:

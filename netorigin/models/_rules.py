@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import softmax
+from .._runtime import MAX_WEIGHT, BaseEstimator, ClassifierMixin, check_is_fitted
 from ..contract import FIELDS, SITES, as_canonical, column_values, positive_value
 from ..exceptions import InputError, check_stored
-from ._registry import MAX_WEIGHT, ModelKind, dump_json, group_by_field, read_json, register
+from ._registry import ModelKind, dump_json, group_by_field, read_json, register
 
 # (field, value, site it points to, points on the log-odds scale). The clues are the seed
 # paper's (CDX2, carcinoid syndrome, mesenteric mass -> small intestine; TTF-1 -> lung) and the

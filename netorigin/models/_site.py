@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, check_is_fitted
 from .._math import softmax
+from .._runtime import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, check_is_fitted
 from ..contract import DETAIL_TO_SITE, SITE_DETAILS, SITES
 from ..exceptions import InputError
 from ._labels import read_labels

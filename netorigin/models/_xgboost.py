@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base import BaseEstimator, ClassifierMixin, check_is_fitted, sklearn_in_use
 from .._math import softmax
+from .._runtime import (
+    MAX_DEPTH,
+    BaseEstimator,
+    ClassifierMixin,
+    CompiledTrees,
+    check_features,
+    check_is_fitted,
+    compile_booster,
+)
 from ..exceptions import InputError
 from ..io import CaseFeatures
-from ._compile import compile_booster
 from ._registry import ModelKind, group_by_field, register
-from ._trees import MAX_DEPTH, CompiledTrees
 
 
 class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
@@ -148,26 +154,9 @@ class XGBoostSiteClassifier(ClassifierMixin, BaseEstimator):
         return self.booster_.predict(xgb.DMatrix(X, missing=np.nan), output_margin=True).reshape(len(X), -1)
 
     def _checked(self, X) -> np.ndarray:
-        """``X`` checked as scikit-learn checks it when this process uses scikit-learn (training,
-        evaluation, the estimator checks); else the same checks of a feature matrix, by hand (one
-        case scored from a bundle: scikit-learn is never imported)."""
-        if sklearn_in_use() or not isinstance(X, np.ndarray):
-            from sklearn.utils.validation import validate_data
-
-            return validate_data(self, X, ensure_all_finite="allow-nan", dtype=[np.float32, np.float64], reset=False)
-        if X.ndim != 2:
-            raise ValueError(f"Expected 2D array, got {X.ndim}D array instead")
-        if X.dtype.kind not in "fiub":
-            raise ValueError(f"X has dtype {X.dtype}; expected numbers")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        X = X if X.dtype in (np.float32, np.float64) else X.astype(np.float64)
-        if np.isinf(X).any():
-            raise ValueError("Input X contains infinity or a value too large for dtype('float64').")
-        return X
+        """``X`` checked as scikit-learn checks it (:func:`netorigin._runtime.check_features`: the
+        same way whatever this process has imported)."""
+        return check_features(self, X)
 
     def decision_function(self, X):
         """Per-class margins (log-odds scale before the softmax), shape (n, n_classes);

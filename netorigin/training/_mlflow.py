@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 from .._extras import require
@@ -93,6 +92,8 @@ def _flat(prefix: str, obj, out: dict) -> None:
 
 
 def _pip_requirements() -> list[str]:
+    from importlib import metadata  # here: a cold start that never records versions skips its import
+
     reqs = []
     for pkg in ("netorigin", "numpy", "pandas", "scikit-learn", "xgboost", "scipy", "pyyaml", "mlflow"):
         try:

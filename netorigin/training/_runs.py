@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,8 @@ from ._card import model_card
 
 
 def _versions() -> dict:
+    from importlib import metadata  # here: a cold start that never records versions skips its import
+
     out = {}
     for pkg in ("netorigin", "numpy", "pandas", "scikit-learn", "xgboost", "mlflow", "shap"):
         try:

@@ -1,4 +1,4 @@
-"""Compiling an xgboost booster of depth-<=2 trees into :class:`~netorigin.models._trees.CompiledTrees`:
+"""Compiling an xgboost booster of depth-<=2 trees into :class:`~netorigin._runtime._trees.CompiledTrees`:
 the trees read from the booster's own JSON, the exact Shapley tables of every combination of
 directions, and the provenance (the booster's sha256, probe rows and xgboost's margins on them)."""
 

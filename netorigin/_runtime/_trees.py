@@ -1,4 +1,4 @@
-"""Shallow boosted trees compiled to tables: exact TreeSHAP and margins without xgboost.
+"""xgboost's prediction of shallow boosted trees, compiled to tables: exact TreeSHAP and margins without xgboost.
 
 A tree of depth two has three splits. Whatever a case's values, its path-dependent TreeSHAP
 values (Lundberg et al. 2020, the algorithm behind xgboost's ``pred_contribs``) depend only on
@@ -27,7 +27,11 @@ import io
 import numpy as np
 
 from ..exceptions import InputError
-from ._registry import MAX_WEIGHT
+
+# the largest stored weight, bias, intercept or log-odds of a classifier: a fit gives values of a
+# few units on the log-odds scale; beyond this one term would outweigh any evidence (and a margin
+# could overflow), so a bundle holding one was not written by netorigin's fits
+MAX_WEIGHT = 1e4
 
 MAX_DEPTH = 2  # the closed form below; deeper boosters are explained by xgboost itself
 _ARRAYS = (
@@ -241,7 +245,7 @@ class CompiledTrees:
             feats = np.flatnonzero(changed[at])
             if not len(feats):
                 continue
-            trees = np.unique(np.concatenate([self._trees_of[f] for f in feats]))
+            trees = _sorted_unique(np.concatenate([self._trees_of[f] for f in feats]))
             if not len(trees):
                 continue
             rows = np.flatnonzero(group.ravel() == g)
@@ -307,6 +311,13 @@ class CompiledTrees:
     @classmethod
     def from_bytes(cls, data: bytes) -> CompiledTrees:
         return cls(read_npz(data, "trees.npz"))
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` for integers, without the import of ``numpy.ma`` that NumPy's own makes on first
+    use (a few milliseconds of a cold start)."""
+    a = np.sort(a)
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
 def read_npz(data: bytes, name: str, limit: int = MAX_NPZ_BYTES) -> dict:

@@ -1,18 +1,22 @@
-"""scikit-learn's estimator protocol without importing scikit-learn.
+"""scikit-learn's estimator protocol and its check of a feature matrix, without importing scikit-learn.
 
 netorigin's estimators are scikit-learn estimators (``get_params``/``set_params``, keyword-only
 ``__init__``, learned state in ``*_`` attributes, tags, ``clone``); scikit-learn's own estimator
 checks hold them to it (tests/test_models.py). Their base classes live here rather than in
 ``sklearn.base`` so that reading a bundle and scoring one case does not import scikit-learn (and
-SciPy with it: most of a cold start). scikit-learn is imported where it is needed: fitting,
-validating arrays in a process that already uses it, tags, and the ``NotFittedError`` an unfitted
-estimator raises.
+SciPy with it: most of a cold start). scikit-learn is imported where it is needed: fitting, tags,
+the ``NotFittedError`` an unfitted estimator raises, and checking an input that is not a plain
+NumPy array (a table, a list, a sparse matrix). A plain array is checked by
+:func:`check_features`, a copy of ``validate_data(reset=False)`` for that case, whatever the
+process has imported (tests/test_runtime.py holds the two equal).
 """
 
 from __future__ import annotations
 
 import inspect
-import sys
+import warnings
+
+import numpy as np
 
 
 class BaseEstimator:
@@ -139,6 +143,55 @@ def check_is_fitted(estimator, attributes: str | list[str] | None = None) -> Non
         )
 
 
-def sklearn_in_use() -> bool:
-    """Whether this process already imported scikit-learn (then its full input checks cost nothing)."""
-    return "sklearn" in sys.modules
+def check_features(estimator, X) -> np.ndarray:
+    """``X`` checked for a fitted ``estimator`` as scikit-learn's
+    ``validate_data(estimator, X, ensure_all_finite="allow-nan", dtype=[np.float32, np.float64],
+    reset=False)`` checks it: the same array (float32 or float64 kept, anything else as float32),
+    the same errors and the same feature-name warning.
+
+    One path for a plain :class:`numpy.ndarray`, whatever the process has imported (scoring one
+    case never imports scikit-learn); any other input (a table with named columns, a list, a
+    sparse matrix, an ndarray subclass) is scikit-learn's own to check.
+
+    >>> class Fitted(BaseEstimator):
+    ...     n_features_in_ = 2
+    >>> check_features(Fitted(), np.array([[1, 2]])).dtype
+    dtype('float32')
+    """
+    if type(X) is not np.ndarray:
+        from sklearn.utils.validation import validate_data
+
+        return validate_data(estimator, X, ensure_all_finite="allow-nan", dtype=[np.float32, np.float64], reset=False)
+    name = type(estimator).__name__
+    if getattr(estimator, "feature_names_in_", None) is not None:
+        warnings.warn(f"X does not have valid feature names, but {name} was fitted with feature names", stacklevel=2)
+    X = _as_float_array(X)
+    if X.ndim < 2:
+        got = "scalar" if X.ndim == 0 else "1D"
+        raise ValueError(
+            f"Expected 2D array, got {got} array instead:\narray={X}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if your data has a single feature or "
+            "array.reshape(1, -1) if it contains a single sample."
+        )
+    if X.ndim >= 3:
+        raise ValueError(f"Found array with dim {X.ndim}, while dim <= 2 is required by {name}.")
+    if np.isinf(X).any():
+        raise ValueError(f"Input X contains infinity or a value too large for {X.dtype!r}.")
+    for what, n in (("sample(s)", X.shape[0]), ("feature(s)", X.shape[1])):
+        if n < 1:
+            raise ValueError(
+                f"Found array with {n} {what} (shape={X.shape}) while a minimum of 1 is required by {name}."
+            )
+    expected = getattr(estimator, "n_features_in_", None)
+    if expected is not None and X.shape[1] != expected:
+        raise ValueError(f"X has {X.shape[1]} features, but {name} is expecting {expected} features as input.")
+    return X
+
+
+def _as_float_array(X: np.ndarray) -> np.ndarray:
+    """``X`` itself when float32 or float64, else as float32 (complex numbers refused, as scikit-learn does)."""
+    if X.dtype in (np.float32, np.float64):
+        return X
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported\n{X}\n")
+    return np.asarray(X, dtype=np.float32)
