@@ -28,7 +28,7 @@ from ..contract import FIELDS, SITES, column_codes, column_numbers
 from ..exceptions import InputError
 from ._cells import BIOCHEM, Model, _derive, build_model
 from ._mstep import _m_step, _stats
-from ._objective import EMRun, LogPrior, exact_m_step, warn_unconverged
+from ._objective import EMRun, LogPrior, exact_m_step
 from ._params import DEFAULT_N_EFF, n_eff_of
 from ._posterior import (
     _CATEGORY_FIELDS,
@@ -286,9 +286,7 @@ def fit_cells(
         return new, ll, ll + log_prior(vals, sh) / len(table)
 
     run = _squarem(step, np.r_[values, share], _feasible(lay, nv), max_iter, tol)
-    run.check(exact_m_step(table))
-    if run.change >= tol:
-        warn_unconverged(run.steps, run.change, tol)
+    run.finish(exact_m_step(table), tol)
     values, share = run.theta[:nv], run.theta[nv:]
     rows = [dict(r) for r in lay.rows]
     for r, v in zip(rows, values):
@@ -306,10 +304,7 @@ def fit_cells(
         weight=float(weight),
         loglik=run.history[-1],
         iterations=run.steps,
-        history=run.history,
-        objective=run.objective,
-        converged=run.change < tol,
-        objective_fall=run.fall,
+        **run.trace(tol),
     )
 
 

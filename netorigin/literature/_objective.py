@@ -134,6 +134,21 @@ class EMRun:
         if before is not None:
             self.fall = max(self.fall, before - objective)
 
+    def finish(self, exact: bool, tol: float) -> None:
+        """The checks at the end of a fit: :meth:`check`, and a warning when it stopped before ``tol``."""
+        self.check(exact)
+        if self.change >= tol:
+            warn_unconverged(self.steps, self.change, tol)
+
+    def trace(self, tol: float) -> dict:
+        """The fit's trace as :class:`~netorigin.literature.FittedCells` keeps it."""
+        return {
+            "history": self.history,
+            "objective": self.objective,
+            "converged": self.change < tol,
+            "objective_fall": self.fall,
+        }
+
     def check(self, exact: bool) -> None:
         """Raise if the objective fell over an EM step by more than :data:`FALL_TOL` when the
         M-step is exact (``exact``, :func:`exact_m_step`): that is a bug."""
@@ -169,5 +184,5 @@ def warn_unconverged(iterations: int, change: float, tol: float) -> None:
         f"iteration moved a parameter by {change:.3g} (relative), above the tolerance {tol:g}. The fit is "
         "usable but not settled; give more steps (max_iter), a looser tol, or a larger literature weight.",
         ConvergenceWarning,
-        stacklevel=3,
+        stacklevel=4,  # the caller of fit_cells
     )
