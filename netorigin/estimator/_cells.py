@@ -34,9 +34,10 @@ from ._forward import evidence_sum
 class ModelCells:
     """Mixed into :class:`~netorigin.estimator.SiteModel`."""
 
-    def _fit_advice(self, X, y, *, n_training=None):
+    def _fit_advice(self, X, y, *, n_training=None, groups=None):
         """Fit the cells the next-test advice uses to labelled training cases ``X`` (sites ``y``;
-        ``n_training``: the training cases they are a sample of, if they are): the latent-class
+        ``n_training``: the training cases they are a sample of, if they are; ``groups``: each
+        case's patient, for the literature weight's folds): the latent-class
         kind's own cells; any other kind's, the literature's cells fitted to the cases
         (:func:`~netorigin.models.fit_advice_cells`: beyond
         :data:`~netorigin.models.ADVICE_CV_MAX` cases, on a sample, said in a notice). Both
@@ -52,7 +53,7 @@ class ModelCells:
         else:
             labels = np.array(SITES, dtype=object)[site_codes(y)]
         total = n_training or len(labels)
-        self.knowledge_, used = fit_advice_cells(table, labels, self.level_, self.random_state, total)
+        self.knowledge_, used = fit_advice_cells(table, labels, self.level_, self.random_state, total, groups)
         if used < total:
             self.notices_ = [*getattr(self, "notices_", []), advice_notice(used, total)]
         return self

@@ -131,7 +131,7 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         groups = np.arange(len(y)).astype(str) if groups is None else np.asarray(groups)
         if self.cv == "holdout":
             fit_idx, cal_idx = next(CaseSplitter(10, self.random_state).split(table, _strata(y_lab, y, 10), groups))
-            estimator = self._make(level).fit(table.iloc[fit_idx], labels[fit_idx])
+            estimator = _fit(self._make(level), table, labels, groups, fit_idx)
             margins = _align(pipeline_label_margins(estimator, table.iloc[cal_idx]), estimator[-1].labels_, vocab)
             self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, y_lab[cal_idx], np.zeros(len(cal_idx), int)
             fitted_rows, train_labels = table.iloc[fit_idx], y_lab[fit_idx]
@@ -141,12 +141,12 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
             strata = _strata(y_lab, y, int(self.cv))
             for fold, (a, b) in enumerate(CaseSplitter(int(self.cv), self.random_state).split(table, strata, groups)):
                 tell(f"fitting fold {fold + 1} of {self.cv}", fold, int(self.cv) + 1)
-                est = self._make(level).fit(table.iloc[a], labels[a])
+                est = _fit(self._make(level), table, labels, groups, a)
                 oof[b] = _align(pipeline_label_margins(est, table.iloc[b]), est[-1].labels_, vocab)
                 fold_of[b] = fold
             self.oof_margins_, self.oof_y_, self.oof_fold_ = oof, y_lab, fold_of
             tell("fitting on every training case", int(self.cv), int(self.cv) + 1)
-            estimator = self._make(level).fit(table, labels)
+            estimator = _fit(self._make(level), table, labels, groups)
             fitted_rows, train_labels = table, y_lab
             cal_rows = table
         return self._finish_fit(
@@ -159,7 +159,7 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
             n_fields=informative_counts(cal_rows),
             design="10% hold-out for calibration" if self.cv == "holdout" else f"{int(self.cv)}-fold cross-fitting",
             notices=notices,
-            advice=(table, np.array(SITES, dtype=object)[y], None),
+            advice=(table, np.array(SITES, dtype=object)[y], None, groups),
             held_out=cal_rows,
         )
 
@@ -170,15 +170,15 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         its distributed fit): from a fitted classifier pipeline and held-out margins (label indices
         ``y``, their ``fold``; ``n_fields``: each held-out case's number of recorded informative
         fields), fit the temperature, the prior and the sets, then the advice's cells to
-        ``advice = (cases, sites, n_training)`` and the sets again with the procedures the held-out
+        ``advice = (cases, sites, n_training, groups)`` and the sets again with the procedures the held-out
         cases ``held_out`` record. ``design`` says how the held-out margins were made."""
         self.oof_margins_, self.oof_y_, self.oof_fold_ = margins, np.asarray(y, dtype=int), fold
         self._fit_calibration(
             estimator, margins, y, train_prior=train_prior, profile=profile, n_fields=n_fields, design=design
         )
         self.notices_ = notices
-        cases, sites, n_training = advice
-        self._fit_advice(cases, sites, n_training=n_training)
+        cases, sites, n_training, groups = advice
+        self._fit_advice(cases, sites, n_training=n_training, groups=groups)
         return self._fit_sets(margins, y, n_fields, held_out)
 
     def _fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
@@ -385,3 +385,15 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
             "training_data": meta.get("training_data", {}).get("description"),
             "notice": research_notice(meta.get("training_data")),
         }
+
+
+def _fit(pipeline, table, labels, groups, rows=None):
+    """The pipeline fitted to ``rows`` (None: every case); a classifier that splits its cases itself (the latent-class
+    kind's weight) is given their patients, so that its folds keep a patient's cases together."""
+    import inspect
+
+    if rows is not None:
+        table, labels, groups = table.iloc[rows], labels[rows], groups[rows]
+    fit = pipeline[-1].estimator.fit
+    extra = {"classifier__groups": groups} if "groups" in inspect.signature(fit).parameters else {}
+    return pipeline.fit(table, labels, **extra)

@@ -28,6 +28,7 @@ from ..contract import FIELDS, SITES, column_codes, column_numbers
 from ..exceptions import InputError
 from ._cells import BIOCHEM, Model, _derive, build_model
 from ._mstep import _m_step, _stats
+from ._objective import EMRun, LogPrior, exact_m_step
 from ._params import DEFAULT_N_EFF, n_eff_of
 from ._posterior import (
     _CATEGORY_FIELDS,
@@ -75,9 +76,14 @@ class FittedCells:
         Each cell's sub-site share within its site (fitted; matters for site-level labels).
     weight : float
         The literature's weight (its pseudo-counts are ``weight x n_eff``).
-    loglik : float
-        Mean log-likelihood per case of the labels and recorded fields at the end.
-    iterations : int
+    loglik, iterations : float, int
+        Mean log-likelihood per case of the labels and recorded fields at the end; EM steps taken.
+    history, objective : list of float
+        At the start of each (accelerated) iteration: the mean log-likelihood per case, and what EM
+        climbs, the mean log-posterior (plus the literature's log prior, :mod:`._objective`).
+    converged, objective_fall : bool, float
+        Whether the fit met its tolerance (else a ``ConvergenceWarning`` was raised); the most the
+        objective fell over one EM step (< 0: it always rose; :class:`._objective.EMRun`).
     """
 
     rows: list
@@ -87,6 +93,9 @@ class FittedCells:
     loglik: float
     iterations: int
     history: list = field(default_factory=list)
+    objective: list = field(default_factory=list)
+    converged: bool = True
+    objective_fall: float = -math.inf
 
 
 @dataclass
@@ -260,10 +269,10 @@ def fit_cells(
     values = lay.prior.copy() if start is None else np.array([float(r["value"]) for r in start.rows])
     sub0 = _subsite_prior(lay.template, lit.scenario_rows)
     share = sub0.copy() if start is None else start.subsite_share.copy()
-    nv = len(values)
+    nv, log_prior = len(values), LogPrior(lay, sub0, weight)
 
     def step(theta):
-        """One EM step from theta = (row values, sub-site shares): (next theta, mean log-likelihood)."""
+        """One EM step from theta = (row values, sub-site shares): (next theta, mean log-lik., log-posterior)."""
         vals, sh = theta[:nv], theta[nv:]
         model = _model(lay, vals)
         joint = np.where(allowed, loglik(model) + cell_log_weights(model, sh)[None, :], -np.inf)
@@ -272,11 +281,12 @@ def fit_cells(
         tot = e.sum(axis=1, keepdims=True)
         W = e / tot
         new = np.r_[_m_step(lay, vals, stats, W, weight, model), _share_update(lay.template, W, sub0, weight)]
-        return new, float((top[:, 0] + np.log(tot[:, 0])).mean())
+        ll = float((top[:, 0] + np.log(tot[:, 0])).mean())
+        return new, ll, ll + log_prior(vals, sh) / len(table)
 
-    theta, history, steps = _squarem(step, np.r_[values, share], _feasible(lay, nv), max_iter, tol)
-    values, share = theta[:nv], theta[nv:]
-    it = steps
+    run = _squarem(step, np.r_[values, share], _feasible(lay, nv), max_iter, tol)
+    run.finish(exact_m_step(table), tol)
+    values, share = run.theta[:nv], run.theta[nv:]
     rows = [dict(r) for r in lay.rows]
     for r, v in zip(rows, values):
         if v != r["value"]:
@@ -291,9 +301,9 @@ def fit_cells(
         model=model,
         subsite_share=share,
         weight=float(weight),
-        loglik=history[-1],
-        iterations=it,
-        history=history,
+        loglik=run.history[-1],
+        iterations=run.steps,
+        **run.trace(tol),
     )
 
 
@@ -321,31 +331,34 @@ def _feasible(lay: _Layout, nv: int):
     return ok
 
 
-def _squarem(step, theta: np.ndarray, feasible, max_steps: int, tol: float = TOL):
+def _squarem(step, theta: np.ndarray, feasible, max_steps: int, tol: float = TOL) -> EMRun:
     """Fixed point of the EM map ``step`` accelerated by SQUAREM (Varadhan & Roland 2008, scheme
     S3): two EM steps, a squared extrapolation along them, then one EM step from there (which
-    always lands on valid parameters); a step that leaves the valid region falls back to plain EM.
-    Returns (theta, log-likelihood history, EM steps taken)."""
-    history, steps = [], 0
-    while steps < max_steps:
-        t1, ll = step(theta)
-        history.append(ll)
-        t2, _ = step(t1)
-        steps += 2
-        if _moved(theta, t2) < tol:
-            return t2, history, steps
-        r, v = t1 - theta, (t2 - t1) - (t1 - theta)
+    always lands on valid parameters); a step that leaves the valid region falls back to plain EM."""
+    run, before = EMRun(theta), None  # before: the objective where the last EM step started
+    while run.steps < max_steps:
+        t1, ll, obj = step(run.theta)
+        run.record(ll, obj, before)
+        t2, _, obj1 = step(t1)
+        run.record(None, obj1, obj)
+        run.steps += 2
+        run.change = _moved(run.theta, t2)
+        if run.change < tol:
+            run.theta = t2
+            return run
+        r, v = t1 - run.theta, (t2 - t1) - (t1 - run.theta)
         alpha = min(-float(np.sqrt((r @ r) / max(v @ v, 1e-300))), -1.0)
-        jump = theta - 2 * alpha * r + alpha * alpha * v
+        jump = run.theta - 2 * alpha * r + alpha * alpha * v
         while not feasible(jump) and alpha < -1.0:
             alpha = min((alpha - 1.0) / 2, -1.0)  # halfway back towards plain EM
-            jump = theta - 2 * alpha * r + alpha * alpha * v
-        new, _ = step(jump if feasible(jump) else t2)
-        steps += 1
-        if _moved(theta, new) < tol:
-            return new, history, steps
-        theta = new
-    return theta, history, steps
+            jump = run.theta - 2 * alpha * r + alpha * alpha * v
+        new, _, before = step(jump if feasible(jump) else t2)
+        run.steps += 1
+        run.change = _moved(run.theta, new)
+        run.theta = new
+        if run.change < tol:
+            return run
+    return run
 
 
 def _share_update(template: Model, W: np.ndarray, sub0: np.ndarray, weight: float) -> np.ndarray:

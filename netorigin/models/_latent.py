@@ -23,6 +23,7 @@ from ..contract import SITES, Notice, as_canonical
 from ..exceptions import InputError, check_stored
 from ._registry import ModelKind, dump_json, read_json, register, stored_classes
 from ._site import LEVELS, site_of
+from ._weight_folds import weight_folds
 
 WEIGHTS = (0.3, 1.0, 3.0)  # the literature weights cross-validation chooses from
 CV_FOLDS = 3
@@ -41,6 +42,13 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         What the label codes mean (set by :class:`~netorigin.models.SiteClassifier`).
     random_state : int or None
         The cross-validation folds.
+
+    Attributes
+    ----------
+    n_iter_, converged_, objective_ : int, bool, list of float
+        The final EM fit's steps, whether it met its tolerance, and the mean log-posterior per case
+        at the start of each of its iterations (never lowered by an EM step,
+        :mod:`netorigin.literature._objective`).
     """
 
     def __init__(self, *, literature_weight="cv", level="site", random_state=None):
@@ -48,7 +56,9 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         self.level = level
         self.random_state = random_state
 
-    def fit(self, X, y):
+    def fit(self, X, y, groups=None):
+        """Fit to cases ``X`` with label codes ``y``; ``groups``: each case's patient (the weight's
+        cross-validation folds keep a patient's cases together; None: one case per patient)."""
         from ..literature import fit_cells
 
         table = as_canonical(X)
@@ -61,11 +71,16 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         self.label_names_ = [str(x) for x in names[self.classes_]]
         self.log_prior_ = np.log(np.array([(codes == c).mean() for c in self.classes_]))
         if self.literature_weight == "cv":
-            self.cells_, self.cv_scores_ = fit_knowledge(table, labels, self.level, self.random_state)
+            self.cells_, self.cv_scores_ = fit_knowledge(table, labels, self.level, self.random_state, groups)
         else:
             self.cells_ = fit_cells(table, labels, level=self.level, weight=float(self.literature_weight))
             self.cv_scores_ = {}
         self.literature_weight_ = self.cells_.weight
+        self.n_iter_, self.converged_, self.objective_ = (
+            self.cells_.iterations,
+            self.cells_.converged,
+            self.cells_.objective,
+        )
         self.n_features_in_ = table.shape[1]
         return self
 
@@ -146,20 +161,21 @@ ADVICE_CV_MAX = 75_000  # beyond this many cases the data outweigh the literatur
 ADVICE_MAX = 10_000  # ... and the advice's cells are fitted to a label-stratified sample of this many
 
 
-def fit_knowledge(table, labels, level: str, random_state=None):
+def fit_knowledge(table, labels, level: str, random_state=None, groups=None):
     """The literature's cells fitted to labelled cases, the literature's weight chosen from
-    :data:`WEIGHTS` by cross-validated site log-loss: ``(FittedCells, {weight: held-out log-loss})``.
-    The cells every trained model advises from (its own, for the latent-class kind)."""
+    :data:`WEIGHTS` by cross-validated site log-loss: ``(FittedCells, {weight: held-out log-loss})``
+    (``groups``: each case's patient, kept within one fold). The cells every trained model advises
+    from (its own, for the latent-class kind)."""
     from ..literature import fit_cells
 
     labels = np.asarray(labels, dtype=object)
     names = [x for x in dict.fromkeys(labels)]
-    scores = _cross_validate(table, labels, level, names, random_state)
+    scores = _cross_validate(table, labels, level, names, random_state, groups)
     weight = min(scores, key=lambda w: (scores[w], -w))  # ties: more literature
     return fit_cells(table, labels, level=level, weight=weight), scores
 
 
-def fit_advice_cells(table, labels, level: str, random_state=None, n_training: int | None = None):
+def fit_advice_cells(table, labels, level: str, random_state=None, n_training: int | None = None, groups=None):
     """The cells a classifier of another kind advises from, fitted to its training cases: as
     :func:`fit_knowledge` up to :data:`ADVICE_CV_MAX` training cases; beyond, weight 1 (the
     literature's pseudo-counts are then a small share whatever the weight) on a label-stratified
@@ -171,7 +187,7 @@ def fit_advice_cells(table, labels, level: str, random_state=None, n_training: i
 
     labels = np.asarray(labels, dtype=object)
     if (n_training or len(labels)) <= ADVICE_CV_MAX:
-        return fit_knowledge(table, labels, level, random_state)[0], len(labels)
+        return fit_knowledge(table, labels, level, random_state, groups)[0], len(labels)
     keep = stratified_sample(labels, ADVICE_MAX, random_state)
     return fit_cells(table.iloc[keep], labels[keep], level=level, weight=1.0), len(keep)
 
@@ -199,15 +215,11 @@ def stratified_sample(labels: np.ndarray, n: int, random_state=None) -> np.ndarr
     return np.sort(np.concatenate(out))
 
 
-def _cross_validate(table, labels, level, label_names, random_state) -> dict:
-    """Held-out site log-loss of each literature weight (folds stratified by label)."""
+def _cross_validate(table, labels, level, label_names, random_state, groups=None) -> dict:
+    """Held-out site log-loss of each literature weight (folds: :func:`weight_folds`)."""
     from ..literature import fit_cells, label_log_joint
 
-    rng = np.random.default_rng(random_state)
-    fold = np.empty(len(labels), dtype=int)
-    for lab in np.unique(labels):
-        idx = np.flatnonzero(labels == lab)
-        fold[idx] = rng.permutation(np.arange(len(idx)) % CV_FOLDS)
+    fold = weight_folds(labels, CV_FOLDS, groups, random_state)
     site = site_of(label_names)
     code = {x: j for j, x in enumerate(label_names)}
     y_site = site[np.array([code[x] for x in labels])]

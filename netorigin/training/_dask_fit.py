@@ -243,7 +243,7 @@ def fit_dask(model, path, *, scheduler: str | None = None, workers: int = 2, pro
         n_fields=n_fields,
         design="10% hold-out for calibration (Dask)",
         notices=plan["notices"],
-        advice=(advice, advice["primary_site"], plan["n_train"]),
+        advice=(advice, advice["primary_site"], plan["n_train"], None),
         held_out=_procedures(cal),
     )
     return (
