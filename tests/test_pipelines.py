@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,18 +124,28 @@ def _num(v: str):
     "text, message",
     [
         ("task: [train]\n", "task: \\['train'\\] is not one of"),
-        ("task: train\nmodel: 3\n", "model: 3 is not a dict or str"),
-        ("task: train\ndata: {synthetic: {n: lots}}\n", "data.synthetic.n: 'lots' is not a number"),
-        ("task: train\ncv: three\n", "cv: 'three' is not a int"),
-        ("task: train\nmodel: {kind: xgboost, speed: 11}\n", "model: unknown setting\\(s\\) speed"),
-        ("task: benchmark\nmodels: [xgboost, 3]\n", "models: every entry must be a name"),
+        ("task: train\nmodel: 3\n", "model: 3 is not a model kind's name, or a mapping of kind, random_state"),
+        ("task: train\ndata: {synthetic: {n: lots}}\n", "data.synthetic.n: 'lots' is not a whole number"),
+        ("task: train\ncv: three\n", "cv: 'three' is not a whole number"),
+        ("task: train\ncv: 3.0\n", "cv: 3.0 is not a whole number"),
+        ("task: train\nn_bootstrap: true\n", "n_bootstrap: True is not a whole number"),
+        ("task: train\nmodel: {kind: xgboost, speed: 11}\n", "model: unknown setting\\(s\\) speed; expected kind"),
+        ("task: benchmark\nmodels: [xgboost, 3]\n", "models\\[1\\]: 3 is not text"),
+        ("task: score\ndata: {mapping: m.yaml}\n", "data: give either path: FILE"),
+        ("task: train\ndata: {synthetic: {n: 5, structure: mixed}}\n", "data.synthetic: structure: 'mixed' needs"),
+        ("task: train\ndata: {synthetic: {n: 5, wrlds: 3}}\n", "data.synthetic: unknown setting\\(s\\) wrlds"),
+        ("task: score\ndata: {synthetic: {}}\n", "data.synthetic.n: missing"),
     ],
 )
 def test_config_values_of_the_wrong_type_are_named(tmp_path, text, message):
+    from _helpers import run
+
     p = tmp_path / "x.yaml"
     p.write_text(text)
     with pytest.raises(InputError, match=message):
         load_config(p)
+    r = run("run", p, "--no-track")  # the same words from the command line, exit code 2, no traceback
+    assert r.returncode == 2 and "Traceback" not in r.stderr and re.search(message, " ".join(r.stderr.split()))
 
 
 def test_a_model_kind_as_a_string_and_unknown_hyper_parameters(tmp_path):
