@@ -216,3 +216,45 @@ def test_numbers_beyond_what_a_pipeline_can_do_are_refused_when_it_is_read(tmp_p
         load_config(p)
     r = run("run", p, "--no-track")
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_the_pipeline_page_is_generated_from_the_config_models():
+    from netorigin.tasks import pipeline_markdown
+
+    assert pipeline_markdown() in (ROOT / "docs" / "pipelines.md").read_text(), (
+        "regenerate the tables of docs/pipelines.md: netorigin schema --of pipeline"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, valid",
+    [
+        *[
+            ((ROOT / "pipelines" / f"{n}.yaml").read_text(), True)
+            for n in ("default_model", "benchmark", "seed_cohort")
+        ],
+        ("task: train\nmodel: rules\ndata: {synthetic: {n: 600, seed: 2}}\n", True),
+        ("task: train\nmodle: {kind: xgboost}\n", False),
+        ("task: train\ncv: three\n", False),
+        ("task: benchmark\ntrain_n: 0\n", False),
+        ("task: score\ndata: {synthetic: {n: 5, wrlds: 3}}\n", False),
+        ("task: fly\n", False),
+    ],
+)
+def test_the_json_schema_admits_what_netorigin_run_admits(tmp_path, text, valid):
+    """The JSON Schema (netorigin schema --of pipeline --format json-schema) is the config models':
+    a config it admits is read, one it refuses is refused by netorigin run too."""
+    import yaml
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from netorigin.tasks import pipeline_json_schema
+
+    validator = jsonschema.Draft202012Validator(pipeline_json_schema())
+    assert validator.is_valid(yaml.safe_load(text)) is valid
+    p = tmp_path / "x.yaml"
+    p.write_text(text)
+    if valid:
+        load_config(p)
+    else:
+        with pytest.raises(InputError):
+            load_config(p)
