@@ -139,16 +139,18 @@ class ErrorAnswer(BaseModel):
     model: dict = Field(description="the model's identity (as GET /api/health)")
 
 
-def read_request(data: Any):
-    """The validated request of a ``/api/score`` body (parsed JSON): the case itself, or the case
-    with options. Every refusal names the field, the value and what was expected."""
+def read_request(data: Any) -> tuple[BaseModel, dict]:
+    """(the case, the options given) of a ``/api/score`` body (parsed JSON): the case itself, or
+    the case with options. Every refusal names the field, the value and what was expected."""
     if not isinstance(data, dict):
         raise InputError('request: expected a JSON object (the case, or {"case": {...}})')
-    model = request_model() if isinstance(data.get("case"), dict) else case_model()
     try:
-        return model.model_validate(data)
+        if not isinstance(data.get("case"), dict):
+            return case_model().model_validate(data), {}
+        req = request_model().model_validate(data)
     except PydanticError as err:
         raise house_error(err) from None
+    return req.case, req.model_dump(exclude={"case"}, exclude_none=True)
 
 
 def house_error(err: PydanticError) -> NetoriginError:
@@ -176,3 +178,16 @@ def request_body_schema() -> tuple[dict, dict]:
     )
     body = {"anyOf": [refs[(case_model(), "validation")], refs[(request_model(), "validation")]]}
     return body, defs["$defs"]
+
+
+def with_schemas(app, schemas: dict) -> None:
+    """The request models' schemas in the OpenAPI description's components (the body refers to them)."""
+    make = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            spec = make()
+            spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+        return app.openapi_schema
+
+    app.openapi = openapi

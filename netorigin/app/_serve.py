@@ -12,6 +12,7 @@ model's identity) and ``GET /openapi.json`` (no ``/docs`` page: it would load sc
 
 # no `from __future__ import annotations`: FastAPI reads the handlers' annotations at run time
 
+from collections.abc import Mapping
 from functools import partial
 
 from .._extras import require
@@ -40,7 +41,7 @@ class Scorer:
         ``case``: field -> value, or the API's case model (already read by the contract)."""
         from ._scoring import refuse_out_of_scope
 
-        validated = case.validated if hasattr(case, "validated") else validate_case(case)
+        validated = validate_case(case) if isinstance(case, Mapping) else case.validated
         refuse_out_of_scope(validated, score_anyway)
         prior = target_prior or self.target_prior
         self.model.prior_.resolve(prior)  # a bad setting is this request's error, not its batch's
@@ -197,9 +198,10 @@ async def _body_of(request, kind: str) -> bytes:
     return body
 
 
-def _api_request(body: bytes):
-    """The validated request of a ``/api/score`` body (:mod:`._requests`): the case itself, or
-    ``{"case": {...}, "target_prior": ..., "coverage": ..., "score_anyway": ...}``."""
+def _api_request(body: bytes) -> tuple:
+    """(the case, the options given) of a ``/api/score`` body, validated by the models of
+    :mod:`._requests`: the case itself, or ``{"case": {...}, "target_prior": ..., "coverage": ...,
+    "score_anyway": ...}``."""
     from ..io._strict import load_json
     from ._requests import read_request
 
@@ -286,7 +288,7 @@ def _api_routes(app, scorer, batcher) -> None:
     from fastapi.responses import JSONResponse, Response
     from pydantic_core import to_json
 
-    from ._requests import ErrorAnswer, request_body_schema
+    from ._requests import ErrorAnswer, request_body_schema, with_schemas
 
     ident, coverage = scorer.identity, scorer.coverage
     body_schema, schemas = request_body_schema()
@@ -302,14 +304,13 @@ def _api_routes(app, scorer, batcher) -> None:
         ``netorigin score --json``; 422 with ``error`` naming the field, the value and what was
         expected."""
         try:
-            req = _api_request(await _body_of(request, "application/json"))
-            options = req if hasattr(req, "case") else None
+            case, options = _api_request(await _body_of(request, "application/json"))
             rep = await batcher.score(
                 scorer.prepare(
-                    options.case if options else req,
-                    target_prior=options.target_prior if options else None,
-                    coverage=options.coverage if options and options.coverage is not None else coverage,
-                    score_anyway=bool(options and options.score_anyway),
+                    case,
+                    target_prior=options.get("target_prior"),
+                    coverage=options.get("coverage", coverage),
+                    score_anyway=options.get("score_anyway", False),
                 )
             )
         except _Gone:
@@ -321,20 +322,7 @@ def _api_routes(app, scorer, batcher) -> None:
         # pydantic's serialiser (installed with FastAPI): the same JSON as json.dumps, several times faster
         return Response(to_json(rep, inf_nan_mode="null"), media_type="application/json")
 
-    _with_schemas(app, schemas)
-
-
-def _with_schemas(app, schemas: dict) -> None:
-    """The request models' schemas in the OpenAPI description's components (the body refers to them)."""
-    make = app.openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            spec = make()
-            spec.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
-        return app.openapi_schema
-
-    app.openapi = openapi
+    with_schemas(app, schemas)
 
 
 _ENV = "NETORIGIN_SERVE_SETTINGS"  # how worker processes learn the settings (a JSON object)
