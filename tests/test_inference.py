@@ -307,11 +307,12 @@ def test_typos_exit_2_naming_the_field(tmp_path, content, field):
     assert r.returncode == 2 and field in r.stderr and "Traceback" not in r.stderr
 
 
-def test_scoring_one_case_imports_neither_shap_mlflow_nor_matplotlib():
+def test_scoring_one_case_imports_neither_shap_mlflow_matplotlib_nor_pydantic():
+    """pydantic (the API's request models, the pipeline configs) is for netorigin serve and run only."""
     code = (
         f"import sys, runpy; sys.argv = ['netorigin', 'score', {EXAMPLE!r}]\n"
         "try:\n    runpy.run_module('netorigin', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "print([m for m in ('shap', 'mlflow', 'matplotlib') if m in sys.modules])"
+        "print([m for m in ('shap', 'mlflow', 'matplotlib', 'pydantic', 'fastapi') if m in sys.modules])"
     )
     r = subprocess.run(
         [sys.executable, "-c", code], cwd=Path(EXAMPLE).parent, capture_output=True, text=True, timeout=120

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,18 +124,28 @@ def _num(v: str):
     "text, message",
     [
         ("task: [train]\n", "task: \\['train'\\] is not one of"),
-        ("task: train\nmodel: 3\n", "model: 3 is not a dict or str"),
-        ("task: train\ndata: {synthetic: {n: lots}}\n", "data.synthetic.n: 'lots' is not a number"),
-        ("task: train\ncv: three\n", "cv: 'three' is not a int"),
-        ("task: train\nmodel: {kind: xgboost, speed: 11}\n", "model: unknown setting\\(s\\) speed"),
-        ("task: benchmark\nmodels: [xgboost, 3]\n", "models: every entry must be a name"),
+        ("task: train\nmodel: 3\n", "model: 3 is not a model kind's name, or a mapping of kind, random_state"),
+        ("task: train\ndata: {synthetic: {n: lots}}\n", "data.synthetic.n: 'lots' is not a whole number"),
+        ("task: train\ncv: three\n", "cv: 'three' is not a whole number"),
+        ("task: train\ncv: 3.0\n", "cv: 3.0 is not a whole number"),
+        ("task: train\nn_bootstrap: true\n", "n_bootstrap: True is not a whole number"),
+        ("task: train\nmodel: {kind: xgboost, speed: 11}\n", "model: unknown setting\\(s\\) speed; expected kind"),
+        ("task: benchmark\nmodels: [xgboost, 3]\n", "models\\[1\\]: 3 is not text"),
+        ("task: score\ndata: {mapping: m.yaml}\n", "data: give either path: FILE"),
+        ("task: train\ndata: {synthetic: {n: 5, structure: mixed}}\n", "data.synthetic: structure: 'mixed' needs"),
+        ("task: train\ndata: {synthetic: {n: 5, wrlds: 3}}\n", "data.synthetic: unknown setting\\(s\\) wrlds"),
+        ("task: score\ndata: {synthetic: {}}\n", "data.synthetic.n: missing"),
     ],
 )
 def test_config_values_of_the_wrong_type_are_named(tmp_path, text, message):
+    from _helpers import run
+
     p = tmp_path / "x.yaml"
     p.write_text(text)
     with pytest.raises(InputError, match=message):
         load_config(p)
+    r = run("run", p, "--no-track")  # the same words from the command line, exit code 2, no traceback
+    assert r.returncode == 2 and "Traceback" not in r.stderr and re.search(message, " ".join(r.stderr.split()))
 
 
 def test_a_model_kind_as_a_string_and_unknown_hyper_parameters(tmp_path):
@@ -205,3 +216,45 @@ def test_numbers_beyond_what_a_pipeline_can_do_are_refused_when_it_is_read(tmp_p
         load_config(p)
     r = run("run", p, "--no-track")
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_the_pipeline_page_is_generated_from_the_config_models():
+    from netorigin.app import pipeline_markdown
+
+    assert pipeline_markdown() in (ROOT / "docs" / "pipelines.md").read_text(), (
+        "regenerate the tables of docs/pipelines.md: netorigin schema --of pipeline"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, valid",
+    [
+        *[
+            ((ROOT / "pipelines" / f"{n}.yaml").read_text(), True)
+            for n in ("default_model", "benchmark", "seed_cohort")
+        ],
+        ("task: train\nmodel: rules\ndata: {synthetic: {n: 600, seed: 2}}\n", True),
+        ("task: train\nmodle: {kind: xgboost}\n", False),
+        ("task: train\ncv: three\n", False),
+        ("task: benchmark\ntrain_n: 0\n", False),
+        ("task: score\ndata: {synthetic: {n: 5, wrlds: 3}}\n", False),
+        ("task: fly\n", False),
+    ],
+)
+def test_the_json_schema_admits_what_netorigin_run_admits(tmp_path, text, valid):
+    """The JSON Schema (netorigin schema --of pipeline --format json-schema) is the config models':
+    a config it admits is read, one it refuses is refused by netorigin run too."""
+    import yaml
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from netorigin.app import pipeline_json_schema
+
+    validator = jsonschema.Draft202012Validator(pipeline_json_schema())
+    assert validator.is_valid(yaml.safe_load(text)) is valid
+    p = tmp_path / "x.yaml"
+    p.write_text(text)
+    if valid:
+        load_config(p)
+    else:
+        with pytest.raises(InputError):
+            load_config(p)

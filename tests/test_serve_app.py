@@ -101,3 +101,77 @@ def test_serve_refuses_a_bad_prior_a_port_in_use_and_a_bad_host_before_saying_it
     assert r.exit_code == 2 and "cannot listen there" in r.output and "on http://" not in r.output
     r = CliRunner().invoke(main, ["serve", "--host", "256.0.0.1", "--port", "8123"])
     assert r.exit_code == 2 and "256.0.0.1" in r.output and "on http://" not in r.output
+
+
+def _spec_of(client):
+    spec = client.get("/openapi.json").json()
+    return spec, spec["components"]["schemas"]
+
+
+def test_the_openapi_description_names_every_contract_field_with_its_values(client):
+    """The request body is described by models built from the contract: every field, with its
+    canonical values (categories) or its range (numbers), its words and its unit."""
+    from netorigin.contract import FIELDS
+
+    spec, schemas = _spec_of(client)
+    body = spec["paths"]["/api/score"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"anyOf": [{"$ref": "#/components/schemas/Case"}, {"$ref": "#/components/schemas/ScoreRequest"}]}
+    case = schemas["Case"]
+    assert list(case["properties"]) == list(FIELDS) and case["additionalProperties"] is False
+    for name, f in FIELDS.items():
+        prop = case["properties"][name]
+        assert f.description in prop["description"] and (f.unit or "") in prop["description"], name
+        branches = {b.get("type"): b for b in prop["anyOf"]}
+        assert "null" in branches, name  # absent or null: not done
+        if f.kind == "category":
+            assert branches["string"]["enum"] == list(f.allowed), name
+        elif f.kind == "number":
+            low = "exclusiveMinimum" if f.exclusive_minimum else "minimum"
+            assert branches["number"].get(low) == f.minimum and branches["number"].get("maximum") == f.maximum, name
+    assert "^expr_[A-Za-z0-9][A-Za-z0-9._-]*$" in case["patternProperties"]  # any other gene
+    options = schemas["ScoreRequest"]
+    assert set(options["properties"]) == {"case", "target_prior", "coverage", "score_anyway"}
+    assert options["additionalProperties"] is False and options["required"] == ["case"]
+    assert options["properties"]["coverage"]["anyOf"][0] == {"type": "number", "minimum": 0.5, "maximum": 0.99}
+    answer = spec["paths"]["/api/score"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/ErrorAnswer"} and "error" in schemas["ErrorAnswer"]["properties"]
+
+
+@pytest.mark.parametrize(
+    "body, accepted, named",
+    [
+        ({"ihc_cdx2": "positive", "age_years": 61, "expr_foxa2": 4.5}, True, None),
+        ({"case": {"sex": "female", "grade": "G2"}, "coverage": 0.8, "score_anyway": False}, True, None),
+        ({"ihc_cdx2": "positive", "colour": "red"}, False, "'colour' is not a field of the case contract"),
+        ({"case": {"ihc_cdx2": "positive"}, "colour": "red"}, False, "'colour' is not an option"),
+        ({"case": {"ihc_cdx2": "positive"}, "score_anyway": 1}, False, "score_anyway: 1 is not true or false"),
+        ({"case": {"ihc_cdx2": "positive"}, "coverage": 0.2}, False, "coverage: 0.2 is not a number between"),
+        ({"grade": "G4"}, False, "grade: 'G4' is not one of G1, G2, G3"),
+        ({"ki67_percent": -1}, False, "ki67_percent\\): -1 is not a number from 0 to 100"),
+    ],
+)
+def test_the_server_accepts_what_its_description_accepts_and_names_what_it_refuses(client, body, accepted, named):
+    """A body that the OpenAPI description admits (checked with jsonschema) is scored; one it does
+    not is refused with a 422 that names the key or the value (the server also reads synonyms,
+    which the description leaves to netorigin schema)."""
+    import re
+
+    jsonschema = pytest.importorskip("jsonschema")
+    spec, schemas = _spec_of(client)
+    body_schema = spec["paths"]["/api/score"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    validator = jsonschema.Draft202012Validator({**body_schema, "components": spec["components"]})
+    assert validator.is_valid(body) is accepted, list(validator.iter_errors(body))
+    r = _json(client, json.dumps(body))
+    assert (r.status_code == 200) is accepted, r.text
+    if named:
+        assert re.search(named, r.json()["error"]), r.json()["error"]
+
+
+def test_the_case_model_is_the_contract_read_by_the_contract(default_model):
+    """The case model holds the contract's canonical values (synonyms, units and names in any case
+    read by the contract's own validation), and the contract's notices for scoring."""
+    from netorigin.app._requests import case_model
+
+    case = case_model().model_validate({"IHC_CDX2": "pos", "sex": "F", "largest_liver_lesion_cm": "35 mm"})
+    assert (case.ihc_cdx2, case.sex, case.largest_liver_lesion_cm) == ("positive", "female", 3.5)
+    assert case.validated.n_cases == 1 and case.grade is None

@@ -18,14 +18,18 @@ __all__ = [
     "score_path",
     "serve",
     "load_config",
+    "pipeline_json_schema",
+    "pipeline_markdown",
     "run_task",
 ]
 
-# The tasks read pandas: imported when first asked for.
+# The tasks read pandas, their configs pydantic: imported when first asked for.
 __getattr__, __dir__ = lazy_names(
     __name__,
     {
         "load_config": "_tasks",
         "run_task": "_tasks",
+        "pipeline_json_schema": "_config",
+        "pipeline_markdown": "_config",
     },
 )

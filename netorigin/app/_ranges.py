@@ -1,8 +1,7 @@
-"""The range of every numeric setting of a pipeline config, checked when the config is read."""
+"""The range of every numeric setting of a pipeline config (the config models of _config.py
+read them), checked when the config is read."""
 
 from __future__ import annotations
-
-from ..exceptions import InputError
 
 
 def _ranges() -> dict:
@@ -29,19 +28,3 @@ def _ranges() -> dict:
 
 
 MAX_FOLDS = 20  # cross-fitting folds
-
-
-def check_ranges(cfg: dict, where) -> None:
-    """Every numeric setting within its range, named with the range when not (exit code 2)."""
-    data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
-    synthetic = data.get("synthetic") if isinstance(data.get("synthetic"), dict) else {}
-    model = cfg.get("model") if isinstance(cfg.get("model"), dict) else {}
-    values = {
-        **cfg,
-        **{f"data.synthetic.{k}": v for k, v in synthetic.items()},
-        **{f"model.{k}": v for k, v in model.items()},
-    }
-    for key, (lo, hi) in _ranges().items():
-        value = values.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not lo <= value <= hi:
-            raise InputError(f"{where}: {key}: {value!r} is not from {lo:,} to {hi:,}")

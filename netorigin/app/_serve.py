@@ -12,6 +12,7 @@ model's identity) and ``GET /openapi.json`` (no ``/docs`` page: it would load sc
 
 # no `from __future__ import annotations`: FastAPI reads the handlers' annotations at run time
 
+from collections.abc import Mapping
 from functools import partial
 
 from .._extras import require
@@ -35,11 +36,12 @@ class Scorer:
         self.target_prior = target_prior
         self.coverage = coverage
 
-    def prepare(self, case: dict, *, target_prior=None, coverage=None, score_anyway: bool = False):
-        """(validated case, options) or an error naming the field, the value and what was expected."""
+    def prepare(self, case, *, target_prior=None, coverage=None, score_anyway: bool = False):
+        """(validated case, options) or an error naming the field, the value and what was expected.
+        ``case``: field -> value, or the API's case model (already read by the contract)."""
         from ._scoring import refuse_out_of_scope
 
-        validated = validate_case(case)
+        validated = validate_case(case) if isinstance(case, Mapping) else case.validated
         refuse_out_of_scope(validated, score_anyway)
         prior = target_prior or self.target_prior
         self.model.prior_.resolve(prior)  # a bad setting is this request's error, not its batch's
@@ -196,25 +198,14 @@ async def _body_of(request, kind: str) -> bytes:
     return body
 
 
-def _api_request(body: bytes) -> tuple[dict, dict]:
-    """The case and the options of a ``/api/score`` body: the case itself, or ``{"case": {...},
-    "target_prior": ..., "coverage": ..., "score_anyway": ...}``."""
+def _api_request(body: bytes) -> tuple:
+    """(the case, the options given) of a ``/api/score`` body, validated by the models of
+    :mod:`._requests`: the case itself, or ``{"case": {...}, "target_prior": ..., "coverage": ...,
+    "score_anyway": ...}``."""
     from ..io._strict import load_json
+    from ._requests import read_request
 
-    data = load_json(decode_text(body, "request"), "request")
-    if not isinstance(data, dict):
-        raise InputError('request: expected a JSON object (the case, or {"case": {...}})')
-    options = data if isinstance(data.get("case"), dict) else {}
-    unknown = sorted(set(options) - {"case", "target_prior", "coverage", "score_anyway"})
-    if unknown:
-        raise InputError(
-            f"request: {unknown[0]!r} is not an option; expected case, target_prior, coverage, score_anyway"
-        )
-    if not isinstance(options.get("score_anyway", False), bool):
-        raise InputError(f"score_anyway: {options['score_anyway']!r} is not true or false")
-    if not isinstance(options.get("target_prior", ""), (str, type(None))):
-        raise InputError(f"target_prior: {options['target_prior']!r} is not a setting name or 'a,b,c'")
-    return options.get("case", data), options
+    return read_request(load_json(decode_text(body, "request"), "request"))
 
 
 def create_app(model, *, target_prior: str | None = None, coverage: float = 0.9):
@@ -290,14 +281,23 @@ def _page_routes(app, scorer, batcher, page) -> None:
 
 
 def _api_routes(app, scorer, batcher) -> None:
-    """``POST /api/score``: the keys of ``netorigin score --json``."""
+    """``POST /api/score``: the keys of ``netorigin score --json``. The body is read here (its size,
+    type, duplicate keys and text checked before it is parsed) and validated by the models of
+    :mod:`._requests`, which the OpenAPI description shows."""
     from fastapi import Request
     from fastapi.responses import JSONResponse, Response
     from pydantic_core import to_json
 
-    ident, coverage = scorer.identity, scorer.coverage
+    from ._requests import ErrorAnswer, request_body_schema, with_schemas
 
-    @app.post("/api/score")
+    ident, coverage = scorer.identity, scorer.coverage
+    body_schema, schemas = request_body_schema()
+
+    @app.post(
+        "/api/score",
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}},
+        responses={422: {"model": ErrorAnswer, "description": "not scored: the field, the value, what was expected"}},
+    )
     async def score_api(request: Request) -> JSONResponse:
         """Score one case. Body: the case as JSON (field: value), or ``{"case": {...},
         "target_prior": ..., "coverage": ..., "score_anyway": false}``. Answer: the keys of
@@ -309,8 +309,8 @@ def _api_routes(app, scorer, batcher) -> None:
                 scorer.prepare(
                     case,
                     target_prior=options.get("target_prior"),
-                    coverage=_coverage(options.get("coverage", coverage)),
-                    score_anyway=options.get("score_anyway") is True,
+                    coverage=options.get("coverage", coverage),
+                    score_anyway=options.get("score_anyway", False),
                 )
             )
         except _Gone:
@@ -321,6 +321,8 @@ def _api_routes(app, scorer, batcher) -> None:
             return JSONResponse({"error": str(err), "model": ident}, status_code=422)
         # pydantic's serialiser (installed with FastAPI): the same JSON as json.dumps, several times faster
         return Response(to_json(rep, inf_nan_mode="null"), media_type="application/json")
+
+    with_schemas(app, schemas)
 
 
 _ENV = "NETORIGIN_SERVE_SETTINGS"  # how worker processes learn the settings (a JSON object)

@@ -18,7 +18,7 @@ def score_task(cfg, text, table, desc, tracking_uri, track, progress=None):
 
     started = time.time()
     model = load_model(cfg.get("model") or str(default_model_path()))
-    coverage = float(cfg.get("coverage", 0.9))
+    coverage = cfg["coverage"]
     from ..contract import ValidatedCohort
 
     lab = cfg.get("tests")  # the lab's test table: what the next test may be

@@ -20,42 +20,11 @@ import pandas as pd
 from ..exceptions import InputError
 from ..io._outputs import write_bytes_atomic
 from ..models import DEFAULT_KIND
-from ._ranges import check_ranges
-
-_KEYS = {
-    "train": {
-        "name",
-        "version",
-        "task",
-        "description",
-        "data",
-        "model",
-        "target_prior",
-        "bayes_scenario",
-        "output",
-        "register",
-        "alias",
-        "n_bootstrap",
-        "cv",
-    },
-    "benchmark": {
-        "name",
-        "version",
-        "task",
-        "description",
-        "scenarios",
-        "train_n",
-        "test_n",
-        "seed",
-        "models",
-        "output",
-        "n_bootstrap",
-    },
-    "score": {"name", "version", "task", "description", "data", "model", "target_prior", "coverage", "output", "tests"},
-}
 
 
 def load_config(path) -> tuple[dict, str]:
+    """(the settings, the config's text) of a pipeline config, checked against its task's model
+    (:mod:`._config`): every setting typed and within its range, unknown ones refused by name."""
     from ..io._strict import decode_text, load_yaml, read_bounded
 
     p = Path(path)
@@ -65,91 +34,10 @@ def load_config(path) -> tuple[dict, str]:
     cfg = load_yaml(text, p)
     if not isinstance(cfg, dict):
         raise InputError(f"{p}: a pipeline config is a mapping of settings")
-    task = cfg.get("task")
-    if not isinstance(task, str) or task not in _KEYS:
-        raise InputError(f"{p}: task: {task!r} is not one of {', '.join(_KEYS)}")
-    unknown = sorted(str(k) for k in set(cfg) - _KEYS[task])
-    if unknown:
-        raise InputError(
-            f"{p}: unknown setting(s) {', '.join(unknown)} for task {task!r}; "
-            f"expected some of {', '.join(sorted(_KEYS[task]))}"
-        )
-    _check_types(cfg, p)
-    return cfg, text
+    from ._config import check_config
 
-
-_TYPES = {
-    "name": str,
-    "description": str,
-    "version": int,
-    "target_prior": str,
-    "bayes_scenario": str,
-    "output": str,
-    "tests": str,
-    "register": str,
-    "alias": str,
-    "n_bootstrap": int,
-    "cv": int,
-    "train_n": int,
-    "test_n": int,
-    "seed": int,
-    "coverage": float,
-    "model": (dict, str),
-    "data": dict,
-    "scenarios": list,
-    "models": list,
-}
-
-
-def _check_types(cfg: dict, where) -> None:
-    """Every setting of the expected type, named when not (``n: lots``, ``model: 3``)."""
-    for key, value in cfg.items():
-        want = _TYPES.get(key)
-        if want is not None and value is not None and not _is_a(value, want):
-            names = " or ".join(t.__name__ for t in (want if isinstance(want, tuple) else (want,)))
-            raise InputError(f"{where}: {key}: {value!r} is not a {names}")
-    _check_model(cfg.get("model"), where)
-    for key in ("scenarios", "models"):
-        if isinstance(cfg.get(key), list) and not all(isinstance(x, str) for x in cfg[key]):
-            raise InputError(f"{where}: {key}: every entry must be a name")
-    synthetic = (cfg.get("data") or {}).get("synthetic") if isinstance(cfg.get("data"), dict) else None
-    checks = (("n", int), ("seed", int), ("worlds", int), ("label_noise", (int, float)))
-    for key, kind in checks if isinstance(synthetic, dict) else ():
-        value = synthetic.get(key)
-        if value is not None and not _is_a(value, kind):
-            raise InputError(
-                f"{where}: data.synthetic.{key}: {value!r} is not a number" + (" (a whole one)" if kind is int else "")
-            )
-    check_ranges(cfg, where)
-
-
-def _is_a(value, want) -> bool:
-    """isinstance, with booleans never counting as numbers and whole numbers counting as floats."""
-    if isinstance(value, bool) and want is not bool:
-        return False
-    return isinstance(value, (int, float)) if want is float else isinstance(value, want)
-
-
-def _check_model(model, where) -> None:
-    if not isinstance(model, dict):
-        return
-    bad = sorted(set(model) - {"kind", "random_state", "params"})
-    if bad:
-        raise InputError(
-            f"{where}: model: unknown setting(s) {', '.join(map(str, bad))}; expected kind, random_state, params"
-        )
-    if model.get("params") is not None and not isinstance(model["params"], dict):
-        raise InputError(f"{where}: model.params: {model['params']!r} is not a mapping of hyper-parameters")
-
-
-def _check_worlds(where, worlds, structure, workup) -> None:
-    """data.synthetic's worlds (a whole number >= 1), structure (a name, with worlds), workup (a name)."""
-    if not isinstance(workup, str):
-        raise InputError(f"{where}: data.synthetic.workup: {workup!r} is not a work-up name")
-    if structure is not None and (worlds is None or not isinstance(structure, str)):
-        raise InputError(f"{where}: data.synthetic.structure: {structure!r} needs worlds (and is a structure name)")
-    if worlds is not None and (not isinstance(worlds, int) or isinstance(worlds, bool) or worlds < 1):
-        raise InputError(f"{where}: data.synthetic.worlds: {worlds!r} is not a whole number >= 1")
+    # every setting of its task typed and within its range, unknown ones refused; the defaults filled in
+    return check_config(cfg, p), text
 
 
 def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]:
@@ -157,38 +45,16 @@ def _cohort(data: Any, where: str) -> tuple[pd.DataFrame, str, dict, str | None]
     from ..io import load_cohort
     from ..literature import make_synthetic_cohort
 
-    keys = set(data) if isinstance(data, dict) else set()
-    if (
-        not keys
-        or not (keys <= {"path", "mapping"} or keys == {"synthetic"})
-        or ("mapping" in keys and "path" not in keys)
-    ):
+    if not isinstance(data, dict) or not data:  # the rest of its shape was checked when it was read
         raise InputError(
             f"{where}: data: give either path: FILE (optionally mapping: FILE) or synthetic: {{n, scenario, seed}}"
         )
     if "path" in data:
         v = load_cohort(data["path"], mapping=data.get("mapping"))
         return v.table, f"file {Path(data['path']).name}", {"path": Path(data["path"]).name}, None
-    if not isinstance(data["synthetic"], dict) or "n" not in data["synthetic"]:
-        raise InputError(f"{where}: data.synthetic: expected a mapping with n (and scenario, seed)")
-    s = dict(data["synthetic"])
-    n, scenario, seed, noise = (
-        s.pop("n"),
-        s.pop("scenario", "liver-met-archive"),
-        s.pop("seed", 0),
-        s.pop("label_noise", 0.0),
-    )
-    workup = s.pop("workup", "routine")
-    worlds = s.pop("worlds", None)
-    structure = s.pop("structure", None)
-    _check_worlds(where, worlds, structure, workup)
-    for key, value, kind in (("n", n, int), ("seed", seed, int), ("label_noise", noise, (int, float))):
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise InputError(
-                f"{where}: data.synthetic.{key}: {value!r} is not a number" + (" (a whole one)" if kind is int else "")
-            )
-    if s:
-        raise InputError(f"{where}: data.synthetic: unknown setting(s) {', '.join(sorted(s))}")
+    s = data["synthetic"]
+    n, scenario, seed, noise, workup = (s[k] for k in ("n", "scenario", "seed", "label_noise", "workup"))
+    worlds, structure = s.get("worlds"), s.get("structure")
     table = make_synthetic_cohort(
         n, scenario=scenario, random_state=seed, label_noise=noise, workup=workup, worlds=worlds, structure=structure
     )
@@ -258,18 +124,18 @@ def _train(cfg, text, where, tracking_uri, track, progress=None):
         out_dir=cfg.get("output"),
         bundles_root="bundles",
         random_state=int(model.get("random_state", 0)),
-        target_prior=cfg.get("target_prior", "training"),
+        target_prior=cfg["target_prior"],
         bayes_scenario=cfg.get("bayes_scenario", scenario),
         tracking_uri=tracking_uri,
         track=track,
         register_name=cfg.get("register"),
-        alias=cfg.get("alias", "champion"),
+        alias=cfg["alias"],
         config_text=text,
         description=desc,
-        n_bootstrap=int(cfg.get("n_bootstrap", 200)),
+        n_bootstrap=cfg["n_bootstrap"],
         name=cfg.get("name"),
         data_params=dparams,
-        n_splits=cfg.get("cv", 5),
+        n_splits=cfg["cv"],
         progress=progress,
     )
     if cfg.get("register") and not track:  # said, never silently dropped
@@ -286,15 +152,15 @@ def _benchmark(cfg, text, tracking_uri, track, progress):
     from ..training import benchmark, benchmark_markdown
 
     started = time.time()
-    seed = int(cfg.get("seed", 0))
+    seed = cfg["seed"]
     kinds = list(cfg.get("models", list(MODEL_KINDS)))
     df = benchmark(
-        scenarios=cfg.get("scenarios", ["liver-met-archive", "unknown-primary"]),
-        train_n=int(cfg.get("train_n", 20_000)),
-        test_n=int(cfg.get("test_n", 50_000)),
+        scenarios=cfg["scenarios"],
+        train_n=cfg["train_n"],
+        test_n=cfg["test_n"],
         seed=seed,
         kinds=kinds,
-        n_bootstrap=int(cfg.get("n_bootstrap", 0)),
+        n_bootstrap=cfg["n_bootstrap"],
         progress=progress,
     )
     md = benchmark_markdown(df)

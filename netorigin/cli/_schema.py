@@ -25,13 +25,31 @@ def template():
     show_default=True,
     help="Markdown table, JSON Schema (2020-12) for one case, or CSV.",
 )
-def schema(fmt):
+@click.option(
+    "--of",
+    "what",
+    type=click.Choice(["case", "pipeline"]),
+    default="case",
+    show_default=True,
+    help="The case contract, or a pipeline config (netorigin run; Markdown or JSON Schema).",
+)
+def schema(fmt, what):
     """Print the case contract: fields, accepted values, units and synonyms.
 
     Example: netorigin schema --format json-schema > case.schema.json
     """
     from ..contract import contract_csv, contract_json_schema, contract_markdown
 
+    if what == "pipeline":
+        from ..app import pipeline_json_schema, pipeline_markdown
+
+        if fmt == "csv":
+            raise click.UsageError("--of pipeline: the schema is Markdown or JSON Schema (--format csv is the case's)")
+        click.echo(
+            json.dumps(pipeline_json_schema(), indent=2) if fmt == "json-schema" else pipeline_markdown(),
+            nl=fmt == "json-schema",
+        )
+        return
     if fmt == "json-schema":
         click.echo(json.dumps(contract_json_schema(), indent=2))
     elif fmt == "csv":
