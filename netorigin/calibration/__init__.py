@@ -2,6 +2,7 @@
 model learnt them), conformal prediction sets and reasons that add up; each a scikit-learn step
 that :class:`~netorigin.estimator.SiteModel` chains after the classifier."""
 
+from ..contract import site_sums  # its home is the contract (the literature and models need it too)
 from ._conformal import MAX_CALIBRATION_CASES, SET_ABOVE, SET_HOLDS, SET_KEPT, ConformalSets, mass_sets
 from ._explain import SCALE as EXPLANATION_SCALE
 from ._explain import SCALE_ALLOWED as EXPLANATION_SCALE_ALLOWED
@@ -15,7 +16,6 @@ from ._prior import (
     reweight,
     scenario_priors,
     scenario_subsite_mixes,
-    site_sums,
 )
 from ._temperature import TemperatureScaling
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._base import check_is_fitted
-from .._math import log_softmax, logsumexp
+from .._math import floored_log, log_softmax, logsumexp
 from ..calibration import ConformalSets
 from ..contract import PROCEDURE_FIELDS, SITES, as_canonical, column_codes
 from ..models import advice_notice, fit_advice_cells, site_codes
@@ -126,7 +126,7 @@ class ModelCells:
         before = _per_label(np.broadcast_to(logw, (n, len(w))), onehot)  # log of each label's weight
         terms = np.zeros((n, len(fields), L))
         for j, f in enumerate(fields):
-            logP = np.log(np.maximum(procedure_table(model, f), 1e-300))  # (cells, values); never -inf
+            logP = floored_log(procedure_table(model, f))  # (cells, values); never -inf
             done = codes[f] >= 0
             if not done.any():
                 continue  # its terms stay 0

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._math import logsumexp, softmax
 from ..contract import (
     FIELDS,
     column_codes,
@@ -142,8 +143,7 @@ def _bits(masks: np.ndarray, n_fields: int) -> np.ndarray:
 def _pattern_loglik(model: dict, bits: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(model["probs"]), 1e-4, 1 - 1e-4)
     comp = bits @ np.log(p).T + (1 - bits) @ np.log1p(-p).T + np.log(np.clip(np.asarray(model["weights"]), 1e-12, 1))
-    top = comp.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(comp - top).sum(axis=1, keepdims=True)))[:, 0]
+    return logsumexp(comp, axis=1)
 
 
 PATTERN_SAMPLE_ABOVE = 75_000  # beyond this many cases, the mixture is fitted to a sample of them,
@@ -187,9 +187,7 @@ def _pattern_em(x: np.ndarray, w: np.ndarray, k: int, rng) -> dict:
         probs = (rw.T @ x + 0.5) / (rw.sum(axis=0)[:, None] + 1.0)
         p = np.clip(probs, 1e-4, 1 - 1e-4)
         comp = x @ np.log(p).T + (1 - x) @ np.log1p(-p).T + np.log(np.clip(weights, 1e-12, 1))
-        comp -= comp.max(axis=1, keepdims=True)
-        resp = np.exp(comp)
-        resp /= resp.sum(axis=1, keepdims=True)
+        resp = softmax(comp)
     return {"weights": weights, "probs": probs}
 
 

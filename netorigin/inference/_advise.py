@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._math import softmax_within
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,
@@ -84,12 +85,7 @@ def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, ta
     cols = np.flatnonzero((idx >= 0) & (w > 0))
     if len(cols):  # every label's cells at once: a softmax within each label's block of cells
         cols = cols[np.argsort(idx[cols], kind="stable")]
-        lab = idx[cols]
-        starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
-        block = np.cumsum(np.r_[False, lab[1:] != lab[:-1]])  # each column's block
-        j = L[:, cols] + np.log(w[cols])
-        e = np.exp(j - np.maximum.reduceat(j, starts, axis=1)[:, block])
-        out[:, cols] = label_proba[:, lab] * e / np.add.reduceat(e, starts, axis=1)[:, block]
+        out[:, cols] = softmax_within(L[:, cols] + np.log(w[cols]), idx[cols], label_proba)
     total = out.sum(axis=1, keepdims=True)
     return out / np.where(total > 0, total, 1.0)
 

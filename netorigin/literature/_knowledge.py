@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._math import safe_log
+from .._math import safe_log, softmax
 from ..contract import SITES, SUBSITES, as_canonical
 from ..datasets import data_path
 from ..exceptions import InputError
@@ -158,9 +158,7 @@ class Literature:
 def cell_posterior(model: Model, table: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
     """(n, cells) exact p(cell | observed fields) under the cell model and cell weights."""
     L = log_likelihood(model, as_canonical(table))
-    joint = L + safe_log(weights)[None, :]
-    e = np.exp(joint - joint.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    return softmax(L + safe_log(weights)[None, :])
 
 
 def draw_world(seed: int, literature: Literature | None = None, structure: str | None = None) -> Literature:

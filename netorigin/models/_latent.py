@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
-from .._math import logsumexp, softmax
-from ..contract import SITES, Notice, as_canonical
+from .._math import log_softmax, logsumexp, softmax
+from ..contract import SITES, Notice, as_canonical, site_of, site_sums
 from ..exceptions import InputError, check_stored
 from ._registry import MAX_WEIGHT, ModelKind, dump_json, read_json, register, stored_classes
-from ._site import LEVELS, site_of
+from ._site import LEVELS
 
 WEIGHTS = (0.3, 1.0, 3.0)  # the literature weights cross-validation chooses from
 CV_FOLDS = 3
@@ -113,7 +113,7 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         contrib = np.zeros((n, F, len(self.label_names_)))
         for j, m in enumerate(self._member()):
             cells = np.flatnonzero(m)
-            w = lw[cells] - np.log(np.exp(lw[cells]).sum())
+            w = log_softmax(lw[cells])
             contrib[:, :, j] = _path_terms(Lf[:, :, cells], w)
         joint = self.log_prior_[None, :] + contrib.sum(axis=1)
         base = self.log_prior_[None, :] - logsumexp(joint, axis=1)[:, None]  # the normaliser is shared by every label
@@ -224,8 +224,7 @@ def _cross_validate(table, labels, level, label_names, random_state) -> dict:
                 table.iloc[np.flatnonzero(train)], labels[train], level=level, weight=w, start=start, tol=CV_TOL
             )
             J = prior[None, :] + label_log_joint(start, table.iloc[np.flatnonzero(test)], label_names, level)
-            P = softmax(J)
-            ps = np.stack([P[:, site == s].sum(axis=1) for s in range(3)], axis=1)
+            ps = site_sums(softmax(J), site)
             scores[w] += float(-np.log(np.maximum(ps[np.arange(len(ps)), y_site[test]], 1e-15)).sum())
     n = len(labels)
     return {float(w): s / n for w, s in scores.items()}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
-from .._math import softmax
+from .._math import logsumexp, softmax
 from ..contract import SITES, as_canonical
 from ..datasets import data_path
 from ..literature import Literature, iter_field_logliks, scenario_weights
@@ -77,23 +77,15 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         with np.errstate(divide="ignore"):
             logw = np.log(self._within)
 
-        def lse(j):
-            # the cells added one column at a time, in a fixed order: NumPy's sum over an axis
-            # rounds differently for one row and for many, and a case must get the same bits alone
-            mx = j.max(axis=1)
-            e = np.exp(j - mx[:, None])
-            total = e[:, 0].copy()
-            for c in range(1, e.shape[1]):
-                total += e[:, c]
-            return mx + np.log(total)
-
         names, parts = [], []
         for name, L in iter_field_logliks(self.cells_, table):
             done = ~np.all(L == 0, axis=1)  # a field not done has likelihood 1 under every cell
             cols = []
             for k in range(3):
                 m = site == k
-                cols.append(np.where(done, lse(np.ascontiguousarray(L[:, m]) + logw[m][None, :]), 0.0))
+                cols.append(
+                    np.where(done, logsumexp(L[:, m] + logw[m][None, :], axis=1), 0.0)
+                )  # the same bits alone or in a batch
             names.append(name)
             parts.append(np.column_stack(cols))
         return names, np.stack(parts, axis=1)
