@@ -7,6 +7,9 @@ import numpy as np
 
 LOG_FLOOR = 1e-300  # the one floor of a floored log: a probability or weight this small counts as this
 # (log 1e-300 = -690.8, finite; a weight of exactly 0 that must give -inf takes safe_log instead)
+LOSS_FLOOR = 1e-15  # a log-loss counts a true class's probability as at least this (scikit-learn's old
+# eps): one case costs at most 34.5. Not LOG_FLOOR: the shipped model gives a true class < 1e-15 in
+# about 1 synthetic case in 20,000 (6e-17 the least), and the reported log-losses would move
 
 
 def floored_log(x) -> np.ndarray:
@@ -16,6 +19,19 @@ def floored_log(x) -> np.ndarray:
     [0.0, -690.8]
     """
     return np.log(np.maximum(x, LOG_FLOOR))
+
+
+def log_loss_terms(proba, y) -> np.ndarray:
+    """Each case's log-loss: -log of the probability ``proba`` (n, classes) gives its class ``y``
+    (or, for one mix over classes (classes,), the mix's share of it), that probability counted
+    within [:data:`LOSS_FLOOR`, 1].
+
+    >>> log_loss_terms(np.array([[0.5, 0.5], [1.0, 0.0]]), [0, 1]).round(3).tolist()
+    [0.693, 34.539]
+    """
+    p, y = np.asarray(proba, dtype=float), np.asarray(y, dtype=int)
+    p_true = p[np.arange(len(y)), y] if p.ndim == 2 else p[y]
+    return -floored_log(np.clip(p_true, LOSS_FLOOR, 1.0))
 
 
 def safe_log(w) -> np.ndarray:

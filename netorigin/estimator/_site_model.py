@@ -213,14 +213,14 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         prior,
         conformal,
         profile=None,
-        knowledge=None,
+        cells=None,
         metadata=None,
         params=None,
         random_state=None,
     ) -> SiteModel:
         """A fitted model from its fitted parts (a bundle being read): the feature builder (or None),
         the classifier (:class:`~netorigin.models.SiteClassifier`), temperature scaling, the prior
-        shift and the conformal sets; ``knowledge``: the fitted cells the advice uses (None: the
+        shift and the conformal sets; ``cells``: the fitted cells the advice uses (None: the
         literature's); ``metadata``: identity and provenance."""
         labels = np.asarray(classifier.labels_, dtype=object)
         level = "site" if set(labels) <= set(SITES) else "subsite"
@@ -228,7 +228,7 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         self._parts, self._pipeline = (features, classifier), None
         self.labels_, self.label_site_ = labels, site_of(labels)
         self.calibrator_, self.prior_, self.conformal_ = calibrator, prior, conformal
-        self.profile_, self.notices_, self.knowledge_ = profile, [], knowledge
+        self.profile_, self.notices_, self.cells_ = profile, [], cells
         self.classes_ = np.array(CLASSES, dtype=object)
         self.metadata_ = dict(metadata or {})
         return self

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._math import safe_log, softmax
-from ..contract import SITES, SUBSITES, as_canonical
+from ..contract import SITES, SUBSITES, as_canonical, site_sums
 from ..datasets import data_path
 from ..exceptions import InputError
 from ._cells import Model, build_model, scenario_weights
@@ -97,7 +97,7 @@ class Literature:
         """The scenario's site mix (ileal, pancreatic, other), summing to 1."""
         w = self.weights(scenario)
         site = self.model.cell_site
-        return np.array([w[site == k].sum() for k in range(len(SITES))]) / w.sum()
+        return site_sums(w, site) / w.sum()
 
     def subsite_weights(self, scenario: str) -> dict[str, np.ndarray]:
         share = scenario_mix(self.scenario_rows, scenario)[1]

@@ -33,7 +33,7 @@ from ._latent import (
     cells_from_files,
     cells_to_files,
     fit_advice_cells,
-    fit_knowledge,
+    fit_cells_cv,
 )
 from ._literature import LiteratureSiteClassifier
 from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
@@ -62,7 +62,7 @@ __all__ = [
     "cells_from_files",
     "cells_to_files",
     "dump_json",
-    "fit_knowledge",
+    "fit_cells_cv",
     "fit_advice_cells",
     "advice_notice",
     "ADVICE_MAX",

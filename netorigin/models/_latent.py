@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
-from .._math import log_softmax, logsumexp, softmax
+from .._math import LOSS_FLOOR, log_loss_terms, log_softmax, logsumexp, softmax
 from ..contract import SITES, Notice, as_canonical, site_of, site_sums
 from ..exceptions import InputError, check_stored
 from ._registry import MAX_WEIGHT, ModelKind, dump_json, read_json, register, stored_classes
@@ -61,7 +61,7 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         self.label_names_ = [str(x) for x in names[self.classes_]]
         self.log_prior_ = np.log(np.array([(codes == c).mean() for c in self.classes_]))
         if self.literature_weight == "cv":
-            self.cells_, self.cv_scores_ = fit_knowledge(table, labels, self.level, self.random_state)
+            self.cells_, self.cv_scores_ = fit_cells_cv(table, labels, self.level, self.random_state)
         else:
             self.cells_ = fit_cells(table, labels, level=self.level, weight=float(self.literature_weight))
             self.cv_scores_ = {}
@@ -146,7 +146,7 @@ ADVICE_CV_MAX = 75_000  # beyond this many cases the data outweigh the literatur
 ADVICE_MAX = 10_000  # ... and the advice's cells are fitted to a label-stratified sample of this many
 
 
-def fit_knowledge(table, labels, level: str, random_state=None):
+def fit_cells_cv(table, labels, level: str, random_state=None):
     """The literature's cells fitted to labelled cases, the literature's weight chosen from
     :data:`WEIGHTS` by cross-validated site log-loss: ``(FittedCells, {weight: held-out log-loss})``.
     The cells every trained model advises from (its own, for the latent-class kind)."""
@@ -161,7 +161,7 @@ def fit_knowledge(table, labels, level: str, random_state=None):
 
 def fit_advice_cells(table, labels, level: str, random_state=None, n_training: int | None = None):
     """The cells a classifier of another kind advises from, fitted to its training cases: as
-    :func:`fit_knowledge` up to :data:`ADVICE_CV_MAX` training cases; beyond, weight 1 (the
+    :func:`fit_cells_cv` up to :data:`ADVICE_CV_MAX` training cases; beyond, weight 1 (the
     literature's pseudo-counts are then a small share whatever the weight) on a label-stratified
     sample of :data:`ADVICE_MAX` cases (the cells are a few hundred rates, settled long before: EM
     on every case of a million-case cohort would cost more than the classifier). ``n_training``:
@@ -171,7 +171,7 @@ def fit_advice_cells(table, labels, level: str, random_state=None, n_training: i
 
     labels = np.asarray(labels, dtype=object)
     if (n_training or len(labels)) <= ADVICE_CV_MAX:
-        return fit_knowledge(table, labels, level, random_state)[0], len(labels)
+        return fit_cells_cv(table, labels, level, random_state)[0], len(labels)
     keep = stratified_sample(labels, ADVICE_MAX, random_state)
     return fit_cells(table.iloc[keep], labels[keep], level=level, weight=1.0), len(keep)
 
@@ -225,7 +225,7 @@ def _cross_validate(table, labels, level, label_names, random_state) -> dict:
             )
             J = prior[None, :] + label_log_joint(start, table.iloc[np.flatnonzero(test)], label_names, level)
             ps = site_sums(softmax(J), site)
-            scores[w] += float(-np.log(np.maximum(ps[np.arange(len(ps)), y_site[test]], 1e-15)).sum())
+            scores[w] += float(log_loss_terms(ps, y_site[test]).sum())
     n = len(labels)
     return {float(w): s / n for w, s in scores.items()}
 
@@ -349,7 +349,7 @@ def _from_files(files):
     clf.log_prior_, clf.literature_weight_ = log_prior, cells.weight
     clf.cv_scores_ = {
         float(check_stored(k, f"{where}: cv_site_log_loss weight", shape=(), low=0, above=True)): float(
-            check_stored(v, f"{where}: cv_site_log_loss[{k}]", shape=(), low=0, high=-np.log(1e-15))
+            check_stored(v, f"{where}: cv_site_log_loss[{k}]", shape=(), low=0, high=-np.log(LOSS_FLOOR))
         )
         for k, v in scores.items()
     }

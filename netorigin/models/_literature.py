@@ -14,7 +14,7 @@ import numpy as np
 
 from .._base import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._math import logsumexp, softmax
-from ..contract import SITES, as_canonical
+from ..contract import SITES, as_canonical, site_sums
 from ..datasets import data_path
 from ..literature import Literature, iter_field_logliks, scenario_weights
 from ._registry import ModelKind, register
@@ -52,10 +52,10 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         self.cells_ = Literature.from_tables(parameters, scenarios, where).model
         w = scenario_weights(self.cells_, scenarios, self.scenario)
         site = self.cells_.cell_site
-        self.log_prior_ = np.log(np.array([w[site == k].sum() for k in range(3)]))
-        self._within = np.array(
-            [w[i] / w[site == site[i]].sum() if w[site == site[i]].sum() > 0 else 0.0 for i in range(len(w))]
-        )
+        by_site = site_sums(w, site)
+        self.log_prior_ = np.log(by_site)
+        tot = by_site[site]  # each cell's site's total
+        self._within = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
         self.classes_ = np.arange(len(SITES))
         return self
 
