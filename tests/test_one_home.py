@@ -52,46 +52,58 @@ def _copies_in(tree: ast.AST, rel: str) -> list[str]:
     """What ``tree`` (the module at ``rel``) writes again of an idea whose home is elsewhere."""
     out = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if HOMES.get(node.name.strip("_").replace("sites_of", "site_of"), rel) != rel or (
-                rel != NUMERIC_HOME and any(w in node.name for w in ("softmax", "logsumexp", "lse"))
-            ):
-                out.append(f"def {node.name}")
-        if isinstance(node, (ast.DictComp, ast.ListComp, ast.SetComp, ast.GeneratorExp)) and rel != LABEL_HOME:
-            over = [n for g in node.generators for n in ast.walk(g.iter) if isinstance(n, ast.Name)]
-            if any(n.id == "DETAIL_TO_SITE" for n in over) and _calls(node, "SITES.index"):
-                out.append(f"label rule: a label-to-site table built again at line {node.lineno}")
-        if isinstance(node, ast.Attribute) and node.attr in ("logaddexp", "logsumexp") and rel != NUMERIC_HOME:
-            out.append(f"log-sum-exp: .{node.attr}")
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scipy.special"):
-            out += [f"from scipy.special import {a.name}" for a in node.names if "soft" in a.name or "sumexp" in a.name]
-        if not isinstance(node, ast.Call) or rel == NUMERIC_HOME:
-            if isinstance(node, ast.Call) and rel != LABEL_HOME:
-                out += _label_copies(node)
-            continue
-        f = _name(node.func)
-        if f == "log" and node.args and _calls(node.args[0], "exp"):
-            out.append(f"log-sum-exp: log(exp(...)) at line {node.lineno}")
-        if f == "log" and node.args and isinstance(node.args[0], ast.Call):
-            inner = node.args[0]
-            if _name(inner.func) in ("maximum", "clip") and (rel, _floor(inner)) not in OTHER_FLOORS:
-                out.append(f"floored log: log({_name(inner.func)}(..., {_floor(inner)})) at line {node.lineno}")
-        if f == "exp" and node.args and (_calls(node.args[0], "max") or _calls(node.args[0], "reduceat")):
-            out.append(f"softmax / log-sum-exp: exp(z - max) at line {node.lineno}")
-        if f == "max" and any(k.arg == "keepdims" for k in node.keywords):
-            out.append(f"softmax / log-sum-exp: a row's max kept to shift by, at line {node.lineno}")
-        if f == "sum" and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Subscript):
-            where = node.func.value.slice
-            if any(isinstance(c, ast.Compare) and _mentions_site(c) for c in ast.walk(where)) and rel != LABEL_HOME:
-                out.append(f"site sums: x[site == k].sum() at line {node.lineno}")
+        out += _definitions(node, rel)
+        if rel != NUMERIC_HOME:
+            out += _numeric_copies(node, rel)
         if rel != LABEL_HOME:
-            out += _label_copies(node)
+            out += _site_copies(node)
     return out
 
 
-def _label_copies(node: ast.Call) -> list[str]:
-    """The label rule written again: a site's index looked up from a sub-site's site."""
-    if _name(node.func) == "SITES.index" and any(
+def _definitions(node, rel: str) -> list[str]:
+    """A helper defined by a home's name (``_sites_of`` counts as ``site_of``) away from its home."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    homed = HOMES.get(node.name.strip("_").replace("sites_of", "site_of"), rel) != rel
+    numeric = rel != NUMERIC_HOME and any(w in node.name for w in ("softmax", "logsumexp", "lse"))
+    return [f"def {node.name}"] if homed or numeric else []
+
+
+def _numeric_copies(node, rel: str) -> list[str]:
+    """log-sum-exp, softmax and floored logs written out (or taken from SciPy)."""
+    if isinstance(node, ast.Attribute) and node.attr in ("logaddexp", "logsumexp"):
+        return [f"log-sum-exp: .{node.attr}"]
+    if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scipy.special"):
+        return [f"from scipy.special import {a.name}" for a in node.names if "soft" in a.name or "sumexp" in a.name]
+    if not isinstance(node, ast.Call):
+        return []
+    f, arg, at = _name(node.func), (node.args[0] if node.args else None), f"at line {node.lineno}"
+    out = []
+    if f == "log" and arg is not None and _calls(arg, "exp"):
+        out.append(f"log-sum-exp: log(exp(...)) {at}")
+    if f == "log" and isinstance(arg, ast.Call) and _name(arg.func) in ("maximum", "clip"):
+        if (rel, _floor(arg)) not in OTHER_FLOORS:
+            out.append(f"floored log: log({_name(arg.func)}(..., {_floor(arg)})) {at}")
+    if f == "exp" and arg is not None and (_calls(arg, "max") or _calls(arg, "reduceat")):
+        out.append(f"softmax / log-sum-exp: exp(z - max) {at}")
+    if f == "max" and any(k.arg == "keepdims" for k in node.keywords):
+        out.append(f"softmax / log-sum-exp: a row's max kept to shift by, {at}")
+    return out
+
+
+def _site_copies(node) -> list[str]:
+    """Site sums by a mask (``x[site == k].sum()``) and the label-to-site rule written again."""
+    if isinstance(node, (ast.DictComp, ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        over = [n for g in node.generators for n in ast.walk(g.iter) if isinstance(n, ast.Name)]
+        if any(n.id == "DETAIL_TO_SITE" for n in over) and _calls(node, "SITES.index"):
+            return [f"label rule: a label-to-site table built again at line {node.lineno}"]
+    if not isinstance(node, ast.Call):
+        return []
+    f = node.func
+    if _name(f) == "sum" and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Subscript):
+        if any(isinstance(c, ast.Compare) and _mentions_site(c) for c in ast.walk(f.value.slice)):
+            return [f"site sums: x[site == k].sum() at line {node.lineno}"]
+    if _name(f) == "SITES.index" and any(
         _name(n) == "DETAIL_TO_SITE" for a in node.args for n in ast.walk(a) if isinstance(n, ast.Name)
     ):
         return [f"label rule: SITES.index(DETAIL_TO_SITE[...]) at line {node.lineno}"]
