@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._math import floored_log
+
 __all__ = [
     "CROSS_MACHINE_RTOL",
     "assert_same_answers",
@@ -58,7 +60,7 @@ def assert_explanation_adds_up(model, table: pd.DataFrame, target_prior=None, at
     e, p = fwd.explanation, fwd.proba  # the reasons and the probabilities shown beside them
     assert e is not None, f"a {model.kind} model has no explainer"
     np.testing.assert_allclose(p, model.forward(table, target_prior=target_prior).proba, rtol=0, atol=1e-5)
-    lp = np.log(np.maximum(p, 1e-300))
+    lp = floored_log(p)
     total = e.baseline + e.calibration + e.prior + e.terms.sum(axis=1)
     np.testing.assert_allclose(total, lp - lp.mean(axis=1, keepdims=True), rtol=0, atol=atol)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from netorigin.contract import SITES
+from netorigin.contract import SITES, site_sums
 from netorigin.estimator import (
     ConformalSets,
     PriorShift,
@@ -11,7 +11,6 @@ from netorigin.estimator import (
     explain_clr,
     resolve_prior,
     reweight,
-    site_sums,
 )
 from netorigin.estimator._conformal import SET_ABOVE, SET_HOLDS, SET_KEPT, stratum_of
 from netorigin.estimator._prior import label_prior, shift_prior

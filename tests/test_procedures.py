@@ -486,7 +486,7 @@ def test_a_procedure_counts_as_its_likelihood_under_the_models_own_cells_whateve
 
     model = trained_kinds["xgboost"].model
     assert not {f for f in PROCEDURE_FIELDS if f in model.classifier_fields()}
-    cells = model.knowledge().model
+    cells = model.cells().model
     labels = list(model.labels_)
     for findings in ({"ihc_cdx2": "negative", "ihc_isl1": "positive"}, {"ihc_cdx2": "positive"}, {}):
         for proc, value in (("proc_capsule", "confirmed_small_bowel"), ("proc_eus", "negative")):

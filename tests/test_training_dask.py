@@ -156,4 +156,4 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
 
     lit = [r["value"] for r in default_literature().parameter_rows]
     for m in (local.model, dask.model):
-        assert m.knowledge_ is not None and [r["value"] for r in m.knowledge().parameter_rows] != lit
+        assert m.cells_ is not None and [r["value"] for r in m.cells().parameter_rows] != lit

@@ -7,8 +7,8 @@ import numpy as np
 
 from ..exceptions import Problem
 from ._consistency import _rowtxt
+from ._field_words import field_label, value_words
 from ._fields import DETAIL_TO_SITE
-from ._labels import field_label, value_words
 from ._names import guess_field
 from ._notice import Notice
 from ._values import _as_text, _is_missing

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._field_words import field_label
 from ._grades import grade_from_ki67, mitoses_band_index
-from ._labels import field_label
 from ._notice import Notice
 from ._procedures import PROCEDURE_FIELDS, value_subsites
 from ._values import _GRADE_NUMBER

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ._field_words import FIELD_LABELS
 from ._fields import FIELDS
-from ._labels import FIELD_LABELS
 from ._procedures import PROCEDURES
 
 # The names people give each field, besides its own name and label (curated; compared after

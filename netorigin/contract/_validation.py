@@ -28,8 +28,8 @@ from ..exceptions import Problem, ValidationError
 from ._checks import _case_id_labels, _check_case_ids, _check_labels, _extra_notices, _read_as, _with_rows
 from ._columns import CaseColumns, to_array, to_series
 from ._consistency import _consistency_notices
+from ._field_words import field_label
 from ._fields import FIELDS, field_for
-from ._labels import field_label
 from ._names import same_field_under_another_name
 from ._notice import Notice
 from ._values import _parse_column, _short

@@ -24,7 +24,6 @@ from ._prior import (
     reweight,
     scenario_priors,
     scenario_subsite_mixes,
-    site_sums,
 )
 from ._site_model import SiteModel
 from ._temperature import TemperatureScaling
@@ -57,7 +56,6 @@ __all__ = [
     "reweight",
     "scenario_priors",
     "scenario_subsite_mixes",
-    "site_sums",
     "BUNDLE_FORMAT_VERSION",
     "load_bundle",
     "save_bundle",

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .._version import __version__
-from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES
+from ..contract import RESEARCH_NOTICE, SCHEMA_VERSION, SITES, site_sums
 from ..exceptions import InputError
 from ..io import check_profile, features_from_state, features_state
 from ..models import (
@@ -45,11 +45,11 @@ from ._checks import (
     reading,
 )
 from ._conformal import ConformalSets
-from ._prior import PriorShift, site_sums
+from ._prior import PriorShift
 from ._site_model import SiteModel
 from ._temperature import TemperatureScaling
 
-KNOWLEDGE = "knowledge"  # the folder of the cells the advice uses (kinds without cells of their own)
+CELLS_FOLDER = "knowledge"  # the cells the advice uses (kinds without cells of their own): the name bundles use
 
 
 def _versions() -> dict:
@@ -112,9 +112,9 @@ def _write_bundle(model: SiteModel, out: Path) -> dict:
     files["calibration_cases.npy"] = _npy(np.column_stack(columns))
     if getattr(model, "profile_", None) is not None:
         files["training_profile.json"] = dump_json(model.profile_)
-    cells = getattr(model, "knowledge_", None)
+    cells = getattr(model, "cells_", None)
     if cells is not None and cells is not getattr(model.classifier_.estimator_, "cells_", None):
-        files.update(cells_to_files(cells, KNOWLEDGE))
+        files.update(cells_to_files(cells, CELLS_FOLDER))
     for name, data in files.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
@@ -274,10 +274,10 @@ def _parts(files: dict, manifest: dict) -> dict:
         calibrator = TemperatureScaling.fitted(cal.get("temperature"), cal.get("bias"))
         if len(calibrator.bias_) != len(labels):
             raise InputError("bias must have one number per label")
-    knowledge = getattr(clf, "cells_", None)
-    if f"{KNOWLEDGE}/parameters.csv" in files:
-        with reading(f"{KNOWLEDGE}/parameters.csv", f"{KNOWLEDGE}/cells.json"):
-            knowledge = cells_from_files(files, KNOWLEDGE)
+    cells = getattr(clf, "cells_", None)
+    if f"{CELLS_FOLDER}/parameters.csv" in files:
+        with reading(f"{CELLS_FOLDER}/parameters.csv", f"{CELLS_FOLDER}/cells.json"):
+            cells = cells_from_files(files, CELLS_FOLDER)
     profile = files.get("training_profile.json")
     if profile is not None:
         with reading("training_profile.json"):
@@ -290,7 +290,7 @@ def _parts(files: dict, manifest: dict) -> dict:
         "calibrator": calibrator,
         "conformal": conformal,
         "profile": profile,
-        "knowledge": knowledge,
+        "cells": cells,
     }
 
 

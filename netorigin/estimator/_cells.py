@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._math import log_softmax, logsumexp
+from .._math import floored_log, log_softmax, logsumexp
 from .._runtime import check_is_fitted
 from ..contract import PROCEDURE_FIELDS, SITES, as_canonical, column_codes
 from ..models import advice_notice, fit_advice_cells, site_codes
@@ -45,7 +45,7 @@ class ModelCells:
         check_is_fitted(self, "estimator_")
         own = getattr(self.estimator_[-1].estimator_, "cells_", None)
         if own is not None:
-            self.knowledge_ = own
+            self.cells_ = own
             return self
         table = as_canonical(X)
         if self.level_ == "subsite":
@@ -53,23 +53,23 @@ class ModelCells:
         else:
             labels = np.array(SITES, dtype=object)[site_codes(y)]
         total = n_training or len(labels)
-        self.knowledge_, used = fit_advice_cells(table, labels, self.level_, self.random_state, total, groups)
+        self.cells_, used = fit_advice_cells(table, labels, self.level_, self.random_state, total, groups)
         if used < total:
             self.notices_ = [*getattr(self, "notices_", []), advice_notice(used, total)]
         return self
 
-    def knowledge(self):
+    def cells(self):
         """The :class:`~netorigin.literature.Literature` whose cells the next-test advice uses:
         fitted to the training cohort when the model was trained here, else the literature's."""
         from ..literature import Literature, default_literature
 
-        cells = getattr(self, "knowledge_", None)
+        cells = getattr(self, "cells_", None)
         if cells is None:
             return default_literature()
-        lit = self.__dict__.get("_knowledge_lit")
+        lit = self.__dict__.get("_cells_lit")
         if lit is None:  # the literature kind's own cells are a cell model, without fitted rows
             rows = getattr(cells, "rows", None) or default_literature().parameter_rows
-            lit = self._knowledge_lit = Literature.from_tables(rows, default_literature().scenario_rows)
+            lit = self._cells_lit = Literature.from_tables(rows, default_literature().scenario_rows)
             lit.model = getattr(cells, "model", cells)
         return lit
 
@@ -77,11 +77,11 @@ class ModelCells:
         """The procedures read as evidence from the model's own cells (see the module docstring):
         those its fitted cells know and its classifier does not read. None for a model without
         fitted cells (a bundle written before procedures were part of the case)."""
-        cells = getattr(self, "knowledge_", None)
+        cells = getattr(self, "cells_", None)
         reads = self.classifier_fields()
         if cells is None or all(f in reads for f in PROCEDURE_FIELDS):
             return ()  # (the latent-class kind: its classifier reads them from its own cells)
-        known = self.knowledge().model.procedures
+        known = self.cells().model.procedures
         return tuple(f for f in PROCEDURE_FIELDS if f in known and f not in reads)
 
     def label_cells(self, target_prior=None) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +90,7 @@ class ModelCells:
         in the setting's mix."""
         from ._prior import scenario_subsite_mixes
 
-        model = self.knowledge().model
+        model = self.cells().model
         labels = list(self.labels_)
         pw = model.phenotype_weight
         mixes = scenario_subsite_mixes()
@@ -116,7 +116,7 @@ class ModelCells:
         codes = {f: (c if c is not None else np.full(n, -1)) for f, c in codes.items()}
         from ..literature._procedures import procedure_table
 
-        model = self.knowledge().model
+        model = self.cells().model
         idx, w = self.label_cells(target_prior)
         L = len(self.labels_)
         with np.errstate(divide="ignore"):
@@ -127,7 +127,7 @@ class ModelCells:
         before = _per_label(np.broadcast_to(logw, (n, len(w))), onehot)  # log of each label's weight
         terms = np.zeros((n, len(fields), L))
         for j, f in enumerate(fields):
-            logP = np.log(np.maximum(procedure_table(model, f), 1e-300))  # (cells, values); never -inf
+            logP = floored_log(procedure_table(model, f))  # (cells, values); never -inf
             done = codes[f] >= 0
             if not done.any():
                 continue  # its terms stay 0

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._runtime import BaseEstimator, check_is_fitted
-from ..contract import SITES
+from ..contract import SITES, site_sums
 from ..exceptions import InputError, check_stored
 from ..io import INFORMATION_BINS
-from ._prior import _remember, allowed_sites, reweight, site_sums
+from ._prior import _remember, allowed_sites, reweight
 
 MAX_CALIBRATION_CASES = 500_000  # kept (a sample beyond): a new prior's thresholds in well under a second
 MIN_STRATUM = 50  # effective calibration cases of a site within a stratum; fewer: the site's pooled scores

@@ -28,7 +28,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..contract import SITES
+from .._math import LOG_FLOOR, floored_log, softmax
+from ..contract import SITES, site_sums
 from ._prior import allowed_sites
 
 SCALE = (
@@ -60,11 +61,9 @@ class Explanation:
 
 def _site_log(u: np.ndarray, label_site: np.ndarray):
     """(log P (n, 3), p (n, L), P (n, 3)) for label logits u (n, L)."""
-    z = u - u.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    p = e / e.sum(axis=-1, keepdims=True)
-    P = np.stack([p[..., label_site == k].sum(axis=-1) for k in range(len(SITES))], axis=-1)
-    return np.log(np.maximum(P, 1e-300)), p, np.maximum(P, 1e-300)
+    p = softmax(u)
+    P = site_sums(p, label_site)
+    return floored_log(P), p, np.maximum(P, LOG_FLOOR)
 
 
 def clr(u: np.ndarray, label_site: np.ndarray, allowed=None) -> np.ndarray:

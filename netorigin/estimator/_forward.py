@@ -8,9 +8,9 @@ from functools import cached_property
 
 import numpy as np
 
+from ..contract import site_sums
 from ..io import informative_counts
 from ._explain import Explanation
-from ._prior import site_sums
 
 
 @dataclass(frozen=True)

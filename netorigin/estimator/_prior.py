@@ -265,14 +265,6 @@ def shift_prior(proba: np.ndarray, train_prior: np.ndarray, target_prior: np.nda
     return reweight(proba, np.asarray(target_prior, dtype=float) / np.asarray(train_prior, dtype=float))
 
 
-def site_sums(proba: np.ndarray, label_site: np.ndarray) -> np.ndarray:
-    """(n, 3) site probabilities from (n, labels) probabilities."""
-    out = np.zeros((len(proba), len(SITES)))
-    for j, k in enumerate(label_site):  # label by label: a case's sum has the same bits alone or in a batch
-        out[:, k] += proba[:, j]
-    return out
-
-
 def allowed_sites(weights, label_site) -> np.ndarray:
     """Boolean (3,): the sites a prior with per-label multipliers ``weights`` allows (a site whose
     every label has weight 0 is ruled out by the setting).

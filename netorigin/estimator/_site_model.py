@@ -15,7 +15,7 @@ import numpy as np
 from .._math import log_softmax, safe_log
 from .._runtime import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._version import __version__
-from ..contract import SITES, as_canonical, research_notice
+from ..contract import SITES, as_canonical, research_notice, site_sums
 from ..io import informative_counts, make_profile, unlike_training
 from ..literature import apply_setting
 from ..models import (
@@ -38,7 +38,7 @@ from ._face import SklearnFace
 from ._forward import Forward, evidence_sum
 from ._labels import CaseSplitter, _align, _strata, training_labels
 from ._parameters import validate_parameters
-from ._prior import PriorShift, site_sums
+from ._prior import PriorShift
 from ._reads import SettingReads
 from ._temperature import TemperatureScaling
 
@@ -231,14 +231,14 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         prior,
         conformal,
         profile=None,
-        knowledge=None,
+        cells=None,
         metadata=None,
         params=None,
         random_state=None,
     ) -> SiteModel:
         """A fitted model from its fitted parts (a bundle being read): the feature builder (or None),
         the classifier (:class:`~netorigin.models.SiteClassifier`), temperature scaling, the prior
-        shift and the conformal sets; ``knowledge``: the fitted cells the advice uses (None: the
+        shift and the conformal sets; ``cells``: the fitted cells the advice uses (None: the
         literature's); ``metadata``: identity and provenance."""
         labels = np.asarray(classifier.labels_, dtype=object)
         level = "site" if set(labels) <= set(SITES) else "subsite"
@@ -246,7 +246,7 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         self._parts, self._pipeline = (features, classifier), None
         self.labels_, self.label_site_ = labels, site_of(labels)
         self.calibrator_, self.prior_, self.conformal_ = calibrator, prior, conformal
-        self.profile_, self.notices_, self.knowledge_ = profile, [], knowledge
+        self.profile_, self.notices_, self.cells_ = profile, [], cells
         self.classes_ = np.array(CLASSES, dtype=object)
         self.metadata_ = dict(metadata or {})
         return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._math import binned_ece, log_softmax
+from .._math import binned_ece, log_loss_terms, log_softmax
 from .._runtime import BaseEstimator, check_is_fitted
 from ..exceptions import check_stored
 
@@ -180,7 +180,7 @@ def _choose_mode(margins: np.ndarray, y: np.ndarray, label_site=None, folds: int
     se = {m: float(diff[m].std(ddof=1) / np.sqrt(len(y))) if len(y) > 1 else 0.0 for m in MODES}
     chosen = next(m for m in MODES if diff[m].mean() <= se[m])
     ys = sites[y]
-    site_loss = {m: -np.log(np.clip(site_p[m][np.arange(len(y)), ys], 1e-15, 1)) for m in MODES}
+    site_loss = {m: log_loss_terms(site_p[m], ys) for m in MODES}
     guard = None
     while chosen != "none":
         worse = _worse_than_none(site_loss, site_p, ys, chosen)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._math import softmax_within
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,
@@ -68,42 +69,37 @@ def matters(x: dict) -> bool:
 
 
 # ----------------------------------------------------------------------------- cells
-def _knowledge(model) -> Literature:
+def _cells(model) -> Literature:
     """The cells the model advises from: fitted to its training cohort (the latent-class kind's
     own), or the literature's for a model that has none (older bundles)."""
-    own = getattr(model, "knowledge", None)
+    own = getattr(model, "cells", None)
     return own() if own is not None else default_literature()
 
 
 def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, target_prior=None) -> np.ndarray:
     """(n, cells): p_model(label | case) x p_cells(cell | label, case)."""
-    kb = _knowledge(model)
+    cells = _cells(model)
     idx, w = model.label_cells(target_prior)
-    L = log_likelihood(kb.model, table)
+    L = log_likelihood(cells.model, table)
     out = np.zeros_like(L)
     cols = np.flatnonzero((idx >= 0) & (w > 0))
     if len(cols):  # every label's cells at once: a softmax within each label's block of cells
         cols = cols[np.argsort(idx[cols], kind="stable")]
-        lab = idx[cols]
-        starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
-        block = np.cumsum(np.r_[False, lab[1:] != lab[:-1]])  # each column's block
-        j = L[:, cols] + np.log(w[cols])
-        e = np.exp(j - np.maximum.reduceat(j, starts, axis=1)[:, block])
-        out[:, cols] = label_proba[:, lab] * e / np.add.reduceat(e, starts, axis=1)[:, block]
+        out[:, cols] = softmax_within(L[:, cols] + np.log(w[cols]), idx[cols], label_proba)
     total = out.sum(axis=1, keepdims=True)
     return out / np.where(total > 0, total, 1.0)
 
 
 # ----------------------------------------------------------------------------- results as entered
-def _expression_results(kb, p_cell_row) -> list[tuple[str, dict]]:
+def _expression_results(cells, p_cell_row) -> list[tuple[str, dict]]:
     """The 9 results of the expression panel for one case: (name, values entered). Each gene is
     entered as its expected level within the band, given the band pair and the case (the mean of
     the truncated normal of each cell, weighted by the cell's chance of the case and of the pair),
     to one decimal and inside its band."""
     g1, g2 = DEFAULT_EXPRESSION_GENES
-    P1, M1 = expression_band_table(kb.model, g1)
-    P2, M2 = expression_band_table(kb.model, g2)
-    edges = expression_edges(kb.model)
+    P1, M1 = expression_band_table(cells.model, g1)
+    P2, M2 = expression_band_table(cells.model, g2)
+    edges = expression_edges(cells.model)
     words = ("low", "middle", "high")
     out = []
     for a in range(3):
@@ -133,13 +129,13 @@ def _in_band(v: float, band: int, edges: tuple, gene: str) -> float:
     return float(min(max(v, f.minimum if f.minimum is not None else v), f.maximum if f.maximum is not None else v))
 
 
-def _results_as_entered(combo, tables, kb, p_cell_row) -> list[tuple[str, dict]]:
+def _results_as_entered(combo, tables, cells, p_cell_row) -> list[tuple[str, dict]]:
     """(name, values entered) of each result of a test or panel, in the order of its result
     table (:func:`~netorigin.inference._value.panel_table`: the first test's results outermost)."""
     out = [("", {})]
     for t in combo:
         if t == EXPRESSION:
-            mine = _expression_results(kb, p_cell_row)
+            mine = _expression_results(cells, p_cell_row)
         else:
             values = tables[t][0]
             said = [value_words(t, v) for v in values]  # a procedure's result as a clinician says it
@@ -206,19 +202,19 @@ def next_tests(
     table = as_canonical(table)
     fwd = forward if forward is not None else model.forward(table, target_prior=target_prior)
     costs = costs or load_test_table()
-    kb = _knowledge(model)
+    cells = _cells(model)
     p_cell = model_cell_posterior(model, table, fwd.label_proba, target_prior)
     held = model.assumed_negative(target_prior)  # what the setting holds done is not advised
     tests = [t for t in ADVICE_TESTS if t not in held]
-    proxy = value_of_tests(p_cell, table, kb, panel=panel, costs=costs, tests=tests)
-    tables = _result_tables(kb.model)
+    proxy = value_of_tests(p_cell, table, cells, panel=panel, costs=costs, tests=tests)
+    tables = _result_tables(cells.model)
     plan = []  # (case, entry, [(name, P(result), values entered)])
     for i, entries in enumerate(proxy):
         if panel > 1:
             entries = sorted(entries, key=rank_key(per_cost))[:SHORTLIST]
         for d in entries:
             _, pr, _ = d.pop("_detail")
-            results = _results_as_entered(d["tests"], tables, kb, p_cell[i])
+            results = _results_as_entered(d["tests"], tables, cells, p_cell[i])
             plan.append((i, d, [(name, float(w), vals) for (name, vals), w in zip(results, pr) if w > 0]))
     _rescore(model, table, fwd, plan, target_prior, coverage, details)
     out: list[list[dict]] = [[] for _ in range(len(table))]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..contract import FIELDS, RESEARCH_NOTICE, SITES, read_canonical, value_words
+from ..contract import FIELDS, RESEARCH_NOTICE, SITES, read_canonical, site_sums, value_words
 from ..exceptions import InputError
 from ..io import informative_fields
 from ..literature import SCENARIOS
@@ -119,7 +119,7 @@ def score_cases(
     fwd = model.forward(cases, target_prior=target_prior, reasons=reasons)
     table, proba, label_proba = fwd.table, fwd.proba, fwd.label_proba
     name, lp, _ = model.prior_.resolve(target_prior)
-    prior_alone = np.array([lp[model.label_site_ == k].sum() for k in range(len(SITES))])
+    prior_alone = site_sums(lp, model.label_site_)
     by_prior = {p: fwd.proba_under(p) for p in ("training", *SCENARIOS)}
     why = fwd.set_reasons(coverage)
     res = ScoreResult(

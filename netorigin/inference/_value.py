@@ -123,7 +123,7 @@ def candidates(table, tests, costs: dict, panel: int) -> dict[bytes, list[tuple]
 def value_of_tests(
     p_cell: np.ndarray,
     table: pd.DataFrame,
-    kb: Literature,
+    cells: Literature,
     *,
     panel: int = 1,
     tests=ADVICE_TESTS,
@@ -138,8 +138,8 @@ def value_of_tests(
     every case's joint probabilities computed in one pass (one case: one pass for all tests)."""
     table = as_canonical(table)
     costs = costs or load_test_table()
-    tables = _result_tables(kb.model)
-    cell_site = kb.model.cell_site
+    tables = _result_tables(cells.model)
+    cell_site = cells.model.cell_site
     out: list[list[dict]] = [[] for _ in range(len(table))]
     for key, combos in candidates(table, tests, costs, panel).items():
         rows = np.frombuffer(key, dtype=np.intp)
@@ -220,13 +220,13 @@ def exact_next_tests(
     the sites after it, by Bayes' rule over the cells)."""
     from ..literature import apply_setting, cell_posterior, default_literature
 
-    kb = literature or default_literature()
-    assumed = kb.assumptions(scenario)
+    cells = literature or default_literature()
+    assumed = cells.assumptions(scenario)
     table = apply_setting(table, assumed)[0]  # the setting's negatives, counted once
-    p_cell = cell_posterior(kb.model, table, kb.weights(scenario))
+    p_cell = cell_posterior(cells.model, table, cells.weights(scenario))
     out = []
     tests = [t for t in ADVICE_TESTS if t not in assumed]  # what the setting holds done is not advised
-    for entries in value_of_tests(p_cell, table, kb, panel=panel, costs=costs, tests=tests):
+    for entries in value_of_tests(p_cell, table, cells, panel=panel, costs=costs, tests=tests):
         best = sorted(entries, key=rank_key(False))[:top]
         chosen = {id(d) for d in best}
         for d in entries:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._math import floored_log, logsumexp, softmax
 from ..contract import (
     FIELDS,
     column_codes,
@@ -139,11 +140,13 @@ def _bits(masks: np.ndarray, n_fields: int) -> np.ndarray:
     return ((np.asarray(masks, dtype=np.int64)[:, None] >> np.arange(n_fields)) & 1).astype(float)
 
 
+WEIGHT_FLOOR = 1e-12  # a component's least weight: EM keeps one it empties (a small cohort does) just alive
+
+
 def _pattern_loglik(model: dict, bits: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(model["probs"]), 1e-4, 1 - 1e-4)
-    comp = bits @ np.log(p).T + (1 - bits) @ np.log1p(-p).T + np.log(np.clip(np.asarray(model["weights"]), 1e-12, 1))
-    top = comp.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(comp - top).sum(axis=1, keepdims=True)))[:, 0]
+    comp = bits @ np.log(p).T + (1 - bits) @ np.log1p(-p).T + floored_log(np.clip(model["weights"], WEIGHT_FLOOR, 1))
+    return logsumexp(comp, axis=1)
 
 
 PATTERN_SAMPLE_ABOVE = 75_000  # beyond this many cases, the mixture is fitted to a sample of them,
@@ -186,10 +189,8 @@ def _pattern_em(x: np.ndarray, w: np.ndarray, k: int, rng) -> dict:
         weights = rw.sum(axis=0) / rw.sum()
         probs = (rw.T @ x + 0.5) / (rw.sum(axis=0)[:, None] + 1.0)
         p = np.clip(probs, 1e-4, 1 - 1e-4)
-        comp = x @ np.log(p).T + (1 - x) @ np.log1p(-p).T + np.log(np.clip(weights, 1e-12, 1))
-        comp -= comp.max(axis=1, keepdims=True)
-        resp = np.exp(comp)
-        resp /= resp.sum(axis=1, keepdims=True)
+        comp = x @ np.log(p).T + (1 - x) @ np.log1p(-p).T + floored_log(np.clip(weights, WEIGHT_FLOOR, 1))
+        resp = softmax(comp)
     return {"weights": weights, "probs": probs}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..contract import SITES, SUBSITES
+from ..contract import SITES, SUBSITES, site_sums
 from ..exceptions import InputError
 from ._knowledge import default_literature, draw_world
 from ._params import records_of, scenario_mix
@@ -46,11 +46,12 @@ def derive_setting_mix(literature=None, setting: str = "unknown-primary", base: 
 
 def _mixes(model, w: np.ndarray, neg: np.ndarray, assumed, stated) -> dict:
     site = model.cell_site
-    sites = np.array([w[site == k].sum() for k in range(len(SITES))]) / w.sum()
+    by_site = site_sums(w, site)
+    sites = by_site / w.sum()
     sub = np.array([c[1] for c in model.cells], dtype=object)
     subsites = {}
     for k, s in enumerate(SITES):
-        tot = w[site == k].sum()
+        tot = by_site[k]
         for x in SUBSITES[s]:
             subsites[x] = float(w[sub == x].sum() / tot) if tot > 0 else 0.0
     negative = {x: float(neg[sub == x][0]) for x in dict.fromkeys(sub)}

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._math import floored_log, logsumexp, softmax
 from ..contract import FIELDS, SITES, column_codes, column_numbers
 from ..exceptions import InputError
 from ._cells import BIOCHEM, Model, _derive, build_model
@@ -36,7 +37,6 @@ from ._posterior import (
     _add_grade_block,
     _biochem_block,
     _continuous_block,
-    _log,
     category_fields,
     category_table,
     log_likelihood,
@@ -162,7 +162,7 @@ class _Likelihood:
     def __call__(self, model: Model) -> np.ndarray:
         table = self.table
         if self.fields:
-            logtab = np.vstack([_log(category_table(model, f)).T for f in self.fields])  # (values, cells)
+            logtab = np.vstack([floored_log(category_table(model, f)).T for f in self.fields])  # (values, cells)
             L = np.asarray(self.X @ logtab)
         else:
             L = np.zeros((len(table), model.n_cells))
@@ -236,7 +236,7 @@ def _subsite_prior(model: Model, scenario_rows, scenario: str = "training-mix") 
 
 def cell_log_weights(model: Model, subsite_share: np.ndarray) -> np.ndarray:
     """log (sub-site share within its site x phenotype weight) of every cell."""
-    return np.log(np.maximum(subsite_share * model.phenotype_weight, 1e-300))
+    return floored_log(subsite_share * model.phenotype_weight)
 
 
 def fit_cells(
@@ -276,12 +276,9 @@ def fit_cells(
         vals, sh = theta[:nv], theta[nv:]
         model = _model(lay, vals)
         joint = np.where(allowed, loglik(model) + cell_log_weights(model, sh)[None, :], -np.inf)
-        top = joint.max(axis=1, keepdims=True)
-        e = np.exp(joint - top)
-        tot = e.sum(axis=1, keepdims=True)
-        W = e / tot
+        W = softmax(joint)
         new = np.r_[_m_step(lay, vals, stats, W, weight, model), _share_update(lay.template, W, sub0, weight)]
-        ll = float((top[:, 0] + np.log(tot[:, 0])).mean())
+        ll = float(logsumexp(joint, axis=1).mean())
         return new, ll, ll + log_prior(vals, sh) / len(table)
 
     run = _squarem(step, np.r_[values, share], _feasible(lay, nv), max_iter, tol)
@@ -388,7 +385,6 @@ def label_log_joint(fit: FittedCells, table, labels: list, level: str) -> np.nda
         m = member[j]
         # C order: a column selection comes out column-major, and numpy then sums a row in
         # another order than it sums one case alone (the last bits would depend on the batch)
-        part = np.ascontiguousarray(L[:, m]) - np.log(np.exp(cell_log_weights(fit.model, fit.subsite_share)[m]).sum())
-        top = part.max(axis=1, keepdims=True)
-        out[:, j] = top[:, 0] + np.log(np.exp(part - top).sum(axis=1))
+        part = np.ascontiguousarray(L[:, m]) - logsumexp(cell_log_weights(fit.model, fit.subsite_share)[m])
+        out[:, j] = logsumexp(part, axis=1)
     return out

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._math import safe_log
-from ..contract import SITES, SUBSITES, as_canonical
+from .._math import safe_log, softmax
+from ..contract import SITES, SUBSITES, as_canonical, site_sums
 from ..exceptions import InputError
 from ..io import data_path
 from ._cells import Model, build_model, scenario_weights
@@ -97,7 +97,7 @@ class Literature:
         """The scenario's site mix (ileal, pancreatic, other), summing to 1."""
         w = self.weights(scenario)
         site = self.model.cell_site
-        return np.array([w[site == k].sum() for k in range(len(SITES))]) / w.sum()
+        return site_sums(w, site) / w.sum()
 
     def subsite_weights(self, scenario: str) -> dict[str, np.ndarray]:
         share = scenario_mix(self.scenario_rows, scenario)[1]
@@ -158,9 +158,7 @@ class Literature:
 def cell_posterior(model: Model, table: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
     """(n, cells) exact p(cell | observed fields) under the cell model and cell weights."""
     L = log_likelihood(model, as_canonical(table))
-    joint = L + safe_log(weights)[None, :]
-    e = np.exp(joint - joint.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    return softmax(L + safe_log(weights)[None, :])
 
 
 def draw_world(seed: int, literature: Literature | None = None, structure: str | None = None) -> Literature:

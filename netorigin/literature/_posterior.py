@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._math import safe_log
+from .._math import LOG_FLOOR, floored_log, safe_log, softmax
 from .._runtime import log_ndtr
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,
     PROCEDURE_FIELDS,
-    SITES,
     column_codes,
     column_numbers,
     grade_from_ki67,
     mitoses_band_index,
+    site_sums,
 )
 from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MARKERS, MULTI, Model
 from ._procedures import procedure_table
@@ -31,12 +31,7 @@ from ._procedures import procedure_table
 if TYPE_CHECKING:
     import pandas as pd
 
-_TINY = 1e-300
-_LOG_TINY = math.log(_TINY)
-
-
-def _log(p: np.ndarray) -> np.ndarray:
-    return np.log(np.maximum(p, _TINY))
+_LOG_TINY = math.log(LOG_FLOOR)
 
 
 def _log_diff_ndtr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -105,7 +100,7 @@ def _add_categorical(L: np.ndarray, codes: np.ndarray | None, model: Model, f: s
     cache = model.__dict__.setdefault("_log_tables", {})
     if f not in cache:
         p = category_table(model, f)
-        cache[f] = np.vstack([_log(p).T, np.zeros(len(p))])  # (k + 1, cells); last row: missing
+        cache[f] = np.vstack([floored_log(p).T, np.zeros(len(p))])  # (k + 1, cells); last row: missing
     logp = cache[f]
     idx = np.where(codes < 0, logp.shape[0] - 1, codes)
     L += logp[idx]
@@ -201,7 +196,7 @@ def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray) -> No
     has_k = ~np.isnan(ki)
     if has_k.any():
         g = (grade_from_ki67(ki[has_k]) - 1).astype(int)
-        L[has_k] += _log_bin(ki[has_k], spec, loc, scale) + _log(M[has_k, g])[:, None]
+        L[has_k] += _log_bin(ki[has_k], spec, loc, scale) + floored_log(M[has_k, g])[:, None]
     rest = ~has_k
     if rest.any():
         edges = np.log(np.array(KI67_BANDS))
@@ -214,15 +209,12 @@ def _add_grade_block(L, model: Model, table: pd.DataFrame, ki: np.ndarray) -> No
         if codes is not None:
             gc = codes[rest]
             G[gc >= 0] = np.eye(3)[gc[gc >= 0]]
-        L[rest] += _log((G * M[rest]) @ pg.T)
+        L[rest] += floored_log((G * M[rest]) @ pg.T)
 
 
 def posterior_from_loglik(L: np.ndarray, model: Model, weights: np.ndarray, label_noise: float = 0.0) -> np.ndarray:
     """(n, 3) site probabilities from per-cell log-likelihoods and cell prior weights."""
-    joint = L + safe_log(weights)[None, :]
-    E = np.exp(joint - joint.max(axis=1, keepdims=True))  # the best cell of each case is 1
-    post = E @ (model.cell_site[:, None] == np.arange(len(SITES))[None, :]).astype(float)
-    post = np.nan_to_num(post)
+    post = np.nan_to_num(site_sums(softmax(L + safe_log(weights)[None, :]), model.cell_site))
     post /= post.sum(axis=1, keepdims=True)
     if label_noise:
         post = (1 - label_noise) * post + label_noise / 2 * (1 - post)

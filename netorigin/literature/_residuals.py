@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..contract import FIELDS, MARKERS, SITES, column_codes, field_label
+from .._math import softmax
+from ..contract import FIELDS, MARKERS, SITES, column_codes, field_label, site_of
 from ._cells import BINARY, BIOCHEM, Model
 
 ALPHA = 0.01  # the verdict's level (family-wise, over every pair and site)
@@ -130,7 +131,7 @@ def structure_check(
         yes.append(codes == vals.index(value))
         seen.append((codes >= 0) & (codes != eq))
         rate.append(np.clip(_rates(model, fld, value), 0.0, 1.0))
-    site = np.array([SITES.index(s) for s in _sites_of(labels, level)])
+    site = site_of(labels)
     plan = []
     for k, s in enumerate(SITES):
         for a in range(len(finds)):
@@ -140,8 +141,7 @@ def structure_check(
                     continue
                 # B's chance given A and every other finding of the case, under the cells
                 j = total[both] - blocks[finds[b][0]][both]
-                post = np.exp(j - j.max(axis=1, keepdims=True))
-                pb = (post * rate[b][None, :]).sum(axis=1) / post.sum(axis=1)
+                pb = (softmax(j) * rate[b][None, :]).sum(axis=1)
                 A = yes[a][both]
                 exp = np.array([[pb[A].sum(), (1 - pb[A]).sum()], [pb[~A].sum(), (1 - pb[~A]).sum()]])
                 if exp.min() < MIN_EXPECTED:
@@ -215,11 +215,3 @@ def _table(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _draw_cells(w: np.ndarray, rng) -> np.ndarray:
     cum = np.cumsum(w, axis=1)
     return np.minimum((rng.random(len(w))[:, None] * cum[:, -1:] >= cum).sum(axis=1), w.shape[1] - 1)
-
-
-def _sites_of(labels, level: str) -> list[str]:
-    from ..contract import DETAIL_TO_SITE
-
-    if level == "site":
-        return [str(x) for x in labels]
-    return [str(x) if x in SITES else DETAIL_TO_SITE[str(x)] for x in labels]

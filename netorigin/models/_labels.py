@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..contract import DETAIL_TO_SITE, FIELDS, SITE_DETAILS, SITES
+from ..contract import DETAIL_TO_SITE, FIELDS, LABEL_SITE, SITE_DETAILS, SITES
 from ..exceptions import InputError
 
 CLASSES = tuple(sorted(SITES))  # the sites as scikit-learn orders them (np.unique): every classes_ of sites
-_SITE_OF = {**{d: SITES.index(s) for d, s in DETAIL_TO_SITE.items()}, **{s: k for k, s in enumerate(SITES)}}
 
 
 def read_labels(y, n: int | None = None, detail=None, *, classes=CLASSES, integers: bool = True, field: str = "y"):
@@ -44,14 +43,14 @@ def read_labels(y, n: int | None = None, detail=None, *, classes=CLASSES, intege
     if len(values) and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in values):
         return _read_codes(values, classes, integers, field), None
     uniq = pd.unique(values)
-    bad = sorted(repr(v) if isinstance(v, str) else f"{v!r} ({type(v).__name__})" for v in uniq if v not in _SITE_OF)
+    bad = sorted(repr(v) if isinstance(v, str) else f"{v!r} ({type(v).__name__})" for v in uniq if v not in LABEL_SITE)
     if bad:
         raise InputError(
             f"{field}: {', '.join(bad[:5])} is not a site ({', '.join(CLASSES)}) "
             f"or a sub-site ({', '.join(SITE_DETAILS)})"
         )
     labels = pd.Series(values, dtype=object)
-    sites = labels.map(_SITE_OF).to_numpy(dtype=int)
+    sites = labels.map(LABEL_SITE).to_numpy(dtype=int)
     named = ~labels.isin(SITES).to_numpy()  # a sub-site name, never a site's
     every = named.any() and all(v in SITE_DETAILS for v in uniq)  # "other" is then the unnamed sub-site
     given = np.where(named | (every & (values == "other")), values, None)
@@ -84,7 +83,7 @@ def _with_detail(values, sites, given, named, detail, field):
     own = np.asarray(detail, dtype=object)
     has = pd.notna(own)
     own = np.where(has, own, None)
-    own_site = pd.Series(own, dtype=object).map(_SITE_OF).fillna(-1).to_numpy(dtype=int)
+    own_site = pd.Series(own, dtype=object).map(LABEL_SITE).fillna(-1).to_numpy(dtype=int)
     clash = has & ((named & (own != given)) | (own_site != sites))
     if clash.any():
         i = int(np.flatnonzero(clash)[0])

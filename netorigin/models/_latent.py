@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._math import logsumexp, softmax
+from .._math import LOSS_FLOOR, log_loss_terms, log_softmax, logsumexp, softmax
 from .._runtime import MAX_WEIGHT, BaseEstimator, ClassifierMixin, check_is_fitted
-from ..contract import SITES, Notice, as_canonical
+from ..contract import SITES, Notice, as_canonical, site_of, site_sums
 from ..exceptions import InputError, check_stored
 from ._registry import ModelKind, dump_json, read_json, register, stored_classes
-from ._site import LEVELS, site_of
+from ._site import LEVELS
 from ._weight_folds import weight_folds
 
 WEIGHTS = (0.3, 1.0, 3.0)  # the literature weights cross-validation chooses from
@@ -71,7 +71,7 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         self.label_names_ = [str(x) for x in names[self.classes_]]
         self.log_prior_ = np.log(np.array([(codes == c).mean() for c in self.classes_]))
         if self.literature_weight == "cv":
-            self.cells_, self.cv_scores_ = fit_knowledge(table, labels, self.level, self.random_state, groups)
+            self.cells_, self.cv_scores_ = fit_cells_cv(table, labels, self.level, self.random_state, groups)
         else:
             self.cells_ = fit_cells(table, labels, level=self.level, weight=float(self.literature_weight))
             self.cv_scores_ = {}
@@ -128,7 +128,7 @@ class LatentClassSiteClassifier(ClassifierMixin, BaseEstimator):
         contrib = np.zeros((n, F, len(self.label_names_)))
         for j, m in enumerate(self._member()):
             cells = np.flatnonzero(m)
-            w = lw[cells] - np.log(np.exp(lw[cells]).sum())
+            w = log_softmax(lw[cells])
             contrib[:, :, j] = _path_terms(Lf[:, :, cells], w)
         joint = self.log_prior_[None, :] + contrib.sum(axis=1)
         base = self.log_prior_[None, :] - logsumexp(joint, axis=1)[:, None]  # the normaliser is shared by every label
@@ -161,7 +161,7 @@ ADVICE_CV_MAX = 75_000  # beyond this many cases the data outweigh the literatur
 ADVICE_MAX = 10_000  # ... and the advice's cells are fitted to a label-stratified sample of this many
 
 
-def fit_knowledge(table, labels, level: str, random_state=None, groups=None):
+def fit_cells_cv(table, labels, level: str, random_state=None, groups=None):
     """The literature's cells fitted to labelled cases, the literature's weight chosen from
     :data:`WEIGHTS` by cross-validated site log-loss: ``(FittedCells, {weight: held-out log-loss})``
     (``groups``: each case's patient, kept within one fold). The cells every trained model advises
@@ -177,7 +177,7 @@ def fit_knowledge(table, labels, level: str, random_state=None, groups=None):
 
 def fit_advice_cells(table, labels, level: str, random_state=None, n_training: int | None = None, groups=None):
     """The cells a classifier of another kind advises from, fitted to its training cases: as
-    :func:`fit_knowledge` up to :data:`ADVICE_CV_MAX` training cases; beyond, weight 1 (the
+    :func:`fit_cells_cv` up to :data:`ADVICE_CV_MAX` training cases; beyond, weight 1 (the
     literature's pseudo-counts are then a small share whatever the weight) on a label-stratified
     sample of :data:`ADVICE_MAX` cases (the cells are a few hundred rates, settled long before: EM
     on every case of a million-case cohort would cost more than the classifier). ``n_training``:
@@ -187,7 +187,7 @@ def fit_advice_cells(table, labels, level: str, random_state=None, n_training: i
 
     labels = np.asarray(labels, dtype=object)
     if (n_training or len(labels)) <= ADVICE_CV_MAX:
-        return fit_knowledge(table, labels, level, random_state, groups)[0], len(labels)
+        return fit_cells_cv(table, labels, level, random_state, groups)[0], len(labels)
     keep = stratified_sample(labels, ADVICE_MAX, random_state)
     return fit_cells(table.iloc[keep], labels[keep], level=level, weight=1.0), len(keep)
 
@@ -236,9 +236,8 @@ def _cross_validate(table, labels, level, label_names, random_state, groups=None
                 table.iloc[np.flatnonzero(train)], labels[train], level=level, weight=w, start=start, tol=CV_TOL
             )
             J = prior[None, :] + label_log_joint(start, table.iloc[np.flatnonzero(test)], label_names, level)
-            P = softmax(J)
-            ps = np.stack([P[:, site == s].sum(axis=1) for s in range(3)], axis=1)
-            scores[w] += float(-np.log(np.maximum(ps[np.arange(len(ps)), y_site[test]], 1e-15)).sum())
+            ps = site_sums(softmax(J), site)
+            scores[w] += float(log_loss_terms(ps, y_site[test]).sum())
     n = len(labels)
     return {float(w): s / n for w, s in scores.items()}
 
@@ -362,7 +361,7 @@ def _from_files(files):
     clf.log_prior_, clf.literature_weight_ = log_prior, cells.weight
     clf.cv_scores_ = {
         float(check_stored(k, f"{where}: cv_site_log_loss weight", shape=(), low=0, above=True)): float(
-            check_stored(v, f"{where}: cv_site_log_loss[{k}]", shape=(), low=0, high=-np.log(1e-15))
+            check_stored(v, f"{where}: cv_site_log_loss[{k}]", shape=(), low=0, high=-np.log(LOSS_FLOOR))
         )
         for k, v in scores.items()
     }

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._math import softmax
+from .._math import logsumexp, softmax
 from .._runtime import BaseEstimator, ClassifierMixin, check_is_fitted
-from ..contract import SITES, as_canonical
+from ..contract import SITES, as_canonical, site_sums
 from ..io import data_path
 from ..literature import Literature, iter_field_logliks, scenario_weights
 from ._registry import ModelKind, register
@@ -52,10 +52,10 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         self.cells_ = Literature.from_tables(parameters, scenarios, where).model
         w = scenario_weights(self.cells_, scenarios, self.scenario)
         site = self.cells_.cell_site
-        self.log_prior_ = np.log(np.array([w[site == k].sum() for k in range(3)]))
-        self._within = np.array(
-            [w[i] / w[site == site[i]].sum() if w[site == site[i]].sum() > 0 else 0.0 for i in range(len(w))]
-        )
+        by_site = site_sums(w, site)
+        self.log_prior_ = np.log(by_site)
+        tot = by_site[site]  # each cell's site's total
+        self._within = np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
         self.classes_ = np.arange(len(SITES))
         return self
 
@@ -77,23 +77,15 @@ class LiteratureSiteClassifier(ClassifierMixin, BaseEstimator):
         with np.errstate(divide="ignore"):
             logw = np.log(self._within)
 
-        def lse(j):
-            # the cells added one column at a time, in a fixed order: NumPy's sum over an axis
-            # rounds differently for one row and for many, and a case must get the same bits alone
-            mx = j.max(axis=1)
-            e = np.exp(j - mx[:, None])
-            total = e[:, 0].copy()
-            for c in range(1, e.shape[1]):
-                total += e[:, c]
-            return mx + np.log(total)
-
         names, parts = [], []
         for name, L in iter_field_logliks(self.cells_, table):
             done = ~np.all(L == 0, axis=1)  # a field not done has likelihood 1 under every cell
             cols = []
             for k in range(3):
                 m = site == k
-                cols.append(np.where(done, lse(np.ascontiguousarray(L[:, m]) + logw[m][None, :]), 0.0))
+                cols.append(
+                    np.where(done, logsumexp(L[:, m] + logw[m][None, :], axis=1), 0.0)
+                )  # the same bits alone or in a batch
             names.append(name)
             parts.append(np.column_stack(cols))
         return names, np.stack(parts, axis=1)

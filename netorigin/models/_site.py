@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._math import softmax
+from .._math import floored_log, softmax
 from .._runtime import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, check_is_fitted
-from ..contract import DETAIL_TO_SITE, SITE_DETAILS, SITES
+from ..contract import SITE_DETAILS, SITES
 from ..exceptions import InputError
 from ._labels import read_labels
 
@@ -41,11 +41,6 @@ def label_codes(y, level: str = "site") -> np.ndarray:
 def site_codes(y) -> np.ndarray:
     """Site labels (ileal, pancreatic, other) as 0, 1, 2."""
     return label_codes(y, "site")
-
-
-def site_of(labels) -> np.ndarray:
-    """The site index (0, 1, 2) of each label (a site or a sub-site)."""
-    return np.array([SITES.index(x) if x in SITES else SITES.index(DETAIL_TO_SITE[x]) for x in labels], dtype=int)
 
 
 def pipeline_label_margins(pipeline, X) -> np.ndarray:
@@ -117,7 +112,7 @@ class SiteClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if hasattr(est, "decision_function") and not hasattr(est, "coefs_"):
             m = est.decision_function(X)
             return m if m.ndim == 2 else np.column_stack([-m / 2, m / 2])
-        return np.log(np.clip(est.predict_proba(X), 1e-300, None))
+        return floored_log(est.predict_proba(X))
 
     def label_margins_edited(self, X, X_base, base_margins):
         """:meth:`label_margins` of cases ``X`` that are the cases ``X_base`` (whose margins are

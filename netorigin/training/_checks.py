@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..contract import SITES, Notice, field_label
-from ..estimator import site_sums
+from .._math import log_loss_terms
+from ..contract import SITES, Notice, field_label, site_sums
 
 Z = 1.96  # the model must beat guessing the mix by this many standard errors of the paired difference
 DECISIVE = 0.01  # the literature's posterior of the labelled site below this: findings all but exclude it
@@ -46,8 +46,7 @@ def base_rate_check(y, proba, mix, where: str) -> tuple[dict, list[Notice]]:
     (2.3, 1.1, 'training_warning')
     """
     y, proba, mix = np.asarray(y, dtype=int), np.asarray(proba, dtype=float), np.asarray(mix, dtype=float)
-    model = -np.log(np.clip(proba[np.arange(len(y)), y], 1e-15, 1))
-    guess = -np.log(np.clip(mix[y], 1e-15, 1))
+    model, guess = log_loss_terms(proba, y), log_loss_terms(mix, y)
     d = model - guess
     se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
     figures = {
@@ -107,7 +106,7 @@ def structure_fit(model, table, labels=None, *, random_state=0) -> tuple[dict, l
     None: the cohort's sub-sites when the model learns them and every case has one, else its sites."""
     from ..literature import structure_check
 
-    cells = getattr(model, "knowledge_", None)
+    cells = getattr(model, "cells_", None)
     if cells is None or not hasattr(cells, "model"):
         return {"checked": False, "why": "the model has no fitted cells"}, []
     level = model.level_
@@ -141,7 +140,7 @@ def _literature_posterior(table, mix) -> np.ndarray:
     lit = default_literature()
     w = np.asarray(lit.weights("training-mix"), dtype=float)
     site = np.asarray(lit.model.cell_site)
-    prior = np.array([w[site == k].sum() for k in range(len(SITES))])
+    prior = site_sums(w, site)
     w = w * (np.asarray(mix, dtype=float) / np.maximum(prior, 1e-300))[site]
     cells = cell_posterior(lit.model, table, w)
     return site_sums(cells, site)
@@ -195,7 +194,7 @@ def calibration_check(y, uncalibrated, calibrated) -> tuple[dict, str | None]:
     from ._metrics import expected_calibration_error as ece
 
     y = np.asarray(y, dtype=int)
-    raw, cal = (-np.log(np.clip(p[np.arange(len(y)), y], 1e-15, 1)) for p in (uncalibrated, calibrated))
+    raw, cal = (log_loss_terms(p, y) for p in (uncalibrated, calibrated))
     d = cal - raw
     se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
     figures = {

@@ -8,8 +8,9 @@ import string
 
 import numpy as np
 
-from ..contract import SITES, as_canonical
-from ..estimator import prior_words, site_sums
+from .._math import log_loss_terms
+from ..contract import SITES, as_canonical, site_sums
+from ..estimator import prior_words
 from ..exceptions import InputError
 from ..models import detail_column, read_labels
 from ._bootstrap import PatientBootstrap
@@ -27,7 +28,7 @@ def _terms(y, proba) -> np.ndarray:
     conf, correct = proba.max(axis=1), (proba.argmax(axis=1) == y).astype(float)
     bins = np.minimum((conf * _N_BINS).astype(int), _N_BINS - 1)
     out = np.zeros((n, 3 + _N_BINS))
-    out[:, 0] = -np.log(np.clip(proba[np.arange(n), y], 1e-15, 1))
+    out[:, 0] = log_loss_terms(proba, y)
     out[:, 1] = correct
     out[:, 2] = ((proba - np.eye(proba.shape[1])[y]) ** 2).sum(axis=1)
     out[np.arange(n), 3 + bins] = conf - correct

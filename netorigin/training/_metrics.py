@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._math import binned_ece
-from ..contract import SITES, as_canonical
-from ..estimator import prior_words, site_sums
+from .._math import binned_ece, log_loss_terms
+from ..contract import SITES, as_canonical, site_sums
+from ..estimator import prior_words
 from ..exceptions import InputError
 from ..models import detail_column, read_labels
 from ._bootstrap import PatientBootstrap
@@ -56,7 +56,7 @@ def site_metrics(y, proba, *, scalars_only: bool = False) -> dict:
         "accuracy": float((pred == y).mean()),
         "balanced_accuracy": float(np.nanmean(recall)),
         "macro_auc": _auc(y, proba),
-        "log_loss": float(-np.log(np.clip(proba[np.arange(n), y], 1e-15, 1)).mean()),
+        "log_loss": float(log_loss_terms(proba, y).mean()),
         "brier": float(((proba - onehot) ** 2).sum(axis=1).mean()),
         "ece": expected_calibration_error(y, proba),
     }
@@ -236,7 +236,7 @@ def metrics_by_information(table, y, proba, bayes_proba=None, *, n_bootstrap: in
         if not m.any():
             continue
         yy, pp = y[m], proba[m]
-        lm = -np.log(np.clip(pp[np.arange(len(yy)), yy], 1e-15, 1))
+        lm = log_loss_terms(pp, yy)
         row = {
             "bin": name,
             "n": int(m.sum()),
@@ -246,7 +246,7 @@ def metrics_by_information(table, y, proba, bayes_proba=None, *, n_bootstrap: in
         }
         if bayes_proba is not None:
             bb = bayes_proba[m]
-            lb = -np.log(np.clip(bb[np.arange(len(yy)), yy], 1e-15, 1))
+            lb = log_loss_terms(bb, yy)
             boots = [
                 float((lm[i] - lb[i]).mean()) for i in (rng.integers(0, len(yy), len(yy)) for _ in range(n_bootstrap))
             ] or [float((lm - lb).mean())]

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .._math import softmax
-from ..contract import FIELDS, SITES, Notice, as_canonical
-from ..estimator import MIN_PER_SITE, CaseSplitter, SiteModel, site_sums
+from ..contract import FIELDS, SITES, Notice, as_canonical, site_sums
+from ..estimator import MIN_PER_SITE, CaseSplitter, SiteModel
 from ..exceptions import InputError
 from ..literature import bayes_posterior
 from ..models import DEFAULT_KIND, get_kind, site_codes
