@@ -2,6 +2,7 @@
 kinds (a new kind is one module), one public surface, one spelling of the research notice."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,8 +136,8 @@ def constant_kind():
     from sklearn.base import BaseEstimator, ClassifierMixin
 
     from netorigin.contract import as_canonical
-    from netorigin.models import ModelKind, dump_json, read_json, register
-    from netorigin.models._registry import _KINDS
+    from netorigin.models import ModelKind, dump_json, read_json
+    from netorigin.models._registry import _KINDS, register
 
     class SitePrior(ClassifierMixin, BaseEstimator):
         """Predicts the training site mix for every case (a null model)."""
@@ -332,3 +333,40 @@ def test_no_code_path_switches_on_the_number_of_cases_or_on_what_is_imported():
     for path in sorted(PACKAGE.rglob("*.py")):
         found += [(str(path.relative_to(ROOT)), *f) for f in _shadow_switches(path.read_text())]
     assert not found, found
+
+
+def _floor_all(folder: Path) -> list[str]:
+    tree = ast.parse((folder / "__init__.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "__all__":
+            return [e.value for e in node.value.elts]
+    return []
+
+
+def _names_imported_from(floor: str, texts: list[str]) -> set[str]:
+    found = set()
+    pattern = re.compile(rf"from (?:\.\.|netorigin\.){floor} import (\([^)]*\)|[^\n]*)")
+    for text in texts:
+        for m in pattern.finditer(text):
+            names = re.sub(r"#[^\n]*", "", m.group(1)).strip("()").replace("\n", " ").split(",")
+            found |= {n.split(" as ")[0].strip() for n in names if n.strip()}
+        found |= set(re.findall(rf"netorigin\.{floor}\.([A-Za-z]\w*)", text))
+    return found
+
+
+def test_every_floor_lists_only_what_another_floor_or_a_user_imports():
+    """A floor's ``__all__`` names only what another floor, the top-level package (the user's
+    surface), a benchmark or the docs import; tests reach anything else through its module."""
+    users = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "benchmarks").rglob("*.py")]
+    top = (PACKAGE / "__init__.py").read_text()
+    floors = [d for d in sorted(PACKAGE.iterdir()) if (d / "__init__.py").exists() and d.name != "data"]
+    assert len(floors) >= 9
+    unused = {}
+    for folder in floors:
+        others = [p for p in PACKAGE.rglob("*.py") if folder not in p.parents] + users
+        used = _names_imported_from(folder.name, [p.read_text() for p in others])
+        used |= set(re.findall(rf'"(\w+)": "{folder.name}"', top))
+        extra = [n for n in _floor_all(folder) if n not in used]
+        if extra:
+            unused[folder.name] = extra
+    assert not unused, f"in __all__ but imported by no other floor or user: {unused}"

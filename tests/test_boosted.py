@@ -6,7 +6,8 @@ import pytest
 
 from netorigin.contract import SITES
 from netorigin.estimator import SiteModel
-from netorigin.literature import Literature, default_literature, make_synthetic_cohort, structured_rows
+from netorigin.literature import Literature, default_literature, make_synthetic_cohort
+from netorigin.literature._structure import structured_rows
 from netorigin.testing import assert_explanation_adds_up, assert_explanation_sums_to_margin
 
 

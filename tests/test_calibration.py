@@ -4,16 +4,11 @@ import numpy as np
 import pytest
 
 from netorigin.contract import SITES, site_sums
-from netorigin.estimator import (
-    ConformalSets,
-    PriorShift,
-    TemperatureScaling,
-    explain_clr,
-    resolve_prior,
-    reweight,
-)
+from netorigin.estimator import ConformalSets, resolve_prior
 from netorigin.estimator._conformal import SET_ABOVE, SET_HOLDS, SET_KEPT, stratum_of
-from netorigin.estimator._prior import label_prior, shift_prior
+from netorigin.estimator._explain import explain_clr
+from netorigin.estimator._prior import PriorShift, label_prior, reweight, shift_prior
+from netorigin.estimator._temperature import TemperatureScaling
 from netorigin.exceptions import InputError
 from netorigin.models import site_of
 from netorigin.training import expected_calibration_error
@@ -281,8 +276,7 @@ def test_reweighting_where_the_products_underflow_is_done_in_logs():
 @pytest.mark.parametrize("label_site", [[0, 1, 2], [0, 0, 1, 2, 2, 2]])
 @pytest.mark.parametrize("ruled_out", [[1], [1, 2]])
 def test_a_prior_that_rules_sites_out_is_explained_over_the_sites_it_allows(label_site, ruled_out):
-    from netorigin.estimator import make_explanation
-    from netorigin.estimator._explain import SCALE_ALLOWED
+    from netorigin.estimator._explain import SCALE_ALLOWED, make_explanation
 
     rng = np.random.default_rng(8)
     ls = np.array(label_site)

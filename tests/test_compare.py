@@ -12,8 +12,9 @@ from _helpers import run
 from netorigin.contract import SITES
 from netorigin.io import INFORMATION_BINS, information_bin
 from netorigin.literature import make_synthetic_cohort
-from netorigin.training import compare_models, evaluate_model, site_metrics
+from netorigin.training import compare_models, evaluate_model
 from netorigin.training._compare import _interval
+from netorigin.training._metrics import site_metrics
 
 METRICS = ("log_loss", "accuracy", "brier", "ece")
 

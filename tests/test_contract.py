@@ -397,7 +397,8 @@ def test_a_ki67_below_a_bound_reads_as_the_value_whose_answer_is_closest():
     censored reading: the sum of every bin below x, under each named setting. This is where the
     numbers of netorigin.contract._vocabulary.KI67_BELOW come from."""
     from netorigin.contract._vocabulary import KI67_BELOW
-    from netorigin.literature import SCENARIOS, default_literature, log_likelihood, posterior_from_loglik
+    from netorigin.literature import SCENARIOS, default_literature, log_likelihood
+    from netorigin.literature._posterior import posterior_from_loglik
 
     lit = default_literature()
     for bound, read in KI67_BELOW.items():

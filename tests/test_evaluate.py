@@ -3,7 +3,9 @@
 import numpy as np
 
 from netorigin.io import default_model_path
-from netorigin.training import bootstrap_intervals, expected_calibration_error, risk_coverage, site_metrics
+from netorigin.training import expected_calibration_error
+from netorigin.training._metrics import bootstrap_intervals, site_metrics
+from netorigin.training._sets import risk_coverage
 
 
 def _data(n=600, seed=0):
@@ -50,7 +52,7 @@ def test_the_ece_shown_lies_in_its_interval_and_the_interval_covers_the_truth():
     interval every time, and the interval holds the truth in most cohorts (14 of these 20; the
     percentile interval in none: at a true ECE near 0 the bias is hardest to estimate, see
     docs/research.md)."""
-    from netorigin.training import evaluate_probabilities
+    from netorigin.training._metrics import evaluate_probabilities
 
     covered = 0
     for seed in range(20):
@@ -121,7 +123,8 @@ def test_the_bootstrap_is_bounded_by_name(default_model):
     from _helpers import run
 
     from netorigin.exceptions import InputError
-    from netorigin.training import MAX_BOOTSTRAP, bootstrap_intervals
+    from netorigin.training import MAX_BOOTSTRAP
+    from netorigin.training._metrics import bootstrap_intervals
 
     for cmd in (["evaluate", "--model", "m", "--data", "d.csv"], ["train", "--data", "d.csv"]):
         r = run(*cmd, "--bootstrap", "1000000000", "--no-track")

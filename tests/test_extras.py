@@ -75,13 +75,14 @@ def _no_work(monkeypatch):
     import netorigin.inference as inference
     import netorigin.literature as synth
     import netorigin.training as training
+    import netorigin.training._train as training_module
 
     def work(*args, **kwargs):
         raise AssertionError("work was started before the missing extra was refused")
 
     for module, name in (
         (training, "train"),
-        (training, "labelled_cases"),
+        (training_module, "labelled_cases"),
         (inference, "score_cohort"),
         (inference, "score_cases"),
         (synth, "make_synthetic_cohort"),

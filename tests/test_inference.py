@@ -13,7 +13,8 @@ from _helpers import run
 from netorigin import load_seed_cohort, validate_case
 from netorigin.contract import SITES
 from netorigin.estimator import load_bundle
-from netorigin.inference import REPORT_KEYS, batch_table, case_report, percent, score_cases
+from netorigin.inference import batch_table, case_report, percent, score_cases
+from netorigin.inference._score import REPORT_KEYS
 from netorigin.io import data_path, default_model_path, example_case_path
 from netorigin.literature import make_synthetic_cohort
 from netorigin.testing import assert_probabilities
@@ -51,7 +52,7 @@ def test_json_output_has_stable_keys_and_consistent_numbers():
     assert sum(sub["other"].values()) == pytest.approx(p["other"], abs=1e-9) and "caecum" in sub["other"]
     assert rep["model"]["bundle_hash"] == load_bundle(DEFAULT).bundle_hash
     assert rep["target_prior"] == "unknown-primary" and "not a medical device" in rep["notice"]
-    from netorigin.inference import matters
+    from netorigin.inference._advise import matters
 
     # only tests that could change the answer, at most three, best first
     assert 1 <= len(rep["next_tests"]) <= 3 and all(matters(x) for x in rep["next_tests"]) and rep["reasons"]
@@ -492,7 +493,8 @@ def test_reasons_and_advice_that_rest_on_assumed_figures_say_so_with_the_source_
 
     from _helpers import run
 
-    from netorigin.inference import ASSUMED_MARK, ASSUMED_SOURCE, advice_text
+    from netorigin.inference import ASSUMED_SOURCE
+    from netorigin.inference._words import ASSUMED_MARK, advice_text
     from netorigin.literature import default_literature
 
     total, assumed = Counter(), Counter()

@@ -6,7 +6,8 @@ import pytest
 
 from netorigin.contract import FIELDS, SITES, validate_case, validate_cohort
 from netorigin.estimator import load_bundle
-from netorigin.inference import case_report, exact_next_tests, next_tests, score_cases, value_of_tests
+from netorigin.inference import case_report, next_tests, score_cases, value_of_tests
+from netorigin.inference._value import exact_next_tests
 from netorigin.io import default_model_path, example_case_path
 from netorigin.literature import (
     ADVICE_TESTS,
@@ -85,7 +86,7 @@ def test_every_advised_result_is_what_scoring_the_case_with_it_entered_gives(mod
 
 
 def test_the_chances_shown_are_the_results_own_and_the_rule_said_is_the_rule_applied(advised):
-    from netorigin.inference import MATTERS_CHANCE
+    from netorigin.inference._advise import MATTERS_CHANCE
 
     for _, rep in advised:
         now_top = max(rep["probabilities"], key=rep["probabilities"].get)

@@ -170,7 +170,7 @@ def test_an_unusable_tracking_uri_exits_2_after_saving_the_bundle(tmp_path):
 
 
 def test_dask_partitions_must_agree_on_columns_and_never_share_a_case_id(tmp_path):
-    from netorigin.training import check_partitions
+    from netorigin.training._dask_partitions import check_partitions
 
     a = pd.DataFrame({"case_id": ["a", "b"], "ihc_cdx2": ["positive", "negative"], "primary_site": ["ileal", "other"]})
     a.to_parquet(tmp_path / "p1.parquet")

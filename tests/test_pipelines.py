@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from netorigin.app import load_config, run_task
+from netorigin.app import run_task
+from netorigin.app._tasks import load_config
 from netorigin.estimator import load_bundle
 from netorigin.exceptions import InputError
 

@@ -25,8 +25,8 @@ from netorigin.literature import (
     log_likelihood,
     make_synthetic_cohort,
     parameter_records,
-    procedure_table,
 )
+from netorigin.literature._procedures import procedure_table
 
 EUS = FIELDS["proc_eus"]
 
@@ -433,7 +433,8 @@ def test_the_advice_weighs_procedures_beside_stains_never_one_the_lab_lacks_or_t
     """The advice ranks procedures with stains: each with its invasiveness and its chance of showing
     a primary; the unknown-primary setting's routine procedures (held negative) are never advised;
     a lab's table that lacks EUS and capsule (the seed hospital) never sees them advised."""
-    from netorigin.inference import advice_text, case_report, next_tests, score_cases
+    from netorigin.inference import case_report, next_tests, score_cases
+    from netorigin.inference._words import advice_text
 
     case = {"ihc_cdx2": "negative", "ihc_isl1": "positive", "ihc_pax8": "positive", "age_years": 58}
     table = _case(**case)
@@ -466,7 +467,7 @@ def test_the_advice_weighs_procedures_beside_stains_never_one_the_lab_lacks_or_t
 def test_the_exact_advice_names_a_procedure_when_one_is_the_best_next_step():
     """In the literature's world a case that points at the pancreas after a negative routine work-up
     has EUS as its exact best next step (the oracle the advice benchmark measures against)."""
-    from netorigin.inference import exact_next_tests
+    from netorigin.inference._value import exact_next_tests
 
     case = _case(
         ihc_cdx2="negative", ihc_isl1="positive", ihc_pax8="positive", ihc_pdx1="positive", ihc_satb2="negative"

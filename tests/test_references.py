@@ -22,12 +22,13 @@ import netorigin.literature._fit as fit_module
 import netorigin.models._latent as latent_module
 from netorigin._math import logsumexp, softmax
 from netorigin.contract import as_canonical
-from netorigin.estimator import ConformalSets, TemperatureScaling
+from netorigin.estimator import ConformalSets
 from netorigin.estimator._conformal import mass_sets
+from netorigin.estimator._temperature import TemperatureScaling
 from netorigin.literature import Literature, default_literature, fit_cells, label_log_joint, make_synthetic_cohort
 from netorigin.literature._cells import BINARY
 from netorigin.literature._objective import FALL_TOL, EMRun
-from netorigin.models import LatentClassSiteClassifier
+from netorigin.models._latent import LatentClassSiteClassifier
 from netorigin.models._weight_folds import weight_folds
 
 # ---------------------------------------------------------------- a latent-class problem netorigin's EM also is

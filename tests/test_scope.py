@@ -4,7 +4,8 @@ import pandas as pd
 from _helpers import run
 
 from netorigin.contract import validate_cohort
-from netorigin.literature import default_literature, derive_contradictions, load_contradictions
+from netorigin.literature import default_literature
+from netorigin.literature._contradictions import derive_contradictions, load_contradictions
 
 
 def test_the_contradiction_table_is_the_one_derived_from_the_synthetic_world():

@@ -15,7 +15,7 @@ import pytest
 from _helpers import free_port
 
 from netorigin.contract import FIELDS
-from netorigin.inference import REPORT_KEYS
+from netorigin.inference._score import REPORT_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow  # real server processes and a browser; tests/test_serve_app.py is the fast tier

@@ -6,16 +6,8 @@ import pytest
 
 from netorigin.contract import SITES
 from netorigin.exceptions import InputError
-from netorigin.literature import (
-    GH_LEVELS,
-    STRUCTURES,
-    Literature,
-    bayes_posterior,
-    default_literature,
-    draw_world,
-    make_synthetic_cohort,
-    structured_rows,
-)
+from netorigin.literature import Literature, bayes_posterior, default_literature, draw_world, make_synthetic_cohort
+from netorigin.literature._structure import GH_LEVELS, STRUCTURES, structured_rows
 
 
 def _site_rates(model, weights):

@@ -6,7 +6,8 @@ import pytest
 
 from netorigin.exceptions import InputError
 from netorigin.literature import make_synthetic_cohort
-from netorigin.training import labelled_cases, train
+from netorigin.training import train
+from netorigin.training._train import labelled_cases
 
 
 @pytest.fixture(scope="module")

@@ -92,7 +92,7 @@ def test_the_registry_like_cohort_trains_without_a_warning_and_says_which_calibr
     # which calibration shipped and why, with the held-out figures, in the result, the bundle
     # and the model card (which once said "calibrated" whatever calibration had done)
     from netorigin.estimator import load_bundle, save_bundle
-    from netorigin.training import model_card
+    from netorigin.training._runs import model_card
 
     cal = res.metrics["calibration"]
     assert cal["shipped"] in ("none (uncalibrated)", "one temperature", "a temperature per label")
@@ -109,7 +109,7 @@ def test_a_calibration_that_makes_the_test_cases_log_loss_worse_is_dropped(train
     worse beyond noise is replaced by none (prediction sets refitted), and training says so."""
     import copy
 
-    from netorigin.estimator import TemperatureScaling
+    from netorigin.estimator._temperature import TemperatureScaling
     from netorigin.models import site_codes
     from netorigin.training._checks import check_calibration
 

@@ -10,7 +10,8 @@ import pytest
 
 from netorigin.estimator import load_bundle
 from netorigin.exceptions import InputError
-from netorigin.training import parquet_parts, synth_partitions
+from netorigin.training import synth_partitions
+from netorigin.training._dask_partitions import parquet_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -123,7 +123,7 @@ def test_the_field_name_pattern_catches_every_field_name():
 
 
 def test_a_settled_case_gets_one_sentence_not_a_list_of_useless_tests(outputs):
-    from netorigin.inference import NO_TEST_MATTERS
+    from netorigin.inference._words import NO_TEST_MATTERS
 
     settled = [n for n, o in outputs.items() if NO_TEST_MATTERS in o["terminal"].lower()]
     assert settled and "example" not in settled  # a settled case (or more) and an open one

@@ -8,15 +8,15 @@ from _helpers import run
 
 from netorigin.exceptions import InputError
 from netorigin.literature import (
-    MULTI,
     bayes_posterior,
     default_literature,
     draw_world,
     make_synthetic_cohort,
-    n_eff_of,
     parameter_records,
-    share_groups,
 )
+from netorigin.literature._cells import MULTI
+from netorigin.literature._params import n_eff_of
+from netorigin.literature._worlds import share_groups
 
 
 def test_every_parameter_says_how_sure_it_is_and_by_which_rule():

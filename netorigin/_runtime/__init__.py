@@ -25,7 +25,7 @@ from ._estimator import (
 )
 from ._missing import is_pandas_missing
 from ._normal import log_ndtr, ndtr
-from ._trees import MAX_DEPTH, MAX_WEIGHT, CompiledTrees, read_npz
+from ._trees import MAX_DEPTH, MAX_WEIGHT, CompiledTrees
 
 __all__ = [
     "MAX_DEPTH",
@@ -41,5 +41,4 @@ __all__ = [
     "is_pandas_missing",
     "log_ndtr",
     "ndtr",
-    "read_npz",
 ]

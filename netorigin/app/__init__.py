@@ -4,20 +4,13 @@ configs (``pipelines/*.yaml``), each run by ``netorigin run`` and tracked: train
 benchmark every kind, score a cohort into a report."""
 
 from .._lazy import lazy_names
-from ._report import html_report, markdown_report
-from ._scoring import ScoreOutput, refuse_out_of_scope, score_dask, score_path
-from ._serve import create_app, serve
+from ._scoring import score_dask, score_path
+from ._serve import serve
 
 __all__ = [
-    "ScoreOutput",
-    "create_app",
-    "html_report",
-    "markdown_report",
-    "refuse_out_of_scope",
     "score_dask",
     "score_path",
     "serve",
-    "load_config",
     "pipeline_json_schema",
     "pipeline_markdown",
     "run_task",
@@ -27,7 +20,6 @@ __all__ = [
 __getattr__, __dir__ = lazy_names(
     __name__,
     {
-        "load_config": "_tasks",
         "run_task": "_tasks",
         "pipeline_json_schema": "_config",
         "pipeline_markdown": "_config",

@@ -9,11 +9,10 @@ from ._columns import CaseColumns, column_codes, column_numbers, column_values, 
 from ._consistency import renumber_notices
 from ._describe import describe_cohort
 from ._export import contract_csv, contract_json_schema, contract_markdown, make_case_template
-from ._field_words import FIELD_LABELS, field_label, value_words
+from ._field_words import field_label, value_words
 from ._fields import (
     DEFAULT_EXPRESSION_GENES,
     DETAIL_TO_SITE,
-    EXPR_PREFIX,
     FIELDS,
     LABEL_FIELDS,
     MARKERS,
@@ -26,12 +25,12 @@ from ._fields import (
     field_for,
 )
 from ._grades import grade_from_ki67, mitoses_band_index
-from ._names import FIELD_SYNONYMS, Guess, guess_field
+from ._names import FIELD_SYNONYMS, guess_field
 from ._notice import RESEARCH_NOTICE, research_notice
-from ._procedures import PLACES, PROCEDURE_FIELDS, PROCEDURES, Procedure, value_subsites
+from ._procedures import PLACES, PROCEDURE_FIELDS, PROCEDURES
 from ._sites import LABEL_SITE, site_of, site_sums
 from ._validation import Notice, ValidatedCohort, check_case, check_cohort, validate_case, validate_cohort
-from ._values import is_not_done, parse_value, read_number, reading_of
+from ._values import is_not_done, parse_value, read_number
 from ._vocabulary import MISSING_TOKENS, positive_value
 
 __all__ = [
@@ -45,13 +44,10 @@ __all__ = [
     "recorded_mask",
     "without_value",
     "FIELD_SYNONYMS",
-    "Guess",
     "guess_field",
     "DEFAULT_EXPRESSION_GENES",
     "DETAIL_TO_SITE",
-    "EXPR_PREFIX",
     "FIELDS",
-    "FIELD_LABELS",
     "LABEL_FIELDS",
     "MARKERS",
     "MISSING_TOKENS",
@@ -79,8 +75,6 @@ __all__ = [
     "PLACES",
     "PROCEDURE_FIELDS",
     "PROCEDURES",
-    "Procedure",
-    "value_subsites",
     "grade_from_ki67",
     "is_not_done",
     "make_case_template",
@@ -88,7 +82,6 @@ __all__ = [
     "parse_value",
     "positive_value",
     "read_number",
-    "reading_of",
     "renumber_notices",
     "validate_case",
     "validate_cohort",

@@ -9,48 +9,28 @@ explicit missing indicators for linear models) with the training profile (aggreg
 training data, to flag cases unlike it)."""
 
 from ._cbioportal import import_cbioportal
-from ._features import CaseFeatures, CheckCases, feature_spec, features_from_state, features_state
+from ._features import CaseFeatures, CheckCases, features_from_state, features_state
 from ._geo import import_geo
-from ._information import (
-    INFORMATION_BINS,
-    LOW_INFORMATION_FIELDS,
-    information_bin,
-    informative_counts,
-    informative_fields,
-)
-from ._mapping import Mapping, apply_mapping, load_mapping, suggest_mapping
-from ._outputs import Output, is_bundle, plan_outputs, replace_folder, write_bytes_atomic
+from ._information import INFORMATION_BINS, information_bin, informative_counts, informative_fields
+from ._mapping import Mapping, load_mapping, suggest_mapping
+from ._outputs import Output, plan_outputs, replace_folder, write_bytes_atomic
 from ._paths import data_path, default_model_path, example_case_path, load_seed_cohort
 from ._profile import check_profile, finish_profile, make_profile, merge_partials, profile_partial, unlike_training
-from ._read import (
-    CASE_SUFFIXES,
-    TABLE_SUFFIXES,
-    load_cases,
-    load_cohort,
-    read_case_mapping,
-    read_csv_text,
-    read_table,
-    validate_rows,
-)
-from ._strict import decode_text, load_json, load_yaml, read_bounded
+from ._read import load_cases, load_cohort, read_case_mapping, read_csv_text, read_table, validate_rows
+from ._strict import decode_text, load_json, read_bounded
 from ._write import neutralise_formulas, write_table
 
 __all__ = [
     "decode_text",
     "load_json",
-    "load_yaml",
     "read_bounded",
     "Output",
-    "is_bundle",
     "plan_outputs",
     "replace_folder",
     "write_bytes_atomic",
     "import_cbioportal",
     "import_geo",
-    "CASE_SUFFIXES",
-    "TABLE_SUFFIXES",
     "Mapping",
-    "apply_mapping",
     "load_cases",
     "load_cohort",
     "load_mapping",
@@ -66,14 +46,12 @@ __all__ = [
     "example_case_path",
     "load_seed_cohort",
     "INFORMATION_BINS",
-    "LOW_INFORMATION_FIELDS",
     "information_bin",
     "informative_counts",
     "informative_fields",
     "CaseFeatures",
     "check_profile",
     "CheckCases",
-    "feature_spec",
     "features_from_state",
     "features_state",
     "finish_profile",

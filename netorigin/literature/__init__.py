@@ -26,51 +26,23 @@ Examples
 """
 
 from .._lazy import lazy_names
-from ._cells import BINARY, BIOCHEM, CONTINUOUS, KI67_BANDS, MULTI, Model, build_model, scenario_weights
-from ._contradictions import (
-    CONTRADICTION_LIMIT,
-    contradiction_records,
-    contradictions_in,
-    derive_contradictions,
-    load_contradictions,
-)
+from ._cells import build_model, scenario_weights
+from ._contradictions import contradiction_records, contradictions_in
 from ._derivation import derive_setting_mix, setting_mix_interval
 from ._fit import FittedCells, allowed_cells, cell_log_weights, fit_cells, floor_rates, label_log_joint
 from ._knowledge import SCENARIOS, Literature, bayes_posterior, cell_posterior, default_literature, draw_world
-from ._params import (
-    DEFAULT_N_EFF,
-    STATUSES,
-    load_parameters,
-    load_scenarios,
-    load_workup,
-    load_workup_mix,
-    n_eff_of,
-    parameter_records,
-    scenario_mix,
-    scenario_names,
-    scenario_records,
-)
-from ._posterior import fields_read, iter_field_logliks, log_likelihood, posterior_from_loglik
-from ._procedures import procedure_parameters, procedure_table
-from ._residuals import StructureCheck, structure_check
+from ._params import load_parameters, load_scenarios, parameter_records, scenario_mix, scenario_names, scenario_records
+from ._posterior import fields_read, iter_field_logliks, log_likelihood
+from ._residuals import structure_check
 from ._results import ADVICE_TESTS, EXPRESSION, expression_band_table, expression_edges, result_tables
-from ._settings import apply_setting, bundled_assumptions, routine_negative, setting_assumptions
-from ._structure import GH_LEVELS, LINEAGE, STRUCTURES, structured_rows
-from ._worlds import share_groups
+from ._settings import apply_setting, bundled_assumptions
 
 __all__ = [
     "apply_setting",
     "bundled_assumptions",
     "derive_setting_mix",
-    "routine_negative",
-    "setting_assumptions",
     "setting_mix_interval",
-    "StructureCheck",
     "structure_check",
-    "GH_LEVELS",
-    "LINEAGE",
-    "STRUCTURES",
-    "structured_rows",
     "floor_rates",
     "label_log_joint",
     "fit_cells",
@@ -78,47 +50,29 @@ __all__ = [
     "allowed_cells",
     "FittedCells",
     "ADVICE_TESTS",
-    "BINARY",
-    "BIOCHEM",
-    "CONTINUOUS",
-    "CONTRADICTION_LIMIT",
-    "DEFAULT_N_EFF",
     "EXPRESSION",
     "expression_band_table",
     "expression_edges",
-    "KI67_BANDS",
-    "MULTI",
     "SCENARIOS",
-    "STATUSES",
     "Literature",
-    "Model",
     "bayes_posterior",
     "build_model",
     "cell_posterior",
     "contradiction_records",
     "contradictions_in",
     "default_literature",
-    "derive_contradictions",
     "draw_world",
     "iter_field_logliks",
     "fields_read",
-    "procedure_parameters",
-    "procedure_table",
-    "load_contradictions",
     "load_parameters",
     "load_scenarios",
-    "load_workup",
-    "load_workup_mix",
     "log_likelihood",
-    "n_eff_of",
     "parameter_records",
-    "posterior_from_loglik",
     "scenario_records",
     "result_tables",
     "scenario_mix",
     "scenario_names",
     "scenario_weights",
-    "share_groups",
     "MAX_CASES",
     "MAX_WORLDS",
     "check_parameters",

@@ -23,21 +23,10 @@ from ..io import CheckCases
 from . import _xgboost, _logistic, _mlp, _literature, _latent, _rules, _boosted  # noqa: F401 (registration; this order is MODEL_KINDS')
 
 # isort: on
-from ..contract import site_of, site_sums  # the label rule's home is the contract; said here too
+from ..contract import site_of  # the label rule's home is the contract; said here too
 from ._labels import CLASSES, detail_column, read_labels, with_detail_column
-from ._latent import (
-    ADVICE_CV_MAX,
-    ADVICE_MAX,
-    LatentClassSiteClassifier,
-    advice_notice,
-    cells_from_files,
-    cells_to_files,
-    fit_advice_cells,
-    fit_cells_cv,
-)
-from ._literature import LiteratureSiteClassifier
-from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json, register
-from ._rules import DEFAULT_RULES, RulesSiteClassifier
+from ._latent import ADVICE_CV_MAX, ADVICE_MAX, advice_notice, cells_from_files, cells_to_files, fit_advice_cells
+from ._registry import ModelKind, dump_json, get_kind, kind_names, read_json
 from ._site import LEVELS, SiteClassifier, label_codes, pipeline_label_margins, site_codes
 from ._xgboost import XGBoostSiteClassifier
 
@@ -49,20 +38,14 @@ __all__ = [
     "with_detail_column",
     "label_codes",
     "site_of",
-    "site_sums",
-    "DEFAULT_RULES",
-    "LatentClassSiteClassifier",
-    "LiteratureSiteClassifier",
     "MODEL_KINDS",
     "DEFAULT_KIND",
     "ModelKind",
-    "RulesSiteClassifier",
     "SiteClassifier",
     "XGBoostSiteClassifier",
     "cells_from_files",
     "cells_to_files",
     "dump_json",
-    "fit_cells_cv",
     "fit_advice_cells",
     "advice_notice",
     "ADVICE_MAX",
@@ -72,7 +55,6 @@ __all__ = [
     "pipeline_from_parts",
     "pipeline_label_margins",
     "read_json",
-    "register",
     "site_codes",
 ]
 
