@@ -97,8 +97,19 @@ class Problem:
         return f"{noun} {shown}{more}{idtxt}"
 
     def message(self, *, words: bool = False) -> str:
-        """The problem as a line. ``words``: for the reader of a form (a clinician), who sees each
-        field by its plain words and never its name, and one case without "case:"."""
+        """The problem as a line.
+
+        Parameters
+        ----------
+        words : bool
+            For the reader of a form (a clinician), who sees each field by its plain words and never its
+            name, and one case without "case:".
+
+        Returns
+        -------
+        str
+            The line.
+        """
         name = LABELS.get(self.field, self.field) if words else named(self.field)
         where = "" if words and self.where() == "case" else f"{self.where()}: "
         if self.detail:
@@ -138,8 +149,15 @@ class ValidationError(NetoriginError, ValueError):
         return "\n".join(lines)
 
     def in_words(self) -> str:
-        """The message for the reader of a form: each field by its plain words, never its name
-        ("Ki-67: '<5' is not a number from 0 to 100")."""
+        """The message for the reader of a form: each field by its plain words, never its name.
+
+        For instance "Ki-67: '<5' is not a number from 0 to 100".
+
+        Returns
+        -------
+        str
+            The message.
+        """
         return self._text(words=True)
 
 

@@ -1,4 +1,5 @@
-"""The public API (``netorigin.__all__``) has numpydoc docstrings (checked as skrub checks its own),
+"""The public API (``netorigin.__all__``) and the public methods of its classes have numpydoc
+docstrings (checked as skrub checks its own),
 and ``docs/api.md`` is generated from them (regenerate: python -m netorigin.cli._api_docs > docs/api.md)."""
 
 from __future__ import annotations
@@ -29,6 +30,30 @@ def _public():
 @pytest.mark.parametrize("name,obj", list(_public()), ids=[n for n, _ in _public()])
 def test_every_public_function_and_class_has_a_numpydoc_docstring(name, obj):
     res = numpydoc.validate(f"{obj.__module__}.{obj.__qualname__}")
+    errors = [f"{code}: {msg}" for code, msg in res["errors"] if code in CHECKED]
+    assert not errors, errors
+
+
+def _public_methods():
+    """Every public method of a public class, the mixins it takes from the package included."""
+    seen = set()
+    for name, obj in _public():
+        if not inspect.isclass(obj):
+            continue
+        for klass in obj.__mro__:
+            if not klass.__module__.startswith("netorigin"):
+                continue
+            for method, f in vars(klass).items():
+                f = f.__func__ if isinstance(f, classmethod | staticmethod) else f
+                key = f"{klass.__module__}.{klass.__qualname__}.{method}"
+                if not method.startswith("_") and inspect.isfunction(f) and key not in seen:
+                    seen.add(key)
+                    yield f"{name}.{method}", key
+
+
+@pytest.mark.parametrize("name,path", list(_public_methods()), ids=[n for n, _ in _public_methods()])
+def test_every_public_method_of_a_public_class_has_a_numpydoc_docstring(name, path):
+    res = numpydoc.validate(path)
     errors = [f"{code}: {msg}" for code, msg in res["errors"] if code in CHECKED]
     assert not errors, errors
 

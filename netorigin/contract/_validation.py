@@ -105,7 +105,13 @@ class ValidatedCohort:
         return self.n_cases + (0 if self.set_aside is None else len(self.set_aside))
 
     def accounting(self) -> str:
-        """ "read N: U used, S set aside (reasons ...)" - the numbers always add up."""
+        """What was read, used and set aside, in one line; the numbers always add up.
+
+        Returns
+        -------
+        str
+            "N case(s) read: U used, S set aside as invalid" (and "each with its reason" when any was).
+        """
         n_aside = 0 if self.set_aside is None else len(self.set_aside)
         return f"{self.n_read:,} case(s) read: {self.n_cases:,} used, {n_aside:,} set aside as invalid" + (
             " (each with its reason)" if n_aside else ""

@@ -59,8 +59,13 @@ class ModelCells:
         return self
 
     def cells(self):
-        """The :class:`~netorigin.literature.Literature` whose cells the next-test advice uses:
-        fitted to the training cohort when the model was trained here, else the literature's."""
+        """The :class:`~netorigin.literature.Literature` whose cells the next-test advice uses.
+
+        Returns
+        -------
+        Literature
+            Fitted to the training cohort when the model was trained here, else the literature's.
+        """
         from ..literature import Literature, default_literature
 
         cells = getattr(self, "cells_", None)
@@ -74,9 +79,14 @@ class ModelCells:
         return lit
 
     def evidence_fields(self) -> tuple[str, ...]:
-        """The procedures read as evidence from the model's own cells (see the module docstring):
-        those its fitted cells know and its classifier does not read. None for a model without
-        fitted cells (a bundle written before procedures were part of the case)."""
+        """The procedures read as evidence from the model's own cells (see the module docstring).
+
+        Returns
+        -------
+        tuple of str or None
+            Those its fitted cells know and its classifier does not read; None for a model without
+            fitted cells (a bundle written before procedures were part of the case).
+        """
         cells = getattr(self, "cells_", None)
         reads = self.classifier_fields()
         if cells is None or all(f in reads for f in PROCEDURE_FIELDS):
@@ -85,9 +95,21 @@ class ModelCells:
         return tuple(f for f in PROCEDURE_FIELDS if f in known and f not in reads)
 
     def label_cells(self, target_prior=None) -> tuple[np.ndarray, np.ndarray]:
-        """(label index of each of the model's cells or -1, the cell's weight within its label): a
-        sub-site's phenotype cells in their weights; a site's (or an unspecified other's) sub-sites
-        in the setting's mix."""
+        """Which label each of the model's cells belongs to, and its weight within the label.
+
+        A sub-site's phenotype cells in their weights; a site's (or an unspecified other's) sub-sites in
+        the setting's mix.
+
+        Parameters
+        ----------
+        target_prior : str or None
+            The setting (None: the model's own deployment prior).
+
+        Returns
+        -------
+        tuple of ndarray
+            (label index of each cell or -1, the cell's weight within its label).
+        """
         from ._prior import scenario_subsite_mixes
 
         model = self.cells().model
@@ -104,10 +126,25 @@ class ModelCells:
         return idx, w
 
     def procedure_evidence(self, table, target_prior=None):
-        """(fields, terms (n, fields, labels)): every procedure the model reads as evidence, field by
-        field the log-likelihood its recorded result adds under each label given the ones before it
-        (they add up to log P(every result | label); 0 where not done, so that a case gets the same
-        terms alone or in a batch); None for a model without such procedures."""
+        """Every procedure the model reads as evidence, with the log-likelihood of its result.
+
+        Field by field, the log-likelihood its recorded result adds under each label given the ones
+        before it (they add up to log P(every result | label); 0 where not done, so that a case gets the
+        same terms alone or in a batch).
+
+        Parameters
+        ----------
+        table : DataFrame
+            Cases in the contract.
+        target_prior : str or None
+            The setting (None: the model's own deployment prior).
+
+        Returns
+        -------
+        tuple or None
+            (fields, terms of shape (n_cases, n_fields, n_labels)); None for a model without such
+            procedures.
+        """
         fields = list(self.evidence_fields())
         if not fields:
             return None

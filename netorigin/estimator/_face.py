@@ -19,8 +19,21 @@ class SklearnFace:
     ``predict_sets`` and ``score`` of :class:`SiteModel`, as scikit-learn's classifiers give them."""
 
     def set_params(self, **params):
-        """Set parameters; ``params__<name>`` sets one hyper-parameter of the kind's classifier
-        (``GridSearchCV(SiteModel("xgboost"), {"params__max_depth": [2, 3]})``), in a new dict."""
+        """Set parameters, as scikit-learn's estimators do.
+
+        ``params__<name>`` sets one hyper-parameter of the kind's classifier
+        (``GridSearchCV(SiteModel("xgboost"), {"params__max_depth": [2, 3]})``), in a new dict.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names and their values.
+
+        Returns
+        -------
+        SiteModel
+            The model itself.
+        """
         inner = {k.split("__", 1)[1]: params.pop(k) for k in list(params) if k.startswith("params__")}
         super().set_params(**params)
         if inner:
@@ -33,37 +46,120 @@ class SklearnFace:
         return np.array([index[c] for c in self.classes_], dtype=int)
 
     def predict_proba(self, X, *, target_prior=None) -> np.ndarray:
-        """Site probabilities, one column per class of ``classes_`` (ileal, other, pancreatic),
-        under ``target_prior`` (None: the model's deployment prior; ``"training"``: the training
-        mix; a scenario; ``a,b,c``)."""
+        """Site probabilities, one column per class of ``classes_`` (ileal, other, pancreatic).
+
+        Parameters
+        ----------
+        X : DataFrame
+            Cases in the contract.
+        target_prior : str or None
+            The deployment prior (None: the model's own; ``"training"``: the training mix; a scenario
+            name; ``a,b,c``).
+
+        Returns
+        -------
+        ndarray of shape (n_cases, 3)
+            Each case's probabilities, summing to 1.
+        """
         return self.forward(X, target_prior=target_prior).proba[:, self._class_columns()]
 
     def predict_log_proba(self, X, *, target_prior=None) -> np.ndarray:
-        """The logarithm of :meth:`predict_proba` (``-inf`` for a site the prior excludes)."""
+        """The logarithm of :meth:`predict_proba` (``-inf`` for a site the prior excludes).
+
+        Parameters
+        ----------
+        X : DataFrame
+            Cases in the contract.
+        target_prior : str or None
+            The deployment prior (None: the model's own; ``"training"``: the training mix; a scenario
+            name; ``a,b,c``).
+
+        Returns
+        -------
+        ndarray of shape (n_cases, 3)
+            Log-probabilities, one column per class of ``classes_``.
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X, target_prior=target_prior))
 
     def decision_function(self, X, *, target_prior=None) -> np.ndarray:
-        """Each site's score, one column per class of ``classes_``: its log-probability
-        (:meth:`predict_log_proba`; the argmax is :meth:`predict`, softmax gives
-        :meth:`predict_proba`). The classifier's own margins over ``labels_`` are
-        :meth:`label_margins`."""
+        """Each site's score, one column per class of ``classes_``: its log-probability.
+
+        The argmax is :meth:`predict`, softmax gives :meth:`predict_proba`. The classifier's own
+        margins over ``labels_`` are :meth:`label_margins`.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Cases in the contract.
+        target_prior : str or None
+            The deployment prior (None: the model's own; ``"training"``: the training mix; a scenario
+            name; ``a,b,c``).
+
+        Returns
+        -------
+        ndarray of shape (n_cases, 3)
+            The scores.
+        """
         return self.predict_log_proba(X, target_prior=target_prior)
 
     def predict(self, X, *, target_prior=None) -> np.ndarray:
-        """The most probable site of each case under ``target_prior`` (a name from ``classes_``;
-        the top site of every report)."""
+        """The most probable site of each case (the top site of every report).
+
+        Parameters
+        ----------
+        X : DataFrame
+            Cases in the contract.
+        target_prior : str or None
+            The deployment prior (None: the model's own; ``"training"``: the training mix; a scenario
+            name; ``a,b,c``).
+
+        Returns
+        -------
+        ndarray of str
+            A name from ``classes_`` per case.
+        """
         proba = self.forward(X, target_prior=target_prior).proba
         return np.array(SITES, dtype=object)[np.argmax(proba, axis=1)]
 
     def predict_sets(self, X, *, coverage: float = 0.9, target_prior=None) -> np.ndarray:
-        """Boolean (n, 3) prediction sets at ``coverage`` under ``target_prior``, one column per
-        class of ``classes_``; the most probable site is always in the set."""
+        """Prediction sets: the sites kept at ``coverage``; the most probable site is always in.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Cases in the contract.
+        coverage : float
+            The sets' coverage (0.5 to 0.99).
+        target_prior : str or None
+            The deployment prior (None: the model's own; ``"training"``: the training mix; a scenario
+            name; ``a,b,c``).
+
+        Returns
+        -------
+        ndarray of bool, shape (n_cases, 3)
+            One column per class of ``classes_``.
+        """
         return self.forward(X, target_prior=target_prior).sets(coverage)[:, self._class_columns()]
 
     def score(self, X, y, sample_weight=None) -> float:
-        """Accuracy of :meth:`predict` against ``y``, read as :meth:`fit` reads it (site names,
-        sub-site names counted as their site, or indices into ``classes_``)."""
+        """Accuracy of :meth:`predict` against ``y``.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Cases in the contract.
+        y : array-like
+            Read as :meth:`fit` reads it: site names, sub-site names counted as their site, or indices
+            into ``classes_``.
+        sample_weight : array-like or None
+            Weights of the cases.
+
+        Returns
+        -------
+        float
+            The share of cases whose predicted site is ``y``'s.
+        """
         from sklearn.metrics import accuracy_score
 
         pred = self.predict(X)

@@ -18,25 +18,57 @@ class SettingReads:
     """Mixed into :class:`~netorigin.estimator.SiteModel`."""
 
     def assumed_negative(self, target_prior=None) -> tuple[str, ...]:
-        """The procedures the setting ``target_prior`` (None: the model's own) assumes negative:
-        their recorded negatives are the setting's own, never counted twice."""
+        """The procedures a setting assumes negative.
+
+        Their recorded negatives are the setting's own, never counted twice.
+
+        Parameters
+        ----------
+        target_prior : str or None
+            The setting (None: the model's own deployment prior).
+
+        Returns
+        -------
+        tuple of str
+            The procedure fields the setting holds done and negative.
+        """
         return bundled_assumptions(self.prior_name(target_prior))
 
     def unread_fields(self) -> tuple[str, ...]:
-        """The procedures this model does not read (all of them for a model trained before
-        procedures were part of the case): recorded, they say nothing to it."""
+        """The procedures this model does not read.
+
+        All of them for a model trained before procedures were part of the case: recorded, they say
+        nothing to it.
+
+        Returns
+        -------
+        tuple of str
+            The procedure fields outside :meth:`fields_read`.
+        """
         known = self.fields_read()
         return tuple(f for f in PROCEDURE_FIELDS if f not in known)
 
     def fields_read(self) -> frozenset:
-        """The contract fields the model reads: its classifier's, and the procedures it reads as
-        evidence from its cells. A field outside it (a procedure, for a model trained before
-        procedures existed) is not used, and scoring says so."""
+        """The contract fields the model reads.
+
+        Its classifier's, and the procedures it reads as evidence from its cells. A field outside it (a
+        procedure, for a model trained before procedures existed) is not used, and scoring says so.
+
+        Returns
+        -------
+        frozenset of str
+            The fields read.
+        """
         return self.classifier_fields() | frozenset(self.evidence_fields())
 
     def classifier_fields(self) -> frozenset:
-        """The contract fields the classifier itself reads: its features' fields, or for a kind that
-        reads the case table, what its cells know."""
+        """The contract fields the classifier itself reads.
+
+        Returns
+        -------
+        frozenset of str
+            Its features' fields or, for a kind that reads the case table, what its cells know.
+        """
         check_is_fitted(self, "_parts")
         features, clf = self._parts
         if features is not None:

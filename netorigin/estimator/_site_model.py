@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._math import log_softmax, safe_log
 from .._runtime import BaseEstimator, ClassifierMixin, check_is_fitted
 from .._version import __version__
-from ..contract import SITES, as_canonical, research_notice, site_sums
-from ..io import informative_counts, make_profile, unlike_training
-from ..literature import apply_setting
+from ..contract import SITES, as_canonical, research_notice
+from ..io import informative_counts, make_profile
 from ..models import (
     CLASSES,
     DEFAULT_KIND,
@@ -33,17 +31,16 @@ from ..models import (
 )
 from ._cells import ModelCells
 from ._conformal import ConformalSets
-from ._explain import Explanation, make_explanation
 from ._face import SklearnFace
-from ._forward import Forward, evidence_sum
 from ._labels import CaseSplitter, _align, _strata, training_labels
 from ._parameters import validate_parameters
+from ._passes import Passes
 from ._prior import PriorShift
 from ._reads import SettingReads
 from ._temperature import TemperatureScaling
 
 
-class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEstimator):
+class SiteModel(SettingReads, ModelCells, Passes, SklearnFace, ClassifierMixin, BaseEstimator):
     """The fitted model: check -> features -> classifier -> calibration -> prior -> sets.
 
     Parameters
@@ -108,15 +105,29 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
     def fit(self, X, y, *, groups=None, progress=None):
         """Cross-fit the calibration, then fit the classifier on every row of ``X``.
 
-        ``y``: each case's site (ileal, pancreatic, other) or sub-site (a ``primary_site_detail``
-        value: ileum, lung, ...), or a mix; integers are the index of a site in ``classes_`` (what
-        scikit-learn's ``LabelEncoder`` gives, as ``cross_val_predict`` does). When every case has
-        a sub-site (from ``y`` or from ``X``'s ``primary_site_detail``) and the kind can, the
-        classifier learns the sub-sites and reports the sites as their sums; a label that
+        When every case has a sub-site (from ``y`` or from ``X``'s ``primary_site_detail``) and the
+        kind can, the classifier learns the sub-sites and reports the sites as their sums; a label that
         contradicts ``X``'s ``primary_site_detail`` is refused. ``X``'s ``primary_site`` is not read.
-        (:meth:`score` reads ``y`` the same way; scikit-learn's scorers compare ``y`` with
-        ``classes_`` as they are: give them site names.)
-        ``progress(step, done, total)`` is called as each fold and the final fit begin.
+        (:meth:`score` reads ``y`` the same way; scikit-learn's scorers compare ``y`` with ``classes_``
+        as they are: give them site names.)
+
+        Parameters
+        ----------
+        X : DataFrame
+            Training cases in the contract.
+        y : array-like
+            Each case's site (ileal, pancreatic, other) or sub-site (a ``primary_site_detail`` value:
+            ileum, lung, ...), or a mix; integers are the index of a site in ``classes_`` (what
+            scikit-learn's ``LabelEncoder`` gives, as ``cross_val_predict`` does).
+        groups : array-like or None
+            Each case's patient: a patient's cases never straddle a fold (None: one case each).
+        progress : callable or None
+            ``progress(step, done, total)``, called as each fold and the final fit begin.
+
+        Returns
+        -------
+        SiteModel
+            The fitted model itself.
         """
         tell = progress or (lambda *a: None)
         validate_parameters(self)
@@ -236,10 +247,38 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         params=None,
         random_state=None,
     ) -> SiteModel:
-        """A fitted model from its fitted parts (a bundle being read): the feature builder (or None),
-        the classifier (:class:`~netorigin.models.SiteClassifier`), temperature scaling, the prior
-        shift and the conformal sets; ``cells``: the fitted cells the advice uses (None: the
-        literature's); ``metadata``: identity and provenance."""
+        """A fitted model from its fitted parts (a bundle being read).
+
+        Parameters
+        ----------
+        kind : str
+            The model kind.
+        features : CaseFeatures or None
+            The fitted feature builder (None for kinds that read the case table).
+        classifier : SiteClassifier
+            The fitted classifier.
+        calibrator : TemperatureScaling
+            The fitted temperature scaling.
+        prior : PriorShift
+            The fitted prior shift.
+        conformal : ConformalSets
+            The fitted conformal sets.
+        profile : dict or None
+            Aggregates of the training rows.
+        cells : FittedCells or None
+            The fitted cells the advice uses (None: the literature's).
+        metadata : dict or None
+            Identity and provenance.
+        params : dict or None
+            The classifier's hyper-parameters.
+        random_state : int or None
+            The seed it was trained with.
+
+        Returns
+        -------
+        SiteModel
+            The fitted model.
+        """
         labels = np.asarray(classifier.labels_, dtype=object)
         level = "site" if set(labels) <= set(SITES) else "subsite"
         self = cls(kind, params=params, level=level, target_prior=prior.target_prior, random_state=random_state)
@@ -274,100 +313,6 @@ class SiteModel(SettingReads, ModelCells, SklearnFace, ClassifierMixin, BaseEsti
         check_is_fitted(self, "_parts")
         features = self._parts[0]
         return None if features is None else features.feature_fields_
-
-    # ------------------------------------------------------------------ prediction
-    def transform(self, X):
-        """The classifier's input for ``X``: the feature matrix (or the canonical table, for
-        kinds that read it)."""
-        check_is_fitted(self, "_parts")
-        table = as_canonical(X)
-        return table if self._parts[0] is None else self._parts[0].transform(table)
-
-    def label_margins(self, X) -> np.ndarray:
-        """The classifier's uncalibrated margins (log-odds scale), one column per label of
-        ``labels_``: what calibration, reasons and the sets start from."""
-        return self._parts[1].label_margins(self.transform(X))
-
-    def forward(self, X, *, target_prior=None, reasons: bool = False, edited_from=None) -> Forward:
-        """Everything one pass of the model gives for the cases of ``X`` under ``target_prior``:
-        margins and probabilities over ``labels_``, the site probabilities (in the contract's
-        order, ``netorigin.SITES``: ileal, pancreatic, other), and with ``reasons`` each field's
-        term (:class:`~netorigin.estimator.Explanation`); sets and other priors from the same pass
-        (:meth:`Forward.sets`, :meth:`Forward.proba_under`). ``edited_from=(Xt, margins)``: of the
-        cases ``X`` are edits of (a few values changed; a classifier that can starts from them)."""
-        check_is_fitted(self, "_parts")
-        raw = as_canonical(X)
-        # the one place a setting's assumptions meet a case: a recorded negative it already holds
-        # is not counted again (netorigin.literature.apply_setting)
-        table, taken = apply_setting(raw, self.assumed_negative(target_prior))
-        Xt = self.transform(table)
-        terms = self._margin_terms(Xt) if reasons else None
-        # the same margins with or without reasons (the explanation's base absorbs the rounding)
-        clf = self._parts[1]
-        margins = clf.label_margins(Xt) if edited_from is None else clf.label_margins_edited(Xt, *edited_from)
-        evidence = self.procedure_evidence(table, target_prior)  # procedures, from the model's cells
-        label_proba = self._label_proba(margins, target_prior, evidence=evidence_sum(evidence))
-        return Forward(
-            model=self,
-            table=table,
-            margins=margins,
-            label_proba=label_proba,
-            proba=site_sums(label_proba, self.label_site_),
-            target_prior=self.prior_name(target_prior),
-            prior_spec=target_prior,
-            margin_terms=terms,
-            explanation=self._explanation(margins, terms, target_prior, evidence) if terms is not None else None,
-            raw_table=raw,
-            assumed=self.assumed_negative(target_prior),
-            taken=taken,
-            inputs=Xt,
-            evidence=evidence,
-        )
-
-    def predict_label_proba(self, X, *, target_prior=None) -> np.ndarray:
-        """Probabilities over ``labels_`` (the sub-site breakdown, for sub-site models)."""
-        return self.forward(X, target_prior=target_prior).label_proba
-
-    def explain(self, X, *, target_prior=None) -> Explanation | None:
-        """Each field's term (and the baseline, calibration and prior terms) on the clr scale of
-        the site probabilities shown under ``target_prior``; they add up to it exactly. The site
-        axis is in the contract's order (``Explanation.sites``), as in the reports. None for
-        kinds without an exact explainer."""
-        return self.forward(X, target_prior=target_prior, reasons=True).explanation
-
-    def prior_name(self, target_prior=None) -> str:
-        return self.prior_.resolve(target_prior)[0]
-
-    def _label_proba(self, margins, target_prior=None, calibrated: bool = True, evidence=None) -> np.ndarray:
-        # the log-probabilities go along: a prior with a huge ratio re-weights in logs where needed
-        log_p = self.calibrator_.log_proba(margins) if calibrated else log_softmax(margins)
-        if evidence is not None:  # the procedures' log-likelihoods (netorigin.estimator._reads)
-            log_p = log_softmax(log_p + evidence)
-        return self.prior_.transform(np.exp(log_p), target_prior, log_proba=log_p)
-
-    def _margin_terms(self, Xt):
-        """(fields, contributions (n, fields, labels), base (n, labels)) on the margin scale, or
-        None for kinds without an exact explainer."""
-        explainer = get_kind(self.kind).explain
-        if explainer is None:
-            return None
-        return explainer(self._parts[1].estimator_, Xt, self.feature_fields_)
-
-    def _explanation(self, margins, terms, target_prior, evidence=None) -> Explanation:
-        fields, contrib, _ = terms
-        # anchored on the margins the probabilities come from: the base absorbs the float32
-        # rounding between an explainer's contributions and the classifier's own prediction
-        base = margins - contrib.sum(axis=1)
-        rho = safe_log(self.prior_.weights(target_prior))
-        cal = self.calibrator_
-        if evidence is not None:  # each procedure's log-likelihood is its term (after calibration)
-            fields = [*fields, *evidence[0]]
-            contrib = np.concatenate([contrib, evidence[1] * np.asarray(cal.temperature_, dtype=float)], axis=1)
-        return make_explanation(fields, base, contrib, cal.temperature_, cal.bias_, rho, self.label_site_)
-
-    def unlike_training(self, table) -> list[list[str]]:
-        """For each case, how it is unlike the training rows (from the aggregate profile)."""
-        return unlike_training(getattr(self, "profile_", None), table)
 
     # ------------------------------------------------------------------ identity
     @property

@@ -78,8 +78,22 @@ class Literature:
 
     @classmethod
     def from_tables(cls, parameters, scenarios, where="parameters.csv") -> Literature:
-        """A knowledge base from already-read parameter and scenario rows (records or pandas tables;
-        a bundle's copies, a drawn world); ``where``: the parameter table's file, named in errors."""
+        """A knowledge base from already-read parameter and scenario rows.
+
+        Parameters
+        ----------
+        parameters : list of dict or DataFrame
+            The parameter rows (a bundle's copies, a drawn world).
+        scenarios : list of dict or DataFrame
+            The scenario rows.
+        where : str
+            The parameter table's file, named in errors.
+
+        Returns
+        -------
+        Literature
+            The knowledge base.
+        """
         lit = cls.__new__(cls)
         lit.parameter_rows, lit.scenario_rows = records_of(parameters), records_of(scenarios)
         lit.workup_table = None
@@ -90,11 +104,33 @@ class Literature:
         return scenario_names(self.scenario_rows)
 
     def weights(self, scenario: str) -> np.ndarray:
-        """Prior weight of every latent cell under ``scenario``."""
+        """Prior weight of every latent cell under a setting.
+
+        Parameters
+        ----------
+        scenario : str
+            A setting's name (``netorigin.SCENARIOS``).
+
+        Returns
+        -------
+        ndarray of shape (n_cells,)
+            The weights.
+        """
         return scenario_weights(self.model, self.scenario_rows, scenario)
 
     def site_prior(self, scenario: str) -> np.ndarray:
-        """The scenario's site mix (ileal, pancreatic, other), summing to 1."""
+        """The setting's site mix.
+
+        Parameters
+        ----------
+        scenario : str
+            A setting's name (``netorigin.SCENARIOS``).
+
+        Returns
+        -------
+        ndarray of shape (3,)
+            ileal, pancreatic, other, summing to 1.
+        """
         w = self.weights(scenario)
         site = self.model.cell_site
         return site_sums(w, site) / w.sum()
@@ -104,18 +140,46 @@ class Literature:
         return {s: np.array([share.get(x, 0.0) for x in SUBSITES[s]]) for s in SITES}
 
     def assumptions(self, scenario) -> tuple[str, ...]:
-        """The procedures setting ``scenario`` assumes negative (:mod:`netorigin.literature._settings`)."""
+        """The procedures a setting assumes negative (:mod:`netorigin.literature._settings`).
+
+        Parameters
+        ----------
+        scenario : str
+            A setting's name (``netorigin.SCENARIOS``).
+
+        Returns
+        -------
+        tuple of str
+            The procedure fields.
+        """
         return setting_assumptions(self.scenario_rows, scenario)
 
     def workup_names(self) -> list[str]:
-        """The named work-ups of the work-up file, then ``mixture`` and ``complete``."""
+        """The named work-ups of the work-up file, then ``mixture`` and ``complete``.
+
+        Returns
+        -------
+        list of str
+            The names.
+        """
         names = list(dict.fromkeys(self.workup_table["workup"])) if self.workup_table is not None else []
         return names + ["mixture", "complete"]
 
     def workup(self, workup: str | Path | pd.DataFrame | None):
-        """The work-up table: a named work-up of the file (``routine``, the default, ``community``,
-        ``referral``, ``sparse``), ``complete`` (every test), ``mixture`` (the work-ups in the
-        shares of ``workup_mix.csv``: a list of (name, share, table)), a path or a table."""
+        """The work-up table: which tests a case of a work-up records.
+
+        Parameters
+        ----------
+        workup : str, Path, DataFrame or None
+            A named work-up of the file (``routine``, the default, ``community``, ``referral``,
+            ``sparse``), ``complete`` (every test), ``mixture`` (the work-ups in the shares of
+            ``workup_mix.csv``), a path or a table.
+
+        Returns
+        -------
+        DataFrame or list of tuple
+            The table; for ``mixture``, a list of (name, share, table).
+        """
         import pandas as pd
 
         if workup is None:
@@ -141,10 +205,24 @@ class Literature:
     def bayes_posterior(
         self, cohort: pd.DataFrame, *, scenario: str = "liver-met-archive", label_noise: float = 0.0
     ) -> pd.DataFrame:
-        """p(site | observed fields) under the cell model, for any cohort in the contract.
+        """The exact posterior p(site | observed fields) under the cell model, for any cohort in the contract.
 
-        Missing fields are marginalised. On a cohort drawn from the same scenario and files this
-        is the best any model can do: its accuracy and log-loss are the ceiling.
+        Missing fields are marginalised. On a cohort drawn from the same scenario and files this is the
+        best any model can do: its accuracy and log-loss are the ceiling.
+
+        Parameters
+        ----------
+        cohort : DataFrame
+            Cases in the contract.
+        scenario : str
+            The setting whose site mix is the prior.
+        label_noise : float
+            The share of labels assumed wrong (0: none).
+
+        Returns
+        -------
+        DataFrame
+            One column per site (ileal, pancreatic, other), indexed as the cohort.
         """
         import pandas as pd
 
