@@ -11,9 +11,9 @@ def lazy_names(package: str, names: dict[str, str]):
 
     Examples
     --------
-    >>> getattr_, dir_ = lazy_names("netorigin", {"sqrt_of": "_math"})
-    >>> "sqrt_of" in dir_()
-    True
+    >>> getattr_, dir_ = lazy_names("netorigin.training", {"train": "_train"})
+    >>> "train" in dir_(), getattr_("train").__name__
+    (True, 'train')
     """
 
     def __getattr__(name: str):
