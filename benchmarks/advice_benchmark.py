@@ -134,7 +134,7 @@ def main():
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
     lines = [
-        f"# The next test against the exact-Bayes best test (bundle {str(model.bundle_hash)[:12]})",
+        f"# The next test against the exact-Bayes best test (bundle {str(model.identity_.bundle_hash)[:12]})",
         "",
         "| scenario | cases | tool's pick = exact best (95% CI) | within 0.001 bits of it | same, cases not settled "
         "(best >= 0.01 bits) | information achieved: mean of pick / best | total picked / total best | "

@@ -156,7 +156,7 @@ def main():
     if args.table_only:
         saved = json.loads(Path(args.out).with_suffix(".json").read_text())
         seeds = sorted({r["world"] for r in saved["rows"]})
-        md = table(saved["rows"], sizes, saved["literature_world"], seeds, args.n_test, shipped.bundle_hash)
+        md = table(saved["rows"], sizes, saved["literature_world"], seeds, args.n_test, shipped.identity_.bundle_hash)
         Path(args.out).with_suffix(".md").write_text(md)
         print(md)
         return
@@ -183,7 +183,7 @@ def main():
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps({"rows": rows, "literature_world": home}, indent=1))
-    md = table(rows, sizes, home, seeds, args.n_test, shipped.bundle_hash)
+    md = table(rows, sizes, home, seeds, args.n_test, shipped.identity_.bundle_hash)
     out.with_suffix(".md").write_text(md)
     print(md)
 

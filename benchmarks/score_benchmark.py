@@ -95,7 +95,7 @@ def main() -> None:
 
     cohort = make_synthetic_cohort(args.batch, scenario="unknown-primary", random_state=3)
     model = load_bundle(bundle)
-    X = model.transform(cohort)
+    X = model.forward(cohort, target_prior="training").inputs
     booster = model.estimator_[-1].estimator_.booster_
     t = time.perf_counter()
     booster.predict(xgb.DMatrix(X, missing=np.nan), pred_contribs=True)
@@ -106,7 +106,7 @@ def main() -> None:
 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"bundle {model.bundle_hash[:12]}"
+        f"bundle {model.identity_.bundle_hash[:12]}"
     )
     print("| what | median wall time | median CPU time | runs | target |")
     print("|---|---|---|---|---|")

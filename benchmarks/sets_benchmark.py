@@ -173,13 +173,13 @@ def main(argv=None):
     model = load_bundle(args.model)
     t0 = time.perf_counter()
     res = {
-        "bundle_hash": model.bundle_hash,
+        "bundle_hash": model.identity_.bundle_hash,
         "n_per_prior": args.n,
         "seed": args.seed,
         "priors": {s: run_prior(model, s, args.n, args.seed + i) for i, s in enumerate(SCENARIOS)},
     }
     res["seconds"] = time.perf_counter() - t0
-    md = markdown(res, model.bundle_hash or "")
+    md = markdown(res, model.identity_.bundle_hash or "")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(f"{args.out}.json").write_text(json.dumps(res, indent=1))

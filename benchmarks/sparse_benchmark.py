@@ -63,7 +63,7 @@ def main():
     args = ap.parse_args()
     model = load_bundle(args.model)
     rng = np.random.default_rng(16)
-    result = {"model": model.identity(), "n": args.n, "thinned": [], "remove_one": [], "by_information": []}
+    result = {"model": model.identity_.as_dict(), "n": args.n, "thinned": [], "remove_one": [], "by_information": []}
     for k, scenario in enumerate(SCENARIOS):
         c = thin(make_synthetic_cohort(args.n, scenario=scenario, random_state=1600 + k), rng)
         y = c["primary_site"].cat.codes.to_numpy()

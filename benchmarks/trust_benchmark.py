@@ -118,7 +118,7 @@ def main():
         }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    result = {"model": model.identity(), "scenarios": rows, "subsites": sub_rows, "checks": checks}
+    result = {"model": model.identity_.as_dict(), "scenarios": rows, "subsites": sub_rows, "checks": checks}
     out.with_suffix(".json").write_text(json.dumps(result, indent=1))
     md = markdown(result)
     out.with_suffix(".md").write_text(md)

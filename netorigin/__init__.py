@@ -55,6 +55,8 @@ _EXPORTS = {
     "MODEL_KINDS": "models",
     "make_model": "models",
     "SiteModel": "estimator",
+    "ModelCells": "estimator",
+    "ModelIdentity": "estimator",
     "resolve_prior": "estimator",
     "evaluate_model": "training",
     "compare_models": "training",

@@ -47,10 +47,11 @@ def assert_explanation_sums_to_margin(model, table: pd.DataFrame, atol: float = 
     """On the margin scale: for every case and label, the explainer's base plus its field
     contributions equals the classifier's own margin (within float32 rounding: xgboost computes
     contributions and predictions in single precision by different routines)."""
-    terms = model.forward(table, reasons=True).margin_terms
-    assert terms is not None, f"a {model.kind} model has no explainer"
-    fields, contrib, base = terms
-    np.testing.assert_allclose(base + contrib.sum(axis=1), model.label_margins(table), atol=atol, rtol=rtol)
+    fwd = model.forward(table, reasons=True)
+    assert fwd.margin_terms is not None, f"a {model.kind} model has no explainer"
+    fields, contrib, base = fwd.margin_terms
+    margins = model.classifier_.label_margins(fwd.inputs)  # the classifier's own, apart from the explainer
+    np.testing.assert_allclose(base + contrib.sum(axis=1), margins, atol=atol, rtol=rtol)
 
 
 def assert_explanation_adds_up(model, table: pd.DataFrame, target_prior=None, atol: float = 1e-6) -> None:

@@ -28,7 +28,9 @@ def test_zero_rounds_is_the_latent_class_model(small_cohort):
     boost.fit(cases, cases["primary_site"])
     latent.fit(cases, cases["primary_site"])
     test = small_cohort.iloc[2000:2300]
-    np.testing.assert_array_equal(boost.label_margins(test), latent.label_margins(test))
+    np.testing.assert_array_equal(
+        boost.forward(test, target_prior="training").margins, latent.forward(test, target_prior="training").margins
+    )
     assert boost.classifier_.estimator_.boost_ is None
 
 
@@ -39,7 +41,7 @@ def test_the_trees_add_to_the_margins_and_the_reasons_still_add_up(small_cohort)
     clf = m.classifier_.estimator_
     assert clf.boost_ is not None and clf.rounds_ == 40
     test = small_cohort.iloc[2000:2200].reset_index(drop=True)
-    assert not np.allclose(m.label_margins(test), clf.latent_.decision_function(test))
+    assert not np.allclose(m.forward(test, target_prior="training").margins, clf.latent_.decision_function(test))
     assert_explanation_sums_to_margin(m, test, atol=1e-8, rtol=0)
     assert_explanation_adds_up(m, test)
 

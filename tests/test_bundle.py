@@ -31,7 +31,7 @@ def test_saved_bundle_scores_exactly_like_the_trained_model(kind, trained, tmp_p
         np.testing.assert_array_equal(a, b)
         assert_probabilities(b, 3)
     assert np.array_equal(model.predict_sets(small_test_cohort), loaded.predict_sets(small_test_cohort))
-    assert loaded.identity()["bundle_hash"] == model.bundle_hash
+    assert loaded.identity_.bundle_hash == model.identity_.bundle_hash
     assert_same_alone_and_in_batch(loaded.predict_proba, load_seed_cohort().table)
 
 

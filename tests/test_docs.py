@@ -15,7 +15,7 @@ from netorigin.estimator import load_bundle
 from netorigin.io import default_model_path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = load_bundle(default_model_path()).bundle_hash[:12]
+SHIPPED = load_bundle(default_model_path()).identity_.bundle_hash[:12]
 # results that measure the shipped model (benchmark.md trains its own; score.md and serve.txt are timings)
 OF_THE_SHIPPED_MODEL = ["advice.md", "learning.md", "seed_cohort.md", "sets.md", "sparse.md", "trust.md"]
 

@@ -201,7 +201,7 @@ def test_fit_takes_sub_site_labels_as_training_takes_a_primary_site_detail_colum
     from_y = SiteModel(**KIND).fit(X, detail)
     assert from_y.level_ == "subsite" and list(from_y.labels_) == list(from_column.labels_)
     np.testing.assert_array_equal(from_y.predict_proba(X), from_column.predict_proba(X))
-    np.testing.assert_array_equal(from_y.predict_label_proba(X), from_column.predict_label_proba(X))
+    np.testing.assert_array_equal(from_y.forward(X).label_proba, from_column.forward(X).label_proba)
     # the same sub-sites given twice, in X and in y, agree: the same model
     both = SiteModel(**KIND).fit(X.assign(primary_site_detail=detail), pd.Series(detail))
     np.testing.assert_array_equal(both.predict_proba(X), from_y.predict_proba(X))

@@ -119,3 +119,25 @@ def test_the_registry_holds_every_check():
         "fitting_twice_changes_nothing",
         "a_wrong_parameter_is_refused_by_name",
     ]
+
+
+def test_the_model_is_narrow_its_parts_are_objects_of_their_own(default_model):
+    """``SiteModel``'s public names are scikit-learn's methods, the sets, reasons and the one pass
+    behind every output, and the fitted parts; advice cells, identity and settings are the parts'
+    own (``cells_``, ``identity_``, ``prior_``), and a loaded model has each of them."""
+    from netorigin.estimator import ModelCells, ModelIdentity
+
+    methods = {n for n in dir(SiteModel) if not n.startswith("_")}
+    assert methods == {
+        *("fit", "predict", "predict_proba", "predict_log_proba", "decision_function", "score"),
+        *("get_params", "set_params", "predict_sets", "explain", "forward", "fitted"),
+        *("estimator_", "identity_"),
+    }
+    assert isinstance(default_model.cells_, ModelCells) and isinstance(default_model.identity_, ModelIdentity)
+    assert default_model.identity_.bundle_hash == default_model.metadata_["bundle_hash"]
+    assert default_model.prior_.name() == "unknown-primary"  # the shipped default: a routine work-up found nothing
+    assert "proc_colonoscopy" in default_model.prior_.assumed_negative() and not default_model.prior_.assumed_negative(
+        "training"
+    )
+    assert set(default_model.cells_.evidence_fields()) <= default_model.cells_.fields_read()
+    assert not default_model.cells_.unread_fields()  # the shipped model reads every procedure

@@ -50,7 +50,7 @@ def test_json_output_has_stable_keys_and_consistent_numbers():
     assert set(rep["probabilities_by_prior"]) == {"training", "liver-met-archive", "population", "unknown-primary"}
     sub = rep["subsite_probabilities"]
     assert sum(sub["other"].values()) == pytest.approx(p["other"], abs=1e-9) and "caecum" in sub["other"]
-    assert rep["model"]["bundle_hash"] == load_bundle(DEFAULT).bundle_hash
+    assert rep["model"]["bundle_hash"] == load_bundle(DEFAULT).identity_.bundle_hash
     assert rep["target_prior"] == "unknown-primary" and "not a medical device" in rep["notice"]
     from netorigin.inference._advise import matters
 
@@ -118,10 +118,10 @@ def test_xgboost_reasons_equal_shaps_own_tree_shap_algorithm(model):
     import shap
 
     c = make_synthetic_cohort(60, random_state=4)
-    Xt = model.transform(c)
+    Xt = model.forward(c, target_prior="training").inputs
     booster = model.classifier_.estimator_.booster_
     ours_fields, ours_contrib, _ = model.forward(c, reasons=True).margin_terms
-    fields = list(model.feature_fields_)
+    fields = list(model.features_.feature_fields_)
     n_labels = len(model.labels_)
     for k, trees in enumerate(_shap_tree_dicts(booster, n_labels)):
         explainer = shap.TreeExplainer(

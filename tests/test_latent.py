@@ -66,8 +66,10 @@ def test_a_latent_class_bundle_scores_exactly_like_the_model_and_advises_from_it
     back = load_bundle(tmp_path / "b")
     np.testing.assert_array_equal(back.predict_proba(test.iloc[:300]), latent.predict_proba(test.iloc[:300]))
     lit = {(r["parameter"], r["site"]): r["value"] for r in default_literature().parameter_rows}
-    own = {(r["parameter"], r["site"]): r["value"] for r in back.cells().parameter_rows}
-    assert own != lit and own == {(r["parameter"], r["site"]): r["value"] for r in latent.cells().parameter_rows}
+    own = {(r["parameter"], r["site"]): r["value"] for r in back.cells_.literature().parameter_rows}
+    assert own != lit and own == {
+        (r["parameter"], r["site"]): r["value"] for r in latent.cells_.literature().parameter_rows
+    }
 
 
 def test_a_hundred_cases_are_enough_and_site_labels_alone_work():
@@ -127,7 +129,7 @@ def test_beyond_the_cap_the_advice_cells_are_fitted_to_a_sample_and_the_user_is_
     found = re.search(r"sample of ([\d,]+) of the ([\d,]+) training", said[0])
     used, total = (int(x.replace(",", "")) for x in found.groups())
     assert total == 1200 and 495 <= used <= 505
-    assert m.cells_.weight == 1.0  # no cross-validation beyond ADVICE_CV_MAX
+    assert m.cells_.fitted.weight == 1.0  # no cross-validation beyond ADVICE_CV_MAX
     small = SiteModel(kind="rules", cv=3, random_state=0).fit(c.iloc[:250], c["primary_site"].iloc[:250])
     assert not [n for n in small.notices_ if "advice" in n.message]
 
@@ -144,7 +146,7 @@ def test_em_keeps_every_fitted_spread_within_its_fields_range_on_a_world_unlike_
         1000, scenario="training-mix", random_state=900001, world=900001, structure="factor", workup="mixture"
     )
     model = SiteModel("latent-class", cv=3, random_state=0).fit(cohort, cohort["primary_site"])
-    cells = model.cells().model  # rebuilt from the fitted rows, every value checked
+    cells = model.cells_.literature().model  # rebuilt from the fitted rows, every value checked
     for name, arr in cells.arrays.items():
         if name.startswith(("sd:", "log_sd:")):
             assert np.all(np.isfinite(arr)) and np.all(arr > 0), name

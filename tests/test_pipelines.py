@@ -45,7 +45,7 @@ def test_score_pipeline_reports_the_seed_cohort_with_model_identity(tmp_path, mo
     text = (tmp_path / "seed.md").read_text()
     assert "seed-7" in text and "research use only" in text.lower()
     assert len(out["table"]) == 7 and {"p_ileal", "p_pancreatic", "p_other"} <= set(out["table"].columns)
-    assert load_bundle(ROOT / "data" / "models" / "default").bundle_hash[:12] in text
+    assert load_bundle(ROOT / "data" / "models" / "default").identity_.bundle_hash[:12] in text
 
 
 @pytest.mark.slow

@@ -254,7 +254,7 @@ def test_the_shipped_model_reads_every_procedure_and_a_confirmed_primary_all_but
     otherwise than the literature's point figures.)"""
     from netorigin.inference import case_report, score_cases
 
-    assert set(PROCEDURE_FIELDS) <= default_model.fields_read()
+    assert set(PROCEDURE_FIELDS) <= default_model.cells_.fields_read()
     confirmed = (
         ("proc_eus", "confirmed_pancreas", "pancreatic"),
         ("proc_colonoscopy", "confirmed_rectum", "other"),
@@ -282,7 +282,7 @@ def test_every_kind_trained_now_reads_the_procedures(trained_kinds):
     seen = {"proc_ct_mri": "confirmed_pancreas", "proc_sstr_pet": "confirmed_pancreas"}  # done in most cases
     for kind, result in trained_kinds.items():
         model = result.model
-        assert set(PROCEDURE_FIELDS) <= model.fields_read(), kind
+        assert set(PROCEDURE_FIELDS) <= model.cells_.fields_read(), kind
         a = case_report(score_cases(model, case, target_prior="liver-met-archive", advice=False), 0)
         b = case_report(score_cases(model, {**case, **seen}, target_prior="liver-met-archive", advice=False), 0)
         assert b["probabilities"]["pancreatic"] > a["probabilities"]["pancreatic"], kind
@@ -486,8 +486,8 @@ def test_a_procedure_counts_as_its_likelihood_under_the_models_own_cells_whateve
     from netorigin.literature._procedures import procedure_table
 
     model = trained_kinds["xgboost"].model
-    assert not {f for f in PROCEDURE_FIELDS if f in model.classifier_fields()}
-    cells = model.cells().model
+    assert not {f for f in PROCEDURE_FIELDS if f in model.cells_.classifier_fields}
+    cells = model.cells_.literature().model
     labels = list(model.labels_)
     for findings in ({"ihc_cdx2": "negative", "ihc_isl1": "positive"}, {"ihc_cdx2": "positive"}, {}):
         for proc, value in (("proc_capsule", "confirmed_small_bowel"), ("proc_eus", "negative")):

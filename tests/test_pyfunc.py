@@ -94,7 +94,7 @@ def test_a_request_whose_every_row_is_bad_is_answered_row_by_row(default_model):
     out = answer(default_model, request_table(pd.DataFrame({"ihc_cdx2": ["maybe", "x"]})), {})
     assert list(out["case_id"]) == ["row-1", "row-2"]
     assert all(s.startswith("not scored: invalid input: ") for s in out["status"])
-    assert out.loc[0, "model_bundle"] == default_model.bundle_hash and out.loc[0, "notice"]
+    assert out.loc[0, "model_bundle"] == default_model.identity_.bundle_hash and out.loc[0, "notice"]
 
 
 # --------------------------------------------------------------------------- the answer as numbers

@@ -80,7 +80,7 @@ def test_a_hindgut_case_is_not_read_as_lung(registry):
     assert "other" in labels and not {"colon", "caecum", "stomach", "duodenum"} & set(labels)
     rare = table[table["primary_site_detail"].astype(str).isin(["colon", "caecum", "stomach", "duodenum"])]
     lung = table[table["primary_site_detail"].astype(str) == "lung"]
-    p_rare, p_lung = (res.model.predict_label_proba(t, target_prior="training") for t in (rare, lung))
+    p_rare, p_lung = (res.model.forward(t, target_prior="training").label_proba for t in (rare, lung))
     assert p_rare[:, labels.index("lung")].mean() < 0.13 < 0.5 < p_lung[:, labels.index("lung")].mean()
     assert p_rare[:, labels.index("other")].mean() > 1.5 * p_lung[:, labels.index("other")].mean()
 

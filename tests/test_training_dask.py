@@ -82,7 +82,7 @@ def test_dask_bundle_scores_in_the_normal_cli_and_is_tracked(dask_run):
     mlflow.set_tracking_uri(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
     runs = mlflow.search_runs(experiment_names=["netorigin"])
     assert len(runs) == 1 and runs.iloc[0]["tags.netorigin.engine"] == "dask"
-    assert runs.iloc[0]["tags.netorigin.bundle_hash"] == load_bundle(work / "bundle").bundle_hash
+    assert runs.iloc[0]["tags.netorigin.bundle_hash"] == load_bundle(work / "bundle").identity_.bundle_hash
 
 
 def test_dask_batch_scoring_matches_local_scoring(dask_run):
@@ -157,4 +157,4 @@ def test_one_cohort_gets_the_same_labels_on_both_engines(tmp_path):
 
     lit = [r["value"] for r in default_literature().parameter_rows]
     for m in (local.model, dask.model):
-        assert m.cells_ is not None and [r["value"] for r in m.cells().parameter_rows] != lit
+        assert m.cells_.fitted is not None and [r["value"] for r in m.cells_.literature().parameter_rows] != lit

@@ -243,7 +243,7 @@ def test_margins_of_edited_cases_are_the_margins_of_the_cases_scored_afresh(defa
 
     trees = default_model.classifier_.estimator_.trees_
     cases, _ = thin_cases(make_synthetic_cohort(60, random_state=8), low=1, high=8, random_state=9)
-    X = np.asarray(default_model.transform(cases), dtype=np.float32)
+    X = np.asarray(default_model.forward(cases, target_prior="training").inputs, dtype=np.float32)
     rng = np.random.default_rng(0)
     edited = X.copy()
     for i in range(len(X)):  # a few features changed: set, cleared (not done) or moved

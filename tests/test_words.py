@@ -138,7 +138,7 @@ def test_a_users_model_never_calls_itself_synthetic(tmp_path, default_model):
     user = research_notice({"description": "file registry.csv", "n_labelled": 812})
     assert "synthetic" not in user and "registry.csv" in user and "812" in user and "not a medical device" in user
     assert research_notice({"description": "synthetic, scenario x, n=5"}) == RESEARCH_NOTICE
-    assert default_model.identity()["notice"] == RESEARCH_NOTICE
+    assert default_model.identity_.notice == RESEARCH_NOTICE
 
 
 def _every_warning_kind():

@@ -99,7 +99,7 @@ def score_path(
         how = {"panel": panel, "tests": tests, "per_cost": per_cost}  # the advice as for one case
         return _score_table(m, validated, output, settings, progress=progress, score_anyway=score_anyway, **how)
     m = load_model(model, tracking_uri)
-    refuse_out_of_scope(validated, score_anyway, page_to=report, identity=m.identity())
+    refuse_out_of_scope(validated, score_anyway, page_to=report, identity=m.identity_.as_dict())
     return _score_one(m, validated, plot, report, settings, panel=panel, tests=tests, per_cost=per_cost)
 
 
@@ -127,7 +127,11 @@ def _score_table(m, validated, output, settings: dict, **how) -> ScoreOutput:
                 "by spreadsheets) were prefixed with ' in the CSV"
             )
     return ScoreOutput(
-        m.identity(), table=table, written=(str(output),) if output else (), notes=tuple(notes), validated=validated
+        m.identity_.as_dict(),
+        table=table,
+        written=(str(output),) if output else (),
+        notes=tuple(notes),
+        validated=validated,
     )
 
 
@@ -150,7 +154,7 @@ def _score_one(m, validated, plot, report, settings: dict, **how) -> ScoreOutput
 
         write_bytes_atomic(report, html_report(rep).encode("utf-8"))
         written.append(str(report))
-    return ScoreOutput(m.identity(), report=rep, written=tuple(written))
+    return ScoreOutput(m.identity_.as_dict(), report=rep, written=tuple(written))
 
 
 def score_dask(

@@ -32,7 +32,7 @@ class Scorer:
 
     def __init__(self, model, *, target_prior: str | None = None, coverage: float = 0.9):
         self.model = model
-        self.identity = model.identity()
+        self.identity = model.identity_.as_dict()
         self.target_prior = target_prior
         self.coverage = coverage
 

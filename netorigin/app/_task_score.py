@@ -32,9 +32,9 @@ def score_task(cfg, text, table, desc, tracking_uri, track, progress=None):
     )
     report = markdown_report(
         out_table,
-        model.identity(),
+        model.identity_.as_dict(),
         title=f"{cfg.get('name', 'score')}: {desc}",
-        target_prior=model.prior_name(cfg.get("target_prior")),
+        target_prior=model.prior_.name(cfg.get("target_prior")),
         coverage=coverage,
         tests=lab,
     )
@@ -54,15 +54,15 @@ def score_task(cfg, text, table, desc, tracking_uri, track, progress=None):
             **{f"n_top_{s}": int((scored["top_site"] == s).sum()) for s in SITES},
             **{f"mean_p_{s}": float(scored[f"p_{s}"].mean()) for s in SITES if len(scored)},
         }
-        prior = model.prior_name(cfg.get("target_prior"))
+        prior = model.prior_.name(cfg.get("target_prior"))
         summary["tracking"] = log_run(
             run_name=f"score {cfg.get('name', '')}: {desc}"[:200],
             started=started,
-            description=f"Scored {desc} ({len(out_table)} cases) with {model.identity()['name']} "
-            f"(bundle {model.bundle_hash[:12]}), prior {prior}, {coverage:.0%} sets.",
+            description=f"Scored {desc} ({len(out_table)} cases) with {model.identity_.name} "
+            f"(bundle {model.identity_.bundle_hash[:12]}), prior {prior}, {coverage:.0%} sets.",
             params={
                 "pipeline": cfg.get("name", ""),
-                "model.bundle_hash": model.bundle_hash,
+                "model.bundle_hash": model.identity_.bundle_hash,
                 "model.kind": model.kind,
                 "target_prior": prior,
                 "coverage": coverage,
@@ -71,7 +71,7 @@ def score_task(cfg, text, table, desc, tracking_uri, track, progress=None):
                 "output": out or "",
             },
             metrics=metrics,
-            tags={"netorigin.task": "score", "netorigin.bundle_hash": model.bundle_hash},
+            tags={"netorigin.task": "score", "netorigin.bundle_hash": model.identity_.bundle_hash},
             artifacts={"pipeline_config.yaml": text.encode()},
             tracking_uri=tracking_uri,
         )

@@ -304,7 +304,7 @@ def render_metrics(summary, notices=()) -> None:
     result = summary["result"]
     test = result.metrics.get("test")
     if test:
-        render_evaluation({"metrics": test, "model": result.model.identity()})
+        render_evaluation({"metrics": test, "model": result.model.identity_.as_dict()})
     if result.metrics.get("cv", {}).get("mean"):
         cv = result.metrics["cv"]
         cvm = cv["mean"]

@@ -57,7 +57,7 @@ def serve(model_spec, host, port, target_prior, coverage, workers, tracking_uri)
     model.prior_.resolve(target_prior)  # a bad default prior is refused now, not on every request
     check_address(host, port)  # and an address that cannot be used, before saying it is in use
     click.echo(
-        f"netorigin: {model.identity()['name']} (bundle {model.bundle_hash[:12]}) on http://{host}:{port} "
+        f"netorigin: {model.identity_.name} (bundle {model.identity_.bundle_hash[:12]}) on http://{host}:{port} "
         "- Ctrl+C stops it",
         err=True,
     )

@@ -9,15 +9,18 @@ xgboost UBJ files, checked on every read (no pickle)."""
 
 from ._bundle import load_bundle, save_bundle
 from ._calibrate import keep_uncalibrated
+from ._cells import ModelCells
 from ._conformal import SET_ABOVE, SET_KEPT, ConformalSets, mass_sets
 from ._labels import MIN_PER_SITE, CaseSplitter, choose_labels
 from ._prior import prior_words, resolve_prior
-from ._site_model import SiteModel
+from ._site_model import ModelIdentity, SiteModel
 
 __all__ = [
     "MIN_PER_SITE",
     "CaseSplitter",
     "SiteModel",
+    "ModelCells",
+    "ModelIdentity",
     "choose_labels",
     "keep_uncalibrated",
     "SET_ABOVE",

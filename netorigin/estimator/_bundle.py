@@ -112,7 +112,7 @@ def _write_bundle(model: SiteModel, out: Path) -> dict:
     files["calibration_cases.npy"] = _npy(np.column_stack(columns))
     if getattr(model, "profile_", None) is not None:
         files["training_profile.json"] = dump_json(model.profile_)
-    cells = getattr(model, "cells_", None)
+    cells = model.cells_.fitted
     if cells is not None and cells is not getattr(model.classifier_.estimator_, "cells_", None):
         files.update(cells_to_files(cells, CELLS_FOLDER))
     for name, data in files.items():
@@ -130,7 +130,7 @@ def _write_bundle(model: SiteModel, out: Path) -> dict:
         "labels": [str(x) for x in model.labels_],
         "label_prior": [float(x) for x in model.prior_.train_prior_],
         "train_prior": [float(x) for x in site_sums(model.prior_.train_prior_[None, :], model.label_site_)[0]],
-        "target_prior": model.prior_name(),
+        "target_prior": model.prior_.name(),
         "library_versions": _versions(),
         "intended_use": RESEARCH_NOTICE,
         **meta,

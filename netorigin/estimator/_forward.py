@@ -38,7 +38,7 @@ class Forward:
         edit of these cases starts from.
     evidence : (fields, terms (n, fields, labels)) or None
         The recorded procedures' log-likelihoods under each label, from the model's cells
-        (:meth:`~netorigin.estimator.SiteModel.procedure_evidence`).
+        (``SiteModel.cells_.procedure_evidence``).
     """
 
     model: object = field(repr=False)
@@ -61,12 +61,14 @@ class Forward:
         same margins: no new pass of the model, unless the other setting assumes other procedures
         negative and some case recorded one of them negative (it then counts, or stops counting)."""
         m = self.model
-        if self._differs(m.assumed_negative(target_prior)):
+        if self._differs(m.prior_.assumed_negative(target_prior)):
             fwd = m.forward(self.raw_table, target_prior=target_prior)
             return site_sums(
                 m._label_proba(fwd.margins, target_prior, calibrated, evidence_sum(fwd.evidence)), m.label_site_
             )
-        evidence = evidence_sum(m.procedure_evidence(self.table, target_prior)) if self.evidence is not None else None
+        evidence = (
+            evidence_sum(m.cells_.procedure_evidence(self.table, target_prior)) if self.evidence is not None else None
+        )
         return site_sums(m._label_proba(self.margins, target_prior, calibrated, evidence), m.label_site_)
 
     def _differs(self, assumed: tuple) -> bool:
@@ -90,7 +92,7 @@ class Forward:
     @cached_property
     def n_informative(self) -> np.ndarray:
         """How many site-informative fields each case has recorded (the sets' stratum)."""
-        return informative_counts(self.table, self.model.unread_fields())
+        return informative_counts(self.table, self.model.cells_.unread_fields())
 
     def set_reasons(self, coverage: float = 0.9) -> np.ndarray:
         """(n, 3) why each site is in each case's set at ``coverage`` under this pass's prior

@@ -1,6 +1,5 @@
 """One pass of the model over cases: the classifier's input and margins, the probabilities under a
-setting, the reasons, and how a case is unlike the training rows (:class:`Passes`, a part of
-:class:`~netorigin.estimator.SiteModel`)."""
+setting, and the reasons (:class:`Passes`, a part of :class:`~netorigin.estimator.SiteModel`)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ import numpy as np
 from .._math import log_softmax, safe_log
 from .._runtime import check_is_fitted
 from ..contract import as_canonical, site_sums
-from ..io import unlike_training
 from ..literature import apply_setting
 from ..models import get_kind
 from ._explain import Explanation, make_explanation
@@ -19,39 +17,18 @@ from ._forward import Forward, evidence_sum
 class Passes:
     """The prediction methods of :class:`~netorigin.estimator.SiteModel`."""
 
-    def transform(self, X):
-        """The classifier's input for ``X``.
-
-        Parameters
-        ----------
-        X : DataFrame
-            Cases in the contract.
-
-        Returns
-        -------
-        ndarray or DataFrame
-            The feature matrix, or the canonical table for kinds that read it.
-        """
+    def _transform(self, X):
+        """The classifier's input for ``X``: the feature matrix, or the canonical table for kinds
+        that read it."""
         check_is_fitted(self, "_parts")
         table = as_canonical(X)
         return table if self._parts[0] is None else self._parts[0].transform(table)
 
-    def label_margins(self, X) -> np.ndarray:
-        """The classifier's uncalibrated margins (log-odds scale), one column per label of ``labels_``.
-
-        What calibration, reasons and the sets start from.
-
-        Parameters
-        ----------
-        X : DataFrame
-            Cases in the contract.
-
-        Returns
-        -------
-        ndarray of shape (n_cases, n_labels)
-            The margins.
-        """
-        return self._parts[1].label_margins(self.transform(X))
+    def _label_margins(self, X) -> np.ndarray:
+        """(n_cases, n_labels) the classifier's uncalibrated margins (log-odds scale) over ``labels_``:
+        what calibration, reasons and the sets start from (``forward(X).margins`` for cases a
+        setting does not change)."""
+        return self._parts[1].label_margins(self._transform(X))
 
     def forward(self, X, *, target_prior=None, reasons: bool = False, edited_from=None) -> Forward:
         """Everything one pass of the model gives for the cases of ``X``.
@@ -83,13 +60,13 @@ class Passes:
         raw = as_canonical(X)
         # the one place a setting's assumptions meet a case: a recorded negative it already holds
         # is not counted again (netorigin.literature.apply_setting)
-        table, taken = apply_setting(raw, self.assumed_negative(target_prior))
-        Xt = self.transform(table)
+        table, taken = apply_setting(raw, self.prior_.assumed_negative(target_prior))
+        Xt = self._transform(table)
         terms = self._margin_terms(Xt) if reasons else None
         # the same margins with or without reasons (the explanation's base absorbs the rounding)
         clf = self._parts[1]
         margins = clf.label_margins(Xt) if edited_from is None else clf.label_margins_edited(Xt, *edited_from)
-        evidence = self.procedure_evidence(table, target_prior)  # procedures, from the model's cells
+        evidence = self.cells_.procedure_evidence(table, target_prior)  # procedures, from the model's cells
         label_proba = self._label_proba(margins, target_prior, evidence=evidence_sum(evidence))
         return Forward(
             model=self,
@@ -97,34 +74,16 @@ class Passes:
             margins=margins,
             label_proba=label_proba,
             proba=site_sums(label_proba, self.label_site_),
-            target_prior=self.prior_name(target_prior),
+            target_prior=self.prior_.name(target_prior),
             prior_spec=target_prior,
             margin_terms=terms,
             explanation=self._explanation(margins, terms, target_prior, evidence) if terms is not None else None,
             raw_table=raw,
-            assumed=self.assumed_negative(target_prior),
+            assumed=self.prior_.assumed_negative(target_prior),
             taken=taken,
             inputs=Xt,
             evidence=evidence,
         )
-
-    def predict_label_proba(self, X, *, target_prior=None) -> np.ndarray:
-        """Probabilities over ``labels_`` (the sub-site breakdown, for sub-site models).
-
-        Parameters
-        ----------
-        X : DataFrame
-            Cases in the contract.
-        target_prior : str or None
-            The deployment prior (None: the model's own; ``"training"``: the training mix; a scenario
-            name; ``a,b,c``).
-
-        Returns
-        -------
-        ndarray of shape (n_cases, n_labels)
-            Each case's probabilities over the labels.
-        """
-        return self.forward(X, target_prior=target_prior).label_proba
 
     def explain(self, X, *, target_prior=None) -> Explanation | None:
         """Each field's term, and the baseline, calibration and prior terms.
@@ -147,13 +106,10 @@ class Passes:
         """
         return self.forward(X, target_prior=target_prior, reasons=True).explanation
 
-    def prior_name(self, target_prior=None) -> str:
-        return self.prior_.resolve(target_prior)[0]
-
     def _label_proba(self, margins, target_prior=None, calibrated: bool = True, evidence=None) -> np.ndarray:
         # the log-probabilities go along: a prior with a huge ratio re-weights in logs where needed
         log_p = self.calibrator_.log_proba(margins) if calibrated else log_softmax(margins)
-        if evidence is not None:  # the procedures' log-likelihoods (netorigin.estimator._reads)
+        if evidence is not None:  # the procedures' log-likelihoods (netorigin.estimator._cells)
             log_p = log_softmax(log_p + evidence)
         return self.prior_.transform(np.exp(log_p), target_prior, log_proba=log_p)
 
@@ -163,7 +119,8 @@ class Passes:
         explainer = get_kind(self.kind).explain
         if explainer is None:
             return None
-        return explainer(self._parts[1].estimator_, Xt, self.feature_fields_)
+        features, clf = self._parts
+        return explainer(clf.estimator_, Xt, None if features is None else features.feature_fields_)
 
     def _explanation(self, margins, terms, target_prior, evidence=None) -> Explanation:
         fields, contrib, _ = terms
@@ -176,18 +133,3 @@ class Passes:
             fields = [*fields, *evidence[0]]
             contrib = np.concatenate([contrib, evidence[1] * np.asarray(cal.temperature_, dtype=float)], axis=1)
         return make_explanation(fields, base, contrib, cal.temperature_, cal.bias_, rho, self.label_site_)
-
-    def unlike_training(self, table) -> list[list[str]]:
-        """For each case, how it is unlike the training rows (from the aggregate profile).
-
-        Parameters
-        ----------
-        table : DataFrame
-            Cases in the contract.
-
-        Returns
-        -------
-        list of list of str
-            Per case, the ways it is unlike the training data (empty when it is not).
-        """
-        return unlike_training(getattr(self, "profile_", None), table)

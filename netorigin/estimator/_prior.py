@@ -217,6 +217,20 @@ class PriorShift(BaseEstimator):
             _remember(cache, key, label_prior(spec, self.labels_, self.train_prior_))
         return cache[key]
 
+    def name(self, target_prior=None) -> str:
+        """The name of ``target_prior`` (None: the default): ``training``, a scenario or ``a,b,c``."""
+        return self.resolve(target_prior)[0]
+
+    def assumed_negative(self, target_prior=None) -> tuple[str, ...]:
+        """The procedures the setting ``target_prior`` (None: the default) assumes done and negative.
+
+        Its site mix already holds them: their recorded negatives are the setting's own, never
+        counted twice (:func:`~netorigin.literature.apply_setting`).
+        """
+        from ..literature import bundled_assumptions
+
+        return bundled_assumptions(self.name(target_prior))
+
     def weights(self, target_prior=None) -> np.ndarray:
         """Per-label multipliers target / training (0 for a label the prior rules out)."""
         return self.resolve(target_prior)[1] / self.train_prior_

@@ -10,6 +10,8 @@ evaluating, saving and tracking all go through its public methods.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._runtime import BaseEstimator, ClassifierMixin, check_is_fitted
@@ -29,18 +31,17 @@ from ..models import (
     site_of,
     with_detail_column,
 )
-from ._cells import ModelCells
+from ._cells import ModelCells, classifier_fields, fit_cells, refit_sets
 from ._conformal import ConformalSets
 from ._face import SklearnFace
 from ._labels import CaseSplitter, _align, _strata, training_labels
 from ._parameters import validate_parameters
 from ._passes import Passes
 from ._prior import PriorShift
-from ._reads import SettingReads
 from ._temperature import TemperatureScaling
 
 
-class SiteModel(SettingReads, ModelCells, Passes, SklearnFace, ClassifierMixin, BaseEstimator):
+class SiteModel(Passes, SklearnFace, ClassifierMixin, BaseEstimator):
     """The fitted model: check -> features -> classifier -> calibration -> prior -> sets.
 
     Parameters
@@ -64,9 +65,13 @@ class SiteModel(SettingReads, ModelCells, Passes, SklearnFace, ClassifierMixin, 
     ----------
     estimator_ : Pipeline
         The fitted check -> features -> classifier pipeline.
+    features_, classifier_ : CaseFeatures or None, SiteClassifier
+        The fitted feature builder (None for kinds that read the case table) and classifier.
+    level_ : {"site", "subsite"}
+        What the classifier learnt.
     labels_ : ndarray of str
         The classifier's labels, in the contract's order: the sites, or the sub-sites it learnt
-        (the columns of :meth:`label_margins` and :meth:`predict_label_proba`).
+        (the columns of :attr:`Forward.margins` and :attr:`Forward.label_proba`).
     label_site_ : ndarray of int
         The site (0 ileal, 1 pancreatic, 2 other) of each label.
     calibrator_ : TemperatureScaling
@@ -84,8 +89,13 @@ class SiteModel(SettingReads, ModelCells, Passes, SklearnFace, ClassifierMixin, 
         What fitting decided that a user should know (site-level fallback, merged sub-sites).
     oof_margins_, oof_y_, oof_fold_ : ndarray
         The held-out margins the calibration was fitted on (in memory only; never saved).
+    cells_ : ModelCells
+        The cells the next-test advice reads and the procedures are read from, with the fields
+        the model reads (:meth:`ModelCells.fields_read`).
     metadata_ : dict
         Identity and provenance, filled in by training and by the bundle it was read from.
+    identity_ : ModelIdentity
+        Who the model is, from ``metadata_``: shown beside every answer.
     """
 
     def __init__(
@@ -187,17 +197,18 @@ class SiteModel(SettingReads, ModelCells, Passes, SklearnFace, ClassifierMixin, 
         self._fit_calibration(
             estimator, margins, y, train_prior=train_prior, profile=profile, n_fields=n_fields, design=design
         )
-        self.notices_ = notices
         cases, sites, n_training, groups = advice
-        self._fit_advice(cases, sites, n_training=n_training, groups=groups)
-        return self._fit_sets(margins, y, n_fields, held_out)
+        self.cells_, more = fit_cells(self, cases, sites, n_training=n_training, groups=groups)
+        self.notices_ = [*notices, *more]
+        self.conformal_ = refit_sets(self, margins, y, n_fields, held_out)
+        return self
 
     def _fit_calibration(self, estimator, margins, y, *, train_prior, profile, n_fields, design: str):
         """The temperature, the prior and the conformal sets (``calibration_design_``: how the
         held-out margins were made; ``calibration_``: which calibration and why)."""
         self.estimator_ = estimator
         self.labels_ = np.asarray(estimator[-1].labels_, dtype=object)
-        self.label_site_ = site_of(self.labels_)
+        self.label_site_, self.level_ = site_of(self.labels_), _level(self.labels_)
         y, calibrates = np.asarray(y, dtype=int), get_kind(self.kind).calibrates
         mode = "auto" if calibrates else "none"
         cal = TemperatureScaling(per_label=mode).fit(margins, y, label_site=self.label_site_)
@@ -230,6 +241,7 @@ class SiteModel(SettingReads, ModelCells, Passes, SklearnFace, ClassifierMixin, 
     def estimator_(self, pipeline) -> None:
         steps = dict(pipeline.named_steps)
         self._parts, self._pipeline = (steps.get("features"), steps["classifier"]), pipeline
+        self.features_, self.classifier_ = self._parts
 
     @classmethod
     def fitted(
@@ -280,56 +292,80 @@ class SiteModel(SettingReads, ModelCells, Passes, SklearnFace, ClassifierMixin, 
             The fitted model.
         """
         labels = np.asarray(classifier.labels_, dtype=object)
-        level = "site" if set(labels) <= set(SITES) else "subsite"
+        level = _level(labels)
         self = cls(kind, params=params, level=level, target_prior=prior.target_prior, random_state=random_state)
         self._parts, self._pipeline = (features, classifier), None
-        self.labels_, self.label_site_ = labels, site_of(labels)
+        self.features_, self.classifier_ = features, classifier
+        self.labels_, self.label_site_, self.level_ = labels, site_of(labels), level
         self.calibrator_, self.prior_, self.conformal_ = calibrator, prior, conformal
-        self.profile_, self.notices_, self.cells_ = profile, [], cells
+        reads = classifier_fields(features, classifier)
+        self.cells_ = ModelCells(cells, labels=labels, prior=prior, classifier_fields=reads)
+        self.profile_, self.notices_ = profile, []
         self.classes_ = np.array(CLASSES, dtype=object)
         self.metadata_ = dict(metadata or {})
         return self
 
-    @property
-    def features_(self):
-        """The fitted feature builder (:class:`~netorigin.io.CaseFeatures`; None for kinds
-        that read the case table)."""
-        check_is_fitted(self, "_parts")
-        return self._parts[0]
-
-    @property
-    def classifier_(self):
-        """The fitted classifier (:class:`~netorigin.models.SiteClassifier`)."""
-        check_is_fitted(self, "_parts")
-        return self._parts[1]
-
-    @property
-    def level_(self) -> str:
-        return "site" if set(self.labels_) <= set(SITES) else "subsite"
-
-    @property
-    def feature_fields_(self):
-        """The contract field of every feature column (None for kinds that read the table)."""
-        check_is_fitted(self, "_parts")
-        features = self._parts[0]
-        return None if features is None else features.feature_fields_
-
     # ------------------------------------------------------------------ identity
     @property
-    def bundle_hash(self) -> str | None:
-        return getattr(self, "metadata_", {}).get("bundle_hash")
-
-    def identity(self) -> dict:
+    def identity_(self) -> ModelIdentity:
+        """Who the model is (:class:`ModelIdentity`), from ``metadata_``: shown beside every answer."""
+        check_is_fitted(self, "_parts")
         meta = getattr(self, "metadata_", {})
-        return {
-            "name": meta.get("name", f"netorigin-{self.kind}"),
-            "version": meta.get("netorigin_version", __version__),
-            "kind": self.kind,
-            "level": self.level_,
-            "bundle_hash": self.bundle_hash,
-            "training_data": meta.get("training_data", {}).get("description"),
-            "notice": research_notice(meta.get("training_data")),
-        }
+        return ModelIdentity(
+            name=meta.get("name", f"netorigin-{self.kind}"),
+            version=meta.get("netorigin_version", __version__),
+            kind=self.kind,
+            level=self.level_,
+            bundle_hash=meta.get("bundle_hash"),
+            training_data=meta.get("training_data", {}).get("description"),
+            notice=research_notice(meta.get("training_data")),
+        )
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """A fitted model's identity, shown beside every answer it gives.
+
+    Parameters
+    ----------
+    name : str
+        The model's name.
+    version : str
+        The netorigin version that wrote it.
+    kind : str
+        Its kind.
+    level : str
+        What it learnt: ``site`` or ``subsite``.
+    bundle_hash : str or None
+        The hash of the bundle it was read from (None for a model not saved).
+    training_data : str or None
+        Its training data in words.
+    notice : str
+        The research-use notice.
+    """
+
+    name: str
+    version: str
+    kind: str
+    level: str
+    bundle_hash: str | None
+    training_data: str | None
+    notice: str
+
+    def as_dict(self) -> dict:
+        """The identity as a dict.
+
+        Returns
+        -------
+        dict
+            ``name``, ``version``, ``kind``, ``level``, ``bundle_hash``, ``training_data`` and
+            ``notice``: the ``model`` block of every report.
+        """
+        return dict(self.__dict__)
+
+
+def _level(labels) -> str:
+    return "site" if set(labels) <= set(SITES) else "subsite"
 
 
 def _fit(pipeline, table, labels, groups, rows=None):

@@ -45,7 +45,6 @@ from ..literature import (
     ADVICE_TESTS,
     EXPRESSION,
     Literature,
-    default_literature,
     expression_band_table,
     expression_edges,
     log_likelihood,
@@ -72,14 +71,13 @@ def matters(x: dict) -> bool:
 def _cells(model) -> Literature:
     """The cells the model advises from: fitted to its training cohort (the latent-class kind's
     own), or the literature's for a model that has none (older bundles)."""
-    own = getattr(model, "cells", None)
-    return own() if own is not None else default_literature()
+    return model.cells_.literature()
 
 
 def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, target_prior=None) -> np.ndarray:
     """(n, cells): p_model(label | case) x p_cells(cell | label, case)."""
     cells = _cells(model)
-    idx, w = model.label_cells(target_prior)
+    idx, w = model.cells_.label_cells(target_prior)
     L = log_likelihood(cells.model, table)
     out = np.zeros_like(L)
     cols = np.flatnonzero((idx >= 0) & (w > 0))
@@ -204,7 +202,7 @@ def next_tests(
     costs = costs or load_test_table()
     cells = _cells(model)
     p_cell = model_cell_posterior(model, table, fwd.label_proba, target_prior)
-    held = model.assumed_negative(target_prior)  # what the setting holds done is not advised
+    held = model.prior_.assumed_negative(target_prior)  # what the setting holds done is not advised
     tests = [t for t in ADVICE_TESTS if t not in held]
     proxy = value_of_tests(p_cell, table, cells, panel=panel, costs=costs, tests=tests)
     tables = _result_tables(cells.model)

@@ -18,7 +18,7 @@ from ..contract import (
     value_words,
 )
 from ..estimator import SET_ABOVE, SET_KEPT, prior_words
-from ..io import INFORMATION_BINS
+from ..io import INFORMATION_BINS, unlike_training
 from ..literature import contradiction_records, contradictions_in
 from ._advice_words import (  # noqa: F401 (one wording: re-exported where the words are read)
     ADVICE_RULE,
@@ -176,7 +176,7 @@ def _procedure_warnings(res: ScoreResult, model) -> list[list[str]]:
     the case)."""
     raw = res.raw_table if res.raw_table is not None else res.table
     out = [[] for _ in range(len(raw))]
-    known = model.fields_read()
+    known = model.cells_.fields_read()
     for f in PROCEDURE_FIELDS:
         if f not in raw.columns:
             continue
@@ -220,7 +220,7 @@ def _warnings(validated_notices, table, model, res: ScoreResult) -> list[list[st
         first[i] += found
     for i, extra in enumerate(_procedure_warnings(res, model)):
         first[i] += extra
-    for i, extra in enumerate(model.unlike_training(table)):
+    for i, extra in enumerate(unlike_training(getattr(model, "profile_", None), table)):
         out[i] += [f"unlike the training data: {e}" for e in extra]
     prior_txt = ", ".join(f"{s} {percent(p)}" for s, p in zip(SITES, res.prior_alone))
     out_of_it = ruled_out(res)

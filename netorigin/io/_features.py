@@ -129,7 +129,7 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
     procedures : bool
         Build columns from the procedures that looked for the primary. The classifier kinds leave
         them out: the model reads them as evidence from its cells
-        (:meth:`~netorigin.estimator.SiteModel.procedure_evidence`).
+        (``SiteModel.cells_.procedure_evidence``).
 
     Attributes
     ----------

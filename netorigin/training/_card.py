@@ -27,11 +27,11 @@ def model_card(model, what: str) -> str:
         else f"{td.get('description')} only; netorigin has not validated it elsewhere"
     )
     return (
-        f"# netorigin model card\n\n**{model.identity()['notice']}**\n\n"
+        f"# netorigin model card\n\n**{model.identity_.notice}**\n\n"
         "**Intended use**: the primary site (ileal, pancreatic, other) of a *well-differentiated* "
         "neuroendocrine tumour found as liver metastases, for research. Not for poorly differentiated "
         "carcinoma (refused), not a diagnosis.\n\n"
-        f"**Model**: {what}; bundle {model.bundle_hash}.\n\n"
+        f"**Model**: {what}; bundle {model.identity_.bundle_hash}.\n\n"
         f"**Validation (held out, as shipped)**: {figures}. Measured on the training data's own kind of "
         "cases; see the trust benchmark for other deployment mixes.\n\n"
         f"**Calibration**: {calibration_summary(model.metadata_.get('calibration'))}.\n\n"

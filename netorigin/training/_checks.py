@@ -106,7 +106,7 @@ def structure_fit(model, table, labels=None, *, random_state=0) -> tuple[dict, l
     None: the cohort's sub-sites when the model learns them and every case has one, else its sites."""
     from ..literature import structure_check
 
-    cells = getattr(model, "cells_", None)
+    cells = model.cells_.fitted
     if cells is None or not hasattr(cells, "model"):
         return {"checked": False, "why": "the model has no fitted cells"}, []
     level = model.level_

@@ -139,7 +139,7 @@ def _check_models(models, names) -> list[str]:
     for i, m in enumerate(models):
         if not callable(getattr(m, "forward", None)) or not hasattr(m, "prior_"):
             raise InputError(f"models[{i}]: a {type(m).__name__}, not a fitted SiteModel")
-    names = [m.identity()["name"] for m in models] if names is None else [str(n) for n in names]
+    names = [m.identity_.name for m in models] if names is None else [str(n) for n in names]
     if len(names) != len(models):
         raise InputError(f"names: {len(names)} for {len(models)} models; give one name per model")
     return names
@@ -217,7 +217,8 @@ def compare_models(
     labels = string.ascii_uppercase[: len(models)]
     rows = _rows(labels, subsets, points, resampled)
     idents = [
-        {"label": lab, "given_as": name, **m.identity()} for lab, name, m in zip(labels, names, models, strict=True)
+        {"label": lab, "given_as": name, **m.identity_.as_dict()}
+        for lab, name, m in zip(labels, names, models, strict=True)
     ]
     return Comparison(
         models=tuple(idents),

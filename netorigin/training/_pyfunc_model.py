@@ -137,9 +137,9 @@ def answer(model, table: pd.DataFrame, params: dict) -> pd.DataFrame:
         refused = pd.DataFrame({c: [np.nan if c.startswith("p_") else None] * len(aside) for c in columns})
         refused["case_id"] = table["case_id"].iloc[rows].to_numpy()
         refused["status"] = ["not scored: invalid input: " + r for r in aside["reason"]]
-        refused["target_prior"] = model.prior_name(target_prior)
-        refused["model_bundle"] = model.bundle_hash
-        refused["notice"] = model.identity()["notice"]
+        refused["target_prior"] = model.prior_.name(target_prior)
+        refused["model_bundle"] = model.identity_.bundle_hash
+        refused["notice"] = model.identity_.notice
         order = np.argsort(np.r_[kept, rows], kind="stable")
         scored = pd.concat([scored[columns], refused], ignore_index=True).iloc[order].reset_index(drop=True)
     out = scored[columns].copy()

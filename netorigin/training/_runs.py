@@ -46,11 +46,11 @@ def load_model(spec: str, tracking_uri: str | None = None):
 def _field_values(model, table) -> tuple:
     """(explanation under the training mix, (n, n_fields) numbers to colour a beeswarm: a
     field's value when it is one feature column, else NaN)."""
-    Xt = model.transform(table)
-    e = model.explain(table, target_prior="training")
+    fwd = model.forward(table, target_prior="training", reasons=True)
+    e, Xt = fwd.explanation, fwd.inputs
     values = np.full((len(table), len(e.fields)), np.nan)
-    ff = model.feature_fields_
-    if ff is not None:
+    if model.features_ is not None:
+        ff = model.features_.feature_fields_
         for j, f in enumerate(e.fields):
             cols = np.flatnonzero(ff == f)
             if len(cols) == 1:
@@ -152,7 +152,7 @@ def train_run(
         "notices": [n.message for n in result.notices if n.message not in result.warnings],
         "warnings": result.warnings,
         "bundle": str(out_dir),
-        "bundle_hash": result.model.bundle_hash,
+        "bundle_hash": result.model.identity_.bundle_hash,
     }
     if track:
         tell("recording the run in MLflow (plots, bundle, model card)", None, None)
@@ -244,7 +244,7 @@ def _track_training(result, cohort, out_dir, *, started, settings, params, data_
         tags={
             "netorigin.task": "train",
             "netorigin.engine": settings["engine"],
-            "netorigin.bundle_hash": m.bundle_hash,
+            "netorigin.bundle_hash": m.identity_.bundle_hash,
             # what training found wrong, where the run list shows it ("none" when nothing was)
             "netorigin.warnings": "\n".join(result.warnings)[:4900] or "none",
             "netorigin.calibration": calibration_summary(m.calibration_)[:4900],
@@ -290,10 +290,10 @@ def evaluate_run(
     metrics = evaluate_model(
         model, table, groups=groups, target_prior=target_prior, n_bootstrap=n_bootstrap, bayes_proba=bayes
     )
-    metrics["model"] = model.identity()  # every output names the bundle that produced it
+    metrics["model"] = model.identity_.as_dict()  # every output names the bundle that produced it
     metrics["structure"], warned = structure_fit(model, table)  # findings travelling together?
     notices = [*notices, *warned]
-    summary = {"metrics": metrics, "notices": [n.message for n in notices], "model": model.identity()}
+    summary = {"metrics": metrics, "notices": [n.message for n in notices], "model": model.identity_.as_dict()}
     if track:
         summary["tracking"] = _track_evaluation(
             model,
@@ -324,7 +324,7 @@ def _track_evaluation(
     params = {
         "model.uri": str(model_spec),
         **{f"model.registered_{k}": v for k, v in version.items()},
-        "model.bundle_hash": model.bundle_hash,
+        "model.bundle_hash": model.identity_.bundle_hash,
         "model.kind": model.kind,
         "target_prior": target_prior,
         "data.fingerprint": fingerprint(table),
@@ -356,7 +356,7 @@ def _track_evaluation(
         tags={
             "netorigin.task": "evaluate",
             "netorigin.model_uri": str(model_spec),
-            "netorigin.bundle_hash": model.bundle_hash,
+            "netorigin.bundle_hash": model.identity_.bundle_hash,
             **registered,
         },
         artifacts={
