@@ -46,6 +46,12 @@ def test_score_pipeline_reports_the_seed_cohort_with_model_identity(tmp_path, mo
     assert "seed-7" in text and "research use only" in text.lower()
     assert len(out["table"]) == 7 and {"p_ileal", "p_pancreatic", "p_other"} <= set(out["table"].columns)
     assert load_bundle(ROOT / "data" / "models" / "default").identity_.bundle_hash[:12] in text
+    # the terminal shows the table as written: "[assumed figures]" is text, not rich's markup
+    r = subprocess.run(
+        [sys.executable, "-m", "netorigin", "run", str(cfg), "--no-track"], capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stderr
+    assert "[assumed figures]" in text and r.stdout.count("[assumed figures]") == text.count("[assumed figures]")
 
 
 @pytest.mark.slow

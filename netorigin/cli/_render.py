@@ -342,7 +342,7 @@ def render_pipeline(config, summary) -> None:
     if "result" in summary:
         render_metrics(summary)
     if "markdown" in summary:
-        console.print(summary["markdown"])
+        console.print(_safe(summary["markdown"]))  # as written: a bracket is text, not markup
     tr = summary.get("tracking")
     if tr and "result" not in summary:
         console.print(f"MLflow run {tr['run_id']}")
