@@ -110,7 +110,7 @@ def test_mapping_flag_on_commands_trains_and_scores(tmp_path):
         "--mapping",
         m,
         "--model",
-        "logistic",
+        "literature",
         "--out",
         str(tmp_path / "b"),
         "--no-track",

@@ -66,10 +66,11 @@ def test_the_kinds_the_checks_cannot_apply_to_say_why():
 
 @pytest.fixture(scope="module")
 def fitted(small_cohort):
-    # the latent-class kind's choice of the literature's weight is tested in test_latent.py
-    params = {"latent-class": {"literature_weight": 1.0}}
+    # small ensembles; the latent-class kind's choice of the literature's weight is tested in test_latent.py
+    from conftest import TINY
+
     return {
-        k: make_model(k, random_state=0, **params.get(k, {})).fit(small_cohort, small_cohort["primary_site"])
+        k: make_model(k, random_state=0, **TINY.get(k, {})).fit(small_cohort, small_cohort["primary_site"])
         for k in MODEL_KINDS
     }
 
