@@ -50,3 +50,19 @@ def test_benchmark_runs_at_a_tiny_size(name, tmp_path):
         models = {r["model"] for r in out["rows"]}
         assert models == {"literature-only", "cohort-only", "latent-class"}
         assert all(abs(r["log_loss"] - r["exact"]["log_loss"] - r["log_loss_gap"]) < 1e-9 for r in out["rows"])
+
+
+@pytest.mark.slow
+def test_the_sets_benchmark_measures_a_structured_world_against_its_own_exact_posterior(tmp_path):
+    script = ROOT / "benchmarks" / "sets_benchmark.py"
+    r = subprocess.run(
+        [sys.executable, str(script), "--n", "300", "--structure", "subtypes", "--out", str(tmp_path / "s")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads((tmp_path / "s.json").read_text())
+    assert out["structure"] == "subtypes" and len({p["world"] for p in out["priors"].values()}) == len(out["priors"])
+    assert "worlds of subtypes structure" in r.stdout and "(world 900001)" in r.stdout
