@@ -27,6 +27,7 @@ the shortlist is re-scored like single tests.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -152,8 +153,17 @@ def rescore(model, table, rows, edits, *, target_prior=None, base=None):
     table = as_canonical(table)
     edited = CaseColumns.edited(table, rows, edits)
     rows = np.asarray(rows, dtype=np.intp)
-    start = None if base is None else (base[0][rows], base[1][rows])
+    start = None if base is None else (base[0][rows], base[1][rows], _edited_rows(edits))
     return model.forward(edited, target_prior=target_prior, edited_from=start)
+
+
+def _edited_rows(edits: list[dict]) -> dict:
+    """field -> the rows whose edit enters it."""
+    out: dict = {}
+    for k, e in enumerate(edits):
+        for name in e:
+            out.setdefault(name, []).append(k)
+    return {name: np.array(rows, dtype=np.intp) for name, rows in out.items()}
 
 
 def next_tests(
@@ -223,41 +233,92 @@ def next_tests(
 
 def _rescore(model, table, fwd, plan, target_prior, coverage, details) -> None:
     """Fill each planned entry with the values re-scoring its results gives (in passes of at most
-    :data:`_VARIANTS` edited cases)."""
+    :data:`_VARIANTS` edited cases; every entry's numbers from the arrays of its pass at once)."""
     now_p, now_sets = fwd.proba, fwd.sets(coverage)
     Xt = fwd.inputs  # a feature matrix, or the table itself for kinds that read it
     base = (Xt, fwd.margins) if isinstance(Xt, np.ndarray) else None
     now_top = now_p.argmax(axis=1)
     h_now = entropy_bits(now_p)
+    for start, stop in _passes(plan):
+        part = plan[start:stop]
+        counts = np.array([len(res) for _, _, res in part], dtype=np.intp)
+        rows = np.repeat(np.array([i for i, _, _ in part], dtype=np.intp), counts)
+        edits = [vals for _, _, res in part for _, _, vals in res]
+        after = rescore(model, table, rows, edits, target_prior=target_prior, base=base)
+        p_after, sets_after = after.proba, after.sets(coverage)
+        w = np.array([r[1] for _, _, res in part for r in res], dtype=float)
+        top_moves = p_after.argmax(axis=1) != now_top[rows]
+        set_moves = np.any(sets_after != now_sets[rows], axis=1)
+        # each entry's sums: the same bits as summing its own results alone (_entry_sums)
+        gain = _entry_sums(w * divergence_bits(p_after, now_p[rows]), counts)
+        top = _entry_sums(w * top_moves, counts)
+        moved = _entry_sums(w * set_moves, counts)
+        either = _entry_sums(w * (top_moves | set_moves), counts)
+        shows = _entry_sums(w * _shows_primary(part, counts), counts)
+        at = 0
+        for e, (i, d, res) in enumerate(part):
+            d["expected_information_gain_bits"] = float(gain[e])
+            d["share_of_uncertainty"] = d["expected_information_gain_bits"] / h_now[i] if h_now[i] > 1e-9 else 0.0
+            d["chance_top_site_changes"] = float(top[e])
+            d["chance_set_changes"] = float(moved[e])
+            d["chance_answer_changes"] = float(either[e])
+            if _has_procedure(tuple(d["tests"])):
+                d["chance_shows_primary"] = float(shows[e])
+            if details:
+                k = slice(at, at + len(res))
+                d["results"] = _result_details(
+                    model, res, p_after[k], after.label_proba[k], sets_after[k], top_moves[k], set_moves[k]
+                )
+            at += len(res)
+
+
+def _passes(plan):
+    """(start, stop) of the planned entries re-scored together: at most :data:`_VARIANTS` edited
+    cases a pass (an entry with more alone)."""
     start = 0
     while start < len(plan):
         stop, size = start, 0
         while stop < len(plan) and (size == 0 or size + len(plan[stop][2]) <= _VARIANTS):
             size += len(plan[stop][2])
             stop += 1
-        rows = [i for i, _, res in plan[start:stop] for _ in res]
-        edits = [vals for _, _, res in plan[start:stop] for _, _, vals in res]
-        after = rescore(model, table, rows, edits, target_prior=target_prior, base=base)
-        p_after, sets_after = after.proba, after.sets(coverage)
-        at = 0
-        for i, d, res in plan[start:stop]:
-            k = slice(at, at + len(res))
-            at += len(res)
-            w = np.array([r[1] for r in res])
-            post, sets = p_after[k], sets_after[k]
-            top_moves = post.argmax(axis=1) != now_top[i]
-            set_moves = np.any(sets != now_sets[i], axis=1)
-            d["expected_information_gain_bits"] = float((w * divergence_bits(post, now_p[i])).sum())
-            d["share_of_uncertainty"] = d["expected_information_gain_bits"] / h_now[i] if h_now[i] > 1e-9 else 0.0
-            d["chance_top_site_changes"] = float((w * top_moves).sum())
-            d["chance_set_changes"] = float((w * set_moves).sum())
-            d["chance_answer_changes"] = float((w * (top_moves | set_moves)).sum())
-            if any(FIELDS[t].procedure for t in d["tests"] if t in FIELDS):
-                shows = [any(v != "negative" for f, v in vals.items() if FIELDS[f].procedure) for _, _, vals in res]
-                d["chance_shows_primary"] = float((w * np.array(shows)).sum())
-            if details:
-                d["results"] = _result_details(model, res, post, after.label_proba[k], sets, top_moves, set_moves)
+        yield start, stop
         start = stop
+
+
+def _entry_sums(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per entry, the sum of its ``counts`` consecutive values of ``x``: entries with the same number
+    of results summed as the rows of one matrix, the same bits as each entry's values summed alone
+    (``np.add.reduceat`` sums in another order)."""
+    out = np.zeros(len(counts))
+    starts = np.cumsum(counts) - counts
+    for r in np.unique(counts):
+        sel = np.flatnonzero(counts == r)
+        if r:
+            out[sel] = x[starts[sel, None] + np.arange(r)].sum(axis=1)
+    return out
+
+
+@functools.cache
+def _has_procedure(tests: tuple) -> bool:
+    """Whether a test or panel holds a procedure that looks for the primary."""
+    return any(FIELDS[t].procedure for t in tests if t in FIELDS)
+
+
+def _finds_primary(vals: dict) -> bool:
+    """Whether a result as entered finds the primary (a procedure's result other than negative)."""
+    return any(v != "negative" for f, v in vals.items() if FIELDS[f].procedure)
+
+
+def _shows_primary(part, counts) -> np.ndarray:
+    """Per edited case of a pass, whether its entered result finds the primary (a procedure's
+    result other than negative; 0 for entries without a procedure)."""
+    out = np.zeros(int(counts.sum()))
+    at = 0
+    for (_, d, res), r in zip(part, counts):
+        if _has_procedure(tuple(d["tests"])):
+            out[at : at + r] = [_finds_primary(vals) for _, _, vals in res]
+        at += r
+    return out
 
 
 def _result_details(model, res, post, label_post, sets, top_moves, set_moves) -> list[dict]:

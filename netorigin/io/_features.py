@@ -109,6 +109,17 @@ def _column(table, feature: str, field: str, how: str, arg) -> np.ndarray:
     return hit[codes]
 
 
+def _rows_of(table, field: str, rows: np.ndarray):
+    """The column ``field`` of ``table`` at ``rows``, as a table of its own (NumPy columns)."""
+    from ..contract import CaseColumns
+
+    if field not in table.columns:
+        return CaseColumns({}, len(rows))
+    col = table[field]
+    col = col[rows] if isinstance(col, np.ndarray) else col.iloc[rows]
+    return CaseColumns({field: col}, len(rows))
+
+
 class CaseFeatures(TransformerMixin, BaseEstimator):
     """Turn a validated cohort table into a float matrix with named features.
 
@@ -214,6 +225,25 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
         if self.scale:
             full = (full - self.mean_) / self.scale_
         return full.astype(self.dtype, copy=False)
+
+    def transform_edited(self, X, X_base, changed: dict):
+        """:meth:`transform` of cases ``X`` that are the cases whose output is ``X_base`` with the
+        fields of ``changed`` (field -> the rows where it changed) changed: those columns built again
+        at those rows, every other value taken from ``X_base`` (the same values: each feature is
+        built value by value). With ``missing="indicator"`` (columns that mix fields, scaled) every
+        column is built."""
+        check_is_fitted(self, "feature_names_out_")
+        table = as_canonical(X)
+        if self.missing != "nan":
+            return self.transform(table)
+        out = np.array(X_base, dtype=self.dtype, copy=True)
+        if out.shape != (len(table), len(self._spec)):
+            raise ValueError(f"X_base: shape {out.shape}; expected {(len(table), len(self._spec))}")
+        for j, s in enumerate(self._spec):
+            rows = changed.get(s[1])
+            if rows is not None and len(rows):
+                out[rows, j] = _column(_rows_of(table, s[1], rows), *s)
+        return out
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_out_")
