@@ -90,24 +90,39 @@ def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, ta
 
 
 # ----------------------------------------------------------------------------- results as entered
-def _expression_results(cells, p_cell_row) -> list[tuple[str, dict]]:
-    """The 9 results of the expression panel for one case: (name, values entered). Each gene is
-    entered as its expected level within the band, given the band pair and the case (the mean of
-    the truncated normal of each cell, weighted by the cell's chance of the case and of the pair),
-    to one decimal and inside its band."""
+def _expression_levels(cells, p_cell) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 3, 3) each gene's expected level for each pair of bands (the first gene's band, the
+    second's) given each case of ``p_cell``: the mean of the truncated normal of each cell, weighted
+    by the cell's chance of the case and of the pair (the band's mean over the cells when no cell
+    can give the pair); before rounding."""
     g1, g2 = DEFAULT_EXPRESSION_GENES
     P1, M1 = expression_band_table(cells.model, g1)
     P2, M2 = expression_band_table(cells.model, g2)
-    edges = expression_edges(cells.model)
+    v1, v2 = np.zeros((len(p_cell), 3, 3)), np.zeros((len(p_cell), 3, 3))
+    for lo in range(0, len(p_cell), 1024):  # bounds memory (cases x 9 x cells)
+        w = (p_cell[lo : lo + 1024, None, :] * P1[None])[:, :, None, :] * P2[None, None]  # (m, 3, 3, cells)
+        total = w.sum(axis=-1)
+        ok = total > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = (w * M1[None, :, None, :]).sum(axis=-1) / total
+            b = (w * M2[None, None, :, :]).sum(axis=-1) / total
+        v1[lo : lo + 1024] = np.where(ok, a, M1.mean(axis=1)[None, :, None])
+        v2[lo : lo + 1024] = np.where(ok, b, M2.mean(axis=1)[None, None, :])
+    return v1, v2
+
+
+def _expression_results(levels, edges) -> list[tuple[str, dict]]:
+    """The 9 results of the expression panel for one case: (name, values entered). Each gene is
+    entered as its expected level within the band (``levels``: the case's of
+    :func:`_expression_levels`), to one decimal and inside its band (``edges``:
+    :func:`~netorigin.literature.expression_edges`)."""
+    g1, g2 = DEFAULT_EXPRESSION_GENES
     words = ("low", "middle", "high")
     out = []
     for a in range(3):
         for b in range(3):
-            w = p_cell_row * P1[a] * P2[b]
-            total = w.sum()
-            v1 = float((w * M1[a]).sum() / total) if total > 0 else float(M1[a].mean())
-            v2 = float((w * M2[b]).sum() / total) if total > 0 else float(M2[b].mean())
-            v1, v2 = _in_band(v1, a, edges[g1], g1), _in_band(v2, b, edges[g2], g2)
+            v1 = _in_band(float(levels[0][a, b]), a, edges[g1], g1)
+            v2 = _in_band(float(levels[1][a, b]), b, edges[g2], g2)
             name = f"{g1[5:].upper()} about {v1:.1f} ({words[a]}), {g2[5:].upper()} about {v2:.1f} ({words[b]})"
             out.append((name, {g1: v1, g2: v2}))
     return out
@@ -128,13 +143,14 @@ def _in_band(v: float, band: int, edges: tuple, gene: str) -> float:
     return float(min(max(v, f.minimum if f.minimum is not None else v), f.maximum if f.maximum is not None else v))
 
 
-def _results_as_entered(combo, tables, cells, p_cell_row) -> list[tuple[str, dict]]:
+def _results_as_entered(combo, tables, expression=None) -> list[tuple[str, dict]]:
     """(name, values entered) of each result of a test or panel, in the order of its result
-    table (:func:`~netorigin.inference._value.panel_table`: the first test's results outermost)."""
+    table (:func:`~netorigin.inference._value.panel_table`: the first test's results outermost);
+    ``expression``: the case's results of the expression panel (:func:`_expression_results`)."""
     out = [("", {})]
     for t in combo:
         if t == EXPRESSION:
-            mine = _expression_results(cells, p_cell_row)
+            mine = expression
         else:
             values = tables[t][0]
             said = [value_words(t, v) for v in values]  # a procedure's result as a clinician says it
@@ -216,13 +232,22 @@ def next_tests(
     tests = [t for t in ADVICE_TESTS if t not in held]
     proxy = value_of_tests(p_cell, table, cells, panel=panel, costs=costs, tests=tests)
     tables = _result_tables(cells.model)
+    edges = expression_edges(cells.model)
+    levels = _expression_levels(cells, p_cell) if EXPRESSION in tests else None
+    same = {}  # a test's results as entered: the same for every case (the expression panel's aside)
     plan = []  # (case, entry, [(name, P(result), values entered)])
     for i, entries in enumerate(proxy):
         if panel > 1:
             entries = sorted(entries, key=rank_key(per_cost))[:SHORTLIST]
+        expression = None
         for d in entries:
             _, pr, _ = d.pop("_detail")
-            results = _results_as_entered(d["tests"], tables, cells, p_cell[i])
+            combo = tuple(d["tests"])
+            if EXPRESSION in combo:
+                expression = expression or _expression_results((levels[0][i], levels[1][i]), edges)
+                results = _results_as_entered(combo, tables, expression)
+            else:
+                results = same[combo] if combo in same else same.setdefault(combo, _results_as_entered(combo, tables))
             plan.append((i, d, [(name, float(w), vals) for (name, vals), w in zip(results, pr) if w > 0]))
     _rescore(model, table, fwd, plan, target_prior, coverage, details)
     out: list[list[dict]] = [[] for _ in range(len(table))]
