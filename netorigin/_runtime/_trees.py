@@ -252,8 +252,7 @@ class CompiledTrees:
         X, X_base = np.asarray(X, dtype=np.float32), np.asarray(X_base, dtype=np.float32)
         out = np.array(base_margins, dtype=np.float64, copy=True)
         changed = ~((X == X_base) | (np.isnan(X) & np.isnan(X_base)))
-        keys = np.packbits(changed, axis=1)
-        _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        first, group = _groups(np.packbits(changed, axis=1))
         for g, at in enumerate(first):
             feats = np.flatnonzero(changed[at])
             if not len(feats):
@@ -326,6 +325,18 @@ class CompiledTrees:
     @classmethod
     def from_bytes(cls, data: bytes) -> CompiledTrees:
         return cls(read_npz(data, "trees.npz"))
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct row of the bytes ``keys``, each row's group): rows of at most 8
+    bytes read as one integer (sorting integers, not byte strings)."""
+    if keys.shape[1] <= 8:
+        padded = np.zeros((len(keys), 8), dtype=np.uint8)
+        padded[:, : keys.shape[1]] = keys
+        _, first, group = np.unique(padded.view(np.uint64).ravel(), return_index=True, return_inverse=True)
+    else:
+        _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return first, group.ravel()
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:

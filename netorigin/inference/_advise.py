@@ -264,6 +264,8 @@ def _rescore(model, table, fwd, plan, target_prior, coverage, details) -> None:
     base = (Xt, fwd.margins) if isinstance(Xt, np.ndarray) else None
     now_top = now_p.argmax(axis=1)
     h_now = entropy_bits(now_p)
+    if len(plan) and not isinstance(table, CaseColumns):  # a table's columns read once, not at every pass
+        table = CaseColumns.edited(table, np.arange(len(table)), [{}] * len(table))
     for start, stop in _passes(plan):
         part = plan[start:stop]
         counts = np.array([len(res) for _, _, res in part], dtype=np.intp)

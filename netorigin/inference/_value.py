@@ -141,9 +141,12 @@ def value_of_tests(
     tables = _result_tables(cells.model)
     cell_site = cells.model.cell_site
     out: list[list[dict]] = [[] for _ in range(len(table))]
+    described: dict = {}  # what is the same for a test whatever the case
     for key, combos in candidates(table, tests, costs, panel).items():
         rows = np.frombuffer(key, dtype=np.intp)
         named = [(combo, *panel_table(tables, combo)) for combo in combos]
+        for combo in combos:
+            described.setdefault(combo, describe(combo, costs, panel))
         for part in _blocks(named, len(rows)):
             P = np.vstack([x[2] for x in part])
             edges = np.cumsum([0] + [len(x[2]) for x in part])
@@ -155,7 +158,9 @@ def value_of_tests(
                     for j, i in enumerate(sel):
                         out[i].append(
                             {
-                                **describe(combo, costs, panel),
+                                **described[combo],
+                                "test": combo[0] if panel == 1 else list(combo),  # lists of their own
+                                "tests": list(combo),
                                 "expected_information_gain_bits": float(gain[j, c]),
                                 "chance_top_site_changes": float(change[j, c]),
                                 "_detail": (labels, pr[j, a:b], post[j, a:b]),
