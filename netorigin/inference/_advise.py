@@ -248,7 +248,7 @@ def next_tests(
                 results = _results_as_entered(combo, tables, expression)
             else:
                 results = same[combo] if combo in same else same.setdefault(combo, _results_as_entered(combo, tables))
-            plan.append((i, d, [(name, float(w), vals) for (name, vals), w in zip(results, pr) if w > 0]))
+            plan.append((i, d, [(name, w, vals) for (name, vals), w in zip(results, pr.tolist()) if w > 0]))
     _rescore(model, table, fwd, plan, target_prior, coverage, details)
     out: list[list[dict]] = [[] for _ in range(len(table))]
     for i, d, _ in plan:

@@ -153,16 +153,17 @@ def value_of_tests(
             for lo in range(0, len(rows), _ROWS):
                 sel = rows[lo : lo + _ROWS]
                 gain, change, pr, post = _value(p_cell[sel], P, cell_site, edges)
+                gains, changes = gain.tolist(), change.tolist()  # Python floats, as float() gives
                 for c, (combo, labels, _) in enumerate(part):
                     a, b = edges[c], edges[c + 1]
-                    for j, i in enumerate(sel):
+                    for j, i in enumerate(sel.tolist()):
                         out[i].append(
                             {
                                 **described[combo],
                                 "test": combo[0] if panel == 1 else list(combo),  # lists of their own
                                 "tests": list(combo),
-                                "expected_information_gain_bits": float(gain[j, c]),
-                                "chance_top_site_changes": float(change[j, c]),
+                                "expected_information_gain_bits": gains[j][c],
+                                "chance_top_site_changes": changes[j][c],
                                 "_detail": (labels, pr[j, a:b], post[j, a:b]),
                             }
                         )
