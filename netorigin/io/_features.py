@@ -227,11 +227,26 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
         return full.astype(self.dtype, copy=False)
 
     def transform_edited(self, X, X_base, changed: dict):
-        """:meth:`transform` of cases ``X`` that are the cases whose output is ``X_base`` with the
-        fields of ``changed`` (field -> the rows where it changed) changed: those columns built again
-        at those rows, every other value taken from ``X_base`` (the same values: each feature is
-        built value by value). With ``missing="indicator"`` (columns that mix fields, scaled) every
-        column is built."""
+        """:meth:`transform` of cases that are other cases with a few values changed.
+
+        The columns of the changed fields are built again at the rows where they changed, every
+        other value is taken from ``X_base`` (the same values: each feature is built value by
+        value). With ``missing="indicator"`` (columns that mix fields, scaled) every column is built.
+
+        Parameters
+        ----------
+        X : DataFrame or CaseColumns
+            The edited cases, in the contract.
+        X_base : ndarray
+            :meth:`transform` of the cases they are edits of, row for row.
+        changed : dict
+            Field -> the rows of ``X`` where its value may differ from the case it is an edit of.
+
+        Returns
+        -------
+        ndarray
+            Equal to ``transform(X)``.
+        """
         check_is_fitted(self, "feature_names_out_")
         table = as_canonical(X)
         if self.missing != "nan":
