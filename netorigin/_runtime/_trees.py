@@ -50,6 +50,7 @@ _PROBE_ATOL = 1e-4  # margins of the tables vs xgboost's (float32 leaves summed 
 MAX_NPZ_BYTES = 512 * 1024 * 1024  # uncompressed size of every array of a trees.npz together
 _CHUNK = 128  # rows per block when explaining many cases (bounds memory: ~32 MB a block here)
 _MARGIN_ROWS = 256  # rows per block of margins (bounds memory: a few MB a block here)
+_EDITED_ROWS = 1024  # edited rows per block (bounds memory: ~30 MB a block here)
 # Shapley weights for three players: |S|! (3 - |S| - 1)! / 3!
 _SHAPLEY_W = {0: 1 / 3, 1: 1 / 6, 2: 1 / 3}
 
@@ -218,18 +219,30 @@ class CompiledTrees:
             out[start : start + len(x.T), self._leaf_classes] += sums.T
         return out
 
-    def _leaves(self, X: np.ndarray, trees: np.ndarray) -> np.ndarray:
-        """(len(trees), n) the leaf value each of ``trees`` (indices in margin order) reaches for each case."""
-        t = self._leaf_order[trees]
-        x = np.asarray(X, dtype=np.float32)
-        combo = np.zeros((len(trees), len(x)), dtype=np.intp)
-        for slot, bit in ((0, 2), (1, 1), (2, 0)):
-            f = np.minimum(self.feature[t, slot], self.n_features - 1)
-            v = x[:, f].T
-            with np.errstate(invalid="ignore"):
-                left = np.where(np.isnan(v), self.default_left[t, slot][:, None], v < self.threshold[t, slot][:, None])
-            combo |= left.astype(np.intp) << bit
-        return self._leaf_values[trees[:, None], combo]
+    def _leaf_change(self, X: np.ndarray, X_base: np.ndarray, trees: np.ndarray) -> np.ndarray:
+        """(len(trees), n) the leaf each of ``trees`` (indices in margin order) reaches for each case
+        of ``X`` minus the one it reaches for the same case of ``X_base``. Each distinct split of
+        these trees is decided once per case, and a base case repeated on consecutive rows (one
+        case's results, one after another) once."""
+        ns = self._node_split[self._leaf_order[trees]]
+        used = _sorted_unique(ns.ravel())
+        local = np.empty(len(self._split_feature), dtype=np.intp)
+        local[used] = np.arange(len(used))
+        ns = local[ns]
+        bits = X_base.view(np.uint32)
+        first = np.r_[True, np.any(bits[1:] != bits[:-1], axis=1)] if len(bits) else np.zeros(0, dtype=bool)
+        before = self._leaf_values_at(X_base[first], used, ns, trees)[:, np.cumsum(first) - 1]
+        return self._leaf_values_at(X, used, ns, trees) - before
+
+    def _leaf_values_at(self, X: np.ndarray, used: np.ndarray, ns: np.ndarray, trees: np.ndarray) -> np.ndarray:
+        """(len(trees), n) leaf values of ``trees`` for cases ``X`` (float32), their splits ``used``
+        (``ns``: each tree's three nodes as positions in ``used``)."""
+        x = X[:, self._split_feature[used]].T  # (used splits, n)
+        with np.errstate(invalid="ignore"):
+            left = np.where(np.isnan(x), self._split_default[used, None], x < self._split_threshold[used, None])
+        left = left.astype(np.uint8)
+        combo = (left[ns[:, 0]] << 2) | (left[ns[:, 1]] << 1) | left[ns[:, 2]]  # (trees, n)
+        return self._leaf_values.ravel().take(combo + self._leaf_base[trees])
 
     def margins_edited(self, X: np.ndarray, X_base: np.ndarray, base_margins: np.ndarray) -> np.ndarray:
         """Margins of cases ``X`` that are the cases ``X_base`` (margins ``base_margins``) with a few
@@ -239,8 +252,7 @@ class CompiledTrees:
         X, X_base = np.asarray(X, dtype=np.float32), np.asarray(X_base, dtype=np.float32)
         out = np.array(base_margins, dtype=np.float64, copy=True)
         changed = ~((X == X_base) | (np.isnan(X) & np.isnan(X_base)))
-        keys = np.packbits(changed, axis=1)
-        _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        first, group = _groups(np.packbits(changed, axis=1))
         for g, at in enumerate(first):
             feats = np.flatnonzero(changed[at])
             if not len(feats):
@@ -248,11 +260,13 @@ class CompiledTrees:
             trees = _sorted_unique(np.concatenate([self._trees_of[f] for f in feats]))
             if not len(trees):
                 continue
-            rows = np.flatnonzero(group.ravel() == g)
-            delta = self._leaves(X[rows], trees) - self._leaves(X_base[rows], trees)  # (trees, rows)
             cls = self.tree_class[self._leaf_order[trees]]
             starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]])
-            out[np.ix_(rows, cls[starts])] += np.add.reduceat(delta, starts, axis=0).T
+            group_rows = np.flatnonzero(group.ravel() == g)
+            for lo in range(0, len(group_rows), _EDITED_ROWS):  # each case's sums whatever the block
+                rows = group_rows[lo : lo + _EDITED_ROWS]
+                delta = self._leaf_change(X[rows], X_base[rows], trees)  # (trees, rows)
+                out[np.ix_(rows, cls[starts])] += np.add.reduceat(delta, starts, axis=0).T
         return out
 
     # ------------------------------------------------------------------ provenance
@@ -311,6 +325,18 @@ class CompiledTrees:
     @classmethod
     def from_bytes(cls, data: bytes) -> CompiledTrees:
         return cls(read_npz(data, "trees.npz"))
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct row of the bytes ``keys``, each row's group): rows of at most 8
+    bytes read as one integer (sorting integers, not byte strings)."""
+    if keys.shape[1] <= 8:
+        padded = np.zeros((len(keys), 8), dtype=np.uint8)
+        padded[:, : keys.shape[1]] = keys
+        _, first, group = np.unique(padded.view(np.uint64).ravel(), return_index=True, return_inverse=True)
+    else:
+        _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return first, group.ravel()
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:

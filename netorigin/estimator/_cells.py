@@ -184,14 +184,15 @@ class ModelCells:
         terms = np.zeros((n, len(fields), L))
         for j, f in enumerate(fields):
             logP = floored_log(procedure_table(model, f))  # (cells, values); never -inf
-            done = codes[f] >= 0
-            if not done.any():
+            done = np.flatnonzero(codes[f] >= 0)
+            if not len(done):
                 continue  # its terms stay 0
+            # only the cases with a result: every other case's term is 0 (row by row, the same bits)
             joint[done] += logP[:, codes[f][done]].T
-            now = _per_label(joint + logw, onehot)
+            now = _per_label(joint[done] + logw, onehot)
             with np.errstate(invalid="ignore"):
-                terms[:, j, :] = np.where(np.isfinite(before), now - before, 0.0)  # a label without cells: 0
-            before = now
+                terms[done, j, :] = np.where(np.isfinite(before[done]), now - before[done], 0.0)  # no cells: 0
+            before[done] = now
         return fields, terms
 
 

@@ -59,13 +59,20 @@ class Forward:
     def proba_under(self, target_prior, *, calibrated: bool = True) -> np.ndarray:
         """Site probabilities of the same cases under another prior (or uncalibrated), from the
         same margins: no new pass of the model, unless the other setting assumes other procedures
-        negative and some case recorded one of them negative (it then counts, or stops counting)."""
+        negative, some case recorded one of them negative (it then counts, or stops counting) and
+        the classifier itself reads one of them (else only their evidence is read again)."""
         m = self.model
-        if self._differs(m.prior_.assumed_negative(target_prior)):
-            fwd = m.forward(self.raw_table, target_prior=target_prior)
-            return site_sums(
-                m._label_proba(fwd.margins, target_prior, calibrated, evidence_sum(fwd.evidence)), m.label_site_
-            )
+        assumed = m.prior_.assumed_negative(target_prior)
+        if self._differs(assumed):
+            if (set(assumed) ^ set(self.assumed)) & m.cells_.classifier_fields:
+                fwd = m.forward(self.raw_table, target_prior=target_prior)
+                margins, evidence = fwd.margins, fwd.evidence
+            else:  # the classifier reads none of the procedures read otherwise: the same margins
+                from ..literature import apply_setting
+
+                table = apply_setting(self.raw_table, assumed)[0]
+                margins, evidence = self.margins, m.cells_.procedure_evidence(table, target_prior)
+            return site_sums(m._label_proba(margins, target_prior, calibrated, evidence_sum(evidence)), m.label_site_)
         evidence = (
             evidence_sum(m.cells_.procedure_evidence(self.table, target_prior)) if self.evidence is not None else None
         )

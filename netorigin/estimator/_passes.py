@@ -24,6 +24,21 @@ class Passes:
         table = as_canonical(X)
         return table if self._parts[0] is None else self._parts[0].transform(table)
 
+    def _transform_edited(self, table, edited_from, taken, assumed):
+        """The classifier's input for the settled ``table``: edits of the cases whose input is
+        ``edited_from[0]``, changed where ``edited_from[2]`` says (field -> rows) and where the setting
+        took a negative (``taken`` of the fields ``assumed`` it holds): only those values built again
+        when the features can (the same values as :meth:`_transform`)."""
+        features = self._parts[0]
+        if len(edited_from) < 3 or features is None or not hasattr(features, "transform_edited"):
+            return self._transform(table)
+        changed = dict(edited_from[2])
+        for j, f in enumerate(assumed):
+            if taken[:, j].any():
+                rows = np.flatnonzero(taken[:, j])
+                changed[f] = np.union1d(changed[f], rows) if f in changed else rows
+        return features.transform_edited(table, edited_from[0], changed)
+
     def _label_margins(self, X) -> np.ndarray:
         """(n_cases, n_labels) the classifier's uncalibrated margins (log-odds scale) over ``labels_``:
         what calibration, reasons and the sets start from (``forward(X).margins`` for cases a
@@ -49,7 +64,8 @@ class Passes:
             Whether to compute each field's term.
         edited_from : tuple or None
             ``(Xt, margins)`` of the cases ``X`` are edits of (a few values changed; a classifier that
-            can starts from them).
+            can starts from them), optionally with where they were edited (field -> rows: then only
+            those values' features are built again).
 
         Returns
         -------
@@ -60,12 +76,16 @@ class Passes:
         raw = as_canonical(X)
         # the one place a setting's assumptions meet a case: a recorded negative it already holds
         # is not counted again (netorigin.literature.apply_setting)
-        table, taken = apply_setting(raw, self.prior_.assumed_negative(target_prior))
-        Xt = self._transform(table)
+        assumed = self.prior_.assumed_negative(target_prior)
+        table, taken = apply_setting(raw, assumed)
+        if edited_from is None:
+            Xt = self._transform(table)
+        else:
+            Xt = self._transform_edited(table, edited_from, taken, [f for f in assumed if f in raw.columns])
         terms = self._margin_terms(Xt) if reasons else None
         # the same margins with or without reasons (the explanation's base absorbs the rounding)
         clf = self._parts[1]
-        margins = clf.label_margins(Xt) if edited_from is None else clf.label_margins_edited(Xt, *edited_from)
+        margins = clf.label_margins(Xt) if edited_from is None else clf.label_margins_edited(Xt, *edited_from[:2])
         evidence = self.cells_.procedure_evidence(table, target_prior)  # procedures, from the model's cells
         label_proba = self._label_proba(margins, target_prior, evidence=evidence_sum(evidence))
         return Forward(

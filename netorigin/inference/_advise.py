@@ -27,6 +27,7 @@ the shortlist is re-scored like single tests.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,24 +90,39 @@ def model_cell_posterior(model, table: pd.DataFrame, label_proba: np.ndarray, ta
 
 
 # ----------------------------------------------------------------------------- results as entered
-def _expression_results(cells, p_cell_row) -> list[tuple[str, dict]]:
-    """The 9 results of the expression panel for one case: (name, values entered). Each gene is
-    entered as its expected level within the band, given the band pair and the case (the mean of
-    the truncated normal of each cell, weighted by the cell's chance of the case and of the pair),
-    to one decimal and inside its band."""
+def _expression_levels(cells, p_cell) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 3, 3) each gene's expected level for each pair of bands (the first gene's band, the
+    second's) given each case of ``p_cell``: the mean of the truncated normal of each cell, weighted
+    by the cell's chance of the case and of the pair (the band's mean over the cells when no cell
+    can give the pair); before rounding."""
     g1, g2 = DEFAULT_EXPRESSION_GENES
     P1, M1 = expression_band_table(cells.model, g1)
     P2, M2 = expression_band_table(cells.model, g2)
-    edges = expression_edges(cells.model)
+    v1, v2 = np.zeros((len(p_cell), 3, 3)), np.zeros((len(p_cell), 3, 3))
+    for lo in range(0, len(p_cell), 1024):  # bounds memory (cases x 9 x cells)
+        w = (p_cell[lo : lo + 1024, None, :] * P1[None])[:, :, None, :] * P2[None, None]  # (m, 3, 3, cells)
+        total = w.sum(axis=-1)
+        ok = total > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = (w * M1[None, :, None, :]).sum(axis=-1) / total
+            b = (w * M2[None, None, :, :]).sum(axis=-1) / total
+        v1[lo : lo + 1024] = np.where(ok, a, M1.mean(axis=1)[None, :, None])
+        v2[lo : lo + 1024] = np.where(ok, b, M2.mean(axis=1)[None, None, :])
+    return v1, v2
+
+
+def _expression_results(levels, edges) -> list[tuple[str, dict]]:
+    """The 9 results of the expression panel for one case: (name, values entered). Each gene is
+    entered as its expected level within the band (``levels``: the case's of
+    :func:`_expression_levels`), to one decimal and inside its band (``edges``:
+    :func:`~netorigin.literature.expression_edges`)."""
+    g1, g2 = DEFAULT_EXPRESSION_GENES
     words = ("low", "middle", "high")
     out = []
     for a in range(3):
         for b in range(3):
-            w = p_cell_row * P1[a] * P2[b]
-            total = w.sum()
-            v1 = float((w * M1[a]).sum() / total) if total > 0 else float(M1[a].mean())
-            v2 = float((w * M2[b]).sum() / total) if total > 0 else float(M2[b].mean())
-            v1, v2 = _in_band(v1, a, edges[g1], g1), _in_band(v2, b, edges[g2], g2)
+            v1 = _in_band(float(levels[0][a, b]), a, edges[g1], g1)
+            v2 = _in_band(float(levels[1][a, b]), b, edges[g2], g2)
             name = f"{g1[5:].upper()} about {v1:.1f} ({words[a]}), {g2[5:].upper()} about {v2:.1f} ({words[b]})"
             out.append((name, {g1: v1, g2: v2}))
     return out
@@ -127,13 +143,14 @@ def _in_band(v: float, band: int, edges: tuple, gene: str) -> float:
     return float(min(max(v, f.minimum if f.minimum is not None else v), f.maximum if f.maximum is not None else v))
 
 
-def _results_as_entered(combo, tables, cells, p_cell_row) -> list[tuple[str, dict]]:
+def _results_as_entered(combo, tables, expression=None) -> list[tuple[str, dict]]:
     """(name, values entered) of each result of a test or panel, in the order of its result
-    table (:func:`~netorigin.inference._value.panel_table`: the first test's results outermost)."""
+    table (:func:`~netorigin.inference._value.panel_table`: the first test's results outermost);
+    ``expression``: the case's results of the expression panel (:func:`_expression_results`)."""
     out = [("", {})]
     for t in combo:
         if t == EXPRESSION:
-            mine = _expression_results(cells, p_cell_row)
+            mine = expression
         else:
             values = tables[t][0]
             said = [value_words(t, v) for v in values]  # a procedure's result as a clinician says it
@@ -152,8 +169,17 @@ def rescore(model, table, rows, edits, *, target_prior=None, base=None):
     table = as_canonical(table)
     edited = CaseColumns.edited(table, rows, edits)
     rows = np.asarray(rows, dtype=np.intp)
-    start = None if base is None else (base[0][rows], base[1][rows])
+    start = None if base is None else (base[0][rows], base[1][rows], _edited_rows(edits))
     return model.forward(edited, target_prior=target_prior, edited_from=start)
+
+
+def _edited_rows(edits: list[dict]) -> dict:
+    """field -> the rows whose edit enters it."""
+    out: dict = {}
+    for k, e in enumerate(edits):
+        for name in e:
+            out.setdefault(name, []).append(k)
+    return {name: np.array(rows, dtype=np.intp) for name, rows in out.items()}
 
 
 def next_tests(
@@ -206,14 +232,23 @@ def next_tests(
     tests = [t for t in ADVICE_TESTS if t not in held]
     proxy = value_of_tests(p_cell, table, cells, panel=panel, costs=costs, tests=tests)
     tables = _result_tables(cells.model)
+    edges = expression_edges(cells.model)
+    levels = _expression_levels(cells, p_cell) if EXPRESSION in tests else None
+    same = {}  # a test's results as entered: the same for every case (the expression panel's aside)
     plan = []  # (case, entry, [(name, P(result), values entered)])
     for i, entries in enumerate(proxy):
         if panel > 1:
             entries = sorted(entries, key=rank_key(per_cost))[:SHORTLIST]
+        expression = None
         for d in entries:
             _, pr, _ = d.pop("_detail")
-            results = _results_as_entered(d["tests"], tables, cells, p_cell[i])
-            plan.append((i, d, [(name, float(w), vals) for (name, vals), w in zip(results, pr) if w > 0]))
+            combo = tuple(d["tests"])
+            if EXPRESSION in combo:
+                expression = expression or _expression_results((levels[0][i], levels[1][i]), edges)
+                results = _results_as_entered(combo, tables, expression)
+            else:
+                results = same[combo] if combo in same else same.setdefault(combo, _results_as_entered(combo, tables))
+            plan.append((i, d, [(name, w, vals) for (name, vals), w in zip(results, pr.tolist()) if w > 0]))
     _rescore(model, table, fwd, plan, target_prior, coverage, details)
     out: list[list[dict]] = [[] for _ in range(len(table))]
     for i, d, _ in plan:
@@ -223,41 +258,94 @@ def next_tests(
 
 def _rescore(model, table, fwd, plan, target_prior, coverage, details) -> None:
     """Fill each planned entry with the values re-scoring its results gives (in passes of at most
-    :data:`_VARIANTS` edited cases)."""
+    :data:`_VARIANTS` edited cases; every entry's numbers from the arrays of its pass at once)."""
     now_p, now_sets = fwd.proba, fwd.sets(coverage)
     Xt = fwd.inputs  # a feature matrix, or the table itself for kinds that read it
     base = (Xt, fwd.margins) if isinstance(Xt, np.ndarray) else None
     now_top = now_p.argmax(axis=1)
     h_now = entropy_bits(now_p)
+    if len(plan) and not isinstance(table, CaseColumns):  # a table's columns read once, not at every pass
+        table = CaseColumns.edited(table, np.arange(len(table)), [{}] * len(table))
+    for start, stop in _passes(plan):
+        part = plan[start:stop]
+        counts = np.array([len(res) for _, _, res in part], dtype=np.intp)
+        rows = np.repeat(np.array([i for i, _, _ in part], dtype=np.intp), counts)
+        edits = [vals for _, _, res in part for _, _, vals in res]
+        after = rescore(model, table, rows, edits, target_prior=target_prior, base=base)
+        p_after, sets_after = after.proba, after.sets(coverage)
+        w = np.array([r[1] for _, _, res in part for r in res], dtype=float)
+        top_moves = p_after.argmax(axis=1) != now_top[rows]
+        set_moves = np.any(sets_after != now_sets[rows], axis=1)
+        # each entry's sums: the same bits as summing its own results alone (_entry_sums)
+        gain = _entry_sums(w * divergence_bits(p_after, now_p[rows]), counts)
+        top = _entry_sums(w * top_moves, counts)
+        moved = _entry_sums(w * set_moves, counts)
+        either = _entry_sums(w * (top_moves | set_moves), counts)
+        shows = _entry_sums(w * _shows_primary(part, counts), counts)
+        at = 0
+        for e, (i, d, res) in enumerate(part):
+            d["expected_information_gain_bits"] = float(gain[e])
+            d["share_of_uncertainty"] = d["expected_information_gain_bits"] / h_now[i] if h_now[i] > 1e-9 else 0.0
+            d["chance_top_site_changes"] = float(top[e])
+            d["chance_set_changes"] = float(moved[e])
+            d["chance_answer_changes"] = float(either[e])
+            if _has_procedure(tuple(d["tests"])):
+                d["chance_shows_primary"] = float(shows[e])
+            if details:
+                k = slice(at, at + len(res))
+                d["results"] = _result_details(
+                    model, res, p_after[k], after.label_proba[k], sets_after[k], top_moves[k], set_moves[k]
+                )
+            at += len(res)
+
+
+def _passes(plan):
+    """(start, stop) of the planned entries re-scored together: at most :data:`_VARIANTS` edited
+    cases a pass (an entry with more alone)."""
     start = 0
     while start < len(plan):
         stop, size = start, 0
         while stop < len(plan) and (size == 0 or size + len(plan[stop][2]) <= _VARIANTS):
             size += len(plan[stop][2])
             stop += 1
-        rows = [i for i, _, res in plan[start:stop] for _ in res]
-        edits = [vals for _, _, res in plan[start:stop] for _, _, vals in res]
-        after = rescore(model, table, rows, edits, target_prior=target_prior, base=base)
-        p_after, sets_after = after.proba, after.sets(coverage)
-        at = 0
-        for i, d, res in plan[start:stop]:
-            k = slice(at, at + len(res))
-            at += len(res)
-            w = np.array([r[1] for r in res])
-            post, sets = p_after[k], sets_after[k]
-            top_moves = post.argmax(axis=1) != now_top[i]
-            set_moves = np.any(sets != now_sets[i], axis=1)
-            d["expected_information_gain_bits"] = float((w * divergence_bits(post, now_p[i])).sum())
-            d["share_of_uncertainty"] = d["expected_information_gain_bits"] / h_now[i] if h_now[i] > 1e-9 else 0.0
-            d["chance_top_site_changes"] = float((w * top_moves).sum())
-            d["chance_set_changes"] = float((w * set_moves).sum())
-            d["chance_answer_changes"] = float((w * (top_moves | set_moves)).sum())
-            if any(FIELDS[t].procedure for t in d["tests"] if t in FIELDS):
-                shows = [any(v != "negative" for f, v in vals.items() if FIELDS[f].procedure) for _, _, vals in res]
-                d["chance_shows_primary"] = float((w * np.array(shows)).sum())
-            if details:
-                d["results"] = _result_details(model, res, post, after.label_proba[k], sets, top_moves, set_moves)
+        yield start, stop
         start = stop
+
+
+def _entry_sums(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per entry, the sum of its ``counts`` consecutive values of ``x``: entries with the same number
+    of results summed as the rows of one matrix, the same bits as each entry's values summed alone
+    (``np.add.reduceat`` sums in another order)."""
+    out = np.zeros(len(counts))
+    starts = np.cumsum(counts) - counts
+    for r in np.unique(counts):
+        sel = np.flatnonzero(counts == r)
+        if r:
+            out[sel] = x[starts[sel, None] + np.arange(r)].sum(axis=1)
+    return out
+
+
+@functools.cache
+def _has_procedure(tests: tuple) -> bool:
+    """Whether a test or panel holds a procedure that looks for the primary."""
+    return any(FIELDS[t].procedure for t in tests if t in FIELDS)
+
+
+def _finds_primary(vals: dict) -> bool:
+    """Whether a result as entered finds the primary (a procedure's result other than negative)."""
+    return any(v != "negative" for f, v in vals.items() if FIELDS[f].procedure)
+
+
+def _shows_primary(part, counts) -> np.ndarray:
+    """Per edited case of a pass, whether its entered result finds the primary (a procedure's
+    result other than negative; 0 for entries without a procedure)."""
+    out = np.zeros(int(counts.sum()))
+    at = 0
+    for (_, d, res), r in zip(part, counts):
+        if _has_procedure(tuple(d["tests"])):
+            out[at : at + r] = [_finds_primary(vals) for _, _, vals in res]
+        at += r
+    return out
 
 
 def _result_details(model, res, post, label_post, sets, top_moves, set_moves) -> list[dict]:

@@ -141,23 +141,29 @@ def value_of_tests(
     tables = _result_tables(cells.model)
     cell_site = cells.model.cell_site
     out: list[list[dict]] = [[] for _ in range(len(table))]
+    described: dict = {}  # what is the same for a test whatever the case
     for key, combos in candidates(table, tests, costs, panel).items():
         rows = np.frombuffer(key, dtype=np.intp)
         named = [(combo, *panel_table(tables, combo)) for combo in combos]
+        for combo in combos:
+            described.setdefault(combo, describe(combo, costs, panel))
         for part in _blocks(named, len(rows)):
             P = np.vstack([x[2] for x in part])
             edges = np.cumsum([0] + [len(x[2]) for x in part])
             for lo in range(0, len(rows), _ROWS):
                 sel = rows[lo : lo + _ROWS]
                 gain, change, pr, post = _value(p_cell[sel], P, cell_site, edges)
+                gains, changes = gain.tolist(), change.tolist()  # Python floats, as float() gives
                 for c, (combo, labels, _) in enumerate(part):
                     a, b = edges[c], edges[c + 1]
-                    for j, i in enumerate(sel):
+                    for j, i in enumerate(sel.tolist()):
                         out[i].append(
                             {
-                                **describe(combo, costs, panel),
-                                "expected_information_gain_bits": float(gain[j, c]),
-                                "chance_top_site_changes": float(change[j, c]),
+                                **described[combo],
+                                "test": combo[0] if panel == 1 else list(combo),  # lists of their own
+                                "tests": list(combo),
+                                "expected_information_gain_bits": gains[j][c],
+                                "chance_top_site_changes": changes[j][c],
                                 "_detail": (labels, pr[j, a:b], post[j, a:b]),
                             }
                         )

@@ -109,6 +109,17 @@ def _column(table, feature: str, field: str, how: str, arg) -> np.ndarray:
     return hit[codes]
 
 
+def _rows_of(table, field: str, rows: np.ndarray):
+    """The column ``field`` of ``table`` at ``rows``, as a table of its own (NumPy columns)."""
+    from ..contract import CaseColumns
+
+    if field not in table.columns:
+        return CaseColumns({}, len(rows))
+    col = table[field]
+    col = col[rows] if isinstance(col, np.ndarray) else col.iloc[rows]
+    return CaseColumns({field: col}, len(rows))
+
+
 class CaseFeatures(TransformerMixin, BaseEstimator):
     """Turn a validated cohort table into a float matrix with named features.
 
@@ -214,6 +225,40 @@ class CaseFeatures(TransformerMixin, BaseEstimator):
         if self.scale:
             full = (full - self.mean_) / self.scale_
         return full.astype(self.dtype, copy=False)
+
+    def transform_edited(self, X, X_base, changed: dict):
+        """:meth:`transform` of cases that are other cases with a few values changed.
+
+        The columns of the changed fields are built again at the rows where they changed, every
+        other value is taken from ``X_base`` (the same values: each feature is built value by
+        value). With ``missing="indicator"`` (columns that mix fields, scaled) every column is built.
+
+        Parameters
+        ----------
+        X : DataFrame or CaseColumns
+            The edited cases, in the contract.
+        X_base : ndarray
+            :meth:`transform` of the cases they are edits of, row for row.
+        changed : dict
+            Field -> the rows of ``X`` where its value may differ from the case it is an edit of.
+
+        Returns
+        -------
+        ndarray
+            Equal to ``transform(X)``.
+        """
+        check_is_fitted(self, "feature_names_out_")
+        table = as_canonical(X)
+        if self.missing != "nan":
+            return self.transform(table)
+        out = np.array(X_base, dtype=self.dtype, copy=True)
+        if out.shape != (len(table), len(self._spec)):
+            raise ValueError(f"X_base: shape {out.shape}; expected {(len(table), len(self._spec))}")
+        for j, s in enumerate(self._spec):
+            rows = changed.get(s[1])
+            if rows is not None and len(rows):
+                out[rows, j] = _column(_rows_of(table, s[1], rows), *s)
+        return out
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_out_")
