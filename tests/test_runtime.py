@@ -205,3 +205,23 @@ def test_a_cohort_as_canonical_columns_scores_as_the_pandas_table(default_model)
         np.testing.assert_array_equal(a.sets, b.sets)
         assert a.explanation.fields == b.explanation.fields
         np.testing.assert_array_equal(a.explanation.terms, b.explanation.terms)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 300])
+def test_unique_without_numpy_ma_equals_numpys(n):
+    """The shadow of ``np.unique`` (no ``numpy.ma`` on a cold start): the same distinct values, first
+    rows and groups as NumPy's, for integers and for rows of bytes, one row and batches > 256 rows."""
+    from netorigin._runtime._unique import first_and_group, sorted_unique
+
+    rng = np.random.default_rng(n)
+    ints = rng.integers(0, 6, size=n).astype(np.uint64)
+    np.testing.assert_array_equal(sorted_unique(ints), np.unique(ints))
+    _, first, group = np.unique(ints, return_index=True, return_inverse=True)
+    mine = first_and_group(ints)
+    np.testing.assert_array_equal(mine[0], first)
+    np.testing.assert_array_equal(mine[1], group.ravel())
+    rows = rng.integers(0, 3, size=(n, 11)).astype(np.uint8)
+    _, first, group = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    mine = first_and_group(rows)
+    np.testing.assert_array_equal(mine[0], first)
+    np.testing.assert_array_equal(mine[1], group.ravel())

@@ -6,7 +6,8 @@ so that scoring one case imports neither scikit-learn, SciPy, xgboost nor pandas
 - xgboost's prediction of depth-<=2 boosted trees: margins and exact TreeSHAP
   (:class:`CompiledTrees`, built by :func:`compile_booster`);
 - SciPy's ``ndtr`` and ``log_ndtr`` (:func:`ndtr`, :func:`log_ndtr`);
-- pandas' missing-value singletons (:func:`is_pandas_missing`).
+- pandas' missing-value singletons (:func:`is_pandas_missing`);
+- NumPy's ``np.unique`` without its ``numpy.ma`` import (:func:`sorted_unique`).
 
 Each computation has one code path, chosen once: never by the number of cases, never by what the
 process happens to have imported (tests/test_architecture.py). Each is held to the library it
@@ -26,6 +27,7 @@ from ._estimator import (
 from ._missing import is_pandas_missing
 from ._normal import log_ndtr, ndtr
 from ._trees import MAX_DEPTH, MAX_WEIGHT, CompiledTrees
+from ._unique import sorted_unique
 
 __all__ = [
     "MAX_DEPTH",
@@ -38,6 +40,7 @@ __all__ = [
     "check_features",
     "check_is_fitted",
     "compile_booster",
+    "sorted_unique",
     "is_pandas_missing",
     "log_ndtr",
     "ndtr",

@@ -27,6 +27,7 @@ import io
 import numpy as np
 
 from ..exceptions import InputError
+from ._unique import first_and_group, sorted_unique
 
 # the largest stored weight, bias, intercept or log-odds of a classifier: a fit gives values of a
 # few units on the log-odds scale; beyond this one term would outweigh any evidence (and a margin
@@ -225,7 +226,7 @@ class CompiledTrees:
         these trees is decided once per case, and a base case repeated on consecutive rows (one
         case's results, one after another) once."""
         ns = self._node_split[self._leaf_order[trees]]
-        used = _sorted_unique(ns.ravel())
+        used = sorted_unique(ns.ravel())
         local = np.empty(len(self._split_feature), dtype=np.intp)
         local[used] = np.arange(len(used))
         ns = local[ns]
@@ -257,7 +258,7 @@ class CompiledTrees:
             feats = np.flatnonzero(changed[at])
             if not len(feats):
                 continue
-            trees = _sorted_unique(np.concatenate([self._trees_of[f] for f in feats]))
+            trees = sorted_unique(np.concatenate([self._trees_of[f] for f in feats]))
             if not len(trees):
                 continue
             cls = self.tree_class[self._leaf_order[trees]]
@@ -333,17 +334,8 @@ def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if keys.shape[1] <= 8:
         padded = np.zeros((len(keys), 8), dtype=np.uint8)
         padded[:, : keys.shape[1]] = keys
-        _, first, group = np.unique(padded.view(np.uint64).ravel(), return_index=True, return_inverse=True)
-    else:
-        _, first, group = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    return first, group.ravel()
-
-
-def _sorted_unique(a: np.ndarray) -> np.ndarray:
-    """``np.unique(a)`` for integers, without the import of ``numpy.ma`` that NumPy's own makes on first
-    use (a few milliseconds of a cold start)."""
-    a = np.sort(a)
-    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+        return first_and_group(padded.view(np.uint64).ravel())
+    return first_and_group(keys)
 
 
 def read_npz(data: bytes, name: str, limit: int = MAX_NPZ_BYTES) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._math import log_softmax, safe_log
-from .._runtime import check_is_fitted
+from .._runtime import check_is_fitted, sorted_unique
 from ..contract import as_canonical, site_sums
 from ..literature import apply_setting
 from ..models import get_kind
@@ -36,7 +36,7 @@ class Passes:
         for j, f in enumerate(assumed):
             if taken[:, j].any():
                 rows = np.flatnonzero(taken[:, j])
-                changed[f] = np.union1d(changed[f], rows) if f in changed else rows
+                changed[f] = sorted_unique(np.concatenate([changed[f], rows])) if f in changed else rows
         return features.transform_edited(table, edited_from[0], changed)
 
     def _label_margins(self, X) -> np.ndarray:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._math import softmax_within
+from .._runtime import sorted_unique
 from ..contract import (
     DEFAULT_EXPRESSION_GENES,
     FIELDS,
@@ -318,7 +319,7 @@ def _entry_sums(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
     (``np.add.reduceat`` sums in another order)."""
     out = np.zeros(len(counts))
     starts = np.cumsum(counts) - counts
-    for r in np.unique(counts):
+    for r in sorted_unique(counts):
         sel = np.flatnonzero(counts == r)
         if r:
             out[sel] = x[starts[sel, None] + np.arange(r)].sum(axis=1)
