@@ -134,3 +134,22 @@ def test_evaluate_under_such_a_prior(tmp_path, prior):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert np.isfinite(out["calibrated"]["log_loss"]) and 0 <= out["conformal"]["0.90"]["coverage"] <= 1
+
+
+def test_a_saved_training_mix_is_read_back_bit_for_bit_and_one_that_does_not_add_up_is_refused():
+    """Normalising a mix that was already normalised can move its last bits (a sum of floats is not
+    exactly 1), and with them every probability under another setting: a bundle's mix is taken as
+    written (tests/test_bundle.py compares a saved model's answers bit for bit)."""
+    from netorigin.estimator._prior import PriorShift
+    from netorigin.exceptions import InputError
+
+    labels = ["ileal", "pancreatic", "other"]
+    y = np.random.default_rng(0).integers(0, 3, size=1499)
+    fitted = PriorShift("population").fit(y, labels=labels)
+    again = PriorShift.fitted("population", labels=labels, train_prior=fitted.train_prior_.tolist())
+    np.testing.assert_array_equal(again.train_prior_, fitted.train_prior_)
+    np.testing.assert_array_equal(again.weights(), fitted.weights())
+    with pytest.raises(InputError, match="must add up to 1"):
+        PriorShift.fitted("training", labels=labels, train_prior=[0.5, 0.3, 0.3])
+    with pytest.raises(InputError, match="one positive number per label"):
+        PriorShift.fitted("training", labels=labels, train_prior=[1.0, 0.0, 0.0])

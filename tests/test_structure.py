@@ -124,8 +124,8 @@ def test_train_and_evaluate_say_when_findings_travel_together_and_stay_quiet_oth
 
     from _helpers import run
 
-    structured = make_synthetic_cohort(4000, random_state=3, world=5, structure="subtypes")
-    plain = make_synthetic_cohort(4000, random_state=3)
+    structured = make_synthetic_cohort(2500, random_state=3, world=5, structure="subtypes")
+    plain = make_synthetic_cohort(2500, random_state=3)
     for name, cohort in (("structured", structured), ("plain", plain)):
         cohort.to_csv(tmp_path / f"{name}.csv", index=False)
     r = run(

@@ -200,8 +200,10 @@ def load_bundle(path) -> SiteModel:
     try:
         parts = _parts(files, manifest)
         with reading("manifest.json"):
-            prior = PriorShift(manifest.get("target_prior", "training")).fit(
-                None, labels=np.asarray(parts["classifier"].labels_, dtype=object), train_prior=manifest["label_prior"]
+            prior = PriorShift.fitted(
+                manifest.get("target_prior", "training"),
+                labels=np.asarray(parts["classifier"].labels_, dtype=object),
+                train_prior=manifest["label_prior"],
             )
     except InputError as e:
         raise InputError(in_folder(root, str(e), [*files, "manifest.json"])) from None

@@ -185,16 +185,23 @@ class PriorShift(BaseEstimator):
         self.target_prior = target_prior
 
     def fit(self, y, *, labels=SITES, train_prior=None):
-        self.labels_ = np.asarray(labels, dtype=object)
         if train_prior is None:
             y = np.asarray(y, dtype=int)
-            train_prior = np.bincount(y, minlength=len(self.labels_)) / len(y)
-        p = np.asarray(train_prior, dtype=float)
-        if p.shape != (len(self.labels_),) or not np.all(np.isfinite(p)) or (p <= 0).any():
-            raise InputError(
-                f"train_prior: {train_prior!r} must be one positive number per label (every label seen in training)"
-            )
-        self.train_prior_ = p / p.sum()
+            train_prior = np.bincount(y, minlength=len(labels)) / len(y)
+        p = _positive_per_label(train_prior, labels)
+        return self._set(labels, p / p.sum())
+
+    @classmethod
+    def fitted(cls, target_prior, *, labels, train_prior) -> PriorShift:
+        """A fitted prior from what a bundle saved: the training mix taken as written (normalising it
+        again can move its last bits, and with them every probability under another setting)."""
+        p = _positive_per_label(train_prior, labels)
+        if abs(p.sum() - 1.0) > 1e-9:
+            raise InputError(f"train_prior: {train_prior!r} must add up to 1 (it adds up to {p.sum()!r})")
+        return cls(target_prior)._set(labels, p)
+
+    def _set(self, labels, train_prior):
+        self.labels_, self.train_prior_ = np.asarray(labels, dtype=object), train_prior
         self._cache = {}
         if self.target_prior != "training":
             self.resolve(self.target_prior)  # fail early on a bad prior
@@ -240,6 +247,15 @@ class PriorShift(BaseEstimator):
         of ``proba`` when the caller has it, exact where a probability underflowed)."""
         name, _, _ = self.resolve(target_prior)
         return proba if name == "training" else reweight(proba, self.weights(target_prior), log_proba=log_proba)
+
+
+def _positive_per_label(train_prior, labels) -> np.ndarray:
+    p = np.asarray(train_prior, dtype=float)
+    if p.shape != (len(labels),) or not np.all(np.isfinite(p)) or (p <= 0).any():
+        raise InputError(
+            f"train_prior: {train_prior!r} must be one positive number per label (every label seen in training)"
+        )
+    return p
 
 
 UNDERFLOW = 1e-280  # a row whose re-weighted probabilities add up to less than this is re-weighted in logs
