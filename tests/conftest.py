@@ -97,15 +97,37 @@ TINY = {  # capped, as imbalanced-learn caps its ensembles; the weight fixed (ch
 @pytest.fixture(scope="session")
 def trained_kinds(small_cohort):
     """Every registered kind trained once for the session on 1,500 cases of the small cohort (small
-    ensembles, 3 folds, no bootstrap): what tests of saving, loading and scoring share."""
+    ensembles, 3 folds, no bootstrap): what tests of saving, loading and scoring share. A kind is
+    trained when a test first asks for it, so that a worker of ``pytest -n`` trains only the kinds
+    its own tests read."""
+    from collections.abc import Mapping
+
     from netorigin.models import MODEL_KINDS
     from netorigin.training import train
 
     cases = small_cohort.iloc[:1500]
-    return {
-        k: train(cases, kind=k, random_state=0, n_bootstrap=0, with_robustness=False, n_splits=3, params=TINY.get(k))
-        for k in MODEL_KINDS
-    }
+
+    class Trainings(Mapping):
+        def __init__(self):
+            self._done = {}
+
+        def __getitem__(self, kind):
+            if kind not in MODEL_KINDS:
+                raise KeyError(kind)
+            if kind not in self._done:
+                self._done[kind] = train(
+                    cases, kind=kind, random_state=0, n_bootstrap=0, with_robustness=False, n_splits=3,
+                    params=TINY.get(kind),
+                )  # fmt: skip
+            return self._done[kind]
+
+        def __iter__(self):
+            return iter(MODEL_KINDS)
+
+        def __len__(self):
+            return len(MODEL_KINDS)
+
+    return Trainings()
 
 
 @pytest.fixture(scope="session")
