@@ -21,7 +21,7 @@ class Forward:
     ----------
     table : canonical cases (a table, or the NumPy columns of cases validated one by one)
     margins : ndarray (n, labels)
-        The classifier's margins (the explainer's terms summed, when reasons were asked).
+        The classifier's margins over ``labels_`` (the same whether or not reasons were asked).
     label_proba : ndarray (n, labels)
         Calibrated probabilities over the model's labels under the prior.
     proba : ndarray (n, 3)
